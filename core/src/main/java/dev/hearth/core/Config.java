@@ -1,0 +1,276 @@
+package dev.hearth.core;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * hearth's configuration: every {@link ConfigKey} with its value. Every key has a default, so no
+ * file is needed; a file sets some keys, and command-line flags override single keys with {@link
+ * #with}. Immutable.
+ */
+public final class Config {
+  /** Where the daemon and the CLI look for a config file when none is named. */
+  public static final Path DEFAULT_FILE = Path.of("/etc/hearth/config.toml");
+
+  private static final TomlMapper TOML = new TomlMapper();
+
+  private final Map<ConfigKey, String> values;
+  private final Optional<Path> source;
+
+  private Config(Map<ConfigKey, String> values, Optional<Path> source) {
+    this.values = values;
+    this.source = source;
+  }
+
+  /** Every key at its default. */
+  public static Config defaults() {
+    Map<ConfigKey, String> values = new EnumMap<>(ConfigKey.class);
+    for (ConfigKey k : ConfigKey.ALL) {
+      values.put(k, k.validate(k.defaultValue()));
+    }
+    return new Config(values, Optional.empty());
+  }
+
+  /**
+   * Reads a TOML file.
+   *
+   * @throws ConfigException naming the file when it is missing or unreadable, and the key and value
+   *     when one is unknown or bad
+   */
+  public static Config load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException("config file " + file + " does not exist");
+    } catch (IOException e) {
+      throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+    }
+    return parse(text, file);
+  }
+
+  /**
+   * Reads the named file, or {@link #DEFAULT_FILE} when it exists, or else returns the defaults.
+   * An explicitly named file must exist.
+   */
+  public static Config loadOrDefaults(Optional<Path> file) {
+    if (file.isPresent()) {
+      return load(file.get());
+    }
+    return Files.isRegularFile(DEFAULT_FILE) ? load(DEFAULT_FILE) : defaults();
+  }
+
+  /** Parses TOML text; {@code file} names it in messages. */
+  public static Config parse(String toml, Path file) {
+    JsonNode root;
+    try {
+      root = TOML.readTree(toml);
+    } catch (JacksonException e) {
+      JsonLocation loc = e.getLocation();
+      String where = loc != null && loc.getLineNr() > 0 ? " line " + loc.getLineNr() : "";
+      throw new ConfigException(
+          "config file " + file + where + " is not valid TOML: " + e.getOriginalMessage(), e);
+    }
+    Map<ConfigKey, String> values = new EnumMap<>(defaults().values);
+    if (root == null || root.isMissingNode()) {
+      return new Config(values, Optional.of(file));
+    }
+    Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> field = fields.next();
+      String name = field.getKey();
+      JsonNode node = field.getValue();
+      ConfigKey key =
+          ConfigKey.byKey(name)
+              .orElseThrow(
+                  () -> new ConfigException(
+                      "config file " + file + ": unknown key '" + name + "' (value " + show(node)
+                          + "); known keys: " + knownKeys()));
+      String raw;
+      if (node.isTextual()) {
+        raw = node.textValue();
+      } else if (node.isIntegralNumber() && key.acceptsTomlInteger()) {
+        raw = node.asText();
+      } else {
+        throw badValue(file, key, show(node), "expected " + key.expected());
+      }
+      values.put(key, validate(file, key, raw, show(node)));
+    }
+    return new Config(values, Optional.of(file));
+  }
+
+  /**
+   * Returns a copy with one key set, e.g. from a command-line flag.
+   *
+   * @throws ConfigException naming the key and the value when the value is bad
+   */
+  public Config with(ConfigKey key, String value) {
+    Map<ConfigKey, String> copy = new EnumMap<>(values);
+    copy.put(key, validate(null, key, value, "'" + value + "'"));
+    return new Config(copy, source);
+  }
+
+  private static String validate(Path file, ConfigKey key, String raw, String shown) {
+    try {
+      return key.validate(raw);
+    } catch (IllegalArgumentException e) {
+      throw badValue(file, key, shown, e.getMessage() + "; expected " + key.expected());
+    }
+  }
+
+  private static ConfigException badValue(Path file, ConfigKey key, String shown, String why) {
+    String where = file == null ? "config" : "config file " + file;
+    return new ConfigException(where + ": bad value " + shown + " for key '" + key.key() + "': " + why);
+  }
+
+  private static String show(JsonNode node) {
+    String s = node.isTextual() ? "'" + node.textValue() + "'" : node.toString();
+    return s.length() > 80 ? s.substring(0, 80) + "…" : s;
+  }
+
+  private static String knownKeys() {
+    StringBuilder sb = new StringBuilder();
+    for (ConfigKey k : ConfigKey.ALL) {
+      if (sb.length() > 0) {
+        sb.append(", ");
+      }
+      sb.append(k.key());
+    }
+    return sb.toString();
+  }
+
+  /** The file this configuration came from, if any. */
+  public Optional<Path> source() {
+    return source;
+  }
+
+  /** The canonical text value of a key. */
+  public String get(ConfigKey key) {
+    return values.get(key);
+  }
+
+  public Path stateDir() {
+    return Path.of(get(ConfigKey.STATE_DIR));
+  }
+
+  public Path runtimeDir() {
+    return Path.of(get(ConfigKey.RUNTIME_DIR));
+  }
+
+  /** The socket group, or empty when the socket is kept to root and the daemon's user. */
+  public Optional<String> socketGroup() {
+    return optional(ConfigKey.SOCKET_GROUP);
+  }
+
+  public String logLevel() {
+    return get(ConfigKey.LOG_LEVEL);
+  }
+
+  public Optional<Path> firecrackerBin() {
+    return optional(ConfigKey.FIRECRACKER_BIN).map(Path::of);
+  }
+
+  public Optional<Path> jailerBin() {
+    return optional(ConfigKey.JAILER_BIN).map(Path::of);
+  }
+
+  public Optional<Path> defaultKernel() {
+    return optional(ConfigKey.DEFAULT_KERNEL).map(Path::of);
+  }
+
+  public String bridgeName() {
+    return get(ConfigKey.BRIDGE_NAME);
+  }
+
+  /** The bridge address with its prefix, e.g. {@code 10.77.0.1/24}. */
+  public String bridgeCidr() {
+    return get(ConfigKey.BRIDGE_CIDR);
+  }
+
+  public int tapPoolSize() {
+    return integer(ConfigKey.TAP_POOL_SIZE);
+  }
+
+  public String dnsDomain() {
+    return get(ConfigKey.DNS_DOMAIN);
+  }
+
+  public Optional<String> dnsHostListen() {
+    return optional(ConfigKey.DNS_HOST_LISTEN);
+  }
+
+  public Optional<String> webListenAddr() {
+    return optional(ConfigKey.WEB_LISTEN_ADDR);
+  }
+
+  /** {@code auto}, {@code dm-snapshot} or {@code copy}. */
+  public String diskProvisioner() {
+    return get(ConfigKey.DISK_PROVISIONER);
+  }
+
+  public int defaultVcpus() {
+    return integer(ConfigKey.DEFAULT_VCPUS);
+  }
+
+  public int defaultMemoryMib() {
+    return integer(ConfigKey.DEFAULT_MEMORY_MIB);
+  }
+
+  public Duration sshWaitTimeout() {
+    return duration(ConfigKey.SSH_WAIT_TIMEOUT);
+  }
+
+  public Duration stopTimeout() {
+    return duration(ConfigKey.STOP_TIMEOUT);
+  }
+
+  public long consoleLogMaxSize() {
+    return Long.parseLong(get(ConfigKey.CONSOLE_LOG_MAX_SIZE));
+  }
+
+  public Duration operationRetention() {
+    return duration(ConfigKey.OPERATION_RETENTION);
+  }
+
+  public Duration shutdownGrace() {
+    return duration(ConfigKey.SHUTDOWN_GRACE);
+  }
+
+  public Duration clientIdleTimeout() {
+    return duration(ConfigKey.CLIENT_IDLE_TIMEOUT);
+  }
+
+  public int maxConnections() {
+    return integer(ConfigKey.MAX_CONNECTIONS);
+  }
+
+  private Optional<String> optional(ConfigKey key) {
+    String v = get(key);
+    return v.isEmpty() ? Optional.empty() : Optional.of(v);
+  }
+
+  private int integer(ConfigKey key) {
+    return Integer.parseInt(get(key));
+  }
+
+  private Duration duration(ConfigKey key) {
+    return Durations.parse(get(key));
+  }
+
+  @Override
+  public String toString() {
+    return "Config" + values + source.map(p -> " from " + p).orElse(" (defaults)");
+  }
+}

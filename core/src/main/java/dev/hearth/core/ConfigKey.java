@@ -1,0 +1,250 @@
+package dev.hearth.core;
+
+import com.google.common.net.InetAddresses;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * One configuration key: its TOML name, its default, what values it takes and what it is for. The
+ * list {@link #ALL} is the single source of truth for the file format, the defaults and the
+ * documentation in {@code packaging/config.toml}.
+ */
+public enum ConfigKey {
+  STATE_DIR("state_dir", Type.PATH, "/var/lib/hearth",
+      "Where hearth keeps its database, images, VM disks and the guest SSH key."),
+  RUNTIME_DIR("runtime_dir", Type.PATH, "/run/hearth",
+      "Where the daemon puts its socket (hearth.sock), pid file and the VMs' API sockets."),
+  SOCKET_GROUP("socket_group", Type.STRING, "hearth",
+      "Group given to the socket (mode 0660); its members may use hearth. \"\" keeps it to root"
+          + " and the daemon's user."),
+  LOG_LEVEL("log_level", Type.enumOf("error", "warn", "info", "debug", "trace"), "info",
+      "Daemon log level: error, warn, info, debug or trace."),
+  FIRECRACKER_BIN("firecracker_bin", Type.OPTIONAL_PATH, "",
+      "The firecracker binary; \"\" looks it up on PATH. Set it to bin/hearth-qemu-firecracker on"
+          + " hosts without KVM."),
+  JAILER_BIN("jailer_bin", Type.OPTIONAL_PATH, "",
+      "The jailer binary; \"\" looks it up on PATH. Only reported by doctor for now."),
+  DEFAULT_KERNEL("default_kernel", Type.OPTIONAL_PATH, "",
+      "Kernel (ELF vmlinux) that `image build` uses when --kernel is not given; \"\" takes the"
+          + " distribution kernel of the image."),
+  BRIDGE_NAME("bridge_name", Type.INTERFACE_NAME, "hearth0",
+      "Host bridge that the VMs' TAP devices join."),
+  BRIDGE_CIDR("bridge_cidr", Type.CIDR, "10.77.0.1/24",
+      "The bridge's address and prefix; the address is the guests' gateway and DNS server, guests"
+          + " get the lowest free addresses of the prefix."),
+  TAP_POOL_SIZE("tap_pool_size", Type.intRange(0, 64), "4",
+      "TAP devices created ahead of time so that a VM create does not wait for one."),
+  DNS_DOMAIN("dns_domain", Type.DOMAIN, "hearth.internal",
+      "Domain under which VMs resolve: <vm>.<dns_domain>."),
+  DNS_HOST_LISTEN("dns_host_listen", Type.OPTIONAL_ADDRESS, "127.0.0.1:10053",
+      "Loopback address and port where the host can resolve VM names; \"\" disables it."),
+  WEB_LISTEN_ADDR("web_listen_addr", Type.OPTIONAL_ADDRESS, "127.0.0.1:7777",
+      "Address of the experimental read-only web UI; \"\" disables it."),
+  DISK_PROVISIONER("disk_provisioner", Type.enumOf("auto", "dm-snapshot", "copy"), "auto",
+      "How VM root disks are made: dm-snapshot, copy, or auto (dm-snapshot where device-mapper"
+          + " works, else copy)."),
+  DEFAULT_VCPUS("default_vcpus", Type.intRange(1, 32), "2",
+      "vCPUs of a VM when `vm create` is not given --vcpus."),
+  DEFAULT_MEMORY_MIB("default_memory_mib", Type.intRange(128, 262144), "1024",
+      "Memory in MiB of a VM when `vm create` is not given --memory."),
+  SSH_WAIT_TIMEOUT("ssh_wait_timeout", Type.DURATION, "120s",
+      "How long `vm create` and `vm start` wait for the guest's SSH server."),
+  STOP_TIMEOUT("stop_timeout", Type.DURATION, "30s",
+      "How long `vm stop` waits for a clean shutdown before it kills the VM."),
+  CONSOLE_LOG_MAX_SIZE("console_log_max_size", Type.SIZE, "16MiB",
+      "Largest size of a VM's serial console log; older output is dropped beyond it."),
+  OPERATION_RETENTION("operation_retention", Type.DURATION, "24h",
+      "How long finished operations stay listed by `op list`."),
+  SHUTDOWN_GRACE("shutdown_grace", Type.DURATION, "10s",
+      "On SIGTERM, how long in-flight requests may take before the daemon closes them."),
+  CLIENT_IDLE_TIMEOUT("client_idle_timeout", Type.DURATION, "10m",
+      "A client connection that sends nothing for this long, with no request running, is closed."),
+  MAX_CONNECTIONS("max_connections", Type.intRange(1, 4096), "256",
+      "Most client connections served at once; further ones get a busy error.");
+
+  public static final List<ConfigKey> ALL = List.of(values());
+
+  private final String key;
+  private final Type type;
+  private final String defaultValue;
+  private final String description;
+
+  ConfigKey(String key, Type type, String defaultValue, String description) {
+    this.key = key;
+    this.type = type;
+    this.defaultValue = defaultValue;
+    this.description = description;
+  }
+
+  /** The snake_case name used in config.toml. */
+  public String key() {
+    return key;
+  }
+
+  public String defaultValue() {
+    return defaultValue;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  /** Whether the value is written as a TOML integer (else as a string). */
+  public boolean isInteger() {
+    return type.integer;
+  }
+
+  /** Whether a TOML integer is accepted (integers, and sizes in bytes). */
+  public boolean acceptsTomlInteger() {
+    return type.integer || type == Type.SIZE;
+  }
+
+  /** What the key accepts, for messages and docs. */
+  public String expected() {
+    return type.expected;
+  }
+
+  /**
+   * Checks a value and returns it in canonical form.
+   *
+   * @throws IllegalArgumentException with a reason when the value is not acceptable
+   */
+  String validate(String value) {
+    return type.validator.validate(value);
+  }
+
+  /** Finds a key by its TOML name. */
+  public static java.util.Optional<ConfigKey> byKey(String key) {
+    return ALL.stream().filter(k -> k.key.equals(key)).findFirst();
+  }
+
+  private interface Validator {
+    String validate(String value);
+  }
+
+  private static final class Type {
+    static final Pattern IFNAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}");
+    static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+
+    static final Type STRING = new Type("a string", false, v -> v);
+    static final Type PATH = new Type("an absolute path", false, Type::absolutePath);
+    static final Type OPTIONAL_PATH =
+        new Type("an absolute path or \"\"", false, v -> v.isEmpty() ? v : absolutePath(v));
+    static final Type DURATION =
+        new Type("a duration such as 30s, 5m or 2h", false, v -> Durations.format(Durations.parse(v)));
+    static final Type SIZE =
+        new Type("a size such as 512M or 16MiB", false, v -> Long.toString(Sizes.parse(v)));
+    static final Type INTERFACE_NAME =
+        new Type("a network interface name of at most 15 characters", false, Type::interfaceName);
+    static final Type CIDR = new Type("an IPv4 address and prefix such as 10.77.0.1/24", false, Type::cidr);
+    static final Type DOMAIN = new Type("a DNS domain such as hearth.internal", false, Type::domain);
+    static final Type OPTIONAL_ADDRESS =
+        new Type("host:port such as 127.0.0.1:7777, or \"\"", false, Type::optionalAddress);
+
+    final String expected;
+    final boolean integer;
+    final Validator validator;
+
+    Type(String expected, boolean integer, Validator validator) {
+      this.expected = expected;
+      this.integer = integer;
+      this.validator = validator;
+    }
+
+    static Type intRange(int min, int max) {
+      return new Type("an integer from " + min + " to " + max, true, v -> {
+        int n;
+        try {
+          n = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("not an integer");
+        }
+        if (n < min || n > max) {
+          throw new IllegalArgumentException("out of range " + min + ".." + max);
+        }
+        return Integer.toString(n);
+      });
+    }
+
+    static Type enumOf(String... choices) {
+      List<String> list = List.of(choices);
+      return new Type("one of " + String.join(", ", list), false, v -> {
+        String lower = v.toLowerCase(Locale.ROOT);
+        if (!list.contains(lower)) {
+          throw new IllegalArgumentException("not one of " + String.join(", ", list));
+        }
+        return lower;
+      });
+    }
+
+    static String absolutePath(String v) {
+      if (v.isEmpty() || !Path.of(v).isAbsolute() || v.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException("not an absolute path");
+      }
+      return Path.of(v).normalize().toString();
+    }
+
+    static String interfaceName(String v) {
+      if (!IFNAME.matcher(v).matches()) {
+        throw new IllegalArgumentException("not an interface name of 1 to 15 letters, digits, '-', '_' or '.'");
+      }
+      return v;
+    }
+
+    static String cidr(String v) {
+      int slash = v.indexOf('/');
+      if (slash < 0) {
+        throw new IllegalArgumentException("missing /prefix");
+      }
+      String addr = v.substring(0, slash);
+      if (!InetAddresses.isInetAddress(addr) || addr.contains(":")) {
+        throw new IllegalArgumentException("'" + addr + "' is not an IPv4 address");
+      }
+      int prefix;
+      try {
+        prefix = Integer.parseInt(v.substring(slash + 1));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("the prefix is not a number");
+      }
+      if (prefix < 8 || prefix > 30) {
+        throw new IllegalArgumentException("the prefix must be from 8 to 30");
+      }
+      return v;
+    }
+
+    static String domain(String v) {
+      String[] labels = v.split("\\.", -1);
+      for (String l : labels) {
+        if (!LABEL.matcher(l).matches()) {
+          throw new IllegalArgumentException("'" + l + "' is not a valid DNS label");
+        }
+      }
+      return v;
+    }
+
+    static String optionalAddress(String v) {
+      if (v.isEmpty()) {
+        return v;
+      }
+      int colon = v.lastIndexOf(':');
+      if (colon <= 0) {
+        throw new IllegalArgumentException("missing :port");
+      }
+      String host = v.substring(0, colon);
+      if (!InetAddresses.isInetAddress(host) && !host.equals("localhost")) {
+        throw new IllegalArgumentException("'" + host + "' is not an IP address");
+      }
+      try {
+        int port = Integer.parseInt(v.substring(colon + 1));
+        if (port < 1 || port > 65535) {
+          throw new NumberFormatException();
+        }
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("the port must be from 1 to 65535");
+      }
+      return v;
+    }
+  }
+}

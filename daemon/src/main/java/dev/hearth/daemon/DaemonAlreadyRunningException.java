@@ -1,0 +1,18 @@
+package dev.hearth.daemon;
+
+/** Another daemon holds the runtime folder's lock; the message names its pid. */
+public class DaemonAlreadyRunningException extends DaemonException {
+  private static final long serialVersionUID = 1L;
+
+  private final long pid;
+
+  public DaemonAlreadyRunningException(String message, long pid) {
+    super(message);
+    this.pid = pid;
+  }
+
+  /** The pid of the running daemon, or -1 when its pid file could not be read. */
+  public long pid() {
+    return pid;
+  }
+}

@@ -1,0 +1,2 @@
+/** Registry of in-flight asynchronous operations. */
+package dev.hearth.opstate;

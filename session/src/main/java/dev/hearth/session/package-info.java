@@ -1,0 +1,2 @@
+/** Guest session helpers: guest paths, POSIX sh scripts, parsers, ShellQuote. */
+package dev.hearth.session;

@@ -1,0 +1,2 @@
+/** Git inspection, copy preparation, guest import and export scripts. */
+package dev.hearth.workspace;
