@@ -47,7 +47,10 @@ public final class HearthClient implements AutoCloseable {
     } catch (IOException e) {
       throw new DaemonUnavailableException(
           socket,
-          "cannot connect to the hearth daemon at " + socket + " (" + e.getMessage()
+          "cannot connect to the hearth daemon at "
+              + socket
+              + " ("
+              + e.getMessage()
               + "): is it running? Start it with `hearth daemon` or `systemctl start hearth`, or"
               + " point --socket at its socket",
           e);
@@ -63,9 +66,16 @@ public final class HearthClient implements AutoCloseable {
       VersionInfo daemon = client.version();
       if (daemon.protocolVersion() != PROTOCOL_VERSION) {
         throw new ProtocolMismatchException(
-            "the hearth daemon at " + socket + " speaks protocol version "
-                + daemon.protocolVersion() + " (hearth " + daemon.version() + ") but this client"
-                + " speaks version " + PROTOCOL_VERSION + ": use a hearth CLI of the daemon's"
+            "the hearth daemon at "
+                + socket
+                + " speaks protocol version "
+                + daemon.protocolVersion()
+                + " (hearth "
+                + daemon.version()
+                + ") but this client"
+                + " speaks version "
+                + PROTOCOL_VERSION
+                + ": use a hearth CLI of the daemon's"
                 + " version, or upgrade both to the same version and restart the daemon");
       }
       return client;
@@ -119,7 +129,11 @@ public final class HearthClient implements AutoCloseable {
     byte[] line = Wire.bytes(request);
     if (line.length > Wire.MAX_LINE_BYTES) {
       throw new IllegalArgumentException(
-          "the request for " + method + " is " + line.length + " bytes, more than the limit of "
+          "the request for "
+              + method
+              + " is "
+              + line.length
+              + " bytes, more than the limit of "
               + Wire.MAX_LINE_BYTES);
     }
     try {
@@ -169,7 +183,11 @@ public final class HearthClient implements AutoCloseable {
         return reply;
       }
       throw new DaemonException(
-          "the hearth daemon at " + socketPath + " answered request " + id + " with a reply for "
+          "the hearth daemon at "
+              + socketPath
+              + " answered request "
+              + id
+              + " with a reply for "
               + Wire.abbreviate(replyId));
     }
   }
@@ -183,13 +201,19 @@ public final class HearthClient implements AutoCloseable {
           return Wire.MAPPER.readTree(in.line());
         } catch (JacksonException e) {
           throw new DaemonException(
-              "the hearth daemon at " + socketPath + " sent a reply that is not JSON: "
-                  + e.getOriginalMessage(), e);
+              "the hearth daemon at "
+                  + socketPath
+                  + " sent a reply that is not JSON: "
+                  + e.getOriginalMessage(),
+              e);
         }
       case TOO_LONG:
         throw new DaemonException(
-            "the hearth daemon at " + socketPath + " sent a reply longer than "
-                + Wire.MAX_LINE_BYTES + " bytes");
+            "the hearth daemon at "
+                + socketPath
+                + " sent a reply longer than "
+                + Wire.MAX_LINE_BYTES
+                + " bytes");
       default:
         return null;
     }
@@ -199,13 +223,17 @@ public final class HearthClient implements AutoCloseable {
     JsonNode error = reply.get("error");
     if (error != null) {
       throw new RpcException(
-          error.path("code").asInt(), error.path("data").path("kind").asText(""),
+          error.path("code").asInt(),
+          error.path("data").path("kind").asText(""),
           error.path("message").asText("(no message)"));
     }
     JsonNode result = reply.get("result");
     if (result == null) {
       throw new DaemonException(
-          "the hearth daemon at " + socketPath + " answered " + method
+          "the hearth daemon at "
+              + socketPath
+              + " answered "
+              + method
               + " with neither a result nor an error");
     }
     return result;
@@ -213,9 +241,7 @@ public final class HearthClient implements AutoCloseable {
 
   private static DaemonUnavailableException unavailable(Path socket, IOException e) {
     return new DaemonUnavailableException(
-        socket,
-        "lost the connection to the hearth daemon at " + socket + ": " + e.getMessage(),
-        e);
+        socket, "lost the connection to the hearth daemon at " + socket + ": " + e.getMessage(), e);
   }
 
   private static void closeQuietly(AFUNIXSocket s) {

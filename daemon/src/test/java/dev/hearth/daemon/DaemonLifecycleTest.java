@@ -78,8 +78,11 @@ class DaemonLifecycleTest {
       assertThatThrownBy(() -> Daemon.open(config))
           .isInstanceOf(DaemonAlreadyRunningException.class)
           .hasMessage(
-              "a hearth daemon is already running for " + Layout.of(config).runtimeDir()
-                  + " (pid " + pid + ")")
+              "a hearth daemon is already running for "
+                  + Layout.of(config).runtimeDir()
+                  + " (pid "
+                  + pid
+                  + ")")
           .satisfies(e -> assertThat(((DaemonAlreadyRunningException) e).pid()).isEqualTo(pid));
       try (HearthClient client = HearthClient.connect(running.socket)) {
         client.ping();

@@ -63,8 +63,12 @@ class HearthClientTest {
       }
       JsonNode request = json.readTree(line.toString());
       String reply =
-          "{\"jsonrpc\":\"2.0\",\"id\":" + request.get("id") + ",\"result\":{\"version\":\"9.9.9\","
-              + "\"protocol_version\":" + protocolVersion + ",\"java_version\":\"17\",\"pid\":1}}\n";
+          "{\"jsonrpc\":\"2.0\",\"id\":"
+              + request.get("id")
+              + ",\"result\":{\"version\":\"9.9.9\","
+              + "\"protocol_version\":"
+              + protocolVersion
+              + ",\"java_version\":\"17\",\"pid\":1}}\n";
       Channels.newOutputStream(peer).write(reply.getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new IllegalStateException(e);
@@ -74,7 +78,8 @@ class HearthClientTest {
   @Test
   void callSendsRawParamsAndReturnsTheResultAsJson() throws Exception {
     Daemon.Seams seams =
-        Daemon.Seams.system().withHandler("test.echo", p -> Wire.object().put("n", p.longValue("n", 0)));
+        Daemon.Seams.system()
+            .withHandler("test.echo", p -> Wire.object().put("n", p.longValue("n", 0)));
     try (TestDaemons.Running daemon = TestDaemons.start(TestDaemons.config(dir), seams);
         HearthClient client = HearthClient.connect(daemon.socket)) {
       assertThat(client.call("test.echo", "{\"n\": 42}")).isEqualTo("{\"n\":42}");
@@ -117,7 +122,8 @@ class HearthClientTest {
   @Test
   void aRefusedPeerGetsUnauthorizedAndIsDisconnected() throws Exception {
     Daemon.Seams seams =
-        Daemon.Seams.system().withPeerAuthorizer(peer -> Optional.of("uid " + peer.uid() + " is not welcome"));
+        Daemon.Seams.system()
+            .withPeerAuthorizer(peer -> Optional.of("uid " + peer.uid() + " is not welcome"));
     try (TestDaemons.Running daemon = TestDaemons.start(TestDaemons.config(dir), seams)) {
       try (RawClient raw = RawClient.connect(daemon.socket)) {
         JsonNode reply = raw.exchange("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"daemon.ping\"}");
@@ -129,7 +135,8 @@ class HearthClientTest {
         assertThat(raw.readLine()).isNull();
       }
       assertThatThrownBy(() -> HearthClient.connect(daemon.socket))
-          .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.kind()).isEqualTo("unauthorized"));
+          .isInstanceOfSatisfying(
+              RpcException.class, e -> assertThat(e.kind()).isEqualTo("unauthorized"));
     }
   }
 }

@@ -42,7 +42,8 @@ class UnauthorizedPeerTest {
           "      System.out.println(\"CONNECT-FAILED: \" + e.getMessage());",
           "      System.exit(3);",
           "    }",
-          "    String ping = \"{\\\"jsonrpc\\\":\\\"2.0\\\",\\\"id\\\":1,\\\"method\\\":\\\"daemon.ping\\\"}\\n\";",
+          "    String ping = \"{'jsonrpc':'2.0','id':1,'method':'daemon.ping'}\\n\"",
+          "        .replace('\\'', '\"');",
           "    ch.write(ByteBuffer.wrap(ping.getBytes(StandardCharsets.UTF_8)));",
           "    ByteBuffer in = ByteBuffer.allocate(65536);",
           "    while (ch.read(in) > 0 && in.get(in.position() - 1) != '\\n') {}",
@@ -105,8 +106,14 @@ class UnauthorizedPeerTest {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process process =
         new ProcessBuilder(
-                "setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
-                java.toString(), "-XX:-UsePerfData", client.toString(), daemon.socket.toString())
+                "setpriv",
+                "--reuid=" + NOBODY,
+                "--regid=" + NOBODY,
+                "--clear-groups",
+                java.toString(),
+                "-XX:-UsePerfData",
+                client.toString(),
+                daemon.socket.toString())
             .redirectErrorStream(true)
             .start();
     process.getOutputStream().close();

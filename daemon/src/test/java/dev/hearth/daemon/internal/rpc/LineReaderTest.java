@@ -23,7 +23,8 @@ class LineReaderTest {
 
   @Test
   void endsCleanlyBetweenLines() throws IOException {
-    LineReader reader = new LineReader(new ByteArrayInputStream("x\n".getBytes(StandardCharsets.UTF_8)), 10);
+    LineReader reader =
+        new LineReader(new ByteArrayInputStream("x\n".getBytes(StandardCharsets.UTF_8)), 10);
     assertThat(reader.next()).isEqualTo(LineReader.Status.LINE);
     assertThat(reader.next()).isEqualTo(LineReader.Status.EOF);
   }

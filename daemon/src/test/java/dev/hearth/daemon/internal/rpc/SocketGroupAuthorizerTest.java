@@ -24,7 +24,8 @@ class SocketGroupAuthorizerTest {
       };
 
   private final SocketGroupAuthorizer withGroup =
-      new SocketGroupAuthorizer(DAEMON_UID, Optional.of("hearth"), OptionalLong.of(HEARTH_GID), GROUPS);
+      new SocketGroupAuthorizer(
+          DAEMON_UID, Optional.of("hearth"), OptionalLong.of(HEARTH_GID), GROUPS);
 
   @Test
   void servesRootAndTheDaemonsOwnUser() {

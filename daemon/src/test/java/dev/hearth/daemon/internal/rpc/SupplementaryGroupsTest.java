@@ -17,7 +17,8 @@ class SupplementaryGroupsTest {
   void readsTheGroupsLineOfTheProcessStatus() throws IOException {
     Files.createDirectories(proc.resolve("123"));
     Files.writeString(
-        proc.resolve("123/status"), "Name:\tbash\nGid:\t100\t100\t100\t100\nGroups:\t4 24 500 \nNgid:\t0\n");
+        proc.resolve("123/status"),
+        "Name:\tbash\nGid:\t100\t100\t100\t100\nGroups:\t4 24 500 \nNgid:\t0\n");
     assertThat(SupplementaryGroups.fromProc(proc).of(123)).isEqualTo(Set.of(4L, 24L, 500L));
   }
 
@@ -30,6 +31,7 @@ class SupplementaryGroupsTest {
 
   @Test
   void aProcessThatIsGoneIsAnError() {
-    assertThatThrownBy(() -> SupplementaryGroups.fromProc(proc).of(99)).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> SupplementaryGroups.fromProc(proc).of(99))
+        .isInstanceOf(IOException.class);
   }
 }
