@@ -121,9 +121,18 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
-  /** Runs the host checks of DESIGN.md section 11; needs no running daemon. */
+  /**
+   * Runs the host checks of DESIGN.md section 11; needs no running daemon.
+   *
+   * @throws DaemonException when interrupted (the thread's interrupt flag is set again)
+   */
   public static DoctorReport doctor(Config config) {
-    return Doctor.run(config);
+    try {
+      return Doctor.run(config);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DaemonException("the doctor checks were interrupted", e);
+    }
   }
 
   /**

@@ -6,31 +6,34 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.daemon.internal.rpc.LineReader;
 import dev.hearth.daemon.internal.rpc.Wire;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.SocketException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import org.newsclub.net.unix.AFUNIXSocket;
-import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
  * A connection to a hearth daemon's socket. Requests are sent one at a time (callers on several
  * threads take turns); notifications the daemon sends meanwhile are skipped.
+ *
+ * <p>The client uses the JDK's Unix sockets rather than junixsocket: it needs no peer credentials,
+ * starts without a native library, and, unlike junixsocket, keeps the socket readable after a
+ * failed write, so that it can read why the daemon refused it.
  */
 public final class HearthClient implements AutoCloseable {
   /** The protocol version this client speaks; the daemon must report the same. */
   public static final int PROTOCOL_VERSION = 1;
 
   private final Path socketPath;
-  private final AFUNIXSocket socket;
-  private final OutputStream out;
+  private final SocketChannel channel;
   private final LineReader in;
   private long nextId = 1;
 
-  private HearthClient(Path socketPath, AFUNIXSocket socket) throws IOException {
+  private HearthClient(Path socketPath, SocketChannel channel) {
     this.socketPath = socketPath;
-    this.socket = socket;
-    this.out = socket.getOutputStream();
-    this.in = new LineReader(socket.getInputStream(), Wire.MAX_LINE_BYTES);
+    this.channel = channel;
+    this.in = new LineReader(Channels.newInputStream(channel), Wire.MAX_LINE_BYTES);
   }
 
   /**
@@ -41,10 +44,12 @@ public final class HearthClient implements AutoCloseable {
    * @throws RpcException when the daemon refuses the client (not authorised, busy)
    */
   public static HearthClient connect(Path socket) {
-    AFUNIXSocket s;
+    SocketChannel channel = null;
     try {
-      s = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(socket));
+      channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+      channel.connect(UnixDomainSocketAddress.of(socket));
     } catch (IOException e) {
+      closeQuietly(channel);
       throw new DaemonUnavailableException(
           socket,
           "cannot connect to the hearth daemon at "
@@ -55,13 +60,7 @@ public final class HearthClient implements AutoCloseable {
               + " point --socket at its socket",
           e);
     }
-    HearthClient client;
-    try {
-      client = new HearthClient(socket, s);
-    } catch (IOException e) {
-      closeQuietly(s);
-      throw unavailable(socket, e);
-    }
+    HearthClient client = new HearthClient(socket, channel);
     try {
       VersionInfo daemon = client.version();
       if (daemon.protocolVersion() != PROTOCOL_VERSION) {
@@ -140,8 +139,10 @@ public final class HearthClient implements AutoCloseable {
       byte[] framed = new byte[line.length + 1];
       System.arraycopy(line, 0, framed, 0, line.length);
       framed[line.length] = '\n';
-      out.write(framed);
-      out.flush();
+      ByteBuffer buffer = ByteBuffer.wrap(framed);
+      while (buffer.hasRemaining()) {
+        channel.write(buffer);
+      }
     } catch (IOException e) {
       // The daemon may have refused us (busy) and closed before reading: its reply explains why.
       JsonNode reply = readReplyAfterFailedWrite(e);
@@ -244,20 +245,21 @@ public final class HearthClient implements AutoCloseable {
         socket, "lost the connection to the hearth daemon at " + socket + ": " + e.getMessage(), e);
   }
 
-  private static void closeQuietly(AFUNIXSocket s) {
+  private static void closeQuietly(SocketChannel channel) {
+    if (channel == null) {
+      return;
+    }
     try {
-      s.close();
+      channel.close();
     } catch (IOException ignored) {
-      // Nothing was sent on it; there is nothing to report.
+      // It never connected; there is nothing to report.
     }
   }
 
   @Override
   public void close() {
     try {
-      socket.close();
-    } catch (SocketException e) {
-      // Already closed by the daemon.
+      channel.close();
     } catch (IOException e) {
       throw new DaemonException("closing the connection to " + socketPath + " failed: " + e, e);
     }

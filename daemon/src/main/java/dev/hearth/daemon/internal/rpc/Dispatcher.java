@@ -24,8 +24,8 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>{@code daemon.ping} → {@code {"pong": true}}
  *   <li>{@code daemon.version} → {@code {"version", "protocol_version", "java_version", "pid"}}
- *   <li>{@code daemon.doctor} → {@code {"checks": [{"name", "status", "detail", "fix"}],
- *       "failed"}}
+ *   <li>{@code daemon.doctor} → {@code {"checks", "failed"}}, each check being {@code {"name",
+ *       "status", "detail", "fix"}}
  * </ul>
  *
  * <p>Tests may add handlers for method names this switch does not know.
