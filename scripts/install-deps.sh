@@ -21,6 +21,7 @@ declare -A test_pkgs=(
   [setpriv]=util-linux
   [ps]=procps
   [git]=git
+  [iptables]=iptables
 )
 
 missing=()
