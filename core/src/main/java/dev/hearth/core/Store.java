@@ -23,6 +23,8 @@ public final class Store implements AutoCloseable {
   private final Path file;
   private final Connection connection;
   private final ReentrantLock lock = new ReentrantLock();
+  /** Whether a {@link #write} is running; guarded by {@link #lock}. */
+  private boolean inTransaction;
 
   private Store(Path file, Connection connection) {
     this.file = file;
@@ -82,15 +84,16 @@ public final class Store implements AutoCloseable {
   }
 
   private void migrate(List<Migration> migrations) {
-    int current = schemaVersion();
-    if (current > migrations.size()) {
-      throw new StoreException(
-          "database " + file + " has schema version " + current + ", newer than this hearth knows ("
-              + migrations.size() + "): upgrade hearth or point state_dir elsewhere");
-    }
-    for (Migration m : migrations.subList(current, migrations.size())) {
+    checkNotNewer(schemaVersion(), migrations);
+    for (Migration m : migrations) {
       write(
           c -> {
+            // Read again under the write lock: another process may have migrated meanwhile.
+            int current = schemaVersion();
+            checkNotNewer(current, migrations);
+            if (current >= m.version()) {
+              return null;
+            }
             try (Statement st = c.createStatement()) {
               for (String sql : m.statements()) {
                 st.execute(sql);
@@ -103,6 +106,14 @@ public final class Store implements AutoCloseable {
             }
             return null;
           });
+    }
+  }
+
+  private void checkNotNewer(int current, List<Migration> migrations) {
+    if (current > migrations.size()) {
+      throw new StoreException(
+          "database " + file + " has schema version " + current + ", newer than this hearth knows ("
+              + migrations.size() + "): upgrade hearth or point state_dir elsewhere");
     }
   }
 
@@ -133,25 +144,48 @@ public final class Store implements AutoCloseable {
     }
   }
 
-  /** Runs work in a transaction: committed when it returns, rolled back when it throws. */
+  /**
+   * Runs work in a transaction: committed when it returns, rolled back when it throws. Called from
+   * within other work, it joins that transaction. The work must not commit or roll back itself.
+   */
   public <T> T write(SqlFunction<T> work) {
     lock.lock();
     try {
-      connection.setAutoCommit(false);
+      if (inTransaction) {
+        return work.apply(connection);
+      }
+      // IMMEDIATE takes the write lock up front, waiting up to the busy timeout: a deferred
+      // transaction that reads and then writes fails at once when another connection wrote first.
+      execute("BEGIN IMMEDIATE");
+      inTransaction = true;
       try {
         T result = work.apply(connection);
-        connection.commit();
+        execute("COMMIT");
         return result;
       } catch (SQLException | RuntimeException | Error e) {
-        connection.rollback();
+        rollbackAfter(e);
         throw e;
       } finally {
-        connection.setAutoCommit(true);
+        inTransaction = false;
       }
     } catch (SQLException e) {
       throw new StoreException("database " + file + ": " + e.getMessage(), e);
     } finally {
       lock.unlock();
+    }
+  }
+
+  private void execute(String sql) throws SQLException {
+    try (Statement st = connection.createStatement()) {
+      st.execute(sql);
+    }
+  }
+
+  private void rollbackAfter(Throwable failure) {
+    try {
+      execute("ROLLBACK");
+    } catch (SQLException e) {
+      failure.addSuppressed(e);
     }
   }
 
