@@ -157,7 +157,8 @@ public final class Command {
         throw new IllegalArgumentException(
             "environment variable name '" + Names.printable(name) + "' is empty or contains '='");
       }
-      env.put(requireNoNul("environment variable name", name), requireNoNul("value of " + name, value));
+      env.put(
+          requireNoNul("environment variable name", name), requireNoNul("value of " + name, value));
       return this;
     }
 

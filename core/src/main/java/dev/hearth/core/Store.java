@@ -13,9 +13,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.sqlite.SQLiteConfig;
 
 /**
- * hearth's SQLite database: WAL journal, a busy timeout, foreign keys on, and the schema migrated to
- * the latest version when opened. One connection, used by one caller at a time; SQLite serialises
- * writers anyway, and WAL lets other processes (doctor, a second CLI) read meanwhile.
+ * hearth's SQLite database: WAL journal, a busy timeout, foreign keys on, and the schema migrated
+ * to the latest version when opened. One connection, used by one caller at a time; SQLite
+ * serialises writers anyway, and WAL lets other processes (doctor, a second CLI) read meanwhile.
  */
 public final class Store implements AutoCloseable {
   public static final Duration BUSY_TIMEOUT = Duration.ofSeconds(10);
@@ -23,6 +23,7 @@ public final class Store implements AutoCloseable {
   private final Path file;
   private final Connection connection;
   private final ReentrantLock lock = new ReentrantLock();
+
   /** Whether a {@link #write} is running; guarded by {@link #lock}. */
   private boolean inTransaction;
 
@@ -77,8 +78,10 @@ public final class Store implements AutoCloseable {
     for (int i = 0; i < migrations.size(); i++) {
       if (migrations.get(i).version() != i + 1) {
         throw new IllegalArgumentException(
-            "migrations must be numbered 1, 2, 3, ... without gaps; found " + migrations.get(i).version()
-                + " at position " + (i + 1));
+            "migrations must be numbered 1, 2, 3, ... without gaps; found "
+                + migrations.get(i).version()
+                + " at position "
+                + (i + 1));
       }
     }
   }
@@ -101,8 +104,15 @@ public final class Store implements AutoCloseable {
               st.execute("PRAGMA user_version = " + m.version());
             } catch (SQLException e) {
               throw new StoreException(
-                  "database " + file + ": migration " + m.version() + " (" + m.description()
-                      + ") failed: " + e.getMessage(), e);
+                  "database "
+                      + file
+                      + ": migration "
+                      + m.version()
+                      + " ("
+                      + m.description()
+                      + ") failed: "
+                      + e.getMessage(),
+                  e);
             }
             return null;
           });
@@ -112,8 +122,13 @@ public final class Store implements AutoCloseable {
   private void checkNotNewer(int current, List<Migration> migrations) {
     if (current > migrations.size()) {
       throw new StoreException(
-          "database " + file + " has schema version " + current + ", newer than this hearth knows ("
-              + migrations.size() + "): upgrade hearth or point state_dir elsewhere");
+          "database "
+              + file
+              + " has schema version "
+              + current
+              + ", newer than this hearth knows ("
+              + migrations.size()
+              + "): upgrade hearth or point state_dir elsewhere");
     }
   }
 

@@ -46,8 +46,9 @@ class CommandTest {
             .build();
     assertThat(c.argv()).containsExactly("sh", "-c", "cat", "x");
     assertThat(c.env()).isEqualTo(Map.of("A", "1", "B", ""));
-    assertThat(c.stdin()).hasValueSatisfying(
-        b -> assertThat(new String(b, StandardCharsets.UTF_8)).isEqualTo("héllo"));
+    assertThat(c.stdin())
+        .hasValueSatisfying(
+            b -> assertThat(new String(b, StandardCharsets.UTF_8)).isEqualTo("héllo"));
     assertThat(c.cwd()).contains(Path.of("/tmp"));
     assertThat(c.timeout()).isEqualTo(Duration.ofSeconds(3));
     assertThat(c.outputCap()).isEqualTo(10);

@@ -16,7 +16,8 @@ class LayoutTest {
     assertThat(layout.stateDir()).isEqualTo(Path.of("/srv/hearth/state"));
     assertThat(layout.database()).isEqualTo(Path.of("/srv/hearth/state/hearth.db"));
     assertThat(layout.imagesDir()).isEqualTo(Path.of("/srv/hearth/state/images"));
-    assertThat(layout.imageDir("ubuntu-24")).isEqualTo(Path.of("/srv/hearth/state/images/ubuntu-24"));
+    assertThat(layout.imageDir("ubuntu-24"))
+        .isEqualTo(Path.of("/srv/hearth/state/images/ubuntu-24"));
     assertThat(layout.imageStagingDir()).isEqualTo(Path.of("/srv/hearth/state/staging"));
     assertThat(layout.vmsDir()).isEqualTo(Path.of("/srv/hearth/state/vms"));
     assertThat(layout.vmDir("0123abcd")).isEqualTo(Path.of("/srv/hearth/state/vms/0123abcd"));
@@ -56,7 +57,18 @@ class LayoutTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "..", "../etc", "ab/cd", "/abs", "ABCD", "xyz", "ab\ncd", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0"})
+  @ValueSource(
+      strings = {
+        "",
+        "..",
+        "../etc",
+        "ab/cd",
+        "/abs",
+        "ABCD",
+        "xyz",
+        "ab\ncd",
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0"
+      })
   void vmPathsRejectIdsThatAreNotHex(String id) {
     assertThatThrownBy(() -> layout.vmDir(id))
         .isInstanceOf(InvalidNameException.class)
@@ -67,8 +79,7 @@ class LayoutTest {
 
   @Test
   void idMessageEscapesControlCharacters() {
-    assertThatThrownBy(() -> layout.vmDir("ab\ncd"))
-        .hasMessageContaining("'ab\\x0acd'");
+    assertThatThrownBy(() -> layout.vmDir("ab\ncd")).hasMessageContaining("'ab\\x0acd'");
   }
 
   @ParameterizedTest

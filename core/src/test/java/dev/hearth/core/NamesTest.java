@@ -11,14 +11,24 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class NamesTest {
   @ParameterizedTest
-  @ValueSource(strings = {"a", "0", "web", "web-1", "9lives", "a--b", "abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefgh"})
+  @ValueSource(
+      strings = {
+        "a",
+        "0",
+        "web",
+        "web-1",
+        "9lives",
+        "a--b",
+        "abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefgh"
+      })
   void acceptsValidNames(String name) {
     assertThat(Names.requireValid("VM", name)).isEqualTo(name);
     assertThat(Names.isValid(name)).isTrue();
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"Web", "WEB", "-web", "web_1", "web.1", "web 1", "wéb", "a/b", "..", " web"})
+  @ValueSource(
+      strings = {"Web", "WEB", "-web", "web_1", "web.1", "web 1", "wéb", "a/b", "..", " web"})
   void rejectsInvalidNamesNamingTheValueAndTheRule(String name) {
     assertThat(Names.isValid(name)).isFalse();
     assertThatThrownBy(() -> Names.requireValid("image", name))
