@@ -29,6 +29,7 @@ public final class CopyProvisioner implements RootDiskProvisioner {
 
   static final String DISK_FILE = "rootfs.ext4";
   static final String PARTIAL_FILE = "rootfs.ext4.partial";
+
   /** Without reflink a multi-GiB image is copied block by block. */
   static final Duration COPY_TIMEOUT = Duration.ofMinutes(30);
 
@@ -114,7 +115,9 @@ public final class CopyProvisioner implements RootDiskProvisioner {
   @Override
   public DiskInventory list(Layout layout) {
     return new DiskInventory(
-        List.of(), List.of(), VmFolders.filesNamed(layout.vmsDir(), Set.of(DISK_FILE, PARTIAL_FILE)));
+        List.of(),
+        List.of(),
+        VmFolders.filesNamed(layout.vmsDir(), Set.of(DISK_FILE, PARTIAL_FILE)));
   }
 
   @Override

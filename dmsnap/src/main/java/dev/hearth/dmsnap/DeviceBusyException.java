@@ -8,7 +8,10 @@ public class DeviceBusyException extends DiskRemoveException {
 
   public DeviceBusyException(String device, int attempts, Throwable lastFailure) {
     super(
-        "device-mapper device " + device + " is still busy after " + attempts
+        "device-mapper device "
+            + device
+            + " is still busy after "
+            + attempts
             + " removal attempts (is a VM still using it?)",
         lastFailure);
     this.device = device;

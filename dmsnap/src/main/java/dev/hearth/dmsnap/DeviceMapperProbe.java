@@ -45,7 +45,8 @@ public final class DeviceMapperProbe {
   public DeviceMapperStatus probe() throws InterruptedException {
     if (!Files.exists(control)) {
       return new DeviceMapperStatus(
-          false, control + " is missing: the kernel has no device-mapper (or dm_mod is not loaded)");
+          false,
+          control + " is missing: the kernel has no device-mapper (or dm_mod is not loaded)");
     }
     CommandResult result;
     try {
@@ -56,7 +57,9 @@ public final class DeviceMapperProbe {
     if (!result.ok()) {
       return new DeviceMapperStatus(
           false,
-          "`dmsetup targets` failed (exit code " + result.exitCode() + "): "
+          "`dmsetup targets` failed (exit code "
+              + result.exitCode()
+              + "): "
               + firstLine(result.stderr()));
     }
     Set<String> targets = HostListings.targets(result.stdout());
@@ -68,8 +71,10 @@ public final class DeviceMapperProbe {
           true, "device-mapper; the snapshot target loads on first use (dm-snapshot module)");
     }
     return new DeviceMapperStatus(
-        false, "device-mapper has no snapshot target (dmsetup targets lists: "
-            + String.join(", ", targets) + ")");
+        false,
+        "device-mapper has no snapshot target (dmsetup targets lists: "
+            + String.join(", ", targets)
+            + ")");
   }
 
   private boolean kernelHasSnapshotModule() {

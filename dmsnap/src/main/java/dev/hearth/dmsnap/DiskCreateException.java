@@ -16,7 +16,11 @@ public class DiskCreateException extends DmsnapException {
 
   public DiskCreateException(String vmId, CreateStep step, Throwable cause) {
     super(
-        "creating the root disk of VM " + vmId + " failed at step '" + step.description() + "': "
+        "creating the root disk of VM "
+            + vmId
+            + " failed at step '"
+            + step.description()
+            + "': "
             + cause.getMessage(),
         cause);
     this.vmId = vmId;

@@ -10,6 +10,7 @@ import java.util.OptionalLong;
 /** Disk size arithmetic and the file steps shared by the provisioners. */
 final class DiskSizes {
   static final long SECTOR = 512;
+
   /** ext4 blocks are at most 4 KiB: a disk of whole blocks lets the filesystem use all of it. */
   static final long ALIGNMENT = 4096;
 
@@ -27,8 +28,13 @@ final class DiskSizes {
     long requested = requestedBytes.getAsLong();
     if (requested < imageBytes) {
       throw new DiskSizeException(
-          "the requested disk size " + describe(requested) + " is smaller than the image "
-              + image + " (" + describe(imageBytes) + "); ask for at least the image's size");
+          "the requested disk size "
+              + describe(requested)
+              + " is smaller than the image "
+              + image
+              + " ("
+              + describe(imageBytes)
+              + "); ask for at least the image's size");
     }
     if (requested > Long.MAX_VALUE - ALIGNMENT) {
       throw new DiskSizeException("the requested disk size " + requested + " bytes is too large");

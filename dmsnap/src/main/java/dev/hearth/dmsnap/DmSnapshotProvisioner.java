@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Root disks as device-mapper snapshots: a read-only loop on the image is the origin, a sparse COW
  * file in the VM folder on a second loop takes the writes, and a persistent {@code snapshot} target
- * ({@code /dev/mapper/hearth-<vmId>}) joins them. The image is never written; a VM's disk costs only
- * the blocks it changes.
+ * ({@code /dev/mapper/hearth-<vmId>}) joins them. The image is never written; a VM's disk costs
+ * only the blocks it changes.
  *
  * <p>Growing: a snapshot is exactly as large as its origin, so a disk larger than the image gets a
  * larger origin. A read-only device {@code hearth-<vmId>-base} maps the image loop linearly and
@@ -40,6 +40,7 @@ public final class DmSnapshotProvisioner implements RootDiskProvisioner {
   static final String BASE_SUFFIX = "-base";
   static final String COW_FILE = "rootfs.cow";
   static final String MAPPER_DIR = "/dev/mapper/";
+
   /** 4 KiB COW chunks: the guest's filesystem block size. */
   static final int CHUNK_SECTORS = 8;
 
@@ -60,7 +61,8 @@ public final class DmSnapshotProvisioner implements RootDiskProvisioner {
    * @param removeAttempts how many times {@code dmsetup remove} is tried while the device is busy
    * @param removeDelay the pause between those attempts
    */
-  public DmSnapshotProvisioner(Runner runner, Clock clock, int removeAttempts, Duration removeDelay) {
+  public DmSnapshotProvisioner(
+      Runner runner, Clock clock, int removeAttempts, Duration removeDelay) {
     if (removeAttempts < 1) {
       throw new IllegalArgumentException("removeAttempts must be at least 1: " + removeAttempts);
     }
@@ -128,7 +130,10 @@ public final class DmSnapshotProvisioner implements RootDiskProvisioner {
       String name = deviceName(vmId);
       runner.check(
           Command.of(
-              "dmsetup", "create", name, "--table",
+              "dmsetup",
+              "create",
+              name,
+              "--table",
               "0 " + diskSectors + " snapshot " + origin + " " + cowLoop + " P " + CHUNK_SECTORS));
       undo.push("remove " + name, () -> removeDevice(name));
       devices.add(0, name);
@@ -163,8 +168,8 @@ public final class DmSnapshotProvisioner implements RootDiskProvisioner {
 
   /**
    * The COW file's size: the disk's plus room for the snapshot's own metadata (a header chunk and
-   * one 16-byte entry per 4 KiB chunk), so that rewriting every block of the disk still fits.
-   * The file is sparse: the extra costs nothing until used.
+   * one 16-byte entry per 4 KiB chunk), so that rewriting every block of the disk still fits. The
+   * file is sparse: the extra costs nothing until used.
    */
   static long cowBytes(long diskBytes) {
     long chunk = CHUNK_SECTORS * DiskSizes.SECTOR;
@@ -204,9 +209,17 @@ public final class DmSnapshotProvisioner implements RootDiskProvisioner {
       throws InterruptedException {
     // Two table lines: dmsetup reads a multi-line table from stdin.
     String table =
-        "0 " + imageSectors + " linear " + imageLoop + " 0\n"
-            + imageSectors + " " + extraSectors + " zero\n";
-    runner.check(Command.builder("dmsetup").args("create", "--readonly", name).stdin(table).build());
+        "0 "
+            + imageSectors
+            + " linear "
+            + imageLoop
+            + " 0\n"
+            + imageSectors
+            + " "
+            + extraSectors
+            + " zero\n";
+    runner.check(
+        Command.builder("dmsetup").args("create", "--readonly", name).stdin(table).build());
   }
 
   private void detachLoop(String loop) throws InterruptedException {
@@ -272,7 +285,10 @@ public final class DmSnapshotProvisioner implements RootDiskProvisioner {
                 "cannot detach loop device " + loop.device() + " of VM " + disk.vmId(), e);
           }
         } else {
-          log.debug("loop {} of VM {} is no longer attached to {}", loop.device(), disk.vmId(),
+          log.debug(
+              "loop {} of VM {} is no longer attached to {}",
+              loop.device(),
+              disk.vmId(),
               loop.backingFile());
         }
       }
@@ -293,8 +309,9 @@ public final class DmSnapshotProvisioner implements RootDiskProvisioner {
     Path file = loop.backingFile().toAbsolutePath().normalize();
     return loops.stream()
         .anyMatch(
-            l -> l.device().equals(loop.device())
-                && l.backingFile().toAbsolutePath().normalize().equals(file));
+            l ->
+                l.device().equals(loop.device())
+                    && l.backingFile().toAbsolutePath().normalize().equals(file));
   }
 
   @Override

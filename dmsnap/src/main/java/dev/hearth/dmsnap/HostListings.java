@@ -95,7 +95,7 @@ final class HostListings {
         .toList();
   }
 
-  /** The target names in {@code dmsetup targets} output ({@code snapshot   v1.16.0} lines). */
+  /** The target names in {@code dmsetup targets} output ({@code snapshot v1.16.0} lines). */
   static Set<String> targets(String output) {
     Set<String> names = new TreeSet<>();
     for (String line : output.split("\n")) {

@@ -26,7 +26,8 @@ public final class Provisioners {
             .orElseThrow(
                 () ->
                     new ProvisionerChoiceException(
-                        "unknown disk provisioner '" + configured
+                        "unknown disk provisioner '"
+                            + configured
                             + "': expected auto, dm-snapshot or copy"));
     if (kind == ProvisionerKind.DM_SNAPSHOT && !dmAvailable) {
       throw new ProvisionerChoiceException(

@@ -47,6 +47,5 @@ public interface RootDiskProvisioner {
    * @return what was removed
    * @throws DiskRemoveException naming every piece that could not be removed
    */
-  DiskInventory removeLeaked(Layout layout, Collection<RootDisk> inUse)
-      throws InterruptedException;
+  DiskInventory removeLeaked(Layout layout, Collection<RootDisk> inUse) throws InterruptedException;
 }

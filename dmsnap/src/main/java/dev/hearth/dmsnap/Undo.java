@@ -5,7 +5,9 @@ import java.util.Deque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The undo actions of the steps a create has done so far, run newest first when a later one fails. */
+/**
+ * The undo actions of the steps a create has done so far, run newest first when a later one fails.
+ */
 final class Undo {
   private static final Logger log = LoggerFactory.getLogger(Undo.class);
 
@@ -24,10 +26,10 @@ final class Undo {
   }
 
   /**
-   * Runs every action, newest first, and adds each failure to {@code failure} as suppressed, so
-   * the error that is thrown also says what could not be undone. The interrupt flag is cleared
-   * while undoing (a command would refuse to start) and set again afterwards, unless {@code
-   * failure} is the InterruptedException the caller rethrows.
+   * Runs every action, newest first, and adds each failure to {@code failure} as suppressed, so the
+   * error that is thrown also says what could not be undone. The interrupt flag is cleared while
+   * undoing (a command would refuse to start) and set again afterwards, unless {@code failure} is
+   * the InterruptedException the caller rethrows.
    */
   void runAll(Throwable failure) {
     boolean interrupted = Thread.interrupted();
@@ -39,7 +41,9 @@ final class Undo {
         } catch (InterruptedException ie) {
           interrupted = true;
           failure.addSuppressed(ie);
-          log.warn("interrupted while undoing '{}'; {} more undo steps skipped", e.what(),
+          log.warn(
+              "interrupted while undoing '{}'; {} more undo steps skipped",
+              e.what(),
               entries.size());
           entries.clear();
         } catch (Exception ex) {

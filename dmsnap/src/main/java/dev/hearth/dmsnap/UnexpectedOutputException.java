@@ -8,8 +8,7 @@ public class UnexpectedOutputException extends DmsnapException {
 
   public UnexpectedOutputException(List<String> argv, String output, Throwable cause) {
     super(
-        "cannot read the output of `" + String.join(" ", argv) + "`: " + abbreviate(output),
-        cause);
+        "cannot read the output of `" + String.join(" ", argv) + "`: " + abbreviate(output), cause);
   }
 
   private static String abbreviate(String output) {

@@ -29,7 +29,8 @@ final class VmFolders {
     } catch (NoSuchFileException e) {
       return List.of();
     } catch (IOException e) {
-      throw new DmsnapException("cannot list the VM folders in " + vmsDir + ": " + e.getMessage(), e);
+      throw new DmsnapException(
+          "cannot list the VM folders in " + vmsDir + ": " + e.getMessage(), e);
     }
     return found;
   }

@@ -47,7 +47,8 @@ class CopyProvisionerHostTest {
   void grownCopyHasAFilesystemOfTheRequestedSizeAndTheImageIsUntouched() throws Exception {
     byte[] imageBefore = Files.readAllBytes(image);
 
-    RootDisk disk = new CopyProvisioner(runner).create("02", image, vmDir, OptionalLong.of(64 * MIB));
+    RootDisk disk =
+        new CopyProvisioner(runner).create("02", image, vmDir, OptionalLong.of(64 * MIB));
 
     assertThat(disk.sizeBytes()).isEqualTo(64 * MIB);
     assertThat(Files.size(disk.path())).isEqualTo(64 * MIB);

@@ -60,7 +60,8 @@ class CopyProvisionerTest {
 
     assertThat(runner.argvs()).containsExactly(cp());
     assertThat(root)
-        .isEqualTo(new RootDisk(VM, ProvisionerKind.COPY, disk, 2 * MIB, disk, List.of(), List.of()));
+        .isEqualTo(
+            new RootDisk(VM, ProvisionerKind.COPY, disk, 2 * MIB, disk, List.of(), List.of()));
     assertThat(disk).hasSize(2 * MIB);
     assertThat(partial).doesNotExist();
   }
@@ -114,7 +115,8 @@ class CopyProvisionerTest {
 
   @Test
   void failedFilesystemCheckOrResizeLeavesNoFile() {
-    runner.on(List.of("e2fsck"), 4, "", "rootfs.ext4: ********** WARNING: Filesystem still has errors\n");
+    runner.on(
+        List.of("e2fsck"), 4, "", "rootfs.ext4: ********** WARNING: Filesystem still has errors\n");
 
     assertThatThrownBy(() -> provisioner.create(VM, image, vmDir, OptionalLong.of(5 * MIB)))
         .isInstanceOfSatisfying(

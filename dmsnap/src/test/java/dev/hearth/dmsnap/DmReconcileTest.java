@@ -43,8 +43,16 @@ class DmReconcileTest {
         List.of("losetup", "--json", "--list"),
         0,
         loops(
-            "/dev/loop0", image, "/dev/loop1", keptCow, "/dev/loop2", image, "/dev/loop3",
-            leakedCow, "/dev/loop9", Path.of("/srv/not-ours.img")),
+            "/dev/loop0",
+            image,
+            "/dev/loop1",
+            keptCow,
+            "/dev/loop2",
+            image,
+            "/dev/loop3",
+            leakedCow,
+            "/dev/loop9",
+            Path.of("/srv/not-ours.img")),
         "");
     provisioner = new DmSnapshotProvisioner(runner, new FakeClock(), 2, Duration.ofMillis(10));
   }
@@ -53,8 +61,11 @@ class DmReconcileTest {
     StringBuilder sb = new StringBuilder("{\"loopdevices\": [");
     for (int i = 0; i < nameAndFile.length; i += 2) {
       sb.append(i == 0 ? "" : ",")
-          .append("{\"name\": \"").append(nameAndFile[i])
-          .append("\", \"ro\": false, \"back-file\": \"").append(nameAndFile[i + 1]).append("\"}");
+          .append("{\"name\": \"")
+          .append(nameAndFile[i])
+          .append("\", \"ro\": false, \"back-file\": \"")
+          .append(nameAndFile[i + 1])
+          .append("\"}");
     }
     return sb.append("]}").toString();
   }
@@ -76,7 +87,8 @@ class DmReconcileTest {
 
     assertThat(runner.argvs())
         .containsExactly(List.of("dmsetup", "ls"), List.of("losetup", "--json", "--list"));
-    assertThat(inventory.dmDevices()).containsExactly("hearth-aaaa", "hearth-bbbb", "hearth-bbbb-base");
+    assertThat(inventory.dmDevices())
+        .containsExactly("hearth-aaaa", "hearth-bbbb", "hearth-bbbb-base");
     assertThat(inventory.loops())
         .extracting(LoopDevice::device)
         .containsExactly("/dev/loop0", "/dev/loop1", "/dev/loop2", "/dev/loop3");
@@ -104,7 +116,10 @@ class DmReconcileTest {
   @Test
   void removeLeakedTriesEverythingThenReportsEachFailure() throws Exception {
     runner.on(
-        List.of("dmsetup", "remove", "hearth-bbbb"), 1, "", "remove ioctl failed: Device or resource busy\n");
+        List.of("dmsetup", "remove", "hearth-bbbb"),
+        1,
+        "",
+        "remove ioctl failed: Device or resource busy\n");
     runner.on(List.of("losetup", "--detach", "/dev/loop3"), 1, "", "losetup: failed\n");
 
     assertThatThrownBy(() -> provisioner.removeLeaked(layout, List.of(keptDisk())))

@@ -28,7 +28,14 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("dm")
 @RequiresRoot
 @RequiresBinary({
-  "losetup", "dmsetup", "blockdev", "mkfs.ext4", "e2fsck", "resize2fs", "dumpe2fs", "dd"
+  "losetup",
+  "dmsetup",
+  "blockdev",
+  "mkfs.ext4",
+  "e2fsck",
+  "resize2fs",
+  "dumpe2fs",
+  "dd"
 })
 class DmSnapshotHostTest {
   private static final long MIB = 1 << 20;
@@ -64,8 +71,15 @@ class DmSnapshotHostTest {
       assertThat(Ext4Images.filesystemBytes(runner, disk.path().toString())).isEqualTo(32 * MIB);
       // Write through the snapshot: the image must not change.
       runner.check(
-          Command.of("dd", "if=/dev/urandom", "of=" + disk.path(), "bs=4096", "count=16",
-              "seek=1024", "conv=fsync", "status=none"));
+          Command.of(
+              "dd",
+              "if=/dev/urandom",
+              "of=" + disk.path(),
+              "bs=4096",
+              "count=16",
+              "seek=1024",
+              "conv=fsync",
+              "status=none"));
       assertThat(Files.readAllBytes(image)).isEqualTo(imageBefore);
       assertThat(provisioner.list(layout).dmDevices()).contains("hearth-" + id);
     } finally {

@@ -67,7 +67,10 @@ class DmSnapshotProvisionerTest {
 
   private static List<String> createSnapshot(String origin, long sectors) {
     return List.of(
-        "dmsetup", "create", "hearth-0123abcd", "--table",
+        "dmsetup",
+        "create",
+        "hearth-0123abcd",
+        "--table",
         "0 " + sectors + " snapshot " + origin + " /dev/loop1 P 8");
   }
 
@@ -327,10 +330,12 @@ class DmSnapshotProvisionerTest {
   private String losetupJson(String... nameAndFile) {
     StringBuilder sb = new StringBuilder("{\n   \"loopdevices\": [\n");
     for (int i = 0; i < nameAndFile.length; i += 2) {
-      sb.append("      {\n         \"name\": \"").append(nameAndFile[i])
+      sb.append("      {\n         \"name\": \"")
+          .append(nameAndFile[i])
           .append("\",\n         \"sizelimit\": 0,\n         \"offset\": 0,\n")
           .append("         \"autoclear\": false,\n         \"ro\": false,\n")
-          .append("         \"back-file\": \"").append(nameAndFile[i + 1])
+          .append("         \"back-file\": \"")
+          .append(nameAndFile[i + 1])
           .append("\",\n         \"dio\": false,\n         \"log-sec\": 512\n      }")
           .append(i + 2 < nameAndFile.length ? ",\n" : "\n");
     }
@@ -361,14 +366,16 @@ class DmSnapshotProvisionerTest {
   @Test
   void removeSkipsLoopsNowBackedByOtherFilesAndDevicesAlreadyGone() throws Exception {
     RootDisk disk = grownDisk();
-    runner.on(remove("hearth-0123abcd"), 1, "", "Device hearth-0123abcd not found\nCommand failed.\n");
+    runner.on(
+        remove("hearth-0123abcd"), 1, "", "Device hearth-0123abcd not found\nCommand failed.\n");
     runner.on(
         remove("hearth-0123abcd-base"),
         1,
         "",
         "device-mapper: remove ioctl on hearth-0123abcd-base  failed: No such device or address\n");
     // After a reboot loop0 belongs to someone else and loop1 does not exist.
-    runner.on(List.of("losetup", "--json", "--list"), 0, losetupJson("/dev/loop0", "/srv/x.img"), "");
+    runner.on(
+        List.of("losetup", "--json", "--list"), 0, losetupJson("/dev/loop0", "/srv/x.img"), "");
 
     provisioner.remove(disk);
 
@@ -389,7 +396,9 @@ class DmSnapshotProvisionerTest {
         c ->
             calls.incrementAndGet() <= 2
                 ? FakeRunner.result(
-                    c, 1, "",
+                    c,
+                    1,
+                    "",
                     "device-mapper: remove ioctl on hearth-0123abcd  failed: Device or resource"
                         + " busy\nCommand failed.\n")
                 : FakeRunner.result(c, 0, "", ""));

@@ -32,7 +32,11 @@ final class Ext4Images {
   /** Bytes the file really occupies on disk ({@code stat}'s block count times its block unit). */
   static long allocatedBytes(Runner runner, Path file) throws Exception {
     String[] out =
-        runner.check(Command.of("stat", "--format=%b %B", file.toString())).stdout().strip().split(" ");
+        runner
+            .check(Command.of("stat", "--format=%b %B", file.toString()))
+            .stdout()
+            .strip()
+            .split(" ");
     return Long.parseLong(out[0]) * Long.parseLong(out[1]);
   }
 }

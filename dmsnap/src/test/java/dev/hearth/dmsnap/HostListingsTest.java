@@ -85,12 +85,12 @@ class HostListingsTest {
 
   @Test
   void loopsUnderTheStateFolderOnly() {
-    assertThat(HostListings.loopsUnder(HostListings.loops(LOSETUP_JSON), Path.of("/var/lib/hearth")))
+    assertThat(
+            HostListings.loopsUnder(HostListings.loops(LOSETUP_JSON), Path.of("/var/lib/hearth")))
         .extracting(LoopDevice::device)
         .containsExactly("/dev/loop3", "/dev/loop4");
     // A sibling folder with the same prefix is not under it.
-    assertThat(
-            HostListings.loopsUnder(HostListings.loops(LOSETUP_JSON), Path.of("/var/lib/hear")))
+    assertThat(HostListings.loopsUnder(HostListings.loops(LOSETUP_JSON), Path.of("/var/lib/hear")))
         .isEmpty();
   }
 

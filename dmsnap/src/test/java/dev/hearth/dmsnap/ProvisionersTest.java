@@ -65,7 +65,8 @@ class ProvisionersTest {
 
   @Test
   void probeFindsControlNodeAndSnapshotTarget() throws Exception {
-    FakeRunner runner = new FakeRunner().on(List.of("dmsetup", "targets"), 0, TARGETS_WITH_SNAPSHOT, "");
+    FakeRunner runner =
+        new FakeRunner().on(List.of("dmsetup", "targets"), 0, TARGETS_WITH_SNAPSHOT, "");
 
     DeviceMapperStatus status =
         new DeviceMapperProbe(runner, control(), tmp.resolve("modules")).probe();
