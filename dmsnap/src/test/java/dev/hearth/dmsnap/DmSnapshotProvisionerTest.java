@@ -300,7 +300,7 @@ class DmSnapshotProvisionerTest {
   }
 
   @Test
-  void interruptDuringCreateStillUndoesAndRethrows() {
+  void interruptArrivingDuringAFailedStepIsKeptThroughTheUndo() {
     runner.on(
         List.of("dmsetup", "create"),
         c -> {
