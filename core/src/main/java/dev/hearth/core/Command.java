@@ -127,7 +127,16 @@ public final class Command {
       if (program.isEmpty()) {
         throw new IllegalArgumentException("the program name is empty");
       }
-      argv.add(program);
+      argv.add(requireNoNul("program name", program));
+    }
+
+    /** exec() takes C strings: a NUL byte would silently cut the value short. */
+    private static String requireNoNul(String what, String value) {
+      if (value.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException(
+            what + " '" + Names.printable(value) + "' contains a NUL character");
+      }
+      return value;
     }
 
     public Builder args(String... args) {
@@ -136,13 +145,20 @@ public final class Command {
 
     public Builder args(List<String> args) {
       for (String a : args) {
-        argv.add(requireNonNull(a, "argument"));
+        argv.add(requireNoNul("argument", requireNonNull(a, "argument")));
       }
       return this;
     }
 
     public Builder env(String name, String value) {
-      env.put(requireNonNull(name, "name"), requireNonNull(value, "value"));
+      requireNonNull(name, "name");
+      requireNonNull(value, "value");
+      if (name.isEmpty() || name.indexOf('=') >= 0) {
+        throw new IllegalArgumentException(
+            "environment variable name '" + Names.printable(name) + "' is empty or contains '='");
+      }
+      env.put(
+          requireNoNul("environment variable name", name), requireNoNul("value of " + name, value));
       return this;
     }
 

@@ -17,10 +17,25 @@ public record CommandResult(
     boolean stderrTruncated,
     Duration elapsed) {
 
+  /** How much of stderr a {@link CommandException} message quotes. */
+  static final int STDERR_TAIL_CHARS = 2048;
+
   public CommandResult {
     argv = List.copyOf(argv);
     stdoutBytes = stdoutBytes.clone();
     stderrBytes = stderrBytes.clone();
+  }
+
+  /** The kept stdout bytes (a copy). */
+  @Override
+  public byte[] stdoutBytes() {
+    return stdoutBytes.clone();
+  }
+
+  /** The kept stderr bytes (a copy). */
+  @Override
+  public byte[] stderrBytes() {
+    return stderrBytes.clone();
   }
 
   public String stdout() {
@@ -38,7 +53,7 @@ public record CommandResult(
   /** Returns this result when the exit code is 0, else throws a {@link CommandException}. */
   public CommandResult orThrow() {
     if (exitCode != 0) {
-      throw new CommandException(argv, exitCode, tail(stderr(), 2048), "failed");
+      throw new CommandException(argv, exitCode, tail(stderr(), STDERR_TAIL_CHARS), "failed");
     }
     return this;
   }

@@ -1,5 +1,7 @@
 package dev.hearth.core;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -66,10 +68,14 @@ public final class Config {
    * An explicitly named file must exist.
    */
   public static Config loadOrDefaults(Optional<Path> file) {
+    return loadOrDefaults(file, DEFAULT_FILE);
+  }
+
+  static Config loadOrDefaults(Optional<Path> file, Path defaultFile) {
     if (file.isPresent()) {
       return load(file.get());
     }
-    return Files.isRegularFile(DEFAULT_FILE) ? load(DEFAULT_FILE) : defaults();
+    return Files.exists(defaultFile) ? load(defaultFile) : defaults();
   }
 
   /** Parses TOML text; {@code file} names it in messages. */
@@ -99,7 +105,7 @@ public final class Config {
                       "config file " + file + ": unknown key '" + name + "' (value " + show(node)
                           + "); known keys: " + knownKeys()));
       String raw;
-      if (node.isTextual()) {
+      if (node.isTextual() && !key.isInteger()) {
         raw = node.textValue();
       } else if (node.isIntegralNumber() && key.acceptsTomlInteger()) {
         raw = node.asText();
@@ -117,8 +123,10 @@ public final class Config {
    * @throws ConfigException naming the key and the value when the value is bad
    */
   public Config with(ConfigKey key, String value) {
+    requireNonNull(key, "key");
+    requireNonNull(value, "value");
     Map<ConfigKey, String> copy = new EnumMap<>(values);
-    copy.put(key, validate(null, key, value, "'" + value + "'"));
+    copy.put(key, validate(null, key, value, "'" + Names.printable(value) + "'"));
     return new Config(copy, source);
   }
 
@@ -136,8 +144,7 @@ public final class Config {
   }
 
   private static String show(JsonNode node) {
-    String s = node.isTextual() ? "'" + node.textValue() + "'" : node.toString();
-    return s.length() > 80 ? s.substring(0, 80) + "…" : s;
+    return node.isTextual() ? "'" + Names.printable(node.textValue()) + "'" : Names.printable(node.toString());
   }
 
   private static String knownKeys() {

@@ -180,7 +180,7 @@ public enum ConfigKey {
     }
 
     static String absolutePath(String v) {
-      if (v.isEmpty() || !Path.of(v).isAbsolute() || v.indexOf('\0') >= 0) {
+      if (v.isEmpty() || v.indexOf('\0') >= 0 || !Path.of(v).isAbsolute()) {
         throw new IllegalArgumentException("not an absolute path");
       }
       return Path.of(v).normalize().toString();
@@ -211,7 +211,14 @@ public enum ConfigKey {
       if (prefix < 8 || prefix > 30) {
         throw new IllegalArgumentException("the prefix must be from 8 to 30");
       }
-      return v;
+      // The address is the guests' gateway, so it must be a host address of its prefix.
+      int host = InetAddresses.coerceToInteger(InetAddresses.forString(addr)) & (-1 >>> prefix);
+      if (host == 0 || host == -1 >>> prefix) {
+        throw new IllegalArgumentException(
+            "'" + addr + "' is the network or broadcast address of /" + prefix
+                + ", not a host address");
+      }
+      return addr + "/" + prefix;
     }
 
     static String domain(String v) {

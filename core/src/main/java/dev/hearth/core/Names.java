@@ -51,7 +51,7 @@ public final class Names {
         .limit(80)
         .forEach(
             c -> {
-              if (c < 0x20 || c == 0x7f) {
+              if (Character.isISOControl(c)) {
                 sb.append(String.format("\\x%02x", c));
               } else {
                 sb.appendCodePoint(c);

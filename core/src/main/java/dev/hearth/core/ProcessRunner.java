@@ -1,22 +1,26 @@
 package dev.hearth.core;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The real {@link Runner}. Each command runs in a session of its own (through {@code setsid} when
@@ -25,6 +29,9 @@ import java.util.concurrent.TimeoutException;
  */
 public final class ProcessRunner implements Runner {
   private static final Duration REAP_GRACE = Duration.ofSeconds(5);
+
+  /** Enough for any real fork chain; bounds the loop against a fork bomb. */
+  private static final int MAX_STOP_ROUNDS = 32;
 
   private final Posix posix;
   private final Clock clock;
@@ -56,6 +63,8 @@ public final class ProcessRunner implements Runner {
   @Override
   public CommandResult run(Command command) throws InterruptedException {
     List<String> argv = command.argv();
+    // Through setsid a missing program would surface as setsid's exit code 127; say it plainly.
+    checkProgram(command);
     List<String> spawned = new ArrayList<>();
     setsid.ifPresent(p -> spawned.add(p.toString()));
     spawned.addAll(argv);
@@ -63,7 +72,7 @@ public final class ProcessRunner implements Runner {
     pb.environment().putAll(command.env());
     command.cwd().ifPresent(dir -> pb.directory(dir.toFile()));
     if (command.stdin().isEmpty()) {
-      pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     }
     long started = clock.nanoTime();
     Process process;
@@ -91,7 +100,8 @@ public final class ProcessRunner implements Runner {
     if (!finished) {
       killTree(process);
       awaitPumps(outPump, errPump, inPump);
-      throw new CommandTimeoutException(argv, command.timeout(), err.text());
+      throw new CommandTimeoutException(
+          argv, command.timeout(), CommandResult.tail(err.text(), CommandResult.STDERR_TAIL_CHARS));
     }
     awaitPumps(outPump, errPump, inPump);
     return new CommandResult(
@@ -104,15 +114,79 @@ public final class ProcessRunner implements Runner {
         Duration.ofNanos(clock.nanoTime() - started));
   }
 
+  /** Fails like a failed exec when the program cannot be found or is not executable. */
+  private static void checkProgram(Command command) {
+    String program = command.argv().get(0);
+    Optional<Path> found;
+    if (program.contains("/")) {
+      Path p = Path.of(program);
+      if (!p.isAbsolute() && command.cwd().isPresent()) {
+        p = command.cwd().get().resolve(p);
+      }
+      found = Optional.of(p).filter(ProcessRunner::isExecutableFile);
+    } else {
+      String path = command.env().getOrDefault("PATH", System.getenv("PATH"));
+      found =
+          Stream.of(path == null ? new String[0] : path.split(":"))
+              .filter(dir -> !dir.isEmpty())
+              .map(dir -> Path.of(dir, program))
+              .filter(ProcessRunner::isExecutableFile)
+              .findFirst();
+    }
+    if (found.isEmpty()) {
+      throw new CommandException(
+          command.argv(),
+          CommandException.NO_EXIT_CODE,
+          "",
+          "could not be started: no executable '"
+              + program
+              + "'"
+              + (program.contains("/") ? "" : " on PATH"));
+    }
+  }
+
+  private static boolean isExecutableFile(Path p) {
+    return Files.isRegularFile(p) && Files.isExecutable(p);
+  }
+
+  /**
+   * Kills the child and everything it started. The tree is stopped first, round by round, so that
+   * no process can fork or be reparented away while it is collected; then all of it is killed.
+   */
   private void killTree(Process process) throws InterruptedException {
-    List<ProcessHandle> descendants = process.descendants().toList();
+    int group = (int) process.pid();
     if (setsid.isPresent()) {
       // The child is its own session and group leader: its pid is the group id.
-      posix.kill(-(int) process.pid(), Posix.Signal.SIGKILL);
+      signal(-group, Posix.Signal.SIGSTOP);
     }
-    descendants.forEach(ProcessHandle::destroyForcibly);
+    signal(group, Posix.Signal.SIGSTOP);
+    Set<ProcessHandle> tree = new LinkedHashSet<>();
+    for (int round = 0; round < MAX_STOP_ROUNDS; round++) {
+      List<ProcessHandle> fresh =
+          process.descendants().filter(h -> !tree.contains(h)).collect(Collectors.toList());
+      if (fresh.isEmpty()) {
+        break;
+      }
+      for (ProcessHandle h : fresh) {
+        signal((int) h.pid(), Posix.Signal.SIGSTOP);
+        tree.add(h);
+      }
+    }
+    if (setsid.isPresent()) {
+      signal(-group, Posix.Signal.SIGKILL);
+    }
+    tree.forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();
     process.waitFor(REAP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Sends a signal where permitted; a process we may not signal must not stop the others' kill. */
+  private void signal(int pid, Posix.Signal sig) {
+    try {
+      posix.kill(pid, sig);
+    } catch (CoreException e) {
+      // EPERM, e.g. a setuid descendant: it is left to the kill of its group or parent.
+    }
   }
 
   private static void awaitPumps(Future<?>... pumps) throws InterruptedException {
@@ -145,10 +219,7 @@ public final class ProcessRunner implements Runner {
     try (stdin) {
       stdin.write(bytes);
     } catch (IOException e) {
-      // The command exited without reading all of its input; its exit code says the rest.
-      if (!"Broken pipe".equals(e.getMessage()) && !"Stream closed".equals(e.getMessage())) {
-        throw new UncheckedIOException(e);
-      }
+      // The command exited or closed its input without reading all of it; its exit code tells.
     }
   }
 }

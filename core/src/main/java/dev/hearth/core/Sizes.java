@@ -39,7 +39,8 @@ public final class Sizes {
     String units = "KMGTPE";
     double v = bytes;
     int i = -1;
-    while (v >= 1024 && i < units.length() - 1) {
+    // Also step up when the number would print as 1024 (1048575 bytes is "1.0 MiB", not "1024 KiB").
+    while ((v >= 1024 || Math.round(v) >= 1024) && i < units.length() - 1) {
       v /= 1024;
       i++;
     }

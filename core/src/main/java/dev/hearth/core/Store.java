@@ -13,9 +13,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.sqlite.SQLiteConfig;
 
 /**
- * hearth's SQLite database: WAL journal, a busy timeout, foreign keys on, and the schema migrated to
- * the latest version when opened. One connection, used by one caller at a time; SQLite serialises
- * writers anyway, and WAL lets other processes (doctor, a second CLI) read meanwhile.
+ * hearth's SQLite database: WAL journal, a busy timeout, foreign keys on, and the schema migrated
+ * to the latest version when opened. One connection, used by one caller at a time; SQLite
+ * serialises writers anyway, and WAL lets other processes (doctor, a second CLI) read meanwhile.
  */
 public final class Store implements AutoCloseable {
   public static final Duration BUSY_TIMEOUT = Duration.ofSeconds(10);
@@ -23,6 +23,9 @@ public final class Store implements AutoCloseable {
   private final Path file;
   private final Connection connection;
   private final ReentrantLock lock = new ReentrantLock();
+
+  /** Whether a {@link #write} is running; guarded by {@link #lock}. */
+  private boolean inTransaction;
 
   private Store(Path file, Connection connection) {
     this.file = file;
@@ -75,22 +78,25 @@ public final class Store implements AutoCloseable {
     for (int i = 0; i < migrations.size(); i++) {
       if (migrations.get(i).version() != i + 1) {
         throw new IllegalArgumentException(
-            "migrations must be numbered 1, 2, 3, ... without gaps; found " + migrations.get(i).version()
-                + " at position " + (i + 1));
+            "migrations must be numbered 1, 2, 3, ... without gaps; found "
+                + migrations.get(i).version()
+                + " at position "
+                + (i + 1));
       }
     }
   }
 
   private void migrate(List<Migration> migrations) {
-    int current = schemaVersion();
-    if (current > migrations.size()) {
-      throw new StoreException(
-          "database " + file + " has schema version " + current + ", newer than this hearth knows ("
-              + migrations.size() + "): upgrade hearth or point state_dir elsewhere");
-    }
-    for (Migration m : migrations.subList(current, migrations.size())) {
+    checkNotNewer(schemaVersion(), migrations);
+    for (Migration m : migrations) {
       write(
           c -> {
+            // Read again under the write lock: another process may have migrated meanwhile.
+            int current = schemaVersion();
+            checkNotNewer(current, migrations);
+            if (current >= m.version()) {
+              return null;
+            }
             try (Statement st = c.createStatement()) {
               for (String sql : m.statements()) {
                 st.execute(sql);
@@ -98,11 +104,31 @@ public final class Store implements AutoCloseable {
               st.execute("PRAGMA user_version = " + m.version());
             } catch (SQLException e) {
               throw new StoreException(
-                  "database " + file + ": migration " + m.version() + " (" + m.description()
-                      + ") failed: " + e.getMessage(), e);
+                  "database "
+                      + file
+                      + ": migration "
+                      + m.version()
+                      + " ("
+                      + m.description()
+                      + ") failed: "
+                      + e.getMessage(),
+                  e);
             }
             return null;
           });
+    }
+  }
+
+  private void checkNotNewer(int current, List<Migration> migrations) {
+    if (current > migrations.size()) {
+      throw new StoreException(
+          "database "
+              + file
+              + " has schema version "
+              + current
+              + ", newer than this hearth knows ("
+              + migrations.size()
+              + "): upgrade hearth or point state_dir elsewhere");
     }
   }
 
@@ -133,25 +159,48 @@ public final class Store implements AutoCloseable {
     }
   }
 
-  /** Runs work in a transaction: committed when it returns, rolled back when it throws. */
+  /**
+   * Runs work in a transaction: committed when it returns, rolled back when it throws. Called from
+   * within other work, it joins that transaction. The work must not commit or roll back itself.
+   */
   public <T> T write(SqlFunction<T> work) {
     lock.lock();
     try {
-      connection.setAutoCommit(false);
+      if (inTransaction) {
+        return work.apply(connection);
+      }
+      // IMMEDIATE takes the write lock up front, waiting up to the busy timeout: a deferred
+      // transaction that reads and then writes fails at once when another connection wrote first.
+      execute("BEGIN IMMEDIATE");
+      inTransaction = true;
       try {
         T result = work.apply(connection);
-        connection.commit();
+        execute("COMMIT");
         return result;
       } catch (SQLException | RuntimeException | Error e) {
-        connection.rollback();
+        rollbackAfter(e);
         throw e;
       } finally {
-        connection.setAutoCommit(true);
+        inTransaction = false;
       }
     } catch (SQLException e) {
       throw new StoreException("database " + file + ": " + e.getMessage(), e);
     } finally {
       lock.unlock();
+    }
+  }
+
+  private void execute(String sql) throws SQLException {
+    try (Statement st = connection.createStatement()) {
+      st.execute(sql);
+    }
+  }
+
+  private void rollbackAfter(Throwable failure) {
+    try {
+      execute("ROLLBACK");
+    } catch (SQLException e) {
+      failure.addSuppressed(e);
     }
   }
 

@@ -1,0 +1,64 @@
+package dev.hearth.dmsnap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hearth.core.Clock;
+import dev.hearth.core.Command;
+import dev.hearth.core.Posix;
+import dev.hearth.core.ProcessRunner;
+import dev.hearth.core.Runner;
+import dev.hearth.core.testing.RequiresBinary;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@RequiresBinary({"cp", "mkfs.ext4", "resize2fs", "e2fsck", "dumpe2fs", "stat"})
+class CopyProvisionerHostTest {
+  private static final long MIB = 1 << 20;
+
+  @TempDir Path tmp;
+  private final Runner runner = new ProcessRunner(Posix.system(), Clock.system());
+  private Path image;
+  private Path vmDir;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    image = tmp.resolve("rootfs.ext4");
+    Ext4Images.make(runner, image, 32 * MIB);
+    vmDir = Files.createDirectories(tmp.resolve("vm"));
+  }
+
+  @Test
+  void copyIsSparseAndHoldsTheImagesFilesystem() throws Exception {
+    RootDisk disk = new CopyProvisioner(runner).create("01", image, vmDir, OptionalLong.empty());
+
+    assertThat(disk.path()).isEqualTo(vmDir.resolve("rootfs.ext4"));
+    assertThat(Files.size(disk.path())).isEqualTo(32 * MIB);
+    assertThat(Ext4Images.allocatedBytes(runner, disk.path())).isLessThan(32 * MIB / 2);
+    assertThat(Ext4Images.filesystemBytes(runner, disk.path().toString())).isEqualTo(32 * MIB);
+    assertThat(Files.mismatch(image, disk.path())).isEqualTo(-1L);
+    assertThat(vmDir.resolve("rootfs.ext4.partial")).doesNotExist();
+  }
+
+  @Test
+  void grownCopyHasAFilesystemOfTheRequestedSizeAndTheImageIsUntouched() throws Exception {
+    byte[] imageBefore = Files.readAllBytes(image);
+
+    RootDisk disk =
+        new CopyProvisioner(runner).create("02", image, vmDir, OptionalLong.of(64 * MIB));
+
+    assertThat(disk.sizeBytes()).isEqualTo(64 * MIB);
+    assertThat(Files.size(disk.path())).isEqualTo(64 * MIB);
+    assertThat(Ext4Images.filesystemBytes(runner, disk.path().toString())).isEqualTo(64 * MIB);
+    assertThat(Ext4Images.allocatedBytes(runner, disk.path())).isLessThan(32 * MIB);
+    // A read-only check of the grown filesystem finds nothing to fix.
+    assertThat(runner.run(Command.of("e2fsck", "-fn", disk.path().toString())).exitCode()).isZero();
+    assertThat(Files.readAllBytes(image)).isEqualTo(imageBefore);
+
+    new CopyProvisioner(runner).remove(disk);
+    assertThat(disk.path()).doesNotExist();
+  }
+}
