@@ -1,14 +1,606 @@
 package dev.hearth.daemon.internal.doctor;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hearth.core.Clock;
+import dev.hearth.core.Command;
+import dev.hearth.core.CommandException;
+import dev.hearth.core.CommandResult;
 import dev.hearth.core.Config;
+import dev.hearth.core.Layout;
+import dev.hearth.core.Posix;
+import dev.hearth.core.ProcessRunner;
+import dev.hearth.core.Runner;
+import dev.hearth.core.Schema;
+import dev.hearth.core.Sizes;
+import dev.hearth.daemon.DoctorCheck;
+import dev.hearth.daemon.DoctorCheck.Status;
 import dev.hearth.daemon.DoctorReport;
+import dev.hearth.daemon.internal.doctor.HostProbe.BoundSocket;
+import dev.hearth.daemon.internal.doctor.HostProbe.FileStatus;
+import dev.hearth.daemon.internal.doctor.HostProbe.Reflink;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteOpenMode;
 
-/** Runs the host checks of DESIGN.md section 11. */
+/**
+ * hearth's doctor (DESIGN.md section 11): checks that this host can run hearth and says, for each
+ * check, what it found and a one-line fix. Checks only look: nothing is created or changed, except
+ * a temporary file for the reflink test that is removed again.
+ *
+ * <p>A check that throws becomes a FAIL of that check and the others still run; an interrupt is the
+ * one exception, and stops the doctor.
+ */
 public final class Doctor {
-  private Doctor() {}
+  private static final Logger log = LoggerFactory.getLogger(Doctor.class);
 
+  private static final Path KVM = Path.of("/dev/kvm");
+  private static final Path MAPPER_CONTROL = Path.of("/dev/mapper/control");
+  private static final Path TUN = Path.of("/dev/net/tun");
+  static final Path IP_FORWARD = Path.of("/proc/sys/net/ipv4/ip_forward");
+
+  private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
+  private static final long GIB = 1L << 30;
+  private static final int DNS_PORT = 53;
+  private static final Pattern FIRECRACKER_VERSION =
+      Pattern.compile("Firecracker v(\\d+\\.\\d+\\.\\d+\\S*)");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static final String NOT_FOUND = " not found on PATH, /usr/sbin or /sbin";
+  private static final String FIRECRACKER_INSTALL =
+      "install Firecracker from https://github.com/firecracker-microvm/firecracker/releases into"
+          + " /usr/local/bin, or set firecracker_bin";
+  private static final String DM_UNAVAILABLE =
+      "device-mapper snapshots unavailable: VM disks will be full copies (copy provisioner)";
+  private static final String DM_FIX = "apt-get install dmsetup; modprobe dm_snapshot";
+  private static final String NO_REFLINK = "copies will be sparse full copies";
+  private static final String REFLINK_FIX =
+      "put state_dir on a filesystem with reflinks (btrfs, or xfs with reflink=1)";
+
+  private final Config config;
+  private final Layout layout;
+  private final Runner runner;
+  private final Posix posix;
+  private final HostProbe probe;
+
+  /** A doctor over the given seams; {@link #run(Config)} uses the real ones. */
+  public Doctor(Config config, Runner runner, Posix posix, HostProbe probe) {
+    this.config = config;
+    this.layout = Layout.of(config);
+    this.runner = runner;
+    this.posix = posix;
+    this.probe = probe;
+  }
+
+  /**
+   * Checks this host against the configuration, with the real runner, POSIX calls and probes.
+   *
+   * @throws InterruptedException when the calling thread is interrupted; the running check's
+   *     command is killed and no report is made
+   */
   public static DoctorReport run(Config config) throws InterruptedException {
-    return new DoctorReport(List.of());
+    Posix posix = Posix.system();
+    Runner runner = new ProcessRunner(posix, Clock.system());
+    return new Doctor(config, runner, posix, new LinuxHostProbe(runner)).check();
+  }
+
+  /**
+   * Runs every check, in the stable order of the report.
+   *
+   * @throws InterruptedException when the calling thread is interrupted
+   */
+  public DoctorReport check() throws InterruptedException {
+    List<DoctorCheck> checks = new ArrayList<>();
+    checks.add(guard("kvm", this::kvm));
+    checks.add(guard("firecracker", this::firecracker));
+    checks.add(guard("jailer", this::jailer));
+    DoctorCheck deviceMapper = guard("device-mapper", this::deviceMapper);
+    checks.add(deviceMapper);
+    boolean dmSnapshots = deviceMapper.status() == Status.PASS;
+    checks.add(guard("disk-provisioner", () -> diskProvisioner(dmSnapshots)));
+    checks.add(guard("losetup", () -> requiredTool("losetup", "mount")));
+    checks.add(guard("ip", () -> requiredTool("ip", "iproute2")));
+    checks.add(guard("firewall", this::firewall));
+    checks.add(guard("tun", this::tun));
+    checks.add(guard("ip-forward", this::ipForward));
+    checks.add(guard("bridge-cidr", this::bridgeCidr));
+    checks.add(guard("dns-port", this::dnsPort));
+    checks.add(guard("state-dir", this::stateDir));
+    checks.add(guard("reflink", this::reflink));
+    checks.add(guard("runtime-dir", this::runtimeDir));
+    checks.add(guard("socket-group", this::socketGroup));
+    checks.add(guard("sqlite", this::sqlite));
+    checks.add(guard("ssh-key", this::sshKey));
+    checks.add(guard("privileges", this::privileges));
+    return new DoctorReport(checks);
+  }
+
+  private record Outcome(Status status, String detail, String fix) {
+    private static final Pattern LINE_BREAKS = Pattern.compile("\\s*\\R\\s*");
+
+    /** Details and fixes are one line each, even when they quote a command's stderr. */
+    Outcome {
+      detail = LINE_BREAKS.matcher(detail.strip()).replaceAll("; ");
+      fix = LINE_BREAKS.matcher(fix.strip()).replaceAll("; ");
+    }
+
+    static Outcome pass(String detail) {
+      return new Outcome(Status.PASS, detail, "");
+    }
+
+    static Outcome warn(String detail, String fix) {
+      return new Outcome(Status.WARN, detail, fix);
+    }
+
+    static Outcome fail(String detail, String fix) {
+      return new Outcome(Status.FAIL, detail, fix);
+    }
+  }
+
+  @FunctionalInterface
+  private interface Check {
+    Outcome run() throws Exception;
+  }
+
+  private static DoctorCheck guard(String name, Check check) throws InterruptedException {
+    Outcome outcome;
+    try {
+      outcome = check.run();
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception | LinkageError e) {
+      // A broken check must not hide the others: report it as this check's failure.
+      log.warn("doctor check {} could not run", name, e);
+      String message = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+      outcome =
+          Outcome.fail(
+              "the check could not run: " + message,
+              "unexpected: report it to the hearth developers with this line");
+    }
+    return new DoctorCheck(name, outcome.status(), outcome.detail(), outcome.fix());
+  }
+
+  private Outcome kvm() throws IOException {
+    if (!probe.exists(KVM)) {
+      return Outcome.fail(
+          "no /dev/kvm: this host cannot run Firecracker VMs",
+          "enable virtualization (nested KVM on a cloud VM) or load kvm_intel/kvm_amd; hosts"
+              + " without KVM can use bin/hearth-qemu-firecracker as firecracker_bin");
+    }
+    if (!probe.canReadAndWrite(KVM)) {
+      String found =
+          probe
+              .stat(KVM)
+              .map(s -> " (mode " + s.octalMode() + ", owner uid " + s.ownerUid() + ")")
+              .orElse("");
+      return Outcome.fail(
+          "/dev/kvm is not readable and writable by uid " + posix.geteuid() + found,
+          "run the daemon as root, or chgrp kvm /dev/kvm && chmod 660 /dev/kvm and add the"
+              + " daemon's user to group kvm");
+    }
+    return Outcome.pass("/dev/kvm is readable and writable");
+  }
+
+  private Outcome firecracker() throws InterruptedException {
+    Path bin;
+    Optional<Path> configured = config.firecrackerBin();
+    if (configured.isPresent()) {
+      bin = configured.get();
+      if (!probe.isExecutable(bin)) {
+        return Outcome.fail(
+            "firecracker_bin " + bin + " is missing or not executable",
+            "install Firecracker at " + bin + " or fix firecracker_bin in " + configFile());
+      }
+    } else {
+      Optional<Path> found = probe.findExecutable("firecracker");
+      if (found.isEmpty()) {
+        return Outcome.fail("firecracker" + NOT_FOUND, FIRECRACKER_INSTALL);
+      }
+      bin = found.get();
+    }
+    CommandResult result;
+    try {
+      result = runner.check(version(bin));
+    } catch (CommandException e) {
+      return Outcome.fail(
+          e.getMessage(), "check that " + bin + " is a Firecracker binary that runs on this host");
+    }
+    Matcher m = FIRECRACKER_VERSION.matcher(result.stdout());
+    if (!m.find()) {
+      return Outcome.warn(
+          bin + " --version printed no Firecracker version: '" + firstLine(result.stdout()) + "'",
+          "point firecracker_bin at a Firecracker release binary");
+    }
+    return Outcome.pass("Firecracker v" + m.group(1) + " (" + bin + ")");
+  }
+
+  private static Command version(Path bin) {
+    return Command.builder(bin.toString()).args("--version").timeout(COMMAND_TIMEOUT).build();
+  }
+
+  private Outcome jailer() {
+    String fix = "install jailer from the Firecracker release next to firecracker";
+    Optional<Path> configured = config.jailerBin();
+    if (configured.isPresent()) {
+      Path bin = configured.get();
+      return probe.isExecutable(bin)
+          ? Outcome.pass(bin + " (not used yet)")
+          : Outcome.warn("jailer_bin " + bin + " is missing or not executable (not used yet)", fix);
+    }
+    return probe
+        .findExecutable("jailer")
+        .map(bin -> Outcome.pass(bin + " (not used yet)"))
+        .orElseGet(() -> Outcome.warn("jailer" + NOT_FOUND + " (not used yet)", fix));
+  }
+
+  private Outcome deviceMapper() throws InterruptedException {
+    Optional<Path> dmsetup = probe.findExecutable("dmsetup");
+    if (dmsetup.isEmpty()) {
+      return Outcome.warn(DM_UNAVAILABLE + "; dmsetup" + NOT_FOUND, DM_FIX);
+    }
+    // dmsetup first: it loads dm_mod and creates the control node where the kernel allows.
+    CommandResult result;
+    try {
+      result =
+          runner.check(
+              Command.builder(dmsetup.get().toString())
+                  .args("targets")
+                  .timeout(COMMAND_TIMEOUT)
+                  .build());
+    } catch (CommandException e) {
+      return Outcome.warn(DM_UNAVAILABLE + "; " + e.getMessage(), DM_FIX);
+    }
+    List<String> targets = new ArrayList<>();
+    for (String line : result.stdout().split("\n")) {
+      String[] words = line.strip().split("\\s+");
+      if (!words[0].isEmpty()) {
+        targets.add(words[0]);
+      }
+    }
+    if (!targets.contains("snapshot")) {
+      return Outcome.warn(
+          DM_UNAVAILABLE
+              + "; the kernel has no snapshot target (dmsetup targets: "
+              + (targets.isEmpty() ? "none" : String.join(", ", targets))
+              + ")",
+          DM_FIX);
+    }
+    if (!probe.exists(MAPPER_CONTROL)) {
+      return Outcome.warn(DM_UNAVAILABLE + "; " + MAPPER_CONTROL + " is missing", DM_FIX);
+    }
+    return Outcome.pass("the snapshot target is available and " + MAPPER_CONTROL + " exists");
+  }
+
+  private Outcome diskProvisioner(boolean dmSnapshots) {
+    switch (config.diskProvisioner()) {
+      case "copy":
+        return Outcome.pass("copy (configured): VM disks are full copies of the image");
+      case "dm-snapshot":
+        return dmSnapshots
+            ? Outcome.pass("dm-snapshot (configured)")
+            : Outcome.fail(
+                "disk_provisioner = dm-snapshot, but device-mapper snapshots are unavailable",
+                DM_FIX + ", or set disk_provisioner = \"auto\" in " + configFile());
+      default:
+        return Outcome.pass(
+            dmSnapshots
+                ? "dm-snapshot (auto: device-mapper snapshots work)"
+                : "copy (auto: device-mapper snapshots are unavailable)");
+    }
+  }
+
+  private Outcome requiredTool(String program, String debianPackage) {
+    return probe
+        .findExecutable(program)
+        .map(path -> Outcome.pass(path.toString()))
+        .orElseGet(() -> Outcome.fail(program + NOT_FOUND, "apt-get install " + debianPackage));
+  }
+
+  private Outcome firewall() {
+    Optional<Path> nft = probe.findExecutable("nft");
+    if (nft.isPresent()) {
+      return Outcome.pass("nft (" + nft.get() + ")");
+    }
+    return probe
+        .findExecutable("iptables")
+        .map(path -> Outcome.pass("iptables (" + path + "; nft not found)"))
+        .orElseGet(
+            () -> Outcome.fail("neither nft nor iptables" + NOT_FOUND, "apt-get install nftables"));
+  }
+
+  private Outcome tun() {
+    return probe.exists(TUN)
+        ? Outcome.pass(TUN + " exists")
+        : Outcome.fail(TUN + " is missing: TAP devices cannot be created", "modprobe tun");
+  }
+
+  private Outcome ipForward() {
+    String fix = "sysctl -w net.ipv4.ip_forward=1";
+    String value;
+    try {
+      value = probe.readSmallText(IP_FORWARD).strip();
+    } catch (IOException e) {
+      return Outcome.warn("cannot read " + IP_FORWARD + ": " + e.getMessage(), fix);
+    }
+    if (value.equals("1")) {
+      return Outcome.pass("net.ipv4.ip_forward = 1");
+    }
+    return Outcome.warn(
+        "net.ipv4.ip_forward = " + value + ": the daemon enables it when it sets up NAT", fix);
+  }
+
+  private Outcome bridgeCidr() throws IOException, InterruptedException {
+    Ipv4Cidr bridge = Ipv4Cidr.parse(config.bridgeCidr());
+    Optional<Path> ip = probe.findExecutable("ip");
+    if (ip.isEmpty()) {
+      return Outcome.warn("not checked: ip" + NOT_FOUND, "apt-get install iproute2");
+    }
+    CommandResult result;
+    try {
+      result =
+          runner.check(
+              Command.builder(ip.get().toString())
+                  .args("-j", "route", "show")
+                  .timeout(COMMAND_TIMEOUT)
+                  .build());
+    } catch (CommandException e) {
+      return Outcome.warn("not checked: " + e.getMessage(), "check that `ip route` works here");
+    }
+    List<String> clashes = new ArrayList<>();
+    for (JsonNode route : JSON.readTree(result.stdout())) {
+      String dst = route.path("dst").asText("");
+      String dev = route.path("dev").asText("");
+      if (dst.equals("default") || dev.equals(config.bridgeName())) {
+        continue;
+      }
+      Ipv4Cidr network;
+      try {
+        network = Ipv4Cidr.parse(dst);
+      } catch (IllegalArgumentException e) {
+        // Not an IPv4 network (ip prints "default" and addresses only, but stay tolerant).
+        log.debug("doctor: skipping route {}", route);
+        continue;
+      }
+      if (network.overlaps(bridge)) {
+        String type = route.path("type").asText("");
+        clashes.add(
+            (type.isEmpty() ? "" : type + " ") + dst + (dev.isEmpty() ? "" : " dev " + dev));
+      }
+    }
+    String bridgeNetwork = bridge.networkCidr().toString();
+    if (!clashes.isEmpty()) {
+      return Outcome.fail(
+          "bridge_cidr "
+              + config.bridgeCidr()
+              + " overlaps the route "
+              + String.join(", the route ", clashes),
+          "set bridge_cidr in " + configFile() + " to a free range");
+    }
+    return Outcome.pass(
+        "no route overlaps " + bridgeNetwork + " except through " + config.bridgeName());
+  }
+
+  private Outcome dnsPort() throws IOException {
+    InetAddress gateway = Ipv4Cidr.parse(config.bridgeCidr()).inetAddress();
+    Set<Long> ours = probe.ownSocketInodes();
+    List<String> taken = new ArrayList<>();
+    for (BoundSocket s : probe.boundSockets()) {
+      boolean clashes = s.address().isAnyLocalAddress() || s.address().equals(gateway);
+      if (s.port() == DNS_PORT && clashes && !ours.contains(s.inode())) {
+        taken.add(s.display() + " (uid " + s.uid() + ", socket inode " + s.inode() + ")");
+      }
+    }
+    String needed = gateway.getHostAddress() + ":" + DNS_PORT;
+    if (!taken.isEmpty()) {
+      return Outcome.warn(
+          "already listening: " + String.join(", ", taken) + "; the VM DNS needs " + needed,
+          "stop that DNS server or bind it to other addresses than "
+              + gateway.getHostAddress()
+              + " and 0.0.0.0");
+    }
+    return Outcome.pass(needed + " is free for the VM DNS");
+  }
+
+  private Outcome stateDir() throws IOException {
+    Path dir = layout.stateDir();
+    Path measured = nearestExisting(dir);
+    long free = probe.usableSpace(measured);
+    String detail =
+        Sizes.format(free)
+            + " free in "
+            + dir
+            + (measured.equals(dir) ? "" : " (not created yet; measured at " + measured + ")");
+    String fix = "free space there or set state_dir to a filesystem with at least 10 GiB free";
+    if (free < GIB) {
+      return Outcome.fail(detail + ": less than 1 GiB", fix);
+    }
+    if (free < 10 * GIB) {
+      return Outcome.warn(detail + ": less than 10 GiB, too little for more than a few VMs", fix);
+    }
+    return Outcome.pass(detail);
+  }
+
+  private Outcome reflink() throws InterruptedException {
+    Path dir = nearestExisting(layout.stateDir());
+    Reflink reflink;
+    try {
+      reflink = probe.tryReflink(dir);
+    } catch (IOException | CommandException e) {
+      return Outcome.warn(
+          "reflink could not be tested in " + dir + " (" + e.getMessage() + "): " + NO_REFLINK,
+          REFLINK_FIX);
+    }
+    return reflink.supported()
+        ? Outcome.pass(reflink.detail())
+        : Outcome.warn(reflink.detail() + ": " + NO_REFLINK, REFLINK_FIX);
+  }
+
+  private Outcome runtimeDir() throws IOException {
+    Path dir = layout.runtimeDir();
+    int euid = posix.geteuid();
+    Optional<FileStatus> status = probe.stat(dir);
+    if (status.isEmpty()) {
+      Path parent = nearestExisting(dir);
+      if (probe.canReadAndWrite(parent)) {
+        return Outcome.pass(dir + " does not exist yet; the daemon can create it in " + parent);
+      }
+      return Outcome.fail(
+          dir + " does not exist and " + parent + " is not writable by uid " + euid,
+          "mkdir -p " + dir + " && chmod 755 " + dir + ", or set runtime_dir to a folder you own");
+    }
+    FileStatus s = status.get();
+    String found = " (mode " + s.octalMode() + ", owner uid " + s.ownerUid() + ")";
+    if (!s.directory()) {
+      return Outcome.fail(
+          dir + " is not a folder" + found, "remove it or set runtime_dir elsewhere");
+    }
+    if ((s.mode() & 0002) != 0) {
+      return Outcome.fail(
+          dir + " is world-writable" + found + ": anyone could replace the socket",
+          "chmod o-w " + dir);
+    }
+    if (s.ownerUid() != 0 && s.ownerUid() != euid) {
+      return Outcome.fail(
+          dir + " is owned by neither root nor uid " + euid + found,
+          "chown root " + dir + " (or the daemon's user)");
+    }
+    return Outcome.pass(dir + found);
+  }
+
+  private Outcome socketGroup() {
+    Optional<String> group = config.socketGroup();
+    if (group.isEmpty()) {
+      return Outcome.pass("socket kept to root and the daemon's user (socket_group = \"\")");
+    }
+    OptionalInt gid = posix.groupId(group.get());
+    if (gid.isPresent()) {
+      return Outcome.pass("group " + group.get() + " exists (gid " + gid.getAsInt() + ")");
+    }
+    return Outcome.warn(
+        "group "
+            + group.get()
+            + " does not exist: the daemon keeps the socket to root and its"
+            + " own user",
+        "groupadd " + group.get());
+  }
+
+  private Outcome sqlite() {
+    Path db = layout.database();
+    if (!probe.exists(db)) {
+      return Outcome.pass(db + " does not exist: will be created at first daemon start");
+    }
+    int version;
+    try {
+      version = schemaVersion(db);
+    } catch (SQLException e) {
+      return Outcome.fail(
+          db + " cannot be read as a SQLite database: " + e.getMessage(),
+          "move " + db + " aside (the daemon then starts with an empty one) or restore a backup");
+    }
+    int latest = Schema.latestVersion();
+    if (version > latest) {
+      return Outcome.fail(
+          db + " has schema version " + version + ", newer than this hearth knows (" + latest + ")",
+          "upgrade hearth, or point state_dir elsewhere");
+    }
+    if (version < latest) {
+      return Outcome.pass(
+          db
+              + " has schema version "
+              + version
+              + "; the daemon migrates it to "
+              + latest
+              + " at start");
+    }
+    return Outcome.pass(db + " has schema version " + version + " (current)");
+  }
+
+  /**
+   * Reads PRAGMA user_version without creating or changing any file. A read-only connection to a
+   * WAL database still creates the -wal and -shm files when they are missing, and cannot remove
+   * them afterwards; so unless a daemon (or its crash) left them there to read through, the file is
+   * opened as immutable, which reads the main file alone and touches nothing.
+   */
+  static int schemaVersion(Path db) throws SQLException {
+    boolean walInUse =
+        Files.exists(db.resolveSibling(db.getFileName() + "-wal"))
+            && Files.exists(db.resolveSibling(db.getFileName() + "-shm"));
+    SQLiteConfig sqlite = new SQLiteConfig();
+    sqlite.setReadOnly(true);
+    sqlite.setOpenMode(SQLiteOpenMode.OPEN_URI);
+    sqlite.setBusyTimeout((int) COMMAND_TIMEOUT.toMillis());
+    String uri = db.toUri() + (walInUse ? "?mode=ro" : "?mode=ro&immutable=1");
+    try (Connection c = sqlite.createConnection("jdbc:sqlite:" + uri);
+        Statement st = c.createStatement()) {
+      // Reading the schema fails on a file that is not a database, or a damaged one.
+      try (ResultSet rs = st.executeQuery("SELECT count(*) FROM sqlite_master")) {
+        rs.next();
+      }
+      try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+        return rs.next() ? rs.getInt(1) : 0;
+      }
+    }
+  }
+
+  private Outcome sshKey() throws IOException {
+    Path key = layout.sshPrivateKey();
+    Optional<FileStatus> status = probe.stat(key);
+    if (status.isEmpty()) {
+      return Outcome.warn(
+          key + " does not exist: created at first daemon start", "start the daemon once");
+    }
+    FileStatus s = status.get();
+    if ((s.mode() & 0077) != 0) {
+      return Outcome.fail(
+          key + " has mode " + s.octalMode() + ": group or others may read the private key",
+          "chmod 600 " + key);
+    }
+    return Outcome.pass(key + " (mode " + s.octalMode() + ")");
+  }
+
+  private Outcome privileges() {
+    int euid = posix.geteuid();
+    if (euid == 0) {
+      return Outcome.pass("running as root");
+    }
+    return Outcome.warn(
+        "running as uid " + euid + ": host networking and device-mapper need root",
+        "run the daemon as root");
+  }
+
+  /** The path itself when it exists, else its nearest existing ancestor. */
+  private Path nearestExisting(Path path) {
+    Path candidate = path;
+    while (candidate != null && !probe.exists(candidate)) {
+      candidate = candidate.getParent();
+    }
+    return candidate == null ? path.getRoot() : candidate;
+  }
+
+  private Path configFile() {
+    return config.source().orElse(Config.DEFAULT_FILE);
+  }
+
+  private static String firstLine(String text) {
+    String stripped = text.strip();
+    int newline = stripped.indexOf('\n');
+    return newline < 0 ? stripped : stripped.substring(0, newline);
   }
 }

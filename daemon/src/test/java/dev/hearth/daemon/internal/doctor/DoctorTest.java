@@ -1,0 +1,797 @@
+package dev.hearth.daemon.internal.doctor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hearth.core.Command;
+import dev.hearth.core.Config;
+import dev.hearth.core.ConfigKey;
+import dev.hearth.core.Runner;
+import dev.hearth.core.testing.FakePosix;
+import dev.hearth.core.testing.FakeRunner;
+import dev.hearth.daemon.DoctorCheck;
+import dev.hearth.daemon.DoctorCheck.Status;
+import dev.hearth.daemon.DoctorReport;
+import dev.hearth.daemon.internal.doctor.HostProbe.BoundSocket;
+import dev.hearth.daemon.internal.doctor.HostProbe.Reflink;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.AccessDeniedException;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+class DoctorTest {
+  static final List<String> CHECK_NAMES =
+      List.of(
+          "kvm",
+          "firecracker",
+          "jailer",
+          "device-mapper",
+          "disk-provisioner",
+          "losetup",
+          "ip",
+          "firewall",
+          "tun",
+          "ip-forward",
+          "bridge-cidr",
+          "dns-port",
+          "state-dir",
+          "reflink",
+          "runtime-dir",
+          "socket-group",
+          "sqlite",
+          "ssh-key",
+          "privileges");
+
+  private static final long GIB = 1L << 30;
+  private static final String FIRECRACKER = "/usr/local/bin/firecracker";
+  private static final String DMSETUP = "/usr/sbin/dmsetup";
+  private static final String IP = "/usr/sbin/ip";
+  private static final String SSH_KEY = "/var/lib/hearth/ssh/id_ed25519";
+  private static final String ROUTES =
+      "[{\"dst\":\"default\",\"gateway\":\"192.0.2.1\",\"dev\":\"eth0\",\"flags\":[]},"
+          + "{\"dst\":\"192.0.2.0/24\",\"dev\":\"eth0\",\"protocol\":\"kernel\",\"scope\":\"link\","
+          + "\"prefsrc\":\"192.0.2.2\",\"flags\":[]}]";
+
+  private final FakeRunner runner = new FakeRunner();
+  private final FakeHostProbe probe = new FakeHostProbe();
+  private FakePosix posix = new FakePosix(0, 0).group("hearth", 990);
+  private Config config = Config.defaults();
+
+  /** A host on which every check passes; each test breaks one thing. */
+  @BeforeEach
+  void healthyHost() {
+    probe
+        .file("/dev/kvm", 0660, 0)
+        .readWrite("/dev/kvm", true)
+        .onPath("firecracker", FIRECRACKER)
+        .onPath("jailer", "/usr/local/bin/jailer")
+        .onPath("dmsetup", DMSETUP)
+        .onPath("losetup", "/usr/sbin/losetup")
+        .onPath("ip", IP)
+        .onPath("nft", "/usr/sbin/nft")
+        .file("/dev/mapper/control", 0600, 0)
+        .file("/dev/net/tun", 0666, 0)
+        .text("/proc/sys/net/ipv4/ip_forward", "1\n")
+        .dir("/var", 0755, 0)
+        .dir("/var/lib", 0755, 0)
+        .dir("/var/lib/hearth", 0755, 0)
+        .space("/var/lib/hearth", 50 * GIB)
+        .dir("/run", 0755, 0)
+        .readWrite("/run", true)
+        .dir("/run/hearth", 0755, 0)
+        .file(SSH_KEY, 0600, 0);
+    runner
+        .on(
+            List.of(FIRECRACKER, "--version"),
+            0,
+            "Firecracker v1.7.0\n\nSupported snapshot data format versions: v1.0.0\n",
+            "")
+        .on(
+            List.of(DMSETUP, "targets"),
+            0,
+            "snapshot-merge   v1.5.0\nsnapshot-origin  v1.9.0\nsnapshot         v1.16.0\n"
+                + "linear           v1.4.0\n",
+            "")
+        .on(List.of(IP, "-j", "route", "show"), 0, ROUTES, "");
+  }
+
+  private DoctorReport report() throws InterruptedException {
+    return new Doctor(config, runner, posix, probe).check();
+  }
+
+  private DoctorCheck check(String name) throws InterruptedException {
+    return report().checks().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  private void configure(ConfigKey key, String value) {
+    config = config.with(key, value);
+  }
+
+  @Test
+  void everyCheckPassesOnAHealthyHostInTheStableOrder() throws Exception {
+    DoctorReport report = report();
+
+    assertThat(report.checks())
+        .extracting(DoctorCheck::name)
+        .containsExactlyElementsOf(CHECK_NAMES);
+    assertThat(report.checks())
+        .allSatisfy(
+            c -> {
+              assertThat(c.status()).as(c.name() + ": " + c.detail()).isEqualTo(Status.PASS);
+              assertThat(c.fix()).as(c.name()).isEmpty();
+              assertThat(c.detail()).as(c.name()).isNotBlank();
+            });
+    assertThat(report.failed()).isFalse();
+  }
+
+  @Test
+  void aThrowingProbeFailsOnlyItsCheck() throws Exception {
+    probe.broken("/dev/kvm");
+
+    DoctorReport report = report();
+
+    assertThat(report.checks())
+        .extracting(DoctorCheck::name)
+        .containsExactlyElementsOf(CHECK_NAMES);
+    DoctorCheck kvm = report.checks().get(0);
+    assertThat(kvm.status()).isEqualTo(Status.FAIL);
+    assertThat(kvm.detail()).isEqualTo("the check could not run: probe broke on /dev/kvm");
+    assertThat(kvm.fix()).isNotEmpty();
+    assertThat(report.checks().subList(1, CHECK_NAMES.size()))
+        .extracting(DoctorCheck::status)
+        .containsOnly(Status.PASS);
+  }
+
+  @Test
+  void anInterruptStopsTheDoctor() {
+    Runner interrupted =
+        command -> {
+          throw new InterruptedException("stop");
+        };
+    Doctor doctor = new Doctor(config, interrupted, posix, probe);
+
+    assertThatThrownBy(doctor::check).isInstanceOf(InterruptedException.class).hasMessage("stop");
+  }
+
+  @Nested
+  class Kvm {
+    @Test
+    void missingFailsAndPointsAtTheQemuLauncher() throws Exception {
+      probe.remove("/dev/kvm");
+
+      DoctorCheck kvm = check("kvm");
+
+      assertThat(kvm.status()).isEqualTo(Status.FAIL);
+      assertThat(kvm.detail()).isEqualTo("no /dev/kvm: this host cannot run Firecracker VMs");
+      assertThat(kvm.fix())
+          .startsWith("enable virtualization (nested KVM on a cloud VM) or load kvm_intel/kvm_amd")
+          .contains("bin/hearth-qemu-firecracker as firecracker_bin");
+    }
+
+    @Test
+    void notReadableAndWritableFailsWithModeAndAGroupFix() throws Exception {
+      posix = new FakePosix(1000, 1000);
+      probe.file("/dev/kvm", 0600, 0).readWrite("/dev/kvm", false);
+
+      DoctorCheck kvm = check("kvm");
+
+      assertThat(kvm.status()).isEqualTo(Status.FAIL);
+      assertThat(kvm.detail())
+          .isEqualTo("/dev/kvm is not readable and writable by uid 1000 (mode 0600, owner uid 0)");
+      assertThat(kvm.fix()).contains("chmod 660 /dev/kvm").contains("group kvm");
+    }
+  }
+
+  @Nested
+  class Firecracker {
+    @Test
+    void reportsTheVersionAndPath() throws Exception {
+      assertThat(check("firecracker").detail())
+          .isEqualTo("Firecracker v1.7.0 (/usr/local/bin/firecracker)");
+    }
+
+    @Test
+    void usesTheConfiguredBinaryWithAShortTimeout() throws Exception {
+      configure(ConfigKey.FIRECRACKER_BIN, "/opt/fc/firecracker");
+      probe.executable("/opt/fc/firecracker");
+      runner.on(List.of("/opt/fc/firecracker", "--version"), 0, "Firecracker v1.16.1\n", "");
+
+      assertThat(check("firecracker").detail())
+          .isEqualTo("Firecracker v1.16.1 (/opt/fc/firecracker)");
+      Command version =
+          runner.commands().stream()
+              .filter(c -> c.argv().get(0).equals("/opt/fc/firecracker"))
+              .findFirst()
+              .orElseThrow();
+      assertThat(version.argv()).containsExactly("/opt/fc/firecracker", "--version");
+      assertThat(version.timeout()).isLessThan(Command.DEFAULT_TIMEOUT);
+    }
+
+    @Test
+    void configuredButMissingFails() throws Exception {
+      configure(ConfigKey.FIRECRACKER_BIN, "/opt/fc/firecracker");
+
+      DoctorCheck fc = check("firecracker");
+
+      assertThat(fc.status()).isEqualTo(Status.FAIL);
+      assertThat(fc.detail())
+          .isEqualTo("firecracker_bin /opt/fc/firecracker is missing or not executable");
+      assertThat(fc.fix()).contains("/etc/hearth/config.toml");
+    }
+
+    @Test
+    void missingFailsWithAnInstallHint() throws Exception {
+      probe.onPath("firecracker", null);
+
+      DoctorCheck fc = check("firecracker");
+
+      assertThat(fc.status()).isEqualTo(Status.FAIL);
+      assertThat(fc.detail()).isEqualTo("firecracker not found on PATH, /usr/sbin or /sbin");
+      assertThat(fc.fix())
+          .contains("https://github.com/firecracker-microvm/firecracker/releases")
+          .contains("firecracker_bin");
+    }
+
+    @Test
+    void aFailingVersionCommandFailsWithTheCommandError() throws Exception {
+      runner.on(List.of(FIRECRACKER, "--version"), 126, "", "cannot execute binary file");
+
+      DoctorCheck fc = check("firecracker");
+
+      assertThat(fc.status()).isEqualTo(Status.FAIL);
+      assertThat(fc.detail())
+          .isEqualTo(
+              "command `/usr/local/bin/firecracker --version` failed (exit code 126):"
+                  + " cannot execute binary file");
+    }
+
+    @Test
+    void aHangingVersionCommandFails() throws Exception {
+      runner.timeoutOn(List.of(FIRECRACKER, "--version"));
+
+      DoctorCheck fc = check("firecracker");
+
+      assertThat(fc.status()).isEqualTo(Status.FAIL);
+      assertThat(fc.detail()).contains("timed out");
+    }
+
+    @Test
+    void unrecognisedVersionOutputWarns() throws Exception {
+      runner.on(List.of(FIRECRACKER, "--version"), 0, "something else 2.0\n", "");
+
+      DoctorCheck fc = check("firecracker");
+
+      assertThat(fc.status()).isEqualTo(Status.WARN);
+      assertThat(fc.detail()).contains("'something else 2.0'");
+    }
+  }
+
+  @Nested
+  class Jailer {
+    @Test
+    void missingOnlyWarns() throws Exception {
+      probe.onPath("jailer", null);
+
+      DoctorCheck jailer = check("jailer");
+
+      assertThat(jailer.status()).isEqualTo(Status.WARN);
+      assertThat(jailer.detail()).contains("not used yet");
+      assertThat(jailer.fix()).isNotEmpty();
+    }
+
+    @Test
+    void configuredPathIsChecked() throws Exception {
+      configure(ConfigKey.JAILER_BIN, "/opt/fc/jailer");
+
+      assertThat(check("jailer").status()).isEqualTo(Status.WARN);
+
+      probe.executable("/opt/fc/jailer");
+      assertThat(check("jailer").detail()).isEqualTo("/opt/fc/jailer (not used yet)");
+    }
+  }
+
+  @Nested
+  class DeviceMapper {
+    private static final String UNAVAILABLE =
+        "device-mapper snapshots unavailable: VM disks will be full copies (copy provisioner)";
+
+    private void assertUnavailable(String reason) throws InterruptedException {
+      DoctorReport report = report();
+      DoctorCheck dm = report.checks().get(3);
+      assertThat(dm.name()).isEqualTo("device-mapper");
+      assertThat(dm.status()).isEqualTo(Status.WARN);
+      assertThat(dm.detail()).isEqualTo(UNAVAILABLE + "; " + reason);
+      assertThat(dm.fix()).isEqualTo("apt-get install dmsetup; modprobe dm_snapshot");
+      assertThat(report.checks().get(4).detail())
+          .isEqualTo("copy (auto: device-mapper snapshots are unavailable)");
+    }
+
+    @Test
+    void missingDmsetupWarns() throws Exception {
+      probe.onPath("dmsetup", null);
+      assertUnavailable("dmsetup not found on PATH, /usr/sbin or /sbin");
+    }
+
+    @Test
+    void missingControlDeviceWarns() throws Exception {
+      probe.remove("/dev/mapper/control");
+      assertUnavailable("/dev/mapper/control is missing");
+    }
+
+    @Test
+    void noSnapshotTargetWarnsListingTheTargets() throws Exception {
+      runner.on(List.of(DMSETUP, "targets"), 0, "striped  v1.6.0\nlinear   v1.4.0\n", "");
+      assertUnavailable("the kernel has no snapshot target (dmsetup targets: striped, linear)");
+    }
+
+    @Test
+    void failingDmsetupWarnsWithItsErrorOnOneLine() throws Exception {
+      runner.on(
+          List.of(DMSETUP, "targets"),
+          1,
+          "",
+          "/dev/mapper/control: open failed: No such device\n"
+              + "Failure to communicate with kernel device-mapper driver.\n");
+      assertUnavailable(
+          "command `/usr/sbin/dmsetup targets` failed (exit code 1):"
+              + " /dev/mapper/control: open failed: No such device;"
+              + " Failure to communicate with kernel device-mapper driver.");
+    }
+  }
+
+  @Nested
+  class DiskProvisioner {
+    @Test
+    void autoPicksDmSnapshotWhenItWorks() throws Exception {
+      assertThat(check("disk-provisioner").detail())
+          .isEqualTo("dm-snapshot (auto: device-mapper snapshots work)");
+    }
+
+    @Test
+    void configuredDmSnapshotWithoutDeviceMapperFails() throws Exception {
+      configure(ConfigKey.DISK_PROVISIONER, "dm-snapshot");
+      probe.remove("/dev/mapper/control");
+
+      DoctorCheck disk = check("disk-provisioner");
+
+      assertThat(disk.status()).isEqualTo(Status.FAIL);
+      assertThat(disk.detail()).contains("dm-snapshot").contains("unavailable");
+      assertThat(disk.fix()).contains("disk_provisioner = \"auto\"");
+    }
+
+    @Test
+    void configuredDmSnapshotPassesWhenAvailable() throws Exception {
+      configure(ConfigKey.DISK_PROVISIONER, "dm-snapshot");
+      assertThat(check("disk-provisioner").detail()).isEqualTo("dm-snapshot (configured)");
+    }
+
+    @Test
+    void configuredCopyPassesWithoutDeviceMapper() throws Exception {
+      configure(ConfigKey.DISK_PROVISIONER, "copy");
+      probe.onPath("dmsetup", null);
+
+      DoctorCheck disk = check("disk-provisioner");
+
+      assertThat(disk.status()).isEqualTo(Status.PASS);
+      assertThat(disk.detail()).startsWith("copy (configured)");
+    }
+  }
+
+  @Nested
+  class Tools {
+    @Test
+    void missingLosetupFailsNamingItsPackage() throws Exception {
+      probe.onPath("losetup", null);
+
+      DoctorCheck losetup = check("losetup");
+
+      assertThat(losetup.status()).isEqualTo(Status.FAIL);
+      assertThat(losetup.detail()).isEqualTo("losetup not found on PATH, /usr/sbin or /sbin");
+      assertThat(losetup.fix()).isEqualTo("apt-get install mount");
+    }
+
+    @Test
+    void missingIpFailsNamingItsPackage() throws Exception {
+      probe.onPath("ip", null);
+
+      DoctorCheck ip = check("ip");
+
+      assertThat(ip.status()).isEqualTo(Status.FAIL);
+      assertThat(ip.fix()).isEqualTo("apt-get install iproute2");
+    }
+
+    @Test
+    void presentToolsNameTheirPath() throws Exception {
+      assertThat(check("losetup").detail()).isEqualTo("/usr/sbin/losetup");
+    }
+
+    @Test
+    void firewallPrefersNft() throws Exception {
+      probe.onPath("iptables", "/usr/sbin/iptables");
+      assertThat(check("firewall").detail()).isEqualTo("nft (/usr/sbin/nft)");
+    }
+
+    @Test
+    void firewallFallsBackToIptables() throws Exception {
+      probe.onPath("nft", null).onPath("iptables", "/usr/sbin/iptables");
+
+      DoctorCheck firewall = check("firewall");
+
+      assertThat(firewall.status()).isEqualTo(Status.PASS);
+      assertThat(firewall.detail()).startsWith("iptables (/usr/sbin/iptables");
+    }
+
+    @Test
+    void noFirewallToolFails() throws Exception {
+      probe.onPath("nft", null);
+
+      DoctorCheck firewall = check("firewall");
+
+      assertThat(firewall.status()).isEqualTo(Status.FAIL);
+      assertThat(firewall.fix()).isEqualTo("apt-get install nftables");
+    }
+
+    @Test
+    void missingTunFails() throws Exception {
+      probe.remove("/dev/net/tun");
+
+      DoctorCheck tun = check("tun");
+
+      assertThat(tun.status()).isEqualTo(Status.FAIL);
+      assertThat(tun.fix()).isEqualTo("modprobe tun");
+    }
+  }
+
+  @Nested
+  class IpForward {
+    @Test
+    void offWarnsThatTheDaemonTurnsItOn() throws Exception {
+      probe.text("/proc/sys/net/ipv4/ip_forward", "0\n");
+
+      DoctorCheck forward = check("ip-forward");
+
+      assertThat(forward.status()).isEqualTo(Status.WARN);
+      assertThat(forward.detail())
+          .isEqualTo("net.ipv4.ip_forward = 0: the daemon enables it when it sets up NAT");
+      assertThat(forward.fix()).isEqualTo("sysctl -w net.ipv4.ip_forward=1");
+    }
+
+    @Test
+    void unreadableWarns() throws Exception {
+      probe.text("/proc/sys/net/ipv4/ip_forward", null);
+
+      DoctorCheck forward = check("ip-forward");
+
+      assertThat(forward.status()).isEqualTo(Status.WARN);
+      assertThat(forward.detail()).startsWith("cannot read /proc/sys/net/ipv4/ip_forward");
+    }
+  }
+
+  @Nested
+  class BridgeCidr {
+    private void routes(String json) {
+      runner.on(List.of(IP, "-j", "route", "show"), 0, json, "");
+    }
+
+    @Test
+    void anOverlappingRouteOnAnotherDeviceFailsNamingIt() throws Exception {
+      routes(
+          "[{\"dst\":\"default\",\"gateway\":\"192.0.2.1\",\"dev\":\"eth0\"},"
+              + "{\"dst\":\"10.77.0.0/16\",\"gateway\":\"192.0.2.9\",\"dev\":\"tun0\"}]");
+
+      DoctorCheck cidr = check("bridge-cidr");
+
+      assertThat(cidr.status()).isEqualTo(Status.FAIL);
+      assertThat(cidr.detail())
+          .isEqualTo("bridge_cidr 10.77.0.1/24 overlaps the route 10.77.0.0/16 dev tun0");
+      assertThat(cidr.fix())
+          .isEqualTo("set bridge_cidr in /etc/hearth/config.toml to a free range");
+    }
+
+    @Test
+    void aHostRouteInsideTheBridgeNetworkFails() throws Exception {
+      routes("[{\"type\":\"blackhole\",\"dst\":\"10.77.0.200\",\"flags\":[]}]");
+
+      DoctorCheck cidr = check("bridge-cidr");
+
+      assertThat(cidr.status()).isEqualTo(Status.FAIL);
+      assertThat(cidr.detail()).endsWith("overlaps the route blackhole 10.77.0.200");
+    }
+
+    @Test
+    void theBridgesOwnRouteAndTheDefaultRouteAreFine() throws Exception {
+      routes(
+          "[{\"dst\":\"default\",\"gateway\":\"192.0.2.1\",\"dev\":\"eth0\"},"
+              + "{\"dst\":\"10.77.0.0/24\",\"dev\":\"hearth0\",\"protocol\":\"kernel\"},"
+              + "{\"dst\":\"10.78.0.0/24\",\"dev\":\"eth1\"}]");
+
+      DoctorCheck cidr = check("bridge-cidr");
+
+      assertThat(cidr.status()).isEqualTo(Status.PASS);
+      assertThat(cidr.detail()).isEqualTo("no route overlaps 10.77.0.0/24 except through hearth0");
+    }
+
+    @Test
+    void followsTheConfiguredBridge() throws Exception {
+      configure(ConfigKey.BRIDGE_CIDR, "192.0.2.129/25");
+
+      DoctorCheck cidr = check("bridge-cidr");
+
+      assertThat(cidr.status()).isEqualTo(Status.FAIL);
+      assertThat(cidr.detail()).contains("192.0.2.0/24 dev eth0");
+    }
+
+    @Test
+    void withoutIpItIsNotChecked() throws Exception {
+      probe.onPath("ip", null);
+
+      DoctorCheck cidr = check("bridge-cidr");
+
+      assertThat(cidr.status()).isEqualTo(Status.WARN);
+      assertThat(cidr.detail()).startsWith("not checked");
+      assertThat(runner.argvs()).noneMatch(argv -> argv.contains("route"));
+    }
+  }
+
+  @Nested
+  class DnsPort {
+    private BoundSocket udp(String address, int port, long inode) throws IOException {
+      return new BoundSocket("udp", InetAddress.getByName(address), port, 101, inode);
+    }
+
+    @Test
+    void aWildcardListenerOnPort53Warns() throws Exception {
+      probe.sockets(udp("127.0.0.53", 53, 7), udp("0.0.0.0", 53, 8));
+
+      DoctorCheck dns = check("dns-port");
+
+      assertThat(dns.status()).isEqualTo(Status.WARN);
+      assertThat(dns.detail())
+          .isEqualTo(
+              "already listening: udp 0.0.0.0:53 (uid 101, socket inode 8);"
+                  + " the VM DNS needs 10.77.0.1:53");
+      assertThat(dns.fix()).isNotEmpty();
+    }
+
+    @Test
+    void aListenerOnTheGatewayWarns() throws Exception {
+      probe.sockets(new BoundSocket("udp6", InetAddress.getByName("::ffff:10.77.0.1"), 53, 0, 9));
+
+      assertThat(check("dns-port").detail()).startsWith("already listening: udp6 10.77.0.1:53");
+    }
+
+    @Test
+    void anIpv6WildcardListenerWarns() throws Exception {
+      probe.sockets(new BoundSocket("tcp6", InetAddress.getByName("::"), 53, 0, 10));
+
+      assertThat(check("dns-port").detail())
+          .startsWith("already listening: tcp6 [0:0:0:0:0:0:0:0]:53");
+    }
+
+    @Test
+    void otherAddressesPortsAndOurOwnSocketsAreFine() throws Exception {
+      probe
+          .sockets(udp("127.0.0.53", 53, 7), udp("0.0.0.0", 5353, 8), udp("10.77.0.1", 53, 9))
+          .ownInodes(9L);
+
+      DoctorCheck dns = check("dns-port");
+
+      assertThat(dns.status()).isEqualTo(Status.PASS);
+      assertThat(dns.detail()).isEqualTo("10.77.0.1:53 is free for the VM DNS");
+    }
+  }
+
+  @Nested
+  class StateDir {
+    @Test
+    void passesWithTheFigure() throws Exception {
+      assertThat(check("state-dir").detail()).isEqualTo("50 GiB free in /var/lib/hearth");
+    }
+
+    @Test
+    void lessThanOneGibFails() throws Exception {
+      probe.space("/var/lib/hearth", 512L << 20);
+
+      DoctorCheck state = check("state-dir");
+
+      assertThat(state.status()).isEqualTo(Status.FAIL);
+      assertThat(state.detail()).startsWith("512 MiB free in /var/lib/hearth");
+    }
+
+    @Test
+    void lessThanTenGibWarns() throws Exception {
+      probe.space("/var/lib/hearth", 5 * GIB);
+
+      DoctorCheck state = check("state-dir");
+
+      assertThat(state.status()).isEqualTo(Status.WARN);
+      assertThat(state.detail()).startsWith("5 GiB free in /var/lib/hearth");
+    }
+
+    @Test
+    void aMissingStateDirIsMeasuredAtItsNearestParent() throws Exception {
+      probe.remove("/var/lib/hearth").remove("/var/lib").space("/var", 20 * GIB);
+
+      DoctorCheck state = check("state-dir");
+
+      assertThat(state.status()).isEqualTo(Status.PASS);
+      assertThat(state.detail())
+          .isEqualTo("20 GiB free in /var/lib/hearth (not created yet; measured at /var)");
+    }
+  }
+
+  @Nested
+  class ReflinkSupport {
+    @Test
+    void unsupportedWarns() throws Exception {
+      probe.reflink(new Reflink(false, "cp --reflink=always in /var/lib/hearth: not supported"));
+
+      DoctorCheck reflink = check("reflink");
+
+      assertThat(reflink.status()).isEqualTo(Status.WARN);
+      assertThat(reflink.detail()).endsWith(": copies will be sparse full copies");
+      assertThat(reflink.fix()).contains("btrfs");
+    }
+
+    @Test
+    void aMissingStateDirIsTestedInItsNearestParent() throws Exception {
+      probe.remove("/var/lib/hearth");
+
+      assertThat(check("reflink").status()).isEqualTo(Status.PASS);
+      assertThat(probe.reflinkDirs()).containsExactly(java.nio.file.Path.of("/var/lib"));
+    }
+
+    @Test
+    void anUnwritableFolderWarns() throws Exception {
+      probe.reflinkError(new AccessDeniedException("/var/lib/hearth/.hearth-doctor-1.src"));
+
+      DoctorCheck reflink = check("reflink");
+
+      assertThat(reflink.status()).isEqualTo(Status.WARN);
+      assertThat(reflink.detail()).startsWith("reflink could not be tested in /var/lib/hearth");
+    }
+  }
+
+  @Nested
+  class RuntimeDir {
+    @Test
+    void passesWithModeAndOwner() throws Exception {
+      assertThat(check("runtime-dir").detail()).isEqualTo("/run/hearth (mode 0755, owner uid 0)");
+    }
+
+    @Test
+    void missingButCreatablePasses() throws Exception {
+      probe.remove("/run/hearth");
+
+      DoctorCheck runtime = check("runtime-dir");
+
+      assertThat(runtime.status()).isEqualTo(Status.PASS);
+      assertThat(runtime.detail()).contains("can create it in /run");
+    }
+
+    @Test
+    void missingUnderAnUnwritableParentFails() throws Exception {
+      posix = new FakePosix(1000, 1000);
+      probe.remove("/run/hearth").readWrite("/run", false);
+
+      DoctorCheck runtime = check("runtime-dir");
+
+      assertThat(runtime.status()).isEqualTo(Status.FAIL);
+      assertThat(runtime.detail())
+          .isEqualTo("/run/hearth does not exist and /run is not writable by uid 1000");
+    }
+
+    @Test
+    void worldWritableFailsNamingPathAndMode() throws Exception {
+      probe.dir("/run/hearth", 0777, 0);
+
+      DoctorCheck runtime = check("runtime-dir");
+
+      assertThat(runtime.status()).isEqualTo(Status.FAIL);
+      assertThat(runtime.detail())
+          .startsWith("/run/hearth is world-writable (mode 0777, owner uid 0)");
+      assertThat(runtime.fix()).isEqualTo("chmod o-w /run/hearth");
+    }
+
+    @Test
+    void ownedBySomeoneElseFails() throws Exception {
+      probe.dir("/run/hearth", 0755, 1234);
+
+      DoctorCheck runtime = check("runtime-dir");
+
+      assertThat(runtime.status()).isEqualTo(Status.FAIL);
+      assertThat(runtime.detail())
+          .isEqualTo("/run/hearth is owned by neither root nor uid 0 (mode 0755, owner uid 1234)");
+    }
+
+    @Test
+    void ownedByTheDaemonsUserPasses() throws Exception {
+      posix = new FakePosix(1000, 1000);
+      probe.dir("/run/hearth", 0700, 1000);
+
+      assertThat(check("runtime-dir").status()).isEqualTo(Status.PASS);
+    }
+
+    @Test
+    void aFileInsteadOfAFolderFails() throws Exception {
+      probe.file("/run/hearth", 0644, 0);
+
+      assertThat(check("runtime-dir").status()).isEqualTo(Status.FAIL);
+    }
+  }
+
+  @Nested
+  class SocketGroup {
+    @Test
+    void existingGroupPassesWithItsGid() throws Exception {
+      assertThat(check("socket-group").detail()).isEqualTo("group hearth exists (gid 990)");
+    }
+
+    @Test
+    void noGroupConfiguredPasses() throws Exception {
+      configure(ConfigKey.SOCKET_GROUP, "");
+
+      DoctorCheck group = check("socket-group");
+
+      assertThat(group.status()).isEqualTo(Status.PASS);
+      assertThat(group.detail()).startsWith("socket kept to root and the daemon's user");
+    }
+
+    @Test
+    void missingGroupWarns() throws Exception {
+      configure(ConfigKey.SOCKET_GROUP, "devs");
+
+      DoctorCheck group = check("socket-group");
+
+      assertThat(group.status()).isEqualTo(Status.WARN);
+      assertThat(group.detail()).contains("keeps the socket to root");
+      assertThat(group.fix()).isEqualTo("groupadd devs");
+    }
+  }
+
+  @Nested
+  class SshKey {
+    @Test
+    void missingWarns() throws Exception {
+      probe.remove(SSH_KEY);
+
+      DoctorCheck key = check("ssh-key");
+
+      assertThat(key.status()).isEqualTo(Status.WARN);
+      assertThat(key.detail())
+          .isEqualTo(SSH_KEY + " does not exist: created at first daemon start");
+    }
+
+    @Test
+    void readableByOthersFails() throws Exception {
+      probe.file(SSH_KEY, 0644, 0);
+
+      DoctorCheck key = check("ssh-key");
+
+      assertThat(key.status()).isEqualTo(Status.FAIL);
+      assertThat(key.detail()).contains("mode 0644");
+      assertThat(key.fix()).isEqualTo("chmod 600 " + SSH_KEY);
+    }
+
+    @Test
+    void groupBitsAloneFail() throws Exception {
+      probe.file(SSH_KEY, 0640, 0);
+      assertThat(check("ssh-key").status()).isEqualTo(Status.FAIL);
+    }
+  }
+
+  @Test
+  void notRootWarns() throws Exception {
+    posix = new FakePosix(1000, 1000).group("hearth", 990);
+
+    DoctorCheck privileges = check("privileges");
+
+    assertThat(privileges.status()).isEqualTo(Status.WARN);
+    assertThat(privileges.detail())
+        .isEqualTo("running as uid 1000: host networking and device-mapper need root");
+    assertThat(privileges.fix()).isEqualTo("run the daemon as root");
+  }
+}
