@@ -21,8 +21,8 @@ import java.util.OptionalInt;
  * <p>Cancellation ({@link Registry#cancel}) sets a flag that the work may poll with {@link
  * #checkCancelled()}, interrupts the thread running the work (so blocking calls such as {@code
  * Thread.sleep}, {@code Object.wait} or interruptible channels return at once), and runs the hooks
- * registered with {@link #onCancel}, for blocking that an interrupt does not reach (a child process,
- * a plain socket).
+ * registered with {@link #onCancel}, for blocking that an interrupt does not reach (a child
+ * process, a plain socket).
  */
 public class AsyncOp {
   /** How many recent log lines an operation keeps. */
@@ -86,10 +86,14 @@ public class AsyncOp {
     return target;
   }
 
-  /** Enters a new stage; its progress is unknown until {@link #progress} says otherwise. */
+  /**
+   * Enters a new stage; its progress is unknown until {@link #progress} says otherwise. With a
+   * store, the stage is also written there (so that an op cut short by a crash is reported at the
+   * stage it reached); call it from the work's thread, where the write cannot race the final one.
+   */
   public final void stage(String stage) {
     Objects.requireNonNull(stage, "stage");
-    owner().update(this, op -> {
+    owner().changeStage(this, op -> {
       op.stage = stage;
       op.percent = -1;
     });
@@ -99,7 +103,7 @@ public class AsyncOp {
   public final void stage(String stage, int percent) {
     Objects.requireNonNull(stage, "stage");
     checkPercent(percent);
-    owner().update(this, op -> {
+    owner().changeStage(this, op -> {
       op.stage = stage;
       op.percent = percent;
     });

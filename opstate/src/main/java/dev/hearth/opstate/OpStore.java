@@ -60,7 +60,10 @@ public final class OpStore {
         });
   }
 
-  /** Inserts or replaces the stored row of an operation. */
+  /**
+   * Inserts or updates the stored row of an operation, unless the stored row has already ended: a
+   * late write cannot undo an end, nor revive an op that {@link #markInterrupted} failed.
+   */
   void save(OpSnapshot snapshot) {
     store.write(
         c -> {
@@ -115,8 +118,14 @@ public final class OpStore {
   private static void upsert(Connection c, OpSnapshot s) throws SQLException {
     try (PreparedStatement st =
         c.prepareStatement(
-            "INSERT OR REPLACE INTO operations (" + COLUMNS + ")"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            "INSERT INTO operations (" + COLUMNS + ")"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                + " ON CONFLICT (id) DO UPDATE SET state = excluded.state,"
+                + " stage = excluded.stage, percent = excluded.percent,"
+                + " error_stage = excluded.error_stage, error_message = excluded.error_message,"
+                + " finished_at = excluded.finished_at, result = excluded.result,"
+                + " log_tail = excluded.log_tail"
+                + " WHERE operations.state = 'running'")) {
       st.setString(1, s.id());
       st.setString(2, s.kind());
       st.setString(3, s.target());

@@ -1,6 +1,7 @@
 package dev.hearth.opstate;
 
 import dev.hearth.core.Clock;
+import dev.hearth.core.Durations;
 import dev.hearth.core.StoreException;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,10 +31,10 @@ import org.slf4j.LoggerFactory;
  * calling the store, cancel hooks or anything else outside this module; watchers are fed through
  * their own bounded queues ({@link OpWatch}), which never block.
  *
- * <p>Persistence: with an {@link OpStore}, each operation is written when it starts (as running)
- * and when it ends, before waiters and watchers hear of the end, so that lookups by id keep working
- * after a daemon restart. Lookups and listings merge memory with the stored operations of this
- * registry's kinds.
+ * <p>Persistence: with an {@link OpStore}, each operation is written when it starts (as running),
+ * when it enters a stage, and when it ends, before waiters and watchers hear of the end, so that
+ * lookups by id keep working after a daemon restart. A stored end is never overwritten. Lookups
+ * and listings merge memory with the stored operations of this registry's kinds.
  *
  * <p>Retention: finished operations are listed for {@code retention} after they end; {@link
  * #prune()} then forgets them, in memory and in the store. Time comes from the injected {@link
@@ -254,8 +255,8 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
         if (remaining <= 0) {
           OpSnapshot now = op.snapshotLocked();
           throw new OpWaitTimeoutException(
-              "operation " + now.describe() + " did not end within " + timeout + "; it is at stage '"
-                  + now.stage() + "'");
+              "operation " + now.describe() + " did not end within " + Durations.format(timeout)
+                  + "; it is at stage '" + now.stage() + "'");
         }
         remaining = publishedCondition.awaitNanos(remaining);
       }
@@ -338,13 +339,31 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
 
   /** Applies a change to a running op and announces it; ignored once the op has ended. */
   void update(AsyncOp op, Consumer<AsyncOp> change) {
+    updateAndSnapshot(op, change);
+  }
+
+  /** {@link #update}, then stores the new stage outside the lock. */
+  void changeStage(AsyncOp op, Consumer<AsyncOp> change) {
+    OpSnapshot changed = updateAndSnapshot(op, change);
+    if (changed != null && store != null) {
+      try {
+        store.save(changed);
+      } catch (StoreException e) {
+        // Only crash reports need the stored stage; the op itself goes on.
+        log.warn("cannot store stage {} of operation {}", changed.stage(), changed.describe(), e);
+      }
+    }
+  }
+
+  private OpSnapshot updateAndSnapshot(AsyncOp op, Consumer<AsyncOp> change) {
     lock.lock();
     try {
       if (op.state.finished()) {
-        return;
+        return null;
       }
       change.accept(op);
       changedLocked(op);
+      return op.snapshotLocked();
     } finally {
       lock.unlock();
     }
