@@ -81,6 +81,7 @@ class PersistenceTest {
             bad,
             o -> {
               o.stage("rootfs");
+              clock.advance(Duration.ofSeconds(1));
               throw new IOException("losetup failed: exit 1");
             });
 
