@@ -330,12 +330,32 @@ class RegistryTest {
   }
 
   @Test
-  void hookAddedAfterCancelRunsAtOnce() throws Exception {
-    CreateOp op = startBlocked("demo", "boot");
+  void hookAddedAfterCancelRunsAtOnceWhileTheOpRuns() throws Exception {
+    CreateOp op = new CreateOp("demo", 1);
+    CountDownLatch waiting = new CountDownLatch(1);
+    registry.start(
+        op,
+        o -> {
+          waiting.countDown();
+          // Keeps running through cancel's interrupt, so the op has not ended when the hook comes.
+          while (true) {
+            try {
+              release.await();
+              break;
+            } catch (InterruptedException e) {
+              // wait on: this work ignores interrupts
+            }
+          }
+          o.checkCancelled();
+          return null;
+        });
+    assertThat(waiting.await(30, TimeUnit.SECONDS)).isTrue();
     registry.cancel(op.id());
     AtomicBoolean ran = new AtomicBoolean();
     op.onCancel(() -> ran.set(true));
     assertThat(ran).isTrue();
+    release.countDown();
+    assertThat(registry.awaitFinish(op.id(), WAIT).state()).isEqualTo(OpState.CANCELLED);
   }
 
   @Test
