@@ -17,7 +17,27 @@ public final class Schema {
               List.of(
                   "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
                   "INSERT INTO meta(key, value)"
-                      + " VALUES ('created_at', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))")));
+                      + " VALUES ('created_at', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))")),
+          // Times are epoch milliseconds so that they sort and compare as numbers.
+          new Migration(
+              2,
+              "asynchronous operations (opstate)",
+              List.of(
+                  "CREATE TABLE operations ("
+                      + "id TEXT PRIMARY KEY,"
+                      + " kind TEXT NOT NULL,"
+                      + " target TEXT NOT NULL,"
+                      + " state TEXT NOT NULL"
+                      + " CHECK (state IN ('running', 'succeeded', 'failed', 'cancelled')),"
+                      + " stage TEXT NOT NULL,"
+                      + " percent INTEGER CHECK (percent BETWEEN 0 AND 100),"
+                      + " error_stage TEXT,"
+                      + " error_message TEXT,"
+                      + " started_at INTEGER NOT NULL,"
+                      + " finished_at INTEGER,"
+                      + " result TEXT,"
+                      + " log_tail TEXT NOT NULL DEFAULT '')",
+                  "CREATE INDEX operations_finished_at ON operations(finished_at)")));
 
   /** The version a database has once every migration is applied. */
   public static int latestVersion() {
