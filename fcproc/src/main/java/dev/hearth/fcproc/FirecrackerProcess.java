@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +78,10 @@ public final class FirecrackerProcess {
 
   /** Waits for the process to exit; true when it has. */
   public boolean waitForExit(Duration timeout) throws InterruptedException {
+    if (child != null) {
+      // Our own child: wait on it, which also collects its exit code.
+      return child.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
     long deadline = clock.nanoTime() + timeout.toNanos();
     while (isAlive()) {
       if (clock.nanoTime() - deadline >= 0) {
