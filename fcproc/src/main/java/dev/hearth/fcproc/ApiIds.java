@@ -15,7 +15,11 @@ final class ApiIds {
   static String requirePathId(String what, String id) {
     if (id == null || !PATH_ID.matcher(id).matches()) {
       throw new IllegalArgumentException(
-          "invalid " + what + " '" + id + "': Firecracker allows only ASCII letters, digits and '_'");
+          "invalid "
+              + what
+              + " '"
+              + id
+              + "': Firecracker allows only ASCII letters, digits and '_'");
     }
     return id;
   }

@@ -9,7 +9,8 @@ import java.util.Optional;
  * Body of {@code PUT /boot-source}. Given boot args replace Firecracker's defaults entirely
  * (Firecracker still appends the root device and {@code pci=off}).
  */
-public record BootSource(Path kernelImagePath, Optional<String> bootArgs, Optional<Path> initrdPath) {
+public record BootSource(
+    Path kernelImagePath, Optional<String> bootArgs, Optional<Path> initrdPath) {
 
   public BootSource {
     requireNonNull(kernelImagePath, "kernelImagePath");

@@ -8,8 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A VM's serial console log as written by {@link FirecrackerLauncher}: the current file and the
- * one rotated out before it ({@code <log>.1}). Each holds at most half the configured cap, so both
+ * A VM's serial console log as written by {@link FirecrackerLauncher}: the current file and the one
+ * rotated out before it ({@code <log>.1}). Each holds at most half the configured cap, so both
  * together never exceed it.
  */
 public final class ConsoleLog {
@@ -30,7 +30,9 @@ public final class ConsoleLog {
     try {
       byte[] current = lastBytes(log, maxBytes);
       byte[] older =
-          current.length < maxBytes ? lastBytes(previous(log), maxBytes - current.length) : new byte[0];
+          current.length < maxBytes
+              ? lastBytes(previous(log), maxBytes - current.length)
+              : new byte[0];
       byte[] all = new byte[older.length + current.length];
       System.arraycopy(older, 0, all, 0, older.length);
       System.arraycopy(current, 0, all, older.length, current.length);

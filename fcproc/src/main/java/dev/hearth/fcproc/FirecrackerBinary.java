@@ -91,7 +91,8 @@ public final class FirecrackerBinary {
     CommandResult result;
     try {
       result =
-          runner.run(Command.builder(path.toString()).args("--version").timeout(VERSION_TIMEOUT).build());
+          runner.run(
+              Command.builder(path.toString()).args("--version").timeout(VERSION_TIMEOUT).build());
     } catch (CommandException e) {
       throw new FirecrackerBinaryException(
           "cannot run firecracker binary " + path + ": " + e.getMessage(), e);

@@ -9,8 +9,11 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,19 +22,21 @@ import org.slf4j.LoggerFactory;
  * Starts firecracker processes that outlive the daemon, and re-adopts them after a restart.
  *
  * <p>Each VM runs as {@code setsid sh -c SCRIPT}: the script starts a console capper (a POSIX sh
- * loop) reading a named pipe, points its own stdout and stderr at that pipe, unlinks it and
- * {@code exec}s firecracker. So the recorded pid is firecracker's own; the process leads its own
- * session (no terminal hangup or daemon signal reaches it); nothing connects it to the JVM (no
- * pipes, stdin is /dev/null), so a daemon restart does not disturb it; and the capper, which lives
- * as long as firecracker, keeps the console log within its cap with the daemon gone: when the next
- * line would take the log past half the cap, the log is moved to {@code <log>.1} and a new one is
- * started, so the two files together never exceed the cap. A line longer than half the cap is cut.
+ * loop) reading a named pipe, points its own stdout and stderr at that pipe, unlinks it and {@code
+ * exec}s firecracker. So the recorded pid is firecracker's own; the process leads its own session
+ * (no terminal hangup or daemon signal reaches it); nothing connects it to the JVM (no pipes, stdin
+ * is /dev/null), so a daemon restart does not disturb it; and the capper, which lives as long as
+ * firecracker, keeps the console log within its cap with the daemon gone: when the next line would
+ * take the log past half the cap, the log is moved to {@code <log>.1} and a new one is started, so
+ * the two files together never exceed the cap. A line longer than half the cap is cut.
  */
 public final class FirecrackerLauncher {
   private static final Logger log = LoggerFactory.getLogger(FirecrackerLauncher.class);
 
   static final Duration POLL_INTERVAL = Duration.ofMillis(10);
   static final int CONSOLE_TAIL_BYTES = 2048;
+  static final Set<PosixFilePermission> CONSOLE_PERMISSIONS =
+      PosixFilePermissions.fromString("rw-------");
 
   /**
    * Arguments: the console log, the bytes per log file, the pipe path, then firecracker's argv.
@@ -44,6 +49,7 @@ public final class FirecrackerLauncher {
           "shift 3",
           "rm -f \"$fifo\" && mkfifo -m 600 \"$fifo\" || exit 1",
           "(",
+          "  umask 077",
           "  LC_ALL=C",
           "  export LC_ALL",
           "  exec 3>>\"$log\" || exit 1",
@@ -93,8 +99,13 @@ public final class FirecrackerLauncher {
     try {
       Files.createDirectories(socket.toAbsolutePath().getParent());
       Files.createDirectories(console.toAbsolutePath().getParent());
+      if (!Files.exists(console)) {
+        // The guest's console may show secrets: keep it to the daemon's user.
+        Files.createFile(console, PosixFilePermissions.asFileAttribute(CONSOLE_PERMISSIONS));
+      }
     } catch (IOException e) {
-      throw new FirecrackerStartException("cannot create the folders for " + socket + " and " + console, e);
+      throw new FirecrackerStartException(
+          "cannot create the console log " + console + " or the folder of " + socket, e);
     }
     Path fifo = console.resolveSibling(console.getFileName() + ".fifo");
     List<String> argv =
@@ -130,7 +141,8 @@ public final class FirecrackerLauncher {
     } catch (FcprocException e) {
       throw exitedEarly(spec, process);
     }
-    log.debug("spawned firecracker --id {} as pid {} on {}", spec.instanceId(), identity.pid(), socket);
+    log.debug(
+        "spawned firecracker --id {} as pid {} on {}", spec.instanceId(), identity.pid(), socket);
     FirecrackerProcess vm =
         new FirecrackerProcess(identity, socket, client, processTable, posix, clock, process);
     boolean started = false;

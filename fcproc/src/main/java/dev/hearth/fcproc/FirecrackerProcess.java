@@ -114,7 +114,10 @@ public final class FirecrackerProcess {
       removeSocket();
       return true;
     }
-    log.info("pid {} still runs {} ms after SendCtrlAltDel; killing it", identity.pid(), gracePeriod.toMillis());
+    log.info(
+        "pid {} still runs {} ms after SendCtrlAltDel; killing it",
+        identity.pid(),
+        gracePeriod.toMillis());
     kill();
     return false;
   }
@@ -131,7 +134,11 @@ public final class FirecrackerProcess {
     }
     if (!waitForExit(KILL_WAIT)) {
       throw new FcprocException(
-          "firecracker pid " + identity.pid() + " still runs " + KILL_WAIT.toSeconds() + " s after SIGKILL");
+          "firecracker pid "
+              + identity.pid()
+              + " still runs "
+              + KILL_WAIT.toSeconds()
+              + " s after SIGKILL");
     }
     removeSocket();
   }
@@ -151,7 +158,8 @@ public final class FirecrackerProcess {
     try {
       Files.deleteIfExists(apiSocket);
     } catch (IOException e) {
-      throw new FcprocException("cannot remove the API socket " + apiSocket + ": " + e.getMessage(), e);
+      throw new FcprocException(
+          "cannot remove the API socket " + apiSocket + ": " + e.getMessage(), e);
     }
   }
 

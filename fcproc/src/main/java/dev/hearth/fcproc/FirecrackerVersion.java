@@ -5,7 +5,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** A Firecracker release version, as {@code firecracker --version} prints it. */
-public record FirecrackerVersion(int major, int minor, int patch) implements Comparable<FirecrackerVersion> {
+public record FirecrackerVersion(int major, int minor, int patch)
+    implements Comparable<FirecrackerVersion> {
   /** The release whose API spec hearth is written and tested against. */
   public static final FirecrackerVersion TESTED = new FirecrackerVersion(1, 16, 1);
 
@@ -24,7 +25,9 @@ public record FirecrackerVersion(int major, int minor, int patch) implements Com
     try {
       return Optional.of(
           new FirecrackerVersion(
-              Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))));
+              Integer.parseInt(m.group(1)),
+              Integer.parseInt(m.group(2)),
+              Integer.parseInt(m.group(3))));
     } catch (NumberFormatException e) {
       return Optional.empty();
     }

@@ -161,7 +161,8 @@ final class HttpCodec {
       }
       if (b == '\n') {
         byte[] bytes = line.toByteArray();
-        int len = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+        int len =
+            bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
         return new String(bytes, 0, len, StandardCharsets.UTF_8);
       }
       if (line.size() >= MAX_HEADER_LINE) {

@@ -27,7 +27,10 @@ final class UnixSocketTransport implements ApiTransport {
       HttpCodec.writeRequest(new BufferedOutputStream(s.getOutputStream()), method, path, body);
       return HttpCodec.readResponse(new BufferedInputStream(s.getInputStream()));
     } catch (SocketTimeoutException e) {
-      throw new SocketTimeoutException("no answer within " + timeoutMillis + " ms");
+      SocketTimeoutException timeout =
+          new SocketTimeoutException("no answer within " + timeoutMillis + " ms");
+      timeout.initCause(e);
+      throw timeout;
     }
   }
 

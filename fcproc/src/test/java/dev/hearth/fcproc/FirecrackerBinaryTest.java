@@ -27,7 +27,10 @@ class FirecrackerBinaryTest {
   void theConfiguredPathWins() throws Exception {
     Path configured = executable(dir.resolve("opt/fc"));
     executable(dir.resolve("bin/firecracker"));
-    assertThat(FirecrackerBinary.discover(Optional.of(configured), dir.resolve("bin").toString(), runner).path())
+    assertThat(
+            FirecrackerBinary.discover(
+                    Optional.of(configured), dir.resolve("bin").toString(), runner)
+                .path())
         .isEqualTo(configured);
   }
 
@@ -60,7 +63,11 @@ class FirecrackerBinaryTest {
   @Test
   void parsesTheVersionFromFirecrackerVersion() throws Exception {
     Path bin = Path.of("/usr/bin/firecracker");
-    runner.on(List.of(bin.toString(), "--version"), 0, "Firecracker v1.16.1\n\nSupported snapshot data format versions: v8.0.0\n", "");
+    runner.on(
+        List.of(bin.toString(), "--version"),
+        0,
+        "Firecracker v1.16.1\n\nSupported snapshot data format versions: v8.0.0\n",
+        "");
     FirecrackerBinary binary = FirecrackerBinary.at(bin, runner);
     assertThat(binary.version()).isEqualTo(new FirecrackerVersion(1, 16, 1));
     assertThat(binary.requireSupportedVersion()).isEqualTo(FirecrackerVersion.TESTED);
@@ -89,7 +96,8 @@ class FirecrackerBinaryTest {
 
   @Test
   void versionParsingIsStrictAboutTheLine() {
-    assertThat(FirecrackerVersion.parse("Firecracker v1.7.0")).contains(new FirecrackerVersion(1, 7, 0));
+    assertThat(FirecrackerVersion.parse("Firecracker v1.7.0"))
+        .contains(new FirecrackerVersion(1, 7, 0));
     assertThat(FirecrackerVersion.parse("Firecracker 1.7.0")).isEmpty();
     assertThat(FirecrackerVersion.parse("")).isEmpty();
     assertThat(new FirecrackerVersion(2, 0, 0).isSupported()).isFalse();

@@ -39,9 +39,14 @@ class FirecrackerClientTest {
     socket = dir.resolve("api.sock");
     kernel = Files.writeString(dir.resolve("vmlinux"), "kernel");
     rootfs = Files.writeString(dir.resolve("rootfs.ext4"), "disk");
-    fake = new FakeFirecracker(
-        SPEC, socket, "vm-1", new PrintStream(console, true, StandardCharsets.UTF_8), 0,
-        shutDown::countDown);
+    fake =
+        new FakeFirecracker(
+            SPEC,
+            socket,
+            "vm-1",
+            new PrintStream(console, true, StandardCharsets.UTF_8),
+            0,
+            shutDown::countDown);
     fake.start();
     client = new FirecrackerClient(socket, Duration.ofSeconds(5));
   }
@@ -79,14 +84,28 @@ class FirecrackerClientTest {
     assertThat(RecordedRequest.readAll(socket))
         .extracting(RecordedRequest::endpoint)
         .containsExactly(
-            "GET /version", "GET /", "PUT /logger", "PUT /metrics", "PUT /machine-config",
-            "PUT /boot-source", "PUT /drives/rootfs", "PUT /network-interfaces/eth0",
-            "PUT /actions", "GET /", "PATCH /vm", "GET /", "PATCH /vm", "PUT /actions");
+            "GET /version",
+            "GET /",
+            "PUT /logger",
+            "PUT /metrics",
+            "PUT /machine-config",
+            "PUT /boot-source",
+            "PUT /drives/rootfs",
+            "PUT /network-interfaces/eth0",
+            "PUT /actions",
+            "GET /",
+            "PATCH /vm",
+            "GET /",
+            "PATCH /vm",
+            "PUT /actions");
     RecordedRequest drive = RecordedRequest.readAll(socket).get(6);
     assertThat(drive.body().toString())
-        .isEqualTo("{\"drive_id\":\"rootfs\",\"path_on_host\":\"" + rootfs
-            + "\",\"is_root_device\":true,\"is_read_only\":false}");
-    assertThat(RecordedRequest.readAll(socket)).allMatch(r -> r.status() == 200 || r.status() == 204);
+        .isEqualTo(
+            "{\"drive_id\":\"rootfs\",\"path_on_host\":\""
+                + rootfs
+                + "\",\"is_root_device\":true,\"is_read_only\":false}");
+    assertThat(RecordedRequest.readAll(socket))
+        .allMatch(r -> r.status() == 200 || r.status() == 204);
   }
 
   @Test
@@ -94,14 +113,15 @@ class FirecrackerClientTest {
     String body = "{\"vcpu_count\":2,\"mem_size_mib\":512,\"cpu_count\":2}";
     assertThatThrownBy(() -> client.send("PUT", "/machine-config", body))
         .asInstanceOf(type(FirecrackerApiException.class))
-        .satisfies(e -> {
-          assertThat(e.method()).isEqualTo("PUT");
-          assertThat(e.path()).isEqualTo("/machine-config");
-          assertThat(e.requestBody()).isEqualTo(body);
-          assertThat(e.faultMessage()).contains("unknown field `cpu_count`");
-          assertThat(e.getMessage())
-              .contains("PUT /machine-config", body, "unknown field `cpu_count`");
-        });
+        .satisfies(
+            e -> {
+              assertThat(e.method()).isEqualTo("PUT");
+              assertThat(e.path()).isEqualTo("/machine-config");
+              assertThat(e.requestBody()).isEqualTo(body);
+              assertThat(e.faultMessage()).contains("unknown field `cpu_count`");
+              assertThat(e.getMessage())
+                  .contains("PUT /machine-config", body, "unknown field `cpu_count`");
+            });
   }
 
   @Test
@@ -132,8 +152,12 @@ class FirecrackerClientTest {
 
   @Test
   void aPathIdThatDiffersFromTheBodyIsRefused() {
-    assertThatThrownBy(() -> client.send("PUT", "/network-interfaces/eth0",
-            "{\"iface_id\":\"eth1\",\"host_dev_name\":\"tap0\"}"))
+    assertThatThrownBy(
+            () ->
+                client.send(
+                    "PUT",
+                    "/network-interfaces/eth0",
+                    "{\"iface_id\":\"eth1\",\"host_dev_name\":\"tap0\"}"))
         .isInstanceOf(FirecrackerApiException.class)
         .hasMessageContaining("does not match");
   }

@@ -12,8 +12,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every request the client can send, with every optional field present and with all of them
- * absent, is valid against Firecracker's own spec (the validator the fake firecracker uses).
+ * Every request the client can send, with every optional field present and with all of them absent,
+ * is valid against Firecracker's own spec (the validator the fake firecracker uses).
  */
 class FirecrackerContractTest {
   static final FirecrackerSpec SPEC = FirecrackerSpec.load();
@@ -33,7 +33,8 @@ class FirecrackerContractTest {
       if (method.equals("GET")) {
         return new HttpResponse(
             200,
-            "{\"app_name\":\"Firecracker\",\"id\":\"x\",\"state\":\"Running\",\"vmm_version\":\"1.16.1\"}");
+            "{\"app_name\":\"Firecracker\",\"id\":\"x\",\"state\":\"Running\","
+                + "\"vmm_version\":\"1.16.1\"}");
       }
       return new HttpResponse(204, "");
     }
@@ -62,7 +63,8 @@ class FirecrackerContractTest {
     client.putNetworkInterface(new NetworkInterface("eth0", "hearth-tap0", "06:00:0a:4d:00:02"));
     client.putLogger(new LoggerConfig(file, Optional.empty(), Optional.empty(), Optional.empty()));
     for (LogLevel level : LogLevel.values()) {
-      client.putLogger(new LoggerConfig(file, Optional.of(level), Optional.of(true), Optional.of(false)));
+      client.putLogger(
+          new LoggerConfig(file, Optional.of(level), Optional.of(true), Optional.of(false)));
     }
     client.putMetrics(new MetricsConfig(file));
     client.instanceStart();
@@ -82,27 +84,40 @@ class FirecrackerContractTest {
             .collect(Collectors.toSet());
     assertThat(endpoints)
         .containsExactlyInAnyOrder(
-            "GET /", "GET /version", "PUT /machine-config", "PUT /boot-source",
-            "PUT /drives/{drive_id}", "PUT /network-interfaces/{iface_id}", "PUT /logger",
-            "PUT /metrics", "PUT /actions", "PATCH /vm");
+            "GET /",
+            "GET /version",
+            "PUT /machine-config",
+            "PUT /boot-source",
+            "PUT /drives/{drive_id}",
+            "PUT /network-interfaces/{iface_id}",
+            "PUT /logger",
+            "PUT /metrics",
+            "PUT /actions",
+            "PATCH /vm");
   }
 
   @Test
   void absentOptionalFieldsAreLeftOutNotSentAsNull() {
-    assertThat(RequestBodies.bootSource(new BootSource(Path.of("/k"), Optional.empty(), Optional.empty())))
+    assertThat(
+            RequestBodies.bootSource(
+                new BootSource(Path.of("/k"), Optional.empty(), Optional.empty())))
         .isEqualTo("{\"kernel_image_path\":\"/k\"}");
     assertThat(RequestBodies.machineConfig(new MachineConfig(2, 256)))
         .isEqualTo("{\"vcpu_count\":2,\"mem_size_mib\":256}");
-    assertThat(RequestBodies.networkInterface(new NetworkInterface("eth0", "tap0", Optional.empty())))
+    assertThat(
+            RequestBodies.networkInterface(new NetworkInterface("eth0", "tap0", Optional.empty())))
         .isEqualTo("{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\"}");
   }
 
   @Test
   void theValidatorCatchesABodyTheSpecDoesNotAllow() {
     // Guards the contract test itself: a validator that accepts everything would pass it.
-    assertThat(SPEC.validate("PUT", "/drives/rootfs",
-            "{\"drive_id\":\"rootfs\",\"path_on_host\":\"/x\",\"is_root_device\":true,"
-                + "\"is_read_only\":false,\"readonly\":true}"))
+    assertThat(
+            SPEC.validate(
+                "PUT",
+                "/drives/rootfs",
+                "{\"drive_id\":\"rootfs\",\"path_on_host\":\"/x\",\"is_root_device\":true,"
+                    + "\"is_read_only\":false,\"readonly\":true}"))
         .isPresent();
   }
 }

@@ -94,15 +94,20 @@ class FirecrackerLauncherTest {
     assertThat(stat.sessionId()).isEqualTo(vm.identity().pid()).isNotEqualTo(ownSession);
     assertThat(vm.isAlive()).isTrue();
 
-    vm.client().putBootSource(new BootSource(kernel, Optional.of("console=ttyS0"), Optional.empty()));
+    vm.client()
+        .putBootSource(new BootSource(kernel, Optional.of("console=ttyS0"), Optional.empty()));
     vm.client().instanceStart();
-    eventually("the boot line reaches the console log", () -> consoleText().contains(FakeFirecracker.BOOT_LINE));
+    eventually(
+        "the boot line reaches the console log",
+        () -> consoleText().contains(FakeFirecracker.BOOT_LINE));
 
     assertThat(vm.stop(Duration.ofSeconds(30))).as("stopped by SendCtrlAltDel").isTrue();
     assertThat(vm.isAlive()).isFalse();
     assertThat(vm.exitCode()).hasValue(0);
     assertThat(socket).doesNotExist();
-    eventually("the shutdown line reaches the console log", () -> consoleText().contains(FakeFirecracker.SHUTDOWN_LINE));
+    eventually(
+        "the shutdown line reaches the console log",
+        () -> consoleText().contains(FakeFirecracker.SHUTDOWN_LINE));
     assertThat(console.resolveSibling("console.log.fifo")).doesNotExist();
   }
 
@@ -119,18 +124,24 @@ class FirecrackerLauncherTest {
   @Test
   void theConsoleLogStaysWithinItsCapWithANoisyGuest() throws Exception {
     long cap = 64 * 1024;
-    Path noisy = FakeFirecrackerScript.write(
-        dir.resolve("bin/noisy"), Map.of(FakeFirecracker.CONSOLE_NOISE_PROPERTY, "400000"));
+    Path noisy =
+        FakeFirecrackerScript.write(
+            dir.resolve("bin/noisy"), Map.of(FakeFirecracker.CONSOLE_NOISE_PROPERTY, "400000"));
     FirecrackerProcess vm = spawn(noisy, spec(cap, Duration.ofSeconds(30)));
     vm.client().putBootSource(new BootSource(kernel, Optional.empty(), Optional.empty()));
     vm.client().instanceStart();
     vm.stop(Duration.ofSeconds(30));
-    eventually("the capper drained the console", () -> consoleText().contains(FakeFirecracker.SHUTDOWN_LINE));
+    eventually(
+        "the capper drained the console",
+        () -> consoleText().contains(FakeFirecracker.SHUTDOWN_LINE));
 
     Path previous = ConsoleLog.previous(console);
     assertThat(previous).exists();
     assertThat(Files.size(console)).isLessThanOrEqualTo(cap / 2);
     assertThat(Files.size(previous)).isLessThanOrEqualTo(cap / 2);
+    assertThat(Files.getPosixFilePermissions(console))
+        .isEqualTo(Files.getPosixFilePermissions(previous))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     String all = Files.readString(previous) + Files.readString(console);
     assertThat(all).doesNotContain(FakeFirecracker.BOOT_LINE).contains("noise 0000");
   }
@@ -151,7 +162,8 @@ class FirecrackerLauncherTest {
   @Test
   void aBinaryThatNeverOpensTheSocketTimesOutAndIsKilled() throws Exception {
     Path pidFile = dir.resolve("sleeper.pid");
-    Path sleeper = script("sleeper", "echo \"sleeper up\"; echo $$ > " + pidFile + "; exec sleep 600");
+    Path sleeper =
+        script("sleeper", "echo \"sleeper up\"; echo $$ > " + pidFile + "; exec sleep 600");
     assertThatThrownBy(() -> spawn(sleeper, spec(CAP, Duration.ofSeconds(2))))
         .isInstanceOf(FirecrackerStartException.class)
         .hasMessageContaining("the API socket " + socket)
@@ -182,29 +194,35 @@ class FirecrackerLauncherTest {
     assertThat(vm.isAlive()).isFalse();
     assertThat(socket).doesNotExist();
     FirecrackerProcess reused =
-        launcher(fake()).adopt(new ProcessIdentity(vm.identity().pid(), vm.identity().startTime() + 1), socket);
+        launcher(fake())
+            .adopt(new ProcessIdentity(vm.identity().pid(), vm.identity().startTime() + 1), socket);
     assertThat(reused.isAlive()).isFalse();
   }
 
   @Test
   void theFakeActsAsABinary() throws Exception {
     Path fc = fake();
-    assertThat(FirecrackerBinary.at(fc, new ProcessRunner(Posix.system(), Clock.system())).version())
+    assertThat(
+            FirecrackerBinary.at(fc, new ProcessRunner(Posix.system(), Clock.system())).version())
         .isEqualTo(FirecrackerVersion.TESTED);
 
     Files.createDirectories(socket.getParent());
     Files.writeString(socket, "");
-    Process p = new ProcessBuilder(fc.toString(), "--api-sock", socket.toString(), "--id", "x")
-        .redirectErrorStream(true)
-        .start();
+    Process p =
+        new ProcessBuilder(fc.toString(), "--api-sock", socket.toString(), "--id", "x")
+            .redirectErrorStream(true)
+            .start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor()).isEqualTo(1);
     assertThat(output).contains("Failed to open the API socket at: " + socket);
 
-    Process badId = new ProcessBuilder(fc.toString(), "--api-sock", dir.resolve("b.sock").toString(), "--id", "bad_id")
-        .redirectErrorStream(true)
-        .start();
-    assertThat(new String(badId.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).contains("Invalid instance ID");
+    Process badId =
+        new ProcessBuilder(
+                fc.toString(), "--api-sock", dir.resolve("b.sock").toString(), "--id", "bad_id")
+            .redirectErrorStream(true)
+            .start();
+    assertThat(new String(badId.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+        .contains("Invalid instance ID");
     assertThat(badId.waitFor()).isEqualTo(1);
   }
 }

@@ -20,9 +20,10 @@ class HttpCodecTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     HttpCodec.writeRequest(out, "PUT", "/actions", "{\"action_type\":\"InstanceStart\"}");
     assertThat(out.toString(StandardCharsets.UTF_8))
-        .isEqualTo("PUT /actions HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n"
-            + "Content-Type: application/json\r\nContent-Length: 31\r\n\r\n"
-            + "{\"action_type\":\"InstanceStart\"}");
+        .isEqualTo(
+            "PUT /actions HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 31\r\n\r\n"
+                + "{\"action_type\":\"InstanceStart\"}");
   }
 
   @Test
@@ -39,8 +40,10 @@ class HttpCodecTest {
         .isEqualTo(new HttpResponse(200, "{}"));
     assertThat(parse("HTTP/1.1 204 No Content\r\nServer: Firecracker API\r\n\r\n"))
         .isEqualTo(new HttpResponse(204, ""));
-    assertThat(parse("HTTP/1.1 400 Bad Request\r\ntransfer-encoding: chunked\r\n\r\n"
-            + "4\r\n{\"a\"\r\n3;x=y\r\n:1}\r\n0\r\n\r\n"))
+    assertThat(
+            parse(
+                "HTTP/1.1 400 Bad Request\r\ntransfer-encoding: chunked\r\n\r\n"
+                    + "4\r\n{\"a\"\r\n3;x=y\r\n:1}\r\n0\r\n\r\n"))
         .isEqualTo(new HttpResponse(400, "{\"a\":1}"));
     assertThat(parse("HTTP/1.0 500 Oops\n\nbody until close"))
         .isEqualTo(new HttpResponse(500, "body until close"));

@@ -27,11 +27,13 @@ class ProcessIdentityTest {
 
   @Test
   void parsesStartTimeAndSessionEvenWithParenthesesInTheName() {
-    String line = "4242 (fire (cr) acker) S 1 4242 4242 0 -1 4194560 1024 0 0 0 3 1 0 0 20 0 2 0 "
-        + "987654 123456 789 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0\n";
+    String line =
+        "4242 (fire (cr) acker) S 1 4242 4242 0 -1 4194560 1024 0 0 0 3 1 0 0 20 0 2 0 "
+            + "987654 123456 789 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0\n";
     assertThat(ProcessStat.parse(line)).isEqualTo(new ProcessStat(4242, 'S', 4242, 987654L));
     assertThat(ProcessStat.parse(line.replace(" S ", " Z ")).exited()).isTrue();
-    assertThatThrownBy(() -> ProcessStat.parse("garbage")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ProcessStat.parse("garbage"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -17,6 +17,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
@@ -29,8 +30,8 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
  * A stand-in for the firecracker binary that serves the API on {@code --api-sock} and answers as
- * Firecracker v1.16.1 does, errors included: every request is checked against the real spec
- * ({@link FirecrackerSpec}), pre-boot resources are refused after {@code InstanceStart}, {@code
+ * Firecracker v1.16.1 does, errors included: every request is checked against the real spec ({@link
+ * FirecrackerSpec}), pre-boot resources are refused after {@code InstanceStart}, {@code
  * InstanceStart} needs a boot source, files named in requests must exist. Success is 204 (200 with
  * JSON for GETs), every error 400 with {@code fault_message}. Every request is recorded in {@code
  * <api-sock>.requests} ({@link RecordedRequest}). After {@code InstanceStart} it prints a boot line
@@ -43,10 +44,14 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
 public final class FakeFirecracker implements Closeable {
   public static final String VERSION = "1.16.1";
   public static final String VERSION_LINE = "Firecracker v" + VERSION;
+
   /** Printed to the console on InstanceStart. */
-  public static final String BOOT_LINE = "[    0.000000] Linux version 6.1.0-hearth-fake: fake guest booting";
+  public static final String BOOT_LINE =
+      "[    0.000000] Linux version 6.1.0-hearth-fake: fake guest booting";
+
   /** Printed to the console on SendCtrlAltDel, before the exit. */
   public static final String SHUTDOWN_LINE = "reboot: Restarting system";
+
   /** System property: bytes of extra console output after the boot line, to test the log cap. */
   public static final String CONSOLE_NOISE_PROPERTY = "hearth.fake.consoleNoiseBytes";
 
@@ -64,6 +69,9 @@ public final class FakeFirecracker implements Closeable {
 
   private AFUNIXServerSocket server;
   private Thread acceptor;
+
+  /** The guest's console output, written apart so that InstanceStart answers at once. */
+  private Thread guest;
 
   // Guarded by this.
   private String state = "Not started";
@@ -106,7 +114,9 @@ public final class FakeFirecracker implements Closeable {
         }
         case "--api-sock" -> socket = Path.of(value(args, ++i));
         case "--id" -> id = value(args, ++i);
-        default -> fail("Arguments parsing error: Found argument '" + args[i] + "' which wasn't expected.");
+        default ->
+            fail(
+                "Arguments parsing error: Found argument '" + args[i] + "' which wasn't expected.");
       }
     }
     if (socket == null) {
@@ -125,10 +135,16 @@ public final class FakeFirecracker implements Closeable {
     long noise = Long.getLong(CONSOLE_NOISE_PROPERTY, 0L);
     Path sock = socket;
     FakeFirecracker fake =
-        new FakeFirecracker(spec, sock, id, System.out, noise, () -> {
-          System.out.flush();
-          System.exit(0);
-        });
+        new FakeFirecracker(
+            spec,
+            sock,
+            id,
+            System.out,
+            noise,
+            () -> {
+              System.out.flush();
+              System.exit(0);
+            });
     try {
       fake.start();
     } catch (FileAlreadyExistsException e) {
@@ -158,7 +174,7 @@ public final class FakeFirecracker implements Closeable {
    * @throws FileAlreadyExistsException when the socket path exists, as with the real firecracker
    */
   public void start() throws IOException {
-    if (Files.exists(apiSocket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+    if (Files.exists(apiSocket, LinkOption.NOFOLLOW_LINKS)) {
       throw new FileAlreadyExistsException(apiSocket.toString());
     }
     server = AFUNIXServerSocket.newInstance();
@@ -263,8 +279,12 @@ public final class FakeFirecracker implements Closeable {
       return Response.fault("Transfer-Encoding is not supported.");
     }
     if (length > MAX_PAYLOAD) {
-      return Response.fault("Request payload with size " + length + " is larger than the limit of "
-          + MAX_PAYLOAD + " allowed by server.");
+      return Response.fault(
+          "Request payload with size "
+              + length
+              + " is larger than the limit of "
+              + MAX_PAYLOAD
+              + " allowed by server.");
     }
     byte[] body = in.readNBytes((int) length);
     return handle(parts[0], parts[1], new String(body, StandardCharsets.UTF_8));
@@ -289,60 +309,69 @@ public final class FakeFirecracker implements Closeable {
       return Response.fault("The requested operation is not supported after starting the microVM.");
     }
     if (!booted && endpoint.postBootOnly()) {
-      return Response.fault("The requested operation is not supported before starting the microVM.");
+      return Response.fault(
+          "The requested operation is not supported before starting the microVM.");
     }
     JsonNode json = parse(body);
     String op = method + " " + endpoint.template();
     switch (op) {
-      case "GET /": {
-        ObjectNode info = JSON.createObjectNode();
-        info.put("id", instanceId);
-        info.put("state", state);
-        info.put("vmm_version", VERSION);
-        info.put("app_name", "Firecracker");
-        return Response.json(info);
-      }
-      case "GET /version": {
-        ObjectNode v = JSON.createObjectNode();
-        v.put("firecracker_version", VERSION);
-        return Response.json(v);
-      }
+      case "GET /":
+        {
+          ObjectNode info = JSON.createObjectNode();
+          info.put("id", instanceId);
+          info.put("state", state);
+          info.put("vmm_version", VERSION);
+          info.put("app_name", "Firecracker");
+          return Response.json(info);
+        }
+      case "GET /version":
+        {
+          ObjectNode v = JSON.createObjectNode();
+          v.put("firecracker_version", VERSION);
+          return Response.json(v);
+        }
       case "GET /machine-config":
         return Response.json(JSON.createObjectNode().setAll(machineConfig));
       case "PUT /machine-config":
         machineConfig.put("vcpu_count", json.get("vcpu_count"));
         machineConfig.put("mem_size_mib", json.get("mem_size_mib"));
         return Response.noContent();
-      case "PUT /boot-source": {
-        Optional<Response> missing =
-            missingFile(json, "kernel_image_path", "Cannot open kernel image")
-                .or(() -> missingFile(json, "initrd_path", "Cannot open initrd file"));
-        if (missing.isPresent()) {
-          return missing.get();
+      case "PUT /boot-source":
+        {
+          Optional<Response> missing =
+              missingFile(json, "kernel_image_path", "Cannot open kernel image")
+                  .or(() -> missingFile(json, "initrd_path", "Cannot open initrd file"));
+          if (missing.isPresent()) {
+            return missing.get();
+          }
+          bootSourceSet = true;
+          return Response.noContent();
         }
-        bootSourceSet = true;
-        return Response.noContent();
-      }
       case "PUT /drives/{drive_id}":
-        return missingFile(json, "path_on_host", "Unable to create the block device: cannot open backing file")
+        return missingFile(
+                json, "path_on_host", "Unable to create the block device: cannot open backing file")
             .orElse(Response.noContent());
       case "PUT /logger":
-        return missingFile(json, "log_path", "Failed to open target file").orElse(Response.noContent());
-      case "PUT /metrics": {
-        if (metricsSet) {
-          return Response.fault("Reinitialization of metrics not allowed.");
+        return missingFile(json, "log_path", "Failed to open target file")
+            .orElse(Response.noContent());
+      case "PUT /metrics":
+        {
+          if (metricsSet) {
+            return Response.fault("Reinitialization of metrics not allowed.");
+          }
+          Optional<Response> missing =
+              missingFile(json, "metrics_path", "Failed to open target file");
+          if (missing.isEmpty()) {
+            metricsSet = true;
+          }
+          return missing.orElse(Response.noContent());
         }
-        Optional<Response> missing = missingFile(json, "metrics_path", "Failed to open target file");
-        if (missing.isEmpty()) {
-          metricsSet = true;
-        }
-        return missing.orElse(Response.noContent());
-      }
       case "PUT /actions":
         return action(json.get("action_type").asText(), booted);
       case "PATCH /vm":
         if (!booted) {
-          return Response.fault("The requested operation is not supported before starting the microVM.");
+          return Response.fault(
+              "The requested operation is not supported before starting the microVM.");
         }
         state = json.get("state").asText().equals("Paused") ? "Paused" : "Running";
         return Response.noContent();
@@ -358,22 +387,26 @@ public final class FakeFirecracker implements Closeable {
     switch (actionType) {
       case "InstanceStart":
         if (booted) {
-          return Response.fault("The requested operation is not supported after starting the microVM.");
+          return Response.fault(
+              "The requested operation is not supported after starting the microVM.");
         }
         if (!bootSourceSet) {
           return Response.fault("Cannot start microvm without kernel configuration.");
         }
         state = "Running";
-        bootConsole();
+        guest = new Thread(this::bootConsole, "fake-firecracker-guest");
+        guest.start();
         return Response.noContent();
       case "SendCtrlAltDel":
         if (!booted) {
-          return Response.fault("The requested operation is not supported before starting the microVM.");
+          return Response.fault(
+              "The requested operation is not supported before starting the microVM.");
         }
         return new Response(204, "", true);
       default: // FlushMetrics
         if (!booted) {
-          return Response.fault("The requested operation is not supported before starting the microVM.");
+          return Response.fault(
+              "The requested operation is not supported before starting the microVM.");
         }
         if (!metricsSet) {
           return Response.fault("Failed to flush metrics: the metrics system is not initialized.");
@@ -398,6 +431,11 @@ public final class FakeFirecracker implements Closeable {
   }
 
   private void shutDown() {
+    try {
+      guest.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     console.println(SHUTDOWN_LINE);
     console.flush();
     close();
@@ -409,7 +447,9 @@ public final class FakeFirecracker implements Closeable {
     if (value == null || Files.exists(Path.of(value.asText()))) {
       return Optional.empty();
     }
-    return Optional.of(Response.fault(message + " " + value.asText() + ": No such file or directory (os error 2)"));
+    return Optional.of(
+        Response.fault(
+            message + " " + value.asText() + ": No such file or directory (os error 2)"));
   }
 
   private static JsonNode parse(String body) {
@@ -431,10 +471,7 @@ public final class FakeFirecracker implements Closeable {
     entry.put("status", status);
     try {
       Files.writeString(
-          requestLog,
-          entry + "\n",
-          StandardOpenOption.CREATE,
-          StandardOpenOption.APPEND);
+          requestLog, entry + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot record a request in " + requestLog, e);
     }
@@ -446,7 +483,9 @@ public final class FakeFirecracker implements Closeable {
     head.append("\r\nServer: Firecracker API\r\nConnection: keep-alive\r\n");
     byte[] body = r.body().getBytes(StandardCharsets.UTF_8);
     if (r.status() != 204) {
-      head.append("Content-Type: application/json\r\nContent-Length: ").append(body.length).append("\r\n");
+      head.append("Content-Type: application/json\r\nContent-Length: ")
+          .append(body.length)
+          .append("\r\n");
     }
     head.append("\r\n");
     out.write(head.toString().getBytes(StandardCharsets.US_ASCII));

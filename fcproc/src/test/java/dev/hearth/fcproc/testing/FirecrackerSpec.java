@@ -21,11 +21,12 @@ import java.util.regex.Pattern;
 /**
  * Firecracker's own Swagger 2.0 description of its API, loaded from the shared reference folder,
  * and a validator that checks a request against it the way Firecracker does: known path and method,
- * JSON body, required fields, no unknown fields (every request struct is deny_unknown_fields), field
- * types and enums, and path ids that are well formed and equal the id in the body.
+ * JSON body, required fields, no unknown fields (every request struct is deny_unknown_fields),
+ * field types and enums, and path ids that are well formed and equal the id in the body.
  */
 public final class FirecrackerSpec {
   public static final String FILE_NAME = "firecracker-api-v1.16.1.yaml";
+
   /** System property naming the spec file; else the environment variable, else a search. */
   public static final String PROPERTY = "hearth.firecracker.spec";
 
@@ -44,14 +45,18 @@ public final class FirecrackerSpec {
     this.paths = root.path("paths");
     this.definitions = root.path("definitions");
     if (!paths.isObject() || !definitions.isObject()) {
-      throw new IllegalStateException(file + " has no 'paths' or 'definitions': not the Firecracker spec");
+      throw new IllegalStateException(
+          file + " has no 'paths' or 'definitions': not the Firecracker spec");
     }
   }
 
   /** One operation of the spec. */
-  public record Endpoint(String method, String template, Map<String, String> pathIds, JsonNode operation) {
+  public record Endpoint(
+      String method, String template, Map<String, String> pathIds, JsonNode operation) {
 
-    /** "Pre-boot only" in the spec, plus logger and metrics, which Firecracker sets up before boot. */
+    /**
+     * "Pre-boot only" in the spec, plus logger and metrics, which Firecracker sets up before boot.
+     */
     public boolean preBootOnly() {
       return summary().contains("Pre-boot only")
           || method.equals("PUT") && (template.equals("/logger") || template.equals("/metrics"));
@@ -75,7 +80,9 @@ public final class FirecrackerSpec {
     try {
       // YAML 1.1 would read the enum value Off (logger level) as the boolean false.
       YAMLMapper yaml =
-          YAMLMapper.builder().enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS).build();
+          YAMLMapper.builder()
+              .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
+              .build();
       return new FirecrackerSpec(file, yaml.readTree(file.toFile()));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the Firecracker API spec " + file, e);
@@ -91,7 +98,8 @@ public final class FirecrackerSpec {
    */
   public static Path locate() {
     List<Path> tried = new ArrayList<>();
-    for (String configured : new String[] {System.getProperty(PROPERTY), System.getenv(ENVIRONMENT)}) {
+    for (String configured :
+        new String[] {System.getProperty(PROPERTY), System.getenv(ENVIRONMENT)}) {
       if (configured != null && !configured.isEmpty()) {
         Path p = Path.of(configured);
         if (Files.isRegularFile(p)) {
@@ -144,9 +152,13 @@ public final class FirecrackerSpec {
   /** Every (method, path template) pair of the spec, for listing what a test covers. */
   public List<String> operations() {
     List<String> all = new ArrayList<>();
-    paths.fields().forEachRemaining(
-        e -> e.getValue().fieldNames().forEachRemaining(
-            m -> all.add(m.toUpperCase(Locale.ROOT) + " " + e.getKey())));
+    paths
+        .fields()
+        .forEachRemaining(
+            e ->
+                e.getValue()
+                    .fieldNames()
+                    .forEachRemaining(m -> all.add(m.toUpperCase(Locale.ROOT) + " " + e.getKey())));
     return all;
   }
 
@@ -165,7 +177,10 @@ public final class FirecrackerSpec {
     for (Map.Entry<String, String> id : endpoint.pathIds().entrySet()) {
       if (!PATH_ID.matcher(id.getValue()).matches()) {
         return Optional.of(
-            "Invalid ID: '" + id.getValue() + "' for " + id.getKey()
+            "Invalid ID: '"
+                + id.getValue()
+                + "' for "
+                + id.getKey()
                 + ": only ASCII letters, digits and '_' are allowed.");
       }
     }
@@ -188,8 +203,10 @@ public final class FirecrackerSpec {
     try {
       value = JSON.readTree(body);
     } catch (JsonProcessingException e) {
-      return Optional.of("An error occurred when deserializing the json body of a request: "
-          + e.getOriginalMessage() + ".");
+      return Optional.of(
+          "An error occurred when deserializing the json body of a request: "
+              + e.getOriginalMessage()
+              + ".");
     }
     List<String> errors = new ArrayList<>();
     check(value, bodyParameter.path("schema"), "body", errors);
@@ -197,8 +214,12 @@ public final class FirecrackerSpec {
       for (Map.Entry<String, String> id : endpoint.pathIds().entrySet()) {
         JsonNode bodyId = value.get(id.getKey());
         if (bodyId != null && !bodyId.asText().equals(id.getValue())) {
-          errors.add("The id from the path ['" + id.getValue() + "'] does not match the id from the body ['"
-              + bodyId.asText() + "']");
+          errors.add(
+              "The id from the path ['"
+                  + id.getValue()
+                  + "'] does not match the id from the body ['"
+                  + bodyId.asText()
+                  + "']");
         }
       }
     }
@@ -230,7 +251,10 @@ public final class FirecrackerSpec {
       }
       case "string" -> {
         if (!value.isTextual()) {
-          errors.add(where + ": expected a string, got " + value.getNodeType().name().toLowerCase(Locale.ROOT));
+          errors.add(
+              where
+                  + ": expected a string, got "
+                  + value.getNodeType().name().toLowerCase(Locale.ROOT));
         }
       }
       case "integer" -> {
@@ -282,8 +306,12 @@ public final class FirecrackerSpec {
       JsonNode fieldSchema = properties.get(field.getKey());
       if (fieldSchema == null) {
         if (!openObject) {
-          errors.add(where + ": unknown field `" + field.getKey() + "`, expected one of "
-              + fieldNames(properties));
+          errors.add(
+              where
+                  + ": unknown field `"
+                  + field.getKey()
+                  + "`, expected one of "
+                  + fieldNames(properties));
         }
         continue;
       }
@@ -291,7 +319,8 @@ public final class FirecrackerSpec {
     }
   }
 
-  private static void checkRange(JsonNode value, JsonNode schema, String where, List<String> errors) {
+  private static void checkRange(
+      JsonNode value, JsonNode schema, String where, List<String> errors) {
     if (schema.has("minimum") && value.asLong() < schema.get("minimum").asLong()) {
       errors.add(where + ": " + value + " is below the minimum " + schema.get("minimum"));
     }

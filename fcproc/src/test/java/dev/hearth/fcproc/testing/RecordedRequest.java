@@ -38,11 +38,12 @@ public record RecordedRequest(String method, String path, JsonNode body, int sta
         }
         JsonNode n = JSON.readTree(line);
         JsonNode body = n.get("body");
-        all.add(new RecordedRequest(
-            n.get("method").asText(),
-            n.get("path").asText(),
-            body == null || body.isNull() ? null : body,
-            n.get("status").asInt()));
+        all.add(
+            new RecordedRequest(
+                n.get("method").asText(),
+                n.get("path").asText(),
+                body == null || body.isNull() ? null : body,
+                n.get("status").asInt()));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file, e);
