@@ -1,0 +1,13 @@
+package dev.hearth.fcproc;
+
+import java.io.IOException;
+
+/** Carries one API request to Firecracker and brings back its response. */
+interface ApiTransport {
+
+  /** Sends a request; {@code body} is null when it has none. */
+  HttpResponse exchange(String method, String path, String body) throws IOException;
+
+  /** Whether something accepts connections on the API socket right now. */
+  boolean accepts();
+}
