@@ -1,0 +1,280 @@
+package dev.hearth.daemon;
+
+import dev.hearth.core.Clock;
+import dev.hearth.core.Config;
+import dev.hearth.core.Layout;
+import dev.hearth.core.Posix;
+import dev.hearth.core.Store;
+import dev.hearth.daemon.internal.doctor.Doctor;
+import dev.hearth.daemon.internal.rpc.Dispatcher;
+import dev.hearth.daemon.internal.rpc.JsonRpcProtocol;
+import dev.hearth.daemon.internal.rpc.PeerAuthorizer;
+import dev.hearth.daemon.internal.rpc.RpcHandler;
+import dev.hearth.daemon.internal.rpc.RpcServer;
+import dev.hearth.daemon.internal.rpc.SocketGroupAuthorizer;
+import dev.hearth.daemon.internal.rpc.SupplementaryGroups;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hearth daemon: owns a state folder and a runtime folder, and serves the RPC protocol on the
+ * runtime folder's socket. {@link #open} takes the runtime folder's lock, so that one daemon serves
+ * it; {@link #serve()} accepts clients until {@link #close()}.
+ */
+public final class Daemon implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+  /** What tests replace: the OS, time, peer authorisation and extra RPC methods. */
+  record Seams(
+      Posix posix,
+      Clock clock,
+      SupplementaryGroups supplementaryGroups,
+      Optional<PeerAuthorizer> peerAuthorizer,
+      Map<String, RpcHandler> extraHandlers) {
+
+    static Seams system() {
+      return new Seams(
+          Posix.system(),
+          Clock.system(),
+          SupplementaryGroups.fromProc(Path.of("/proc")),
+          Optional.empty(),
+          Map.of());
+    }
+
+    Seams withPosix(Posix replacement) {
+      return new Seams(replacement, clock, supplementaryGroups, peerAuthorizer, extraHandlers);
+    }
+
+    Seams withPeerAuthorizer(PeerAuthorizer replacement) {
+      return new Seams(posix, clock, supplementaryGroups, Optional.of(replacement), extraHandlers);
+    }
+
+    Seams withHandler(String method, RpcHandler handler) {
+      Map<String, RpcHandler> handlers = new HashMap<>(extraHandlers);
+      handlers.put(method, handler);
+      return new Seams(posix, clock, supplementaryGroups, peerAuthorizer, Map.copyOf(handlers));
+    }
+  }
+
+  private final Layout layout;
+  private final Store store;
+  private final RuntimeDirLock lock;
+  private final RpcServer rpc;
+  private final AtomicBoolean serving = new AtomicBoolean();
+  private final AtomicBoolean closeStarted = new AtomicBoolean();
+  private final CountDownLatch closed = new CountDownLatch(1);
+
+  private Daemon(Layout layout, Store store, RuntimeDirLock lock, RpcServer rpc) {
+    this.layout = layout;
+    this.store = store;
+    this.lock = lock;
+    this.rpc = rpc;
+  }
+
+  /**
+   * Opens the daemon: creates the state and runtime folders if needed, takes the runtime folder's
+   * lock, writes the pid file, opens the database and binds the socket. On failure nothing is left
+   * behind.
+   *
+   * @throws DaemonAlreadyRunningException when another daemon serves the runtime folder
+   * @throws DaemonException naming the file when a step fails
+   */
+  public static Daemon open(Config config) {
+    return open(config, Seams.system());
+  }
+
+  static Daemon open(Config config, Seams seams) {
+    Layout layout = Layout.of(config);
+    Deque<Undo> undo = new ArrayDeque<>();
+    try {
+      createFolder(layout.stateDir(), "rwx------");
+      createFolder(layout.runtimeDir(), "rwxr-xr-x");
+      RuntimeDirLock lock = RuntimeDirLock.acquire(layout.lockFile(), layout.pidFile());
+      undo.push(lock::close);
+      writePidFile(layout.pidFile(), seams.posix().getpid());
+      undo.push(() -> Files.deleteIfExists(layout.pidFile()));
+      Store store = Store.open(layout.database());
+      undo.push(store::close);
+      RpcServer rpc = bindSocket(config, layout, seams);
+      undo.push(() -> Files.deleteIfExists(layout.socket()));
+      undo.push(rpc::close);
+      secureSocket(layout.socket(), config.socketGroup(), seams.posix());
+      log.info("hearth daemon (pid {}) listening on {}", seams.posix().getpid(), layout.socket());
+      return new Daemon(layout, store, lock, rpc);
+    } catch (RuntimeException e) {
+      undoAll(undo, e);
+      throw e;
+    }
+  }
+
+  /** Runs the host checks of DESIGN.md section 11; needs no running daemon. */
+  public static DoctorReport doctor(Config config) {
+    return Doctor.run(config);
+  }
+
+  /**
+   * Accepts and serves clients until {@link #close()}, and returns once close has finished.
+   *
+   * @throws IllegalStateException when another thread is already serving
+   * @throws InterruptedException when interrupted while accepting or waiting for close to finish
+   */
+  public void serve() throws InterruptedException {
+    if (!serving.compareAndSet(false, true)) {
+      throw new IllegalStateException("the daemon for " + layout.runtimeDir() + " is already serving");
+    }
+    try {
+      rpc.acceptLoop();
+      closed.await();
+    } finally {
+      serving.set(false);
+    }
+  }
+
+  /**
+   * Stops accepting, lets running requests finish within {@code shutdown_grace}, closes every
+   * connection, removes the socket and the pid file, releases the lock and closes the database.
+   * Idempotent and callable from any thread (a shutdown hook, for instance); a second caller waits
+   * for the first to finish.
+   */
+  @Override
+  public void close() {
+    if (!closeStarted.compareAndSet(false, true)) {
+      awaitClosed();
+      return;
+    }
+    log.info("hearth daemon stopping");
+    try {
+      rpc.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Deque<Undo> steps = new ArrayDeque<>();
+    steps.push(lock::close);
+    steps.push(store::close);
+    steps.push(() -> Files.deleteIfExists(layout.pidFile()));
+    steps.push(() -> Files.deleteIfExists(layout.socket()));
+    DaemonException failure = new DaemonException("closing the daemon for " + layout.runtimeDir() + " failed");
+    undoAll(steps, failure);
+    closed.countDown();
+    if (failure.getSuppressed().length > 0) {
+      log.error("hearth daemon stopped with errors", failure);
+    } else {
+      log.info("hearth daemon stopped");
+    }
+  }
+
+  private void awaitClosed() {
+    try {
+      closed.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static RpcServer bindSocket(Config config, Layout layout, Seams seams) {
+    Path socket = layout.socket();
+    try {
+      if (Files.deleteIfExists(socket)) {
+        log.info("removed the stale socket {} of a daemon that did not stop cleanly", socket);
+      }
+      Dispatcher dispatcher =
+          new Dispatcher(() -> doctor(config), seams.posix().getpid(), seams.extraHandlers());
+      RpcServer.Limits limits =
+          new RpcServer.Limits(
+              config.maxConnections(), config.clientIdleTimeout(), config.shutdownGrace());
+      return RpcServer.bind(
+          socket,
+          new JsonRpcProtocol(dispatcher),
+          seams.peerAuthorizer().orElseGet(() -> defaultAuthorizer(config, seams)),
+          limits,
+          seams.clock());
+    } catch (IOException e) {
+      throw new DaemonException("cannot listen on socket " + socket + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static PeerAuthorizer defaultAuthorizer(Config config, Seams seams) {
+    Optional<String> group = config.socketGroup();
+    OptionalInt gid = group.isPresent() ? seams.posix().groupId(group.get()) : OptionalInt.empty();
+    return new SocketGroupAuthorizer(
+        seams.posix().geteuid(),
+        group,
+        gid.isPresent() ? OptionalLong.of(gid.getAsInt()) : OptionalLong.empty(),
+        seams.supplementaryGroups());
+  }
+
+  /** Mode 0660 and the socket group, so that its members can connect. */
+  private static void secureSocket(Path socket, Optional<String> group, Posix posix) {
+    try {
+      Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+    } catch (IOException e) {
+      throw new DaemonException("cannot set mode 0660 on socket " + socket + ": " + e.getMessage(), e);
+    }
+    if (group.isEmpty()) {
+      return;
+    }
+    OptionalInt gid = posix.groupId(group.get());
+    if (gid.isEmpty()) {
+      log.warn(
+          "socket_group '{}' does not exist; only root and the daemon's user can use {}"
+              + " (create the group and restart the daemon)",
+          group.get(), socket);
+      return;
+    }
+    posix.chgrp(socket, gid.getAsInt());
+  }
+
+  private static void createFolder(Path dir, String mode) {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    try {
+      Files.createDirectories(dir);
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(mode));
+    } catch (IOException e) {
+      throw new DaemonException("cannot create folder " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void writePidFile(Path pidFile, int pid) {
+    try {
+      Files.writeString(pidFile, pid + "\n", StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new DaemonException("cannot write pid file " + pidFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A step that undoes part of {@link #open}. */
+  @FunctionalInterface
+  private interface Undo {
+    void run() throws Exception;
+  }
+
+  /** Runs every step, most recent first, recording failures as suppressed by {@code failure}. */
+  private static void undoAll(Deque<Undo> steps, Exception failure) {
+    while (!steps.isEmpty()) {
+      try {
+        steps.pop().run();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failure.addSuppressed(e);
+      } catch (Exception e) {
+        failure.addSuppressed(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,239 @@
+package dev.hearth.daemon;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.daemon.internal.rpc.LineReader;
+import dev.hearth.daemon.internal.rpc.Wire;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.SocketException;
+import java.nio.file.Path;
+import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+
+/**
+ * A connection to a hearth daemon's socket. Requests are sent one at a time (callers on several
+ * threads take turns); notifications the daemon sends meanwhile are skipped.
+ */
+public final class HearthClient implements AutoCloseable {
+  /** The protocol version this client speaks; the daemon must report the same. */
+  public static final int PROTOCOL_VERSION = 1;
+
+  private final Path socketPath;
+  private final AFUNIXSocket socket;
+  private final OutputStream out;
+  private final LineReader in;
+  private long nextId = 1;
+
+  private HearthClient(Path socketPath, AFUNIXSocket socket) throws IOException {
+    this.socketPath = socketPath;
+    this.socket = socket;
+    this.out = socket.getOutputStream();
+    this.in = new LineReader(socket.getInputStream(), Wire.MAX_LINE_BYTES);
+  }
+
+  /**
+   * Connects to the daemon at {@code socket} and checks that it speaks {@link #PROTOCOL_VERSION}.
+   *
+   * @throws DaemonUnavailableException when no daemon answers there
+   * @throws ProtocolMismatchException when the daemon speaks another protocol version
+   * @throws RpcException when the daemon refuses the client (not authorised, busy)
+   */
+  public static HearthClient connect(Path socket) {
+    AFUNIXSocket s;
+    try {
+      s = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(socket));
+    } catch (IOException e) {
+      throw new DaemonUnavailableException(
+          socket,
+          "cannot connect to the hearth daemon at " + socket + " (" + e.getMessage()
+              + "): is it running? Start it with `hearth daemon` or `systemctl start hearth`, or"
+              + " point --socket at its socket",
+          e);
+    }
+    HearthClient client;
+    try {
+      client = new HearthClient(socket, s);
+    } catch (IOException e) {
+      closeQuietly(s);
+      throw unavailable(socket, e);
+    }
+    try {
+      VersionInfo daemon = client.version();
+      if (daemon.protocolVersion() != PROTOCOL_VERSION) {
+        throw new ProtocolMismatchException(
+            "the hearth daemon at " + socket + " speaks protocol version "
+                + daemon.protocolVersion() + " (hearth " + daemon.version() + ") but this client"
+                + " speaks version " + PROTOCOL_VERSION + ": use a hearth CLI of the daemon's"
+                + " version, or upgrade both to the same version and restart the daemon");
+      }
+      return client;
+    } catch (RuntimeException e) {
+      client.close();
+      throw e;
+    }
+  }
+
+  /** Checks that the daemon answers. */
+  public void ping() {
+    request("daemon.ping", null);
+  }
+
+  public VersionInfo version() {
+    return Wire.versionInfo(request("daemon.version", null));
+  }
+
+  /** Runs the doctor checks in the daemon. */
+  public DoctorReport doctor() {
+    return Wire.doctorReport(request("daemon.doctor", null));
+  }
+
+  /**
+   * Sends a raw request.
+   *
+   * @param paramsJson the params as JSON text; null or blank for none
+   * @return the result as JSON text
+   * @throws IllegalArgumentException when {@code paramsJson} is not valid JSON
+   * @throws RpcException when the daemon answers with an error
+   */
+  public String call(String method, String paramsJson) {
+    JsonNode params = null;
+    if (paramsJson != null && !paramsJson.isBlank()) {
+      try {
+        params = Wire.MAPPER.readTree(paramsJson);
+      } catch (JacksonException e) {
+        throw new IllegalArgumentException(
+            "the params of " + method + " are not valid JSON: " + e.getOriginalMessage(), e);
+      }
+    }
+    return request(method, params).toString();
+  }
+
+  private synchronized JsonNode request(String method, JsonNode params) {
+    long id = nextId++;
+    ObjectNode request = Wire.object().put("jsonrpc", "2.0").put("id", id).put("method", method);
+    if (params != null) {
+      request.set("params", params);
+    }
+    byte[] line = Wire.bytes(request);
+    if (line.length > Wire.MAX_LINE_BYTES) {
+      throw new IllegalArgumentException(
+          "the request for " + method + " is " + line.length + " bytes, more than the limit of "
+              + Wire.MAX_LINE_BYTES);
+    }
+    try {
+      byte[] framed = new byte[line.length + 1];
+      System.arraycopy(line, 0, framed, 0, line.length);
+      framed[line.length] = '\n';
+      out.write(framed);
+      out.flush();
+    } catch (IOException e) {
+      // The daemon may have refused us (busy) and closed before reading: its reply explains why.
+      JsonNode reply = readReplyAfterFailedWrite(e);
+      return result(reply, method);
+    }
+    return result(readReply(id), method);
+  }
+
+  private JsonNode readReplyAfterFailedWrite(IOException writeFailure) {
+    try {
+      JsonNode reply = readLine();
+      if (reply != null && reply.has("error")) {
+        return reply;
+      }
+    } catch (IOException | DaemonException e) {
+      writeFailure.addSuppressed(e);
+    }
+    throw unavailable(socketPath, writeFailure);
+  }
+
+  private JsonNode readReply(long id) {
+    while (true) {
+      JsonNode reply;
+      try {
+        reply = readLine();
+      } catch (IOException e) {
+        throw unavailable(socketPath, e);
+      }
+      if (reply == null) {
+        throw new DaemonUnavailableException(
+            socketPath, "the hearth daemon at " + socketPath + " closed the connection", null);
+      }
+      JsonNode replyId = reply.get("id");
+      if (replyId == null) {
+        continue; // a notification
+      }
+      boolean ours = replyId.canConvertToLong() && replyId.longValue() == id;
+      if (ours || (replyId.isNull() && reply.has("error"))) {
+        return reply;
+      }
+      throw new DaemonException(
+          "the hearth daemon at " + socketPath + " answered request " + id + " with a reply for "
+              + Wire.abbreviate(replyId));
+    }
+  }
+
+  /** The next line as JSON, or null at the end of the stream. */
+  private JsonNode readLine() throws IOException {
+    LineReader.Status status = in.next();
+    switch (status) {
+      case LINE:
+        try {
+          return Wire.MAPPER.readTree(in.line());
+        } catch (JacksonException e) {
+          throw new DaemonException(
+              "the hearth daemon at " + socketPath + " sent a reply that is not JSON: "
+                  + e.getOriginalMessage(), e);
+        }
+      case TOO_LONG:
+        throw new DaemonException(
+            "the hearth daemon at " + socketPath + " sent a reply longer than "
+                + Wire.MAX_LINE_BYTES + " bytes");
+      default:
+        return null;
+    }
+  }
+
+  private JsonNode result(JsonNode reply, String method) {
+    JsonNode error = reply.get("error");
+    if (error != null) {
+      throw new RpcException(
+          error.path("code").asInt(), error.path("data").path("kind").asText(""),
+          error.path("message").asText("(no message)"));
+    }
+    JsonNode result = reply.get("result");
+    if (result == null) {
+      throw new DaemonException(
+          "the hearth daemon at " + socketPath + " answered " + method
+              + " with neither a result nor an error");
+    }
+    return result;
+  }
+
+  private static DaemonUnavailableException unavailable(Path socket, IOException e) {
+    return new DaemonUnavailableException(
+        socket,
+        "lost the connection to the hearth daemon at " + socket + ": " + e.getMessage(),
+        e);
+  }
+
+  private static void closeQuietly(AFUNIXSocket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // Nothing was sent on it; there is nothing to report.
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      socket.close();
+    } catch (SocketException e) {
+      // Already closed by the daemon.
+    } catch (IOException e) {
+      throw new DaemonException("closing the connection to " + socketPath + " failed: " + e, e);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package dev.hearth.daemon.internal.rpc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.core.BuildInfo;
+import dev.hearth.daemon.DoctorReport;
+import dev.hearth.daemon.HearthClient;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The daemon's RPC methods: one switch from the method name ({@code noun.verb}, DESIGN.md section
+ * 3) to the code that serves it. This is the only place a method name is mapped to behaviour; to
+ * add a method, add a case here that reads its {@link Params} and returns the result object.
+ *
+ * <p>By the time {@link #dispatch} runs, {@link JsonRpcProtocol} has checked the JSON-RPC envelope
+ * and that {@code params} is an object. A handler reports a failure by throwing the {@link
+ * dev.hearth.daemon.RpcException} of an {@link ErrorKind} ({@code
+ * ErrorKind.NOT_FOUND.error("no VM named 'x'")}), whose message a person can act on; any other
+ * exception becomes an {@link ErrorKind#INTERNAL} error and is logged with its stack trace.
+ *
+ * <p>Methods served now:
+ *
+ * <ul>
+ *   <li>{@code daemon.ping} → {@code {"pong": true}}
+ *   <li>{@code daemon.version} → {@code {"version", "protocol_version", "java_version", "pid"}}
+ *   <li>{@code daemon.doctor} → {@code {"checks": [{"name", "status", "detail", "fix"}],
+ *       "failed"}}
+ * </ul>
+ *
+ * <p>Tests may add handlers for method names this switch does not know.
+ */
+public final class Dispatcher {
+  private final Supplier<DoctorReport> doctor;
+  private final long pid;
+  private final Map<String, RpcHandler> extraHandlers;
+
+  /**
+   * @param doctor runs the doctor checks for {@code daemon.doctor}
+   * @param pid the daemon's pid, reported by {@code daemon.version}
+   * @param extraHandlers handlers for further methods (test seams)
+   */
+  public Dispatcher(Supplier<DoctorReport> doctor, long pid, Map<String, RpcHandler> extraHandlers) {
+    this.doctor = doctor;
+    this.pid = pid;
+    this.extraHandlers = Map.copyOf(extraHandlers);
+  }
+
+  /** Serves one request and returns its result. */
+  public JsonNode dispatch(Params params) throws InterruptedException {
+    switch (params.method()) {
+      case "daemon.ping":
+        params.requireNone();
+        return Wire.object().put("pong", true);
+      case "daemon.version":
+        params.requireNone();
+        return version();
+      case "daemon.doctor":
+        params.requireNone();
+        return Wire.toJson(doctor.get());
+      default:
+        RpcHandler handler = extraHandlers.get(params.method());
+        if (handler == null) {
+          throw ErrorKind.METHOD_NOT_FOUND.error("unknown method '" + Wire.abbreviate(params.method()) + "'");
+        }
+        return handler.handle(params);
+    }
+  }
+
+  private ObjectNode version() {
+    return Wire.object()
+        .put("version", BuildInfo.version())
+        .put("protocol_version", HearthClient.PROTOCOL_VERSION)
+        .put("java_version", Runtime.version().toString())
+        .put("pid", pid);
+  }
+}

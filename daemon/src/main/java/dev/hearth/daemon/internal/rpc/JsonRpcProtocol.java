@@ -1,0 +1,165 @@
+package dev.hearth.daemon.internal.rpc;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.daemon.RpcException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * JSON-RPC 2.0 over one line: checks the envelope of a request line, hands it to the {@link
+ * Dispatcher}, and turns the result or the failure into the reply line. Knows nothing of sockets.
+ */
+public final class JsonRpcProtocol {
+  private static final Logger log = LoggerFactory.getLogger(JsonRpcProtocol.class);
+
+  private final Dispatcher dispatcher;
+
+  public JsonRpcProtocol(Dispatcher dispatcher) {
+    this.dispatcher = dispatcher;
+  }
+
+  /**
+   * Serves one request line.
+   *
+   * @return the reply line without its {@code '\n'}; empty for a notification and a blank line
+   */
+  public Optional<byte[]> handle(byte[] line) throws InterruptedException {
+    String text;
+    try {
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(line))
+              .toString();
+    } catch (CharacterCodingException e) {
+      return Optional.of(errorReply(NullNode.instance, parseError("the request is not valid UTF-8")));
+    }
+    if (text.isBlank()) {
+      return Optional.empty();
+    }
+    JsonNode request;
+    try {
+      request = Wire.MAPPER.readTree(text);
+    } catch (JacksonException e) {
+      return Optional.of(
+          errorReply(
+              NullNode.instance, parseError("the request is not valid JSON: " + e.getOriginalMessage())));
+    }
+    if (request.isArray()) {
+      return Optional.of(
+          errorReply(
+              NullNode.instance,
+              ErrorKind.INVALID_REQUEST.error(
+                  "batch requests are not supported: send one request object per line")));
+    }
+    if (!request.isObject()) {
+      return Optional.of(
+          errorReply(
+              NullNode.instance,
+              ErrorKind.INVALID_REQUEST.error(
+                  "a request must be a JSON object; got " + describe(request))));
+    }
+    return handle((ObjectNode) request);
+  }
+
+  private Optional<byte[]> handle(ObjectNode request) throws InterruptedException {
+    JsonNode id = request.get("id");
+    if (id != null && !(id.isTextual() || id.isNumber() || id.isNull())) {
+      return Optional.of(
+          errorReply(
+              NullNode.instance,
+              ErrorKind.INVALID_REQUEST.error(
+                  "\"id\" must be a string, a number or null; got " + describe(id))));
+    }
+    JsonNode replyId = id == null ? NullNode.instance : id;
+    JsonNode version = request.get("jsonrpc");
+    if (version == null || !version.isTextual() || !version.textValue().equals("2.0")) {
+      String got = version == null ? "it is missing" : "got " + Wire.abbreviate(version);
+      return Optional.of(
+          errorReply(replyId, ErrorKind.INVALID_REQUEST.error("\"jsonrpc\" must be \"2.0\"; " + got)));
+    }
+    JsonNode method = request.get("method");
+    if (method == null || !method.isTextual()) {
+      String got = method == null ? "it is missing" : "got " + describe(method);
+      return Optional.of(
+          errorReply(replyId, ErrorKind.INVALID_REQUEST.error("\"method\" must be a string; " + got)));
+    }
+    JsonNode params = request.get("params");
+    if (params != null && !params.isObject()) {
+      RpcException error =
+          ErrorKind.INVALID_PARAMS.error(
+              "\"params\" of " + Wire.abbreviate(method.textValue()) + " must be an object; got "
+                  + describe(params));
+      return id == null ? Optional.empty() : Optional.of(errorReply(replyId, error));
+    }
+    ObjectNode fields = params == null ? Wire.object() : (ObjectNode) params;
+    JsonNode result;
+    try {
+      result = dispatcher.dispatch(new Params(method.textValue(), fields));
+    } catch (RpcException e) {
+      log.debug("{} failed: {}", method.textValue(), e.getMessage());
+      return id == null ? Optional.empty() : Optional.of(errorReply(replyId, e));
+    } catch (RuntimeException e) {
+      log.error("{} failed unexpectedly", method.textValue(), e);
+      RpcException error =
+          ErrorKind.INTERNAL.error(
+              method.textValue() + " failed unexpectedly (" + e + "); the daemon log has details");
+      return id == null ? Optional.empty() : Optional.of(errorReply(replyId, error));
+    }
+    if (id == null) {
+      return Optional.empty();
+    }
+    ObjectNode reply = envelope(replyId);
+    reply.set("result", result);
+    return Optional.of(Wire.bytes(reply));
+  }
+
+  /** The error reply line for a request with the given id ({@code null} when unknown). */
+  public static byte[] errorReply(JsonNode id, RpcException error) {
+    ObjectNode reply = envelope(id);
+    ObjectNode body = reply.putObject("error").put("code", error.code()).put("message", error.getMessage());
+    if (!error.kind().isEmpty()) {
+      body.putObject("data").put("kind", error.kind());
+    }
+    return Wire.bytes(reply);
+  }
+
+  /** The id of a request line, or JSON null when the line has none that is usable. */
+  public static JsonNode idOf(byte[] line) {
+    try {
+      JsonNode id = Wire.MAPPER.readTree(line).get("id");
+      return id != null && (id.isTextual() || id.isNumber()) ? id : NullNode.instance;
+    } catch (IOException | RuntimeException e) {
+      return NullNode.instance;
+    }
+  }
+
+  private static ObjectNode envelope(JsonNode id) {
+    ObjectNode reply = Wire.object().put("jsonrpc", "2.0");
+    reply.set("id", id);
+    return reply;
+  }
+
+  private static RpcException parseError(String message) {
+    return ErrorKind.PARSE_ERROR.error(message);
+  }
+
+  private static String describe(JsonNode node) {
+    JsonNodeType type = node.getNodeType();
+    String article = type == JsonNodeType.ARRAY || type == JsonNodeType.OBJECT ? "an " : "a ";
+    return article + type.name().toLowerCase(Locale.ROOT) + " (" + Wire.abbreviate(node) + ")";
+  }
+}
