@@ -41,15 +41,16 @@ final class DoctorCommand implements Callable<Integer> {
       if (!fromDaemon && !hearth.quiet()) {
         out.println("(no daemon running: checked from this process)");
       }
-      table(report).print(out, hearth.style());
+      table(report, hearth.quiet()).print(out, hearth.style());
     }
     return report.failed() ? 1 : 0;
   }
 
-  private Table table(DoctorReport report) {
+  /** STATUS CHECK DETAIL, with a "fix:" under each problem; quiet leaves out passing checks. */
+  static Table table(DoctorReport report, boolean quiet) {
     Table table = new Table().header("STATUS", "CHECK", "DETAIL");
     for (DoctorCheck check : report.checks()) {
-      if (hearth.quiet() && check.status() == DoctorCheck.Status.PASS) {
+      if (quiet && check.status() == DoctorCheck.Status.PASS) {
         continue;
       }
       table.row(

@@ -26,21 +26,22 @@ final class RpcCommand implements Callable<Integer> {
       index = "1",
       arity = "0..1",
       paramLabel = "JSON",
-      description = "The params object (default: {}).")
+      description = "The params, a JSON object (default: none).")
   String params;
 
   @Override
   public Integer call() {
-    String paramsJson = params == null ? "{}" : params;
     try {
-      Json.parse(paramsJson);
+      if (params != null) {
+        Json.parse(params);
+      }
     } catch (JsonProcessingException e) {
       throw new ParameterException(
           spec.commandLine(), "JSON is not valid JSON: " + e.getOriginalMessage());
     }
     String result;
     try (HearthClient client = hearth.connect()) {
-      result = client.call(method, paramsJson);
+      result = client.call(method, params);
     }
     String rendered;
     try {

@@ -35,14 +35,14 @@ final class VersionCommand implements Callable<Integer> {
       ObjectNode root = Json.object();
       root.putObject("client")
           .put("version", BuildInfo.version())
-          .put("protocolVersion", HearthClient.PROTOCOL_VERSION);
+          .put("protocol_version", HearthClient.PROTOCOL_VERSION);
       if (daemon == null) {
         root.putNull("daemon");
       } else {
         root.putObject("daemon")
             .put("version", daemon.version())
-            .put("protocolVersion", daemon.protocolVersion())
-            .put("javaVersion", daemon.javaVersion())
+            .put("protocol_version", daemon.protocolVersion())
+            .put("java_version", daemon.javaVersion())
             .put("pid", daemon.pid());
       }
       out.println(Json.render(root, false));

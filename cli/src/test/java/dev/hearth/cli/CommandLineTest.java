@@ -102,7 +102,7 @@ class CommandLineTest {
     assertThat(r.exitCode()).isEqualTo(1);
     JsonNode json = Json.parse(r.out());
     assertThat(json.path("client").path("version").asText()).isEqualTo(BuildInfo.version());
-    assertThat(json.path("client").path("protocolVersion").asInt())
+    assertThat(json.path("client").path("protocol_version").asInt())
         .isEqualTo(HearthClient.PROTOCOL_VERSION);
     assertThat(json.get("daemon").isNull()).isTrue();
     assertThat(r.err().lines()).containsExactly(noDaemonLine(socket));
