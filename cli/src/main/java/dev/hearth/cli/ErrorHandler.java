@@ -53,7 +53,8 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
           + "; start one with `hearth daemon` (or `systemctl start hearth`)";
     }
     if (ex instanceof RpcException e) {
-      return e.getMessage() + " (" + (e.kind().isEmpty() ? String.valueOf(e.code()) : e.kind()) + ")";
+      String kind = e.kind().isEmpty() ? String.valueOf(e.code()) : e.kind();
+      return e.getMessage() + " (" + kind + ")";
     }
     if (ex instanceof DaemonAlreadyRunningException e
         && e.pid() >= 0

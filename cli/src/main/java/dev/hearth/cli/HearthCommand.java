@@ -50,7 +50,8 @@ final class HearthCommand implements Callable<Integer> {
       names = "--config",
       paramLabel = "PATH",
       scope = ScopeType.INHERIT,
-      description = "Config file (default: $HEARTH_CONFIG, else /etc/hearth/config.toml if present).")
+      description =
+          "Config file (default: $HEARTH_CONFIG, else /etc/hearth/config.toml if present).")
   Path configFile;
 
   @Option(names = "--json", scope = ScopeType.INHERIT, description = "Stable machine output.")

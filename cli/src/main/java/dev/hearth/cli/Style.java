@@ -21,10 +21,6 @@ final class Style {
     this.enabled = enabled;
   }
 
-  boolean enabled() {
-    return enabled;
-  }
-
   /** The text in the colour; unchanged when colour is off or {@code colour} is null. */
   String paint(String text, Colour colour) {
     if (!enabled || colour == null) {

@@ -20,7 +20,9 @@ final class CliRun {
     StringWriter err = new StringWriter();
     int code =
         Main.commandLine(
-                new Environment(env, terminal), new PrintWriter(out, true), new PrintWriter(err, true))
+                new Environment(env, terminal),
+                new PrintWriter(out, true),
+                new PrintWriter(err, true))
             .execute(args);
     return new Result(code, out.toString(), err.toString());
   }

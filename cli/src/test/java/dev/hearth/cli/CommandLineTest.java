@@ -25,7 +25,9 @@ class CommandLineTest {
   void unknownOptionIsAUsageErrorOnOneLine() {
     CliRun.Result r = CliRun.run("version", "--bogus");
     assertThat(r.exitCode()).isEqualTo(2);
-    assertThat(r.err()).startsWith("hearth: Unknown option: '--bogus'").contains("hearth version --help");
+    assertThat(r.err())
+        .startsWith("hearth: Unknown option: '--bogus'")
+        .contains("hearth version --help");
     assertThat(r.err().lines()).hasSize(1);
     assertThat(r.out()).isEmpty();
   }

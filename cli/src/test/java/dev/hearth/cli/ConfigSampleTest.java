@@ -33,7 +33,8 @@ class ConfigSampleTest {
     for (String line : text.lines().toList()) {
       Matcher m = KEY_LINE.matcher(line);
       if (m.matches()) {
-        assertThat(documented.put(m.group(1), m.group(2))).as("%s listed twice", m.group(1)).isNull();
+        String previous = documented.put(m.group(1), m.group(2));
+        assertThat(previous).as("%s listed twice", m.group(1)).isNull();
       }
     }
 
@@ -43,7 +44,8 @@ class ConfigSampleTest {
     }
     assertThat(documented).containsExactlyEntriesOf(expected);
 
-    String comments = text.lines().map(l -> l.replaceFirst("^# ?", "")).reduce("", (a, b) -> a + " " + b);
+    // Descriptions are wrapped over several comment lines: join them back.
+    String comments = String.join(" ", text.lines().map(l -> l.replaceFirst("^# ?", "")).toList());
     for (ConfigKey key : ConfigKey.ALL) {
       assertThat(comments).as("description of %s", key.key()).contains(key.description());
     }

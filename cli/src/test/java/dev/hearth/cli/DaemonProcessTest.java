@@ -15,7 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** {@code hearth daemon} as a real process: signals, exit codes, clean-up, the single-daemon lock. */
+/** {@code hearth daemon} as a process: signals, exit codes, clean-up, the single-daemon lock. */
 class DaemonProcessTest {
   /** Generous bounds for a loaded machine; they only stop a hung test, they assert nothing. */
   private static final long START_WAIT_MS = 60_000;
@@ -78,7 +78,9 @@ class DaemonProcessTest {
         client.ping();
         return;
       } catch (DaemonUnavailableException notYet) {
-        assertThat(System.nanoTime()).as("daemon did not start: %s", stderr(name)).isLessThan(deadline);
+        assertThat(System.nanoTime())
+            .as("daemon did not start: %s", stderr(name))
+            .isLessThan(deadline);
         Thread.sleep(100);
       }
     }

@@ -65,7 +65,8 @@ class DoctorCommandTest {
       String status = check.path("status").asText();
       assertThat(r.out()).containsPattern("(?m)^" + status + " +" + check.path("name").asText());
       if (!status.equals("PASS") && !check.path("fix").asText().isEmpty()) {
-        assertThat(r.out()).containsPattern("(?m)^ +fix: \\Q" + check.path("fix").asText() + "\\E$");
+        String fix = check.path("fix").asText();
+        assertThat(r.out()).containsPattern("(?m)^ +fix: \\Q" + fix + "\\E$");
       }
     }
     assertThat(names).hasSize(json.path("checks").size());
