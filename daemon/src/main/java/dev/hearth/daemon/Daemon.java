@@ -121,9 +121,18 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
-  /** Runs the host checks of DESIGN.md section 11; needs no running daemon. */
+  /**
+   * Runs the host checks of DESIGN.md section 11; needs no running daemon.
+   *
+   * @throws DaemonException when interrupted (the thread's interrupt flag is set again)
+   */
   public static DoctorReport doctor(Config config) {
-    return Doctor.run(config);
+    try {
+      return Doctor.run(config);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DaemonException("the doctor checks were interrupted", e);
+    }
   }
 
   /**
@@ -134,7 +143,8 @@ public final class Daemon implements AutoCloseable {
    */
   public void serve() throws InterruptedException {
     if (!serving.compareAndSet(false, true)) {
-      throw new IllegalStateException("the daemon for " + layout.runtimeDir() + " is already serving");
+      throw new IllegalStateException(
+          "the daemon for " + layout.runtimeDir() + " is already serving");
     }
     try {
       rpc.acceptLoop();
@@ -167,7 +177,8 @@ public final class Daemon implements AutoCloseable {
     steps.push(store::close);
     steps.push(() -> Files.deleteIfExists(layout.pidFile()));
     steps.push(() -> Files.deleteIfExists(layout.socket()));
-    DaemonException failure = new DaemonException("closing the daemon for " + layout.runtimeDir() + " failed");
+    DaemonException failure =
+        new DaemonException("closing the daemon for " + layout.runtimeDir() + " failed");
     undoAll(steps, failure);
     closed.countDown();
     if (failure.getSuppressed().length > 0) {
@@ -222,7 +233,8 @@ public final class Daemon implements AutoCloseable {
     try {
       Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
     } catch (IOException e) {
-      throw new DaemonException("cannot set mode 0660 on socket " + socket + ": " + e.getMessage(), e);
+      throw new DaemonException(
+          "cannot set mode 0660 on socket " + socket + ": " + e.getMessage(), e);
     }
     if (group.isEmpty()) {
       return;
@@ -232,7 +244,8 @@ public final class Daemon implements AutoCloseable {
       log.warn(
           "socket_group '{}' does not exist; only root and the daemon's user can use {}"
               + " (create the group and restart the daemon)",
-          group.get(), socket);
+          group.get(),
+          socket);
       return;
     }
     posix.chgrp(socket, gid.getAsInt());

@@ -6,31 +6,34 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.daemon.internal.rpc.LineReader;
 import dev.hearth.daemon.internal.rpc.Wire;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.SocketException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import org.newsclub.net.unix.AFUNIXSocket;
-import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
  * A connection to a hearth daemon's socket. Requests are sent one at a time (callers on several
  * threads take turns); notifications the daemon sends meanwhile are skipped.
+ *
+ * <p>The client uses the JDK's Unix sockets rather than junixsocket: it needs no peer credentials,
+ * starts without a native library, and, unlike junixsocket, keeps the socket readable after a
+ * failed write, so that it can read why the daemon refused it.
  */
 public final class HearthClient implements AutoCloseable {
   /** The protocol version this client speaks; the daemon must report the same. */
   public static final int PROTOCOL_VERSION = 1;
 
   private final Path socketPath;
-  private final AFUNIXSocket socket;
-  private final OutputStream out;
+  private final SocketChannel channel;
   private final LineReader in;
   private long nextId = 1;
 
-  private HearthClient(Path socketPath, AFUNIXSocket socket) throws IOException {
+  private HearthClient(Path socketPath, SocketChannel channel) {
     this.socketPath = socketPath;
-    this.socket = socket;
-    this.out = socket.getOutputStream();
-    this.in = new LineReader(socket.getInputStream(), Wire.MAX_LINE_BYTES);
+    this.channel = channel;
+    this.in = new LineReader(Channels.newInputStream(channel), Wire.MAX_LINE_BYTES);
   }
 
   /**
@@ -41,31 +44,37 @@ public final class HearthClient implements AutoCloseable {
    * @throws RpcException when the daemon refuses the client (not authorised, busy)
    */
   public static HearthClient connect(Path socket) {
-    AFUNIXSocket s;
+    SocketChannel channel = null;
     try {
-      s = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(socket));
+      channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+      channel.connect(UnixDomainSocketAddress.of(socket));
     } catch (IOException e) {
+      closeQuietly(channel);
       throw new DaemonUnavailableException(
           socket,
-          "cannot connect to the hearth daemon at " + socket + " (" + e.getMessage()
+          "cannot connect to the hearth daemon at "
+              + socket
+              + " ("
+              + e.getMessage()
               + "): is it running? Start it with `hearth daemon` or `systemctl start hearth`, or"
               + " point --socket at its socket",
           e);
     }
-    HearthClient client;
-    try {
-      client = new HearthClient(socket, s);
-    } catch (IOException e) {
-      closeQuietly(s);
-      throw unavailable(socket, e);
-    }
+    HearthClient client = new HearthClient(socket, channel);
     try {
       VersionInfo daemon = client.version();
       if (daemon.protocolVersion() != PROTOCOL_VERSION) {
         throw new ProtocolMismatchException(
-            "the hearth daemon at " + socket + " speaks protocol version "
-                + daemon.protocolVersion() + " (hearth " + daemon.version() + ") but this client"
-                + " speaks version " + PROTOCOL_VERSION + ": use a hearth CLI of the daemon's"
+            "the hearth daemon at "
+                + socket
+                + " speaks protocol version "
+                + daemon.protocolVersion()
+                + " (hearth "
+                + daemon.version()
+                + ") but this client"
+                + " speaks version "
+                + PROTOCOL_VERSION
+                + ": use a hearth CLI of the daemon's"
                 + " version, or upgrade both to the same version and restart the daemon");
       }
       return client;
@@ -119,15 +128,21 @@ public final class HearthClient implements AutoCloseable {
     byte[] line = Wire.bytes(request);
     if (line.length > Wire.MAX_LINE_BYTES) {
       throw new IllegalArgumentException(
-          "the request for " + method + " is " + line.length + " bytes, more than the limit of "
+          "the request for "
+              + method
+              + " is "
+              + line.length
+              + " bytes, more than the limit of "
               + Wire.MAX_LINE_BYTES);
     }
     try {
       byte[] framed = new byte[line.length + 1];
       System.arraycopy(line, 0, framed, 0, line.length);
       framed[line.length] = '\n';
-      out.write(framed);
-      out.flush();
+      ByteBuffer buffer = ByteBuffer.wrap(framed);
+      while (buffer.hasRemaining()) {
+        channel.write(buffer);
+      }
     } catch (IOException e) {
       // The daemon may have refused us (busy) and closed before reading: its reply explains why.
       JsonNode reply = readReplyAfterFailedWrite(e);
@@ -169,7 +184,11 @@ public final class HearthClient implements AutoCloseable {
         return reply;
       }
       throw new DaemonException(
-          "the hearth daemon at " + socketPath + " answered request " + id + " with a reply for "
+          "the hearth daemon at "
+              + socketPath
+              + " answered request "
+              + id
+              + " with a reply for "
               + Wire.abbreviate(replyId));
     }
   }
@@ -183,13 +202,19 @@ public final class HearthClient implements AutoCloseable {
           return Wire.MAPPER.readTree(in.line());
         } catch (JacksonException e) {
           throw new DaemonException(
-              "the hearth daemon at " + socketPath + " sent a reply that is not JSON: "
-                  + e.getOriginalMessage(), e);
+              "the hearth daemon at "
+                  + socketPath
+                  + " sent a reply that is not JSON: "
+                  + e.getOriginalMessage(),
+              e);
         }
       case TOO_LONG:
         throw new DaemonException(
-            "the hearth daemon at " + socketPath + " sent a reply longer than "
-                + Wire.MAX_LINE_BYTES + " bytes");
+            "the hearth daemon at "
+                + socketPath
+                + " sent a reply longer than "
+                + Wire.MAX_LINE_BYTES
+                + " bytes");
       default:
         return null;
     }
@@ -199,13 +224,17 @@ public final class HearthClient implements AutoCloseable {
     JsonNode error = reply.get("error");
     if (error != null) {
       throw new RpcException(
-          error.path("code").asInt(), error.path("data").path("kind").asText(""),
+          error.path("code").asInt(),
+          error.path("data").path("kind").asText(""),
           error.path("message").asText("(no message)"));
     }
     JsonNode result = reply.get("result");
     if (result == null) {
       throw new DaemonException(
-          "the hearth daemon at " + socketPath + " answered " + method
+          "the hearth daemon at "
+              + socketPath
+              + " answered "
+              + method
               + " with neither a result nor an error");
     }
     return result;
@@ -213,25 +242,24 @@ public final class HearthClient implements AutoCloseable {
 
   private static DaemonUnavailableException unavailable(Path socket, IOException e) {
     return new DaemonUnavailableException(
-        socket,
-        "lost the connection to the hearth daemon at " + socket + ": " + e.getMessage(),
-        e);
+        socket, "lost the connection to the hearth daemon at " + socket + ": " + e.getMessage(), e);
   }
 
-  private static void closeQuietly(AFUNIXSocket s) {
+  private static void closeQuietly(SocketChannel channel) {
+    if (channel == null) {
+      return;
+    }
     try {
-      s.close();
+      channel.close();
     } catch (IOException ignored) {
-      // Nothing was sent on it; there is nothing to report.
+      // It never connected; there is nothing to report.
     }
   }
 
   @Override
   public void close() {
     try {
-      socket.close();
-    } catch (SocketException e) {
-      // Already closed by the daemon.
+      channel.close();
     } catch (IOException e) {
       throw new DaemonException("closing the connection to " + socketPath + " failed: " + e, e);
     }

@@ -5,12 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
+import dev.hearth.core.CoreException;
 import dev.hearth.core.Layout;
 import dev.hearth.core.testing.FakePosix;
+import dev.hearth.daemon.internal.rpc.Wire;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,11 +78,133 @@ class DaemonLifecycleTest {
       assertThatThrownBy(() -> Daemon.open(config))
           .isInstanceOf(DaemonAlreadyRunningException.class)
           .hasMessage(
-              "a hearth daemon is already running for " + Layout.of(config).runtimeDir()
-                  + " (pid " + pid + ")")
+              "a hearth daemon is already running for "
+                  + Layout.of(config).runtimeDir()
+                  + " (pid "
+                  + pid
+                  + ")")
           .satisfies(e -> assertThat(((DaemonAlreadyRunningException) e).pid()).isEqualTo(pid));
       try (HearthClient client = HearthClient.connect(running.socket)) {
         client.ping();
+      }
+    }
+  }
+
+  @Test
+  void closeRemovesSocketAndPidFileAndANewOpenWorks() throws Exception {
+    Config config = TestDaemons.config(dir);
+    Layout layout = Layout.of(config);
+    TestDaemons.start(config).close();
+    assertThat(layout.socket()).doesNotExist();
+    assertThat(layout.pidFile()).doesNotExist();
+    try (TestDaemons.Running again = TestDaemons.start(config);
+        HearthClient client = HearthClient.connect(again.socket)) {
+      client.ping();
+    }
+  }
+
+  @Test
+  void closeIsIdempotentAndServeReturnsAfterIt() throws Exception {
+    Daemon daemon = Daemon.open(TestDaemons.config(dir));
+    daemon.close();
+    daemon.close();
+    daemon.serve();
+  }
+
+  @Test
+  void aStaleSocketLeftByACrashIsReplaced() throws Exception {
+    Config config = TestDaemons.config(dir);
+    Path socket = TestDaemons.socket(config);
+    Files.createDirectories(socket.getParent());
+    try (ServerSocketChannel crashed = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      crashed.bind(UnixDomainSocketAddress.of(socket));
+    }
+    assertThat(socket).exists();
+    try (TestDaemons.Running daemon = TestDaemons.start(config);
+        HearthClient client = HearthClient.connect(daemon.socket)) {
+      client.ping();
+    }
+  }
+
+  @Test
+  void aFailedOpenLeavesNoPidFileLockOrSocket() throws Exception {
+    Config config = TestDaemons.config(dir);
+    Layout layout = Layout.of(config);
+    Files.createDirectories(layout.database());
+    assertThatThrownBy(() -> Daemon.open(config)).isInstanceOf(CoreException.class);
+    assertThat(layout.pidFile()).doesNotExist();
+    assertThat(layout.socket()).doesNotExist();
+    Files.delete(layout.database());
+    try (TestDaemons.Running daemon = TestDaemons.start(config);
+        HearthClient client = HearthClient.connect(daemon.socket)) {
+      client.ping();
+    }
+  }
+
+  @Test
+  void anInFlightRequestFinishesAndIsAnsweredDuringClose() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Daemon.Seams seams =
+        Daemon.Seams.system()
+            .withHandler(
+                "test.slow",
+                params -> {
+                  started.countDown();
+                  release.await();
+                  Thread.sleep(1000);
+                  return Wire.object().put("done", true);
+                });
+    Config config = TestDaemons.config(dir);
+    TestDaemons.Running daemon = TestDaemons.start(config, seams);
+    try (RawClient client = RawClient.connect(daemon.socket);
+        RawClient idle = RawClient.connect(daemon.socket)) {
+      client.sendLine("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.slow\"}");
+      started.await();
+      Thread closer = new Thread(daemon.daemon::close);
+      closer.start();
+      awaitRefusingConnections(daemon.socket);
+      release.countDown();
+      assertThat(client.readJson().at("/result/done").booleanValue()).isTrue();
+      assertThat(client.readLine()).isNull();
+      assertThat(idle.readLine()).isNull();
+      closer.join();
+    } finally {
+      daemon.close();
+    }
+    assertThat(daemon.socket).doesNotExist();
+  }
+
+  @Test
+  void aRequestStillRunningAfterTheShutdownGraceIsCutOff() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    Daemon.Seams seams =
+        Daemon.Seams.system()
+            .withHandler(
+                "test.forever",
+                params -> {
+                  started.countDown();
+                  new CountDownLatch(1).await();
+                  return Wire.object();
+                });
+    Config config = TestDaemons.config(dir).with(ConfigKey.SHUTDOWN_GRACE, "200ms");
+    TestDaemons.Running daemon = TestDaemons.start(config, seams);
+    try (RawClient client = RawClient.connect(daemon.socket)) {
+      client.sendLine("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.forever\"}");
+      started.await();
+      daemon.close();
+      assertThat(client.readLine()).isNull();
+    }
+    assertThat(daemon.socket).doesNotExist();
+  }
+
+  /** Waits until close has stopped the listener: a new client cannot connect any more. */
+  private static void awaitRefusingConnections(Path socket) throws InterruptedException {
+    while (true) {
+      try (RawClient probe = RawClient.connect(socket)) {
+        Thread.sleep(10);
+      } catch (IOException e) {
+        return;
       }
     }
   }

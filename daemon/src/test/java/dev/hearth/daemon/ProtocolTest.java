@@ -92,7 +92,10 @@ class ProtocolTest {
   @Test
   void aBatchIsRefused() throws IOException {
     try (RawClient client = RawClient.connect(daemon.socket)) {
-      assertError(client.exchange("[" + PING + "," + PING + "]"), -32600, "batch requests are not supported");
+      assertError(
+          client.exchange("[" + PING + "," + PING + "]"),
+          -32600,
+          "batch requests are not supported");
       assertError(client.exchange("[]"), -32600, "batch requests are not supported");
       assertPong(client);
     }
@@ -105,7 +108,8 @@ class ProtocolTest {
       JsonNode missing = client.exchange("{\"id\":7,\"method\":\"daemon.ping\"}");
       assertError(missing, -32600, "\"jsonrpc\" must be \"2.0\"; it is missing");
       assertThat(missing.get("id").intValue()).isEqualTo(7);
-      JsonNode wrong = client.exchange("{\"jsonrpc\":\"1.0\",\"id\":\"a\",\"method\":\"daemon.ping\"}");
+      JsonNode wrong =
+          client.exchange("{\"jsonrpc\":\"1.0\",\"id\":\"a\",\"method\":\"daemon.ping\"}");
       assertError(wrong, -32600, "\"jsonrpc\" must be \"2.0\"; got \"1.0\"");
       assertThat(wrong.get("id").textValue()).isEqualTo("a");
       assertPong(client);
@@ -116,13 +120,16 @@ class ProtocolTest {
   @Test
   void aMissingMethodOrABadIdIsAnInvalidRequest() throws IOException {
     try (RawClient client = RawClient.connect(daemon.socket)) {
-      assertError(client.exchange("{\"jsonrpc\":\"2.0\",\"id\":1}"), -32600, "\"method\" must be a string");
+      assertError(
+          client.exchange("{\"jsonrpc\":\"2.0\",\"id\":1}"), -32600, "\"method\" must be a string");
       assertError(
           client.exchange("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":5}"),
-          -32600, "\"method\" must be a string; got a number");
+          -32600,
+          "\"method\" must be a string; got a number");
       assertError(
           client.exchange("{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"daemon.ping\"}"),
-          -32600, "\"id\" must be a string, a number or null");
+          -32600,
+          "\"id\" must be a string, a number or null");
       assertPong(client);
     }
     assertServesOthers();
@@ -133,7 +140,8 @@ class ProtocolTest {
     try (RawClient client = RawClient.connect(daemon.socket)) {
       assertError(
           client.exchange("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vm.frobnicate\"}"),
-          -32601, "unknown method 'vm.frobnicate'");
+          -32601,
+          "unknown method 'vm.frobnicate'");
       assertPong(client);
     }
     assertServesOthers();
@@ -143,15 +151,21 @@ class ProtocolTest {
   void paramsOfTheWrongTypeAreInvalidParams() throws IOException {
     try (RawClient client = RawClient.connect(daemon.socket)) {
       assertError(
-          client.exchange("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"daemon.ping\",\"params\":[1]}"),
-          -32602, "\"params\" of daemon.ping must be an object; got an array ([1])");
-      assertError(
-          client.exchange("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"daemon.ping\",\"params\":{\"x\":1}}"),
-          -32602, "daemon.ping takes no params; got 'x'");
+          client.exchange(
+              "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"daemon.ping\",\"params\":[1]}"),
+          -32602,
+          "\"params\" of daemon.ping must be an object; got an array ([1])");
       assertError(
           client.exchange(
-              "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.sleep\",\"params\":{\"millis\":\"soon\"}}"),
-          -32602, "param 'millis' of test.sleep must be an integer; got \"soon\"");
+              "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"daemon.ping\",\"params\":{\"x\":1}}"),
+          -32602,
+          "daemon.ping takes no params; got 'x'");
+      assertError(
+          client.exchange(
+              "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.sleep\","
+                  + "\"params\":{\"millis\":\"soon\"}}"),
+          -32602,
+          "param 'millis' of test.sleep must be an integer; got \"soon\"");
       assertPong(client);
     }
     assertServesOthers();
@@ -160,11 +174,13 @@ class ProtocolTest {
   @Test
   void applicationErrorsCarryTheirCodeAndKind() throws IOException {
     try (RawClient client = RawClient.connect(daemon.socket)) {
-      JsonNode missing = client.exchange("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.missing\"}");
+      JsonNode missing =
+          client.exchange("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.missing\"}");
       assertError(missing, -32001, "no VM named 'x'");
       assertThat(missing.at("/error/data/kind").textValue()).isEqualTo("not_found");
       JsonNode crash = client.exchange("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"test.crash\"}");
-      assertError(crash, -32603, "test.crash failed unexpectedly (java.lang.IllegalStateException: boom)");
+      assertError(
+          crash, -32603, "test.crash failed unexpectedly (java.lang.IllegalStateException: boom)");
       assertThat(crash.at("/error/data/kind").textValue()).isEqualTo("internal");
       assertPong(client);
     }
@@ -185,7 +201,8 @@ class ProtocolTest {
     try (RawClient client = RawClient.connect(daemon.socket)) {
       client.sendLine("{\"jsonrpc\":\"2.0\",\"method\":\"daemon.ping\"}");
       client.sendLine("{\"jsonrpc\":\"2.0\",\"method\":\"vm.frobnicate\"}");
-      JsonNode reply = client.exchange("{\"jsonrpc\":\"2.0\",\"id\":\"after\",\"method\":\"daemon.ping\"}");
+      JsonNode reply =
+          client.exchange("{\"jsonrpc\":\"2.0\",\"id\":\"after\",\"method\":\"daemon.ping\"}");
       assertThat(reply.get("id").textValue()).isEqualTo("after");
       assertThat(reply.at("/result/pong").booleanValue()).isTrue();
     }

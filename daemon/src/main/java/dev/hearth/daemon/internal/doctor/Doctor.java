@@ -8,7 +8,7 @@ import java.util.List;
 public final class Doctor {
   private Doctor() {}
 
-  public static DoctorReport run(Config config) {
+  public static DoctorReport run(Config config) throws InterruptedException {
     return new DoctorReport(List.of());
   }
 }

@@ -29,7 +29,10 @@ final class Connection implements Runnable {
   private boolean stopping;
 
   Connection(
-      AFUNIXSocket socket, JsonRpcProtocol protocol, PeerAuthorizer authorizer, Duration idleTimeout) {
+      AFUNIXSocket socket,
+      JsonRpcProtocol protocol,
+      PeerAuthorizer authorizer,
+      Duration idleTimeout) {
     this.socket = socket;
     this.protocol = protocol;
     this.authorizer = authorizer;
@@ -44,7 +47,10 @@ final class Connection implements Runnable {
       if (refusal.isPresent()) {
         log.warn(
             "refused a client (uid {}, gid {}, pid {}): {}",
-            peer.uid(), peer.gid(), peer.pid(), refusal.get());
+            peer.uid(),
+            peer.gid(),
+            peer.pid(),
+            refusal.get());
       }
       socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, idleTimeout.toMillis())));
       serve(refusal);
@@ -82,7 +88,8 @@ final class Connection implements Runnable {
               JsonRpcProtocol.errorReply(
                   NullNode.instance,
                   ErrorKind.INVALID_REQUEST.error(
-                      "the request line is longer than the limit of " + Wire.MAX_LINE_BYTES
+                      "the request line is longer than the limit of "
+                          + Wire.MAX_LINE_BYTES
                           + " bytes (1 MiB); closing the connection")));
           return;
         default:

@@ -15,17 +15,17 @@ import java.util.function.Supplier;
  *
  * <p>By the time {@link #dispatch} runs, {@link JsonRpcProtocol} has checked the JSON-RPC envelope
  * and that {@code params} is an object. A handler reports a failure by throwing the {@link
- * dev.hearth.daemon.RpcException} of an {@link ErrorKind} ({@code
- * ErrorKind.NOT_FOUND.error("no VM named 'x'")}), whose message a person can act on; any other
- * exception becomes an {@link ErrorKind#INTERNAL} error and is logged with its stack trace.
+ * dev.hearth.daemon.RpcException} of an {@link ErrorKind} ({@code ErrorKind.NOT_FOUND.error("no VM
+ * named 'x'")}), whose message a person can act on; any other exception becomes an {@link
+ * ErrorKind#INTERNAL} error and is logged with its stack trace.
  *
  * <p>Methods served now:
  *
  * <ul>
  *   <li>{@code daemon.ping} → {@code {"pong": true}}
  *   <li>{@code daemon.version} → {@code {"version", "protocol_version", "java_version", "pid"}}
- *   <li>{@code daemon.doctor} → {@code {"checks": [{"name", "status", "detail", "fix"}],
- *       "failed"}}
+ *   <li>{@code daemon.doctor} → {@code {"checks", "failed"}}, each check being {@code {"name",
+ *       "status", "detail", "fix"}}
  * </ul>
  *
  * <p>Tests may add handlers for method names this switch does not know.
@@ -40,7 +40,8 @@ public final class Dispatcher {
    * @param pid the daemon's pid, reported by {@code daemon.version}
    * @param extraHandlers handlers for further methods (test seams)
    */
-  public Dispatcher(Supplier<DoctorReport> doctor, long pid, Map<String, RpcHandler> extraHandlers) {
+  public Dispatcher(
+      Supplier<DoctorReport> doctor, long pid, Map<String, RpcHandler> extraHandlers) {
     this.doctor = doctor;
     this.pid = pid;
     this.extraHandlers = Map.copyOf(extraHandlers);
@@ -61,7 +62,8 @@ public final class Dispatcher {
       default:
         RpcHandler handler = extraHandlers.get(params.method());
         if (handler == null) {
-          throw ErrorKind.METHOD_NOT_FOUND.error("unknown method '" + Wire.abbreviate(params.method()) + "'");
+          throw ErrorKind.METHOD_NOT_FOUND.error(
+              "unknown method '" + Wire.abbreviate(params.method()) + "'");
         }
         return handler.handle(params);
     }

@@ -45,7 +45,8 @@ public final class JsonRpcProtocol {
               .decode(ByteBuffer.wrap(line))
               .toString();
     } catch (CharacterCodingException e) {
-      return Optional.of(errorReply(NullNode.instance, parseError("the request is not valid UTF-8")));
+      return Optional.of(
+          errorReply(NullNode.instance, parseError("the request is not valid UTF-8")));
     }
     if (text.isBlank()) {
       return Optional.empty();
@@ -56,7 +57,8 @@ public final class JsonRpcProtocol {
     } catch (JacksonException e) {
       return Optional.of(
           errorReply(
-              NullNode.instance, parseError("the request is not valid JSON: " + e.getOriginalMessage())));
+              NullNode.instance,
+              parseError("the request is not valid JSON: " + e.getOriginalMessage())));
     }
     if (request.isArray()) {
       return Optional.of(
@@ -89,19 +91,23 @@ public final class JsonRpcProtocol {
     if (version == null || !version.isTextual() || !version.textValue().equals("2.0")) {
       String got = version == null ? "it is missing" : "got " + Wire.abbreviate(version);
       return Optional.of(
-          errorReply(replyId, ErrorKind.INVALID_REQUEST.error("\"jsonrpc\" must be \"2.0\"; " + got)));
+          errorReply(
+              replyId, ErrorKind.INVALID_REQUEST.error("\"jsonrpc\" must be \"2.0\"; " + got)));
     }
     JsonNode method = request.get("method");
     if (method == null || !method.isTextual()) {
       String got = method == null ? "it is missing" : "got " + describe(method);
       return Optional.of(
-          errorReply(replyId, ErrorKind.INVALID_REQUEST.error("\"method\" must be a string; " + got)));
+          errorReply(
+              replyId, ErrorKind.INVALID_REQUEST.error("\"method\" must be a string; " + got)));
     }
     JsonNode params = request.get("params");
     if (params != null && !params.isObject()) {
       RpcException error =
           ErrorKind.INVALID_PARAMS.error(
-              "\"params\" of " + Wire.abbreviate(method.textValue()) + " must be an object; got "
+              "\"params\" of "
+                  + Wire.abbreviate(method.textValue())
+                  + " must be an object; got "
                   + describe(params));
       return id == null ? Optional.empty() : Optional.of(errorReply(replyId, error));
     }
@@ -130,7 +136,8 @@ public final class JsonRpcProtocol {
   /** The error reply line for a request with the given id ({@code null} when unknown). */
   public static byte[] errorReply(JsonNode id, RpcException error) {
     ObjectNode reply = envelope(id);
-    ObjectNode body = reply.putObject("error").put("code", error.code()).put("message", error.getMessage());
+    ObjectNode body =
+        reply.putObject("error").put("code", error.code()).put("message", error.getMessage());
     if (!error.kind().isEmpty()) {
       body.putObject("data").put("kind", error.kind());
     }

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Iterator;
 
 /**
- * A request's {@code params} object with typed accessors. A missing or mistyped field is an
- * {@link ErrorKind#INVALID_PARAMS} error naming the method and the field.
+ * A request's {@code params} object with typed accessors. A missing or mistyped field is an {@link
+ * ErrorKind#INVALID_PARAMS} error naming the method and the field.
  */
 public final class Params {
   private final String method;
@@ -25,8 +25,7 @@ public final class Params {
   public void requireNone() {
     Iterator<String> names = fields.fieldNames();
     if (names.hasNext()) {
-      throw ErrorKind.INVALID_PARAMS.error(
-          method + " takes no params; got '" + names.next() + "'");
+      throw ErrorKind.INVALID_PARAMS.error(method + " takes no params; got '" + names.next() + "'");
     }
   }
 
@@ -38,7 +37,12 @@ public final class Params {
     }
     if (!node.isIntegralNumber() || !node.canConvertToLong()) {
       throw ErrorKind.INVALID_PARAMS.error(
-          "param '" + name + "' of " + method + " must be an integer; got " + Wire.abbreviate(node));
+          "param '"
+              + name
+              + "' of "
+              + method
+              + " must be an integer; got "
+              + Wire.abbreviate(node));
     }
     return node.longValue();
   }

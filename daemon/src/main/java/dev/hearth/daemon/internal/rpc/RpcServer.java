@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The RPC listener: accepts connections on the daemon's Unix socket and serves each on a thread of
- * a pool bounded by {@code max_connections}; a connection past that bound gets a {@code busy}
- * error and is closed.
+ * a pool bounded by {@code max_connections}; a connection past that bound gets a {@code busy} error
+ * and is closed.
  */
 public final class RpcServer {
   private static final Logger log = LoggerFactory.getLogger(RpcServer.class);
@@ -140,12 +140,15 @@ public final class RpcServer {
   }
 
   private void refuseBusy(AFUNIXSocket socket) {
-    log.warn("refused a client: already serving {} connections (max_connections)", limits.maxConnections());
+    log.warn(
+        "refused a client: already serving {} connections (max_connections)",
+        limits.maxConnections());
     byte[] reply =
         JsonRpcProtocol.errorReply(
             NullNode.instance,
             ErrorKind.BUSY.error(
-                "the daemon already serves its maximum of " + limits.maxConnections()
+                "the daemon already serves its maximum of "
+                    + limits.maxConnections()
                     + " connections (max_connections); try again later"));
     try (socket) {
       OutputStream out = socket.getOutputStream();
@@ -175,7 +178,8 @@ public final class RpcServer {
     if (!workers.awaitTermination(limits.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
       log.warn(
           "{} requests still running after the shutdown grace of {}; closing their connections",
-          connections.size(), limits.shutdownGrace());
+          connections.size(),
+          limits.shutdownGrace());
       for (Connection c : connections) {
         c.close();
       }

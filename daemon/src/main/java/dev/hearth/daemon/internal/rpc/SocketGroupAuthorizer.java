@@ -42,17 +42,29 @@ public final class SocketGroupAuthorizer implements PeerAuthorizer {
     String who = "uid " + peer.uid() + " may not use this hearth daemon";
     if (groupName.isEmpty()) {
       return Optional.of(
-          who + ": it serves only root and uid " + daemonUid + "; set socket_group in the daemon's"
+          who
+              + ": it serves only root and uid "
+              + daemonUid
+              + "; set socket_group in the daemon's"
               + " config to a group and add the user to it");
     }
     String group = groupName.get();
     if (groupId.isEmpty()) {
       return Optional.of(
-          who + ": the socket group '" + group + "' does not exist; create it (groupadd " + group
+          who
+              + ": the socket group '"
+              + group
+              + "' does not exist; create it (groupadd "
+              + group
               + "), add the user to it, and restart the daemon");
     }
     return Optional.of(
-        who + ": add the user to group '" + group + "' (usermod -aG " + group + " <user>) and log"
+        who
+            + ": add the user to group '"
+            + group
+            + "' (usermod -aG "
+            + group
+            + " <user>) and log"
             + " in again");
   }
 
@@ -67,7 +79,11 @@ public final class SocketGroupAuthorizer implements PeerAuthorizer {
     try {
       return supplementaryGroups.of(peer.pid()).contains(gid);
     } catch (IOException | RuntimeException e) {
-      log.warn("cannot read the groups of peer pid {} (uid {}): {}", peer.pid(), peer.uid(), e.toString());
+      log.warn(
+          "cannot read the groups of peer pid {} (uid {}): {}",
+          peer.pid(),
+          peer.uid(),
+          e.toString());
       return false;
     }
   }

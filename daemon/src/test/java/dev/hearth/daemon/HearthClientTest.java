@@ -1,0 +1,142 @@
+package dev.hearth.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hearth.core.Config;
+import dev.hearth.core.ConfigKey;
+import dev.hearth.core.Posix;
+import dev.hearth.daemon.internal.rpc.Wire;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(60)
+class HearthClientTest {
+  @TempDir Path dir;
+
+  @Test
+  void aMissingSocketIsDaemonUnavailableNamingThePath() {
+    Path socket = dir.resolve("nothing.sock");
+    assertThatThrownBy(() -> HearthClient.connect(socket))
+        .isInstanceOfSatisfying(
+            DaemonUnavailableException.class, e -> assertThat(e.socket()).isEqualTo(socket))
+        .hasMessageContaining("cannot connect to the hearth daemon at " + socket);
+  }
+
+  @Test
+  void aDaemonOfAnotherProtocolVersionIsRefused() throws Exception {
+    Path socket = dir.resolve("fake.sock");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(socket));
+      Thread fake = new Thread(() -> answerVersion(server, 99));
+      fake.start();
+      assertThatThrownBy(() -> HearthClient.connect(socket))
+          .isInstanceOf(ProtocolMismatchException.class)
+          .hasMessageContaining("speaks protocol version 99 (hearth 9.9.9)")
+          .hasMessageContaining("this client speaks version 1");
+      fake.join();
+    }
+  }
+
+  /** Answers one daemon.version request with the given protocol version. */
+  private static void answerVersion(ServerSocketChannel server, int protocolVersion) {
+    try (SocketChannel peer = server.accept()) {
+      ObjectMapper json = new ObjectMapper();
+      StringBuilder line = new StringBuilder();
+      ByteBuffer one = ByteBuffer.allocate(1);
+      while (peer.read(one) > 0 && one.get(0) != '\n') {
+        line.append((char) one.get(0));
+        one.clear();
+      }
+      JsonNode request = json.readTree(line.toString());
+      String reply =
+          "{\"jsonrpc\":\"2.0\",\"id\":"
+              + request.get("id")
+              + ",\"result\":{\"version\":\"9.9.9\","
+              + "\"protocol_version\":"
+              + protocolVersion
+              + ",\"java_version\":\"17\",\"pid\":1}}\n";
+      Channels.newOutputStream(peer).write(reply.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void callSendsRawParamsAndReturnsTheResultAsJson() throws Exception {
+    Daemon.Seams seams =
+        Daemon.Seams.system()
+            .withHandler("test.echo", p -> Wire.object().put("n", p.longValue("n", 0)));
+    try (TestDaemons.Running daemon = TestDaemons.start(TestDaemons.config(dir), seams);
+        HearthClient client = HearthClient.connect(daemon.socket)) {
+      assertThat(client.call("test.echo", "{\"n\": 42}")).isEqualTo("{\"n\":42}");
+      assertThat(client.call("daemon.ping", null)).isEqualTo("{\"pong\":true}");
+      assertThat(client.call("daemon.ping", " ")).isEqualTo("{\"pong\":true}");
+      assertThatThrownBy(() -> client.call("daemon.ping", "{nope"))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("the params of daemon.ping are not valid JSON");
+      assertThatThrownBy(() -> client.call("daemon.ping", "[1]"))
+          .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(-32602));
+    }
+  }
+
+  @Test
+  void doctorReportsTheChecksOfTheDaemon() throws Exception {
+    Config config = TestDaemons.config(dir);
+    try (TestDaemons.Running daemon = TestDaemons.start(config);
+        HearthClient client = HearthClient.connect(daemon.socket)) {
+      assertThat(client.doctor()).isEqualTo(Daemon.doctor(config));
+    }
+  }
+
+  @Test
+  void aClientPastMaxConnectionsIsToldTheDaemonIsBusy() throws Exception {
+    Config config = TestDaemons.config(dir).with(ConfigKey.MAX_CONNECTIONS, "1");
+    try (TestDaemons.Running daemon = TestDaemons.start(config);
+        HearthClient first = HearthClient.connect(daemon.socket)) {
+      assertThatThrownBy(() -> HearthClient.connect(daemon.socket))
+          .isInstanceOfSatisfying(
+              RpcException.class,
+              e -> {
+                assertThat(e.code()).isEqualTo(-32003);
+                assertThat(e.kind()).isEqualTo("busy");
+                assertThat(e.getMessage()).contains("maximum of 1 connections");
+              });
+      first.ping();
+    }
+  }
+
+  @Test
+  void aRefusedPeerGetsUnauthorizedAndIsDisconnected() throws Exception {
+    Daemon.Seams seams =
+        Daemon.Seams.system()
+            .withPeerAuthorizer(peer -> Optional.of("uid " + peer.uid() + " is not welcome"));
+    try (TestDaemons.Running daemon = TestDaemons.start(TestDaemons.config(dir), seams)) {
+      try (RawClient raw = RawClient.connect(daemon.socket)) {
+        JsonNode reply = raw.exchange("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"daemon.ping\"}");
+        assertThat(reply.get("id").intValue()).isEqualTo(5);
+        assertThat(reply.at("/error/code").intValue()).isEqualTo(-32005);
+        assertThat(reply.at("/error/data/kind").textValue()).isEqualTo("unauthorized");
+        assertThat(reply.at("/error/message").textValue())
+            .isEqualTo("uid " + Posix.system().geteuid() + " is not welcome");
+        assertThat(raw.readLine()).isNull();
+      }
+      assertThatThrownBy(() -> HearthClient.connect(daemon.socket))
+          .isInstanceOfSatisfying(
+              RpcException.class, e -> assertThat(e.kind()).isEqualTo("unauthorized"));
+    }
+  }
+}
