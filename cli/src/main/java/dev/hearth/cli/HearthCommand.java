@@ -1,0 +1,149 @@
+package dev.hearth.cli;
+
+import dev.hearth.core.BuildInfo;
+import dev.hearth.core.Config;
+import dev.hearth.core.Layout;
+import dev.hearth.daemon.HearthClient;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * The top command: the global options, inherited by every subcommand, and what the subcommands
+ * derive from them (config, socket, output style, daemon connection).
+ */
+@Command(
+    name = "hearth",
+    scope = ScopeType.INHERIT,
+    mixinStandardHelpOptions = true,
+    versionProvider = HearthCommand.ClientVersion.class,
+    description = "Local Firecracker microVM manager.",
+    subcommands = {
+      DaemonCommand.class,
+      VersionCommand.class,
+      DoctorCommand.class,
+      RpcCommand.class,
+      CompletionCommand.class
+    })
+final class HearthCommand implements Callable<Integer> {
+  static final String SOCKET_ENV = "HEARTH_SOCKET";
+  static final String CONFIG_ENV = "HEARTH_CONFIG";
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--socket",
+      paramLabel = "PATH",
+      scope = ScopeType.INHERIT,
+      description = "Daemon socket (default: $HEARTH_SOCKET, else <runtime_dir>/hearth.sock).")
+  Path socket;
+
+  @Option(
+      names = "--config",
+      paramLabel = "PATH",
+      scope = ScopeType.INHERIT,
+      description =
+          "Config file (default: $HEARTH_CONFIG, else /etc/hearth/config.toml if present).")
+  Path configFile;
+
+  @Option(names = "--json", scope = ScopeType.INHERIT, description = "Stable machine output.")
+  boolean json;
+
+  @Option(
+      names = {"-q", "--quiet"},
+      scope = ScopeType.INHERIT,
+      description = "Print only what was asked for: no notes, no passing checks.")
+  boolean quiet;
+
+  @Option(
+      names = "--no-color",
+      scope = ScopeType.INHERIT,
+      description = "No colour (also when NO_COLOR is set or stdout is not a terminal).")
+  boolean noColor;
+
+  @Option(
+      names = "--stacktrace",
+      scope = ScopeType.INHERIT,
+      description = "Print the stack trace of an error.")
+  boolean stacktrace;
+
+  private final Environment env;
+
+  HearthCommand(Environment env) {
+    this.env = env;
+  }
+
+  /** Without a subcommand: the usage, as a usage error. */
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return ExitCode.USAGE;
+  }
+
+  Environment env() {
+    return env;
+  }
+
+  /** The configuration named by --config or HEARTH_CONFIG, else the default file or defaults. */
+  Config config() {
+    Optional<Path> file =
+        Optional.ofNullable(configFile).or(() -> env.get(CONFIG_ENV).map(Path::of));
+    return Config.loadOrDefaults(file);
+  }
+
+  /** The daemon socket: --socket, else HEARTH_SOCKET, else the one in the runtime folder. */
+  Path socket() {
+    if (socket != null) {
+      return socket;
+    }
+    return env.get(SOCKET_ENV).map(Path::of).orElseGet(() -> Layout.of(config()).socket());
+  }
+
+  /**
+   * Connects to the daemon.
+   *
+   * @throws dev.hearth.daemon.DaemonUnavailableException when none answers, which the error
+   *     handler turns into the "no daemon is running" line
+   */
+  HearthClient connect() {
+    return HearthClient.connect(socket());
+  }
+
+  boolean json() {
+    return json;
+  }
+
+  boolean quiet() {
+    return quiet;
+  }
+
+  boolean stacktrace() {
+    return stacktrace;
+  }
+
+  Style style() {
+    return new Style(env.colourAllowed() && !noColor);
+  }
+
+  PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
+
+  /** For {@code --version}: the client's version and protocol. */
+  static final class ClientVersion implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {
+        "hearth " + BuildInfo.version() + " (protocol " + HearthClient.PROTOCOL_VERSION + ")"
+      };
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package dev.hearth.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.core.BuildInfo;
+import dev.hearth.daemon.DaemonUnavailableException;
+import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.VersionInfo;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+/** Client and daemon versions, as {@code docker version} prints them. */
+@Command(name = "version", description = "Print the client's and the daemon's versions.")
+final class VersionCommand implements Callable<Integer> {
+  @ParentCommand HearthCommand hearth;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = hearth.out();
+    VersionInfo daemon;
+    try (HearthClient client = hearth.connect()) {
+      daemon = client.version();
+    } catch (DaemonUnavailableException e) {
+      // The client's part still answers "what did I install"; the error line follows.
+      print(out, null);
+      throw e;
+    }
+    print(out, daemon);
+    return 0;
+  }
+
+  private void print(PrintWriter out, VersionInfo daemon) {
+    if (hearth.json()) {
+      ObjectNode root = Json.object();
+      root.putObject("client")
+          .put("version", BuildInfo.version())
+          .put("protocol_version", HearthClient.PROTOCOL_VERSION);
+      if (daemon == null) {
+        root.putNull("daemon");
+      } else {
+        root.putObject("daemon")
+            .put("version", daemon.version())
+            .put("protocol_version", daemon.protocolVersion())
+            .put("java_version", daemon.javaVersion())
+            .put("pid", daemon.pid());
+      }
+      out.println(Json.render(root, false));
+      out.flush();
+      return;
+    }
+    Table table = new Table();
+    table.row(new Table.Cell("Client:", Style.Colour.BOLD));
+    table.row(" Version:", BuildInfo.version());
+    table.row(" Protocol:", Integer.toString(HearthClient.PROTOCOL_VERSION));
+    if (daemon != null) {
+      table.row(new Table.Cell("Daemon:", Style.Colour.BOLD));
+      table.row(" Version:", daemon.version());
+      table.row(" Protocol:", Integer.toString(daemon.protocolVersion()));
+      table.row(" Java:", daemon.javaVersion());
+      table.row(" PID:", Long.toString(daemon.pid()));
+    }
+    table.print(out, hearth.style());
+  }
+}

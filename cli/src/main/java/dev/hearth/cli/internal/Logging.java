@@ -1,0 +1,50 @@
+package dev.hearth.cli.internal;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.Configurator;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.spi.ContextAwareBase;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Logback set up in code: one line per event on stderr (ISO timestamp, level, logger, message).
+ * Found by logback through {@code META-INF/services}, it sets warnings and errors only, so that
+ * CLI commands stay quiet; {@code hearth daemon} calls {@link #toStderr} with its log level.
+ */
+public final class Logging extends ContextAwareBase implements Configurator {
+  private static final String PATTERN =
+      "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0}: %msg%n";
+
+  @Override
+  public ExecutionStatus configure(LoggerContext context) {
+    configure(context, Level.WARN);
+    return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+  }
+
+  /** Logs events at {@code level} (error, warn, info, debug, trace) and above to stderr. */
+  public static void toStderr(String level) {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    context.reset();
+    configure(context, Level.toLevel(level, Level.INFO));
+  }
+
+  private static void configure(LoggerContext context, Level level) {
+    PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+    encoder.setContext(context);
+    encoder.setPattern(PATTERN);
+    encoder.start();
+    ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
+    appender.setContext(context);
+    appender.setName("stderr");
+    appender.setTarget("System.err");
+    appender.setEncoder(encoder);
+    appender.start();
+    Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+    root.setLevel(level);
+    root.addAppender(appender);
+  }
+}

@@ -1,0 +1,29 @@
+package dev.hearth.cli;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Map;
+
+/** Runs the CLI in this process with captured output, a given environment and terminal flag. */
+final class CliRun {
+  /** What one run produced. */
+  record Result(int exitCode, String out, String err) {}
+
+  private CliRun() {}
+
+  static Result run(String... args) {
+    return run(Map.of(), false, args);
+  }
+
+  static Result run(Map<String, String> env, boolean terminal, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code =
+        Main.commandLine(
+                new Environment(env, terminal),
+                new PrintWriter(out, true),
+                new PrintWriter(err, true))
+            .execute(args);
+    return new Result(code, out.toString(), err.toString());
+  }
+}
