@@ -123,6 +123,7 @@ class ModuleRulesTest {
         .that().arePublic()
         .and().areDeclaredInClassesThat().arePublic()
         .and().areDeclaredInClassesThat().resideInAPackage("dev.hearth.*")
+        .and().areDeclaredInClassesThat().resideOutsideOfPackage("dev.hearth.cli")
         .should(exposeOnlyJdkAndHearthTypes())
         .check(classes);
   }
