@@ -37,7 +37,7 @@ final class RpcCommand implements Callable<Integer> {
       }
     } catch (JsonProcessingException e) {
       throw new ParameterException(
-          spec.commandLine(), "JSON is not valid JSON: " + e.getOriginalMessage());
+          spec.commandLine(), "the params argument is not valid JSON: " + e.getOriginalMessage());
     }
     String result;
     try (HearthClient client = hearth.connect()) {

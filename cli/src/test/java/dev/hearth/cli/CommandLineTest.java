@@ -144,7 +144,7 @@ class CommandLineTest {
     CliRun.Result r =
         CliRun.run("rpc", "daemon.ping", "{not json", "--socket", dir.resolve("s").toString());
     assertThat(r.exitCode()).isEqualTo(2);
-    assertThat(r.err()).startsWith("hearth: JSON is not valid JSON");
+    assertThat(r.err()).startsWith("hearth: the params argument is not valid JSON");
     assertThat(r.err().lines()).hasSize(1);
   }
 
