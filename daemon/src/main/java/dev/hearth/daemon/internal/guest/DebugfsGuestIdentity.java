@@ -48,6 +48,9 @@ public final class DebugfsGuestIdentity {
           Pattern.compile("mkdir: .*already exists.*"),
           Pattern.compile("rm: File not found by ext2_lookup.*"));
 
+  /** Commands whose error lines start with their own name rather than with a path. */
+  private static final List<String> SELF_NAMING = List.of("mkdir", "rm", "write");
+
   /** Folders the identity needs, with their mode where hearth owns them (else left as they are). */
   private static final List<Folder> FOLDERS =
       List.of(
@@ -230,23 +233,43 @@ public final class DebugfsGuestIdentity {
   }
 
   /**
-   * Names the command behind each error line. debugfs starts an error with the command's name
-   * ({@code write: ...}) or the path it was given ({@code /etc/hosts: ...}); the first command of
-   * the step that matches is named.
+   * Names the command behind each error line. {@code mkdir}, {@code rm} and {@code write} start
+   * their errors with their own name ({@code write: ...}); commands that look a path up ({@code
+   * sif}) start them with the path ({@code /etc/hosts: ...}). Errors come in script order, so each
+   * is matched from just after the command the previous one was traced to.
    */
   static String describe(List<String> errors, Step step) {
+    List<String> commands = step.commands();
     List<String> described = new ArrayList<>();
+    int after = -1;
     for (String error : errors) {
       int colon = error.indexOf(':');
       String subject = colon < 0 ? error : error.substring(0, colon);
-      described.add(
-          step.commands().stream()
-              .filter(c -> c.startsWith(subject + " ") || c.contains(" \"" + subject + "\""))
-              .findFirst()
-              .map(c -> "`" + c + "` failed: " + error)
-              .orElse(error));
+      int found = find(commands, subject, after + 1);
+      if (found < 0) {
+        found = find(commands, subject, 0);
+      }
+      if (found < 0) {
+        described.add(error);
+      } else {
+        described.add("`" + commands.get(found) + "` failed: " + error);
+        after = found;
+      }
     }
     return String.join("; ", described);
+  }
+
+  private static int find(List<String> commands, String subject, int from) {
+    for (int i = from; i < commands.size(); i++) {
+      String c = commands.get(i);
+      boolean named = c.startsWith(subject + " ");
+      boolean looksUp = SELF_NAMING.stream().noneMatch(v -> c.startsWith(v + " "))
+          && c.contains(" \"" + subject + "\"");
+      if (named || looksUp) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static String requireAuthorizedKey(String line) {

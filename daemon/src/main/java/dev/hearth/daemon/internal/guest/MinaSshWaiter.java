@@ -54,12 +54,14 @@ public final class MinaSshWaiter {
     long start = clock.nanoTime();
     long deadline = start + timeout.toNanos();
     String address = MinaGuestDialer.address(ip, port);
-    String lastError = "nothing tried within the timeout";
+    String lastError = null;
     while (true) {
       long left = deadline - clock.nanoTime();
       if (left <= 0) {
         throw new GuestSshTimeoutException(
-            address, Duration.ofNanos(clock.nanoTime() - start), lastError);
+            address,
+            Duration.ofNanos(clock.nanoTime() - start),
+            lastError == null ? "nothing tried within the timeout" : lastError);
       }
       Duration pause = pollInterval;
       try {
@@ -69,15 +71,27 @@ public final class MinaSshWaiter {
         return;
       } catch (IOException e) {
         MinaGuestDialer.throwIfInterrupt(e);
-        lastError = "TCP connect to " + ip + ":" + port + ": " + MinaGuestDialer.reason(e);
+        lastError =
+            explain(
+                lastError,
+                deadline,
+                "TCP connect to " + ip + ":" + port + ": " + MinaGuestDialer.reason(e));
       } catch (GuestSshException e) {
-        lastError = e.getMessage();
+        lastError = explain(lastError, deadline, e.getMessage());
       }
       left = deadline - clock.nanoTime();
       if (left > 0) {
         clock.sleep(min(pause, Duration.ofNanos(left)));
       }
     }
+  }
+
+  /**
+   * The error to report. An attempt cut short by the end of the wait only says that time ran out;
+   * the error before it (auth refused, connection refused) says why, so it is kept.
+   */
+  private String explain(String previous, long deadline, String latest) {
+    return previous != null && clock.nanoTime() - deadline >= 0 ? previous : latest;
   }
 
   /** An interruptible connect: an interrupt closes the channel and ends the attempt. */
