@@ -263,8 +263,9 @@ public final class DebugfsGuestIdentity {
     for (int i = from; i < commands.size(); i++) {
       String c = commands.get(i);
       boolean named = c.startsWith(subject + " ");
-      boolean looksUp = SELF_NAMING.stream().noneMatch(v -> c.startsWith(v + " "))
-          && c.contains(" \"" + subject + "\"");
+      boolean looksUp =
+          SELF_NAMING.stream().noneMatch(v -> c.startsWith(v + " "))
+              && c.contains(" \"" + subject + "\"");
       if (named || looksUp) {
         return i;
       }

@@ -70,7 +70,9 @@ public final class MinaGuestDialer implements AutoCloseable {
       session
           .auth()
           .verify(
-              remaining(deadline), CancelOption.CANCEL_ON_TIMEOUT, CancelOption.CANCEL_ON_INTERRUPT);
+              remaining(deadline),
+              CancelOption.CANCEL_ON_TIMEOUT,
+              CancelOption.CANCEL_ON_INTERRUPT);
       ClientSession authenticated = session;
       session = null;
       return authenticated;

@@ -168,7 +168,9 @@ class DebugfsGuestIdentityHostTest {
         runner.check(Command.of("debugfs", "-R", "stat " + guestPath, disk.toString())).stdout();
     Matcher typeMode = TYPE_MODE.matcher(out);
     Matcher owner = OWNER.matcher(out);
-    assertThat(typeMode.find() && owner.find()).as("debugfs stat of %s: %s", guestPath, out).isTrue();
+    assertThat(typeMode.find() && owner.find())
+        .as("debugfs stat of %s: %s", guestPath, out)
+        .isTrue();
     return new Inode(
         typeMode.group(1),
         typeMode.group(2),

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /** The debugfs conversation with a fake runner; DebugfsGuestIdentityHostTest uses real disks. */
 class DebugfsGuestIdentityTest {
   static final String KEY =
-      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGn0F8RpF6ewG3AoZRpR3ci5IUnx2bXFyVhF1PhxCTp6 hearth@host";
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGn0F8RpF6ewG3AoZRpR3ci5IUnx2bXFyVhF1PhxCTp6"
+          + " hearth@host";
   private static final Path DISK = Path.of("/var/lib/hearth/vms/01/rootfs.ext4");
   private static final String BANNER = "debugfs 1.47.0 (5-Feb-2023)\n";
 
@@ -62,12 +63,14 @@ class DebugfsGuestIdentityTest {
   @Test
   void runsDebugfsOnTheDiskWithOneScriptPerFolderAndFile() throws Exception {
     runner.on(List.of("debugfs"), 0, "", BANNER);
-    runner.on(List.of("debugfs", "-R"), 0, "", BANNER + "/etc/hosts: File not found by ext2_lookup \n");
+    runner.on(
+        List.of("debugfs", "-R"), 0, "", BANNER + "/etc/hosts: File not found by ext2_lookup \n");
 
     write("demo");
 
     List<List<String>> argvs = runner.argvs();
-    assertThat(argvs.get(0)).containsExactly("debugfs", "-R", "cat \"/etc/hosts\"", DISK.toString());
+    assertThat(argvs.get(0))
+        .containsExactly("debugfs", "-R", "cat \"/etc/hosts\"", DISK.toString());
     // four folders, five files
     assertThat(argvs.subList(1, argvs.size()))
         .hasSize(9)
@@ -124,7 +127,8 @@ class DebugfsGuestIdentityTest {
     assertThat(described)
         .isEqualTo(
             "`write \"hosts\" \"/etc/hosts\"` failed: write: Could not allocate inode; "
-                + "`sif \"/etc/hosts\" mode 0100644` failed: /etc/hosts: File not found by ext2_lookup; "
+                + "`sif \"/etc/hosts\" mode 0100644` failed: "
+                + "/etc/hosts: File not found by ext2_lookup; "
                 + "`sif \"/etc/hosts\" uid 0` failed: /etc/hosts: File not found by ext2_lookup; "
                 + "something else");
   }

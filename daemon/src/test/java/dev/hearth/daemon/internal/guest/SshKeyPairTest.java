@@ -128,7 +128,9 @@ class SshKeyPairTest {
     Files.createDirectories(layout.sshDir());
     Files.writeString(
         layout.sshPrivateKey(),
-        "-----BEGIN OPENSSH PRIVATE KEY-----\nnot base64 at all\n-----END OPENSSH PRIVATE KEY-----\n");
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+            + "not base64 at all\n"
+            + "-----END OPENSSH PRIVATE KEY-----\n");
     Files.setPosixFilePermissions(
         layout.sshPrivateKey(), PosixFilePermissions.fromString("rw-------"));
 
