@@ -51,21 +51,23 @@ public final class MinaGuestDialer implements AutoCloseable {
   }
 
   /**
-   * Connects to {@code ip:port}, exchanges keys and authenticates, all within the timeout.
+   * Connects to {@code ip:port}, exchanges keys and authenticates, all within the timeout (a
+   * negative one counts as zero).
    *
    * @return an authenticated session; the caller closes it
    * @throws GuestSshException naming the address and what failed (refused, timed out, auth)
    * @throws InterruptedException when interrupted; the half-open connection is closed
    */
   public ClientSession dial(String ip, int port, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    Duration bound = timeout.isNegative() ? Duration.ZERO : timeout;
+    long deadline = System.nanoTime() + bound.toNanos();
     String address = address(ip, port);
     ClientSession session = null;
     try {
       ConnectFuture connect = client.connect(USER, ip, port);
       session =
           connect
-              .verify(timeout, CancelOption.CANCEL_ON_TIMEOUT, CancelOption.CANCEL_ON_INTERRUPT)
+              .verify(bound, CancelOption.CANCEL_ON_TIMEOUT, CancelOption.CANCEL_ON_INTERRUPT)
               .getSession();
       session
           .auth()

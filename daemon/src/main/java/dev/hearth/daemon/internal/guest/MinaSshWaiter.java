@@ -67,7 +67,7 @@ public final class MinaSshWaiter {
       try {
         tcpConnect(ip, port, min(Duration.ofNanos(left), CONNECT_ATTEMPT_CAP));
         pause = HANDSHAKE_RETRY_PAUSE;
-        runTrue(ip, port, Duration.ofNanos(deadline - clock.nanoTime()));
+        runTrue(ip, port, Duration.ofNanos(Math.max(0, deadline - clock.nanoTime())));
         return;
       } catch (IOException e) {
         MinaGuestDialer.throwIfInterrupt(e);

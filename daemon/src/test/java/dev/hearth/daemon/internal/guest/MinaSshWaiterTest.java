@@ -13,7 +13,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The waiter against a loopback port where nothing listens. */
+/** The waiter and the dialer against a loopback port where nothing listens. */
 class MinaSshWaiterTest {
   private static MinaGuestDialer dialer;
 
@@ -68,5 +68,14 @@ class MinaSshWaiterTest {
 
     assertThat(waiting.isAlive()).isFalse();
     assertThat(outcome.get()).isInstanceOf(InterruptedException.class);
+  }
+
+  @Test
+  void aDialWithNoTimeLeftFailsAsAGuestSshError() throws Exception {
+    int port = TestSshd.freePort();
+
+    assertThatThrownBy(() -> dialer.dial("127.0.0.1", port, Duration.ofMillis(-1)))
+        .isInstanceOf(GuestSshException.class)
+        .hasMessageContaining("root@127.0.0.1:" + port);
   }
 }
