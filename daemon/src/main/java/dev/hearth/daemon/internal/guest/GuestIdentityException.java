@@ -1,0 +1,19 @@
+package dev.hearth.daemon.internal.guest;
+
+import dev.hearth.daemon.DaemonException;
+
+/**
+ * Writing a VM's identity into its root disk failed; the message names the disk and the debugfs
+ * command that failed.
+ */
+public class GuestIdentityException extends DaemonException {
+  private static final long serialVersionUID = 1L;
+
+  public GuestIdentityException(String message) {
+    super(message);
+  }
+
+  public GuestIdentityException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}
