@@ -22,6 +22,7 @@ declare -A test_pkgs=(
   [ps]=procps
   [git]=git
   [iptables]=iptables
+  [sshd]=openssh-server
 )
 
 missing=()

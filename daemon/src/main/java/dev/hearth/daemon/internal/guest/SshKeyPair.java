@@ -33,10 +33,9 @@ import org.slf4j.LoggerFactory;
  * The daemon's key pair for guests, in OpenSSH formats at {@link Layout#sshPrivateKey()} (mode
  * 0600, in a 0700 folder) and {@link Layout#sshPublicKey()} (one {@code authorized_keys} line).
  *
- * <p>Created on first start and loaded on later ones. The type is ed25519 where MINA SSHD can
- * handle it; with the JDK alone MINA has no ed25519 support (it needs net.i2p or BouncyCastle,
- * neither of which hearth ships), so the key is then RSA 3072, which every OpenSSH sshd accepts
- * with rsa-sha2 signatures. Both files are written atomically (a temp file with the final mode,
+ * <p>Created on first start and loaded on later ones. The type is ed25519 (MINA SSHD gets it from
+ * the net.i2p eddsa provider that the daemon ships); should that provider be missing, the key is
+ * RSA 3072, which every OpenSSH sshd accepts with rsa-sha2 signatures. Both files are written atomically (a temp file with the final mode,
  * then a rename), so a crash never leaves a half-written key.
  */
 public final class SshKeyPair {

@@ -29,7 +29,7 @@ class SshKeyPairTest {
   }
 
   @Test
-  void firstStartCreatesThePreferredKeyTypeInOpenSshFilesWithTightModes() throws Exception {
+  void firstStartCreatesAnEd25519KeyInOpenSshFilesWithTightModes() throws Exception {
     SshKeyPair key = SshKeyPair.loadOrCreate(layout, COMMENT);
 
     assertThat(modeOf(layout.sshDir())).isEqualTo("rwx------");
@@ -37,9 +37,8 @@ class SshKeyPairTest {
     assertThat(modeOf(layout.sshPublicKey())).isEqualTo("rw-r--r--");
     assertThat(Files.readString(layout.sshPrivateKey()))
         .startsWith("-----BEGIN OPENSSH PRIVATE KEY-----");
-    String expectedType =
-        SshKeyPair.KeyType.preferred() == SshKeyPair.KeyType.ED25519 ? "ssh-ed25519 " : "ssh-rsa ";
-    assertThat(key.publicKeyLine()).startsWith(expectedType).endsWith(" " + COMMENT);
+    // The daemon ships the eddsa provider, so the key is ed25519.
+    assertThat(key.publicKeyLine()).startsWith("ssh-ed25519 ").endsWith(" " + COMMENT);
     assertThat(Files.readString(layout.sshPublicKey())).isEqualTo(key.publicKeyLine() + "\n");
     assertThat(key.privateKeyFile()).isEqualTo(layout.sshPrivateKey());
     // No temp file is left beside the keys.
