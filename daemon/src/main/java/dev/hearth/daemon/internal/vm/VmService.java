@@ -597,7 +597,8 @@ public final class VmService {
   // ---- boot ----
 
   private FirecrackerProcess boot(Vm vm) throws InterruptedException {
-    ImageFiles image = image(vm.image());
+    // Not checked again: a kernel gone since the create is refused by firecracker, naming it.
+    ImageFiles image = imagePaths(vm.image());
     Path dir = layout.vmDir(vm.id());
     Path firecrackerLog = dir.resolve(FIRECRACKER_LOG);
     Path metrics = dir.resolve(METRICS);
@@ -684,18 +685,23 @@ public final class VmService {
 
   private ImageFiles image(String name) {
     Path dir = layout.imageDir(name);
-    Path kernel = dir.resolve(KERNEL);
-    Path rootfs = dir.resolve(ROOTFS);
-    for (Path required : List.of(kernel, rootfs)) {
+    for (Path required : List.of(dir.resolve(KERNEL), dir.resolve(ROOTFS))) {
       if (!Files.isRegularFile(required)) {
         throw ErrorKind.NOT_FOUND.error(
             "image '" + name + "' not found: " + dir + " has no " + required.getFileName()
                 + " (an image folder holds vmlinux, rootfs.ext4 and optionally initrd)");
       }
     }
+    return imagePaths(name);
+  }
+
+  private ImageFiles imagePaths(String name) {
+    Path dir = layout.imageDir(name);
     Path initrd = dir.resolve(INITRD);
     return new ImageFiles(
-        kernel, rootfs, Files.isRegularFile(initrd) ? Optional.of(initrd) : Optional.empty());
+        dir.resolve(KERNEL),
+        dir.resolve(ROOTFS),
+        Files.isRegularFile(initrd) ? Optional.of(initrd) : Optional.empty());
   }
 
   private static long size(Path file) {
