@@ -74,7 +74,11 @@ final class VmFixture implements AutoCloseable {
   }
 
   VmFixture start() {
-    running = TestDaemons.start(config, seams());
+    return start(seams());
+  }
+
+  VmFixture start(Daemon.Seams seams) {
+    running = TestDaemons.start(config, seams);
     client = HearthClient.connect(running.socket);
     return this;
   }
