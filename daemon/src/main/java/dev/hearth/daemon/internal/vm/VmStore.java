@@ -224,5 +224,4 @@ final class VmStore {
         dm,
         loops);
   }
-
 }
