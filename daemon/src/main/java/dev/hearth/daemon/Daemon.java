@@ -75,9 +75,8 @@ public final class Daemon implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
   /**
-   * What tests replace: the OS, time, peer authorisation, extra RPC methods, and the VM
-   * lifecycle's host network (empty: the real bridge, TAPs and NAT from the config) and guest
-   * seams.
+   * What tests replace: the OS, time, peer authorisation, extra RPC methods, and the VM lifecycle's
+   * host network (empty: the real bridge, TAPs and NAT from the config) and guest seams.
    */
   record Seams(
       Posix posix,
@@ -103,28 +102,52 @@ public final class Daemon implements AutoCloseable {
 
     Seams withPosix(Posix replacement) {
       return new Seams(
-          replacement, clock, supplementaryGroups, peerAuthorizer, extraHandlers, hostNetwork,
-          guestIdentity, sshWaiter);
+          replacement,
+          clock,
+          supplementaryGroups,
+          peerAuthorizer,
+          extraHandlers,
+          hostNetwork,
+          guestIdentity,
+          sshWaiter);
     }
 
     Seams withPeerAuthorizer(PeerAuthorizer replacement) {
       return new Seams(
-          posix, clock, supplementaryGroups, Optional.of(replacement), extraHandlers, hostNetwork,
-          guestIdentity, sshWaiter);
+          posix,
+          clock,
+          supplementaryGroups,
+          Optional.of(replacement),
+          extraHandlers,
+          hostNetwork,
+          guestIdentity,
+          sshWaiter);
     }
 
     Seams withHandler(String method, RpcHandler handler) {
       Map<String, RpcHandler> handlers = new HashMap<>(extraHandlers);
       handlers.put(method, handler);
       return new Seams(
-          posix, clock, supplementaryGroups, peerAuthorizer, Map.copyOf(handlers), hostNetwork,
-          guestIdentity, sshWaiter);
+          posix,
+          clock,
+          supplementaryGroups,
+          peerAuthorizer,
+          Map.copyOf(handlers),
+          hostNetwork,
+          guestIdentity,
+          sshWaiter);
     }
 
     Seams withVm(HostNetwork network, GuestIdentity identity, SshWaiter waiter) {
       return new Seams(
-          posix, clock, supplementaryGroups, peerAuthorizer, extraHandlers, Optional.of(network),
-          identity, waiter);
+          posix,
+          clock,
+          supplementaryGroups,
+          peerAuthorizer,
+          extraHandlers,
+          Optional.of(network),
+          identity,
+          waiter);
     }
   }
 
@@ -161,9 +184,9 @@ public final class Daemon implements AutoCloseable {
 
   /**
    * Opens the daemon: creates the state and runtime folders if needed, takes the runtime folder's
-   * lock, writes the pid file, opens the database, composes the VM lifecycle and reconciles the
-   * VMs with the host (see {@link VmService#reconcile}), then binds the socket. On failure nothing
-   * of the daemon's own is left behind.
+   * lock, writes the pid file, opens the database, composes the VM lifecycle and reconciles the VMs
+   * with the host (see {@link VmService#reconcile}), then binds the socket. On failure nothing of
+   * the daemon's own is left behind.
    *
    * @throws DaemonAlreadyRunningException when another daemon serves the runtime folder
    * @throws DaemonException naming the file when a step fails
@@ -250,7 +273,8 @@ public final class Daemon implements AutoCloseable {
             new VmLocks(),
             createOps,
             kind,
-            k -> provisioners.computeIfAbsent(k, c -> Provisioners.create(c, runner, seams.clock())),
+            k ->
+                provisioners.computeIfAbsent(k, c -> Provisioners.create(c, runner, seams.clock())),
             network,
             () ->
                 new FirecrackerLauncher(

@@ -11,8 +11,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The guest seams for tests: identity writes are recorded, SSH answers at once. Failures are
- * injected per VM host name; SSH can be held while a file exists (so that another JVM's daemon
- * can be caught in its wait-ssh stage).
+ * injected per VM host name; SSH can be held while a file exists (so that another JVM's daemon can
+ * be caught in its wait-ssh stage).
  */
 final class FakeGuest implements GuestIdentity, SshWaiter {
   /** One identity write. */
@@ -67,8 +67,13 @@ final class FakeGuest implements GuestIdentity, SshWaiter {
   public void await(String ip, int port, Duration timeout) throws InterruptedException {
     if (ip.equals(failSshOf)) {
       throw new GuestUnreachableException(
-          "the guest's SSH server at " + ip + ":" + port + " did not answer within "
-              + timeout.toSeconds() + " s (injected)");
+          "the guest's SSH server at "
+              + ip
+              + ":"
+              + port
+              + " did not answer within "
+              + timeout.toSeconds()
+              + " s (injected)");
     }
     while (Files.exists(holdSshWhileExists)) {
       Thread.sleep(50);

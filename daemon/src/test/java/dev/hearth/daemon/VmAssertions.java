@@ -43,7 +43,8 @@ final class VmAssertions {
   static List<ProcessHandle> fakeProcessesOf(VmFixture fx) {
     String marker = fx.layout.vmSocketsDir().toString();
     return ProcessHandle.allProcesses()
-        .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(marker)).orElse(false))
+        .filter(
+            p -> p.info().arguments().map(a -> String.join(" ", a).contains(marker)).orElse(false))
         .filter(p -> p.info().command().map(c -> !c.endsWith("/sh")).orElse(true))
         .toList();
   }

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Parallel creates and races on one VM. The 30 parallel creates use {@code no_start}: every
  * reservation (name, address, TAP) and disk is real, but no firecracker starts, since each fake
- * firecracker is a JVM and this machine has two cores. Any lock-order inversion would surface as
- * an {@code internal} error ({@link dev.hearth.daemon.internal.vm.OrderedLock} throws), which the
+ * firecracker is a JVM and this machine has two cores. Any lock-order inversion would surface as an
+ * {@code internal} error ({@link dev.hearth.daemon.internal.vm.OrderedLock} throws), which the
  * tests refuse.
  */
 @Timeout(300)
@@ -86,7 +86,8 @@ class VmConcurrencyTest {
             n,
             i -> {
               try (HearthClient c = HearthClient.connect(fx.layout.socket())) {
-                c.call("vm.create", "{\"name\": \"same\", \"image\": \"base\", \"no_start\": true}");
+                c.call(
+                    "vm.create", "{\"name\": \"same\", \"image\": \"base\", \"no_start\": true}");
                 return "created";
               } catch (RpcException e) {
                 return e.kind();
@@ -103,7 +104,8 @@ class VmConcurrencyTest {
     ConcurrentLinkedQueue<String> unexpected = new ConcurrentLinkedQueue<>();
     List<String> actions =
         List.of(
-            "{\"method\": \"vm.create\", \"p\": {\"name\": \"race\", \"image\": \"base\", \"no_start\": true}}",
+            "{\"method\": \"vm.create\", \"p\": {\"name\": \"race\", \"image\": \"base\","
+                + " \"no_start\": true}}",
             "{\"method\": \"vm.start\", \"p\": {\"vm\": \"race\"}}",
             "{\"method\": \"vm.stop\", \"p\": {\"vm\": \"race\", \"timeout_seconds\": 5}}",
             "{\"method\": \"vm.kill\", \"p\": {\"vm\": \"race\"}}",
@@ -119,7 +121,8 @@ class VmConcurrencyTest {
                 c.call(action.path("method").asText(), action.path("p").toString());
               } catch (RpcException e) {
                 if (!EXPECTED_KINDS.contains(e.kind())) {
-                  unexpected.add(action.path("method").asText() + ": " + e.kind() + " " + e.getMessage());
+                  unexpected.add(
+                      action.path("method").asText() + ": " + e.kind() + " " + e.getMessage());
                 }
               }
             }

@@ -48,12 +48,14 @@ class VmCrashRecoveryTest {
 
     Path hold = dir.resolve("hold-ssh");
     Files.createFile(hold);
-    JsonNode midway = VmFixture.parse(
-        client.call("vm.create", "{\"name\": \"midway\", \"image\": \"base\"}"));
+    JsonNode midway =
+        VmFixture.parse(client.call("vm.create", "{\"name\": \"midway\", \"image\": \"base\"}"));
     String midwayOp = midway.path("op").path("id").asText();
     String midwayId = midway.path("vm").path("id").asText();
     while (!VmFixture.parse(client.call("op.show", "{\"op\": \"" + midwayOp + "\"}"))
-        .path("stage").asText().equals("wait-ssh")) {
+        .path("stage")
+        .asText()
+        .equals("wait-ssh")) {
       Thread.sleep(50);
     }
     long midwayPid = show("midway").path("pid").asLong();
@@ -100,7 +102,8 @@ class VmCrashRecoveryTest {
     assertThat(op.path("error").path("message").asText()).contains("interrupted by daemon restart");
 
     // The re-adopted VM is fully usable: it stops gracefully, and the address is free again.
-    assertThat(VmFixture.parse(client.call("vm.stop", "{\"vm\": \"alive\"}")).path("state").asText())
+    assertThat(
+            VmFixture.parse(client.call("vm.stop", "{\"vm\": \"alive\"}")).path("state").asText())
         .isEqualTo("stopped");
     assertThat(VmAssertions.alive(alivePid)).isFalse();
     JsonNode again = createAndWait("midway");
@@ -146,7 +149,9 @@ class VmCrashRecoveryTest {
     while (true) {
       if (!daemon.isAlive()) {
         throw new AssertionError(
-            "the test daemon exited with " + daemon.exitValue() + ": "
+            "the test daemon exited with "
+                + daemon.exitValue()
+                + ": "
                 + Files.readString(dir.resolve("daemon.log")));
       }
       try {

@@ -138,7 +138,9 @@ class VmCreateFailureTest {
     Files.createFile(hold);
     JsonNode created = fx.create("demo", "");
     String opId = created.path("op").path("id").asText();
-    while (!fx.call("op.show", "{\"op\": \"" + opId + "\"}").path("stage").asText()
+    while (!fx.call("op.show", "{\"op\": \"" + opId + "\"}")
+        .path("stage")
+        .asText()
         .equals("wait-ssh")) {
       Thread.sleep(50);
     }
@@ -159,7 +161,8 @@ class VmCreateFailureTest {
     assertThat(op.path("state").asText()).isEqualTo("failed");
     assertThat(op.path("error").path("stage").asText()).isEqualTo(stage);
     assertThat(op.path("error").path("message").asText()).contains(reason);
-    String id = fx.call("op.show", "{\"op\": \"" + op.path("id").asText() + "\"}").path("id").asText();
+    String id =
+        fx.call("op.show", "{\"op\": \"" + op.path("id").asText() + "\"}").path("id").asText();
     assertThat(id).isEqualTo(op.path("id").asText());
     assertThat(fx.call("vm.list", "{}").path("vms")).isEmpty();
     assertThat(fx.network.listTaps()).isEmpty();

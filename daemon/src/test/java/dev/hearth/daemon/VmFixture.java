@@ -15,8 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A daemon for VM tests: the fake firecracker as {@code firecracker_bin}, the copy provisioner,
- * the file-backed fake host network and the fake guest seams, an image {@code base} made of small
+ * A daemon for VM tests: the fake firecracker as {@code firecracker_bin}, the copy provisioner, the
+ * file-backed fake host network and the fake guest seams, an image {@code base} made of small
  * sparse files, and a client.
  */
 final class VmFixture implements AutoCloseable {
@@ -61,7 +61,8 @@ final class VmFixture implements AutoCloseable {
     try {
       Files.createDirectories(imageDir);
       Files.writeString(imageDir.resolve("vmlinux"), "not really a kernel\n");
-      try (RandomAccessFile f = new RandomAccessFile(imageDir.resolve("rootfs.ext4").toFile(), "rw")) {
+      try (RandomAccessFile f =
+          new RandomAccessFile(imageDir.resolve("rootfs.ext4").toFile(), "rw")) {
         f.setLength(IMAGE_BYTES);
       }
     } catch (IOException e) {

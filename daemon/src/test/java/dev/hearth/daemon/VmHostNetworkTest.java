@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One create and delete with the real host network (a bridge, TAP prefix and NAT tag of this
- * test's own) and the fake firecracker: the TAP appears on the bridge and is gone after delete.
+ * One create and delete with the real host network (a bridge, TAP prefix and NAT tag of this test's
+ * own) and the fake firecracker: the TAP appears on the bridge and is gone after delete.
  */
 @RequiresRoot
 @RequiresBinary({"ip"})
@@ -79,7 +79,8 @@ class VmHostNetworkTest {
   }
 
   private JsonNode link(String name) throws Exception {
-    for (JsonNode l : VmFixture.parse(runner.check(Command.of("ip", "-j", "link", "show")).stdout())) {
+    for (JsonNode l :
+        VmFixture.parse(runner.check(Command.of("ip", "-j", "link", "show")).stdout())) {
       if (l.path("ifname").asText().equals(name)) {
         return l;
       }
@@ -89,7 +90,8 @@ class VmHostNetworkTest {
 
   private List<String> links() throws Exception {
     List<String> names = new ArrayList<>();
-    for (JsonNode l : VmFixture.parse(runner.check(Command.of("ip", "-j", "link", "show")).stdout())) {
+    for (JsonNode l :
+        VmFixture.parse(runner.check(Command.of("ip", "-j", "link", "show")).stdout())) {
       names.add(l.path("ifname").asText());
     }
     return names;

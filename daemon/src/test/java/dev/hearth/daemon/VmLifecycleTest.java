@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.fcproc.testing.FakeFirecracker;
 import dev.hearth.fcproc.testing.RecordedRequest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -74,7 +73,8 @@ class VmLifecycleTest {
     Map<String, JsonNode> requests =
         RecordedRequest.readAll(socket).stream()
             .filter(r -> r.status() == 204)
-            .collect(Collectors.toMap(RecordedRequest::endpoint, RecordedRequest::body, (a, b) -> b));
+            .collect(
+                Collectors.toMap(RecordedRequest::endpoint, RecordedRequest::body, (a, b) -> b));
     assertThat(requests.get("PUT /boot-source").path("boot_args").asText())
         .isEqualTo(vm.path("boot_args").asText())
         .contains("ip=10.77.0.2::10.77.0.1:255.255.255.0:demo:eth0:off");
@@ -122,7 +122,8 @@ class VmLifecycleTest {
     assertThat(started.path("tap").asText()).isEqualTo(running.path("tap").asText());
     assertThat(started.path("pid").asLong()).isNotEqualTo(firstPid);
     assertThatThrownBy(() -> fx.call("vm.start", "{\"vm\": \"demo\"}"))
-        .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.kind()).isEqualTo("conflict"));
+        .isInstanceOfSatisfying(
+            RpcException.class, e -> assertThat(e.kind()).isEqualTo("conflict"));
 
     String log = logs("{\"vm\": \"demo\"}");
     assertThat(log).contains(FakeFirecracker.BOOT_LINE);
@@ -190,7 +191,10 @@ class VmLifecycleTest {
     JsonNode last = fx.createAndWait("demo", "\"no_start\": true");
     assertThat(last.path("state").asText()).isEqualTo("succeeded");
     String opId = last.path("id").asText();
-    assertThat(fx.call("op.show", "{\"op\": \"" + opId.substring(0, 8) + "\"}").path("target").asText())
+    assertThat(
+            fx.call("op.show", "{\"op\": \"" + opId.substring(0, 8) + "\"}")
+                .path("target")
+                .asText())
         .isEqualTo("demo");
     assertThat(fx.call("op.list", "{}").path("ops"))
         .extracting(o -> o.path("id").asText())
@@ -234,6 +238,7 @@ class VmLifecycleTest {
   }
 
   private static String decode(JsonNode data) {
-    return new String(Base64.getDecoder().decode(data.path("data").asText()), StandardCharsets.UTF_8);
+    return new String(
+        Base64.getDecoder().decode(data.path("data").asText()), StandardCharsets.UTF_8);
   }
 }

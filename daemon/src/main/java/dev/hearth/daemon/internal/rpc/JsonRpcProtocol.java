@@ -125,7 +125,8 @@ public final class JsonRpcProtocol {
     ObjectNode fields = params == null ? Wire.object() : (ObjectNode) params;
     JsonNode result;
     try {
-      result = dispatcher.dispatch(
+      result =
+          dispatcher.dispatch(
               new Params(method.textValue(), fields, id == null ? NotificationSink.NONE : sink));
     } catch (RpcException e) {
       log.debug("{} failed: {}", method.textValue(), e.getMessage());

@@ -98,7 +98,16 @@ public final class Params {
     long value = longValue(name, defaultValue);
     if (value < min || value > max) {
       throw ErrorKind.INVALID_PARAMS.error(
-          "param '" + name + "' of " + method + " must be " + min + " to " + max + "; got " + value);
+          "param '"
+              + name
+              + "' of "
+              + method
+              + " must be "
+              + min
+              + " to "
+              + max
+              + "; got "
+              + value);
     }
     return value;
   }
@@ -122,7 +131,13 @@ public final class Params {
 
   private RuntimeException mistyped(String name, String expected, JsonNode got) {
     return ErrorKind.INVALID_PARAMS.error(
-        "param '" + name + "' of " + method + " must be " + expected + "; got "
+        "param '"
+            + name
+            + "' of "
+            + method
+            + " must be "
+            + expected
+            + "; got "
             + Wire.abbreviate(got));
   }
 }

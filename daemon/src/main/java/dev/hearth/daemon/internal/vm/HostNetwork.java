@@ -3,8 +3,8 @@ package dev.hearth.daemon.internal.vm;
 import java.util.List;
 
 /**
- * The host side of guest networking as the VM lifecycle needs it: the bridge with outbound NAT,
- * and the guests' TAP devices. {@link LinuxHostNetwork} is the real one; tests use a fake.
+ * The host side of guest networking as the VM lifecycle needs it: the bridge with outbound NAT, and
+ * the guests' TAP devices. {@link LinuxHostNetwork} is the real one; tests use a fake.
  */
 public interface HostNetwork {
   /** Makes the bridge exist with its address and the NAT rules in place; idempotent. */

@@ -8,7 +8,9 @@ import dev.hearth.fcproc.NatRules;
 import dev.hearth.fcproc.TapDevices;
 import java.util.List;
 
-/** {@link HostNetwork} on the host's bridge, TAPs and NAT rules (fcproc, through {@link Runner}). */
+/**
+ * {@link HostNetwork} on the host's bridge, TAPs and NAT rules (fcproc, through {@link Runner}).
+ */
 public final class LinuxHostNetwork implements HostNetwork {
   private final Bridge bridge;
   private final NatRules nat;

@@ -8,8 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
- * Waits until the guest accepts TCP connections on its SSH port and sends the SSH banner. The
- * guest module's waiter adds a real handshake; this one needs no key.
+ * Waits until the guest accepts TCP connections on its SSH port and sends the SSH banner. The guest
+ * module's waiter adds a real handshake; this one needs no key.
  */
 public final class TcpSshWaiter implements SshWaiter {
   private static final Duration POLL = Duration.ofMillis(200);

@@ -42,25 +42,81 @@ public record Vm(
 
   public Vm withState(VmState newState) {
     return new Vm(
-        id, name, newState, ip, mac, tap, image, vcpus, memoryMib, diskSizeBytes, provisioner,
-        createdAt, process, rootDisk, error, bootArgs);
+        id,
+        name,
+        newState,
+        ip,
+        mac,
+        tap,
+        image,
+        vcpus,
+        memoryMib,
+        diskSizeBytes,
+        provisioner,
+        createdAt,
+        process,
+        rootDisk,
+        error,
+        bootArgs);
   }
 
   public Vm withProcess(Optional<ProcessIdentity> newProcess) {
     return new Vm(
-        id, name, state, ip, mac, tap, image, vcpus, memoryMib, diskSizeBytes, provisioner,
-        createdAt, newProcess, rootDisk, error, bootArgs);
+        id,
+        name,
+        state,
+        ip,
+        mac,
+        tap,
+        image,
+        vcpus,
+        memoryMib,
+        diskSizeBytes,
+        provisioner,
+        createdAt,
+        newProcess,
+        rootDisk,
+        error,
+        bootArgs);
   }
 
   public Vm withRootDisk(RootDisk disk) {
     return new Vm(
-        id, name, state, ip, mac, tap, image, vcpus, memoryMib, disk.sizeBytes(), provisioner,
-        createdAt, process, Optional.of(disk), error, bootArgs);
+        id,
+        name,
+        state,
+        ip,
+        mac,
+        tap,
+        image,
+        vcpus,
+        memoryMib,
+        disk.sizeBytes(),
+        provisioner,
+        createdAt,
+        process,
+        Optional.of(disk),
+        error,
+        bootArgs);
   }
 
   public Vm withError(Optional<String> newError) {
     return new Vm(
-        id, name, state, ip, mac, tap, image, vcpus, memoryMib, diskSizeBytes, provisioner,
-        createdAt, process, rootDisk, newError, bootArgs);
+        id,
+        name,
+        state,
+        ip,
+        mac,
+        tap,
+        image,
+        vcpus,
+        memoryMib,
+        diskSizeBytes,
+        provisioner,
+        createdAt,
+        process,
+        rootDisk,
+        newError,
+        bootArgs);
   }
 }

@@ -284,7 +284,8 @@ public final class VmRpc implements VmMethods {
     s.percent().ifPresent(p -> o.put("percent", p));
     ArrayNode log = o.putArray("log");
     s.log().forEach(log::add);
-    s.error().ifPresent(e -> o.putObject("error").put("stage", e.stage()).put("message", e.message()));
+    s.error()
+        .ifPresent(e -> o.putObject("error").put("stage", e.stage()).put("message", e.message()));
     o.put("started_at", s.startedAt().toString());
     s.finishedAt().ifPresent(t -> o.put("finished_at", t.toString()));
     s.result().ifPresent(r -> o.put("result", r));

@@ -176,7 +176,9 @@ public final class VmService {
               + "' matches "
               + byId.size()
               + " VMs: "
-              + byId.stream().map(v -> v.id() + " (" + v.name() + ")").collect(Collectors.joining(", "))
+              + byId.stream()
+                  .map(v -> v.id() + " (" + v.name() + ")")
+                  .collect(Collectors.joining(", "))
               + "; give more of the id or the name");
     }
     return byId.get(0);
@@ -233,8 +235,7 @@ public final class VmService {
     boolean started = false;
     try {
       CreateOp op = new CreateOp(vm.name());
-      OpSnapshot first =
-          parts.createOps().start(op, o -> runCreate(o, vm, image, request));
+      OpSnapshot first = parts.createOps().start(op, o -> runCreate(o, vm, image, request));
       started = true;
       return new Created(first, vm);
     } finally {
@@ -371,8 +372,8 @@ public final class VmService {
 
   /**
    * Undoes a create that failed at any stage: the process and its socket, the root disk and the
-   * VM's folder, the TAP (back to the pool or deleted), and the row, freeing name and address.
-   * Runs to the end even when the create was cancelled by an interrupt; what cannot be undone is
+   * VM's folder, the TAP (back to the pool or deleted), and the row, freeing name and address. Runs
+   * to the end even when the create was cancelled by an interrupt; what cannot be undone is
    * recorded on {@code failure} and the VM is left in state error so that `vm delete` can finish.
    */
   private void undoCreate(
@@ -385,8 +386,11 @@ public final class VmService {
     } catch (RuntimeException | InterruptedException e) {
       failure.addSuppressed(e);
       interrupted |= e instanceof InterruptedException;
-      log.error("could not undo the create of VM {} ({}); it is left in state error", vm.name(),
-          vm.id(), e);
+      log.error(
+          "could not undo the create of VM {} ({}); it is left in state error",
+          vm.name(),
+          vm.id(),
+          e);
       try {
         vms.update(
             vm.withState(VmState.ERROR)
@@ -403,8 +407,7 @@ public final class VmService {
   }
 
   /** Kills the process, removes its socket, the root disk and the VM's folder. */
-  private void removeResources(
-      Vm vm, Optional<RootDisk> disk, Optional<FirecrackerProcess> process)
+  private void removeResources(Vm vm, Optional<RootDisk> disk, Optional<FirecrackerProcess> process)
       throws InterruptedException {
     if (process.isPresent()) {
       process.get().kill();
@@ -512,8 +515,10 @@ public final class VmService {
         vms.update(vm);
         throw asRpc("stopping VM " + vm.name(), e);
       }
-      log.info("VM {} stopped ({})", vm.name(), graceful ? "guest shut down" : "killed after "
-          + timeout.toSeconds() + " s");
+      log.info(
+          "VM {} stopped ({})",
+          vm.name(),
+          graceful ? "guest shut down" : "killed after " + timeout.toSeconds() + " s");
       return transition(vm.id(), VmState.STOPPED, Optional.empty());
     }
   }
@@ -569,8 +574,12 @@ public final class VmService {
   private static void requireSettled(Vm vm, String action) {
     if (vm.state() == VmState.CREATING) {
       throw ErrorKind.CONFLICT.error(
-          "VM " + vm.name() + " is being created; wait for it, or cancel the create with"
-              + " `hearth op cancel`, before you " + action + " it");
+          "VM "
+              + vm.name()
+              + " is being created; wait for it, or cancel the create with"
+              + " `hearth op cancel`, before you "
+              + action
+              + " it");
     }
     if (vm.state() == VmState.STARTING || vm.state() == VmState.STOPPING) {
       throw ErrorKind.CONFLICT.error(
@@ -688,7 +697,12 @@ public final class VmService {
     for (Path required : List.of(dir.resolve(KERNEL), dir.resolve(ROOTFS))) {
       if (!Files.isRegularFile(required)) {
         throw ErrorKind.NOT_FOUND.error(
-            "image '" + name + "' not found: " + dir + " has no " + required.getFileName()
+            "image '"
+                + name
+                + "' not found: "
+                + dir
+                + " has no "
+                + required.getFileName()
                 + " (an image folder holds vmlinux, rootfs.ext4 and optionally initrd)");
       }
     }
@@ -716,9 +730,9 @@ public final class VmService {
 
   /**
    * Brings the store and the host into agreement after a daemon start, before anything is served:
-   * VMs whose process still runs are running again (re-adopted); other started VMs are stopped;
-   * VMs a crash caught in their create are undone and removed; TAPs, disks, VM folders and API
-   * sockets that belong to no VM are removed (idle TAPs fill the pool first).
+   * VMs whose process still runs are running again (re-adopted); other started VMs are stopped; VMs
+   * a crash caught in their create are undone and removed; TAPs, disks, VM folders and API sockets
+   * that belong to no VM are removed (idle TAPs fill the pool first).
    */
   public void reconcile() throws InterruptedException {
     List<Vm> all = vms.list();
@@ -730,26 +744,38 @@ public final class VmService {
       boolean alive = vm.process().map(p -> p.isAlive(parts.processTable())).orElse(false);
       switch (vm.state()) {
         case CREATING -> {
-          log.warn("VM {} ({}) was being created when the daemon stopped; removing it", vm.name(),
+          log.warn(
+              "VM {} ({}) was being created when the daemon stopped; removing it",
+              vm.name(),
               vm.id());
           try {
             removeResources(vm, Optional.empty(), Optional.empty());
             releaseReservation(vm);
           } catch (RuntimeException e) {
             log.error("cannot remove the half-created VM {}; marking it error", vm.name(), e);
-            Vm failed = vm.withState(VmState.ERROR).withProcess(Optional.empty())
-                .withError(Optional.of("a daemon restart interrupted its create and its removal"
-                    + " failed: " + e.getMessage() + "; delete it"));
+            Vm failed =
+                vm.withState(VmState.ERROR)
+                    .withProcess(Optional.empty())
+                    .withError(
+                        Optional.of(
+                            "a daemon restart interrupted its create and its removal"
+                                + " failed: "
+                                + e.getMessage()
+                                + "; delete it"));
             vms.update(failed);
             kept.add(failed);
           }
         }
         case RUNNING, STARTING, STOPPING -> {
-          Vm now = alive
-              ? vm.withState(VmState.RUNNING)
-              : vm.withState(VmState.STOPPED).withProcess(Optional.empty());
+          Vm now =
+              alive
+                  ? vm.withState(VmState.RUNNING)
+                  : vm.withState(VmState.STOPPED).withProcess(Optional.empty());
           vms.update(now);
-          log.info("VM {} ({}): {}", vm.name(), vm.id(),
+          log.info(
+              "VM {} ({}): {}",
+              vm.name(),
+              vm.id(),
               alive ? "re-adopted firecracker pid " + vm.process().get().pid() : "marked stopped");
           kept.add(now);
         }
@@ -795,7 +821,8 @@ public final class VmService {
     // dmsnap lists every hearth-* device on the host: only a daemon that has made dm disks
     // looks for leaked ones, so that a daemon without any never touches another's devices.
     List<ProvisionerKind> kinds =
-        dmInUse ? List.of(ProvisionerKind.COPY, ProvisionerKind.DM_SNAPSHOT)
+        dmInUse
+            ? List.of(ProvisionerKind.COPY, ProvisionerKind.DM_SNAPSHOT)
             : List.of(ProvisionerKind.COPY);
     for (ProvisionerKind kind : kinds) {
       try {
@@ -888,7 +915,9 @@ public final class VmService {
     if (e instanceof RpcException) {
       return e;
     }
-    if (e instanceof FcprocException || e instanceof DmsnapException || e instanceof CoreException
+    if (e instanceof FcprocException
+        || e instanceof DmsnapException
+        || e instanceof CoreException
         || e instanceof DaemonException) {
       return ErrorKind.HOST_ERROR.error(doing + " failed: " + e.getMessage());
     }

@@ -194,7 +194,10 @@ final class VmStore {
     disk.dmDevices().forEach(dm::add);
     ArrayNode loops = o.putArray("loops");
     for (LoopDevice loop : disk.loops()) {
-      loops.addObject().put("device", loop.device()).put("backing_file", loop.backingFile().toString());
+      loops
+          .addObject()
+          .put("device", loop.device())
+          .put("backing_file", loop.backingFile().toString());
     }
     return o.toString();
   }
@@ -213,7 +216,8 @@ final class VmStore {
         .forEach(
             n ->
                 loops.add(
-                    new LoopDevice(n.path("device").asText(), Path.of(n.path("backing_file").asText()))));
+                    new LoopDevice(
+                        n.path("device").asText(), Path.of(n.path("backing_file").asText()))));
     return new RootDisk(
         o.path("vm_id").asText(),
         ProvisionerKind.fromConfigName(o.path("kind").asText())
