@@ -1,6 +1,7 @@
 package dev.hearth.bench;
 
 import dev.hearth.daemon.HearthClient;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.StandardProtocolFamily;
@@ -103,7 +104,7 @@ public final class Bench {
         "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"daemon.ping\"}\n".getBytes(StandardCharsets.UTF_8);
     try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       ch.connect(UnixDomainSocketAddress.of(socket));
-      InputStream in = Channels.newInputStream(ch);
+      InputStream in = new BufferedInputStream(Channels.newInputStream(ch));
       for (int i = 0; i < WARMUP_PINGS; i++) {
         rawRoundTrip(ch, in, request);
       }

@@ -19,6 +19,8 @@ import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.internal.doctor.HostProbe.BoundSocket;
 import dev.hearth.daemon.internal.doctor.HostProbe.FileStatus;
 import dev.hearth.daemon.internal.doctor.HostProbe.Reflink;
+import dev.hearth.fcproc.Ipv4;
+import dev.hearth.fcproc.Ipv4Cidr;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -372,7 +374,8 @@ public final class Doctor {
       }
       Ipv4Cidr network;
       try {
-        network = Ipv4Cidr.parse(dst);
+        // ip prints host routes as a bare address.
+        network = Ipv4Cidr.parse(dst.contains("/") ? dst : dst + "/32");
       } catch (IllegalArgumentException e) {
         // Not an IPv4 network (ip prints "default" and addresses only, but stay tolerant).
         log.debug("doctor: skipping route {}", route);
@@ -384,7 +387,7 @@ public final class Doctor {
             (type.isEmpty() ? "" : type + " ") + dst + (dev.isEmpty() ? "" : " dev " + dev));
       }
     }
-    String bridgeNetwork = bridge.networkCidr().toString();
+    String bridgeNetwork = bridge.networkCidr();
     if (!clashes.isEmpty()) {
       return Outcome.fail(
           "bridge_cidr "
@@ -398,7 +401,8 @@ public final class Doctor {
   }
 
   private Outcome dnsPort() throws IOException {
-    InetAddress gateway = Ipv4Cidr.parse(config.bridgeCidr()).inetAddress();
+    InetAddress gateway =
+        InetAddress.getByAddress(toBytes(Ipv4Cidr.parse(config.bridgeCidr()).gateway()));
     Set<Long> ours = probe.ownSocketInodes();
     List<String> taken = new ArrayList<>();
     for (BoundSocket s : probe.boundSockets()) {
@@ -602,5 +606,14 @@ public final class Doctor {
     String stripped = text.strip();
     int newline = stripped.indexOf('\n');
     return newline < 0 ? stripped : stripped.substring(0, newline);
+  }
+
+  private static byte[] toBytes(Ipv4 ip) {
+    int[] octets = ip.octets();
+    byte[] bytes = new byte[4];
+    for (int i = 0; i < 4; i++) {
+      bytes[i] = (byte) octets[i];
+    }
+    return bytes;
   }
 }
