@@ -1,0 +1,165 @@
+package dev.hearth.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.Layout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SIGKILLs a daemon (in a child JVM) in the middle of a create and while VMs run, then starts it
+ * again: running VMs are re-adopted, a VM whose process died is stopped, the half-made VM is
+ * removed with everything it had, and leaked TAPs, folders and sockets are gone.
+ */
+@Timeout(300)
+class VmCrashRecoveryTest {
+  @TempDir Path dir;
+  private Process daemon;
+  private HearthClient client;
+  private VmFixture fx;
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    if (client != null) {
+      client.close();
+    }
+    if (daemon != null) {
+      daemon.destroyForcibly().waitFor();
+    }
+    if (fx != null) {
+      VmAssertions.killLeftoverFakes(fx);
+    }
+  }
+
+  @Test
+  void aSigkilledDaemonRestartsConsistentAndLeakFree() throws Exception {
+    // The fixture writes the fake firecracker and the image; the daemon runs in the child JVM.
+    fx = new VmFixture(dir);
+    Layout layout = fx.layout;
+    startChild();
+    JsonNode alive = createAndWait("alive");
+    JsonNode dies = createAndWait("dies");
+
+    Path hold = dir.resolve("hold-ssh");
+    Files.createFile(hold);
+    JsonNode midway =
+        VmFixture.parse(client.call("vm.create", "{\"name\": \"midway\", \"image\": \"base\"}"));
+    String midwayOp = midway.path("op").path("id").asText();
+    String midwayId = midway.path("vm").path("id").asText();
+    while (!VmFixture.parse(client.call("op.show", "{\"op\": \"" + midwayOp + "\"}"))
+        .path("stage")
+        .asText()
+        .equals("wait-ssh")) {
+      Thread.sleep(50);
+    }
+    long midwayPid = show("midway").path("pid").asLong();
+    assertThat(VmAssertions.alive(midwayPid)).isTrue();
+
+    client.close();
+    client = null;
+    daemon.destroyForcibly().waitFor(); // SIGKILL
+    Files.delete(hold);
+
+    long alivePid = alive.path("pid").asLong();
+    long diesPid = dies.path("pid").asLong();
+    assertThat(VmAssertions.alive(alivePid)).isTrue();
+    ProcessHandle.of(diesPid).ifPresent(ProcessHandle::destroyForcibly);
+    while (VmAssertions.alive(diesPid)) {
+      Thread.sleep(20);
+    }
+    // Leftovers a crash could leave: a TAP, a VM folder and an API socket of no VM.
+    fx.network.createTap("ftap9");
+    Files.createDirectories(layout.vmDir("abcdef0123456789"));
+    Files.writeString(layout.vmSocketsDir().resolve("abcdef0123456789.sock"), "");
+
+    startChild();
+    JsonNode readopted = show("alive");
+    assertThat(readopted.path("state").asText()).isEqualTo("running");
+    assertThat(readopted.path("pid").asLong()).isEqualTo(alivePid);
+    JsonNode stopped = show("dies");
+    assertThat(stopped.path("state").asText()).isEqualTo("stopped");
+    assertThat(stopped.has("pid")).isFalse();
+
+    JsonNode vms = VmFixture.parse(client.call("vm.list", "{}")).path("vms");
+    assertThat(vms).extracting(v -> v.path("name").asText()).containsExactly("alive", "dies");
+    assertThat(VmAssertions.alive(midwayPid)).isFalse();
+    assertThat(layout.vmDir(midwayId)).doesNotExist();
+    assertThat(layout.vmApiSocket(midwayId)).doesNotExist();
+    assertThat(fx.network.listTaps())
+        .containsExactlyInAnyOrder(alive.path("tap").asText(), dies.path("tap").asText());
+    assertThat(layout.vmDir("abcdef0123456789")).doesNotExist();
+    assertThat(layout.vmSocketsDir().resolve("abcdef0123456789.sock")).doesNotExist();
+    assertThat(layout.vmApiSocket(alive.path("id").asText())).exists();
+    JsonNode op = VmFixture.parse(client.call("op.show", "{\"op\": \"" + midwayOp + "\"}"));
+    assertThat(op.path("state").asText()).isEqualTo("failed");
+    assertThat(op.path("error").path("stage").asText()).isEqualTo("wait-ssh");
+    assertThat(op.path("error").path("message").asText()).contains("interrupted by daemon restart");
+
+    // The re-adopted VM is fully usable: it stops gracefully, and the address is free again.
+    assertThat(
+            VmFixture.parse(client.call("vm.stop", "{\"vm\": \"alive\"}")).path("state").asText())
+        .isEqualTo("stopped");
+    assertThat(VmAssertions.alive(alivePid)).isFalse();
+    JsonNode again = createAndWait("midway");
+    assertThat(again.path("ip").asText()).isEqualTo(midway.path("vm").path("ip").asText());
+    for (String name : List.of("alive", "dies", "midway")) {
+      client.call("vm.delete", "{\"vm\": \"" + name + "\", \"force\": true}");
+    }
+    assertThat(fx.network.listTaps()).isEmpty();
+    assertThat(VmAssertions.fakeProcessesOf(fx)).isEmpty();
+  }
+
+  private JsonNode show(String name) {
+    return VmFixture.parse(client.call("vm.show", "{\"vm\": \"" + name + "\"}"));
+  }
+
+  private JsonNode createAndWait(String name) {
+    JsonNode created =
+        VmFixture.parse(
+            client.call("vm.create", "{\"name\": \"" + name + "\", \"image\": \"base\"}"));
+    JsonNode last =
+        VmFixture.parse(
+            client.call(
+                "op.watch",
+                "{\"op\": \"" + created.path("op").path("id").asText() + "\"}",
+                (m, p) -> {}));
+    assertThat(last.path("state").asText()).as("create of %s", name).isEqualTo("succeeded");
+    return show(name);
+  }
+
+  private void startChild() throws Exception {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    daemon =
+        new ProcessBuilder(
+                java.toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                VmTestDaemonMain.class.getName(),
+                dir.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile()))
+            .start();
+    while (true) {
+      if (!daemon.isAlive()) {
+        throw new AssertionError(
+            "the test daemon exited with "
+                + daemon.exitValue()
+                + ": "
+                + Files.readString(dir.resolve("daemon.log")));
+      }
+      try {
+        client = HearthClient.connect(fx.layout.socket());
+        return;
+      } catch (DaemonUnavailableException e) {
+        Thread.sleep(100);
+      }
+    }
+  }
+}
