@@ -37,7 +37,32 @@ public final class Schema {
                       + " finished_at INTEGER,"
                       + " result TEXT,"
                       + " log_tail TEXT NOT NULL DEFAULT '')",
-                  "CREATE INDEX operations_finished_at ON operations(finished_at)")));
+                  "CREATE INDEX operations_finished_at ON operations(finished_at)")),
+          // One row per VM from its reserve stage on; the UNIQUE columns make name, guest address
+          // and TAP reservations hold even against a bug in the daemon's own locking.
+          new Migration(
+              3,
+              "virtual machines",
+              List.of(
+                  "CREATE TABLE vms ("
+                      + "id TEXT PRIMARY KEY,"
+                      + " name TEXT NOT NULL UNIQUE,"
+                      + " state TEXT NOT NULL CHECK (state IN"
+                      + " ('creating', 'starting', 'running', 'stopping', 'stopped', 'error')),"
+                      + " ip TEXT NOT NULL UNIQUE,"
+                      + " mac TEXT NOT NULL,"
+                      + " tap TEXT NOT NULL UNIQUE,"
+                      + " image TEXT NOT NULL,"
+                      + " vcpus INTEGER NOT NULL,"
+                      + " memory_mib INTEGER NOT NULL,"
+                      + " disk_size_bytes INTEGER NOT NULL,"
+                      + " provisioner TEXT NOT NULL,"
+                      + " created_at INTEGER NOT NULL,"
+                      + " pid INTEGER,"
+                      + " pid_start_time INTEGER,"
+                      + " root_disk TEXT,"
+                      + " error TEXT,"
+                      + " boot_args TEXT NOT NULL)")));
 
   /** The version a database has once every migration is applied. */
   public static int latestVersion() {

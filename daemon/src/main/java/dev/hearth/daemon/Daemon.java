@@ -4,6 +4,8 @@ import dev.hearth.core.Clock;
 import dev.hearth.core.Config;
 import dev.hearth.core.Layout;
 import dev.hearth.core.Posix;
+import dev.hearth.core.ProcessRunner;
+import dev.hearth.core.Runner;
 import dev.hearth.core.Store;
 import dev.hearth.daemon.internal.doctor.Doctor;
 import dev.hearth.daemon.internal.rpc.Dispatcher;
@@ -13,19 +15,53 @@ import dev.hearth.daemon.internal.rpc.RpcHandler;
 import dev.hearth.daemon.internal.rpc.RpcServer;
 import dev.hearth.daemon.internal.rpc.SocketGroupAuthorizer;
 import dev.hearth.daemon.internal.rpc.SupplementaryGroups;
+import dev.hearth.daemon.internal.rpc.VmMethods;
+import dev.hearth.daemon.internal.vm.CreateOp;
+import dev.hearth.daemon.internal.vm.GuestIdentity;
+import dev.hearth.daemon.internal.vm.HostNetwork;
+import dev.hearth.daemon.internal.vm.KernelArgsIdentity;
+import dev.hearth.daemon.internal.vm.LinuxHostNetwork;
+import dev.hearth.daemon.internal.vm.SshWaiter;
+import dev.hearth.daemon.internal.vm.TcpSshWaiter;
+import dev.hearth.daemon.internal.vm.VmLocks;
+import dev.hearth.daemon.internal.vm.VmRpc;
+import dev.hearth.daemon.internal.vm.VmService;
+import dev.hearth.dmsnap.DeviceMapperProbe;
+import dev.hearth.dmsnap.ProvisionerChoiceException;
+import dev.hearth.dmsnap.ProvisionerKind;
+import dev.hearth.dmsnap.Provisioners;
+import dev.hearth.dmsnap.RootDiskProvisioner;
+import dev.hearth.fcproc.FirecrackerBinary;
+import dev.hearth.fcproc.FirecrackerLauncher;
+import dev.hearth.fcproc.HostNetworkEnvironment;
+import dev.hearth.fcproc.Ipv4Cidr;
+import dev.hearth.fcproc.NatRules;
+import dev.hearth.fcproc.ProcessTable;
+import dev.hearth.fcproc.TapDevices;
+import dev.hearth.opstate.OpSnapshot;
+import dev.hearth.opstate.OpStore;
+import dev.hearth.opstate.OpstateException;
+import dev.hearth.opstate.Registry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,13 +74,20 @@ import org.slf4j.LoggerFactory;
 public final class Daemon implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
-  /** What tests replace: the OS, time, peer authorisation and extra RPC methods. */
+  /**
+   * What tests replace: the OS, time, peer authorisation, extra RPC methods, and the VM
+   * lifecycle's host network (empty: the real bridge, TAPs and NAT from the config) and guest
+   * seams.
+   */
   record Seams(
       Posix posix,
       Clock clock,
       SupplementaryGroups supplementaryGroups,
       Optional<PeerAuthorizer> peerAuthorizer,
-      Map<String, RpcHandler> extraHandlers) {
+      Map<String, RpcHandler> extraHandlers,
+      Optional<HostNetwork> hostNetwork,
+      GuestIdentity guestIdentity,
+      SshWaiter sshWaiter) {
 
     static Seams system() {
       return new Seams(
@@ -52,43 +95,75 @@ public final class Daemon implements AutoCloseable {
           Clock.system(),
           SupplementaryGroups.fromProc(Path.of("/proc")),
           Optional.empty(),
-          Map.of());
+          Map.of(),
+          Optional.empty(),
+          new KernelArgsIdentity(),
+          new TcpSshWaiter(Clock.system()));
     }
 
     Seams withPosix(Posix replacement) {
-      return new Seams(replacement, clock, supplementaryGroups, peerAuthorizer, extraHandlers);
+      return new Seams(
+          replacement, clock, supplementaryGroups, peerAuthorizer, extraHandlers, hostNetwork,
+          guestIdentity, sshWaiter);
     }
 
     Seams withPeerAuthorizer(PeerAuthorizer replacement) {
-      return new Seams(posix, clock, supplementaryGroups, Optional.of(replacement), extraHandlers);
+      return new Seams(
+          posix, clock, supplementaryGroups, Optional.of(replacement), extraHandlers, hostNetwork,
+          guestIdentity, sshWaiter);
     }
 
     Seams withHandler(String method, RpcHandler handler) {
       Map<String, RpcHandler> handlers = new HashMap<>(extraHandlers);
       handlers.put(method, handler);
-      return new Seams(posix, clock, supplementaryGroups, peerAuthorizer, Map.copyOf(handlers));
+      return new Seams(
+          posix, clock, supplementaryGroups, peerAuthorizer, Map.copyOf(handlers), hostNetwork,
+          guestIdentity, sshWaiter);
+    }
+
+    Seams withVm(HostNetwork network, GuestIdentity identity, SshWaiter waiter) {
+      return new Seams(
+          posix, clock, supplementaryGroups, peerAuthorizer, extraHandlers, Optional.of(network),
+          identity, waiter);
     }
   }
+
+  /** How often finished operations past their retention are pruned. */
+  private static final Duration PRUNE_INTERVAL = Duration.ofMinutes(10);
 
   private final Layout layout;
   private final Store store;
   private final RuntimeDirLock lock;
   private final RpcServer rpc;
+  private final Registry<CreateOp> createOps;
+  private final ScheduledExecutorService pruner;
+  private final Duration shutdownGrace;
   private final AtomicBoolean serving = new AtomicBoolean();
   private final AtomicBoolean closeStarted = new AtomicBoolean();
   private final CountDownLatch closed = new CountDownLatch(1);
 
-  private Daemon(Layout layout, Store store, RuntimeDirLock lock, RpcServer rpc) {
+  private Daemon(
+      Layout layout,
+      Store store,
+      RuntimeDirLock lock,
+      RpcServer rpc,
+      Registry<CreateOp> createOps,
+      ScheduledExecutorService pruner,
+      Duration shutdownGrace) {
     this.layout = layout;
     this.store = store;
     this.lock = lock;
     this.rpc = rpc;
+    this.createOps = createOps;
+    this.pruner = pruner;
+    this.shutdownGrace = shutdownGrace;
   }
 
   /**
    * Opens the daemon: creates the state and runtime folders if needed, takes the runtime folder's
-   * lock, writes the pid file, opens the database and binds the socket. On failure nothing is left
-   * behind.
+   * lock, writes the pid file, opens the database, composes the VM lifecycle and reconciles the
+   * VMs with the host (see {@link VmService#reconcile}), then binds the socket. On failure nothing
+   * of the daemon's own is left behind.
    *
    * @throws DaemonAlreadyRunningException when another daemon serves the runtime folder
    * @throws DaemonException naming the file when a step fails
@@ -109,16 +184,121 @@ public final class Daemon implements AutoCloseable {
       undo.push(() -> Files.deleteIfExists(layout.pidFile()));
       Store store = Store.open(layout.database());
       undo.push(store::close);
-      RpcServer rpc = bindSocket(config, layout, seams);
+      OpStore opStore = new OpStore(store);
+      List<OpSnapshot> interrupted = opStore.markInterrupted(seams.clock().now());
+      if (!interrupted.isEmpty()) {
+        log.warn("{} operation(s) were cut short by the last daemon stop", interrupted.size());
+      }
+      Registry<CreateOp> createOps =
+          new Registry<>(
+              seams.clock(), config.operationRetention(), Set.of(CreateOp.KIND), opStore);
+      undo.push(createOps::close);
+      VmService vms = composeVms(config, layout, store, seams, createOps);
+      vms.reconcile();
+      ScheduledExecutorService pruner = startPruner(createOps);
+      undo.push(pruner::shutdownNow);
+      RpcServer rpc = bindSocket(config, layout, seams, new VmRpc(vms, config));
       undo.push(() -> Files.deleteIfExists(layout.socket()));
       undo.push(rpc::close);
       secureSocket(layout.socket(), config.socketGroup(), seams.posix());
       log.info("hearth daemon (pid {}) listening on {}", seams.posix().getpid(), layout.socket());
-      return new Daemon(layout, store, lock, rpc);
+      return new Daemon(layout, store, lock, rpc, createOps, pruner, config.shutdownGrace());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      DaemonException failure = new DaemonException("opening the daemon was interrupted", e);
+      undoAll(undo, failure);
+      throw failure;
     } catch (RuntimeException e) {
       undoAll(undo, e);
       throw e;
     }
+  }
+
+  /** The VM lifecycle's parts: locks, disks, host network, firecracker, guest seams. */
+  private static VmService composeVms(
+      Config config, Layout layout, Store store, Seams seams, Registry<CreateOp> createOps)
+      throws InterruptedException {
+    Runner runner = new ProcessRunner(seams.posix(), seams.clock());
+    ProvisionerKind kind = chooseProvisioner(config, runner);
+    Map<ProvisionerKind, RootDiskProvisioner> provisioners = new ConcurrentHashMap<>();
+    ProcessTable processTable = ProcessTable.procfs();
+    HostNetwork network =
+        seams
+            .hostNetwork()
+            .orElseGet(
+                () ->
+                    new LinuxHostNetwork(
+                        runner,
+                        HostNetworkEnvironment.system(),
+                        config.bridgeName(),
+                        Ipv4Cidr.parse(config.bridgeCidr()),
+                        TapDevices.DEFAULT_PREFIX,
+                        NatRules.DEFAULT_TAG));
+    // Adopting a running process needs no binary; the path is only a label there.
+    FirecrackerLauncher adopter =
+        new FirecrackerLauncher(
+            config.firecrackerBin().orElse(Path.of("firecracker")),
+            processTable,
+            seams.posix(),
+            seams.clock());
+    return new VmService(
+        new VmService.Parts(
+            config,
+            layout,
+            store,
+            seams.clock(),
+            new VmLocks(),
+            createOps,
+            kind,
+            k -> provisioners.computeIfAbsent(k, c -> Provisioners.create(c, runner, seams.clock())),
+            network,
+            () ->
+                new FirecrackerLauncher(
+                    FirecrackerBinary.discover(config, runner).path(),
+                    processTable,
+                    seams.posix(),
+                    seams.clock()),
+            adopter,
+            processTable,
+            seams.guestIdentity(),
+            seams.sshWaiter()));
+  }
+
+  private static ProvisionerKind chooseProvisioner(Config config, Runner runner)
+      throws InterruptedException {
+    String configured = config.diskProvisioner();
+    boolean dmAvailable =
+        !configured.equals(ProvisionerKind.COPY.configName())
+            && new DeviceMapperProbe(runner).probe().available();
+    try {
+      ProvisionerKind kind = Provisioners.choose(configured, dmAvailable);
+      log.info("root disks: {} provisioner", kind);
+      return kind;
+    } catch (ProvisionerChoiceException e) {
+      throw new DaemonException(e.getMessage(), e);
+    }
+  }
+
+  private static ScheduledExecutorService startPruner(Registry<CreateOp> createOps) {
+    ScheduledExecutorService pruner =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread t = new Thread(task, "hearth-op-pruner");
+              t.setDaemon(true);
+              return t;
+            });
+    pruner.scheduleWithFixedDelay(
+        () -> {
+          try {
+            createOps.prune();
+          } catch (RuntimeException e) {
+            log.warn("pruning finished operations failed", e);
+          }
+        },
+        PRUNE_INTERVAL.toMillis(),
+        PRUNE_INTERVAL.toMillis(),
+        TimeUnit.MILLISECONDS);
+    return pruner;
   }
 
   /**
@@ -169,9 +349,11 @@ public final class Daemon implements AutoCloseable {
     log.info("hearth daemon stopping");
     try {
       rpc.close();
+      cancelCreates();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    pruner.shutdownNow();
     Deque<Undo> steps = new ArrayDeque<>();
     steps.push(lock::close);
     steps.push(store::close);
@@ -188,6 +370,24 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
+  /**
+   * Cancels running creates and gives their undo up to {@code shutdown_grace}; one still running
+   * after that is left to the next start's reconcile.
+   */
+  private void cancelCreates() throws InterruptedException {
+    List<OpSnapshot> running = createOps.list().stream().filter(s -> !s.finished()).toList();
+    createOps.close();
+    long deadline = System.nanoTime() + shutdownGrace.toNanos();
+    for (OpSnapshot op : running) {
+      Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+      try {
+        createOps.awaitFinish(op.id(), left);
+      } catch (OpstateException e) {
+        log.warn("create {} did not finish its undo before shutdown: {}", op.id(), e.getMessage());
+      }
+    }
+  }
+
   private void awaitClosed() {
     try {
       closed.await();
@@ -196,14 +396,16 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
-  private static RpcServer bindSocket(Config config, Layout layout, Seams seams) {
+  private static RpcServer bindSocket(
+      Config config, Layout layout, Seams seams, VmMethods vmMethods) {
     Path socket = layout.socket();
     try {
       if (Files.deleteIfExists(socket)) {
         log.info("removed the stale socket {} of a daemon that did not stop cleanly", socket);
       }
       Dispatcher dispatcher =
-          new Dispatcher(() -> doctor(config), seams.posix().getpid(), seams.extraHandlers());
+          new Dispatcher(
+              () -> doctor(config), seams.posix().getpid(), vmMethods, seams.extraHandlers());
       RpcServer.Limits limits =
           new RpcServer.Limits(
               config.maxConnections(), config.clientIdleTimeout(), config.shutdownGrace());

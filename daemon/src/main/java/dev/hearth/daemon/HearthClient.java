@@ -2,6 +2,7 @@ package dev.hearth.daemon;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.daemon.internal.rpc.LineReader;
 import dev.hearth.daemon.internal.rpc.Wire;
@@ -11,11 +12,14 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
  * A connection to a hearth daemon's socket. Requests are sent one at a time (callers on several
- * threads take turns); notifications the daemon sends meanwhile are skipped.
+ * threads take turns). Notifications the daemon sends before a response go to the request's {@link
+ * NotificationListener}, or are skipped when it has none; blank lines (the daemon's keepalives
+ * during a quiet stream) are skipped.
  *
  * <p>The client uses the JDK's Unix sockets rather than junixsocket: it needs no peer credentials,
  * starts without a native library, and, unlike junixsocket, keeps the socket readable after a
@@ -24,6 +28,8 @@ import java.nio.file.Path;
 public final class HearthClient implements AutoCloseable {
   /** The protocol version this client speaks; the daemon must report the same. */
   public static final int PROTOCOL_VERSION = 1;
+
+  private static final NotificationListener IGNORE = (method, paramsJson) -> {};
 
   private final Path socketPath;
   private final SocketChannel channel;
@@ -107,6 +113,20 @@ public final class HearthClient implements AutoCloseable {
    * @throws RpcException when the daemon answers with an error
    */
   public String call(String method, String paramsJson) {
+    return call(method, paramsJson, IGNORE);
+  }
+
+  /**
+   * Sends a raw request to a streaming method ({@code op.watch}, {@code vm.logs} with {@code
+   * follow}): {@code listener} is called on this thread for every notification that arrives before
+   * the response.
+   *
+   * @param paramsJson the params as JSON text; null or blank for none
+   * @return the final result as JSON text
+   * @throws IllegalArgumentException when {@code paramsJson} is not valid JSON
+   * @throws RpcException when the daemon answers with an error
+   */
+  public String call(String method, String paramsJson, NotificationListener listener) {
     JsonNode params = null;
     if (paramsJson != null && !paramsJson.isBlank()) {
       try {
@@ -116,10 +136,15 @@ public final class HearthClient implements AutoCloseable {
             "the params of " + method + " are not valid JSON: " + e.getOriginalMessage(), e);
       }
     }
-    return request(method, params).toString();
+    return request(method, params, listener).toString();
   }
 
-  private synchronized JsonNode request(String method, JsonNode params) {
+  private JsonNode request(String method, JsonNode params) {
+    return request(method, params, IGNORE);
+  }
+
+  private synchronized JsonNode request(
+      String method, JsonNode params, NotificationListener listener) {
     long id = nextId++;
     ObjectNode request = Wire.object().put("jsonrpc", "2.0").put("id", id).put("method", method);
     if (params != null) {
@@ -148,7 +173,7 @@ public final class HearthClient implements AutoCloseable {
       JsonNode reply = readReplyAfterFailedWrite(e);
       return result(reply, method);
     }
-    return result(readReply(id), method);
+    return result(readReply(id, listener), method);
   }
 
   private JsonNode readReplyAfterFailedWrite(IOException writeFailure) {
@@ -163,7 +188,7 @@ public final class HearthClient implements AutoCloseable {
     throw unavailable(socketPath, writeFailure);
   }
 
-  private JsonNode readReply(long id) {
+  private JsonNode readReply(long id, NotificationListener listener) {
     while (true) {
       JsonNode reply;
       try {
@@ -175,9 +200,18 @@ public final class HearthClient implements AutoCloseable {
         throw new DaemonUnavailableException(
             socketPath, "the hearth daemon at " + socketPath + " closed the connection", null);
       }
+      if (reply.isMissingNode()) {
+        continue; // a keepalive
+      }
       JsonNode replyId = reply.get("id");
       if (replyId == null) {
-        continue; // a notification
+        JsonNode notificationMethod = reply.get("method");
+        if (notificationMethod != null && notificationMethod.isTextual()) {
+          JsonNode params = reply.get("params");
+          listener.onNotification(
+              notificationMethod.textValue(), params == null ? "null" : params.toString());
+        }
+        continue;
       }
       boolean ours = replyId.canConvertToLong() && replyId.longValue() == id;
       if (ours || (replyId.isNull() && reply.has("error"))) {
@@ -193,13 +227,17 @@ public final class HearthClient implements AutoCloseable {
     }
   }
 
-  /** The next line as JSON, or null at the end of the stream. */
+  /** The next line as JSON (a missing node for a blank line), or null at the end of the stream. */
   private JsonNode readLine() throws IOException {
     LineReader.Status status = in.next();
     switch (status) {
       case LINE:
         try {
-          return Wire.MAPPER.readTree(in.line());
+          byte[] line = in.line();
+          if (new String(line, StandardCharsets.UTF_8).isBlank()) {
+            return MissingNode.getInstance();
+          }
+          return Wire.MAPPER.readTree(line);
         } catch (JacksonException e) {
           throw new DaemonException(
               "the hearth daemon at "

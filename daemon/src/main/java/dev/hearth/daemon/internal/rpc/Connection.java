@@ -1,5 +1,6 @@
 package dev.hearth.daemon.internal.rpc;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.hearth.daemon.RpcException;
 import java.io.IOException;
@@ -104,7 +105,7 @@ final class Connection implements Runnable {
       if (!beginRequest()) {
         return;
       }
-      Optional<byte[]> reply = protocol.handle(line);
+      Optional<byte[]> reply = protocol.handle(line, sink(out));
       if (reply.isPresent()) {
         write(out, reply.get());
       }
@@ -155,6 +156,20 @@ final class Connection implements Runnable {
       log.warn("cannot read a client's credentials: {}", e.toString());
       return new PeerCredentials(-1, -1, -1);
     }
+  }
+
+  private static NotificationSink sink(OutputStream out) {
+    return new NotificationSink() {
+      @Override
+      public void send(String method, JsonNode params) throws IOException {
+        write(out, JsonRpcProtocol.notification(method, params));
+      }
+
+      @Override
+      public void keepAlive() throws IOException {
+        write(out, new byte[0]);
+      }
+    };
   }
 
   private static void write(OutputStream out, byte[] line) throws IOException {

@@ -26,6 +26,9 @@ import java.util.function.Supplier;
  *   <li>{@code daemon.version} → {@code {"version", "protocol_version", "java_version", "pid"}}
  *   <li>{@code daemon.doctor} → {@code {"checks", "failed"}}, each check being {@code {"name",
  *       "status", "detail", "fix"}}
+ *   <li>{@code vm.create}, {@code vm.list}, {@code vm.show}, {@code vm.start}, {@code vm.stop},
+ *       {@code vm.kill}, {@code vm.delete}, {@code vm.logs}, {@code op.list}, {@code op.show},
+ *       {@code op.watch}, {@code op.cancel}: see {@link VmMethods} and ARCHITECTURE.md
  * </ul>
  *
  * <p>Tests may add handlers for method names this switch does not know.
@@ -33,17 +36,23 @@ import java.util.function.Supplier;
 public final class Dispatcher {
   private final Supplier<DoctorReport> doctor;
   private final long pid;
+  private final VmMethods vms;
   private final Map<String, RpcHandler> extraHandlers;
 
   /**
    * @param doctor runs the doctor checks for {@code daemon.doctor}
    * @param pid the daemon's pid, reported by {@code daemon.version}
+   * @param vms serves the {@code vm.*} and {@code op.*} methods
    * @param extraHandlers handlers for further methods (test seams)
    */
   public Dispatcher(
-      Supplier<DoctorReport> doctor, long pid, Map<String, RpcHandler> extraHandlers) {
+      Supplier<DoctorReport> doctor,
+      long pid,
+      VmMethods vms,
+      Map<String, RpcHandler> extraHandlers) {
     this.doctor = doctor;
     this.pid = pid;
+    this.vms = vms;
     this.extraHandlers = Map.copyOf(extraHandlers);
   }
 
@@ -59,6 +68,30 @@ public final class Dispatcher {
       case "daemon.doctor":
         params.requireNone();
         return Wire.toJson(doctor.get());
+      case "vm.create":
+        return vms.create(params);
+      case "vm.list":
+        return vms.list(params);
+      case "vm.show":
+        return vms.show(params);
+      case "vm.start":
+        return vms.start(params);
+      case "vm.stop":
+        return vms.stop(params);
+      case "vm.kill":
+        return vms.kill(params);
+      case "vm.delete":
+        return vms.delete(params);
+      case "vm.logs":
+        return vms.logs(params);
+      case "op.list":
+        return vms.opList(params);
+      case "op.show":
+        return vms.opShow(params);
+      case "op.watch":
+        return vms.opWatch(params);
+      case "op.cancel":
+        return vms.opCancel(params);
       default:
         RpcHandler handler = extraHandlers.get(params.method());
         if (handler == null) {

@@ -35,6 +35,16 @@ public final class JsonRpcProtocol {
    * @return the reply line without its {@code '\n'}; empty for a notification and a blank line
    */
   public Optional<byte[]> handle(byte[] line) throws InterruptedException {
+    return handle(line, NotificationSink.NONE);
+  }
+
+  /**
+   * Serves one request line; a streaming method sends its notifications to {@code sink} before the
+   * reply is returned.
+   *
+   * @return the reply line without its {@code '\n'}; empty for a notification and a blank line
+   */
+  public Optional<byte[]> handle(byte[] line, NotificationSink sink) throws InterruptedException {
     String text;
     try {
       text =
@@ -74,10 +84,11 @@ public final class JsonRpcProtocol {
               ErrorKind.INVALID_REQUEST.error(
                   "a request must be a JSON object; got " + describe(request))));
     }
-    return handle((ObjectNode) request);
+    return handle((ObjectNode) request, sink);
   }
 
-  private Optional<byte[]> handle(ObjectNode request) throws InterruptedException {
+  private Optional<byte[]> handle(ObjectNode request, NotificationSink sink)
+      throws InterruptedException {
     JsonNode id = request.get("id");
     if (id != null && !(id.isTextual() || id.isNumber() || id.isNull())) {
       return Optional.of(
@@ -114,7 +125,8 @@ public final class JsonRpcProtocol {
     ObjectNode fields = params == null ? Wire.object() : (ObjectNode) params;
     JsonNode result;
     try {
-      result = dispatcher.dispatch(new Params(method.textValue(), fields));
+      result = dispatcher.dispatch(
+              new Params(method.textValue(), fields, id == null ? NotificationSink.NONE : sink));
     } catch (RpcException e) {
       log.debug("{} failed: {}", method.textValue(), e.getMessage());
       return id == null ? Optional.empty() : Optional.of(errorReply(replyId, e));
@@ -152,6 +164,13 @@ public final class JsonRpcProtocol {
     } catch (IOException | RuntimeException e) {
       return NullNode.instance;
     }
+  }
+
+  /** A notification line: {@code {"jsonrpc":"2.0","method":method,"params":params}}. */
+  public static byte[] notification(String method, JsonNode params) {
+    ObjectNode note = Wire.object().put("jsonrpc", "2.0").put("method", method);
+    note.set("params", params);
+    return Wire.bytes(note);
   }
 
   private static ObjectNode envelope(JsonNode id) {

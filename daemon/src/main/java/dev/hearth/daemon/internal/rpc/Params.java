@@ -3,6 +3,9 @@ package dev.hearth.daemon.internal.rpc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Iterator;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A request's {@code params} object with typed accessors. A missing or mistyped field is an {@link
@@ -11,14 +14,25 @@ import java.util.Iterator;
 public final class Params {
   private final String method;
   private final ObjectNode fields;
+  private final NotificationSink sink;
 
   public Params(String method, ObjectNode fields) {
+    this(method, fields, NotificationSink.NONE);
+  }
+
+  public Params(String method, ObjectNode fields, NotificationSink sink) {
     this.method = method;
     this.fields = fields;
+    this.sink = sink;
   }
 
   public String method() {
     return method;
+  }
+
+  /** Where a streaming method sends its notifications. */
+  public NotificationSink sink() {
+    return sink;
   }
 
   /** For methods that take no params: fails when any field is given. */
@@ -29,6 +43,44 @@ public final class Params {
     }
   }
 
+  /** Fails when a field other than {@code allowed} is given, naming it and the allowed ones. */
+  public void requireOnly(Set<String> allowed) {
+    Iterator<String> names = fields.fieldNames();
+    while (names.hasNext()) {
+      String name = names.next();
+      if (!allowed.contains(name)) {
+        throw ErrorKind.INVALID_PARAMS.error(
+            method
+                + " has no param '"
+                + Wire.abbreviate(name)
+                + "'; it takes "
+                + String.join(", ", new TreeSet<>(allowed)));
+      }
+    }
+  }
+
+  /** The raw field, when present and not JSON null. */
+  public Optional<JsonNode> node(String name) {
+    JsonNode node = fields.get(name);
+    return node == null || node.isNull() ? Optional.empty() : Optional.of(node);
+  }
+
+  /** A required string field. */
+  public String string(String name) {
+    return optionalString(name)
+        .orElseThrow(
+            () -> ErrorKind.INVALID_PARAMS.error(method + " needs the param '" + name + "'"));
+  }
+
+  /** A string field, when present. */
+  public Optional<String> optionalString(String name) {
+    Optional<JsonNode> node = node(name);
+    if (node.isPresent() && !node.get().isTextual()) {
+      throw mistyped(name, "a string", node.get());
+    }
+    return node.map(JsonNode::textValue);
+  }
+
   /** An integer field, or {@code defaultValue} when absent. */
   public long longValue(String name, long defaultValue) {
     JsonNode node = fields.get(name);
@@ -36,14 +88,41 @@ public final class Params {
       return defaultValue;
     }
     if (!node.isIntegralNumber() || !node.canConvertToLong()) {
-      throw ErrorKind.INVALID_PARAMS.error(
-          "param '"
-              + name
-              + "' of "
-              + method
-              + " must be an integer; got "
-              + Wire.abbreviate(node));
+      throw mistyped(name, "an integer", node);
     }
     return node.longValue();
+  }
+
+  /** An integer field within {@code min..max}, or {@code defaultValue} when absent. */
+  public long longValue(String name, long defaultValue, long min, long max) {
+    long value = longValue(name, defaultValue);
+    if (value < min || value > max) {
+      throw ErrorKind.INVALID_PARAMS.error(
+          "param '" + name + "' of " + method + " must be " + min + " to " + max + "; got " + value);
+    }
+    return value;
+  }
+
+  /** A boolean field, or {@code defaultValue} when absent. */
+  public boolean bool(String name, boolean defaultValue) {
+    Optional<JsonNode> node = node(name);
+    if (node.isEmpty()) {
+      return defaultValue;
+    }
+    if (!node.get().isBoolean()) {
+      throw mistyped(name, "true or false", node.get());
+    }
+    return node.get().booleanValue();
+  }
+
+  /** The error for a field whose value is unusable, with why. */
+  public RuntimeException invalid(String name, String why) {
+    return ErrorKind.INVALID_PARAMS.error("param '" + name + "' of " + method + ": " + why);
+  }
+
+  private RuntimeException mistyped(String name, String expected, JsonNode got) {
+    return ErrorKind.INVALID_PARAMS.error(
+        "param '" + name + "' of " + method + " must be " + expected + "; got "
+            + Wire.abbreviate(got));
   }
 }
