@@ -50,7 +50,7 @@ class DaemonLifecycleTest {
     Config config = TestDaemons.config(dir).with(ConfigKey.SOCKET_GROUP, "hearthtest");
     FakePosix posix = new FakePosix(0, 0).group("hearthtest", 4321);
     try (TestDaemons.Running running =
-        TestDaemons.start(config, Daemon.Seams.system().withPosix(posix))) {
+        TestDaemons.start(config, TestDaemons.seams().withPosix(posix))) {
       assertThat(Files.getPosixFilePermissions(running.socket))
           .isEqualTo(PosixFilePermissions.fromString("rw-rw----"));
       assertThat(posix.chgrps()).isEqualTo(Map.of(running.socket, 4321));
@@ -62,7 +62,7 @@ class DaemonLifecycleTest {
     Config config = TestDaemons.config(dir).with(ConfigKey.SOCKET_GROUP, "nosuchgroup");
     FakePosix posix = new FakePosix(0, 0);
     try (TestDaemons.Running running =
-        TestDaemons.start(config, Daemon.Seams.system().withPosix(posix))) {
+        TestDaemons.start(config, TestDaemons.seams().withPosix(posix))) {
       assertThat(posix.chgrps()).isEmpty();
       try (HearthClient client = HearthClient.connect(running.socket)) {
         client.ping();
@@ -146,7 +146,7 @@ class DaemonLifecycleTest {
     CountDownLatch started = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     Daemon.Seams seams =
-        Daemon.Seams.system()
+        TestDaemons.seams()
             .withHandler(
                 "test.slow",
                 params -> {
@@ -179,7 +179,7 @@ class DaemonLifecycleTest {
   void aRequestStillRunningAfterTheShutdownGraceIsCutOff() throws Exception {
     CountDownLatch started = new CountDownLatch(1);
     Daemon.Seams seams =
-        Daemon.Seams.system()
+        TestDaemons.seams()
             .withHandler(
                 "test.forever",
                 params -> {

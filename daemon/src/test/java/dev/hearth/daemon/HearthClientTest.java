@@ -78,7 +78,7 @@ class HearthClientTest {
   @Test
   void callSendsRawParamsAndReturnsTheResultAsJson() throws Exception {
     Daemon.Seams seams =
-        Daemon.Seams.system()
+        TestDaemons.seams()
             .withHandler("test.echo", p -> Wire.object().put("n", p.longValue("n", 0)));
     try (TestDaemons.Running daemon = TestDaemons.start(TestDaemons.config(dir), seams);
         HearthClient client = HearthClient.connect(daemon.socket)) {
@@ -122,7 +122,7 @@ class HearthClientTest {
   @Test
   void aRefusedPeerGetsUnauthorizedAndIsDisconnected() throws Exception {
     Daemon.Seams seams =
-        Daemon.Seams.system()
+        TestDaemons.seams()
             .withPeerAuthorizer(peer -> Optional.of("uid " + peer.uid() + " is not welcome"));
     try (TestDaemons.Running daemon = TestDaemons.start(TestDaemons.config(dir), seams)) {
       try (RawClient raw = RawClient.connect(daemon.socket)) {

@@ -33,7 +33,7 @@ class ProtocolTest {
   @BeforeEach
   void start() {
     Daemon.Seams seams =
-        Daemon.Seams.system()
+        TestDaemons.seams()
             .withHandler(
                 "test.sleep",
                 params -> {

@@ -3,19 +3,58 @@ package dev.hearth.daemon;
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Layout;
+import dev.hearth.daemon.internal.vm.HostNetwork;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Configs and running daemons in a test's temporary folder. */
 final class TestDaemons {
   private TestDaemons() {}
 
-  /** State and runtime folders under {@code dir}, no socket group. */
+  /**
+   * State and runtime folders under {@code dir}, no socket group, copy disks (so that no test
+   * daemon probes or reconciles the host's device-mapper devices).
+   */
   static Config config(Path dir) {
     return Config.defaults()
         .with(ConfigKey.STATE_DIR, dir.resolve("state").toString())
         .with(ConfigKey.RUNTIME_DIR, dir.resolve("run").toString())
-        .with(ConfigKey.SOCKET_GROUP, "");
+        .with(ConfigKey.SOCKET_GROUP, "")
+        .with(ConfigKey.DISK_PROVISIONER, "copy");
   }
+
+  /**
+   * The system seams but with a host network that has no TAPs, so that a daemon under test never
+   * lists or removes the host's real devices.
+   */
+  static Daemon.Seams seams() {
+    Daemon.Seams system = Daemon.Seams.system();
+    return system.withVm(NO_NETWORK, system.guestIdentity(), system.sshWaiter());
+  }
+
+  private static final HostNetwork NO_NETWORK =
+      new HostNetwork() {
+        @Override
+        public void ensure() {}
+
+        @Override
+        public String tapName(int index) {
+          return "notap" + index;
+        }
+
+        @Override
+        public void createTap(String tap) {
+          throw new UnsupportedOperationException("this test daemon has no host network");
+        }
+
+        @Override
+        public void deleteTap(String tap) {}
+
+        @Override
+        public List<String> listTaps() {
+          return List.of();
+        }
+      };
 
   static Path socket(Config config) {
     return Layout.of(config).socket();
@@ -51,7 +90,7 @@ final class TestDaemons {
   }
 
   static Running start(Config config) {
-    return new Running(Daemon.open(config), socket(config));
+    return new Running(Daemon.open(config, seams()), socket(config));
   }
 
   static Running start(Config config, Daemon.Seams seams) {

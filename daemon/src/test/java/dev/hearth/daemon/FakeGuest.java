@@ -1,0 +1,77 @@
+package dev.hearth.daemon;
+
+import dev.hearth.daemon.internal.vm.GuestIdentity;
+import dev.hearth.daemon.internal.vm.GuestUnreachableException;
+import dev.hearth.daemon.internal.vm.SshWaiter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The guest seams for tests: identity writes are recorded, SSH answers at once. Failures are
+ * injected per VM host name; SSH can be held while a file exists (so that another JVM's daemon
+ * can be caught in its wait-ssh stage).
+ */
+final class FakeGuest implements GuestIdentity, SshWaiter {
+  /** One identity write. */
+  record Identity(Path rootDisk, String hostname, String ipCidr, String gateway) {}
+
+  private final List<Identity> identities = new CopyOnWriteArrayList<>();
+  private final Path holdSshWhileExists;
+  private volatile String failIdentityOf = "";
+  private volatile String failSshOf = "";
+  private volatile Runnable onIdentity = () -> {};
+
+  FakeGuest(Path holdSshWhileExists) {
+    this.holdSshWhileExists = holdSshWhileExists;
+  }
+
+  void failIdentityOf(String hostname) {
+    failIdentityOf = hostname;
+  }
+
+  void failSshOf(String ip) {
+    failSshOf = ip;
+  }
+
+  /** Runs during each identity write, before it returns. */
+  void onIdentity(Runnable action) {
+    onIdentity = action;
+  }
+
+  List<Identity> identities() {
+    return List.copyOf(identities);
+  }
+
+  @Override
+  public void write(
+      Path rootDisk,
+      String hostname,
+      String ipCidr,
+      String gateway,
+      String dnsServer,
+      String authorizedKey) {
+    if (hostname.equals(failIdentityOf)) {
+      throw new DaemonException("debugfs could not write /etc/hostname: injected failure");
+    }
+    if (!Files.exists(rootDisk)) {
+      throw new DaemonException("no root disk at " + rootDisk);
+    }
+    identities.add(new Identity(rootDisk, hostname, ipCidr, gateway));
+    onIdentity.run();
+  }
+
+  @Override
+  public void await(String ip, int port, Duration timeout) throws InterruptedException {
+    if (ip.equals(failSshOf)) {
+      throw new GuestUnreachableException(
+          "the guest's SSH server at " + ip + ":" + port + " did not answer within "
+              + timeout.toSeconds() + " s (injected)");
+    }
+    while (Files.exists(holdSshWhileExists)) {
+      Thread.sleep(50);
+    }
+  }
+}

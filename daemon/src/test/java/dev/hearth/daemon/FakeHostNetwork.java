@@ -1,0 +1,81 @@
+package dev.hearth.daemon;
+
+import dev.hearth.daemon.internal.vm.HostNetwork;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A host network kept as files in a folder (one empty file per TAP), so that a daemon in another
+ * JVM and the test see the same devices, and they survive a SIGKILLed daemon as real ones would.
+ */
+final class FakeHostNetwork implements HostNetwork {
+  static final String PREFIX = "ftap";
+
+  private final Path dir;
+  private volatile boolean failTapCreation;
+
+  FakeHostNetwork(Path dir) {
+    this.dir = dir;
+    try {
+      Files.createDirectories(dir.resolve("taps"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  void failTapCreation(boolean fail) {
+    failTapCreation = fail;
+  }
+
+  boolean bridgeEnsured() {
+    return Files.exists(dir.resolve("bridge"));
+  }
+
+  @Override
+  public void ensure() {
+    try {
+      Files.writeString(dir.resolve("bridge"), "up\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public String tapName(int index) {
+    return PREFIX + index;
+  }
+
+  @Override
+  public void createTap(String tap) {
+    if (failTapCreation) {
+      throw new DaemonException("could not create TAP " + tap + ": injected failure");
+    }
+    try {
+      Files.createFile(dir.resolve("taps").resolve(tap));
+    } catch (IOException e) {
+      throw new DaemonException("could not create TAP " + tap + ": " + e, e);
+    }
+  }
+
+  @Override
+  public void deleteTap(String tap) {
+    try {
+      Files.deleteIfExists(dir.resolve("taps").resolve(tap));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public List<String> listTaps() {
+    try (Stream<Path> files = Files.list(dir.resolve("taps"))) {
+      return files.map(p -> p.getFileName().toString()).sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

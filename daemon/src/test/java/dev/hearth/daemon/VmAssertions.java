@@ -1,0 +1,66 @@
+package dev.hearth.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Checks that a VM left nothing behind, and cleans up fake firecrackers a failed test left. */
+final class VmAssertions {
+  private VmAssertions() {}
+
+  /** No process, API socket, row, TAP, address or folder of the VM is left. */
+  static void nothingLeft(VmFixture fx, String id, long pid) {
+    if (pid > 0) {
+      assertThat(alive(pid)).as("firecracker pid %d is gone", pid).isFalse();
+    }
+    assertThat(fx.layout.vmApiSocket(id)).doesNotExist();
+    assertThat(fx.layout.vmDir(id)).doesNotExist();
+    assertThat(fx.call("vm.list", "{}").path("vms"))
+        .noneMatch(v -> v.path("id").asText().equals(id));
+    assertThat(fx.network.listTaps()).isEmpty();
+    assertThat(fakeProcessesOf(fx)).isEmpty();
+  }
+
+  /**
+   * Whether the process runs: it exists and is no zombie (a killed child of this JVM is a zombie
+   * until the JDK reaps it).
+   */
+  static boolean alive(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The fake firecracker processes started from this fixture's runtime folder. */
+  static List<ProcessHandle> fakeProcessesOf(VmFixture fx) {
+    String marker = fx.layout.vmSocketsDir().toString();
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(marker)).orElse(false))
+        .filter(p -> p.info().command().map(c -> !c.endsWith("/sh")).orElse(true))
+        .toList();
+  }
+
+  /** Kills what a failed test left running, so that it does not outlive the test run. */
+  static void killLeftoverFakes(VmFixture fx) {
+    fakeProcessesOf(fx).forEach(ProcessHandle::destroyForcibly);
+  }
+
+  static List<Path> children(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
