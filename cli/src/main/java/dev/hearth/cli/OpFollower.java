@@ -56,7 +56,8 @@ final class OpFollower {
           err.println(stillRunning(id));
           err.flush();
         };
-    try (Interrupts.Registration registration = hearth.env().interrupts().onInterrupt(onInterrupt)) {
+    Interrupts interrupts = hearth.env().interrupts();
+    try (Interrupts.Registration registration = interrupts.onInterrupt(onInterrupt)) {
       display.update(start);
       JsonNode last =
           daemon.call(

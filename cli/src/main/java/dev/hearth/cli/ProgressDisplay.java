@@ -70,7 +70,8 @@ final class ProgressDisplay {
   private boolean closed;
 
   /** {@code expectedStages} are drawn from the start; stages not in it are added as they come. */
-  ProgressDisplay(PrintWriter out, Style style, Mode mode, Clock clock, List<String> expectedStages) {
+  ProgressDisplay(
+      PrintWriter out, Style style, Mode mode, Clock clock, List<String> expectedStages) {
     this.out = out;
     this.style = style;
     this.mode = mode;

@@ -145,7 +145,8 @@ final class VmCommand implements Callable<Integer> {
         }
         params.put("timeout_seconds", timeoutSeconds);
       }
-      return confirm(vm.hearth, "vm.stop", params, stopped -> Json.text(stopped, "name") + " stopped");
+      return confirm(
+          vm.hearth, "vm.stop", params, stopped -> Json.text(stopped, "name") + " stopped");
     }
   }
 

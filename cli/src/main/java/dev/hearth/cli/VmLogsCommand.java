@@ -52,8 +52,9 @@ final class VmLogsCommand implements Callable<Integer> {
     HearthCommand hearth = vm.hearth;
     PrintWriter out = hearth.out();
     Utf8Decoder console = new Utf8Decoder(out);
+    Interrupts interrupts = hearth.env().interrupts();
     try (DaemonConnection daemon = hearth.daemon();
-        Interrupts.Registration flushOnInterrupt = hearth.env().interrupts().onInterrupt(out::flush)) {
+        Interrupts.Registration flushOnInterrupt = interrupts.onInterrupt(out::flush)) {
       JsonNode last;
       if (follow) {
         params.put("follow", true);

@@ -62,7 +62,8 @@ class OpCommandsTest {
     CliRun.Result r = run("op", "watch", Samples.OP_ID);
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err().lines())
-        .containsExactly("hearth: vm.create demo failed at boot: no kvm (op " + Samples.OP_ID + ")");
+        .containsExactly(
+            "hearth: vm.create demo failed at boot: no kvm (op " + Samples.OP_ID + ")");
   }
 
   @Test

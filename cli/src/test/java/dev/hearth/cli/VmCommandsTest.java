@@ -187,7 +187,8 @@ class VmCommandsTest {
         .on(
             "op.watch",
             (params, listener) -> {
-              listener.onNotification("op.progress", Samples.node(Samples.op("running", "boot", -1)));
+              listener.onNotification(
+                  "op.progress", Samples.node(Samples.op("running", "boot", -1)));
               interrupts.interrupt();
               // The JVM would exit now; here the connection goes away under the watch.
               throw new DaemonUnavailableException(Path.of("/tmp/x.sock"), "closed", null);
