@@ -1,15 +1,48 @@
 package dev.hearth.cli;
 
+import dev.hearth.core.Clock;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What the CLI takes from its surroundings besides arguments: environment variables, and whether
- * stdout is a terminal. Injected so that tests control both.
+ * What the CLI takes from its surroundings besides arguments: environment variables, whether stdout
+ * is a terminal, the clock, Ctrl-C, and the way to the daemon for the vm and op commands. Injected
+ * so that tests control all of them.
  */
-record Environment(Map<String, String> variables, boolean interactive) {
+record Environment(
+    Map<String, String> variables,
+    boolean interactive,
+    Clock clock,
+    Interrupts interrupts,
+    DaemonConnection.Connector connector) {
   Environment {
     variables = Map.copyOf(variables);
+    Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(interrupts, "interrupts");
+    Objects.requireNonNull(connector, "connector");
+  }
+
+  /** The real clock, shutdown hooks for Ctrl-C, and HearthClient for the daemon. */
+  Environment(Map<String, String> variables, boolean interactive) {
+    this(
+        variables,
+        interactive,
+        Clock.system(),
+        Interrupts.shutdownHooks(),
+        ClientConnection::connect);
+  }
+
+  Environment withClock(Clock clock) {
+    return new Environment(variables, interactive, clock, interrupts, connector);
+  }
+
+  Environment withInterrupts(Interrupts interrupts) {
+    return new Environment(variables, interactive, clock, interrupts, connector);
+  }
+
+  Environment withConnector(DaemonConnection.Connector connector) {
+    return new Environment(variables, interactive, clock, interrupts, connector);
   }
 
   /** A variable's value; unset and empty are the same. */

@@ -1,11 +1,13 @@
 package dev.hearth.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.BuildInfo;
 import dev.hearth.core.Config;
 import dev.hearth.core.Layout;
 import dev.hearth.daemon.HearthClient;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,6 +32,8 @@ import picocli.CommandLine.Spec;
       DaemonCommand.class,
       VersionCommand.class,
       DoctorCommand.class,
+      VmCommand.class,
+      OpCommand.class,
       RpcCommand.class,
       CompletionCommand.class
     })
@@ -117,6 +121,45 @@ final class HearthCommand implements Callable<Integer> {
     return HearthClient.connect(socket());
   }
 
+  /**
+   * Connects to the daemon for the vm and op commands, through the environment's connector.
+   *
+   * @throws dev.hearth.daemon.DaemonUnavailableException when none answers
+   */
+  DaemonConnection daemon() {
+    return env.connector().connect(socket());
+  }
+
+  /** Now, by the environment's clock: ages in tables are measured from it. */
+  Instant now() {
+    return env.clock().now();
+  }
+
+  /**
+   * How operations show their progress: nothing under --quiet or --json, redrawn in place where
+   * colour is on (a terminal, no NO_COLOR, no --no-color), else plain lines.
+   */
+  ProgressDisplay.Mode progressMode() {
+    if (quiet || json) {
+      return ProgressDisplay.Mode.SILENT;
+    }
+    return env.colourAllowed() && !noColor ? ProgressDisplay.Mode.LIVE : ProgressDisplay.Mode.PLAIN;
+  }
+
+  /** Prints a JSON value on one line (--json output). */
+  void printJson(JsonNode node) {
+    out().println(Json.render(node, false));
+    out().flush();
+  }
+
+  /** Prints a line unless --quiet. */
+  void say(String line) {
+    if (!quiet) {
+      out().println(line);
+      out().flush();
+    }
+  }
+
   boolean json() {
     return json;
   }
@@ -135,6 +178,10 @@ final class HearthCommand implements Callable<Integer> {
 
   PrintWriter out() {
     return spec.commandLine().getOut();
+  }
+
+  PrintWriter err() {
+    return spec.commandLine().getErr();
   }
 
   /** For {@code --version}: the client's version and protocol. */

@@ -23,6 +23,11 @@ final class Json {
         .readValue(text);
   }
 
+  /** A field as text: "" when missing or null, digits for numbers. */
+  static String text(JsonNode node, String field) {
+    return node.path(field).asText("");
+  }
+
   static String render(JsonNode node, boolean pretty) {
     try {
       return pretty

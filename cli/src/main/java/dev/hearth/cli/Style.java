@@ -6,7 +6,8 @@ final class Style {
     RED("31"),
     GREEN("32"),
     YELLOW("33"),
-    BOLD("1");
+    BOLD("1"),
+    DIM("2");
 
     private final String sgr;
 

@@ -16,13 +16,14 @@ final class CliRun {
   }
 
   static Result run(Map<String, String> env, boolean terminal, String... args) {
+    return run(new Environment(env, terminal), args);
+  }
+
+  static Result run(Environment env, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code =
-        Main.commandLine(
-                new Environment(env, terminal),
-                new PrintWriter(out, true),
-                new PrintWriter(err, true))
+        Main.commandLine(env, new PrintWriter(out, true), new PrintWriter(err, true))
             .execute(args);
     return new Result(code, out.toString(), err.toString());
   }

@@ -76,7 +76,11 @@ class CommandLineTest {
         .contains("doctor")
         .contains("version")
         .contains("rpc")
-        .contains("--state-dir");
+        .contains("--state-dir")
+        .contains("hearth_vm_create")
+        .contains("--disk-size")
+        .contains("hearth_vm_logs")
+        .contains("hearth_op_watch");
   }
 
   @Test

@@ -11,6 +11,7 @@ import dev.hearth.daemon.Daemon;
 import dev.hearth.daemon.HearthClient;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,7 +31,11 @@ class DaemonCommandsTest {
         Config.defaults()
             .with(ConfigKey.STATE_DIR, dir.resolve("state").toString())
             .with(ConfigKey.RUNTIME_DIR, dir.resolve("run").toString())
-            .with(ConfigKey.SOCKET_GROUP, "");
+            .with(ConfigKey.SOCKET_GROUP, "")
+            // On open the daemon removes hearth TAPs that no VM of its own uses beyond its pool:
+            // a full pool keeps it off the TAPs of other daemons and tests on this host.
+            .with(ConfigKey.TAP_POOL_SIZE, "64")
+            .with(ConfigKey.DISK_PROVISIONER, "copy");
     socket = Layout.of(config).socket().toString();
     daemon = Daemon.open(config);
     serving =
@@ -122,6 +127,80 @@ class DaemonCommandsTest {
     assertThat(json.path("daemon").path("pid").asLong()).isEqualTo(ProcessHandle.current().pid());
     assertThat(json.path("daemon").path("java_version").asText())
         .startsWith(System.getProperty("java.version"));
+  }
+
+  @Test
+  void vmListOfAFreshDaemonIsTheHeaderOnly() throws IOException {
+    CliRun.Result r = CliRun.run("vm", "list", "--socket", socket);
+    assertThat(r.err()).isEmpty();
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.out().lines()).containsExactly("NAME  STATE  IP  IMAGE  VCPUS  MEMORY  AGE");
+
+    CliRun.Result json = CliRun.run("vm", "list", "--json", "--socket", socket);
+    assertThat(Json.parse(json.out()).isArray()).isTrue();
+    assertThat(Json.parse(json.out())).isEmpty();
+  }
+
+  @Test
+  void anUnknownVmIsNotFoundForEveryVerb() {
+    for (String[] args :
+        new String[][] {
+          {"vm", "show", "ghost"},
+          {"vm", "start", "ghost"},
+          {"vm", "stop", "ghost", "--timeout", "1"},
+          {"vm", "kill", "ghost"},
+          {"vm", "delete", "ghost", "--force"},
+          {"vm", "logs", "ghost"},
+          {"vm", "logs", "ghost", "--follow"}
+        }) {
+      CliRun.Result r = CliRun.run(withSocket(args));
+      assertThat(r.exitCode()).as(String.join(" ", args)).isEqualTo(1);
+      assertThat(r.out()).as(String.join(" ", args)).isEmpty();
+      assertThat(r.err().lines())
+          .as(String.join(" ", args))
+          .singleElement()
+          .asString()
+          .startsWith("hearth: ")
+          .contains("ghost")
+          .endsWith("(not_found)");
+    }
+  }
+
+  @Test
+  void createFromAnUnknownImageIsNotFoundAndLeavesNoVmOrOperation() throws IOException {
+    CliRun.Result r = CliRun.run(withSocket("vm", "create", "demo", "--image", "nosuch"));
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err().lines())
+        .singleElement()
+        .asString()
+        .contains("nosuch")
+        .endsWith("(not_found)");
+    assertThat(Json.parse(CliRun.run(withSocket("vm", "list", "--json")).out())).isEmpty();
+    assertThat(Json.parse(CliRun.run(withSocket("op", "list", "--json")).out())).isEmpty();
+  }
+
+  @Test
+  void opListOfAFreshDaemonIsTheHeaderOnly() {
+    CliRun.Result r = CliRun.run(withSocket("op", "list"));
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.out().lines()).containsExactly("ID  KIND  TARGET  STATE  STAGE  AGE");
+  }
+
+  @Test
+  void anUnknownOperationIsNotFound() {
+    for (String verb : new String[] {"show", "watch", "cancel"}) {
+      CliRun.Result r = CliRun.run(withSocket("op", verb, "0123456789abcdef"));
+      assertThat(r.exitCode()).as(verb).isEqualTo(1);
+      assertThat(r.err().lines()).as(verb).singleElement().asString().endsWith("(not_found)");
+    }
+  }
+
+  private String[] withSocket(String... args) {
+    String[] all = Arrays.copyOf(args, args.length + 2);
+    all[args.length] = "--socket";
+    all[args.length + 1] = socket;
+    return all;
   }
 
   @Test

@@ -1,0 +1,109 @@
+package dev.hearth.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Follows an operation with op.watch until it ends, through a {@link ProgressDisplay}. Ctrl-C
+ * stops watching, not the operation: it goes on in the daemon, and the user is told how to watch
+ * or cancel it.
+ */
+final class OpFollower {
+  static final String PROGRESS_NOTIFICATION = "op.progress";
+
+  private static final long TICK_MILLIS = 100;
+
+  private final HearthCommand hearth;
+
+  OpFollower(HearthCommand hearth) {
+    this.hearth = hearth;
+  }
+
+  /**
+   * Watches the operation that {@code start} is a snapshot of.
+   *
+   * @param stages the stages to draw from the start
+   * @return the final snapshot; empty when the user interrupted the watch
+   */
+  Optional<JsonNode> follow(DaemonConnection daemon, JsonNode start, List<String> stages) {
+    String id = Json.text(start, "id");
+    ProgressDisplay display =
+        new ProgressDisplay(
+            hearth.out(), hearth.style(), hearth.progressMode(), hearth.env().clock(), stages);
+    AtomicBoolean interrupted = new AtomicBoolean();
+    ScheduledExecutorService ticker = null;
+    if (hearth.progressMode() == ProgressDisplay.Mode.LIVE) {
+      ticker =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "hearth-progress");
+                t.setDaemon(true);
+                return t;
+              });
+      ticker.scheduleAtFixedRate(display::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+    Runnable onInterrupt =
+        () -> {
+          interrupted.set(true);
+          display.close();
+          PrintWriter err = hearth.err();
+          err.println(stillRunning(id));
+          err.flush();
+        };
+    Interrupts interrupts = hearth.env().interrupts();
+    try (Interrupts.Registration registration = interrupts.onInterrupt(onInterrupt)) {
+      display.update(start);
+      JsonNode last =
+          daemon.call(
+              "op.watch",
+              Json.object().put("op", id),
+              (method, params) -> {
+                if (PROGRESS_NOTIFICATION.equals(method)) {
+                  display.update(params);
+                }
+              });
+      if (interrupted.get()) {
+        return Optional.empty();
+      }
+      display.update(last);
+      return Optional.of(last);
+    } catch (RuntimeException e) {
+      if (interrupted.get()) {
+        // The process is on its way out; the line that says so is already printed.
+        return Optional.empty();
+      }
+      throw e;
+    } finally {
+      display.close();
+      if (ticker != null) {
+        ticker.shutdownNow();
+      }
+    }
+  }
+
+  /** What Ctrl-C prints: the operation goes on, and how to get back to it. */
+  static String stillRunning(String id) {
+    return "hearth: stopped watching; operation "
+        + id
+        + " goes on in the daemon: `hearth op watch "
+        + id
+        + "` follows it, `hearth op cancel "
+        + id
+        + "` cancels it";
+  }
+
+  /** Fails the command with the operation's stage and reason unless it succeeded. */
+  static JsonNode requireSucceeded(JsonNode op) {
+    Optional<String> failure = OpView.failure(op);
+    if (failure.isPresent()) {
+      throw new OperationFailedException(failure.get());
+    }
+    return op;
+  }
+}
