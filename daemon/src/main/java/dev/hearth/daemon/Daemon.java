@@ -17,12 +17,14 @@ import dev.hearth.daemon.internal.rpc.SocketGroupAuthorizer;
 import dev.hearth.daemon.internal.rpc.SupplementaryGroups;
 import dev.hearth.daemon.internal.rpc.VmMethods;
 import dev.hearth.daemon.internal.vm.CreateOp;
+import dev.hearth.daemon.internal.guest.DebugfsGuestIdentity;
+import dev.hearth.daemon.internal.guest.MinaGuestDialer;
+import dev.hearth.daemon.internal.guest.MinaSshWaiter;
+import dev.hearth.daemon.internal.guest.SshKeyPair;
 import dev.hearth.daemon.internal.vm.GuestIdentity;
 import dev.hearth.daemon.internal.vm.HostNetwork;
-import dev.hearth.daemon.internal.vm.KernelArgsIdentity;
 import dev.hearth.daemon.internal.vm.LinuxHostNetwork;
 import dev.hearth.daemon.internal.vm.SshWaiter;
-import dev.hearth.daemon.internal.vm.TcpSshWaiter;
 import dev.hearth.daemon.internal.vm.VmLocks;
 import dev.hearth.daemon.internal.vm.VmRpc;
 import dev.hearth.daemon.internal.vm.VmService;
@@ -76,7 +78,8 @@ public final class Daemon implements AutoCloseable {
 
   /**
    * What tests replace: the OS, time, peer authorisation, extra RPC methods, and the VM lifecycle's
-   * host network (empty: the real bridge, TAPs and NAT from the config) and guest seams.
+   * host network and guest seams (empty: the real bridge, TAPs and NAT from the config, debugfs
+   * for the identity stage, and MINA SSH with the daemon's key for the SSH wait).
    */
   record Seams(
       Posix posix,
@@ -85,8 +88,8 @@ public final class Daemon implements AutoCloseable {
       Optional<PeerAuthorizer> peerAuthorizer,
       Map<String, RpcHandler> extraHandlers,
       Optional<HostNetwork> hostNetwork,
-      GuestIdentity guestIdentity,
-      SshWaiter sshWaiter) {
+      Optional<GuestIdentity> guestIdentity,
+      Optional<SshWaiter> sshWaiter) {
 
     static Seams system() {
       return new Seams(
@@ -96,8 +99,8 @@ public final class Daemon implements AutoCloseable {
           Optional.empty(),
           Map.of(),
           Optional.empty(),
-          new KernelArgsIdentity(),
-          new TcpSshWaiter(Clock.system()));
+          Optional.empty(),
+          Optional.empty());
     }
 
     Seams withPosix(Posix replacement) {
@@ -138,6 +141,18 @@ public final class Daemon implements AutoCloseable {
           sshWaiter);
     }
 
+    Seams withHostNetwork(HostNetwork network) {
+      return new Seams(
+          posix,
+          clock,
+          supplementaryGroups,
+          peerAuthorizer,
+          extraHandlers,
+          Optional.of(network),
+          guestIdentity,
+          sshWaiter);
+    }
+
     Seams withVm(HostNetwork network, GuestIdentity identity, SshWaiter waiter) {
       return new Seams(
           posix,
@@ -146,8 +161,8 @@ public final class Daemon implements AutoCloseable {
           peerAuthorizer,
           extraHandlers,
           Optional.of(network),
-          identity,
-          waiter);
+          Optional.of(identity),
+          Optional.of(waiter));
     }
   }
 
@@ -160,6 +175,7 @@ public final class Daemon implements AutoCloseable {
   private final RpcServer rpc;
   private final Registry<CreateOp> createOps;
   private final ScheduledExecutorService pruner;
+  private final MinaGuestDialer dialer;
   private final Duration shutdownGrace;
   private final AtomicBoolean serving = new AtomicBoolean();
   private final AtomicBoolean closeStarted = new AtomicBoolean();
@@ -172,6 +188,7 @@ public final class Daemon implements AutoCloseable {
       RpcServer rpc,
       Registry<CreateOp> createOps,
       ScheduledExecutorService pruner,
+      MinaGuestDialer dialer,
       Duration shutdownGrace) {
     this.layout = layout;
     this.store = store;
@@ -179,6 +196,7 @@ public final class Daemon implements AutoCloseable {
     this.rpc = rpc;
     this.createOps = createOps;
     this.pruner = pruner;
+    this.dialer = dialer;
     this.shutdownGrace = shutdownGrace;
   }
 
@@ -212,11 +230,14 @@ public final class Daemon implements AutoCloseable {
       if (!interrupted.isEmpty()) {
         log.warn("{} operation(s) were cut short by the last daemon stop", interrupted.size());
       }
+      SshKeyPair guestKey = SshKeyPair.loadOrCreate(layout, SshKeyPair.defaultComment());
+      MinaGuestDialer dialer = MinaGuestDialer.start(guestKey.keyPair());
+      undo.push(dialer::close);
       Registry<CreateOp> createOps =
           new Registry<>(
               seams.clock(), config.operationRetention(), Set.of(CreateOp.KIND), opStore);
       undo.push(createOps::close);
-      VmService vms = composeVms(config, layout, store, seams, createOps);
+      VmService vms = composeVms(config, layout, store, seams, createOps, dialer);
       vms.reconcile();
       ScheduledExecutorService pruner = startPruner(createOps);
       undo.push(pruner::shutdownNow);
@@ -225,7 +246,8 @@ public final class Daemon implements AutoCloseable {
       undo.push(rpc::close);
       secureSocket(layout.socket(), config.socketGroup(), seams.posix());
       log.info("hearth daemon (pid {}) listening on {}", seams.posix().getpid(), layout.socket());
-      return new Daemon(layout, store, lock, rpc, createOps, pruner, config.shutdownGrace());
+      return new Daemon(
+          layout, store, lock, rpc, createOps, pruner, dialer, config.shutdownGrace());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       DaemonException failure = new DaemonException("opening the daemon was interrupted", e);
@@ -239,7 +261,12 @@ public final class Daemon implements AutoCloseable {
 
   /** The VM lifecycle's parts: locks, disks, host network, firecracker, guest seams. */
   private static VmService composeVms(
-      Config config, Layout layout, Store store, Seams seams, Registry<CreateOp> createOps)
+      Config config,
+      Layout layout,
+      Store store,
+      Seams seams,
+      Registry<CreateOp> createOps,
+      MinaGuestDialer dialer)
       throws InterruptedException {
     Runner runner = new ProcessRunner(seams.posix(), seams.clock());
     ProvisionerKind kind = chooseProvisioner(config, runner);
@@ -284,8 +311,8 @@ public final class Daemon implements AutoCloseable {
                     seams.clock()),
             adopter,
             processTable,
-            seams.guestIdentity(),
-            seams.sshWaiter()));
+            seams.guestIdentity().orElseGet(() -> new DebugfsGuestIdentity(runner)),
+            seams.sshWaiter().orElseGet(() -> new MinaSshWaiter(dialer, seams.clock()))));
   }
 
   private static ProvisionerKind chooseProvisioner(Config config, Runner runner)
@@ -381,6 +408,8 @@ public final class Daemon implements AutoCloseable {
     Deque<Undo> steps = new ArrayDeque<>();
     steps.push(lock::close);
     steps.push(store::close);
+    // Closing the shared SSH client also ends every guest session it opened.
+    steps.push(dialer::close);
     steps.push(() -> Files.deleteIfExists(layout.pidFile()));
     steps.push(() -> Files.deleteIfExists(layout.socket()));
     DaemonException failure =

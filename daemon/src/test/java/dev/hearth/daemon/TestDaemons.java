@@ -28,8 +28,7 @@ final class TestDaemons {
    * lists or removes the host's real devices.
    */
   static Daemon.Seams seams() {
-    Daemon.Seams system = Daemon.Seams.system();
-    return system.withVm(NO_NETWORK, system.guestIdentity(), system.sshWaiter());
+    return Daemon.Seams.system().withHostNetwork(NO_NETWORK);
   }
 
   private static final HostNetwork NO_NETWORK =

@@ -112,7 +112,7 @@ class VmCrashRecoveryTest {
       client.call("vm.delete", "{\"vm\": \"" + name + "\", \"force\": true}");
     }
     assertThat(fx.network.listTaps()).isEmpty();
-    assertThat(VmAssertions.fakeProcessesOf(fx)).isEmpty();
+    VmAssertions.assertNoFakeProcesses(fx);
   }
 
   private JsonNode show(String name) {

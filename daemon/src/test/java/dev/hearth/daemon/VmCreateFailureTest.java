@@ -169,6 +169,6 @@ class VmCreateFailureTest {
     assertThat(VmAssertions.children(fx.layout.vmsDir())).isEmpty();
     assertThat(VmAssertions.children(fx.layout.vmSocketsDir()))
         .noneMatch(p -> p.toString().endsWith(".sock"));
-    assertThat(VmAssertions.fakeProcessesOf(fx)).isEmpty();
+    VmAssertions.assertNoFakeProcesses(fx);
   }
 }

@@ -1,5 +1,6 @@
 package dev.hearth.daemon.internal.guest;
 
+import dev.hearth.daemon.internal.vm.GuestIdentity;
 import dev.hearth.core.Command;
 import dev.hearth.core.CommandResult;
 import dev.hearth.core.Names;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * which command of a script failed. So each folder and each file is one short debugfs call (a few
  * milliseconds each), and an error line is traced to the command of that call it names.
  */
-public final class DebugfsGuestIdentity {
+public final class DebugfsGuestIdentity implements GuestIdentity {
   private static final Logger log = LoggerFactory.getLogger(DebugfsGuestIdentity.class);
 
   static final String HOSTS_MARKER = "# hearth";
@@ -82,6 +83,7 @@ public final class DebugfsGuestIdentity {
    * @throws GuestIdentityException when the disk is not ext2/3/4 or a debugfs command fails,
    *     naming the disk and the command
    */
+  @Override
   public void write(
       Path rootDisk,
       String hostname,

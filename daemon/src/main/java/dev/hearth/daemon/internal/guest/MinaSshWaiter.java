@@ -1,5 +1,6 @@
 package dev.hearth.daemon.internal.guest;
 
+import dev.hearth.daemon.internal.vm.SshWaiter;
 import dev.hearth.core.Clock;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,7 +24,7 @@ import org.apache.sshd.common.future.CancelOption;
  * <p>The whole wait is bounded by the timeout. Host keys are accepted without being remembered,
  * see {@link MinaGuestDialer}.
  */
-public final class MinaSshWaiter {
+public final class MinaSshWaiter implements SshWaiter {
   static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(100);
   static final Duration HANDSHAKE_RETRY_PAUSE = Duration.ofMillis(500);
   /** Caps one TCP connect, so that a dropped SYN does not eat the whole wait in one attempt. */
@@ -50,6 +51,7 @@ public final class MinaSshWaiter {
    *     waited and the last error
    * @throws InterruptedException when interrupted; no socket is left open
    */
+  @Override
   public void await(String ip, int port, Duration timeout) throws InterruptedException {
     long start = clock.nanoTime();
     long deadline = start + timeout.toNanos();

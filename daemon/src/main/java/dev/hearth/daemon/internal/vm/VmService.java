@@ -342,6 +342,7 @@ public final class VmService {
               guestNetwork.gateway().toString(),
               guestNetwork.gateway().toString(),
               authorizedKey());
+      op.log("identity written: hostname " + vm.name() + ", address and SSH key");
       op.checkCancelled();
 
       if (request.noStart()) {
@@ -359,6 +360,7 @@ public final class VmService {
 
       op.stage("wait-ssh");
       awaitSsh(vm);
+      op.log("SSH answers at " + vm.ip() + ":22");
 
       op.stage("ready");
       transition(vm.id(), VmState.RUNNING, vm.process());
