@@ -19,9 +19,12 @@ import dev.hearth.daemon.internal.rpc.VmMethods;
 import dev.hearth.daemon.internal.vm.CreateOp;
 import dev.hearth.daemon.internal.guest.DebugfsGuestIdentity;
 import dev.hearth.daemon.internal.guest.MinaGuestDialer;
+import dev.hearth.daemon.internal.guest.MinaGuestPowerOff;
 import dev.hearth.daemon.internal.guest.MinaSshWaiter;
 import dev.hearth.daemon.internal.guest.SshKeyPair;
 import dev.hearth.daemon.internal.vm.GuestIdentity;
+import dev.hearth.daemon.internal.vm.GuestPowerOff;
+import dev.hearth.daemon.internal.vm.VmHook;
 import dev.hearth.daemon.internal.vm.HostNetwork;
 import dev.hearth.daemon.internal.vm.LinuxHostNetwork;
 import dev.hearth.daemon.internal.vm.SshWaiter;
@@ -51,6 +54,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
@@ -79,7 +83,8 @@ public final class Daemon implements AutoCloseable {
   /**
    * What tests replace: the OS, time, peer authorisation, extra RPC methods, and the VM lifecycle's
    * host network and guest seams (empty: the real bridge, TAPs and NAT from the config, debugfs
-   * for the identity stage, and MINA SSH with the daemon's key for the SSH wait).
+   * for the identity stage, and MINA SSH with the daemon's key for the SSH wait and the poweroff
+   * step of a stop).
    */
   record Seams(
       Posix posix,
@@ -89,7 +94,9 @@ public final class Daemon implements AutoCloseable {
       Map<String, RpcHandler> extraHandlers,
       Optional<HostNetwork> hostNetwork,
       Optional<GuestIdentity> guestIdentity,
-      Optional<SshWaiter> sshWaiter) {
+      Optional<SshWaiter> sshWaiter,
+      Optional<GuestPowerOff> guestPowerOff,
+      List<VmHook> vmHooks) {
 
     static Seams system() {
       return new Seams(
@@ -100,7 +107,9 @@ public final class Daemon implements AutoCloseable {
           Map.of(),
           Optional.empty(),
           Optional.empty(),
-          Optional.empty());
+          Optional.empty(),
+          Optional.empty(),
+          List.of());
     }
 
     Seams withPosix(Posix replacement) {
@@ -112,7 +121,9 @@ public final class Daemon implements AutoCloseable {
           extraHandlers,
           hostNetwork,
           guestIdentity,
-          sshWaiter);
+          sshWaiter,
+          guestPowerOff,
+          vmHooks);
     }
 
     Seams withPeerAuthorizer(PeerAuthorizer replacement) {
@@ -124,7 +135,9 @@ public final class Daemon implements AutoCloseable {
           extraHandlers,
           hostNetwork,
           guestIdentity,
-          sshWaiter);
+          sshWaiter,
+          guestPowerOff,
+          vmHooks);
     }
 
     Seams withHandler(String method, RpcHandler handler) {
@@ -138,7 +151,39 @@ public final class Daemon implements AutoCloseable {
           Map.copyOf(handlers),
           hostNetwork,
           guestIdentity,
-          sshWaiter);
+          sshWaiter,
+          guestPowerOff,
+          vmHooks);
+    }
+
+    Seams withVmHook(VmHook hook) {
+      List<VmHook> hooks = new ArrayList<>(vmHooks);
+      hooks.add(hook);
+      return new Seams(
+          posix,
+          clock,
+          supplementaryGroups,
+          peerAuthorizer,
+          extraHandlers,
+          hostNetwork,
+          guestIdentity,
+          sshWaiter,
+          guestPowerOff,
+          List.copyOf(hooks));
+    }
+
+    Seams withGuestPowerOff(GuestPowerOff powerOff) {
+      return new Seams(
+          posix,
+          clock,
+          supplementaryGroups,
+          peerAuthorizer,
+          extraHandlers,
+          hostNetwork,
+          guestIdentity,
+          sshWaiter,
+          Optional.of(powerOff),
+          vmHooks);
     }
 
     Seams withHostNetwork(HostNetwork network) {
@@ -150,7 +195,9 @@ public final class Daemon implements AutoCloseable {
           extraHandlers,
           Optional.of(network),
           guestIdentity,
-          sshWaiter);
+          sshWaiter,
+          guestPowerOff,
+          vmHooks);
     }
 
     Seams withVm(HostNetwork network, GuestIdentity identity, SshWaiter waiter) {
@@ -162,7 +209,9 @@ public final class Daemon implements AutoCloseable {
           extraHandlers,
           Optional.of(network),
           Optional.of(identity),
-          Optional.of(waiter));
+          Optional.of(waiter),
+          guestPowerOff,
+          vmHooks);
     }
   }
 
@@ -312,7 +361,9 @@ public final class Daemon implements AutoCloseable {
             adopter,
             processTable,
             seams.guestIdentity().orElseGet(() -> new DebugfsGuestIdentity(runner)),
-            seams.sshWaiter().orElseGet(() -> new MinaSshWaiter(dialer, seams.clock()))));
+            seams.sshWaiter().orElseGet(() -> new MinaSshWaiter(dialer, seams.clock())),
+            seams.guestPowerOff().orElseGet(() -> new MinaGuestPowerOff(dialer)),
+            seams.vmHooks()));
   }
 
   private static ProvisionerKind chooseProvisioner(Config config, Runner runner)

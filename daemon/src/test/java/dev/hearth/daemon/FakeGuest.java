@@ -1,6 +1,7 @@
 package dev.hearth.daemon;
 
 import dev.hearth.daemon.internal.vm.GuestIdentity;
+import dev.hearth.daemon.internal.vm.GuestPowerOff;
 import dev.hearth.daemon.internal.vm.GuestUnreachableException;
 import dev.hearth.daemon.internal.vm.SshWaiter;
 import java.nio.file.Files;
@@ -8,13 +9,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * The guest seams for tests: identity writes are recorded, SSH answers at once. Failures are
  * injected per VM host name; SSH can be held while a file exists (so that another JVM's daemon can
  * be caught in its wait-ssh stage).
  */
-final class FakeGuest implements GuestIdentity, SshWaiter {
+final class FakeGuest implements GuestIdentity, SshWaiter, GuestPowerOff {
   /** One identity write. */
   record Identity(Path rootDisk, String hostname, String ipCidr, String gateway) {}
 
@@ -23,6 +25,8 @@ final class FakeGuest implements GuestIdentity, SshWaiter {
   private volatile String failIdentityOf = "";
   private volatile String failSshOf = "";
   private volatile Runnable onIdentity = () -> {};
+  private final List<String> powerOffs = new CopyOnWriteArrayList<>();
+  private volatile Consumer<String> onPowerOff = ip -> {};
 
   FakeGuest(Path holdSshWhileExists) {
     this.holdSshWhileExists = holdSshWhileExists;
@@ -39,6 +43,22 @@ final class FakeGuest implements GuestIdentity, SshWaiter {
   /** Runs during each identity write, before it returns. */
   void onIdentity(Runnable action) {
     onIdentity = action;
+  }
+
+  /** Runs for each poweroff request with the guest's IP; by default the guest ignores it. */
+  void onPowerOff(Consumer<String> action) {
+    onPowerOff = action;
+  }
+
+  /** The IPs of the guests asked to power off, in order. */
+  List<String> powerOffs() {
+    return List.copyOf(powerOffs);
+  }
+
+  @Override
+  public void powerOff(String ip, int port, Duration timeout) {
+    powerOffs.add(ip);
+    onPowerOff.accept(ip);
   }
 
   List<Identity> identities() {

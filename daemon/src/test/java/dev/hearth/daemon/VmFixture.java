@@ -5,12 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Layout;
+import dev.hearth.fcproc.testing.FakeFirecracker;
 import dev.hearth.fcproc.testing.FakeFirecrackerScript;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -47,7 +49,13 @@ final class VmFixture implements AutoCloseable {
 
   /** The config: state and runtime under {@code dir}, the fake firecracker, copy disks. */
   static Config config(Path dir) {
-    Path firecracker = FakeFirecrackerScript.write(dir.resolve("bin").resolve("firecracker"));
+    return config(dir, Map.of());
+  }
+
+  /** The same, with system properties for the fake firecracker (see {@link FakeFirecracker}). */
+  static Config config(Path dir, Map<String, String> fakeProperties) {
+    Path firecracker =
+        FakeFirecrackerScript.write(dir.resolve("bin").resolve("firecracker"), fakeProperties);
     return TestDaemons.config(dir)
         .with(ConfigKey.FIRECRACKER_BIN, firecracker.toString())
         .with(ConfigKey.DISK_PROVISIONER, "copy")
@@ -71,7 +79,7 @@ final class VmFixture implements AutoCloseable {
   }
 
   Daemon.Seams seams() {
-    return TestDaemons.seams().withVm(network, guest, guest);
+    return TestDaemons.seams().withVm(network, guest, guest).withGuestPowerOff(guest);
   }
 
   VmFixture start() {

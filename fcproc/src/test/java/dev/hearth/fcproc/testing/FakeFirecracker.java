@@ -55,6 +55,12 @@ public final class FakeFirecracker implements Closeable {
   /** System property: bytes of extra console output after the boot line, to test the log cap. */
   public static final String CONSOLE_NOISE_PROPERTY = "hearth.fake.consoleNoiseBytes";
 
+  /**
+   * When "true", SendCtrlAltDel is answered but the guest stays up, as a guest without an i8042
+   * handler does; it then goes down only when killed or sent SIGTERM (standing in for a poweroff).
+   */
+  public static final String IGNORE_CTRL_ALT_DEL_PROPERTY = "hearth.fake.ignoreCtrlAltDel";
+
   static final int MAX_PAYLOAD = 51200;
   private static final Pattern INSTANCE_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -75,6 +81,7 @@ public final class FakeFirecracker implements Closeable {
 
   // Guarded by this.
   private String state = "Not started";
+  private volatile boolean ignoreCtrlAltDel;
   private boolean bootSourceSet;
   private boolean metricsSet;
   private final Map<String, JsonNode> machineConfig = new HashMap<>();
@@ -145,6 +152,7 @@ public final class FakeFirecracker implements Closeable {
               System.out.flush();
               System.exit(0);
             });
+    fake.ignoreCtrlAltDel(Boolean.getBoolean(IGNORE_CTRL_ALT_DEL_PROPERTY));
     try {
       fake.start();
     } catch (FileAlreadyExistsException e) {
@@ -402,7 +410,7 @@ public final class FakeFirecracker implements Closeable {
           return Response.fault(
               "The requested operation is not supported before starting the microVM.");
         }
-        return new Response(204, "", true);
+        return new Response(204, "", !ignoreCtrlAltDel);
       default: // FlushMetrics
         if (!booted) {
           return Response.fault(
@@ -413,6 +421,11 @@ public final class FakeFirecracker implements Closeable {
         }
         return Response.noContent();
     }
+  }
+
+  /** See {@link #IGNORE_CTRL_ALT_DEL_PROPERTY}. */
+  public void ignoreCtrlAltDel(boolean ignore) {
+    this.ignoreCtrlAltDel = ignore;
   }
 
   private void bootConsole() {

@@ -92,7 +92,9 @@ public final class VmService {
       FirecrackerLauncher adopter,
       ProcessTable processTable,
       GuestIdentity identity,
-      SshWaiter sshWaiter) {}
+      SshWaiter sshWaiter,
+      GuestPowerOff powerOff,
+      List<VmHook> hooks) {}
 
   /** A validated create request. */
   public record CreateRequest(
@@ -113,9 +115,11 @@ public final class VmService {
   private final GuestNetwork guestNetwork;
   private final TapPool tapPool;
   private final Object networkOnce = new Object();
+  private final VmHooks hooks;
   private boolean networkReady;
 
   public VmService(Parts parts) {
+    this.hooks = new VmHooks(parts.hooks());
     this.parts = parts;
     this.layout = parts.layout();
     this.vms = new VmStore(parts.store());
@@ -363,8 +367,9 @@ public final class VmService {
       op.log("SSH answers at " + vm.ip() + ":22");
 
       op.stage("ready");
-      transition(vm.id(), VmState.RUNNING, vm.process());
+      Vm running = transition(vm.id(), VmState.RUNNING, vm.process());
       op.log("VM " + vm.name() + " is running at " + vm.ip());
+      hooks.started(running);
       return vm.id();
     } catch (Exception | Error e) {
       undoCreate(vm, disk, process, e);
@@ -475,7 +480,9 @@ public final class VmService {
       vm = vm.withProcess(Optional.of(process.get().identity()));
       vms.update(vm);
       awaitSsh(vm);
-      return transition(vm.id(), VmState.RUNNING, vm.process());
+      Vm running = transition(vm.id(), VmState.RUNNING, vm.process());
+      hooks.started(running);
+      return running;
     } catch (RuntimeException | InterruptedException e) {
       boolean interrupted = Thread.interrupted();
       try {
@@ -498,39 +505,76 @@ public final class VmService {
   }
 
   /**
-   * Stops a running VM: SendCtrlAltDel, up to {@code timeout} for the guest to go down, then
-   * SIGKILL. A VM that is not running is returned as it is.
+   * Stops a running VM gracefully: {@code SendCtrlAltDel}; if the guest is still up after half of
+   * {@code timeout}, {@code poweroff} over SSH; if it is still up when the timeout ends, SIGKILL.
+   * The VM's lock is not held while waiting on the guest: the {@code stopping} state keeps other
+   * commands off the VM meanwhile. A VM that is not running is returned as it is.
    */
   public Vm stop(String ref, Duration timeout) throws InterruptedException {
     String id = resolve(ref).id();
+    Vm vm;
     try (OrderedLock.Held held = locks.vm(id).lock()) {
-      Vm vm = reload(id, ref);
+      vm = reload(id, ref);
       requireSettled(vm, "stop");
       if (vm.state() != VmState.RUNNING) {
         return vm;
       }
       vms.update(vm.withState(VmState.STOPPING));
-      boolean graceful;
-      try {
-        graceful = parts.adopter().adopt(vm.process().orElseThrow(), apiSocket(vm)).stop(timeout);
-      } catch (FcprocException e) {
-        vms.update(vm);
-        throw asRpc("stopping VM " + vm.name(), e);
-      }
-      log.info(
-          "VM {} stopped ({})",
-          vm.name(),
-          graceful ? "guest shut down" : "killed after " + timeout.toSeconds() + " s");
-      return transition(vm.id(), VmState.STOPPED, Optional.empty());
     }
+    String how;
+    try {
+      how = shutDown(vm, parts.adopter().adopt(vm.process().orElseThrow(), apiSocket(vm)), timeout);
+    } catch (FcprocException e) {
+      transition(vm.id(), VmState.RUNNING, vm.process());
+      throw asRpc("stopping VM " + vm.name(), e);
+    } catch (InterruptedException | RuntimeException e) {
+      transition(vm.id(), VmState.RUNNING, vm.process());
+      throw e;
+    }
+    log.info("VM {} stopped ({})", vm.name(), how);
+    Vm stopped = transition(vm.id(), VmState.STOPPED, Optional.empty());
+    hooks.stopped(stopped);
+    return stopped;
+  }
+
+  /** The three steps of a graceful stop; says which one brought the guest down. */
+  private String shutDown(Vm vm, FirecrackerProcess process, Duration timeout)
+      throws InterruptedException {
+    Duration half = timeout.dividedBy(2);
+    try {
+      process.client().sendCtrlAltDel();
+      if (process.waitForExit(half)) {
+        // Gone already: kill() only removes its API socket now.
+        process.kill();
+        return "guest shut down after SendCtrlAltDel";
+      }
+    } catch (FcprocException e) {
+      log.info("VM {}: SendCtrlAltDel failed ({}); trying poweroff", vm.name(), e.getMessage());
+    }
+    long start = parts.clock().nanoTime();
+    try {
+      parts.powerOff().powerOff(vm.ip(), SSH_PORT, half);
+    } catch (DaemonException e) {
+      log.info("VM {}: poweroff over SSH failed ({})", vm.name(), e.getMessage());
+    }
+    Duration left = timeout.minus(half).minusNanos(parts.clock().nanoTime() - start);
+    if (process.waitForExit(left.isNegative() ? Duration.ZERO : left)) {
+      process.kill();
+      return "guest powered off over SSH";
+    }
+    process.kill();
+    return "killed after " + timeout.toSeconds() + " s";
   }
 
   /** SIGKILLs a running VM at once. */
   public Vm kill(String ref) throws InterruptedException {
     String id = resolve(ref).id();
+    Vm killed;
+    boolean wasRunning;
     try (OrderedLock.Held held = locks.vm(id).lock()) {
       Vm vm = reload(id, ref);
       requireSettled(vm, "kill");
+      wasRunning = vm.state() == VmState.RUNNING;
       if (vm.process().isPresent()) {
         try {
           parts.adopter().adopt(vm.process().get(), apiSocket(vm)).kill();
@@ -538,8 +582,12 @@ public final class VmService {
           throw asRpc("killing VM " + vm.name(), e);
         }
       }
-      return transition(vm.id(), VmState.STOPPED, Optional.empty());
+      killed = transition(vm.id(), VmState.STOPPED, Optional.empty());
     }
+    if (wasRunning) {
+      hooks.stopped(killed);
+    }
+    return killed;
   }
 
   /**
@@ -549,8 +597,9 @@ public final class VmService {
    */
   public String delete(String ref, boolean force) throws InterruptedException {
     String id = resolve(ref).id();
+    Vm vm;
     try (OrderedLock.Held held = locks.vm(id).lock()) {
-      Vm vm = reload(id, ref);
+      vm = reload(id, ref);
       requireSettled(vm, "delete");
       if (vm.state() == VmState.RUNNING && !force) {
         throw ErrorKind.PRECONDITION_FAILED.error(
@@ -564,8 +613,9 @@ public final class VmService {
       }
       locks.forget(id);
       log.info("deleted VM {} ({})", vm.name(), vm.id());
-      return vm.id();
     }
+    hooks.deleted(vm);
+    return vm.id();
   }
 
   /** The row again, now that the caller holds the VM's lock; gone meanwhile is not_found. */
@@ -742,6 +792,8 @@ public final class VmService {
         all.stream().anyMatch(v -> v.provisioner().equals(ProvisionerKind.DM_SNAPSHOT.configName()))
             || parts.provisionerKind() == ProvisionerKind.DM_SNAPSHOT && !all.isEmpty();
     List<Vm> kept = new ArrayList<>();
+    List<Vm> readopted = new ArrayList<>();
+    List<Vm> foundDead = new ArrayList<>();
     for (Vm vm : all) {
       boolean alive = vm.process().map(p -> p.isAlive(parts.processTable())).orElse(false);
       switch (vm.state()) {
@@ -780,6 +832,7 @@ public final class VmService {
               vm.id(),
               alive ? "re-adopted firecracker pid " + vm.process().get().pid() : "marked stopped");
           kept.add(now);
+          (alive ? readopted : foundDead).add(now);
         }
         default -> {
           Vm now = vm.process().isPresent() && !alive ? vm.withProcess(Optional.empty()) : vm;
@@ -794,6 +847,12 @@ public final class VmService {
     removeLeakedDisks(kept, dmInUse);
     removeLeakedFolders(kept);
     removeStaleSockets(kept);
+    for (Vm vm : readopted) {
+      hooks.started(vm);
+    }
+    for (Vm vm : foundDead) {
+      hooks.stopped(vm);
+    }
   }
 
   private void removeLeakedTaps(List<Vm> kept) throws InterruptedException {
