@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+# A minimal stand-in for firecracker, for benchmarks only: it serves --api-sock, answers every
+# request 204 (GET with an empty JSON object) without validating anything, and exits on
+# SendCtrlAltDel or a signal. It starts in milliseconds, so what a benchmark measures is hearth's
+# own work. Tests use the spec-driven fake in fcproc's test-jar instead.
+import os, signal, socket, sys
+
+args = sys.argv[1:]
+if "--version" in args:
+    print("Firecracker v1.16.1")
+    sys.exit(0)
+sock_path = args[args.index("--api-sock") + 1]
+server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+server.bind(sock_path)
+server.listen(16)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+print("minimal firecracker up", flush=True)
+
+def read_request(conn):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        body += conn.recv(65536)
+    return head.split(b" ")[0], body
+
+while True:
+    conn, _ = server.accept()
+    with conn:
+        request = read_request(conn)
+        if request is None:
+            continue
+        method, body = request
+        if method == b"GET":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+        else:
+            conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+        if b"SendCtrlAltDel" in body:
+            os.unlink(sock_path)
+            sys.exit(0)
