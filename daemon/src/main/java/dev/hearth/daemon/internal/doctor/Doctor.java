@@ -19,6 +19,11 @@ import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.internal.doctor.HostProbe.BoundSocket;
 import dev.hearth.daemon.internal.doctor.HostProbe.FileStatus;
 import dev.hearth.daemon.internal.doctor.HostProbe.Reflink;
+import dev.hearth.dmsnap.DeviceMapperProbe;
+import dev.hearth.dmsnap.DeviceMapperStatus;
+import dev.hearth.dmsnap.ProvisionerChoiceException;
+import dev.hearth.dmsnap.ProvisionerKind;
+import dev.hearth.dmsnap.Provisioners;
 import dev.hearth.fcproc.Ipv4;
 import dev.hearth.fcproc.Ipv4Cidr;
 import java.io.IOException;
@@ -54,7 +59,6 @@ public final class Doctor {
   private static final Logger log = LoggerFactory.getLogger(Doctor.class);
 
   private static final Path KVM = Path.of("/dev/kvm");
-  private static final Path MAPPER_CONTROL = Path.of("/dev/mapper/control");
   private static final Path TUN = Path.of("/dev/net/tun");
   static final Path IP_FORWARD = Path.of("/proc/sys/net/ipv4/ip_forward");
 
@@ -81,14 +85,20 @@ public final class Doctor {
   private final Runner runner;
   private final Posix posix;
   private final HostProbe probe;
+  private final DeviceMapperProbe deviceMapper;
 
-  /** A doctor over the given seams; {@link #run(Config)} uses the real ones. */
-  public Doctor(Config config, Runner runner, Posix posix, HostProbe probe) {
+  /**
+   * A doctor over the given seams; {@link #run(Config)} uses the real ones. The device-mapper
+   * probe is the daemon's own (dmsnap), so the provisioner doctor reports is the one it picks.
+   */
+  public Doctor(
+      Config config, Runner runner, Posix posix, HostProbe probe, DeviceMapperProbe deviceMapper) {
     this.config = config;
     this.layout = Layout.of(config);
     this.runner = runner;
     this.posix = posix;
     this.probe = probe;
+    this.deviceMapper = deviceMapper;
   }
 
   /**
@@ -100,7 +110,9 @@ public final class Doctor {
   public static DoctorReport run(Config config) throws InterruptedException {
     Posix posix = Posix.system();
     Runner runner = new ProcessRunner(posix, Clock.system());
-    return new Doctor(config, runner, posix, new LinuxHostProbe(runner)).check();
+    return new Doctor(
+            config, runner, posix, new LinuxHostProbe(runner), new DeviceMapperProbe(runner))
+        .check();
   }
 
   /**
@@ -113,9 +125,9 @@ public final class Doctor {
     checks.add(guard("kvm", this::kvm));
     checks.add(guard("firecracker", this::firecracker));
     checks.add(guard("jailer", this::jailer));
-    DoctorCheck deviceMapper = guard("device-mapper", this::deviceMapper);
-    checks.add(deviceMapper);
-    boolean dmSnapshots = deviceMapper.status() == Status.PASS;
+    DoctorCheck dm = guard("device-mapper", this::deviceMapper);
+    checks.add(dm);
+    boolean dmSnapshots = dm.status() == Status.PASS;
     checks.add(guard("disk-provisioner", () -> diskProvisioner(dmSnapshots)));
     checks.add(guard("losetup", () -> requiredTool("losetup", "mount")));
     checks.add(guard("ip", () -> requiredTool("ip", "iproute2")));
@@ -253,59 +265,30 @@ public final class Doctor {
   }
 
   private Outcome deviceMapper() throws InterruptedException {
-    Optional<Path> dmsetup = probe.findExecutable("dmsetup");
-    if (dmsetup.isEmpty()) {
-      return Outcome.warn(DM_UNAVAILABLE + "; dmsetup" + NOT_FOUND, DM_FIX);
-    }
-    // dmsetup first: it loads dm_mod and creates the control node where the kernel allows.
-    CommandResult result;
-    try {
-      result =
-          runner.check(
-              Command.builder(dmsetup.get().toString())
-                  .args("targets")
-                  .timeout(COMMAND_TIMEOUT)
-                  .build());
-    } catch (CommandException e) {
-      return Outcome.warn(DM_UNAVAILABLE + "; " + e.getMessage(), DM_FIX);
-    }
-    List<String> targets = new ArrayList<>();
-    for (String line : result.stdout().split("\n")) {
-      String[] words = line.strip().split("\\s+");
-      if (!words[0].isEmpty()) {
-        targets.add(words[0]);
-      }
-    }
-    if (!targets.contains("snapshot")) {
-      return Outcome.warn(
-          DM_UNAVAILABLE
-              + "; the kernel has no snapshot target (dmsetup targets: "
-              + (targets.isEmpty() ? "none" : String.join(", ", targets))
-              + ")",
-          DM_FIX);
-    }
-    if (!probe.exists(MAPPER_CONTROL)) {
-      return Outcome.warn(DM_UNAVAILABLE + "; " + MAPPER_CONTROL + " is missing", DM_FIX);
-    }
-    return Outcome.pass("the snapshot target is available and " + MAPPER_CONTROL + " exists");
+    DeviceMapperStatus status = deviceMapper.probe();
+    return status.available()
+        ? Outcome.pass(status.detail())
+        : Outcome.warn(DM_UNAVAILABLE + "; " + status.detail(), DM_FIX);
   }
 
+  /** The provisioner the daemon picks here, by the same rule ({@link Provisioners#choose}). */
   private Outcome diskProvisioner(boolean dmSnapshots) {
-    switch (config.diskProvisioner()) {
-      case "copy":
-        return Outcome.pass("copy (configured): VM disks are full copies of the image");
-      case "dm-snapshot":
-        return dmSnapshots
-            ? Outcome.pass("dm-snapshot (configured)")
-            : Outcome.fail(
-                "disk_provisioner = dm-snapshot, but device-mapper snapshots are unavailable",
-                DM_FIX + ", or set disk_provisioner = \"auto\" in " + configFile());
-      default:
-        return Outcome.pass(
-            dmSnapshots
-                ? "dm-snapshot (auto: device-mapper snapshots work)"
-                : "copy (auto: device-mapper snapshots are unavailable)");
+    String configured = config.diskProvisioner();
+    ProvisionerKind kind;
+    try {
+      kind = Provisioners.choose(configured, dmSnapshots);
+    } catch (ProvisionerChoiceException e) {
+      return Outcome.fail(
+          e.getMessage(), DM_FIX + ", or set disk_provisioner = \"auto\" in " + configFile());
     }
+    String why =
+        !configured.equals("auto")
+            ? "configured"
+            : dmSnapshots
+                ? "auto: device-mapper snapshots work"
+                : "auto: device-mapper snapshots are unavailable";
+    String what = kind == ProvisionerKind.COPY ? ": VM disks are full copies of the image" : "";
+    return Outcome.pass(kind.configName() + " (" + why + ")" + what);
   }
 
   private Outcome requiredTool(String program, String debianPackage) {

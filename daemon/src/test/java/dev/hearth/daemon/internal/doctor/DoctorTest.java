@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hearth.core.Command;
+import dev.hearth.core.CommandException;
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Runner;
@@ -14,13 +15,17 @@ import dev.hearth.daemon.DoctorCheck.Status;
 import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.internal.doctor.HostProbe.BoundSocket;
 import dev.hearth.daemon.internal.doctor.HostProbe.Reflink;
+import dev.hearth.dmsnap.DeviceMapperProbe;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DoctorTest {
   static final List<String> CHECK_NAMES =
@@ -47,7 +52,6 @@ class DoctorTest {
 
   private static final long GIB = 1L << 30;
   private static final String FIRECRACKER = "/usr/local/bin/firecracker";
-  private static final String DMSETUP = "/usr/sbin/dmsetup";
   private static final String IP = "/usr/sbin/ip";
   private static final String SSH_KEY = "/var/lib/hearth/ssh/id_ed25519";
   private static final String ROUTES =
@@ -60,19 +64,23 @@ class DoctorTest {
   private FakePosix posix = new FakePosix(0, 0).group("hearth", 990);
   private Config config = Config.defaults();
 
+  /** Stands in for /dev/mapper/control, for the device-mapper probe. */
+  @TempDir Path devMapper;
+
+  private Path mapperControl;
+
   /** A host on which every check passes; each test breaks one thing. */
   @BeforeEach
-  void healthyHost() {
+  void healthyHost() throws IOException {
+    mapperControl = Files.createFile(devMapper.resolve("control"));
     probe
         .file("/dev/kvm", 0660, 0)
         .readWrite("/dev/kvm", true)
         .onPath("firecracker", FIRECRACKER)
         .onPath("jailer", "/usr/local/bin/jailer")
-        .onPath("dmsetup", DMSETUP)
         .onPath("losetup", "/usr/sbin/losetup")
         .onPath("ip", IP)
         .onPath("nft", "/usr/sbin/nft")
-        .file("/dev/mapper/control", 0600, 0)
         .file("/dev/net/tun", 0666, 0)
         .text("/proc/sys/net/ipv4/ip_forward", "1\n")
         .dir("/var", 0755, 0)
@@ -90,7 +98,7 @@ class DoctorTest {
             "Firecracker v1.7.0\n\nSupported snapshot data format versions: v1.0.0\n",
             "")
         .on(
-            List.of(DMSETUP, "targets"),
+            List.of("dmsetup", "targets"),
             0,
             "snapshot-merge   v1.5.0\nsnapshot-origin  v1.9.0\nsnapshot         v1.16.0\n"
                 + "linear           v1.4.0\n",
@@ -99,7 +107,16 @@ class DoctorTest {
   }
 
   private DoctorReport report() throws InterruptedException {
-    return new Doctor(config, runner, posix, probe).check();
+    return doctor(runner).check();
+  }
+
+  private Doctor doctor(Runner commands) {
+    return new Doctor(
+        config,
+        commands,
+        posix,
+        probe,
+        new DeviceMapperProbe(commands, mapperControl, devMapper.resolve("no-modules")));
   }
 
   private DoctorCheck check(String name) throws InterruptedException {
@@ -151,7 +168,7 @@ class DoctorTest {
         command -> {
           throw new InterruptedException("stop");
         };
-    Doctor doctor = new Doctor(config, interrupted, posix, probe);
+    Doctor doctor = doctor(interrupted);
 
     assertThatThrownBy(doctor::check).isInstanceOf(InterruptedException.class).hasMessage("stop");
   }
@@ -306,39 +323,56 @@ class DoctorTest {
       assertThat(dm.detail()).isEqualTo(UNAVAILABLE + "; " + reason);
       assertThat(dm.fix()).isEqualTo("apt-get install dmsetup; modprobe dm_snapshot");
       assertThat(report.checks().get(4).detail())
-          .isEqualTo("copy (auto: device-mapper snapshots are unavailable)");
+          .isEqualTo(
+              "copy (auto: device-mapper snapshots are unavailable): VM disks are full copies of"
+                  + " the image");
+    }
+
+    @Test
+    void workingSnapshotTargetPasses() throws Exception {
+      DoctorCheck dm = check("device-mapper");
+      assertThat(dm.status()).isEqualTo(Status.PASS);
+      assertThat(dm.detail()).isEqualTo("device-mapper with the snapshot target");
     }
 
     @Test
     void missingDmsetupWarns() throws Exception {
-      probe.onPath("dmsetup", null);
-      assertUnavailable("dmsetup not found on PATH, /usr/sbin or /sbin");
+      runner.on(
+          List.of("dmsetup", "targets"),
+          c -> {
+            throw new CommandException(
+                c.argv(), CommandException.NO_EXIT_CODE, "", "could not be started: not found");
+          });
+      assertUnavailable(
+          "dmsetup cannot be run: command `dmsetup targets` could not be started: not found");
     }
 
     @Test
     void missingControlDeviceWarns() throws Exception {
-      probe.remove("/dev/mapper/control");
-      assertUnavailable("/dev/mapper/control is missing");
+      Files.delete(mapperControl);
+      assertUnavailable(
+          mapperControl
+              + " is missing: the kernel has no device-mapper (or dm_mod is not loaded)");
     }
 
     @Test
     void noSnapshotTargetWarnsListingTheTargets() throws Exception {
-      runner.on(List.of(DMSETUP, "targets"), 0, "striped  v1.6.0\nlinear   v1.4.0\n", "");
-      assertUnavailable("the kernel has no snapshot target (dmsetup targets: striped, linear)");
+      runner.on(List.of("dmsetup", "targets"), 0, "striped  v1.6.0\nlinear   v1.4.0\n", "");
+      assertUnavailable(
+          "device-mapper has no snapshot target (dmsetup targets lists: linear, striped)");
     }
 
     @Test
-    void failingDmsetupWarnsWithItsErrorOnOneLine() throws Exception {
+    void failingDmsetupWarnsWithTheFirstLineOfItsError() throws Exception {
       runner.on(
-          List.of(DMSETUP, "targets"),
+          List.of("dmsetup", "targets"),
           1,
           "",
           "/dev/mapper/control: open failed: No such device\n"
               + "Failure to communicate with kernel device-mapper driver.\n");
       assertUnavailable(
-          "command `/usr/sbin/dmsetup targets` failed (exit code 1):"
-              + " /dev/mapper/control: open failed: No such device;"
-              + " Failure to communicate with kernel device-mapper driver.");
+          "`dmsetup targets` failed (exit code 1): /dev/mapper/control: open failed: No such"
+              + " device");
     }
   }
 
@@ -353,12 +387,12 @@ class DoctorTest {
     @Test
     void configuredDmSnapshotWithoutDeviceMapperFails() throws Exception {
       configure(ConfigKey.DISK_PROVISIONER, "dm-snapshot");
-      probe.remove("/dev/mapper/control");
+      Files.delete(mapperControl);
 
       DoctorCheck disk = check("disk-provisioner");
 
       assertThat(disk.status()).isEqualTo(Status.FAIL);
-      assertThat(disk.detail()).contains("dm-snapshot").contains("unavailable");
+      assertThat(disk.detail()).contains("dm-snapshot").contains("not available");
       assertThat(disk.fix()).contains("disk_provisioner = \"auto\"");
     }
 
@@ -371,7 +405,7 @@ class DoctorTest {
     @Test
     void configuredCopyPassesWithoutDeviceMapper() throws Exception {
       configure(ConfigKey.DISK_PROVISIONER, "copy");
-      probe.onPath("dmsetup", null);
+      Files.delete(mapperControl);
 
       DoctorCheck disk = check("disk-provisioner");
 

@@ -8,6 +8,7 @@ import dev.hearth.core.Schema;
 import dev.hearth.core.Store;
 import dev.hearth.core.testing.FakePosix;
 import dev.hearth.core.testing.FakeRunner;
+import dev.hearth.dmsnap.DeviceMapperProbe;
 import dev.hearth.daemon.DoctorCheck;
 import dev.hearth.daemon.DoctorCheck.Status;
 import java.io.IOException;
@@ -33,7 +34,9 @@ class SqliteCheckTest {
     if (Files.exists(db())) {
       probe.file(db().toString(), 0644, 0);
     }
-    return new Doctor(config, new FakeRunner(), new FakePosix(0, 0), probe)
+    FakeRunner runner = new FakeRunner();
+    DeviceMapperProbe dm = new DeviceMapperProbe(runner, stateDir.resolve("none"), stateDir);
+    return new Doctor(config, runner, new FakePosix(0, 0), probe, dm)
         .check().checks().stream().filter(c -> c.name().equals("sqlite")).findFirst().orElseThrow();
   }
 
