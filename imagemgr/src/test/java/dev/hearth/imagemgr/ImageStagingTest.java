@@ -314,7 +314,9 @@ class ImageStagingTest {
     assertThat(manifest.file(ImageFile.ROOTFS).orElseThrow().size()).isEqualTo(64 << 20);
     String[] blocks =
         runner
-            .check(Command.of("stat", "--format=%b %B", published.resolve("rootfs.ext4").toString()))
+            .check(
+                Command.of(
+                    "stat", "--format=%b %B", published.resolve("rootfs.ext4").toString()))
             .stdout()
             .strip()
             .split(" ");

@@ -16,7 +16,8 @@ class RootfsValidatorTest {
   @Test
   @RequiresBinary({"mkfs.ext4", "truncate"})
   void acceptsARealExt4Image() throws Exception {
-    Path file = TestFiles.mkfs(TestFiles.realRunner(), "mkfs.ext4", dir.resolve("root.ext4"), 16 << 20);
+    Path file =
+        TestFiles.mkfs(TestFiles.realRunner(), "mkfs.ext4", dir.resolve("root.ext4"), 16 << 20);
 
     RootfsInfo info = RootfsValidator.validate(file);
 
@@ -29,7 +30,8 @@ class RootfsValidatorTest {
   @Test
   @RequiresBinary({"mkfs.ext2", "truncate"})
   void refusesAnExt2ImageSayingHowToMakeItExt4() throws Exception {
-    Path file = TestFiles.mkfs(TestFiles.realRunner(), "mkfs.ext2", dir.resolve("old.ext2"), 8 << 20);
+    Path file =
+        TestFiles.mkfs(TestFiles.realRunner(), "mkfs.ext2", dir.resolve("old.ext2"), 8 << 20);
 
     assertThatThrownBy(() -> RootfsValidator.validate(file))
         .isInstanceOf(InvalidImageFileException.class)
