@@ -1,0 +1,119 @@
+package dev.hearth.imagemgr;
+
+import dev.hearth.core.Clock;
+import dev.hearth.core.Names;
+import dev.hearth.core.Runner;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Assembles images in private folders under a staging folder and publishes each into the images
+ * folder with one rename, so that an image is visible complete or not at all. Both folders must be
+ * on the same filesystem (the daemon passes {@code Layout.imageStagingDir()} and {@code
+ * Layout.imagesDir()}, both under the state folder).
+ *
+ * <p>Not a lock: the caller serialises image mutations (the daemon's {@code imageOpsLock}), which
+ * is what makes the conflict check before the rename exact.
+ */
+public final class ImageStaging {
+  private static final Logger log = LoggerFactory.getLogger(ImageStaging.class);
+  static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rwx------");
+
+  private final Path stagingDir;
+  private final Path imagesDir;
+  private final Runner runner;
+  private final Clock clock;
+  private final DirectoryRenamer renamer;
+
+  public ImageStaging(Path stagingDir, Path imagesDir, Runner runner, Clock clock) {
+    this(stagingDir, imagesDir, runner, clock, DirectoryRenamer.ATOMIC);
+  }
+
+  ImageStaging(
+      Path stagingDir, Path imagesDir, Runner runner, Clock clock, DirectoryRenamer renamer) {
+    this.stagingDir = stagingDir.toAbsolutePath().normalize();
+    this.imagesDir = imagesDir.toAbsolutePath().normalize();
+    this.runner = runner;
+    this.clock = clock;
+    this.renamer = renamer;
+  }
+
+  /**
+   * Starts staging an image: a new private (0700) folder {@code <staging>/<name>.<random>}.
+   *
+   * @throws dev.hearth.core.InvalidNameException when the name breaks the image naming rule
+   * @throws ImageConflictException when an image of that name is already published (checked
+   *     again at publish)
+   * @throws ImageStagingException when the folder cannot be created
+   */
+  public StagedImage begin(String name) {
+    ImageNames.requireValid(name);
+    requireFree(name);
+    try {
+      Files.createDirectories(stagingDir);
+      Files.setPosixFilePermissions(stagingDir, PRIVATE);
+      Path folder = stagingDir.resolve(name + "." + Names.newId());
+      Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(PRIVATE));
+      // The umask may have narrowed the creation mode; say it exactly.
+      Files.setPosixFilePermissions(folder, PRIVATE);
+      log.debug("staging image {} in {}", name, folder);
+      return new StagedImage(name, folder, imagesDir.resolve(name), runner, clock, renamer);
+    } catch (IOException e) {
+      throw new ImageStagingException(
+          "cannot create a staging folder in " + stagingDir + ": " + e, e);
+    }
+  }
+
+  /** The folder of a published image (which may not exist). */
+  public Path imageDir(String name) {
+    return imagesDir.resolve(ImageNames.requireValid(name));
+  }
+
+  /**
+   * Removes every staging folder, for the daemon's start, when no staging can be in progress: all
+   * of them are leftovers of a crash. A folder with a filesystem still mounted inside (a build
+   * chroot's /proc, /sys or /dev) is left alone, and reported once the others are gone.
+   *
+   * @return the folders removed
+   * @throws ImageStagingException naming the folders that could not be removed and why
+   */
+  public List<Path> cleanupStale() {
+    if (!Files.isDirectory(stagingDir)) {
+      return List.of();
+    }
+    List<Path> removed = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(stagingDir)) {
+      for (Path entry : entries) {
+        try {
+          TreeDeleter.delete(entry);
+          removed.add(entry);
+          log.info("removed stale image staging folder {}", entry);
+        } catch (ImageStagingException e) {
+          problems.add(e.getMessage());
+        }
+      }
+    } catch (IOException e) {
+      throw new ImageStagingException("cannot list " + stagingDir + ": " + e, e);
+    }
+    if (!problems.isEmpty()) {
+      throw new ImageStagingException(String.join("; ", problems));
+    }
+    return removed;
+  }
+
+  private void requireFree(String name) {
+    if (Files.exists(imagesDir.resolve(name))) {
+      throw new ImageConflictException(name);
+    }
+  }
+}

@@ -1,0 +1,286 @@
+package dev.hearth.imagemgr;
+
+import dev.hearth.core.Clock;
+import dev.hearth.core.Command;
+import dev.hearth.core.Runner;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One image being assembled in its private staging folder. Files are validated, then copied in
+ * (or written there by a build and {@linkplain #adopt adopted}); {@link #publish} checksums them,
+ * writes the manifest and renames the folder into place. {@link #close} aborts unless published,
+ * so try-with-resources leaves nothing behind on failure.
+ */
+public final class StagedImage implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(StagedImage.class);
+  private static final Duration COPY_TIMEOUT = Duration.ofHours(1);
+  static final String WORK_DIR = "work";
+
+  private enum State {
+    OPEN,
+    PUBLISHED,
+    ABORTED
+  }
+
+  private final String name;
+  private final Path folder;
+  private final Path target;
+  private final Runner runner;
+  private final Clock clock;
+  private final DirectoryRenamer renamer;
+  private final Set<ImageFile> files = EnumSet.noneOf(ImageFile.class);
+  private Optional<String> bootArgs = Optional.empty();
+  private State state = State.OPEN;
+
+  StagedImage(
+      String name, Path folder, Path target, Runner runner, Clock clock, DirectoryRenamer renamer) {
+    this.name = name;
+    this.folder = folder;
+    this.target = target;
+    this.runner = runner;
+    this.clock = clock;
+    this.renamer = renamer;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** The private staging folder; it becomes {@code images/<name>} on publish. */
+  public Path folder() {
+    return folder;
+  }
+
+  /** Where the file of a role lives while staged. */
+  public Path pathOf(ImageFile role) {
+    return folder.resolve(role.fileName());
+  }
+
+  /**
+   * A scratch folder inside the staging folder for a build's tree and intermediate files; created
+   * on first call, deleted by {@link #publish} before the rename (it never becomes part of the
+   * image) and with the rest on abort.
+   */
+  public synchronized Path workDir() {
+    requireOpen();
+    Path work = folder.resolve(WORK_DIR);
+    try {
+      Files.createDirectories(work);
+    } catch (IOException e) {
+      throw new ImageStagingException("cannot create " + work + ": " + e, e);
+    }
+    return work;
+  }
+
+  /** Validates the kernel, then copies it in as {@code vmlinux}. */
+  public synchronized KernelInfo copyKernel(Path source) {
+    requireOpen();
+    KernelValidator.validate(source);
+    copyStreamed(source, pathOf(ImageFile.KERNEL));
+    files.add(ImageFile.KERNEL);
+    return KernelValidator.validate(pathOf(ImageFile.KERNEL));
+  }
+
+  /**
+   * Validates the rootfs, then copies it in as {@code rootfs.ext4} with {@code cp --sparse=always}
+   * (holes stay holes, and runs of zeros become holes, so a mostly empty ext4 costs little disk).
+   *
+   * @throws dev.hearth.core.CommandException when cp fails
+   */
+  public synchronized RootfsInfo copyRootfs(Path source) throws InterruptedException {
+    requireOpen();
+    RootfsValidator.validate(source);
+    Path staged = pathOf(ImageFile.ROOTFS);
+    runner.check(
+        Command.builder("cp")
+            .args("--reflink=auto", "--sparse=always", "--", source.toString(), staged.toString())
+            .timeout(COPY_TIMEOUT)
+            .build());
+    files.add(ImageFile.ROOTFS);
+    return RootfsValidator.validate(staged);
+  }
+
+  /** Validates the initrd, then copies it in as {@code initrd}. */
+  public synchronized InitrdInfo copyInitrd(Path source) {
+    requireOpen();
+    InitrdValidator.validate(source);
+    copyStreamed(source, pathOf(ImageFile.INITRD));
+    files.add(ImageFile.INITRD);
+    return InitrdValidator.validate(pathOf(ImageFile.INITRD));
+  }
+
+  /**
+   * Takes in a file already written at {@link #pathOf} (by a build script, or by {@link
+   * VmlinuxExtractor}), after validating it for its role.
+   *
+   * @throws InvalidImageFileException when it is missing or not valid for the role
+   */
+  public synchronized void adopt(ImageFile role) {
+    requireOpen();
+    Path file = pathOf(role);
+    switch (role) {
+      case KERNEL:
+        KernelValidator.validate(file);
+        break;
+      case ROOTFS:
+        RootfsValidator.validate(file);
+        break;
+      case INITRD:
+        InitrdValidator.validate(file);
+        break;
+      default:
+        throw new IllegalArgumentException("unknown role " + role);
+    }
+    files.add(role);
+  }
+
+  /** The kernel command line recorded in the manifest (the VM's own arguments come on top). */
+  public synchronized void bootArgs(String args) {
+    requireOpen();
+    this.bootArgs = Optional.of(args);
+  }
+
+  /**
+   * Publishes the image: deletes the work folder, checks that the folder holds exactly the staged
+   * files (a kernel and a rootfs at least), computes their sha256 and size, writes and syncs the
+   * manifest, then renames the staging folder to {@code images/<name>} in one {@code rename(2)}.
+   * A crash before the rename leaves only a staging folder (removed by {@link
+   * ImageStaging#cleanupStale}); after it, the complete image.
+   *
+   * @throws ImageConflictException when an image of that name exists (the staging stays; abort it)
+   * @throws ImageStagingException when a file is missing or unexpected, or on an I/O error
+   */
+  public synchronized ImageManifest publish() {
+    requireOpen();
+    for (ImageFile required : List.of(ImageFile.KERNEL, ImageFile.ROOTFS)) {
+      if (!files.contains(required)) {
+        throw new ImageStagingException(
+            "image '" + name + "' has no " + required.fileName() + " staged: cannot publish");
+      }
+    }
+    TreeDeleter.delete(folder.resolve(WORK_DIR));
+    try {
+      requireOnlyStagedFiles();
+      List<ImageManifest.Entry> entries = new ArrayList<>();
+      for (ImageFile role : files) {
+        Path file = pathOf(role);
+        FileDigest digest = FileDigest.of(file);
+        sync(file);
+        entries.add(new ImageManifest.Entry(role, digest.sha256(), digest.size()));
+      }
+      ImageManifest manifest = new ImageManifest(name, entries, clock.now(), bootArgs);
+      Path manifestFile = folder.resolve(ImageManifest.FILE_NAME);
+      Files.writeString(manifestFile, manifest.toJson(), StandardCharsets.UTF_8);
+      sync(manifestFile);
+      sync(folder);
+      Files.createDirectories(target.getParent());
+      if (Files.exists(target)) {
+        throw new ImageConflictException(name);
+      }
+      rename();
+      state = State.PUBLISHED;
+      sync(target.getParent());
+      log.info("published image {} at {}", name, target);
+      return manifest;
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new ImageStagingException(
+          "cannot publish image '"
+              + name
+              + "': "
+              + folder
+              + " and "
+              + target
+              + " are on different filesystems, so no atomic rename joins them",
+          e);
+    } catch (IOException e) {
+      throw new ImageStagingException("cannot publish image '" + name + "': " + e, e);
+    }
+  }
+
+  /** Removes the staging folder and everything in it. Does nothing once published or aborted. */
+  public synchronized void abort() {
+    if (state != State.OPEN) {
+      return;
+    }
+    TreeDeleter.delete(folder);
+    state = State.ABORTED;
+    log.debug("aborted staging of image {}", name);
+  }
+
+  /** Aborts unless published. */
+  @Override
+  public void close() {
+    abort();
+  }
+
+  /** The publishing rename; one that fails because the name got taken meanwhile is a conflict. */
+  private void rename() throws IOException {
+    try {
+      renamer.rename(folder, target);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw e;
+    } catch (IOException e) {
+      // rename(2) onto a non-empty folder fails with ENOTEMPTY, which the JDK reports as a plain
+      // FileSystemException: the target's existence is what tells a conflict.
+      if (Files.exists(target)) {
+        throw new ImageConflictException(name);
+      }
+      throw e;
+    }
+  }
+
+  private void requireOnlyStagedFiles() throws IOException {
+    List<String> unexpected = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
+      for (Path entry : entries) {
+        String fileName = entry.getFileName().toString();
+        if (files.stream().noneMatch(f -> f.fileName().equals(fileName))) {
+          unexpected.add(fileName);
+        }
+      }
+    }
+    if (!unexpected.isEmpty()) {
+      unexpected.sort(null);
+      throw new ImageStagingException(
+          "image '" + name + "': unexpected files in " + folder + ": " + unexpected);
+    }
+  }
+
+  private void copyStreamed(Path source, Path staged) {
+    try {
+      Files.copy(source, staged, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new ImageStagingException("cannot copy " + source + " to " + staged + ": " + e, e);
+    }
+  }
+
+  private void requireOpen() {
+    if (state != State.OPEN) {
+      throw new IllegalStateException(
+          "image '" + name + "' is already " + state.name().toLowerCase(Locale.ROOT));
+    }
+  }
+
+  private static void sync(Path path) throws IOException {
+    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+      channel.force(true);
+    }
+  }
+}

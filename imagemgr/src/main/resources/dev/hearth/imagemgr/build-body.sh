@@ -1,0 +1,292 @@
+SUITE=@SUITE@
+MIRROR=@MIRROR@
+INCLUDE=@INCLUDE@
+SIZE=@SIZE@
+DISTRO_KERNEL=@DISTRO_KERNEL@
+AUTHORIZED_KEY=@AUTHORIZED_KEY@
+ROOTFS="$OUT"/@ROOTFS_FILE@
+INITRD="$OUT"/@INITRD_FILE@
+VMLINUZ="$WORK"/@VMLINUZ_FILE@
+CACHED_TREE="$CACHE/tree.tar"
+PARTIAL_TREE="$CACHE/tree.tar.$$"
+# Mount points inside the tree, newest first: set before each mount, so cleanup never misses one.
+MOUNTED=''
+
+export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+umask 022
+
+stage() {
+  printf 'hearth-stage: %s\n' "$1"
+}
+
+in_chroot() {
+  chroot "$TREE" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@"
+}
+
+mount_in() {
+  MOUNTED="$1 $MOUNTED"
+  case $1 in
+    proc) mount -t proc proc "$TREE/proc" ;;
+    sys) mount -t sysfs sysfs "$TREE/sys" ;;
+    dev) mount --bind /dev "$TREE/dev" ;;
+  esac
+}
+
+# Processes whose root is the tree (a daemon a package or --run started) would keep mounts busy.
+kill_chroot_processes() {
+  [ -n "${TREE:-}" ] || return 0
+  for proc in /proc/[0-9]*; do
+    root=$(readlink "$proc/root" 2>/dev/null) || continue
+    case $root in
+      "$TREE" | "$TREE"/*) kill -KILL "${proc#/proc/}" 2>/dev/null || true ;;
+    esac
+  done
+}
+
+unmount_all() {
+  for point in $MOUNTED; do
+    if mountpoint -q "$TREE/$point"; then
+      umount -l "$TREE/$point" || return 1
+    fi
+  done
+  MOUNTED=''
+}
+
+cleanup() {
+  status=$?
+  trap - EXIT INT TERM HUP
+  kill_chroot_processes
+  unmount_all || status=1
+  rm -f "$PARTIAL_TREE"
+  if [ "$status" -ne 0 ]; then
+    printf 'hearth: image build failed (exit %s)\n' "$status" >&2
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+stage debootstrap
+mkdir -p "$WORK/tree"
+# The tree's physical path, as /proc/<pid>/root shows it (the dot keeps a trailing newline).
+TREE=$(cd -P -- "$WORK/tree" && pwd -P && echo .)
+TREE=${TREE%?.}
+if [ -f "$CACHED_TREE" ]; then
+  printf 'hearth: using the cached base tree %s\n' "$CACHED_TREE"
+  tar -x -p --numeric-owner --xattrs --xattrs-include='*' -f "$CACHED_TREE" -C "$TREE"
+else
+  debootstrap --variant=minbase --arch=amd64 --components=main --include="$INCLUDE" \
+    "$SUITE" "$TREE" "$MIRROR"
+  mkdir -p "$CACHE"
+  tar -c --numeric-owner --xattrs --xattrs-include='*' -f "$PARTIAL_TREE" -C "$TREE" .
+  mv -f "$PARTIAL_TREE" "$CACHED_TREE"
+fi
+
+stage configure
+mount_in proc
+mount_in sys
+mount_in dev
+# Packages must not start services in the build host's namespace.
+printf '#!/bin/sh\nexit 101\n' > "$TREE/usr/sbin/policy-rc.d"
+chmod 0755 "$TREE/usr/sbin/policy-rc.d"
+rm -f "$TREE/etc/resolv.conf"
+cp -L /etc/resolv.conf "$TREE/etc/resolv.conf"
+printf 'hearth\n' > "$TREE/etc/hostname"
+cat > "$TREE/etc/hosts" <<'HEARTH_EOF'
+127.0.0.1	localhost
+::1	localhost ip6-localhost ip6-loopback
+HEARTH_EOF
+cat > "$TREE/etc/fstab" <<'HEARTH_EOF'
+/dev/vda	/	ext4	rw,noatime,errors=remount-ro	0	1
+HEARTH_EOF
+
+# sshd: keys only, root by key only.
+mkdir -p "$TREE/etc/ssh/sshd_config.d"
+cat > "$TREE/etc/ssh/sshd_config.d/hearth.conf" <<'HEARTH_EOF'
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitEmptyPasswords no
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+UseDNS no
+HEARTH_EOF
+in_chroot passwd --lock root
+install -d -m 0700 "$TREE/root/.ssh"
+if [ -n "$AUTHORIZED_KEY" ]; then
+  printf '%s\n' "$AUTHORIZED_KEY" > "$TREE/root/.ssh/authorized_keys"
+  chmod 0600 "$TREE/root/.ssh/authorized_keys"
+fi
+install -d -m 0755 "$TREE/workspace" "$TREE/etc/hearth"
+
+# Debian's kernel has CONFIG_IP_PNP off and ignores ip=: configure eth0 from userspace.
+cat > "$TREE/usr/local/sbin/hearth-network" <<'HEARTH_EOF'
+#!/bin/sh
+# hearth: configure the guest network from ip= on the kernel command line (ip=<address>::
+# <gateway>:<netmask>:<hostname>:<device>:off[:<dns>]), each missing value taken from
+# /etc/hearth/network.env (HEARTH_IP, HEARTH_PREFIX, HEARTH_GATEWAY, HEARTH_DNS, HEARTH_HOSTNAME).
+set -u
+set -f
+iface=eth0
+address=''
+prefix=''
+gateway=''
+dns=''
+name=''
+
+mask_to_prefix() {
+  bits=0
+  old_ifs=$IFS
+  IFS=.
+  set -- $1
+  IFS=$old_ifs
+  for octet in "$@"; do
+    case $octet in
+      255) bits=$((bits + 8)) ;;
+      254) bits=$((bits + 7)) ;;
+      252) bits=$((bits + 6)) ;;
+      248) bits=$((bits + 5)) ;;
+      240) bits=$((bits + 4)) ;;
+      224) bits=$((bits + 3)) ;;
+      192) bits=$((bits + 2)) ;;
+      128) bits=$((bits + 1)) ;;
+    esac
+  done
+  echo "$bits"
+}
+
+if [ -r /etc/hearth/network.env ]; then
+  while IFS='=' read -r key value; do
+    case $key in
+      HEARTH_IP) address=$value ;;
+      HEARTH_PREFIX) prefix=$value ;;
+      HEARTH_GATEWAY) gateway=$value ;;
+      HEARTH_DNS) dns=$value ;;
+      HEARTH_HOSTNAME) name=$value ;;
+    esac
+  done < /etc/hearth/network.env
+fi
+
+spec=''
+for word in $(cat /proc/cmdline); do
+  case $word in
+    ip=*) spec=${word#ip=} ;;
+  esac
+done
+case $spec in
+  *.*.*.*:*)
+    old_ifs=$IFS
+    IFS=:
+    set -- $spec
+    IFS=$old_ifs
+    [ -n "${1:-}" ] && address=$1
+    [ -n "${3:-}" ] && gateway=$3
+    [ -n "${4:-}" ] && prefix=$(mask_to_prefix "$4")
+    [ -n "${5:-}" ] && name=$5
+    [ -n "${6:-}" ] && iface=$6
+    [ -n "${8:-}" ] && dns=$8
+    ;;
+esac
+
+if [ -n "$name" ]; then
+  echo "$name" > /proc/sys/kernel/hostname
+  echo "$name" > /etc/hostname
+fi
+if [ -z "$address" ]; then
+  echo "hearth-network: no ip= on the kernel command line and no /etc/hearth/network.env" >&2
+  exit 0
+fi
+# virtio_net may appear a moment after this unit starts.
+tries=0
+while [ ! -e "/sys/class/net/$iface" ] && [ "$tries" -lt 100 ]; do
+  sleep 0.05
+  tries=$((tries + 1))
+done
+ip link set lo up
+ip link set "$iface" up
+ip addr replace "$address/${prefix:-24}" dev "$iface"
+if [ -n "$gateway" ]; then
+  ip route replace default via "$gateway" dev "$iface"
+fi
+if [ -n "$dns" ]; then
+  printf 'nameserver %s\n' "$dns" > /etc/resolv.conf
+fi
+HEARTH_EOF
+chmod 0755 "$TREE/usr/local/sbin/hearth-network"
+cat > "$TREE/etc/systemd/system/hearth-network.service" <<'HEARTH_EOF'
+[Unit]
+Description=hearth guest network (ip= or /etc/hearth/network.env)
+DefaultDependencies=no
+After=local-fs.target
+Before=sysinit.target network.target ssh.socket ssh.service
+Wants=network.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/hearth-network
+
+[Install]
+WantedBy=sysinit.target
+HEARTH_EOF
+in_chroot systemctl enable hearth-network.service
+# sshd started on the first connection rather than at boot: SSH answers sooner.
+in_chroot systemctl disable ssh.service
+in_chroot systemctl enable ssh.socket
+in_chroot systemctl enable serial-getty@ttyS0.service
+# Units a short-lived microVM does not need.
+in_chroot systemctl mask apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
+  e2scrub_all.timer fstrim.timer systemd-tmpfiles-clean.timer getty@tty1.service \
+  systemd-pstore.service systemd-binfmt.service proc-sys-fs-binfmt_misc.automount \
+  proc-sys-fs-binfmt_misc.mount
+
+if [ "$DISTRO_KERNEL" = yes ]; then
+  stage kernel
+  # Debian's kernel has virtio and ext4 as modules: a small initrd with just those.
+  mkdir -p "$TREE/etc/initramfs-tools/conf.d"
+  printf 'MODULES=list\n' > "$TREE/etc/initramfs-tools/conf.d/hearth.conf"
+  printf '%s\n' virtio_mmio virtio_blk virtio_net ext4 virtio_pci \
+    > "$TREE/etc/initramfs-tools/modules"
+  in_chroot update-initramfs -u -k all
+  set -- "$TREE"/boot/vmlinuz-*
+  if [ "$#" -ne 1 ] || [ ! -f "$1" ]; then
+    echo "hearth: expected one kernel in the tree's /boot, found: $*" >&2
+    exit 1
+  fi
+  cp -- "$1" "$VMLINUZ"
+  set -- "$TREE"/boot/initrd.img-*
+  if [ "$#" -ne 1 ] || [ ! -f "$1" ]; then
+    echo "hearth: expected one initrd in the tree's /boot, found: $*" >&2
+    exit 1
+  fi
+  cp -- "$1" "$INITRD"
+fi
+
+if [ -n "$RUN_FILE" ]; then
+  stage run
+  cp -- "$RUN_FILE" "$TREE/root/hearth-run"
+  chmod 0700 "$TREE/root/hearth-run"
+  in_chroot /bin/sh /root/hearth-run
+  rm -f "$TREE/root/hearth-run"
+fi
+
+stage slim
+in_chroot apt-get clean
+rm -f "$TREE/usr/sbin/policy-rc.d"
+kill_chroot_processes
+unmount_all
+rm -rf "$TREE"/var/lib/apt/lists/* "$TREE"/var/cache/apt/*.bin "$TREE"/tmp/* "$TREE"/var/tmp/*
+# Empty: each VM's systemd makes its own machine id at first boot.
+: > "$TREE/etc/machine-id"
+
+stage mkfs
+rm -f "$ROOTFS"
+truncate -s "$SIZE" "$ROOTFS"
+mkfs.ext4 -q -F -L hearth-root -d "$TREE" "$ROOTFS"
+
+stage cleanup
+rm -rf --one-file-system "$TREE"
+stage done

@@ -1,0 +1,252 @@
+package dev.hearth.imagemgr;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hearth.core.Command;
+import dev.hearth.core.CommandResult;
+import dev.hearth.core.Runner;
+import dev.hearth.core.testing.RequiresBinary;
+import dev.hearth.core.testing.RequiresRoot;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BuildScriptTest {
+  private static final String HOSTILE = "it's \"$(id)\" `id` $HOME\nnew line é 漢";
+
+  @TempDir Path dir;
+
+  private static BuildSpec spec(List<String> packages, Optional<Path> run, boolean distroKernel) {
+    return new BuildSpec(
+        BuildSpec.DEFAULT_FROM,
+        packages,
+        run,
+        1L << 30,
+        distroKernel,
+        Optional.of("ssh-ed25519 AAAAC3Nza hearth@host"),
+        BuildSpec.DEFAULT_MIRROR);
+  }
+
+  private BuildScript generate(BuildSpec spec) {
+    return BuildScript.generate(
+        spec, dir.resolve("out"), dir.resolve("work"), dir.resolve("cache"));
+  }
+
+  @Test
+  void theImportantLinesAreThere() {
+    String text = generate(spec(List.of("curl", "jq"), Optional.empty(), true)).text();
+
+    assertThat(text)
+        .startsWith("#!/bin/sh\n")
+        .contains("set -eu\n")
+        .contains(
+            "INCLUDE='systemd-sysv,udev,openssh-server,iproute2,git,tar,coreutils,util-linux,"
+                + "procps,ca-certificates,linux-image-amd64,initramfs-tools,curl,jq'\n")
+        .contains("SUITE='bookworm'\n")
+        .contains("SIZE='1073741824'\n")
+        .contains("AUTHORIZED_KEY='ssh-ed25519 AAAAC3Nza hearth@host'\n")
+        .contains(
+            "debootstrap --variant=minbase --arch=amd64 --components=main"
+                + " --include=\"$INCLUDE\"")
+        .contains("PasswordAuthentication no\n")
+        .contains("PermitRootLogin prohibit-password\n")
+        .contains("in_chroot passwd --lock root\n")
+        .contains("install -d -m 0755 \"$TREE/workspace\"")
+        .contains("for word in $(cat /proc/cmdline); do")
+        .contains("done < /etc/hearth/network.env")
+        .contains("HEARTH_IP) address=$value ;;")
+        .contains("HEARTH_HOSTNAME) name=$value ;;")
+        .contains("ip route replace default via \"$gateway\" dev \"$iface\"")
+        .contains("printf 'nameserver %s\\n' \"$dns\" > /etc/resolv.conf")
+        .contains("echo \"$name\" > /etc/hostname")
+        .contains("in_chroot systemctl enable hearth-network.service\n")
+        .contains("in_chroot systemctl enable ssh.socket\n")
+        .contains("in_chroot systemctl enable serial-getty@ttyS0.service\n")
+        .contains("apt-daily.timer", "getty@tty1.service", "systemd-pstore.service")
+        .contains("systemd-binfmt.service", "proc-sys-fs-binfmt_misc.automount")
+        .contains("printf 'MODULES=list\\n'")
+        .contains("printf '%s\\n' virtio_mmio virtio_blk virtio_net ext4 virtio_pci")
+        .contains("in_chroot update-initramfs -u -k all\n")
+        .contains("mkfs.ext4 -q -F -L hearth-root -d \"$TREE\" \"$ROOTFS\"\n")
+        .contains("ROOTFS=\"$OUT\"/'rootfs.ext4'\n")
+        .contains("trap cleanup EXIT\n")
+        .contains("umount -l \"$TREE/$point\"")
+        .contains("mount -t proc proc \"$TREE/proc\"")
+        .contains("mount -t sysfs sysfs \"$TREE/sys\"")
+        .contains("mount --bind /dev \"$TREE/dev\"")
+        .contains("rm -rf --one-file-system \"$TREE\"")
+        .doesNotContainPattern("@[A-Z_]+@");
+  }
+
+  @Test
+  void withoutTheDistroKernelNoKernelPackageIsInstalled() {
+    String text = generate(spec(List.of(), Optional.empty(), false)).text();
+
+    assertThat(text).contains("DISTRO_KERNEL='no'").doesNotContain("linux-image-amd64,");
+  }
+
+  @Test
+  void theCacheKeyCoversTheScriptButNotThePerBuildPaths() throws Exception {
+    BuildSpec spec = spec(List.of("curl"), Optional.of(dir.resolve("run-a.sh")), true);
+    BuildScript a = generate(spec);
+    BuildScript b =
+        BuildScript.generate(
+            new BuildSpec(
+                spec.from(),
+                spec.packages(),
+                Optional.of(Path.of("/elsewhere/run-b.sh")),
+                spec.sizeBytes(),
+                true,
+                spec.authorizedKey(),
+                spec.mirror()),
+            Path.of("/other/out"),
+            Path.of("/other/work"),
+            dir.resolve("cache"));
+    BuildScript moreSoftware = generate(spec(List.of("curl", "jq"), Optional.empty(), true));
+
+    assertThat(a.text()).isNotEqualTo(b.text());
+    assertThat(a.cacheKey()).isEqualTo(b.cacheKey()).matches("[0-9a-f]{64}");
+    assertThat(moreSoftware.cacheKey()).isNotEqualTo(a.cacheKey());
+    assertThat(a.cacheDir()).isEqualTo(dir.resolve("cache").resolve(a.cacheKey()));
+    assertThat(a.text()).contains("CACHE=" + ShellQuote.quote(a.cacheDir().toString()) + "\n");
+    // The key is the sha256 of everything after the RUN_FILE line that ends the header.
+    String body = a.text().substring(a.text().indexOf('\n', a.text().indexOf("RUN_FILE=")) + 1);
+    String sha256 =
+        HexFormat.of()
+            .formatHex(
+                MessageDigest.getInstance("SHA-256")
+                    .digest(body.getBytes(StandardCharsets.UTF_8)));
+    assertThat(a.cacheKey()).isEqualTo(sha256);
+  }
+
+  @Test
+  @RequiresBinary("sh")
+  void theScriptParsesWithHostilePathsAndValuesAndKeepsThemExact() throws Exception {
+    Path out = dir.resolve("out " + HOSTILE);
+    Path work = dir.resolve("work 'x'");
+    Path run = dir.resolve("run $(touch pwned).sh");
+    BuildSpec spec = spec(List.of("curl"), Optional.of(run), true);
+    BuildScript script = BuildScript.generate(spec, out, work, dir.resolve("cache `x`"));
+    Path file = dir.resolve("build.sh");
+    Files.writeString(file, script.text(), StandardCharsets.UTF_8);
+    Runner runner = TestFiles.realRunner();
+
+    runner.check(Command.of("sh", "-n", file.toString()));
+
+    // The header alone, followed by printing its variables, shows what the shell sees.
+    String header = script.text().substring(0, script.text().indexOf("SUITE="));
+    Path probe = dir.resolve("probe.sh");
+    Files.writeString(
+        probe,
+        header + "printf '%s\\0' \"$OUT\" \"$WORK\" \"$RUN_FILE\"\n",
+        StandardCharsets.UTF_8);
+    CommandResult result = runner.check(Command.of("sh", probe.toString()));
+    assertThat(new String(result.stdoutBytes(), StandardCharsets.UTF_8).split("\0"))
+        .containsExactly(out.toString(), work.toString(), run.toString());
+    assertThat(dir.resolve("pwned")).doesNotExist();
+  }
+
+  @Test
+  @RequiresBinary("sh")
+  void theGuestNetworkScriptParses() throws Exception {
+    String text = generate(spec(List.of(), Optional.empty(), true)).text();
+    String start = "cat > \"$TREE/usr/local/sbin/hearth-network\" <<'HEARTH_EOF'\n";
+    int from = text.indexOf(start) + start.length();
+    String guestScript = text.substring(from, text.indexOf("HEARTH_EOF\n", from));
+    Path file =
+        TestFiles.write(
+            dir.resolve("hearth-network"), guestScript.getBytes(StandardCharsets.UTF_8));
+
+    assertThat(guestScript).startsWith("#!/bin/sh\n").contains("ip addr replace");
+    TestFiles.realRunner().check(Command.of("sh", "-n", file.toString()));
+  }
+
+  @Test
+  void stageLinesAreRecognised() {
+    assertThat(BuildScript.stageOf("hearth-stage: mkfs")).contains("mkfs");
+    assertThat(BuildScript.stageOf("hearth-stage: nonsense")).isEmpty();
+    assertThat(BuildScript.stageOf("I: Retrieving InRelease")).isEmpty();
+    String text = generate(spec(List.of(), Optional.empty(), true)).text();
+    for (String stage : BuildScript.STAGES) {
+      assertThat(text).contains("stage " + stage + "\n");
+    }
+  }
+
+  @Test
+  void refusesUnusableOptions() {
+    assertThatThrownBy(() -> spec(List.of("curl;reboot"), Optional.empty(), true))
+        .isInstanceOf(InvalidBuildSpecException.class)
+        .hasMessageContaining("'curl;reboot' is not a Debian package name");
+    assertThatThrownBy(() -> spec(List.of("a,b"), Optional.empty(), true))
+        .isInstanceOf(InvalidBuildSpecException.class);
+    assertThatThrownBy(
+            () ->
+                new BuildSpec(
+                    "ubuntu:jammy", List.of(), Optional.empty(), 1L << 30, true, Optional.empty(),
+                    BuildSpec.DEFAULT_MIRROR))
+        .hasMessageContaining("only debian:<suite> is supported");
+    assertThatThrownBy(
+            () ->
+                new BuildSpec(
+                    BuildSpec.DEFAULT_FROM, List.of(), Optional.empty(), 1 << 20, true,
+                    Optional.empty(), BuildSpec.DEFAULT_MIRROR))
+        .hasMessageContaining("too small");
+    assertThatThrownBy(
+            () ->
+                new BuildSpec(
+                    BuildSpec.DEFAULT_FROM, List.of(), Optional.empty(), 1L << 30, true,
+                    Optional.of("key\nsecond line"), BuildSpec.DEFAULT_MIRROR))
+        .hasMessageContaining("single line");
+    assertThat(BuildSpec.defaults().suite()).isEqualTo("bookworm");
+  }
+
+  /**
+   * Runs the real script as far as it gets with a cached base tree that has no programs in it: it
+   * mounts /proc, /sys and /dev in the tree, fails at its first chroot, and must leave no mount.
+   */
+  @Test
+  @RequiresRoot
+  @RequiresBinary({"sh", "tar", "mount", "umount", "mountpoint", "chroot"})
+  void aFailedBuildLeavesNoMountBehind() throws Exception {
+    Runner runner = TestFiles.realRunner();
+    Path out = Files.createDirectories(dir.resolve("out"));
+    Path work = Files.createDirectories(dir.resolve("work"));
+    BuildScript script =
+        BuildScript.generate(spec(List.of(), Optional.empty(), true), out, work, dir.resolve("c"));
+    Path base = dir.resolve("base");
+    for (String d : List.of("etc", "usr/sbin", "proc", "sys", "dev", "root", "tmp")) {
+      Files.createDirectories(base.resolve(d));
+    }
+    Files.createDirectories(script.cacheDir());
+    runner.check(
+        Command.of(
+            "tar", "-c", "-f", script.cacheDir().resolve("tree.tar").toString(), "-C",
+            base.toString(), "."));
+    Path file = dir.resolve("build.sh");
+    Files.writeString(file, script.text(), StandardCharsets.UTF_8);
+
+    CommandResult result = runner.run(Command.of("sh", file.toString()));
+
+    assertThat(result.exitCode()).as(result.stderr()).isNotZero();
+    assertThat(result.stdout())
+        .contains("hearth-stage: debootstrap\n")
+        .contains("using the cached base tree")
+        .contains("hearth-stage: configure\n")
+        .doesNotContain("hearth-stage: mkfs");
+    assertThat(result.stderr())
+        .contains("hearth: image build failed")
+        .contains("/usr/bin/env"); // the first chroot, which comes after the mounts
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo")))
+        .doesNotContain(work.resolve("tree").toString());
+    // The script got as far as configuring the tree (with its mounts in place) before the chroot.
+    assertThat(work.resolve("tree/etc/ssh/sshd_config.d/hearth.conf")).exists();
+    assertThat(work.resolve("tree/proc/self")).doesNotExist();
+  }
+}
