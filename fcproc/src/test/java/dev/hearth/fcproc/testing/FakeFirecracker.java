@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.hearth.core.Clock;
+import dev.hearth.core.Posix;
+import dev.hearth.core.ProcessRunner;
+import dev.hearth.core.Runner;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -38,6 +42,9 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
  * to stdout (the serial console) and stays up until killed or sent {@code SendCtrlAltDel}, on which
  * it removes its socket and exits 0.
  *
+ * <p>With {@link #GUEST_SSH_PROPERTY} it also emulates the guest's SSH server ({@link
+ * FakeGuestSsh}), so that a daemon with the real guest seams can finish a create.
+ *
  * <p>Run it as a binary through {@link FakeFirecrackerScript}; tests that need no process can run
  * it in-process with {@link #start()}.
  */
@@ -60,6 +67,17 @@ public final class FakeFirecracker implements Closeable {
    * handler does; it then goes down only when killed or sent SIGTERM (standing in for a poweroff).
    */
   public static final String IGNORE_CTRL_ALT_DEL_PROPERTY = "hearth.fake.ignoreCtrlAltDel";
+
+  /**
+   * When "true" (root only), the guest answers SSH: after InstanceStart the guest IP of the boot
+   * args' {@code ip=} becomes a local address on the network interface's TAP, with an SSH server on
+   * port 22 (see {@link FakeGuestSsh}); its {@code poweroff} shuts the fake down as SendCtrlAltDel
+   * does. If that cannot be set up, the fake says why on the console and exits 1.
+   */
+  public static final String GUEST_SSH_PROPERTY = "hearth.fake.guestSsh";
+
+  /** Printed to the console, with the reason, when the guest emulation cannot be set up. */
+  public static final String GUEST_FAILURE_PREFIX = "hearth fake guest: cannot emulate the guest: ";
 
   static final int MAX_PAYLOAD = 51200;
   private static final Pattern INSTANCE_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
@@ -84,6 +102,18 @@ public final class FakeFirecracker implements Closeable {
   private volatile boolean ignoreCtrlAltDel;
   private boolean bootSourceSet;
   private boolean metricsSet;
+  private String bootArgs = "";
+  private String tap;
+
+  /** Set when the guest emulation is on; see {@link #emulateGuest}. */
+  private volatile Runner guestRunner;
+
+  private volatile Runnable onGuestFailure;
+
+  // Guarded by guestLock: the emulated guest, and whether the fake is closing.
+  private final Object guestLock = new Object();
+  private FakeGuestSsh guestSsh;
+  private boolean closing;
   private final Map<String, JsonNode> machineConfig = new HashMap<>();
 
   /**
@@ -153,6 +183,20 @@ public final class FakeFirecracker implements Closeable {
               System.exit(0);
             });
     fake.ignoreCtrlAltDel(Boolean.getBoolean(IGNORE_CTRL_ALT_DEL_PROPERTY));
+    if (Boolean.getBoolean(GUEST_SSH_PROPERTY)) {
+      Posix posix = Posix.system();
+      if (posix.geteuid() != 0) {
+        fail(GUEST_FAILURE_PREFIX + GUEST_SSH_PROPERTY + " needs root (to add the guest address).");
+      }
+      fake.emulateGuest(
+          new ProcessRunner(posix, Clock.system()),
+          () -> {
+            System.out.flush();
+            System.exit(1);
+          });
+      // SIGTERM and every exit path take the guest's address and SSH server down.
+      Runtime.getRuntime().addShutdownHook(new Thread(fake::stopGuest, "fake-guest-stop"));
+    }
     try {
       fake.start();
     } catch (FileAlreadyExistsException e) {
@@ -195,9 +239,31 @@ public final class FakeFirecracker implements Closeable {
     return apiSocket;
   }
 
-  /** Stops serving and removes the socket. */
+  /**
+   * Turns the guest emulation on (see {@link #GUEST_SSH_PROPERTY}).
+   *
+   * @param runner runs the {@code ip} commands
+   * @param onFailure run after the reason was printed, when the guest cannot be set up
+   */
+  public void emulateGuest(Runner runner, Runnable onFailure) {
+    this.onGuestFailure = onFailure;
+    this.guestRunner = runner;
+  }
+
+  /** Stops the emulated guest, if any, and keeps it from starting. */
+  public void stopGuest() {
+    synchronized (guestLock) {
+      closing = true;
+      if (guestSsh != null) {
+        guestSsh.close();
+      }
+    }
+  }
+
+  /** Stops serving, stops the emulated guest and removes the socket. */
   @Override
   public void close() {
+    stopGuest();
     try {
       if (server != null) {
         server.close();
@@ -222,7 +288,7 @@ public final class FakeFirecracker implements Closeable {
     }
   }
 
-  private record Response(int status, String body, boolean shutdownAfter) {
+  record Response(int status, String body, boolean shutdownAfter) {
     static Response noContent() {
       return new Response(204, "", false);
     }
@@ -353,8 +419,12 @@ public final class FakeFirecracker implements Closeable {
             return missing.get();
           }
           bootSourceSet = true;
+          bootArgs = json.path("boot_args").asText("");
           return Response.noContent();
         }
+      case "PUT /network-interfaces/{iface_id}":
+        tap = json.get("host_dev_name").asText();
+        return Response.noContent();
       case "PUT /drives/{drive_id}":
         return missingFile(
                 json, "path_on_host", "Unable to create the block device: cannot open backing file")
@@ -402,7 +472,17 @@ public final class FakeFirecracker implements Closeable {
           return Response.fault("Cannot start microvm without kernel configuration.");
         }
         state = "Running";
-        guest = new Thread(this::bootConsole, "fake-firecracker-guest");
+        String guestIp = FakeGuestSsh.guestIp(bootArgs);
+        String guestTap = tap;
+        guest =
+            new Thread(
+                () -> {
+                  bootConsole();
+                  if (guestRunner != null) {
+                    startGuest(guestIp, guestTap);
+                  }
+                },
+                "fake-firecracker-guest");
         guest.start();
         return Response.noContent();
       case "SendCtrlAltDel":
@@ -443,13 +523,51 @@ public final class FakeFirecracker implements Closeable {
     console.flush();
   }
 
+  /** Boots the emulated guest; on failure says why and runs the failure action. */
+  private void startGuest(String ip, String guestTap) {
+    String problem;
+    if (ip == null) {
+      problem = "the boot args have no ip= (" + bootArgs + ")";
+    } else if (guestTap == null) {
+      problem = "no network interface with a host_dev_name was configured";
+    } else {
+      try {
+        synchronized (guestLock) {
+          if (closing) {
+            return;
+          }
+          guestSsh =
+              FakeGuestSsh.start(
+                  guestRunner, ip, guestTap, console, () -> shutDown(FakeGuestSsh.POWEROFF_LINE));
+        }
+        console.println("hearth fake guest: SSH on " + ip + ":" + FakeGuestSsh.PORT);
+        console.flush();
+        return;
+      } catch (IOException e) {
+        problem = e.getMessage();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        problem = "interrupted";
+      }
+    }
+    console.println(GUEST_FAILURE_PREFIX + problem);
+    console.flush();
+    close();
+    onGuestFailure.run();
+  }
+
   private void shutDown() {
+    shutDown(SHUTDOWN_LINE);
+  }
+
+  /** Ends the fake as the guest going down does: last console line, socket removed, exit. */
+  private void shutDown(String lastLine) {
     try {
       guest.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    console.println(SHUTDOWN_LINE);
+    console.println(lastLine);
     console.flush();
     close();
     onShutdown.run();
