@@ -36,6 +36,9 @@ final class ProgressDisplay {
 
   private static final String ERASE_LINE = "\u001b[2K";
 
+  /** The stage of an operation that has not begun its work yet: not a stage to draw. */
+  private static final String NOT_STARTED = "pending";
+
   private enum Status {
     PENDING,
     ACTIVE,
@@ -65,7 +68,7 @@ final class ProgressDisplay {
   private final List<Stage> stages = new ArrayList<>();
   private int drawnLines;
   private int frame;
-  private String lastPlainStage;
+  private int plainPrinted;
   private boolean finished;
   private boolean closed;
 
@@ -92,6 +95,9 @@ final class ProgressDisplay {
         state.equals("failed") && error.isObject() && !Json.text(error, "stage").isEmpty()
             ? Json.text(error, "stage")
             : Json.text(op, "stage");
+    if (stageName.equals(NOT_STARTED) && !OpView.finished(op)) {
+      return;
+    }
     Stage current = stage(stageName);
     int index = stages.indexOf(current);
     for (int i = 0; i < index; i++) {
@@ -120,9 +126,11 @@ final class ProgressDisplay {
     finished = OpView.finished(op);
     if (mode == Mode.LIVE) {
       redraw(now);
-    } else if (!stageName.equals(lastPlainStage) && !finished) {
-      out.println("[stage] " + stageName);
-      lastPlainStage = stageName;
+    } else if (!finished) {
+      // Stages that went by between two snapshots are printed too, in order.
+      for (; plainPrinted <= index; plainPrinted++) {
+        out.println("[stage] " + stages.get(plainPrinted).name);
+      }
     }
     if (finished) {
       Duration took = OpView.duration(op).orElse(Duration.ofNanos(now - createdNanos));

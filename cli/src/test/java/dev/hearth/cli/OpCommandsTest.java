@@ -50,7 +50,10 @@ class OpCommandsTest {
             "op.progress", Samples.op("running", "boot", -1));
     CliRun.Result r = run("op", "watch", "0123");
     assertThat(r.exitCode()).isZero();
-    assertThat(r.out().lines()).containsExactly("[stage] rootfs", "[stage] boot", "done in 3.2s");
+    // Stages that went by between two snapshots (reserve, identity) are printed too.
+    assertThat(r.out().lines())
+        .containsExactly(
+            "[stage] reserve", "[stage] rootfs", "[stage] identity", "[stage] boot", "done in 3.2s");
     assertThat(daemon.paramsOf("op.watch").path("op").asText()).isEqualTo(Samples.OP_ID);
   }
 

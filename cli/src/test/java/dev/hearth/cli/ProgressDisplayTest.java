@@ -122,8 +122,19 @@ class ProgressDisplayTest {
     assertThat(written.toString())
         .doesNotContain("\u001b")
         .isEqualTo(
-            "[stage] rootfs\n[stage] identity\n[stage] boot\n[stage] wait-ssh\ndone in 3.2s\n"
+            ("[stage] reserve\n[stage] rootfs\n[stage] identity\n[stage] boot\n[stage] wait-ssh\n"
+                    + "done in 3.2s\n")
                 .replace("\n", System.lineSeparator()));
+  }
+
+  @Test
+  void anOperationNotStartedYetDrawsNoStage() {
+    ProgressDisplay display = display(ProgressDisplay.Mode.PLAIN, false);
+    display.update(Samples.node(Samples.op("running", "pending", -1)));
+    assertThat(written.toString()).isEmpty();
+    display.update(Samples.node(Samples.op("running", "identity", -1)));
+    assertThat(written.toString().lines())
+        .containsExactly("[stage] reserve", "[stage] rootfs", "[stage] identity");
   }
 
   @Test

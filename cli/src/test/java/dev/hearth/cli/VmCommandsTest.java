@@ -101,7 +101,8 @@ class VmCommandsTest {
     assertThat(r.exitCode()).isZero();
     assertThat(r.out().lines())
         .startsWith(
-            "[stage] rootfs", "[stage] identity", "[stage] boot", "[stage] wait-ssh",
+            "[stage] reserve", "[stage] rootfs", "[stage] identity", "[stage] boot",
+            "[stage] wait-ssh",
             "done in 3.2s", "demo is running at 10.77.0.2")
         .anyMatch(line -> line.contains("root@10.77.0.2"));
   }
@@ -124,7 +125,7 @@ class VmCommandsTest {
     scriptCreate(Samples.op("succeeded", "ready", -1));
     CliRun.Result r =
         CliRun.run(env(true), "vm", "create", "demo", "--image", "base", "--no-color");
-    assertThat(r.out()).doesNotContain("\u001b").startsWith("[stage] rootfs");
+    assertThat(r.out()).doesNotContain("\u001b").startsWith("[stage] reserve");
   }
 
   @Test
