@@ -101,7 +101,8 @@ public final class Bench {
 
   private static long[] rawPings(Path socket) throws IOException {
     byte[] request =
-        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"daemon.ping\"}\n".getBytes(StandardCharsets.UTF_8);
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"daemon.ping\"}\n"
+            .getBytes(StandardCharsets.UTF_8);
     try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       ch.connect(UnixDomainSocketAddress.of(socket));
       InputStream in = new BufferedInputStream(Channels.newInputStream(ch));
@@ -146,7 +147,9 @@ public final class Bench {
     Path dir = Files.createDirectories(scratch.resolve("hello"));
     Path src = dir.resolve("Hello.java");
     Files.writeString(
-        src, "public class Hello { public static void main(String[] a) { System.out.println(\"hi\"); } }");
+        src,
+        "public class Hello {"
+            + " public static void main(String[] a) { System.out.println(\"hi\"); } }");
     String javac = Path.of(System.getProperty("java.home"), "bin", "javac").toString();
     run(List.of(javac, "-d", dir.toString(), src.toString()));
     return dir;

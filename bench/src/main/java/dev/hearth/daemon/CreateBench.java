@@ -46,7 +46,8 @@ public final class CreateBench {
     Path scratch = Path.of(args[0]).toAbsolutePath();
     Path firecracker = scratch.resolve("bin/firecracker");
     Files.createDirectories(firecracker.getParent());
-    try (InputStream in = CreateBench.class.getResourceAsStream("/dev/hearth/bench/minimal-firecracker.py")) {
+    try (InputStream in =
+        CreateBench.class.getResourceAsStream("/dev/hearth/bench/minimal-firecracker.py")) {
       Files.copy(in, firecracker);
     }
     Files.setPosixFilePermissions(firecracker, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -115,7 +116,8 @@ public final class CreateBench {
         deleteAll(client, names);
         System.out.printf(
             Locale.ROOT,
-            "%d creates: sequential %.0f ms, concurrent %.0f ms, ratio concurrent/sequential %.2f%n",
+            "%d creates: sequential %.0f ms, concurrent %.0f ms,"
+                + " ratio concurrent/sequential %.2f%n",
             BATCH, sequential / 1e6, concurrent / 1e6, (double) concurrent / sequential);
       }
     }

@@ -29,7 +29,8 @@ class PomRulesTest {
           "imagemgr", Set.of("core"),
           "session", Set.of("core"),
           "workspace", Set.of("core", "session"),
-          "daemon", Set.of("core", "opstate", "dmsnap", "fcproc", "imagemgr", "session", "workspace"),
+          "daemon",
+          Set.of("core", "opstate", "dmsnap", "fcproc", "imagemgr", "session", "workspace"),
           "cli", Set.of("core", "daemon"));
 
   private static final Pattern BANNED = Pattern.compile("<exclude>dev\\.hearth:([a-z]+)</exclude>");
@@ -72,7 +73,9 @@ class PomRulesTest {
   @Test
   void dependencyAnalysisFailsTheBuild() throws Exception {
     String pom = Files.readString(root.resolve("pom.xml"));
-    assertThat(pom).contains("<goal>analyze-only</goal>").contains("<failOnWarning>true</failOnWarning>");
+    assertThat(pom)
+        .contains("<goal>analyze-only</goal>")
+        .contains("<failOnWarning>true</failOnWarning>");
     assertThat(pom).contains("<goal>enforce</goal>").contains("<bannedDependencies>");
   }
 

@@ -66,7 +66,8 @@ final class BoundedCapture {
     if (needed <= ring.length) {
       return;
     }
-    byte[] next = new byte[(int) Math.min(cap, Math.max(needed, Math.max(4096L, ring.length * 2L)))];
+    long size = Math.max(needed, Math.max(4096L, ring.length * 2L));
+    byte[] next = new byte[(int) Math.min(cap, size)];
     byte[] kept = bytes();
     System.arraycopy(kept, 0, next, 0, kept.length);
     ring = next;
