@@ -23,6 +23,9 @@ declare -A test_pkgs=(
   [git]=git
   [iptables]=iptables
   [sshd]=openssh-server
+  [debootstrap]=debootstrap
+  [xz]=xz-utils
+  [mkfs.ext4]=e2fsprogs
 )
 
 missing=()

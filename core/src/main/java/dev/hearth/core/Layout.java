@@ -46,6 +46,14 @@ public final class Layout {
     return stateDir.resolve("staging");
   }
 
+  /**
+   * Where image builds cache their debootstrapped base trees (one folder per build script cache
+   * key), outside the staging folder so that a cache outlives the build that made it.
+   */
+  public Path imageBuildCacheDir() {
+    return stateDir.resolve("cache").resolve("build");
+  }
+
   public Path vmsDir() {
     return stateDir.resolve("vms");
   }

@@ -19,6 +19,7 @@ class LayoutTest {
     assertThat(layout.imageDir("ubuntu-24"))
         .isEqualTo(Path.of("/srv/hearth/state/images/ubuntu-24"));
     assertThat(layout.imageStagingDir()).isEqualTo(Path.of("/srv/hearth/state/staging"));
+    assertThat(layout.imageBuildCacheDir()).isEqualTo(Path.of("/srv/hearth/state/cache/build"));
     assertThat(layout.vmsDir()).isEqualTo(Path.of("/srv/hearth/state/vms"));
     assertThat(layout.vmDir("0123abcd")).isEqualTo(Path.of("/srv/hearth/state/vms/0123abcd"));
     assertThat(layout.sshDir()).isEqualTo(Path.of("/srv/hearth/state/ssh"));

@@ -3,6 +3,7 @@ package dev.hearth.core.testing;
 import dev.hearth.core.Command;
 import dev.hearth.core.CommandResult;
 import dev.hearth.core.CommandTimeoutException;
+import dev.hearth.core.LineListener;
 import dev.hearth.core.Runner;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -19,7 +20,17 @@ public final class FakeRunner implements Runner {
   private final List<Command> commands = new ArrayList<>();
   private final List<Rule> rules = new ArrayList<>();
 
+  private final List<StreamRule> streamRules = new ArrayList<>();
+
   private record Rule(List<String> prefix, Function<Command, CommandResult> answer) {}
+
+  private record StreamRule(List<String> prefix, StreamScript script) {}
+
+  /** What a streamed command does: sends lines to the listener, then returns its result. */
+  @FunctionalInterface
+  public interface StreamScript {
+    CommandResult play(Command command, LineListener listener) throws InterruptedException;
+  }
 
   /** Answers commands whose argv starts with {@code prefix} with this exit code and output. */
   public synchronized FakeRunner on(List<String> prefix, int exitCode, String stdout, String stderr) {
@@ -43,6 +54,51 @@ public final class FakeRunner implements Runner {
   public synchronized FakeRunner on(List<String> prefix, Function<Command, CommandResult> answer) {
     rules.add(0, new Rule(List.copyOf(prefix), answer));
     return this;
+  }
+
+  /**
+   * Answers {@link #stream} of commands whose argv starts with {@code prefix} with these stdout
+   * lines, then this exit code (and {@code stderr} as the result's stderr).
+   */
+  public synchronized FakeRunner onStream(
+      List<String> prefix, List<String> stdoutLines, int exitCode, String stderr) {
+    return onStream(
+        prefix,
+        (c, listener) -> {
+          stdoutLines.forEach(l -> listener.onLine(LineListener.Source.STDOUT, l));
+          return result(c, exitCode, "", stderr);
+        });
+  }
+
+  /**
+   * Answers {@link #stream} with a script of the command, e.g. one that sends some lines and then
+   * blocks until interrupted, as a cancelled command does. Without a stream rule, {@code stream}
+   * answers from the {@link #on} rules and delivers the answer's output afterwards.
+   */
+  public synchronized FakeRunner onStream(List<String> prefix, StreamScript script) {
+    streamRules.add(0, new StreamRule(List.copyOf(prefix), script));
+    return this;
+  }
+
+  @Override
+  public CommandResult stream(Command command, LineListener listener)
+      throws InterruptedException {
+    StreamScript script;
+    synchronized (this) {
+      script =
+          streamRules.stream()
+              .filter(r -> startsWith(command.argv(), r.prefix()))
+              .map(StreamRule::script)
+              .findFirst()
+              .orElse(null);
+      if (script != null) {
+        commands.add(command);
+      }
+    }
+    if (script == null) {
+      return Runner.super.stream(command, listener);
+    }
+    return script.play(command, listener);
   }
 
   @Override
