@@ -8,6 +8,11 @@ import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
 import dev.hearth.core.Store;
 import dev.hearth.daemon.internal.doctor.Doctor;
+import dev.hearth.daemon.internal.imagebuild.BuildLeftovers;
+import dev.hearth.daemon.internal.imagebuild.ImageBuildOp;
+import dev.hearth.daemon.internal.imagebuild.ImageBuildRpc;
+import dev.hearth.daemon.internal.imagebuild.ImageBuildService;
+import dev.hearth.daemon.internal.imagebuild.ImageOpsGuard;
 import dev.hearth.daemon.internal.rpc.Dispatcher;
 import dev.hearth.daemon.internal.rpc.JsonRpcProtocol;
 import dev.hearth.daemon.internal.rpc.PeerAuthorizer;
@@ -29,6 +34,7 @@ import dev.hearth.daemon.internal.vm.HostNetwork;
 import dev.hearth.daemon.internal.vm.LinuxHostNetwork;
 import dev.hearth.daemon.internal.vm.SshWaiter;
 import dev.hearth.daemon.internal.vm.VmLocks;
+import dev.hearth.daemon.internal.vm.OrderedLock;
 import dev.hearth.daemon.internal.vm.VmRpc;
 import dev.hearth.daemon.internal.vm.VmService;
 import dev.hearth.dmsnap.DeviceMapperProbe;
@@ -44,6 +50,7 @@ import dev.hearth.fcproc.NatRules;
 import dev.hearth.fcproc.ProcessTable;
 import dev.hearth.fcproc.TapDevices;
 import dev.hearth.opstate.OpSnapshot;
+import dev.hearth.imagemgr.ImageStaging;
 import dev.hearth.opstate.OpStore;
 import dev.hearth.opstate.OpstateException;
 import dev.hearth.opstate.Registry;
@@ -63,6 +70,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -223,6 +231,7 @@ public final class Daemon implements AutoCloseable {
   private final RuntimeDirLock lock;
   private final RpcServer rpc;
   private final Registry<CreateOp> createOps;
+  private final Registry<ImageBuildOp> imageBuildOps;
   private final ScheduledExecutorService pruner;
   private final MinaGuestDialer dialer;
   private final Duration shutdownGrace;
@@ -236,6 +245,7 @@ public final class Daemon implements AutoCloseable {
       RuntimeDirLock lock,
       RpcServer rpc,
       Registry<CreateOp> createOps,
+      Registry<ImageBuildOp> imageBuildOps,
       ScheduledExecutorService pruner,
       MinaGuestDialer dialer,
       Duration shutdownGrace) {
@@ -244,6 +254,7 @@ public final class Daemon implements AutoCloseable {
     this.lock = lock;
     this.rpc = rpc;
     this.createOps = createOps;
+    this.imageBuildOps = imageBuildOps;
     this.pruner = pruner;
     this.dialer = dialer;
     this.shutdownGrace = shutdownGrace;
@@ -288,15 +299,36 @@ public final class Daemon implements AutoCloseable {
       undo.push(createOps::close);
       VmService vms = composeVms(config, layout, store, seams, createOps, dialer);
       vms.reconcile();
-      ScheduledExecutorService pruner = startPruner(createOps);
+      // Image builds (the imageOpsLock is a placeholder until the image registry brings its own).
+      Registry<ImageBuildOp> imageBuildOps =
+          new Registry<>(
+              seams.clock(), config.operationRetention(), Set.of(ImageBuildOp.KIND), opStore);
+      undo.push(imageBuildOps::close);
+      ImageBuildService imageBuilds =
+          composeImageBuilds(config, layout, seams, imageBuildOps, guard(imageOpsLock()));
+      ScheduledExecutorService pruner = startPruner(List.of(createOps, imageBuildOps));
       undo.push(pruner::shutdownNow);
-      RpcServer rpc = bindSocket(config, layout, seams, new VmRpc(vms, config));
+      RpcServer rpc =
+          bindSocket(
+              config,
+              layout,
+              seams,
+              new VmRpc(vms, config, List.of(imageBuildOps)),
+              new ImageBuildRpc(imageBuilds));
       undo.push(() -> Files.deleteIfExists(layout.socket()));
       undo.push(rpc::close);
       secureSocket(layout.socket(), config.socketGroup(), seams.posix());
       log.info("hearth daemon (pid {}) listening on {}", seams.posix().getpid(), layout.socket());
       return new Daemon(
-          layout, store, lock, rpc, createOps, pruner, dialer, config.shutdownGrace());
+          layout,
+          store,
+          lock,
+          rpc,
+          createOps,
+          imageBuildOps,
+          pruner,
+          dialer,
+          config.shutdownGrace());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       DaemonException failure = new DaemonException("opening the daemon was interrupted", e);
@@ -381,7 +413,57 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
-  private static ScheduledExecutorService startPruner(Registry<CreateOp> createOps) {
+  // ---- image builds ----
+
+  /** How long a build script gets to run. */
+  private static final Duration IMAGE_BUILD_TIMEOUT = Duration.ofMinutes(30);
+
+  /** How long a cancelled build script gets for its trap (kill chroot processes, unmount). */
+  private static final Duration IMAGE_BUILD_TERM_GRACE = Duration.ofSeconds(30);
+
+  private static OrderedLock imageOpsLock() {
+    return new OrderedLock("imageOpsLock", OrderedLock.CREATE);
+  }
+
+  private static ImageOpsGuard guard(OrderedLock lock) {
+    return new ImageOpsGuard() {
+      @Override
+      public <T> T run(Callable<T> work) throws Exception {
+        try (OrderedLock.Held held = lock.lock()) {
+          return work.call();
+        }
+      }
+    };
+  }
+
+  private static ImageBuildService composeImageBuilds(
+      Config config,
+      Layout layout,
+      Seams seams,
+      Registry<ImageBuildOp> ops,
+      ImageOpsGuard guard)
+      throws InterruptedException {
+    Runner runner = new ProcessRunner(seams.posix(), seams.clock());
+    BuildLeftovers leftovers = new BuildLeftovers(Path.of("/proc"), runner, seams.posix());
+    // A build cut short by a crash may have left mounts and chrooted processes in its staging
+    // folder: they must go before anything deletes staging folders.
+    leftovers.sweep(layout.imageStagingDir());
+    return new ImageBuildService(
+        new ImageBuildService.Parts(
+            runner,
+            seams.posix(),
+            ops,
+            new ImageStaging(layout.imageStagingDir(), layout.imagesDir(), runner, seams.clock()),
+            guard,
+            leftovers,
+            layout.imageBuildCacheDir(),
+            layout.sshPublicKey(),
+            config.defaultKernel(),
+            IMAGE_BUILD_TIMEOUT,
+            IMAGE_BUILD_TERM_GRACE));
+  }
+
+  private static ScheduledExecutorService startPruner(List<Registry<?>> registries) {
     ScheduledExecutorService pruner =
         Executors.newSingleThreadScheduledExecutor(
             task -> {
@@ -392,7 +474,7 @@ public final class Daemon implements AutoCloseable {
     pruner.scheduleWithFixedDelay(
         () -> {
           try {
-            createOps.prune();
+            registries.forEach(Registry::prune);
           } catch (RuntimeException e) {
             log.warn("pruning finished operations failed", e);
           }
@@ -451,7 +533,8 @@ public final class Daemon implements AutoCloseable {
     log.info("hearth daemon stopping");
     try {
       rpc.close();
-      cancelCreates();
+      cancelRunning(createOps);
+      cancelRunning(imageBuildOps);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -475,19 +558,24 @@ public final class Daemon implements AutoCloseable {
   }
 
   /**
-   * Cancels running creates and gives their undo up to {@code shutdown_grace}; one still running
-   * after that is left to the next start's reconcile.
+   * Cancels the registry's running ops (creates, image builds) and gives their undo up to {@code
+   * shutdown_grace}; one still running after that is left to the next start (reconcile, the sweep
+   * of the image staging folder).
    */
-  private void cancelCreates() throws InterruptedException {
-    List<OpSnapshot> running = createOps.list().stream().filter(s -> !s.finished()).toList();
-    createOps.close();
+  private void cancelRunning(Registry<?> ops) throws InterruptedException {
+    List<OpSnapshot> running = ops.list().stream().filter(s -> !s.finished()).toList();
+    ops.close();
     long deadline = System.nanoTime() + shutdownGrace.toNanos();
     for (OpSnapshot op : running) {
       Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
       try {
-        createOps.awaitFinish(op.id(), left);
+        ops.awaitFinish(op.id(), left);
       } catch (OpstateException e) {
-        log.warn("create {} did not finish its undo before shutdown: {}", op.id(), e.getMessage());
+        log.warn(
+            "{} {} did not finish its undo before shutdown: {}",
+            op.kind(),
+            op.id(),
+            e.getMessage());
       }
     }
   }
@@ -501,7 +589,11 @@ public final class Daemon implements AutoCloseable {
   }
 
   private static RpcServer bindSocket(
-      Config config, Layout layout, Seams seams, VmMethods vmMethods) {
+      Config config,
+      Layout layout,
+      Seams seams,
+      VmMethods vmMethods,
+      RpcHandler imageBuild) {
     Path socket = layout.socket();
     try {
       if (Files.deleteIfExists(socket)) {
@@ -509,7 +601,11 @@ public final class Daemon implements AutoCloseable {
       }
       Dispatcher dispatcher =
           new Dispatcher(
-              () -> doctor(config), seams.posix().getpid(), vmMethods, seams.extraHandlers());
+              () -> doctor(config),
+              seams.posix().getpid(),
+              vmMethods,
+              imageBuild,
+              seams.extraHandlers());
       RpcServer.Limits limits =
           new RpcServer.Limits(
               config.maxConnections(), config.clientIdleTimeout(), config.shutdownGrace());

@@ -29,6 +29,7 @@ import java.util.function.Supplier;
  *   <li>{@code vm.create}, {@code vm.list}, {@code vm.show}, {@code vm.start}, {@code vm.stop},
  *       {@code vm.kill}, {@code vm.delete}, {@code vm.logs}, {@code op.list}, {@code op.show},
  *       {@code op.watch}, {@code op.cancel}: see {@link VmMethods} and ARCHITECTURE.md
+ *   <li>{@code image.build}: see {@code internal.imagebuild.ImageBuildRpc}
  * </ul>
  *
  * <p>Tests may add handlers for method names this switch does not know.
@@ -37,22 +38,26 @@ public final class Dispatcher {
   private final Supplier<DoctorReport> doctor;
   private final long pid;
   private final VmMethods vms;
+  private final RpcHandler imageBuild;
   private final Map<String, RpcHandler> extraHandlers;
 
   /**
    * @param doctor runs the doctor checks for {@code daemon.doctor}
    * @param pid the daemon's pid, reported by {@code daemon.version}
    * @param vms serves the {@code vm.*} and {@code op.*} methods
+   * @param imageBuild serves {@code image.build}
    * @param extraHandlers handlers for further methods (test seams)
    */
   public Dispatcher(
       Supplier<DoctorReport> doctor,
       long pid,
       VmMethods vms,
+      RpcHandler imageBuild,
       Map<String, RpcHandler> extraHandlers) {
     this.doctor = doctor;
     this.pid = pid;
     this.vms = vms;
+    this.imageBuild = imageBuild;
     this.extraHandlers = Map.copyOf(extraHandlers);
   }
 
@@ -92,6 +97,8 @@ public final class Dispatcher {
         return vms.opWatch(params);
       case "op.cancel":
         return vms.opCancel(params);
+      case "image.build":
+        return imageBuild.handle(params);
       default:
         RpcHandler handler = extraHandlers.get(params.method());
         if (handler == null) {

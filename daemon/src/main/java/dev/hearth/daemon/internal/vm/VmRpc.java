@@ -17,12 +17,18 @@ import dev.hearth.opstate.OpAlreadyFinishedException;
 import dev.hearth.opstate.OpNotFoundException;
 import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.OpWatch;
+import dev.hearth.opstate.Registry;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /** The {@code vm.*} and {@code op.*} RPC methods: params in, JSON out, on {@link VmService}. */
 public final class VmRpc implements VmMethods {
@@ -32,10 +38,17 @@ public final class VmRpc implements VmMethods {
   private final VmService service;
   private final Config config;
   private final ConsoleLogReader logs = new ConsoleLogReader();
+  private final List<Registry<?>> otherOps;
 
   public VmRpc(VmService service, Config config) {
+    this(service, config, List.of());
+  }
+
+  /** @param otherOps registries of other kinds (image builds) that the op.* methods also serve */
+  public VmRpc(VmService service, Config config, List<Registry<?>> otherOps) {
     this.service = service;
     this.config = config;
+    this.otherOps = List.copyOf(otherOps);
   }
 
   // ---- vm.* ----
@@ -152,27 +165,39 @@ public final class VmRpc implements VmMethods {
     params.requireNone();
     ObjectNode result = Wire.object();
     ArrayNode ops = result.putArray("ops");
-    service.createOps().list().forEach(s -> ops.add(snapshot(s)));
+    List<OpSnapshot> all = new ArrayList<>();
+    registries().forEach(r -> all.addAll(r.list()));
+    // As each registry lists: running ones oldest first, then ended ones most recent first.
+    all.sort(
+        Comparator.comparing(OpSnapshot::finished)
+            .thenComparing(s -> s.finished() ? Instant.EPOCH : s.startedAt())
+            .thenComparing(
+                s -> s.finishedAt().orElse(Instant.EPOCH), Comparator.reverseOrder()));
+    all.forEach(s -> ops.add(snapshot(s)));
     return result;
   }
 
   @Override
   public JsonNode opShow(Params params) {
     params.requireOnly(Set.of("op"));
-    return snapshot(op(() -> service.createOps().get(params.string("op"))));
+    String id = params.string("op");
+    return snapshot(op(() -> registryOf(id).get(id)));
   }
 
   @Override
   public JsonNode opCancel(Params params) {
     params.requireOnly(Set.of("op"));
-    return snapshot(op(() -> service.createOps().cancel(params.string("op"))));
+    String id = params.string("op");
+    return snapshot(op(() -> registryOf(id).cancel(id)));
   }
 
   @Override
   public JsonNode opWatch(Params params) throws InterruptedException {
     params.requireOnly(Set.of("op"));
     NotificationSink sink = params.sink();
-    OpWatch watch = op(() -> service.createOps().watch(params.string("op")));
+    String id = params.string("op");
+    Registry<?> registry = op(() -> registryOf(id));
+    OpWatch watch = op(() -> registry.watch(id));
     try (watch) {
       OpSnapshot last = null;
       while (true) {
@@ -184,14 +209,44 @@ public final class VmRpc implements VmMethods {
           }
           sink.send("op.progress", snapshot(last));
         } else if (watch.done()) {
-          return snapshot(service.createOps().get(watch.opId()));
+          return snapshot(registry.get(watch.opId()));
         } else {
           sink.keepAlive();
         }
       }
     } catch (IOException clientGone) {
-      return snapshot(service.createOps().get(watch.opId()));
+      return snapshot(registry.get(watch.opId()));
     }
+  }
+
+  private List<Registry<?>> registries() {
+    List<Registry<?>> all = new ArrayList<>();
+    all.add(service.createOps());
+    all.addAll(otherOps);
+    return all;
+  }
+
+  /**
+   * The registry holding the op an id or prefix names; the createOps registry when none does (its
+   * lookup then reports not found), and a -32602 error when ops of several registries match.
+   */
+  private Registry<?> registryOf(String idOrPrefix) {
+    List<Registry<?>> holding = new ArrayList<>();
+    List<OpSnapshot> candidates = new ArrayList<>();
+    for (Registry<?> r : registries()) {
+      List<OpSnapshot> found = r.matching(idOrPrefix);
+      if (!found.isEmpty()) {
+        holding.add(r);
+        candidates.addAll(found);
+      }
+    }
+    if (holding.size() > 1) {
+      throw ErrorKind.INVALID_PARAMS.error(
+          "id prefix '" + idOrPrefix + "' matches " + candidates.size() + " operations: "
+              + candidates.stream().map(OpSnapshot::describe).collect(Collectors.joining(", "))
+              + "; give more of the id");
+    }
+    return holding.isEmpty() ? service.createOps() : holding.get(0);
   }
 
   private interface OpCall<T> {
@@ -273,7 +328,8 @@ public final class VmRpc implements VmMethods {
     return o;
   }
 
-  static ObjectNode snapshot(OpSnapshot s) {
+  /** The operation snapshot as the RPC contract spells it. */
+  public static ObjectNode snapshot(OpSnapshot s) {
     ObjectNode o =
         Wire.object()
             .put("id", s.id())

@@ -1,0 +1,16 @@
+package dev.hearth.daemon.internal.imagebuild;
+
+import dev.hearth.daemon.DaemonException;
+
+/** An image build failed for a reason of the host or of the build script. */
+public final class ImageBuildException extends DaemonException {
+  private static final long serialVersionUID = 1L;
+
+  public ImageBuildException(String message) {
+    super(message);
+  }
+
+  public ImageBuildException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

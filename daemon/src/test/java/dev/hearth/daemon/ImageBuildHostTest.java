@@ -1,0 +1,183 @@
+package dev.hearth.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hearth.core.Clock;
+import dev.hearth.core.Command;
+import dev.hearth.core.CommandResult;
+import dev.hearth.core.Config;
+import dev.hearth.core.Layout;
+import dev.hearth.core.Posix;
+import dev.hearth.core.ProcessRunner;
+import dev.hearth.core.Runner;
+import dev.hearth.core.testing.RequiresBinary;
+import dev.hearth.core.testing.RequiresRoot;
+import dev.hearth.imagemgr.KernelInfo;
+import dev.hearth.imagemgr.KernelValidator;
+import dev.hearth.imagemgr.RootfsValidator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Builds a real image from Debian through a running daemon, then cancels a second build in its
+ * configure stage (the tree's /proc, /sys and /dev mounted). The debootstrapped base tree is
+ * cached in {@value #CACHE}, outside the source tree, keyed by the build script's cache key, so
+ * only the first run on a machine downloads Debian.
+ */
+@RequiresRoot
+@RequiresBinary({"debootstrap", "mkfs.ext4", "debugfs", "xz", "chroot", "tar"})
+class ImageBuildHostTest {
+  private static final String CACHE = "/var/cache/hearth-test/build";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Runner runner = new ProcessRunner(Posix.system(), Clock.system());
+
+  @TempDir Path dir;
+
+  @Test
+  void buildsABootableDebianImageAndACancelledBuildLeavesNothing() throws Exception {
+    Config config = TestDaemons.config(dir);
+    Layout layout = Layout.of(config);
+    Files.createDirectories(Path.of(CACHE));
+    Files.createDirectories(layout.imageBuildCacheDir().getParent());
+    Files.createSymbolicLink(layout.imageBuildCacheDir(), Path.of(CACHE));
+
+    try (TestDaemons.Running running = TestDaemons.start(config);
+        HearthClient client = HearthClient.connect(running.socket)) {
+      JsonNode op = JSON.readTree(client.call("image.build", "{\"name\":\"base\"}")).get("op");
+      assertThat(op.get("kind").asText()).isEqualTo("image.build");
+      List<String> stages = new ArrayList<>();
+      String finalJson =
+          client.call(
+              "op.watch",
+              "{\"op\":\"" + op.get("id").asText() + "\"}",
+              (method, params) -> {
+                String stage = parse(params).get("stage").asText();
+                if (stages.isEmpty() || !stages.get(stages.size() - 1).equals(stage)) {
+                  stages.add(stage);
+                }
+              });
+      JsonNode done = parse(finalJson);
+      assertThat(done.get("state").asText()).as("%s", done).isEqualTo("succeeded");
+      assertThat(stages).containsSubsequence("debootstrap", "configure", "kernel", "mkfs");
+
+      Path image = layout.imageDir("base");
+      Path rootfs = image.resolve("rootfs.ext4");
+      assertThat(RootfsValidator.validate(rootfs).label()).isEqualTo("hearth-root");
+      assertThat(debugfs(rootfs, "stats")).containsPattern("Filesystem features:.* extent");
+      KernelInfo kernel = KernelValidator.validate(image.resolve("vmlinux"));
+      assertThat(kernel).isNotNull();
+      assertThat(Files.size(image.resolve("initrd"))).isGreaterThan(1 << 20);
+      assertThat(Files.exists(image.resolve("manifest.json"))).isTrue();
+
+      String key = Files.readString(layout.sshPublicKey()).strip();
+      assertThat(debugfs(rootfs, "cat /root/.ssh/authorized_keys").strip()).isEqualTo(key);
+      assertThat(debugfs(rootfs, "stat /etc/systemd/system/sockets.target.wants/ssh.socket"))
+          .contains("Type: symlink");
+      assertThat(debugfs(rootfs, "cat /etc/ssh/sshd_config.d/hearth.conf"))
+          .contains("PasswordAuthentication no");
+      assertThat(debugfs(rootfs, "cat /usr/local/sbin/hearth-network")).contains("/proc/cmdline");
+      assertThat(
+              debugfs(rootfs, "stat /etc/systemd/system/sysinit.target.wants/hearth-network.service"))
+          .contains("Type: symlink");
+      assertThat(debugfs(rootfs, "stat /workspace")).contains("Type: directory");
+      assertNothingLeftUnder(layout.imageStagingDir());
+
+      // A second build, cancelled while the tree's /proc, /sys and /dev are mounted.
+      JsonNode second =
+          JSON.readTree(client.call("image.build", "{\"name\":\"second\"}")).get("op");
+      String secondId = second.get("id").asText();
+      CountDownLatch configuring = new CountDownLatch(1);
+      Thread watcher =
+          new Thread(
+              () -> {
+                try (HearthClient watching = HearthClient.connect(running.socket)) {
+                  watching.call(
+                      "op.watch",
+                      "{\"op\":\"" + secondId + "\"}",
+                      (method, params) -> {
+                        if (parse(params).get("stage").asText().equals("configure")) {
+                          configuring.countDown();
+                        }
+                      });
+                }
+              });
+      watcher.start();
+      assertThat(configuring.await(10, TimeUnit.MINUTES)).isTrue();
+      awaitMountsUnder(layout.imageStagingDir());
+      client.call("op.cancel", "{\"op\":\"" + secondId + "\"}");
+      watcher.join(TimeUnit.MINUTES.toMillis(2));
+      JsonNode cancelled = parse(client.call("op.show", "{\"op\":\"" + secondId + "\"}"));
+      assertThat(cancelled.get("state").asText()).isEqualTo("cancelled");
+      assertNothingLeftUnder(layout.imageStagingDir());
+      assertThat(Files.exists(layout.imageDir("second"))).isFalse();
+    }
+  }
+
+  private String debugfs(Path rootfs, String request) throws Exception {
+    CommandResult r =
+        runner.check(
+            Command.builder("debugfs")
+                .args("-R", request, rootfs.toString())
+                .timeout(Duration.ofMinutes(1))
+                .build());
+    return r.stdout();
+  }
+
+  /** No mount, no chrooted process and no staging folder under the staging folder. */
+  private static void assertNothingLeftUnder(Path staging) throws IOException {
+    String real = staging.toRealPath().toString();
+    assertThat(Files.readAllLines(Path.of("/proc/mounts")))
+        .noneMatch(line -> line.split(" ")[1].startsWith(real));
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      assertThat(
+              procs
+                  .filter(p -> p.getFileName().toString().matches("[0-9]+"))
+                  .map(ImageBuildHostTest::rootOf)
+                  .filter(root -> root.startsWith(real)))
+          .isEmpty();
+    }
+    try (Stream<Path> left = Files.list(staging)) {
+      assertThat(left).isEmpty();
+    }
+  }
+
+  private static void awaitMountsUnder(Path staging) throws Exception {
+    String real = staging.toRealPath().toString();
+    for (int i = 0; i < 600; i++) {
+      if (Files.readAllLines(Path.of("/proc/mounts")).stream()
+          .anyMatch(line -> line.split(" ")[1].startsWith(real))) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the build never mounted anything under " + real);
+  }
+
+  private static String rootOf(Path proc) {
+    try {
+      return Files.readSymbolicLink(proc.resolve("root")).toString();
+    } catch (IOException | UnsupportedOperationException e) {
+      return "";
+    }
+  }
+
+  private static JsonNode parse(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,421 @@
+package dev.hearth.daemon.internal.imagebuild;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hearth.core.Command;
+import dev.hearth.core.LineListener;
+import dev.hearth.core.Posix;
+import dev.hearth.core.testing.FakeClock;
+import dev.hearth.core.testing.FakePosix;
+import dev.hearth.core.testing.FakeRunner;
+import dev.hearth.daemon.RpcException;
+import dev.hearth.imagemgr.ImageStaging;
+import dev.hearth.opstate.OpSnapshot;
+import dev.hearth.opstate.OpState;
+import dev.hearth.opstate.OpWatch;
+import dev.hearth.opstate.Registry;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ImageBuildServiceTest {
+  private static final List<String> SCRIPT = List.of("sh", "-c");
+  private static final Duration WAIT = Duration.ofMinutes(1);
+  private static final String KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDaemonKey hearth";
+
+  @TempDir Path dir;
+
+  private final FakeRunner runner = new FakeRunner();
+  private final FakePosix posix = new FakePosix(0, 0);
+  private final AtomicInteger guardUses = new AtomicInteger();
+  private Registry<ImageBuildOp> ops;
+  private ImageBuildService service;
+  private Path kernel;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    Path proc = Files.createDirectories(dir.resolve("proc"));
+    Files.writeString(proc.resolve("mounts"), "proc /proc proc rw 0 0\n");
+    Path key = dir.resolve("id_ed25519.pub");
+    Files.writeString(key, KEY + "\n");
+    kernel = Files.write(dir.resolve("vmlinux"), x86Elf());
+    ops = new Registry<>(new FakeClock(), Duration.ofHours(1), java.util.Set.of(ImageBuildOp.KIND));
+    ImageOpsGuard guard =
+        new ImageOpsGuard() {
+          @Override
+          public <T> T run(java.util.concurrent.Callable<T> work) throws Exception {
+            guardUses.incrementAndGet();
+            return work.call();
+          }
+        };
+    service =
+        new ImageBuildService(
+            new ImageBuildService.Parts(
+                runner,
+                posix,
+                ops,
+                new ImageStaging(stagingDir(), imagesDir(), runner, new FakeClock()),
+                guard,
+                new BuildLeftovers(proc, runner, posix),
+                dir.resolve("cache"),
+                key,
+                Optional.of(kernel),
+                Duration.ofMinutes(30),
+                Duration.ofMillis(200)));
+  }
+
+  @AfterEach
+  void tearDown() {
+    ops.close();
+  }
+
+  private Path stagingDir() {
+    return dir.resolve("state/staging");
+  }
+
+  private Path imagesDir() {
+    return dir.resolve("state/images");
+  }
+
+  private static ImageBuildRequest request(String name) {
+    return new ImageBuildRequest(
+        name, Optional.empty(), List.of("vim"), Optional.empty(), OptionalLong.empty(),
+        Optional.empty());
+  }
+
+  private static String readScript(Command command) {
+    try {
+      return Files.readString(Path.of(command.argv().get(command.argv().size() - 1)));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Writes rootfs.ext4 into the script's OUT folder, read back from the script itself. */
+  private static void writeRootfs(Command command) {
+    Path script = Path.of(command.argv().get(command.argv().size() - 1));
+    try {
+      for (String line : Files.readAllLines(script)) {
+        if (line.startsWith("OUT=")) {
+          Files.write(Path.of(line.substring(4).replace("'", "")).resolve("rootfs.ext4"), ext4());
+          return;
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    throw new AssertionError("no OUT= in " + script);
+  }
+
+  private static void emit(LineListener listener, String... lines) {
+    for (String line : lines) {
+      listener.onLine(LineListener.Source.STDOUT, line);
+    }
+  }
+
+  @Test
+  void stageLinesBecomeStagesOtherLinesLogAndTheImageIsPublished() throws Exception {
+    List<String> scripts = new ArrayList<>();
+    runner.onStream(
+        SCRIPT,
+        (c, listener) -> {
+          scripts.add(readScript(c));
+          emit(listener, "hearth-pid: 4242", "hearth-stage: debootstrap", "I: Retrieving");
+          listener.onLine(LineListener.Source.STDERR, "W: a warning");
+          emit(listener, "hearth-stage: configure", "hearth-stage: mkfs");
+          writeRootfs(c);
+          emit(listener, "hearth-stage: cleanup", "hearth-stage: done");
+          return FakeRunner.result(c, 0, "", "");
+        });
+    OpSnapshot started = service.start(request("base"));
+    assertThat(started.kind()).isEqualTo("image.build");
+    assertThat(started.target()).isEqualTo("base");
+
+    List<String> stages = new ArrayList<>();
+    OpSnapshot last;
+    try (OpWatch watch = ops.watch(started.id(), 1024)) {
+      do {
+        last = watch.next(WAIT).orElseThrow();
+        if (stages.isEmpty() || !stages.get(stages.size() - 1).equals(last.stage())) {
+          stages.add(last.stage());
+        }
+      } while (!last.finished());
+    }
+    assertThat(last.state()).as("%s", last.error()).isEqualTo(OpState.SUCCEEDED);
+    assertThat(last.result()).contains("base");
+    assertThat(stages)
+        .containsSubsequence("prepare", "debootstrap", "configure", "mkfs", "cleanup", "publish")
+        .doesNotContain("done")
+        .filteredOn(s -> !s.equals("pending"))
+        .isSubsetOf(ImageBuildService.STAGES);
+    assertThat(last.log()).containsExactly("I: Retrieving", "W: a warning");
+    assertThat(guardUses.get()).as("claim and publish").isEqualTo(2);
+
+    Path image = imagesDir().resolve("base");
+    try (Stream<Path> files = Files.list(image)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("vmlinux", "rootfs.ext4", "manifest.json");
+    }
+    assertThat(Files.readAllBytes(image.resolve("vmlinux"))).isEqualTo(x86Elf());
+    try (Stream<Path> left = Files.list(stagingDir())) {
+      assertThat(left).isEmpty();
+    }
+
+    Command command = runner.commands().get(0);
+    assertThat(command.timeout()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(scripts).singleElement().asString().contains(KEY).contains("vim").contains("DISTRO_KERNEL='no'");
+  }
+
+  @Test
+  void aFailingScriptFailsTheOpAtItsStageAndLeavesNoStaging() throws Exception {
+    runner.onStream(
+        SCRIPT,
+        (c, listener) -> {
+          emit(listener, "hearth-pid: 4242", "hearth-stage: debootstrap", "E: no network");
+          return FakeRunner.result(c, 1, "", "hearth: image build failed (exit 1)\n");
+        });
+    OpSnapshot done = ops.awaitFinish(service.start(request("base")).id(), WAIT);
+    assertThat(done.state()).isEqualTo(OpState.FAILED);
+    assertThat(done.error().orElseThrow().stage()).isEqualTo("debootstrap");
+    assertThat(done.error().orElseThrow().message())
+        .contains("exit code 1")
+        .contains("stage debootstrap")
+        .contains("hearth: image build failed (exit 1)");
+    assertThat(done.log()).contains("E: no network");
+    assertThat(Files.exists(imagesDir().resolve("base"))).isFalse();
+    try (Stream<Path> left = Files.list(stagingDir())) {
+      assertThat(left).isEmpty();
+    }
+  }
+
+  @Test
+  void aScriptThatMakesNoRootfsFails() throws Exception {
+    runner.onStream(SCRIPT, List.of("hearth-stage: done"), 0, "");
+    OpSnapshot done = ops.awaitFinish(service.start(request("base")).id(), WAIT);
+    assertThat(done.state()).isEqualTo(OpState.FAILED);
+    assertThat(done.error().orElseThrow().message()).contains("rootfs.ext4");
+    try (Stream<Path> left = Files.list(stagingDir())) {
+      assertThat(left).isEmpty();
+    }
+  }
+
+  @Test
+  void cancelSendsSigtermToTheScriptsGroupThenKillsAndCleansUp() throws Exception {
+    CountDownLatch running = new CountDownLatch(1);
+    List<Boolean> interrupted = new ArrayList<>();
+    runner.onStream(
+        SCRIPT,
+        (c, listener) -> {
+          emit(listener, "hearth-pid: 4242", "hearth-stage: debootstrap");
+          running.countDown();
+          try {
+            Thread.sleep(TimeUnit.MINUTES.toMillis(5)); // a script that ignores SIGTERM
+          } catch (InterruptedException e) {
+            interrupted.add(true); // the real runner kills the tree here
+            throw e;
+          }
+          return FakeRunner.result(c, 0, "", "");
+        });
+    OpSnapshot started = service.start(request("base"));
+    assertThat(running.await(1, TimeUnit.MINUTES)).isTrue();
+    ops.cancel(started.id());
+    OpSnapshot done = ops.awaitFinish(started.id(), WAIT);
+
+    assertThat(done.state()).isEqualTo(OpState.CANCELLED);
+    assertThat(posix.signals()).contains(new FakePosix.SentSignal(-4242, Posix.Signal.SIGTERM));
+    assertThat(interrupted).containsExactly(true);
+    try (Stream<Path> left = Files.list(stagingDir())) {
+      assertThat(left).isEmpty();
+    }
+  }
+
+  @Test
+  void aScriptThatEndsOnSigtermIsNotKilled() throws Exception {
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch terminated = new CountDownLatch(1);
+    List<Boolean> interrupted = new ArrayList<>();
+    runner.onStream(
+        SCRIPT,
+        (c, listener) -> {
+          emit(listener, "hearth-pid: 4242");
+          running.countDown();
+          try {
+            terminated.await(); // "the trap ran" once the test saw the SIGTERM
+          } catch (InterruptedException e) {
+            interrupted.add(true);
+            throw e;
+          }
+          return FakeRunner.result(c, 143, "", "hearth: image build failed (exit 143)\n");
+        });
+    OpSnapshot started = service.start(request("base"));
+    assertThat(running.await(1, TimeUnit.MINUTES)).isTrue();
+    Thread releaser =
+        new Thread(
+            () -> {
+              while (posix.signals().isEmpty()) {
+                Thread.onSpinWait();
+              }
+              terminated.countDown();
+            });
+    releaser.start();
+    ops.cancel(started.id());
+    OpSnapshot done = ops.awaitFinish(started.id(), WAIT);
+    releaser.join();
+    assertThat(done.state()).isEqualTo(OpState.CANCELLED);
+    assertThat(posix.signals()).containsExactly(
+        new FakePosix.SentSignal(-4242, Posix.Signal.SIGTERM));
+    assertThat(interrupted).isEmpty();
+  }
+
+  @Test
+  void aTakenNameIsAConflictBeforeAnyOpExists() throws Exception {
+    Files.createDirectories(imagesDir().resolve("base"));
+    assertThatThrownBy(() -> service.start(request("base")))
+        .isInstanceOf(RpcException.class)
+        .hasMessageContaining("already exists");
+    assertThat(ops.list()).isEmpty();
+    assertThat(runner.commands()).isEmpty();
+  }
+
+  @Test
+  void aNameBeingBuiltIsAConflict() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    runner.onStream(
+        SCRIPT,
+        (c, listener) -> {
+          release.await();
+          return FakeRunner.result(c, 1, "", "");
+        });
+    OpSnapshot first = service.start(request("base"));
+    try {
+      assertThatThrownBy(() -> service.start(request("base")))
+          .isInstanceOf(RpcException.class)
+          .hasMessageContaining("already being built by operation " + first.id());
+    } finally {
+      release.countDown();
+    }
+    ops.awaitFinish(first.id(), WAIT);
+    assertThat(ops.list()).hasSize(1);
+  }
+
+  @Test
+  void badParamsAreRefusedBeforeAnyOpExists() {
+    assertThatThrownBy(() -> service.start(request("Bad_Name")))
+        .isInstanceOf(RpcException.class)
+        .hasMessageContaining("name");
+    assertThatThrownBy(
+            () ->
+                service.start(
+                    new ImageBuildRequest(
+                        "base", Optional.of("ubuntu:jammy"), List.of(), Optional.empty(),
+                        OptionalLong.empty(), Optional.empty())))
+        .isInstanceOf(RpcException.class)
+        .hasMessageContaining("debian:<suite>");
+    assertThatThrownBy(
+            () ->
+                service.start(
+                    new ImageBuildRequest(
+                        "base", Optional.empty(), List.of(), Optional.of(dir.resolve("nope.sh")),
+                        OptionalLong.empty(), Optional.empty())))
+        .isInstanceOf(RpcException.class)
+        .hasMessageContaining("nope.sh");
+    assertThatThrownBy(
+            () ->
+                service.start(
+                    new ImageBuildRequest(
+                        "base", Optional.empty(), List.of(), Optional.empty(),
+                        OptionalLong.empty(), Optional.of(dir.resolve("proc/mounts")))))
+        .isInstanceOf(RpcException.class)
+        .hasMessageStartingWith("kernel:");
+    assertThat(ops.list()).isEmpty();
+  }
+
+  @Test
+  void sweepUnmountsWhatIsMountedUnderTheFolderNewestFirst() throws Exception {
+    Path proc = dir.resolve("proc2");
+    Files.createDirectories(proc);
+    Path tree = Files.createDirectories(dir.resolve("st/tree")).toRealPath();
+    Files.writeString(
+        proc.resolve("mounts"),
+        "proc " + tree + "/proc proc rw 0 0\n"
+            + "udev " + tree + "/dev devtmpfs rw 0 0\n"
+            + "udev /dev devtmpfs rw 0 0\n");
+    runner.on(List.of("umount"), c -> {
+      try {
+        String mounts = Files.readString(proc.resolve("mounts"));
+        String point = c.argv().get(2);
+        Files.writeString(
+            proc.resolve("mounts"),
+            mounts.lines().filter(l -> !l.contains(" " + point + " "))
+                .map(l -> l + "\n").reduce("", String::concat));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      return FakeRunner.result(c, 0, "", "");
+    });
+    new BuildLeftovers(proc, runner, posix).sweep(dir.resolve("st"));
+    assertThat(runner.argvs())
+        .containsExactly(
+            List.of("umount", "-l", tree + "/dev"), List.of("umount", "-l", tree + "/proc"));
+    assertThat(Files.readString(proc.resolve("mounts"))).isEqualTo("udev /dev devtmpfs rw 0 0\n");
+  }
+
+  @Test
+  void sweepRefusesWhenAMountStays() throws Exception {
+    Path proc = Files.createDirectories(dir.resolve("proc3"));
+    Path tree = Files.createDirectories(dir.resolve("st/tree")).toRealPath();
+    Files.writeString(proc.resolve("mounts"), "proc " + tree + "/proc proc rw 0 0\n");
+    assertThatThrownBy(() -> new BuildLeftovers(proc, runner, posix).sweep(dir.resolve("st")))
+        .isInstanceOf(ImageBuildException.class)
+        .hasMessageContaining(tree + "/proc");
+  }
+
+  /** A hand-made ext4 superblock (extents, filetype, flex_bg): enough for the validator. */
+  static byte[] ext4() {
+    ByteBuffer b = ByteBuffer.allocate(2048).order(ByteOrder.LITTLE_ENDIAN);
+    b.putInt(1024 + 0x04, 2);
+    b.putShort(1024 + 0x38, (short) 0xEF53);
+    b.putInt(1024 + 0x60, 0x242);
+    return b.array();
+  }
+
+  /** A minimal x86-64 ELF64 executable with a PT_LOAD and a PVH note. */
+  static byte[] x86Elf() {
+    long entry = 0x1000000L;
+    int notesOffset = 64 + 2 * 56;
+    byte[] name = "Xen\0".getBytes(StandardCharsets.US_ASCII);
+    ByteBuffer note = ByteBuffer.allocate(12 + 4 + 4).order(ByteOrder.LITTLE_ENDIAN);
+    note.putInt(name.length).putInt(4).putInt(18).put(name).put(new byte[] {0, 0, 0, 1});
+    byte[] payload = "a tiny kernel payload".getBytes(StandardCharsets.US_ASCII);
+    int total = notesOffset + note.capacity() + payload.length;
+    ByteBuffer b = ByteBuffer.allocate(total).order(ByteOrder.LITTLE_ENDIAN);
+    b.put(new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0});
+    b.position(16);
+    b.putShort((short) 2).putShort((short) 62).putInt(1);
+    b.putLong(entry).putLong(64).putLong(0).putInt(0);
+    b.putShort((short) 64).putShort((short) 56).putShort((short) 2);
+    b.putShort((short) 64).putShort((short) 0).putShort((short) 0);
+    b.putInt(1).putInt(5).putLong(0).putLong(entry).putLong(entry);
+    b.putLong(total).putLong(total).putLong(0x1000);
+    b.putInt(4).putInt(4).putLong(notesOffset).putLong(0).putLong(0);
+    b.putLong(note.capacity()).putLong(note.capacity()).putLong(4);
+    b.put(note.array()).put(payload);
+    return b.array();
+  }
+}
