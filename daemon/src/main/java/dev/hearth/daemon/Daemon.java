@@ -298,6 +298,7 @@ public final class Daemon implements AutoCloseable {
       ImageService images =
           new ImageService(
               layout,
+              runner,
               locks,
               vms,
               new ImageStaging(
