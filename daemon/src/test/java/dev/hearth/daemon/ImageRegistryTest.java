@@ -211,6 +211,20 @@ class ImageRegistryTest {
   }
 
   @Test
+  void aFailedPromoteLeavesNoImageAndNoStaging() throws Exception {
+    // The fixture's hand-made image "base" has a dummy kernel, which promote copies and checks.
+    JsonNode created = fx.call("vm.create", createParams("demo", VmFixture.IMAGE));
+    fx.watch(created.path("op").path("id").asText());
+
+    assertThatThrownBy(() -> fx.call("image.promote", "{\"vm\": \"demo\", \"name\": \"snap\"}"))
+        .asInstanceOf(type(RpcException.class))
+        .satisfies(e -> assertThat(e.code()).isEqualTo(-32602))
+        .satisfies(e -> assertThat(e.getMessage()).contains("vmlinux"));
+    assertThat(fx.layout.imageDir("snap")).doesNotExist();
+    assertThat(Files.list(fx.layout.imageStagingDir())).isEmpty();
+  }
+
+  @Test
   void promoteOfARunningVmIsRefusedNamingVmStop() throws Exception {
     register("deb", "");
     JsonNode created = fx.call("vm.create", "{\"name\": \"demo\", \"image\": \"deb\"}");
