@@ -9,6 +9,7 @@ import dev.hearth.core.Runner;
 import dev.hearth.core.Store;
 import dev.hearth.daemon.internal.doctor.Doctor;
 import dev.hearth.daemon.internal.rpc.Dispatcher;
+import dev.hearth.daemon.internal.rpc.ImageMethods;
 import dev.hearth.daemon.internal.rpc.JsonRpcProtocol;
 import dev.hearth.daemon.internal.rpc.PeerAuthorizer;
 import dev.hearth.daemon.internal.rpc.RpcHandler;
@@ -28,6 +29,8 @@ import dev.hearth.daemon.internal.vm.VmHook;
 import dev.hearth.daemon.internal.vm.HostNetwork;
 import dev.hearth.daemon.internal.vm.LinuxHostNetwork;
 import dev.hearth.daemon.internal.vm.SshWaiter;
+import dev.hearth.daemon.internal.vm.ImageRpc;
+import dev.hearth.daemon.internal.vm.ImageService;
 import dev.hearth.daemon.internal.vm.VmLocks;
 import dev.hearth.daemon.internal.vm.VmRpc;
 import dev.hearth.daemon.internal.vm.VmService;
@@ -43,6 +46,8 @@ import dev.hearth.fcproc.Ipv4Cidr;
 import dev.hearth.fcproc.NatRules;
 import dev.hearth.fcproc.ProcessTable;
 import dev.hearth.fcproc.TapDevices;
+import dev.hearth.imagemgr.ImageStaging;
+import dev.hearth.imagemgr.VmlinuxExtractor;
 import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.OpStore;
 import dev.hearth.opstate.OpstateException;
@@ -286,11 +291,24 @@ public final class Daemon implements AutoCloseable {
           new Registry<>(
               seams.clock(), config.operationRetention(), Set.of(CreateOp.KIND), opStore);
       undo.push(createOps::close);
-      VmService vms = composeVms(config, layout, store, seams, createOps, dialer);
+      VmLocks locks = new VmLocks();
+      Runner runner = new ProcessRunner(seams.posix(), seams.clock());
+      VmService vms = composeVms(config, layout, store, seams, runner, locks, createOps, dialer);
       vms.reconcile();
+      ImageService images =
+          new ImageService(
+              layout,
+              runner,
+              locks,
+              vms,
+              new ImageStaging(
+                  layout.imageStagingDir(), layout.imagesDir(), runner, seams.clock()),
+              new VmlinuxExtractor(runner));
+      images.cleanupStale();
       ScheduledExecutorService pruner = startPruner(createOps);
       undo.push(pruner::shutdownNow);
-      RpcServer rpc = bindSocket(config, layout, seams, new VmRpc(vms, config));
+      RpcServer rpc =
+          bindSocket(config, layout, seams, new VmRpc(vms, config), new ImageRpc(images));
       undo.push(() -> Files.deleteIfExists(layout.socket()));
       undo.push(rpc::close);
       secureSocket(layout.socket(), config.socketGroup(), seams.posix());
@@ -314,10 +332,11 @@ public final class Daemon implements AutoCloseable {
       Layout layout,
       Store store,
       Seams seams,
+      Runner runner,
+      VmLocks locks,
       Registry<CreateOp> createOps,
       MinaGuestDialer dialer)
       throws InterruptedException {
-    Runner runner = new ProcessRunner(seams.posix(), seams.clock());
     ProvisionerKind kind = chooseProvisioner(config, runner);
     Map<ProvisionerKind, RootDiskProvisioner> provisioners = new ConcurrentHashMap<>();
     ProcessTable processTable = ProcessTable.procfs();
@@ -346,7 +365,7 @@ public final class Daemon implements AutoCloseable {
             layout,
             store,
             seams.clock(),
-            new VmLocks(),
+            locks,
             createOps,
             kind,
             k ->
@@ -501,7 +520,11 @@ public final class Daemon implements AutoCloseable {
   }
 
   private static RpcServer bindSocket(
-      Config config, Layout layout, Seams seams, VmMethods vmMethods) {
+      Config config,
+      Layout layout,
+      Seams seams,
+      VmMethods vmMethods,
+      ImageMethods imageMethods) {
     Path socket = layout.socket();
     try {
       if (Files.deleteIfExists(socket)) {
@@ -509,7 +532,11 @@ public final class Daemon implements AutoCloseable {
       }
       Dispatcher dispatcher =
           new Dispatcher(
-              () -> doctor(config), seams.posix().getpid(), vmMethods, seams.extraHandlers());
+              () -> doctor(config),
+              seams.posix().getpid(),
+              vmMethods,
+              imageMethods,
+              seams.extraHandlers());
       RpcServer.Limits limits =
           new RpcServer.Limits(
               config.maxConnections(), config.clientIdleTimeout(), config.shutdownGrace());

@@ -29,6 +29,8 @@ import java.util.function.Supplier;
  *   <li>{@code vm.create}, {@code vm.list}, {@code vm.show}, {@code vm.start}, {@code vm.stop},
  *       {@code vm.kill}, {@code vm.delete}, {@code vm.logs}, {@code op.list}, {@code op.show},
  *       {@code op.watch}, {@code op.cancel}: see {@link VmMethods} and ARCHITECTURE.md
+ *   <li>{@code image.register}, {@code image.list}, {@code image.show}, {@code image.delete},
+ *       {@code image.promote}: see {@link ImageMethods} and ARCHITECTURE.md
  * </ul>
  *
  * <p>Tests may add handlers for method names this switch does not know.
@@ -37,22 +39,26 @@ public final class Dispatcher {
   private final Supplier<DoctorReport> doctor;
   private final long pid;
   private final VmMethods vms;
+  private final ImageMethods images;
   private final Map<String, RpcHandler> extraHandlers;
 
   /**
    * @param doctor runs the doctor checks for {@code daemon.doctor}
    * @param pid the daemon's pid, reported by {@code daemon.version}
    * @param vms serves the {@code vm.*} and {@code op.*} methods
+   * @param images serves the {@code image.*} methods
    * @param extraHandlers handlers for further methods (test seams)
    */
   public Dispatcher(
       Supplier<DoctorReport> doctor,
       long pid,
       VmMethods vms,
+      ImageMethods images,
       Map<String, RpcHandler> extraHandlers) {
     this.doctor = doctor;
     this.pid = pid;
     this.vms = vms;
+    this.images = images;
     this.extraHandlers = Map.copyOf(extraHandlers);
   }
 
@@ -92,6 +98,16 @@ public final class Dispatcher {
         return vms.opWatch(params);
       case "op.cancel":
         return vms.opCancel(params);
+      case "image.register":
+        return images.register(params);
+      case "image.list":
+        return images.list(params);
+      case "image.show":
+        return images.show(params);
+      case "image.delete":
+        return images.delete(params);
+      case "image.promote":
+        return images.promote(params);
       default:
         RpcHandler handler = extraHandlers.get(params.method());
         if (handler == null) {
