@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
       VersionCommand.class,
       DoctorCommand.class,
       VmCommand.class,
+      ImageCommand.class,
       OpCommand.class,
       RpcCommand.class,
       CompletionCommand.class

@@ -38,6 +38,11 @@ final class Human {
     return Sizes.format(mib * MIB);
   }
 
+  /** The first 12 hex digits of a sha256, as {@code docker images} shows ids; "-" when unknown. */
+  static String shortDigest(String hex) {
+    return hex.isEmpty() ? "-" : hex.substring(0, Math.min(12, hex.length()));
+  }
+
   /** An elapsed time: "0.4s", "12.3s", "2m05s", "1h02m". */
   static String elapsed(Duration d) {
     long millis = Math.max(0, d.toMillis());

@@ -44,7 +44,7 @@ final class VmCommand implements Callable<Integer> {
   }
 
   /** Sends one request; prints its result (--json) or one line made from it (not --quiet). */
-  private static int confirm(
+  static int confirm(
       HearthCommand hearth, String method, ObjectNode params, Function<JsonNode, String> line) {
     JsonNode result;
     try (DaemonConnection daemon = hearth.daemon()) {

@@ -14,6 +14,7 @@ import dev.hearth.daemon.internal.imagebuild.ImageBuildRpc;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildService;
 import dev.hearth.daemon.internal.imagebuild.ImageOpsGuard;
 import dev.hearth.daemon.internal.rpc.Dispatcher;
+import dev.hearth.daemon.internal.rpc.ImageMethods;
 import dev.hearth.daemon.internal.rpc.JsonRpcProtocol;
 import dev.hearth.daemon.internal.rpc.PeerAuthorizer;
 import dev.hearth.daemon.internal.rpc.RpcHandler;
@@ -33,6 +34,8 @@ import dev.hearth.daemon.internal.vm.VmHook;
 import dev.hearth.daemon.internal.vm.HostNetwork;
 import dev.hearth.daemon.internal.vm.LinuxHostNetwork;
 import dev.hearth.daemon.internal.vm.SshWaiter;
+import dev.hearth.daemon.internal.vm.ImageRpc;
+import dev.hearth.daemon.internal.vm.ImageService;
 import dev.hearth.daemon.internal.vm.VmLocks;
 import dev.hearth.daemon.internal.vm.OrderedLock;
 import dev.hearth.daemon.internal.vm.VmRpc;
@@ -49,6 +52,8 @@ import dev.hearth.fcproc.Ipv4Cidr;
 import dev.hearth.fcproc.NatRules;
 import dev.hearth.fcproc.ProcessTable;
 import dev.hearth.fcproc.TapDevices;
+import dev.hearth.imagemgr.ImageStaging;
+import dev.hearth.imagemgr.VmlinuxExtractor;
 import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.imagemgr.ImageStaging;
 import dev.hearth.opstate.OpStore;
@@ -297,15 +302,28 @@ public final class Daemon implements AutoCloseable {
           new Registry<>(
               seams.clock(), config.operationRetention(), Set.of(CreateOp.KIND), opStore);
       undo.push(createOps::close);
-      VmService vms = composeVms(config, layout, store, seams, createOps, dialer);
+      VmLocks locks = new VmLocks();
+      Runner runner = new ProcessRunner(seams.posix(), seams.clock());
+      VmService vms = composeVms(config, layout, store, seams, runner, locks, createOps, dialer);
       vms.reconcile();
-      // Image builds (the imageOpsLock is a placeholder until the image registry brings its own).
+      // Image builds sweep what a crashed build left in staging before cleanupStale deletes it.
       Registry<ImageBuildOp> imageBuildOps =
           new Registry<>(
               seams.clock(), config.operationRetention(), Set.of(ImageBuildOp.KIND), opStore);
       undo.push(imageBuildOps::close);
       ImageBuildService imageBuilds =
-          composeImageBuilds(config, layout, seams, imageBuildOps, guard(imageOpsLock()));
+          composeImageBuilds(
+              config, layout, seams, imageBuildOps, guard(locks.imageOpsLock()));
+      ImageService images =
+          new ImageService(
+              layout,
+              runner,
+              locks,
+              vms,
+              new ImageStaging(
+                  layout.imageStagingDir(), layout.imagesDir(), runner, seams.clock()),
+              new VmlinuxExtractor(runner));
+      images.cleanupStale();
       ScheduledExecutorService pruner = startPruner(List.of(createOps, imageBuildOps));
       undo.push(pruner::shutdownNow);
       RpcServer rpc =
@@ -314,7 +332,8 @@ public final class Daemon implements AutoCloseable {
               layout,
               seams,
               new VmRpc(vms, config, List.of(imageBuildOps)),
-              new ImageBuildRpc(imageBuilds));
+              new ImageBuildRpc(imageBuilds),
+              new ImageRpc(images));
       undo.push(() -> Files.deleteIfExists(layout.socket()));
       undo.push(rpc::close);
       secureSocket(layout.socket(), config.socketGroup(), seams.posix());
@@ -346,10 +365,11 @@ public final class Daemon implements AutoCloseable {
       Layout layout,
       Store store,
       Seams seams,
+      Runner runner,
+      VmLocks locks,
       Registry<CreateOp> createOps,
       MinaGuestDialer dialer)
       throws InterruptedException {
-    Runner runner = new ProcessRunner(seams.posix(), seams.clock());
     ProvisionerKind kind = chooseProvisioner(config, runner);
     Map<ProvisionerKind, RootDiskProvisioner> provisioners = new ConcurrentHashMap<>();
     ProcessTable processTable = ProcessTable.procfs();
@@ -378,7 +398,7 @@ public final class Daemon implements AutoCloseable {
             layout,
             store,
             seams.clock(),
-            new VmLocks(),
+            locks,
             createOps,
             kind,
             k ->
@@ -420,10 +440,6 @@ public final class Daemon implements AutoCloseable {
 
   /** How long a cancelled build script gets for its trap (kill chroot processes, unmount). */
   private static final Duration IMAGE_BUILD_TERM_GRACE = Duration.ofSeconds(30);
-
-  private static OrderedLock imageOpsLock() {
-    return new OrderedLock("imageOpsLock", OrderedLock.CREATE);
-  }
 
   private static ImageOpsGuard guard(OrderedLock lock) {
     return new ImageOpsGuard() {
@@ -593,7 +609,8 @@ public final class Daemon implements AutoCloseable {
       Layout layout,
       Seams seams,
       VmMethods vmMethods,
-      RpcHandler imageBuild) {
+      RpcHandler imageBuild,
+      ImageMethods imageMethods) {
     Path socket = layout.socket();
     try {
       if (Files.deleteIfExists(socket)) {
@@ -605,6 +622,7 @@ public final class Daemon implements AutoCloseable {
               seams.posix().getpid(),
               vmMethods,
               imageBuild,
+              imageMethods,
               seams.extraHandlers());
       RpcServer.Limits limits =
           new RpcServer.Limits(

@@ -30,6 +30,8 @@ import java.util.function.Supplier;
  *       {@code vm.kill}, {@code vm.delete}, {@code vm.logs}, {@code op.list}, {@code op.show},
  *       {@code op.watch}, {@code op.cancel}: see {@link VmMethods} and ARCHITECTURE.md
  *   <li>{@code image.build}: see {@code internal.imagebuild.ImageBuildRpc}
+ *   <li>{@code image.register}, {@code image.list}, {@code image.show}, {@code image.delete},
+ *       {@code image.promote}: see {@link ImageMethods} and ARCHITECTURE.md
  * </ul>
  *
  * <p>Tests may add handlers for method names this switch does not know.
@@ -39,6 +41,7 @@ public final class Dispatcher {
   private final long pid;
   private final VmMethods vms;
   private final RpcHandler imageBuild;
+  private final ImageMethods images;
   private final Map<String, RpcHandler> extraHandlers;
 
   /**
@@ -46,6 +49,7 @@ public final class Dispatcher {
    * @param pid the daemon's pid, reported by {@code daemon.version}
    * @param vms serves the {@code vm.*} and {@code op.*} methods
    * @param imageBuild serves {@code image.build}
+   * @param images serves the {@code image.*} methods
    * @param extraHandlers handlers for further methods (test seams)
    */
   public Dispatcher(
@@ -53,11 +57,13 @@ public final class Dispatcher {
       long pid,
       VmMethods vms,
       RpcHandler imageBuild,
+      ImageMethods images,
       Map<String, RpcHandler> extraHandlers) {
     this.doctor = doctor;
     this.pid = pid;
     this.vms = vms;
     this.imageBuild = imageBuild;
+    this.images = images;
     this.extraHandlers = Map.copyOf(extraHandlers);
   }
 
@@ -99,6 +105,16 @@ public final class Dispatcher {
         return vms.opCancel(params);
       case "image.build":
         return imageBuild.handle(params);
+      case "image.register":
+        return images.register(params);
+      case "image.list":
+        return images.list(params);
+      case "image.show":
+        return images.show(params);
+      case "image.delete":
+        return images.delete(params);
+      case "image.promote":
+        return images.promote(params);
       default:
         RpcHandler handler = extraHandlers.get(params.method());
         if (handler == null) {

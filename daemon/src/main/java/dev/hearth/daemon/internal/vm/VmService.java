@@ -31,6 +31,7 @@ import dev.hearth.fcproc.MetricsConfig;
 import dev.hearth.fcproc.NetworkInterface;
 import dev.hearth.fcproc.ProcessIdentity;
 import dev.hearth.fcproc.ProcessTable;
+import dev.hearth.imagemgr.ImageManifest;
 import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.Registry;
 import java.io.IOException;
@@ -136,6 +137,10 @@ public final class VmService {
     return parts.provisionerKind();
   }
 
+  VmStore store() {
+    return vms;
+  }
+
   // ---- reading ----
 
   /** Every VM by name, with VMs whose guest went down by itself shown as stopped. */
@@ -235,7 +240,7 @@ public final class VmService {
               + " bytes); give at least the image's size");
     }
     ensureNetwork();
-    Vm vm = reserve(request, imageBytes);
+    Vm vm = reserve(request, image, imageBytes);
     boolean started = false;
     try {
       CreateOp op = new CreateOp(vm.name());
@@ -249,7 +254,8 @@ public final class VmService {
     }
   }
 
-  private Vm reserve(CreateRequest request, long imageBytes) throws InterruptedException {
+  private Vm reserve(CreateRequest request, ImageFiles image, long imageBytes)
+      throws InterruptedException {
     String id = Names.newId();
     Vm vm;
     boolean newTap;
@@ -269,7 +275,10 @@ public final class VmService {
       Optional<String> pooled = tapPool.take();
       newTap = pooled.isEmpty();
       String tap = pooled.orElseGet(() -> freeTapName(all));
-      String bootArgs = BASE_BOOT_ARGS + guestNetwork.kernelIpArgument(ip, request.name());
+      String bootArgs =
+          BASE_BOOT_ARGS
+              + image.bootArgs().map(a -> a + " ").orElse("")
+              + guestNetwork.kernelIpArgument(ip, request.name());
       vm =
           new Vm(
               id,
@@ -741,8 +750,8 @@ public final class VmService {
 
   // ---- images ----
 
-  /** An image's files. */
-  record ImageFiles(Path kernel, Path rootfs, Optional<Path> initrd) {}
+  /** An image's files, and the kernel arguments its manifest records (hand-made images: none). */
+  record ImageFiles(Path kernel, Path rootfs, Optional<Path> initrd, Optional<String> bootArgs) {}
 
   private ImageFiles image(String name) {
     Path dir = layout.imageDir(name);
@@ -767,7 +776,8 @@ public final class VmService {
     return new ImageFiles(
         dir.resolve(KERNEL),
         dir.resolve(ROOTFS),
-        Files.isRegularFile(initrd) ? Optional.of(initrd) : Optional.empty());
+        Files.isRegularFile(initrd) ? Optional.of(initrd) : Optional.empty(),
+        ImageService.manifest(dir).flatMap(ImageManifest::bootArgs).filter(a -> !a.isBlank()));
   }
 
   private static long size(Path file) {

@@ -1,0 +1,204 @@
+package dev.hearth.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.core.Sizes;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code hearth image ...}: the image registry. Each verb is one request to the daemon. */
+@Command(
+    name = "image",
+    description = "Register, list, show, promote and delete VM images.",
+    subcommands = {
+      ImageBuildCommand.class,
+      ImageCommand.Register.class,
+      ImageCommand.ListImages.class,
+      ImageCommand.Show.class,
+      ImageCommand.Promote.class,
+      ImageCommand.Delete.class
+    })
+final class ImageCommand implements Callable<Integer> {
+  @ParentCommand HearthCommand hearth;
+  @Spec CommandSpec spec;
+
+  /** Without a verb: the usage, as a usage error. */
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return ExitCode.USAGE;
+  }
+
+  /** The params that name one image. */
+  static ObjectNode imageParams(String image) {
+    return Json.object().put("image", image);
+  }
+
+  /** The daemon reads the paths on its own host, from its own folder: send them absolute. */
+  private static String absolute(Path path) {
+    return path.toAbsolutePath().normalize().toString();
+  }
+
+  @Command(
+      name = "register",
+      description = "Register a kernel (ELF vmlinux) and an ext4 rootfs as an image.")
+  static final class Register implements Callable<Integer> {
+    @ParentCommand ImageCommand image;
+
+    @Parameters(paramLabel = "NAME", description = "The new image's name.")
+    String name;
+
+    @Option(
+        names = "--kernel",
+        required = true,
+        paramLabel = "FILE",
+        description = "The uncompressed x86-64 ELF kernel (vmlinux).")
+    Path kernel;
+
+    @Option(
+        names = "--rootfs",
+        required = true,
+        paramLabel = "FILE",
+        description = "The root filesystem, an ext4 image.")
+    Path rootfs;
+
+    @Option(names = "--initrd", paramLabel = "FILE", description = "An initial ramdisk.")
+    Path initrd;
+
+    @Option(
+        names = "--boot-args",
+        paramLabel = "ARGS",
+        description = "Kernel arguments for VMs of this image, before hearth's own.")
+    String bootArgs;
+
+    @Option(
+        names = "--extract-kernel",
+        description = "Given a compressed bzImage (vmlinuz), extract the vmlinux from it.")
+    boolean extractKernel;
+
+    @Override
+    public Integer call() {
+      ObjectNode params =
+          Json.object()
+              .put("name", name)
+              .put("kernel", absolute(kernel))
+              .put("rootfs", absolute(rootfs));
+      if (initrd != null) {
+        params.put("initrd", absolute(initrd));
+      }
+      if (bootArgs != null) {
+        params.put("boot_args", bootArgs);
+      }
+      if (extractKernel) {
+        params.put("extract_kernel", true);
+      }
+      return VmCommand.confirm(
+          image.hearth, "image.register", params, registered -> summary(registered, "registered"));
+    }
+  }
+
+  @Command(name = "list", aliases = "ls", description = "List the images.")
+  static final class ListImages implements Callable<Integer> {
+    @ParentCommand ImageCommand image;
+
+    @Override
+    public Integer call() {
+      HearthCommand hearth = image.hearth;
+      JsonNode images;
+      try (DaemonConnection daemon = hearth.daemon()) {
+        images = daemon.call("image.list", Json.object()).path("images");
+      }
+      if (hearth.json()) {
+        hearth.printJson(images);
+      } else {
+        ImageView.table(images, hearth.now()).print(hearth.out(), hearth.style());
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "show", description = "Show one image in detail, with the VMs that use it.")
+  static final class Show implements Callable<Integer> {
+    @ParentCommand ImageCommand image;
+
+    @Parameters(paramLabel = "IMAGE", description = "An image name.")
+    String target;
+
+    @Override
+    public Integer call() {
+      HearthCommand hearth = image.hearth;
+      JsonNode shown;
+      try (DaemonConnection daemon = hearth.daemon()) {
+        shown = daemon.call("image.show", imageParams(target));
+      }
+      if (hearth.json()) {
+        hearth.printJson(shown);
+      } else {
+        ImageView.details(shown, hearth.now()).print(hearth.out(), hearth.style());
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "promote",
+      description = "Make a new image from a stopped VM's disk (kernel and args of its image).")
+  static final class Promote implements Callable<Integer> {
+    @ParentCommand ImageCommand image;
+
+    @Parameters(index = "0", paramLabel = "VM", description = "A VM name or a unique id prefix.")
+    String vm;
+
+    @Parameters(index = "1", paramLabel = "NAME", description = "The new image's name.")
+    String name;
+
+    @Override
+    public Integer call() {
+      return VmCommand.confirm(
+          image.hearth,
+          "image.promote",
+          Json.object().put("vm", vm).put("name", name),
+          promoted -> summary(promoted, "promoted"));
+    }
+  }
+
+  @Command(
+      name = "delete",
+      aliases = "rm",
+      description = "Delete an image; refused while any VM uses it.")
+  static final class Delete implements Callable<Integer> {
+    @ParentCommand ImageCommand image;
+
+    @Parameters(paramLabel = "IMAGE", description = "An image name.")
+    String target;
+
+    @Override
+    public Integer call() {
+      return VmCommand.confirm(
+          image.hearth,
+          "image.delete",
+          imageParams(target),
+          deleted -> "deleted image " + Json.text(deleted, "deleted"));
+    }
+  }
+
+  /** "image deb registered (1 GiB, rootfs sha256 0123456789ab)". */
+  private static String summary(JsonNode image, String verb) {
+    return "image "
+        + Json.text(image, "name")
+        + " "
+        + verb
+        + " ("
+        + Sizes.format(image.path("size_bytes").asLong())
+        + ", rootfs sha256 "
+        + Human.shortDigest(image.path("sha256").path("rootfs.ext4").asText(""))
+        + ")";
+  }
+}

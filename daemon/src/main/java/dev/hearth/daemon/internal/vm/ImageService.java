@@ -1,0 +1,398 @@
+package dev.hearth.daemon.internal.vm;
+
+import dev.hearth.core.Command;
+import dev.hearth.core.CoreException;
+import dev.hearth.core.InvalidNameException;
+import dev.hearth.core.Layout;
+import dev.hearth.core.Names;
+import dev.hearth.core.Runner;
+import dev.hearth.daemon.RpcException;
+import dev.hearth.daemon.internal.rpc.ErrorKind;
+import dev.hearth.imagemgr.CompressedKernelException;
+import dev.hearth.imagemgr.ImageConflictException;
+import dev.hearth.imagemgr.ImageFile;
+import dev.hearth.imagemgr.ImageManifest;
+import dev.hearth.imagemgr.ImageNames;
+import dev.hearth.imagemgr.ImageStaging;
+import dev.hearth.imagemgr.ImagemgrException;
+import dev.hearth.imagemgr.InvalidImageFileException;
+import dev.hearth.imagemgr.KernelExtractionException;
+import dev.hearth.imagemgr.StagedImage;
+import dev.hearth.imagemgr.VmlinuxExtractor;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The image registry: register, promote, delete, list and show, on the image folders {@code
+ * images/<name>/} that {@link VmService} boots from. Every mutation holds {@code imageOpsLock}
+ * (promote holds the VM's lock first, in the documented order). Folders made by hand, without a
+ * manifest, are listed and usable; their checksums are simply unknown.
+ */
+public final class ImageService {
+  private static final Logger log = LoggerFactory.getLogger(ImageService.class);
+
+  /** What the registry says about one image. */
+  public record Image(
+      String name,
+      Path kernel,
+      Path rootfs,
+      Optional<Path> initrd,
+      String bootArgs,
+      long sizeBytes,
+      Map<String, String> sha256,
+      Instant createdAt) {}
+
+  /** A validated register request; paths are the daemon host's, absolute. */
+  public record RegisterRequest(
+      String name,
+      Path kernel,
+      Path rootfs,
+      Optional<Path> initrd,
+      Optional<String> bootArgs,
+      boolean extractKernel) {}
+
+  private static final Duration FLATTEN_TIMEOUT = Duration.ofHours(1);
+
+  private final Layout layout;
+  private final Runner runner;
+  private final VmStore vms;
+  private final VmLocks locks;
+  private final VmService vmService;
+  private final ImageStaging staging;
+  private final VmlinuxExtractor extractor;
+
+  public ImageService(
+      Layout layout,
+      Runner runner,
+      VmLocks locks,
+      VmService vmService,
+      ImageStaging staging,
+      VmlinuxExtractor extractor) {
+    this.layout = layout;
+    this.runner = runner;
+    this.vms = vmService.store();
+    this.locks = locks;
+    this.vmService = vmService;
+    this.staging = staging;
+    this.extractor = extractor;
+  }
+
+  /** Removes what crashed registrations, promotions and deletions left; before serving. */
+  public void cleanupStale() {
+    List<Path> removed = staging.cleanupStale();
+    if (!removed.isEmpty()) {
+      log.info("removed {} stale image staging folder(s)", removed.size());
+    }
+  }
+
+  // ---- reading ----
+
+  /** Every image folder holding a kernel and a rootfs, by name. */
+  public List<Image> list() {
+    Path dir = layout.imagesDir();
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    List<Image> images = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entry : entries) {
+        String name = entry.getFileName().toString();
+        if (Names.isValid(name) && isImage(entry)) {
+          images.add(read(name));
+        }
+      }
+    } catch (IOException e) {
+      throw ErrorKind.HOST_ERROR.error("cannot list " + dir + ": " + e.getMessage());
+    }
+    images.sort(Comparator.comparing(Image::name));
+    return images;
+  }
+
+  /**
+   * One image.
+   *
+   * @throws RpcException not_found when no such image folder exists
+   */
+  public Image show(String name) {
+    requireName(name);
+    if (!isImage(layout.imageDir(name))) {
+      throw notFound(name);
+    }
+    return read(name);
+  }
+
+  /** The names of the VMs (any state) made from the image, sorted. */
+  public List<String> usedBy(String name) {
+    return vms.list().stream()
+        .filter(v -> v.image().equals(name))
+        .map(Vm::name)
+        .sorted()
+        .collect(Collectors.toList());
+  }
+
+  // ---- mutations ----
+
+  /**
+   * Validates the files, stages them and publishes the image.
+   *
+   * @throws RpcException invalid params for a bad name or file (naming it), conflict for a taken
+   *     name, host_error when copying or publishing fails
+   */
+  public Image register(RegisterRequest request) throws InterruptedException {
+    requireName(request.name());
+    try (OrderedLock.Held held = locks.imageOpsLock().lock();
+        StagedImage staged = staging.begin(request.name())) {
+      stageKernel(staged, request.kernel(), request.extractKernel());
+      staged.copyRootfs(request.rootfs());
+      if (request.initrd().isPresent()) {
+        staged.copyInitrd(request.initrd().get());
+      }
+      request.bootArgs().ifPresent(staged::bootArgs);
+      staged.publish();
+      log.info("registered image {}", request.name());
+    } catch (ImagemgrException | CoreException e) {
+      throw asRpc("registering image '" + request.name() + "'", e);
+    }
+    return read(request.name());
+  }
+
+  /**
+   * Flattens a stopped VM's root disk into a new image with its source image's kernel, initrd and
+   * boot args. Holds the VM's lock (so it cannot start meanwhile), then imageOpsLock.
+   *
+   * @throws RpcException precondition_failed unless the VM is stopped, conflict for a taken name
+   */
+  public Image promote(String vmRef, String name) throws InterruptedException {
+    requireName(name);
+    String id = vmService.find(vmRef).id();
+    try (OrderedLock.Held vmHeld = locks.vm(id).lock()) {
+      Vm vm = vmService.find(id);
+      if (vm.state() != VmState.STOPPED) {
+        throw ErrorKind.PRECONDITION_FAILED.error(
+            "VM "
+                + vm.name()
+                + " is "
+                + vm.state().wireName()
+                + "; promote needs a stopped VM: run `hearth vm stop "
+                + vm.name()
+                + "` first");
+      }
+      Path disk =
+          vm.rootDisk()
+              .orElseThrow(
+                  () ->
+                      ErrorKind.PRECONDITION_FAILED.error(
+                          "VM " + vm.name() + " has no root disk to promote"))
+              .path();
+      Path source = layout.imageDir(vm.image());
+      try (OrderedLock.Held imageHeld = locks.imageOpsLock().lock();
+          StagedImage staged = staging.begin(name)) {
+        staged.copyKernel(source.resolve(ImageFile.KERNEL.fileName()));
+        Path initrd = source.resolve(ImageFile.INITRD.fileName());
+        if (Files.isRegularFile(initrd)) {
+          staged.copyInitrd(initrd);
+        }
+        manifest(source).flatMap(ImageManifest::bootArgs).ifPresent(staged::bootArgs);
+        flatten(disk, staged.pathOf(ImageFile.ROOTFS));
+        staged.adopt(ImageFile.ROOTFS);
+        staged.publish();
+        log.info("promoted VM {} ({}) to image {}", vm.name(), vm.id(), name);
+      } catch (ImagemgrException | CoreException e) {
+        throw asRpc("promoting VM " + vm.name() + " to image '" + name + "'", e);
+      }
+    }
+    return read(name);
+  }
+
+  /**
+   * Deletes an image no VM uses: its folder is renamed into the staging folder (gone from the
+   * registry at once), then removed.
+   *
+   * @throws RpcException not_found, or precondition_failed naming the VMs that use it
+   */
+  public String delete(String name) {
+    requireName(name);
+    try (OrderedLock.Held held = locks.imageOpsLock().lock()) {
+      Path dir = layout.imageDir(name);
+      if (!Files.isDirectory(dir)) {
+        throw notFound(name);
+      }
+      requireUnused(name);
+      Path doomed = layout.imageStagingDir().resolve(name + ".deleted." + Names.newId());
+      try {
+        Files.createDirectories(doomed.getParent());
+        Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        throw ErrorKind.HOST_ERROR.error("cannot move " + dir + " away: " + e.getMessage());
+      }
+      // A create that read the image just before the move may have inserted its VM since.
+      List<String> lateUsers = usedBy(name);
+      if (!lateUsers.isEmpty()) {
+        try {
+          Files.move(doomed, dir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+          throw ErrorKind.HOST_ERROR.error(
+              "cannot move " + doomed + " back to " + dir + ": " + e.getMessage());
+        }
+        throw inUse(name, lateUsers);
+      }
+      deleteTree(doomed);
+      log.info("deleted image {}", name);
+      return name;
+    }
+  }
+
+  // ---- helpers ----
+
+  private void stageKernel(StagedImage staged, Path kernel, boolean extract)
+      throws InterruptedException {
+    try {
+      staged.copyKernel(kernel);
+    } catch (CompressedKernelException e) {
+      if (!extract) {
+        throw e;
+      }
+      extractor.extract(kernel, staged.pathOf(ImageFile.KERNEL));
+      staged.adopt(ImageFile.KERNEL);
+    }
+  }
+
+  /**
+   * A sparse copy of the disk as the guest sees it: the copy provisioner's file, or the
+   * dm-snapshot device (a block device, which imagemgr's copy refuses as a source: only regular
+   * files are taken from users). The result is validated as a rootfs when adopted.
+   */
+  private void flatten(Path disk, Path rootfs) throws InterruptedException {
+    runner.check(
+        Command.builder("cp")
+            .args("--reflink=auto", "--sparse=always", "--", disk.toString(), rootfs.toString())
+            .timeout(FLATTEN_TIMEOUT)
+            .build());
+  }
+
+  private void requireUnused(String name) {
+    List<String> users = usedBy(name);
+    if (!users.isEmpty()) {
+      throw inUse(name, users);
+    }
+  }
+
+  private static RpcException inUse(String name, List<String> users) {
+    return ErrorKind.PRECONDITION_FAILED.error(
+        "image '"
+            + name
+            + "' is used by VM(s) "
+            + String.join(", ", users)
+            + "; delete them first (`hearth vm delete`)");
+  }
+
+  private Image read(String name) {
+    Path dir = layout.imageDir(name);
+    Path kernel = dir.resolve(ImageFile.KERNEL.fileName());
+    Path rootfs = dir.resolve(ImageFile.ROOTFS.fileName());
+    Path initrdFile = dir.resolve(ImageFile.INITRD.fileName());
+    Optional<Path> initrd =
+        Files.isRegularFile(initrdFile) ? Optional.of(initrdFile) : Optional.empty();
+    Optional<ImageManifest> manifest = manifest(dir);
+    try {
+      if (manifest.isPresent()) {
+        ImageManifest m = manifest.get();
+        Map<String, String> sums = new TreeMap<>();
+        m.files().forEach(f -> sums.put(f.fileName(), f.sha256()));
+        return new Image(
+            name,
+            kernel,
+            rootfs,
+            initrd,
+            m.bootArgs().orElse(""),
+            m.totalSize(),
+            sums,
+            m.createdAt());
+      }
+      // Made by hand: sizes from the files, no checksums, the folder's time as its creation.
+      long size = Files.size(kernel) + Files.size(rootfs);
+      if (initrd.isPresent()) {
+        size += Files.size(initrd.get());
+      }
+      return new Image(
+          name,
+          kernel,
+          rootfs,
+          initrd,
+          "",
+          size,
+          Map.of(),
+          Files.getLastModifiedTime(dir).toInstant());
+    } catch (IOException e) {
+      throw ErrorKind.HOST_ERROR.error("cannot read image " + dir + ": " + e.getMessage());
+    }
+  }
+
+  /** The image's manifest, when it has one (hand-made folders have none). */
+  static Optional<ImageManifest> manifest(Path imageDir) {
+    if (!Files.exists(imageDir.resolve(ImageManifest.FILE_NAME))) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(ImageManifest.read(imageDir));
+    } catch (InvalidImageFileException e) {
+      throw ErrorKind.HOST_ERROR.error(e.getMessage());
+    }
+  }
+
+  private static boolean isImage(Path dir) {
+    return Files.isRegularFile(dir.resolve(ImageFile.KERNEL.fileName()))
+        && Files.isRegularFile(dir.resolve(ImageFile.ROOTFS.fileName()));
+  }
+
+  private static void requireName(String name) {
+    try {
+      ImageNames.requireValid(name);
+    } catch (InvalidNameException e) {
+      throw ErrorKind.INVALID_PARAMS.error(e.getMessage());
+    }
+  }
+
+  private RpcException notFound(String name) {
+    return ErrorKind.NOT_FOUND.error(
+        "no image named '" + name + "' in " + layout.imagesDir() + "; see `hearth image list`");
+  }
+
+  private static RpcException asRpc(String doing, RuntimeException e) {
+    if (e instanceof InvalidImageFileException
+        || e instanceof KernelExtractionException
+        || e instanceof InvalidNameException) {
+      return ErrorKind.INVALID_PARAMS.error(e.getMessage());
+    }
+    if (e instanceof ImageConflictException) {
+      return ErrorKind.CONFLICT.error(e.getMessage() + "; choose another name or delete it first");
+    }
+    return ErrorKind.HOST_ERROR.error(doing + " failed: " + e.getMessage());
+  }
+
+  private static void deleteTree(Path root) {
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    } catch (IOException e) {
+      // The folder is already out of the registry; the next daemon start removes what is left.
+      log.warn("could not remove {} entirely: {}", root, e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,295 @@
+package dev.hearth.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.InstanceOfAssertFactories.type;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.Clock;
+import dev.hearth.core.Command;
+import dev.hearth.core.CommandResult;
+import dev.hearth.core.Posix;
+import dev.hearth.core.ProcessRunner;
+import dev.hearth.core.Runner;
+import dev.hearth.core.testing.RequiresBinary;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The image methods on a real daemon socket: register (a real ext4 from mkfs.ext4, a minimal ELF
+ * kernel), list and show, delete refused while a VM uses the image, promote of a stopped VM, and a
+ * create from a registered image.
+ */
+@RequiresBinary({"mkfs.ext4", "debugfs", "truncate"})
+@Timeout(120)
+class ImageRegistryTest {
+  @TempDir Path dir;
+  private final Runner runner = new ProcessRunner(Posix.system(), Clock.system());
+  private VmFixture fx;
+  private Path kernel;
+  private Path rootfs;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    Path files = Files.createDirectories(dir.resolve("files"));
+    kernel = Files.write(files.resolve("vmlinux"), elfKernel());
+    rootfs = files.resolve("rootfs.ext4");
+    runner.check(Command.of("truncate", "-s", "16M", rootfs.toString()));
+    runner.check(Command.of("mkfs.ext4", "-q", "-F", rootfs.toString()));
+    fx = new VmFixture(dir).start();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    fx.close();
+  }
+
+  @Test
+  void registerPublishesTheImageWithItsChecksumsAndBootArgs() throws Exception {
+    JsonNode image = register("deb", ", \"boot_args\": \"quiet loglevel=3\"");
+
+    assertThat(image.path("name").asText()).isEqualTo("deb");
+    Path imageDir = fx.layout.imageDir("deb");
+    assertThat(image.path("rootfs").asText()).isEqualTo(imageDir.resolve("rootfs.ext4").toString());
+    assertThat(image.path("boot_args").asText()).isEqualTo("quiet loglevel=3");
+    assertThat(image.path("size_bytes").asLong())
+        .isEqualTo(Files.size(kernel) + Files.size(rootfs));
+    assertThat(image.path("sha256").path("rootfs.ext4").asText())
+        .isEqualTo(sha256(rootfs))
+        .hasSize(64);
+    assertThat(image.has("initrd")).isFalse();
+    assertThat(Files.readAllBytes(imageDir.resolve("vmlinux")))
+        .isEqualTo(Files.readAllBytes(kernel));
+  }
+
+  @Test
+  void aBzImageIsRefusedWithHowToExtractIt() throws Exception {
+    byte[] setup = new byte[0x400];
+    new Random(3).nextBytes(setup);
+    System.arraycopy("HdrS".getBytes(StandardCharsets.US_ASCII), 0, setup, 0x202, 4);
+    Path bz = Files.write(dir.resolve("vmlinuz"), setup);
+
+    assertThatThrownBy(
+            () ->
+                fx.call(
+                    "image.register",
+                    "{\"name\": \"x\", \"kernel\": \""
+                        + bz
+                        + "\", \"rootfs\": \""
+                        + rootfs
+                        + "\"}"))
+        .asInstanceOf(type(RpcException.class))
+        .satisfies(e -> assertThat(e.code()).isEqualTo(-32602))
+        .satisfies(e -> assertThat(e.getMessage()).contains(bz.toString(), "--extract-kernel"));
+    assertThat(fx.layout.imageDir("x")).doesNotExist();
+    assertThat(Files.list(fx.layout.imageStagingDir())).isEmpty();
+  }
+
+  @Test
+  void aBadRootfsIsRefusedNamingTheFile() throws Exception {
+    Path bad = Files.write(dir.resolve("random.img"), new byte[4096]);
+
+    assertThatThrownBy(
+            () ->
+                fx.call(
+                    "image.register",
+                    "{\"name\": \"x\", \"kernel\": \""
+                        + kernel
+                        + "\", \"rootfs\": \""
+                        + bad
+                        + "\"}"))
+        .asInstanceOf(type(RpcException.class))
+        .satisfies(e -> assertThat(e.code()).isEqualTo(-32602))
+        .satisfies(e -> assertThat(e.getMessage()).contains(bad.toString()));
+    assertThat(fx.layout.imageDir("x")).doesNotExist();
+  }
+
+  @Test
+  void aTakenNameIsAConflictAndRelativePathsAreRefused() throws Exception {
+    register("deb", "");
+
+    assertThatThrownBy(() -> register("deb", ""))
+        .asInstanceOf(type(RpcException.class))
+        .satisfies(e -> assertThat(e.kind()).isEqualTo("conflict"));
+    assertThatThrownBy(
+            () ->
+                fx.call(
+                    "image.register",
+                    "{\"name\": \"y\", \"kernel\": \"vmlinux\", \"rootfs\": \"" + rootfs + "\"}"))
+        .asInstanceOf(type(RpcException.class))
+        .satisfies(e -> assertThat(e.getMessage()).contains("absolute"));
+  }
+
+  @Test
+  void listAndShowIncludeHandMadeImagesAndUsers() throws Exception {
+    register("deb", "");
+    JsonNode created = fx.call("vm.create", createParams("demo", "deb"));
+    fx.watch(created.path("op").path("id").asText());
+
+    JsonNode list = fx.call("image.list", "{}");
+    assertThat(list.path("images").findValuesAsText("name")).containsExactly("base", "deb");
+    assertThat(list.path("images").get(0).path("sha256").size()).isZero();
+
+    JsonNode shown = fx.call("image.show", "{\"image\": \"deb\"}");
+    assertThat(shown.path("used_by").get(0).asText()).isEqualTo("demo");
+    assertThatThrownBy(() -> fx.call("image.show", "{\"image\": \"nope\"}"))
+        .asInstanceOf(type(RpcException.class))
+        .satisfies(e -> assertThat(e.kind()).isEqualTo("not_found"));
+  }
+
+  @Test
+  void aCreateFromARegisteredImageCarriesItsBootArgs() throws Exception {
+    register("deb", ", \"boot_args\": \"quiet\"");
+
+    JsonNode created = fx.call("vm.create", createParams("demo", "deb"));
+    JsonNode last = last(fx.watch(created.path("op").path("id").asText()));
+
+    assertThat(last.path("state").asText()).isEqualTo("succeeded");
+    JsonNode vm = fx.call("vm.show", "{\"vm\": \"demo\"}");
+    assertThat(vm.path("state").asText()).isEqualTo("stopped");
+    assertThat(vm.path("boot_args").asText()).contains(" quiet ip=");
+  }
+
+  @Test
+  void deleteIsRefusedWhileAVmUsesTheImageAndAllowedAfter() throws Exception {
+    register("deb", "");
+    JsonNode created = fx.call("vm.create", createParams("demo", "deb"));
+    fx.watch(created.path("op").path("id").asText());
+
+    assertThatThrownBy(() -> fx.call("image.delete", "{\"image\": \"deb\"}"))
+        .asInstanceOf(type(RpcException.class))
+        .satisfies(e -> assertThat(e.kind()).isEqualTo("precondition_failed"))
+        .satisfies(e -> assertThat(e.getMessage()).contains("demo"));
+    assertThat(fx.layout.imageDir("deb").resolve("rootfs.ext4")).exists();
+
+    fx.call("vm.delete", "{\"vm\": \"demo\"}");
+    JsonNode deleted = fx.call("image.delete", "{\"image\": \"deb\"}");
+
+    assertThat(deleted.path("deleted").asText()).isEqualTo("deb");
+    assertThat(fx.layout.imageDir("deb")).doesNotExist();
+    assertThat(Files.list(fx.layout.imageStagingDir())).isEmpty();
+    assertThatThrownBy(() -> fx.call("image.delete", "{\"image\": \"deb\"}"))
+        .asInstanceOf(type(RpcException.class))
+        .satisfies(e -> assertThat(e.kind()).isEqualTo("not_found"));
+  }
+
+  @Test
+  void promoteFlattensAStoppedVmsDiskIntoANewImage() throws Exception {
+    register("deb", ", \"boot_args\": \"quiet\"");
+    JsonNode created = fx.call("vm.create", createParams("demo", "deb"));
+    fx.watch(created.path("op").path("id").asText());
+    Path disk = Path.of(fx.call("vm.show", "{\"vm\": \"demo\"}").path("root_disk").asText());
+    Path marker = Files.writeString(dir.resolve("marker"), "made in demo\n");
+    runner.check(
+        Command.of("debugfs", "-w", "-R", "write " + marker + " /marker", disk.toString()));
+
+    JsonNode promoted = fx.call("image.promote", "{\"vm\": \"demo\", \"name\": \"demo-img\"}");
+
+    assertThat(promoted.path("name").asText()).isEqualTo("demo-img");
+    assertThat(promoted.path("boot_args").asText()).isEqualTo("quiet");
+    Path newRootfs = Path.of(promoted.path("rootfs").asText());
+    CommandResult cat =
+        runner.check(Command.of("debugfs", "-R", "cat /marker", newRootfs.toString()));
+    assertThat(cat.stdout()).contains("made in demo");
+    JsonNode source = fx.call("image.show", "{\"image\": \"deb\"}");
+    assertThat(promoted.path("sha256").path("vmlinux").asText())
+        .isEqualTo(source.path("sha256").path("vmlinux").asText());
+    assertThatThrownBy(
+            () -> fx.call("image.promote", "{\"vm\": \"demo\", \"name\": \"demo-img\"}"))
+        .asInstanceOf(type(RpcException.class))
+        .satisfies(e -> assertThat(e.kind()).isEqualTo("conflict"));
+  }
+
+  @Test
+  void aFailedPromoteLeavesNoImageAndNoStaging() throws Exception {
+    // The fixture's hand-made image "base" has a dummy kernel, which promote copies and checks.
+    JsonNode created = fx.call("vm.create", createParams("demo", VmFixture.IMAGE));
+    fx.watch(created.path("op").path("id").asText());
+
+    assertThatThrownBy(() -> fx.call("image.promote", "{\"vm\": \"demo\", \"name\": \"snap\"}"))
+        .asInstanceOf(type(RpcException.class))
+        .satisfies(e -> assertThat(e.code()).isEqualTo(-32602))
+        .satisfies(e -> assertThat(e.getMessage()).contains("vmlinux"));
+    assertThat(fx.layout.imageDir("snap")).doesNotExist();
+    assertThat(Files.list(fx.layout.imageStagingDir())).isEmpty();
+  }
+
+  @Test
+  void promoteOfARunningVmIsRefusedNamingVmStop() throws Exception {
+    register("deb", "");
+    JsonNode created = fx.call("vm.create", "{\"name\": \"demo\", \"image\": \"deb\"}");
+    JsonNode last = last(fx.watch(created.path("op").path("id").asText()));
+    assertThat(last.path("state").asText()).isEqualTo("succeeded");
+
+    assertThatThrownBy(() -> fx.call("image.promote", "{\"vm\": \"demo\", \"name\": \"copy\"}"))
+        .asInstanceOf(type(RpcException.class))
+        .satisfies(e -> assertThat(e.kind()).isEqualTo("precondition_failed"))
+        .satisfies(e -> assertThat(e.getMessage()).contains("hearth vm stop demo"));
+    fx.call("vm.kill", "{\"vm\": \"demo\"}");
+  }
+
+  private JsonNode register(String name, String extra) {
+    return fx.call(
+        "image.register",
+        "{\"name\": \""
+            + name
+            + "\", \"kernel\": \""
+            + kernel
+            + "\", \"rootfs\": \""
+            + rootfs
+            + "\""
+            + extra
+            + "}");
+  }
+
+  private static String createParams(String name, String image) {
+    return "{\"name\": \"" + name + "\", \"image\": \"" + image + "\", \"no_start\": true}";
+  }
+
+  private static JsonNode last(List<JsonNode> seen) {
+    return seen.get(seen.size() - 1);
+  }
+
+  private String sha256(Path file) throws Exception {
+    return runner.check(Command.of("sha256sum", file.toString())).stdout().split(" ")[0];
+  }
+
+  /** A minimal x86-64 ELF64 executable with a PVH note, as imagemgr's tests build it. */
+  private static byte[] elfKernel() {
+    byte[] note = pvhNote();
+    int notesOffset = 64 + 2 * 56;
+    byte[] payload = "a tiny kernel payload".getBytes(StandardCharsets.US_ASCII);
+    int total = notesOffset + note.length + payload.length;
+    long entry = 0x1000000L;
+    ByteBuffer b = ByteBuffer.allocate(total).order(ByteOrder.LITTLE_ENDIAN);
+    b.put(new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0});
+    b.position(16);
+    b.putShort((short) 2).putShort((short) 62).putInt(1);
+    b.putLong(entry).putLong(64).putLong(0).putInt(0);
+    b.putShort((short) 64).putShort((short) 56).putShort((short) 2);
+    b.putShort((short) 64).putShort((short) 0).putShort((short) 0);
+    b.putInt(1).putInt(5).putLong(0).putLong(entry).putLong(entry);
+    b.putLong(total).putLong(total).putLong(0x1000);
+    b.putInt(4).putInt(4).putLong(notesOffset).putLong(0).putLong(0);
+    b.putLong(note.length).putLong(note.length).putLong(4);
+    b.put(note).put(payload);
+    return b.array();
+  }
+
+  private static byte[] pvhNote() {
+    ByteBuffer b = ByteBuffer.allocate(12 + 4 + 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.putInt(4).putInt(4).putInt(18);
+    b.put("Xen\0".getBytes(StandardCharsets.US_ASCII)).put(new byte[] {0, 0, 0, 1});
+    return b.array();
+  }
+}
