@@ -1,6 +1,7 @@
 package dev.hearth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.BuildInfo;
 import dev.hearth.core.Config;
 import dev.hearth.core.Layout;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
 import picocli.CommandLine.IVersionProvider;
@@ -145,6 +147,28 @@ final class HearthCommand implements Callable<Integer> {
       return ProgressDisplay.Mode.SILENT;
     }
     return env.colourAllowed() && !noColor ? ProgressDisplay.Mode.LIVE : ProgressDisplay.Mode.PLAIN;
+  }
+
+  /**
+   * Asks the daemon one question and prints the answer (its {@code field}, or all of it when the
+   * field is ""): as JSON with --json, else as {@code view} lays it out for people.
+   */
+  int query(
+      String method,
+      ObjectNode params,
+      String field,
+      BiFunction<JsonNode, Instant, Table> view) {
+    JsonNode answer;
+    try (DaemonConnection daemon = daemon()) {
+      answer = daemon.call(method, params);
+    }
+    JsonNode shown = field.isEmpty() ? answer : answer.path(field);
+    if (json()) {
+      printJson(shown);
+    } else {
+      view.apply(shown, now()).print(out(), style());
+    }
+    return 0;
   }
 
   /** Prints a JSON value on one line (--json output). */

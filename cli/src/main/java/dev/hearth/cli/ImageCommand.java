@@ -110,17 +110,7 @@ final class ImageCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      HearthCommand hearth = image.hearth;
-      JsonNode images;
-      try (DaemonConnection daemon = hearth.daemon()) {
-        images = daemon.call("image.list", Json.object()).path("images");
-      }
-      if (hearth.json()) {
-        hearth.printJson(images);
-      } else {
-        ImageView.table(images, hearth.now()).print(hearth.out(), hearth.style());
-      }
-      return 0;
+      return image.hearth.query("image.list", Json.object(), "images", ImageView::table);
     }
   }
 
@@ -133,17 +123,7 @@ final class ImageCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      HearthCommand hearth = image.hearth;
-      JsonNode shown;
-      try (DaemonConnection daemon = hearth.daemon()) {
-        shown = daemon.call("image.show", imageParams(target));
-      }
-      if (hearth.json()) {
-        hearth.printJson(shown);
-      } else {
-        ImageView.details(shown, hearth.now()).print(hearth.out(), hearth.style());
-      }
-      return 0;
+      return image.hearth.query("image.show", imageParams(target), "", ImageView::details);
     }
   }
 

@@ -45,17 +45,7 @@ final class OpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      HearthCommand hearth = op.hearth;
-      JsonNode ops;
-      try (DaemonConnection daemon = hearth.daemon()) {
-        ops = daemon.call("op.list", Json.object()).path("ops");
-      }
-      if (hearth.json()) {
-        hearth.printJson(ops);
-      } else {
-        OpView.table(ops, hearth.now()).print(hearth.out(), hearth.style());
-      }
-      return 0;
+      return op.hearth.query("op.list", Json.object(), "ops", OpView::table);
     }
   }
 
@@ -68,14 +58,7 @@ final class OpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      HearthCommand hearth = op.hearth;
-      JsonNode shown = snapshot(hearth, "op.show", id);
-      if (hearth.json()) {
-        hearth.printJson(shown);
-      } else {
-        OpView.details(shown, hearth.now()).print(hearth.out(), hearth.style());
-      }
-      return 0;
+      return op.hearth.query("op.show", Json.object().put("op", id), "", OpView::details);
     }
   }
 

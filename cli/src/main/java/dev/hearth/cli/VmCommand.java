@@ -64,17 +64,7 @@ final class VmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      HearthCommand hearth = vm.hearth;
-      JsonNode vms;
-      try (DaemonConnection daemon = hearth.daemon()) {
-        vms = daemon.call("vm.list", Json.object()).path("vms");
-      }
-      if (hearth.json()) {
-        hearth.printJson(vms);
-      } else {
-        VmView.table(vms, hearth.now()).print(hearth.out(), hearth.style());
-      }
-      return 0;
+      return vm.hearth.query("vm.list", Json.object(), "vms", VmView::table);
     }
   }
 
@@ -87,17 +77,7 @@ final class VmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      HearthCommand hearth = vm.hearth;
-      JsonNode shown;
-      try (DaemonConnection daemon = hearth.daemon()) {
-        shown = daemon.call("vm.show", vmParams(target));
-      }
-      if (hearth.json()) {
-        hearth.printJson(shown);
-      } else {
-        VmView.details(shown, hearth.now()).print(hearth.out(), hearth.style());
-      }
-      return 0;
+      return vm.hearth.query("vm.show", vmParams(target), "", VmView::details);
     }
   }
 
