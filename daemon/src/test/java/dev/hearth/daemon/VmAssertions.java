@@ -57,13 +57,23 @@ final class VmAssertions {
     }
   }
 
-  /** The fake firecracker processes started from this fixture's runtime folder. */
+  /**
+   * The fake firecracker processes started from this fixture's runtime folder. The command line is
+   * read from /proc in full: the JDK's ProcessHandle.Info cuts it at 4 KiB and then reports no
+   * arguments at all, which a fake's long class path easily exceeds.
+   */
   static List<ProcessHandle> fakeProcessesOf(VmFixture fx) {
     String marker = fx.layout.vmSocketsDir().toString();
-    return ProcessHandle.allProcesses()
-        .filter(
-            p -> p.info().arguments().map(a -> String.join(" ", a).contains(marker)).orElse(false))
-        .toList();
+    return ProcessHandle.allProcesses().filter(p -> commandLine(p.pid()).contains(marker)).toList();
+  }
+
+  private static String commandLine(long pid) {
+    try {
+      byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+      return new String(raw, java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
+    } catch (IOException e) {
+      return ""; // gone meanwhile, or not ours to read
+    }
   }
 
   /** Kills what a failed test left running, so that it does not outlive the test run. */

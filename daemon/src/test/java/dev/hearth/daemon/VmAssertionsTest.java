@@ -1,0 +1,33 @@
+package dev.hearth.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The leak checks themselves must see a fake firecracker, however long its command line. */
+class VmAssertionsTest {
+  @TempDir Path dir;
+
+  @Test
+  void aFakeWithACommandLineOver4KibIsFoundAndKilled() throws Exception {
+    VmFixture fx = new VmFixture(dir);
+    String socket = fx.layout.vmSocketsDir().resolve("0123456789abcdef.sock").toString();
+    // Like a fake firecracker: a long class path first, the API socket at the end.
+    Process fake =
+        new ProcessBuilder("sh", "-c", "sleep 60", "x".repeat(5000), "--api-sock", socket).start();
+    try {
+      assertThat(VmAssertions.fakeProcessesOf(fx)).extracting(ProcessHandle::pid)
+          .containsExactly(fake.pid());
+
+      VmAssertions.killLeftoverFakes(fx);
+
+      assertThat(fake.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(VmAssertions.fakeProcessesOf(fx)).isEmpty();
+    } finally {
+      fake.destroyForcibly();
+    }
+  }
+}
