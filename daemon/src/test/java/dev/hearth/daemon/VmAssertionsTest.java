@@ -15,9 +15,10 @@ class VmAssertionsTest {
   void aFakeWithACommandLineOver4KibIsFoundAndKilled() throws Exception {
     VmFixture fx = new VmFixture(dir);
     String socket = fx.layout.vmSocketsDir().resolve("0123456789abcdef.sock").toString();
-    // Like a fake firecracker: a long class path first, the API socket at the end.
+    // Like a fake firecracker: a long class path first, the API socket at the end; `read` is a
+    // shell builtin, so no child outlives the kill.
     Process fake =
-        new ProcessBuilder("sh", "-c", "sleep 60", "x".repeat(5000), "--api-sock", socket).start();
+        new ProcessBuilder("sh", "-c", "read line", "x".repeat(5000), "--api-sock", socket).start();
     try {
       assertThat(VmAssertions.fakeProcessesOf(fx)).extracting(ProcessHandle::pid)
           .containsExactly(fake.pid());
