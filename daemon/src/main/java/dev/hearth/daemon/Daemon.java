@@ -82,6 +82,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -126,105 +127,83 @@ public final class Daemon implements AutoCloseable {
     }
 
     Seams withPosix(Posix replacement) {
-      return new Seams(
-          replacement,
-          clock,
-          supplementaryGroups,
-          peerAuthorizer,
-          extraHandlers,
-          hostNetwork,
-          guestIdentity,
-          sshWaiter,
-          guestPowerOff,
-          vmHooks);
+      return edit(s -> s.posix = replacement);
     }
 
     Seams withPeerAuthorizer(PeerAuthorizer replacement) {
-      return new Seams(
-          posix,
-          clock,
-          supplementaryGroups,
-          Optional.of(replacement),
-          extraHandlers,
-          hostNetwork,
-          guestIdentity,
-          sshWaiter,
-          guestPowerOff,
-          vmHooks);
+      return edit(s -> s.peerAuthorizer = Optional.of(replacement));
     }
 
     Seams withHandler(String method, RpcHandler handler) {
-      Map<String, RpcHandler> handlers = new HashMap<>(extraHandlers);
-      handlers.put(method, handler);
-      return new Seams(
-          posix,
-          clock,
-          supplementaryGroups,
-          peerAuthorizer,
-          Map.copyOf(handlers),
-          hostNetwork,
-          guestIdentity,
-          sshWaiter,
-          guestPowerOff,
-          vmHooks);
+      return edit(s -> s.extraHandlers.put(method, handler));
     }
 
     Seams withVmHook(VmHook hook) {
-      List<VmHook> hooks = new ArrayList<>(vmHooks);
-      hooks.add(hook);
-      return new Seams(
-          posix,
-          clock,
-          supplementaryGroups,
-          peerAuthorizer,
-          extraHandlers,
-          hostNetwork,
-          guestIdentity,
-          sshWaiter,
-          guestPowerOff,
-          List.copyOf(hooks));
+      return edit(s -> s.vmHooks.add(hook));
     }
 
     Seams withGuestPowerOff(GuestPowerOff powerOff) {
-      return new Seams(
-          posix,
-          clock,
-          supplementaryGroups,
-          peerAuthorizer,
-          extraHandlers,
-          hostNetwork,
-          guestIdentity,
-          sshWaiter,
-          Optional.of(powerOff),
-          vmHooks);
+      return edit(s -> s.guestPowerOff = Optional.of(powerOff));
     }
 
     Seams withHostNetwork(HostNetwork network) {
-      return new Seams(
-          posix,
-          clock,
-          supplementaryGroups,
-          peerAuthorizer,
-          extraHandlers,
-          Optional.of(network),
-          guestIdentity,
-          sshWaiter,
-          guestPowerOff,
-          vmHooks);
+      return edit(s -> s.hostNetwork = Optional.of(network));
     }
 
     Seams withVm(HostNetwork network, GuestIdentity identity, SshWaiter waiter) {
-      return new Seams(
-          posix,
-          clock,
-          supplementaryGroups,
-          peerAuthorizer,
-          extraHandlers,
-          Optional.of(network),
-          Optional.of(identity),
-          Optional.of(waiter),
-          guestPowerOff,
-          vmHooks);
+      return edit(
+          s -> {
+            s.hostNetwork = Optional.of(network);
+            s.guestIdentity = Optional.of(identity);
+            s.sshWaiter = Optional.of(waiter);
+          });
+    }
+
+    /** A copy with one change, made on a mutable twin so that each wither names only its field. */
+    private Seams edit(Consumer<Draft> change) {
+      Draft draft = new Draft(this);
+      change.accept(draft);
+      return draft.build();
+    }
+
+    private static final class Draft {
+      Posix posix;
+      Clock clock;
+      SupplementaryGroups supplementaryGroups;
+      Optional<PeerAuthorizer> peerAuthorizer;
+      Map<String, RpcHandler> extraHandlers;
+      Optional<HostNetwork> hostNetwork;
+      Optional<GuestIdentity> guestIdentity;
+      Optional<SshWaiter> sshWaiter;
+      Optional<GuestPowerOff> guestPowerOff;
+      List<VmHook> vmHooks;
+
+      Draft(Seams from) {
+        posix = from.posix;
+        clock = from.clock;
+        supplementaryGroups = from.supplementaryGroups;
+        peerAuthorizer = from.peerAuthorizer;
+        extraHandlers = new HashMap<>(from.extraHandlers);
+        hostNetwork = from.hostNetwork;
+        guestIdentity = from.guestIdentity;
+        sshWaiter = from.sshWaiter;
+        guestPowerOff = from.guestPowerOff;
+        vmHooks = new ArrayList<>(from.vmHooks);
+      }
+
+      Seams build() {
+        return new Seams(
+            posix,
+            clock,
+            supplementaryGroups,
+            peerAuthorizer,
+            Map.copyOf(extraHandlers),
+            hostNetwork,
+            guestIdentity,
+            sshWaiter,
+            guestPowerOff,
+            List.copyOf(vmHooks));
+      }
     }
   }
 
