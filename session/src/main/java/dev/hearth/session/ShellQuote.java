@@ -1,0 +1,38 @@
+package dev.hearth.session;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The one quoting function for values put into scripts that run in a guest's POSIX sh: a
+ * single-quoted word, inside which sh treats every character literally except the single quote
+ * itself, which is written as {@code '\''}. Newlines, {@code $}, backticks and non-ASCII text pass
+ * through exactly.
+ */
+public final class ShellQuote {
+  private ShellQuote() {}
+
+  /**
+   * The value as one shell word.
+   *
+   * @throws IllegalArgumentException when it contains a NUL character, which no shell word holds
+   */
+  public static String quote(String value) {
+    if (value.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("a shell word cannot hold a NUL character");
+    }
+    return "'" + value.replace("'", "'\\''") + "'";
+  }
+
+  /**
+   * An argv as one command line that runs exactly that argv: every word quoted, joined by spaces.
+   *
+   * @throws IllegalArgumentException when the argv is empty or a word contains a NUL character
+   */
+  public static String command(List<String> argv) {
+    if (argv.isEmpty()) {
+      throw new IllegalArgumentException("a command needs at least one word");
+    }
+    return argv.stream().map(ShellQuote::quote).collect(Collectors.joining(" "));
+  }
+}
