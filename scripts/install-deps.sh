@@ -26,6 +26,9 @@ declare -A test_pkgs=(
   [debootstrap]=debootstrap
   [xz]=xz-utils
   [mkfs.ext4]=e2fsprogs
+  # The e2e suite: guests under QEMU (no KVM needed), reached with OpenSSH.
+  [qemu-system-x86_64]=qemu-system-x86
+  [ssh]=openssh-client
 )
 
 missing=()

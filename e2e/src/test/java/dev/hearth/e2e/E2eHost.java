@@ -1,0 +1,393 @@
+package dev.hearth.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hearth.core.Clock;
+import dev.hearth.core.Command;
+import dev.hearth.core.CommandResult;
+import dev.hearth.core.Layout;
+import dev.hearth.core.Posix;
+import dev.hearth.core.ProcessRunner;
+import dev.hearth.core.Runner;
+import dev.hearth.fcproc.Bridge;
+import dev.hearth.fcproc.HostNetworkEnvironment;
+import dev.hearth.fcproc.Ipv4Cidr;
+import dev.hearth.fcproc.NatRules;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real hearth daemon for the suite, run from the distribution ({@code bin/hearth daemon}) as a
+ * child process, with everything of its own under one work folder in /tmp: config, state and
+ * runtime folders, its log. It gets a bridge name and a /24 that nothing on the host uses, no TAP
+ * pool (a deleted VM's TAP must go), and the debootstrap cache of {@code image build} pointed at a
+ * folder that outlives the run. The CLI is the distribution's {@code bin/hearth}; guests are
+ * reached with OpenSSH and the daemon's key.
+ */
+final class E2eHost implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration DAEMON_START = Duration.ofSeconds(60);
+  private static final Duration DAEMON_STOP = Duration.ofSeconds(60);
+
+  final Path work;
+  final Layout layout;
+  final Path hearth;
+  final Path config;
+  final Path daemonLog;
+  final String bridge;
+  final Ipv4Cidr bridgeCidr;
+  final Runner runner = new ProcessRunner(Posix.system(), Clock.system());
+  final HostLeaks leaks;
+  private final ConsoleKeeper consoles;
+  /** Every VM id the suite saw, for the leak checks (device-mapper names, processes). */
+  private final Set<String> vmIds = new LinkedHashSet<>();
+  private Process daemon;
+
+  private E2eHost(Path work, Path dist, String bridge, Ipv4Cidr bridgeCidr) throws IOException {
+    this.work = work;
+    this.layout = new Layout(work.resolve("state"), work.resolve("run"));
+    this.hearth = dist.resolve("bin/hearth");
+    this.config = work.resolve("config.toml");
+    this.daemonLog = work.resolve("daemon.log");
+    this.bridge = bridge;
+    this.bridgeCidr = bridgeCidr;
+    this.leaks = new HostLeaks(runner, layout, work, bridge);
+    this.consoles = new ConsoleKeeper(layout.vmsDir(), work.resolve("consoles"));
+  }
+
+  /**
+   * Prepares the work folder and the config; the daemon is not started yet.
+   *
+   * @param firecracker the {@code firecracker_bin} of the daemon
+   * @param buildCache where {@code image build} keeps its base trees between runs
+   */
+  static E2eHost prepare(Path dist, Path firecracker, Path buildCache)
+      throws IOException, InterruptedException {
+    if (!Files.isExecutable(dist.resolve("bin/hearth"))) {
+      throw new IllegalStateException(
+          "no hearth distribution at " + dist + " (cli's package phase builds it: run the suite"
+              + " through the reactor, e.g. ./mvnw verify -Pe2e -pl e2e -am)");
+    }
+    if (!Files.isExecutable(firecracker)) {
+      throw new IllegalStateException("firecracker_bin " + firecracker + " is not an executable file");
+    }
+    String suffix = HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
+    Path work = Files.createTempDirectory(Path.of("/tmp"), "hearth-e2e-");
+    Runner probe = new ProcessRunner(Posix.system(), Clock.system());
+    E2eHost host = new E2eHost(work, dist, "he2e" + suffix, freeSubnet(probe));
+    List<String> shared = host.leaks.daemonNetworkState();
+    if (!shared.isEmpty()) {
+      host.close();
+      throw new IllegalStateException(
+          "this host already has hearth's TAPs or NAT rules: " + shared + ". The suite's daemon"
+              + " uses the same names (TAP prefix htap, nft table ip hearth) and would take them"
+              + " over; stop the other hearth daemon and remove them first.");
+    }
+    Files.createDirectories(buildCache);
+    Files.createDirectories(host.layout.imageBuildCacheDir().getParent());
+    Files.createSymbolicLink(host.layout.imageBuildCacheDir(), buildCache);
+    host.writeConfig(firecracker);
+    return host;
+  }
+
+  private void writeConfig(Path firecracker) throws IOException {
+    Map<String, String> values = new LinkedHashMap<>();
+    values.put("state_dir", layout.stateDir().toString());
+    values.put("runtime_dir", layout.runtimeDir().toString());
+    values.put("socket_group", "");
+    values.put("log_level", "info");
+    values.put("firecracker_bin", firecracker.toString());
+    values.put("bridge_name", bridge);
+    values.put("bridge_cidr", bridgeCidr.toString());
+    values.put("tap_pool_size", "0");
+    values.put("dns_host_listen", "");
+    values.put("web_listen_addr", "");
+    // Emulated guests on a busy 2-core CI host boot in 15 s to a minute.
+    values.put("ssh_wait_timeout", "5m");
+    values.put("stop_timeout", "60s");
+    StringBuilder toml = new StringBuilder("# hearth e2e suite daemon\n");
+    values.forEach(
+        (key, value) ->
+            toml.append(key)
+                .append(" = ")
+                .append(key.equals("tap_pool_size") ? value : quote(value))
+                .append('\n'));
+    Files.writeString(config, toml);
+  }
+
+  /** Starts {@code bin/hearth daemon --config ...} and waits until it answers. */
+  void startDaemon() throws IOException, InterruptedException {
+    daemon =
+        new ProcessBuilder(hearth.toString(), "daemon", "--config", config.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog.toFile()))
+            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+            .start();
+    long deadline = System.nanoTime() + DAEMON_START.toNanos();
+    while (true) {
+      if (!daemon.isAlive()) {
+        throw new IllegalStateException(
+            "hearth daemon exited " + daemon.exitValue() + " before answering; see " + daemonLog);
+      }
+      if (Files.exists(layout.socket()) && hearth(Duration.ofSeconds(30), "version").ok()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "hearth daemon did not answer `hearth version` within " + DAEMON_START + "; see "
+                + daemonLog);
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  /** SIGTERM to the daemon; returns its exit code once it has exited. */
+  int stopDaemon() throws InterruptedException {
+    daemon.destroy(); // SIGTERM: the daemon's graceful shutdown
+    if (!daemon.waitFor(DAEMON_STOP.toSeconds(), TimeUnit.SECONDS)) {
+      throw new IllegalStateException(
+          "hearth daemon (pid " + daemon.pid() + ") still runs " + DAEMON_STOP + " after SIGTERM");
+    }
+    return daemon.exitValue();
+  }
+
+  boolean daemonRunning() {
+    return daemon != null && daemon.isAlive();
+  }
+
+  long daemonPid() {
+    return daemon.pid();
+  }
+
+  /** Runs {@code bin/hearth --socket <ours> --no-color ARGS} and returns whatever it did. */
+  CommandResult hearth(Duration timeout, String... args) throws InterruptedException {
+    List<String> argv = new ArrayList<>(List.of("--socket", layout.socket().toString(), "--no-color"));
+    argv.addAll(List.of(args));
+    return runner.run(Command.builder(hearth.toString()).args(argv).timeout(timeout).build());
+  }
+
+  /** Like {@link #hearth} and fails unless it exits 0, with its output in the message. */
+  CommandResult hearthOk(Duration timeout, String... args) throws InterruptedException {
+    return expectOk(hearth(timeout, args));
+  }
+
+  /** {@code hearth --json ARGS}, parsed. */
+  JsonNode hearthJson(Duration timeout, String... args) throws InterruptedException {
+    List<String> argv = new ArrayList<>(List.of("--json"));
+    argv.addAll(List.of(args));
+    CommandResult result = hearthOk(timeout, argv.toArray(String[]::new));
+    try {
+      return JSON.readTree(result.stdout());
+    } catch (IOException e) {
+      throw new AssertionError("not JSON from " + describe(result), e);
+    }
+  }
+
+  /** The VM as {@code hearth vm show --json} has it; remembers its id for the leak checks. */
+  JsonNode vm(String name) throws InterruptedException {
+    JsonNode vm = hearthJson(Duration.ofSeconds(30), "vm", "show", name);
+    vmIds.add(vm.path("id").asText());
+    return vm;
+  }
+
+  Set<String> vmIds() {
+    return Set.copyOf(vmIds);
+  }
+
+  /** Runs a shell command in the guest as root with OpenSSH and the daemon's key. */
+  CommandResult ssh(String ip, String command) throws InterruptedException {
+    return runner.run(
+        Command.builder("ssh")
+            .args(
+                "-i", layout.sshPrivateKey().toString(),
+                "-o", "StrictHostKeyChecking=no",
+                "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "BatchMode=yes",
+                "-o", "ConnectTimeout=30",
+                "-o", "LogLevel=ERROR",
+                "root@" + ip,
+                command)
+            .timeout(Duration.ofMinutes(2))
+            .build());
+  }
+
+  static CommandResult expectOk(CommandResult result) {
+    if (!result.ok()) {
+      throw new AssertionError(describe(result));
+    }
+    return result;
+  }
+
+  static String describe(CommandResult result) {
+    return Command.display(result.argv()) + " exited " + result.exitCode() + " after "
+        + result.elapsed().toMillis() + " ms\n--- stdout:\n" + result.stdout().strip()
+        + "\n--- stderr:\n" + result.stderr().strip();
+  }
+
+  /**
+   * The logs a failure report keeps: the daemon's, the kept copy of every console log, and the
+   * other logs in the VMs' folders (e.g. firecracker.log).
+   */
+  Map<String, Path> logs() {
+    Map<String, Path> logs = new LinkedHashMap<>();
+    logs.put("daemon.log", daemonLog);
+    logs.putAll(consoles.copies());
+    if (Files.isDirectory(layout.vmsDir())) {
+      try (Stream<Path> files = Files.walk(layout.vmsDir(), 2)) {
+        files
+            .filter(f -> f.getFileName().toString().endsWith(".log") && !f.endsWith("console.log"))
+            .filter(Files::isRegularFile)
+            .sorted()
+            .forEach(f -> logs.put(f.getParent().getFileName() + "-" + f.getFileName(), f));
+      } catch (IOException | UncheckedIOException e) {
+        // a VM folder went while walked: its logs are gone already
+      }
+    }
+    return logs;
+  }
+
+  /**
+   * Undoes whatever a failed run left, in the order a user would: VMs deleted through the CLI, the
+   * daemon stopped (SIGKILL if SIGTERM does not end it), then processes, devices and the daemon's
+   * kept host network removed directly. Returns what could still be found on the host afterwards.
+   */
+  List<String> cleanUp() throws InterruptedException {
+    List<String> problems = new ArrayList<>();
+    if (daemonRunning()) {
+      CommandResult list = hearth(Duration.ofSeconds(30), "--json", "vm", "list");
+      if (list.ok()) {
+        try {
+          // --json vm list prints the array of VMs.
+          for (JsonNode vm : JSON.readTree(list.stdout())) {
+            vmIds.add(vm.path("id").asText());
+            CommandResult deleted =
+                hearth(Duration.ofMinutes(2), "vm", "delete", "--force", vm.path("name").asText());
+            if (!deleted.ok()) {
+              problems.add("cleanup: " + describe(deleted));
+            }
+          }
+        } catch (IOException e) {
+          problems.add("cleanup: vm list printed no JSON: " + list.stdout());
+        }
+      }
+      try {
+        stopDaemon();
+      } catch (IllegalStateException e) {
+        daemon.destroyForcibly().waitFor();
+      }
+    }
+    for (String line : HostLeaks.processesMentioning(markers())) {
+      long pid = Long.parseLong(line.substring("process ".length(), line.indexOf(':')));
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    for (String mount : HostLeaks.mountsUnder(work)) {
+      String point = mount.substring("mount ".length(), mount.lastIndexOf(" ("));
+      runner.run(Command.of("umount", "-l", point));
+    }
+    for (Path block : listOrEmpty(Path.of("/sys/block"))) {
+      Path name = block.resolve("dm/name");
+      if (Files.exists(name)) {
+        String dm = readOrEmpty(name);
+        if (vmIds.stream().anyMatch(dm::contains)) {
+          runner.run(Command.of("dmsetup", "remove", "--force", dm));
+        }
+      }
+    }
+    for (String loop : HostLeaks.loopDevicesBackedUnder(work)) {
+      String device = loop.substring("loop device ".length(), loop.indexOf(" on "));
+      runner.run(Command.of("losetup", "-d", device));
+    }
+    for (String tap : leaks.daemonTaps()) {
+      runner.run(Command.of("ip", "link", "del", tap.split(" ")[1]));
+    }
+    problems.addAll(removeHostNetwork());
+    problems.addAll(leaks.everything(vmIds));
+    return problems;
+  }
+
+  /**
+   * Removes the bridge and the NAT rules, which the daemon keeps on purpose when it stops (they are
+   * host setup, made once when a VM first needs them); returns what failed.
+   */
+  List<String> removeHostNetwork() throws InterruptedException {
+    List<String> problems = new ArrayList<>();
+    try {
+      new NatRules(runner, HostNetworkEnvironment.system(), bridge, bridgeCidr).remove();
+    } catch (RuntimeException e) {
+      problems.add("could not remove the NAT rules: " + e.getMessage());
+    }
+    try {
+      new Bridge(runner, bridge, bridgeCidr).remove();
+    } catch (RuntimeException e) {
+      problems.add("could not remove bridge " + bridge + ": " + e.getMessage());
+    }
+    return problems;
+  }
+
+  private List<String> markers() {
+    List<String> markers = new ArrayList<>(vmIds);
+    markers.add(work.toString());
+    return markers;
+  }
+
+  /** Stops keeping console logs and deletes the work folder (images and disks included). */
+  @Override
+  public void close() throws InterruptedException {
+    consoles.close();
+    try (Stream<Path> files = Files.walk(work)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not delete the e2e work folder " + work, e);
+    }
+  }
+
+  /** A /24 in 10.200.0.0/13 that no address of the host is in, with .1 as the bridge's address. */
+  private static Ipv4Cidr freeSubnet(Runner runner) throws InterruptedException {
+    String used = runner.check(Command.of("ip", "-4", "-o", "addr", "show")).stdout()
+        + runner.check(Command.of("ip", "-4", "route", "show", "table", "all")).stdout();
+    SecureRandom random = new SecureRandom();
+    for (int attempt = 0; attempt < 100; attempt++) {
+      String net = "10." + (200 + random.nextInt(8)) + "." + random.nextInt(256) + ".";
+      if (!used.contains(" " + net) && !used.startsWith(net) && !used.contains("\n" + net)) {
+        return Ipv4Cidr.parse(net + "1/24");
+      }
+    }
+    throw new IllegalStateException("no free /24 in 10.200.0.0/13 on this host");
+  }
+
+  private static String quote(String value) {
+    return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+  }
+
+  private static List<Path> listOrEmpty(Path dir) {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.toList();
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  private static String readOrEmpty(Path file) {
+    try {
+      return Files.readString(file).strip();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+}
