@@ -29,8 +29,9 @@ import java.util.regex.Pattern;
  * (see {@link #STAGES}) and its tools' output otherwise.
  *
  * <p>The debootstrapped base tree is cached as {@code <cacheRoot>/<cacheKey>/tree.tar}. The key is
- * the sha256 of the script without its per-build lines (the paths), so any change to what the
- * script does makes a new key.
+ * the sha256 of the script without its per-build lines (the paths and the daemon's public key,
+ * which only the configure stage uses: a new daemon, as in each e2e run, still finds the cache), so
+ * any change to what the script does makes a new key.
  */
 public final class BuildScript {
   /** Lines starting with this name the stage the script enters. */
@@ -86,8 +87,9 @@ public final class BuildScript {
     Path cacheDir = cacheRoot.resolve(key);
     String header =
         "#!/bin/sh\n"
-            + "# hearth image build, generated: run as root. Per-build paths first; the cache key\n"
-            + "# is the sha256 of every line after them.\n"
+            + "# hearth image build, generated: run as root. Per-build values first (paths, and the\n"
+            + "# daemon's key: a new daemon must not miss the cache); the cache key is the sha256 of\n"
+            + "# every line after them.\n"
             + "set -eu\n"
             + "OUT="
             + ShellQuote.quote(out.toString())
@@ -95,6 +97,8 @@ public final class BuildScript {
             + ShellQuote.quote(work.toString())
             + "\nCACHE="
             + ShellQuote.quote(cacheDir.toString())
+            + "\nAUTHORIZED_KEY="
+            + ShellQuote.quote(spec.authorizedKey().orElse(""))
             + "\nRUN_FILE="
             + ShellQuote.quote(spec.runFile().map(Path::toString).orElse(""))
             + "\n";
@@ -106,7 +110,7 @@ public final class BuildScript {
     return text;
   }
 
-  /** The key of the base-tree cache: a sha256 of the script without its per-build paths. */
+  /** The key of the base-tree cache: a sha256 of the script without its per-build values. */
   public String cacheKey() {
     return cacheKey;
   }
@@ -141,7 +145,6 @@ public final class BuildScript {
     values.put("INCLUDE", String.join(",", include));
     values.put("SIZE", Long.toString(spec.sizeBytes()));
     values.put("DISTRO_KERNEL", spec.distroKernel() ? "yes" : "no");
-    values.put("AUTHORIZED_KEY", spec.authorizedKey().orElse(""));
     values.put("ROOTFS_FILE", ImageFile.ROOTFS.fileName());
     values.put("INITRD_FILE", ImageFile.INITRD.fileName());
     values.put("VMLINUZ_FILE", VMLINUZ_FILE);

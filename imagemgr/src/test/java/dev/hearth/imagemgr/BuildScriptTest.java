@@ -93,7 +93,7 @@ class BuildScriptTest {
   }
 
   @Test
-  void theCacheKeyCoversTheScriptButNotThePerBuildPaths() throws Exception {
+  void theCacheKeyCoversTheScriptButNotThePerBuildPathsNorTheDaemonsKey() throws Exception {
     BuildSpec spec = spec(List.of("curl"), Optional.of(dir.resolve("run-a.sh")), true);
     BuildScript a = generate(spec);
     BuildScript b =
@@ -104,7 +104,7 @@ class BuildScriptTest {
                 Optional.of(Path.of("/elsewhere/run-b.sh")),
                 spec.sizeBytes(),
                 true,
-                spec.authorizedKey(),
+                Optional.of("ssh-ed25519 AAAAC3NzaOTHER other-daemon@host"),
                 spec.mirror()),
             Path.of("/other/out"),
             Path.of("/other/work"),
