@@ -28,6 +28,7 @@ final class LinuxQemuHost implements QemuHost {
   private static final Pattern CPU_MHZ =
       Pattern.compile("(?m)^cpu MHz\\s*:\\s*(\\d+)(?:\\.(\\d{1,3}))?");
 
+  private final ProcessBuilder.Redirect console;
   private final ExecutorService starter =
       Executors.newSingleThreadExecutor(
           r -> {
@@ -36,6 +37,16 @@ final class LinuxQemuHost implements QemuHost {
             t.setDaemon(true);
             return t;
           });
+
+  /** QEMU's serial console goes to this process's stdout. */
+  LinuxQemuHost() {
+    this(ProcessBuilder.Redirect.INHERIT);
+  }
+
+  /** QEMU's serial console goes to {@code console} (tests: a file, not the test runner's stdout). */
+  LinuxQemuHost(ProcessBuilder.Redirect console) {
+    this.console = console;
+  }
 
   @Override
   public boolean kvmUsable() {
@@ -75,7 +86,7 @@ final class LinuxQemuHost implements QemuHost {
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+            .redirectOutput(console)
             .redirectError(ProcessBuilder.Redirect.PIPE);
     Future<Process> started = starter.submit(builder::start);
     try {
