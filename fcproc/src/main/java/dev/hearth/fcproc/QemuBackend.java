@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.Clock;
 import dev.hearth.core.Command;
+import dev.hearth.core.CommandException;
+import dev.hearth.core.CommandResult;
+import dev.hearth.core.Runner;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,9 +24,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
@@ -48,8 +54,10 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
   static final int QMP_ANSWER_TIMEOUT_MILLIS = 30_000;
   static final Duration KILL_WAIT = Duration.ofSeconds(10);
   static final int STDERR_TAIL_CHARS = 2048;
+  private static final Set<String> FAILED_STATES = Set.of("prelaunch", "internal-error", "io-error");
   private static final Duration ACCEPT_POLL = Duration.ofMillis(100);
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern QEMU_VERSION = Pattern.compile("QEMU emulator version (\\S+)");
 
   private final Path qemuBinary;
   private final QemuAccel accel;
@@ -94,6 +102,37 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
     this.stderrCopy = requireNonNull(stderrCopy, "stderrCopy");
     this.host = requireNonNull(host, "host");
     this.clock = requireNonNull(clock, "clock");
+  }
+
+  /**
+   * QEMU's version as {@code qemu-system-x86_64 --version} prints it ("7.2.22").
+   *
+   * @throws FcprocException naming the binary and what went wrong
+   */
+  public static String qemuVersion(Runner runner, Path qemuBinary) throws InterruptedException {
+    CommandResult result;
+    try {
+      result =
+          runner.run(
+              Command.builder(qemuBinary.toString())
+                  .args("--version")
+                  .timeout(Duration.ofSeconds(10))
+                  .build());
+    } catch (CommandException e) {
+      throw new FcprocException("cannot run " + qemuBinary + ": " + e.getMessage(), e);
+    }
+    Matcher m = QEMU_VERSION.matcher(result.stdout());
+    if (!result.ok() || !m.find()) {
+      throw new FcprocException(
+          "`"
+              + qemuBinary
+              + " --version` exited with code "
+              + result.exitCode()
+              + " and printed no QEMU version: '"
+              + (result.stdout() + result.stderr()).strip()
+              + "'");
+    }
+    return m.group(1);
   }
 
   @Override
@@ -145,13 +184,17 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
         Socket connection = acceptQmp(qmpServer, started, pump);
         deleteQmpSocket();
         qmp = new QmpClient(connection, QMP_ANSWER_TIMEOUT_MILLIS);
+        // A guest may already have gone down again ("shutdown"): it did start.
         String status = qmp.execute("query-status").path("status").asText();
-        if (!status.equals("running")) {
+        if (FAILED_STATES.contains(status)) {
           throw new FirecrackerBackendException(
-              NAME + ": QEMU started but its guest is '" + status + "', not running");
+              NAME + ": QEMU started but its guest did not run (state '" + status + "')");
         }
       } catch (IOException e) {
-        throw failure(started, pump, "while starting the guest (" + e.getMessage() + ")");
+        // QMP ends with QEMU: a guest that powered off or rebooted at once did start.
+        if (!(started.waitFor(2, TimeUnit.SECONDS) && started.exitValue() == 0)) {
+          throw failure(started, pump, "while starting the guest (" + e.getMessage() + ")");
+        }
       }
       process = started;
       running = true;

@@ -23,7 +23,7 @@ final class FakeQmpPeer {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   final List<String> commands = new CopyOnWriteArrayList<>();
-  private final Map<String, String> answers;
+  final Map<String, String> answers;
 
   FakeQmpPeer(Map<String, String> answers) {
     this.answers = answers;

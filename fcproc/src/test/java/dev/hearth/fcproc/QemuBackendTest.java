@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -107,7 +108,7 @@ class QemuBackendTest {
     boolean kvm = true;
     OptionalLong tsc = OptionalLong.of(2596146);
     final List<List<String>> started = new ArrayList<>();
-    final FakeQmpPeer peer = new FakeQmpPeer(Map.of());
+    final FakeQmpPeer peer = new FakeQmpPeer(new ConcurrentHashMap<>());
     String dieWith;
     FakeQemu qemu;
 
@@ -275,6 +276,17 @@ class QemuBackendTest {
           .hasMessageContaining("exited with code 1 before it connected to QMP")
           .hasMessageContaining("could not load kernel '/x/vmlinux'");
       assertThat(dir.resolve("api.sock.qmp")).doesNotExist();
+    }
+  }
+
+  @Test
+  void aGuestThatNeverRanIsAFault() throws Exception {
+    host.peer.answers.put("query-status", "{\"return\": {\"status\": \"internal-error\"}}");
+    try (QemuBackend b = backend(QemuAccel.AUTO)) {
+      assertThatThrownBy(() -> start(b))
+          .isInstanceOf(FirecrackerBackendException.class)
+          .hasMessageContaining("its guest did not run (state 'internal-error')");
+      assertThat(host.qemu.exitValue()).as("QEMU is killed").isEqualTo(137);
     }
   }
 
