@@ -24,14 +24,14 @@ import org.junit.jupiter.api.Test;
 /**
  * The module rules of DESIGN.md section 1, checked on the compiled production classes of every
  * module (the third enforcement next to maven-enforcer and dependency:analyze). The classes are
- * read from each module's target/classes, so the rules see all nine modules even though cli
- * depends on only two of them.
+ * read from each module's target/classes, so the rules see all ten modules even though cli
+ * depends on only three of them.
  */
 class ModuleRulesTest {
   static final List<String> MODULES =
       List.of(
           "core", "opstate", "dmsnap", "fcproc", "imagemgr", "session", "workspace", "daemon",
-          "cli");
+          "qemu", "cli");
   static final List<String> LEAVES =
       List.of("opstate", "dmsnap", "fcproc", "imagemgr", "session", "workspace");
 
@@ -69,12 +69,14 @@ class ModuleRulesTest {
             .layer("session").definedBy("dev.hearth.session..")
             .layer("workspace").definedBy("dev.hearth.workspace..")
             .layer("daemon").definedBy("dev.hearth.daemon..")
+            .layer("qemu").definedBy("dev.hearth.qemu..")
             .layer("cli").definedBy("dev.hearth.cli..")
             .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+            .whereLayer("qemu").mayNotBeAccessedByAnyLayer()
             .whereLayer("daemon").mayOnlyBeAccessedByLayers("cli")
             .whereLayer("opstate").mayOnlyBeAccessedByLayers("daemon")
             .whereLayer("dmsnap").mayOnlyBeAccessedByLayers("daemon")
-            .whereLayer("fcproc").mayOnlyBeAccessedByLayers("daemon")
+            .whereLayer("fcproc").mayOnlyBeAccessedByLayers("daemon", "qemu")
             .whereLayer("imagemgr").mayOnlyBeAccessedByLayers("daemon")
             .whereLayer("workspace").mayOnlyBeAccessedByLayers("daemon")
             .whereLayer("session").mayOnlyBeAccessedByLayers("daemon", "workspace");
@@ -88,7 +90,18 @@ class ModuleRulesTest {
         .should().dependOnClassesThat().resideInAnyPackage(
             "dev.hearth.opstate..", "dev.hearth.dmsnap..", "dev.hearth.fcproc..",
             "dev.hearth.imagemgr..", "dev.hearth.session..", "dev.hearth.workspace..",
-            "dev.hearth.daemon..", "dev.hearth.cli..")
+            "dev.hearth.daemon..", "dev.hearth.qemu..", "dev.hearth.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void qemuUsesOnlyCoreAndFcproc() {
+    noClasses()
+        .that().resideInAPackage("dev.hearth.qemu..")
+        .should().dependOnClassesThat().resideInAnyPackage(
+            "dev.hearth.opstate..", "dev.hearth.dmsnap..", "dev.hearth.imagemgr..",
+            "dev.hearth.session..", "dev.hearth.workspace..", "dev.hearth.daemon..",
+            "dev.hearth.cli..")
         .check(classes);
   }
 
@@ -108,10 +121,11 @@ class ModuleRulesTest {
     }
   }
 
+  /** The two executables: the CLI and hearth-qemu-firecracker (whose stdout is a console). */
   @Test
-  void onlyCliWritesToStdoutOrStderr() {
+  void onlyTheExecutablesWriteToStdoutOrStderr() {
     noClasses()
-        .that().resideOutsideOfPackage("dev.hearth.cli..")
+        .that().resideOutsideOfPackages("dev.hearth.cli..", "dev.hearth.qemu..")
         .should().accessField(System.class, "out")
         .orShould().accessField(System.class, "err")
         .orShould().callMethod(Throwable.class, "printStackTrace")

@@ -31,7 +31,9 @@ class PomRulesTest {
           "workspace", Set.of("core", "session"),
           "daemon",
           Set.of("core", "opstate", "dmsnap", "fcproc", "imagemgr", "session", "workspace"),
-          "cli", Set.of("core", "daemon"));
+          "qemu", Set.of("core", "fcproc"),
+          // qemu: at run time only, so that its jar is in the distribution's lib/.
+          "cli", Set.of("core", "daemon", "qemu"));
 
   private static final Pattern BANNED = Pattern.compile("<exclude>dev\\.hearth:([a-z]+)</exclude>");
   private static final Pattern DECLARED =

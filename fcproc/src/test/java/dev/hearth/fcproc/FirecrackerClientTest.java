@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.InstanceOfAssertFactories.type;
 
 import dev.hearth.fcproc.testing.FakeFirecracker;
-import dev.hearth.fcproc.testing.FirecrackerSpec;
+import dev.hearth.fcproc.testing.ReferenceSpec;
 import dev.hearth.fcproc.testing.RecordedRequest;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The client against the fake firecracker, in-process, over a real Unix socket. */
 class FirecrackerClientTest {
-  static final FirecrackerSpec SPEC = FirecrackerSpec.load();
+  static final FirecrackerSpec SPEC = ReferenceSpec.load();
 
   @TempDir Path dir;
   Path socket;

@@ -2,7 +2,7 @@ package dev.hearth.fcproc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hearth.fcproc.testing.FirecrackerSpec;
+import dev.hearth.fcproc.testing.ReferenceSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * is valid against Firecracker's own spec (the validator the fake firecracker uses).
  */
 class FirecrackerContractTest {
-  static final FirecrackerSpec SPEC = FirecrackerSpec.load();
+  static final FirecrackerSpec SPEC = ReferenceSpec.load();
 
   record Sent(String method, String path, String body) {}
 

@@ -32,7 +32,7 @@ class FakeFirecrackerGuestTest {
     kernel = Files.writeString(dir.resolve("vmlinux"), "kernel");
     fake =
         new FakeFirecracker(
-            FirecrackerSpec.load(),
+            ReferenceSpec.load(),
             dir.resolve("api.sock"),
             "guest-test",
             new PrintStream(consoleBytes, true, StandardCharsets.UTF_8),
@@ -47,7 +47,7 @@ class FakeFirecrackerGuestTest {
     fake.close();
   }
 
-  private void boot(String bootArgs) {
+  private void boot(String bootArgs) throws Exception {
     String body =
         "{\"kernel_image_path\": \"" + kernel + "\", \"boot_args\": \"" + bootArgs + "\"}";
     assertThat(fake.handle("PUT", "/boot-source", body).status()).isEqualTo(204);

@@ -31,7 +31,7 @@ public final class FakeFirecrackerScript {
    */
   public static Path write(Path script, Map<String, String> systemProperties) {
     Map<String, String> props = new TreeMap<>(systemProperties);
-    props.putIfAbsent(FirecrackerSpec.PROPERTY, FirecrackerSpec.locate().toString());
+    props.putIfAbsent(ReferenceSpec.PROPERTY, ReferenceSpec.locate().toString());
     List<String> argv = new ArrayList<>();
     argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // A fake starts per VM: start fast and stay small.

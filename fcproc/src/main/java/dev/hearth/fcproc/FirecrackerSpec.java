@@ -1,4 +1,4 @@
-package dev.hearth.fcproc.testing;
+package dev.hearth.fcproc;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -6,8 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -19,40 +18,66 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Firecracker's own Swagger 2.0 description of its API, loaded from the shared reference folder,
- * and a validator that checks a request against it the way Firecracker does: known path and method,
- * JSON body, required fields, no unknown fields (every request struct is deny_unknown_fields),
- * field types and enums, and path ids that are well formed and equal the id in the body.
+ * Firecracker's own Swagger 2.0 description of its API (v1.16.1, bundled as a resource of this
+ * module; a test keeps it byte-identical to the shared reference copy), and a validator that checks
+ * a request against it the way Firecracker does: known path and method, JSON body, required fields,
+ * no unknown fields (every request struct is deny_unknown_fields), field types and enums, and path
+ * ids that are well formed and equal the id in the body.
  */
 public final class FirecrackerSpec {
   public static final String FILE_NAME = "firecracker-api-v1.16.1.yaml";
 
-  /** System property naming the spec file; else the environment variable, else a search. */
-  public static final String PROPERTY = "hearth.firecracker.spec";
-
-  public static final String ENVIRONMENT = "HEARTH_FIRECRACKER_SPEC";
-  static final Path RELATIVE = Path.of("shared", "reference", "firecracker", FILE_NAME);
+  /** The Firecracker release the bundled spec describes. */
+  public static final String VERSION = "1.16.1";
 
   private static final Pattern PATH_ID = Pattern.compile("[A-Za-z0-9_]+");
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final Path file;
+  private final String source;
   private final JsonNode paths;
   private final JsonNode definitions;
 
-  private FirecrackerSpec(Path file, JsonNode root) {
-    this.file = file;
+  private FirecrackerSpec(String source, JsonNode root) {
+    this.source = source;
     this.paths = root.path("paths");
     this.definitions = root.path("definitions");
     if (!paths.isObject() || !definitions.isObject()) {
-      throw new IllegalStateException(
-          file + " has no 'paths' or 'definitions': not the Firecracker spec");
+      throw new FcprocException(
+          source + " has no 'paths' or 'definitions': not the Firecracker spec");
     }
   }
 
   /** One operation of the spec. */
-  public record Endpoint(
-      String method, String template, Map<String, String> pathIds, JsonNode operation) {
+  public static final class Endpoint {
+    private final String method;
+    private final String template;
+    private final Map<String, String> pathIds;
+    private final JsonNode operation;
+
+    Endpoint(String method, String template, Map<String, String> pathIds, JsonNode operation) {
+      this.method = method;
+      this.template = template;
+      this.pathIds = Map.copyOf(pathIds);
+      this.operation = operation;
+    }
+
+    public String method() {
+      return method;
+    }
+
+    /** The spec's path, with {@code {name}} for the path ids. */
+    public String template() {
+      return template;
+    }
+
+    /** The path ids of the request, by the template's names. */
+    public Map<String, String> pathIds() {
+      return pathIds;
+    }
+
+    JsonNode operation() {
+      return operation;
+    }
 
     /**
      * "Pre-boot only" in the spec, plus logger and metrics, which Firecracker sets up before boot.
@@ -66,68 +91,46 @@ public final class FirecrackerSpec {
       return summary().contains("Post-boot only");
     }
 
-    String summary() {
+    /** "METHOD /template", e.g. {@code PUT /drives/{drive_id}}. */
+    public String operationName() {
+      return method + " " + template;
+    }
+
+    private String summary() {
       return operation.path("summary").asText("");
     }
   }
 
-  /** Loads the spec found by {@link #locate()}. */
-  public static FirecrackerSpec load() {
-    return load(locate());
+  /** The copy bundled with this module. */
+  public static FirecrackerSpec bundled() {
+    try (InputStream in = FirecrackerSpec.class.getResourceAsStream(FILE_NAME)) {
+      if (in == null) {
+        throw new FcprocException(
+            "the Firecracker API spec " + FILE_NAME + " is missing from the fcproc jar");
+      }
+      return new FirecrackerSpec("bundled " + FILE_NAME, yaml().readTree(in));
+    } catch (IOException e) {
+      throw new FcprocException("cannot read the bundled Firecracker API spec " + FILE_NAME, e);
+    }
   }
 
+  /** Loads a spec file, e.g. the shared reference copy. */
   public static FirecrackerSpec load(Path file) {
     try {
-      // YAML 1.1 would read the enum value Off (logger level) as the boolean false.
-      YAMLMapper yaml =
-          YAMLMapper.builder()
-              .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
-              .build();
-      return new FirecrackerSpec(file, yaml.readTree(file.toFile()));
+      return new FirecrackerSpec(file.toString(), yaml().readTree(file.toFile()));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the Firecracker API spec " + file, e);
+      throw new FcprocException("cannot read the Firecracker API spec " + file, e);
     }
   }
 
-  /**
-   * The spec file: the {@value #PROPERTY} system property, the {@value #ENVIRONMENT} variable, or
-   * {@code shared/reference/firecracker/} in the current folder or one of its parents (the checkout
-   * and its sibling {@code shared/}).
-   *
-   * @throws IllegalStateException naming every place looked at
-   */
-  public static Path locate() {
-    List<Path> tried = new ArrayList<>();
-    for (String configured :
-        new String[] {System.getProperty(PROPERTY), System.getenv(ENVIRONMENT)}) {
-      if (configured != null && !configured.isEmpty()) {
-        Path p = Path.of(configured);
-        if (Files.isRegularFile(p)) {
-          return p.toAbsolutePath();
-        }
-        tried.add(p);
-      }
-    }
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path p = dir.resolve(RELATIVE);
-      if (Files.isRegularFile(p)) {
-        return p;
-      }
-      tried.add(p);
-    }
-    throw new IllegalStateException(
-        "cannot find the Firecracker API spec "
-            + FILE_NAME
-            + "; set -D"
-            + PROPERTY
-            + " or "
-            + ENVIRONMENT
-            + ". Looked at: "
-            + tried);
+  private static YAMLMapper yaml() {
+    // YAML 1.1 would read the enum value Off (logger level) as the boolean false.
+    return YAMLMapper.builder().enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS).build();
   }
 
-  public Path file() {
-    return file;
+  /** Where the spec was read from, for messages. */
+  public String source() {
+    return source;
   }
 
   /** The operation a request addresses, if the spec has it. A query string is ignored. */
@@ -232,7 +235,7 @@ public final class FirecrackerSpec {
       String name = ref.asText().replaceFirst("^#/definitions/", "");
       JsonNode target = definitions.get(name);
       if (target == null) {
-        throw new IllegalStateException(file + ": dangling $ref " + ref.asText());
+        throw new FcprocException(source + ": dangling $ref " + ref.asText());
       }
       check(value, target, where, errors);
       return;
@@ -277,7 +280,7 @@ public final class FirecrackerSpec {
       case "" -> {
         // Untyped: only an enum, if any, constrains it.
       }
-      default -> throw new IllegalStateException(file + ": unknown schema type '" + type + "'");
+      default -> throw new FcprocException(source + ": unknown schema type '" + type + "'");
     }
     JsonNode allowed = schema.get("enum");
     if (allowed != null && value.isValueNode()) {

@@ -1,11 +1,25 @@
-package dev.hearth.fcproc.testing;
+package dev.hearth.fcproc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hearth.fcproc.testing.ReferenceSpec;
+import java.io.InputStream;
+import java.nio.file.Files;
 
 import org.junit.jupiter.api.Test;
 
 class FirecrackerSpecTest {
-  static final FirecrackerSpec SPEC = FirecrackerSpec.load();
+  static final FirecrackerSpec SPEC = FirecrackerSpec.bundled();
+
+  @Test
+  void theBundledCopyIsByteIdenticalToTheSharedReference() throws Exception {
+    byte[] bundled;
+    try (InputStream in = FirecrackerSpec.class.getResourceAsStream(FirecrackerSpec.FILE_NAME)) {
+      bundled = in.readAllBytes();
+    }
+    assertThat(bundled).isEqualTo(Files.readAllBytes(ReferenceSpec.locate()));
+    assertThat(ReferenceSpec.load().operations()).isEqualTo(SPEC.operations());
+  }
 
   @Test
   void acceptsAWellFormedDrive() {

@@ -1,0 +1,29 @@
+package dev.hearth.fcproc;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/** How QEMU runs the guest's CPUs. */
+public enum QemuAccel {
+  /** KVM when /dev/kvm can be opened, else TCG. */
+  AUTO,
+  /** Hardware virtualization; InstanceStart fails without a usable /dev/kvm. */
+  KVM,
+  /** Software emulation (slow), as on a host without KVM. */
+  TCG;
+
+  /** Parses {@code auto}, {@code kvm} or {@code tcg} (any case). */
+  public static Optional<QemuAccel> parse(String text) {
+    for (QemuAccel a : values()) {
+      if (a.name().equalsIgnoreCase(text.strip())) {
+        return Optional.of(a);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The name QEMU's {@code -accel} takes. */
+  String qemuName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}

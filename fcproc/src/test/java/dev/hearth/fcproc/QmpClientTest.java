@@ -1,0 +1,62 @@
+package dev.hearth.fcproc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.newsclub.net.unix.AFUNIXServerSocket;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+
+@Timeout(30)
+class QmpClientTest {
+  @TempDir Path dir;
+
+  private QmpClient connect(FakeQmpPeer peer) throws Exception {
+    Path path = dir.resolve("qmp.sock");
+    try (AFUNIXServerSocket server = AFUNIXServerSocket.newInstance()) {
+      server.bind(AFUNIXSocketAddress.of(path));
+      peer.connectAndServe(path);
+      return new QmpClient(server.accept(), 5000);
+    }
+  }
+
+  @Test
+  void negotiatesCapabilitiesThenRunsCommandsSkippingEvents() throws Exception {
+    FakeQmpPeer peer = new FakeQmpPeer(Map.of());
+    try (QmpClient qmp = connect(peer)) {
+      assertThat(qmp.execute("query-status").path("status").asText()).isEqualTo("running");
+      assertThat(qmp.execute("system_powerdown").isEmpty()).isTrue();
+    }
+    assertThat(peer.commands).containsExactly("qmp_capabilities", "query-status", "system_powerdown");
+  }
+
+  @Test
+  void anErrorAnswerNamesTheCommandAndQemusDescription() throws Exception {
+    FakeQmpPeer peer =
+        new FakeQmpPeer(
+            Map.of(
+                "cont",
+                "{\"error\": {\"class\": \"GenericError\", \"desc\": \"Resetting the Virtual"
+                    + " Machine is required\"}}"));
+    try (QmpClient qmp = connect(peer)) {
+      assertThatThrownBy(() -> qmp.execute("cont"))
+          .isInstanceOf(QmpClient.QmpException.class)
+          .hasMessage(
+              "QMP cont failed: GenericError: Resetting the Virtual Machine is required");
+    }
+  }
+
+  @Test
+  void aClosedConnectionIsAnError() throws Exception {
+    FakeQmpPeer peer = new FakeQmpPeer(Map.of("query-status", "not json"));
+    try (QmpClient qmp = connect(peer)) {
+      assertThatThrownBy(() -> qmp.execute("query-status"))
+          .isInstanceOf(QmpClient.QmpException.class)
+          .hasMessageContaining("not QMP: 'not json'");
+    }
+  }
+}
