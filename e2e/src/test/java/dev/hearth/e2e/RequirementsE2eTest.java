@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * what it needs fails here instead of skipping the scenario with a reason nobody reads.
  */
 @Tag("e2e")
-class E2eRequirementsTest {
+class RequirementsE2eTest {
 
   @Test
   void theHostHasWhatTheScenarioNeeds() {
