@@ -3,6 +3,7 @@ package dev.hearth.fcproc;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.Clock;
 import dev.hearth.core.Command;
@@ -42,7 +43,7 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
  * this process: see {@link LinuxQemuHost}), takes QEMU's QMP connection and removes the socket file
  * again (so that nothing is left even after a SIGKILL), and answers once QMP says the guest runs;
  * QEMU's stderr is copied to the given stream and its end quoted in failures. SendCtrlAltDel is
- * QMP {@code system_powerdown} (the ACPI power button); pause and resume are {@code stop} and
+ * Ctrl+Alt+Del on the guest's i8042 keyboard, as with Firecracker; pause and resume are {@code stop} and
  * {@code cont}. Operations QEMU cannot honour (snapshots, balloon, vsock, hotplug, ...) are refused
  * naming {@value #NAME}. The logger's file gets this backend's own lines.
  */
@@ -218,10 +219,21 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
     }
   }
 
+  /**
+   * Presses Ctrl+Alt+Del on the guest's i8042 keyboard, as Firecracker does: the kernel hands it to
+   * init (systemd: ctrl-alt-del.target, a reboot), and with {@code reboot=k} and QEMU's {@code
+   * -no-reboot} the reboot ends QEMU. (The ACPI power button, QMP {@code system_powerdown}, needs
+   * logind or acpid in the guest; hearth's images have neither.)
+   */
   @Override
   public synchronized Runnable sendCtrlAltDel() {
-    qmpCommand("system_powerdown");
-    log("sent the ACPI power button (SendCtrlAltDel)");
+    ObjectNode keys = JSON.createObjectNode();
+    ArrayNode list = keys.putArray("keys");
+    for (String key : List.of("ctrl", "alt", "delete")) {
+      list.addObject().put("type", "qcode").put("data", key);
+    }
+    qmpCommand("send-key", keys);
+    log("pressed Ctrl+Alt+Del on the guest's keyboard (SendCtrlAltDel)");
     return () -> {};
   }
 
@@ -396,12 +408,16 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
   }
 
   private void qmpCommand(String command) {
+    qmpCommand(command, null);
+  }
+
+  private void qmpCommand(String command, ObjectNode arguments) {
     if (qmp == null || process == null || !process.isAlive()) {
       throw new FirecrackerBackendException(
           NAME + ": the guest is not running (QEMU has exited), cannot send " + command + ".");
     }
     try {
-      qmp.execute(command);
+      qmp.execute(command, arguments);
     } catch (IOException e) {
       throw new FirecrackerBackendException(NAME + ": " + e.getMessage(), e);
     }

@@ -125,6 +125,7 @@ class QemuArgvTest {
         .isEqualTo("tap,id=net_eth0,ifname=htap3,script=no,downscript=no");
     assertThat(value(argv, "-device", 1))
         .isEqualTo("virtio-net-device,netdev=net_eth0,mac=06:00:0a:4d:00:02");
+    assertThat(value(argv, "-device", 2)).isEqualTo("i8042");
     assertThat(value(argv, "-chardev", 0)).isEqualTo("stdio,id=console,signal=off");
     assertThat(value(argv, "-serial", 0)).isEqualTo("chardev:console");
     assertThat(value(argv, "-chardev", 1)).isEqualTo("socket,id=qmp,path=" + QMP);

@@ -117,7 +117,7 @@ class QemuBackendHostTest {
         .contains("root=/dev/vda ro");
     assertThat(server.handle("PATCH", "/vm", "{\"state\":\"Paused\"}").status()).isEqualTo(204);
     assertThat(server.handle("PATCH", "/vm", "{\"state\":\"Resumed\"}").status()).isEqualTo(204);
-    // The tiny guest has no ACPI driver: the power button is pressed and ignored.
+    // The tiny guest has no keyboard driver: Ctrl+Alt+Del is pressed and ignored.
     assertThat(server.handle("PUT", "/actions", "{\"action_type\":\"SendCtrlAltDel\"}").status())
         .isEqualTo(204);
     assertThat(

@@ -233,7 +233,8 @@ class QemuBackendTest {
       b.sendCtrlAltDel().run();
 
       assertThat(host.peer.commands)
-          .containsExactly("qmp_capabilities", "query-status", "stop", "cont", "system_powerdown");
+          .containsExactly(
+              "qmp_capabilities", "query-status", "stop", "cont", "send-key ctrl alt delete");
     }
   }
 
