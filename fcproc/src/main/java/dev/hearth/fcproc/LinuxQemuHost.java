@@ -44,7 +44,9 @@ final class LinuxQemuHost implements QemuHost {
     this(ProcessBuilder.Redirect.INHERIT);
   }
 
-  /** QEMU's serial console goes to {@code console} (tests: a file, not the test runner's stdout). */
+  /**
+   * QEMU's serial console goes to {@code console} (tests: a file, not the test runner's stdout).
+   */
   LinuxQemuHost(ProcessBuilder.Redirect console) {
     this.console = console;
   }

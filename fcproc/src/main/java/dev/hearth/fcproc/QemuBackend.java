@@ -25,8 +25,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -43,9 +43,9 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
  * this process: see {@link LinuxQemuHost}), takes QEMU's QMP connection and removes the socket file
  * again (so that nothing is left even after a SIGKILL), and answers once QMP says the guest runs;
  * QEMU's stderr is copied to the given stream and its end quoted in failures. SendCtrlAltDel is
- * Ctrl+Alt+Del on the guest's i8042 keyboard, as with Firecracker; pause and resume are {@code stop} and
- * {@code cont}. Operations QEMU cannot honour (snapshots, balloon, vsock, hotplug, ...) are refused
- * naming {@value #NAME}. The logger's file gets this backend's own lines.
+ * Ctrl+Alt+Del on the guest's i8042 keyboard, as with Firecracker; pause and resume are {@code
+ * stop} and {@code cont}. Operations QEMU cannot honour (snapshots, balloon, vsock, hotplug, ...)
+ * are refused naming {@value #NAME}. The logger's file gets this backend's own lines.
  */
 public final class QemuBackend implements FirecrackerBackend, Closeable {
   /** The launcher's name, in answers and log lines. */
@@ -55,7 +55,8 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
   static final int QMP_ANSWER_TIMEOUT_MILLIS = 30_000;
   static final Duration KILL_WAIT = Duration.ofSeconds(10);
   static final int STDERR_TAIL_CHARS = 2048;
-  private static final Set<String> FAILED_STATES = Set.of("prelaunch", "internal-error", "io-error");
+  private static final Set<String> FAILED_STATES =
+      Set.of("prelaunch", "internal-error", "io-error");
   private static final Duration ACCEPT_POLL = Duration.ofMillis(100);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern QEMU_VERSION = Pattern.compile("QEMU emulator version (\\S+)");
@@ -284,7 +285,8 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
       case KVM -> {
         if (!kvm) {
           throw new FirecrackerBackendException(
-              NAME + " was told to use KVM, but /dev/kvm cannot be opened for reading and writing.");
+              NAME
+                  + " was told to use KVM, but /dev/kvm cannot be opened for reading and writing.");
         }
         yield QemuAccel.KVM;
       }
@@ -316,8 +318,11 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
           throw failure(
               started,
               pump,
-              "did not connect to QMP on " + qmpSocket + " within "
-                  + QMP_CONNECT_TIMEOUT.toSeconds() + " s");
+              "did not connect to QMP on "
+                  + qmpSocket
+                  + " within "
+                  + QMP_CONNECT_TIMEOUT.toSeconds()
+                  + " s");
         }
         if (Thread.interrupted()) {
           throw new InterruptedException();
@@ -433,8 +438,7 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
     vmm.put("accel", resolvedAccel == null ? null : resolvedAccel.qemuName());
     vmm.put("qemu_pid", process == null ? -1 : process.pid());
     try {
-      Files.writeString(
-          metrics.get().metricsPath(), line + "\n", StandardOpenOption.APPEND);
+      Files.writeString(metrics.get().metricsPath(), line + "\n", StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new FirecrackerBackendException(
           "Failed to write metrics to " + metrics.get().metricsPath() + ": " + e.getMessage(), e);

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class QemuArgvTest {
   static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
   static final Path QMP = Path.of("/run/hearth/vms/abc.sock.qmp");
-  static final String HEARTH_ARGS = "console=ttyS0 reboot=k panic=1 pci=off ip=10.77.0.2::10.77.0.1";
+  static final String HEARTH_ARGS =
+      "console=ttyS0 reboot=k panic=1 pci=off ip=10.77.0.2::10.77.0.1";
 
   static VmSetup setup(
       Optional<String> bootArgs, Optional<Path> initrd, List<Drive> drives, int vcpus, int mib) {

@@ -51,8 +51,7 @@ class QmpClientTest {
     try (QmpClient qmp = connect(peer)) {
       assertThatThrownBy(() -> qmp.execute("cont"))
           .isInstanceOf(QmpClient.QmpException.class)
-          .hasMessage(
-              "QMP cont failed: GenericError: Resetting the Virtual Machine is required");
+          .hasMessage("QMP cont failed: GenericError: Resetting the Virtual Machine is required");
     }
   }
 

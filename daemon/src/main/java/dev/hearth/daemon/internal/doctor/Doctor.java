@@ -95,8 +95,8 @@ public final class Doctor {
   private final Map<Path, CommandResult> versions = new HashMap<>();
 
   /**
-   * A doctor over the given seams; {@link #run(Config)} uses the real ones. The device-mapper
-   * probe is the daemon's own (dmsnap), so the provisioner doctor reports is the one it picks.
+   * A doctor over the given seams; {@link #run(Config)} uses the real ones. The device-mapper probe
+   * is the daemon's own (dmsnap), so the provisioner doctor reports is the one it picks.
    */
   public Doctor(
       Config config, Runner runner, Posix posix, HostProbe probe, DeviceMapperProbe deviceMapper) {
@@ -276,8 +276,10 @@ public final class Doctor {
           bin + " is " + QEMU_LAUNCHER + " but it cannot run QEMU: '" + versionLine + "'",
           "apt-get install qemu-system-x86 (or set HEARTH_QEMU_BIN for the daemon)");
     }
-    String accel = probe.exists(KVM) ? "with KVM when /dev/kvm can be opened" : "without KVM:"
-        + " software emulation, much slower";
+    String accel =
+        probe.exists(KVM)
+            ? "with KVM when /dev/kvm can be opened"
+            : "without KVM:" + " software emulation, much slower";
     return Outcome.warn(
         bin + " is " + QEMU_LAUNCHER + " ('" + versionLine + "'): VMs run under QEMU, " + accel,
         "fine for trying hearth and for CI; install Firecracker and set firecracker_bin to it for"

@@ -318,7 +318,10 @@ class DoctorTest {
       assertThat(fc.status()).isEqualTo(Status.WARN);
       assertThat(fc.detail())
           .isEqualTo(
-              LAUNCHER + " is hearth-qemu-firecracker ('" + LINE + "'): VMs run under QEMU,"
+              LAUNCHER
+                  + " is hearth-qemu-firecracker ('"
+                  + LINE
+                  + "'): VMs run under QEMU,"
                   + " without KVM: software emulation, much slower");
       assertThat(fc.fix()).contains("install Firecracker");
       assertThat(versionRuns()).isEqualTo(1);
@@ -437,8 +440,7 @@ class DoctorTest {
     void missingControlDeviceWarns() throws Exception {
       Files.delete(mapperControl);
       assertUnavailable(
-          mapperControl
-              + " is missing: the kernel has no device-mapper (or dm_mod is not loaded)");
+          mapperControl + " is missing: the kernel has no device-mapper (or dm_mod is not loaded)");
     }
 
     @Test
