@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the host packages hearth needs on Debian or Ubuntu, skipping apt when all are present.
-#   scripts/install-deps.sh run    what the daemon uses at run time and to build
-#   scripts/install-deps.sh test   that, plus what the test suite uses
+#   scripts/install-deps.sh run    what the daemon uses at run time and to build (plus QEMU for
+#                                  bin/hearth-qemu-firecracker when the host has no /dev/kvm)
+#   scripts/install-deps.sh test   that, plus what the test suite uses (QEMU always)
 set -euo pipefail
 
 purpose=${1:-run}
@@ -14,11 +15,12 @@ declare -A run_pkgs=(
   [dmsetup]=dmsetup
   [losetup]=mount
   [setsid]=util-linux
+  [setpriv]=util-linux
   [debugfs]=e2fsprogs
   [cp]=coreutils
 )
 declare -A test_pkgs=(
-  [setpriv]=util-linux
+  [qemu-system-x86_64]=qemu-system-x86
   [ps]=procps
   [git]=git
   [iptables]=iptables
@@ -26,8 +28,7 @@ declare -A test_pkgs=(
   [debootstrap]=debootstrap
   [xz]=xz-utils
   [mkfs.ext4]=e2fsprogs
-  # The e2e suite: guests under QEMU (no KVM needed), reached with OpenSSH.
-  [qemu-system-x86_64]=qemu-system-x86
+  # The e2e suite reaches its guests (under QEMU, above) with OpenSSH.
   [ssh]=openssh-client
 )
 
@@ -40,6 +41,8 @@ check() {
     fi
   done
 }
+# Without KVM, VMs run under QEMU (bin/hearth-qemu-firecracker; README "Trying hearth without KVM").
+[ -e /dev/kvm ] || run_pkgs[qemu-system-x86_64]=qemu-system-x86
 check run_pkgs
 [ "$purpose" = test ] && check test_pkgs
 

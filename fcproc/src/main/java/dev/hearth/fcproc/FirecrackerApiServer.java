@@ -401,8 +401,7 @@ public final class FirecrackerApiServer implements Closeable {
     if (metrics != null) {
       return fault("Reinitialization of metrics not allowed.");
     }
-    Optional<ApiResponse> missing =
-        missingFile(json, "metrics_path", "Failed to open target file");
+    Optional<ApiResponse> missing = missingFile(json, "metrics_path", "Failed to open target file");
     if (missing.isPresent()) {
       return missing.get();
     }
@@ -447,8 +446,7 @@ public final class FirecrackerApiServer implements Closeable {
     drives.values().stream().filter(d -> !d.isRootDevice()).forEach(ordered::add);
     return new VmSetup(
         instanceId,
-        new MachineConfig(
-            vcpuCount, memSizeMib, Optional.of(smt), Optional.of(trackDirtyPages)),
+        new MachineConfig(vcpuCount, memSizeMib, Optional.of(smt), Optional.of(trackDirtyPages)),
         bootSource,
         ordered,
         new ArrayList<>(interfaces.values()),

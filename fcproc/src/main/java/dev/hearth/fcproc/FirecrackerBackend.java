@@ -11,8 +11,8 @@ import java.util.Optional;
 public interface FirecrackerBackend {
   /**
    * The fault message for a valid operation this backend does not implement, e.g. {@code PUT
-   * /snapshot/create}; empty to let the server answer it (GETs it does not model: 400, others: 204).
-   * Only operations the server does not handle itself are asked about.
+   * /snapshot/create}; empty to let the server answer it (GETs it does not model: 400, others:
+   * 204). Only operations the server does not handle itself are asked about.
    *
    * @param operation {@code METHOD /template} as in the spec
    */

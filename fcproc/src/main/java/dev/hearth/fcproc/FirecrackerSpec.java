@@ -125,7 +125,9 @@ public final class FirecrackerSpec {
 
   private static YAMLMapper yaml() {
     // YAML 1.1 would read the enum value Off (logger level) as the boolean false.
-    return YAMLMapper.builder().enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS).build();
+    return YAMLMapper.builder()
+        .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
+        .build();
   }
 
   /** Where the spec was read from, for messages. */

@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
 final class LinuxQemuHost implements QemuHost {
   static final Path KVM = Path.of("/dev/kvm");
   static final Path CPUINFO = Path.of("/proc/cpuinfo");
+  static final Path PVM_MODULE = Path.of("/sys/module/kvm_pvm");
   private static final Pattern CPU_MHZ =
       Pattern.compile("(?m)^cpu MHz\\s*:\\s*(\\d+)(?:\\.(\\d{1,3}))?");
 
@@ -43,13 +44,23 @@ final class LinuxQemuHost implements QemuHost {
     this(ProcessBuilder.Redirect.INHERIT);
   }
 
-  /** QEMU's serial console goes to {@code console} (tests: a file, not the test runner's stdout). */
+  /**
+   * QEMU's serial console goes to {@code console} (tests: a file, not the test runner's stdout).
+   */
   LinuxQemuHost(ProcessBuilder.Redirect console) {
     this.console = console;
   }
 
+  /**
+   * /dev/kvm opens for reading and writing, and is a hardware KVM: a PVM one ({@code kvm_pvm},
+   * pagetable-based virtualization on hosts without nested VMX/SVM) runs only guest kernels built
+   * for it, and hearth's Debian kernel stops there with an emulation failure.
+   */
   @Override
   public boolean kvmUsable() {
+    if (Files.exists(PVM_MODULE)) {
+      return false;
+    }
     try (FileChannel c = FileChannel.open(KVM, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       return true;
     } catch (IOException | UnsupportedOperationException | SecurityException e) {

@@ -8,9 +8,9 @@ import java.util.OptionalLong;
 /**
  * The {@code qemu-system-x86_64} command line for a Firecracker configuration: a {@code microvm}
  * machine (ACPI on, so the guest finds its virtio-mmio devices), the kernel booted directly with
- * the boot args Firecracker would use, virtio-blk drives (the root drive first, so it is
- * {@code /dev/vda}), virtio-net on the configured TAPs, the serial console on stdout and QMP on a
- * Unix socket that QEMU connects to.
+ * the boot args Firecracker would use, virtio-blk drives (the root drive first, so it is {@code
+ * /dev/vda}), virtio-net on the configured TAPs, an i8042 keyboard controller (for Ctrl+Alt+Del),
+ * the serial console on stdout and QMP on a Unix socket that QEMU connects to.
  */
 final class QemuArgv {
   /** Firecracker's command line when {@code boot_args} is not given. */
@@ -70,6 +70,8 @@ final class QemuArgv {
           "-device",
           "virtio-net-device,netdev=" + id + nic.guestMac().map(m -> ",mac=" + m).orElse(""));
     }
+    // Firecracker's SendCtrlAltDel is a key press on an i8042; QEMU lists it in microvm's ACPI.
+    add(argv, "-device", "i8042");
     add(argv, "-chardev", "stdio,id=console,signal=off");
     add(argv, "-serial", "chardev:console");
     add(argv, "-chardev", "socket,id=qmp,path=" + escape(qmpSocket.toString()));

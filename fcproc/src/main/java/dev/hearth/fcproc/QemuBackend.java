@@ -3,6 +3,7 @@ package dev.hearth.fcproc;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.Clock;
 import dev.hearth.core.Command;
@@ -24,8 +25,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -42,9 +43,9 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
  * this process: see {@link LinuxQemuHost}), takes QEMU's QMP connection and removes the socket file
  * again (so that nothing is left even after a SIGKILL), and answers once QMP says the guest runs;
  * QEMU's stderr is copied to the given stream and its end quoted in failures. SendCtrlAltDel is
- * QMP {@code system_powerdown} (the ACPI power button); pause and resume are {@code stop} and
- * {@code cont}. Operations QEMU cannot honour (snapshots, balloon, vsock, hotplug, ...) are refused
- * naming {@value #NAME}. The logger's file gets this backend's own lines.
+ * Ctrl+Alt+Del on the guest's i8042 keyboard, as with Firecracker; pause and resume are {@code
+ * stop} and {@code cont}. Operations QEMU cannot honour (snapshots, balloon, vsock, hotplug, ...)
+ * are refused naming {@value #NAME}. The logger's file gets this backend's own lines.
  */
 public final class QemuBackend implements FirecrackerBackend, Closeable {
   /** The launcher's name, in answers and log lines. */
@@ -54,7 +55,8 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
   static final int QMP_ANSWER_TIMEOUT_MILLIS = 30_000;
   static final Duration KILL_WAIT = Duration.ofSeconds(10);
   static final int STDERR_TAIL_CHARS = 2048;
-  private static final Set<String> FAILED_STATES = Set.of("prelaunch", "internal-error", "io-error");
+  private static final Set<String> FAILED_STATES =
+      Set.of("prelaunch", "internal-error", "io-error");
   private static final Duration ACCEPT_POLL = Duration.ofMillis(100);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern QEMU_VERSION = Pattern.compile("QEMU emulator version (\\S+)");
@@ -218,10 +220,21 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
     }
   }
 
+  /**
+   * Presses Ctrl+Alt+Del on the guest's i8042 keyboard, as Firecracker does: the kernel hands it to
+   * init (systemd: ctrl-alt-del.target, a reboot), and with {@code reboot=k} and QEMU's {@code
+   * -no-reboot} the reboot ends QEMU. (The ACPI power button, QMP {@code system_powerdown}, needs
+   * logind or acpid in the guest; hearth's images have neither.)
+   */
   @Override
   public synchronized Runnable sendCtrlAltDel() {
-    qmpCommand("system_powerdown");
-    log("sent the ACPI power button (SendCtrlAltDel)");
+    ObjectNode keys = JSON.createObjectNode();
+    ArrayNode list = keys.putArray("keys");
+    for (String key : List.of("ctrl", "alt", "delete")) {
+      list.addObject().put("type", "qcode").put("data", key);
+    }
+    qmpCommand("send-key", keys);
+    log("pressed Ctrl+Alt+Del on the guest's keyboard (SendCtrlAltDel)");
     return () -> {};
   }
 
@@ -272,7 +285,8 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
       case KVM -> {
         if (!kvm) {
           throw new FirecrackerBackendException(
-              NAME + " was told to use KVM, but /dev/kvm cannot be opened for reading and writing.");
+              NAME
+                  + " was told to use KVM, but /dev/kvm cannot be opened for reading and writing.");
         }
         yield QemuAccel.KVM;
       }
@@ -304,8 +318,11 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
           throw failure(
               started,
               pump,
-              "did not connect to QMP on " + qmpSocket + " within "
-                  + QMP_CONNECT_TIMEOUT.toSeconds() + " s");
+              "did not connect to QMP on "
+                  + qmpSocket
+                  + " within "
+                  + QMP_CONNECT_TIMEOUT.toSeconds()
+                  + " s");
         }
         if (Thread.interrupted()) {
           throw new InterruptedException();
@@ -396,12 +413,16 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
   }
 
   private void qmpCommand(String command) {
+    qmpCommand(command, null);
+  }
+
+  private void qmpCommand(String command, ObjectNode arguments) {
     if (qmp == null || process == null || !process.isAlive()) {
       throw new FirecrackerBackendException(
           NAME + ": the guest is not running (QEMU has exited), cannot send " + command + ".");
     }
     try {
-      qmp.execute(command);
+      qmp.execute(command, arguments);
     } catch (IOException e) {
       throw new FirecrackerBackendException(NAME + ": " + e.getMessage(), e);
     }
@@ -417,8 +438,7 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
     vmm.put("accel", resolvedAccel == null ? null : resolvedAccel.qemuName());
     vmm.put("qemu_pid", process == null ? -1 : process.pid());
     try {
-      Files.writeString(
-          metrics.get().metricsPath(), line + "\n", StandardOpenOption.APPEND);
+      Files.writeString(metrics.get().metricsPath(), line + "\n", StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new FirecrackerBackendException(
           "Failed to write metrics to " + metrics.get().metricsPath() + ": " + e.getMessage(), e);

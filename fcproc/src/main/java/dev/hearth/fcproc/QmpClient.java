@@ -37,15 +37,23 @@ final class QmpClient implements Closeable {
     execute("qmp_capabilities");
   }
 
+  /** Runs a command without arguments; see {@link #execute(String, ObjectNode)}. */
+  synchronized JsonNode execute(String command) throws IOException {
+    return execute(command, null);
+  }
+
   /**
-   * Runs a command without arguments.
+   * Runs a command with arguments (none when null).
    *
    * @return its {@code return} value
    * @throws QmpException when QEMU answers an error, or the connection breaks or times out
    */
-  synchronized JsonNode execute(String command) throws IOException {
+  synchronized JsonNode execute(String command, ObjectNode arguments) throws IOException {
     ObjectNode request = JSON.createObjectNode();
     request.put("execute", command);
+    if (arguments != null) {
+      request.set("arguments", arguments);
+    }
     out.write((request + "\n").getBytes(StandardCharsets.UTF_8));
     out.flush();
     while (true) {

@@ -17,7 +17,8 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
  * QEMU's side of QMP on a connected socket: the greeting, then a scripted answer per command (by
- * default an empty return; {@code query-status} says running), an event before each answer.
+ * default an empty return; {@code query-status} says running), an event before each answer. A
+ * command is recorded by name, followed by the keys of a {@code send-key}.
  */
 final class FakeQmpPeer {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -60,7 +61,12 @@ final class FakeQmpPeer {
     while ((line = in.readLine()) != null) {
       JsonNode request = JSON.readTree(line);
       String command = request.path("execute").asText();
-      commands.add(command);
+      StringBuilder recorded = new StringBuilder(command);
+      request
+          .path("arguments")
+          .path("keys")
+          .forEach(k -> recorded.append(' ').append(k.path("data").asText()));
+      commands.add(recorded.toString());
       send(out, "{\"event\": \"SOMETHING\", \"data\": {}}");
       String answer =
           answers.getOrDefault(

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hearth.fcproc.testing.ReferenceSpec;
 import java.io.InputStream;
 import java.nio.file.Files;
-
 import org.junit.jupiter.api.Test;
 
 class FirecrackerSpecTest {

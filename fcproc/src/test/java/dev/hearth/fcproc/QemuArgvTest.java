@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class QemuArgvTest {
   static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
   static final Path QMP = Path.of("/run/hearth/vms/abc.sock.qmp");
-  static final String HEARTH_ARGS = "console=ttyS0 reboot=k panic=1 pci=off ip=10.77.0.2::10.77.0.1";
+  static final String HEARTH_ARGS =
+      "console=ttyS0 reboot=k panic=1 pci=off ip=10.77.0.2::10.77.0.1";
 
   static VmSetup setup(
       Optional<String> bootArgs, Optional<Path> initrd, List<Drive> drives, int vcpus, int mib) {
@@ -125,6 +126,7 @@ class QemuArgvTest {
         .isEqualTo("tap,id=net_eth0,ifname=htap3,script=no,downscript=no");
     assertThat(value(argv, "-device", 1))
         .isEqualTo("virtio-net-device,netdev=net_eth0,mac=06:00:0a:4d:00:02");
+    assertThat(value(argv, "-device", 2)).isEqualTo("i8042");
     assertThat(value(argv, "-chardev", 0)).isEqualTo("stdio,id=console,signal=off");
     assertThat(value(argv, "-serial", 0)).isEqualTo("chardev:console");
     assertThat(value(argv, "-chardev", 1)).isEqualTo("socket,id=qmp,path=" + QMP);

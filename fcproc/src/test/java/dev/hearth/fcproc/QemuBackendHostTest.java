@@ -8,7 +8,6 @@ import dev.hearth.core.testing.RequiresRoot;
 import dev.hearth.fcproc.testing.TinyGuestKernel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
@@ -44,7 +43,11 @@ class QemuBackendHostTest {
             Clock.system());
     server =
         new FirecrackerApiServer(
-            FirecrackerSpec.bundled(), dir.resolve("api.sock"), "tiny-1", backend, (m, p, b, s) -> {});
+            FirecrackerSpec.bundled(),
+            dir.resolve("api.sock"),
+            "tiny-1",
+            backend,
+            (m, p, b, s) -> {});
   }
 
   @AfterEach
@@ -72,26 +75,34 @@ class QemuBackendHostTest {
     assertThat(
             put(
                 "/boot-source",
-                "{\"kernel_image_path\":\"" + kernel + "\",\"boot_args\":\"console=ttyS0"
-                    + extraBootArgs + "\"}"))
+                "{\"kernel_image_path\":\""
+                    + kernel
+                    + "\",\"boot_args\":\"console=ttyS0"
+                    + extraBootArgs
+                    + "\"}"))
         .isEqualTo(204);
     assertThat(
             put(
                 "/drives/data",
-                "{\"drive_id\":\"data\",\"path_on_host\":\"" + data + "\","
+                "{\"drive_id\":\"data\",\"path_on_host\":\""
+                    + data
+                    + "\","
                     + "\"is_root_device\":false,\"is_read_only\":false}"))
         .isEqualTo(204);
     assertThat(
             put(
                 "/drives/rootfs",
-                "{\"drive_id\":\"rootfs\",\"path_on_host\":\"" + root + "\","
+                "{\"drive_id\":\"rootfs\",\"path_on_host\":\""
+                    + root
+                    + "\","
                     + "\"is_root_device\":true,\"is_read_only\":true}"))
         .isEqualTo(204);
     return server.handle("PUT", "/actions", "{\"action_type\":\"InstanceStart\"}");
   }
 
   long qemuPid() throws IOException {
-    Matcher m = Pattern.compile("QEMU pid (\\d+) runs").matcher(Files.readString(dir.resolve("fc.log")));
+    Matcher m =
+        Pattern.compile("QEMU pid (\\d+) runs").matcher(Files.readString(dir.resolve("fc.log")));
     assertThat(m.find()).as("the log names QEMU's pid").isTrue();
     return Long.parseLong(m.group(1));
   }
@@ -117,11 +128,16 @@ class QemuBackendHostTest {
         .contains("root=/dev/vda ro");
     assertThat(server.handle("PATCH", "/vm", "{\"state\":\"Paused\"}").status()).isEqualTo(204);
     assertThat(server.handle("PATCH", "/vm", "{\"state\":\"Resumed\"}").status()).isEqualTo(204);
-    // The tiny guest has no ACPI driver: the power button is pressed and ignored.
+    // The tiny guest has no keyboard driver: Ctrl+Alt+Del is pressed and ignored.
     assertThat(server.handle("PUT", "/actions", "{\"action_type\":\"SendCtrlAltDel\"}").status())
         .isEqualTo(204);
     assertThat(
-            server.handle("PUT", "/snapshot/create", "{\"snapshot_path\":\"/s\",\"mem_file_path\":\"/m\"}").body())
+            server
+                .handle(
+                    "PUT",
+                    "/snapshot/create",
+                    "{\"snapshot_path\":\"/s\",\"mem_file_path\":\"/m\"}")
+                .body())
         .contains("hearth-qemu-firecracker does not support PUT /snapshot/create");
     while (!console().contains(TinyGuestKernel.UP_LINE)) {
       Thread.sleep(50);
@@ -167,7 +183,9 @@ class QemuBackendHostTest {
     assertThat(
             put(
                 "/network-interfaces/eth0",
-                "{\"iface_id\":\"eth0\",\"host_dev_name\":\"" + tap + "\","
+                "{\"iface_id\":\"eth0\",\"host_dev_name\":\""
+                    + tap
+                    + "\","
                     + "\"guest_mac\":\"06:00:0a:4d:00:02\"}"))
         .isEqualTo(204);
 

@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
@@ -131,7 +130,8 @@ class QemuBackendTest {
         qemu.exit(1);
         return qemu;
       }
-      Path qmp = Path.of(QemuArgvTest.value(argv, "-chardev", 1).replace("socket,id=qmp,path=", ""));
+      Path qmp =
+          Path.of(QemuArgvTest.value(argv, "-chardev", 1).replace("socket,id=qmp,path=", ""));
       assertThat(Files.getPosixFilePermissions(qmp)).hasSize(2);
       peer.connectAndServe(qmp);
       return qemu;
@@ -233,7 +233,8 @@ class QemuBackendTest {
       b.sendCtrlAltDel().run();
 
       assertThat(host.peer.commands)
-          .containsExactly("qmp_capabilities", "query-status", "stop", "cont", "system_powerdown");
+          .containsExactly(
+              "qmp_capabilities", "query-status", "stop", "cont", "send-key ctrl alt delete");
     }
   }
 
@@ -248,7 +249,8 @@ class QemuBackendTest {
 
     assertThat(exit.clean()).isFalse();
     assertThat(exit.detail())
-        .isEqualTo("qemu-system-x86_64 exited with code 1; its stderr ends with: qemu: guest went wrong");
+        .isEqualTo(
+            "qemu-system-x86_64 exited with code 1; its stderr ends with: qemu: guest went wrong");
     assertThat(stderr.toString(StandardCharsets.UTF_8)).isEqualTo("qemu: guest went wrong\n");
     assertThatThrownBy(b::sendCtrlAltDel)
         .isInstanceOf(FirecrackerBackendException.class)
@@ -304,6 +306,8 @@ class QemuBackendTest {
   void operationsQemuCannotHonourAreRefusedNamingTheLauncher() {
     assertThat(backend(QemuAccel.AUTO).unsupported("PUT /snapshot/create"))
         .hasValueSatisfying(
-            m -> assertThat(m).startsWith("hearth-qemu-firecracker does not support PUT /snapshot/create"));
+            m ->
+                assertThat(m)
+                    .startsWith("hearth-qemu-firecracker does not support PUT /snapshot/create"));
   }
 }

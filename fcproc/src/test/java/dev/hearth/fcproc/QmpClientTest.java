@@ -3,6 +3,8 @@ package dev.hearth.fcproc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -30,8 +32,12 @@ class QmpClientTest {
     try (QmpClient qmp = connect(peer)) {
       assertThat(qmp.execute("query-status").path("status").asText()).isEqualTo("running");
       assertThat(qmp.execute("system_powerdown").isEmpty()).isTrue();
+      ObjectNode keys = new ObjectMapper().createObjectNode();
+      keys.putArray("keys").addObject().put("type", "qcode").put("data", "ctrl");
+      qmp.execute("send-key", keys);
     }
-    assertThat(peer.commands).containsExactly("qmp_capabilities", "query-status", "system_powerdown");
+    assertThat(peer.commands)
+        .containsExactly("qmp_capabilities", "query-status", "system_powerdown", "send-key ctrl");
   }
 
   @Test
@@ -45,8 +51,7 @@ class QmpClientTest {
     try (QmpClient qmp = connect(peer)) {
       assertThatThrownBy(() -> qmp.execute("cont"))
           .isInstanceOf(QmpClient.QmpException.class)
-          .hasMessage(
-              "QMP cont failed: GenericError: Resetting the Virtual Machine is required");
+          .hasMessage("QMP cont failed: GenericError: Resetting the Virtual Machine is required");
     }
   }
 

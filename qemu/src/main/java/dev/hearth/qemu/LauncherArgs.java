@@ -57,7 +57,10 @@ record LauncherArgs(
     Optional<String> accel = Optional.ofNullable(env.get(ACCEL_ENV)).filter(s -> !s.isBlank());
     String accelSource = ACCEL_ENV;
     Path qemu =
-        Optional.ofNullable(env.get(QEMU_ENV)).filter(s -> !s.isBlank()).map(Path::of).orElse(DEFAULT_QEMU);
+        Optional.ofNullable(env.get(QEMU_ENV))
+            .filter(s -> !s.isBlank())
+            .map(Path::of)
+            .orElse(DEFAULT_QEMU);
     Mode mode = Mode.RUN;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -103,7 +106,10 @@ record LauncherArgs(
   private static String value(String[] args, int i, String flag) throws UsageException {
     if (i >= args.length || args[i].startsWith("--")) {
       throw new UsageException(
-          "Arguments parsing error: The argument '" + flag + " <" + flag.substring(2)
+          "Arguments parsing error: The argument '"
+              + flag
+              + " <"
+              + flag.substring(2)
               + ">' requires a value but none was supplied");
     }
     return args[i];

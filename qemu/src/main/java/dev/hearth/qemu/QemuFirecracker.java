@@ -79,7 +79,11 @@ public final class QemuFirecracker {
     QemuBackend backend = new QemuBackend(args.qemuBinary(), args.accel(), args.qmpSocket(), err);
     FirecrackerApiServer server =
         new FirecrackerApiServer(
-            FirecrackerSpec.bundled(), args.apiSocket(), args.instanceId(), backend, (m, p, b, s) -> {});
+            FirecrackerSpec.bundled(),
+            args.apiSocket(),
+            args.instanceId(),
+            backend,
+            (m, p, b, s) -> {});
     try {
       server.start();
     } catch (FileAlreadyExistsException e) {

@@ -65,7 +65,8 @@ class LauncherArgsTest {
     assertThatThrownBy(() -> parse(Map.of(), "--id", "x".repeat(65)))
         .hasMessageContaining("Invalid instance ID");
     assertThatThrownBy(() -> parse(Map.of(LauncherArgs.ACCEL_ENV, "hvf")))
-        .hasMessage("Arguments parsing error: HEARTH_QEMU_ACCEL is 'hvf'; expected auto, kvm or tcg.");
+        .hasMessage(
+            "Arguments parsing error: HEARTH_QEMU_ACCEL is 'hvf'; expected auto, kvm or tcg.");
     assertThatThrownBy(() -> parse(Map.of(), "--accel", "xen"))
         .hasMessageContaining("--accel is 'xen'");
   }

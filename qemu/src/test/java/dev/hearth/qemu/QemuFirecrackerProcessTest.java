@@ -118,7 +118,9 @@ class QemuFirecrackerProcessTest {
     Process launcher = boot(TinyGuestKernel.Ending.HALT);
     FirecrackerClient client = new FirecrackerClient(socket);
 
-    await("the guest's line is in the console log", () -> read(console).contains(TinyGuestKernel.UP_LINE));
+    await(
+        "the guest's line is in the console log",
+        () -> read(console).contains(TinyGuestKernel.UP_LINE));
     // Every request so far ran on a connection thread that has ended: QEMU must live on.
     ProcessHandle qemu = qemuOf(launcher);
     assertThat(qemu.isAlive()).isTrue();
@@ -150,7 +152,9 @@ class QemuFirecrackerProcessTest {
   @Test
   void aQemuKilledFromOutsideEndsTheLauncherWithCode1AndTheReason() throws Exception {
     Process launcher = boot(TinyGuestKernel.Ending.HALT);
-    await("the guest's line is in the console log", () -> read(console).contains(TinyGuestKernel.UP_LINE));
+    await(
+        "the guest's line is in the console log",
+        () -> read(console).contains(TinyGuestKernel.UP_LINE));
 
     qemuOf(launcher).destroyForcibly();
 
@@ -168,16 +172,19 @@ class QemuFirecrackerProcessTest {
     String out = read(console);
     assertThat(launcher.exitValue()).isZero();
     assertThat(FirecrackerVersion.parse(out)).hasValue(new FirecrackerVersion(1, 16, 1));
-    assertThat(out).matches("Firecracker v1\\.16\\.1 \\(hearth-qemu-firecracker, QEMU \\d+\\.\\d+\\S*\\)\\n");
+    assertThat(out)
+        .matches("Firecracker v1\\.16\\.1 \\(hearth-qemu-firecracker, QEMU \\d+\\.\\d+\\S*\\)\\n");
   }
 
   @Test
   void anUnknownFlagIsRefusedAsFirecrackerDoes() throws Exception {
-    Process launcher = launch("--api-sock", dir.resolve("x.sock").toString(), "--seccomp-level", "2");
+    Process launcher =
+        launch("--api-sock", dir.resolve("x.sock").toString(), "--seccomp-level", "2");
     assertThat(launcher.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
     assertThat(launcher.exitValue()).isEqualTo(1);
-    assertThat(read(stderr)).startsWith("Arguments parsing error: Found argument '--seccomp-level'");
+    assertThat(read(stderr))
+        .startsWith("Arguments parsing error: Found argument '--seccomp-level'");
     assertThat(dir.resolve("x.sock")).doesNotExist();
   }
 }

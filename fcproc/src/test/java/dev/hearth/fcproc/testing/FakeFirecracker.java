@@ -112,7 +112,8 @@ public final class FakeFirecracker implements Closeable {
     this.noiseBytes = noiseBytes;
     this.onShutdown = onShutdown;
     this.requestLog = RecordedRequest.logFor(apiSocket);
-    this.server = new FirecrackerApiServer(spec, apiSocket, instanceId, new Backend(), this::record);
+    this.server =
+        new FirecrackerApiServer(spec, apiSocket, instanceId, new Backend(), this::record);
   }
 
   public static void main(String[] args) {

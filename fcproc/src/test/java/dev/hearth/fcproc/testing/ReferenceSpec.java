@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * The shared reference copy of Firecracker's API spec ({@code
- * shared/reference/firecracker/firecracker-api-v1.16.1.yaml}), which tests and the fake
- * firecracker validate against, and which fcproc's bundled copy must equal.
+ * shared/reference/firecracker/firecracker-api-v1.16.1.yaml}), which tests and the fake firecracker
+ * validate against, and which fcproc's bundled copy must equal.
  */
 public final class ReferenceSpec {
   /** System property naming the spec file; else the environment variable, else a search. */

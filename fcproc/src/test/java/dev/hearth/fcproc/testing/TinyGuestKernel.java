@@ -11,9 +11,9 @@ import java.nio.file.Path;
 /**
  * A guest kernel of a few hundred bytes for real-QEMU tests: an x86-64 ELF with a PVH entry note
  * (as QEMU's microvm boots a vmlinux) whose 32-bit code prints {@link #UP_LINE} on the serial port
- * (COM1) and then either halts for good or resets the machine with a triple fault (QEMU with
- * {@code -no-reboot} then exits 0, as after a guest reboot). The reset is for TCG: KVM reports the
- * triple fault as an internal error instead.
+ * (COM1) and then either halts for good or resets the machine with a triple fault (QEMU with {@code
+ * -no-reboot} then exits 0, as after a guest reboot). The reset is for TCG: KVM reports the triple
+ * fault as an internal error instead.
  */
 public final class TinyGuestKernel {
   /** What the guest prints on its console. */
@@ -45,8 +45,9 @@ public final class TinyGuestKernel {
     byte[] message = (UP_LINE + "\n\0").getBytes(StandardCharsets.US_ASCII);
     // mov dx, 0x3f8; mov esi, <message>; then: lodsb; test al, al; jz +3; out dx, al; jmp -8
     byte[] head = {0x66, (byte) 0xBA, (byte) 0xF8, 0x03, (byte) 0xBE};
-    byte[] loop = {(byte) 0xAC, (byte) 0x84, (byte) 0xC0, 0x74, 0x03, (byte) 0xEE, (byte) 0xEB,
-        (byte) 0xF8};
+    byte[] loop = {
+      (byte) 0xAC, (byte) 0x84, (byte) 0xC0, 0x74, 0x03, (byte) 0xEE, (byte) 0xEB, (byte) 0xF8
+    };
     // HALT: cli; hlt; jmp -4.  RESET: lidt [<zero descriptor>]; int3 (no IDT: triple fault); jmp $
     int tailLength = ending == Ending.HALT ? 4 : 10;
     int codeLength = head.length + 4 + loop.length + tailLength;

@@ -26,6 +26,7 @@ import dev.hearth.dmsnap.ProvisionerKind;
 import dev.hearth.dmsnap.Provisioners;
 import dev.hearth.fcproc.Ipv4;
 import dev.hearth.fcproc.Ipv4Cidr;
+import dev.hearth.fcproc.QemuBackend;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -36,7 +37,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -69,6 +72,9 @@ public final class Doctor {
       Pattern.compile("Firecracker v(\\d+\\.\\d+\\.\\d+\\S*)");
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** What hearth-qemu-firecracker's --version line names (fcproc's QemuBackend.NAME). */
+  static final String QEMU_LAUNCHER = QemuBackend.NAME;
+
   private static final String NOT_FOUND = " not found on PATH, /usr/sbin or /sbin";
   private static final String FIRECRACKER_INSTALL =
       "install Firecracker from https://github.com/firecracker-microvm/firecracker/releases into"
@@ -86,10 +92,11 @@ public final class Doctor {
   private final Posix posix;
   private final HostProbe probe;
   private final DeviceMapperProbe deviceMapper;
+  private final Map<Path, CommandResult> versions = new HashMap<>();
 
   /**
-   * A doctor over the given seams; {@link #run(Config)} uses the real ones. The device-mapper
-   * probe is the daemon's own (dmsnap), so the provisioner doctor reports is the one it picks.
+   * A doctor over the given seams; {@link #run(Config)} uses the real ones. The device-mapper probe
+   * is the daemon's own (dmsnap), so the provisioner doctor reports is the one it picks.
    */
   public Doctor(
       Config config, Runner runner, Posix posix, HostProbe probe, DeviceMapperProbe deviceMapper) {
@@ -191,7 +198,12 @@ public final class Doctor {
     return new DoctorCheck(name, outcome.status(), outcome.detail(), outcome.fix());
   }
 
-  private Outcome kvm() throws IOException {
+  private Outcome kvm() throws IOException, InterruptedException {
+    if (!probe.exists(KVM) && qemuLauncherConfigured()) {
+      return Outcome.warn(
+          "no /dev/kvm: " + QEMU_LAUNCHER + " (firecracker_bin) will emulate the CPU in software",
+          "expect slow VMs; a host with KVM runs them at full speed");
+    }
     if (!probe.exists(KVM)) {
       return Outcome.fail(
           "no /dev/kvm: this host cannot run Firecracker VMs",
@@ -199,6 +211,15 @@ public final class Doctor {
               + " without KVM can use bin/hearth-qemu-firecracker as firecracker_bin");
     }
     if (!probe.canReadAndWrite(KVM)) {
+      if (qemuLauncherConfigured()) {
+        return Outcome.warn(
+            "/dev/kvm is not readable and writable by uid "
+                + posix.geteuid()
+                + ": "
+                + QEMU_LAUNCHER
+                + " (firecracker_bin) will emulate the CPU in software",
+            "run the daemon as root, or add its user to group kvm, for full-speed VMs");
+      }
       String found =
           probe
               .stat(KVM)
@@ -231,10 +252,13 @@ public final class Doctor {
     }
     CommandResult result;
     try {
-      result = runner.check(version(bin));
+      result = versionOf(bin);
     } catch (CommandException e) {
       return Outcome.fail(
           e.getMessage(), "check that " + bin + " is a Firecracker binary that runs on this host");
+    }
+    if (result.stdout().contains(QEMU_LAUNCHER)) {
+      return qemuLauncher(bin, firstLine(result.stdout()));
     }
     Matcher m = FIRECRACKER_VERSION.matcher(result.stdout());
     if (!m.find()) {
@@ -243,6 +267,49 @@ public final class Doctor {
           "point firecracker_bin at a Firecracker release binary");
     }
     return Outcome.pass("Firecracker v" + m.group(1) + " (" + bin + ")");
+  }
+
+  /** firecracker_bin is hearth's QEMU launcher: it works, but VMs are not Firecracker's. */
+  private Outcome qemuLauncher(Path bin, String versionLine) {
+    if (versionLine.contains("QEMU unavailable")) {
+      return Outcome.fail(
+          bin + " is " + QEMU_LAUNCHER + " but it cannot run QEMU: '" + versionLine + "'",
+          "apt-get install qemu-system-x86 (or set HEARTH_QEMU_BIN for the daemon)");
+    }
+    String accel =
+        probe.exists(KVM)
+            ? "with KVM when /dev/kvm can be opened"
+            : "without KVM:" + " software emulation, much slower";
+    return Outcome.warn(
+        bin + " is " + QEMU_LAUNCHER + " ('" + versionLine + "'): VMs run under QEMU, " + accel,
+        "fine for trying hearth and for CI; install Firecracker and set firecracker_bin to it for"
+            + " fast VMs");
+  }
+
+  /** Whether firecracker_bin (or firecracker on PATH) is hearth's QEMU launcher. */
+  private boolean qemuLauncherConfigured() throws InterruptedException {
+    Optional<Path> bin =
+        config.firecrackerBin().isPresent()
+            ? config.firecrackerBin().filter(probe::isExecutable)
+            : probe.findExecutable("firecracker");
+    if (bin.isEmpty()) {
+      return false;
+    }
+    try {
+      return versionOf(bin.get()).stdout().contains(QEMU_LAUNCHER);
+    } catch (CommandException e) {
+      return false;
+    }
+  }
+
+  /** {@code <bin> --version}, run once per doctor. */
+  private CommandResult versionOf(Path bin) throws InterruptedException {
+    CommandResult result = versions.get(bin);
+    if (result == null) {
+      result = runner.check(version(bin));
+      versions.put(bin, result);
+    }
+    return result;
   }
 
   private static Command version(Path bin) {

@@ -287,6 +287,95 @@ class DoctorTest {
   }
 
   @Nested
+  class QemuLauncher {
+    static final String LAUNCHER = "/opt/hearth/bin/hearth-qemu-firecracker";
+    static final String LINE = "Firecracker v1.16.1 (hearth-qemu-firecracker, QEMU 7.2.22)";
+
+    @BeforeEach
+    void configureTheLauncher() {
+      configure(ConfigKey.FIRECRACKER_BIN, LAUNCHER);
+      probe.executable(LAUNCHER);
+      runner.on(List.of(LAUNCHER, "--version"), 0, LINE + "\n", "");
+    }
+
+    private long versionRuns() {
+      return runner.commands().stream().filter(c -> c.argv().get(0).equals(LAUNCHER)).count();
+    }
+
+    @Test
+    void withoutKvmBothChecksWarnThatVmsAreEmulated() throws Exception {
+      probe.remove("/dev/kvm");
+
+      DoctorReport report = report();
+      DoctorCheck kvm = report.checks().get(0);
+      DoctorCheck fc = report.checks().get(1);
+
+      assertThat(kvm.status()).isEqualTo(Status.WARN);
+      assertThat(kvm.detail())
+          .isEqualTo(
+              "no /dev/kvm: hearth-qemu-firecracker (firecracker_bin) will emulate the CPU in"
+                  + " software");
+      assertThat(fc.status()).isEqualTo(Status.WARN);
+      assertThat(fc.detail())
+          .isEqualTo(
+              LAUNCHER
+                  + " is hearth-qemu-firecracker ('"
+                  + LINE
+                  + "'): VMs run under QEMU,"
+                  + " without KVM: software emulation, much slower");
+      assertThat(fc.fix()).contains("install Firecracker");
+      assertThat(versionRuns()).isEqualTo(1);
+    }
+
+    @Test
+    void withKvmTheLauncherStillWarnsThatVmsAreNotFirecrackers() throws Exception {
+      DoctorReport report = report();
+
+      assertThat(report.checks().get(0).status()).isEqualTo(Status.PASS);
+      assertThat(report.checks().get(1).status()).isEqualTo(Status.WARN);
+      assertThat(report.checks().get(1).detail())
+          .contains("VMs run under QEMU, with KVM when /dev/kvm can be opened");
+    }
+
+    @Test
+    void anUnusableKvmOnlyWarnsWithTheLauncher() throws Exception {
+      posix = new FakePosix(1000, 1000);
+      probe.file("/dev/kvm", 0600, 0).readWrite("/dev/kvm", false);
+
+      DoctorCheck kvm = check("kvm");
+
+      assertThat(kvm.status()).isEqualTo(Status.WARN);
+      assertThat(kvm.detail())
+          .startsWith("/dev/kvm is not readable and writable by uid 1000: hearth-qemu-firecracker");
+    }
+
+    @Test
+    void aLauncherWithoutQemuFails() throws Exception {
+      runner.on(
+          List.of(LAUNCHER, "--version"),
+          0,
+          "Firecracker v1.16.1 (hearth-qemu-firecracker, QEMU unavailable: cannot run"
+              + " qemu-system-x86_64: No such file or directory)\n",
+          "");
+
+      DoctorCheck fc = check("firecracker");
+
+      assertThat(fc.status()).isEqualTo(Status.FAIL);
+      assertThat(fc.detail()).contains("cannot run QEMU");
+      assertThat(fc.fix()).startsWith("apt-get install qemu-system-x86");
+    }
+
+    @Test
+    void aFirecrackerWithoutKvmStillFails() throws Exception {
+      configure(ConfigKey.FIRECRACKER_BIN, FIRECRACKER);
+      probe.executable(FIRECRACKER);
+      probe.remove("/dev/kvm");
+
+      assertThat(check("kvm").status()).isEqualTo(Status.FAIL);
+    }
+  }
+
+  @Nested
   class Jailer {
     @Test
     void missingOnlyWarns() throws Exception {
@@ -351,8 +440,7 @@ class DoctorTest {
     void missingControlDeviceWarns() throws Exception {
       Files.delete(mapperControl);
       assertUnavailable(
-          mapperControl
-              + " is missing: the kernel has no device-mapper (or dm_mod is not loaded)");
+          mapperControl + " is missing: the kernel has no device-mapper (or dm_mod is not loaded)");
     }
 
     @Test
