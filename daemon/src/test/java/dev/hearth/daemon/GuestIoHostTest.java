@@ -55,8 +55,11 @@ class GuestIoHostTest {
   static void stop() throws Exception {
     try {
       if (fx != null) {
-        fx.call("vm.delete", "{\"vm\": \"demo\", \"force\": true}");
-        fx.close();
+        try {
+          fx.call("vm.delete", "{\"vm\": \"demo\", \"force\": true}");
+        } finally {
+          fx.close();
+        }
       }
     } finally {
       if (sshd != null) {
@@ -179,7 +182,7 @@ class GuestIoHostTest {
     stream.close();
 
     awaitCommandLines(marker, false);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     while (sshd.pids().size() > baseline) {
       assertThat(System.nanoTime()).as("sshd's session process ends").isLessThan(deadline);
       Thread.sleep(50);
@@ -279,6 +282,7 @@ class GuestIoHostTest {
     Files.setPosixFilePermissions(
         child.layout.sshPrivateKey(), PosixFilePermissions.fromString("rw-------"));
     Process daemon = startChildDaemon(childDir, "-Xmx40m");
+    long[] vmPid = {-1};
     try {
       HearthClient client = awaitClient(daemon, child);
       try (client) {
@@ -290,6 +294,7 @@ class GuestIoHostTest {
                 "{\"op\": \"" + created.path("op").path("id").asText() + "\"}",
                 (m, p) -> {});
         assertThat(VmFixture.parse(last).path("state").asText()).isEqualTo("succeeded");
+        vmPid[0] = VmFixture.parse(client.call("vm.show", "{\"vm\": \"big\"}")).path("pid").asLong();
         long total = 100L * 1024 * 1024;
         AtomicLong received = new AtomicLong();
         HearthClient.Stream stream =
@@ -301,15 +306,21 @@ class GuestIoHostTest {
         JsonNode result = VmFixture.parse(stream.awaitResult());
         assertThat(result.path("exit_code").asInt()).isZero();
         assertThat(received.get()).isEqualTo(total);
-        client.call("vm.delete", "{\"vm\": \"big\", \"force\": true}");
       }
       assertThat(daemon.isAlive()).as("the daemon with a 40 MiB heap is alive").isTrue();
       assertThat(Files.readString(childDir.resolve("daemon.log"))).doesNotContain("OutOfMemoryError");
     } finally {
+      if (daemon.isAlive() && vmPid[0] > 0) {
+        try (HearthClient client = HearthClient.connect(child.layout.socket())) {
+          client.call("vm.delete", "{\"vm\": \"big\", \"force\": true}");
+        }
+      }
       daemon.destroy();
       if (!daemon.waitFor(30, TimeUnit.SECONDS)) {
         daemon.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
       }
+      // A daemon that died leaves its VM's (fake) firecracker running.
+      ProcessHandle.of(vmPid[0]).ifPresent(ProcessHandle::destroyForcibly);
     }
   }
 
@@ -349,7 +360,8 @@ class GuestIoHostTest {
   }
 
   private static void awaitCommandLines(String marker, boolean present) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    // Generous: the test's "guest" is this busy host, whose every process the cancel searches.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     while (sshd.commandLines().stream().anyMatch(l -> l.contains("sleep " + marker)) != present) {
       assertThat(System.nanoTime())
           .as("'sleep %s' %s", marker, present ? "starts" : "ends")

@@ -29,7 +29,7 @@ public final class GuestExec {
   private static final Logger log = LoggerFactory.getLogger(GuestExec.class);
   private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(30);
   private static final int BUFFER_BYTES = 32 * 1024;
-  private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
 
   /** Linux signal numbers of the names sshd reports in exit-signal. */
   private static final Map<String, Integer> SIGNALS =
@@ -245,8 +245,9 @@ public final class GuestExec {
 
     private void terminateMarkedProcesses() {
       String marker = ExecRequest.EXEC_ID_VARIABLE + "=" + execId;
+      // Its output goes nowhere: a write to a channel closed meanwhile must not kill it midway.
       String script =
-          "for p in $(grep -l -z -x -F -e "
+          "exec >/dev/null 2>&1; for p in $(grep -l -z -x -F -e "
               + ShellQuote.quote(marker)
               + " /proc/[0-9]*/environ 2>/dev/null); do p=${p#/proc/}; kill -TERM ${p%/environ};"
               + " done";
