@@ -18,6 +18,7 @@ declare -A run_pkgs=(
   [setpriv]=util-linux
   [debugfs]=e2fsprogs
   [cp]=coreutils
+  [tar]=tar
 )
 declare -A test_pkgs=(
   [qemu-system-x86_64]=qemu-system-x86
@@ -25,6 +26,7 @@ declare -A test_pkgs=(
   [git]=git
   [iptables]=iptables
   [sshd]=openssh-server
+  [ssh-keygen]=openssh-client
   [debootstrap]=debootstrap
   [xz]=xz-utils
   [mkfs.ext4]=e2fsprogs
