@@ -35,6 +35,37 @@ final class ClientConnection implements DaemonConnection {
   }
 
   @Override
+  public Stream openStream(String method, JsonNode params, StreamOutput output) {
+    HearthClient.Stream stream = client.openStream(method, text(params), output::onOutput);
+    return new Stream() {
+      @Override
+      public void write(byte[] data, int offset, int length) {
+        stream.write(data, offset, length);
+      }
+
+      @Override
+      public void closeInput() {
+        stream.closeInput();
+      }
+
+      @Override
+      public void resize(int cols, int rows) {
+        stream.resize(cols, rows);
+      }
+
+      @Override
+      public JsonNode awaitResult() {
+        return parse(method, stream.awaitResult());
+      }
+
+      @Override
+      public void close() {
+        stream.close();
+      }
+    };
+  }
+
+  @Override
   public void close() {
     client.close();
   }

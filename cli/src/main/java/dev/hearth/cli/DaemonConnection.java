@@ -23,8 +23,36 @@ interface DaemonConnection extends AutoCloseable {
    */
   JsonNode call(String method, JsonNode params, NotificationListener listener);
 
+  /**
+   * Starts a request that streams bytes both ways ({@code vm.exec}, {@code vm.shell}, {@code
+   * vm.copy}): output goes to {@code output} while {@link Stream#awaitResult()} runs.
+   */
+  Stream openStream(String method, JsonNode params, StreamOutput output);
+
   @Override
   void close();
+
+  /** A byte-streaming request in flight; input may be sent from other threads. */
+  interface Stream extends AutoCloseable {
+    void write(byte[] data, int offset, int length);
+
+    void closeInput();
+
+    void resize(int cols, int rows);
+
+    /** Reads the output to the end on this thread and returns the result. */
+    JsonNode awaitResult();
+
+    /** Cancels an unfinished stream (the connection closes). */
+    @Override
+    void close();
+  }
+
+  /** Output bytes of a stream: fd 1 stdout, 2 stderr. */
+  @FunctionalInterface
+  interface StreamOutput {
+    void onOutput(int fd, byte[] data);
+  }
 
   /** A notification the daemon sent while a streaming request ran. */
   @FunctionalInterface

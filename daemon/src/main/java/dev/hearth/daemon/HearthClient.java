@@ -14,6 +14,8 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Base64;
 
 /**
  * A connection to a hearth daemon's socket. Requests are sent one at a time (callers on several
@@ -30,11 +32,15 @@ public final class HearthClient implements AutoCloseable {
   public static final int PROTOCOL_VERSION = 1;
 
   private static final NotificationListener IGNORE = (method, paramsJson) -> {};
+  private static final String STREAM_OUTPUT_METHOD = "stream.output";
+  private static final String STREAM_INPUT_METHOD = "session.write";
 
   private final Path socketPath;
   private final SocketChannel channel;
   private final LineReader in;
+  private final Object writeLock = new Object();
   private long nextId = 1;
+  private Stream openStream;
 
   private HearthClient(Path socketPath, SocketChannel channel) {
     this.socketPath = socketPath;
@@ -127,16 +133,19 @@ public final class HearthClient implements AutoCloseable {
    * @throws RpcException when the daemon answers with an error
    */
   public String call(String method, String paramsJson, NotificationListener listener) {
-    JsonNode params = null;
-    if (paramsJson != null && !paramsJson.isBlank()) {
-      try {
-        params = Wire.MAPPER.readTree(paramsJson);
-      } catch (JacksonException e) {
-        throw new IllegalArgumentException(
-            "the params of " + method + " are not valid JSON: " + e.getOriginalMessage(), e);
-      }
+    return request(method, parseParams(method, paramsJson), listener).toString();
+  }
+
+  private static JsonNode parseParams(String method, String paramsJson) {
+    if (paramsJson == null || paramsJson.isBlank()) {
+      return null;
     }
-    return request(method, params, listener).toString();
+    try {
+      return Wire.MAPPER.readTree(paramsJson);
+    } catch (JacksonException e) {
+      throw new IllegalArgumentException(
+          "the params of " + method + " are not valid JSON: " + e.getOriginalMessage(), e);
+    }
   }
 
   private JsonNode request(String method, JsonNode params) {
@@ -145,7 +154,65 @@ public final class HearthClient implements AutoCloseable {
 
   private synchronized JsonNode request(
       String method, JsonNode params, NotificationListener listener) {
+    requireNoStream(method);
     long id = nextId++;
+    try {
+      writeLine(requestLine(id, method, params));
+    } catch (IOException e) {
+      // The daemon may have refused us (busy) and closed before reading: its reply explains why.
+      JsonNode reply = readReplyAfterFailedWrite(e);
+      return result(reply, method);
+    }
+    return result(
+        readReply(
+            id,
+            note -> {
+              JsonNode noteParams = note.get("params");
+              listener.onNotification(
+                  note.get("method").textValue(), noteParams == null ? "null" : noteParams.toString());
+            }),
+        method);
+  }
+
+  /**
+   * Starts a streaming request ({@code vm.exec}, {@code vm.shell}, {@code vm.copy}): its output
+   * arrives through {@code listener} while {@link Stream#awaitResult()} runs, and input goes back
+   * with {@link Stream#write}, {@link Stream#closeInput()} and {@link Stream#resize} from any
+   * other thread. The connection serves nothing else until the stream has ended.
+   *
+   * @param paramsJson the params as JSON text; null or blank for none
+   * @throws IllegalArgumentException when {@code paramsJson} is not valid JSON
+   * @throws IllegalStateException when another stream of this client is still open
+   * @throws DaemonUnavailableException when the request cannot be sent
+   */
+  public synchronized Stream openStream(
+      String method, String paramsJson, StreamListener listener) {
+    requireNoStream(method);
+    JsonNode params = parseParams(method, paramsJson);
+    long id = nextId++;
+    try {
+      writeLine(requestLine(id, method, params));
+    } catch (IOException e) {
+      JsonNode reply = readReplyAfterFailedWrite(e);
+      result(reply, method);
+      throw unavailable(socketPath, e);
+    }
+    openStream = new Stream(id, method, listener);
+    return openStream;
+  }
+
+  private void requireNoStream(String method) {
+    if (openStream != null) {
+      throw new IllegalStateException(
+          "cannot send "
+              + method
+              + ": this connection still runs the stream of "
+              + openStream.method
+              + "; await its result or close it first");
+    }
+  }
+
+  private static byte[] requestLine(long id, String method, JsonNode params) {
     ObjectNode request = Wire.object().put("jsonrpc", "2.0").put("id", id).put("method", method);
     if (params != null) {
       request.set("params", params);
@@ -160,20 +227,19 @@ public final class HearthClient implements AutoCloseable {
               + " bytes, more than the limit of "
               + Wire.MAX_LINE_BYTES);
     }
-    try {
-      byte[] framed = new byte[line.length + 1];
-      System.arraycopy(line, 0, framed, 0, line.length);
-      framed[line.length] = '\n';
-      ByteBuffer buffer = ByteBuffer.wrap(framed);
+    return line;
+  }
+
+  private void writeLine(byte[] line) throws IOException {
+    byte[] framed = new byte[line.length + 1];
+    System.arraycopy(line, 0, framed, 0, line.length);
+    framed[line.length] = '\n';
+    ByteBuffer buffer = ByteBuffer.wrap(framed);
+    synchronized (writeLock) {
       while (buffer.hasRemaining()) {
         channel.write(buffer);
       }
-    } catch (IOException e) {
-      // The daemon may have refused us (busy) and closed before reading: its reply explains why.
-      JsonNode reply = readReplyAfterFailedWrite(e);
-      return result(reply, method);
     }
-    return result(readReply(id, listener), method);
   }
 
   private JsonNode readReplyAfterFailedWrite(IOException writeFailure) {
@@ -188,7 +254,12 @@ public final class HearthClient implements AutoCloseable {
     throw unavailable(socketPath, writeFailure);
   }
 
-  private JsonNode readReply(long id, NotificationListener listener) {
+  /** Where {@link #readReply} hands a notification (a JSON object with a textual method). */
+  private interface NotificationHandler {
+    void handle(JsonNode notification);
+  }
+
+  private JsonNode readReply(long id, NotificationHandler notifications) {
     while (true) {
       JsonNode reply;
       try {
@@ -207,9 +278,7 @@ public final class HearthClient implements AutoCloseable {
       if (replyId == null) {
         JsonNode notificationMethod = reply.get("method");
         if (notificationMethod != null && notificationMethod.isTextual()) {
-          JsonNode params = reply.get("params");
-          listener.onNotification(
-              notificationMethod.textValue(), params == null ? "null" : params.toString());
+          notifications.handle(reply);
         }
         continue;
       }
@@ -291,6 +360,129 @@ public final class HearthClient implements AutoCloseable {
       channel.close();
     } catch (IOException ignored) {
       // It never connected; there is nothing to report.
+    }
+  }
+
+  /**
+   * A streaming request in flight. {@link #awaitResult()} reads its output on the calling thread;
+   * {@link #write}, {@link #closeInput()} and {@link #resize} may be called from other threads
+   * meanwhile. Input is sent as {@code session.write} notifications with {@code "stream": id}.
+   */
+  public final class Stream implements AutoCloseable {
+    /** Most input bytes per notification: base64 of it stays far below the line limit. */
+    public static final int MAX_CHUNK_BYTES = 256 * 1024;
+
+    private final long id;
+    private final String method;
+    private final StreamListener listener;
+    private volatile boolean finished;
+
+    private Stream(long id, String method, StreamListener listener) {
+      this.id = id;
+      this.method = method;
+      this.listener = listener;
+    }
+
+    /** Sends input bytes, in chunks; blocks while the daemon (the guest) is slower. */
+    public void write(byte[] data, int offset, int length) {
+      while (length > 0) {
+        int n = Math.min(length, MAX_CHUNK_BYTES);
+        ObjectNode params = Wire.object().put("stream", id);
+        params.put("data", Base64.getEncoder().encodeToString(Arrays.copyOfRange(data, offset, offset + n)));
+        send(params);
+        offset += n;
+        length -= n;
+      }
+    }
+
+    /** Sends all of {@code data}. */
+    public void write(byte[] data) {
+      write(data, 0, data.length);
+    }
+
+    /** Ends the input: the guest command reads end of file. */
+    public void closeInput() {
+      send(Wire.object().put("stream", id).put("eof", true));
+    }
+
+    /** Tells the guest's terminal its new size (with a PTY only). */
+    public void resize(int cols, int rows) {
+      ObjectNode params = Wire.object().put("stream", id);
+      params.putObject("resize").put("cols", cols).put("rows", rows);
+      send(params);
+    }
+
+    private void send(ObjectNode params) {
+      if (finished) {
+        return; // the stream has ended: the daemon would drop it anyway
+      }
+      ObjectNode note =
+          Wire.object().put("jsonrpc", "2.0").put("method", STREAM_INPUT_METHOD);
+      note.set("params", params);
+      try {
+        writeLine(Wire.bytes(note));
+      } catch (IOException e) {
+        throw unavailable(socketPath, e);
+      }
+    }
+
+    /**
+     * Reads the stream to its end, handing output and notifications to the listener on this
+     * thread, and returns the result as JSON text.
+     *
+     * @throws RpcException when the daemon answers with an error
+     * @throws DaemonUnavailableException when the connection is lost
+     */
+    public String awaitResult() {
+      try {
+        JsonNode reply =
+            readReply(
+                id,
+                note -> {
+                  String noteMethod = note.get("method").textValue();
+                  JsonNode params = note.path("params");
+                  if (noteMethod.equals(STREAM_OUTPUT_METHOD)
+                      && params.path("stream").canConvertToLong()
+                      && params.path("stream").longValue() == id) {
+                    listener.onOutput(params.path("fd").asInt(), decode(params));
+                  } else {
+                    listener.onNotification(noteMethod, params.toString());
+                  }
+                });
+        return result(reply, method).toString();
+      } finally {
+        end();
+      }
+    }
+
+    private byte[] decode(JsonNode params) {
+      try {
+        return Base64.getDecoder().decode(params.path("data").asText(""));
+      } catch (IllegalArgumentException e) {
+        throw new DaemonException(
+            "the hearth daemon at " + socketPath + " sent output that is not base64: " + e, e);
+      }
+    }
+
+    private void end() {
+      finished = true;
+      synchronized (HearthClient.this) {
+        if (openStream == this) {
+          openStream = null;
+        }
+      }
+    }
+
+    /**
+     * Ends the stream. One that has not finished is cancelled by closing the connection (the
+     * daemon then closes the guest's channel); this client cannot be used after that.
+     */
+    @Override
+    public void close() {
+      if (!finished) {
+        end();
+        HearthClient.this.close();
+      }
     }
   }
 

@@ -9,14 +9,20 @@ import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketCredentials;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection: reads request lines and answers them one after the other, on its own
- * thread. Reads time out after the idle timeout; no read is pending while a request runs.
+ * One client connection. Its own thread reads lines all the time; requests run one after the
+ * other, in order, on a thread of the {@code requests} executor, so that while one runs the client
+ * can still send stream input ({@code session.write} notifications with a {@code stream} key),
+ * which goes to that request's {@link RequestStream}. Any other line sent while a request runs
+ * waits until that request has been answered. A client that disconnects cancels the running
+ * request's stream. Reads time out after the idle timeout, but only while no request runs.
  */
 final class Connection implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
@@ -25,7 +31,10 @@ final class Connection implements Runnable {
   private final JsonRpcProtocol protocol;
   private final PeerAuthorizer authorizer;
   private final Duration idleTimeout;
+  private final Executor requests;
+  private final Object writeLock = new Object();
   private final Object stateLock = new Object();
+  private RequestStream running;
   private boolean requestRunning;
   private boolean stopping;
 
@@ -33,11 +42,13 @@ final class Connection implements Runnable {
       AFUNIXSocket socket,
       JsonRpcProtocol protocol,
       PeerAuthorizer authorizer,
-      Duration idleTimeout) {
+      Duration idleTimeout,
+      Executor requests) {
     this.socket = socket;
     this.protocol = protocol;
     this.authorizer = authorizer;
     this.idleTimeout = idleTimeout;
+    this.requests = requests;
   }
 
   @Override
@@ -61,6 +72,10 @@ final class Connection implements Runnable {
     } catch (IOException e) {
       log.debug("client connection ended: {}", e.toString());
     } finally {
+      // Nothing more can come from the client: a running stream is cancelled, and the connection
+      // stays open until its request has answered (a non-streaming request runs to its end).
+      cancelRunningStream();
+      awaitNoRequest();
       close();
     }
   }
@@ -69,11 +84,15 @@ final class Connection implements Runnable {
     InputStream in = socket.getInputStream();
     OutputStream out = socket.getOutputStream();
     LineReader reader = new LineReader(in, Wire.MAX_LINE_BYTES);
+    NotificationSink sink = sink(out);
     while (true) {
       LineReader.Status status;
       try {
         status = reader.next();
       } catch (SocketTimeoutException e) {
+        if (isRequestRunning()) {
+          continue; // the idle timeout does not apply while a request (a stream) runs
+        }
         log.debug("closing a client connection idle for {}", idleTimeout);
         return;
       }
@@ -102,16 +121,134 @@ final class Connection implements Runnable {
         write(out, JsonRpcProtocol.errorReply(JsonRpcProtocol.idOf(line), error));
         return;
       }
-      if (!beginRequest()) {
+      Optional<JsonNode> input = JsonRpcProtocol.streamInput(line);
+      if (input.isPresent()) {
+        routeInput(input.get(), out);
+        continue;
+      }
+      awaitNoRequest();
+      if (!startRequest(line, out, sink)) {
         return;
       }
-      Optional<byte[]> reply = protocol.handle(line, sink(out));
+    }
+  }
+
+  /** Hands a {@code session.write} with a {@code stream} key to the running stream it names. */
+  private void routeInput(JsonNode message, OutputStream out)
+      throws IOException, InterruptedException {
+    JsonNode params = message.path("params");
+    JsonNode id = message.get("id");
+    RequestStream stream;
+    synchronized (stateLock) {
+      stream = running;
+    }
+    Optional<String> refusal;
+    if (id != null) {
+      refusal =
+          Optional.of(
+              "stream input is sent as a notification (no \"id\"): it gets no reply, and the"
+                  + " stream's own response reports the outcome");
+    } else if (stream == null || !stream.id().equals(params.get("stream"))) {
+      // Input for a stream that has just ended is normal: the client could not know yet.
+      log.debug("dropped input for stream {}, which is not running", params.get("stream"));
+      return;
+    } else {
+      refusal = stream.deliver(params);
+    }
+    if (refusal.isEmpty()) {
+      return;
+    }
+    if (id == null) {
+      log.warn("dropped malformed input for stream {}: {}", params.get("stream"), refusal.get());
+      return;
+    }
+    write(
+        out,
+        JsonRpcProtocol.errorReply(
+            id.isValueNode() ? id : NullNode.instance,
+            ErrorKind.INVALID_REQUEST.error(
+                RequestStream.INPUT_METHOD + " with \"stream\": " + refusal.get())));
+  }
+
+  /** Runs one request line on the requests executor; false when the connection is stopping. */
+  private boolean startRequest(byte[] line, OutputStream out, NotificationSink sink) {
+    JsonNode id = JsonRpcProtocol.idOf(line);
+    RequestStream stream = id.isNull() ? null : new RequestStream(id, sink);
+    synchronized (stateLock) {
+      if (stopping) {
+        return false;
+      }
+      requestRunning = true;
+      running = stream;
+    }
+    try {
+      requests.execute(() -> serveRequest(line, out, sink, stream));
+      return true;
+    } catch (RejectedExecutionException e) {
+      endRequest();
+      return false;
+    }
+  }
+
+  private void serveRequest(
+      byte[] line, OutputStream out, NotificationSink sink, RequestStream stream) {
+    try {
+      Optional<byte[]> reply = protocol.handle(line, sink, stream);
       if (reply.isPresent()) {
         write(out, reply.get());
       }
-      if (!endRequest()) {
-        return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      log.debug("could not answer a client: {}", e.toString());
+    } finally {
+      if (stream != null) {
+        stream.end();
       }
+      endRequest();
+    }
+  }
+
+  private void endRequest() {
+    boolean closeNow;
+    synchronized (stateLock) {
+      requestRunning = false;
+      running = null;
+      stateLock.notifyAll();
+      closeNow = stopping;
+    }
+    if (closeNow) {
+      close();
+    }
+  }
+
+  private boolean isRequestRunning() {
+    synchronized (stateLock) {
+      return requestRunning;
+    }
+  }
+
+  /** Waits until no request runs; gives up (flag set) when interrupted. */
+  private void awaitNoRequest() {
+    synchronized (stateLock) {
+      while (requestRunning) {
+        try {
+          stateLock.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  private void cancelRunningStream() {
+    RequestStream stream;
+    synchronized (stateLock) {
+      stream = running;
+    }
+    if (stream != null) {
+      stream.cancel();
     }
   }
 
@@ -134,20 +271,6 @@ final class Connection implements Runnable {
     }
   }
 
-  private boolean beginRequest() {
-    synchronized (stateLock) {
-      requestRunning = !stopping;
-      return requestRunning;
-    }
-  }
-
-  private boolean endRequest() {
-    synchronized (stateLock) {
-      requestRunning = false;
-      return !stopping;
-    }
-  }
-
   private PeerCredentials credentials() {
     try {
       AFUNIXSocketCredentials c = socket.getPeerCredentials();
@@ -158,7 +281,7 @@ final class Connection implements Runnable {
     }
   }
 
-  private static NotificationSink sink(OutputStream out) {
+  private NotificationSink sink(OutputStream out) {
     return new NotificationSink() {
       @Override
       public void send(String method, JsonNode params) throws IOException {
@@ -172,11 +295,14 @@ final class Connection implements Runnable {
     };
   }
 
-  private static void write(OutputStream out, byte[] line) throws IOException {
+  /** Writes one line; lines from the reader and the request's threads never interleave. */
+  private void write(OutputStream out, byte[] line) throws IOException {
     byte[] framed = new byte[line.length + 1];
     System.arraycopy(line, 0, framed, 0, line.length);
     framed[line.length] = '\n';
-    out.write(framed);
-    out.flush();
+    synchronized (writeLock) {
+      out.write(framed);
+      out.flush();
+    }
   }
 }

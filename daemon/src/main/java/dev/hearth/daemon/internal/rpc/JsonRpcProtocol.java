@@ -45,6 +45,17 @@ public final class JsonRpcProtocol {
    * @return the reply line without its {@code '\n'}; empty for a notification and a blank line
    */
   public Optional<byte[]> handle(byte[] line, NotificationSink sink) throws InterruptedException {
+    return handle(line, sink, null);
+  }
+
+  /**
+   * Serves one request line on a connection that streams: a request with an id gets {@code
+   * stream} (its {@link Params#stream()}), which is null for a notification.
+   *
+   * @return the reply line without its {@code '\n'}; empty for a notification and a blank line
+   */
+  public Optional<byte[]> handle(byte[] line, NotificationSink sink, RequestStream stream)
+      throws InterruptedException {
     String text;
     try {
       text =
@@ -84,10 +95,32 @@ public final class JsonRpcProtocol {
               ErrorKind.INVALID_REQUEST.error(
                   "a request must be a JSON object; got " + describe(request))));
     }
-    return handle((ObjectNode) request, sink);
+    return handle((ObjectNode) request, sink, stream);
   }
 
-  private Optional<byte[]> handle(ObjectNode request, NotificationSink sink)
+  /**
+   * The line as a JSON object when it is stream input: a {@code session.write} whose params hold
+   * a {@code stream} key. Such lines are routed to the running request rather than dispatched;
+   * {@code session.write} without {@code stream} is an ordinary request.
+   */
+  public static Optional<JsonNode> streamInput(byte[] line) {
+    JsonNode message;
+    try {
+      message = Wire.MAPPER.readTree(line);
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+    if (message == null
+        || !message.isObject()
+        || !RequestStream.INPUT_METHOD.equals(message.path("method").asText(null))
+        || !message.path("params").isObject()
+        || !message.path("params").has("stream")) {
+      return Optional.empty();
+    }
+    return Optional.of(message);
+  }
+
+  private Optional<byte[]> handle(ObjectNode request, NotificationSink sink, RequestStream stream)
       throws InterruptedException {
     JsonNode id = request.get("id");
     if (id != null && !(id.isTextual() || id.isNumber() || id.isNull())) {
@@ -127,7 +160,11 @@ public final class JsonRpcProtocol {
     try {
       result =
           dispatcher.dispatch(
-              new Params(method.textValue(), fields, id == null ? NotificationSink.NONE : sink));
+              new Params(
+                  method.textValue(),
+                  fields,
+                  id == null ? NotificationSink.NONE : sink,
+                  id == null ? null : stream));
     } catch (RpcException e) {
       log.debug("{} failed: {}", method.textValue(), e.getMessage());
       return id == null ? Optional.empty() : Optional.of(errorReply(replyId, e));

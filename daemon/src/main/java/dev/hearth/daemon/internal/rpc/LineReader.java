@@ -27,15 +27,22 @@ public final class LineReader {
   private int position;
   private int limit;
   private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+  private boolean lineComplete = true;
 
   public LineReader(InputStream in, int maxBytes) {
     this.in = in;
     this.maxBytes = maxBytes;
   }
 
-  /** Reads the next line; blocks until one is complete, the stream ends or a read times out. */
+  /**
+   * Reads the next line; blocks until one is complete, the stream ends or a read times out. After
+   * a timeout, the next call goes on with the partial line read so far.
+   */
   public Status next() throws IOException {
-    line.reset();
+    if (lineComplete) {
+      line.reset();
+      lineComplete = false;
+    }
     while (true) {
       if (position == limit) {
         int n = in.read(buffer);
@@ -53,6 +60,7 @@ public final class LineReader {
       line.write(buffer, position, end - position);
       position = newline < 0 ? limit : newline + 1;
       if (newline >= 0) {
+        lineComplete = true;
         return Status.LINE;
       }
     }

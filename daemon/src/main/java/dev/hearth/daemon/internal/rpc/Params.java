@@ -2,6 +2,7 @@ package dev.hearth.daemon.internal.rpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.daemon.RpcException;
 import java.util.Iterator;
 import java.util.Optional;
 import java.util.Set;
@@ -15,15 +16,22 @@ public final class Params {
   private final String method;
   private final ObjectNode fields;
   private final NotificationSink sink;
+  private final RequestStream stream;
 
   public Params(String method, ObjectNode fields) {
-    this(method, fields, NotificationSink.NONE);
+    this(method, fields, NotificationSink.NONE, null);
   }
 
   public Params(String method, ObjectNode fields, NotificationSink sink) {
+    this(method, fields, sink, null);
+  }
+
+  /** @param stream the request's byte streams; null when it cannot stream (no id, no connection) */
+  public Params(String method, ObjectNode fields, NotificationSink sink, RequestStream stream) {
     this.method = method;
     this.fields = fields;
     this.sink = sink;
+    this.stream = stream;
   }
 
   public String method() {
@@ -33,6 +41,27 @@ public final class Params {
   /** Where a streaming method sends its notifications. */
   public NotificationSink sink() {
     return sink;
+  }
+
+  /**
+   * The request's byte streams (output notifications, the client's input).
+   *
+   * @throws RpcException invalid request when the request cannot stream: it has no id, or did not
+   *     come on a connection
+   */
+  public RequestStream stream() {
+    if (stream == null) {
+      throw ErrorKind.INVALID_REQUEST.error(
+          method + " streams its input and output: send it as a request with an \"id\"");
+    }
+    if (stream.id().toString().length() > RequestStream.MAX_ID_CHARS) {
+      throw ErrorKind.INVALID_REQUEST.error(
+          method
+              + " streams under its request id, which may be at most "
+              + RequestStream.MAX_ID_CHARS
+              + " characters of JSON");
+    }
+    return stream;
   }
 
   /** For methods that take no params: fails when any field is given. */

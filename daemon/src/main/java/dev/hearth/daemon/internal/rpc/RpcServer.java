@@ -42,6 +42,7 @@ public final class RpcServer {
   private final Clock clock;
   private final Semaphore slots;
   private final ExecutorService workers;
+  private final ExecutorService requests;
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
   private volatile boolean closing;
 
@@ -59,21 +60,27 @@ public final class RpcServer {
     this.limits = limits;
     this.clock = clock;
     this.slots = new Semaphore(limits.maxConnections());
+    this.workers = pool(limits.maxConnections(), "hearth-rpc-");
+    // Each connection runs at most one request at a time, beside its reading thread.
+    this.requests = pool(limits.maxConnections(), "hearth-request-");
+  }
+
+  private static ExecutorService pool(int size, String threadPrefix) {
     AtomicInteger threadNumber = new AtomicInteger();
     ThreadPoolExecutor pool =
         new ThreadPoolExecutor(
-            limits.maxConnections(),
-            limits.maxConnections(),
+            size,
+            size,
             60,
             TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(),
             task -> {
-              Thread t = new Thread(task, "hearth-rpc-" + threadNumber.incrementAndGet());
+              Thread t = new Thread(task, threadPrefix + threadNumber.incrementAndGet());
               t.setDaemon(true);
               return t;
             });
     pool.allowCoreThreadTimeOut(true);
-    this.workers = pool;
+    return pool;
   }
 
   /**
@@ -117,7 +124,7 @@ public final class RpcServer {
       refuseBusy(socket);
       return;
     }
-    Connection connection = new Connection(socket, protocol, authorizer, limits.idleTimeout());
+    Connection connection = new Connection(socket, protocol, authorizer, limits.idleTimeout(), requests);
     connections.add(connection);
     if (closing) {
       connection.stopAfterCurrentRequest();
@@ -184,6 +191,9 @@ public final class RpcServer {
         c.close();
       }
       workers.shutdownNow();
+      requests.shutdownNow();
     }
+    // Every connection waits for its request before it ends, so none runs any more.
+    requests.shutdown();
   }
 }
