@@ -14,6 +14,7 @@ import dev.hearth.daemon.internal.imagebuild.ImageBuildRpc;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildService;
 import dev.hearth.daemon.internal.imagebuild.ImageOpsGuard;
 import dev.hearth.daemon.internal.rpc.Dispatcher;
+import dev.hearth.daemon.internal.rpc.GuestMethods;
 import dev.hearth.daemon.internal.rpc.ImageMethods;
 import dev.hearth.daemon.internal.rpc.JsonRpcProtocol;
 import dev.hearth.daemon.internal.rpc.PeerAuthorizer;
@@ -24,6 +25,9 @@ import dev.hearth.daemon.internal.rpc.SupplementaryGroups;
 import dev.hearth.daemon.internal.rpc.VmMethods;
 import dev.hearth.daemon.internal.vm.CreateOp;
 import dev.hearth.daemon.internal.guest.DebugfsGuestIdentity;
+import dev.hearth.daemon.internal.guest.GuestExec;
+import dev.hearth.daemon.internal.guest.GuestRoute;
+import dev.hearth.daemon.internal.guest.GuestRpc;
 import dev.hearth.daemon.internal.guest.MinaGuestDialer;
 import dev.hearth.daemon.internal.guest.MinaGuestPowerOff;
 import dev.hearth.daemon.internal.guest.MinaSshWaiter;
@@ -97,8 +101,8 @@ public final class Daemon implements AutoCloseable {
   /**
    * What tests replace: the OS, time, peer authorisation, extra RPC methods, and the VM lifecycle's
    * host network and guest seams (empty: the real bridge, TAPs and NAT from the config, debugfs
-   * for the identity stage, and MINA SSH with the daemon's key for the SSH wait and the poweroff
-   * step of a stop).
+   * for the identity stage, MINA SSH with the daemon's key for the SSH wait and the poweroff
+   * step of a stop, and the VM's IP, port 22, as the guest route of exec, shell and copy).
    */
   record Seams(
       Posix posix,
@@ -110,7 +114,8 @@ public final class Daemon implements AutoCloseable {
       Optional<GuestIdentity> guestIdentity,
       Optional<SshWaiter> sshWaiter,
       Optional<GuestPowerOff> guestPowerOff,
-      List<VmHook> vmHooks) {
+      List<VmHook> vmHooks,
+      Optional<GuestRoute> guestRoute) {
 
     static Seams system() {
       return new Seams(
@@ -123,7 +128,8 @@ public final class Daemon implements AutoCloseable {
           Optional.empty(),
           Optional.empty(),
           Optional.empty(),
-          List.of());
+          List.of(),
+          Optional.empty());
     }
 
     Seams withPosix(Posix replacement) {
@@ -144,6 +150,11 @@ public final class Daemon implements AutoCloseable {
 
     Seams withGuestPowerOff(GuestPowerOff powerOff) {
       return edit(s -> s.guestPowerOff = Optional.of(powerOff));
+    }
+
+    /** Where the guest dial goes for a VM: exec, shell and copy reach this address instead. */
+    Seams withGuestRoute(GuestRoute route) {
+      return edit(s -> s.guestRoute = Optional.of(route));
     }
 
     Seams withHostNetwork(HostNetwork network) {
@@ -177,6 +188,7 @@ public final class Daemon implements AutoCloseable {
       Optional<SshWaiter> sshWaiter;
       Optional<GuestPowerOff> guestPowerOff;
       List<VmHook> vmHooks;
+      Optional<GuestRoute> guestRoute;
 
       Draft(Seams from) {
         posix = from.posix;
@@ -189,6 +201,7 @@ public final class Daemon implements AutoCloseable {
         sshWaiter = from.sshWaiter;
         guestPowerOff = from.guestPowerOff;
         vmHooks = new ArrayList<>(from.vmHooks);
+        guestRoute = from.guestRoute;
       }
 
       Seams build() {
@@ -202,10 +215,14 @@ public final class Daemon implements AutoCloseable {
             guestIdentity,
             sshWaiter,
             guestPowerOff,
-            List.copyOf(vmHooks));
+            List.copyOf(vmHooks),
+            guestRoute);
       }
     }
   }
+
+  /** How long connecting to a guest's SSH server for exec, shell or copy may take. */
+  private static final Duration GUEST_CONNECT_TIMEOUT = Duration.ofSeconds(30);
 
   /** How often finished operations past their retention are pruned. */
   private static final Duration PRUNE_INTERVAL = Duration.ofMinutes(10);
@@ -312,7 +329,11 @@ public final class Daemon implements AutoCloseable {
               seams,
               new VmRpc(vms, config, List.of(imageBuildOps)),
               new ImageBuildRpc(imageBuilds),
-              new ImageRpc(images));
+              new ImageRpc(images),
+              new GuestRpc(
+                  vms,
+                  seams.guestRoute().orElseGet(GuestRoute::vmAddress),
+                  new GuestExec(dialer, GUEST_CONNECT_TIMEOUT)));
       undo.push(() -> Files.deleteIfExists(layout.socket()));
       undo.push(rpc::close);
       secureSocket(layout.socket(), config.socketGroup(), seams.posix());
@@ -589,7 +610,8 @@ public final class Daemon implements AutoCloseable {
       Seams seams,
       VmMethods vmMethods,
       RpcHandler imageBuild,
-      ImageMethods imageMethods) {
+      ImageMethods imageMethods,
+      GuestMethods guestMethods) {
     Path socket = layout.socket();
     try {
       if (Files.deleteIfExists(socket)) {
@@ -602,6 +624,7 @@ public final class Daemon implements AutoCloseable {
               vmMethods,
               imageBuild,
               imageMethods,
+              guestMethods,
               seams.extraHandlers());
       RpcServer.Limits limits =
           new RpcServer.Limits(

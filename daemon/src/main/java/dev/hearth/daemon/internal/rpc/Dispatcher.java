@@ -42,6 +42,7 @@ public final class Dispatcher {
   private final VmMethods vms;
   private final RpcHandler imageBuild;
   private final ImageMethods images;
+  private final GuestMethods guests;
   private final Map<String, RpcHandler> extraHandlers;
 
   /**
@@ -50,6 +51,7 @@ public final class Dispatcher {
    * @param vms serves the {@code vm.*} and {@code op.*} methods
    * @param imageBuild serves {@code image.build}
    * @param images serves the {@code image.*} methods
+   * @param guests serves {@code vm.exec}, {@code vm.shell} and {@code vm.copy}
    * @param extraHandlers handlers for further methods (test seams)
    */
   public Dispatcher(
@@ -58,12 +60,14 @@ public final class Dispatcher {
       VmMethods vms,
       RpcHandler imageBuild,
       ImageMethods images,
+      GuestMethods guests,
       Map<String, RpcHandler> extraHandlers) {
     this.doctor = doctor;
     this.pid = pid;
     this.vms = vms;
     this.imageBuild = imageBuild;
     this.images = images;
+    this.guests = guests;
     this.extraHandlers = Map.copyOf(extraHandlers);
   }
 
@@ -95,6 +99,12 @@ public final class Dispatcher {
         return vms.delete(params);
       case "vm.logs":
         return vms.logs(params);
+      case "vm.exec":
+        return guests.exec(params);
+      case "vm.shell":
+        return guests.shell(params);
+      case "vm.copy":
+        return guests.copy(params);
       case "op.list":
         return vms.opList(params);
       case "op.show":
