@@ -1,0 +1,71 @@
+package dev.hearth.daemon.internal.session;
+
+import dev.hearth.session.SessionInfo;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The {@code sessions} of DESIGN section 2: the controllers of every known session, by VM. Its own
+ * monitor is a leaf lock, held only to read or change the maps (never across guest I/O).
+ */
+final class SessionRegistry {
+  private final Map<String, Map<String, SessionController>> byVm = new HashMap<>();
+  private final Map<String, ReentrantLock> startLocks = new HashMap<>();
+
+  /** Records what a list script found for a VM: known controllers are updated, gone ones dropped. */
+  synchronized List<SessionController> replace(String vmId, List<SessionInfo> found) {
+    Map<String, SessionController> old = byVm.getOrDefault(vmId, Map.of());
+    Map<String, SessionController> now = new HashMap<>();
+    List<SessionController> result = new ArrayList<>();
+    for (SessionInfo info : found) {
+      SessionController c = old.get(info.id());
+      if (c == null) {
+        c = new SessionController(vmId, info);
+      } else {
+        c.update(info);
+      }
+      now.put(info.id(), c);
+      result.add(c);
+    }
+    byVm.put(vmId, now);
+    return result;
+  }
+
+  synchronized SessionController add(String vmId, SessionInfo info) {
+    SessionController c = new SessionController(vmId, info);
+    byVm.computeIfAbsent(vmId, k -> new HashMap<>()).put(info.id(), c);
+    return c;
+  }
+
+  synchronized Optional<SessionController> find(String vmId, String sessionId) {
+    return Optional.ofNullable(byVm.getOrDefault(vmId, Map.of()).get(sessionId));
+  }
+
+  synchronized List<SessionController> of(String vmId) {
+    return List.copyOf(byVm.getOrDefault(vmId, Map.of()).values());
+  }
+
+  /**
+   * The lock that serialises starts on one VM, so that the name check and the creation in the
+   * guest are one step. A leaf, held across the start script only.
+   */
+  synchronized ReentrantLock startLock(String vmId) {
+    return startLocks.computeIfAbsent(vmId, k -> new ReentrantLock());
+  }
+
+  /** Forgets a deleted VM's sessions. */
+  synchronized void forget(String vmId) {
+    byVm.remove(vmId);
+    startLocks.remove(vmId);
+  }
+
+  synchronized Set<String> vmIds() {
+    return new HashSet<>(byVm.keySet());
+  }
+}
