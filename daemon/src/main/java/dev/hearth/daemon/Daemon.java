@@ -69,6 +69,7 @@ import dev.hearth.imagemgr.ImageStaging;
 import dev.hearth.opstate.OpStore;
 import dev.hearth.opstate.OpstateException;
 import dev.hearth.opstate.Registry;
+import dev.hearth.session.SessionLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -123,7 +124,8 @@ public final class Daemon implements AutoCloseable {
       Optional<GuestPowerOff> guestPowerOff,
       List<VmHook> vmHooks,
       Optional<GuestRoute> guestRoute,
-      Optional<GuestScripts> guestScripts) {
+      Optional<GuestScripts> guestScripts,
+      Optional<SessionLayout> sessionLayout) {
 
     static Seams system() {
       return new Seams(
@@ -137,6 +139,7 @@ public final class Daemon implements AutoCloseable {
           Optional.empty(),
           Optional.empty(),
           List.of(),
+          Optional.empty(),
           Optional.empty(),
           Optional.empty());
     }
@@ -168,6 +171,11 @@ public final class Daemon implements AutoCloseable {
 
     Seams withGuestScripts(GuestScripts scripts) {
       return edit(s -> s.guestScripts = Optional.of(scripts));
+    }
+
+    /** Where the real guest scripts keep session state (a guest standing in for a VM shares it). */
+    Seams withSessionLayout(SessionLayout layout) {
+      return edit(s -> s.sessionLayout = Optional.of(layout));
     }
 
     Seams withHostNetwork(HostNetwork network) {
@@ -203,6 +211,7 @@ public final class Daemon implements AutoCloseable {
       List<VmHook> vmHooks;
       Optional<GuestRoute> guestRoute;
       Optional<GuestScripts> guestScripts;
+      Optional<SessionLayout> sessionLayout;
 
       Draft(Seams from) {
         posix = from.posix;
@@ -217,6 +226,7 @@ public final class Daemon implements AutoCloseable {
         vmHooks = new ArrayList<>(from.vmHooks);
         guestRoute = from.guestRoute;
         guestScripts = from.guestScripts;
+        sessionLayout = from.sessionLayout;
       }
 
       Seams build() {
@@ -232,7 +242,8 @@ public final class Daemon implements AutoCloseable {
             guestPowerOff,
             List.copyOf(vmHooks),
             guestRoute,
-            guestScripts);
+            guestScripts,
+            sessionLayout);
       }
     }
   }
@@ -340,7 +351,8 @@ public final class Daemon implements AutoCloseable {
                       () ->
                           new ExecGuestScripts(
                               new GuestExec(dialer, GUEST_CONNECT_TIMEOUT),
-                              seams.guestRoute().orElseGet(GuestRoute::vmAddress))),
+                              seams.guestRoute().orElseGet(GuestRoute::vmAddress),
+                              seams.sessionLayout().orElse(SessionLayout.GUEST))),
               seams.clock());
       undo.push(sessions::close);
       List<VmHook> hooks = new ArrayList<>(seams.vmHooks());

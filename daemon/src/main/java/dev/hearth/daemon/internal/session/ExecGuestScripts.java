@@ -5,6 +5,7 @@ import dev.hearth.daemon.internal.guest.GuestExec;
 import dev.hearth.daemon.internal.guest.GuestRoute;
 import dev.hearth.daemon.internal.guest.GuestSshException;
 import dev.hearth.daemon.internal.vm.Vm;
+import dev.hearth.session.SessionLayout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,10 +17,18 @@ import java.util.concurrent.CompletableFuture;
 public final class ExecGuestScripts implements GuestScripts {
   private final GuestExec exec;
   private final GuestRoute route;
+  private final SessionLayout layout;
 
-  public ExecGuestScripts(GuestExec exec, GuestRoute route) {
+  /** @param layout where every guest keeps its sessions ({@link SessionLayout#GUEST}) */
+  public ExecGuestScripts(GuestExec exec, GuestRoute route, SessionLayout layout) {
     this.exec = exec;
     this.route = route;
+    this.layout = layout;
+  }
+
+  @Override
+  public SessionLayout layout(Vm vm) {
+    return layout;
   }
 
   @Override
