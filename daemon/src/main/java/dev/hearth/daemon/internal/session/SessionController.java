@@ -1,7 +1,6 @@
 package dev.hearth.daemon.internal.session;
 
 import dev.hearth.session.SessionInfo;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -14,7 +13,6 @@ final class SessionController {
   final String vmId;
   final String id;
   final ReentrantLock writeLock = new ReentrantLock();
-  final AtomicInteger attached = new AtomicInteger();
   private volatile SessionInfo info;
 
   SessionController(String vmId, SessionInfo info) {

@@ -1,13 +1,10 @@
 package dev.hearth.daemon.internal.session;
 
 import dev.hearth.session.SessionInfo;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -19,10 +16,9 @@ final class SessionRegistry {
   private final Map<String, ReentrantLock> startLocks = new HashMap<>();
 
   /** Records what a list script found for a VM: known controllers are updated, gone ones dropped. */
-  synchronized List<SessionController> replace(String vmId, List<SessionInfo> found) {
+  synchronized void replace(String vmId, List<SessionInfo> found) {
     Map<String, SessionController> old = byVm.getOrDefault(vmId, Map.of());
     Map<String, SessionController> now = new HashMap<>();
-    List<SessionController> result = new ArrayList<>();
     for (SessionInfo info : found) {
       SessionController c = old.get(info.id());
       if (c == null) {
@@ -31,10 +27,8 @@ final class SessionRegistry {
         c.update(info);
       }
       now.put(info.id(), c);
-      result.add(c);
     }
     byVm.put(vmId, now);
-    return result;
   }
 
   synchronized SessionController add(String vmId, SessionInfo info) {
@@ -45,10 +39,6 @@ final class SessionRegistry {
 
   synchronized Optional<SessionController> find(String vmId, String sessionId) {
     return Optional.ofNullable(byVm.getOrDefault(vmId, Map.of()).get(sessionId));
-  }
-
-  synchronized List<SessionController> of(String vmId) {
-    return List.copyOf(byVm.getOrDefault(vmId, Map.of()).values());
   }
 
   /**
@@ -63,9 +53,5 @@ final class SessionRegistry {
   synchronized void forget(String vmId) {
     byVm.remove(vmId);
     startLocks.remove(vmId);
-  }
-
-  synchronized Set<String> vmIds() {
-    return new HashSet<>(byVm.keySet());
   }
 }

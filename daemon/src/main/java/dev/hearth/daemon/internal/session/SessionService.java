@@ -31,7 +31,6 @@ import java.util.OptionalInt;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -143,14 +142,6 @@ public final class SessionService implements AutoCloseable {
     }
   }
 
-  /** The controllers known for a VM without asking the guest (what rediscovery found, say). */
-  public List<SessionInfo> known(String vmId) {
-    return registry.of(vmId).stream()
-        .map(SessionController::info)
-        .sorted(Comparator.comparing(SessionInfo::startedAt))
-        .toList();
-  }
-
   // ---- start, list ----
 
   /**
@@ -245,12 +236,6 @@ public final class SessionService implements AutoCloseable {
 
   // ---- one session ----
 
-  /** A session of a running VM, by id, unique id prefix, or name (a running one first). */
-  public Listed find(String vmRef, String sessionRef) throws InterruptedException {
-    Vm vm = running(vmRef);
-    return new Listed(vm, controller(vm, sessionRef).info());
-  }
-
   /**
    * Writes bytes to the session's stdin; writes to one session never interleave.
    *
@@ -340,7 +325,6 @@ public final class SessionService implements AutoCloseable {
       throws InterruptedException {
     Vm vm = running(vmRef);
     SessionController session = controller(vm, sessionRef);
-    session.attached.incrementAndGet();
     Cancellation pumpDone = new Cancellation();
     cancel.onCancel(pumpDone::cancel);
     try {
@@ -348,7 +332,6 @@ public final class SessionService implements AutoCloseable {
       return copyLog(vm, session, offset, true, out, cancel, "attach");
     } finally {
       pumpDone.cancel();
-      session.attached.decrementAndGet();
     }
   }
 
@@ -569,15 +552,13 @@ public final class SessionService implements AutoCloseable {
         .toString();
   }
 
-  /** Stops the background rediscovery and input forwarding threads. */
+  /**
+   * Stops the background rediscovery and input forwarding threads. It does not wait for them: a
+   * rediscovery still dialling a guest ends when the daemon closes the SSH client.
+   */
   @Override
   public void close() {
     background.shutdownNow();
-    try {
-      background.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   private static final class CountingOutputStream extends OutputStream {
