@@ -16,6 +16,7 @@ declare -A run_pkgs=(
   [setsid]=util-linux
   [debugfs]=e2fsprogs
   [cp]=coreutils
+  [tar]=tar
 )
 declare -A test_pkgs=(
   [setpriv]=util-linux
@@ -23,6 +24,7 @@ declare -A test_pkgs=(
   [git]=git
   [iptables]=iptables
   [sshd]=openssh-server
+  [ssh-keygen]=openssh-client
   [debootstrap]=debootstrap
   [xz]=xz-utils
   [mkfs.ext4]=e2fsprogs

@@ -7,8 +7,8 @@ import java.util.Optional;
 
 /**
  * What the CLI takes from its surroundings besides arguments: environment variables, whether stdout
- * is a terminal, the clock, Ctrl-C, the way to the daemon for the vm and op commands, and the
- * terminal with the standard streams as bytes. Injected so that tests control all of them.
+ * is a terminal, the clock, Ctrl-C, the way to the daemon for the vm and op commands, the
+ * terminal with the standard streams as bytes, and the host's tar for vm cp. Injected so that tests control all of them.
  */
 record Environment(
     Map<String, String> variables,
@@ -16,13 +16,15 @@ record Environment(
     Clock clock,
     Interrupts interrupts,
     DaemonConnection.Connector connector,
-    Terminal terminal) {
+    Terminal terminal,
+    HostTar tar) {
   Environment {
     variables = Map.copyOf(variables);
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(interrupts, "interrupts");
     Objects.requireNonNull(connector, "connector");
     Objects.requireNonNull(terminal, "terminal");
+    Objects.requireNonNull(tar, "tar");
   }
 
   /**
@@ -36,23 +38,28 @@ record Environment(
         Clock.system(),
         Interrupts.shutdownHooks(),
         ClientConnection::connect,
-        SystemTerminal.system());
+        SystemTerminal.system(),
+        new SystemHostTar());
   }
 
   Environment withClock(Clock clock) {
-    return new Environment(variables, interactive, clock, interrupts, connector, terminal);
+    return new Environment(variables, interactive, clock, interrupts, connector, terminal, tar);
   }
 
   Environment withInterrupts(Interrupts interrupts) {
-    return new Environment(variables, interactive, clock, interrupts, connector, terminal);
+    return new Environment(variables, interactive, clock, interrupts, connector, terminal, tar);
   }
 
   Environment withConnector(DaemonConnection.Connector connector) {
-    return new Environment(variables, interactive, clock, interrupts, connector, terminal);
+    return new Environment(variables, interactive, clock, interrupts, connector, terminal, tar);
   }
 
   Environment withTerminal(Terminal terminal) {
-    return new Environment(variables, interactive, clock, interrupts, connector, terminal);
+    return new Environment(variables, interactive, clock, interrupts, connector, terminal, tar);
+  }
+
+  Environment withTar(HostTar tar) {
+    return new Environment(variables, interactive, clock, interrupts, connector, terminal, tar);
   }
 
   /** A variable's value; unset and empty are the same. */

@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 /** {@code hearth vm ...}: the VM lifecycle. Each verb is one request to the daemon. */
 @Command(
     name = "vm",
-    description = "Create, list, start, stop and delete microVMs.",
+    description = "Create, list, start, stop and delete microVMs; run commands in them.",
     subcommands = {
       VmCreateCommand.class,
       VmCommand.ListVms.class,
@@ -25,7 +25,10 @@ import picocli.CommandLine.Spec;
       VmCommand.Stop.class,
       VmCommand.Kill.class,
       VmCommand.Delete.class,
-      VmLogsCommand.class
+      VmLogsCommand.class,
+      VmExecCommand.class,
+      VmSshCommand.class,
+      VmCopyCommand.class
     })
 final class VmCommand implements Callable<Integer> {
   @ParentCommand HearthCommand hearth;

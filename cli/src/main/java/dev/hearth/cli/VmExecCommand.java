@@ -1,0 +1,107 @@
+package dev.hearth.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code hearth vm exec VM [--env K=V]... [--cwd DIR] [-t] -- CMD...}: runs a command in the guest,
+ * its stdout and stderr to ours as they come, our stdin to it when stdin is not a terminal (or
+ * with --tty), and exits with its exit code.
+ */
+@Command(
+    name = "exec",
+    description = {
+      "Run a command in a running VM and exit with its exit code.",
+      "stdout and stderr stay apart; stdin is forwarded when it is not a terminal"
+          + " (echo x | hearth vm exec demo -- cat) or with --tty."
+    })
+final class VmExecCommand implements Callable<Integer> {
+  static final String DEFAULT_TERM = "xterm-256color";
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+  @ParentCommand VmCommand vm;
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "VM", description = "A VM name or a unique id prefix.")
+  String target;
+
+  @Parameters(
+      index = "1..*",
+      arity = "1..*",
+      paramLabel = "CMD",
+      description = "The command and its arguments (after --).")
+  List<String> command = new ArrayList<>();
+
+  @Option(
+      names = {"-e", "--env"},
+      paramLabel = "K=V",
+      description = "Set an environment variable for the command (repeatable).")
+  List<String> env = new ArrayList<>();
+
+  @Option(names = {"-w", "--cwd"}, paramLabel = "DIR", description = "Run the command in DIR.")
+  String cwd;
+
+  @Option(
+      names = {"-t", "--tty"},
+      description = "Give the command a terminal (our terminal goes into raw mode meanwhile).")
+  boolean tty;
+
+  @Override
+  public Integer call() {
+    ObjectNode params = VmCommand.vmParams(target);
+    ArrayNode argv = params.putArray("argv");
+    command.forEach(argv::add);
+    ObjectNode variables = params.putObject("env");
+    for (String pair : env) {
+      int equals = pair.indexOf('=');
+      String name = equals < 0 ? pair : pair.substring(0, equals);
+      if (equals < 0 || !ENV_NAME.matcher(name).matches()) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--env takes NAME=VALUE with a NAME of letters, digits and '_', not starting with a"
+                + " digit; got '"
+                + pair
+                + "'");
+      }
+      variables.put(name, pair.substring(equals + 1));
+    }
+    if (cwd != null) {
+      if (cwd.isEmpty()) {
+        throw new ParameterException(spec.commandLine(), "--cwd must not be empty");
+      }
+      params.put("cwd", cwd);
+    }
+    HearthCommand hearth = vm.hearth;
+    Terminal terminal = hearth.env().terminal();
+    boolean interactive = terminal.stdinIsTerminal();
+    if (tty) {
+      params.put("tty", true);
+      putTerminal(params, hearth, terminal);
+    }
+    StreamRelay.Options options =
+        new StreamRelay.Options(tty || !interactive, tty && interactive, tty && interactive);
+    try (DaemonConnection daemon = hearth.daemon()) {
+      return StreamRelay.run(daemon, "vm.exec", params, terminal, options)
+          .path("exit_code")
+          .asInt(1);
+    }
+  }
+
+  /** The terminal's size (80x24 when unknown) and TERM, for a guest terminal like ours. */
+  static void putTerminal(ObjectNode params, HearthCommand hearth, Terminal terminal) {
+    Terminal.Size size = terminal.size().orElse(new Terminal.Size(80, 24));
+    params.put("cols", size.cols()).put("rows", size.rows());
+    params.put("term", hearth.env().get("TERM").orElse(DEFAULT_TERM));
+  }
+}

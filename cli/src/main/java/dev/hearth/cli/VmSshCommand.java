@@ -1,0 +1,40 @@
+package dev.hearth.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code hearth vm ssh VM}: the guest's login shell on a terminal, through the daemon (the user
+ * needs no key). Our terminal is in raw mode meanwhile and always restored; window size changes
+ * are forwarded; the exit code is the shell's.
+ */
+@Command(
+    name = "ssh",
+    description = {
+      "Open an interactive shell in a running VM, through the daemon.",
+      "Exits with the shell's exit code; the terminal is restored on the way out."
+    })
+final class VmSshCommand implements Callable<Integer> {
+  @ParentCommand VmCommand vm;
+
+  @Parameters(paramLabel = "VM", description = "A VM name or a unique id prefix.")
+  String target;
+
+  @Override
+  public Integer call() {
+    HearthCommand hearth = vm.hearth;
+    Terminal terminal = hearth.env().terminal();
+    ObjectNode params = VmCommand.vmParams(target);
+    VmExecCommand.putTerminal(params, hearth, terminal);
+    boolean interactive = terminal.stdinIsTerminal();
+    StreamRelay.Options options = new StreamRelay.Options(true, interactive, interactive);
+    try (DaemonConnection daemon = hearth.daemon()) {
+      return StreamRelay.run(daemon, "vm.shell", params, terminal, options)
+          .path("exit_code")
+          .asInt(1);
+    }
+  }
+}
