@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.daemon.DaemonException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -21,16 +20,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code hearth session attach}: replays a session's output from a byte offset, follows it, and
- * forwards what is typed. Ctrl-P Ctrl-Q detaches (as with Docker) and leaves the session running;
- * the terminal is put back as it was however the command ends.
+ * forwards what is typed, a line at a time with local echo and editing ({@link AttachInput}: the
+ * session has no terminal). Ctrl-P Ctrl-Q detaches (as with Docker) and leaves the session
+ * running; the terminal is put back as it was however the command ends.
  */
 @Command(
     name = "attach",
     description = "Show a session's output and type into it; Ctrl-P Ctrl-Q detaches.")
 final class SessionAttachCommand implements Callable<Integer> {
-  static final int CTRL_P = 0x10;
-  static final int CTRL_Q = 0x11;
-
   @ParentCommand SessionCommand session;
   @Spec CommandSpec spec;
 
@@ -62,9 +59,12 @@ final class SessionAttachCommand implements Callable<Integer> {
     try (DaemonConnection daemon = hearth.daemon()) {
       DaemonConnection.Stream stream =
           daemon.openStream(
-              "session.attach", params, (fd, data) -> SessionCommand.write(out, data));
+              "session.attach", params, (fd, data) -> show(out, raw, data));
       try {
-        Thread pump = new Thread(() -> forward(terminal.stdin(), stream, detached), "hearth-stdin");
+        Thread pump =
+            new Thread(
+                () -> forward(terminal, raw, () -> interrupt(hearth), stream, detached),
+                "hearth-stdin");
         pump.setDaemon(true);
         pump.start();
         // The result is awaited apart, so that a detach need not wait for it.
@@ -112,46 +112,56 @@ final class SessionAttachCommand implements Callable<Integer> {
     return SessionCommand.exitCode(result.path("session"), target);
   }
 
-  /**
-   * Copies typed bytes to the session until Ctrl-P Ctrl-Q (detach) or the end of stdin. A Ctrl-P
-   * not followed by Ctrl-Q is sent with the byte after it.
-   */
-  static void forward(InputStream stdin, DaemonConnection.Stream stream, CompletableFuture<Void> detached) {
-    byte[] buffer = new byte[8192];
-    byte[] send = new byte[buffer.length + 1];
-    boolean pendingCtrlP = false;
+  /** Forwards the typed input until the detach keys (which complete {@code detached}) or EOF. */
+  private static void forward(
+      Terminal terminal,
+      boolean raw,
+      Runnable interrupt,
+      DaemonConnection.Stream stream,
+      CompletableFuture<Void> detached) {
+    AttachInput input =
+        new AttachInput(
+            raw, data -> stream.write(data, 0, data.length), terminal.stdout(), interrupt);
     try {
-      int n;
-      while ((n = stdin.read(buffer)) >= 0) {
-        int length = 0;
-        for (int i = 0; i < n; i++) {
-          int b = buffer[i] & 0xff;
-          if (pendingCtrlP) {
-            pendingCtrlP = false;
-            if (b == CTRL_Q) {
-              if (length > 0) {
-                stream.write(send, 0, length);
-              }
-              stream.closeInput();
-              detached.complete(null);
-              return;
-            }
-            send[length++] = (byte) CTRL_P;
-          }
-          if (b == CTRL_P) {
-            pendingCtrlP = true;
-          } else {
-            send[length++] = (byte) b;
-          }
-        }
-        if (length > 0) {
-          stream.write(send, 0, length);
-        }
-      }
-      // stdin ended: stop forwarding; the session's own input stays open, the output goes on.
+      AttachInput.End end = input.run(terminal.stdin());
+      // Either way the forwarding stops; the session's own stdin stays open.
       stream.closeInput();
+      if (end == AttachInput.End.DETACH) {
+        detached.complete(null);
+      }
     } catch (IOException | DaemonException e) {
       // stdin failed or the stream has ended; the result says what matters.
+    }
+  }
+
+  /** Ctrl-C: SIGINT to the session, on a connection of its own (this one streams). */
+  private void interrupt(HearthCommand hearth) {
+    try (DaemonConnection daemon = hearth.daemon()) {
+      daemon.call(
+          "session.kill", SessionCommand.sessionParams(vm, target).put("signal", "INT"));
+    } catch (DaemonException e) {
+      // The session has ended meanwhile, say; the attach result tells.
+    }
+  }
+
+  /**
+   * The session's output for the terminal: in raw mode the terminal no longer turns a newline
+   * into carriage return + newline, so this does (the session has no terminal to do it).
+   */
+  private static void show(OutputStream out, boolean raw, byte[] data) {
+    byte[] shown = data;
+    if (raw) {
+      java.io.ByteArrayOutputStream converted = new java.io.ByteArrayOutputStream(data.length + 16);
+      for (byte b : data) {
+        if (b == '\n') {
+          converted.write('\r');
+        }
+        converted.write(b);
+      }
+      shown = converted.toByteArray();
+    }
+    synchronized (out) {
+      SessionCommand.write(out, shown);
     }
   }
 

@@ -192,8 +192,8 @@ class SessionCommandsTest {
         "session.attach",
         (params, stream) -> {
           stream.out(1, "replayed\n");
-          // The end of stdin stops the forwarding (it is not a detach).
-          assertThat(stream.awaitInputEnd()).containsExactly('l', 's', 0x10, 'x', '\r');
+          // A line is sent on Enter; the end of stdin stops the forwarding (it is no detach).
+          assertThat(stream.awaitInputEnd()).containsExactly('l', 's', 0x10, 'x', '\n');
           return FakeDaemon.json(
               "{\"next_offset\": 9, \"session\": {\"state\": \"exited\", \"exit_code\": 4}}");
         });
@@ -201,24 +201,46 @@ class SessionCommandsTest {
     CliRun.Result r = run("session", "attach", "demo", "build", "--from", "3");
 
     assertThat(r.exitCode()).isEqualTo(4);
-    assertThat(new String(terminal.out(), StandardCharsets.UTF_8)).isEqualTo("replayed\n");
+    // Raw mode: the CLI adds the carriage returns and echoes what is typed.
+    assertThat(new String(terminal.out(), StandardCharsets.UTF_8))
+        .contains("replayed\r\n")
+        .contains("ls^Px\r\n");
     assertThat(daemon.paramsOf("session.attach").path("from").asLong()).isEqualTo(3);
     assertThat(terminal.rawModeEntered()).isEqualTo(1);
     assertThat(terminal.rawModeRestored()).isEqualTo(1);
   }
 
   @Test
-  void ctrlPCtrlQDetachesLeavingTheSessionRunningAndRestoresTheTerminal() {
+  void ctrlCInAttachSendsSigintToTheSession() {
     terminal =
         new FakeTerminal(
-            new ByteArrayInputStream(new byte[] {'a', 0x10, 0x11, 'n', 'o', 't'}),
-            true,
-            new Terminal.Size(80, 24));
-    byte[][] sent = new byte[1][];
+            new ByteArrayInputStream(new byte[] {'x', 0x03}), true, new Terminal.Size(80, 24));
+    daemon.on("session.kill", "{\"signal\": \"INT\"}");
     daemon.onStream(
         "session.attach",
         (params, stream) -> {
-          sent[0] = stream.awaitInputEnd();
+          assertThat(stream.awaitInputEnd()).isEmpty();
+          return FakeDaemon.json(
+              "{\"next_offset\": 0, \"session\": {\"state\": \"exited\", \"exit_code\": 130}}");
+        });
+
+    assertThat(run("session", "attach", "demo", "build").exitCode()).isEqualTo(130);
+    assertThat(daemon.paramsOf("session.kill").path("signal").asText()).isEqualTo("INT");
+    assertThat(daemon.paramsOf("session.kill").path("session").asText()).isEqualTo("build");
+  }
+
+  @Test
+  void ctrlPCtrlQDetachesLeavingTheSessionRunningAndRestoresTheTerminal() throws Exception {
+    terminal =
+        new FakeTerminal(
+            new ByteArrayInputStream(new byte[] {'a', '\r', 'b', 0x10, 0x11, 'n', 'o', 't'}),
+            true,
+            new Terminal.Size(80, 24));
+    java.util.concurrent.CompletableFuture<byte[]> sent = new java.util.concurrent.CompletableFuture<>();
+    daemon.onStream(
+        "session.attach",
+        (params, stream) -> {
+          sent.complete(stream.awaitInputEnd());
           // The CLI closes the connection after a detach: the result never comes.
           throw new DaemonException("the connection was closed");
         });
@@ -227,7 +249,8 @@ class SessionCommandsTest {
 
     assertThat(r.exitCode()).isZero();
     assertThat(r.err()).isEqualTo("hearth: detached from session build; it keeps running\n");
-    assertThat(sent[0]).containsExactly('a');
+    // The line not entered before the detach is dropped, as a terminal would.
+    assertThat(sent.get()).containsExactly('a', '\n');
     assertThat(terminal.rawModeRestored()).isEqualTo(1);
     assertThat(terminal.raw()).isFalse();
   }
