@@ -185,6 +185,13 @@ class SessionHostTest {
   }
 
   @Test
+  void aSessionDoesNotCarryTheMarkOfTheCommandThatStartedIt() throws Exception {
+    String id = start("[\"sh\", \"-c\", \"printf '%s' \\\"${HEARTH_EXEC_ID-unset}\\\"\"]", "");
+    assertThat(waitFor(id).path("exit_code").asInt()).isZero();
+    assertThat(logs(id, 0)).isEqualTo("unset");
+  }
+
+  @Test
   void killWithASignalReachesTheCommand() throws Exception {
     String id =
         start(

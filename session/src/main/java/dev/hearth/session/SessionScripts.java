@@ -4,6 +4,7 @@ import static dev.hearth.session.ShellQuote.quote;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -42,10 +43,29 @@ public final class SessionScripts {
           "printf '%s\\n' \"$code\" > \"$d/exit.tmp\" && mv \"$d/exit.tmp\" \"$d/exit\"",
           "");
 
+  private static final java.util.regex.Pattern VARIABLE =
+      java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
   private final SessionLayout layout;
+  private final List<String> privateVariables;
 
   public SessionScripts(SessionLayout layout) {
+    this(layout, List.of());
+  }
+
+  /**
+   * @param privateVariables variables of the scripts' own environment that sessions must not
+   *     inherit (the one a transport marks its commands with, say)
+   */
+  public SessionScripts(SessionLayout layout, List<String> privateVariables) {
     this.layout = Objects.requireNonNull(layout, "layout");
+    for (String name : privateVariables) {
+      if (!VARIABLE.matcher(name).matches()) {
+        throw new InvalidSessionRequestException(
+            "invalid environment variable name '" + Printable.of(name) + "'");
+      }
+    }
+    this.privateVariables = List.copyOf(privateVariables);
   }
 
   public SessionLayout layout() {
@@ -89,6 +109,9 @@ public final class SessionScripts {
     }
     s.append("mkfifo \"$new/stdin\" && : > \"$new/log\" && mv \"$new\" \"$d\" || fail no-root\n");
     s.append("trap - EXIT\n");
+    for (String name : privateVariables) {
+      s.append("unset ").append(name).append('\n');
+    }
     // setsid -f rather than '&': an asynchronous list would start with SIGINT and SIGQUIT
     // ignored, which the command would inherit and could not undo.
     s.append("setsid -f sh -c ").append(quote(WRAPPER)).append(" hearth-session \"$d\" ");

@@ -288,6 +288,20 @@ class SessionScriptsTest {
   }
 
   @Test
+  void privateVariablesOfTheScriptsAreNotInherited() throws Exception {
+    SessionScripts withPrivate =
+        new SessionScripts(guest.scripts.layout(), List.of("HEARTH_MARK"));
+    SessionSpec spec = spec(List.of("sh", "-c", "printf '%s|%s' \"${HEARTH_MARK-unset}\" \"$KEEP\""));
+    LocalGuest.Result r =
+        guest.run("export HEARTH_MARK=x KEEP=kept\n" + withPrivate.start(spec));
+    assertThat(r.exit()).isZero();
+    assertThat(waitFor(spec.id())).isZero();
+    assertThat(new String(guest.log(spec.id()), StandardCharsets.UTF_8)).isEqualTo("unset|kept");
+    assertThatThrownBy(() -> new SessionScripts(guest.scripts.layout(), List.of("A;B")))
+        .isInstanceOf(InvalidSessionRequestException.class);
+  }
+
+  @Test
   void killRefusesAnUnknownSignalBeforeAnyScriptExists() {
     assertThatThrownBy(() -> scripts.kill(SessionIds.newId(), "TERM; rm -rf /"))
         .isInstanceOf(InvalidSessionRequestException.class)

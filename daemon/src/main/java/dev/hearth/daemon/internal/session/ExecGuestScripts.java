@@ -31,6 +31,15 @@ public final class ExecGuestScripts implements GuestScripts {
     return layout;
   }
 
+  /**
+   * GuestExec marks each command's processes with a variable so that a cancelled one can be
+   * ended; a session started by a script must not carry the script's mark.
+   */
+  @Override
+  public List<String> privateVariables() {
+    return List.of(ExecRequest.EXEC_ID_VARIABLE);
+  }
+
   @Override
   public int run(
       Vm vm,

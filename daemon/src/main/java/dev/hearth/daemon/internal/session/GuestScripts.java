@@ -17,6 +17,11 @@ public interface GuestScripts {
     return SessionLayout.GUEST;
   }
 
+  /** Variables of the scripts' environment that sessions must not inherit. */
+  default java.util.List<String> privateVariables() {
+    return java.util.List.of();
+  }
+
   /**
    * Runs the script to its end and returns its exit status. Once {@code cancel} fires the guest
    * command is ended and this throws {@link java.util.concurrent.CancellationException}.

@@ -470,7 +470,7 @@ public final class SessionService implements AutoCloseable {
   }
 
   private SessionScripts scripts(Vm vm) {
-    return new SessionScripts(guest.layout(vm));
+    return new SessionScripts(guest.layout(vm), guest.privateVariables());
   }
 
   private void check(Vm vm, SessionController session, String step, Result result) {
