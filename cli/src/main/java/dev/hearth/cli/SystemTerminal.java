@@ -1,57 +1,65 @@
 package dev.hearth.cli;
 
-import dev.hearth.core.Clock;
-import dev.hearth.core.Command;
-import dev.hearth.core.CommandResult;
-import dev.hearth.core.Posix;
-import dev.hearth.core.ProcessRunner;
-import dev.hearth.core.Runner;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * The real terminal: file descriptors 0, 1 and 2; {@code stty -F /dev/tty} for raw mode and the
- * size; SIGWINCH (through {@code sun.misc.Signal}, the JDK's only way to catch it) for size
+ * The real terminal: file descriptors 0, 1 and 2; {@code stty} on {@code /dev/tty} for raw mode and
+ * the size; SIGWINCH (through {@code sun.misc.Signal}, the JDK's only way to catch it) for size
  * changes.
  */
 final class SystemTerminal implements Terminal {
   private static final Path TTY = Path.of("/dev/tty");
-  private static final Pattern TERMINAL_DEVICE = Pattern.compile("/dev/(pts/\\d+|tty\\w*|console)");
   private static final Duration STTY_TIMEOUT = Duration.ofSeconds(10);
+  private static final Pattern TERMINAL_DEVICE = Pattern.compile("/dev/(pts/\\d+|tty\\w*|console)");
 
-  private final Supplier<Runner> runnerFactory;
+  /**
+   * Runs {@code stty ARGS} on the controlling terminal. Not core's Runner: that one starts each
+   * command in a session of its own, which has no controlling terminal.
+   */
+  @FunctionalInterface
+  interface Stty {
+    /**
+     * @return stty's stdout
+     * @throws TerminalException naming the command, exit code and stderr when it fails
+     */
+    String run(List<String> args);
+  }
+
+  private final Stty stty;
   private final Path procSelfFd;
-  private Runner runner;
   private final InputStream stdin = new FileInputStream(FileDescriptor.in);
   private final OutputStream stdout = new FileOutputStream(FileDescriptor.out);
   private final OutputStream stderr = new FileOutputStream(FileDescriptor.err);
 
   /**
-   * @param runnerFactory makes the runner of {@code stty}, once needed (most commands never are)
+   * @param stty runs stty on the controlling terminal
    * @param procSelfFd {@code /proc/self/fd}, whose links tell whether a descriptor is a terminal
    */
-  SystemTerminal(Supplier<Runner> runnerFactory, Path procSelfFd) {
-    this.runnerFactory = runnerFactory;
+  SystemTerminal(Stty stty, Path procSelfFd) {
+    this.stty = stty;
     this.procSelfFd = procSelfFd;
   }
 
-  /** The real one: JNR for the process runner, {@code /proc/self/fd}. */
+  /** The real one: stty with its stdin from {@code /dev/tty}, {@code /proc/self/fd}. */
   static SystemTerminal system() {
-    return new SystemTerminal(
-        () -> new ProcessRunner(Posix.system(), Clock.system()), Path.of("/proc/self/fd"));
+    return new SystemTerminal(SystemTerminal::sttyOnTty, Path.of("/proc/self/fd"));
   }
 
   @Override
@@ -90,16 +98,15 @@ final class SystemTerminal implements Terminal {
 
   @Override
   public RawMode enterRawMode() {
-    String saved = stty("-g").stdout().trim();
+    String saved = stty.run(List.of("-g")).trim();
     if (saved.isEmpty() || saved.contains(" ")) {
-      throw new TerminalException(
-          "stty -F /dev/tty -g printed no usable terminal state: '" + saved + "'");
+      throw new TerminalException("stty -g printed no usable terminal state: '" + saved + "'");
     }
     AtomicBoolean restored = new AtomicBoolean();
     Runnable restore =
         () -> {
           if (restored.compareAndSet(false, true)) {
-            stty(saved);
+            stty.run(List.of(saved));
           }
         };
     Thread hook = new Thread(restore, "hearth-terminal-restore");
@@ -117,7 +124,7 @@ final class SystemTerminal implements Terminal {
           }
         };
     try {
-      stty("raw", "-echo");
+      stty.run(List.of("raw", "-echo"));
     } catch (RuntimeException e) {
       mode.close();
       throw e;
@@ -131,7 +138,7 @@ final class SystemTerminal implements Terminal {
       return Optional.empty();
     }
     try {
-      String[] rowsCols = stty("size").stdout().trim().split("\\s+");
+      String[] rowsCols = stty.run(List.of("size")).trim().split("\\s+");
       int rows = Integer.parseInt(rowsCols[0]);
       int cols = Integer.parseInt(rowsCols[1]);
       return rows > 0 && cols > 0 ? Optional.of(new Size(cols, rows)) : Optional.empty();
@@ -147,31 +154,34 @@ final class SystemTerminal implements Terminal {
     return () -> Signal.handle(winch, previous);
   }
 
-  private synchronized Runner runner() {
-    if (runner == null) {
-      runner = runnerFactory.get();
-    }
-    return runner;
-  }
-
-  private CommandResult stty(String... args) {
-    Command command =
-        Command.builder("stty")
-            .args("-F", TTY.toString())
-            .args(args)
-            .timeout(STTY_TIMEOUT)
-            .build();
-    CommandResult result;
+  private static String sttyOnTty(List<String> args) {
+    List<String> argv = new ArrayList<>();
+    argv.add("stty");
+    argv.addAll(args);
+    String command = String.join(" ", argv);
     try {
-      result = runner().run(command);
+      Process process =
+          new ProcessBuilder(argv)
+              .redirectInput(TTY.toFile())
+              .redirectError(ProcessBuilder.Redirect.PIPE)
+              .start();
+      process.getOutputStream().close();
+      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!process.waitFor(STTY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly();
+        throw new TerminalException(command + " did not finish within " + STTY_TIMEOUT);
+      }
+      if (process.exitValue() != 0) {
+        throw new TerminalException(
+            command + " failed with exit code " + process.exitValue() + ": " + err.trim());
+      }
+      return out;
+    } catch (IOException e) {
+      throw new TerminalException("cannot run " + command + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TerminalException("interrupted while running " + command, e);
     }
-    if (result.exitCode() != 0) {
-      throw new TerminalException(
-          command + " failed with exit code " + result.exitCode() + ": " + result.stderr().trim());
-    }
-    return result;
   }
 }

@@ -2,7 +2,6 @@ package dev.hearth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hearth.core.Layout;
 import dev.hearth.core.Names;
 import dev.hearth.core.Sizes;
 import java.util.Optional;
@@ -91,7 +90,7 @@ final class VmCreateCommand implements Callable<Integer> {
         hearth.out().println(Json.text(shown, "name"));
         hearth.out().flush();
       } else {
-        hearth.out().print(summary(shown, Layout.of(hearth.config())));
+        hearth.out().print(summary(shown));
         hearth.out().flush();
       }
       return 0;
@@ -136,7 +135,7 @@ final class VmCreateCommand implements Callable<Integer> {
   }
 
   /** What a person needs next: where the VM is and how to get in, or how to start it. */
-  static String summary(JsonNode vm, Layout layout) {
+  static String summary(JsonNode vm) {
     String name = Json.text(vm, "name");
     String ip = Json.text(vm, "ip");
     if (!"running".equals(Json.text(vm, "state"))) {
@@ -144,7 +143,8 @@ final class VmCreateCommand implements Callable<Integer> {
           + " `hearth vm start " + name + "`\n";
     }
     return name + " is running at " + ip + "\n"
-        + "  ssh -i " + layout.sshPrivateKey() + " root@" + ip + "\n"
+        + "  hearth vm ssh " + name + "              # a shell in it\n"
+        + "  hearth vm exec " + name + " -- CMD...   # run a command\n"
         + "  hearth vm logs " + name + " --follow   # its console\n";
   }
 }

@@ -104,7 +104,7 @@ class VmCommandsTest {
             "[stage] reserve", "[stage] rootfs", "[stage] identity", "[stage] boot",
             "[stage] wait-ssh",
             "done in 3.2s", "demo is running at 10.77.0.2")
-        .anyMatch(line -> line.contains("root@10.77.0.2"));
+        .anyMatch(line -> line.contains("hearth vm ssh demo"));
   }
 
   @Test
