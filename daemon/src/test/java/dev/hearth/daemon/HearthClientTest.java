@@ -18,6 +18,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -93,12 +94,17 @@ class HearthClientTest {
     }
   }
 
+  private static List<String> summary(DoctorReport report) {
+    return report.checks().stream().map(c -> c.name() + " " + c.status()).toList();
+  }
+
   @Test
   void doctorReportsTheChecksOfTheDaemon() throws Exception {
     Config config = TestDaemons.config(dir);
     try (TestDaemons.Running daemon = TestDaemons.start(config);
         HearthClient client = HearthClient.connect(daemon.socket)) {
-      assertThat(client.doctor()).isEqualTo(Daemon.doctor(config));
+      // Details such as the free space may change between the two runs: names and statuses.
+      assertThat(summary(client.doctor())).isEqualTo(summary(Daemon.doctor(config)));
     }
   }
 

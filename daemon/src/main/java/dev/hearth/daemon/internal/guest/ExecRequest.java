@@ -2,6 +2,7 @@ package dev.hearth.daemon.internal.guest;
 
 import dev.hearth.session.ShellQuote;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -49,7 +50,8 @@ public record ExecRequest(
    */
   public ExecRequest {
     argv = List.copyOf(argv);
-    env = Map.copyOf(new TreeMap<>(env));
+    // Sorted, so that the command line is the same for the same request.
+    env = Collections.unmodifiableMap(new TreeMap<>(env));
     Objects.requireNonNull(cwd, "cwd");
     Objects.requireNonNull(pty, "pty");
     for (Map.Entry<String, String> e : env.entrySet()) {
