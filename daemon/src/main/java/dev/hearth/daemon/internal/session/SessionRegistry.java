@@ -15,26 +15,28 @@ final class SessionRegistry {
   private final Map<String, Map<String, SessionController>> byVm = new HashMap<>();
   private final Map<String, ReentrantLock> startLocks = new HashMap<>();
 
-  /** Records what a list script found for a VM: known controllers are updated, gone ones dropped. */
-  synchronized void replace(String vmId, List<SessionInfo> found) {
-    Map<String, SessionController> old = byVm.getOrDefault(vmId, Map.of());
-    Map<String, SessionController> now = new HashMap<>();
+  /**
+   * Records what a list script found for a VM. Controllers are only added or updated, never
+   * dropped here: a list that raced with a start may miss the new session, and a writer may hold
+   * its controller's lock meanwhile (guest folders are never removed; a deleted VM's go at
+   * {@link #forget}).
+   */
+  synchronized void update(String vmId, List<SessionInfo> found) {
+    Map<String, SessionController> known = byVm.computeIfAbsent(vmId, k -> new HashMap<>());
     for (SessionInfo info : found) {
-      SessionController c = old.get(info.id());
+      SessionController c = known.get(info.id());
       if (c == null) {
-        c = new SessionController(vmId, info);
+        known.put(info.id(), new SessionController(vmId, info));
       } else {
         c.update(info);
       }
-      now.put(info.id(), c);
     }
-    byVm.put(vmId, now);
   }
 
+  /** The controller of a session just started (a list may have found it first). */
   synchronized SessionController add(String vmId, SessionInfo info) {
-    SessionController c = new SessionController(vmId, info);
-    byVm.computeIfAbsent(vmId, k -> new HashMap<>()).put(info.id(), c);
-    return c;
+    update(vmId, List.of(info));
+    return byVm.get(vmId).get(info.id());
   }
 
   synchronized Optional<SessionController> find(String vmId, String sessionId) {

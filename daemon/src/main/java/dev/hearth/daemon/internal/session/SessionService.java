@@ -192,8 +192,7 @@ public final class SessionService implements AutoCloseable {
             spec.startedAt(),
             SessionState.RUNNING,
             OptionalInt.empty());
-    registry.add(vm.id(), info);
-    log.info("VM {}: started session {}", vm.name(), registry.find(vm.id(), spec.id()).get().label());
+    log.info("VM {}: started session {}", vm.name(), registry.add(vm.id(), info).label());
     return info;
   }
 
@@ -227,7 +226,7 @@ public final class SessionService implements AutoCloseable {
     }
     try {
       List<SessionInfo> found = SessionListing.parse(result.stdout());
-      registry.replace(vm.id(), found);
+      registry.update(vm.id(), found);
       return found;
     } catch (SessionOutputException e) {
       throw ErrorKind.HOST_ERROR.error("VM " + vm.name() + ": " + e.getMessage());
