@@ -37,6 +37,7 @@ import picocli.CommandLine.Spec;
       VmCommand.class,
       ImageCommand.class,
       OpCommand.class,
+      SessionCommand.class,
       RpcCommand.class,
       CompletionCommand.class
     })

@@ -22,7 +22,13 @@ import dev.hearth.daemon.internal.rpc.RpcHandler;
 import dev.hearth.daemon.internal.rpc.RpcServer;
 import dev.hearth.daemon.internal.rpc.SocketGroupAuthorizer;
 import dev.hearth.daemon.internal.rpc.SupplementaryGroups;
+import dev.hearth.daemon.internal.rpc.SessionMethods;
 import dev.hearth.daemon.internal.rpc.VmMethods;
+import dev.hearth.daemon.internal.session.ExecGuestScripts;
+import dev.hearth.daemon.internal.session.GuestScripts;
+import dev.hearth.daemon.internal.session.SessionRpc;
+import dev.hearth.daemon.internal.session.SessionService;
+import dev.hearth.daemon.internal.vm.Vm;
 import dev.hearth.daemon.internal.vm.CreateOp;
 import dev.hearth.daemon.internal.guest.DebugfsGuestIdentity;
 import dev.hearth.daemon.internal.guest.GuestExec;
@@ -63,6 +69,7 @@ import dev.hearth.imagemgr.ImageStaging;
 import dev.hearth.opstate.OpStore;
 import dev.hearth.opstate.OpstateException;
 import dev.hearth.opstate.Registry;
+import dev.hearth.session.SessionLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -86,6 +93,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,7 +123,9 @@ public final class Daemon implements AutoCloseable {
       Optional<SshWaiter> sshWaiter,
       Optional<GuestPowerOff> guestPowerOff,
       List<VmHook> vmHooks,
-      Optional<GuestRoute> guestRoute) {
+      Optional<GuestRoute> guestRoute,
+      Optional<GuestScripts> guestScripts,
+      Optional<SessionLayout> sessionLayout) {
 
     static Seams system() {
       return new Seams(
@@ -129,6 +139,8 @@ public final class Daemon implements AutoCloseable {
           Optional.empty(),
           Optional.empty(),
           List.of(),
+          Optional.empty(),
+          Optional.empty(),
           Optional.empty());
     }
 
@@ -155,6 +167,15 @@ public final class Daemon implements AutoCloseable {
     /** Where the guest dial goes for a VM: exec, shell and copy reach this address instead. */
     Seams withGuestRoute(GuestRoute route) {
       return edit(s -> s.guestRoute = Optional.of(route));
+    }
+
+    Seams withGuestScripts(GuestScripts scripts) {
+      return edit(s -> s.guestScripts = Optional.of(scripts));
+    }
+
+    /** Where the real guest scripts keep session state (a guest standing in for a VM shares it). */
+    Seams withSessionLayout(SessionLayout layout) {
+      return edit(s -> s.sessionLayout = Optional.of(layout));
     }
 
     Seams withHostNetwork(HostNetwork network) {
@@ -189,6 +210,8 @@ public final class Daemon implements AutoCloseable {
       Optional<GuestPowerOff> guestPowerOff;
       List<VmHook> vmHooks;
       Optional<GuestRoute> guestRoute;
+      Optional<GuestScripts> guestScripts;
+      Optional<SessionLayout> sessionLayout;
 
       Draft(Seams from) {
         posix = from.posix;
@@ -202,6 +225,8 @@ public final class Daemon implements AutoCloseable {
         guestPowerOff = from.guestPowerOff;
         vmHooks = new ArrayList<>(from.vmHooks);
         guestRoute = from.guestRoute;
+        guestScripts = from.guestScripts;
+        sessionLayout = from.sessionLayout;
       }
 
       Seams build() {
@@ -216,7 +241,9 @@ public final class Daemon implements AutoCloseable {
             sshWaiter,
             guestPowerOff,
             List.copyOf(vmHooks),
-            guestRoute);
+            guestRoute,
+            guestScripts,
+            sessionLayout);
       }
     }
   }
@@ -235,6 +262,7 @@ public final class Daemon implements AutoCloseable {
   private final Registry<ImageBuildOp> imageBuildOps;
   private final ScheduledExecutorService pruner;
   private final MinaGuestDialer dialer;
+  private final SessionService sessions;
   private final Duration shutdownGrace;
   private final AtomicBoolean serving = new AtomicBoolean();
   private final AtomicBoolean closeStarted = new AtomicBoolean();
@@ -249,6 +277,7 @@ public final class Daemon implements AutoCloseable {
       Registry<ImageBuildOp> imageBuildOps,
       ScheduledExecutorService pruner,
       MinaGuestDialer dialer,
+      SessionService sessions,
       Duration shutdownGrace) {
     this.layout = layout;
     this.store = store;
@@ -258,6 +287,7 @@ public final class Daemon implements AutoCloseable {
     this.imageBuildOps = imageBuildOps;
     this.pruner = pruner;
     this.dialer = dialer;
+    this.sessions = sessions;
     this.shutdownGrace = shutdownGrace;
   }
 
@@ -300,7 +330,36 @@ public final class Daemon implements AutoCloseable {
       undo.push(createOps::close);
       VmLocks locks = new VmLocks();
       Runner runner = new ProcessRunner(seams.posix(), seams.clock());
-      VmService vms = composeVms(config, layout, store, seams, runner, locks, createOps, dialer);
+      // Sessions follow VMs through a hook, and look VMs up in the VM service made after it.
+      AtomicReference<VmService> vmsForSessions = new AtomicReference<>();
+      SessionService sessions =
+          new SessionService(
+              new SessionService.Vms() {
+                @Override
+                public Vm find(String ref) {
+                  return vmsForSessions.get().find(ref);
+                }
+
+                @Override
+                public List<Vm> list() {
+                  return vmsForSessions.get().list();
+                }
+              },
+              seams
+                  .guestScripts()
+                  .orElseGet(
+                      () ->
+                          new ExecGuestScripts(
+                              new GuestExec(dialer, GUEST_CONNECT_TIMEOUT),
+                              seams.guestRoute().orElseGet(GuestRoute::vmAddress),
+                              seams.sessionLayout().orElse(SessionLayout.GUEST))),
+              seams.clock());
+      undo.push(sessions::close);
+      List<VmHook> hooks = new ArrayList<>(seams.vmHooks());
+      hooks.add(sessions.hook());
+      VmService vms =
+          composeVms(config, layout, store, seams, runner, locks, createOps, dialer, hooks);
+      vmsForSessions.set(vms);
       vms.reconcile();
       // Image builds sweep what a crashed build left in staging before cleanupStale deletes it.
       Registry<ImageBuildOp> imageBuildOps =
@@ -333,7 +392,8 @@ public final class Daemon implements AutoCloseable {
               new GuestRpc(
                   vms,
                   seams.guestRoute().orElseGet(GuestRoute::vmAddress),
-                  new GuestExec(dialer, GUEST_CONNECT_TIMEOUT)));
+                  new GuestExec(dialer, GUEST_CONNECT_TIMEOUT)),
+              new SessionRpc(sessions));
       undo.push(() -> Files.deleteIfExists(layout.socket()));
       undo.push(rpc::close);
       secureSocket(layout.socket(), config.socketGroup(), seams.posix());
@@ -347,6 +407,7 @@ public final class Daemon implements AutoCloseable {
           imageBuildOps,
           pruner,
           dialer,
+          sessions,
           config.shutdownGrace());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -368,7 +429,8 @@ public final class Daemon implements AutoCloseable {
       Runner runner,
       VmLocks locks,
       Registry<CreateOp> createOps,
-      MinaGuestDialer dialer)
+      MinaGuestDialer dialer,
+      List<VmHook> hooks)
       throws InterruptedException {
     ProvisionerKind kind = chooseProvisioner(config, runner);
     Map<ProvisionerKind, RootDiskProvisioner> provisioners = new ConcurrentHashMap<>();
@@ -415,7 +477,7 @@ public final class Daemon implements AutoCloseable {
             seams.guestIdentity().orElseGet(() -> new DebugfsGuestIdentity(runner)),
             seams.sshWaiter().orElseGet(() -> new MinaSshWaiter(dialer, seams.clock())),
             seams.guestPowerOff().orElseGet(() -> new MinaGuestPowerOff(dialer)),
-            seams.vmHooks()));
+            hooks));
   }
 
   private static ProvisionerKind chooseProvisioner(Config config, Runner runner)
@@ -549,6 +611,7 @@ public final class Daemon implements AutoCloseable {
     log.info("hearth daemon stopping");
     try {
       rpc.close();
+      sessions.close();
       cancelRunning(createOps);
       cancelRunning(imageBuildOps);
     } catch (InterruptedException e) {
@@ -611,7 +674,8 @@ public final class Daemon implements AutoCloseable {
       VmMethods vmMethods,
       RpcHandler imageBuild,
       ImageMethods imageMethods,
-      GuestMethods guestMethods) {
+      GuestMethods guestMethods,
+      SessionMethods sessionMethods) {
     Path socket = layout.socket();
     try {
       if (Files.deleteIfExists(socket)) {
@@ -625,6 +689,7 @@ public final class Daemon implements AutoCloseable {
               imageBuild,
               imageMethods,
               guestMethods,
+              sessionMethods,
               seams.extraHandlers());
       RpcServer.Limits limits =
           new RpcServer.Limits(

@@ -32,6 +32,9 @@ import java.util.function.Supplier;
  *   <li>{@code image.build}: see {@code internal.imagebuild.ImageBuildRpc}
  *   <li>{@code image.register}, {@code image.list}, {@code image.show}, {@code image.delete},
  *       {@code image.promote}: see {@link ImageMethods} and ARCHITECTURE.md
+ *   <li>{@code session.start}, {@code session.list}, {@code session.attach}, {@code
+ *       session.write}, {@code session.kill}, {@code session.wait}, {@code session.logs}: see
+ *       {@link SessionMethods} and ARCHITECTURE.md
  * </ul>
  *
  * <p>Tests may add handlers for method names this switch does not know.
@@ -43,6 +46,7 @@ public final class Dispatcher {
   private final RpcHandler imageBuild;
   private final ImageMethods images;
   private final GuestMethods guests;
+  private final SessionMethods sessions;
   private final Map<String, RpcHandler> extraHandlers;
 
   /**
@@ -52,6 +56,7 @@ public final class Dispatcher {
    * @param imageBuild serves {@code image.build}
    * @param images serves the {@code image.*} methods
    * @param guests serves {@code vm.exec}, {@code vm.shell} and {@code vm.copy}
+   * @param sessions serves the {@code session.*} methods
    * @param extraHandlers handlers for further methods (test seams)
    */
   public Dispatcher(
@@ -61,6 +66,7 @@ public final class Dispatcher {
       RpcHandler imageBuild,
       ImageMethods images,
       GuestMethods guests,
+      SessionMethods sessions,
       Map<String, RpcHandler> extraHandlers) {
     this.doctor = doctor;
     this.pid = pid;
@@ -68,6 +74,7 @@ public final class Dispatcher {
     this.imageBuild = imageBuild;
     this.images = images;
     this.guests = guests;
+    this.sessions = sessions;
     this.extraHandlers = Map.copyOf(extraHandlers);
   }
 
@@ -125,6 +132,20 @@ public final class Dispatcher {
         return images.delete(params);
       case "image.promote":
         return images.promote(params);
+      case "session.start":
+        return sessions.start(params);
+      case "session.list":
+        return sessions.list(params);
+      case "session.attach":
+        return sessions.attach(params);
+      case "session.write":
+        return sessions.write(params);
+      case "session.kill":
+        return sessions.kill(params);
+      case "session.wait":
+        return sessions.waitFor(params);
+      case "session.logs":
+        return sessions.logs(params);
       default:
         RpcHandler handler = extraHandlers.get(params.method());
         if (handler == null) {

@@ -1,0 +1,177 @@
+package dev.hearth.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.daemon.DaemonException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code hearth session attach}: replays a session's output from a byte offset, follows it, and
+ * forwards what is typed, a line at a time with local echo and editing ({@link AttachInput}: the
+ * session has no terminal). Ctrl-P Ctrl-Q detaches (as with Docker) and leaves the session
+ * running; the terminal is put back as it was however the command ends.
+ */
+@Command(
+    name = "attach",
+    description = "Show a session's output and type into it; Ctrl-P Ctrl-Q detaches.")
+final class SessionAttachCommand implements Callable<Integer> {
+  @ParentCommand SessionCommand session;
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "VM", description = "A VM name or a unique id prefix.")
+  String vm;
+
+  @Parameters(index = "1", paramLabel = "SESSION", description = "A session id, id prefix or name.")
+  String target;
+
+  @Option(
+      names = "--from",
+      paramLabel = "OFFSET",
+      description = "Replay the output from this byte offset (default 0: all of it).")
+  long from;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    if (from < 0) {
+      throw new ParameterException(spec.commandLine(), "--from must be 0 or more, not " + from);
+    }
+    HearthCommand hearth = session.hearth;
+    Terminal terminal = hearth.env().terminal();
+    ObjectNode params = SessionCommand.sessionParams(vm, target).put("from", from);
+    boolean raw = terminal.stdinIsTerminal();
+    CompletableFuture<Void> detached = new CompletableFuture<>();
+    CompletableFuture<JsonNode> ended = new CompletableFuture<>();
+    OutputStream out = terminal.stdout();
+    Terminal.RawMode rawMode = raw ? terminal.enterRawMode() : null;
+    try (DaemonConnection daemon = hearth.daemon()) {
+      DaemonConnection.Stream stream =
+          daemon.openStream(
+              "session.attach", params, (fd, data) -> show(out, raw, data));
+      try {
+        Thread pump =
+            new Thread(
+                () -> forward(terminal, raw, () -> interrupt(hearth), stream, detached),
+                "hearth-stdin");
+        pump.setDaemon(true);
+        pump.start();
+        // The result is awaited apart, so that a detach need not wait for it.
+        Thread reader =
+            new Thread(
+                () -> {
+                  try {
+                    ended.complete(stream.awaitResult());
+                  } catch (RuntimeException e) {
+                    ended.completeExceptionally(e);
+                  }
+                },
+                "hearth-attach");
+        reader.setDaemon(true);
+        reader.start();
+        CompletableFuture.anyOf(detached, ended).join();
+      } finally {
+        stream.close();
+      }
+    } catch (CompletionException e) {
+      throw unwrap(e);
+    } finally {
+      if (rawMode != null) {
+        rawMode.close();
+      }
+    }
+    PrintWriter err = hearth.err();
+    boolean sessionEnded = ended.isDone() && !ended.isCompletedExceptionally();
+    if (detached.isDone() && !sessionEnded) {
+      if (!hearth.quiet()) {
+        err.println("hearth: detached from session " + target + "; it keeps running");
+        err.flush();
+      }
+      return 0;
+    }
+    JsonNode result;
+    try {
+      result = ended.get();
+    } catch (ExecutionException e) {
+      throw unwrap(e.getCause());
+    }
+    if (hearth.json()) {
+      hearth.printJson(result);
+    }
+    return SessionCommand.exitCode(result.path("session"), target);
+  }
+
+  /** Forwards the typed input until the detach keys (which complete {@code detached}) or EOF. */
+  private static void forward(
+      Terminal terminal,
+      boolean raw,
+      Runnable interrupt,
+      DaemonConnection.Stream stream,
+      CompletableFuture<Void> detached) {
+    AttachInput input =
+        new AttachInput(
+            raw, data -> stream.write(data, 0, data.length), terminal.stdout(), interrupt);
+    try {
+      AttachInput.End end = input.run(terminal.stdin());
+      // Either way the forwarding stops; the session's own stdin stays open.
+      stream.closeInput();
+      if (end == AttachInput.End.DETACH) {
+        detached.complete(null);
+      }
+    } catch (IOException | DaemonException e) {
+      // stdin failed or the stream has ended; the result says what matters.
+    }
+  }
+
+  /** Ctrl-C: SIGINT to the session, on a connection of its own (this one streams). */
+  private void interrupt(HearthCommand hearth) {
+    try (DaemonConnection daemon = hearth.daemon()) {
+      daemon.call(
+          "session.kill", SessionCommand.sessionParams(vm, target).put("signal", "INT"));
+    } catch (DaemonException e) {
+      // The session has ended meanwhile, say; the attach result tells.
+    }
+  }
+
+  /**
+   * The session's output for the terminal: in raw mode the terminal no longer turns a newline
+   * into carriage return + newline, so this does (the session has no terminal to do it).
+   */
+  private static void show(OutputStream out, boolean raw, byte[] data) {
+    byte[] shown = data;
+    if (raw) {
+      java.io.ByteArrayOutputStream converted = new java.io.ByteArrayOutputStream(data.length + 16);
+      for (byte b : data) {
+        if (b == '\n') {
+          converted.write('\r');
+        }
+        converted.write(b);
+      }
+      shown = converted.toByteArray();
+    }
+    synchronized (out) {
+      SessionCommand.write(out, shown);
+    }
+  }
+
+  private static RuntimeException unwrap(Throwable e) {
+    Throwable cause =
+        (e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null
+            ? e.getCause()
+            : e;
+    return cause instanceof RuntimeException r
+        ? r
+        : new DaemonException("attaching failed: " + cause.getMessage(), cause);
+  }
+}

@@ -1,0 +1,361 @@
+package dev.hearth.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code hearth session ...}: long-running processes in a VM's guest that outlive the CLI and the
+ * daemon (DESIGN section 8).
+ */
+@Command(
+    name = "session",
+    description = "Run detached processes in a VM that survive disconnects; attach to them later.",
+    subcommands = {
+      SessionCommand.Start.class,
+      SessionCommand.ListSessions.class,
+      SessionAttachCommand.class,
+      SessionCommand.Write.class,
+      SessionCommand.Kill.class,
+      SessionCommand.Wait.class,
+      SessionCommand.Logs.class
+    })
+final class SessionCommand implements Callable<Integer> {
+  /** Most bytes of stdin sent in one session.write (its base64 stays far below the line limit). */
+  static final int WRITE_CHUNK_BYTES = 256 * 1024;
+
+  @ParentCommand HearthCommand hearth;
+  @Spec CommandSpec spec;
+
+  /** Without a verb: the usage, as a usage error. */
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return ExitCode.USAGE;
+  }
+
+  static ObjectNode sessionParams(String vm, String session) {
+    return Json.object().put("vm", vm).put("session", session);
+  }
+
+  /** Runs a byte stream of the daemon to its end, its output to the terminal's stdout. */
+  static JsonNode stream(HearthCommand hearth, String method, ObjectNode params) {
+    OutputStream out = hearth.env().terminal().stdout();
+    try (DaemonConnection daemon = hearth.daemon();
+        DaemonConnection.Stream stream =
+            daemon.openStream(method, params, (fd, data) -> write(out, data))) {
+      stream.closeInput();
+      return stream.awaitResult();
+    }
+  }
+
+  static void write(OutputStream out, byte[] data) {
+    try {
+      out.write(data);
+      out.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the session's output: " + e.getMessage(), e);
+    }
+  }
+
+  @Command(
+      name = "start",
+      description = "Start CMD in the VM as a detached session; prints its id at once.")
+  static final class Start implements Callable<Integer> {
+    @ParentCommand SessionCommand session;
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "VM", description = "A VM name or a unique id prefix.")
+    String vm;
+
+    @Parameters(
+        index = "1..*",
+        paramLabel = "CMD",
+        description = "The command and its arguments (after --), passed exactly.")
+    List<String> command = new ArrayList<>();
+
+    @Option(names = "--name", paramLabel = "N", description = "A name, unique among the VM's running sessions.")
+    String name;
+
+    @Option(names = "--cwd", paramLabel = "DIR", description = "Absolute guest folder to run in.")
+    String cwd;
+
+    @Option(
+        names = {"-e", "--env"},
+        paramLabel = "K=V",
+        description = "A variable for the command (repeatable).")
+    List<String> env = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      if (command.isEmpty()) {
+        throw new ParameterException(
+            spec.commandLine(), "give the command after --, e.g. hearth session start demo -- make");
+      }
+      ObjectNode params = Json.object().put("vm", vm);
+      if (name != null) {
+        params.put("name", name);
+      }
+      if (cwd != null) {
+        params.put("cwd", cwd);
+      }
+      ArrayNode argv = params.putArray("argv");
+      command.forEach(argv::add);
+      ObjectNode variables = params.putObject("env");
+      for (String pair : env) {
+        int eq = pair.indexOf('=');
+        if (eq <= 0) {
+          throw new ParameterException(
+              spec.commandLine(), "--env takes NAME=VALUE; got '" + pair + "'");
+        }
+        variables.put(pair.substring(0, eq), pair.substring(eq + 1));
+      }
+      JsonNode started;
+      try (DaemonConnection daemon = session.hearth.daemon()) {
+        started = daemon.call("session.start", params);
+      }
+      if (session.hearth.json()) {
+        session.hearth.printJson(started);
+      } else {
+        session.hearth.out().println(Json.text(started, "id"));
+        session.hearth.out().flush();
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "list",
+      aliases = "ls",
+      description = "List the sessions of a VM, or of every running VM.")
+  static final class ListSessions implements Callable<Integer> {
+    @ParentCommand SessionCommand session;
+
+    @Parameters(arity = "0..1", paramLabel = "VM", description = "A VM name or id prefix.")
+    String vm;
+
+    @Override
+    public Integer call() {
+      HearthCommand hearth = session.hearth;
+      ObjectNode params = Json.object();
+      if (vm != null) {
+        params.put("vm", vm);
+      }
+      JsonNode answer;
+      try (DaemonConnection daemon = hearth.daemon()) {
+        answer = daemon.call("session.list", params);
+      }
+      if (hearth.json()) {
+        hearth.printJson(answer.path("sessions"));
+      } else {
+        SessionView.table(answer.path("sessions"), vm == null, hearth.now())
+            .print(hearth.out(), hearth.style());
+      }
+      for (JsonNode error : answer.path("errors")) {
+        hearth.err().println(
+            "hearth: cannot list the sessions of VM "
+                + Json.text(error, "vm")
+                + ": "
+                + Json.text(error, "message"));
+      }
+      hearth.err().flush();
+      return answer.path("errors").isEmpty() ? 0 : 1;
+    }
+  }
+
+  @Command(
+      name = "write",
+      description = "Write TEXT (and a newline) to a session's stdin, or stdin with --stdin.")
+  static final class Write implements Callable<Integer> {
+    @ParentCommand SessionCommand session;
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "VM", description = "A VM name or a unique id prefix.")
+    String vm;
+
+    @Parameters(index = "1", paramLabel = "SESSION", description = "A session id, id prefix or name.")
+    String target;
+
+    @Parameters(index = "2..*", paramLabel = "TEXT", description = "Words sent joined by spaces.")
+    List<String> text = new ArrayList<>();
+
+    @Option(names = "--stdin", description = "Send this command's stdin instead of TEXT.")
+    boolean stdin;
+
+    @Option(names = "-n", description = "No newline after TEXT.")
+    boolean noNewline;
+
+    @Option(names = "--eof", description = "Then close the session's stdin (the command reads EOF).")
+    boolean eof;
+
+    @Override
+    public Integer call() {
+      if (stdin && !text.isEmpty()) {
+        throw new ParameterException(spec.commandLine(), "give TEXT or --stdin, not both");
+      }
+      if (!stdin && text.isEmpty() && !eof) {
+        throw new ParameterException(spec.commandLine(), "give TEXT, --stdin or --eof");
+      }
+      long sent = 0;
+      try (DaemonConnection daemon = session.hearth.daemon()) {
+        if (stdin) {
+          InputStream in = session.hearth.env().terminal().stdin();
+          byte[] buffer = new byte[WRITE_CHUNK_BYTES];
+          int n;
+          try {
+            while ((n = in.readNBytes(buffer, 0, buffer.length)) > 0) {
+              send(daemon, Arrays.copyOf(buffer, n));
+              sent += n;
+            }
+          } catch (IOException e) {
+            throw new UncheckedIOException("cannot read stdin: " + e.getMessage(), e);
+          }
+        } else if (!text.isEmpty()) {
+          byte[] data =
+              (String.join(" ", text) + (noNewline ? "" : "\n")).getBytes(StandardCharsets.UTF_8);
+          send(daemon, data);
+          sent += data.length;
+        }
+        if (eof) {
+          ObjectNode params = sessionParams(vm, target).put("eof", true);
+          daemon.call("session.write", params);
+        }
+      }
+      session.hearth.say(
+          "wrote " + sent + " byte" + (sent == 1 ? "" : "s") + (eof ? " and closed the input" : ""));
+      return 0;
+    }
+
+    private void send(DaemonConnection daemon, byte[] data) {
+      ObjectNode params =
+          sessionParams(vm, target).put("data", Base64.getEncoder().encodeToString(data));
+      daemon.call("session.write", params);
+    }
+  }
+
+  @Command(name = "kill", description = "Send a signal (default TERM) to a session's processes.")
+  static final class Kill implements Callable<Integer> {
+    @ParentCommand SessionCommand session;
+
+    @Parameters(index = "0", paramLabel = "VM", description = "A VM name or a unique id prefix.")
+    String vm;
+
+    @Parameters(index = "1", paramLabel = "SESSION", description = "A session id, id prefix or name.")
+    String target;
+
+    @Option(
+        names = {"-s", "--signal"},
+        paramLabel = "SIG",
+        description = "HUP, INT, QUIT, KILL, USR1, USR2, PIPE, ALRM, TERM, CONT, STOP, TSTP, WINCH.")
+    String signal;
+
+    @Override
+    public Integer call() {
+      ObjectNode params = sessionParams(vm, target);
+      if (signal != null) {
+        params.put("signal", signal);
+      }
+      return VmCommand.confirm(
+          session.hearth,
+          "session.kill",
+          params,
+          r -> "sent " + Json.text(r, "signal") + " to session " + target);
+    }
+  }
+
+  @Command(
+      name = "wait",
+      description = "Wait until a session ends; exits with its exit code.")
+  static final class Wait implements Callable<Integer> {
+    @ParentCommand SessionCommand session;
+
+    @Parameters(index = "0", paramLabel = "VM", description = "A VM name or a unique id prefix.")
+    String vm;
+
+    @Parameters(index = "1", paramLabel = "SESSION", description = "A session id, id prefix or name.")
+    String target;
+
+    @Override
+    public Integer call() {
+      JsonNode end = stream(session.hearth, "session.wait", sessionParams(vm, target));
+      if (session.hearth.json()) {
+        session.hearth.printJson(end);
+      }
+      return exitCode(end, target);
+    }
+  }
+
+  /** The session's exit code; a lost session is an error. */
+  static int exitCode(JsonNode end, String session) {
+    if (Json.text(end, "state").equals("lost")) {
+      throw new SessionLostException(
+          "session "
+              + session
+              + " was lost: its guest restarted or its processes were killed inside the guest,"
+              + " so its exit code is unknown");
+    }
+    return end.path("exit_code").asInt();
+  }
+
+  @Command(
+      name = "logs",
+      description = "Print a session's output (from --from bytes), following it with --follow.")
+  static final class Logs implements Callable<Integer> {
+    @ParentCommand SessionCommand session;
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "VM", description = "A VM name or a unique id prefix.")
+    String vm;
+
+    @Parameters(index = "1", paramLabel = "SESSION", description = "A session id, id prefix or name.")
+    String target;
+
+    @Option(
+        names = {"-f", "--follow"},
+        description = "Keep printing output as it comes, until the session ends or Ctrl-C.")
+    boolean follow;
+
+    @Option(names = "--from", paramLabel = "OFFSET", description = "Start at this byte offset.")
+    long from;
+
+    @Override
+    public Integer call() {
+      if (from < 0) {
+        throw new ParameterException(spec.commandLine(), "--from must be 0 or more, not " + from);
+      }
+      ObjectNode params = sessionParams(vm, target).put("from", from).put("follow", follow);
+      JsonNode end = stream(session.hearth, "session.logs", params);
+      if (session.hearth.json()) {
+        session.hearth.printJson(end);
+      }
+      return 0;
+    }
+  }
+
+  /** A session that can report no exit code. */
+  static final class SessionLostException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    SessionLostException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package dev.hearth.daemon.internal.session;
+
+import dev.hearth.session.SessionInfo;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The daemon's handle on one guest session: its write lock (one write reaches the FIFO whole
+ * before the next starts, whoever sends them) and the last state read from the guest. The write
+ * lock is a leaf: nothing else is taken while it is held, and it is held only across the one
+ * guest write it guards.
+ */
+final class SessionController {
+  final String vmId;
+  final String id;
+  final ReentrantLock writeLock = new ReentrantLock();
+  private volatile SessionInfo info;
+
+  SessionController(String vmId, SessionInfo info) {
+    this.vmId = vmId;
+    this.id = info.id();
+    this.info = info;
+  }
+
+  SessionInfo info() {
+    return info;
+  }
+
+  void update(SessionInfo newInfo) {
+    info = newInfo;
+  }
+
+  /** How messages name it: {@code 'name' (id)} or the id. */
+  String label() {
+    return info.name().map(n -> "'" + n + "' (" + id + ")").orElse(id);
+  }
+}

@@ -1,0 +1,377 @@
+package dev.hearth.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.testing.RequiresBinary;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The session.* methods of a real daemon, whose guests are the local /bin/sh against a temp
+ * folder per VM ({@link LocalSessionGuest}): the real scripts, the real RPC streams.
+ */
+@Timeout(120)
+@RequiresBinary({"sh", "setsid", "mkfifo"})
+class SessionDaemonTest {
+  @TempDir Path dir;
+  private VmFixture fx;
+  private LocalSessionGuest guest;
+
+  @BeforeEach
+  void setUp() {
+    fx = new VmFixture(dir);
+    guest = new LocalSessionGuest(dir.resolve("guests"));
+    fx.start(seams());
+    assertThat(fx.createAndWait("demo", "").path("state").asText()).isEqualTo("succeeded");
+  }
+
+  private Daemon.Seams seams() {
+    return fx.seams().withGuestScripts(guest).withVmHook(guest);
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    try {
+      guest.close();
+    } finally {
+      fx.close();
+      VmAssertions.killLeftoverFakes(fx);
+    }
+  }
+
+  private String start(String paramsJson) {
+    return fx.call("session.start", paramsJson).path("id").asText();
+  }
+
+  private JsonNode list(String vm) {
+    return fx.call("session.list", vm == null ? "{}" : "{\"vm\": \"" + vm + "\"}");
+  }
+
+  private JsonNode session(String id) {
+    for (JsonNode s : list("demo").path("sessions")) {
+      if (s.path("id").asText().equals(id)) {
+        return s;
+      }
+    }
+    throw new AssertionError("no session " + id + " in " + list("demo"));
+  }
+
+  private void write(String session, String text) {
+    fx.call(
+        "session.write",
+        "{\"vm\": \"demo\", \"session\": \""
+            + session
+            + "\", \"data\": \""
+            + Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8))
+            + "\"}");
+  }
+
+  private void eof(String session) {
+    fx.call("session.write", "{\"vm\": \"demo\", \"session\": \"" + session + "\", \"eof\": true}");
+  }
+
+  private JsonNode waitFor(String session) {
+    try (HearthClient client = HearthClient.connect(fx.layout.socket())) {
+      return VmFixture.parse(
+          client.call("session.wait", "{\"vm\": \"demo\", \"session\": \"" + session + "\"}"));
+    }
+  }
+
+  /** session.logs as a stream: the bytes, and the result. */
+  private record Logs(String text, JsonNode result) {}
+
+  private Logs logs(String session, long from, boolean follow) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (HearthClient client = HearthClient.connect(fx.layout.socket())) {
+      HearthClient.Stream stream =
+          client.openStream(
+              "session.logs",
+              "{\"vm\": \"demo\", \"session\": \""
+                  + session
+                  + "\", \"from\": "
+                  + from
+                  + ", \"follow\": "
+                  + follow
+                  + "}",
+              (fd, data) -> out.write(data, 0, data.length));
+      JsonNode result = VmFixture.parse(stream.awaitResult());
+      return new Logs(out.toString(StandardCharsets.UTF_8), result);
+    }
+  }
+
+  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("never happened: " + what);
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  @Test
+  void startListWriteLogsWaitWithHostileArguments() throws Exception {
+    String id =
+        start(
+            "{\"vm\": \"demo\", \"name\": \"echo\", \"argv\": [\"sh\", \"-c\","
+                + " \"printf '%s|' \\\"$0\\\" \\\"$X\\\"; cat\", \"it's $HOME \\n é\"],"
+                + " \"cwd\": \"/\", \"env\": {\"X\": \"a \\\"b\\\" `c`\"}}");
+    JsonNode listed = session(id);
+    assertThat(listed.path("name").asText()).isEqualTo("echo");
+    assertThat(listed.path("state").asText()).isEqualTo("running");
+    assertThat(listed.path("vm").asText()).isEqualTo("demo");
+    assertThat(listed.path("argv").get(3).asText()).isEqualTo("it's $HOME \n é");
+    assertThat(listed.path("env").path("X").asText()).isEqualTo("a \"b\" `c`");
+    assertThat(listed.path("exit_code").isNull()).isTrue();
+
+    write("echo", "line one\n");
+    await(() -> logs(id, 0, false).text().endsWith("line one\n"), "the echo of the write");
+    eof(id);
+    JsonNode end = waitFor(id);
+    assertThat(end.path("state").asText()).isEqualTo("exited");
+    assertThat(end.path("exit_code").asInt()).isZero();
+
+    Logs all = logs(id, 0, false);
+    assertThat(all.text()).isEqualTo("it's $HOME \n é|a \"b\" `c`|line one\n");
+    assertThat(all.result().path("next_offset").asLong())
+        .isEqualTo(all.text().getBytes(StandardCharsets.UTF_8).length);
+    assertThat(logs(id, 5, false).text()).isEqualTo("$HOME \n é|a \"b\" `c`|line one\n");
+    assertThat(session(id).path("state").asText()).isEqualTo("exited");
+    assertThat(session(id).path("exit_code").asInt()).isZero();
+    // also over all running VMs
+    assertThat(list(null).path("sessions")).hasSize(1);
+  }
+
+  @Test
+  void twoAttachersFromDifferentOffsetsShareOutputAndInputThenSeeTheExitCode() throws Exception {
+    String id =
+        start(
+            "{\"vm\": \"demo\", \"argv\": [\"sh\", \"-c\", \"echo ready; while read l; do echo"
+                + " \\\"got:$l\\\"; done; exit 5\"]}");
+    await(() -> logs(id, 0, false).text().equals("ready\n"), "the session's first line");
+
+    Attacher first = attach(id, 0);
+    Attacher second = attach(id, 6);
+    first.stream.write("from-first\n".getBytes(StandardCharsets.UTF_8));
+    await(() -> first.text().contains("got:from-first\n"), "the first attacher's echo");
+    await(() -> second.text().contains("got:from-first\n"), "the echo reaching the second");
+    second.stream.write("from-second\n".getBytes(StandardCharsets.UTF_8));
+    await(() -> first.text().endsWith("got:from-second\n"), "the second attacher's echo");
+    eof(id);
+
+    JsonNode firstEnd = first.result.get();
+    JsonNode secondEnd = second.result.get();
+    assertThat(first.text()).isEqualTo("ready\ngot:from-first\ngot:from-second\n");
+    assertThat(second.text()).isEqualTo("got:from-first\ngot:from-second\n");
+    for (JsonNode end : List.of(firstEnd, secondEnd)) {
+      assertThat(end.path("session").path("state").asText()).isEqualTo("exited");
+      assertThat(end.path("session").path("exit_code").asInt()).isEqualTo(5);
+      assertThat(end.path("next_offset").asLong()).isEqualTo(first.text().length());
+    }
+    first.client.close();
+    second.client.close();
+  }
+
+  @Test
+  void aDetachedAttacherLeavesTheSessionRunning() throws Exception {
+    String id = start("{\"vm\": \"demo\", \"name\": \"keeper\", \"argv\": [\"cat\"]}");
+    Attacher attacher = attach("keeper", 0);
+    attacher.stream.write("typed\n".getBytes(StandardCharsets.UTF_8));
+    await(() -> attacher.text().equals("typed\n"), "the echo");
+    attacher.stream.close(); // detach: the connection closes mid-stream
+    attacher.client.close();
+
+    assertThat(session(id).path("state").asText()).isEqualTo("running");
+    write(id, "later\n");
+    eof(id);
+    assertThat(waitFor(id).path("exit_code").asInt()).isZero();
+    assertThat(logs(id, 0, false).text()).isEqualTo("typed\nlater\n");
+  }
+
+  @Test
+  void concurrentWritesNeverInterleave() throws Exception {
+    String id = start("{\"vm\": \"demo\", \"argv\": [\"cat\"]}");
+    int block = 200_000; // far above PIPE_BUF: unguarded writers would interleave
+    List<CompletableFuture<Void>> writers = new ArrayList<>();
+    for (char c : new char[] {'a', 'b', 'c'}) {
+      String text = String.valueOf(c).repeat(block);
+      writers.add(
+          CompletableFuture.runAsync(
+              () -> {
+                try (HearthClient client = HearthClient.connect(fx.layout.socket())) {
+                  for (int i = 0; i < 3; i++) {
+                    client.call(
+                        "session.write",
+                        "{\"vm\": \"demo\", \"session\": \""
+                            + id
+                            + "\", \"data\": \""
+                            + Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.US_ASCII))
+                            + "\"}");
+                  }
+                }
+              }));
+    }
+    for (CompletableFuture<Void> w : writers) {
+      w.get();
+    }
+    eof(id);
+    assertThat(waitFor(id).path("exit_code").asInt()).isZero();
+    String log = logs(id, 0, false).text();
+    assertThat(log).hasSize(9 * block);
+    for (int i = 0; i < 9; i++) {
+      String chunk = log.substring(i * block, (i + 1) * block);
+      assertThat(chunk.chars().distinct().count()).as("block %d is one writer's", i).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void killSendsTheSignalAndFollowEndsWithTheSession() throws Exception {
+    String id =
+        start(
+            "{\"vm\": \"demo\", \"argv\": [\"sh\", \"-c\", \"trap 'echo bye; exit 9' USR1; echo"
+                + " up; while :; do sleep 0.05; done\"]}");
+    await(() -> logs(id, 0, false).text().equals("up\n"), "the session's first line");
+    CompletableFuture<Logs> follow = CompletableFuture.supplyAsync(() -> logs(id, 0, true));
+    JsonNode killed =
+        fx.call(
+            "session.kill",
+            "{\"vm\": \"demo\", \"session\": \"" + id + "\", \"signal\": \"SIGUSR1\"}");
+    assertThat(killed.path("signal").asText()).isEqualTo("USR1");
+    Logs followed = follow.get();
+    // The shell may report the sleep that the signal ended before its trap runs.
+    assertThat(followed.text()).startsWith("up\n").endsWith("bye\n");
+    assertThat(followed.result().path("session").path("exit_code").asInt()).isEqualTo(9);
+
+    String term = start("{\"vm\": \"demo\", \"argv\": [\"sleep\", \"1000\"]}");
+    fx.call("session.kill", "{\"vm\": \"demo\", \"session\": \"" + term + "\"}");
+    assertThat(waitFor(term).path("exit_code").asInt()).isEqualTo(143);
+  }
+
+  @Test
+  void sessionsAreRediscoveredAfterADaemonRestartAndStillTakeInput() throws Exception {
+    String id = start("{\"vm\": \"demo\", \"name\": \"survivor\", \"argv\": [\"sh\", \"-c\", \"read l; echo \\\"got:$l\\\"; exit 3\"]}");
+    fx.stopDaemon();
+    int before = guest.scripts.size();
+    fx.start(seams());
+    // The daemon lists the running VM's sessions by itself, in the background.
+    await(
+        () -> guest.scripts.stream().skip(before).anyMatch(s -> s.contains("printf 'session %s")),
+        "the rediscovery list");
+    JsonNode listed = session(id);
+    assertThat(listed.path("state").asText()).isEqualTo("running");
+    write("survivor", "after restart\n");
+    assertThat(waitFor("survivor").path("exit_code").asInt()).isEqualTo(3);
+    assertThat(logs(id, 0, false).text()).isEqualTo("got:after restart\n");
+  }
+
+  @Test
+  void aVmRestartLeavesItsSessionsLost() throws Exception {
+    String id = start("{\"vm\": \"demo\", \"argv\": [\"sleep\", \"1000\"]}");
+    fx.call("vm.stop", "{\"vm\": \"demo\", \"timeout_seconds\": 2}");
+    assertThatThrownBy(() -> list("demo"))
+        .isInstanceOf(RpcException.class)
+        .hasMessageContaining("VM demo is stopped, not running")
+        .extracting(e -> ((RpcException) e).kind())
+        .isEqualTo("precondition_failed");
+    fx.call("vm.start", "{\"vm\": \"demo\"}");
+
+    JsonNode lost = session(id);
+    assertThat(lost.path("state").asText()).isEqualTo("lost");
+    assertThat(lost.path("exit_code").isNull()).isTrue();
+    assertThat(waitFor(id).path("state").asText()).isEqualTo("lost");
+    assertThatThrownBy(() -> write(id, "x"))
+        .isInstanceOf(RpcException.class)
+        .hasMessageContaining("the session is not running (it is lost)");
+  }
+
+  @Test
+  void errorsNameTheValue() throws Exception {
+    assertError(
+        () -> list("nope"), "not_found", "no VM named 'nope'");
+    assertError(
+        () -> write("0123456789", "x"), "not_found", "no session '0123456789' in VM demo");
+    start("{\"vm\": \"demo\", \"name\": \"taken\", \"argv\": [\"cat\"]}");
+    assertError(
+        () -> start("{\"vm\": \"demo\", \"name\": \"taken\", \"argv\": [\"cat\"]}"),
+        "conflict",
+        "the name is taken by running session");
+    assertError(
+        () -> start("{\"vm\": \"demo\", \"name\": \"Bad Name\", \"argv\": [\"cat\"]}"),
+        "",
+        "invalid session name 'Bad Name'");
+    assertError(
+        () -> start("{\"vm\": \"demo\", \"argv\": [\"cat\"], \"cwd\": \"/no/such dir\"}"),
+        "precondition_failed",
+        "the working folder '/no/such dir' does not exist in the guest");
+    assertError(
+        () -> start("{\"vm\": \"demo\", \"argv\": [\"no-such-command\"]}"),
+        "precondition_failed",
+        "the command 'no-such-command' was not found");
+    assertError(
+        () -> fx.call("session.kill", "{\"vm\": \"demo\", \"session\": \"taken\", \"signal\": \"BOOM\"}"),
+        "",
+        "unknown signal 'BOOM'");
+    assertError(
+        () -> start("{\"vm\": \"demo\", \"argv\": []}"), "", "must be a non-empty array");
+  }
+
+  @Test
+  void deletingAVmForgetsItsSessions() throws Exception {
+    start("{\"vm\": \"demo\", \"argv\": [\"sleep\", \"1000\"]}");
+    fx.call("vm.delete", "{\"vm\": \"demo\", \"force\": true}");
+    assertError(() -> list("demo"), "not_found", "no VM named 'demo'");
+    assertThat(list(null).path("sessions")).isEmpty();
+  }
+
+  private static void assertError(Runnable call, String kind, String message) {
+    assertThatThrownBy(call::run)
+        .isInstanceOf(RpcException.class)
+        .hasMessageContaining(message)
+        .extracting(e -> ((RpcException) e).kind())
+        .isEqualTo(kind);
+  }
+
+  /** An attached client: its stream, what it received, and its result once the session ends. */
+  private static final class Attacher {
+    HearthClient client;
+    HearthClient.Stream stream;
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    CompletableFuture<JsonNode> result;
+
+    synchronized String text() {
+      return out.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  private Attacher attach(String session, long from) {
+    Attacher a = new Attacher();
+    a.client = HearthClient.connect(fx.layout.socket());
+    a.stream =
+        a.client.openStream(
+            "session.attach",
+            "{\"vm\": \"demo\", \"session\": \"" + session + "\", \"from\": " + from + "}",
+            (fd, data) -> {
+              synchronized (a) {
+                a.out.write(data, 0, data.length);
+              }
+            });
+    a.result =
+        CompletableFuture.supplyAsync(() -> VmFixture.parse(a.stream.awaitResult()));
+    return a;
+  }
+}

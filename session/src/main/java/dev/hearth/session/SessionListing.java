@@ -1,0 +1,169 @@
+package dev.hearth.session;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/** Parsers of the output of {@link SessionScripts}' list, start and wait scripts. */
+public final class SessionListing {
+  private SessionListing() {}
+
+  /**
+   * The sessions of a {@link SessionScripts#list()} output, oldest first. Unknown keys are
+   * skipped, so that a newer guest layout still lists.
+   *
+   * @throws SessionOutputException naming the line that does not parse
+   */
+  public static List<SessionInfo> parse(String output) {
+    List<SessionInfo> sessions = new ArrayList<>();
+    Draft draft = null;
+    int number = 0;
+    for (String line : output.split("\n", -1)) {
+      number++;
+      if (line.isEmpty()) {
+        continue;
+      }
+      int space = line.indexOf(' ');
+      String key = space < 0 ? line : line.substring(0, space);
+      String value = space < 0 ? "" : line.substring(space + 1);
+      try {
+        if (key.equals("session")) {
+          if (draft != null) {
+            throw new IllegalArgumentException("a session record without its end line");
+          }
+          draft = new Draft(SessionIds.requireValid(value));
+        } else if (key.equals("end")) {
+          if (draft == null) {
+            throw new IllegalArgumentException("an end line outside a session record");
+          }
+          sessions.add(draft.build());
+          draft = null;
+        } else if (draft != null) {
+          draft.accept(key, value);
+        }
+      } catch (IllegalArgumentException | SessionException e) {
+        throw new SessionOutputException(
+            "cannot parse the session list, line "
+                + number
+                + " ('"
+                + Printable.of(line)
+                + "'): "
+                + e.getMessage());
+      }
+    }
+    if (draft != null) {
+      throw new SessionOutputException(
+          "the session list ends inside the record of session " + draft.id);
+    }
+    sessions.sort(Comparator.comparing(SessionInfo::startedAt).thenComparing(SessionInfo::id));
+    return sessions;
+  }
+
+  /**
+   * The id printed by {@link SessionScripts#start}.
+   *
+   * @throws SessionOutputException when the output is not that id
+   */
+  public static String parseStarted(String expectedId, String output) {
+    String got = output.strip();
+    if (!got.equals(expectedId)) {
+      throw new SessionOutputException(
+          "the start script of session "
+              + expectedId
+              + " printed '"
+              + Printable.of(got)
+              + "' instead of the session id");
+    }
+    return got;
+  }
+
+  /**
+   * The end of a session as printed by {@link SessionScripts#waitFor}: the exit code, or empty
+   * when the session was lost.
+   */
+  public static OptionalInt parseWait(String output) {
+    String line = output.strip();
+    if (line.equals("lost")) {
+      return OptionalInt.empty();
+    }
+    if (line.startsWith("exited ")) {
+      try {
+        return OptionalInt.of(Integer.parseInt(line.substring("exited ".length()).trim()));
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+    }
+    throw new SessionOutputException(
+        "cannot parse the wait script's output '" + Printable.of(line) + "'");
+  }
+
+  private static final class Draft {
+    final String id;
+    Optional<String> name = Optional.empty();
+    final List<String> argv = new ArrayList<>();
+    Optional<String> cwd = Optional.empty();
+    final Map<String, String> env = new LinkedHashMap<>();
+    Instant started;
+    SessionState state;
+    OptionalInt exit = OptionalInt.empty();
+
+    Draft(String id) {
+      this.id = id;
+    }
+
+    void accept(String key, String value) {
+      switch (key) {
+        case "name":
+          name = Optional.of(decode(value));
+          break;
+        case "arg":
+          argv.add(decode(value));
+          break;
+        case "cwd":
+          cwd = Optional.of(decode(value));
+          break;
+        case "env":
+          String pair = decode(value);
+          int eq = pair.indexOf('=');
+          if (eq <= 0) {
+            throw new IllegalArgumentException("an env value without NAME=");
+          }
+          env.put(pair.substring(0, eq), pair.substring(eq + 1));
+          break;
+        case "started":
+          started = Instant.ofEpochMilli(Long.parseLong(value));
+          break;
+        case "state":
+          state = SessionState.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+          break;
+        case "exit":
+          if (!value.isEmpty()) {
+            exit = OptionalInt.of(Integer.parseInt(value.trim()));
+          }
+          break;
+        default:
+          break;
+      }
+    }
+
+    SessionInfo build() {
+      if (started == null || state == null || argv.isEmpty()) {
+        throw new IllegalArgumentException(
+            "the record of session " + id + " lacks its start time, state or command");
+      }
+      OptionalInt code = state == SessionState.EXITED ? exit : OptionalInt.empty();
+      return new SessionInfo(id, name, argv, cwd, env, started, state, code);
+    }
+
+    private static String decode(String value) {
+      return new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
+    }
+  }
+}

@@ -1,0 +1,310 @@
+package dev.hearth.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hearth.core.testing.RequiresBinary;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the generated scripts with the real /bin/sh against a temp root: no VM needed. */
+@RequiresBinary({"sh", "setsid", "mkfifo"})
+class SessionScriptsTest {
+  private static final Instant T0 = Instant.parse("2026-11-26T10:00:00.123Z");
+
+  @TempDir java.nio.file.Path dir;
+  private LocalGuest guest;
+  private SessionScripts scripts;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    guest = new LocalGuest(dir);
+    scripts = guest.scripts;
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    guest.close();
+  }
+
+  private SessionSpec spec(List<String> argv) {
+    return new SessionSpec(
+        SessionIds.newId(), Optional.empty(), argv, Optional.empty(), Map.of(), T0);
+  }
+
+  private String start(SessionSpec spec) throws Exception {
+    return SessionListing.parseStarted(spec.id(), guest.ok(scripts.start(spec)));
+  }
+
+  private int waitFor(String id) throws Exception {
+    OptionalInt code = SessionListing.parseWait(guest.ok(scripts.waitFor(id)));
+    assertThat(code).isPresent();
+    return code.getAsInt();
+  }
+
+  private SessionInfo info(String id) throws Exception {
+    return SessionListing.parse(guest.ok(scripts.list())).stream()
+        .filter(s -> s.id().equals(id))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @Test
+  void hostileArgvFolderAndEnvironmentReachTheCommandExactly() throws Exception {
+    java.nio.file.Path cwd = dir.resolve("work dir $HOME 'q' \"d\" é 漢\nline");
+    java.nio.file.Files.createDirectories(cwd);
+    List<String> argv = new ArrayList<>(List.of("sh", "-c", "printf '<%s>' \"$@\"; pwd; printf '%s|' \"$V1\" \"$V2\"", "sh"));
+    argv.addAll(List.of(ShellQuoteTest.HOSTILE));
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("V1", "a 'b' $c `d` \n é");
+    env.put("V2", "");
+    SessionSpec spec =
+        new SessionSpec(
+            SessionIds.newId(), Optional.of("job-1"), argv, Optional.of(cwd.toString()), env, T0);
+
+    String id = start(spec);
+    assertThat(waitFor(id)).isZero();
+
+    StringBuilder expected = new StringBuilder();
+    for (String word : ShellQuoteTest.HOSTILE) {
+      expected.append('<').append(word).append('>');
+    }
+    expected.append(cwd).append('\n').append(env.get("V1")).append("||");
+    assertThat(new String(guest.log(id), StandardCharsets.UTF_8)).isEqualTo(expected.toString());
+
+    SessionInfo info = info(id);
+    assertThat(info.name()).contains("job-1");
+    assertThat(info.argv()).isEqualTo(argv);
+    assertThat(info.cwd()).contains(cwd.toString());
+    assertThat(info.env()).isEqualTo(env);
+    assertThat(info.startedAt()).isEqualTo(T0);
+    assertThat(info.state()).isEqualTo(SessionState.EXITED);
+    assertThat(info.exitCode()).hasValue(0);
+  }
+
+  @Test
+  void writesFeedStdinWithoutEofBetweenThemAndCloseStdinEndsIt() throws Exception {
+    String id = start(spec(List.of("cat")));
+    guest.ok(scripts.write(id)); // an empty write changes nothing
+    assertThat(guest.run(scripts.write(id), "hello\n".getBytes(StandardCharsets.UTF_8)).exit())
+        .isZero();
+    // cat copies what it reads: once it is in the log, cat has read it and is still running.
+    while (!new String(guest.log(id), StandardCharsets.UTF_8).equals("hello\n")) {
+      Thread.sleep(20);
+    }
+    assertThat(info(id).state()).isEqualTo(SessionState.RUNNING);
+    assertThat(guest.run(scripts.write(id), "wörld".getBytes(StandardCharsets.UTF_8)).exit())
+        .isZero();
+    guest.ok(scripts.closeStdin(id));
+
+    assertThat(waitFor(id)).isZero();
+    assertThat(new String(guest.log(id), StandardCharsets.UTF_8)).isEqualTo("hello\nwörld");
+  }
+
+  @Test
+  void aWriteAfterEofOrAfterTheEndIsRefused() throws Exception {
+    String id = start(spec(List.of("sh", "-c", "cat >/dev/null; sleep 1000")));
+    guest.ok(scripts.closeStdin(id));
+    LocalGuest.Result again = guest.run(scripts.write(id), new byte[] {'x'});
+    assertThat(again.exit()).isEqualTo(SessionScripts.REFUSED);
+    assertThat(FormatStepError.of("write", id, "demo", again.exit(), again.stderr()).kind())
+        .isEqualTo(StepErrorKind.STDIN_CLOSED);
+
+    guest.ok(scripts.kill(id, "KILL"));
+    assertThat(waitFor(id)).isEqualTo(137);
+    LocalGuest.Result ended = guest.run(scripts.write(id), new byte[] {'x'});
+    SessionStepException error =
+        FormatStepError.of("write", id, "demo", ended.exit(), ended.stderr());
+    assertThat(error.kind()).isEqualTo(StepErrorKind.NOT_RUNNING);
+    assertThat(error.getMessage())
+        .isEqualTo(
+            "session write of " + id + " in VM demo failed: the session is not running (it is"
+                + " exited)");
+  }
+
+  @Test
+  void killSignalsTheCommandsProcessGroupAndTheWrapperRecordsTheStatus() throws Exception {
+    String term = start(spec(List.of("sh", "-c", "sleep 1000 & wait")));
+    guest.ok(scripts.kill(term, "sigterm"));
+    assertThat(waitFor(term)).isEqualTo(143);
+
+    // INT reaches the command (an async list in a non-interactive shell would ignore it).
+    String interrupt =
+        start(
+            spec(
+                List.of(
+                    "sh", "-c", "trap 'echo got-int; exit 7' INT; echo ready; while :; do sleep 0.05; done")));
+    while (!new String(guest.log(interrupt), StandardCharsets.UTF_8).contains("ready")) {
+      Thread.sleep(20);
+    }
+    guest.ok(scripts.kill(interrupt, "INT"));
+    assertThat(waitFor(interrupt)).isEqualTo(7);
+    assertThat(new String(guest.log(interrupt), StandardCharsets.UTF_8)).endsWith("got-int\n");
+  }
+
+  @Test
+  void logsFromAnOffsetAndFollowUntilTheEnd() throws Exception {
+    String id = start(spec(List.of("sh", "-c", "printf 'héllo\\n'; read x; echo \"$x\"; exit 4")));
+    while (guest.log(id).length < 7) {
+      Thread.sleep(20);
+    }
+    assertThat(guest.ok(scripts.logs(id, 0))).isEqualTo("héllo\n");
+    assertThat(guest.ok(scripts.logs(id, 3))).isEqualTo("llo\n");
+    assertThat(guest.ok(scripts.logs(id, 100))).isEmpty();
+
+    Process follow = guest.spawn(scripts.follow(id, 1));
+    guest.run(scripts.write(id), "next line\n".getBytes(StandardCharsets.UTF_8));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    follow.getInputStream().transferTo(out);
+    assertThat(follow.waitFor()).isZero();
+    byte[] all = guest.log(id);
+    assertThat(out.toByteArray()).isEqualTo(java.util.Arrays.copyOfRange(all, 1, all.length));
+    assertThat(new String(all, StandardCharsets.UTF_8)).isEqualTo("héllo\nnext line\n");
+    assertThat(waitFor(id)).isEqualTo(4);
+  }
+
+  @Test
+  void aGuestRestartLeavesTheSessionLost() throws Exception {
+    String id = start(spec(List.of("sleep", "1000")));
+    assertThat(info(id).state()).isEqualTo(SessionState.RUNNING);
+    guest.reboot();
+
+    SessionInfo lost = info(id);
+    assertThat(lost.state()).isEqualTo(SessionState.LOST);
+    assertThat(lost.exitCode()).isEmpty();
+    assertThat(guest.ok(scripts.waitFor(id))).isEqualTo("lost\n");
+    assertThat(SessionListing.parseWait("lost\n")).isEmpty();
+    // follow ends at once for a lost session
+    assertThat(guest.ok(scripts.follow(id, 0))).isEmpty();
+  }
+
+  @Test
+  void aWrapperKilledInsideTheGuestLeavesTheSessionLost() throws Exception {
+    String id = start(spec(List.of("sleep", "1000")));
+    String wrapper =
+        java.nio.file.Files.readString(guest.root.resolve(id).resolve("wrapper.pid")).strip();
+    guest.ok("kill -KILL " + wrapper);
+    while (info(id).state() == SessionState.RUNNING) {
+      Thread.sleep(20);
+    }
+    assertThat(info(id).state()).isEqualTo(SessionState.LOST);
+  }
+
+  @Test
+  void aNameIsUniqueAmongRunningSessions() throws Exception {
+    SessionSpec first =
+        new SessionSpec(
+            SessionIds.newId(), Optional.of("build"), List.of("cat"), Optional.empty(), Map.of(), T0);
+    String id = start(first);
+    SessionSpec second =
+        new SessionSpec(
+            SessionIds.newId(), Optional.of("build"), List.of("true"), Optional.empty(), Map.of(), T0);
+
+    LocalGuest.Result refused = guest.run(scripts.start(second));
+    SessionStepException error =
+        FormatStepError.ofStart(second, "demo", refused.exit(), refused.stderr());
+    assertThat(error.kind()).isEqualTo(StepErrorKind.NAME_TAKEN);
+    assertThat(error.getMessage())
+        .isEqualTo(
+            "session start of 'build' ("
+                + second.id()
+                + ") in VM demo failed: the name is taken by running session "
+                + id);
+    assertThat(SessionListing.parse(guest.ok(scripts.list()))).hasSize(1);
+
+    guest.ok(scripts.closeStdin(id));
+    assertThat(waitFor(id)).isZero();
+    assertThat(start(second)).isEqualTo(second.id());
+  }
+
+  @Test
+  void aMissingFolderOrCommandIsRefusedBeforeAnythingIsCreated() throws Exception {
+    String hostileCwd = "/nonexistent/it's $HOME\nx";
+    SessionSpec noCwd =
+        new SessionSpec(
+            SessionIds.newId(), Optional.empty(), List.of("true"), Optional.of(hostileCwd),
+            Map.of(), T0);
+    LocalGuest.Result r = guest.run(scripts.start(noCwd));
+    SessionStepException error = FormatStepError.ofStart(noCwd, "demo", r.exit(), r.stderr());
+    assertThat(error.kind()).isEqualTo(StepErrorKind.NO_CWD);
+    assertThat(error.getMessage())
+        .contains("the working folder '/nonexistent/it's $HOME\\x0ax' does not exist");
+
+    SessionSpec noCommand = spec(List.of("no such command é"));
+    r = guest.run(scripts.start(noCommand));
+    error = FormatStepError.ofStart(noCommand, "demo", r.exit(), r.stderr());
+    assertThat(error.kind()).isEqualTo(StepErrorKind.NO_COMMAND);
+    assertThat(error.getMessage()).contains("the command 'no such command é' was not found");
+
+    // PATH from the session's environment is the one searched
+    java.nio.file.Path bin = dir.resolve("bin");
+    java.nio.file.Files.createDirectories(bin);
+    java.nio.file.Path tool = bin.resolve("my-tool");
+    java.nio.file.Files.writeString(tool, "#!/bin/sh\necho tool ran\n");
+    tool.toFile().setExecutable(true);
+    SessionSpec withPath =
+        new SessionSpec(
+            SessionIds.newId(), Optional.empty(), List.of("my-tool"), Optional.empty(),
+            Map.of("PATH", bin + ":/usr/bin:/bin"), T0);
+    String id = start(withPath);
+    assertThat(waitFor(id)).isZero();
+    assertThat(new String(guest.log(id), StandardCharsets.UTF_8)).isEqualTo("tool ran\n");
+
+    assertThat(SessionListing.parse(guest.ok(scripts.list())))
+        .extracting(SessionInfo::id)
+        .containsExactly(id);
+    assertThat(java.nio.file.Files.list(guest.root).map(p -> p.getFileName().toString()))
+        .containsExactly(id);
+  }
+
+  @Test
+  void scriptsOnAnUnknownSessionAnswerNotFound() throws Exception {
+    String id = SessionIds.newId();
+    for (String script :
+        List.of(
+            scripts.write(id), scripts.kill(id, "TERM"), scripts.waitFor(id), scripts.logs(id, 0),
+            scripts.follow(id, 0), scripts.closeStdin(id))) {
+      LocalGuest.Result r = guest.run(script);
+      assertThat(r.exit()).isEqualTo(SessionScripts.REFUSED);
+      SessionStepException error = FormatStepError.of("attach", id, "demo", r.exit(), r.stderr());
+      assertThat(error.kind()).isEqualTo(StepErrorKind.NOT_FOUND);
+      assertThat(error.getMessage())
+          .isEqualTo(
+              "session attach of " + id + " in VM demo failed: there is no session " + id
+                  + " in the guest");
+    }
+    assertThat(guest.ok(scripts.list())).startsWith("boot ").hasLineCount(1);
+  }
+
+  @Test
+  void privateVariablesOfTheScriptsAreNotInherited() throws Exception {
+    SessionScripts withPrivate =
+        new SessionScripts(guest.scripts.layout(), List.of("HEARTH_MARK"));
+    SessionSpec spec = spec(List.of("sh", "-c", "printf '%s|%s' \"${HEARTH_MARK-unset}\" \"$KEEP\""));
+    LocalGuest.Result r =
+        guest.run("export HEARTH_MARK=x KEEP=kept\n" + withPrivate.start(spec));
+    assertThat(r.exit()).isZero();
+    assertThat(waitFor(spec.id())).isZero();
+    assertThat(new String(guest.log(spec.id()), StandardCharsets.UTF_8)).isEqualTo("unset|kept");
+    assertThatThrownBy(() -> new SessionScripts(guest.scripts.layout(), List.of("A;B")))
+        .isInstanceOf(InvalidSessionRequestException.class);
+  }
+
+  @Test
+  void killRefusesAnUnknownSignalBeforeAnyScriptExists() {
+    assertThatThrownBy(() -> scripts.kill(SessionIds.newId(), "TERM; rm -rf /"))
+        .isInstanceOf(InvalidSessionRequestException.class)
+        .hasMessageStartingWith("unknown signal 'TERM; rm -rf /'; use one of HUP, INT");
+  }
+}
