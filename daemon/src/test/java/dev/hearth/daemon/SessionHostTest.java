@@ -8,6 +8,7 @@ import dev.hearth.core.testing.RequiresRoot;
 import dev.hearth.daemon.internal.guest.GuestTarget;
 import dev.hearth.daemon.internal.guest.NetnsSshd;
 import dev.hearth.session.SessionLayout;
+import dev.hearth.session.testing.SessionProcesses;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,7 +56,7 @@ class SessionHostTest {
   @AfterAll
   static void stop() throws Exception {
     try {
-      LocalSessionGuest.killSessions(sessionRoot);
+      SessionProcesses.killSessions(sessionRoot);
       if (fx != null) {
         fx.call("vm.delete", "{\"vm\": \"demo\", \"force\": true}");
         fx.close();
