@@ -175,9 +175,7 @@ final class E2eHost implements AutoCloseable {
 
   /** Runs {@code bin/hearth --socket <ours> --no-color ARGS} and returns whatever it did. */
   CommandResult hearth(Duration timeout, String... args) throws InterruptedException {
-    List<String> argv = new ArrayList<>(List.of("--socket", layout.socket().toString(), "--no-color"));
-    argv.addAll(List.of(args));
-    return runner.run(Command.builder(hearth.toString()).args(argv).timeout(timeout).build());
+    return runner.run(cli(timeout, args).build());
   }
 
   /** Like {@link #hearth} and fails unless it exits 0, with its output in the message. */
@@ -214,10 +212,13 @@ final class E2eHost implements AutoCloseable {
    */
   CommandResult hearthWithInput(Duration timeout, String stdin, String... args)
       throws InterruptedException {
+    return runner.run(cli(timeout, args).stdin(stdin).build());
+  }
+
+  private Command.Builder cli(Duration timeout, String... args) {
     List<String> argv = new ArrayList<>(List.of("--socket", layout.socket().toString(), "--no-color"));
     argv.addAll(List.of(args));
-    return runner.run(
-        Command.builder(hearth.toString()).args(argv).stdin(stdin).timeout(timeout).build());
+    return Command.builder(hearth.toString()).args(argv).timeout(timeout);
   }
 
   /**
