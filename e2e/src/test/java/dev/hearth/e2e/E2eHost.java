@@ -36,7 +36,7 @@ import java.util.stream.Stream;
  * runtime folders, its log. It gets a bridge name and a /24 that nothing on the host uses, no TAP
  * pool (a deleted VM's TAP must go), and the debootstrap cache of {@code image build} pointed at a
  * folder that outlives the run. The CLI is the distribution's {@code bin/hearth}; guests are
- * reached with OpenSSH and the daemon's key.
+ * reached only through it ({@code vm exec}, {@code vm cp}, sessions), as a user reaches them.
  */
 final class E2eHost implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -175,9 +175,7 @@ final class E2eHost implements AutoCloseable {
 
   /** Runs {@code bin/hearth --socket <ours> --no-color ARGS} and returns whatever it did. */
   CommandResult hearth(Duration timeout, String... args) throws InterruptedException {
-    List<String> argv = new ArrayList<>(List.of("--socket", layout.socket().toString(), "--no-color"));
-    argv.addAll(List.of(args));
-    return runner.run(Command.builder(hearth.toString()).args(argv).timeout(timeout).build());
+    return runner.run(cli(timeout, args).build());
   }
 
   /** Like {@link #hearth} and fails unless it exits 0, with its output in the message. */
@@ -208,21 +206,29 @@ final class E2eHost implements AutoCloseable {
     return Set.copyOf(vmIds);
   }
 
-  /** Runs a shell command in the guest as root with OpenSSH and the daemon's key. */
-  CommandResult ssh(String ip, String command) throws InterruptedException {
-    return runner.run(
-        Command.builder("ssh")
-            .args(
-                "-i", layout.sshPrivateKey().toString(),
-                "-o", "StrictHostKeyChecking=no",
-                "-o", "UserKnownHostsFile=/dev/null",
-                "-o", "BatchMode=yes",
-                "-o", "ConnectTimeout=30",
-                "-o", "LogLevel=ERROR",
-                "root@" + ip,
-                command)
-            .timeout(Duration.ofMinutes(2))
-            .build());
+  /**
+   * Runs {@code bin/hearth --socket <ours> --no-color ARGS} with {@code stdin} as its standard input
+   * (a pipe, not a terminal, so commands that forward stdin do).
+   */
+  CommandResult hearthWithInput(Duration timeout, String stdin, String... args)
+      throws InterruptedException {
+    return runner.run(cli(timeout, args).stdin(stdin).build());
+  }
+
+  private Command.Builder cli(Duration timeout, String... args) {
+    List<String> argv = new ArrayList<>(List.of("--socket", layout.socket().toString(), "--no-color"));
+    argv.addAll(List.of(args));
+    return Command.builder(hearth.toString()).args(argv).timeout(timeout);
+  }
+
+  /**
+   * Stops the daemon with SIGTERM and starts a new one on the same config, as a service manager's
+   * restart does; returns the old daemon's exit code. VMs keep running and are re-adopted.
+   */
+  int restartDaemon() throws IOException, InterruptedException {
+    int exit = stopDaemon();
+    startDaemon();
+    return exit;
   }
 
   static CommandResult expectOk(CommandResult result) {
