@@ -1,0 +1,173 @@
+package dev.hearth.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hearth.core.Clock;
+import dev.hearth.core.Command;
+import dev.hearth.core.Posix;
+import dev.hearth.core.ProcessRunner;
+import dev.hearth.core.Runner;
+import dev.hearth.daemon.HearthClient;
+import dev.hearth.fcproc.Bridge;
+import dev.hearth.fcproc.HostNetworkEnvironment;
+import dev.hearth.fcproc.Ipv4Cidr;
+import dev.hearth.fcproc.NatRules;
+import dev.hearth.fcproc.TapDevices;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The setup shared by the benchmarks that run real guests ({@link BootBench}, {@link ExecBench}):
+ * a scratch config for a daemon from the distribution with {@code firecracker_bin =
+ * bin/hearth-qemu-firecracker}, a bridge and subnet of its own, the image {@value #IMAGE} made by
+ * {@code image build} (its debootstrap download cached in the build cache folder given), and on
+ * {@link #close()} the removal of what the daemon leaves on the host when it stops (its pooled
+ * TAPs, bridge and NAT table). Needs root.
+ */
+final class GuestBenchHost implements AutoCloseable {
+  static final String IMAGE = "bench";
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path dist;
+  private final Path scratch;
+  private final Path state;
+  private final Path runtime;
+  private final Path config;
+  private final Runner runner;
+  private final String bridge;
+  private final Ipv4Cidr cidr;
+
+  private GuestBenchHost(
+      Path dist, Path scratch, Runner runner, String bridge, Ipv4Cidr cidr) {
+    this.dist = dist;
+    this.scratch = scratch;
+    this.state = scratch.resolve("state");
+    this.runtime = scratch.resolve("run");
+    this.config = scratch.resolve("config.toml");
+    this.runner = runner;
+    this.bridge = bridge;
+    this.cidr = cidr;
+  }
+
+  /** Checks the host and writes the daemon's config; nothing is created on the host yet. */
+  static GuestBenchHost prepare(Path dist, Path scratch, Path buildCache)
+      throws IOException, InterruptedException {
+    Path launcher = dist.resolve("bin/hearth-qemu-firecracker");
+    if (!Files.isExecutable(launcher)) {
+      throw new IllegalStateException("no QEMU launcher at " + launcher);
+    }
+    Runner runner = new ProcessRunner(Posix.system(), Clock.system());
+    String links = runner.check(Command.of("ip", "-o", "link", "show")).stdout();
+    if (links.matches("(?s).*: htap[0-9]+[:@].*")) {
+      throw new IllegalStateException(
+          "this host has hearth TAPs (htapN): another hearth daemon runs; the bench's daemon would"
+              + " take them over");
+    }
+    String bridge = "hbench" + HexFormat.of().formatHex(new SecureRandom().generateSeed(2));
+    Ipv4Cidr cidr = Ipv4Cidr.parse("10.207." + new SecureRandom().nextInt(256) + ".1/24");
+    GuestBenchHost host = new GuestBenchHost(dist, scratch, runner, bridge, cidr);
+    Files.createDirectories(host.state.resolve("cache"));
+    Files.createDirectories(buildCache);
+    Files.createSymbolicLink(host.state.resolve("cache/build"), buildCache);
+    Files.writeString(
+        host.config,
+        String.join(
+            "\n",
+            "state_dir = \"" + host.state + "\"",
+            "runtime_dir = \"" + host.runtime + "\"",
+            "socket_group = \"\"",
+            "log_level = \"warn\"",
+            "firecracker_bin = \"" + launcher + "\"",
+            "bridge_name = \"" + bridge + "\"",
+            "bridge_cidr = \"" + cidr + "\"",
+            "dns_host_listen = \"\"",
+            "web_listen_addr = \"\"",
+            "ssh_wait_timeout = \"2m\"",
+            ""));
+    return host;
+  }
+
+  Path socket() {
+    return runtime.resolve("hearth.sock");
+  }
+
+  /** The daemon's private key for the guests, as OpenSSH reads it. */
+  Path guestKey() {
+    return state.resolve("ssh/id_ed25519");
+  }
+
+  /** {@code bin/hearth} of the distribution. */
+  Path cli() {
+    return dist.resolve("bin/hearth");
+  }
+
+  /**
+   * Starts {@code bin/hearth daemon} (output appended to {@code daemon.log} in the scratch folder)
+   * and waits for its socket.
+   *
+   * @param accel {@code HEARTH_QEMU_ACCEL} for the launcher; empty for the launcher's own choice
+   */
+  Process startDaemon(String accel) throws IOException, InterruptedException {
+    ProcessBuilder builder =
+        new ProcessBuilder(cli().toString(), "daemon", "--config", config.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(scratch.resolve("daemon.log").toFile()));
+    if (accel.isEmpty()) {
+      builder.environment().remove("HEARTH_QEMU_ACCEL");
+    } else {
+      builder.environment().put("HEARTH_QEMU_ACCEL", accel);
+    }
+    Process daemon = builder.start();
+    for (int i = 0; i < 300 && !Files.exists(socket()); i++) {
+      if (!daemon.isAlive()) {
+        throw new IllegalStateException(
+            "daemon exited " + daemon.exitValue() + "; see " + scratch.resolve("daemon.log"));
+      }
+      Thread.sleep(100);
+    }
+    return daemon;
+  }
+
+  static void stopDaemon(Process daemon) throws InterruptedException {
+    daemon.destroy();
+    daemon.waitFor(60, TimeUnit.SECONDS);
+  }
+
+  /** Builds the image {@value #IMAGE} unless it exists (untimed for the benchmarks). */
+  void buildImageIfMissing(HearthClient client) throws IOException {
+    if (Files.isDirectory(state.resolve("images").resolve(IMAGE))) {
+      return;
+    }
+    long start = System.nanoTime();
+    String op =
+        JSON.readTree(client.call("image.build", "{\"name\":\"" + IMAGE + "\"}"))
+            .path("op").path("id").asText();
+    requireSucceeded(JSON.readTree(client.call("op.watch", "{\"op\":\"" + op + "\"}", (m, p) -> {})));
+    System.out.printf(
+        Locale.ROOT,
+        "image build (untimed for the bench): %.1f s%n",
+        (System.nanoTime() - start) / 1e9);
+  }
+
+  static void requireSucceeded(JsonNode op) {
+    if (!op.path("state").asText().equals("succeeded")) {
+      throw new IllegalStateException("operation did not succeed: " + op);
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    // The daemon keeps its pooled TAPs, bridge and NAT table when it stops: host setup.
+    TapDevices tapDevices = new TapDevices(runner);
+    for (String tap : tapDevices.list()) {
+      tapDevices.delete(tap);
+    }
+    new NatRules(runner, HostNetworkEnvironment.system(), bridge, cidr).remove();
+    new Bridge(runner, bridge, cidr).remove();
+  }
+}
