@@ -28,6 +28,6 @@ public record SessionInfo(
 
   /** The command as one line a person can read. */
   public String commandLine() {
-    return argv.isEmpty() ? "" : ShellQuote.command(argv);
+    return argv.isEmpty() ? "" : ShellQuote.readable(argv);
   }
 }

@@ -88,7 +88,7 @@ public record SessionSpec(
 
   /** The command as one line a person can read (and a shell would run as the same argv). */
   public String commandLine() {
-    return ShellQuote.command(argv);
+    return ShellQuote.readable(argv);
   }
 
   private static void requireNoNul(String what, String value) {

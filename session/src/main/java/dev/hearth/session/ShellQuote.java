@@ -1,6 +1,7 @@
 package dev.hearth.session;
 
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -10,6 +11,9 @@ import java.util.stream.Collectors;
  * through exactly.
  */
 public final class ShellQuote {
+  /** Words made only of these need no quotes in any POSIX sh position but the first. */
+  private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
+
   private ShellQuote() {}
 
   /**
@@ -34,5 +38,21 @@ public final class ShellQuote {
       throw new IllegalArgumentException("a command needs at least one word");
     }
     return argv.stream().map(ShellQuote::quote).collect(Collectors.joining(" "));
+  }
+
+  /**
+   * An argv as a command line for people: like {@link #command}, and a shell runs it as the same
+   * argv, but words that need no quotes are left bare ({@code sh -c 'read l'}, not {@code 'sh'
+   * '-c' 'read l'}).
+   *
+   * @throws IllegalArgumentException when the argv is empty or a word contains a NUL character
+   */
+  public static String readable(List<String> argv) {
+    if (argv.isEmpty()) {
+      throw new IllegalArgumentException("a command needs at least one word");
+    }
+    return argv.stream()
+        .map(w -> PLAIN.matcher(w).matches() ? w : quote(w))
+        .collect(Collectors.joining(" "));
   }
 }

@@ -34,7 +34,7 @@ class SessionListingTest {
     assertThat(info.name()).contains("web-1");
     assertThat(info.startedAt()).isEqualTo(T0);
     assertThat(info.exitCode()).hasValue(3);
-    assertThat(info.commandLine()).isEqualTo(ShellQuote.command(argv));
+    assertThat(info.commandLine()).isEqualTo(ShellQuote.readable(argv));
   }
 
   @Test

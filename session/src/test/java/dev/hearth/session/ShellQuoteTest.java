@@ -71,6 +71,28 @@ class ShellQuoteTest {
   }
 
   @Test
+  @RequiresBinary("sh")
+  void aReadableCommandLineRunsExactlyItsArgvToo() throws Exception {
+    List<String> argv = new ArrayList<>(List.of("printf", "<%s>"));
+    argv.addAll(List.of(HOSTILE));
+    StringBuilder expected = new StringBuilder();
+    for (String word : HOSTILE) {
+      expected.append('<').append(word).append('>');
+    }
+
+    assertThat(new String(runScript(ShellQuote.readable(argv)), StandardCharsets.UTF_8))
+        .isEqualTo(expected.toString());
+  }
+
+  @Test
+  void aReadableCommandLineQuotesOnlyWhatNeedsIt() {
+    assertThat(ShellQuote.readable(List.of("sh", "-c", "read l; exit $l")))
+        .isEqualTo("sh -c 'read l; exit $l'");
+    assertThat(ShellQuote.readable(List.of("make", "-j2", "CC=gcc", "a/b.o", "", "it's")))
+        .isEqualTo("make -j2 CC=gcc a/b.o '' 'it'\\''s'");
+  }
+
+  @Test
   void quotesEveryValueIncludingSafeOnes() {
     assertThat(ShellQuote.quote("abc")).isEqualTo("'abc'");
     assertThat(ShellQuote.quote("")).isEqualTo("''");
