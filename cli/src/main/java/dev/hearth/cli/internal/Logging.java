@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
  * CLI commands stay quiet; {@code hearth daemon} calls {@link #toStderr} with its log level.
  */
 public final class Logging extends ContextAwareBase implements Configurator {
+  static final String SSH_LIBRARY = "org.apache.sshd";
+
   private static final String PATTERN =
       "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0}: %msg%n";
 
@@ -46,5 +48,9 @@ public final class Logging extends ContextAwareBase implements Configurator {
     Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
     root.setLevel(level);
     root.addAppender(appender);
+    // MINA logs a line at INFO for every SSH connection (one per guest exec); its INFO is noise
+    // in the daemon's log, its DEBUG is still there when asked for.
+    Level ssh = level == Level.INFO ? Level.WARN : level;
+    context.getLogger(SSH_LIBRARY).setLevel(ssh);
   }
 }
