@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -31,11 +32,7 @@ final class SessionAttachCommand implements Callable<Integer> {
   @ParentCommand SessionCommand session;
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "VM", description = "A VM name or a unique id prefix.")
-  String vm;
-
-  @Parameters(index = "1", paramLabel = "SESSION", description = "A session id, id prefix or name.")
-  String target;
+  @Mixin SessionTarget target;
 
   @Option(
       names = "--from",
@@ -50,7 +47,7 @@ final class SessionAttachCommand implements Callable<Integer> {
     }
     HearthCommand hearth = session.hearth;
     Terminal terminal = hearth.env().terminal();
-    ObjectNode params = SessionCommand.sessionParams(vm, target).put("from", from);
+    ObjectNode params = target.params().put("from", from);
     boolean raw = terminal.stdinIsTerminal();
     CompletableFuture<Void> detached = new CompletableFuture<>();
     CompletableFuture<JsonNode> ended = new CompletableFuture<>();
@@ -95,7 +92,7 @@ final class SessionAttachCommand implements Callable<Integer> {
     boolean sessionEnded = ended.isDone() && !ended.isCompletedExceptionally();
     if (detached.isDone() && !sessionEnded) {
       if (!hearth.quiet()) {
-        err.println("hearth: detached from session " + target + "; it keeps running");
+        err.println("hearth: detached from session " + target.session + "; it keeps running");
         err.flush();
       }
       return 0;
@@ -109,7 +106,7 @@ final class SessionAttachCommand implements Callable<Integer> {
     if (hearth.json()) {
       hearth.printJson(result);
     }
-    return SessionCommand.exitCode(result.path("session"), target);
+    return SessionCommand.exitCode(result.path("session"), target.session);
   }
 
   /** Forwards the typed input until the detach keys (which complete {@code detached}) or EOF. */
@@ -138,7 +135,7 @@ final class SessionAttachCommand implements Callable<Integer> {
   private void interrupt(HearthCommand hearth) {
     try (DaemonConnection daemon = hearth.daemon()) {
       daemon.call(
-          "session.kill", SessionCommand.sessionParams(vm, target).put("signal", "INT"));
+          "session.kill", target.params().put("signal", "INT"));
     } catch (DaemonException e) {
       // The session has ended meanwhile, say; the attach result tells.
     }

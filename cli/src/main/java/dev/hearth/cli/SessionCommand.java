@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -52,9 +53,6 @@ final class SessionCommand implements Callable<Integer> {
     return ExitCode.USAGE;
   }
 
-  static ObjectNode sessionParams(String vm, String session) {
-    return Json.object().put("vm", vm).put("session", session);
-  }
 
   /** Runs a byte stream of the daemon to its end, its output to the terminal's stdout. */
   static JsonNode stream(HearthCommand hearth, String method, ObjectNode params) {
@@ -188,11 +186,7 @@ final class SessionCommand implements Callable<Integer> {
     @ParentCommand SessionCommand session;
     @Spec CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "VM", description = "A VM name or a unique id prefix.")
-    String vm;
-
-    @Parameters(index = "1", paramLabel = "SESSION", description = "A session id, id prefix or name.")
-    String target;
+    @Mixin SessionTarget target;
 
     @Parameters(index = "2..*", paramLabel = "TEXT", description = "Words sent joined by spaces.")
     List<String> text = new ArrayList<>();
@@ -235,7 +229,7 @@ final class SessionCommand implements Callable<Integer> {
           sent += data.length;
         }
         if (eof) {
-          ObjectNode params = sessionParams(vm, target).put("eof", true);
+          ObjectNode params = target.params().put("eof", true);
           daemon.call("session.write", params);
         }
       }
@@ -246,7 +240,7 @@ final class SessionCommand implements Callable<Integer> {
 
     private void send(DaemonConnection daemon, byte[] data) {
       ObjectNode params =
-          sessionParams(vm, target).put("data", Base64.getEncoder().encodeToString(data));
+          target.params().put("data", Base64.getEncoder().encodeToString(data));
       daemon.call("session.write", params);
     }
   }
@@ -255,11 +249,7 @@ final class SessionCommand implements Callable<Integer> {
   static final class Kill implements Callable<Integer> {
     @ParentCommand SessionCommand session;
 
-    @Parameters(index = "0", paramLabel = "VM", description = "A VM name or a unique id prefix.")
-    String vm;
-
-    @Parameters(index = "1", paramLabel = "SESSION", description = "A session id, id prefix or name.")
-    String target;
+    @Mixin SessionTarget target;
 
     @Option(
         names = {"-s", "--signal"},
@@ -269,7 +259,7 @@ final class SessionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      ObjectNode params = sessionParams(vm, target);
+      ObjectNode params = target.params();
       if (signal != null) {
         params.put("signal", signal);
       }
@@ -277,7 +267,7 @@ final class SessionCommand implements Callable<Integer> {
           session.hearth,
           "session.kill",
           params,
-          r -> "sent " + Json.text(r, "signal") + " to session " + target);
+          r -> "sent " + Json.text(r, "signal") + " to session " + target.session);
     }
   }
 
@@ -287,19 +277,15 @@ final class SessionCommand implements Callable<Integer> {
   static final class Wait implements Callable<Integer> {
     @ParentCommand SessionCommand session;
 
-    @Parameters(index = "0", paramLabel = "VM", description = "A VM name or a unique id prefix.")
-    String vm;
-
-    @Parameters(index = "1", paramLabel = "SESSION", description = "A session id, id prefix or name.")
-    String target;
+    @Mixin SessionTarget target;
 
     @Override
     public Integer call() {
-      JsonNode end = stream(session.hearth, "session.wait", sessionParams(vm, target));
+      JsonNode end = stream(session.hearth, "session.wait", target.params());
       if (session.hearth.json()) {
         session.hearth.printJson(end);
       }
-      return exitCode(end, target);
+      return exitCode(end, target.session);
     }
   }
 
@@ -322,11 +308,7 @@ final class SessionCommand implements Callable<Integer> {
     @ParentCommand SessionCommand session;
     @Spec CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "VM", description = "A VM name or a unique id prefix.")
-    String vm;
-
-    @Parameters(index = "1", paramLabel = "SESSION", description = "A session id, id prefix or name.")
-    String target;
+    @Mixin SessionTarget target;
 
     @Option(
         names = {"-f", "--follow"},
@@ -341,7 +323,7 @@ final class SessionCommand implements Callable<Integer> {
       if (from < 0) {
         throw new ParameterException(spec.commandLine(), "--from must be 0 or more, not " + from);
       }
-      ObjectNode params = sessionParams(vm, target).put("from", from).put("follow", follow);
+      ObjectNode params = target.params().put("from", from).put("follow", follow);
       JsonNode end = stream(session.hearth, "session.logs", params);
       if (session.hearth.json()) {
         session.hearth.printJson(end);
