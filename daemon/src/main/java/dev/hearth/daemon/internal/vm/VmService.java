@@ -302,13 +302,16 @@ public final class VmService {
               Optional.empty());
       vms.insert(vm);
     }
-    if (newTap) {
-      try {
+    try {
+      if (newTap) {
         parts.network().createTap(vm.tap());
-      } catch (RuntimeException | InterruptedException e) {
-        undoCreate(vm, Optional.empty(), Optional.empty(), e);
-        throw hostError(e);
+      } else {
+        // A pooled TAP may still be on the bridge of an earlier daemon with another bridge_name.
+        parts.network().attachTap(vm.tap());
       }
+    } catch (RuntimeException | InterruptedException e) {
+      undoCreate(vm, Optional.empty(), Optional.empty(), e);
+      throw hostError(e);
     }
     log.info("reserved VM {} ({}): {} on {}", vm.name(), vm.id(), vm.ip(), vm.tap());
     return vm;
@@ -491,7 +494,10 @@ public final class VmService {
     Optional<FirecrackerProcess> process = Optional.empty();
     try {
       ensureNetwork();
-      if (!parts.network().listTaps().contains(vm.tap())) {
+      if (parts.network().listTaps().contains(vm.tap())) {
+        // Kept while stopped; a daemon with another bridge_name may have run since.
+        parts.network().attachTap(vm.tap());
+      } else {
         parts.network().createTap(vm.tap());
       }
       VmmChoice vmm = parts.vmm().get();
