@@ -7,8 +7,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -73,7 +75,8 @@ public final class VmmSelector {
       QemuAccel qemuAccel,
       Predicate<Path> executableFile,
       KvmProbe kvm) {
-    List<Path> dirs = new ArrayList<>();
+    // A folder listed twice is looked in once (and named once in the reason).
+    Set<Path> dirs = new LinkedHashSet<>();
     for (String dir : requireNonNull(pathVariable, "pathVariable").split(":")) {
       if (!dir.isEmpty()) {
         dirs.add(Path.of(dir));

@@ -295,12 +295,21 @@ class VmmSelectorTest {
       Files.createDirectories(dir.resolve("a"));
       Files.writeString(dir.resolve("a/firecracker"), "not executable");
       Path second = executable(dir.resolve("b/firecracker"));
-      String path = dir.resolve("a") + "::" + dir.resolve("b");
+      String path = dir.resolve("a") + "::" + dir.resolve("b") + ":" + dir.resolve("a");
 
       VmmSelector selector = real(path, Optional.empty());
 
       assertThat(selector.firecracker(Optional.empty()).path()).hasValue(second);
       assertThat(selector.choose(VmmMode.AUTO, Optional.empty()).binary()).hasValue(second);
+      Files.delete(second);
+      assertThat(selector.firecracker(Optional.empty()).detail())
+          .as("each folder named once")
+          .isEqualTo(
+              "no executable 'firecracker' on PATH (looked in "
+                  + dir.resolve("a")
+                  + ", "
+                  + dir.resolve("b")
+                  + ")");
     }
 
     @Test
