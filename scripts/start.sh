@@ -58,7 +58,17 @@ else
     fi
   fi
   install -d /var/log/hearth
-  nohup /opt/hearth/bin/hearth daemon >>/var/log/hearth/daemon.log 2>&1 </dev/null &
+  # The daemon outlives this script: it must not keep a descriptor it was handed (a lock that
+  # start.sh's caller holds with flock(1), say), so every one above stderr is closed first.
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ] && [ -e "/proc/$BASHPID/fd/$fd" ]; then
+        eval "exec $fd>&-"
+      fi
+    done
+    exec nohup /opt/hearth/bin/hearth daemon >>/var/log/hearth/daemon.log 2>&1 </dev/null
+  ) &
 fi
 
 for _ in $(seq 1 150); do
