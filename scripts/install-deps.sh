@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the host packages hearth needs on Debian or Ubuntu, skipping apt when all are present.
-#   scripts/install-deps.sh run    what the daemon uses at run time and to build (plus QEMU for
-#                                  bin/hearth-qemu-firecracker when the host has no /dev/kvm)
+#   scripts/install-deps.sh run    what the daemon runs (vm create, image build) and the build
+#                                  needs, plus QEMU for bin/hearth-qemu-firecracker when
+#                                  Firecracker cannot run here (vmm = auto then picks QEMU)
 #   scripts/install-deps.sh test   that, plus what the test suite uses (QEMU always)
 set -euo pipefail
 
@@ -16,9 +17,18 @@ declare -A run_pkgs=(
   [losetup]=mount
   [setsid]=util-linux
   [setpriv]=util-linux
-  [debugfs]=e2fsprogs
+  [mountpoint]=util-linux
   [cp]=coreutils
+  [chroot]=coreutils
   [tar]=tar
+  # vm create: the identity stage (debugfs), growing a disk past the image (e2fsck, resize2fs)
+  [debugfs]=e2fsprogs
+  [e2fsck]=e2fsprogs
+  [resize2fs]=e2fsprogs
+  # image build: debootstrap, the rootfs (mkfs.ext4 -d), Debian's kernel unpacked (xz)
+  [debootstrap]=debootstrap
+  [mkfs.ext4]=e2fsprogs
+  [xz]=xz-utils
 )
 declare -A test_pkgs=(
   [qemu-system-x86_64]=qemu-system-x86
@@ -27,9 +37,6 @@ declare -A test_pkgs=(
   [iptables]=iptables
   [sshd]=openssh-server
   [ssh-keygen]=openssh-client
-  [debootstrap]=debootstrap
-  [xz]=xz-utils
-  [mkfs.ext4]=e2fsprogs
   # The e2e suite reaches its guests (under QEMU, above) with OpenSSH.
   [ssh]=openssh-client
 )
@@ -43,10 +50,19 @@ check() {
     fi
   done
 }
-# Without KVM, VMs run under QEMU (bin/hearth-qemu-firecracker; README "Trying hearth without KVM").
-[ -e /dev/kvm ] || run_pkgs[qemu-system-x86_64]=qemu-system-x86
+# Firecracker runs only when it is installed and /dev/kvm works: it exists, is not PVM's (which
+# boots only kernels built for PVM) and opens read-write. Otherwise vmm = auto runs VMs under QEMU
+# (bin/hearth-qemu-firecracker; README "Firecracker, QEMU and KVM"), the same test as the daemon's.
+kvm_usable() {
+  [ -c /dev/kvm ] && [ ! -e /sys/module/kvm_pvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]
+}
+if ! command -v firecracker >/dev/null 2>&1 || ! kvm_usable; then
+  run_pkgs[qemu-system-x86_64]=qemu-system-x86
+fi
 check run_pkgs
 [ "$purpose" = test ] && check test_pkgs
+# debootstrap checks Debian's signatures with this keyring (a package without a command).
+[ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || missing+=(debian-archive-keyring)
 
 # A JDK older than 17 on PATH does not count.
 if command -v javac >/dev/null 2>&1; then

@@ -1,10 +1,31 @@
 #!/usr/bin/env bash
-# Builds hearth, installs it under /opt/hearth (with /usr/local/bin/hearth) and starts the daemon
-# with the embedded defaults: state in /var/lib/hearth (SQLite), socket /run/hearth/hearth.sock,
-# no config file needed. Under systemd it installs and starts hearth.service; elsewhere it starts
-# the daemon in the background with its log in /var/log/hearth/daemon.log.
+# From a fresh Debian or Ubuntu host to a daemon ready for `hearth vm create`, as root:
+#   - installs what hearth runs (scripts/install-deps.sh run: the JDK, iproute2, nftables,
+#     debootstrap and Debian's keyring, e2fsprogs, xz-utils, ...; QEMU when Firecracker cannot run
+#     here, for the bundled bin/hearth-qemu-firecracker that vmm = auto then picks);
+#   - builds hearth and installs it under /opt/hearth (with /usr/local/bin/hearth);
+#   - starts the daemon with the embedded defaults (state in /var/lib/hearth, socket
+#     /run/hearth/hearth.sock, no config file): hearth.service under systemd, else in the
+#     background with its log in /var/log/hearth/daemon.log;
+#   - builds the image `base` unless it exists (--no-image skips it), showing its progress.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+usage() {
+  echo "usage: scripts/start.sh [--no-image]" >&2
+  exit 2
+}
+build_image=yes
+for arg in "$@"; do
+  case $arg in
+    --no-image) build_image=no ;;
+    -h | --help) usage ;;
+    *)
+      echo "scripts/start.sh: unknown argument '$arg'" >&2
+      usage
+      ;;
+  esac
+done
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "scripts/start.sh: run as root (it installs packages, /opt/hearth and the service)" >&2
@@ -37,12 +58,43 @@ else
     fi
   fi
   install -d /var/log/hearth
-  nohup /opt/hearth/bin/hearth daemon >>/var/log/hearth/daemon.log 2>&1 </dev/null &
+  # The daemon outlives this script: it must not keep a descriptor it was handed (a lock that
+  # start.sh's caller holds with flock(1), say), so every one above stderr is closed first.
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ] && [ -e "/proc/$BASHPID/fd/$fd" ]; then
+        eval "exec $fd>&-"
+      fi
+    done
+    exec nohup /opt/hearth/bin/hearth daemon >>/var/log/hearth/daemon.log 2>&1 </dev/null
+  ) &
 fi
 
-for _ in $(seq 1 100); do
+for _ in $(seq 1 150); do
   if hearth version >/dev/null 2>&1; then break; fi
   sleep 0.2
 done
-hearth version
-echo "hearth is running. Try: hearth doctor"
+if ! hearth version; then
+  log=/var/log/hearth/daemon.log
+  [ -d /run/systemd/system ] && log="journalctl -u hearth"
+  echo "scripts/start.sh: the daemon does not answer; see $log" >&2
+  exit 1
+fi
+
+if [ "$build_image" = yes ]; then
+  if hearth image show base >/dev/null 2>&1; then
+    echo "The image base exists already."
+  else
+    echo "Building the image base (Debian, with debootstrap: a few minutes the first time)..."
+    hearth image build base
+  fi
+fi
+
+echo
+echo 'hearth is running (`hearth doctor` checks this host). Next:'
+if ! hearth image show base >/dev/null 2>&1; then
+  echo '  hearth image build base'
+fi
+echo '  hearth vm create demo --image base'
+echo '  hearth vm ssh demo'

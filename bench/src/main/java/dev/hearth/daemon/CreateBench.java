@@ -192,6 +192,9 @@ public final class CreateBench {
     }
 
     @Override
+    public void attachTap(String tap) {}
+
+    @Override
     public void deleteTap(String tap) {
       taps.remove(tap);
     }

@@ -39,11 +39,20 @@ final class VersionCommand implements Callable<Integer> {
       if (daemon == null) {
         root.putNull("daemon");
       } else {
-        root.putObject("daemon")
-            .put("version", daemon.version())
-            .put("protocol_version", daemon.protocolVersion())
-            .put("java_version", daemon.javaVersion())
-            .put("pid", daemon.pid());
+        ObjectNode d =
+            root.putObject("daemon")
+                .put("version", daemon.version())
+                .put("protocol_version", daemon.protocolVersion())
+                .put("java_version", daemon.javaVersion())
+                .put("pid", daemon.pid());
+        daemon
+            .vmm()
+            .ifPresent(
+                vmm ->
+                    d.putObject("vmm")
+                        .put("kind", vmm.kind())
+                        .put("path", vmm.path().orElse(null))
+                        .put("reason", vmm.reason()));
       }
       out.println(Json.render(root, false));
       out.flush();
@@ -59,6 +68,15 @@ final class VersionCommand implements Callable<Integer> {
       table.row(" Protocol:", Integer.toString(daemon.protocolVersion()));
       table.row(" Java:", daemon.javaVersion());
       table.row(" PID:", Long.toString(daemon.pid()));
+      daemon
+          .vmm()
+          .ifPresent(
+              vmm -> {
+                table.row(
+                    " VMM:",
+                    vmm.kind() + vmm.path().map(p -> " (" + p + ")").orElse(""));
+                table.row(" Why:", vmm.reason());
+              });
     }
     table.print(out, hearth.style());
   }

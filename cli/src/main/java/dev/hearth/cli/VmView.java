@@ -43,6 +43,7 @@ final class VmView {
     details.add("Provisioner", Json.text(vm, "provisioner"));
     details.add("Created", Details.timestamp(Json.text(vm, "created_at"), now));
     details.add("PID", Json.text(vm, "pid"));
+    details.add("VMM", Json.text(vm, "vmm"));
     details.add("API socket", Json.text(vm, "api_socket"));
     details.add("Console log", Json.text(vm, "console_log"));
     details.add("Root disk", Json.text(vm, "root_disk"));

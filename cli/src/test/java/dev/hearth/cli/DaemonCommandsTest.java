@@ -112,7 +112,9 @@ class DaemonCommandsTest {
         .contains("Client:")
         .contains("Daemon:")
         .contains(BuildInfo.version())
-        .contains(Long.toString(ProcessHandle.current().pid()));
+        .contains(Long.toString(ProcessHandle.current().pid()))
+        .containsPattern("(?m)^ VMM: +(firecracker|qemu|none)")
+        .containsPattern("(?m)^ Why: +\\S");
   }
 
   @Test
@@ -127,6 +129,10 @@ class DaemonCommandsTest {
     assertThat(json.path("daemon").path("pid").asLong()).isEqualTo(ProcessHandle.current().pid());
     assertThat(json.path("daemon").path("java_version").asText())
         .startsWith(System.getProperty("java.version"));
+    JsonNode vmm = json.path("daemon").path("vmm");
+    assertThat(vmm.path("kind").asText()).isIn("firecracker", "qemu", "none");
+    assertThat(vmm.has("path")).isTrue();
+    assertThat(vmm.path("reason").asText()).isNotBlank();
   }
 
   @Test

@@ -54,7 +54,7 @@ class ViewsTest {
   @Test
   void vmDetailsShowThePresentFieldsAligned() {
     var vm = (ObjectNode) Samples.node(Samples.demoRunning());
-    vm.put("pid", 4242).put("boot_args", "console=ttyS0 reboot=k");
+    vm.put("pid", 4242).put("vmm", "qemu").put("boot_args", "console=ttyS0 reboot=k");
 
     assertThat(print(VmView.details(vm, Samples.NOW), false).lines())
         .containsExactly(
@@ -71,6 +71,7 @@ class ViewsTest {
             "Provisioner:  copy",
             "Created:      2024-05-01T11:55:00Z (5m ago)",
             "PID:          4242",
+            "VMM:          qemu",
             "Boot args:    console=ttyS0 reboot=k");
   }
 

@@ -185,6 +185,11 @@ public final class Config {
     return get(ConfigKey.LOG_LEVEL);
   }
 
+  /** {@code auto}, {@code firecracker} or {@code qemu}. */
+  public String vmm() {
+    return get(ConfigKey.VMM);
+  }
+
   public Optional<Path> firecrackerBin() {
     return optional(ConfigKey.FIRECRACKER_BIN).map(Path::of);
   }

@@ -21,9 +21,14 @@ public enum ConfigKey {
           + " and the daemon's user."),
   LOG_LEVEL("log_level", Type.enumOf("error", "warn", "info", "debug", "trace"), "info",
       "Daemon log level: error, warn, info, debug or trace."),
+  VMM("vmm", Type.enumOf("auto", "firecracker", "qemu"), "auto",
+      "What runs the VMs: firecracker (needs a working /dev/kvm), qemu (hearth's bundled"
+          + " bin/hearth-qemu-firecracker, with KVM when it works, else emulated and slow), or auto"
+          + " (firecracker when it is on PATH and KVM works, else qemu). `hearth doctor` says which"
+          + " and why."),
   FIRECRACKER_BIN("firecracker_bin", Type.OPTIONAL_PATH, "",
-      "The firecracker binary; \"\" looks it up on PATH. Set it to bin/hearth-qemu-firecracker on"
-          + " hosts without KVM."),
+      "The firecracker binary; \"\" lets vmm choose. When set, it is used as is, whatever vmm"
+          + " says."),
   JAILER_BIN("jailer_bin", Type.OPTIONAL_PATH, "",
       "The jailer binary; \"\" looks it up on PATH. Only reported by doctor for now."),
   DEFAULT_KERNEL("default_kernel", Type.OPTIONAL_PATH, "",

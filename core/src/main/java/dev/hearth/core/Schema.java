@@ -62,7 +62,13 @@ public final class Schema {
                       + " pid_start_time INTEGER,"
                       + " root_disk TEXT,"
                       + " error TEXT,"
-                      + " boot_args TEXT NOT NULL)")));
+                      + " boot_args TEXT NOT NULL)")),
+          // What ran the VM at its last boot (firecracker or qemu), so that vm show stays right
+          // across daemon restarts; NULL until the first boot.
+          new Migration(
+              4,
+              "the VMM of each VM",
+              List.of("ALTER TABLE vms ADD COLUMN vmm TEXT")));
 
   /** The version a database has once every migration is applied. */
   public static int latestVersion() {

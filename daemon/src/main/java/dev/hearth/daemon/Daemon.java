@@ -55,13 +55,14 @@ import dev.hearth.dmsnap.ProvisionerChoiceException;
 import dev.hearth.dmsnap.ProvisionerKind;
 import dev.hearth.dmsnap.Provisioners;
 import dev.hearth.dmsnap.RootDiskProvisioner;
-import dev.hearth.fcproc.FirecrackerBinary;
 import dev.hearth.fcproc.FirecrackerLauncher;
 import dev.hearth.fcproc.HostNetworkEnvironment;
 import dev.hearth.fcproc.Ipv4Cidr;
 import dev.hearth.fcproc.NatRules;
 import dev.hearth.fcproc.ProcessTable;
 import dev.hearth.fcproc.TapDevices;
+import dev.hearth.fcproc.VmmChoice;
+import dev.hearth.fcproc.VmmSelector;
 import dev.hearth.imagemgr.ImageStaging;
 import dev.hearth.imagemgr.VmlinuxExtractor;
 import dev.hearth.opstate.OpSnapshot;
@@ -95,6 +96,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,7 +112,8 @@ public final class Daemon implements AutoCloseable {
    * What tests replace: the OS, time, peer authorisation, extra RPC methods, and the VM lifecycle's
    * host network and guest seams (empty: the real bridge, TAPs and NAT from the config, debugfs
    * for the identity stage, MINA SSH with the daemon's key for the SSH wait and the poweroff
-   * step of a stop, and the VM's IP, port 22, as the guest route of exec, shell and copy).
+   * step of a stop, and the VM's IP, port 22, as the guest route of exec, shell and copy), and
+   * where the VMM is looked for (this process's PATH, {@code HEARTH_HOME} and /dev/kvm).
    */
   record Seams(
       Posix posix,
@@ -125,7 +128,8 @@ public final class Daemon implements AutoCloseable {
       List<VmHook> vmHooks,
       Optional<GuestRoute> guestRoute,
       Optional<GuestScripts> guestScripts,
-      Optional<SessionLayout> sessionLayout) {
+      Optional<SessionLayout> sessionLayout,
+      VmmSelector vmmSelector) {
 
     static Seams system() {
       return new Seams(
@@ -141,7 +145,8 @@ public final class Daemon implements AutoCloseable {
           List.of(),
           Optional.empty(),
           Optional.empty(),
-          Optional.empty());
+          Optional.empty(),
+          VmmSelector.system());
     }
 
     Seams withPosix(Posix replacement) {
@@ -178,6 +183,11 @@ public final class Daemon implements AutoCloseable {
       return edit(s -> s.sessionLayout = Optional.of(layout));
     }
 
+    /** Where firecracker, the QEMU launcher and a usable KVM are looked for. */
+    Seams withVmmSelector(VmmSelector selector) {
+      return edit(s -> s.vmmSelector = selector);
+    }
+
     Seams withHostNetwork(HostNetwork network) {
       return edit(s -> s.hostNetwork = Optional.of(network));
     }
@@ -212,6 +222,7 @@ public final class Daemon implements AutoCloseable {
       Optional<GuestRoute> guestRoute;
       Optional<GuestScripts> guestScripts;
       Optional<SessionLayout> sessionLayout;
+      VmmSelector vmmSelector;
 
       Draft(Seams from) {
         posix = from.posix;
@@ -227,6 +238,7 @@ public final class Daemon implements AutoCloseable {
         guestRoute = from.guestRoute;
         guestScripts = from.guestScripts;
         sessionLayout = from.sessionLayout;
+        vmmSelector = from.vmmSelector;
       }
 
       Seams build() {
@@ -243,7 +255,8 @@ public final class Daemon implements AutoCloseable {
             List.copyOf(vmHooks),
             guestRoute,
             guestScripts,
-            sessionLayout);
+            sessionLayout,
+            vmmSelector);
       }
     }
   }
@@ -357,8 +370,12 @@ public final class Daemon implements AutoCloseable {
       undo.push(sessions::close);
       List<VmHook> hooks = new ArrayList<>(seams.vmHooks());
       hooks.add(sessions.hook());
+      // Chosen again at each boot (firecracker installed, or KVM changed, since), and for
+      // version and doctor; logged once here.
+      Supplier<VmmChoice> vmm = () -> seams.vmmSelector().choose(config);
+      logVmm(vmm.get());
       VmService vms =
-          composeVms(config, layout, store, seams, runner, locks, createOps, dialer, hooks);
+          composeVms(config, layout, store, seams, runner, locks, createOps, dialer, hooks, vmm);
       vmsForSessions.set(vms);
       vms.reconcile();
       // Image builds sweep what a crashed build left in staging before cleanupStale deletes it.
@@ -393,7 +410,8 @@ public final class Daemon implements AutoCloseable {
                   vms,
                   seams.guestRoute().orElseGet(GuestRoute::vmAddress),
                   new GuestExec(dialer, GUEST_CONNECT_TIMEOUT)),
-              new SessionRpc(sessions));
+              new SessionRpc(sessions),
+              vmm);
       undo.push(() -> Files.deleteIfExists(layout.socket()));
       undo.push(rpc::close);
       secureSocket(layout.socket(), config.socketGroup(), seams.posix());
@@ -430,7 +448,8 @@ public final class Daemon implements AutoCloseable {
       VmLocks locks,
       Registry<CreateOp> createOps,
       MinaGuestDialer dialer,
-      List<VmHook> hooks)
+      List<VmHook> hooks,
+      Supplier<VmmChoice> vmm)
       throws InterruptedException {
     ProvisionerKind kind = chooseProvisioner(config, runner);
     Map<ProvisionerKind, RootDiskProvisioner> provisioners = new ConcurrentHashMap<>();
@@ -450,7 +469,7 @@ public final class Daemon implements AutoCloseable {
     // Adopting a running process needs no binary; the path is only a label there.
     FirecrackerLauncher adopter =
         new FirecrackerLauncher(
-            config.firecrackerBin().orElse(Path.of("firecracker")),
+            vmm.get().binary().orElse(Path.of("firecracker")),
             processTable,
             seams.posix(),
             seams.clock());
@@ -466,18 +485,26 @@ public final class Daemon implements AutoCloseable {
             k ->
                 provisioners.computeIfAbsent(k, c -> Provisioners.create(c, runner, seams.clock())),
             network,
-            () ->
-                new FirecrackerLauncher(
-                    FirecrackerBinary.discover(config, runner).path(),
-                    processTable,
-                    seams.posix(),
-                    seams.clock()),
+            vmm,
+            binary -> new FirecrackerLauncher(binary, processTable, seams.posix(), seams.clock()),
             adopter,
             processTable,
             seams.guestIdentity().orElseGet(() -> new DebugfsGuestIdentity(runner)),
             seams.sshWaiter().orElseGet(() -> new MinaSshWaiter(dialer, seams.clock())),
             seams.guestPowerOff().orElseGet(() -> new MinaGuestPowerOff(dialer)),
             hooks));
+  }
+
+  private static void logVmm(VmmChoice choice) {
+    if (choice.runnable()) {
+      log.info(
+          "VMs run under {} ({}): {}",
+          choice.kind().wireName(),
+          choice.binary().get(),
+          choice.reason());
+    } else {
+      log.warn("no VMM can run VMs on this host, so every VM boot will fail: {}", choice.reason());
+    }
   }
 
   private static ProvisionerKind chooseProvisioner(Config config, Runner runner)
@@ -569,8 +596,12 @@ public final class Daemon implements AutoCloseable {
    * @throws DaemonException when interrupted (the thread's interrupt flag is set again)
    */
   public static DoctorReport doctor(Config config) {
+    return doctor(config, VmmSelector.system());
+  }
+
+  private static DoctorReport doctor(Config config, VmmSelector vmm) {
     try {
-      return Doctor.run(config);
+      return Doctor.run(config, vmm);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new DaemonException("the doctor checks were interrupted", e);
@@ -675,7 +706,8 @@ public final class Daemon implements AutoCloseable {
       RpcHandler imageBuild,
       ImageMethods imageMethods,
       GuestMethods guestMethods,
-      SessionMethods sessionMethods) {
+      SessionMethods sessionMethods,
+      Supplier<VmmChoice> vmm) {
     Path socket = layout.socket();
     try {
       if (Files.deleteIfExists(socket)) {
@@ -683,8 +715,9 @@ public final class Daemon implements AutoCloseable {
       }
       Dispatcher dispatcher =
           new Dispatcher(
-              () -> doctor(config),
+              () -> doctor(config, seams.vmmSelector()),
               seams.posix().getpid(),
+              vmm,
               vmMethods,
               imageBuild,
               imageMethods,

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 /**
@@ -16,6 +17,7 @@ final class FakeHostNetwork implements HostNetwork {
   static final String PREFIX = "ftap";
 
   private final Path dir;
+  private final List<String> attached = new CopyOnWriteArrayList<>();
   private volatile boolean failTapCreation;
 
   FakeHostNetwork(Path dir) {
@@ -59,6 +61,19 @@ final class FakeHostNetwork implements HostNetwork {
     } catch (IOException e) {
       throw new DaemonException("could not create TAP " + tap + ": " + e, e);
     }
+  }
+
+  /** Every existing TAP put on the bridge by {@link #attachTap}, in order. */
+  List<String> attached() {
+    return List.copyOf(attached);
+  }
+
+  @Override
+  public void attachTap(String tap) {
+    if (!Files.exists(dir.resolve("taps").resolve(tap))) {
+      throw new DaemonException("could not attach TAP " + tap + ": it does not exist");
+    }
+    attached.add(tap);
   }
 
   @Override

@@ -47,6 +47,11 @@ final class TestDaemons {
         }
 
         @Override
+        public void attachTap(String tap) {
+          throw new UnsupportedOperationException("this test daemon has no host network");
+        }
+
+        @Override
         public void deleteTap(String tap) {}
 
         @Override

@@ -59,6 +59,7 @@ class VmLifecycleTest {
             reserve -> assertThat(reserve).startsWith("reserved 10.77.0.2 (06:00:0a:4d:00:02)"),
             rootfs -> assertThat(rootfs).startsWith("root disk "),
             identity -> assertThat(identity).startsWith("identity written: hostname demo"),
+            vmm -> assertThat(vmm).startsWith("VMM: firecracker_bin = ").contains("used as is"),
             boot -> assertThat(boot).startsWith("firecracker pid ").endsWith("booted the guest"),
             ssh -> assertThat(ssh).isEqualTo("SSH answers at 10.77.0.2:22"),
             ready -> assertThat(ready).isEqualTo("VM demo is running at 10.77.0.2"));
@@ -67,6 +68,7 @@ class VmLifecycleTest {
     assertThat(vm.path("state").asText()).isEqualTo("running");
     assertThat(vm.path("ip").asText()).isEqualTo("10.77.0.2");
     assertThat(vm.path("pid").asInt()).isPositive();
+    assertThat(vm.path("vmm").asText()).isEqualTo("firecracker");
     assertThat(vm.path("boot_args").asText())
         .isEqualTo(
             "console=ttyS0 reboot=k panic=1 pci=off"

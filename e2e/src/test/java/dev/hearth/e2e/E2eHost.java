@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -35,7 +36,9 @@ import java.util.stream.Stream;
  * child process, with everything of its own under one work folder in /tmp: config, state and
  * runtime folders, its log. It gets a bridge name and a /24 that nothing on the host uses, no TAP
  * pool (a deleted VM's TAP must go), and the debootstrap cache of {@code image build} pointed at a
- * folder that outlives the run. The CLI is the distribution's {@code bin/hearth}; guests are
+ * folder that outlives the run. Its config has no {@code firecracker_bin} (unless one is given)
+ * and its PATH no firecracker, so that {@code vmm = auto} must find the distribution's
+ * {@code bin/hearth-qemu-firecracker} by itself, as on a fresh host. The CLI is the distribution's {@code bin/hearth}; guests are
  * reached only through it ({@code vm exec}, {@code vm cp}, sessions), as a user reaches them.
  */
 final class E2eHost implements AutoCloseable {
@@ -72,18 +75,20 @@ final class E2eHost implements AutoCloseable {
   /**
    * Prepares the work folder and the config; the daemon is not started yet.
    *
-   * @param firecracker the {@code firecracker_bin} of the daemon
+   * @param firecracker a {@code firecracker_bin} for the daemon; none lets {@code vmm = auto}
+   *     choose
    * @param buildCache where {@code image build} keeps its base trees between runs
    */
-  static E2eHost prepare(Path dist, Path firecracker, Path buildCache)
+  static E2eHost prepare(Path dist, Optional<Path> firecracker, Path buildCache)
       throws IOException, InterruptedException {
     if (!Files.isExecutable(dist.resolve("bin/hearth"))) {
       throw new IllegalStateException(
           "no hearth distribution at " + dist + " (cli's package phase builds it: run the suite"
               + " through the reactor, e.g. ./mvnw verify -Pe2e -pl e2e -am)");
     }
-    if (!Files.isExecutable(firecracker)) {
-      throw new IllegalStateException("firecracker_bin " + firecracker + " is not an executable file");
+    if (firecracker.isPresent() && !Files.isExecutable(firecracker.get())) {
+      throw new IllegalStateException(
+          "firecracker_bin " + firecracker.get() + " is not an executable file");
     }
     String suffix = HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
     Path work = Files.createTempDirectory(Path.of("/tmp"), "hearth-e2e-");
@@ -104,13 +109,13 @@ final class E2eHost implements AutoCloseable {
     return host;
   }
 
-  private void writeConfig(Path firecracker) throws IOException {
+  private void writeConfig(Optional<Path> firecracker) throws IOException {
     Map<String, String> values = new LinkedHashMap<>();
     values.put("state_dir", layout.stateDir().toString());
     values.put("runtime_dir", layout.runtimeDir().toString());
     values.put("socket_group", "");
     values.put("log_level", "info");
-    values.put("firecracker_bin", firecracker.toString());
+    firecracker.ifPresent(f -> values.put("firecracker_bin", f.toString()));
     values.put("bridge_name", bridge);
     values.put("bridge_cidr", bridgeCidr.toString());
     values.put("tap_pool_size", "0");
@@ -131,12 +136,15 @@ final class E2eHost implements AutoCloseable {
 
   /** Starts {@code bin/hearth daemon --config ...} and waits until it answers. */
   void startDaemon() throws IOException, InterruptedException {
-    daemon =
+    ProcessBuilder builder =
         new ProcessBuilder(hearth.toString(), "daemon", "--config", config.toString())
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog.toFile()))
-            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-            .start();
+            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+    // As on a host without Firecracker; bin/hearth sets HEARTH_HOME to the distribution itself.
+    builder.environment().put("PATH", withoutFirecracker(System.getenv("PATH")));
+    builder.environment().remove("HEARTH_HOME");
+    daemon = builder.start();
     long deadline = System.nanoTime() + DAEMON_START.toNanos();
     while (true) {
       if (!daemon.isAlive()) {
@@ -153,6 +161,17 @@ final class E2eHost implements AutoCloseable {
       }
       Thread.sleep(200);
     }
+  }
+
+  /** The PATH without the folders that hold an executable {@code firecracker}. */
+  static String withoutFirecracker(String path) {
+    List<String> kept = new ArrayList<>();
+    for (String dir : (path == null ? "" : path).split(":")) {
+      if (!dir.isEmpty() && !Files.isExecutable(Path.of(dir, "firecracker"))) {
+        kept.add(dir);
+      }
+    }
+    return String.join(":", kept);
   }
 
   /** SIGTERM to the daemon; returns its exit code once it has exited. */

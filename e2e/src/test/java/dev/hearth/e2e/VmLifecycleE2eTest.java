@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -34,8 +35,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * One VM's life through the real CLI, against a real daemon whose firecracker is the QEMU launcher
- * of the distribution: image build, create (running, SSH ready), commands and a file in the guest
+ * One VM's life through the real CLI, against a real daemon that finds the QEMU launcher of the
+ * distribution by itself ({@code vmm = auto}, no firecracker): image build, create (running, SSH ready), commands and a file in the guest
  * through {@code vm exec}, a folder through {@code vm cp} and back, a session that outlives a daemon
  * restart, stop and start with the file still there and the sessions lost, delete, the daemon's
  * SIGTERM, and nothing of the test left on the host. The steps run in order on one daemon; after a failed step the later
@@ -56,6 +57,8 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
   private static final Duration EXEC = Duration.ofMinutes(2);
 
   private final String token = UUID.randomUUID().toString();
+  private Path launcher;
+  private Optional<Path> firecracker;
   private E2eHost host;
   private String failedStep;
 
@@ -63,11 +66,16 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
   @Timeout(value = 2, unit = TimeUnit.MINUTES)
   void startDaemon() throws Exception {
     Path dist = Path.of(System.getProperty("hearth.e2e.dist", "../cli/target/hearth-dist"));
-    String firecracker = System.getProperty("hearth.e2e.firecracker", "");
+    dist = dist.toAbsolutePath().normalize();
+    launcher = dist.resolve("bin/hearth-qemu-firecracker");
+    firecracker =
+        Optional.of(System.getProperty("hearth.e2e.firecracker", ""))
+            .filter(f -> !f.isEmpty())
+            .map(Path::of);
     host =
         E2eHost.prepare(
-            dist.toAbsolutePath().normalize(),
-            firecracker.isEmpty() ? dist.resolve("bin/hearth-qemu-firecracker") : Path.of(firecracker),
+            dist,
+            firecracker,
             Path.of(System.getProperty("hearth.e2e.buildCache", "/var/cache/hearth-test/build")));
     host.startDaemon();
   }
@@ -75,6 +83,20 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
   @BeforeEach
   void earlierStepsPassed() {
     assumeTrue(failedStep == null, () -> "not run: " + failedStep + " failed before it");
+  }
+
+  @Test
+  @Order(0)
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  void theDaemonFindsTheBundledLauncherByItself() throws Exception {
+    JsonNode vmm = host.hearthJson(Duration.ofSeconds(30), "version").path("daemon").path("vmm");
+    if (firecracker.isPresent()) {
+      assertThat(vmm.path("path").asText()).isEqualTo(firecracker.get().toString());
+      return;
+    }
+    assertThat(vmm.path("kind").asText()).as("daemon vmm %s", vmm).isEqualTo("qemu");
+    assertThat(vmm.path("path").asText()).isEqualTo(launcher.toString());
+    assertThat(vmm.path("reason").asText()).contains("no executable 'firecracker' on PATH");
   }
 
   @Test
@@ -99,6 +121,9 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
     JsonNode vm = host.vm(VM);
     assertThat(vm.path("state").asText()).isEqualTo("running");
     assertThat(vm.path("ip").asText()).isNotEmpty();
+    if (firecracker.isEmpty()) {
+      assertThat(vm.path("vmm").asText()).as("the VM's VMM").isEqualTo("qemu");
+    }
     assertThat(HostLeaks.processesMentioning(List.of(vm.path("api_socket").asText())))
         .as("the launcher serving the VM's API socket")
         .isNotEmpty();

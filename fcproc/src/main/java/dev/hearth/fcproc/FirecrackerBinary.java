@@ -5,18 +5,12 @@ import static java.util.Objects.requireNonNull;
 import dev.hearth.core.Command;
 import dev.hearth.core.CommandException;
 import dev.hearth.core.CommandResult;
-import dev.hearth.core.Config;
 import dev.hearth.core.Runner;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
 
-/** The firecracker executable: where it is and which version it is. */
+/** A firecracker executable and its version ({@link VmmSelector} finds it). */
 public final class FirecrackerBinary {
-  static final String DEFAULT_NAME = "firecracker";
   static final Duration VERSION_TIMEOUT = Duration.ofSeconds(10);
 
   private final Path path;
@@ -30,52 +24,6 @@ public final class FirecrackerBinary {
   /** Uses a known binary path as is (no existence check). */
   public static FirecrackerBinary at(Path path, Runner runner) {
     return new FirecrackerBinary(requireNonNull(path, "path"), requireNonNull(runner, "runner"));
-  }
-
-  /** Finds the binary from {@code firecracker_bin}, else on this process's PATH. */
-  public static FirecrackerBinary discover(Config config, Runner runner) {
-    String pathVariable = System.getenv("PATH");
-    return discover(config.firecrackerBin(), pathVariable == null ? "" : pathVariable, runner);
-  }
-
-  /**
-   * Finds the binary: the configured path when given (a bare name is looked up on PATH), else
-   * {@code firecracker} on {@code pathVariable}.
-   *
-   * @throws FirecrackerBinaryException naming what was looked at
-   */
-  public static FirecrackerBinary discover(
-      Optional<Path> configured, String pathVariable, Runner runner) {
-    Optional<Path> explicit = configured.filter(p -> p.isAbsolute() || p.getNameCount() > 1);
-    if (explicit.isPresent()) {
-      Path p = explicit.get();
-      if (!Files.isRegularFile(p)) {
-        throw new FirecrackerBinaryException(
-            "firecracker_bin " + p + " does not exist or is not a regular file");
-      }
-      if (!Files.isExecutable(p)) {
-        throw new FirecrackerBinaryException("firecracker_bin " + p + " is not executable");
-      }
-      return new FirecrackerBinary(p, runner);
-    }
-    String name = configured.map(Path::toString).orElse(DEFAULT_NAME);
-    List<Path> tried = new ArrayList<>();
-    for (String dir : pathVariable.split(":")) {
-      if (dir.isEmpty()) {
-        continue;
-      }
-      Path candidate = Path.of(dir, name);
-      tried.add(candidate);
-      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-        return new FirecrackerBinary(candidate, runner);
-      }
-    }
-    throw new FirecrackerBinaryException(
-        "no executable '"
-            + name
-            + "' on PATH (looked in "
-            + (tried.isEmpty() ? "nothing: PATH is empty" : tried.toString())
-            + "); install Firecracker or set firecracker_bin in the config");
   }
 
   public Path path() {

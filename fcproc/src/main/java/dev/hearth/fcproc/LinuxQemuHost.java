@@ -2,10 +2,8 @@ package dev.hearth.fcproc;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -17,19 +15,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The real host: /dev/kvm, /proc/cpuinfo, and QEMU started through {@code setpriv --pdeathsig
- * KILL}. The parent-death signal fires when the <em>thread</em> that forked the child ends, so
- * every start runs on one thread that lives as long as this JVM: QEMU then dies exactly when the
- * launcher does, SIGKILL included.
+ * The real host: KVM ({@link KvmProbe#system()}), /proc/cpuinfo, and QEMU started through {@code
+ * setpriv --pdeathsig KILL}. The parent-death signal fires when the <em>thread</em> that forked the
+ * child ends, so every start runs on one thread that lives as long as this JVM: QEMU then dies
+ * exactly when the launcher does, SIGKILL included.
  */
 final class LinuxQemuHost implements QemuHost {
-  static final Path KVM = Path.of("/dev/kvm");
   static final Path CPUINFO = Path.of("/proc/cpuinfo");
-  static final Path PVM_MODULE = Path.of("/sys/module/kvm_pvm");
   private static final Pattern CPU_MHZ =
       Pattern.compile("(?m)^cpu MHz\\s*:\\s*(\\d+)(?:\\.(\\d{1,3}))?");
 
   private final ProcessBuilder.Redirect console;
+  private final KvmProbe kvm = KvmProbe.system();
   private final ExecutorService starter =
       Executors.newSingleThreadExecutor(
           r -> {
@@ -51,21 +48,9 @@ final class LinuxQemuHost implements QemuHost {
     this.console = console;
   }
 
-  /**
-   * /dev/kvm opens for reading and writing, and is a hardware KVM: a PVM one ({@code kvm_pvm},
-   * pagetable-based virtualization on hosts without nested VMX/SVM) runs only guest kernels built
-   * for it, and hearth's Debian kernel stops there with an emulation failure.
-   */
   @Override
-  public boolean kvmUsable() {
-    if (Files.exists(PVM_MODULE)) {
-      return false;
-    }
-    try (FileChannel c = FileChannel.open(KVM, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      return true;
-    } catch (IOException | UnsupportedOperationException | SecurityException e) {
-      return false;
-    }
+  public KvmStatus kvm() {
+    return kvm.probe();
   }
 
   @Override

@@ -278,15 +278,14 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
   }
 
   private QemuAccel resolveAccel() {
-    boolean kvm = host.kvmUsable();
+    KvmStatus kvm = host.kvm();
     return switch (accel) {
-      case AUTO -> kvm ? QemuAccel.KVM : QemuAccel.TCG;
+      case AUTO -> kvm.usable() ? QemuAccel.KVM : QemuAccel.TCG;
       case TCG -> QemuAccel.TCG;
       case KVM -> {
-        if (!kvm) {
+        if (!kvm.usable()) {
           throw new FirecrackerBackendException(
-              NAME
-                  + " was told to use KVM, but /dev/kvm cannot be opened for reading and writing.");
+              NAME + " was told to use KVM, but " + kvm.detail() + ".");
         }
         yield QemuAccel.KVM;
       }

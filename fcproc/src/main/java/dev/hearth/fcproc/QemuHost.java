@@ -6,8 +6,8 @@ import java.util.OptionalLong;
 
 /** What the QEMU backend needs from the host (a seam, so the backend is tested without QEMU). */
 interface QemuHost {
-  /** Whether /dev/kvm can be opened for reading and writing. */
-  boolean kvmUsable();
+  /** Whether KVM can run the guest ({@link KvmProbe}). */
+  KvmStatus kvm();
 
   /** The host's TSC rate in kHz, when it can be told. */
   OptionalLong tscKhz();

@@ -88,20 +88,38 @@ public final class TapDevices {
     HostNetworkCommands.checkInterfaceName(bridge, "bridge");
     commands.check("could not create TAP " + tap, "ip", "tuntap", "add", "dev", tap, "mode", "tap");
     try {
-      commands.check(
-          "could not attach TAP " + tap + " to bridge " + bridge,
-          "ip",
-          "link",
-          "set",
-          tap,
-          "master",
-          bridge);
-      commands.check("could not bring TAP " + tap + " up", "ip", "link", "set", tap, "up");
+      enslave(tap, bridge);
     } catch (RuntimeException | InterruptedException e) {
       commands.deleteAfterFailure(tap, e);
       throw e;
     }
     log.debug("TAP {} created on bridge {}", tap, bridge);
+  }
+
+  /**
+   * Puts an existing TAP on the bridge and brings it up; idempotent. A TAP that an earlier daemon
+   * left may still be on another bridge (a different {@code bridge_name}), where its guest would
+   * be unreachable: setting the master moves it.
+   *
+   * @throws HostNetworkException naming the step and the failed command
+   */
+  public void attach(String tap, String bridge) throws InterruptedException {
+    checkOurs(tap);
+    HostNetworkCommands.checkInterfaceName(bridge, "bridge");
+    enslave(tap, bridge);
+    log.debug("TAP {} attached to bridge {}", tap, bridge);
+  }
+
+  private void enslave(String tap, String bridge) throws InterruptedException {
+    commands.check(
+        "could not attach TAP " + tap + " to bridge " + bridge,
+        "ip",
+        "link",
+        "set",
+        tap,
+        "master",
+        bridge);
+    commands.check("could not bring TAP " + tap + " up", "ip", "link", "set", tap, "up");
   }
 
   /** Deletes the TAP; one that does not exist is not an error. */

@@ -4,61 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hearth.core.testing.FakeRunner;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class FirecrackerBinaryTest {
-  @TempDir Path dir;
   final FakeRunner runner = new FakeRunner();
-
-  Path executable(Path p) throws Exception {
-    Files.createDirectories(p.getParent());
-    Files.writeString(p, "#!/bin/sh\n");
-    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-    return p;
-  }
-
-  @Test
-  void theConfiguredPathWins() throws Exception {
-    Path configured = executable(dir.resolve("opt/fc"));
-    executable(dir.resolve("bin/firecracker"));
-    assertThat(
-            FirecrackerBinary.discover(
-                    Optional.of(configured), dir.resolve("bin").toString(), runner)
-                .path())
-        .isEqualTo(configured);
-  }
-
-  @Test
-  void elseTheFirstExecutableOnPath() throws Exception {
-    Files.createDirectories(dir.resolve("a"));
-    Files.writeString(dir.resolve("a/firecracker"), "not executable");
-    Path second = executable(dir.resolve("b/firecracker"));
-    String path = dir.resolve("a") + "::" + dir.resolve("b");
-    assertThat(FirecrackerBinary.discover(Optional.empty(), path, runner).path()).isEqualTo(second);
-    assertThat(FirecrackerBinary.discover(Optional.of(Path.of("firecracker")), path, runner).path())
-        .isEqualTo(second);
-  }
-
-  @Test
-  void errorsNameThePathLookedAt() throws Exception {
-    Path missing = dir.resolve("nope/firecracker");
-    assertThatThrownBy(() -> FirecrackerBinary.discover(Optional.of(missing), "", runner))
-        .isInstanceOf(FirecrackerBinaryException.class)
-        .hasMessageContaining(missing.toString());
-    Path plain = Files.writeString(dir.resolve("plain"), "x");
-    assertThatThrownBy(() -> FirecrackerBinary.discover(Optional.of(plain), "", runner))
-        .hasMessageContaining(plain + " is not executable");
-    assertThatThrownBy(() -> FirecrackerBinary.discover(Optional.empty(), dir.toString(), runner))
-        .isInstanceOf(FirecrackerBinaryException.class)
-        .hasMessageContaining(dir.resolve("firecracker").toString())
-        .hasMessageContaining("firecracker_bin");
-  }
 
   @Test
   void parsesTheVersionFromFirecrackerVersion() throws Exception {

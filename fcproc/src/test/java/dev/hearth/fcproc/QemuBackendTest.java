@@ -104,7 +104,7 @@ class QemuBackendTest {
 
   /** Plays QEMU: connects to the QMP socket of the argv unless told to die first. */
   final class FakeHost implements QemuHost {
-    boolean kvm = true;
+    KvmStatus kvm = new KvmStatus(KvmStatus.Kind.USABLE, "/dev/kvm opens for reading and writing");
     OptionalLong tsc = OptionalLong.of(2596146);
     final List<List<String>> started = new ArrayList<>();
     final FakeQmpPeer peer = new FakeQmpPeer(new ConcurrentHashMap<>());
@@ -112,7 +112,7 @@ class QemuBackendTest {
     FakeQemu qemu;
 
     @Override
-    public boolean kvmUsable() {
+    public KvmStatus kvm() {
       return kvm;
     }
 
@@ -182,7 +182,7 @@ class QemuBackendTest {
       assertThat(QemuArgvTest.value(host.started.get(0), "-accel", 0)).isEqualTo("kvm");
       assertThat(b.accelInUse()).hasValue(QemuAccel.KVM);
     }
-    host.kvm = false;
+    host.kvm = new KvmStatus(KvmStatus.Kind.PVM, "/dev/kvm is PVM's");
     try (QemuBackend b = backend(QemuAccel.AUTO)) {
       start(b);
       assertThat(QemuArgvTest.value(host.started.get(1), "-accel", 0)).isEqualTo("tcg");
@@ -197,12 +197,11 @@ class QemuBackendTest {
       start(b);
       assertThat(QemuArgvTest.value(host.started.get(0), "-accel", 0)).isEqualTo("tcg");
     }
-    host.kvm = false;
+    host.kvm = new KvmStatus(KvmStatus.Kind.MISSING, "there is no /dev/kvm");
     try (QemuBackend b = backend(QemuAccel.KVM)) {
       assertThatThrownBy(() -> start(b))
           .isInstanceOf(FirecrackerBackendException.class)
-          .hasMessageContaining("told to use KVM")
-          .hasMessageContaining("/dev/kvm");
+          .hasMessageContaining("told to use KVM, but there is no /dev/kvm");
       assertThat(host.started).hasSize(1);
     }
   }

@@ -58,6 +58,20 @@ class TapDevicesTest {
     assertThat(runner.argvs()).containsExactly(ADD, MASTER, UP);
   }
 
+  @Test
+  void attachSetsTheMasterAndUpAndKeepsTheTapOnFailure() throws Exception {
+    taps.attach("htap3", "hearth0");
+    assertThat(runner.argvs()).containsExactly(MASTER, UP);
+
+    runner.on(MASTER, 2, "", "Error: Device does not exist\n");
+    assertThatThrownBy(() -> taps.attach("htap3", "hearth0"))
+        .isInstanceOf(HostNetworkException.class)
+        .hasMessageContaining("could not attach TAP htap3 to bridge hearth0");
+    assertThat(runner.argvs()).doesNotContain(DEL);
+    assertThatThrownBy(() -> taps.attach("eth0", "hearth0"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
   @ParameterizedTest(name = "step {0} fails")
   @ValueSource(ints = {0, 1, 2})
   void aFailingStepRemovesTheHalfMadeTap(int failing) {

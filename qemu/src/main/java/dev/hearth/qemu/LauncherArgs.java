@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  */
 record LauncherArgs(
     Path apiSocket, String instanceId, Path qemuBinary, QemuAccel accel, Mode mode) {
-  static final String ACCEL_ENV = "HEARTH_QEMU_ACCEL";
+  static final String ACCEL_ENV = QemuAccel.ENV;
   static final String QEMU_ENV = "HEARTH_QEMU_BIN";
   static final Path DEFAULT_API_SOCKET = Path.of("/run/firecracker.socket");
   static final String DEFAULT_ID = "anonymous-instance";
@@ -37,8 +37,8 @@ record LauncherArgs(
           "",
           "  --api-sock <path>  the API socket (default " + DEFAULT_API_SOCKET + ")",
           "  --id <id>          the instance id: 1 to 64 letters, digits and '-'",
-          "  --accel <a>        kvm, tcg (software emulation) or auto (kvm when /dev/kvm can be",
-          "                     opened); default $" + ACCEL_ENV + ", else auto",
+          "  --accel <a>        kvm, tcg (software emulation) or auto (kvm when /dev/kvm opens",
+          "                     and is not PVM's); default $" + ACCEL_ENV + ", else auto",
           "  --qemu <path>      the QEMU binary; default $" + QEMU_ENV + ", else " + DEFAULT_QEMU,
           "");
 

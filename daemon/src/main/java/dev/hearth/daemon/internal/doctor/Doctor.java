@@ -26,7 +26,12 @@ import dev.hearth.dmsnap.ProvisionerKind;
 import dev.hearth.dmsnap.Provisioners;
 import dev.hearth.fcproc.Ipv4;
 import dev.hearth.fcproc.Ipv4Cidr;
+import dev.hearth.fcproc.KvmStatus;
 import dev.hearth.fcproc.QemuBackend;
+import dev.hearth.fcproc.VmmChoice;
+import dev.hearth.fcproc.VmmKind;
+import dev.hearth.fcproc.VmmMode;
+import dev.hearth.fcproc.VmmSelector;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -76,9 +81,20 @@ public final class Doctor {
   static final String QEMU_LAUNCHER = QemuBackend.NAME;
 
   private static final String NOT_FOUND = " not found on PATH, /usr/sbin or /sbin";
+  static final Path DEBIAN_KEYRING = Path.of("/usr/share/keyrings/debian-archive-keyring.gpg");
+  // What fails without a tool, by the code that runs it.
+  private static final String EVERY_BOOT = "every VM boot starts its VMM through it";
+  private static final String IDENTITY =
+      "vm create writes the VM's hostname, address and SSH key into its disk with it";
+  private static final String GROW =
+      "vm create --disk-size larger than the image grows the disk's filesystem with it";
+  private static final String BUILD = "image build needs it";
+  private static final String EXTRACT =
+      "image build (Debian's kernel) and image register --extract-kernel unpack the kernel with it";
+  private static final String TAR = "image build caches its download with it, vm cp copies with it";
   private static final String FIRECRACKER_INSTALL =
       "install Firecracker from https://github.com/firecracker-microvm/firecracker/releases into"
-          + " /usr/local/bin, or set firecracker_bin";
+          + " /usr/local/bin";
   private static final String DM_UNAVAILABLE =
       "device-mapper snapshots unavailable: VM disks will be full copies (copy provisioner)";
   private static final String DM_FIX = "apt-get install dmsetup; modprobe dm_snapshot";
@@ -92,33 +108,48 @@ public final class Doctor {
   private final Posix posix;
   private final HostProbe probe;
   private final DeviceMapperProbe deviceMapper;
+  private final VmmSelector vmmSelector;
   private final Map<Path, CommandResult> versions = new HashMap<>();
 
   /**
-   * A doctor over the given seams; {@link #run(Config)} uses the real ones. The device-mapper probe
-   * is the daemon's own (dmsnap), so the provisioner doctor reports is the one it picks.
+   * A doctor over the given seams; {@link #run} uses the real ones. The device-mapper probe is the
+   * daemon's own (dmsnap), so the provisioner doctor reports is the one it picks; likewise the VMM
+   * selector (fcproc), for the VMM, the firecracker binary and KVM.
    */
   public Doctor(
-      Config config, Runner runner, Posix posix, HostProbe probe, DeviceMapperProbe deviceMapper) {
+      Config config,
+      Runner runner,
+      Posix posix,
+      HostProbe probe,
+      DeviceMapperProbe deviceMapper,
+      VmmSelector vmmSelector) {
     this.config = config;
     this.layout = Layout.of(config);
     this.runner = runner;
     this.posix = posix;
     this.probe = probe;
     this.deviceMapper = deviceMapper;
+    this.vmmSelector = vmmSelector;
   }
 
   /**
-   * Checks this host against the configuration, with the real runner, POSIX calls and probes.
+   * Checks this host against the configuration, with the real runner, POSIX calls and probes, and
+   * the daemon's VMM selector.
    *
    * @throws InterruptedException when the calling thread is interrupted; the running check's
    *     command is killed and no report is made
    */
-  public static DoctorReport run(Config config) throws InterruptedException {
+  public static DoctorReport run(Config config, VmmSelector vmmSelector)
+      throws InterruptedException {
     Posix posix = Posix.system();
     Runner runner = new ProcessRunner(posix, Clock.system());
     return new Doctor(
-            config, runner, posix, new LinuxHostProbe(runner), new DeviceMapperProbe(runner))
+            config,
+            runner,
+            posix,
+            new LinuxHostProbe(runner),
+            new DeviceMapperProbe(runner),
+            vmmSelector)
         .check();
   }
 
@@ -129,8 +160,16 @@ public final class Doctor {
    */
   public DoctorReport check() throws InterruptedException {
     List<DoctorCheck> checks = new ArrayList<>();
-    checks.add(guard("kvm", this::kvm));
-    checks.add(guard("firecracker", this::firecracker));
+    // One choice for every check, made as the daemon makes it (it probes KVM once).
+    VmmChoice choice = vmmSelector.choose(config);
+    checks.add(guard("kvm", () -> kvm(choice)));
+    checks.add(guard("vmm", () -> vmm(choice)));
+    checks.add(guard("firecracker", () -> firecracker(choice)));
+    checks.add(
+        guard(
+            "qemu-system-x86_64",
+            () -> qemuTool(choice, "qemu-system-x86_64", "qemu-system-x86")));
+    checks.add(guard("setpriv", () -> qemuTool(choice, "setpriv", "util-linux")));
     checks.add(guard("jailer", this::jailer));
     DoctorCheck dm = guard("device-mapper", this::deviceMapper);
     checks.add(dm);
@@ -143,6 +182,15 @@ public final class Doctor {
     checks.add(guard("ip-forward", this::ipForward));
     checks.add(guard("bridge-cidr", this::bridgeCidr));
     checks.add(guard("dns-port", this::dnsPort));
+    checks.add(guard("setsid", () -> tool("setsid", "util-linux", Status.FAIL, EVERY_BOOT)));
+    checks.add(guard("debugfs", () -> tool("debugfs", "e2fsprogs", Status.FAIL, IDENTITY)));
+    checks.add(guard("e2fsck", () -> tool("e2fsck", "e2fsprogs", Status.WARN, GROW)));
+    checks.add(guard("resize2fs", () -> tool("resize2fs", "e2fsprogs", Status.WARN, GROW)));
+    checks.add(guard("debootstrap", () -> tool("debootstrap", "debootstrap", Status.WARN, BUILD)));
+    checks.add(guard("debootstrap-keyring", this::debootstrapKeyring));
+    checks.add(guard("mkfs.ext4", () -> tool("mkfs.ext4", "e2fsprogs", Status.WARN, BUILD)));
+    checks.add(guard("xz", () -> tool("xz", "xz-utils", Status.WARN, EXTRACT)));
+    checks.add(guard("tar", () -> tool("tar", "tar", Status.WARN, TAR)));
     checks.add(guard("state-dir", this::stateDir));
     checks.add(guard("reflink", this::reflink));
     checks.add(guard("runtime-dir", this::runtimeDir));
@@ -198,58 +246,125 @@ public final class Doctor {
     return new DoctorCheck(name, outcome.status(), outcome.detail(), outcome.fix());
   }
 
-  private Outcome kvm() throws IOException, InterruptedException {
-    if (!probe.exists(KVM) && qemuLauncherConfigured()) {
+  private Outcome kvm(VmmChoice choice) throws IOException {
+    KvmStatus kvm = choice.kvm();
+    if (kvm.usable()) {
+      return Outcome.pass(kvm.detail());
+    }
+    String detail = kvm.detail();
+    if (kvm.kind() == KvmStatus.Kind.NO_ACCESS) {
+      detail +=
+          " as uid "
+              + posix.geteuid()
+              + probe
+                  .stat(KVM)
+                  .map(s -> " (mode " + s.octalMode() + ", owner uid " + s.ownerUid() + ")")
+                  .orElse("");
+    }
+    if (choice.kind() == VmmKind.QEMU) {
       return Outcome.warn(
-          "no /dev/kvm: " + QEMU_LAUNCHER + " (firecracker_bin) will emulate the CPU in software",
-          "expect slow VMs; a host with KVM runs them at full speed");
+          detail + ": VMs run under QEMU with software emulation, much slower",
+          kvmFix(kvm) + ", for Firecracker's speed");
     }
-    if (!probe.exists(KVM)) {
-      return Outcome.fail(
-          "no /dev/kvm: this host cannot run Firecracker VMs",
-          "enable virtualization (nested KVM on a cloud VM) or load kvm_intel/kvm_amd; hosts"
-              + " without KVM can use bin/hearth-qemu-firecracker as firecracker_bin");
-    }
-    if (!probe.canReadAndWrite(KVM)) {
-      if (qemuLauncherConfigured()) {
-        return Outcome.warn(
-            "/dev/kvm is not readable and writable by uid "
-                + posix.geteuid()
-                + ": "
-                + QEMU_LAUNCHER
-                + " (firecracker_bin) will emulate the CPU in software",
-            "run the daemon as root, or add its user to group kvm, for full-speed VMs");
-      }
-      String found =
-          probe
-              .stat(KVM)
-              .map(s -> " (mode " + s.octalMode() + ", owner uid " + s.ownerUid() + ")")
-              .orElse("");
-      return Outcome.fail(
-          "/dev/kvm is not readable and writable by uid " + posix.geteuid() + found,
-          "run the daemon as root, or chgrp kvm /dev/kvm && chmod 660 /dev/kvm and add the"
-              + " daemon's user to group kvm");
-    }
-    return Outcome.pass("/dev/kvm is readable and writable");
+    String fallback =
+        config.vmm().equals(VmmMode.FIRECRACKER.configName())
+            ? "; or set vmm = \"auto\" in " + configFile() + " to run VMs under QEMU instead"
+            : "";
+    return Outcome.fail(detail + ": Firecracker cannot run VMs", kvmFix(kvm) + fallback);
   }
 
-  private Outcome firecracker() throws InterruptedException {
-    Path bin;
-    Optional<Path> configured = config.firecrackerBin();
-    if (configured.isPresent()) {
-      bin = configured.get();
-      if (!probe.isExecutable(bin)) {
-        return Outcome.fail(
-            "firecracker_bin " + bin + " is missing or not executable",
-            "install Firecracker at " + bin + " or fix firecracker_bin in " + configFile());
+  /** What makes KVM usable, by what is wrong with it. */
+  private static String kvmFix(KvmStatus kvm) {
+    return switch (kvm.kind()) {
+      case USABLE -> "";
+      case MISSING -> "enable virtualization (nested KVM on a cloud VM) or load kvm_intel/kvm_amd";
+      case NO_ACCESS ->
+          "run the daemon as root, or chgrp kvm /dev/kvm && chmod 660 /dev/kvm and add the"
+              + " daemon's user to group kvm";
+      case PVM ->
+          "use a host with hardware KVM (VMX/SVM, or nested virtualization on a cloud VM):"
+              + " PVM's KVM cannot boot hearth's guest kernel";
+    };
+  }
+
+  /** The VMM the daemon picks here, by the same code ({@link VmmSelector}). */
+  private Outcome vmm(VmmChoice choice) {
+    String what =
+        choice.kind().wireName() + choice.binary().map(b -> " (" + b + ")").orElse("") + ": ";
+    switch (choice.kind()) {
+      case FIRECRACKER -> {
+        if (choice.kvm().usable()) {
+          return Outcome.pass(what + choice.reason());
+        }
+        return Outcome.fail(what + choice.reason(), kvmFix(choice.kvm()));
       }
-    } else {
-      Optional<Path> found = probe.findExecutable("firecracker");
-      if (found.isEmpty()) {
-        return Outcome.fail("firecracker" + NOT_FOUND, FIRECRACKER_INSTALL);
+      case QEMU -> {
+        String slow =
+            choice.softwareEmulation()
+                ? "; software emulation: boot to SSH takes tens of seconds instead of about a"
+                    + " second, so run one or two VMs at a time"
+                : "; QEMU with KVM boots slower than Firecracker";
+        return Outcome.warn(what + choice.reason() + slow, fastVmsFix(choice));
       }
-      bin = found.get();
+      default -> {
+        return Outcome.fail("nothing can run VMs: " + choice.reason(), noVmmFix());
+      }
     }
+  }
+
+  /** How to get Firecracker on KVM, from what keeps it away now. */
+  private String fastVmsFix(VmmChoice choice) {
+    List<String> steps = new ArrayList<>();
+    if (config.firecrackerBin().isPresent()) {
+      steps.add("remove firecracker_bin from " + configFile() + " to let vmm choose");
+    } else if (config.vmm().equals(VmmMode.QEMU.configName())) {
+      steps.add("set vmm = \"auto\" in " + configFile());
+    }
+    if (vmmSelector.firecracker(Optional.empty()).path().isEmpty()) {
+      steps.add(FIRECRACKER_INSTALL);
+    }
+    if (!choice.kvm().usable()) {
+      steps.add(kvmFix(choice.kvm()));
+    }
+    return "for fast VMs: " + String.join("; ", steps);
+  }
+
+  private String noVmmFix() {
+    if (config.firecrackerBin().isPresent()) {
+      return "fix firecracker_bin in " + configFile() + ", or remove it to let vmm choose";
+    }
+    if (config.vmm().equals(VmmMode.FIRECRACKER.configName())) {
+      return FIRECRACKER_INSTALL
+          + " with a working /dev/kvm, or set vmm = \"auto\" in "
+          + configFile()
+          + " to run VMs under QEMU";
+    }
+    return "reinstall hearth (scripts/start.sh) and start the daemon with its bin/hearth, which"
+        + " finds bin/hearth-qemu-firecracker beside it";
+  }
+
+  private Outcome firecracker(VmmChoice choice) throws InterruptedException {
+    Optional<Path> configured = config.firecrackerBin();
+    VmmSelector.Lookup lookup = vmmSelector.firecracker(configured);
+    if (lookup.path().isEmpty()) {
+      if (configured.isPresent()) {
+        return Outcome.fail(
+            lookup.detail(),
+            "install Firecracker at "
+                + configured.get()
+                + " or fix firecracker_bin in "
+                + configFile());
+      }
+      return switch (VmmMode.fromConfigName(config.vmm()).orElse(VmmMode.AUTO)) {
+        case FIRECRACKER -> Outcome.fail(lookup.detail(), FIRECRACKER_INSTALL);
+        case QEMU -> Outcome.pass("not used (vmm = qemu): " + lookup.detail());
+        case AUTO ->
+            Outcome.warn(
+                lookup.detail() + ": VMs run under QEMU instead",
+                FIRECRACKER_INSTALL + " for fast VMs (with a working /dev/kvm)");
+      };
+    }
+    Path bin = lookup.path().get();
     CommandResult result;
     try {
       result = versionOf(bin);
@@ -266,40 +381,43 @@ public final class Doctor {
           bin + " --version printed no Firecracker version: '" + firstLine(result.stdout()) + "'",
           "point firecracker_bin at a Firecracker release binary");
     }
-    return Outcome.pass("Firecracker v" + m.group(1) + " (" + bin + ")");
+    String used = choice.kind() == VmmKind.FIRECRACKER ? "" : " (not used: see the vmm check)";
+    return Outcome.pass("Firecracker v" + m.group(1) + " (" + bin + ")" + used);
   }
 
-  /** firecracker_bin is hearth's QEMU launcher: it works, but VMs are not Firecracker's. */
+  /** The firecracker found is hearth's QEMU launcher: it works, but VMs are not Firecracker's. */
   private Outcome qemuLauncher(Path bin, String versionLine) {
     if (versionLine.contains("QEMU unavailable")) {
       return Outcome.fail(
           bin + " is " + QEMU_LAUNCHER + " but it cannot run QEMU: '" + versionLine + "'",
           "apt-get install qemu-system-x86 (or set HEARTH_QEMU_BIN for the daemon)");
     }
-    String accel =
-        probe.exists(KVM)
-            ? "with KVM when /dev/kvm can be opened"
-            : "without KVM:" + " software emulation, much slower";
     return Outcome.warn(
-        bin + " is " + QEMU_LAUNCHER + " ('" + versionLine + "'): VMs run under QEMU, " + accel,
-        "fine for trying hearth and for CI; install Firecracker and set firecracker_bin to it for"
-            + " fast VMs");
+        bin + " is " + QEMU_LAUNCHER + " ('" + versionLine + "'), not Firecracker",
+        "fine for trying hearth and for CI; for fast VMs install Firecracker and remove"
+            + " firecracker_bin from "
+            + configFile());
   }
 
-  /** Whether firecracker_bin (or firecracker on PATH) is hearth's QEMU launcher. */
-  private boolean qemuLauncherConfigured() throws InterruptedException {
-    Optional<Path> bin =
-        config.firecrackerBin().isPresent()
-            ? config.firecrackerBin().filter(probe::isExecutable)
-            : probe.findExecutable("firecracker");
-    if (bin.isEmpty()) {
-      return false;
+  /**
+   * A program the QEMU launcher runs: required when VMs run under QEMU, a warning when vmm = auto
+   * could fall back to QEMU, not needed with vmm = firecracker.
+   */
+  private Outcome qemuTool(VmmChoice choice, String program, String debianPackage) {
+    Optional<Path> found = probe.findExecutable(program);
+    if (found.isPresent()) {
+      return Outcome.pass(found.get().toString());
     }
-    try {
-      return versionOf(bin.get()).stdout().contains(QEMU_LAUNCHER);
-    } catch (CommandException e) {
-      return false;
+    String missing = program + NOT_FOUND;
+    String fix = "apt-get install " + debianPackage;
+    if (choice.kind() == VmmKind.QEMU) {
+      return Outcome.fail(missing + ": " + QEMU_LAUNCHER + " cannot boot VMs", fix);
     }
+    if (config.vmm().equals(VmmMode.FIRECRACKER.configName())) {
+      return Outcome.pass(missing + "; not needed (vmm = firecracker)");
+    }
+    return Outcome.warn(
+        missing + ": needed when VMs run under QEMU (vmm = qemu, or no usable KVM)", fix);
   }
 
   /** {@code <bin> --version}, run once per doctor. */
@@ -363,6 +481,28 @@ public final class Doctor {
         .findExecutable(program)
         .map(path -> Outcome.pass(path.toString()))
         .orElseGet(() -> Outcome.fail(program + NOT_FOUND, "apt-get install " + debianPackage));
+  }
+
+  /** A host program a feature runs: its path, or {@code missing} naming what fails without it. */
+  private Outcome tool(String program, String debianPackage, Status missing, String neededBy) {
+    Optional<Path> found = probe.findExecutable(program);
+    if (found.isPresent()) {
+      return Outcome.pass(found.get().toString());
+    }
+    return new Outcome(
+        missing, program + NOT_FOUND + ": " + neededBy, "apt-get install " + debianPackage);
+  }
+
+  /** debootstrap checks what it downloads against Debian's keys, when it has them. */
+  private Outcome debootstrapKeyring() {
+    if (probe.exists(DEBIAN_KEYRING)) {
+      return Outcome.pass(DEBIAN_KEYRING.toString());
+    }
+    return Outcome.warn(
+        DEBIAN_KEYRING
+            + " is missing: image build's debootstrap cannot check the signature of what it"
+            + " downloads",
+        "apt-get install debian-archive-keyring");
   }
 
   private Outcome firewall() {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.BuildInfo;
 import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.HearthClient;
+import dev.hearth.fcproc.VmmChoice;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -23,7 +24,8 @@ import java.util.function.Supplier;
  *
  * <ul>
  *   <li>{@code daemon.ping} → {@code {"pong": true}}
- *   <li>{@code daemon.version} → {@code {"version", "protocol_version", "java_version", "pid"}}
+ *   <li>{@code daemon.version} → {@code {"version", "protocol_version", "java_version", "pid",
+ *       "vmm": {"kind", "path", "reason"}}}
  *   <li>{@code daemon.doctor} → {@code {"checks", "failed"}}, each check being {@code {"name",
  *       "status", "detail", "fix"}}
  *   <li>{@code vm.create}, {@code vm.list}, {@code vm.show}, {@code vm.start}, {@code vm.stop},
@@ -42,6 +44,7 @@ import java.util.function.Supplier;
 public final class Dispatcher {
   private final Supplier<DoctorReport> doctor;
   private final long pid;
+  private final Supplier<VmmChoice> vmm;
   private final VmMethods vms;
   private final RpcHandler imageBuild;
   private final ImageMethods images;
@@ -52,6 +55,7 @@ public final class Dispatcher {
   /**
    * @param doctor runs the doctor checks for {@code daemon.doctor}
    * @param pid the daemon's pid, reported by {@code daemon.version}
+   * @param vmm the VMM the daemon runs VMs under now, reported by {@code daemon.version}
    * @param vms serves the {@code vm.*} and {@code op.*} methods
    * @param imageBuild serves {@code image.build}
    * @param images serves the {@code image.*} methods
@@ -62,6 +66,7 @@ public final class Dispatcher {
   public Dispatcher(
       Supplier<DoctorReport> doctor,
       long pid,
+      Supplier<VmmChoice> vmm,
       VmMethods vms,
       RpcHandler imageBuild,
       ImageMethods images,
@@ -70,6 +75,7 @@ public final class Dispatcher {
       Map<String, RpcHandler> extraHandlers) {
     this.doctor = doctor;
     this.pid = pid;
+    this.vmm = vmm;
     this.vms = vms;
     this.imageBuild = imageBuild;
     this.images = images;
@@ -161,6 +167,17 @@ public final class Dispatcher {
         .put("version", BuildInfo.version())
         .put("protocol_version", HearthClient.PROTOCOL_VERSION)
         .put("java_version", Runtime.version().toString())
-        .put("pid", pid);
+        .put("pid", pid)
+        .set("vmm", vmm(vmm.get()));
+  }
+
+  private static ObjectNode vmm(VmmChoice choice) {
+    ObjectNode o = Wire.object().put("kind", choice.kind().wireName());
+    if (choice.binary().isPresent()) {
+      o.put("path", choice.binary().get().toString());
+    } else {
+      o.putNull("path");
+    }
+    return o.put("reason", choice.reason());
   }
 }

@@ -15,6 +15,7 @@ import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.VersionInfo;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The wire format shared by the server and the client: the JSON mapper, the line limit, and the
@@ -100,11 +101,21 @@ public final class Wire {
     if (!protocol.canConvertToInt() || !protocol.isIntegralNumber()) {
       throw malformed("daemon.version", result);
     }
+    JsonNode vmm = result.path("vmm");
     return new VersionInfo(
         result.path("version").asText(),
         protocol.intValue(),
         result.path("java_version").asText(),
-        result.path("pid").asLong(-1));
+        result.path("pid").asLong(-1),
+        vmm.isObject()
+            ? Optional.of(
+                new VersionInfo.Vmm(
+                    vmm.path("kind").asText(),
+                    vmm.path("path").isTextual()
+                        ? Optional.of(vmm.path("path").asText())
+                        : Optional.empty(),
+                    vmm.path("reason").asText()))
+            : Optional.empty());
   }
 
   private static DaemonException malformed(String method, JsonNode result) {

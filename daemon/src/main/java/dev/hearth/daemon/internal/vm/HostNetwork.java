@@ -16,6 +16,12 @@ public interface HostNetwork {
   /** Creates the TAP and attaches it to the bridge, up. */
   void createTap(String tap) throws InterruptedException;
 
+  /**
+   * Puts an existing TAP on the bridge and brings it up; idempotent. Pooled TAPs go through it
+   * before use, and a stopped VM's TAP at start: an earlier daemon may have had another bridge.
+   */
+  void attachTap(String tap) throws InterruptedException;
+
   /** Deletes the TAP; a missing one is not an error. */
   void deleteTap(String tap) throws InterruptedException;
 

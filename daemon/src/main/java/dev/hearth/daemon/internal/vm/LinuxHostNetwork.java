@@ -49,6 +49,11 @@ public final class LinuxHostNetwork implements HostNetwork {
   }
 
   @Override
+  public void attachTap(String tap) throws InterruptedException {
+    taps.attach(tap, bridge.name());
+  }
+
+  @Override
   public void deleteTap(String tap) throws InterruptedException {
     taps.delete(tap);
   }

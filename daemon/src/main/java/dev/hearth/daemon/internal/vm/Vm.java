@@ -2,6 +2,7 @@ package dev.hearth.daemon.internal.vm;
 
 import dev.hearth.dmsnap.RootDisk;
 import dev.hearth.fcproc.ProcessIdentity;
+import dev.hearth.fcproc.VmmKind;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -12,6 +13,7 @@ import java.util.Optional;
  * @param process the firecracker process, while one runs
  * @param rootDisk the root disk, once the rootfs stage made it
  * @param error why the VM is in state error
+ * @param vmm what ran it at its last boot (none before the first)
  */
 public record Vm(
     String id,
@@ -29,7 +31,8 @@ public record Vm(
     Optional<ProcessIdentity> process,
     Optional<RootDisk> rootDisk,
     Optional<String> error,
-    String bootArgs) {
+    String bootArgs,
+    Optional<VmmKind> vmm) {
 
   public Vm {
     Objects.requireNonNull(id, "id");
@@ -38,6 +41,7 @@ public record Vm(
     Objects.requireNonNull(process, "process");
     Objects.requireNonNull(rootDisk, "rootDisk");
     Objects.requireNonNull(error, "error");
+    Objects.requireNonNull(vmm, "vmm");
   }
 
   public Vm withState(VmState newState) {
@@ -57,7 +61,8 @@ public record Vm(
         process,
         rootDisk,
         error,
-        bootArgs);
+        bootArgs,
+        vmm);
   }
 
   public Vm withProcess(Optional<ProcessIdentity> newProcess) {
@@ -77,7 +82,8 @@ public record Vm(
         newProcess,
         rootDisk,
         error,
-        bootArgs);
+        bootArgs,
+        vmm);
   }
 
   public Vm withRootDisk(RootDisk disk) {
@@ -97,7 +103,29 @@ public record Vm(
         process,
         Optional.of(disk),
         error,
-        bootArgs);
+        bootArgs,
+        vmm);
+  }
+
+  public Vm withVmm(VmmKind newVmm) {
+    return new Vm(
+        id,
+        name,
+        state,
+        ip,
+        mac,
+        tap,
+        image,
+        vcpus,
+        memoryMib,
+        diskSizeBytes,
+        provisioner,
+        createdAt,
+        process,
+        rootDisk,
+        error,
+        bootArgs,
+        Optional.of(newVmm));
   }
 
   public Vm withError(Optional<String> newError) {
@@ -117,6 +145,7 @@ public record Vm(
         process,
         rootDisk,
         newError,
-        bootArgs);
+        bootArgs,
+        vmm);
   }
 }

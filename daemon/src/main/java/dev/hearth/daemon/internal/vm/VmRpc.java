@@ -322,6 +322,7 @@ public final class VmRpc implements VmMethods {
             .put("provisioner", vm.provisioner())
             .put("created_at", vm.createdAt().toString());
     vm.process().ifPresent(p -> o.put("pid", p.pid()));
+    vm.vmm().ifPresent(k -> o.put("vmm", k.wireName()));
     if (vm.state() == VmState.ERROR) {
       o.put("error", vm.error().orElse(""));
     }

@@ -31,6 +31,7 @@ import dev.hearth.fcproc.MetricsConfig;
 import dev.hearth.fcproc.NetworkInterface;
 import dev.hearth.fcproc.ProcessIdentity;
 import dev.hearth.fcproc.ProcessTable;
+import dev.hearth.fcproc.VmmChoice;
 import dev.hearth.imagemgr.ImageManifest;
 import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.Registry;
@@ -89,7 +90,8 @@ public final class VmService {
       ProvisionerKind provisionerKind,
       Function<ProvisionerKind, RootDiskProvisioner> provisioners,
       HostNetwork network,
-      Supplier<FirecrackerLauncher> launcher,
+      Supplier<VmmChoice> vmm,
+      Function<Path, FirecrackerLauncher> launcher,
       FirecrackerLauncher adopter,
       ProcessTable processTable,
       GuestIdentity identity,
@@ -296,16 +298,20 @@ public final class VmService {
               Optional.empty(),
               Optional.empty(),
               Optional.empty(),
-              bootArgs);
+              bootArgs,
+              Optional.empty());
       vms.insert(vm);
     }
-    if (newTap) {
-      try {
+    try {
+      if (newTap) {
         parts.network().createTap(vm.tap());
-      } catch (RuntimeException | InterruptedException e) {
-        undoCreate(vm, Optional.empty(), Optional.empty(), e);
-        throw hostError(e);
+      } else {
+        // A pooled TAP may still be on the bridge of an earlier daemon with another bridge_name.
+        parts.network().attachTap(vm.tap());
       }
+    } catch (RuntimeException | InterruptedException e) {
+      undoCreate(vm, Optional.empty(), Optional.empty(), e);
+      throw hostError(e);
     }
     log.info("reserved VM {} ({}): {} on {}", vm.name(), vm.id(), vm.ip(), vm.tap());
     return vm;
@@ -365,10 +371,16 @@ public final class VmService {
       }
 
       op.stage("boot");
-      process = Optional.of(boot(vm));
-      vm = vm.withProcess(Optional.of(process.get().identity()));
+      VmmChoice vmm = parts.vmm().get();
+      op.log("VMM: " + vmm.reason());
+      process = Optional.of(boot(vm, vmm));
+      vm = vm.withProcess(Optional.of(process.get().identity())).withVmm(vmm.kind());
       vms.update(vm);
-      op.log("firecracker pid " + process.get().identity().pid() + " booted the guest");
+      op.log(
+          vmm.kind().wireName()
+              + " pid "
+              + process.get().identity().pid()
+              + " booted the guest");
       op.checkCancelled();
 
       op.stage("wait-ssh");
@@ -482,11 +494,15 @@ public final class VmService {
     Optional<FirecrackerProcess> process = Optional.empty();
     try {
       ensureNetwork();
-      if (!parts.network().listTaps().contains(vm.tap())) {
+      if (parts.network().listTaps().contains(vm.tap())) {
+        // Kept while stopped; a daemon with another bridge_name may have run since.
+        parts.network().attachTap(vm.tap());
+      } else {
         parts.network().createTap(vm.tap());
       }
-      process = Optional.of(boot(vm));
-      vm = vm.withProcess(Optional.of(process.get().identity()));
+      VmmChoice vmm = parts.vmm().get();
+      process = Optional.of(boot(vm, vmm));
+      vm = vm.withProcess(Optional.of(process.get().identity())).withVmm(vmm.kind());
       vms.update(vm);
       awaitSsh(vm);
       Vm running = transition(vm.id(), VmState.RUNNING, vm.process());
@@ -666,7 +682,9 @@ public final class VmService {
 
   // ---- boot ----
 
-  private FirecrackerProcess boot(Vm vm) throws InterruptedException {
+  private FirecrackerProcess boot(Vm vm, VmmChoice vmm) throws InterruptedException {
+    // Refused before anything is made when nothing can run VMs here, naming why.
+    Path binary = vmm.requireBinary();
     // Not checked again: a kernel gone since the create is refused by firecracker, naming it.
     ImageFiles image = imagePaths(vm.image());
     Path dir = layout.vmDir(vm.id());
@@ -689,7 +707,7 @@ public final class VmService {
             dir.resolve(CONSOLE_LOG),
             parts.config().consoleLogMaxSize(),
             API_SOCKET_TIMEOUT);
-    FirecrackerProcess process = parts.launcher().get().spawn(spec);
+    FirecrackerProcess process = parts.launcher().apply(binary).spawn(spec);
     try {
       FirecrackerClient api = process.client();
       api.putLogger(new LoggerConfig(firecrackerLog, LogLevel.INFO));

@@ -11,6 +11,7 @@ import dev.hearth.dmsnap.LoopDevice;
 import dev.hearth.dmsnap.ProvisionerKind;
 import dev.hearth.dmsnap.RootDisk;
 import dev.hearth.fcproc.ProcessIdentity;
+import dev.hearth.fcproc.VmmKind;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,7 +26,7 @@ import java.util.Optional;
 final class VmStore {
   private static final String COLUMNS =
       "id, name, state, ip, mac, tap, image, vcpus, memory_mib, disk_size_bytes, provisioner,"
-          + " created_at, pid, pid_start_time, root_disk, error, boot_args";
+          + " created_at, pid, pid_start_time, root_disk, error, boot_args, vmm";
 
   private final Store store;
 
@@ -39,7 +40,9 @@ final class VmStore {
         c -> {
           try (PreparedStatement st =
               c.prepareStatement(
-                  "INSERT INTO vms (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+                  "INSERT INTO vms ("
+                      + COLUMNS
+                      + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
             bind(st, vm);
             return st.executeUpdate();
           }
@@ -55,9 +58,9 @@ final class VmStore {
                   "UPDATE vms SET id = ?, name = ?, state = ?, ip = ?, mac = ?, tap = ?, image = ?,"
                       + " vcpus = ?, memory_mib = ?, disk_size_bytes = ?, provisioner = ?,"
                       + " created_at = ?, pid = ?, pid_start_time = ?, root_disk = ?, error = ?,"
-                      + " boot_args = ? WHERE id = ?")) {
+                      + " boot_args = ?, vmm = ? WHERE id = ?")) {
             bind(st, vm);
-            st.setString(18, vm.id());
+            st.setString(19, vm.id());
             return st.executeUpdate();
           }
         });
@@ -154,6 +157,7 @@ final class VmStore {
     st.setString(15, vm.rootDisk().map(VmStore::diskJson).orElse(null));
     st.setString(16, vm.error().orElse(null));
     st.setString(17, vm.bootArgs());
+    st.setString(18, vm.vmm().map(VmmKind::wireName).orElse(null));
   }
 
   private static Vm read(ResultSet rs) throws SQLException {
@@ -179,7 +183,8 @@ final class VmStore {
         process,
         disk == null ? Optional.empty() : Optional.of(disk(disk)),
         Optional.ofNullable(rs.getString("error")),
-        rs.getString("boot_args"));
+        rs.getString("boot_args"),
+        Optional.ofNullable(rs.getString("vmm")).flatMap(VmmKind::fromWireName));
   }
 
   static String diskJson(RootDisk disk) {

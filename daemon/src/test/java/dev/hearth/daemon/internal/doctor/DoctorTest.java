@@ -16,22 +16,31 @@ import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.internal.doctor.HostProbe.BoundSocket;
 import dev.hearth.daemon.internal.doctor.HostProbe.Reflink;
 import dev.hearth.dmsnap.DeviceMapperProbe;
+import dev.hearth.fcproc.KvmStatus;
+import dev.hearth.fcproc.QemuAccel;
+import dev.hearth.fcproc.VmmSelector;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class DoctorTest {
   static final List<String> CHECK_NAMES =
       List.of(
           "kvm",
+          "vmm",
           "firecracker",
+          "qemu-system-x86_64",
+          "setpriv",
           "jailer",
           "device-mapper",
           "disk-provisioner",
@@ -42,6 +51,15 @@ class DoctorTest {
           "ip-forward",
           "bridge-cidr",
           "dns-port",
+          "setsid",
+          "debugfs",
+          "e2fsck",
+          "resize2fs",
+          "debootstrap",
+          "debootstrap-keyring",
+          "mkfs.ext4",
+          "xz",
+          "tar",
           "state-dir",
           "reflink",
           "runtime-dir",
@@ -52,6 +70,21 @@ class DoctorTest {
 
   private static final long GIB = 1L << 30;
   private static final String FIRECRACKER = "/usr/local/bin/firecracker";
+  private static final String LAUNCHER = "/opt/hearth/bin/hearth-qemu-firecracker";
+  private static final String SEARCH_PATH = "/usr/local/bin:/usr/bin";
+  private static final KvmStatus KVM_WORKS =
+      new KvmStatus(KvmStatus.Kind.USABLE, "/dev/kvm opens for reading and writing");
+  private static final KvmStatus NO_KVM =
+      new KvmStatus(KvmStatus.Kind.MISSING, "there is no /dev/kvm");
+  private static final KvmStatus PVM_KVM =
+      new KvmStatus(
+          KvmStatus.Kind.PVM,
+          "/dev/kvm is PVM's (module kvm_pvm is loaded), which boots only guest kernels built for"
+              + " PVM");
+  private static final KvmStatus KVM_DENIED =
+      new KvmStatus(
+          KvmStatus.Kind.NO_ACCESS,
+          "/dev/kvm cannot be opened for reading and writing (permission denied)");
   private static final String IP = "/usr/sbin/ip";
   private static final String SSH_KEY = "/var/lib/hearth/ssh/id_ed25519";
   private static final String ROUTES =
@@ -63,6 +96,8 @@ class DoctorTest {
   private final FakeHostProbe probe = new FakeHostProbe();
   private FakePosix posix = new FakePosix(0, 0).group("hearth", 990);
   private Config config = Config.defaults();
+  private KvmStatus kvm = KVM_WORKS;
+  private Optional<Path> hearthHome = Optional.of(Path.of("/opt/hearth"));
 
   /** Stands in for /dev/mapper/control, for the device-mapper probe. */
   @TempDir Path devMapper;
@@ -78,6 +113,18 @@ class DoctorTest {
         .readWrite("/dev/kvm", true)
         .onPath("firecracker", FIRECRACKER)
         .onPath("jailer", "/usr/local/bin/jailer")
+        .executable(LAUNCHER)
+        .onPath("qemu-system-x86_64", "/usr/bin/qemu-system-x86_64")
+        .onPath("setpriv", "/usr/bin/setpriv")
+        .onPath("setsid", "/usr/bin/setsid")
+        .onPath("debugfs", "/usr/sbin/debugfs")
+        .onPath("e2fsck", "/usr/sbin/e2fsck")
+        .onPath("resize2fs", "/usr/sbin/resize2fs")
+        .onPath("debootstrap", "/usr/sbin/debootstrap")
+        .file("/usr/share/keyrings/debian-archive-keyring.gpg", 0644, 0)
+        .onPath("mkfs.ext4", "/usr/sbin/mkfs.ext4")
+        .onPath("xz", "/usr/bin/xz")
+        .onPath("tar", "/usr/bin/tar")
         .onPath("losetup", "/usr/sbin/losetup")
         .onPath("ip", IP)
         .onPath("nft", "/usr/sbin/nft")
@@ -116,11 +163,16 @@ class DoctorTest {
         commands,
         posix,
         probe,
-        new DeviceMapperProbe(commands, mapperControl, devMapper.resolve("no-modules")));
+        new DeviceMapperProbe(commands, mapperControl, devMapper.resolve("no-modules")),
+        new VmmSelector(SEARCH_PATH, hearthHome, QemuAccel.AUTO, probe::isExecutable, () -> kvm));
   }
 
   private DoctorCheck check(String name) throws InterruptedException {
-    return report().checks().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+    return check(report(), name);
+  }
+
+  private static DoctorCheck check(DoctorReport report, String name) {
+    return report.checks().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
   }
 
   private void configure(ConfigKey key, String value) {
@@ -146,18 +198,19 @@ class DoctorTest {
 
   @Test
   void aThrowingProbeFailsOnlyItsCheck() throws Exception {
-    probe.broken("/dev/kvm");
+    probe.broken("/dev/net/tun");
 
     DoctorReport report = report();
 
     assertThat(report.checks())
         .extracting(DoctorCheck::name)
         .containsExactlyElementsOf(CHECK_NAMES);
-    DoctorCheck kvm = report.checks().get(0);
-    assertThat(kvm.status()).isEqualTo(Status.FAIL);
-    assertThat(kvm.detail()).isEqualTo("the check could not run: probe broke on /dev/kvm");
-    assertThat(kvm.fix()).isNotEmpty();
-    assertThat(report.checks().subList(1, CHECK_NAMES.size()))
+    DoctorCheck tun = check(report, "tun");
+    assertThat(tun.status()).isEqualTo(Status.FAIL);
+    assertThat(tun.detail()).isEqualTo("the check could not run: probe broke on /dev/net/tun");
+    assertThat(tun.fix()).isNotEmpty();
+    assertThat(report.checks())
+        .filteredOn(c -> c != tun)
         .extracting(DoctorCheck::status)
         .containsOnly(Status.PASS);
   }
@@ -176,29 +229,176 @@ class DoctorTest {
   @Nested
   class Kvm {
     @Test
-    void missingFailsAndPointsAtTheQemuLauncher() throws Exception {
-      probe.remove("/dev/kvm");
+    void aWorkingKvmPassesWithWhatTheSharedProbeSaw() throws Exception {
+      DoctorCheck check = check("kvm");
 
-      DoctorCheck kvm = check("kvm");
+      assertThat(check.status()).isEqualTo(Status.PASS);
+      assertThat(check.detail()).isEqualTo("/dev/kvm opens for reading and writing");
+    }
 
-      assertThat(kvm.status()).isEqualTo(Status.FAIL);
-      assertThat(kvm.detail()).isEqualTo("no /dev/kvm: this host cannot run Firecracker VMs");
-      assertThat(kvm.fix())
-          .startsWith("enable virtualization (nested KVM on a cloud VM) or load kvm_intel/kvm_amd")
-          .contains("bin/hearth-qemu-firecracker as firecracker_bin");
+    @Test
+    void missingWarnsWhenQemuTakesOver() throws Exception {
+      kvm = NO_KVM;
+
+      DoctorCheck check = check("kvm");
+
+      assertThat(check.status()).isEqualTo(Status.WARN);
+      assertThat(check.detail())
+          .isEqualTo(
+              "there is no /dev/kvm: VMs run under QEMU with software emulation, much slower");
+      assertThat(check.fix())
+          .startsWith("enable virtualization (nested KVM on a cloud VM) or load kvm_intel/kvm_amd");
+    }
+
+    @Test
+    void aPvmKvmIsToldFromAWorkingOne() throws Exception {
+      kvm = PVM_KVM;
+
+      DoctorCheck check = check("kvm");
+
+      assertThat(check.status()).isEqualTo(Status.WARN);
+      assertThat(check.detail()).startsWith("/dev/kvm is PVM's (module kvm_pvm is loaded)");
+      assertThat(check.fix()).contains("PVM's KVM cannot boot hearth's guest kernel");
+    }
+
+    @Test
+    void missingFailsWhenOnlyFirecrackerMayRun() throws Exception {
+      kvm = NO_KVM;
+      configure(ConfigKey.VMM, "firecracker");
+
+      DoctorCheck check = check("kvm");
+
+      assertThat(check.status()).isEqualTo(Status.FAIL);
+      assertThat(check.detail()).isEqualTo("there is no /dev/kvm: Firecracker cannot run VMs");
+      assertThat(check.fix()).contains("set vmm = \"auto\" in /etc/hearth/config.toml");
     }
 
     @Test
     void notReadableAndWritableFailsWithModeAndAGroupFix() throws Exception {
+      kvm = KVM_DENIED;
+      configure(ConfigKey.VMM, "firecracker");
       posix = new FakePosix(1000, 1000);
-      probe.file("/dev/kvm", 0600, 0).readWrite("/dev/kvm", false);
+      probe.file("/dev/kvm", 0600, 0);
 
-      DoctorCheck kvm = check("kvm");
+      DoctorCheck check = check("kvm");
 
-      assertThat(kvm.status()).isEqualTo(Status.FAIL);
-      assertThat(kvm.detail())
-          .isEqualTo("/dev/kvm is not readable and writable by uid 1000 (mode 0600, owner uid 0)");
-      assertThat(kvm.fix()).contains("chmod 660 /dev/kvm").contains("group kvm");
+      assertThat(check.status()).isEqualTo(Status.FAIL);
+      assertThat(check.detail())
+          .isEqualTo(
+              "/dev/kvm cannot be opened for reading and writing (permission denied) as uid 1000"
+                  + " (mode 0600, owner uid 0): Firecracker cannot run VMs");
+      assertThat(check.fix()).contains("chmod 660 /dev/kvm").contains("group kvm");
+    }
+
+    @Test
+    void missingWithNothingToFallBackOnFails() throws Exception {
+      kvm = NO_KVM;
+      hearthHome = Optional.empty();
+
+      assertThat(check("kvm").status()).isEqualTo(Status.FAIL);
+    }
+  }
+
+  @Nested
+  class Vmm {
+    @Test
+    void firecrackerOnWorkingKvmPasses() throws Exception {
+      DoctorCheck check = check("vmm");
+
+      assertThat(check.status()).isEqualTo(Status.PASS);
+      assertThat(check.detail())
+          .isEqualTo(
+              "firecracker (/usr/local/bin/firecracker): vmm = auto: Firecracker"
+                  + " /usr/local/bin/firecracker on KVM (/dev/kvm opens for reading and writing)");
+    }
+
+    @Test
+    void qemuWithoutKvmWarnsHowSlowAndWhy() throws Exception {
+      kvm = PVM_KVM;
+
+      DoctorCheck check = check("vmm");
+
+      assertThat(check.status()).isEqualTo(Status.WARN);
+      assertThat(check.detail())
+          .isEqualTo(
+              "qemu ("
+                  + LAUNCHER
+                  + "): "
+                  + PVM_KVM.detail()
+                  + ", so VMs run under QEMU with software emulation through "
+                  + LAUNCHER
+                  + "; software emulation: boot to SSH takes tens of seconds instead of about a"
+                  + " second, so run one or two VMs at a time");
+      assertThat(check.fix())
+          .startsWith("for fast VMs: use a host with hardware KVM")
+          .doesNotContain("install Firecracker");
+    }
+
+    @Test
+    void qemuWithoutFirecrackerNamesWhereItLookedAndHowToGetIt() throws Exception {
+      probe.onPath("firecracker", null);
+
+      DoctorCheck check = check("vmm");
+
+      assertThat(check.status()).isEqualTo(Status.WARN);
+      assertThat(check.detail())
+          .contains("no executable 'firecracker' on PATH (looked in /usr/local/bin, /usr/bin)")
+          .contains("with KVM")
+          .endsWith("; QEMU with KVM boots slower than Firecracker");
+      assertThat(check.fix()).startsWith("for fast VMs: install Firecracker from https://");
+    }
+
+    @Test
+    void vmmQemuWarnsAndSaysHowToLetAutoChoose() throws Exception {
+      configure(ConfigKey.VMM, "qemu");
+
+      DoctorCheck check = check("vmm");
+
+      assertThat(check.status()).isEqualTo(Status.WARN);
+      assertThat(check.detail()).startsWith("qemu (" + LAUNCHER + "): vmm = qemu, so VMs run");
+      assertThat(check.fix())
+          .isEqualTo("for fast VMs: set vmm = \"auto\" in /etc/hearth/config.toml");
+    }
+
+    @Test
+    void nothingThatCanRunFails() throws Exception {
+      kvm = NO_KVM;
+      hearthHome = Optional.empty();
+
+      DoctorCheck check = check("vmm");
+
+      assertThat(check.status()).isEqualTo(Status.FAIL);
+      assertThat(check.detail())
+          .startsWith("nothing can run VMs: there is no /dev/kvm, and the bundled")
+          .contains("HEARTH_HOME is not set");
+      assertThat(check.fix()).startsWith("reinstall hearth (scripts/start.sh)");
+    }
+
+    @Test
+    void vmmFirecrackerWithoutKvmFails() throws Exception {
+      kvm = PVM_KVM;
+      configure(ConfigKey.VMM, "firecracker");
+
+      DoctorCheck check = check("vmm");
+
+      assertThat(check.status()).isEqualTo(Status.FAIL);
+      assertThat(check.detail()).startsWith("nothing can run VMs: vmm = firecracker, but");
+      assertThat(check.fix()).contains("set vmm = \"auto\"");
+    }
+
+    @Test
+    void aConfiguredFirecrackerWithoutKvmFails() throws Exception {
+      kvm = NO_KVM;
+      configure(ConfigKey.FIRECRACKER_BIN, FIRECRACKER);
+
+      DoctorCheck check = check("vmm");
+
+      assertThat(check.status()).isEqualTo(Status.FAIL);
+      assertThat(check.detail())
+          .isEqualTo(
+              "firecracker (/usr/local/bin/firecracker): firecracker_bin ="
+                  + " /usr/local/bin/firecracker is set and used as is, but there is no /dev/kvm"
+                  + " and Firecracker needs KVM");
     }
   }
 
@@ -240,16 +440,36 @@ class DoctorTest {
     }
 
     @Test
-    void missingFailsWithAnInstallHint() throws Exception {
+    void missingWarnsWhenQemuTakesOver() throws Exception {
       probe.onPath("firecracker", null);
 
       DoctorCheck fc = check("firecracker");
 
-      assertThat(fc.status()).isEqualTo(Status.FAIL);
-      assertThat(fc.detail()).isEqualTo("firecracker not found on PATH, /usr/sbin or /sbin");
-      assertThat(fc.fix())
-          .contains("https://github.com/firecracker-microvm/firecracker/releases")
-          .contains("firecracker_bin");
+      assertThat(fc.status()).isEqualTo(Status.WARN);
+      assertThat(fc.detail())
+          .isEqualTo(
+              "no executable 'firecracker' on PATH (looked in /usr/local/bin, /usr/bin): VMs run"
+                  + " under QEMU instead");
+      assertThat(fc.fix()).contains("https://github.com/firecracker-microvm/firecracker/releases");
+    }
+
+    @Test
+    void missingFailsWhenOnlyFirecrackerMayRun() throws Exception {
+      probe.onPath("firecracker", null);
+      configure(ConfigKey.VMM, "firecracker");
+
+      assertThat(check("firecracker").status()).isEqualTo(Status.FAIL);
+    }
+
+    @Test
+    void missingPassesWhenVmsRunUnderQemuByChoice() throws Exception {
+      probe.onPath("firecracker", null);
+      configure(ConfigKey.VMM, "qemu");
+
+      DoctorCheck fc = check("firecracker");
+
+      assertThat(fc.status()).isEqualTo(Status.PASS);
+      assertThat(fc.detail()).startsWith("not used (vmm = qemu)");
     }
 
     @Test
@@ -287,14 +507,12 @@ class DoctorTest {
   }
 
   @Nested
-  class QemuLauncher {
-    static final String LAUNCHER = "/opt/hearth/bin/hearth-qemu-firecracker";
+  class QemuLauncherAsFirecrackerBin {
     static final String LINE = "Firecracker v1.16.1 (hearth-qemu-firecracker, QEMU 7.2.22)";
 
     @BeforeEach
     void configureTheLauncher() {
       configure(ConfigKey.FIRECRACKER_BIN, LAUNCHER);
-      probe.executable(LAUNCHER);
       runner.on(List.of(LAUNCHER, "--version"), 0, LINE + "\n", "");
     }
 
@@ -303,27 +521,24 @@ class DoctorTest {
     }
 
     @Test
-    void withoutKvmBothChecksWarnThatVmsAreEmulated() throws Exception {
-      probe.remove("/dev/kvm");
+    void withoutKvmTheChecksWarnThatVmsAreEmulated() throws Exception {
+      kvm = NO_KVM;
 
       DoctorReport report = report();
-      DoctorCheck kvm = report.checks().get(0);
-      DoctorCheck fc = report.checks().get(1);
 
-      assertThat(kvm.status()).isEqualTo(Status.WARN);
-      assertThat(kvm.detail())
+      assertThat(check(report, "kvm").status()).isEqualTo(Status.WARN);
+      assertThat(check(report, "kvm").detail())
           .isEqualTo(
-              "no /dev/kvm: hearth-qemu-firecracker (firecracker_bin) will emulate the CPU in"
-                  + " software");
+              "there is no /dev/kvm: VMs run under QEMU with software emulation, much slower");
+      DoctorCheck fc = check(report, "firecracker");
       assertThat(fc.status()).isEqualTo(Status.WARN);
       assertThat(fc.detail())
-          .isEqualTo(
-              LAUNCHER
-                  + " is hearth-qemu-firecracker ('"
-                  + LINE
-                  + "'): VMs run under QEMU,"
-                  + " without KVM: software emulation, much slower");
+          .isEqualTo(LAUNCHER + " is hearth-qemu-firecracker ('" + LINE + "'), not Firecracker");
       assertThat(fc.fix()).contains("install Firecracker");
+      DoctorCheck vmm = check(report, "vmm");
+      assertThat(vmm.status()).isEqualTo(Status.WARN);
+      assertThat(vmm.detail()).contains("tens of seconds");
+      assertThat(vmm.fix()).contains("remove firecracker_bin");
       assertThat(versionRuns()).isEqualTo(1);
     }
 
@@ -331,22 +546,10 @@ class DoctorTest {
     void withKvmTheLauncherStillWarnsThatVmsAreNotFirecrackers() throws Exception {
       DoctorReport report = report();
 
-      assertThat(report.checks().get(0).status()).isEqualTo(Status.PASS);
-      assertThat(report.checks().get(1).status()).isEqualTo(Status.WARN);
-      assertThat(report.checks().get(1).detail())
-          .contains("VMs run under QEMU, with KVM when /dev/kvm can be opened");
-    }
-
-    @Test
-    void anUnusableKvmOnlyWarnsWithTheLauncher() throws Exception {
-      posix = new FakePosix(1000, 1000);
-      probe.file("/dev/kvm", 0600, 0).readWrite("/dev/kvm", false);
-
-      DoctorCheck kvm = check("kvm");
-
-      assertThat(kvm.status()).isEqualTo(Status.WARN);
-      assertThat(kvm.detail())
-          .startsWith("/dev/kvm is not readable and writable by uid 1000: hearth-qemu-firecracker");
+      assertThat(check(report, "kvm").status()).isEqualTo(Status.PASS);
+      assertThat(check(report, "firecracker").status()).isEqualTo(Status.WARN);
+      assertThat(check(report, "vmm").detail())
+          .endsWith("QEMU with KVM boots slower than Firecracker");
     }
 
     @Test
@@ -368,10 +571,103 @@ class DoctorTest {
     @Test
     void aFirecrackerWithoutKvmStillFails() throws Exception {
       configure(ConfigKey.FIRECRACKER_BIN, FIRECRACKER);
-      probe.executable(FIRECRACKER);
-      probe.remove("/dev/kvm");
+      kvm = NO_KVM;
 
       assertThat(check("kvm").status()).isEqualTo(Status.FAIL);
+    }
+  }
+
+  @Nested
+  class QemuTools {
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"qemu-system-x86_64, qemu-system-x86", "setpriv, util-linux"})
+    void missingFailsWhenVmsRunUnderQemu(String program, String debianPackage) throws Exception {
+      probe.onPath(program, null);
+      kvm = NO_KVM;
+
+      DoctorCheck check = check(program);
+
+      assertThat(check.status()).isEqualTo(Status.FAIL);
+      assertThat(check.detail())
+          .isEqualTo(
+              program
+                  + " not found on PATH, /usr/sbin or /sbin: hearth-qemu-firecracker cannot boot"
+                  + " VMs");
+      assertThat(check.fix()).isEqualTo("apt-get install " + debianPackage);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"qemu-system-x86_64", "setpriv"})
+    void missingWarnsWhenAutoCouldFallBackToQemu(String program) throws Exception {
+      probe.onPath(program, null);
+
+      DoctorCheck check = check(program);
+
+      assertThat(check.status()).isEqualTo(Status.WARN);
+      assertThat(check.detail())
+          .endsWith("needed when VMs run under QEMU (vmm = qemu, or no usable KVM)");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"qemu-system-x86_64", "setpriv"})
+    void missingIsFineWhenOnlyFirecrackerRuns(String program) throws Exception {
+      probe.onPath(program, null);
+      configure(ConfigKey.VMM, "firecracker");
+
+      DoctorCheck check = check(program);
+
+      assertThat(check.status()).isEqualTo(Status.PASS);
+      assertThat(check.detail()).endsWith("not needed (vmm = firecracker)");
+    }
+
+    @Test
+    void presentPassesWithItsPath() throws Exception {
+      assertThat(check("qemu-system-x86_64").detail()).isEqualTo("/usr/bin/qemu-system-x86_64");
+    }
+  }
+
+  @Nested
+  class FeatureTools {
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+      "setsid, util-linux, FAIL, every VM boot",
+      "debugfs, e2fsprogs, FAIL, vm create writes",
+      "e2fsck, e2fsprogs, WARN, vm create --disk-size",
+      "resize2fs, e2fsprogs, WARN, vm create --disk-size",
+      "debootstrap, debootstrap, WARN, image build",
+      "mkfs.ext4, e2fsprogs, WARN, image build",
+      "xz, xz-utils, WARN, image build (Debian's kernel)",
+      "tar, tar, WARN, image build caches"
+    })
+    void missingNamesWhatFailsAndThePackage(
+        String program, String debianPackage, Status status, String neededBy) throws Exception {
+      probe.onPath(program, null);
+
+      DoctorCheck check = check(program);
+
+      assertThat(check.status()).isEqualTo(status);
+      assertThat(check.detail())
+          .startsWith(program + " not found on PATH, /usr/sbin or /sbin: " + neededBy);
+      assertThat(check.fix()).isEqualTo("apt-get install " + debianPackage);
+    }
+
+    @Test
+    void presentToolsPassWithTheirPath() throws Exception {
+      assertThat(check("debootstrap").detail()).isEqualTo("/usr/sbin/debootstrap");
+      assertThat(check("debugfs").status()).isEqualTo(Status.PASS);
+    }
+
+    @Test
+    void theDebianKeyringIsCheckedForDebootstrap() throws Exception {
+      assertThat(check("debootstrap-keyring").detail())
+          .isEqualTo("/usr/share/keyrings/debian-archive-keyring.gpg");
+
+      probe.remove("/usr/share/keyrings/debian-archive-keyring.gpg");
+      DoctorCheck keyring = check("debootstrap-keyring");
+
+      assertThat(keyring.status()).isEqualTo(Status.WARN);
+      assertThat(keyring.detail()).contains("cannot check the signature");
+      assertThat(keyring.fix()).isEqualTo("apt-get install debian-archive-keyring");
     }
   }
 
@@ -406,12 +702,11 @@ class DoctorTest {
 
     private void assertUnavailable(String reason) throws InterruptedException {
       DoctorReport report = report();
-      DoctorCheck dm = report.checks().get(3);
-      assertThat(dm.name()).isEqualTo("device-mapper");
+      DoctorCheck dm = check(report, "device-mapper");
       assertThat(dm.status()).isEqualTo(Status.WARN);
       assertThat(dm.detail()).isEqualTo(UNAVAILABLE + "; " + reason);
       assertThat(dm.fix()).isEqualTo("apt-get install dmsetup; modprobe dm_snapshot");
-      assertThat(report.checks().get(4).detail())
+      assertThat(check(report, "disk-provisioner").detail())
           .isEqualTo(
               "copy (auto: device-mapper snapshots are unavailable): VM disks are full copies of"
                   + " the image");

@@ -9,6 +9,9 @@ import dev.hearth.core.Store;
 import dev.hearth.core.testing.FakePosix;
 import dev.hearth.core.testing.FakeRunner;
 import dev.hearth.dmsnap.DeviceMapperProbe;
+import dev.hearth.fcproc.KvmStatus;
+import dev.hearth.fcproc.QemuAccel;
+import dev.hearth.fcproc.VmmSelector;
 import dev.hearth.daemon.DoctorCheck;
 import dev.hearth.daemon.DoctorCheck.Status;
 import java.io.IOException;
@@ -18,6 +21,7 @@ import java.nio.file.attribute.FileTime;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.Optional;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -36,7 +40,14 @@ class SqliteCheckTest {
     }
     FakeRunner runner = new FakeRunner();
     DeviceMapperProbe dm = new DeviceMapperProbe(runner, stateDir.resolve("none"), stateDir);
-    return new Doctor(config, runner, new FakePosix(0, 0), probe, dm)
+    VmmSelector vmm =
+        new VmmSelector(
+            "",
+            Optional.empty(),
+            QemuAccel.AUTO,
+            p -> false,
+            () -> new KvmStatus(KvmStatus.Kind.MISSING, "there is no /dev/kvm"));
+    return new Doctor(config, runner, new FakePosix(0, 0), probe, dm, vmm)
         .check().checks().stream().filter(c -> c.name().equals("sqlite")).findFirst().orElseThrow();
   }
 

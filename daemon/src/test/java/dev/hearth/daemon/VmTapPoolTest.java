@@ -1,0 +1,47 @@
+package dev.hearth.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.ConfigKey;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A TAP an earlier daemon left is pooled at reconcile and put on the bridge when the pool hands it
+ * out, and a stopped VM's TAP again at start: the earlier daemon may have had another bridge_name.
+ * (VmHostNetworkTest shows the same with real TAPs on two bridges.)
+ */
+@Timeout(120)
+class VmTapPoolTest {
+  @TempDir Path dir;
+  VmFixture fx;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (fx != null) {
+      fx.close();
+      VmAssertions.killLeftoverFakes(fx);
+    }
+  }
+
+  @Test
+  void aPooledTapIsPutOnTheBridgeBeforeUseAndAgainAtStart() throws Exception {
+    Files.createDirectories(dir.resolve("net/taps"));
+    Files.createFile(dir.resolve("net/taps").resolve(FakeHostNetwork.PREFIX + "0"));
+    fx = new VmFixture(dir, VmFixture.config(dir).with(ConfigKey.TAP_POOL_SIZE, "2")).start();
+
+    JsonNode op = fx.createAndWait("demo", "");
+    assertThat(op.path("state").asText()).isEqualTo("succeeded");
+    assertThat(fx.call("vm.show", "{\"vm\": \"demo\"}").path("tap").asText()).isEqualTo("ftap0");
+    assertThat(fx.network.attached()).containsExactly("ftap0");
+
+    fx.call("vm.stop", "{\"vm\": \"demo\"}");
+    fx.call("vm.start", "{\"vm\": \"demo\"}");
+    assertThat(fx.network.attached()).containsExactly("ftap0", "ftap0");
+  }
+}
