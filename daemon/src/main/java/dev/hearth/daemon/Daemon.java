@@ -335,7 +335,7 @@ public final class Daemon implements AutoCloseable {
         log.warn("{} operation(s) were cut short by the last daemon stop", interrupted.size());
       }
       SshKeyPair guestKey = SshKeyPair.loadOrCreate(layout, SshKeyPair.defaultComment());
-      MinaGuestDialer dialer = MinaGuestDialer.start(guestKey.keyPair());
+      MinaGuestDialer dialer = MinaGuestDialer.of(guestKey.keyPair());
       undo.push(dialer::close);
       Registry<CreateOp> createOps =
           new Registry<>(

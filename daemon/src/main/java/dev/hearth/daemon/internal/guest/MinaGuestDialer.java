@@ -19,9 +19,10 @@ import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
  * Opens authenticated SSH sessions to guests as root with the daemon's key, on one shared MINA
  * {@link SshClient}.
  *
- * <p>The daemon owns exactly one: it starts it once the key pair is loaded and closes it when it
- * shuts down (closing ends every session it opened). Sessions are independent: callers close the
- * ones they get.
+ * <p>The daemon owns exactly one: it makes it once the key pair is loaded and closes it when it
+ * shuts down (closing ends every session it opened). MINA's client (some 450 classes, its I/O
+ * threads) is started on the first dial, so that a daemon that never reaches a guest never loads
+ * it. Sessions are independent: callers close the ones they get.
  *
  * <p>Host keys: any is accepted and none is remembered. Guests are fresh VMs whose host keys are
  * generated at first boot, the daemon reaches them only over its own bridge, and the daemon's
@@ -32,22 +33,35 @@ public final class MinaGuestDialer implements AutoCloseable {
   /** Guests are entered as root: the image contract puts the daemon's key there. */
   public static final String USER = "root";
 
-  private final SshClient client;
+  private final KeyPair identity;
+  // Guarded by this: made on the first dial, stopped by close().
+  private SshClient client;
+  private boolean closed;
 
-  private MinaGuestDialer(SshClient client) {
-    this.client = client;
+  private MinaGuestDialer(KeyPair identity) {
+    this.identity = identity;
   }
 
-  /** Starts the shared client with the daemon's key as its only identity. */
-  public static MinaGuestDialer start(KeyPair identity) {
-    SshClient client = SshClient.setUpDefaultClient();
-    client.setServerKeyVerifier((session, remote, key) -> true);
-    client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
-    client.setKeyIdentityProvider(KeyIdentityProvider.wrapKeyPairs(identity));
-    client.setPasswordIdentityProvider(PasswordIdentityProvider.EMPTY_PASSWORDS_PROVIDER);
-    client.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
-    client.start();
-    return new MinaGuestDialer(client);
+  /** A dialer with the daemon's key as its only identity; nothing is started yet. */
+  public static MinaGuestDialer of(KeyPair identity) {
+    return new MinaGuestDialer(identity);
+  }
+
+  private synchronized SshClient client() {
+    if (closed) {
+      throw new GuestSshException("the daemon's SSH client is closed: the daemon is shutting down");
+    }
+    if (client == null) {
+      SshClient started = SshClient.setUpDefaultClient();
+      started.setServerKeyVerifier((session, remote, key) -> true);
+      started.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
+      started.setKeyIdentityProvider(KeyIdentityProvider.wrapKeyPairs(identity));
+      started.setPasswordIdentityProvider(PasswordIdentityProvider.EMPTY_PASSWORDS_PROVIDER);
+      started.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
+      started.start();
+      client = started;
+    }
+    return client;
   }
 
   /**
@@ -64,7 +78,7 @@ public final class MinaGuestDialer implements AutoCloseable {
     String address = address(ip, port);
     ClientSession session = null;
     try {
-      ConnectFuture connect = client.connect(USER, ip, port);
+      ConnectFuture connect = client().connect(USER, ip, port);
       session =
           connect
               .verify(bound, CancelOption.CANCEL_ON_TIMEOUT, CancelOption.CANCEL_ON_INTERRUPT)
@@ -95,8 +109,11 @@ public final class MinaGuestDialer implements AutoCloseable {
   }
 
   @Override
-  public void close() {
-    client.stop();
+  public synchronized void close() {
+    closed = true;
+    if (client != null) {
+      client.stop();
+    }
   }
 
   static Duration remaining(long deadlineNanos) {

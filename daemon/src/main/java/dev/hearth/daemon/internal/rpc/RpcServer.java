@@ -9,9 +9,9 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,6 +30,7 @@ public final class RpcServer {
   private static final Logger log = LoggerFactory.getLogger(RpcServer.class);
   private static final int BACKLOG = 128;
   private static final Duration ACCEPT_RETRY_DELAY = Duration.ofMillis(100);
+  private static final Duration IDLE_THREAD_KEEP_ALIVE = Duration.ofSeconds(30);
 
   /** The configured bounds of the listener. */
   public record Limits(int maxConnections, Duration idleTimeout, Duration shutdownGrace) {}
@@ -60,27 +61,30 @@ public final class RpcServer {
     this.limits = limits;
     this.clock = clock;
     this.slots = new Semaphore(limits.maxConnections());
-    this.workers = pool(limits.maxConnections(), "hearth-rpc-");
+    this.workers = pool("hearth-rpc-");
     // Each connection runs at most one request at a time, beside its reading thread.
-    this.requests = pool(limits.maxConnections(), "hearth-request-");
+    this.requests = pool("hearth-request-");
   }
 
-  private static ExecutorService pool(int size, String threadPrefix) {
+  /**
+   * A pool that reuses idle threads and keeps none for long: a thread is made only when no idle one
+   * can take the task. (A fixed-size pool would make a new thread for every task until it holds
+   * {@code max_connections} of them, however few run at once.) The pool itself is unbounded: the
+   * connection slots bound what runs in it, to one reader and one request per admitted connection.
+   */
+  private static ExecutorService pool(String threadPrefix) {
     AtomicInteger threadNumber = new AtomicInteger();
-    ThreadPoolExecutor pool =
-        new ThreadPoolExecutor(
-            size,
-            size,
-            60,
-            TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(),
-            task -> {
-              Thread t = new Thread(task, threadPrefix + threadNumber.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    pool.allowCoreThreadTimeOut(true);
-    return pool;
+    return new ThreadPoolExecutor(
+        0,
+        Integer.MAX_VALUE,
+        IDLE_THREAD_KEEP_ALIVE.toSeconds(),
+        TimeUnit.SECONDS,
+        new SynchronousQueue<>(),
+        task -> {
+          Thread t = new Thread(task, threadPrefix + threadNumber.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   /**

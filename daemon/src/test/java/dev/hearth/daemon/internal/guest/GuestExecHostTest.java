@@ -40,7 +40,7 @@ class GuestExecHostTest {
   static void startSshd() throws Exception {
     SshKeyPair key =
         SshKeyPair.loadOrCreate(new Layout(dir.resolve("state"), dir.resolve("run")), "t@hearth");
-    dialer = MinaGuestDialer.start(key.keyPair());
+    dialer = MinaGuestDialer.of(key.keyPair());
     sshd = NetnsSshd.start(dir.resolve("sshd"), key.publicKeyLine());
     exec = new GuestExec(dialer, Duration.ofSeconds(30));
     target = new GuestTarget("demo", sshd.host(), sshd.port());

@@ -44,7 +44,7 @@ class MinaSshHostTest {
     otherKey =
         SshKeyPair.loadOrCreate(
             new Layout(keys.resolve("other"), keys.resolve("run")), "someone@else");
-    dialer = MinaGuestDialer.start(daemonKey.keyPair());
+    dialer = MinaGuestDialer.of(daemonKey.keyPair());
   }
 
   @AfterAll

@@ -20,7 +20,7 @@ class MinaSshWaiterTest {
   @BeforeAll
   static void startTheClient() throws Exception {
     KeyPair key = KeyUtils.generateKeyPair(KeyPairProvider.SSH_RSA, 2048);
-    dialer = MinaGuestDialer.start(key);
+    dialer = MinaGuestDialer.of(key);
   }
 
   @AfterAll
