@@ -4,7 +4,7 @@ import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Help.Ansi;
 
-/** The {@code hearth} command: builds the command tree and exits with its code. */
+/** The {@code hearth} command: builds the commands a run needs and exits with its code. */
 public final class Main {
   private Main() {}
 
@@ -12,17 +12,29 @@ public final class Main {
     // System.console() is non-null only when stdin and stdout are terminals: close enough to
     // "a person is reading" for colour and pretty-printing.
     Environment env = new Environment(System.getenv(), System.console() != null);
-    CommandLine cli = commandLine(env, null, null);
-    System.exit(cli.execute(args));
+    System.exit(commandLine(env, null, null, args).execute(args));
   }
 
   /**
-   * The whole command tree. {@code out} and {@code err} replace stdout and stderr when not null,
-   * which is how tests capture what a command prints.
+   * The command tree as far as a run with {@code args} needs it (see {@link CommandTree}): it
+   * answers {@code args} exactly as the whole tree would. {@code out} and {@code err} replace
+   * stdout and stderr when not null, which is how tests capture what a command prints.
    */
+  static CommandLine commandLine(
+      Environment env, PrintWriter out, PrintWriter err, String[] args) {
+    HearthCommand root = new HearthCommand(env);
+    return configure(CommandTree.forArgs(root, args), root, env, out, err);
+  }
+
+  /** The whole command tree; {@code out} and {@code err} as above. */
   static CommandLine commandLine(Environment env, PrintWriter out, PrintWriter err) {
     HearthCommand root = new HearthCommand(env);
-    CommandLine cli = new CommandLine(root);
+    return configure(CommandTree.whole(root), root, env, out, err);
+  }
+
+  /** Settings on the top command reach the subcommands present, so the tree is complete first. */
+  private static CommandLine configure(
+      CommandLine cli, HearthCommand root, Environment env, PrintWriter out, PrintWriter err) {
     if (out != null) {
       cli.setOut(out);
     }
