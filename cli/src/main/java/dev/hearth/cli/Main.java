@@ -6,13 +6,40 @@ import picocli.CommandLine.Help.Ansi;
 
 /** The {@code hearth} command: builds the commands a run needs and exits with its code. */
 public final class Main {
+  /** The JDK's selector provider on Linux, which every socket channel needs. */
+  private static final String EPOLL_SELECTOR_PROVIDER = "sun.nio.ch.EPollSelectorProvider";
+
+  private static final String SELECTOR_PROVIDER_PROPERTY = "java.nio.channels.spi.SelectorProvider";
+
   private Main() {}
 
   public static void main(String[] args) {
+    nameTheSelectorProvider();
+    System.exit(commandLine(environment(), null, null, args).execute(args));
+  }
+
+  /** The process's own surroundings. */
+  static Environment environment() {
     // System.console() is non-null only when stdin and stdout are terminals: close enough to
     // "a person is reading" for colour and pretty-printing.
-    Environment env = new Environment(System.getenv(), System.console() != null);
-    System.exit(commandLine(env, null, null, args).execute(args));
+    return new Environment(System.getenv(), System.console() != null);
+  }
+
+  /**
+   * Names the JDK's own selector provider, when it has the usual Linux one, before anything opens
+   * a socket. Otherwise the JDK looks for another provider as a service, which opens every jar of
+   * lib/ (over 40, each reading its directory) on every command, only to find none.
+   */
+  static void nameTheSelectorProvider() {
+    if (System.getProperty(SELECTOR_PROVIDER_PROPERTY) != null) {
+      return;
+    }
+    try {
+      Class.forName(EPOLL_SELECTOR_PROVIDER, false, null);
+    } catch (ClassNotFoundException e) {
+      return; // not this JDK's provider: its own lookup stays
+    }
+    System.setProperty(SELECTOR_PROVIDER_PROPERTY, EPOLL_SELECTOR_PROVIDER);
   }
 
   /**

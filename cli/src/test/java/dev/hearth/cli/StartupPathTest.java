@@ -16,8 +16,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -110,6 +112,39 @@ class StartupPathTest {
     assertThat(r.out()).contains(BuildInfo.version()).contains("9.9.9").contains("4242");
     assertThat(r.loaded()).as("classes loaded").noneMatch(l -> l.contains(MAPPER));
     assertThat(r.loaded()).noneMatch(l -> l.contains(LOGBACK));
+    // Nothing looks for services on the class path (the selector provider is named: Main).
+    assertThat(r.loaded()).noneMatch(l -> l.contains("java.util.ServiceLoader$LazyClassPath"));
+  }
+
+  /**
+   * The first invokedynamic string concatenation of a JVM bootstraps StringConcatFactory and spins
+   * classes: the build compiles concatenation inline (the root pom), checked here on the classes
+   * a CLI command runs.
+   */
+  @Test
+  void theCommandsClassesConcatenateWithoutInvokedynamic() throws IOException {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    byte[] bootstrap = "makeConcatWithConstants".getBytes(StandardCharsets.US_ASCII);
+    List<String> indy = new ArrayList<>();
+    for (String module : List.of("core", "daemon", "cli")) {
+      try (Stream<Path> files = Files.walk(root.resolve(module).resolve("target/classes"))) {
+        for (Path file : files.filter(f -> f.toString().endsWith(".class")).toList()) {
+          if (contains(Files.readAllBytes(file), bootstrap)) {
+            indy.add(root.relativize(file).toString());
+          }
+        }
+      }
+    }
+    assertThat(indy).as("classes with indy string concatenation").isEmpty();
+  }
+
+  private static boolean contains(byte[] bytes, byte[] part) {
+    for (int i = 0; i + part.length <= bytes.length; i++) {
+      if (Arrays.equals(bytes, i, i + part.length, part, 0, part.length)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Test
