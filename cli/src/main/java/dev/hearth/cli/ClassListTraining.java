@@ -34,7 +34,7 @@ final class ClassListTraining {
   private ClassListTraining() {}
 
   public static void main(String[] args) throws Exception {
-    Main.nameTheSelectorProvider();
+    Main.avoidClassPathSearches();
     Path dir = Files.createTempDirectory("hearth-training");
     Path socket = dir.resolve("hearth.sock");
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {

@@ -10,11 +10,12 @@ public final class Main {
   private static final String EPOLL_SELECTOR_PROVIDER = "sun.nio.ch.EPollSelectorProvider";
 
   private static final String SELECTOR_PROVIDER_PROPERTY = "java.nio.channels.spi.SelectorProvider";
+  private static final String PICOCLI_CLOSURES_PROPERTY = "picocli.disable.closures";
 
   private Main() {}
 
   public static void main(String[] args) {
-    nameTheSelectorProvider();
+    avoidClassPathSearches();
     System.exit(commandLine(environment(), null, null, args).execute(args));
   }
 
@@ -26,18 +27,24 @@ public final class Main {
   }
 
   /**
-   * Names the JDK's own selector provider, when it has the usual Linux one, before anything opens
-   * a socket. Otherwise the JDK looks for another provider as a service, which opens every jar of
-   * lib/ (over 40, each reading its directory) on every command, only to find none.
+   * Keeps two needless searches off every command. A class or service that lib/ does not have is
+   * looked for in every jar there (over 40, each opened and its directory read), which took longer
+   * than the rest of a short command: picocli looks for Groovy's closure class (its own property
+   * turns that off; hearth's annotations hold no closures), and the JDK looks for a selector
+   * provider service on the first socket (naming its usual Linux provider, when it has it, skips
+   * the search; another JDK keeps its lookup).
    */
-  static void nameTheSelectorProvider() {
+  static void avoidClassPathSearches() {
+    if (System.getProperty(PICOCLI_CLOSURES_PROPERTY) == null) {
+      System.setProperty(PICOCLI_CLOSURES_PROPERTY, "true");
+    }
     if (System.getProperty(SELECTOR_PROVIDER_PROPERTY) != null) {
       return;
     }
     try {
       Class.forName(EPOLL_SELECTOR_PROVIDER, false, null);
     } catch (ClassNotFoundException e) {
-      return; // not this JDK's provider: its own lookup stays
+      return;
     }
     System.setProperty(SELECTOR_PROVIDER_PROPERTY, EPOLL_SELECTOR_PROVIDER);
   }

@@ -82,17 +82,19 @@ class StartupPathTest {
     }
   }
 
-  private record Run(int exitCode, String out, List<String> loaded) {}
+  private record Run(int exitCode, String out, List<String> loaded, List<String> exceptions) {}
 
   private Run run(String... args) throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Path log = dir.resolve("classes.log");
+    Path exceptions = dir.resolve("exceptions.log");
     Path out = dir.resolve("out");
     List<String> command =
         new ArrayList<>(
             List.of(
                 java.toString(),
                 "-Xlog:class+load=info:file=" + log,
+                "-Xlog:exceptions=info:file=" + exceptions,
                 "-cp",
                 System.getProperty("java.class.path"),
                 Main.class.getName(),
@@ -102,7 +104,11 @@ class StartupPathTest {
     Process p =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
     assertThat(p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)).as("hearth exited").isTrue();
-    return new Run(p.exitValue(), Files.readString(out), Files.readAllLines(log));
+    return new Run(
+        p.exitValue(),
+        Files.readString(out),
+        Files.readAllLines(log),
+        Files.readAllLines(exceptions));
   }
 
   @Test
@@ -112,8 +118,10 @@ class StartupPathTest {
     assertThat(r.out()).contains(BuildInfo.version()).contains("9.9.9").contains("4242");
     assertThat(r.loaded()).as("classes loaded").noneMatch(l -> l.contains(MAPPER));
     assertThat(r.loaded()).noneMatch(l -> l.contains(LOGBACK));
-    // Nothing looks for services on the class path (the selector provider is named: Main).
+    // Nothing searches the class path for what it lacks (Main.avoidClassPathSearches): no
+    // service lookup, no class that is not found.
     assertThat(r.loaded()).noneMatch(l -> l.contains("java.util.ServiceLoader$LazyClassPath"));
+    assertThat(r.exceptions()).noneMatch(l -> l.contains("ClassNotFoundException"));
   }
 
   /**
