@@ -107,6 +107,9 @@ class LauncherTest {
     // The set-up's run dumped it, and printed nothing else.
     assertThat(lib.resolve("hearth.jsa")).isNotEmptyFile();
     assertThat(stamp()).startsWith(lib + " ").doesNotStartWith("failed");
+    // This JDK takes the option that maps the archive where it was dumped.
+    assertThat(Files.readAllLines(lib.resolve("hearth.jsa.stamp")).get(1))
+        .isEqualTo("-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0");
     FileTime dumped = archiveKey();
 
     assertThat(sharedClasses(dist))
@@ -171,23 +174,49 @@ class LauncherTest {
     }
   }
 
-  /** A JDK whose dump fails still runs every command; the failure is not retried each time. */
+  /** A JDK without the relocation option gets the archive without it. */
   @Test
-  void aFailedDumpIsRecordedAndNotRetried() throws Exception {
+  void aJdkThatRefusesTheRelocationOptionRunsWithoutIt() throws Exception {
+    Path jdk = fakeJdk("*' -XX:ArchiveRelocationMode=0 '*) echo refused >&2; exit 1 ;;");
+    Map<String, String> env = Map.of("JAVA_HOME", jdk.toString());
+    for (int i = 0; i < 2; i++) {
+      Run r = run(dist, env, "--version");
+      assertThat(r.exitCode()).isZero();
+      assertThat(r.out().strip()).isEqualTo(versionLine);
+      assertThat(r.err()).isEmpty();
+    }
+    assertThat(stamp()).startsWith(lib + " " + jdk.resolve("bin/java") + " ");
+    assertThat(Files.readAllLines(lib.resolve("hearth.jsa.stamp")).get(1)).isEmpty();
+    assertThat(lib.resolve("hearth.jsa")).isNotEmptyFile();
+  }
+
+  /**
+   * A JDK folder whose bin/java runs the real one, except that it fails the calls {@code
+   * caseArm} (a shell case pattern and its action) matches.
+   */
+  private Path fakeJdk(String caseArm) throws IOException {
     Path jdk = dir.resolve("jdk");
     Files.createDirectories(jdk.resolve("bin"));
     Path javaHome = Path.of(System.getProperty("java.home"));
     Files.copy(javaHome.resolve("release"), jdk.resolve("release"));
-    Path dumps = dir.resolve("dumps");
     Path java = jdk.resolve("bin/java");
     Files.writeString(
         java,
         "#!/bin/sh\n"
             + "case \" $* \" in\n"
-            + "  *' -Xshare:dump '*) echo dump >>" + dumps + "; exit 1 ;;\n"
+            + "  " + caseArm + "\n"
             + "esac\n"
             + "exec " + javaHome.resolve("bin/java") + " \"$@\"\n");
     Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return jdk;
+  }
+
+  /** A JDK whose dump fails still runs every command; the failure is not retried each time. */
+  @Test
+  void aFailedDumpIsRecordedAndNotRetried() throws Exception {
+    Path dumps = dir.resolve("dumps");
+    Path jdk = fakeJdk("*' -Xshare:dump '*) echo dump >>" + dumps + "; exit 1 ;;");
+    Path java = jdk.resolve("bin/java");
     Map<String, String> env = Map.of("JAVA_HOME", jdk.toString());
 
     for (int i = 0; i < 2; i++) {
