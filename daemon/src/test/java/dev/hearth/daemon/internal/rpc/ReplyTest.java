@@ -75,7 +75,9 @@ class ReplyTest {
   @Test
   void anErrorIsReadAsATree() throws IOException {
     Reply reply =
-        parse("{\"id\":1,\"error\":{\"code\":-32003,\"message\":\"busy\",\"data\":{\"kind\":\"b\"}}}");
+        parse(
+            "{\"id\":1,\"error\":{\"code\":-32003,\"message\":\"busy\","
+                + "\"data\":{\"kind\":\"b\"}}}");
     assertThat(reply.hasError()).isTrue();
     assertThat(reply.error().path("data").path("kind").asText()).isEqualTo("b");
   }
@@ -99,8 +101,9 @@ class ReplyTest {
   void theVersionIsReadWithoutATree() throws IOException {
     Reply reply =
         parse(
-            "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"vmm\":{\"kind\":\"x\"},\"version\":\"1.2\","
-                + "\"protocol_version\":1,\"java_version\":\"17.0.15\",\"pid\":42,\"extra\":[1]}}");
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"vmm\":{\"kind\":\"x\"},"
+                + "\"version\":\"1.2\",\"protocol_version\":1,\"java_version\":\"17.0.15\","
+                + "\"pid\":42,\"extra\":[1]}}");
     assertThat(reply.result(Wire::versionInfo))
         .isEqualTo(new VersionInfo("1.2", 1, "17.0.15", 42));
 
