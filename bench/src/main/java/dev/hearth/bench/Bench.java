@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>daemon.ping round trip through {@link HearthClient} against the same request written by a
  *       minimal raw socket client (the floor: socket plus JSON on the daemon side);
  *   <li>wall time of {@code bin/hearth version} against a bare JVM start (a class that prints one
- *       line).
+ *       line), the two alternated.
  * </ol>
  *
  * <p>Usage: {@code Bench <dist dir> <scratch dir>}. bench/run does the build and passes these.
@@ -61,23 +61,30 @@ public final class Bench {
           Locale.ROOT, "ping ratio (HearthClient / raw): median %.2f, p99 %.2f%n",
           (double) median(client) / median(raw), (double) p99(client) / p99(raw));
 
-      // One untimed run creates the AppCDS archive, as a user's first run does.
-      run(List.of(launcher.toString(), "--socket", socket.toString(), "version"));
-      long[] cli = new long[STARTS];
-      for (int i = 0; i < STARTS; i++) {
-        cli[i] = run(List.of(launcher.toString(), "--socket", socket.toString(), "version"));
-      }
+      // One untimed run dumps the class-data-sharing archive, as a user's first run does.
+      List<String> version = List.of(launcher.toString(), "--socket", socket.toString(), "version");
+      run(version);
       Path hello = writeHello(scratch);
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      List<String> bareStart = List.of(java, "-Xshare:auto", "-cp", hello.toString(), "Hello");
+      long[] cli = new long[STARTS];
       long[] bare = new long[STARTS];
+      double[] ratios = new double[STARTS];
+      // Side by side, so that load from other work on the machine touches both alike.
       for (int i = 0; i < STARTS; i++) {
-        bare[i] = run(List.of(java, "-Xshare:auto", "-cp", hello.toString(), "Hello"));
+        cli[i] = run(version);
+        bare[i] = run(bareStart);
+        ratios[i] = (double) cli[i] / bare[i];
       }
       report("bin/hearth version (wall)", cli);
       report("bare JVM start (wall)", bare);
+      Arrays.sort(ratios);
       System.out.printf(
-          Locale.ROOT, "start ratio (hearth version / bare JVM): median %.2f%n",
-          (double) median(cli) / median(bare));
+          Locale.ROOT,
+          "start ratio (hearth version / bare JVM): median %.2f; pairs: median %.2f, min %.2f,"
+              + " max %.2f%n",
+          (double) median(cli) / median(bare), ratios[STARTS / 2], ratios[0],
+          ratios[STARTS - 1]);
     } finally {
       daemon.destroy();
       daemon.waitFor(20, TimeUnit.SECONDS);

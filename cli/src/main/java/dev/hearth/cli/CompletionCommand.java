@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "completion",
     description = "Print a completion script: source <(hearth completion bash|zsh)")
-final class CompletionCommand implements Callable<Integer> {
+final class CompletionCommand implements Callable<Integer>, CommandTree.NeedsWholeTree {
   enum Shell {
     bash,
     zsh

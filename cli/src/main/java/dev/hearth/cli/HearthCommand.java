@@ -22,25 +22,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * The top command: the global options, inherited by every subcommand, and what the subcommands
- * derive from them (config, socket, output style, daemon connection).
+ * derive from them (config, socket, output style, daemon connection). Its subcommands and the
+ * standard help options (-h, -V) are added by {@link CommandTree}.
  */
 @Command(
     name = "hearth",
     scope = ScopeType.INHERIT,
-    mixinStandardHelpOptions = true,
     versionProvider = HearthCommand.ClientVersion.class,
-    description = "Local Firecracker microVM manager.",
-    subcommands = {
-      DaemonCommand.class,
-      VersionCommand.class,
-      DoctorCommand.class,
-      VmCommand.class,
-      ImageCommand.class,
-      OpCommand.class,
-      SessionCommand.class,
-      RpcCommand.class,
-      CompletionCommand.class
-    })
+    description = "Local Firecracker microVM manager.")
 final class HearthCommand implements Callable<Integer> {
   static final String SOCKET_ENV = "HEARTH_SOCKET";
   static final String CONFIG_ENV = "HEARTH_CONFIG";

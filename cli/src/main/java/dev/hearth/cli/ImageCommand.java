@@ -16,15 +16,7 @@ import picocli.CommandLine.Spec;
 /** {@code hearth image ...}: the image registry. Each verb is one request to the daemon. */
 @Command(
     name = "image",
-    description = "Register, list, show, promote and delete VM images.",
-    subcommands = {
-      ImageBuildCommand.class,
-      ImageCommand.Register.class,
-      ImageCommand.ListImages.class,
-      ImageCommand.Show.class,
-      ImageCommand.Promote.class,
-      ImageCommand.Delete.class
-    })
+    description = "Register, list, show, promote and delete VM images.")
 final class ImageCommand implements Callable<Integer> {
   @ParentCommand HearthCommand hearth;
   @Spec CommandSpec spec;

@@ -4,25 +4,71 @@ import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Help.Ansi;
 
-/** The {@code hearth} command: builds the command tree and exits with its code. */
+/** The {@code hearth} command: builds the commands a run needs and exits with its code. */
 public final class Main {
+  /** The JDK's selector provider on Linux, which every socket channel needs. */
+  private static final String EPOLL_SELECTOR_PROVIDER = "sun.nio.ch.EPollSelectorProvider";
+
+  private static final String SELECTOR_PROVIDER_PROPERTY = "java.nio.channels.spi.SelectorProvider";
+  private static final String PICOCLI_CLOSURES_PROPERTY = "picocli.disable.closures";
+
   private Main() {}
 
   public static void main(String[] args) {
+    avoidClassPathSearches();
+    System.exit(commandLine(environment(), null, null, args).execute(args));
+  }
+
+  /** The process's own surroundings. */
+  static Environment environment() {
     // System.console() is non-null only when stdin and stdout are terminals: close enough to
     // "a person is reading" for colour and pretty-printing.
-    Environment env = new Environment(System.getenv(), System.console() != null);
-    CommandLine cli = commandLine(env, null, null);
-    System.exit(cli.execute(args));
+    return new Environment(System.getenv(), System.console() != null);
   }
 
   /**
-   * The whole command tree. {@code out} and {@code err} replace stdout and stderr when not null,
-   * which is how tests capture what a command prints.
+   * Keeps two needless searches off every command. A class or service that lib/ does not have is
+   * looked for in every jar there (over 40, each opened and its directory read), which took longer
+   * than the rest of a short command: picocli looks for Groovy's closure class (its own property
+   * turns that off; hearth's annotations hold no closures), and the JDK looks for a selector
+   * provider service on the first socket (naming its usual Linux provider, when it has it, skips
+   * the search; another JDK keeps its lookup).
    */
+  static void avoidClassPathSearches() {
+    if (System.getProperty(PICOCLI_CLOSURES_PROPERTY) == null) {
+      System.setProperty(PICOCLI_CLOSURES_PROPERTY, "true");
+    }
+    if (System.getProperty(SELECTOR_PROVIDER_PROPERTY) != null) {
+      return;
+    }
+    try {
+      Class.forName(EPOLL_SELECTOR_PROVIDER, false, null);
+    } catch (ClassNotFoundException e) {
+      return;
+    }
+    System.setProperty(SELECTOR_PROVIDER_PROPERTY, EPOLL_SELECTOR_PROVIDER);
+  }
+
+  /**
+   * The command tree as far as a run with {@code args} needs it (see {@link CommandTree}): it
+   * answers {@code args} exactly as the whole tree would. {@code out} and {@code err} replace
+   * stdout and stderr when not null, which is how tests capture what a command prints.
+   */
+  static CommandLine commandLine(
+      Environment env, PrintWriter out, PrintWriter err, String[] args) {
+    HearthCommand root = new HearthCommand(env);
+    return configure(CommandTree.forArgs(root, args), root, env, out, err);
+  }
+
+  /** The whole command tree; {@code out} and {@code err} as above. */
   static CommandLine commandLine(Environment env, PrintWriter out, PrintWriter err) {
     HearthCommand root = new HearthCommand(env);
-    CommandLine cli = new CommandLine(root);
+    return configure(CommandTree.whole(root), root, env, out, err);
+  }
+
+  /** Settings on the top command reach the subcommands present, so the tree is complete first. */
+  private static CommandLine configure(
+      CommandLine cli, HearthCommand root, Environment env, PrintWriter out, PrintWriter err) {
     if (out != null) {
       cli.setOut(out);
     }

@@ -14,13 +14,7 @@ import picocli.CommandLine.Spec;
 /** {@code hearth op ...}: the daemon's long-running operations (vm create, image build). */
 @Command(
     name = "op",
-    description = "List, watch and cancel long-running operations.",
-    subcommands = {
-      OpCommand.ListOps.class,
-      OpCommand.Show.class,
-      OpCommand.Watch.class,
-      OpCommand.Cancel.class
-    })
+    description = "List, watch and cancel long-running operations.")
 final class OpCommand implements Callable<Integer> {
   @ParentCommand HearthCommand hearth;
   @Spec CommandSpec spec;

@@ -29,16 +29,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "session",
-    description = "Run detached processes in a VM that survive disconnects; attach to them later.",
-    subcommands = {
-      SessionCommand.Start.class,
-      SessionCommand.ListSessions.class,
-      SessionAttachCommand.class,
-      SessionCommand.Write.class,
-      SessionCommand.Kill.class,
-      SessionCommand.Wait.class,
-      SessionCommand.Logs.class
-    })
+    description = "Run detached processes in a VM that survive disconnects; attach to them later.")
 final class SessionCommand implements Callable<Integer> {
   /** Most bytes of stdin sent in one session.write (its base64 stays far below the line limit). */
   static final int WRITE_CHUNK_BYTES = 256 * 1024;

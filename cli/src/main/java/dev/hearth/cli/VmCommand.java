@@ -16,20 +16,7 @@ import picocli.CommandLine.Spec;
 /** {@code hearth vm ...}: the VM lifecycle. Each verb is one request to the daemon. */
 @Command(
     name = "vm",
-    description = "Create, list, start, stop and delete microVMs; run commands in them.",
-    subcommands = {
-      VmCreateCommand.class,
-      VmCommand.ListVms.class,
-      VmCommand.Show.class,
-      VmCommand.Start.class,
-      VmCommand.Stop.class,
-      VmCommand.Kill.class,
-      VmCommand.Delete.class,
-      VmLogsCommand.class,
-      VmExecCommand.class,
-      VmSshCommand.class,
-      VmCopyCommand.class
-    })
+    description = "Create, list, start, stop and delete microVMs; run commands in them.")
 final class VmCommand implements Callable<Integer> {
   @ParentCommand HearthCommand hearth;
   @Spec CommandSpec spec;

@@ -4,7 +4,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Map;
 
-/** Runs the CLI in this process with captured output, a given environment and terminal flag. */
+/**
+ * Runs the CLI in this process as {@link Main} does (only the commands the arguments need), with
+ * captured output, a given environment and terminal flag.
+ */
 final class CliRun {
   /** What one run produced. */
   record Result(int exitCode, String out, String err) {}
@@ -23,7 +26,7 @@ final class CliRun {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code =
-        Main.commandLine(env, new PrintWriter(out, true), new PrintWriter(err, true))
+        Main.commandLine(env, new PrintWriter(out, true), new PrintWriter(err, true), args)
             .execute(args);
     return new Result(code, out.toString(), err.toString());
   }

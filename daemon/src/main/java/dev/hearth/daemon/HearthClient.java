@@ -1,12 +1,16 @@
 package dev.hearth.daemon;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.daemon.internal.rpc.LineReader;
+import dev.hearth.daemon.internal.rpc.Reply;
 import dev.hearth.daemon.internal.rpc.Wire;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -101,8 +105,9 @@ public final class HearthClient implements AutoCloseable {
     request("daemon.ping", null);
   }
 
+  /** What the daemon says about itself (read without building a JSON tree, as the check is). */
   public VersionInfo version() {
-    return Wire.versionInfo(request("daemon.version", null));
+    return request("daemon.version", null, IGNORE).result(Wire::versionInfo);
   }
 
   /** Runs the doctor checks in the daemon. */
@@ -133,7 +138,7 @@ public final class HearthClient implements AutoCloseable {
    * @throws RpcException when the daemon answers with an error
    */
   public String call(String method, String paramsJson, NotificationListener listener) {
-    return request(method, parseParams(method, paramsJson), listener).toString();
+    return request(method, parseParams(method, paramsJson), listener).result().toString();
   }
 
   private static JsonNode parseParams(String method, String paramsJson) {
@@ -141,7 +146,7 @@ public final class HearthClient implements AutoCloseable {
       return null;
     }
     try {
-      return Wire.MAPPER.readTree(paramsJson);
+      return Wire.mapper().readTree(paramsJson);
     } catch (JacksonException e) {
       throw new IllegalArgumentException(
           "the params of " + method + " are not valid JSON: " + e.getOriginalMessage(), e);
@@ -149,10 +154,11 @@ public final class HearthClient implements AutoCloseable {
   }
 
   private JsonNode request(String method, JsonNode params) {
-    return request(method, params, IGNORE);
+    return request(method, params, IGNORE).result();
   }
 
-  private synchronized JsonNode request(
+  /** Sends a request and returns its successful reply, whose result the caller reads. */
+  private synchronized Reply request(
       String method, JsonNode params, NotificationListener listener) {
     requireNoStream(method);
     long id = nextId++;
@@ -160,18 +166,18 @@ public final class HearthClient implements AutoCloseable {
       writeLine(requestLine(id, method, params));
     } catch (IOException e) {
       // The daemon may have refused us (busy) and closed before reading: its reply explains why.
-      JsonNode reply = readReplyAfterFailedWrite(e);
-      return result(reply, method);
+      Reply reply = readReplyAfterFailedWrite(e);
+      return successful(reply, method);
     }
-    return result(
-        readReply(
-            id,
-            note -> {
-              JsonNode noteParams = note.get("params");
+    NotificationHandler notifications =
+        listener == IGNORE
+            ? note -> {}
+            : note -> {
+              JsonNode noteParams = note.params();
               listener.onNotification(
-                  note.get("method").textValue(), noteParams == null ? "null" : noteParams.toString());
-            }),
-        method);
+                  note.method(), noteParams == null ? "null" : noteParams.toString());
+            };
+    return successful(readReply(id, notifications), method);
   }
 
   /**
@@ -193,8 +199,8 @@ public final class HearthClient implements AutoCloseable {
     try {
       writeLine(requestLine(id, method, params));
     } catch (IOException e) {
-      JsonNode reply = readReplyAfterFailedWrite(e);
-      result(reply, method);
+      Reply reply = readReplyAfterFailedWrite(e);
+      successful(reply, method);
       throw unavailable(socketPath, e);
     }
     openStream = new Stream(id, method, listener);
@@ -212,12 +218,28 @@ public final class HearthClient implements AutoCloseable {
     }
   }
 
+  /**
+   * The request as one line, written with the streaming generator (the same bytes as the tree
+   * {@code {"jsonrpc", "id", "method", "params"}} gives), so that a request without params needs no
+   * mapper.
+   */
   private static byte[] requestLine(long id, String method, JsonNode params) {
-    ObjectNode request = Wire.object().put("jsonrpc", "2.0").put("id", id).put("method", method);
-    if (params != null) {
-      request.set("params", params);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator request = Wire.STREAMING.createGenerator(out)) {
+      request.writeStartObject();
+      request.writeStringField("jsonrpc", "2.0");
+      request.writeNumberField("id", id);
+      request.writeStringField("method", method);
+      if (params != null) {
+        request.writeFieldName("params");
+        Wire.mapper().writeTree(request, params);
+      }
+      request.writeEndObject();
+    } catch (IOException e) {
+      // Into memory, from a tree we hold: it cannot fail.
+      throw new UncheckedIOException(e);
     }
-    byte[] line = Wire.bytes(request);
+    byte[] line = out.toByteArray();
     if (line.length > Wire.MAX_LINE_BYTES) {
       throw new IllegalArgumentException(
           "the request for "
@@ -242,10 +264,10 @@ public final class HearthClient implements AutoCloseable {
     }
   }
 
-  private JsonNode readReplyAfterFailedWrite(IOException writeFailure) {
+  private Reply readReplyAfterFailedWrite(IOException writeFailure) {
     try {
-      JsonNode reply = readLine();
-      if (reply != null && reply.has("error")) {
+      Reply reply = readLine();
+      if (reply != null && reply.hasError()) {
         return reply;
       }
     } catch (IOException | DaemonException e) {
@@ -254,14 +276,14 @@ public final class HearthClient implements AutoCloseable {
     throw unavailable(socketPath, writeFailure);
   }
 
-  /** Where {@link #readReply} hands a notification (a JSON object with a textual method). */
+  /** Where {@link #readReply} hands a notification (an object with a textual method). */
   private interface NotificationHandler {
-    void handle(JsonNode notification);
+    void handle(Reply notification);
   }
 
-  private JsonNode readReply(long id, NotificationHandler notifications) {
+  private Reply readReply(long id, NotificationHandler notifications) {
     while (true) {
-      JsonNode reply;
+      Reply reply;
       try {
         reply = readLine();
       } catch (IOException e) {
@@ -271,19 +293,14 @@ public final class HearthClient implements AutoCloseable {
         throw new DaemonUnavailableException(
             socketPath, "the hearth daemon at " + socketPath + " closed the connection", null);
       }
-      if (reply.isMissingNode()) {
-        continue; // a keepalive
+      if (reply.isIgnorable()) {
+        continue; // a keepalive, or a line that is neither a response nor a notification
       }
-      JsonNode replyId = reply.get("id");
-      if (replyId == null) {
-        JsonNode notificationMethod = reply.get("method");
-        if (notificationMethod != null && notificationMethod.isTextual()) {
-          notifications.handle(reply);
-        }
+      if (reply.isNotification()) {
+        notifications.handle(reply);
         continue;
       }
-      boolean ours = replyId.canConvertToLong() && replyId.longValue() == id;
-      if (ours || (replyId.isNull() && reply.has("error"))) {
+      if (reply.answers(id)) {
         return reply;
       }
       throw new DaemonException(
@@ -292,21 +309,21 @@ public final class HearthClient implements AutoCloseable {
               + " answered request "
               + id
               + " with a reply for "
-              + Wire.abbreviate(replyId));
+              + reply.idText());
     }
   }
 
-  /** The next line as JSON (a missing node for a blank line), or null at the end of the stream. */
-  private JsonNode readLine() throws IOException {
+  /** The next line ({@link Reply#KEEPALIVE} for a blank one), or null at the end of the stream. */
+  private Reply readLine() throws IOException {
     LineReader.Status status = in.next();
     switch (status) {
       case LINE:
         try {
           byte[] line = in.line();
           if (new String(line, StandardCharsets.UTF_8).isBlank()) {
-            return MissingNode.getInstance();
+            return Reply.KEEPALIVE;
           }
-          return Wire.MAPPER.readTree(line);
+          return Reply.parse(line);
         } catch (JacksonException e) {
           throw new DaemonException(
               "the hearth daemon at "
@@ -327,16 +344,16 @@ public final class HearthClient implements AutoCloseable {
     }
   }
 
-  private JsonNode result(JsonNode reply, String method) {
-    JsonNode error = reply.get("error");
-    if (error != null) {
+  /** The reply when it has a result; else what its error says, as an exception. */
+  private Reply successful(Reply reply, String method) {
+    if (reply.hasError()) {
+      JsonNode error = reply.error();
       throw new RpcException(
           error.path("code").asInt(),
           error.path("data").path("kind").asText(""),
           error.path("message").asText("(no message)"));
     }
-    JsonNode result = reply.get("result");
-    if (result == null) {
+    if (!reply.hasResult()) {
       throw new DaemonException(
           "the hearth daemon at "
               + socketPath
@@ -344,7 +361,7 @@ public final class HearthClient implements AutoCloseable {
               + method
               + " with neither a result nor an error");
     }
-    return result;
+    return reply;
   }
 
   private static DaemonUnavailableException unavailable(Path socket, IOException e) {
@@ -435,12 +452,13 @@ public final class HearthClient implements AutoCloseable {
      */
     public String awaitResult() {
       try {
-        JsonNode reply =
+        Reply reply =
             readReply(
                 id,
                 note -> {
-                  String noteMethod = note.get("method").textValue();
-                  JsonNode params = note.path("params");
+                  String noteMethod = note.method();
+                  JsonNode noteParams = note.params();
+                  JsonNode params = noteParams == null ? MissingNode.getInstance() : noteParams;
                   if (noteMethod.equals(STREAM_OUTPUT_METHOD)
                       && params.path("stream").canConvertToLong()
                       && params.path("stream").longValue() == id) {
@@ -449,7 +467,7 @@ public final class HearthClient implements AutoCloseable {
                     listener.onNotification(noteMethod, params.toString());
                   }
                 });
-        return result(reply, method).toString();
+        return successful(reply, method).result().toString();
       } finally {
         end();
       }

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Posix;
 import dev.hearth.daemon.internal.rpc.Wire;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -18,6 +20,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -54,26 +57,75 @@ class HearthClientTest {
 
   /** Answers one daemon.version request with the given protocol version. */
   private static void answerVersion(ServerSocketChannel server, int protocolVersion) {
+    answerVersion(server, protocolVersion, new ArrayList<>());
+  }
+
+  /**
+   * Serves one connection until the client closes it, keeping the request lines: daemon.version
+   * gets the given protocol version, anything else an empty object.
+   */
+  private static void answerVersion(
+      ServerSocketChannel server, int protocolVersion, List<String> lines) {
     try (SocketChannel peer = server.accept()) {
       ObjectMapper json = new ObjectMapper();
-      StringBuilder line = new StringBuilder();
       ByteBuffer one = ByteBuffer.allocate(1);
-      while (peer.read(one) > 0 && one.get(0) != '\n') {
-        line.append((char) one.get(0));
-        one.clear();
+      while (true) {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        while (peer.read(one.clear()) > 0 && one.get(0) != '\n') {
+          line.write(one.get(0));
+        }
+        if (line.size() == 0) {
+          return; // the client closed the connection
+        }
+        lines.add(line.toString(StandardCharsets.UTF_8));
+        JsonNode request = json.readTree(line.toByteArray());
+        String result =
+            request.get("method").asText().equals("daemon.version")
+                ? "{\"version\":\"9.9.9\",\"protocol_version\":"
+                    + protocolVersion
+                    + ",\"java_version\":\"17\",\"pid\":1}"
+                : "{}";
+        String reply =
+            "{\"jsonrpc\":\"2.0\",\"id\":" + request.get("id") + ",\"result\":" + result + "}\n";
+        Channels.newOutputStream(peer).write(reply.getBytes(StandardCharsets.UTF_8));
       }
-      JsonNode request = json.readTree(line.toString());
-      String reply =
-          "{\"jsonrpc\":\"2.0\",\"id\":"
-              + request.get("id")
-              + ",\"result\":{\"version\":\"9.9.9\","
-              + "\"protocol_version\":"
-              + protocolVersion
-              + ",\"java_version\":\"17\",\"pid\":1}}\n";
-      Channels.newOutputStream(peer).write(reply.getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * The request lines are the bytes that serialising the request as a tree gives (as the client
+   * once sent them), also for params with escapes, non-ASCII text and big numbers.
+   */
+  @Test
+  void requestLinesAreTheTreesBytes() throws Exception {
+    Path socket = dir.resolve("fake.sock");
+    String params =
+        "{\"s\":\"é\\u0001\\\"\\\\\\n\",\"n\":-1.5e300,\"big\":123456789012345678901,"
+            + "\"a\":[true,null,{}]}";
+    List<String> lines = new ArrayList<>();
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(socket));
+      Thread fake = new Thread(() -> answerVersion(server, 1, lines));
+      fake.start();
+      try (HearthClient client = HearthClient.connect(socket)) {
+        assertThat(client.call("test.echo", params)).isEqualTo("{}");
+        assertThat(client.call("test.none", null)).isEqualTo("{}");
+      }
+      fake.join();
+    }
+    ObjectNode first = Wire.object().put("jsonrpc", "2.0").put("id", 1L);
+    first.put("method", "daemon.version");
+    ObjectNode second = Wire.object().put("jsonrpc", "2.0").put("id", 2L);
+    second.put("method", "test.echo").set("params", Wire.mapper().readTree(params));
+    ObjectNode third = Wire.object().put("jsonrpc", "2.0").put("id", 3L);
+    third.put("method", "test.none");
+    assertThat(lines)
+        .containsExactly(
+            new String(Wire.bytes(first), StandardCharsets.UTF_8),
+            new String(Wire.bytes(second), StandardCharsets.UTF_8),
+            new String(Wire.bytes(third), StandardCharsets.UTF_8));
   }
 
   @Test

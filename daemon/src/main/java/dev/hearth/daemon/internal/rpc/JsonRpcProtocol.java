@@ -74,7 +74,7 @@ public final class JsonRpcProtocol {
     }
     JsonNode request;
     try {
-      request = Wire.MAPPER.readTree(text);
+      request = Wire.mapper().readTree(text);
     } catch (JacksonException e) {
       return Optional.of(
           errorReply(
@@ -106,7 +106,7 @@ public final class JsonRpcProtocol {
   public static Optional<JsonNode> streamInput(byte[] line) {
     JsonNode message;
     try {
-      message = Wire.MAPPER.readTree(line);
+      message = Wire.mapper().readTree(line);
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
@@ -197,7 +197,7 @@ public final class JsonRpcProtocol {
   /** The id of a request line, or JSON null when the line has none that is usable. */
   public static JsonNode idOf(byte[] line) {
     try {
-      JsonNode id = Wire.MAPPER.readTree(line).get("id");
+      JsonNode id = Wire.mapper().readTree(line).get("id");
       return id != null && (id.isTextual() || id.isNumber()) ? id : NullNode.instance;
     } catch (IOException | RuntimeException e) {
       return NullNode.instance;

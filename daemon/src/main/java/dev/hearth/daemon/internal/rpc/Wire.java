@@ -1,7 +1,10 @@
 package dev.hearth.daemon.internal.rpc;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,28 +16,47 @@ import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.DoctorCheck;
 import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.VersionInfo;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The wire format shared by the server and the client: the JSON mapper, the line limit, and the
- * JSON shapes of the public result records.
+ * The wire format shared by the server and the client: the JSON mapper and streaming factory, the
+ * line limit, and the JSON shapes of the public result records.
  */
 public final class Wire {
   /** Longest request or response line, without its {@code '\n'}. */
   public static final int MAX_LINE_BYTES = 1024 * 1024;
 
-  /** Strict JSON: no duplicate keys, nothing after the value. */
-  public static final ObjectMapper MAPPER =
-      JsonMapper.builder()
-          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .build();
+  /**
+   * Streaming reads and writes (jackson-core alone), as strict about duplicate keys as {@link
+   * #mapper()}: what the client's protocol check uses, as it must not build the mapper.
+   */
+  public static final JsonFactory STREAMING =
+      JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   private static final int ABBREVIATE_AT = 60;
 
   private Wire() {}
+
+  /**
+   * Strict JSON trees: no duplicate keys, nothing after the value. Built on first use: setting up
+   * an ObjectMapper (its date formats load the JDK's locale data) costs more than the rest of a
+   * short CLI command, which needs none when it only checks the protocol and prints a table.
+   */
+  public static ObjectMapper mapper() {
+    return MapperHolder.MAPPER;
+  }
+
+  private static final class MapperHolder {
+    static final ObjectMapper MAPPER =
+        JsonMapper.builder()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+  }
 
   public static ObjectNode object() {
     return JsonNodeFactory.instance.objectNode();
@@ -53,7 +75,7 @@ public final class Wire {
   /** A JSON value as one line of UTF-8, without the {@code '\n'}. */
   public static byte[] bytes(JsonNode node) {
     try {
-      return MAPPER.writeValueAsBytes(node);
+      return mapper().writeValueAsBytes(node);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialise a JSON tree: " + e.getMessage(), e);
     }
@@ -95,30 +117,102 @@ public final class Wire {
     return new DoctorReport(list);
   }
 
-  /** Reads what {@code daemon.version} returns. */
-  public static VersionInfo versionInfo(JsonNode result) {
-    JsonNode protocol = result.path("protocol_version");
-    if (!protocol.canConvertToInt() || !protocol.isIntegralNumber()) {
-      throw malformed("daemon.version", result);
+  /**
+   * Reads what {@code daemon.version} returns, the JSON text at {@code offset} in {@code json},
+   * with the streaming parser: every connection checks the protocol with it, and it builds no
+   * mapper. A member this client does not know is skipped.
+   */
+  public static VersionInfo versionInfo(byte[] json, int offset, int length) {
+    String version = "";
+    Integer protocolVersion = null;
+    String javaVersion = "";
+    long pid = -1;
+    Optional<VersionInfo.Vmm> vmm = Optional.empty();
+    try (JsonParser result = STREAMING.createParser(json, offset, length)) {
+      if (result.nextToken() != JsonToken.START_OBJECT) {
+        throw malformed("daemon.version", json, offset, length);
+      }
+      while (result.nextToken() == JsonToken.FIELD_NAME) {
+        String member = result.currentName();
+        result.nextToken();
+        switch (member) {
+          case "version" -> version = text(result);
+          case "protocol_version" -> protocolVersion = intOrNull(result);
+          case "java_version" -> javaVersion = text(result);
+          case "pid" -> {
+            pid = result.getValueAsLong(-1);
+            result.skipChildren();
+          }
+          case "vmm" -> vmm = vmm(result);
+          default -> result.skipChildren();
+        }
+      }
+    } catch (IOException e) {
+      throw malformed("daemon.version", json, offset, length);
     }
-    JsonNode vmm = result.path("vmm");
-    return new VersionInfo(
-        result.path("version").asText(),
-        protocol.intValue(),
-        result.path("java_version").asText(),
-        result.path("pid").asLong(-1),
-        vmm.isObject()
-            ? Optional.of(
-                new VersionInfo.Vmm(
-                    vmm.path("kind").asText(),
-                    vmm.path("path").isTextual()
-                        ? Optional.of(vmm.path("path").asText())
-                        : Optional.empty(),
-                    vmm.path("reason").asText()))
-            : Optional.empty());
+    if (protocolVersion == null) {
+      throw malformed("daemon.version", json, offset, length);
+    }
+    return new VersionInfo(version, protocolVersion, javaVersion, pid, vmm);
+  }
+
+  /** The {@code vmm} object: kind, path (null when nothing can run) and reason; else empty. */
+  private static Optional<VersionInfo.Vmm> vmm(JsonParser parser) throws IOException {
+    if (parser.currentToken() != JsonToken.START_OBJECT) {
+      parser.skipChildren();
+      return Optional.empty();
+    }
+    String kind = "";
+    Optional<String> path = Optional.empty();
+    String reason = "";
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      String member = parser.currentName();
+      parser.nextToken();
+      switch (member) {
+        case "kind" -> kind = text(parser);
+        case "path" -> {
+          path =
+              parser.currentToken() == JsonToken.VALUE_STRING
+                  ? Optional.of(parser.getText())
+                  : Optional.empty();
+          parser.skipChildren();
+        }
+        case "reason" -> reason = text(parser);
+        default -> parser.skipChildren();
+      }
+    }
+    return Optional.of(new VersionInfo.Vmm(kind, path, reason));
+  }
+
+  /** A scalar as text, as {@code JsonNode.asText()} gives it; "" for null, objects and arrays. */
+  private static String text(JsonParser parser) throws IOException {
+    JsonToken token = parser.currentToken();
+    if (token.isScalarValue() && token != JsonToken.VALUE_NULL) {
+      return parser.getText();
+    }
+    parser.skipChildren();
+    return "";
+  }
+
+  /** An integral number that fits an int, else null. */
+  private static Integer intOrNull(JsonParser parser) throws IOException {
+    if (parser.currentToken() != JsonToken.VALUE_NUMBER_INT
+        || parser.getNumberType() != JsonParser.NumberType.INT) {
+      parser.skipChildren();
+      return null;
+    }
+    return parser.getIntValue();
+  }
+
+  private static DaemonException malformed(String method, byte[] json, int offset, int length) {
+    return malformed(method, new String(json, offset, length, StandardCharsets.UTF_8));
   }
 
   private static DaemonException malformed(String method, JsonNode result) {
+    return malformed(method, result.toString());
+  }
+
+  private static DaemonException malformed(String method, String result) {
     return new DaemonException(
         "the daemon answered " + method + " with an unexpected result: " + abbreviate(result));
   }

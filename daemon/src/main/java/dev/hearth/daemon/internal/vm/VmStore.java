@@ -210,7 +210,7 @@ final class VmStore {
   static RootDisk disk(String json) {
     JsonNode o;
     try {
-      o = Wire.MAPPER.readTree(json);
+      o = Wire.mapper().readTree(json);
     } catch (JsonProcessingException e) {
       throw new DaemonException("a stored root disk is not valid JSON: " + json, e);
     }

@@ -1,0 +1,119 @@
+package dev.hearth.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.core.BuildInfo;
+import dev.hearth.daemon.HearthClient;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The training run for the distribution's class-data-sharing archive: the build runs it with
+ * {@code -XX:DumpLoadedClassList} to make {@code lib/hearth.classlist}, from which the launcher
+ * dumps {@code lib/hearth.jsa} (ARCHITECTURE.md, "CLI and distribution"). It runs typical short
+ * commands in this JVM, as {@link Main} would, against a stand-in for the daemon's socket that
+ * answers {@code daemon.version} and {@code vm.list} (and refuses anything else), so that the list
+ * holds the classes of a real round trip without a daemon in the build.
+ */
+final class ClassListTraining {
+  private ClassListTraining() {}
+
+  public static void main(String[] args) throws Exception {
+    Main.avoidClassPathSearches();
+    Path dir = Files.createTempDirectory("hearth-training");
+    Path socket = dir.resolve("hearth.sock");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(socket));
+      Thread daemon = new Thread(() -> serve(server), "training-daemon");
+      daemon.setDaemon(true);
+      daemon.start();
+      String s = socket.toString();
+      Map<List<String>, Integer> commands = new LinkedHashMap<>();
+      commands.put(List.of("--socket", s, "version"), 0);
+      commands.put(List.of("--socket", s, "--json", "version"), 0);
+      commands.put(List.of("--socket", s, "vm", "list"), 0);
+      commands.put(List.of("--socket", s, "vm", "list", "--json"), 0);
+      commands.put(List.of("--socket", s, "rpc", "daemon.ping"), 1);
+      commands.put(List.of("--socket", dir.resolve("none.sock").toString(), "version"), 1);
+      commands.put(List.of("--help"), 0);
+      commands.put(List.of("vm", "create", "--help"), 0);
+      Environment env = Main.environment();
+      PrintWriter discard = new PrintWriter(OutputStream.nullOutputStream());
+      for (Map.Entry<List<String>, Integer> command : commands.entrySet()) {
+        String[] argv = command.getKey().toArray(String[]::new);
+        int code = Main.commandLine(env, discard, discard, argv).execute(argv);
+        if (code != command.getValue()) {
+          // The stand-in no longer answers as the command expects: the list would miss classes.
+          throw new IllegalStateException(
+              "training: hearth " + String.join(" ", argv) + " exited " + code + ", not "
+                  + command.getValue());
+        }
+      }
+    } finally {
+      Files.deleteIfExists(socket);
+      Files.delete(dir);
+    }
+  }
+
+  /** Answers requests line by line, one connection after another, until the socket closes. */
+  private static void serve(ServerSocketChannel server) {
+    while (server.isOpen()) {
+      try (SocketChannel peer = server.accept()) {
+        OutputStream out = Channels.newOutputStream(peer);
+        for (byte[] line = readLine(peer); line != null; line = readLine(peer)) {
+          out.write(answer(Json.parse(new String(line, StandardCharsets.UTF_8))));
+        }
+      } catch (IOException e) {
+        if (server.isOpen()) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    }
+  }
+
+  private static byte[] answer(JsonNode request) {
+    ObjectNode reply = Json.object().put("jsonrpc", "2.0");
+    reply.set("id", request.get("id"));
+    switch (request.path("method").asText()) {
+      case "daemon.version" ->
+          reply
+              .putObject("result")
+              .put("version", BuildInfo.version())
+              .put("protocol_version", HearthClient.PROTOCOL_VERSION)
+              .put("java_version", Runtime.version().toString())
+              .put("pid", ProcessHandle.current().pid());
+      case "vm.list" -> reply.putObject("result").putArray("vms");
+      default ->
+          reply.putObject("error").put("code", -32601).put("message", "not in the training");
+    }
+    return (Json.render(reply, false) + "\n").getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The next line without its newline; null at the end of the stream. */
+  private static byte[] readLine(SocketChannel peer) throws IOException {
+    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    ByteBuffer one = ByteBuffer.allocate(1);
+    while (peer.read(one.clear()) > 0) {
+      if (one.get(0) == '\n') {
+        return line.toByteArray();
+      }
+      line.write(one.get(0));
+    }
+    return null;
+  }
+}
