@@ -3,6 +3,7 @@ package dev.hearth.fcproc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hearth.core.Clock;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
 import dev.hearth.fcproc.testing.TinyGuestKernel;
@@ -139,14 +140,12 @@ class QemuBackendHostTest {
                     "{\"snapshot_path\":\"/s\",\"mem_file_path\":\"/m\"}")
                 .body())
         .contains("hearth-qemu-firecracker does not support PUT /snapshot/create");
-    while (!console().contains(TinyGuestKernel.UP_LINE)) {
-      Thread.sleep(50);
-    }
+    Await.until("the tiny guest's up line on the console", () -> console().contains(TinyGuestKernel.UP_LINE));
 
     backend.close();
 
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
-    assertThat(backend.awaitExit().clean()).isFalse();
+    assertThat(Await.call("QEMU's exit after close", backend::awaitExit).clean()).isFalse();
   }
 
   @Test
@@ -155,7 +154,7 @@ class QemuBackendHostTest {
     Path kernel = TinyGuestKernel.write(dir.resolve("vmlinux"), TinyGuestKernel.Ending.RESET);
 
     assertThat(configureAndStart(kernel, "").status()).isEqualTo(204);
-    QemuExit exit = backend.awaitExit();
+    QemuExit exit = Await.call("QEMU to end at the guest's reset", backend::awaitExit);
 
     assertThat(exit.clean()).as(exit.detail()).isTrue();
     assertThat(console()).contains(TinyGuestKernel.UP_LINE);

@@ -3,6 +3,7 @@ package dev.hearth.fcproc.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.FakeRunner;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -13,7 +14,6 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
@@ -125,7 +125,7 @@ class FakeGuestSshTest {
     startGuest();
 
     assertThat(exec("root", "poweroff").status()).isEqualTo(0);
-    assertThat(poweredOff.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    Await.latch(poweredOff, WAIT, "the fake guest to power off");
   }
 
   @Test
