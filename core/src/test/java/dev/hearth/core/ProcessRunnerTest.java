@@ -391,7 +391,9 @@ class ProcessRunnerTest {
     return pid;
   }
 
-  /** Waits until the process is gone or a zombie (killed, waiting for a reaper that may be slow). */
+  /**
+   * Waits until the process is gone or a zombie (killed, waiting for a reaper that may be slow).
+   */
   static void awaitDead(long pid, String what) throws Exception {
     Path stat = Path.of("/proc", Long.toString(pid), "stat");
     Await.until(

@@ -16,8 +16,8 @@ import java.util.UUID;
  * with a boot id file the test can change to play a guest restart. {@link #close} kills every
  * process the sessions left.
  *
- * <p>Scripts start with every signal at its default disposition, as under sshd (which resets
- * them for its sessions), whatever the test JVM inherited: a JVM started in the background by a
+ * <p>Scripts start with every signal at its default disposition, as under sshd (which resets them
+ * for its sessions), whatever the test JVM inherited: a JVM started in the background by a
  * non-interactive shell ({@code bash .ci/run &}) ignores SIGINT and SIGQUIT, a shell cannot undo an
  * ignored signal, and a session command would then never see the INT that a kill sends.
  */
@@ -105,7 +105,7 @@ final class LocalGuest implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public void close() throws InterruptedException {
     SessionProcesses.killSessions(root);
   }
 
@@ -113,6 +113,8 @@ final class LocalGuest implements AutoCloseable {
   static String describe(String script) {
     List<String> lines = script.strip().lines().toList();
     String last = lines.isEmpty() ? "" : lines.get(lines.size() - 1);
-    return "the session script ending `" + (last.length() > 200 ? last.substring(0, 200) : last) + "`";
+    return "the session script ending `"
+        + (last.length() > 200 ? last.substring(0, 200) : last)
+        + "`";
   }
 }

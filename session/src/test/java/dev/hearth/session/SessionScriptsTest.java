@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 @RequiresBinary({"sh", "setsid", "mkfifo", "env"})
 class SessionScriptsTest {
   private static final Instant T0 = Instant.parse("2026-11-26T10:00:00.123Z");
+
   /** SIGINT (2) in the signal masks of /proc/PID/status. */
   private static final long SIGINT_BIT = 1L << (2 - 1);
 
@@ -73,7 +74,9 @@ class SessionScriptsTest {
   void hostileArgvFolderAndEnvironmentReachTheCommandExactly() throws Exception {
     java.nio.file.Path cwd = dir.resolve("work dir $HOME 'q' \"d\" é 漢\nline");
     java.nio.file.Files.createDirectories(cwd);
-    List<String> argv = new ArrayList<>(List.of("sh", "-c", "printf '<%s>' \"$@\"; pwd; printf '%s|' \"$V1\" \"$V2\"", "sh"));
+    List<String> argv =
+        new ArrayList<>(
+            List.of("sh", "-c", "printf '<%s>' \"$@\"; pwd; printf '%s|' \"$V1\" \"$V2\"", "sh"));
     argv.addAll(List.of(ShellQuoteTest.HOSTILE));
     Map<String, String> env = new LinkedHashMap<>();
     env.put("V1", "a 'b' $c `d` \n é");
@@ -229,7 +232,8 @@ class SessionScriptsTest {
         java.nio.file.Files.readString(guest.root.resolve(id).resolve("wrapper.pid")).strip();
     guest.ok("kill -KILL " + wrapper);
     Await.until(
-        "session " + id + " to stop reading as running", () -> info(id).state() != SessionState.RUNNING);
+        "session " + id + " to stop reading as running",
+        () -> info(id).state() != SessionState.RUNNING);
     assertThat(info(id).state()).isEqualTo(SessionState.LOST);
   }
 
@@ -237,11 +241,21 @@ class SessionScriptsTest {
   void aNameIsUniqueAmongRunningSessions() throws Exception {
     SessionSpec first =
         new SessionSpec(
-            SessionIds.newId(), Optional.of("build"), List.of("cat"), Optional.empty(), Map.of(), T0);
+            SessionIds.newId(),
+            Optional.of("build"),
+            List.of("cat"),
+            Optional.empty(),
+            Map.of(),
+            T0);
     String id = start(first);
     SessionSpec second =
         new SessionSpec(
-            SessionIds.newId(), Optional.of("build"), List.of("true"), Optional.empty(), Map.of(), T0);
+            SessionIds.newId(),
+            Optional.of("build"),
+            List.of("true"),
+            Optional.empty(),
+            Map.of(),
+            T0);
 
     LocalGuest.Result refused = guest.run(scripts.start(second));
     SessionStepException error =
@@ -323,7 +337,8 @@ class SessionScriptsTest {
   void privateVariablesOfTheScriptsAreNotInherited() throws Exception {
     SessionScripts withPrivate =
         new SessionScripts(guest.scripts.layout(), List.of("HEARTH_MARK"));
-    SessionSpec spec = spec(List.of("sh", "-c", "printf '%s|%s' \"${HEARTH_MARK-unset}\" \"$KEEP\""));
+    SessionSpec spec =
+        spec(List.of("sh", "-c", "printf '%s|%s' \"${HEARTH_MARK-unset}\" \"$KEEP\""));
     LocalGuest.Result r =
         guest.run("export HEARTH_MARK=x KEEP=kept\n" + withPrivate.start(spec));
     assertThat(r.exit()).isZero();

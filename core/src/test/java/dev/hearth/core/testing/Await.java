@@ -104,8 +104,8 @@ public final class Await {
 
   /**
    * Reads a started process's stdout and stderr to their end (on two threads, so that neither pipe
-   * fills) and waits for it to exit. At the deadline the process and its descendants are killed
-   * and the wait fails, quoting what it wrote so far. Close or write its stdin before calling.
+   * fills) and waits for it to exit. At the deadline the process and its descendants are killed and
+   * the wait fails, quoting what it wrote so far. Close or write its stdin before calling.
    */
   public static Output output(Process process, Duration timeout, String what)
       throws InterruptedException {
@@ -113,9 +113,9 @@ public final class Await {
   }
 
   /**
-   * {@link #output(Process, Duration, String)}, writing {@code stdin} to the process (on a thread of
-   * its own, while the output is read) and then closing it. A process may exit without reading it
-   * all.
+   * {@link #output(Process, Duration, String)}, writing {@code stdin} to the process (on a thread
+   * of its own, while the output is read) and then closing it. A process may exit without reading
+   * it all.
    */
   public static Output output(Process process, byte[] stdin, Duration timeout, String what)
       throws InterruptedException {
@@ -166,8 +166,8 @@ public final class Await {
   }
 
   /**
-   * Waits for {@code future}'s result; its failure is thrown as the {@link ExecutionException}.
-   * At the deadline the future is cancelled (with interruption) and the wait fails.
+   * Waits for {@code future}'s result; its failure is thrown as the {@link ExecutionException}. At
+   * the deadline the future is cancelled (with interruption) and the wait fails.
    */
   public static <T> T result(Future<T> future, Duration timeout, String what)
       throws InterruptedException, ExecutionException {
@@ -191,10 +191,7 @@ public final class Await {
    * interrupted and the wait fails.
    */
   public static <T> T call(Duration timeout, String what, Callable<T> call) throws Exception {
-    FutureTask<T> task = new FutureTask<>(call);
-    Thread t = new Thread(task, "await-call");
-    t.setDaemon(true);
-    t.start();
+    Future<T> task = async("await-call", call);
     try {
       return result(task, timeout, what);
     } catch (ExecutionException e) {
@@ -211,6 +208,18 @@ public final class Await {
   /** {@link #call(Duration, String, Callable)} with the {@link #DEFAULT} deadline. */
   public static <T> T call(String what, Callable<T> call) throws Exception {
     return call(DEFAULT, what, call);
+  }
+
+  /**
+   * Starts {@code call} on a daemon thread of its own (not a shared pool, where a call left blocked
+   * by an earlier failure could starve later ones); wait for it with {@link #result}.
+   */
+  public static <T> Future<T> async(String name, Callable<T> call) {
+    FutureTask<T> task = new FutureTask<>(call);
+    Thread t = new Thread(task, name);
+    t.setDaemon(true);
+    t.start();
+    return task;
   }
 
   /** Waits for {@code thread} to end; at the deadline it is interrupted and the wait fails. */
