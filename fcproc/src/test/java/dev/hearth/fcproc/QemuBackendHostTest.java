@@ -16,7 +16,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  * the console reaches the file QEMU's stdout is, QMP works, and nothing is left behind.
  */
 @RequiresBinary({"qemu-system-x86_64", "setpriv"})
-@Timeout(120)
 class QemuBackendHostTest {
   @TempDir Path dir;
   ByteArrayOutputStream stderr = new ByteArrayOutputStream();
@@ -140,7 +138,9 @@ class QemuBackendHostTest {
                     "{\"snapshot_path\":\"/s\",\"mem_file_path\":\"/m\"}")
                 .body())
         .contains("hearth-qemu-firecracker does not support PUT /snapshot/create");
-    Await.until("the tiny guest's up line on the console", () -> console().contains(TinyGuestKernel.UP_LINE));
+    Await.until(
+        "the tiny guest's up line on the console",
+        () -> console().contains(TinyGuestKernel.UP_LINE));
 
     backend.close();
 

@@ -349,7 +349,9 @@ public final class FakeFirecracker implements Closeable {
     }
     if (guest.isAlive()) {
       console.println(
-          "hearth fake guest: the guest thread still runs " + GUEST_THREAD_WAIT + " after shutdown");
+          "hearth fake guest: the guest thread still runs "
+              + GUEST_THREAD_WAIT
+              + " after shutdown");
     }
     console.println(lastLine);
     console.flush();

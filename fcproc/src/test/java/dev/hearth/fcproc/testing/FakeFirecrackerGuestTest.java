@@ -14,11 +14,9 @@ import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The fake's guest emulation when it cannot be set up: the console says why and the fake ends. */
-@Timeout(30)
 class FakeFirecrackerGuestTest {
   @TempDir Path dir;
   private final FakeRunner runner = new FakeRunner();

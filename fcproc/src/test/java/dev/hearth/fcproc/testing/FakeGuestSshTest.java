@@ -23,14 +23,12 @@ import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * The emulated guest with a fake runner on 127.0.0.1 and a free port: the exact {@code ip}
  * commands, root in with any key, the three kinds of command. The real TAP address is covered by
  * the daemon's VmFakeGuestHostTest.
  */
-@Timeout(60)
 class FakeGuestSshTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
 

@@ -12,9 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Names and an address range for a host test that really changes the host's network: a bridge,
- * TAP prefix and NAT tag unique to one run (never the daemon's, nor those a crashed earlier run
- * left behind), and a /24 that overlaps none of the host's routes or addresses.
+ * Names and an address range for a host test that really changes the host's network: a bridge, TAP
+ * prefix and NAT tag unique to one run (never the daemon's, nor those a crashed earlier run left
+ * behind), and a /24 that overlaps none of the host's routes or addresses.
  *
  * @param bridgeName {@code <kind>b<hex>}
  * @param tapPrefix {@code <kind>t<hex>t} (a prefix must end in a letter)
