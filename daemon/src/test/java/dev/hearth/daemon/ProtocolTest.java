@@ -185,7 +185,7 @@ class ProtocolTest {
       assertPong(client);
     }
     try (HearthClient client = HearthClient.connect(daemon.socket)) {
-      assertThatThrownBy(() -> client.call("test.missing", null))
+      assertThatThrownBy(() -> Rpc.call(client, "test.missing", null))
           .isInstanceOfSatisfying(
               RpcException.class,
               e -> {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
+import dev.hearth.core.testing.Await;
 import dev.hearth.daemon.internal.rpc.RequestStream;
 import dev.hearth.daemon.internal.rpc.Wire;
 import java.io.ByteArrayOutputStream;
@@ -20,18 +21,15 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The stream protocol on a real socket, with test methods: {@code test.echo} copies its input to
  * stdout and a line per resize to stderr; {@code test.silent} waits for the client to go.
  */
-@Timeout(60)
 class StreamProtocolTest {
   @TempDir Path dir;
   private TestDaemons.Running daemon;
@@ -70,7 +68,7 @@ class StreamProtocolTest {
                   RequestStream stream = params.stream();
                   stream.onCancel(silentCancelled::countDown);
                   silentStarted.countDown();
-                  silentCancelled.await();
+                  Await.latch(silentCancelled, "the stream's cancel");
                   return Wire.object();
                 });
     daemon = TestDaemons.start(config, seams);
@@ -107,7 +105,7 @@ class StreamProtocolTest {
                 stream.closeInput();
               });
       writer.start();
-      String result = stream.awaitResult();
+      String result = Rpc.result(stream, "test.echo");
       assertThat(VmFixture.parse(result).path("copied").asLong()).isEqualTo(input.length);
       assertThat(out.toByteArray()).isEqualTo(input);
       assertThat(err).containsExactly("resized 80x24\n");
@@ -124,7 +122,7 @@ class StreamProtocolTest {
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("still runs the stream of test.echo");
       stream.closeInput();
-      stream.awaitResult();
+      Rpc.result(stream, "test.echo");
     }
   }
 
@@ -132,9 +130,9 @@ class StreamProtocolTest {
   void aClientThatDisconnectsCancelsTheStream() throws Exception {
     HearthClient client = HearthClient.connect(daemon.socket);
     HearthClient.Stream stream = client.openStream("test.silent", null, (fd, data) -> {});
-    assertThat(silentStarted.await(30, TimeUnit.SECONDS)).isTrue();
+    Await.latch(silentStarted, "test.silent to start");
     stream.close();
-    assertThat(silentCancelled.await(30, TimeUnit.SECONDS)).isTrue();
+    Await.latch(silentCancelled, "test.silent to be cancelled by the disconnect");
   }
 
   @Test

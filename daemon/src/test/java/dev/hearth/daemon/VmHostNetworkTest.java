@@ -14,32 +14,34 @@ import dev.hearth.core.testing.RequiresRoot;
 import dev.hearth.daemon.internal.vm.LinuxHostNetwork;
 import dev.hearth.fcproc.Bridge;
 import dev.hearth.fcproc.HostNetworkEnvironment;
-import dev.hearth.fcproc.Ipv4Cidr;
 import dev.hearth.fcproc.NatRules;
+import dev.hearth.fcproc.TapDevices;
+import dev.hearth.fcproc.testing.TestNetwork;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One create and delete with the real host network (a bridge, TAP prefix and NAT tag of this test's
- * own) and the fake firecracker: the TAP appears on the bridge and is gone after delete.
+ * One create and delete with the real host network (a bridge, TAP prefix and NAT tag of this test
+ * run's own, on a free network) and the fake firecracker: the TAP appears on the bridge and is gone
+ * after delete.
  */
 @RequiresRoot
 @RequiresBinary({"ip"})
-@Timeout(120)
 class VmHostNetworkTest {
-  private static final String BRIDGE = "hvmtest0";
-  private static final Ipv4Cidr CIDR = Ipv4Cidr.parse("10.251.37.1/24");
-  private static final String TAP_PREFIX = "hvmt";
-  private static final String NAT_TAG = "hearth_vmtest";
-
   @TempDir Path dir;
   private final Runner runner = new ProcessRunner(Posix.system(), Clock.system());
+  private TestNetwork net;
   private VmFixture fx;
+
+  @BeforeEach
+  void pickNetwork() throws Exception {
+    net = TestNetwork.pick(runner, "vn", 251);
+  }
 
   @AfterEach
   void removeNetwork() throws Exception {
@@ -47,8 +49,14 @@ class VmHostNetworkTest {
       fx.close();
       VmAssertions.killLeftoverFakes(fx);
     }
-    new NatRules(runner, HostNetworkEnvironment.system(), BRIDGE, CIDR, NAT_TAG).remove();
-    new Bridge(runner, BRIDGE, CIDR).remove();
+    TapDevices taps = new TapDevices(runner, net.tapPrefix());
+    for (String tap : taps.list()) {
+      taps.delete(tap);
+    }
+    new NatRules(
+            runner, HostNetworkEnvironment.system(), net.bridgeName(), net.cidr(), net.natTag())
+        .remove();
+    new Bridge(runner, net.bridgeName(), net.cidr()).remove();
   }
 
   @Test
@@ -57,25 +65,31 @@ class VmHostNetworkTest {
         new VmFixture(
             dir,
             VmFixture.config(dir)
-                .with(ConfigKey.BRIDGE_NAME, BRIDGE)
-                .with(ConfigKey.BRIDGE_CIDR, CIDR.toString()));
+                .with(ConfigKey.BRIDGE_NAME, net.bridgeName())
+                .with(ConfigKey.BRIDGE_CIDR, net.cidr().toString()));
     LinuxHostNetwork network =
         new LinuxHostNetwork(
-            runner, HostNetworkEnvironment.system(), BRIDGE, CIDR, TAP_PREFIX, NAT_TAG);
+            runner,
+            HostNetworkEnvironment.system(),
+            net.bridgeName(),
+            net.cidr(),
+            net.tapPrefix(),
+            net.natTag());
     fx.start(Daemon.Seams.system().withVm(network, fx.guest, fx.guest));
 
     JsonNode op = fx.createAndWait("net", "");
     assertThat(op.path("state").asText()).isEqualTo("succeeded");
     JsonNode vm = fx.call("vm.show", "{\"vm\": \"net\"}");
-    assertThat(vm.path("tap").asText()).isEqualTo("hvmt0");
-    assertThat(vm.path("ip").asText()).isEqualTo("10.251.37.2");
-    JsonNode tap = link("hvmt0");
+    String tapName = net.tapPrefix() + "0";
+    assertThat(vm.path("tap").asText()).isEqualTo(tapName);
+    assertThat(vm.path("ip").asText()).isEqualTo(net.cidr().gateway().plus(1).toString());
+    JsonNode tap = link(tapName);
     assertThat(tap).isNotNull();
-    assertThat(tap.path("master").asText()).isEqualTo(BRIDGE);
+    assertThat(tap.path("master").asText()).isEqualTo(net.bridgeName());
 
     fx.call("vm.delete", "{\"vm\": \"net\", \"force\": true}");
-    assertThat(link("hvmt0")).isNull();
-    assertThat(links()).noneMatch(l -> l.matches(TAP_PREFIX + "[0-9]+"));
+    assertThat(link(tapName)).isNull();
+    assertThat(links()).noneMatch(l -> l.matches(net.tapPrefix() + "[0-9]+"));
   }
 
   private JsonNode link(String name) throws Exception {
