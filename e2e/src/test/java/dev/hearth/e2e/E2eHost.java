@@ -9,6 +9,7 @@ import dev.hearth.core.Layout;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
+import dev.hearth.core.testing.Await;
 import dev.hearth.fcproc.Bridge;
 import dev.hearth.fcproc.HostNetworkEnvironment;
 import dev.hearth.fcproc.Ipv4Cidr;
@@ -83,7 +84,8 @@ final class E2eHost implements AutoCloseable {
               + " through the reactor, e.g. ./mvnw verify -Pe2e -pl e2e -am)");
     }
     if (!Files.isExecutable(firecracker)) {
-      throw new IllegalStateException("firecracker_bin " + firecracker + " is not an executable file");
+      throw new IllegalStateException(
+          "firecracker_bin " + firecracker + " is not an executable file");
     }
     String suffix = HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
     Path work = Files.createTempDirectory(Path.of("/tmp"), "hearth-e2e-");
@@ -216,7 +218,8 @@ final class E2eHost implements AutoCloseable {
   }
 
   private Command.Builder cli(Duration timeout, String... args) {
-    List<String> argv = new ArrayList<>(List.of("--socket", layout.socket().toString(), "--no-color"));
+    List<String> argv =
+        new ArrayList<>(List.of("--socket", layout.socket().toString(), "--no-color"));
     argv.addAll(List.of(args));
     return Command.builder(hearth.toString()).args(argv).timeout(timeout);
   }
@@ -293,7 +296,7 @@ final class E2eHost implements AutoCloseable {
       try {
         stopDaemon();
       } catch (IllegalStateException e) {
-        daemon.destroyForcibly().waitFor();
+        Await.exit(daemon.destroyForcibly(), DAEMON_STOP, "the SIGKILLed hearth daemon");
       }
     }
     for (String line : HostLeaks.processesMentioning(markers())) {
