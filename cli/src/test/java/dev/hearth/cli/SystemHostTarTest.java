@@ -58,7 +58,14 @@ class SystemHostTarTest {
   void aFailureNamesTheCommandItsExitCodeAndStderr() throws Exception {
     try (HostTar.Unpacking unpacking = tar.unpack(dir)) {
       unpacking.archive().write("not an archive at all".repeat(40).getBytes());
-      assertThatThrownBy(() -> Await.call("tar -x of garbage to fail", unpacking::finish))
+      assertThatThrownBy(
+              () ->
+                  Await.call(
+                      "tar -x of garbage to fail",
+                      () -> {
+                        unpacking.finish();
+                        return null;
+                      }))
           .isInstanceOf(HostTar.HostTarException.class)
           .hasMessageContaining("tar -x -p --no-same-owner -f - -C " + dir)
           .hasMessageContaining("exit code 2")
