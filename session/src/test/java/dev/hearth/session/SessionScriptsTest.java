@@ -237,6 +237,32 @@ class SessionScriptsTest {
     assertThat(info(id).state()).isEqualTo(SessionState.LOST);
   }
 
+  /**
+   * A lost session's wrapper, a zombie, can be reaped between session_state's two looks at it
+   * ({@code kill -0}, then its /proc entry): the session then read as running for a moment, which
+   * the test above caught in a loop under load. A {@code cat} that finds no /proc entry plays that
+   * reaping deterministically: the wrapper still answers {@code kill -0}, its entry is gone.
+   */
+  @Test
+  void aWrapperWhoseProcEntryVanishesReadsAsEnded() throws Exception {
+    String id = start(spec(List.of("sleep", "1000")));
+    assertThat(info(id).state()).isEqualTo(SessionState.RUNNING);
+    java.nio.file.Path bin = Files.createDirectories(dir.resolve("reaping bin"));
+    java.nio.file.Path cat = bin.resolve("cat");
+    Files.writeString(
+        cat, "#!/bin/sh\ncase \"$1\" in /proc/[0-9]*/stat) exit 1 ;; esac\nexec /bin/cat \"$@\"\n");
+    assertThat(cat.toFile().setExecutable(true)).isTrue();
+
+    String listed =
+        guest.ok("PATH=" + ShellQuote.quote(bin.toString()) + ":$PATH\n" + scripts.list());
+
+    assertThat(SessionListing.parse(listed))
+        .filteredOn(s -> s.id().equals(id))
+        .singleElement()
+        .extracting(SessionInfo::state)
+        .isEqualTo(SessionState.LOST);
+  }
+
   @Test
   void aNameIsUniqueAmongRunningSessions() throws Exception {
     SessionSpec first =
