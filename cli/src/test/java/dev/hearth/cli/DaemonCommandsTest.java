@@ -7,6 +7,7 @@ import dev.hearth.core.BuildInfo;
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Layout;
+import dev.hearth.core.testing.Await;
 import dev.hearth.daemon.Daemon;
 import dev.hearth.daemon.HearthClient;
 import java.io.IOException;
@@ -54,7 +55,7 @@ class DaemonCommandsTest {
   @AfterEach
   void stopDaemon() throws InterruptedException {
     daemon.close();
-    serving.join();
+    Await.join(serving, "the daemon's serve loop to end after close");
     TempDirs.delete(dir);
   }
 

@@ -2,12 +2,14 @@ package dev.hearth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hearth.core.testing.Await;
 import dev.hearth.daemon.DaemonUnavailableException;
 import dev.hearth.daemon.HearthClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +22,7 @@ class DaemonProcessTest {
   /** Generous bounds for a loaded machine; they only stop a hung test, they assert nothing. */
   private static final long START_WAIT_MS = 60_000;
 
-  private static final long STOP_WAIT_SECONDS = 60;
+  private static final Duration STOP_WAIT = Duration.ofSeconds(60);
 
   private Path dir;
   private Path config;
@@ -37,7 +39,7 @@ class DaemonProcessTest {
   @AfterEach
   void tearDown() throws InterruptedException {
     for (Process p : started) {
-      p.destroyForcibly().waitFor(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+      Await.exit(p.destroyForcibly(), STOP_WAIT, "a SIGKILLed test daemon");
     }
     TempDirs.delete(dir);
   }
@@ -95,7 +97,7 @@ class DaemonProcessTest {
     assertThat(run.resolve("hearth.pid")).exists();
 
     daemon.destroy(); // SIGTERM
-    assertThat(daemon.waitFor(STOP_WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+    Await.exit(daemon, STOP_WAIT, "the daemon to exit after SIGTERM");
     // The shutdown hook closes the daemon; the JVM then exits with 128 + SIGTERM, as it does for
     // every signal-started shutdown (hearth.service has SuccessExitStatus=143).
     assertThat(daemon.exitValue()).as(stderr("d")).isEqualTo(143);
@@ -110,7 +112,7 @@ class DaemonProcessTest {
     awaitServing(first, "first");
 
     Process second = startDaemon("second", dir.resolve("state2"));
-    assertThat(second.waitFor(STOP_WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+    Await.exit(second, STOP_WAIT, "the second daemon to refuse to start");
     assertThat(second.exitValue()).isEqualTo(1);
     String err = stderr("second");
     assertThat(err.lines().filter(l -> l.startsWith("hearth: ")))

@@ -3,6 +3,7 @@ package dev.hearth.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.FakeClock;
 import dev.hearth.daemon.DaemonException;
 import java.io.ByteArrayInputStream;
@@ -11,10 +12,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /** The session commands against a scripted daemon: arguments, requests, output, exit codes. */
-@Timeout(60)
 class SessionCommandsTest {
   private final FakeDaemon daemon = new FakeDaemon();
   private FakeTerminal terminal = new FakeTerminal(new byte[0]);
@@ -43,7 +42,8 @@ class SessionCommandsTest {
   }
 
   private static String decoded(JsonNode params) {
-    return new String(Base64.getDecoder().decode(params.path("data").asText()), StandardCharsets.UTF_8);
+    return new String(
+        Base64.getDecoder().decode(params.path("data").asText()), StandardCharsets.UTF_8);
   }
 
   @Test
@@ -109,7 +109,8 @@ class SessionCommandsTest {
 
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.out()).startsWith("ID          NAME   VM    STATE").contains("demo  lost");
-    assertThat(r.err()).isEqualTo("hearth: cannot list the sessions of VM other: cannot reach it\n");
+    assertThat(r.err())
+        .isEqualTo("hearth: cannot list the sessions of VM other: cannot reach it\n");
 
     CliRun.Result json = run("--json", "session", "list");
     assertThat(FakeDaemon.json(json.out()).get(0).path("state").asText()).isEqualTo("lost");
@@ -131,7 +132,8 @@ class SessionCommandsTest {
     List<FakeDaemon.Request> writes = daemon.requests().subList(1, 4);
     assertThat(Base64.getDecoder().decode(writes.get(0).params().path("data").asText()))
         .hasSize(SessionCommand.WRITE_CHUNK_BYTES);
-    assertThat(Base64.getDecoder().decode(writes.get(1).params().path("data").asText())).hasSize(10);
+    assertThat(Base64.getDecoder().decode(writes.get(1).params().path("data").asText()))
+        .hasSize(10);
     assertThat(writes.get(2).params().path("eof").asBoolean()).isTrue();
     assertThat(writes.get(2).params().has("data")).isFalse();
 
@@ -150,11 +152,15 @@ class SessionCommandsTest {
 
   @Test
   void waitExitsWithTheSessionsCodeAndALostSessionIsAnError() {
-    daemon.onStream("session.wait", (params, stream) -> FakeDaemon.json("{\"state\": \"exited\", \"exit_code\": 7}"));
+    daemon.onStream(
+        "session.wait",
+        (params, stream) -> FakeDaemon.json("{\"state\": \"exited\", \"exit_code\": 7}"));
     assertThat(run("session", "wait", "demo", "build").exitCode()).isEqualTo(7);
 
     FakeDaemon lost = new FakeDaemon();
-    lost.onStream("session.wait", (params, stream) -> FakeDaemon.json("{\"state\": \"lost\", \"exit_code\": null}"));
+    lost.onStream(
+        "session.wait",
+        (params, stream) -> FakeDaemon.json("{\"state\": \"lost\", \"exit_code\": null}"));
     CliRun.Result r =
         CliRun.run(
             new Environment(Map.of(), false).withConnector(lost).withTerminal(terminal),
@@ -250,7 +256,7 @@ class SessionCommandsTest {
     assertThat(r.exitCode()).isZero();
     assertThat(r.err()).isEqualTo("hearth: detached from session build; it keeps running\n");
     // The line not entered before the detach is dropped, as a terminal would.
-    assertThat(sent.get()).containsExactly('a', '\n');
+    assertThat(Await.result(sent, "the input the attach sent")).containsExactly('a', '\n');
     assertThat(terminal.rawModeRestored()).isEqualTo(1);
     assertThat(terminal.raw()).isFalse();
   }

@@ -11,9 +11,7 @@ import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
-@Timeout(60)
 class StreamRelayTest {
   private static final StreamRelay.Options PIPE = new StreamRelay.Options(true, false, false);
   private static final StreamRelay.Options SHELL = new StreamRelay.Options(true, true, true);

@@ -3,6 +3,7 @@ package dev.hearth.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,18 +25,28 @@ class SystemHostTarTest {
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-x---"));
     Path into = Files.createDirectories(dir.resolve("into"));
 
-    byte[] archive;
-    try (HostTar.Packing packing = tar.pack(dir.resolve("src"), "my tree");
-        InputStream in = packing.archive()) {
-      archive = in.readAllBytes();
-      packing.finish();
-    }
-    try (HostTar.Unpacking unpacking = tar.unpack(into)) {
-      try (OutputStream out = unpacking.archive()) {
-        out.write(archive);
-      }
-      unpacking.finish();
-    }
+    byte[] archive =
+        Await.call(
+            "tar to pack the tree",
+            () -> {
+              try (HostTar.Packing packing = tar.pack(dir.resolve("src"), "my tree");
+                  InputStream in = packing.archive()) {
+                byte[] packed = in.readAllBytes();
+                packing.finish();
+                return packed;
+              }
+            });
+    Await.call(
+        "tar to unpack the tree",
+        () -> {
+          try (HostTar.Unpacking unpacking = tar.unpack(into)) {
+            try (OutputStream out = unpacking.archive()) {
+              out.write(archive);
+            }
+            unpacking.finish();
+          }
+          return null;
+        });
 
     Path copied = into.resolve("my tree/sub/run.sh");
     assertThat(Files.readString(copied)).isEqualTo("echo hi\n");
@@ -47,7 +58,14 @@ class SystemHostTarTest {
   void aFailureNamesTheCommandItsExitCodeAndStderr() throws Exception {
     try (HostTar.Unpacking unpacking = tar.unpack(dir)) {
       unpacking.archive().write("not an archive at all".repeat(40).getBytes());
-      assertThatThrownBy(unpacking::finish)
+      assertThatThrownBy(
+              () ->
+                  Await.call(
+                      "tar -x of garbage to fail",
+                      () -> {
+                        unpacking.finish();
+                        return null;
+                      }))
           .isInstanceOf(HostTar.HostTarException.class)
           .hasMessageContaining("tar -x -p --no-same-owner -f - -C " + dir)
           .hasMessageContaining("exit code 2")

@@ -13,11 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** vm exec, vm ssh and vm cp against a scripted daemon, terminal and tar. */
-@Timeout(60)
 class VmGuestCommandsTest {
   private final FakeDaemon daemon = new FakeDaemon();
   private final FakeHostTar tar = new FakeHostTar();

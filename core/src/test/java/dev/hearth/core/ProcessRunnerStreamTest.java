@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.hearth.core.LineListener.Source;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.FakeRunner;
 import dev.hearth.core.testing.RequiresBinary;
 import java.io.IOException;
@@ -14,14 +14,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 @RequiresBinary({"sh", "sleep"})
 class ProcessRunnerStreamTest {
-  private static final Duration TIMEOUT = Duration.ofSeconds(2);
+  /** As in ProcessRunnerTest: the command's output and pid file must come before it. */
+  private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
   private final ProcessRunner runner = new ProcessRunner(Posix.system(), Clock.system());
   private final List<Long> spawnedPids = new ArrayList<>();
@@ -130,7 +131,7 @@ class ProcessRunnerStreamTest {
     assertThat(e.stderrTail()).isEqualTo("oops\n");
     assertThat(seen).contains("STDOUT:starting", "STDERR:oops");
     long grandchild = readPid(pidFile);
-    assertThat(awaitDead(grandchild)).as("grandchild %d killed", grandchild).isTrue();
+    ProcessRunnerTest.awaitDead(grandchild, "grandchild");
   }
 
   @Test
@@ -154,10 +155,9 @@ class ProcessRunnerStreamTest {
     caller.start();
     long grandchild = readPid(pidFile);
     caller.interrupt();
-    caller.join(TimeUnit.MINUTES.toMillis(1));
-    assertThat(caller.isAlive()).isFalse();
+    Await.join(caller, "the interrupted caller");
     assertThat(thrown).singleElement().isInstanceOf(InterruptedException.class);
-    assertThat(awaitDead(grandchild)).as("grandchild %d killed", grandchild).isTrue();
+    ProcessRunnerTest.awaitDead(grandchild, "grandchild");
   }
 
   @Test
@@ -178,7 +178,7 @@ class ProcessRunnerStreamTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("listener failed on boom");
     long child = readPid(pidFile);
-    assertThat(awaitDead(child)).as("child %d killed", child).isTrue();
+    ProcessRunnerTest.awaitDead(child, "child");
   }
 
   @Test
@@ -215,28 +215,16 @@ class ProcessRunnerStreamTest {
   }
 
   private long readPid(Path file) throws Exception {
-    for (int i = 0; i < 400 && !(Files.exists(file) && Files.size(file) > 0); i++) {
-      Thread.sleep(25);
-    }
-    long pid = Long.parseLong(Files.readString(file).strip());
+    long pid =
+        Long.parseLong(
+            Await.value(
+                    file + " to be written",
+                    () ->
+                        Files.exists(file) && Files.size(file) > 0
+                            ? Optional.of(Files.readString(file))
+                            : Optional.empty())
+                .strip());
     spawnedPids.add(pid);
     return pid;
-  }
-
-  private static boolean awaitDead(long pid) throws InterruptedException {
-    Path stat = Path.of("/proc", Long.toString(pid), "stat");
-    for (int i = 0; i < 200; i++) {
-      try {
-        String s = Files.readString(stat);
-        String state = s.substring(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
-        if (state.equals("Z") || state.equals("X")) {
-          return true;
-        }
-      } catch (IOException e) {
-        return true;
-      }
-      Thread.sleep(50);
-    }
-    return false;
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,8 +31,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 @RequiresBinary({"sh", "cat", "sleep"})
 class ProcessRunnerTest {
-  /** Long enough for sh to fork its children on a loaded two-core machine, short for a test. */
-  private static final Duration TIMEOUT = Duration.ofSeconds(2);
+  /**
+   * The commands' timeout: they must write their pid files before it fires, which takes
+   * milliseconds, but a loaded two-core machine can stall a new process for a while.
+   */
+  private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
   private static final int CAP = 64 * 1024;
 
@@ -210,9 +214,9 @@ class ProcessRunnerTest {
     assertThat(e.timeout()).isEqualTo(TIMEOUT);
     assertThat(e.exitCode()).isEqualTo(CommandException.NO_EXIT_CODE);
     assertThat(e.stderrTail()).isEqualTo("starting\n");
-    assertThat(e).hasMessageContaining("timed out after 2s").hasMessageContaining("sh -c");
+    assertThat(e).hasMessageContaining("timed out after 5s").hasMessageContaining("sh -c");
     long grandchild = readPid(pidFile);
-    assertThat(awaitDead(grandchild)).as("grandchild %d killed", grandchild).isTrue();
+    awaitDead(grandchild, "grandchild");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -246,7 +250,7 @@ class ProcessRunnerTest {
     long parent = readPid(Path.of(info + ".parent"));
     spawnedPids.add(pid);
     assertThat(group).as("it left the group").isEqualTo(pid).isNotEqualTo(parent);
-    assertThat(awaitDead(pid)).as("escaped descendant %d killed", pid).isTrue();
+    awaitDead(pid, "escaped descendant");
   }
 
   @Test
@@ -273,8 +277,10 @@ class ProcessRunnerTest {
       assertThat(ProcessHandle.of(grandchild)).isPresent();
       outcome.cancel(false);
       caller.shutdownNow(); // interrupts the thread blocked in run()
-      assertThat(caller.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
-      assertThat(awaitDead(grandchild)).as("grandchild %d killed", grandchild).isTrue();
+      assertThat(caller.awaitTermination(1, TimeUnit.MINUTES))
+          .as("the interrupted caller ended within a minute")
+          .isTrue();
+      awaitDead(grandchild, "grandchild");
     } finally {
       caller.shutdownNow();
     }
@@ -301,10 +307,9 @@ class ProcessRunnerTest {
     caller.start();
     long child = readPid(pidFile);
     caller.interrupt();
-    caller.join(TimeUnit.MINUTES.toMillis(1));
-    assertThat(caller.isAlive()).isFalse();
+    Await.join(caller, "the interrupted caller");
     assertThat(thrown).singleElement().isInstanceOf(InterruptedException.class);
-    assertThat(awaitDead(child)).isTrue();
+    awaitDead(child, "child");
   }
 
   @Test
@@ -368,18 +373,16 @@ class ProcessRunnerTest {
 
   /** Waits for a file the command writes early on; the command runs concurrently. */
   private static String awaitFile(Path file) throws Exception {
-    for (int i = 0; i < 600; i++) {
-      try {
-        String text = Files.readString(file, StandardCharsets.UTF_8);
-        if (text.endsWith("\n")) {
-          return text;
-        }
-      } catch (NoSuchFileException e) {
-        // not written yet
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError(file + " was never written");
+    return Await.value(
+        file + " to be written",
+        () -> {
+          try {
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            return text.endsWith("\n") ? Optional.of(text) : Optional.empty();
+          } catch (NoSuchFileException e) {
+            return Optional.empty();
+          }
+        });
   }
 
   private long readPid(Path file) throws Exception {
@@ -388,21 +391,21 @@ class ProcessRunnerTest {
     return pid;
   }
 
-  /** True once the process is gone or a zombie (killed, waiting for a reaper that may be slow). */
-  private static boolean awaitDead(long pid) throws InterruptedException {
+  /**
+   * Waits until the process is gone or a zombie (killed, waiting for a reaper that may be slow).
+   */
+  static void awaitDead(long pid, String what) throws Exception {
     Path stat = Path.of("/proc", Long.toString(pid), "stat");
-    for (int i = 0; i < 200; i++) {
-      try {
-        String s = Files.readString(stat);
-        String state = s.substring(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
-        if (state.equals("Z") || state.equals("X")) {
-          return true;
-        }
-      } catch (IOException e) {
-        return true;
-      }
-      Thread.sleep(50);
-    }
-    return false;
+    Await.until(
+        what + " " + pid + " to be killed",
+        () -> {
+          try {
+            String s = Files.readString(stat);
+            String state = s.substring(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
+            return state.equals("Z") || state.equals("X");
+          } catch (IOException e) {
+            return true;
+          }
+        });
   }
 }

@@ -7,6 +7,7 @@ import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
 import dev.hearth.core.CoreException;
 import dev.hearth.core.Layout;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.FakePosix;
 import dev.hearth.daemon.internal.rpc.Wire;
 import java.io.IOException;
@@ -19,10 +20,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-@Timeout(60)
 class DaemonLifecycleTest {
   @TempDir Path dir;
 
@@ -151,7 +150,7 @@ class DaemonLifecycleTest {
                 "test.slow",
                 params -> {
                   started.countDown();
-                  release.await();
+                  Await.latch(release, "the test to release the request");
                   Thread.sleep(1000);
                   return Wire.object().put("done", true);
                 });
@@ -160,7 +159,7 @@ class DaemonLifecycleTest {
     try (RawClient client = RawClient.connect(daemon.socket);
         RawClient idle = RawClient.connect(daemon.socket)) {
       client.sendLine("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.slow\"}");
-      started.await();
+      Await.latch(started, "test.slow to start");
       Thread closer = new Thread(daemon.daemon::close);
       closer.start();
       awaitRefusingConnections(daemon.socket);
@@ -168,7 +167,7 @@ class DaemonLifecycleTest {
       assertThat(client.readJson().at("/result/done").booleanValue()).isTrue();
       assertThat(client.readLine()).isNull();
       assertThat(idle.readLine()).isNull();
-      closer.join();
+      Await.join(closer, "the daemon's close");
     } finally {
       daemon.close();
     }
@@ -184,14 +183,15 @@ class DaemonLifecycleTest {
                 "test.forever",
                 params -> {
                   started.countDown();
-                  new CountDownLatch(1).await();
+                  // "Forever" for this test: the shutdown grace (200 ms) must cut it off.
+                  Thread.sleep(Await.DEFAULT.toMillis());
                   return Wire.object();
                 });
     Config config = TestDaemons.config(dir).with(ConfigKey.SHUTDOWN_GRACE, "200ms");
     TestDaemons.Running daemon = TestDaemons.start(config, seams);
     try (RawClient client = RawClient.connect(daemon.socket)) {
       client.sendLine("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.forever\"}");
-      started.await();
+      Await.latch(started, "test.forever to start");
       daemon.close();
       assertThat(client.readLine()).isNull();
     }
@@ -199,13 +199,15 @@ class DaemonLifecycleTest {
   }
 
   /** Waits until close has stopped the listener: a new client cannot connect any more. */
-  private static void awaitRefusingConnections(Path socket) throws InterruptedException {
-    while (true) {
-      try (RawClient probe = RawClient.connect(socket)) {
-        Thread.sleep(10);
-      } catch (IOException e) {
-        return;
-      }
-    }
+  private static void awaitRefusingConnections(Path socket) throws Exception {
+    Await.until(
+        "the closing daemon to refuse new connections",
+        () -> {
+          try (RawClient probe = RawClient.connect(socket)) {
+            return false;
+          } catch (IOException e) {
+            return true;
+          }
+        });
   }
 }

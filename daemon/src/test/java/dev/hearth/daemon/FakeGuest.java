@@ -95,7 +95,21 @@ final class FakeGuest implements GuestIdentity, SshWaiter, GuestPowerOff {
               + timeout.toSeconds()
               + " s (injected)");
     }
+    // Held while the test's file exists, but never past the timeout, as the real wait.
+    long deadline = System.nanoTime() + timeout.toNanos();
     while (Files.exists(holdSshWhileExists)) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new GuestUnreachableException(
+            "the guest's SSH server at "
+                + ip
+                + ":"
+                + port
+                + " did not answer within "
+                + timeout.toSeconds()
+                + " s (held by "
+                + holdSshWhileExists
+                + ")");
+      }
       Thread.sleep(50);
     }
   }

@@ -4,34 +4,32 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
 import dev.hearth.daemon.internal.guest.GuestTarget;
 import dev.hearth.daemon.internal.guest.NetnsSshd;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * vm.exec, vm.shell and vm.copy through a real daemon socket, with a real OpenSSH sshd in a
- * network namespace standing in for the guest of VM {@code demo}.
+ * vm.exec, vm.shell and vm.copy through a real daemon socket, with a real OpenSSH sshd in a network
+ * namespace standing in for the guest of VM {@code demo}.
  */
 @RequiresRoot
-@RequiresBinary({"sshd", "ssh-keygen", "ip", "tar"})
-@Timeout(300)
+@RequiresBinary({"sshd", "ssh-keygen", "ip", "unshare", "tar"})
 class GuestIoHostTest {
   @TempDir static Path dir;
   private static VmFixture fx;
@@ -82,7 +80,7 @@ class GuestIoHostTest {
         stream.write(input);
       }
       stream.closeInput();
-      JsonNode result = VmFixture.parse(stream.awaitResult());
+      JsonNode result = VmFixture.parse(Rpc.result(stream, method));
       return new Outcome(
           result, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -149,13 +147,16 @@ class GuestIoHostTest {
 
   @Test
   void aVmThatIsNotRunningOrUnknownIsRefused() {
-    assertThatThrownBy(() -> stream("vm.exec", "{\"vm\": \"idle\", \"argv\": [\"true\"]}", new byte[0]))
+    assertThatThrownBy(
+            () -> stream("vm.exec", "{\"vm\": \"idle\", \"argv\": [\"true\"]}", new byte[0]))
         .isInstanceOfSatisfying(
             RpcException.class, e -> assertThat(e.kind()).isEqualTo("precondition_failed"))
         .hasMessageContaining("VM idle is stopped")
         .hasMessageContaining("hearth vm start idle");
-    assertThatThrownBy(() -> stream("vm.exec", "{\"vm\": \"nope\", \"argv\": [\"true\"]}", new byte[0]))
-        .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.kind()).isEqualTo("not_found"));
+    assertThatThrownBy(
+            () -> stream("vm.exec", "{\"vm\": \"nope\", \"argv\": [\"true\"]}", new byte[0]))
+        .isInstanceOfSatisfying(
+            RpcException.class, e -> assertThat(e.kind()).isEqualTo("not_found"));
     assertThatThrownBy(() -> stream("vm.exec", "{\"vm\": \"demo\", \"argv\": []}", new byte[0]))
         .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(-32602));
     assertThatThrownBy(
@@ -182,11 +183,10 @@ class GuestIoHostTest {
     stream.close();
 
     awaitCommandLines(marker, false);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (sshd.pids().size() > baseline) {
-      assertThat(System.nanoTime()).as("sshd's session process ends").isLessThan(deadline);
-      Thread.sleep(50);
-    }
+    Await.until(
+        Duration.ofSeconds(90),
+        "sshd's session process to end",
+        () -> sshd.pids().size() <= baseline);
     // The daemon serves on.
     assertThat(exec("\"argv\": [\"true\"]").result().path("exit_code").asInt()).isZero();
   }
@@ -197,8 +197,10 @@ class GuestIoHostTest {
     Files.createDirectories(source.resolve("sub"));
     Files.writeString(source.resolve("a.txt"), "alpha\n");
     Files.writeString(source.resolve("sub/run.sh"), "#!/bin/sh\necho hi\n");
-    Files.setPosixFilePermissions(source.resolve("sub/run.sh"), PosixFilePermissions.fromString("rwxr-x---"));
-    Files.setPosixFilePermissions(source.resolve("sub"), PosixFilePermissions.fromString("rwx--x---"));
+    Files.setPosixFilePermissions(
+        source.resolve("sub/run.sh"), PosixFilePermissions.fromString("rwxr-x---"));
+    Files.setPosixFilePermissions(
+        source.resolve("sub"), PosixFilePermissions.fromString("rwx--x---"));
     Path guestDir = Files.createDirectories(dir.resolve("guest"));
 
     byte[] tar = pack(source.getParent(), "tree");
@@ -213,7 +215,9 @@ class GuestIoHostTest {
     assertThat(in.path("bytes").asLong()).isEqualTo(tar.length);
     Path copied = guestDir.resolve("copied");
     assertThat(Files.readString(copied.resolve("a.txt"))).isEqualTo("alpha\n");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(copied.resolve("sub/run.sh"))))
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(copied.resolve("sub/run.sh"))))
         .isEqualTo("rwxr-x---");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(copied.resolve("sub"))))
         .isEqualTo("rwx--x---");
@@ -221,7 +225,9 @@ class GuestIoHostTest {
     // Into an existing folder: it lands inside, under its own name.
     stream(
         "vm.copy",
-        "{\"vm\": \"demo\", \"direction\": \"to_guest\", \"path\": \"" + guestDir + "\", \"name\": \"tree\"}",
+        "{\"vm\": \"demo\", \"direction\": \"to_guest\", \"path\": \""
+            + guestDir
+            + "\", \"name\": \"tree\"}",
         tar);
     assertThat(Files.readString(guestDir.resolve("tree/a.txt"))).isEqualTo("alpha\n");
 
@@ -233,16 +239,20 @@ class GuestIoHostTest {
               "{\"vm\": \"demo\", \"direction\": \"from_guest\", \"path\": \"" + copied + "\"}",
               (fd, data) -> back.writeBytes(data));
       stream.closeInput();
-      stream.awaitResult();
+      Rpc.result(stream, "vm.copy from the guest");
     }
     Path restored = Files.createDirectories(dir.resolve("host/restored"));
     unpack(restored, back.toByteArray());
-    assertThat(Files.readString(restored.resolve("copied/sub/run.sh"))).isEqualTo("#!/bin/sh\necho hi\n");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(restored.resolve("copied/sub/run.sh"))))
+    assertThat(Files.readString(restored.resolve("copied/sub/run.sh")))
+        .isEqualTo("#!/bin/sh\necho hi\n");
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(restored.resolve("copied/sub/run.sh"))))
         .isEqualTo("rwxr-x---");
     // Nothing of the copies' temporary folders stays.
     try (var listing = Files.list(guestDir)) {
-      assertThat(listing.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("copied", "tree");
+      assertThat(listing.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("copied", "tree");
     }
   }
 
@@ -252,9 +262,11 @@ class GuestIoHostTest {
             () ->
                 stream(
                     "vm.copy",
-                    "{\"vm\": \"demo\", \"direction\": \"from_guest\", \"path\": \"/no/such/thing\"}",
+                    "{\"vm\": \"demo\", \"direction\": \"from_guest\", \"path\":"
+                        + " \"/no/such/thing\"}",
                     new byte[0]))
-        .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.kind()).isEqualTo("not_found"))
+        .isInstanceOfSatisfying(
+            RpcException.class, e -> assertThat(e.kind()).isEqualTo("not_found"))
         .hasMessageContaining("no such file or folder: /no/such/thing in VM demo");
     Path file = dir.resolve("one.txt");
     Files.writeString(file, "1");
@@ -266,7 +278,8 @@ class GuestIoHostTest {
                     "{\"vm\": \"demo\", \"direction\": \"to_guest\", \"path\": \"/no/such/dir/x\","
                         + " \"name\": \"one.txt\"}",
                     tar))
-        .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.kind()).isEqualTo("not_found"))
+        .isInstanceOfSatisfying(
+            RpcException.class, e -> assertThat(e.kind()).isEqualTo("not_found"))
         .hasMessageContaining("no such folder: /no/such/dir in VM demo");
   }
 
@@ -276,7 +289,8 @@ class GuestIoHostTest {
     VmFixture child = new VmFixture(childDir);
     // The child daemon logs in with the key sshd knows: the first daemon's.
     Files.createDirectories(child.layout.sshDir());
-    Files.setPosixFilePermissions(child.layout.sshDir(), PosixFilePermissions.fromString("rwx------"));
+    Files.setPosixFilePermissions(
+        child.layout.sshDir(), PosixFilePermissions.fromString("rwx------"));
     Files.copy(fx.layout.sshPrivateKey(), child.layout.sshPrivateKey());
     Files.copy(fx.layout.sshPublicKey(), child.layout.sshPublicKey());
     Files.setPosixFilePermissions(
@@ -287,14 +301,17 @@ class GuestIoHostTest {
       HearthClient client = awaitClient(daemon, child);
       try (client) {
         JsonNode created =
-            VmFixture.parse(client.call("vm.create", "{\"name\": \"big\", \"image\": \"base\"}"));
+            VmFixture.parse(
+                Rpc.call(client, "vm.create", "{\"name\": \"big\", \"image\": \"base\"}"));
         String last =
-            client.call(
+            Rpc.call(
+                client,
                 "op.watch",
                 "{\"op\": \"" + created.path("op").path("id").asText() + "\"}",
                 (m, p) -> {});
         assertThat(VmFixture.parse(last).path("state").asText()).isEqualTo("succeeded");
-        vmPid[0] = VmFixture.parse(client.call("vm.show", "{\"vm\": \"big\"}")).path("pid").asLong();
+        vmPid[0] =
+            VmFixture.parse(Rpc.call(client, "vm.show", "{\"vm\": \"big\"}")).path("pid").asLong();
         long total = 100L * 1024 * 1024;
         AtomicLong received = new AtomicLong();
         HearthClient.Stream stream =
@@ -303,21 +320,22 @@ class GuestIoHostTest {
                 "{\"vm\": \"big\", \"argv\": [\"head\", \"-c\", \"" + total + "\", \"/dev/zero\"]}",
                 (fd, data) -> received.addAndGet(data.length));
         stream.closeInput();
-        JsonNode result = VmFixture.parse(stream.awaitResult());
+        JsonNode result = VmFixture.parse(Rpc.result(stream, "vm.exec of 100 MiB"));
         assertThat(result.path("exit_code").asInt()).isZero();
         assertThat(received.get()).isEqualTo(total);
       }
       assertThat(daemon.isAlive()).as("the daemon with a 40 MiB heap is alive").isTrue();
-      assertThat(Files.readString(childDir.resolve("daemon.log"))).doesNotContain("OutOfMemoryError");
+      assertThat(Files.readString(childDir.resolve("daemon.log")))
+          .doesNotContain("OutOfMemoryError");
     } finally {
       if (daemon.isAlive() && vmPid[0] > 0) {
         try (HearthClient client = HearthClient.connect(child.layout.socket())) {
-          client.call("vm.delete", "{\"vm\": \"big\", \"force\": true}");
+          Rpc.call(client, "vm.delete", "{\"vm\": \"big\", \"force\": true}");
         }
       }
       daemon.destroy();
       if (!daemon.waitFor(30, TimeUnit.SECONDS)) {
-        daemon.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        Await.exit(daemon.destroyForcibly(), Await.DEFAULT, "the SIGKILLed child daemon");
       }
       // A daemon that died leaves its VM's (fake) firecracker running.
       ProcessHandle.of(vmPid[0]).ifPresent(ProcessHandle::destroyForcibly);
@@ -343,48 +361,43 @@ class GuestIoHostTest {
   }
 
   private static HearthClient awaitClient(Process daemon, VmFixture child) throws Exception {
-    while (true) {
-      if (!daemon.isAlive()) {
-        throw new AssertionError(
-            "the test daemon exited with "
-                + daemon.exitValue()
-                + ": "
-                + Files.readString(child.dir.resolve("daemon.log")));
-      }
-      try {
-        return HearthClient.connect(child.layout.socket());
-      } catch (DaemonUnavailableException e) {
-        Thread.sleep(100);
-      }
-    }
+    return Await.value(
+        "the child daemon to answer on " + child.layout.socket(),
+        () -> {
+          if (!daemon.isAlive()) {
+            throw new AssertionError(
+                "the test daemon exited with "
+                    + daemon.exitValue()
+                    + ": "
+                    + Files.readString(child.dir.resolve("daemon.log")));
+          }
+          try {
+            return Optional.of(HearthClient.connect(child.layout.socket()));
+          } catch (DaemonUnavailableException e) {
+            return Optional.empty();
+          }
+        });
   }
 
   private static void awaitCommandLines(String marker, boolean present) throws Exception {
     // Generous: the test's "guest" is this busy host, whose every process the cancel searches.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (sshd.commandLines().stream().anyMatch(l -> l.contains("sleep " + marker)) != present) {
-      assertThat(System.nanoTime())
-          .as("'sleep %s' %s", marker, present ? "starts" : "ends")
-          .isLessThan(deadline);
-      Thread.sleep(50);
-    }
+    Await.until(
+        Duration.ofSeconds(90),
+        "'sleep " + marker + "' to " + (present ? "start" : "end"),
+        () -> sshd.commandLines().stream().anyMatch(l -> l.contains("sleep " + marker)) == present);
   }
 
   static byte[] pack(Path parent, String name) throws Exception {
     Process tar =
         new ProcessBuilder("tar", "-c", "-f", "-", "-C", parent.toString(), "--", name).start();
-    byte[] bytes = tar.getInputStream().readAllBytes();
-    assertThat(tar.waitFor()).isZero();
-    return bytes;
+    Await.Output packed = Await.output(tar, new byte[0], Await.DEFAULT, "tar -c of " + name);
+    assertThat(packed.exitCode()).as(packed.stderr()).isZero();
+    return packed.stdoutBytes();
   }
 
   static void unpack(Path into, byte[] archive) throws Exception {
     Process tar = new ProcessBuilder("tar", "-x", "-p", "-f", "-", "-C", into.toString()).start();
-    try (OutputStream in = tar.getOutputStream()) {
-      in.write(archive);
-    }
-    try (InputStream err = tar.getErrorStream()) {
-      assertThat(tar.waitFor()).as(new String(err.readAllBytes())).isZero();
-    }
+    Await.Output unpacked = Await.output(tar, archive, Await.DEFAULT, "tar -x into " + into);
+    assertThat(unpacked.exitCode()).as(unpacked.stderr()).isZero();
   }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Posix;
+import dev.hearth.core.testing.Await;
 import dev.hearth.daemon.internal.rpc.Wire;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -24,10 +25,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-@Timeout(60)
 class HearthClientTest {
   @TempDir Path dir;
 
@@ -47,11 +46,11 @@ class HearthClientTest {
       server.bind(UnixDomainSocketAddress.of(socket));
       Thread fake = new Thread(() -> answerVersion(server, 99));
       fake.start();
-      assertThatThrownBy(() -> HearthClient.connect(socket))
+      assertThatThrownBy(() -> Rpc.bounded("the connect", () -> HearthClient.connect(socket)))
           .isInstanceOf(ProtocolMismatchException.class)
           .hasMessageContaining("speaks protocol version 99 (hearth 9.9.9)")
           .hasMessageContaining("this client speaks version 1");
-      fake.join();
+      Await.join(fake, "the fake daemon");
     }
   }
 
@@ -135,13 +134,13 @@ class HearthClientTest {
             .withHandler("test.echo", p -> Wire.object().put("n", p.longValue("n", 0)));
     try (TestDaemons.Running daemon = TestDaemons.start(TestDaemons.config(dir), seams);
         HearthClient client = HearthClient.connect(daemon.socket)) {
-      assertThat(client.call("test.echo", "{\"n\": 42}")).isEqualTo("{\"n\":42}");
-      assertThat(client.call("daemon.ping", null)).isEqualTo("{\"pong\":true}");
-      assertThat(client.call("daemon.ping", " ")).isEqualTo("{\"pong\":true}");
-      assertThatThrownBy(() -> client.call("daemon.ping", "{nope"))
+      assertThat(Rpc.call(client, "test.echo", "{\"n\": 42}")).isEqualTo("{\"n\":42}");
+      assertThat(Rpc.call(client, "daemon.ping", null)).isEqualTo("{\"pong\":true}");
+      assertThat(Rpc.call(client, "daemon.ping", " ")).isEqualTo("{\"pong\":true}");
+      assertThatThrownBy(() -> Rpc.call(client, "daemon.ping", "{nope"))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("the params of daemon.ping are not valid JSON");
-      assertThatThrownBy(() -> client.call("daemon.ping", "[1]"))
+      assertThatThrownBy(() -> Rpc.call(client, "daemon.ping", "[1]"))
           .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(-32602));
     }
   }

@@ -12,6 +12,7 @@ import dev.hearth.core.Layout;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
 import dev.hearth.imagemgr.KernelInfo;
@@ -27,17 +28,24 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Builds a real image from Debian through a running daemon, then cancels a second build in its
- * configure stage (the tree's /proc, /sys and /dev mounted). The debootstrapped base tree is
- * cached in {@value #CACHE}, outside the source tree, keyed by the build script's cache key, so
- * only the first run on a machine downloads Debian.
+ * configure stage (the tree's /proc, /sys and /dev mounted). The debootstrapped base tree is cached
+ * in {@value #CACHE}, outside the source tree, keyed by the build script's cache key, so only the
+ * first run on a machine downloads Debian.
  */
 @RequiresRoot
 @RequiresBinary({"debootstrap", "mkfs.ext4", "debugfs", "xz", "chroot", "tar"})
+// Above JUnit's 5-minute default: with a cold cache the first build downloads Debian. The waits
+// inside have deadlines of their own; this is only the backstop.
+@Timeout(value = 30, unit = TimeUnit.MINUTES)
 class ImageBuildHostTest {
+  /** A whole build, the Debian download of a cold cache included, on a slow network. */
+  private static final Duration BUILD_DEADLINE = Duration.ofMinutes(25);
+
   private static final String CACHE = "/var/cache/hearth-test/build";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -55,11 +63,13 @@ class ImageBuildHostTest {
 
     try (TestDaemons.Running running = TestDaemons.start(config);
         HearthClient client = HearthClient.connect(running.socket)) {
-      JsonNode op = JSON.readTree(client.call("image.build", "{\"name\":\"base\"}")).get("op");
+      JsonNode op = JSON.readTree(Rpc.call(client, "image.build", "{\"name\":\"base\"}")).get("op");
       assertThat(op.get("kind").asText()).isEqualTo("image.build");
       List<String> stages = new ArrayList<>();
       String finalJson =
-          client.call(
+          Rpc.call(
+              BUILD_DEADLINE,
+              client,
               "op.watch",
               "{\"op\":\"" + op.get("id").asText() + "\"}",
               (method, params) -> {
@@ -89,21 +99,24 @@ class ImageBuildHostTest {
           .contains("PasswordAuthentication no");
       assertThat(debugfs(rootfs, "cat /usr/local/sbin/hearth-network")).contains("/proc/cmdline");
       assertThat(
-              debugfs(rootfs, "stat /etc/systemd/system/sysinit.target.wants/hearth-network.service"))
+              debugfs(
+                  rootfs, "stat /etc/systemd/system/sysinit.target.wants/hearth-network.service"))
           .contains("Type: symlink");
       assertThat(debugfs(rootfs, "stat /workspace")).contains("Type: directory");
       assertNothingLeftUnder(layout.imageStagingDir());
 
       // A second build, cancelled while the tree's /proc, /sys and /dev are mounted.
       JsonNode second =
-          JSON.readTree(client.call("image.build", "{\"name\":\"second\"}")).get("op");
+          JSON.readTree(Rpc.call(client, "image.build", "{\"name\":\"second\"}")).get("op");
       String secondId = second.get("id").asText();
       CountDownLatch configuring = new CountDownLatch(1);
       Thread watcher =
           new Thread(
               () -> {
                 try (HearthClient watching = HearthClient.connect(running.socket)) {
-                  watching.call(
+                  Rpc.call(
+                      BUILD_DEADLINE,
+                      watching,
                       "op.watch",
                       "{\"op\":\"" + secondId + "\"}",
                       (method, params) -> {
@@ -114,11 +127,11 @@ class ImageBuildHostTest {
                 }
               });
       watcher.start();
-      assertThat(configuring.await(10, TimeUnit.MINUTES)).isTrue();
+      Await.latch(configuring, Duration.ofMinutes(10), "the second build to reach configure");
       awaitMountsUnder(layout.imageStagingDir());
-      client.call("op.cancel", "{\"op\":\"" + secondId + "\"}");
-      watcher.join(TimeUnit.MINUTES.toMillis(2));
-      JsonNode cancelled = parse(client.call("op.show", "{\"op\":\"" + secondId + "\"}"));
+      Rpc.call(client, "op.cancel", "{\"op\":\"" + secondId + "\"}");
+      Await.join(watcher, Duration.ofMinutes(2), "the watcher of the cancelled build");
+      JsonNode cancelled = parse(Rpc.call(client, "op.show", "{\"op\":\"" + secondId + "\"}"));
       assertThat(cancelled.get("state").asText()).isEqualTo("cancelled");
       assertNothingLeftUnder(layout.imageStagingDir());
       assertThat(Files.exists(layout.imageDir("second"))).isFalse();
@@ -155,14 +168,11 @@ class ImageBuildHostTest {
 
   private static void awaitMountsUnder(Path staging) throws Exception {
     String real = staging.toRealPath().toString();
-    for (int i = 0; i < 600; i++) {
-      if (Files.readAllLines(Path.of("/proc/mounts")).stream()
-          .anyMatch(line -> line.split(" ")[1].startsWith(real))) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("the build never mounted anything under " + real);
+    Await.until(
+        "the build to mount something under " + real,
+        () ->
+            Files.readAllLines(Path.of("/proc/mounts")).stream()
+                .anyMatch(line -> line.split(" ")[1].startsWith(real)));
   }
 
   private static String rootOf(Path proc) {

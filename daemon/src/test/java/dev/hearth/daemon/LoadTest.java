@@ -2,6 +2,7 @@ package dev.hearth.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hearth.core.testing.Await;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,10 +11,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-@Timeout(120)
 class LoadTest {
   private static final int CLIENTS = 100;
   private static final int PINGS = 100;
@@ -33,7 +32,7 @@ class LoadTest {
                   () -> {
                     try (HearthClient client = HearthClient.connect(daemon.socket)) {
                       allConnected.countDown();
-                      allConnected.await();
+                      Await.latch(allConnected, "every client to connect");
                       int pongs = 0;
                       for (int p = 0; p < PINGS; p++) {
                         client.ping();
@@ -45,7 +44,7 @@ class LoadTest {
         }
         int total = 0;
         for (Future<Integer> result : results) {
-          total += result.get();
+          total += Await.result(result, "a client's hundred pings");
         }
         assertThat(total).isEqualTo(CLIENTS * PINGS);
       } finally {

@@ -1,5 +1,6 @@
 package dev.hearth.daemon;
 
+import dev.hearth.core.testing.Await;
 import dev.hearth.daemon.internal.session.Cancellation;
 import dev.hearth.daemon.internal.session.GuestScripts;
 import dev.hearth.daemon.internal.vm.Vm;
@@ -17,11 +18,15 @@ import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
+
 /**
  * The guests of daemon session tests: each VM gets a folder with its own session root and boot id
- * file, and scripts run with the local {@code /bin/sh}, so the daemon drives the real scripts. As
- * a VM hook it plays the guest going down when a VM stops or is deleted: the VM's session
- * processes are killed and its boot id changes. {@link #close} kills whatever is left.
+ * file, and scripts run with the local {@code /bin/sh}, so the daemon drives the real scripts. As a
+ * VM hook it plays the guest going down when a VM stops or is deleted: the VM's session processes
+ * are killed and its boot id changes. {@link #close} kills whatever is left.
+ *
+ * <p>Scripts start with every signal at its default disposition, as sshd starts them in a guest,
+ * whatever this JVM inherited (see the session module's LocalGuest).
  */
 final class LocalSessionGuest implements GuestScripts, VmHook, AutoCloseable {
   private final Path dir;
@@ -57,7 +62,8 @@ final class LocalSessionGuest implements GuestScripts, VmHook, AutoCloseable {
       Cancellation cancel)
       throws IOException, InterruptedException {
     scripts.add(script);
-    Process process = new ProcessBuilder("/bin/sh", "-c", script).start();
+    Process process =
+        new ProcessBuilder("env", "--default-signal", "/bin/sh", "-c", script).start();
     cancel.onCancel(process::destroyForcibly);
     Thread in = pump(stdin, process.getOutputStream(), true);
     Thread err = pump(process.getErrorStream(), stderr, false);
@@ -79,10 +85,11 @@ final class LocalSessionGuest implements GuestScripts, VmHook, AutoCloseable {
       }
       throw e;
     } finally {
-      err.join();
       in.interrupt();
+      // The script closed its stdout: it is ending, and its stderr with it.
+      Await.join(err, "the stderr of a script that closed its stdout");
     }
-    int exit = process.waitFor();
+    int exit = Await.exit(process, Await.DEFAULT, "a script that closed its stdout");
     if (cancel.cancelled()) {
       throw new CancellationException("cancelled");
     }
@@ -119,17 +126,17 @@ final class LocalSessionGuest implements GuestScripts, VmHook, AutoCloseable {
   }
 
   @Override
-  public void stopped(Vm vm) {
+  public void stopped(Vm vm) throws InterruptedException {
     down(vm);
   }
 
   @Override
-  public void deleted(Vm vm) {
+  public void deleted(Vm vm) throws InterruptedException {
     down(vm);
   }
 
   /** The guest went down: its processes die, and the next boot has another id. */
-  void down(Vm vm) {
+  void down(Vm vm) throws InterruptedException {
     Path vmDir = dir.resolve(vm.id());
     SessionProcesses.killSessions(vmDir.resolve("sessions"));
     try {

@@ -2,36 +2,56 @@ package dev.hearth.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hearth.core.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 
-/** A bare JDK Unix-socket client that sends and reads raw lines, to test the wire itself. */
+/**
+ * A bare JDK Unix-socket client that sends and reads raw lines, to test the wire itself. Every read
+ * and write has a deadline ({@link Await#DEFAULT}): a daemon that does not answer fails the test,
+ * naming what it waited for, instead of blocking it.
+ */
 final class RawClient implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration DEADLINE = Await.DEFAULT;
 
   private final SocketChannel channel;
+  private final Selector selector;
   private final ByteBuffer buffer = ByteBuffer.allocate(8192).flip();
 
-  private RawClient(SocketChannel channel) {
+  private RawClient(SocketChannel channel) throws IOException {
     this.channel = channel;
+    channel.configureBlocking(false);
+    this.selector = Selector.open();
   }
 
   static RawClient connect(Path socket) throws IOException {
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-    channel.connect(UnixDomainSocketAddress.of(socket));
-    return new RawClient(channel);
+    try {
+      channel.connect(UnixDomainSocketAddress.of(socket));
+      return new RawClient(channel);
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
   }
 
   void send(byte[] bytes) throws IOException {
     ByteBuffer b = ByteBuffer.wrap(bytes);
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
     while (b.hasRemaining()) {
-      channel.write(b);
+      if (channel.write(b) == 0) {
+        await(SelectionKey.OP_WRITE, deadline, "the daemon to take " + b.remaining() + " bytes");
+      }
     }
   }
 
@@ -46,6 +66,7 @@ final class RawClient implements AutoCloseable {
 
   /** The next line without its newline, or null when the daemon closed the connection. */
   String readLine() throws IOException {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
     ByteArrayOutputStream line = new ByteArrayOutputStream();
     while (true) {
       if (!buffer.hasRemaining()) {
@@ -54,6 +75,15 @@ final class RawClient implements AutoCloseable {
         buffer.flip();
         if (n < 0) {
           return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
+        }
+        if (n == 0) {
+          await(
+              SelectionKey.OP_READ,
+              deadline,
+              "a line from the daemon (read so far: '"
+                  + line.toString(StandardCharsets.UTF_8)
+                  + "')");
+          continue;
         }
       }
       byte b = buffer.get();
@@ -79,8 +109,28 @@ final class RawClient implements AutoCloseable {
     return readJson();
   }
 
+  /** Waits until the channel is ready for {@code op}; fails at {@code deadline}. */
+  private void await(int op, long deadline, String what) throws IOException {
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      throw new AssertionError(
+          "timed out after " + DEADLINE.toSeconds() + " s waiting for " + what);
+    }
+    SelectionKey key = channel.register(selector, op);
+    try {
+      selector.select(Math.max(1, left / 1_000_000));
+    } finally {
+      key.interestOps(0);
+      selector.selectedKeys().clear();
+    }
+  }
+
   @Override
   public void close() throws IOException {
-    channel.close();
+    try {
+      selector.close();
+    } finally {
+      channel.close();
+    }
   }
 }

@@ -4,28 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The session.* methods of a real daemon, whose guests are the local /bin/sh against a temp
  * folder per VM ({@link LocalSessionGuest}): the real scripts, the real RPC streams.
  */
-@Timeout(120)
 @RequiresBinary({"sh", "setsid", "mkfifo"})
 class SessionDaemonTest {
   @TempDir Path dir;
@@ -88,7 +84,7 @@ class SessionDaemonTest {
   private JsonNode waitFor(String session) {
     try (HearthClient client = HearthClient.connect(fx.layout.socket())) {
       return VmFixture.parse(
-          client.call("session.wait", "{\"vm\": \"demo\", \"session\": \"" + session + "\"}"));
+          Rpc.call(client, "session.wait", "{\"vm\": \"demo\", \"session\": \"" + session + "\"}"));
     }
   }
 
@@ -109,19 +105,13 @@ class SessionDaemonTest {
                   + follow
                   + "}",
               (fd, data) -> out.write(data, 0, data.length));
-      JsonNode result = VmFixture.parse(stream.awaitResult());
+      JsonNode result = VmFixture.parse(Rpc.result(stream, "session.logs of " + session));
       return new Logs(out.toString(StandardCharsets.UTF_8), result);
     }
   }
 
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("never happened: " + what);
-      }
-      Thread.sleep(20);
-    }
+  private static void await(Await.Condition condition, String what) throws Exception {
+    Await.until(what, condition);
   }
 
   @Test
@@ -174,8 +164,8 @@ class SessionDaemonTest {
     await(() -> first.text().endsWith("got:from-second\n"), "the second attacher's echo");
     eof(id);
 
-    JsonNode firstEnd = first.result.get();
-    JsonNode secondEnd = second.result.get();
+    JsonNode firstEnd = Await.result(first.result, Rpc.DEADLINE, "the first attacher's end");
+    JsonNode secondEnd = Await.result(second.result, Rpc.DEADLINE, "the second attacher's end");
     assertThat(first.text()).isEqualTo("ready\ngot:from-first\ngot:from-second\n");
     assertThat(second.text()).isEqualTo("got:from-first\ngot:from-second\n");
     for (JsonNode end : List.of(firstEnd, secondEnd)) {
@@ -207,27 +197,31 @@ class SessionDaemonTest {
   void concurrentWritesNeverInterleave() throws Exception {
     String id = start("{\"vm\": \"demo\", \"argv\": [\"cat\"]}");
     int block = 200_000; // far above PIPE_BUF: unguarded writers would interleave
-    List<CompletableFuture<Void>> writers = new ArrayList<>();
+    List<Future<Void>> writers = new ArrayList<>();
     for (char c : new char[] {'a', 'b', 'c'}) {
       String text = String.valueOf(c).repeat(block);
       writers.add(
-          CompletableFuture.runAsync(
+          Await.async(
+              "writer-" + c,
               () -> {
                 try (HearthClient client = HearthClient.connect(fx.layout.socket())) {
                   for (int i = 0; i < 3; i++) {
-                    client.call(
+                    Rpc.call(
+                        client,
                         "session.write",
                         "{\"vm\": \"demo\", \"session\": \""
                             + id
                             + "\", \"data\": \""
-                            + Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.US_ASCII))
+                            + Base64.getEncoder()
+                                .encodeToString(text.getBytes(StandardCharsets.US_ASCII))
                             + "\"}");
                   }
                 }
+                return null;
               }));
     }
-    for (CompletableFuture<Void> w : writers) {
-      w.get();
+    for (Future<Void> w : writers) {
+      Await.result(w, Rpc.DEADLINE, "a writer's three writes");
     }
     eof(id);
     assertThat(waitFor(id).path("exit_code").asInt()).isZero();
@@ -246,13 +240,13 @@ class SessionDaemonTest {
             "{\"vm\": \"demo\", \"argv\": [\"sh\", \"-c\", \"trap 'echo bye; exit 9' USR1; echo"
                 + " up; while :; do sleep 0.05; done\"]}");
     await(() -> logs(id, 0, false).text().equals("up\n"), "the session's first line");
-    CompletableFuture<Logs> follow = CompletableFuture.supplyAsync(() -> logs(id, 0, true));
+    Future<Logs> follow = Await.async("follow", () -> logs(id, 0, true));
     JsonNode killed =
         fx.call(
             "session.kill",
             "{\"vm\": \"demo\", \"session\": \"" + id + "\", \"signal\": \"SIGUSR1\"}");
     assertThat(killed.path("signal").asText()).isEqualTo("USR1");
-    Logs followed = follow.get();
+    Logs followed = Await.result(follow, Rpc.DEADLINE, "session.logs --follow to end");
     // The shell may report the sleep that the signal ended before its trap runs.
     assertThat(followed.text()).startsWith("up\n").endsWith("bye\n");
     assertThat(followed.result().path("session").path("exit_code").asInt()).isEqualTo(9);
@@ -264,7 +258,10 @@ class SessionDaemonTest {
 
   @Test
   void sessionsAreRediscoveredAfterADaemonRestartAndStillTakeInput() throws Exception {
-    String id = start("{\"vm\": \"demo\", \"name\": \"survivor\", \"argv\": [\"sh\", \"-c\", \"read l; echo \\\"got:$l\\\"; exit 3\"]}");
+    String id =
+        start(
+            "{\"vm\": \"demo\", \"name\": \"survivor\", \"argv\": [\"sh\", \"-c\", \"read l; echo"
+                + " \\\"got:$l\\\"; exit 3\"]}");
     fx.stopDaemon();
     int before = guest.scripts.size();
     fx.start(seams());
@@ -323,7 +320,9 @@ class SessionDaemonTest {
         "precondition_failed",
         "the command 'no-such-command' was not found");
     assertError(
-        () -> fx.call("session.kill", "{\"vm\": \"demo\", \"session\": \"taken\", \"signal\": \"BOOM\"}"),
+        () ->
+            fx.call(
+                "session.kill", "{\"vm\": \"demo\", \"session\": \"taken\", \"signal\": \"BOOM\"}"),
         "",
         "unknown signal 'BOOM'");
     assertError(
@@ -351,7 +350,7 @@ class SessionDaemonTest {
     HearthClient client;
     HearthClient.Stream stream;
     final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    CompletableFuture<JsonNode> result;
+    Future<JsonNode> result;
 
     synchronized String text() {
       return out.toString(StandardCharsets.UTF_8);
@@ -371,7 +370,8 @@ class SessionDaemonTest {
               }
             });
     a.result =
-        CompletableFuture.supplyAsync(() -> VmFixture.parse(a.stream.awaitResult()));
+        Await.async(
+            "attach", () -> VmFixture.parse(Rpc.result(a.stream, "session.attach of " + session)));
     return a;
   }
 }

@@ -3,6 +3,7 @@ package dev.hearth.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
 import dev.hearth.daemon.internal.guest.GuestTarget;
@@ -14,23 +15,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Sessions through a real daemon socket and the real guest scripts over SSH ({@code
- * ExecGuestScripts} on GuestExec), with a real OpenSSH sshd in a network namespace standing in
- * for the guest of VM {@code demo}; session state goes to a temp folder.
+ * ExecGuestScripts} on GuestExec), with a real OpenSSH sshd in a network namespace standing in for
+ * the guest of VM {@code demo}; session state goes to a temp folder.
  */
 @RequiresRoot
-@RequiresBinary({"sshd", "ssh-keygen", "ip", "setsid", "mkfifo"})
-@Timeout(300)
+@RequiresBinary({"sshd", "ssh-keygen", "ip", "unshare", "setsid", "mkfifo"})
 class SessionHostTest {
   @TempDir static Path dir;
   private static VmFixture fx;
@@ -91,7 +88,7 @@ class SessionHostTest {
               "session.wait",
               "{\"vm\": \"demo\", \"session\": \"" + session + "\"}",
               (fd, data) -> {});
-      return VmFixture.parse(stream.awaitResult());
+      return VmFixture.parse(Rpc.result(stream, "session.wait of " + session));
     }
   }
 
@@ -103,19 +100,13 @@ class SessionHostTest {
               "session.logs",
               "{\"vm\": \"demo\", \"session\": \"" + session + "\", \"from\": " + from + "}",
               (fd, data) -> out.writeBytes(data));
-      stream.awaitResult();
+      Rpc.result(stream, "session.logs of " + session);
     }
     return out.toString(StandardCharsets.UTF_8);
   }
 
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("never happened: " + what);
-      }
-      Thread.sleep(50);
-    }
+  private static void await(Await.Condition condition, String what) throws Exception {
+    Await.until(what, condition);
   }
 
   /** An attached client: what it received, and its result once the session ends. */
@@ -123,7 +114,7 @@ class SessionHostTest {
     HearthClient client;
     HearthClient.Stream stream;
     final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    CompletableFuture<JsonNode> result;
+    Future<JsonNode> result;
 
     synchronized String text() {
       return out.toString(StandardCharsets.UTF_8);
@@ -142,7 +133,9 @@ class SessionHostTest {
                 a.out.writeBytes(data);
               }
             });
-    a.result = CompletableFuture.supplyAsync(() -> VmFixture.parse(a.stream.awaitResult()));
+    a.result =
+        Await.async(
+            "attach", () -> VmFixture.parse(Rpc.result(a.stream, "session.attach of " + session)));
     return a;
   }
 
@@ -155,7 +148,7 @@ class SessionHostTest {
     await(() -> logs(id, 0).equals("hi it's me\n"), "the first line");
     Attacher attacher = attach("reader", 0);
     write("reader", "a line\n");
-    JsonNode end = attacher.result.get();
+    JsonNode end = Await.result(attacher.result, Rpc.DEADLINE, "the attacher's end");
     attacher.client.close();
 
     assertThat(attacher.text()).isEqualTo("hi it's me\ngot:a line\n");
@@ -167,7 +160,9 @@ class SessionHostTest {
   @Test
   void twoAttachersFromDifferentOffsetsBothTypeAndSeeEverything() throws Exception {
     String id =
-        start("[\"sh\", \"-c\", \"echo ready; while read l; do echo \\\"<$l>\\\"; done; exit 2\"]", "");
+        start(
+            "[\"sh\", \"-c\", \"echo ready; while read l; do echo \\\"<$l>\\\"; done; exit 2\"]",
+            "");
     await(() -> logs(id, 0).equals("ready\n"), "the first line");
     Attacher first = attach(id, 0);
     Attacher second = attach(id, 3);
@@ -177,8 +172,18 @@ class SessionHostTest {
     await(() -> first.text().contains("<two>\n"), "the second attacher's line at the first");
     fx.call("session.write", "{\"vm\": \"demo\", \"session\": \"" + id + "\", \"eof\": true}");
 
-    assertThat(first.result.get().path("session").path("exit_code").asInt()).isEqualTo(2);
-    assertThat(second.result.get().path("session").path("exit_code").asInt()).isEqualTo(2);
+    assertThat(
+            Await.result(first.result, Rpc.DEADLINE, "the first attacher's end")
+                .path("session")
+                .path("exit_code")
+                .asInt())
+        .isEqualTo(2);
+    assertThat(
+            Await.result(second.result, Rpc.DEADLINE, "the second attacher's end")
+                .path("session")
+                .path("exit_code")
+                .asInt())
+        .isEqualTo(2);
     assertThat(first.text()).isEqualTo("ready\n<one>\n<two>\n");
     assertThat(second.text()).isEqualTo("dy\n<one>\n<two>\n");
     first.client.close();
@@ -201,7 +206,9 @@ class SessionHostTest {
             "");
     await(() -> logs(id, 0).equals("up\n"), "the first line");
     assertThat(
-            fx.call("session.kill", "{\"vm\": \"demo\", \"session\": \"" + id + "\", \"signal\": \"HUP\"}")
+            fx.call(
+                    "session.kill",
+                    "{\"vm\": \"demo\", \"session\": \"" + id + "\", \"signal\": \"HUP\"}")
                 .path("signal")
                 .asText())
         .isEqualTo("HUP");
@@ -209,7 +216,9 @@ class SessionHostTest {
     assertThat(logs(id, 0)).startsWith("up\n").endsWith("hup\n");
 
     String sleeper = start("[\"sleep\", \"1000\"]", "");
-    fx.call("session.kill", "{\"vm\": \"demo\", \"session\": \"" + sleeper + "\", \"signal\": \"KILL\"}");
+    fx.call(
+        "session.kill",
+        "{\"vm\": \"demo\", \"session\": \"" + sleeper + "\", \"signal\": \"KILL\"}");
     assertThat(waitFor(sleeper).path("exit_code").asInt()).isEqualTo(137);
   }
 }

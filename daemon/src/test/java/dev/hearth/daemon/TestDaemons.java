@@ -3,6 +3,7 @@ package dev.hearth.daemon;
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Layout;
+import dev.hearth.core.testing.Await;
 import dev.hearth.daemon.internal.vm.HostNetwork;
 import java.nio.file.Path;
 import java.util.List;
@@ -89,7 +90,7 @@ final class TestDaemons {
     @Override
     public void close() throws InterruptedException {
       daemon.close();
-      thread.join();
+      Await.join(thread, "the daemon's serve loop to end after close");
     }
   }
 

@@ -2,6 +2,7 @@ package dev.hearth.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hearth.core.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,7 +15,7 @@ final class VmAssertions {
   private VmAssertions() {}
 
   /** No process, API socket, row, TAP, address or folder of the VM is left. */
-  static void nothingLeft(VmFixture fx, String id, long pid) {
+  static void nothingLeft(VmFixture fx, String id, long pid) throws Exception {
     if (pid > 0) {
       assertThat(alive(pid)).as("firecracker pid %d is gone", pid).isFalse();
     }
@@ -27,21 +28,17 @@ final class VmAssertions {
   }
 
   /**
-   * No fake firecracker of the fixture runs. The console-log writer beside each VM (a forked
-   * {@code sh} with the same arguments) ends on its own once it reads the end of its pipe, a moment
-   * after firecracker dies, so this waits a bounded time for it.
+   * No fake firecracker of the fixture runs. The console-log writer beside each VM (a forked {@code
+   * sh} with the same arguments) ends on its own once it reads the end of its pipe, a moment after
+   * firecracker dies, so this waits a bounded time for it.
    */
-  static void assertNoFakeProcesses(VmFixture fx) {
-    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
-    while (!fakeProcessesOf(fx).isEmpty() && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
+  static void assertNoFakeProcesses(VmFixture fx) throws Exception {
+    try {
+      Await.until("the fake firecracker processes to end", () -> fakeProcessesOf(fx).isEmpty());
+    } catch (AssertionError e) {
+      assertThat(fakeProcessesOf(fx)).as("fake firecracker processes left").isEmpty();
+      throw e;
     }
-    assertThat(fakeProcessesOf(fx)).as("fake firecracker processes left").isEmpty();
   }
 
   /**

@@ -2,8 +2,8 @@ package dev.hearth.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hearth.core.testing.Await;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +25,7 @@ class VmAssertionsTest {
 
       VmAssertions.killLeftoverFakes(fx);
 
-      assertThat(fake.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      Await.exit(fake, Await.DEFAULT, "the killed fake");
       assertThat(VmAssertions.fakeProcessesOf(fx)).isEmpty();
     } finally {
       fake.destroyForcibly();

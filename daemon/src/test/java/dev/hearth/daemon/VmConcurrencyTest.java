@@ -3,6 +3,7 @@ package dev.hearth.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.testing.Await;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -17,7 +18,6 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code internal} error ({@link dev.hearth.daemon.internal.vm.OrderedLock} throws), which the
  * tests refuse.
  */
-@Timeout(300)
 class VmConcurrencyTest {
   private static final Set<String> EXPECTED_KINDS =
       Set.of("conflict", "not_found", "precondition_failed");
@@ -55,7 +54,8 @@ class VmConcurrencyTest {
             i -> {
               try (HearthClient c = HearthClient.connect(fx.layout.socket())) {
                 return VmFixture.parse(
-                    c.call(
+                    Rpc.call(
+                        c,
                         "vm.create",
                         "{\"name\": \"vm" + i + "\", \"image\": \"base\", \"no_start\": true}"));
               }
@@ -86,8 +86,10 @@ class VmConcurrencyTest {
             n,
             i -> {
               try (HearthClient c = HearthClient.connect(fx.layout.socket())) {
-                c.call(
-                    "vm.create", "{\"name\": \"same\", \"image\": \"base\", \"no_start\": true}");
+                Rpc.call(
+                    c,
+                    "vm.create",
+                    "{\"name\": \"same\", \"image\": \"base\", \"no_start\": true}");
                 return "created";
               } catch (RpcException e) {
                 return e.kind();
@@ -118,7 +120,7 @@ class VmConcurrencyTest {
           try (HearthClient c = HearthClient.connect(fx.layout.socket())) {
             for (int r = 0; r < rounds; r++) {
               try {
-                c.call(action.path("method").asText(), action.path("p").toString());
+                Rpc.call(c, action.path("method").asText(), action.path("p").toString());
               } catch (RpcException e) {
                 if (!EXPECTED_KINDS.contains(e.kind())) {
                   unexpected.add(
@@ -159,15 +161,15 @@ class VmConcurrencyTest {
         int index = i;
         Callable<T> call =
             () -> {
-              go.await();
+              Await.latch(go, "the start signal");
               return task.run(index);
             };
         futures.add(pool.submit(call));
       }
       go.countDown();
       List<T> results = new ArrayList<>();
-      for (Future<T> f : futures) {
-        results.add(f.get());
+      for (int i = 0; i < futures.size(); i++) {
+        results.add(Await.result(futures.get(i), Rpc.DEADLINE, "parallel task " + i));
       }
       return results;
     } finally {

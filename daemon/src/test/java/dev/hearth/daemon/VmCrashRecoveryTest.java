@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.Layout;
+import dev.hearth.core.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -17,7 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
  * again: running VMs are re-adopted, a VM whose process died is stopped, the half-made VM is
  * removed with everything it had, and leaked TAPs, folders and sockets are gone.
  */
-@Timeout(300)
 class VmCrashRecoveryTest {
   @TempDir Path dir;
   private Process daemon;
@@ -30,7 +30,7 @@ class VmCrashRecoveryTest {
       client.close();
     }
     if (daemon != null) {
-      daemon.destroyForcibly().waitFor();
+      Await.exit(daemon.destroyForcibly(), Await.DEFAULT, "the SIGKILLed test daemon");
     }
     if (fx != null) {
       VmAssertions.killLeftoverFakes(fx);
@@ -49,30 +49,30 @@ class VmCrashRecoveryTest {
     Path hold = dir.resolve("hold-ssh");
     Files.createFile(hold);
     JsonNode midway =
-        VmFixture.parse(client.call("vm.create", "{\"name\": \"midway\", \"image\": \"base\"}"));
+        VmFixture.parse(
+            Rpc.call(client, "vm.create", "{\"name\": \"midway\", \"image\": \"base\"}"));
     String midwayOp = midway.path("op").path("id").asText();
     String midwayId = midway.path("vm").path("id").asText();
-    while (!VmFixture.parse(client.call("op.show", "{\"op\": \"" + midwayOp + "\"}"))
-        .path("stage")
-        .asText()
-        .equals("wait-ssh")) {
-      Thread.sleep(50);
-    }
+    Await.until(
+        "the create of midway to reach wait-ssh",
+        () ->
+            VmFixture.parse(Rpc.call(client, "op.show", "{\"op\": \"" + midwayOp + "\"}"))
+                .path("stage")
+                .asText()
+                .equals("wait-ssh"));
     long midwayPid = show("midway").path("pid").asLong();
     assertThat(VmAssertions.alive(midwayPid)).isTrue();
 
     client.close();
     client = null;
-    daemon.destroyForcibly().waitFor(); // SIGKILL
+    Await.exit(daemon.destroyForcibly(), Await.DEFAULT, "the SIGKILLed test daemon"); // SIGKILL
     Files.delete(hold);
 
     long alivePid = alive.path("pid").asLong();
     long diesPid = dies.path("pid").asLong();
     assertThat(VmAssertions.alive(alivePid)).isTrue();
     ProcessHandle.of(diesPid).ifPresent(ProcessHandle::destroyForcibly);
-    while (VmAssertions.alive(diesPid)) {
-      Thread.sleep(20);
-    }
+    Await.until("the killed fake of dies to go", () -> !VmAssertions.alive(diesPid));
     // Leftovers a crash could leave: a TAP, a VM folder and an API socket of no VM.
     fx.network.createTap("ftap9");
     Files.createDirectories(layout.vmDir("abcdef0123456789"));
@@ -86,7 +86,7 @@ class VmCrashRecoveryTest {
     assertThat(stopped.path("state").asText()).isEqualTo("stopped");
     assertThat(stopped.has("pid")).isFalse();
 
-    JsonNode vms = VmFixture.parse(client.call("vm.list", "{}")).path("vms");
+    JsonNode vms = VmFixture.parse(Rpc.call(client, "vm.list", "{}")).path("vms");
     assertThat(vms).extracting(v -> v.path("name").asText()).containsExactly("alive", "dies");
     assertThat(VmAssertions.alive(midwayPid)).isFalse();
     assertThat(layout.vmDir(midwayId)).doesNotExist();
@@ -96,36 +96,39 @@ class VmCrashRecoveryTest {
     assertThat(layout.vmDir("abcdef0123456789")).doesNotExist();
     assertThat(layout.vmSocketsDir().resolve("abcdef0123456789.sock")).doesNotExist();
     assertThat(layout.vmApiSocket(alive.path("id").asText())).exists();
-    JsonNode op = VmFixture.parse(client.call("op.show", "{\"op\": \"" + midwayOp + "\"}"));
+    JsonNode op = VmFixture.parse(Rpc.call(client, "op.show", "{\"op\": \"" + midwayOp + "\"}"));
     assertThat(op.path("state").asText()).isEqualTo("failed");
     assertThat(op.path("error").path("stage").asText()).isEqualTo("wait-ssh");
     assertThat(op.path("error").path("message").asText()).contains("interrupted by daemon restart");
 
     // The re-adopted VM is fully usable: it stops gracefully, and the address is free again.
     assertThat(
-            VmFixture.parse(client.call("vm.stop", "{\"vm\": \"alive\"}")).path("state").asText())
+            VmFixture.parse(Rpc.call(client, "vm.stop", "{\"vm\": \"alive\"}"))
+                .path("state")
+                .asText())
         .isEqualTo("stopped");
     assertThat(VmAssertions.alive(alivePid)).isFalse();
     JsonNode again = createAndWait("midway");
     assertThat(again.path("ip").asText()).isEqualTo(midway.path("vm").path("ip").asText());
     for (String name : List.of("alive", "dies", "midway")) {
-      client.call("vm.delete", "{\"vm\": \"" + name + "\", \"force\": true}");
+      Rpc.call(client, "vm.delete", "{\"vm\": \"" + name + "\", \"force\": true}");
     }
     assertThat(fx.network.listTaps()).isEmpty();
     VmAssertions.assertNoFakeProcesses(fx);
   }
 
   private JsonNode show(String name) {
-    return VmFixture.parse(client.call("vm.show", "{\"vm\": \"" + name + "\"}"));
+    return VmFixture.parse(Rpc.call(client, "vm.show", "{\"vm\": \"" + name + "\"}"));
   }
 
   private JsonNode createAndWait(String name) {
     JsonNode created =
         VmFixture.parse(
-            client.call("vm.create", "{\"name\": \"" + name + "\", \"image\": \"base\"}"));
+            Rpc.call(client, "vm.create", "{\"name\": \"" + name + "\", \"image\": \"base\"}"));
     JsonNode last =
         VmFixture.parse(
-            client.call(
+            Rpc.call(
+                client,
                 "op.watch",
                 "{\"op\": \"" + created.path("op").path("id").asText() + "\"}",
                 (m, p) -> {}));
@@ -146,20 +149,22 @@ class VmCrashRecoveryTest {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile()))
             .start();
-    while (true) {
-      if (!daemon.isAlive()) {
-        throw new AssertionError(
-            "the test daemon exited with "
-                + daemon.exitValue()
-                + ": "
-                + Files.readString(dir.resolve("daemon.log")));
-      }
-      try {
-        client = HearthClient.connect(fx.layout.socket());
-        return;
-      } catch (DaemonUnavailableException e) {
-        Thread.sleep(100);
-      }
-    }
+    client =
+        Await.value(
+            "the test daemon to answer on " + fx.layout.socket(),
+            () -> {
+              if (!daemon.isAlive()) {
+                throw new AssertionError(
+                    "the test daemon exited with "
+                        + daemon.exitValue()
+                        + ": "
+                        + Files.readString(dir.resolve("daemon.log")));
+              }
+              try {
+                return Optional.of(HearthClient.connect(fx.layout.socket()));
+              } catch (DaemonUnavailableException e) {
+                return Optional.empty();
+              }
+            });
   }
 }

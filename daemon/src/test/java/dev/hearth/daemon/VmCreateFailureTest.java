@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
+import dev.hearth.core.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,14 +15,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A failure at every stage of vm.create: afterwards no TAP, disk, process, socket, address or row
  * is left, and the operation records the stage and the reason.
  */
-@Timeout(180)
 class VmCreateFailureTest {
   @TempDir Path dir;
   VmFixture fx;
@@ -138,12 +137,13 @@ class VmCreateFailureTest {
     Files.createFile(hold);
     JsonNode created = fx.create("demo", "");
     String opId = created.path("op").path("id").asText();
-    while (!fx.call("op.show", "{\"op\": \"" + opId + "\"}")
-        .path("stage")
-        .asText()
-        .equals("wait-ssh")) {
-      Thread.sleep(50);
-    }
+    Await.until(
+        "the create to reach wait-ssh",
+        () ->
+            fx.call("op.show", "{\"op\": \"" + opId + "\"}")
+                .path("stage")
+                .asText()
+                .equals("wait-ssh"));
     long pid = fx.call("vm.show", "{\"vm\": \"demo\"}").path("pid").asLong();
     assertThat(VmAssertions.alive(pid)).isTrue();
     assertThatThrownBy(() -> fx.call("vm.delete", "{\"vm\": \"demo\", \"force\": true}"))

@@ -14,11 +14,11 @@ import dev.hearth.core.testing.RequiresRoot;
 import dev.hearth.daemon.internal.vm.LinuxHostNetwork;
 import dev.hearth.fcproc.Bridge;
 import dev.hearth.fcproc.HostNetworkEnvironment;
-import dev.hearth.fcproc.Ipv4Cidr;
 import dev.hearth.fcproc.NatRules;
 import dev.hearth.fcproc.TapDevices;
 import dev.hearth.fcproc.testing.FakeFirecracker;
 import dev.hearth.fcproc.testing.FakeGuestSsh;
+import dev.hearth.fcproc.testing.TestNetwork;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,29 +26,29 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A daemon with nothing faked but firecracker: the real host network (a bridge, TAP prefix and NAT
- * tag of this test's own), the real guest seams (debugfs identity on a real ext4 image, the SSH
- * wait and poweroff over MINA with the daemon's key), and the fake firecracker emulating the
- * guest's SSH server on the guest's address ({@link FakeFirecracker#GUEST_SSH_PROPERTY}). One VM at
- * a time: each fake is a JVM.
+ * tag of this test run's own, on a free network), the real guest seams (debugfs identity on a real
+ * ext4 image, the SSH wait and poweroff over MINA with the daemon's key), and the fake firecracker
+ * emulating the guest's SSH server on the guest's address ({@link
+ * FakeFirecracker#GUEST_SSH_PROPERTY}). One VM at a time: each fake is a JVM.
  */
 @RequiresRoot
 @RequiresBinary({"ip", "mkfs.ext4", "debugfs"})
-@Timeout(180)
 class VmFakeGuestHostTest {
-  private static final String BRIDGE = "hfgbr0";
-  private static final Ipv4Cidr CIDR = Ipv4Cidr.parse("10.252.41.1/24");
-  private static final String TAP_PREFIX = "hfgt";
-  private static final String NAT_TAG = "hearth_fgtest";
-
   @TempDir Path dir;
   private final Runner runner = new ProcessRunner(Posix.system(), Clock.system());
+  private TestNetwork net;
   private VmFixture fx;
+
+  @BeforeEach
+  void pickNetwork() throws Exception {
+    net = TestNetwork.pick(runner, "fg", 252);
+  }
 
   @AfterEach
   void removeNetwork() throws Exception {
@@ -56,12 +56,14 @@ class VmFakeGuestHostTest {
       fx.close();
       VmAssertions.killLeftoverFakes(fx);
     }
-    TapDevices taps = new TapDevices(runner, TAP_PREFIX);
+    TapDevices taps = new TapDevices(runner, net.tapPrefix());
     for (String tap : taps.list()) {
       taps.delete(tap);
     }
-    new NatRules(runner, HostNetworkEnvironment.system(), BRIDGE, CIDR, NAT_TAG).remove();
-    new Bridge(runner, BRIDGE, CIDR).remove();
+    new NatRules(
+            runner, HostNetworkEnvironment.system(), net.bridgeName(), net.cidr(), net.natTag())
+        .remove();
+    new Bridge(runner, net.bridgeName(), net.cidr()).remove();
   }
 
   /** A daemon on the real host network and guest seams, the fake emulating the guest. */
@@ -75,14 +77,19 @@ class VmFakeGuestHostTest {
         new VmFixture(
             dir,
             VmFixture.config(dir, fake)
-                .with(ConfigKey.BRIDGE_NAME, BRIDGE)
-                .with(ConfigKey.BRIDGE_CIDR, CIDR.toString())
+                .with(ConfigKey.BRIDGE_NAME, net.bridgeName())
+                .with(ConfigKey.BRIDGE_CIDR, net.cidr().toString())
                 .with(ConfigKey.SSH_WAIT_TIMEOUT, "60s"));
     Path rootfs = fx.layout.imageDir(VmFixture.IMAGE).resolve("rootfs.ext4");
     runner.check(Command.of("mkfs.ext4", "-F", "-q", rootfs.toString(), "64M"));
     LinuxHostNetwork network =
         new LinuxHostNetwork(
-            runner, HostNetworkEnvironment.system(), BRIDGE, CIDR, TAP_PREFIX, NAT_TAG);
+            runner,
+            HostNetworkEnvironment.system(),
+            net.bridgeName(),
+            net.cidr(),
+            net.tapPrefix(),
+            net.natTag());
     fx.start(Daemon.Seams.system().withHostNetwork(network));
   }
 
@@ -101,7 +108,7 @@ class VmFakeGuestHostTest {
 
     JsonNode vm = createRunning("demo");
     String ip = vm.path("ip").asText();
-    assertThat(vm.path("tap").asText()).startsWith(TAP_PREFIX);
+    assertThat(vm.path("tap").asText()).startsWith(net.tapPrefix());
     assertThat(debugfsCat(vm, "/etc/hostname")).isEqualTo("demo\n");
     assertThat(debugfsCat(vm, "/root/.ssh/authorized_keys"))
         .isEqualTo(Files.readString(fx.layout.sshPublicKey()).strip() + "\n");
@@ -149,7 +156,7 @@ class VmFakeGuestHostTest {
 
   private void assertNothingLeftOf(JsonNode vm, long pid) throws Exception {
     VmAssertions.nothingLeft(fx, vm.path("id").asText(), pid);
-    assertThat(linkNames()).noneMatch(l -> l.matches(TAP_PREFIX + "[0-9]+"));
+    assertThat(linkNames()).noneMatch(l -> l.matches(net.tapPrefix() + "[0-9]+"));
     assertThat(hostAddresses()).doesNotContain(vm.path("ip").asText());
   }
 

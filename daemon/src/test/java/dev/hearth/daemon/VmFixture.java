@@ -110,7 +110,7 @@ final class VmFixture implements AutoCloseable {
 
   JsonNode call(String method, String paramsJson) {
     try {
-      return JSON.readTree(client.call(method, paramsJson));
+      return JSON.readTree(Rpc.call(client, method, paramsJson));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -128,7 +128,8 @@ final class VmFixture implements AutoCloseable {
     List<JsonNode> seen = new ArrayList<>();
     try (HearthClient watcher = HearthClient.connect(layout.socket())) {
       String last =
-          watcher.call(
+          Rpc.call(
+              watcher,
               "op.watch",
               "{\"op\": \"" + opId + "\"}",
               (method, params) -> seen.add(parse(params)));

@@ -14,15 +14,15 @@ import dev.hearth.core.testing.RequiresRoot;
 import dev.hearth.daemon.internal.vm.LinuxHostNetwork;
 import dev.hearth.fcproc.Bridge;
 import dev.hearth.fcproc.HostNetworkEnvironment;
-import dev.hearth.fcproc.Ipv4Cidr;
 import dev.hearth.fcproc.NatRules;
 import dev.hearth.fcproc.TapDevices;
+import dev.hearth.fcproc.testing.TestNetwork;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,20 +33,19 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @RequiresRoot
 @RequiresBinary({"ip"})
-@Timeout(120)
 class VmHostNetworkTest {
-  private static final String BRIDGE = "hvmtest0";
-  private static final Ipv4Cidr CIDR = Ipv4Cidr.parse("10.251.37.1/24");
-  private static final String TAP_PREFIX = "hvmt";
-  private static final String NAT_TAG = "hearth_vmtest";
-  /** The bridge of "an earlier daemon run with another bridge_name". */
-  private static final String OLD_BRIDGE = "hvmtold0";
-
-  private static final Ipv4Cidr OLD_CIDR = Ipv4Cidr.parse("10.251.38.1/24");
-
   @TempDir Path dir;
   private final Runner runner = new ProcessRunner(Posix.system(), Clock.system());
+  private TestNetwork net;
+  /** The bridge of "an earlier daemon run with another bridge_name", when a test makes one. */
+  private TestNetwork oldNet;
+
   private VmFixture fx;
+
+  @BeforeEach
+  void pickNetwork() throws Exception {
+    net = TestNetwork.pick(runner, "vn", 251);
+  }
 
   @AfterEach
   void removeNetwork() throws Exception {
@@ -54,13 +53,17 @@ class VmHostNetworkTest {
       fx.close();
       VmAssertions.killLeftoverFakes(fx);
     }
-    new NatRules(runner, HostNetworkEnvironment.system(), BRIDGE, CIDR, NAT_TAG).remove();
-    TapDevices taps = new TapDevices(runner, TAP_PREFIX);
+    TapDevices taps = new TapDevices(runner, net.tapPrefix());
     for (String tap : taps.list()) {
       taps.delete(tap);
     }
-    new Bridge(runner, BRIDGE, CIDR).remove();
-    new Bridge(runner, OLD_BRIDGE, OLD_CIDR).remove();
+    new NatRules(
+            runner, HostNetworkEnvironment.system(), net.bridgeName(), net.cidr(), net.natTag())
+        .remove();
+    new Bridge(runner, net.bridgeName(), net.cidr()).remove();
+    if (oldNet != null) {
+      new Bridge(runner, oldNet.bridgeName(), oldNet.cidr()).remove();
+    }
   }
 
   @Test
@@ -69,61 +72,73 @@ class VmHostNetworkTest {
         new VmFixture(
             dir,
             VmFixture.config(dir)
-                .with(ConfigKey.BRIDGE_NAME, BRIDGE)
-                .with(ConfigKey.BRIDGE_CIDR, CIDR.toString()));
+                .with(ConfigKey.BRIDGE_NAME, net.bridgeName())
+                .with(ConfigKey.BRIDGE_CIDR, net.cidr().toString()));
     LinuxHostNetwork network =
         new LinuxHostNetwork(
-            runner, HostNetworkEnvironment.system(), BRIDGE, CIDR, TAP_PREFIX, NAT_TAG);
+            runner,
+            HostNetworkEnvironment.system(),
+            net.bridgeName(),
+            net.cidr(),
+            net.tapPrefix(),
+            net.natTag());
     fx.start(Daemon.Seams.system().withVm(network, fx.guest, fx.guest));
 
     JsonNode op = fx.createAndWait("net", "");
     assertThat(op.path("state").asText()).isEqualTo("succeeded");
     JsonNode vm = fx.call("vm.show", "{\"vm\": \"net\"}");
-    assertThat(vm.path("tap").asText()).isEqualTo("hvmt0");
-    assertThat(vm.path("ip").asText()).isEqualTo("10.251.37.2");
-    JsonNode tap = link("hvmt0");
+    String tapName = net.tapPrefix() + "0";
+    assertThat(vm.path("tap").asText()).isEqualTo(tapName);
+    assertThat(vm.path("ip").asText()).isEqualTo(net.cidr().gateway().plus(1).toString());
+    JsonNode tap = link(tapName);
     assertThat(tap).isNotNull();
-    assertThat(tap.path("master").asText()).isEqualTo(BRIDGE);
+    assertThat(tap.path("master").asText()).isEqualTo(net.bridgeName());
 
     fx.call("vm.delete", "{\"vm\": \"net\", \"force\": true}");
-    assertThat(link("hvmt0")).isNull();
-    assertThat(links()).noneMatch(l -> l.matches(TAP_PREFIX + "[0-9]+"));
+    assertThat(link(tapName)).isNull();
+    assertThat(links()).noneMatch(l -> l.matches(net.tapPrefix() + "[0-9]+"));
   }
 
   @Test
   void aTapLeftOnAnotherBridgeIsPutOnTheConfiguredOne() throws Exception {
-    new Bridge(runner, OLD_BRIDGE, OLD_CIDR).ensure();
-    TapDevices taps = new TapDevices(runner, TAP_PREFIX);
-    taps.create("hvmt0", OLD_BRIDGE);
-    assertThat(link("hvmt0").path("master").asText()).isEqualTo(OLD_BRIDGE);
+    oldNet = TestNetwork.pick(runner, "vo", 252);
+    new Bridge(runner, oldNet.bridgeName(), oldNet.cidr()).ensure();
+    String tap = net.tapPrefix() + "0";
+    new TapDevices(runner, net.tapPrefix()).create(tap, oldNet.bridgeName());
+    assertThat(link(tap).path("master").asText()).isEqualTo(oldNet.bridgeName());
     fx =
         new VmFixture(
             dir,
             VmFixture.config(dir)
-                .with(ConfigKey.BRIDGE_NAME, BRIDGE)
-                .with(ConfigKey.BRIDGE_CIDR, CIDR.toString())
+                .with(ConfigKey.BRIDGE_NAME, net.bridgeName())
+                .with(ConfigKey.BRIDGE_CIDR, net.cidr().toString())
                 .with(ConfigKey.TAP_POOL_SIZE, "2"));
     LinuxHostNetwork network =
         new LinuxHostNetwork(
-            runner, HostNetworkEnvironment.system(), BRIDGE, CIDR, TAP_PREFIX, NAT_TAG);
+            runner,
+            HostNetworkEnvironment.system(),
+            net.bridgeName(),
+            net.cidr(),
+            net.tapPrefix(),
+            net.natTag());
     fx.start(Daemon.Seams.system().withVm(network, fx.guest, fx.guest));
 
     JsonNode op = fx.createAndWait("net", "");
     assertThat(op.path("state").asText()).as("op %s", op).isEqualTo("succeeded");
-    assertThat(fx.call("vm.show", "{\"vm\": \"net\"}").path("tap").asText()).isEqualTo("hvmt0");
-    assertOnTheBridgeAndUp("hvmt0");
+    assertThat(fx.call("vm.show", "{\"vm\": \"net\"}").path("tap").asText()).isEqualTo(tap);
+    assertOnTheBridgeAndUp(tap);
 
     // Stopped, the TAP stays; moved back by hand, vm start puts it on the bridge again.
     fx.call("vm.stop", "{\"vm\": \"net\"}");
-    runner.check(Command.of("ip", "link", "set", "hvmt0", "master", OLD_BRIDGE));
+    runner.check(Command.of("ip", "link", "set", tap, "master", oldNet.bridgeName()));
     fx.call("vm.start", "{\"vm\": \"net\"}");
-    assertOnTheBridgeAndUp("hvmt0");
+    assertOnTheBridgeAndUp(tap);
     fx.call("vm.delete", "{\"vm\": \"net\", \"force\": true}");
   }
 
   private void assertOnTheBridgeAndUp(String tap) throws Exception {
     JsonNode link = link(tap);
-    assertThat(link.path("master").asText()).isEqualTo(BRIDGE);
+    assertThat(link.path("master").asText()).isEqualTo(net.bridgeName());
     assertThat(link.path("flags").toString()).contains("\"UP\"");
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.testing.Await;
 import dev.hearth.fcproc.testing.FakeFirecracker;
 import dev.hearth.fcproc.testing.RecordedRequest;
 import java.nio.charset.StandardCharsets;
@@ -16,11 +17,9 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** vm.create through every stage on the fake firecracker, then stop, start, kill, logs, delete. */
-@Timeout(180)
 class VmLifecycleTest {
   @TempDir Path dir;
   VmFixture fx;
@@ -165,27 +164,33 @@ class VmLifecycleTest {
         new Thread(
             () -> {
               try (HearthClient other = HearthClient.connect(fx.layout.socket())) {
-                while (chunks.isEmpty()) {
-                  Thread.sleep(20);
-                }
-                other.call("vm.stop", "{\"vm\": \"demo\"}");
+                Await.until(
+                    "the first chunk of the followed log",
+                    () -> {
+                      synchronized (chunks) {
+                        return !chunks.isEmpty();
+                      }
+                    });
+                Rpc.call(other, "vm.stop", "{\"vm\": \"demo\"}");
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
               }
             });
     stopper.start();
     String last =
-        fx.client()
-            .call(
-                "vm.logs",
-                "{\"vm\": \"demo\", \"follow\": true}",
-                (method, params) -> {
-                  assertThat(method).isEqualTo("vm.logs.data");
-                  synchronized (chunks) {
-                    chunks.add(decode(VmFixture.parse(params)));
-                  }
-                });
-    stopper.join();
+        Rpc.call(
+            fx.client(),
+            "vm.logs",
+            "{\"vm\": \"demo\", \"follow\": true}",
+            (method, params) -> {
+              assertThat(method).isEqualTo("vm.logs.data");
+              synchronized (chunks) {
+                chunks.add(decode(VmFixture.parse(params)));
+              }
+            });
+    Await.join(stopper, Rpc.DEADLINE, "the stopper");
     assertThat(VmFixture.parse(last).path("data").asText()).isEmpty();
     assertThat(String.join("", chunks))
         .contains(FakeFirecracker.BOOT_LINE)

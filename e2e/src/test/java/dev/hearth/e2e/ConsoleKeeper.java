@@ -1,5 +1,6 @@
 package dev.hearth.e2e;
 
+import dev.hearth.core.testing.Await;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -123,7 +124,7 @@ final class ConsoleKeeper implements AutoCloseable {
   public void close() throws InterruptedException {
     // No interrupt: it would close a FileChannel in the middle of a read.
     closed = true;
-    thread.join();
+    Await.join(thread, "the console keeper's last round");
     synchronized (this) {
       drain();
       followed.values().forEach(ConsoleKeeper::closeQuietly);

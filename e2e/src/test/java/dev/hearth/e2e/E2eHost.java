@@ -9,6 +9,7 @@ import dev.hearth.core.Layout;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
+import dev.hearth.core.testing.Await;
 import dev.hearth.fcproc.Bridge;
 import dev.hearth.fcproc.HostNetworkEnvironment;
 import dev.hearth.fcproc.Ipv4Cidr;
@@ -235,7 +236,8 @@ final class E2eHost implements AutoCloseable {
   }
 
   private Command.Builder cli(Duration timeout, String... args) {
-    List<String> argv = new ArrayList<>(List.of("--socket", layout.socket().toString(), "--no-color"));
+    List<String> argv =
+        new ArrayList<>(List.of("--socket", layout.socket().toString(), "--no-color"));
     argv.addAll(List.of(args));
     return Command.builder(hearth.toString()).args(argv).timeout(timeout);
   }
@@ -312,7 +314,7 @@ final class E2eHost implements AutoCloseable {
       try {
         stopDaemon();
       } catch (IllegalStateException e) {
-        daemon.destroyForcibly().waitFor();
+        Await.exit(daemon.destroyForcibly(), DAEMON_STOP, "the SIGKILLed hearth daemon");
       }
     }
     for (String line : HostLeaks.processesMentioning(markers())) {

@@ -36,11 +36,16 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * One VM's life through the real CLI, against a real daemon that finds the QEMU launcher of the
- * distribution by itself ({@code vmm = auto}, no firecracker): image build, create (running, SSH ready), commands and a file in the guest
- * through {@code vm exec}, a folder through {@code vm cp} and back, a session that outlives a daemon
- * restart, stop and start with the file still there and the sessions lost, delete, the daemon's
- * SIGTERM, and nothing of the test left on the host. The steps run in order on one daemon; after a failed step the later
- * ones are not run, and the failure's message points to the kept daemon and console logs.
+ * distribution by itself ({@code vmm = auto}, no firecracker): image build, create (running, SSH
+ * ready), commands and a file in the guest through {@code vm exec}, a folder through {@code vm cp}
+ * and back, a session that outlives a daemon restart, stop and start with the file still there and
+ * the sessions lost, delete, the daemon's SIGTERM, and nothing of the test left on the host. The
+ * steps run in order on one daemon; after a failed step the later ones are not run, and the
+ * failure's message points to the kept daemon and console logs.
+ *
+ * <p>Every command has its own deadline, and a step fails at the first one that passes, naming the
+ * command. A step's {@code @Timeout} is only a backstop above the sum of its commands' deadlines;
+ * it never ends a step that is slow but still within them.
  */
 @Tag("e2e")
 @RequiresRoot
@@ -63,7 +68,7 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
   private String failedStep;
 
   @BeforeAll
-  @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void startDaemon() throws Exception {
     Path dist = Path.of(System.getProperty("hearth.e2e.dist", "../cli/target/hearth-dist"));
     dist = dist.toAbsolutePath().normalize();
@@ -101,7 +106,7 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
 
   @Test
   @Order(1)
-  @Timeout(value = 30, unit = TimeUnit.MINUTES)
+  @Timeout(value = 32, unit = TimeUnit.MINUTES)
   void buildsAnImage() throws Exception {
     host.hearthOk(Duration.ofMinutes(30), "image", "build", IMAGE);
 
@@ -112,10 +117,11 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
 
   @Test
   @Order(2)
-  @Timeout(value = 10, unit = TimeUnit.MINUTES)
+  @Timeout(value = 12, unit = TimeUnit.MINUTES)
   void createsAVmThatRunsWithSshReady() throws Exception {
     CommandResult create =
-        host.hearthOk(Duration.ofMinutes(10), "vm", "create", VM, "--image", IMAGE, "--memory", "512");
+        host.hearthOk(
+            Duration.ofMinutes(10), "vm", "create", VM, "--image", IMAGE, "--memory", "512");
 
     assertThat(create.stdout()).contains("[stage] wait-ssh");
     JsonNode vm = host.vm(VM);
@@ -131,7 +137,7 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
 
   @Test
   @Order(3)
-  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  @Timeout(value = 10, unit = TimeUnit.MINUTES)
   void runsCommandsInTheGuestWithVmExec() throws Exception {
     CommandResult exit3 = host.hearth(EXEC, "vm", "exec", VM, "--", "sh", "-c", "exit 3");
     assertThat(exit3.exitCode()).as(E2eHost.describe(exit3)).isEqualTo(3);
@@ -153,7 +159,7 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
 
   @Test
   @Order(4)
-  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  @Timeout(value = 6, unit = TimeUnit.MINUTES)
   void copiesAFolderIntoTheGuestAndBack() throws Exception {
     Path source = Files.createDirectories(host.work.resolve("cp-source/tree"));
     Files.writeString(source.resolve("plain.txt"), "plain " + token + "\n");
@@ -178,11 +184,12 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
 
   @Test
   @Order(5)
-  @Timeout(value = 10, unit = TimeUnit.MINUTES)
+  @Timeout(value = 20, unit = TimeUnit.MINUTES)
   void aSessionOutlivesADaemonRestartAndTakesItsInputAfterIt() throws Exception {
     String reader = "read a; echo \"got:$a\"; read b; echo \"got:$b\"; exit \"$b\"";
     String id =
-        host.hearthOk(EXEC, "session", "start", VM, "--name", "e2e-reader", "--", "sh", "-c", reader)
+        host.hearthOk(
+                EXEC, "session", "start", VM, "--name", "e2e-reader", "--", "sh", "-c", reader)
             .stdout()
             .strip();
     String apiSocket = host.vm(VM).path("api_socket").asText();
@@ -211,7 +218,7 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
 
   @Test
   @Order(6)
-  @Timeout(value = 15, unit = TimeUnit.MINUTES)
+  @Timeout(value = 25, unit = TimeUnit.MINUTES)
   void keepsTheGuestsDataAcrossStopAndStartAndLosesItsSessions() throws Exception {
     String sleeper =
         host.hearthOk(EXEC, "session", "start", VM, "--", "sleep", "1000").stdout().strip();
@@ -232,7 +239,7 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
 
   @Test
   @Order(7)
-  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  @Timeout(value = 6, unit = TimeUnit.MINUTES)
   void deletesTheVmAndItLeavesNothing() throws Exception {
     host.vm(VM); // its id, for the leak check
     host.hearthOk(Duration.ofMinutes(3), "vm", "delete", "--force", VM);
@@ -246,7 +253,7 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
 
   @Test
   @Order(8)
-  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void daemonStopsOnSigtermAndNothingOfTheTestIsLeft() throws Exception {
     long pid = host.daemonPid();
 

@@ -13,13 +13,11 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /** What the shared server hands its backend, and how it answers for it. */
-@Timeout(30)
 class FirecrackerApiServerTest {
   @TempDir Path dir;
   Path kernel;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.InstanceOfAssertFactories.type;
 
+import dev.hearth.core.testing.Await;
 import dev.hearth.fcproc.testing.FakeFirecracker;
 import dev.hearth.fcproc.testing.ReferenceSpec;
 import dev.hearth.fcproc.testing.RecordedRequest;
@@ -15,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,7 +78,7 @@ class FirecrackerClientTest {
     assertThat(console.toString(StandardCharsets.UTF_8)).contains(FakeFirecracker.BOOT_LINE);
 
     client.sendCtrlAltDel();
-    assertThat(shutDown.await(10, TimeUnit.SECONDS)).isTrue();
+    Await.latch(shutDown, "the fake to shut down after SendCtrlAltDel");
     assertThat(socket).doesNotExist();
 
     assertThat(RecordedRequest.readAll(socket))

@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.hearth.core.Clock;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.fcproc.testing.FakeFirecracker;
 import dev.hearth.fcproc.testing.FakeFirecrackerScript;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,11 +77,8 @@ class FirecrackerLauncherTest {
     return ConsoleLog.tail(console, (int) CAP);
   }
 
-  static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
-    for (int i = 0; i < 1000 && !condition.getAsBoolean(); i++) {
-      Thread.sleep(20);
-    }
-    assertThat(condition.getAsBoolean()).as(what).isTrue();
+  static void eventually(String what, Await.Condition condition) throws Exception {
+    Await.until(what, condition);
   }
 
   @Test
@@ -164,10 +160,11 @@ class FirecrackerLauncherTest {
     Path pidFile = dir.resolve("sleeper.pid");
     Path sleeper =
         script("sleeper", "echo \"sleeper up\"; echo $$ > " + pidFile + "; exec sleep 600");
-    assertThatThrownBy(() -> spawn(sleeper, spec(CAP, Duration.ofSeconds(2))))
+    // The sleeper must print its line before the socket wait ends: seconds on a loaded machine.
+    assertThatThrownBy(() -> spawn(sleeper, spec(CAP, Duration.ofSeconds(5))))
         .isInstanceOf(FirecrackerStartException.class)
         .hasMessageContaining("the API socket " + socket)
-        .hasMessageContaining("did not accept connections within 2000 ms")
+        .hasMessageContaining("did not accept connections within 5000 ms")
         .hasMessageContaining("sleeper up");
     int pid = Integer.parseInt(Files.readString(pidFile).strip());
     eventually("the sleeper is gone", () -> procfs.stat(pid).filter(s -> !s.exited()).isEmpty());
@@ -212,17 +209,17 @@ class FirecrackerLauncherTest {
         new ProcessBuilder(fc.toString(), "--api-sock", socket.toString(), "--id", "x")
             .redirectErrorStream(true)
             .start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor()).isEqualTo(1);
-    assertThat(output).contains("Failed to open the API socket at: " + socket);
+    Await.Output o = Await.output(p, Await.DEFAULT, "the fake on a taken socket");
+    assertThat(o.exitCode()).isEqualTo(1);
+    assertThat(o.stdout()).contains("Failed to open the API socket at: " + socket);
 
     Process badId =
         new ProcessBuilder(
                 fc.toString(), "--api-sock", dir.resolve("b.sock").toString(), "--id", "bad_id")
             .redirectErrorStream(true)
             .start();
-    assertThat(new String(badId.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
-        .contains("Invalid instance ID");
-    assertThat(badId.waitFor()).isEqualTo(1);
+    Await.Output bad = Await.output(badId, Await.DEFAULT, "the fake with a bad id");
+    assertThat(bad.stdout()).contains("Invalid instance ID");
+    assertThat(bad.exitCode()).isEqualTo(1);
   }
 }

@@ -11,10 +11,9 @@ import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
 import dev.hearth.core.testing.HostConditions;
+import dev.hearth.fcproc.testing.TestNetwork;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
@@ -25,18 +24,20 @@ import java.util.Optional;
  */
 final class HostNetworkHostFixture {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   final Runner runner = new ProcessRunner(Posix.system(), Clock.system());
-  final String id = HexFormat.of().formatHex(RANDOM.generateSeed(2));
-  final String bridgeName = "hbt" + id;
-  // Ends in a letter, as TapDevices requires of a prefix.
-  final String tapPrefix = "hxt" + id + "t";
-  final String natTag = "hearth_test_" + id;
+  private final TestNetwork names;
+  final String bridgeName;
+  final String tapPrefix;
+  final String natTag;
   final Ipv4Cidr cidr;
 
   HostNetworkHostFixture() throws InterruptedException {
-    this.cidr = freeTestNetwork();
+    names = TestNetwork.pick(runner, "nt", 250);
+    bridgeName = names.bridgeName();
+    tapPrefix = names.tapPrefix();
+    natTag = names.natTag();
+    cidr = names.cidr();
   }
 
   /** The real PATH lookup, optionally hiding nft; sysctl writes go to a folder, not the kernel. */
@@ -127,32 +128,5 @@ final class HostNetworkHostFixture {
     }
     assertThat(linkNamesStartingWith(tapPrefix)).as("test TAPs left behind").isEmpty();
     assertThat(link(bridgeName)).as("test bridge left behind").isEmpty();
-  }
-
-  /** A 10.250.x.0/24 network that none of the host's IPv4 routes or addresses overlaps. */
-  private Ipv4Cidr freeTestNetwork() throws InterruptedException {
-    List<Ipv4Cidr> used = new ArrayList<>();
-    for (JsonNode route : json("ip", "-j", "-4", "route", "show", "table", "all")) {
-      String dst = route.path("dst").asText();
-      try {
-        used.add(dst.contains("/") ? Ipv4Cidr.parse(dst) : new Ipv4Cidr(Ipv4.parse(dst), 32));
-      } catch (IllegalArgumentException notAnAddress) {
-        // "default" and other symbolic destinations: no network to avoid
-      }
-    }
-    for (JsonNode dev : json("ip", "-j", "-4", "addr", "show")) {
-      for (JsonNode addr : dev.path("addr_info")) {
-        used.add(
-            new Ipv4Cidr(Ipv4.parse(addr.path("local").asText()), addr.path("prefixlen").asInt()));
-      }
-    }
-    int start = RANDOM.nextInt(256);
-    for (int i = 0; i < 256; i++) {
-      Ipv4Cidr candidate = new Ipv4Cidr(Ipv4.of(10, 250, (start + i) % 256, 1), 24);
-      if (used.stream().noneMatch(candidate::overlaps)) {
-        return candidate;
-      }
-    }
-    throw new AssertionError("every 10.250.x.0/24 network clashes with a route on this host");
   }
 }

@@ -3,6 +3,7 @@ package dev.hearth.fcproc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hearth.core.testing.Await;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -67,7 +68,7 @@ class ProcessIdentityTest {
     assertThat(new ProcessIdentity(self, me.startTime() + 1).isAlive(procfs)).isFalse();
 
     Process p = new ProcessBuilder("true").start();
-    p.waitFor();
+    Await.exit(p, Await.DEFAULT, "true");
     assertThat(procfs.stat((int) p.pid())).isEmpty();
   }
 }

@@ -3,6 +3,7 @@ package dev.hearth.fcproc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hearth.core.Clock;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
 import dev.hearth.fcproc.testing.TinyGuestKernel;
@@ -15,7 +16,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  * the console reaches the file QEMU's stdout is, QMP works, and nothing is left behind.
  */
 @RequiresBinary({"qemu-system-x86_64", "setpriv"})
-@Timeout(120)
 class QemuBackendHostTest {
   @TempDir Path dir;
   ByteArrayOutputStream stderr = new ByteArrayOutputStream();
@@ -139,14 +138,14 @@ class QemuBackendHostTest {
                     "{\"snapshot_path\":\"/s\",\"mem_file_path\":\"/m\"}")
                 .body())
         .contains("hearth-qemu-firecracker does not support PUT /snapshot/create");
-    while (!console().contains(TinyGuestKernel.UP_LINE)) {
-      Thread.sleep(50);
-    }
+    Await.until(
+        "the tiny guest's up line on the console",
+        () -> console().contains(TinyGuestKernel.UP_LINE));
 
     backend.close();
 
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
-    assertThat(backend.awaitExit().clean()).isFalse();
+    assertThat(Await.call("QEMU's exit after close", backend::awaitExit).clean()).isFalse();
   }
 
   @Test
@@ -155,7 +154,7 @@ class QemuBackendHostTest {
     Path kernel = TinyGuestKernel.write(dir.resolve("vmlinux"), TinyGuestKernel.Ending.RESET);
 
     assertThat(configureAndStart(kernel, "").status()).isEqualTo(204);
-    QemuExit exit = backend.awaitExit();
+    QemuExit exit = Await.call("QEMU to end at the guest's reset", backend::awaitExit);
 
     assertThat(exit.clean()).as(exit.detail()).isTrue();
     assertThat(console()).contains(TinyGuestKernel.UP_LINE);

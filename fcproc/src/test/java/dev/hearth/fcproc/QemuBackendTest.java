@@ -3,6 +3,7 @@ package dev.hearth.fcproc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.FakeClock;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -22,11 +23,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The QEMU backend against a fake host: a fake process, and a fake QMP peer in QEMU's place. */
-@Timeout(60)
 class QemuBackendTest {
   @TempDir Path dir;
 
@@ -244,7 +243,7 @@ class QemuBackendTest {
     host.qemu.stderrWriter.write("qemu: guest went wrong\n".getBytes(StandardCharsets.UTF_8));
     host.qemu.exit(1);
 
-    QemuExit exit = b.awaitExit();
+    QemuExit exit = Await.call("the backend to see QEMU's exit", b::awaitExit);
 
     assertThat(exit.clean()).isFalse();
     assertThat(exit.detail())
@@ -263,7 +262,7 @@ class QemuBackendTest {
     start(b);
     host.qemu.exit(0);
 
-    assertThat(b.awaitExit().clean()).isTrue();
+    assertThat(Await.call("the backend to see QEMU's exit", b::awaitExit).clean()).isTrue();
     assertThat(Files.readString(dir.resolve("fc.log"))).contains("the guest powered off");
     b.close();
   }
@@ -298,7 +297,8 @@ class QemuBackendTest {
     b.close();
 
     assertThat(host.qemu.exitValue()).isEqualTo(137);
-    assertThat(b.awaitExit().detail()).contains("killed by signal 9");
+    assertThat(Await.call("the backend to see QEMU's exit", b::awaitExit).detail())
+        .contains("killed by signal 9");
   }
 
   @Test

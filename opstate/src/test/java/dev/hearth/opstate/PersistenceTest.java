@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hearth.core.Schema;
 import dev.hearth.core.Store;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.FakeClock;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,7 +16,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -131,10 +131,10 @@ class PersistenceTest {
         o -> {
           o.stage("wait-ssh");
           entered.countDown();
-          release.await();
+          Await.latch(release, "the test to release the work");
           return null;
         });
-    assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+    Await.latch(entered, "the op's work to start");
     try (Store reopened = Store.open(dir.resolve("hearth.db"))) {
       clock.advance(Duration.ofMinutes(1));
       List<OpSnapshot> marked = new OpStore(reopened).markInterrupted(clock.now());
@@ -186,10 +186,10 @@ class PersistenceTest {
         running,
         o -> {
           entered.countDown();
-          release.await();
+          Await.latch(release, "the test to release the work");
           return null;
         });
-    assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+    Await.latch(entered, "the op's work to start");
 
     clock.advance(RETENTION.minusHours(1));
     // Past the retention but not yet pruned: listed no more, still found by id.

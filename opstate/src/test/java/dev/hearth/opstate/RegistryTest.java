@@ -3,6 +3,7 @@ package dev.hearth.opstate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.FakeClock;
 import java.io.IOException;
 import java.time.Duration;
@@ -18,11 +19,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 class RegistryTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
@@ -48,10 +47,10 @@ class RegistryTest {
         o -> {
           o.stage(stage);
           entered.countDown();
-          release.await();
+          Await.latch(release, "the test to release the work");
           return "done";
         });
-    assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+    Await.latch(entered, "op " + op.id() + " to enter stage " + stage);
     return op;
   }
 
@@ -234,7 +233,7 @@ class RegistryTest {
     try {
       Future<OpSnapshot> waited = waiter.submit(() -> registry.awaitFinish(op.id(), WAIT));
       release.countDown();
-      OpSnapshot last = waited.get(30, TimeUnit.SECONDS);
+      OpSnapshot last = Await.result(waited, WAIT, "awaitFinish of the released op");
       assertThat(last.state()).isEqualTo(OpState.SUCCEEDED);
       assertThat(last.result()).contains("done");
     } finally {
@@ -251,10 +250,10 @@ class RegistryTest {
         o -> {
           o.stage("wait-ssh");
           sleeping.countDown();
-          Thread.sleep(Duration.ofHours(1).toMillis());
-          return "woke up";
+          Thread.sleep(WAIT.toMillis());
+          throw new AssertionError("the cancel did not interrupt the sleep within " + WAIT);
         });
-    assertThat(sleeping.await(30, TimeUnit.SECONDS)).isTrue();
+    Await.latch(sleeping, "the op's work to sleep");
 
     OpSnapshot requested = registry.cancel(op.id().substring(0, 8));
     assertThat(requested.cancelRequested()).isTrue();
@@ -277,7 +276,7 @@ class RegistryTest {
         new Thread(
             () -> {
               try {
-                sleeping.await();
+                Await.latch(sleeping, "the op's work to sleep");
                 registry.cancel(op.id());
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -290,10 +289,10 @@ class RegistryTest {
             o -> {
               o.stage("boot");
               sleeping.countDown();
-              Thread.sleep(Duration.ofHours(1).toMillis());
-              return null;
+              Thread.sleep(WAIT.toMillis());
+              throw new AssertionError("the cancel did not interrupt the sleep within " + WAIT);
             });
-    canceller.join();
+    Await.join(canceller, "the canceller");
     assertThat(last.state()).isEqualTo(OpState.CANCELLED);
     assertThat(Thread.currentThread().isInterrupted()).isFalse();
   }
@@ -312,7 +311,7 @@ class RegistryTest {
           waiting.countDown();
           while (true) {
             try {
-              hookRan.await();
+              Await.latch(hookRan, "the cancel hook to run");
               break;
             } catch (InterruptedException e) {
               // Stands for a wait that ignores interrupts, like a child process.
@@ -322,7 +321,7 @@ class RegistryTest {
           o.checkCancelled();
           return "not cancelled";
         });
-    assertThat(waiting.await(30, TimeUnit.SECONDS)).isTrue();
+    Await.latch(waiting, "the op's work to wait");
     registry.cancel(op.id());
     OpSnapshot last = registry.awaitFinish(op.id(), WAIT);
     assertThat(last.state()).isEqualTo(OpState.CANCELLED);
@@ -340,7 +339,7 @@ class RegistryTest {
           // Keeps running through cancel's interrupt, so the op has not ended when the hook comes.
           while (true) {
             try {
-              release.await();
+              Await.latch(release, "the test to release the work");
               break;
             } catch (InterruptedException e) {
               // wait on: this work ignores interrupts
@@ -349,7 +348,7 @@ class RegistryTest {
           o.checkCancelled();
           return null;
         });
-    assertThat(waiting.await(30, TimeUnit.SECONDS)).isTrue();
+    Await.latch(waiting, "the op's work to wait");
     registry.cancel(op.id());
     AtomicBoolean ran = new AtomicBoolean();
     op.onCancel(() -> ran.set(true));
@@ -375,7 +374,7 @@ class RegistryTest {
     registry.start(
         op,
         o -> {
-          go.await();
+          Await.latch(go, "the watcher to subscribe");
           o.stage("reserve");
           o.stage("rootfs", 10);
           o.progress(90);
@@ -387,7 +386,10 @@ class RegistryTest {
     try (OpWatch watch = registry.watch(op.id())) {
       go.countDown();
       while (!watch.done()) {
-        watch.next(WAIT).ifPresent(seen::add);
+        seen.add(
+            watch
+                .next(WAIT)
+                .orElseThrow(() -> new AssertionError("no change of the op within " + WAIT)));
       }
       assertThat(watch.next(WAIT)).isEmpty();
       assertThat(watch.dropped()).isZero();
@@ -403,12 +405,24 @@ class RegistryTest {
   }
 
   @Test
-  @Timeout(60) // a watcher that blocked the registry would hang here
   void slowWatcherDropsOldestButNeverBlocksUpdatesAndKeepsTheFinalSnapshot() throws Exception {
     CreateOp op = startBlocked("demo", "boot");
     OpWatch slow = registry.watch(op.id(), 2);
-    for (int i = 0; i < 100; i++) {
-      op.log("line " + i);
+    // On a thread of its own: a watcher that blocked the registry would hang it.
+    ExecutorService logger = Executors.newSingleThreadExecutor();
+    try {
+      Await.result(
+          logger.submit(
+              () -> {
+                for (int i = 0; i < 100; i++) {
+                  op.log("line " + i);
+                }
+                return null;
+              }),
+          WAIT,
+          "100 log lines with a watcher that reads none (updates must never block)");
+    } finally {
+      logger.shutdownNow();
     }
     release.countDown();
     OpSnapshot last = registry.awaitFinish(op.id(), WAIT);
@@ -495,7 +509,7 @@ class RegistryTest {
         done.add(
             pool.submit(
                 () -> {
-                  go.await();
+                  Await.latch(go, "the start signal");
                   for (int i = 0; i < updatesPerThread; i++) {
                     CreateOp op = ops.get(i % opCount);
                     op.log("t" + thread + "-" + i);
@@ -506,7 +520,7 @@ class RegistryTest {
       }
       go.countDown();
       for (Future<?> f : done) {
-        f.get(60, TimeUnit.SECONDS);
+        Await.result(f, "an updating thread to finish");
       }
     } finally {
       pool.shutdownNow();

@@ -2,6 +2,7 @@ package dev.hearth.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.fcproc.BootSource;
 import dev.hearth.fcproc.Drive;
@@ -21,10 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link TinyGuestKernel} under QEMU with TCG (as in CI). Its stdout is the console log.
  */
 @RequiresBinary({"qemu-system-x86_64", "setpriv"})
-@Timeout(120)
 class QemuFirecrackerProcessTest {
   static final Duration WAIT = Duration.ofSeconds(60);
 
@@ -88,12 +86,8 @@ class QemuFirecrackerProcessTest {
     return launcher;
   }
 
-  static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime() - deadline).as("waiting until %s", what).isNegative();
-      Thread.sleep(20);
-    }
+  static void await(String what, Await.Condition condition) throws Exception {
+    Await.until(WAIT, what, condition);
   }
 
   String read(Path file) {
@@ -128,8 +122,8 @@ class QemuFirecrackerProcessTest {
 
     launcher.destroyForcibly(); // SIGKILL
 
-    assertThat(launcher.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    qemu.onExit().get(30, TimeUnit.SECONDS);
+    Await.exit(launcher, WAIT, "the SIGKILLed launcher");
+    Await.result(qemu.onExit(), WAIT, "QEMU to end with its launcher");
     assertThat(qemu.isAlive()).isFalse();
     assertThat(dir.resolve("vm.sock.qmp")).doesNotExist();
   }
@@ -138,7 +132,7 @@ class QemuFirecrackerProcessTest {
   void aGuestRebootEndsTheLauncherWithCodeZeroAndNoSocket() throws Exception {
     Process launcher = boot(TinyGuestKernel.Ending.RESET);
 
-    assertThat(launcher.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    Await.exit(launcher, WAIT, "the launcher to end at the guest's reset");
 
     assertThat(launcher.exitValue()).as(read(stderr)).isZero();
     assertThat(socket).doesNotExist();
@@ -158,7 +152,7 @@ class QemuFirecrackerProcessTest {
 
     qemuOf(launcher).destroyForcibly();
 
-    assertThat(launcher.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    Await.exit(launcher, WAIT, "the launcher to end with its killed QEMU");
     assertThat(launcher.exitValue()).isEqualTo(1);
     assertThat(read(stderr)).contains("exited with code 137 (killed by signal 9)");
     assertThat(socket).doesNotExist();
@@ -167,7 +161,7 @@ class QemuFirecrackerProcessTest {
   @Test
   void versionPrintsALineFirecrackerBinaryParses() throws Exception {
     Process launcher = launch("--version");
-    assertThat(launcher.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    Await.exit(launcher, WAIT, "the launcher's --version");
 
     String out = read(console);
     assertThat(launcher.exitValue()).isZero();
@@ -180,7 +174,7 @@ class QemuFirecrackerProcessTest {
   void anUnknownFlagIsRefusedAsFirecrackerDoes() throws Exception {
     Process launcher =
         launch("--api-sock", dir.resolve("x.sock").toString(), "--seccomp-level", "2");
-    assertThat(launcher.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    Await.exit(launcher, WAIT, "the launcher with an unknown flag");
 
     assertThat(launcher.exitValue()).isEqualTo(1);
     assertThat(read(stderr))

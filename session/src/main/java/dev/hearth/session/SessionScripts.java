@@ -97,7 +97,8 @@ public final class SessionScripts {
     // The command must be found with the session's folder and environment, as it will run.
     s.append("( ").append(cdAndExport(spec)).append("command -v ");
     s.append(quote(spec.argv().get(0))).append(" ) >/dev/null 2>&1 || ");
-    s.append(spec.cwd().isPresent() ? "{ ( cd " + quote(spec.cwd().get()) + " ) 2>/dev/null" : "{ :");
+    s.append(
+        spec.cwd().isPresent() ? "{ ( cd " + quote(spec.cwd().get()) + " ) 2>/dev/null" : "{ :");
     s.append(" || fail no-cwd; fail no-command; }\n");
     s.append("[ -e \"$d\" ] && fail exists\n");
     s.append("rm -rf \"$new\"; mkdir \"$new\" || fail no-root\n");
@@ -263,9 +264,11 @@ public final class SessionScripts {
   }
 
   /**
-   * {@code fail KIND [ARG]} and {@code session_state DIR}. The wrapper is looked at before the
-   * exit file: a wrapper gone by then wrote its exit file first, so a finished session never
-   * reads as lost.
+   * {@code fail KIND [ARG]} and {@code session_state DIR}. The wrapper is looked at before the exit
+   * file: a wrapper gone by then wrote its exit file first, so a finished session never reads as
+   * lost. A wrapper that {@code kill -0} finds but whose /proc entry is gone by the next look was a
+   * zombie reaped in between: it has ended (only without /proc mounted does {@code kill -0} alone
+   * decide).
    */
   private String prelude() {
     return "fail() { printf 'hearth-error: %s\\n' \"$*\" >&2; exit "
@@ -279,9 +282,12 @@ public final class SessionScripts {
         + "  if [ \"$(cat \"$1/boot\" 2>/dev/null)\" = \"$boot\" ]; then\n"
         + "    _w=$(cat \"$1/wrapper.pid\" 2>/dev/null)\n"
         + "    if [ -n \"$_w\" ] && kill -0 \"$_w\" 2>/dev/null; then\n"
-        + "      _alive=1\n"
         // A zombie wrapper has ended: it is not running even before its parent reaps it.
-        + "      case \"$(cat \"/proc/$_w/stat\" 2>/dev/null)\" in *') Z '*) _alive=0 ;; esac\n"
+        + "      case \"$(cat \"/proc/$_w/stat\" 2>/dev/null)\" in\n"
+        + "        *') Z '*) ;;\n"
+        + "        '') [ -r /proc/self/stat ] || _alive=1 ;;\n"
+        + "        *) _alive=1 ;;\n"
+        + "      esac\n"
         + "    fi\n"
         + "  fi\n"
         + "  if [ -f \"$1/exit\" ]; then echo exited\n"

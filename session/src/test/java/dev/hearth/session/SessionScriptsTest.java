@@ -3,9 +3,10 @@ package dev.hearth.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,9 +20,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the generated scripts with the real /bin/sh against a temp root: no VM needed. */
-@RequiresBinary({"sh", "setsid", "mkfifo"})
+@RequiresBinary({"sh", "setsid", "mkfifo", "env"})
 class SessionScriptsTest {
   private static final Instant T0 = Instant.parse("2026-11-26T10:00:00.123Z");
+
+  /** SIGINT (2) in the signal masks of /proc/PID/status. */
+  private static final long SIGINT_BIT = 1L << (2 - 1);
 
   @TempDir java.nio.file.Path dir;
   private LocalGuest guest;
@@ -38,7 +42,7 @@ class SessionScriptsTest {
     guest.close();
   }
 
-  private SessionSpec spec(List<String> argv) {
+  private static SessionSpec spec(List<String> argv) {
     return new SessionSpec(
         SessionIds.newId(), Optional.empty(), argv, Optional.empty(), Map.of(), T0);
   }
@@ -48,7 +52,13 @@ class SessionScriptsTest {
   }
 
   private int waitFor(String id) throws Exception {
-    OptionalInt code = SessionListing.parseWait(guest.ok(scripts.waitFor(id)));
+    return waitFor(guest, id);
+  }
+
+  private static int waitFor(LocalGuest guest, String id) throws Exception {
+    OptionalInt code =
+        SessionListing.parseWait(
+            guest.ok("the wait script of session " + id, guest.scripts.waitFor(id)));
     assertThat(code).isPresent();
     return code.getAsInt();
   }
@@ -64,7 +74,9 @@ class SessionScriptsTest {
   void hostileArgvFolderAndEnvironmentReachTheCommandExactly() throws Exception {
     java.nio.file.Path cwd = dir.resolve("work dir $HOME 'q' \"d\" é 漢\nline");
     java.nio.file.Files.createDirectories(cwd);
-    List<String> argv = new ArrayList<>(List.of("sh", "-c", "printf '<%s>' \"$@\"; pwd; printf '%s|' \"$V1\" \"$V2\"", "sh"));
+    List<String> argv =
+        new ArrayList<>(
+            List.of("sh", "-c", "printf '<%s>' \"$@\"; pwd; printf '%s|' \"$V1\" \"$V2\"", "sh"));
     argv.addAll(List.of(ShellQuoteTest.HOSTILE));
     Map<String, String> env = new LinkedHashMap<>();
     env.put("V1", "a 'b' $c `d` \n é");
@@ -100,9 +112,7 @@ class SessionScriptsTest {
     assertThat(guest.run(scripts.write(id), "hello\n".getBytes(StandardCharsets.UTF_8)).exit())
         .isZero();
     // cat copies what it reads: once it is in the log, cat has read it and is still running.
-    while (!new String(guest.log(id), StandardCharsets.UTF_8).equals("hello\n")) {
-      Thread.sleep(20);
-    }
+    Await.until("cat to copy hello to the log", () -> guest.logText(id).equals("hello\n"));
     assertThat(info(id).state()).isEqualTo(SessionState.RUNNING);
     assertThat(guest.run(scripts.write(id), "wörld".getBytes(StandardCharsets.UTF_8)).exit())
         .isZero();
@@ -140,36 +150,62 @@ class SessionScriptsTest {
     assertThat(waitFor(term)).isEqualTo(143);
 
     // INT reaches the command (an async list in a non-interactive shell would ignore it).
-    String interrupt =
-        start(
-            spec(
-                List.of(
-                    "sh", "-c", "trap 'echo got-int; exit 7' INT; echo ready; while :; do sleep 0.05; done")));
-    while (!new String(guest.log(interrupt), StandardCharsets.UTF_8).contains("ready")) {
-      Thread.sleep(20);
+    assertThatSigintReachesTheCommand(guest);
+  }
+
+  /**
+   * The cause of a hang seen in CI: the test JVM ran as a background job of a non-interactive
+   * shell, so it and every process it started ignored SIGINT, and the session never ended. Scripts
+   * run as under sshd, with default signal dispositions, however the JVM was started.
+   */
+  @Test
+  void sigintReachesTheCommandWhenTheScriptsAreStartedFromAProcessIgnoringIt() throws Exception {
+    List<String> ignoreInt = List.of("sh", "-c", "trap '' INT QUIT; exec \"$@\"", "ignore-int");
+    List<String> probe = new ArrayList<>(ignoreInt);
+    probe.addAll(List.of("grep", "^SigIgn:", "/proc/self/status"));
+    String ignored =
+        Await.output(new ProcessBuilder(probe).start(), Await.DEFAULT, "grep").stdout();
+    assertThat(Long.parseLong(ignored.replace("SigIgn:", "").strip(), 16) & SIGINT_BIT)
+        .as("the launcher makes SIGINT ignored: %s", ignored)
+        .isNotZero();
+
+    try (LocalGuest ignoring =
+        new LocalGuest(Files.createDirectory(dir.resolve("ignoring")), ignoreInt)) {
+      assertThatSigintReachesTheCommand(ignoring);
     }
-    guest.ok(scripts.kill(interrupt, "INT"));
-    assertThat(waitFor(interrupt)).isEqualTo(7);
-    assertThat(new String(guest.log(interrupt), StandardCharsets.UTF_8)).endsWith("got-int\n");
+  }
+
+  private static void assertThatSigintReachesTheCommand(LocalGuest g) throws Exception {
+    SessionSpec spec =
+        spec(
+            List.of(
+                "sh",
+                "-c",
+                "trap 'echo got-int; exit 7' INT; echo ready; while :; do sleep 0.05; done"));
+    String interrupt = SessionListing.parseStarted(spec.id(), g.ok(g.scripts.start(spec)));
+    Await.until(
+        "session " + interrupt + " to set its trap and print ready",
+        () -> g.logText(interrupt).contains("ready"));
+    g.ok(g.scripts.kill(interrupt, "INT"));
+    assertThat(waitFor(g, interrupt)).isEqualTo(7);
+    assertThat(g.logText(interrupt)).endsWith("got-int\n");
   }
 
   @Test
   void logsFromAnOffsetAndFollowUntilTheEnd() throws Exception {
     String id = start(spec(List.of("sh", "-c", "printf 'héllo\\n'; read x; echo \"$x\"; exit 4")));
-    while (guest.log(id).length < 7) {
-      Thread.sleep(20);
-    }
+    Await.until("the first line in the log", () -> guest.log(id).length >= 7);
     assertThat(guest.ok(scripts.logs(id, 0))).isEqualTo("héllo\n");
     assertThat(guest.ok(scripts.logs(id, 3))).isEqualTo("llo\n");
     assertThat(guest.ok(scripts.logs(id, 100))).isEmpty();
 
     Process follow = guest.spawn(scripts.follow(id, 1));
     guest.run(scripts.write(id), "next line\n".getBytes(StandardCharsets.UTF_8));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    follow.getInputStream().transferTo(out);
-    assertThat(follow.waitFor()).isZero();
+    Await.Output out =
+        Await.output(follow, LocalGuest.SCRIPT_DEADLINE, "the follow script of session " + id);
+    assertThat(out.exitCode()).isZero();
     byte[] all = guest.log(id);
-    assertThat(out.toByteArray()).isEqualTo(java.util.Arrays.copyOfRange(all, 1, all.length));
+    assertThat(out.stdoutBytes()).isEqualTo(java.util.Arrays.copyOfRange(all, 1, all.length));
     assertThat(new String(all, StandardCharsets.UTF_8)).isEqualTo("héllo\nnext line\n");
     assertThat(waitFor(id)).isEqualTo(4);
   }
@@ -195,21 +231,57 @@ class SessionScriptsTest {
     String wrapper =
         java.nio.file.Files.readString(guest.root.resolve(id).resolve("wrapper.pid")).strip();
     guest.ok("kill -KILL " + wrapper);
-    while (info(id).state() == SessionState.RUNNING) {
-      Thread.sleep(20);
-    }
+    Await.until(
+        "session " + id + " to stop reading as running",
+        () -> info(id).state() != SessionState.RUNNING);
     assertThat(info(id).state()).isEqualTo(SessionState.LOST);
+  }
+
+  /**
+   * A lost session's wrapper, a zombie, can be reaped between session_state's two looks at it
+   * ({@code kill -0}, then its /proc entry): the session then read as running for a moment, which
+   * the test above caught in a loop under load. A {@code cat} that finds no /proc entry plays that
+   * reaping deterministically: the wrapper still answers {@code kill -0}, its entry is gone.
+   */
+  @Test
+  void aWrapperWhoseProcEntryVanishesReadsAsEnded() throws Exception {
+    String id = start(spec(List.of("sleep", "1000")));
+    assertThat(info(id).state()).isEqualTo(SessionState.RUNNING);
+    java.nio.file.Path bin = Files.createDirectories(dir.resolve("reaping bin"));
+    java.nio.file.Path cat = bin.resolve("cat");
+    Files.writeString(
+        cat, "#!/bin/sh\ncase \"$1\" in /proc/[0-9]*/stat) exit 1 ;; esac\nexec /bin/cat \"$@\"\n");
+    assertThat(cat.toFile().setExecutable(true)).isTrue();
+
+    String listed =
+        guest.ok("PATH=" + ShellQuote.quote(bin.toString()) + ":$PATH\n" + scripts.list());
+
+    assertThat(SessionListing.parse(listed))
+        .filteredOn(s -> s.id().equals(id))
+        .singleElement()
+        .extracting(SessionInfo::state)
+        .isEqualTo(SessionState.LOST);
   }
 
   @Test
   void aNameIsUniqueAmongRunningSessions() throws Exception {
     SessionSpec first =
         new SessionSpec(
-            SessionIds.newId(), Optional.of("build"), List.of("cat"), Optional.empty(), Map.of(), T0);
+            SessionIds.newId(),
+            Optional.of("build"),
+            List.of("cat"),
+            Optional.empty(),
+            Map.of(),
+            T0);
     String id = start(first);
     SessionSpec second =
         new SessionSpec(
-            SessionIds.newId(), Optional.of("build"), List.of("true"), Optional.empty(), Map.of(), T0);
+            SessionIds.newId(),
+            Optional.of("build"),
+            List.of("true"),
+            Optional.empty(),
+            Map.of(),
+            T0);
 
     LocalGuest.Result refused = guest.run(scripts.start(second));
     SessionStepException error =
@@ -291,7 +363,8 @@ class SessionScriptsTest {
   void privateVariablesOfTheScriptsAreNotInherited() throws Exception {
     SessionScripts withPrivate =
         new SessionScripts(guest.scripts.layout(), List.of("HEARTH_MARK"));
-    SessionSpec spec = spec(List.of("sh", "-c", "printf '%s|%s' \"${HEARTH_MARK-unset}\" \"$KEEP\""));
+    SessionSpec spec =
+        spec(List.of("sh", "-c", "printf '%s|%s' \"${HEARTH_MARK-unset}\" \"$KEEP\""));
     LocalGuest.Result r =
         guest.run("export HEARTH_MARK=x KEEP=kept\n" + withPrivate.start(spec));
     assertThat(r.exit()).isZero();

@@ -21,6 +21,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -80,6 +81,9 @@ public final class FakeFirecracker implements Closeable {
   private final long noiseBytes;
   private final Runnable onShutdown;
   private final Path requestLog;
+
+  /** How long a shutdown waits for the guest thread (its boot lines) before it goes on. */
+  private static final Duration GUEST_THREAD_WAIT = Duration.ofSeconds(60);
 
   /** The guest's console output, written apart so that InstanceStart answers at once. */
   private Thread guest;
@@ -339,9 +343,15 @@ public final class FakeFirecracker implements Closeable {
   /** Ends the fake as the guest going down does: last console line, socket removed, exit. */
   private void shutDown(String lastLine) {
     try {
-      guest.join();
+      guest.join(GUEST_THREAD_WAIT.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (guest.isAlive()) {
+      console.println(
+          "hearth fake guest: the guest thread still runs "
+              + GUEST_THREAD_WAIT
+              + " after shutdown");
     }
     console.println(lastLine);
     console.flush();

@@ -2,6 +2,7 @@ package dev.hearth.fcproc.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.FakeRunner;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -10,15 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The fake's guest emulation when it cannot be set up: the console says why and the fake ends. */
-@Timeout(30)
 class FakeFirecrackerGuestTest {
   @TempDir Path dir;
   private final FakeRunner runner = new FakeRunner();
@@ -70,7 +68,7 @@ class FakeFirecrackerGuestTest {
   void bootArgsWithoutIpEndTheFakeWithAReason() throws Exception {
     boot("console=ttyS0 reboot=k");
 
-    assertThat(failed.await(10, TimeUnit.SECONDS)).isTrue();
+    Await.latch(failed, "the fake to report its guest failure");
     assertThat(console())
         .contains(FakeFirecracker.GUEST_FAILURE_PREFIX + "the boot args have no ip=");
     assertThat(dir.resolve("api.sock")).doesNotExist();
@@ -83,7 +81,7 @@ class FakeFirecrackerGuestTest {
 
     boot("console=ttyS0 ip=10.252.9.2::10.252.9.1:255.255.255.0:demo:eth0:off");
 
-    assertThat(failed.await(10, TimeUnit.SECONDS)).isTrue();
+    Await.latch(failed, "the fake to report its guest failure");
     assertThat(console())
         .contains(FakeFirecracker.GUEST_FAILURE_PREFIX + "could not add 10.252.9.2/32 to TAP htap3")
         .contains("RTNETLINK answers: File exists");

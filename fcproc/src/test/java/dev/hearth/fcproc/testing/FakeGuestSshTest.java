@@ -3,6 +3,7 @@ package dev.hearth.fcproc.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.FakeRunner;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -13,7 +14,6 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
@@ -23,14 +23,12 @@ import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * The emulated guest with a fake runner on 127.0.0.1 and a free port: the exact {@code ip}
  * commands, root in with any key, the three kinds of command. The real TAP address is covered by
  * the daemon's VmFakeGuestHostTest.
  */
-@Timeout(60)
 class FakeGuestSshTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
 
@@ -125,7 +123,7 @@ class FakeGuestSshTest {
     startGuest();
 
     assertThat(exec("root", "poweroff").status()).isEqualTo(0);
-    assertThat(poweredOff.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    Await.latch(poweredOff, WAIT, "the fake guest to power off");
   }
 
   @Test

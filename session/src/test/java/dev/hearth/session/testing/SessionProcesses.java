@@ -1,10 +1,14 @@
 package dev.hearth.session.testing;
 
+import dev.hearth.core.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -12,40 +16,72 @@ import java.util.stream.Stream;
  * scripts on this host (the session module's own and the daemon's).
  */
 public final class SessionProcesses {
+  /** How long the killed processes may take to go. */
+  private static final Duration GONE = Duration.ofSeconds(60);
+
   private SessionProcesses() {}
 
   /**
-   * Kills the processes of every session under {@code root} that has not exited: the wrapper
-   * first (as a power cut would: no exit file gets written), then the holder and the command's
-   * process group. Each pid is checked against /proc first, so a pid reused by another process
-   * since is left alone.
+   * Kills the processes of every session under {@code root} that has not exited, and returns once
+   * they are gone: the wrapper first (as a power cut would: no exit file gets written), then
+   * everything else in the wrapper's session (the holder, and an {@code mv} of the exit file that
+   * may have started) and in the command's session. Waiting matters: a wrapper's last step, left
+   * running, would write into a folder the test is deleting.
+   *
+   * <p>A wrapper's pid is checked against its command line first, and a command's against its
+   * leading its own session, so a pid reused by another process since is left alone; Linux does not
+   * reuse a pid while a process still has it as its session id.
    */
-  public static void killSessions(Path root) {
+  public static void killSessions(Path root) throws InterruptedException {
     if (!Files.isDirectory(root)) {
       return;
     }
-    try (Stream<Path> sessions = Files.list(root)) {
-      for (Path d : sessions.toList()) {
+    Set<Long> sessions = new HashSet<>();
+    try (Stream<Path> dirs = Files.list(root)) {
+      for (Path d : dirs.toList()) {
         if (Files.exists(d.resolve("exit"))) {
           continue;
         }
         pid(d.resolve("wrapper.pid"))
             .filter(pid -> cmdline(pid).contains(d.toString()))
-            .ifPresent(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
-        pid(d.resolve("holder.pid"))
-            .filter(pid -> cmdline(pid).equals("sleep 2147483647"))
-            .ifPresent(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
-        pid(d.resolve("pid"))
-            .filter(pid -> leadsItsSession(pid))
             .ifPresent(
-                pid ->
-                    ProcessHandle.allProcesses()
-                        .filter(p -> processGroup(p.pid()) == pid)
-                        .forEach(ProcessHandle::destroyForcibly));
+                pid -> {
+                  ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                  sessions.add(pid);
+                });
+        pid(d.resolve("pid")).filter(SessionProcesses::leadsItsSession).ifPresent(sessions::add);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    if (sessions.isEmpty()) {
+      return;
+    }
+    try {
+      // Killed on every round: a process forked just before its parent died is killed too.
+      Await.until(
+          GONE,
+          "the processes of the sessions " + sessions + " under " + root + " to end",
+          () -> killAll(sessions) == 0);
+    } catch (InterruptedException | RuntimeException | Error e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Kills every live process of the given sessions; returns how many there were. */
+  private static int killAll(Set<Long> sessions) {
+    int alive = 0;
+    for (ProcessHandle p : ProcessHandle.allProcesses().toList()) {
+      String[] f = stat(p.pid());
+      // A zombie has ended; its parent (or init) reaps it in its own time.
+      if (f.length > 3 && !f[0].equals("Z") && sessions.contains(Long.parseLong(f[3]))) {
+        p.destroyForcibly();
+        alive++;
+      }
+    }
+    return alive;
   }
 
   private static Optional<Long> pid(Path file) {
@@ -74,13 +110,8 @@ public final class SessionProcesses {
     }
   }
 
-  private static long processGroup(long pid) {
-    String[] f = stat(pid);
-    return f.length > 2 ? Long.parseLong(f[2]) : -1;
-  }
-
   private static boolean leadsItsSession(long pid) {
     String[] f = stat(pid);
-    return f.length > 3 && Long.parseLong(f[3]) == pid;
+    return f.length > 3 && !f[0].equals("Z") && Long.parseLong(f[3]) == pid;
   }
 }

@@ -8,6 +8,7 @@ import dev.hearth.core.Command;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
 import java.io.RandomAccessFile;
@@ -48,7 +49,13 @@ class DebugfsGuestIdentityHostTest {
 
     identity.write(disk, "demo", "10.77.0.2/24", "10.77.0.1", "10.77.0.53", KEY);
 
-    assertThat(scratchFolders()).isSubsetOf(scratchBefore);
+    // The scratch folders are in the shared /tmp, where other processes' writes come and go:
+    // ours must be gone, theirs go once their writes end.
+    Await.until(
+        "no hearth-identity-* folder in "
+            + System.getProperty("java.io.tmpdir")
+            + " but those there before the write",
+        () -> scratchBefore.containsAll(scratchFolders()));
 
     assertThat(cat("/etc/hostname")).isEqualTo("demo\n");
     assertThat(cat("/root/.ssh/authorized_keys")).isEqualTo(KEY + "\n");

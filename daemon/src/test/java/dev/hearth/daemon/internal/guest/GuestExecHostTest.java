@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hearth.core.Layout;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
 import java.io.ByteArrayInputStream;
@@ -22,13 +23,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** GuestExec against a real OpenSSH sshd in a network namespace. */
 @RequiresRoot
-@RequiresBinary({"sshd", "ssh-keygen", "ip"})
-@Timeout(120)
+@RequiresBinary({"sshd", "ssh-keygen", "ip", "unshare"})
 class GuestExecHostTest {
   @TempDir static Path dir;
   private static MinaGuestDialer dialer;
@@ -163,7 +162,7 @@ class GuestExecHostTest {
       execution.resize(100, 50);
       typing.write("go\n".getBytes(StandardCharsets.UTF_8));
       typing.flush();
-      assertThat(execution.await()).isZero();
+      assertThat(Await.call("the exec of stty size to end", execution::await)).isZero();
     }
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("50 100");
     typing.close();

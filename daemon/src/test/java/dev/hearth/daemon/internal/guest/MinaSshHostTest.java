@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hearth.core.Clock;
 import dev.hearth.core.Layout;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
 import java.nio.file.Path;
@@ -12,7 +13,6 @@ import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.apache.sshd.client.session.ClientSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The waiter and the dialer against a real OpenSSH sshd on 127.0.0.1. */
 @RequiresRoot
-@RequiresBinary({"sshd", "ssh-keygen"})
+@RequiresBinary({"sshd", "ssh-keygen", "unshare"})
 class MinaSshHostTest {
   private static final String LOCALHOST = "127.0.0.1";
 
@@ -76,7 +76,7 @@ class MinaSshHostTest {
     assertThat(waiting.isDone()).isFalse();
     sshd = TestSshd.start(tmp, port, daemonKey.publicKeyLine());
 
-    waiting.get(90, TimeUnit.SECONDS);
+    Await.result(waiting, Duration.ofSeconds(90), "the SSH wait to end once sshd runs");
     assertThat(sshd.log()).contains("Accepted publickey for root from 127.0.0.1");
   }
 
@@ -85,8 +85,11 @@ class MinaSshHostTest {
     waiter = new MinaSshWaiter(dialer, Clock.system());
     int port = TestSshd.freePort();
     sshd = TestSshd.start(tmp, port, otherKey.publicKeyLine());
+    // Listening first, and a timeout that outlasts a slow first handshake: the last error must be
+    // the refused key, not a refused connection or a handshake cut short.
+    sshd.awaitListening();
 
-    assertThatThrownBy(() -> waiter.await(LOCALHOST, port, Duration.ofSeconds(3)))
+    assertThatThrownBy(() -> waiter.await(LOCALHOST, port, Duration.ofSeconds(10)))
         .isInstanceOf(GuestSshTimeoutException.class)
         .hasMessageContaining("root@127.0.0.1:" + port)
         .hasMessageContaining("No more authentication methods available");
@@ -110,9 +113,9 @@ class MinaSshHostTest {
   void theDialerNamesTheAddressWhenTheKeyIsRefused() throws Exception {
     int port = TestSshd.freePort();
     sshd = TestSshd.start(tmp, port, otherKey.publicKeyLine());
-    // sshd needs a moment to listen; the first refused key proves it did.
+    sshd.awaitListening();
     waiter = new MinaSshWaiter(dialer, Clock.system());
-    assertThatThrownBy(() -> waiter.await(LOCALHOST, port, Duration.ofSeconds(2)))
+    assertThatThrownBy(() -> waiter.await(LOCALHOST, port, Duration.ofSeconds(10)))
         .hasMessageContaining("authentication");
 
     assertThatThrownBy(() -> dialer.dial(LOCALHOST, port, Duration.ofSeconds(30)))

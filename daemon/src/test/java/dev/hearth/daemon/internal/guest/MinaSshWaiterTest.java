@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hearth.core.Clock;
+import dev.hearth.core.testing.Await;
+import dev.hearth.core.testing.FakeClock;
+import java.net.Socket;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
@@ -30,8 +33,10 @@ class MinaSshWaiterTest {
 
   @Test
   void timesOutNamingTheAddressTheTimeWaitedAndTheLastError() throws Exception {
-    int port = TestSshd.freePort();
-    MinaSshWaiter waiter = new MinaSshWaiter(dialer, Clock.system());
+    Socket reserved = TestSshd.refusingPort();
+    int port = reserved.getLocalPort();
+    // The fake clock's sleeps pass at once: the wait is 700 ms of its time, however slow the host.
+    MinaSshWaiter waiter = new MinaSshWaiter(dialer, new FakeClock());
 
     assertThatThrownBy(() -> waiter.await("127.0.0.1", port, Duration.ofMillis(700)))
         .isInstanceOfSatisfying(
@@ -43,11 +48,13 @@ class MinaSshWaiterTest {
             })
         .hasMessageStartingWith("no SSH answer from root@127.0.0.1:" + port + " after ")
         .hasMessageContaining("Connection refused");
+    reserved.close();
   }
 
   @Test
   void anInterruptEndsTheWaitWithInterruptedException() throws Exception {
-    int port = TestSshd.freePort();
+    Socket reserved = TestSshd.refusingPort();
+    int port = reserved.getLocalPort();
     MinaSshWaiter waiter = new MinaSshWaiter(dialer, Clock.system());
     AtomicReference<Throwable> outcome = new AtomicReference<>();
     Thread waiting =
@@ -64,10 +71,10 @@ class MinaSshWaiterTest {
     Thread.sleep(300);
 
     waiting.interrupt();
-    waiting.join(Duration.ofSeconds(30).toMillis());
+    Await.join(waiting, "the interrupted wait");
 
-    assertThat(waiting.isAlive()).isFalse();
     assertThat(outcome.get()).isInstanceOf(InterruptedException.class);
+    reserved.close();
   }
 
   @Test

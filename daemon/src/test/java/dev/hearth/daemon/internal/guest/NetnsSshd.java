@@ -1,5 +1,11 @@
 package dev.hearth.daemon.internal.guest;
 
+import dev.hearth.core.Clock;
+import dev.hearth.core.Posix;
+import dev.hearth.core.ProcessRunner;
+import dev.hearth.core.testing.Await;
+import dev.hearth.fcproc.Ipv4Cidr;
+import dev.hearth.fcproc.testing.TestNetwork;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -13,9 +19,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real OpenSSH sshd standing in for a guest: {@code sshd -D -e} inside a fresh network namespace
- * reached over a veth pair (unique names, an address pair in 10.213.0.0/16), its own host key,
- * root login with the given key only, no PAM. {@link #close()} kills every process in the
- * namespace, then removes the namespace and the veth pair, whatever state it got to.
+ * reached over a veth pair (unique names, an address pair in a 10.213.x.0/24 that none of the
+ * host's routes or addresses overlaps), its own host key, root login with the given key only, no
+ * PAM, and an empty folder over /root ({@link TestSshd#withEmptyRootHome}). {@link #close()} kills
+ * every process in the namespace, then removes the namespace and the veth pair, whatever state it
+ * got to.
  */
 public final class NetnsSshd implements AutoCloseable {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -27,13 +35,11 @@ public final class NetnsSshd implements AutoCloseable {
   private final Path dir;
   private Process sshd;
 
-  private NetnsSshd(String suffix, Path dir) {
+  private NetnsSshd(String suffix, Path dir, Ipv4Cidr network) {
     this.namespace = "hio-" + suffix;
     this.hostVeth = "hio" + suffix + "h";
-    int block = RANDOM.nextInt(256);
-    int quad = RANDOM.nextInt(64) * 4;
-    this.hostIp = "10.213." + block + "." + (quad + 1);
-    this.guestIp = "10.213." + block + "." + (quad + 2);
+    this.hostIp = network.gateway().toString();
+    this.guestIp = network.gateway().plus(1).toString();
     this.dir = dir;
   }
 
@@ -41,7 +47,9 @@ public final class NetnsSshd implements AutoCloseable {
   public static NetnsSshd start(Path dir, String authorizedKey)
       throws IOException, InterruptedException {
     String suffix = Long.toString(RANDOM.nextInt(Integer.MAX_VALUE), 36);
-    NetnsSshd fixture = new NetnsSshd(suffix, dir);
+    Ipv4Cidr network =
+        TestNetwork.freeNetwork(new ProcessRunner(Posix.system(), Clock.system()), 213);
+    NetnsSshd fixture = new NetnsSshd(suffix, dir, network);
     try {
       fixture.startNetwork(suffix);
       fixture.startSshd(authorizedKey);
@@ -128,9 +136,21 @@ public final class NetnsSshd implements AutoCloseable {
             "UsePAM no",
             "LogLevel VERBOSE",
             "PidFile " + dir.resolve("sshd.pid")));
+    Path home = Files.createDirectories(dir.resolve("root-home"));
     sshd =
         new ProcessBuilder(
-                "ip", "netns", "exec", namespace, sshdBinary(), "-D", "-e", "-f", config.toString())
+                TestSshd.withEmptyRootHome(
+                    home,
+                    List.of(
+                        "ip",
+                        "netns",
+                        "exec",
+                        namespace,
+                        sshdBinary(),
+                        "-D",
+                        "-e",
+                        "-f",
+                        config.toString())))
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("sshd.log").toFile())
             .start();
@@ -162,7 +182,10 @@ public final class NetnsSshd implements AutoCloseable {
       // sshd's per-connection children outlive the listener: every process in the namespace goes.
       for (int round = 0; round < 50 && !pidsQuietly().isEmpty(); round++) {
         for (long pid : pidsQuietly()) {
-          new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+          Await.exit(
+              new ProcessBuilder("kill", "-9", Long.toString(pid)).start(),
+              Await.DEFAULT,
+              "kill -9 " + pid);
         }
         Thread.sleep(20);
       }
@@ -217,8 +240,10 @@ public final class NetnsSshd implements AutoCloseable {
 
   private static String run(String... argv) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    int code = p.waitFor();
+    p.getOutputStream().close();
+    Await.Output o = Await.output(p, Await.DEFAULT, String.join(" ", argv));
+    String out = o.stdout();
+    int code = o.exitCode();
     if (code != 0) {
       throw new IOException(String.join(" ", argv) + " failed with exit code " + code + ": " + out);
     }

@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hearth.core.Layout;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.concurrent.TimeUnit;
 import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
@@ -102,10 +101,11 @@ class SshKeyPairTest {
         new ProcessBuilder("ssh-keygen", "-y", "-f", layout.sshPrivateKey().toString())
             .redirectErrorStream(true)
             .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    p.getOutputStream().close();
+    Await.Output o = Await.output(p, Await.DEFAULT, "ssh-keygen -y");
+    String out = o.stdout();
 
-    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(o.exitCode()).as(out).isZero();
     String[] expected = key.publicKeyLine().split(" ");
     assertThat(out.strip()).startsWith(expected[0] + " " + expected[1]);
   }

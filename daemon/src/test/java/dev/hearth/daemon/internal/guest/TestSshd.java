@@ -1,24 +1,80 @@
 package dev.hearth.daemon.internal.guest;
 
+import dev.hearth.core.testing.Await;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A real OpenSSH sshd on 127.0.0.1 for host tests: its own host key, config, authorized_keys and
- * pid file in a temp folder, run in the foreground so that the test owns the process.
+ * pid file in a temp folder, an empty folder over /root ({@link #withEmptyRootHome}), run in the
+ * foreground so that the test owns the process.
  */
 final class TestSshd implements AutoCloseable {
   private final Process process;
   private final Path log;
+  private final int port;
 
-  private TestSshd(Process process, Path log) {
+  private TestSshd(Process process, Path log, int port) {
     this.process = process;
     this.log = log;
+    this.port = port;
+  }
+
+  /**
+   * A local port reserved and refusing connections while the socket stays open: bound, never
+   * listening, so that no other process can take it meanwhile.
+   */
+  static Socket refusingPort() throws IOException {
+    Socket socket = new Socket();
+    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    return socket;
+  }
+
+  /** Waits until sshd accepts TCP connections (not yet a handshake); fails if it exited. */
+  void awaitListening() throws Exception {
+    Await.until(
+        "sshd to listen on 127.0.0.1:" + port,
+        () -> {
+          if (!process.isAlive()) {
+            throw new AssertionError("sshd exited with " + process.exitValue() + ": " + log());
+          }
+          try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+            return true;
+          } catch (IOException notYet) {
+            return false;
+          }
+        });
+  }
+
+  /**
+   * The argv that runs {@code command} in a mount namespace of its own with the empty folder {@code
+   * home} over /root. An sshd started so logs root in as on a fresh guest: bash sources ~/.bashrc
+   * even for the commands sshd runs, and this host's root's (or a CI machine's) may do anything,
+   * such as waiting a minute for a lock of a tool it initialises.
+   */
+  static List<String> withEmptyRootHome(Path home, List<String> command) {
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "unshare",
+                "--mount",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                "mount --bind \"$0\" /root && exec \"$@\"",
+                home.toString()));
+    argv.addAll(command);
+    return argv;
   }
 
   /** A port nothing listens on right now. */
@@ -44,9 +100,10 @@ final class TestSshd implements AutoCloseable {
                   "ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", hostKey.toString())
               .redirectErrorStream(true)
               .start();
-      String out = new String(keygen.getInputStream().readAllBytes());
-      if (keygen.waitFor() != 0) {
-        throw new IOException("ssh-keygen failed: " + out);
+      keygen.getOutputStream().close();
+      Await.Output out = Await.output(keygen, Await.DEFAULT, "ssh-keygen of the host key");
+      if (out.exitCode() != 0) {
+        throw new IOException("ssh-keygen failed: " + out.stdout());
       }
     }
     Path authorizedKeys = dir.resolve("authorized_keys");
@@ -67,12 +124,14 @@ final class TestSshd implements AutoCloseable {
             "LogLevel VERBOSE",
             "PidFile " + dir.resolve("sshd.pid")));
     Path log = dir.resolve("sshd.log");
+    Path home = Files.createDirectories(dir.resolve("root-home"));
     Process process =
-        new ProcessBuilder(sshdBinary(), "-D", "-e", "-f", config.toString())
+        new ProcessBuilder(
+                withEmptyRootHome(home, List.of(sshdBinary(), "-D", "-e", "-f", config.toString())))
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();
-    return new TestSshd(process, log);
+    return new TestSshd(process, log, port);
   }
 
   /** What sshd logged so far. */
@@ -84,7 +143,7 @@ final class TestSshd implements AutoCloseable {
   public void close() throws InterruptedException {
     process.destroy();
     if (!process.waitFor(10, TimeUnit.SECONDS)) {
-      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      Await.exit(process.destroyForcibly(), Await.DEFAULT, "the SIGKILLed sshd");
     }
   }
 

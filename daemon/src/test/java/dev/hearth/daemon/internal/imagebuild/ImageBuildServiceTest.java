@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.hearth.core.Command;
 import dev.hearth.core.LineListener;
 import dev.hearth.core.Posix;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.FakeClock;
 import dev.hearth.core.testing.FakePosix;
 import dev.hearth.core.testing.FakeRunner;
@@ -47,15 +48,22 @@ class ImageBuildServiceTest {
   private Registry<ImageBuildOp> ops;
   private ImageBuildService service;
   private Path kernel;
+  private Path proc;
+  private Path key;
 
   @BeforeEach
   void setUp() throws Exception {
-    Path proc = Files.createDirectories(dir.resolve("proc"));
+    proc = Files.createDirectories(dir.resolve("proc"));
     Files.writeString(proc.resolve("mounts"), "proc /proc proc rw 0 0\n");
-    Path key = dir.resolve("id_ed25519.pub");
+    key = dir.resolve("id_ed25519.pub");
     Files.writeString(key, KEY + "\n");
     kernel = Files.write(dir.resolve("vmlinux"), x86Elf());
     ops = new Registry<>(new FakeClock(), Duration.ofHours(1), java.util.Set.of(ImageBuildOp.KIND));
+    // A short grace: in these tests it elapses only when a script is to be killed.
+    service = service(Duration.ofMillis(200));
+  }
+
+  private ImageBuildService service(Duration termGrace) {
     ImageOpsGuard guard =
         new ImageOpsGuard() {
           @Override
@@ -64,20 +72,19 @@ class ImageBuildServiceTest {
             return work.call();
           }
         };
-    service =
-        new ImageBuildService(
-            new ImageBuildService.Parts(
-                runner,
-                posix,
-                ops,
-                new ImageStaging(stagingDir(), imagesDir(), runner, new FakeClock()),
-                guard,
-                new BuildLeftovers(proc, runner, posix),
-                dir.resolve("cache"),
-                key,
-                Optional.of(kernel),
-                Duration.ofMinutes(30),
-                Duration.ofMillis(200)));
+    return new ImageBuildService(
+        new ImageBuildService.Parts(
+            runner,
+            posix,
+            ops,
+            new ImageStaging(stagingDir(), imagesDir(), runner, new FakeClock()),
+            guard,
+            new BuildLeftovers(proc, runner, posix),
+            dir.resolve("cache"),
+            key,
+            Optional.of(kernel),
+            Duration.ofMinutes(30),
+            termGrace));
   }
 
   @AfterEach
@@ -151,7 +158,10 @@ class ImageBuildServiceTest {
     OpSnapshot last;
     try (OpWatch watch = ops.watch(started.id(), 1024)) {
       do {
-        last = watch.next(WAIT).orElseThrow();
+        last =
+            watch
+                .next(WAIT)
+                .orElseThrow(() -> new AssertionError("no change of the build within " + WAIT));
         if (stages.isEmpty() || !stages.get(stages.size() - 1).equals(last.stage())) {
           stages.add(last.stage());
         }
@@ -179,7 +189,12 @@ class ImageBuildServiceTest {
 
     Command command = runner.commands().get(0);
     assertThat(command.timeout()).isEqualTo(Duration.ofMinutes(30));
-    assertThat(scripts).singleElement().asString().contains(KEY).contains("vim").contains("DISTRO_KERNEL='no'");
+    assertThat(scripts)
+        .singleElement()
+        .asString()
+        .contains(KEY)
+        .contains("vim")
+        .contains("DISTRO_KERNEL='no'");
   }
 
   @Test
@@ -233,7 +248,7 @@ class ImageBuildServiceTest {
           return FakeRunner.result(c, 0, "", "");
         });
     OpSnapshot started = service.start(request("base"));
-    assertThat(running.await(1, TimeUnit.MINUTES)).isTrue();
+    Await.latch(running, WAIT, "the fake script to run");
     ops.cancel(started.id());
     OpSnapshot done = ops.awaitFinish(started.id(), WAIT);
 
@@ -247,6 +262,8 @@ class ImageBuildServiceTest {
 
   @Test
   void aScriptThatEndsOnSigtermIsNotKilled() throws Exception {
+    // A grace that outlasts any scheduling delay: the script ends well within it.
+    service = service(Await.DEFAULT);
     CountDownLatch running = new CountDownLatch(1);
     CountDownLatch terminated = new CountDownLatch(1);
     List<Boolean> interrupted = new ArrayList<>();
@@ -256,7 +273,8 @@ class ImageBuildServiceTest {
           emit(listener, "hearth-pid: 4242");
           running.countDown();
           try {
-            terminated.await(); // "the trap ran" once the test saw the SIGTERM
+            // "the trap ran" once the test saw the SIGTERM
+            Await.latch(terminated, WAIT, "the test to see the SIGTERM");
           } catch (InterruptedException e) {
             interrupted.add(true);
             throw e;
@@ -264,19 +282,21 @@ class ImageBuildServiceTest {
           return FakeRunner.result(c, 143, "", "hearth: image build failed (exit 143)\n");
         });
     OpSnapshot started = service.start(request("base"));
-    assertThat(running.await(1, TimeUnit.MINUTES)).isTrue();
+    Await.latch(running, WAIT, "the fake script to run");
     Thread releaser =
         new Thread(
             () -> {
-              while (posix.signals().isEmpty()) {
-                Thread.onSpinWait();
+              try {
+                Await.until(WAIT, "the SIGTERM", () -> !posix.signals().isEmpty());
+                terminated.countDown();
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
               }
-              terminated.countDown();
             });
     releaser.start();
     ops.cancel(started.id());
     OpSnapshot done = ops.awaitFinish(started.id(), WAIT);
-    releaser.join();
+    Await.join(releaser, WAIT, "the releaser");
     assertThat(done.state()).isEqualTo(OpState.CANCELLED);
     assertThat(posix.signals()).containsExactly(
         new FakePosix.SentSignal(-4242, Posix.Signal.SIGTERM));
@@ -299,7 +319,7 @@ class ImageBuildServiceTest {
     runner.onStream(
         SCRIPT,
         (c, listener) -> {
-          release.await();
+          Await.latch(release, WAIT, "the test to release the first build");
           return FakeRunner.result(c, 1, "", "");
         });
     OpSnapshot first = service.start(request("base"));
