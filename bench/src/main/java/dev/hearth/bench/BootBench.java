@@ -2,17 +2,25 @@ package dev.hearth.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.StreamListener;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Boot to SSH with the QEMU launcher: {@code vm.create} to running, median of {@value #RUNS}, split
@@ -27,6 +35,14 @@ import java.util.Map;
  * {@code ready}: the launcher's start, the API calls, QEMU and the guest's boot until its SSH
  * server answers a real handshake. Daemon part = total minus guest part: the request, reserve,
  * rootfs, identity, the op's end and the answer.
+ *
+ * <p>The guest part is split further, from the VM's own records read after each boot (untimed):
+ * the launcher's log gives the wall-clock time QEMU was started; in the guest (one {@code vm.exec}),
+ * dmesg gives when the kernel ran the initrd's (or the root's) init, systemd when it started and
+ * when {@code ssh.socket} started listening, and the journal when sshd accepted the first login
+ * (the daemon's SSH wait). The guest's clock must be right for this: under TCG the launcher gives
+ * the kernel {@code tsc=reliable}, without which the guest falls back to jiffies and its clock
+ * runs slow while QEMU's threads wait for the host's CPUs.
  *
  * <p>Runs once with the launcher's own choice (KVM when /dev/kvm is usable) and, when /dev/kvm
  * exists, once more with {@code HEARTH_QEMU_ACCEL=tcg} (software emulation, as CI has it). Each VM
@@ -62,10 +78,10 @@ public final class BootBench {
                   ? "launcher's choice (KVM when /dev/kvm is usable)"
                   : "HEARTH_QEMU_ACCEL=" + accel;
           try {
-            bootOnce(client, "warmup");
+            bootOnce(host, client, "warmup");
             List<Map<String, Long>> runs = new ArrayList<>();
             for (int i = 0; i < RUNS; i++) {
-              runs.add(bootOnce(client, "bench" + i));
+              runs.add(bootOnce(host, client, "bench" + i));
             }
             report(mode, runs);
           } catch (RuntimeException e) {
@@ -79,9 +95,32 @@ public final class BootBench {
     }
   }
 
-  /** One create to running; returns when each stage was first seen and the end, in ns from t0. */
-  private static Map<String, Long> bootOnce(HearthClient client, String name) throws IOException {
+  /** The guest's own markers, in seconds since its kernel started; NaN when not found. */
+  private static final String GUEST_MARKERS =
+      String.join(
+          "\n",
+          "init=$(dmesg | sed -n 's/^\\[ *\\([0-9]*\\.[0-9]*\\)\\] Run \\/[^ ]* as init process.*/\\1/p' | head -n 1)",
+          "echo \"init ${init:-nan}\"",
+          "echo \"systemd_us $(systemctl show -P UserspaceTimestampMonotonic)\"",
+          "socket=$(systemctl show -P ActiveEnterTimestampMonotonic ssh.socket)",
+          "[ \"${socket:-0}\" != 0 ] || socket=$(systemctl show -P ActiveEnterTimestampMonotonic ssh.service)",
+          "echo \"socket_us ${socket:-0}\"",
+          "login=$(journalctl -b -o short-monotonic -t sshd --grep 'Accepted publickey' --no-pager 2>/dev/null"
+              + " | sed -n 's/^\\[ *\\([0-9]*\\.[0-9]*\\)\\].*/\\1/p' | head -n 1)",
+          "echo \"login ${login:-nan}\"");
+
+  private static final Pattern QEMU_START =
+      Pattern.compile("^(\\S+) \\[[^]]*\\] hearth-qemu-firecracker: starting ", Pattern.MULTILINE);
+
+  /**
+   * One create to running. Returns when each stage was first seen and the end, in ns from t0, and
+   * the guest split in ns ({@code launcher}, {@code kernel}, {@code initrd}, {@code systemd},
+   * {@code sshd}, {@code rest}) where the VM's records have it.
+   */
+  private static Map<String, Long> bootOnce(GuestBenchHost host, HearthClient client, String name)
+      throws IOException {
     Map<String, Long> seen = new LinkedHashMap<>();
+    Map<String, Instant> wall = new LinkedHashMap<>();
     long t0 = System.nanoTime();
     JsonNode created =
         JSON.readTree(
@@ -89,6 +128,7 @@ public final class BootBench {
                 "vm.create",
                 "{\"name\":\"" + name + "\",\"image\":\"" + IMAGE + "\",\"memory_mib\":512}"));
     String op = created.path("op").path("id").asText();
+    String id = created.path("vm").path("id").asText();
     JsonNode done =
         JSON.readTree(
             client.call(
@@ -97,20 +137,84 @@ public final class BootBench {
                 (method, params) -> {
                   long now = System.nanoTime() - t0;
                   try {
-                    seen.putIfAbsent(JSON.readTree(params).path("stage").asText(), now);
+                    String stage = JSON.readTree(params).path("stage").asText();
+                    if (seen.putIfAbsent(stage, now) == null) {
+                      wall.put(stage, Instant.now());
+                    }
                   } catch (IOException e) {
                     throw new UncheckedIOException(e);
                   }
                 }));
     seen.put("end", System.nanoTime() - t0);
     GuestBenchHost.requireSucceeded(done);
-    client.call("vm.delete", "{\"vm\":\"" + name + "\",\"force\":true}");
     for (String stage : List.of("boot", "ready")) {
       if (!seen.containsKey(stage)) {
         throw new IllegalStateException("op.watch never showed stage " + stage + ": " + seen);
       }
     }
+    seen.putAll(guestSplit(host, client, name, id, wall.get("boot"), wall.get("ready")));
+    client.call("vm.delete", "{\"vm\":\"" + name + "\",\"force\":true}");
     return seen;
+  }
+
+  /** The guest part cut at QEMU's start and the guest's own markers; parts not found are left out. */
+  private static Map<String, Long> guestSplit(
+      GuestBenchHost host, HearthClient client, String vm, String id, Instant boot, Instant ready)
+      throws IOException {
+    Map<String, Long> split = new LinkedHashMap<>();
+    Matcher started =
+        QEMU_START.matcher(Files.readString(host.vmDir(id).resolve("firecracker.log")));
+    if (!started.find()) {
+      return split;
+    }
+    Instant qemu = Instant.parse(started.group(1));
+    split.put("launcher", Duration.between(boot, qemu).toNanos());
+    Map<String, Double> markers = new LinkedHashMap<>();
+    for (String line : guestExec(client, vm, GUEST_MARKERS).split("\n")) {
+      String[] kv = line.strip().split(" ", 2);
+      if (kv.length == 2) {
+        try {
+          double value = Double.parseDouble(kv[1]);
+          markers.put(kv[0], kv[0].endsWith("_us") ? value / 1e6 : value);
+        } catch (NumberFormatException e) {
+          // left out
+        }
+      }
+    }
+    double init = markers.getOrDefault("init", Double.NaN);
+    double systemd = markers.getOrDefault("systemd_us", Double.NaN);
+    double socket = markers.getOrDefault("socket_us", Double.NaN);
+    double login = markers.getOrDefault("login", Double.NaN);
+    putSeconds(split, "kernel", init);
+    putSeconds(split, "initrd", systemd - init);
+    putSeconds(split, "systemd", socket - systemd);
+    putSeconds(split, "sshd", login - socket);
+    putSeconds(split, "rest", Duration.between(qemu, ready).toNanos() / 1e9 - login);
+    return split;
+  }
+
+  private static void putSeconds(Map<String, Long> split, String key, double seconds) {
+    if (!Double.isNaN(seconds) && seconds > 0) {
+      split.put(key, (long) (seconds * 1e9));
+    }
+  }
+
+  /** Runs {@code sh -c script} in the VM and returns its stdout. */
+  private static String guestExec(HearthClient client, String vm, String script)
+      throws IOException {
+    ObjectNode params = JSON.createObjectNode().put("vm", vm);
+    params.putArray("argv").add("sh").add("-c").add(script);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    StreamListener collect = (fd, data) -> {
+      if (fd == 1) {
+        out.writeBytes(data);
+      }
+    };
+    try (HearthClient.Stream stream = client.openStream("vm.exec", params.toString(), collect)) {
+      stream.closeInput();
+      stream.awaitResult();
+    }
+    return out.toString(StandardCharsets.UTF_8);
   }
 
   private static void report(String mode, List<Map<String, Long>> runs) {
@@ -138,6 +242,29 @@ public final class BootBench {
       }
     }
     System.out.println(stages);
+    StringBuilder split = new StringBuilder("  guest part split (medians):");
+    Map<String, String> parts = new LinkedHashMap<>();
+    parts.put("launcher", "boot stage to QEMU started");
+    parts.put("kernel", "kernel to init");
+    parts.put("initrd", "init (initrd) to systemd");
+    parts.put("systemd", "systemd to ssh.socket");
+    parts.put("sshd", "ssh.socket to the first SSH login");
+    parts.put("rest", "that login to ready, with QEMU's own start");
+    for (Map.Entry<String, String> part : parts.entrySet()) {
+      long[] d = runs.stream()
+          .filter(r -> r.containsKey(part.getKey()))
+          .mapToLong(r -> r.get(part.getKey()))
+          .toArray();
+      if (d.length == 0) {
+        continue;
+      }
+      split.append(String.format(Locale.ROOT, " %s %.2f s", part.getValue(), seconds(median(d))));
+      if (d.length < runs.size()) {
+        split.append(String.format(Locale.ROOT, " (%d of %d runs)", d.length, runs.size()));
+      }
+      split.append(';');
+    }
+    System.out.println(split);
   }
 
   private static long median(long[] values) {

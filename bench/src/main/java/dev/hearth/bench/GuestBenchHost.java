@@ -101,6 +101,11 @@ final class GuestBenchHost implements AutoCloseable {
     return state.resolve("ssh/id_ed25519");
   }
 
+  /** A VM's folder in the daemon's state (console.log, firecracker.log). */
+  Path vmDir(String id) {
+    return state.resolve("vms").resolve(id);
+  }
+
   /** {@code bin/hearth} of the distribution. */
   Path cli() {
     return dist.resolve("bin/hearth");

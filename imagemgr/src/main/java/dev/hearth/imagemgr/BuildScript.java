@@ -58,7 +58,16 @@ public final class BuildScript {
           "procps",
           "ca-certificates");
 
-  static final List<String> KERNEL_PACKAGES = List.of("linux-image-amd64", "initramfs-tools");
+  /** Debian's kernel, and the static busybox that hearth's small initrd runs on. */
+  static final List<String> KERNEL_PACKAGES =
+      List.of("linux-image-amd64", "initramfs-tools", "busybox-static");
+
+  /**
+   * The modules hearth's initrd loads (with what they depend on): virtio-mmio devices, the root
+   * disk and its ext4, and the network card, so that eth0 is there before the guest's network
+   * unit runs.
+   */
+  static final List<String> INITRD_MODULES = List.of("virtio_mmio", "virtio_blk", "virtio_net", "ext4");
 
   private static final String BODY_RESOURCE = "build-body.sh";
   private static final Pattern PLACEHOLDER = Pattern.compile("@([A-Z_]+)@");
@@ -145,6 +154,7 @@ public final class BuildScript {
     values.put("INCLUDE", String.join(",", include));
     values.put("SIZE", Long.toString(spec.sizeBytes()));
     values.put("DISTRO_KERNEL", spec.distroKernel() ? "yes" : "no");
+    values.put("INITRD_MODULES", String.join(" ", INITRD_MODULES));
     values.put("ROOTFS_FILE", ImageFile.ROOTFS.fileName());
     values.put("INITRD_FILE", ImageFile.INITRD.fileName());
     values.put("VMLINUZ_FILE", VMLINUZ_FILE);

@@ -3,6 +3,7 @@ MIRROR=@MIRROR@
 INCLUDE=@INCLUDE@
 SIZE=@SIZE@
 DISTRO_KERNEL=@DISTRO_KERNEL@
+INITRD_MODULES=@INITRD_MODULES@
 ROOTFS="$OUT"/@ROOTFS_FILE@
 INITRD="$OUT"/@INITRD_FILE@
 VMLINUZ="$WORK"/@VMLINUZ_FILE@
@@ -103,7 +104,8 @@ cat > "$TREE/etc/fstab" <<'HEARTH_EOF'
 /dev/vda	/	ext4	rw,noatime,errors=remount-ro	0	1
 HEARTH_EOF
 
-# sshd: keys only, root by key only.
+# sshd: keys only, root by key only, one host key: the VM's own, which hearth writes before the
+# first boot. The keys openssh-server made in the (cached) tree would be shared by every VM.
 mkdir -p "$TREE/etc/ssh/sshd_config.d"
 cat > "$TREE/etc/ssh/sshd_config.d/hearth.conf" <<'HEARTH_EOF'
 PasswordAuthentication no
@@ -112,6 +114,7 @@ PermitEmptyPasswords no
 PermitRootLogin prohibit-password
 PubkeyAuthentication yes
 UseDNS no
+HostKey /etc/ssh/ssh_host_ed25519_key
 HEARTH_EOF
 in_chroot passwd --lock root
 install -d -m 0700 "$TREE/root/.ssh"
@@ -136,25 +139,25 @@ gateway=''
 dns=''
 name=''
 
+# Sets prefix from a dotted netmask (no command substitution: every fork counts at boot).
 mask_to_prefix() {
-  bits=0
+  prefix=0
   old_ifs=$IFS
   IFS=.
   set -- $1
   IFS=$old_ifs
   for octet in "$@"; do
     case $octet in
-      255) bits=$((bits + 8)) ;;
-      254) bits=$((bits + 7)) ;;
-      252) bits=$((bits + 6)) ;;
-      248) bits=$((bits + 5)) ;;
-      240) bits=$((bits + 4)) ;;
-      224) bits=$((bits + 3)) ;;
-      192) bits=$((bits + 2)) ;;
-      128) bits=$((bits + 1)) ;;
+      255) prefix=$((prefix + 8)) ;;
+      254) prefix=$((prefix + 7)) ;;
+      252) prefix=$((prefix + 6)) ;;
+      248) prefix=$((prefix + 5)) ;;
+      240) prefix=$((prefix + 4)) ;;
+      224) prefix=$((prefix + 3)) ;;
+      192) prefix=$((prefix + 2)) ;;
+      128) prefix=$((prefix + 1)) ;;
     esac
   done
-  echo "$bits"
 }
 
 if [ -r /etc/hearth/network.env ]; then
@@ -170,7 +173,8 @@ if [ -r /etc/hearth/network.env ]; then
 fi
 
 spec=''
-for word in $(cat /proc/cmdline); do
+read -r cmdline < /proc/cmdline
+for word in $cmdline; do
   case $word in
     ip=*) spec=${word#ip=} ;;
   esac
@@ -183,7 +187,7 @@ case $spec in
     IFS=$old_ifs
     [ -n "${1:-}" ] && address=$1
     [ -n "${3:-}" ] && gateway=$3
-    [ -n "${4:-}" ] && prefix=$(mask_to_prefix "$4")
+    [ -n "${4:-}" ] && mask_to_prefix "$4"
     [ -n "${5:-}" ] && name=$5
     [ -n "${6:-}" ] && iface=$6
     [ -n "${8:-}" ] && dns=$8
@@ -198,18 +202,26 @@ if [ -z "$address" ]; then
   echo "hearth-network: no ip= on the kernel command line and no /etc/hearth/network.env" >&2
   exit 0
 fi
-# virtio_net may appear a moment after this unit starts.
+# hearth's initrd loads virtio_net; with another initrd it may appear a moment after this starts.
 tries=0
 while [ ! -e "/sys/class/net/$iface" ] && [ "$tries" -lt 100 ]; do
   sleep 0.05
   tries=$((tries + 1))
 done
-ip link set lo up
-ip link set "$iface" up
-ip addr replace "$address/${prefix:-24}" dev "$iface"
+# The address goes on before the link comes up, which then announces it (gratuitous ARP): the
+# host, already asking for this address while it waits for SSH, learns it at once.
+echo 1 > "/proc/sys/net/ipv4/conf/$iface/arp_notify"
+route=''
 if [ -n "$gateway" ]; then
-  ip route replace default via "$gateway" dev "$iface"
+  route="route replace default via $gateway dev $iface"
 fi
+# One ip process for all of it.
+ip -batch - <<IP_EOF
+link set lo up
+addr replace $address/${prefix:-24} dev $iface
+link set $iface up
+$route
+IP_EOF
 if [ -n "$dns" ]; then
   printf 'nameserver %s\n' "$dns" > /etc/resolv.conf
 fi
@@ -231,37 +243,115 @@ ExecStart=/usr/local/sbin/hearth-network
 [Install]
 WantedBy=sysinit.target
 HEARTH_EOF
-in_chroot systemctl enable hearth-network.service
+# A guest booted without hearth's identity stage makes its own key rather than having no sshd.
+cat > "$TREE/etc/systemd/system/hearth-ssh-host-key.service" <<'HEARTH_EOF'
+[Unit]
+Description=SSH host key for a guest that hearth gave none
+ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key
+Before=ssh.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/ssh-keygen -q -t ed25519 -N "" -f /etc/ssh/ssh_host_ed25519_key
+
+[Install]
+WantedBy=ssh.service
+HEARTH_EOF
+# sshd -t before each start: the build checks the configuration once instead (stage slim).
+mkdir -p "$TREE/etc/systemd/system/ssh.service.d"
+cat > "$TREE/etc/systemd/system/ssh.service.d/hearth.conf" <<'HEARTH_EOF'
+[Service]
+ExecStartPre=
+HEARTH_EOF
+in_chroot systemctl enable hearth-network.service hearth-ssh-host-key.service
 # sshd started on the first connection rather than at boot: SSH answers sooner.
 in_chroot systemctl disable ssh.service
 in_chroot systemctl enable ssh.socket
 in_chroot systemctl enable serial-getty@ttyS0.service
-# Units a short-lived microVM does not need.
+# Units a short-lived microVM does not need. Under emulation every process started at boot costs:
+# e2scrub_reap (LVM snapshots of e2scrub; about 15 s of CPU there) and getty-static (gettys on
+# tty2-6, which a microVM without a display never shows) included.
 in_chroot systemctl mask apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
-  e2scrub_all.timer fstrim.timer systemd-tmpfiles-clean.timer getty@tty1.service \
-  systemd-pstore.service systemd-binfmt.service proc-sys-fs-binfmt_misc.automount \
-  proc-sys-fs-binfmt_misc.mount
+  e2scrub_all.timer e2scrub_reap.service fstrim.timer systemd-tmpfiles-clean.timer \
+  getty@tty1.service getty-static.service systemd-pstore.service systemd-binfmt.service \
+  proc-sys-fs-binfmt_misc.automount proc-sys-fs-binfmt_misc.mount
 
 if [ "$DISTRO_KERNEL" = yes ]; then
   stage kernel
-  # Debian's kernel has virtio and ext4 as modules: a small initrd with just those.
-  mkdir -p "$TREE/etc/initramfs-tools/conf.d"
-  printf 'MODULES=list\n' > "$TREE/etc/initramfs-tools/conf.d/hearth.conf"
-  printf '%s\n' virtio_mmio virtio_blk virtio_net ext4 virtio_pci \
-    > "$TREE/etc/initramfs-tools/modules"
-  in_chroot update-initramfs -u -k all
   set -- "$TREE"/boot/vmlinuz-*
   if [ "$#" -ne 1 ] || [ ! -f "$1" ]; then
     echo "hearth: expected one kernel in the tree's /boot, found: $*" >&2
     exit 1
   fi
   cp -- "$1" "$VMLINUZ"
-  set -- "$TREE"/boot/initrd.img-*
-  if [ "$#" -ne 1 ] || [ ! -f "$1" ]; then
-    echo "hearth: expected one initrd in the tree's /boot, found: $*" >&2
-    exit 1
-  fi
-  cp -- "$1" "$INITRD"
+  KVER=${1##*/vmlinuz-}
+  # Debian's kernel has virtio and ext4 as modules. Its own initramfs (udev, hooks, scripts) takes
+  # seconds under emulation: hearth's initrd is a static busybox, those modules and a short /init.
+  IRD="$TREE/tmp/hearth-initrd"
+  rm -rf "$IRD"
+  mkdir -p "$IRD/bin" "$IRD/dev" "$IRD/proc" "$IRD/root" "$IRD/lib/modules"
+  cp -- "$TREE/bin/busybox" "$IRD/bin/busybox"
+  for applet in sh cat echo insmod mount umount sleep switch_root; do
+    ln -s busybox "$IRD/bin/$applet"
+  done
+  # Dependencies first, each module once, in the order insmod needs them.
+  in_chroot modprobe -S "$KVER" -a --show-depends $INITRD_MODULES > "$WORK/initrd-modules"
+  : > "$IRD/lib/modules/order"
+  while read -r verb path _; do
+    [ "$verb" = insmod ] || continue
+    module=${path#/lib/modules/"$KVER"/}
+    if ! grep -qxF -- "$module" "$IRD/lib/modules/order"; then
+      mkdir -p "$IRD/lib/modules/${module%/*}"
+      cp -- "$TREE$path" "$IRD/lib/modules/$module"
+      printf '%s\n' "$module" >> "$IRD/lib/modules/order"
+    fi
+  done < "$WORK/initrd-modules"
+  cat > "$IRD/init" <<'HEARTH_EOF'
+#!/bin/sh
+# hearth initrd: load the modules for the root disk and the network, mount the root as the
+# kernel command line says (root=, rootfstype=, rootflags=, ro/rw, init=), hand over to its init.
+fail() {
+  echo "hearth initrd: $*" >&2
+  [ -s /insmod.log ] && cat /insmod.log >&2
+  # Ending init panics the kernel; with panic=1 and reboot=k the VM ends, and the console says why.
+  exit 1
+}
+mount -t proc proc /proc || fail "cannot mount /proc"
+mount -t devtmpfs devtmpfs /dev || fail "cannot mount /dev"
+# A module for hardware that is not there (crc32c-intel on a CPU without SSE4.2) may fail.
+while read -r module; do
+  insmod "/lib/modules/$module" 2>> /insmod.log
+done < /lib/modules/order
+root=/dev/vda
+fstype=ext4
+flags=''
+mode=rw
+init=/sbin/init
+for word in $(cat /proc/cmdline); do
+  case $word in
+    root=*) root=${word#root=} ;;
+    rootfstype=*) fstype=${word#rootfstype=} ;;
+    rootflags=*) flags=,${word#rootflags=} ;;
+    ro | rw) mode=$word ;;
+    init=*) init=${word#init=} ;;
+  esac
+done
+tries=0
+while [ ! -b "$root" ]; do
+  [ "$tries" -lt 500 ] || fail "no root device $root after 5 s"
+  sleep 0.01
+  tries=$((tries + 1))
+done
+mount -t "$fstype" -o "$mode$flags" "$root" /root || fail "cannot mount $root ($fstype, $mode$flags)"
+[ -x "/root$init" ] || [ -L "/root$init" ] || fail "no $init on $root"
+mount --move /dev /root/dev || umount /dev
+umount /proc
+exec switch_root /root "$init" "$@"
+HEARTH_EOF
+  chmod 0755 "$IRD/init"
+  in_chroot /bin/sh -c 'cd /tmp/hearth-initrd && find . | LC_ALL=C sort | busybox cpio -o -H newc -R 0:0' \
+    > "$INITRD"
+  rm -rf "$IRD"
 fi
 
 if [ -n "$RUN_FILE" ]; then
@@ -273,6 +363,14 @@ if [ -n "$RUN_FILE" ]; then
 fi
 
 stage slim
+# What ssh.service's sshd -t checked at every boot, checked once here, --run's changes included,
+# with a throwaway host key; then no host key stays in the image (see the sshd configuration).
+rm -f "$TREE"/etc/ssh/ssh_host_*
+in_chroot ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key
+mkdir -p "$TREE/run/sshd"
+in_chroot /usr/sbin/sshd -t
+rm -rf "$TREE/run/sshd"
+rm -f "$TREE"/etc/ssh/ssh_host_*
 in_chroot apt-get clean
 rm -f "$TREE/usr/sbin/policy-rc.d"
 kill_chroot_processes

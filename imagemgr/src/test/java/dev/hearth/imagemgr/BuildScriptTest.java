@@ -48,7 +48,8 @@ class BuildScriptTest {
         .contains("set -eu\n")
         .contains(
             "INCLUDE='systemd-sysv,udev,openssh-server,iproute2,git,tar,coreutils,util-linux,"
-                + "procps,ca-certificates,linux-image-amd64,initramfs-tools,curl,jq'\n")
+                + "procps,ca-certificates,linux-image-amd64,initramfs-tools,busybox-static,curl,"
+                + "jq'\n")
         .contains("SUITE='bookworm'\n")
         .contains("SIZE='1073741824'\n")
         .contains("AUTHORIZED_KEY='ssh-ed25519 AAAAC3Nza hearth@host'\n")
@@ -59,21 +60,25 @@ class BuildScriptTest {
         .contains("PermitRootLogin prohibit-password\n")
         .contains("in_chroot passwd --lock root\n")
         .contains("install -d -m 0755 \"$TREE/workspace\"")
-        .contains("for word in $(cat /proc/cmdline); do")
+        .contains("read -r cmdline < /proc/cmdline\nfor word in $cmdline; do")
         .contains("done < /etc/hearth/network.env")
         .contains("HEARTH_IP) address=$value ;;")
         .contains("HEARTH_HOSTNAME) name=$value ;;")
-        .contains("ip route replace default via \"$gateway\" dev \"$iface\"")
+        .contains("route=\"route replace default via $gateway dev $iface\"")
+        .contains("ip -batch - <<IP_EOF\n")
+        .contains("echo 1 > \"/proc/sys/net/ipv4/conf/$iface/arp_notify\"")
         .contains("printf 'nameserver %s\\n' \"$dns\" > /etc/resolv.conf")
         .contains("echo \"$name\" > /etc/hostname")
-        .contains("in_chroot systemctl enable hearth-network.service\n")
+        .contains("in_chroot systemctl enable hearth-network.service hearth-ssh-host-key.service\n")
         .contains("in_chroot systemctl enable ssh.socket\n")
         .contains("in_chroot systemctl enable serial-getty@ttyS0.service\n")
         .contains("apt-daily.timer", "getty@tty1.service", "systemd-pstore.service")
         .contains("systemd-binfmt.service", "proc-sys-fs-binfmt_misc.automount")
-        .contains("printf 'MODULES=list\\n'")
-        .contains("printf '%s\\n' virtio_mmio virtio_blk virtio_net ext4 virtio_pci")
-        .contains("in_chroot update-initramfs -u -k all\n")
+        .contains("INITRD_MODULES='virtio_mmio virtio_blk virtio_net ext4'\n")
+        .contains("modprobe -S \"$KVER\" -a --show-depends $INITRD_MODULES")
+        .contains("busybox cpio -o -H newc -R 0:0")
+        .contains("exec switch_root /root \"$init\" \"$@\"")
+        .doesNotContain("update-initramfs")
         .contains("mkfs.ext4 -q -F -L hearth-root -d \"$TREE\" \"$ROOTFS\"\n")
         .contains("ROOTFS=\"$OUT\"/'rootfs.ext4'\n")
         .contains("trap cleanup EXIT\n")
@@ -83,6 +88,47 @@ class BuildScriptTest {
         .contains("mount --bind /dev \"$TREE/dev\"")
         .contains("rm -rf --one-file-system \"$TREE\"")
         .doesNotContainPattern("@[A-Z_]+@");
+  }
+
+  @Test
+  void theImageKeepsNoHostKeyAndItsSshdNeedsNoCheckAtBoot() {
+    String text = generate(spec(List.of(), Optional.empty(), true)).text();
+
+    // sshd reads the one key hearth writes per VM; the build's keys are deleted.
+    assertThat(text).contains("HostKey /etc/ssh/ssh_host_ed25519_key\n");
+    String slim = text.substring(text.indexOf("stage slim\n"), text.indexOf("stage mkfs\n"));
+    // Checked with a throwaway key (after --run, which comes before slim), then keys removed.
+    assertThat(slim)
+        .contains("in_chroot ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key\n")
+        .contains("in_chroot /usr/sbin/sshd -t\n");
+    assertThat(slim.lastIndexOf("rm -f \"$TREE\"/etc/ssh/ssh_host_*\n"))
+        .isGreaterThan(slim.indexOf("in_chroot /usr/sbin/sshd -t\n"));
+    // ssh.service's own `sshd -t` is dropped, and a guest given no key makes one.
+    assertThat(text)
+        .contains("cat > \"$TREE/etc/systemd/system/ssh.service.d/hearth.conf\" <<'HEARTH_EOF'\n"
+            + "[Service]\nExecStartPre=\nHEARTH_EOF\n")
+        .contains("ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key\n")
+        .contains("ExecStart=/usr/bin/ssh-keygen -q -t ed25519 -N \"\" -f"
+            + " /etc/ssh/ssh_host_ed25519_key\n")
+        .contains("in_chroot systemctl enable hearth-network.service hearth-ssh-host-key.service\n");
+  }
+
+  @Test
+  void unitsAMicroVmDoesNotNeedAreMasked() {
+    String text = generate(spec(List.of(), Optional.empty(), true)).text();
+    String mask = text.substring(text.indexOf("in_chroot systemctl mask "));
+    mask = mask.substring(0, mask.indexOf("\n\n"));
+
+    assertThat(mask.split("[\\s\\\\]+"))
+        .contains(
+            "apt-daily.timer",
+            "e2scrub_all.timer",
+            "e2scrub_reap.service",
+            "getty@tty1.service",
+            "getty-static.service",
+            "systemd-pstore.service",
+            "systemd-binfmt.service")
+        .doesNotContain("ssh.service", "ssh.socket", "serial-getty@ttyS0.service");
   }
 
   @Test
@@ -164,7 +210,26 @@ class BuildScriptTest {
         TestFiles.write(
             dir.resolve("hearth-network"), guestScript.getBytes(StandardCharsets.UTF_8));
 
-    assertThat(guestScript).startsWith("#!/bin/sh\n").contains("ip addr replace");
+    assertThat(guestScript).startsWith("#!/bin/sh\n").contains("addr replace $address/");
+    TestFiles.realRunner().check(Command.of("sh", "-n", file.toString()));
+  }
+
+  @Test
+  @RequiresBinary("sh")
+  void theInitrdInitParsesAndMountsWhatTheCommandLineSays() throws Exception {
+    String text = generate(spec(List.of(), Optional.empty(), true)).text();
+    String start = "cat > \"$IRD/init\" <<'HEARTH_EOF'\n";
+    int from = text.indexOf(start) + start.length();
+    String init = text.substring(from, text.indexOf("HEARTH_EOF\n", from));
+    Path file = TestFiles.write(dir.resolve("init"), init.getBytes(StandardCharsets.UTF_8));
+
+    assertThat(init)
+        .startsWith("#!/bin/sh\n")
+        .contains("insmod \"/lib/modules/$module\"")
+        .contains("root=*) root=${word#root=} ;;")
+        .contains("rootflags=*) flags=,${word#rootflags=} ;;")
+        .contains("init=*) init=${word#init=} ;;")
+        .contains("mount -t \"$fstype\" -o \"$mode$flags\" \"$root\" /root");
     TestFiles.realRunner().check(Command.of("sh", "-n", file.toString()));
   }
 

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * Writes a VM's identity into its root disk (an ext4 image file or a block device) without
  * mounting it, with {@code debugfs -w}: {@code /etc/hostname}, the VM's line in {@code
  * /etc/hosts}, {@code /etc/resolv.conf}, {@code /root/.ssh/authorized_keys} with the daemon's key,
- * and {@link GuestNetworkEnv#PATH} for images that configure their network themselves.
+ * {@link GuestNetworkEnv#PATH} for images that configure their network themselves, and a host key
+ * of the VM's own ({@link GuestHostKey}, made anew for each write).
  *
  * <p>Each write replaces the file (debugfs cannot overwrite, so the target is removed first), so
  * writing twice gives the same disk. {@code authorized_keys} holds the daemon's key only. In
@@ -57,6 +59,7 @@ public final class DebugfsGuestIdentity implements GuestIdentity {
       List.of(
           new Folder("/etc", null),
           new Folder("/etc/hearth", "040755"),
+          new Folder("/etc/ssh", null),
           new Folder("/root", null),
           new Folder("/root/.ssh", "040700"));
 
@@ -97,6 +100,7 @@ public final class DebugfsGuestIdentity implements GuestIdentity {
     String keyLine = requireAuthorizedKey(authorizedKey);
 
     String hosts = mergeHosts(readGuestFile(rootDisk, "/etc/hosts"), network.ip(), hostname);
+    GuestHostKey hostKey = GuestHostKey.generate("root@" + hostname);
     List<GuestFile> files =
         List.of(
             new GuestFile("hostname", "/etc/hostname", "0100644", hostname + "\n"),
@@ -104,7 +108,10 @@ public final class DebugfsGuestIdentity implements GuestIdentity {
             new GuestFile("resolv.conf", "/etc/resolv.conf", "0100644", network.resolvConf()),
             new GuestFile("network.env", GuestNetworkEnv.PATH, "0100644", network.render()),
             new GuestFile(
-                "authorized_keys", "/root/.ssh/authorized_keys", "0100600", keyLine + "\n"));
+                "authorized_keys", "/root/.ssh/authorized_keys", "0100600", keyLine + "\n"),
+            new GuestFile("host_key", GuestHostKey.PRIVATE_PATH, "0100600", hostKey.privateKey()),
+            new GuestFile(
+                "host_key.pub", GuestHostKey.PUBLIC_PATH, "0100644", hostKey.publicKeyLine() + "\n"));
 
     Path scratch = createScratch();
     try {
@@ -291,7 +298,10 @@ public final class DebugfsGuestIdentity implements GuestIdentity {
 
   private static Path createScratch() {
     try {
-      return Files.createTempDirectory("hearth-identity-");
+      // Owner only: the VM's private host key passes through it.
+      return Files.createTempDirectory(
+          "hearth-identity-",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     } catch (IOException e) {
       throw new GuestIdentityException("cannot create a scratch folder for debugfs: " + e, e);
     }
@@ -303,7 +313,7 @@ public final class DebugfsGuestIdentity implements GuestIdentity {
         Files.deleteIfExists(p);
       }
     } catch (IOException e) {
-      // Everything in it is public (a public key, host names, addresses); only clutter is left.
+      // The folder is the daemon's own (0700); the host key left in it is a leak to root only.
       log.warn("cannot remove the scratch folder {}: {}", dir, e.toString());
     }
   }

@@ -14,6 +14,8 @@ import dev.hearth.core.testing.RequiresRoot;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -29,6 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DebugfsGuestIdentityHostTest {
   private static final String KEY = DebugfsGuestIdentityTest.KEY;
   private static final long IMAGE_BYTES = 32L << 20;
+  private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
   @TempDir Path tmp;
   private final Runner runner = new ProcessRunner(Posix.system(), Clock.system());
@@ -78,6 +82,27 @@ class DebugfsGuestIdentityHostTest {
     assertThat(stat("/etc/hostname")).isEqualTo(new Inode("regular", "0644", 0, 0));
     assertThat(stat(GuestNetworkEnv.PATH)).isEqualTo(new Inode("regular", "0644", 0, 0));
     assertThat(stat("/etc/hearth")).isEqualTo(new Inode("directory", "0755", 0, 0));
+    assertThat(stat(GuestHostKey.PRIVATE_PATH)).isEqualTo(new Inode("regular", "0600", 0, 0));
+    assertThat(stat(GuestHostKey.PUBLIC_PATH)).isEqualTo(new Inode("regular", "0644", 0, 0));
+  }
+
+  @Test
+  @RequiresBinary("ssh-keygen")
+  void eachWriteGivesTheGuestAHostKeyOfItsOwnThatOpenSshReads() throws Exception {
+    makeImage(null);
+    identity.write(disk, "demo", "10.77.0.2/24", "10.77.0.1", "10.77.0.1", KEY);
+    String first = cat(GuestHostKey.PUBLIC_PATH);
+    Path privateKey = Files.createFile(tmp.resolve("host_key"), OWNER_ONLY);
+    Files.writeString(privateKey, cat(GuestHostKey.PRIVATE_PATH));
+
+    // ssh-keygen -y derives the public key from the private one: the pair belongs together.
+    String derived = runner.check(Command.of("ssh-keygen", "-y", "-f", privateKey.toString()))
+        .stdout();
+    assertThat(first).startsWith("ssh-ed25519 ").endsWith(" root@demo\n");
+    assertThat(first.strip()).isEqualTo(derived.strip());
+
+    identity.write(disk, "demo", "10.77.0.2/24", "10.77.0.1", "10.77.0.1", KEY);
+    assertThat(cat(GuestHostKey.PUBLIC_PATH)).startsWith("ssh-ed25519 ").isNotEqualTo(first);
   }
 
   @Test
@@ -91,6 +116,9 @@ class DebugfsGuestIdentityHostTest {
     Files.setPosixFilePermissions(ssh, PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.writeString(ssh.resolve("authorized_keys"), "ssh-rsa AAAAold someone\n");
     runner.check(Command.of("chown", "-R", "1000:1000", ssh.toString()));
+    // A host key baked into the image, which every VM of it would otherwise share.
+    Path etcSsh = Files.createDirectories(tree.resolve("etc/ssh"));
+    Files.writeString(etcSsh.resolve("ssh_host_ed25519_key.pub"), "ssh-ed25519 AAAAshared image\n");
     makeImage(tree);
 
     identity.write(disk, "demo", "10.77.0.2/24", "10.77.0.1", "10.77.0.1", KEY);
@@ -101,6 +129,7 @@ class DebugfsGuestIdentityHostTest {
     assertThat(cat("/root/.ssh/authorized_keys")).isEqualTo(KEY + "\n");
     assertThat(stat("/root/.ssh")).isEqualTo(new Inode("directory", "0700", 0, 0));
     assertThat(stat("/root/.ssh/authorized_keys")).isEqualTo(new Inode("regular", "0600", 0, 0));
+    assertThat(cat(GuestHostKey.PUBLIC_PATH)).startsWith("ssh-ed25519 ").doesNotContain("shared");
   }
 
   @Test

@@ -71,9 +71,9 @@ class DebugfsGuestIdentityTest {
     List<List<String>> argvs = runner.argvs();
     assertThat(argvs.get(0))
         .containsExactly("debugfs", "-R", "cat \"/etc/hosts\"", DISK.toString());
-    // four folders, five files
+    // five folders, seven files
     assertThat(argvs.subList(1, argvs.size()))
-        .hasSize(9)
+        .hasSize(12)
         .allSatisfy(
             argv -> {
               assertThat(argv.subList(0, 3)).containsExactly("debugfs", "-w", "-f");
