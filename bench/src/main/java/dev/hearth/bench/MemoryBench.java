@@ -1,23 +1,16 @@
 package dev.hearth.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hearth.core.Clock;
-import dev.hearth.core.Command;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
 import dev.hearth.daemon.HearthClient;
 import dev.hearth.daemon.StreamListener;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
@@ -66,8 +59,6 @@ public final class MemoryBench {
   static final long STREAM_BYTES = 100L << 20;
   static final long IDLE_TARGET_MIB = 80;
   static final long CYCLES_TARGET_MIB = 120;
-  private static final String IMAGE = "small";
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern NMT_LINE =
       Pattern.compile("^(Total|-\\s+[A-Za-z ]+?)\\s*\\(?\\s*reserved=\\d+KB, committed=(\\d+)KB");
 
@@ -77,7 +68,7 @@ public final class MemoryBench {
     Path dist = Path.of(args[0]).toAbsolutePath();
     Path scratch = Path.of(args[1]).toAbsolutePath();
     Runner runner = new ProcessRunner(Posix.system(), Clock.system());
-    Host host = Host.prepare(dist, scratch, runner);
+    StandInHost host = StandInHost.prepare(dist, scratch, runner);
     try {
       Process daemon = host.startDaemon();
       try {
@@ -98,7 +89,7 @@ public final class MemoryBench {
     }
   }
 
-  private static void measure(Host host, Process daemon) throws Exception {
+  private static void measure(StandInHost host, Process daemon) throws Exception {
     long pid;
     try (HearthClient client = HearthClient.connect(host.socket())) {
       pid = client.version().pid();
@@ -122,8 +113,8 @@ public final class MemoryBench {
     long[] rss = new long[CYCLES + 1];
     for (int cycle = 1; cycle <= CYCLES; cycle++) {
       try (HearthClient client = HearthClient.connect(host.socket())) {
-        create(client, "mem" + cycle);
-        delete(client, "mem" + cycle);
+        StandInHost.create(client, "mem" + cycle);
+        StandInHost.delete(client, "mem" + cycle);
       }
       rss[cycle] = rssKib(pid);
       if (cycle % 10 == 0) {
@@ -149,7 +140,7 @@ public final class MemoryBench {
         names.add(name);
         running.add(pool.submit(() -> {
           try (HearthClient own = HearthClient.connect(host.socket())) {
-            create(own, name);
+            StandInHost.create(own, name);
           }
           return null;
         }));
@@ -163,13 +154,13 @@ public final class MemoryBench {
     long burstPeak = rssKib(pid);
     try (HearthClient client = HearthClient.connect(host.socket())) {
       for (String name : names) {
-        delete(client, name);
+        StandInHost.delete(client, name);
       }
     }
     long burst = rssKib(pid);
 
     try (HearthClient client = HearthClient.connect(host.socket())) {
-      create(client, "stream");
+      StandInHost.create(client, "stream");
     }
     long streamStart = System.nanoTime();
     List<Future<Long>> streams = new ArrayList<>();
@@ -189,7 +180,7 @@ public final class MemoryBench {
     double streamSeconds = (System.nanoTime() - streamStart) / 1e9;
     long afterStreams = rssKib(pid);
     try (HearthClient client = HearthClient.connect(host.socket())) {
-      delete(client, "stream");
+      StandInHost.delete(client, "stream");
     }
     TimeUnit.SECONDS.sleep(SETTLE_SECONDS);
     long settled = rssKib(pid);
@@ -222,21 +213,6 @@ public final class MemoryBench {
         what, kib / 1024.0, target.isEmpty() ? "" : target + (met ? " met" : " MISSED"));
   }
 
-  private static void create(HearthClient client, String name) throws IOException {
-    JsonNode created =
-        JSON.readTree(
-            client.call("vm.create", "{\"name\": \"" + name + "\", \"image\": \"" + IMAGE + "\"}"));
-    JsonNode last =
-        JSON.readTree(
-            client.call(
-                "op.watch",
-                "{\"op\": \"" + created.path("op").path("id").asText() + "\"}",
-                (method, params) -> {}));
-    if (!last.path("state").asText().equals("succeeded")) {
-      throw new IllegalStateException("create of " + name + " failed: " + last);
-    }
-  }
-
   /**
    * {@code head -c} of {@value #STREAM_BYTES} bytes in the "guest" (the stand-in's sshd) through
    * {@code vm.exec} on a connection of its own; returns the stdout bytes counted.
@@ -254,16 +230,12 @@ public final class MemoryBench {
     try (HearthClient client = HearthClient.connect(socket);
         HearthClient.Stream stream = client.openStream("vm.exec", params, counter)) {
       stream.closeInput();
-      JsonNode result = JSON.readTree(stream.awaitResult());
+      JsonNode result = StandInHost.JSON.readTree(stream.awaitResult());
       if (result.path("exit_code").asInt(-1) != 0) {
         throw new IllegalStateException("vm.exec head -c exited: " + result);
       }
     }
     return received[0];
-  }
-
-  private static void delete(HearthClient client, String name) {
-    client.call("vm.delete", "{\"vm\": \"" + name + "\", \"force\": true}");
   }
 
   static long rssKib(long pid) throws IOException {
@@ -313,162 +285,5 @@ public final class MemoryBench {
       }
     }
     System.out.println(line);
-  }
-
-  /**
-   * The bench's daemon setup: scratch folders and config, the image, the firecracker stand-in and
-   * the sshd config it plays the guest with, and a network namespace of its own for the daemon, so
-   * that its bridge, TAPs and NAT table (and the stand-ins' sshd) are apart from the host's and
-   * from any other hearth daemon; {@link #close()} kills what is left in the namespace and deletes
-   * it, which takes the daemon's bridge, TAPs and NAT table with it.
-   */
-  private static final class Host implements AutoCloseable {
-    private final Path dist;
-    private final Path scratch;
-    private final Runner runner;
-    private final String namespace;
-
-    private Host(Path dist, Path scratch, Runner runner, String namespace) {
-      this.dist = dist;
-      this.scratch = scratch;
-      this.runner = runner;
-      this.namespace = namespace;
-    }
-
-    static Host prepare(Path dist, Path scratch, Runner runner)
-        throws IOException, InterruptedException {
-      for (String tool : List.of("/usr/sbin/sshd", "/usr/bin/ssh-keygen", "/usr/bin/setpriv")) {
-        if (!Files.isExecutable(Path.of(tool))) {
-          throw new IllegalStateException("the memory bench needs " + tool);
-        }
-      }
-      String namespace = "hmem" + HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
-      Host host = new Host(dist, scratch, runner, namespace);
-      host.writeFiles();
-      runner.check(Command.of("ip", "netns", "add", namespace));
-      // The guests' addresses are local ones on their TAPs: local traffic needs the loopback up.
-      runner.check(Command.of("ip", "-n", namespace, "link", "set", "lo", "up"));
-      return host;
-    }
-
-    private void writeFiles() throws IOException, InterruptedException {
-      Path firecracker = scratch.resolve("bin/firecracker");
-      Files.createDirectories(firecracker.getParent());
-      try (InputStream in =
-          MemoryBench.class.getResourceAsStream("/dev/hearth/bench/minimal-firecracker.py")) {
-        Files.copy(in, firecracker);
-      }
-      Files.setPosixFilePermissions(firecracker, PosixFilePermissions.fromString("rwxr-xr-x"));
-
-      Path image = Files.createDirectories(scratch.resolve("state/images").resolve(IMAGE));
-      Files.writeString(image.resolve("vmlinux"), "benchmark kernel placeholder\n");
-      runner.check(
-          Command.of("mkfs.ext4", "-F", "-q", image.resolve("rootfs.ext4").toString(), "64M"));
-
-      Path sshd = Files.createDirectories(scratch.resolve("guest-sshd"));
-      Files.createDirectories(Path.of("/run/sshd")); // sshd's privilege separation folder
-      Path hostKey = sshd.resolve("host_ecdsa_key");
-      // ECDSA: MINA without an ed25519 provider cannot check ed25519 host signatures.
-      runner.check(
-          Command.of("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", hostKey.toString()));
-      Files.write(
-          sshd.resolve("sshd_config"),
-          List.of(
-              "Port 22",
-              "HostKey " + hostKey,
-              "AuthorizedKeysFile " + sshd.resolve("authorized_keys"),
-              "PermitRootLogin prohibit-password",
-              "PubkeyAuthentication yes",
-              "PasswordAuthentication no",
-              "KbdInteractiveAuthentication no",
-              "StrictModes no",
-              "UsePAM no",
-              // sshd runs commands through root's shell, and bash reads ~/.bashrc for them unless
-              // it is a nested shell: this host's root profile is not the guest's.
-              "SetEnv SHLVL=1",
-              "PidFile none"));
-
-      // Defaults for everything else (bridge, addresses, TAP pool, timeouts, log level): the
-      // namespace keeps them apart from the host's.
-      Files.writeString(
-          config(),
-          String.join(
-              "\n",
-              "state_dir = \"" + scratch.resolve("state") + "\"",
-              "runtime_dir = \"" + scratch.resolve("run") + "\"",
-              "socket_group = \"\"",
-              "firecracker_bin = \"" + firecracker + "\"",
-              // dm-snapshot devices are the host's, not the namespace's.
-              "disk_provisioner = \"copy\"",
-              ""));
-    }
-
-    Path config() {
-      return scratch.resolve("config.toml");
-    }
-
-    Path socket() {
-      return scratch.resolve("run/hearth.sock");
-    }
-
-    /**
-     * {@code bin/hearth daemon --config ...} in the namespace ({@code ip netns exec} execs it, so
-     * the pid is the JVM's), its output in {@code daemon.log}; waits for its socket.
-     */
-    Process startDaemon() throws IOException, InterruptedException {
-      ProcessBuilder builder =
-          new ProcessBuilder(
-                  "ip", "netns", "exec", namespace,
-                  dist.resolve("bin/hearth").toString(), "daemon", "--config", config().toString())
-              .redirectErrorStream(true)
-              .redirectOutput(scratch.resolve("daemon.log").toFile());
-      builder.environment().put(
-          "HEARTH_BENCH_GUEST_SSHD", scratch.resolve("guest-sshd/sshd_config").toString());
-      Process daemon = builder.start();
-      for (int i = 0; i < 600 && !Files.exists(socket()); i++) {
-        if (!daemon.isAlive()) {
-          throw new IllegalStateException(
-              "daemon exited " + daemon.exitValue() + ": "
-                  + Files.readString(scratch.resolve("daemon.log")));
-        }
-        Thread.sleep(100);
-      }
-      if (!Files.exists(socket())) {
-        throw new IllegalStateException("no daemon socket at " + socket() + " after 60 s");
-      }
-      return daemon;
-    }
-
-    /** The guest's authorized key: the daemon's public key, made on its first start. */
-    void trustDaemonKey() throws InterruptedException {
-      Path key = scratch.resolve("state/ssh/id_ed25519");
-      String publicKey = runner.check(Command.of("ssh-keygen", "-y", "-f", key.toString())).stdout();
-      try {
-        Files.writeString(scratch.resolve("guest-sshd/authorized_keys"), publicKey);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-
-    /** Force-deletes every VM the daemon has, so that nothing is left running after the bench. */
-    void deleteAllVms() throws IOException {
-      try (HearthClient client = HearthClient.connect(socket())) {
-        for (JsonNode vm : JSON.readTree(client.call("vm.list", "{}")).path("vms")) {
-          delete(client, vm.path("name").asText());
-        }
-      }
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      // Stand-ins of VMs that a failure left behind, and their sshd.
-      String pids = runner.check(Command.of("ip", "netns", "pids", namespace)).stdout().strip();
-      if (!pids.isEmpty()) {
-        List<String> kill = new ArrayList<>(List.of("kill", "-KILL"));
-        kill.addAll(List.of(pids.split("\\s+")));
-        runner.run(Command.of(kill));
-      }
-      runner.check(Command.of("ip", "netns", "del", namespace));
-    }
   }
 }

@@ -33,7 +33,7 @@ final class ImageView {
     details.add("Rootfs", Json.text(image, "rootfs"));
     details.add("Initrd", Json.text(image, "initrd"));
     details.add("Boot args", Json.text(image, "boot_args"));
-    Iterator<Map.Entry<String, JsonNode>> sums = image.path("sha256").fields();
+    Iterator<Map.Entry<String, JsonNode>> sums = image.path("sha256").properties().iterator();
     while (sums.hasNext()) {
       Map.Entry<String, JsonNode> sum = sums.next();
       details.add("SHA256 " + sum.getKey(), sum.getValue().asText());

@@ -23,7 +23,7 @@ final class ProgressDisplay {
     SILENT
   }
 
-  /** The stages of vm.create (DESIGN.md section 5). */
+  /** The stages of vm.create (ARCHITECTURE.md, "VMs"). */
   static final List<String> VM_CREATE_STAGES =
       List.of("reserve", "rootfs", "identity", "boot", "wait-ssh", "ready");
 

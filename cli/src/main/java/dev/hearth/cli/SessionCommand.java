@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code hearth session ...}: long-running processes in a VM's guest that outlive the CLI and the
- * daemon (DESIGN section 8).
+ * daemon (ARCHITECTURE.md, "Guest sessions").
  */
 @Command(
     name = "session",

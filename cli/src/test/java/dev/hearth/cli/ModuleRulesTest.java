@@ -22,10 +22,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The module rules of DESIGN.md section 1, checked on the compiled production classes of every
- * module (the third enforcement next to maven-enforcer and dependency:analyze). The classes are
- * read from each module's target/classes, so the rules see all ten modules even though cli
- * depends on only three of them.
+ * The module rules (ARCHITECTURE.md, "Allowed dependencies and how they are enforced"), checked on
+ * the compiled production classes of every module (the third enforcement next to maven-enforcer and
+ * dependency:analyze). The classes are read from each module's target/classes, so the rules see all
+ * ten modules even though cli depends on only three of them. {@code bench} has rules of its own
+ * (BenchRulesTest).
  */
 class ModuleRulesTest {
   static final List<String> MODULES =

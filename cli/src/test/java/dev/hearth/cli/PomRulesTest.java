@@ -15,11 +15,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Keeps the build-time halves of the module rules in place: each module's pom bans exactly the
- * hearth modules DESIGN.md section 1 forbids it, and the root pom fails the build on dependency
+ * hearth modules that ARCHITECTURE.md ("Allowed dependencies and how they are enforced") forbids
+ * it, and the root pom fails the build on dependency
  * analysis warnings. (Removing a ban would otherwise go unnoticed until someone adds the edge.)
  */
 class PomRulesTest {
-  /** The allowed edges of DESIGN.md section 1, per module. */
+  /** The allowed edges of ARCHITECTURE.md's "Allowed dependencies", per module. */
   static final Map<String, Set<String>> ALLOWED =
       Map.of(
           "core", Set.of(),

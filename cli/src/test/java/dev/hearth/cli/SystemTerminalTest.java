@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +29,22 @@ class SystemTerminalTest {
       }
       return "";
     };
+  }
+
+  @Test
+  void onResizeRunsTheActionOnSigwinchUntilClosed() throws Exception {
+    SystemTerminal terminal = new SystemTerminal(stty(false), proc);
+    CountDownLatch resized = new CountDownLatch(1);
+
+    try (Terminal.Registration registration = terminal.onResize(resized::countDown)) {
+      Process kill =
+          new ProcessBuilder("kill", "-WINCH", Long.toString(ProcessHandle.current().pid()))
+              .start();
+      assertThat(kill.waitFor(10, TimeUnit.SECONDS)).as("kill -WINCH of this JVM ends").isTrue();
+      assertThat(resized.await(10, TimeUnit.SECONDS))
+          .as("the resize action runs within 10 s of SIGWINCH")
+          .isTrue();
+    }
   }
 
   @Test

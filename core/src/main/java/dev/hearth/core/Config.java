@@ -93,7 +93,7 @@ public final class Config {
     if (root == null || root.isMissingNode()) {
       return new Config(values, Optional.of(file));
     }
-    Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
+    Iterator<Map.Entry<String, JsonNode>> fields = root.properties().iterator();
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> field = fields.next();
       String name = field.getKey();

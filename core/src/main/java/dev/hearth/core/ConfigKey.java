@@ -37,16 +37,18 @@ public enum ConfigKey {
   BRIDGE_NAME("bridge_name", Type.INTERFACE_NAME, "hearth0",
       "Host bridge that the VMs' TAP devices join."),
   BRIDGE_CIDR("bridge_cidr", Type.CIDR, "10.77.0.1/24",
-      "The bridge's address and prefix; the address is the guests' gateway and DNS server, guests"
-          + " get the lowest free addresses of the prefix."),
+      "The bridge's address and prefix; the address is the guests' gateway and the name server of"
+          + " their resolv.conf (no DNS server answers there yet), guests get the lowest free"
+          + " addresses of the prefix."),
   TAP_POOL_SIZE("tap_pool_size", Type.intRange(0, 64), "4",
       "TAP devices created ahead of time so that a VM create does not wait for one."),
   DNS_DOMAIN("dns_domain", Type.DOMAIN, "hearth.internal",
-      "Domain under which VMs resolve: <vm>.<dns_domain>."),
+      "Domain under which VMs are to resolve, <vm>.<dns_domain>; not used yet (no DNS server)."),
   DNS_HOST_LISTEN("dns_host_listen", Type.OPTIONAL_ADDRESS, "127.0.0.1:10053",
-      "Loopback address and port where the host can resolve VM names; \"\" disables it."),
+      "Loopback address and port where the host is to resolve VM names; not used yet (no DNS"
+          + " server)."),
   WEB_LISTEN_ADDR("web_listen_addr", Type.OPTIONAL_ADDRESS, "127.0.0.1:7777",
-      "Address of the experimental read-only web UI; \"\" disables it."),
+      "Address of a read-only web UI; not used yet (there is no web UI)."),
   DISK_PROVISIONER("disk_provisioner", Type.enumOf("auto", "dm-snapshot", "copy"), "auto",
       "How VM root disks are made: dm-snapshot, copy, or auto (dm-snapshot where device-mapper"
           + " works, else copy)."),

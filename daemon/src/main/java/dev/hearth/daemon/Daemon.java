@@ -591,7 +591,7 @@ public final class Daemon implements AutoCloseable {
   }
 
   /**
-   * Runs the host checks of DESIGN.md section 11; needs no running daemon.
+   * Runs doctor's host checks (ARCHITECTURE.md, "Doctor"); needs no running daemon.
    *
    * @throws DaemonException when interrupted (the thread's interrupt flag is set again)
    */

@@ -71,7 +71,9 @@ class LauncherTest {
     pb.environment().putAll(environment);
     pb.redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile());
     Process p = pb.start();
-    assertThat(p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)).as("bin/hearth %s", args).isTrue();
+    assertThat(p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS))
+        .as("bin/hearth %s", String.join(" ", args))
+        .isTrue();
     return new Run(
         p.exitValue(),
         Files.readString(dir.resolve("out"), StandardCharsets.UTF_8),

@@ -140,7 +140,7 @@ public final class FirecrackerSpec {
     String path = stripQuery(requestPath);
     String verb = method.toLowerCase(Locale.ROOT);
     Endpoint best = null;
-    for (Iterator<Map.Entry<String, JsonNode>> it = paths.fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = paths.properties().iterator(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> entry = it.next();
       JsonNode operation = entry.getValue().get(verb);
       if (operation == null) {
@@ -158,8 +158,8 @@ public final class FirecrackerSpec {
   public List<String> operations() {
     List<String> all = new ArrayList<>();
     paths
-        .fields()
-        .forEachRemaining(
+        .properties()
+        .forEach(
             e ->
                 e.getValue()
                     .fieldNames()
@@ -306,7 +306,7 @@ public final class FirecrackerSpec {
     }
     JsonNode properties = schema.path("properties");
     boolean openObject = schema.path("additionalProperties").asBoolean(false);
-    for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = value.properties().iterator(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> field = it.next();
       JsonNode fieldSchema = properties.get(field.getKey());
       if (fieldSchema == null) {

@@ -1,2 +1,2 @@
-/** Git inspection, copy preparation, guest import and export scripts. */
+/** Reserved for git import and export between host folders and guests; nothing is here yet. */
 package dev.hearth.workspace;

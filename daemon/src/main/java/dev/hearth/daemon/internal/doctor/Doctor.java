@@ -56,9 +56,9 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteOpenMode;
 
 /**
- * hearth's doctor (DESIGN.md section 11): checks that this host can run hearth and says, for each
- * check, what it found and a one-line fix. Checks only look: nothing is created or changed, except
- * a temporary file for the reflink test that is removed again.
+ * hearth's doctor (ARCHITECTURE.md, "Doctor"): checks that this host can run hearth and says, for
+ * each check, what it found and a one-line fix. Checks only look: nothing is created or changed,
+ * except a temporary file for the reflink test that is removed again.
  *
  * <p>A check that throws becomes a FAIL of that check and the others still run; an interrupt is the
  * one exception, and stops the doctor.

@@ -275,7 +275,7 @@ public final class GuestRpc implements GuestMethods {
     if (!node.get().isObject()) {
       throw params.invalid("env", "must be an object of names to string values");
     }
-    Iterator<Map.Entry<String, JsonNode>> fields = node.get().fields();
+    Iterator<Map.Entry<String, JsonNode>> fields = node.get().properties().iterator();
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> field = fields.next();
       if (!field.getValue().isTextual()) {

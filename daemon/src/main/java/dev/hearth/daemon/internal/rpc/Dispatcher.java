@@ -10,9 +10,10 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * The daemon's RPC methods: one switch from the method name ({@code noun.verb}, DESIGN.md section
- * 3) to the code that serves it. This is the only place a method name is mapped to behaviour; to
- * add a method, add a case here that reads its {@link Params} and returns the result object.
+ * The daemon's RPC methods: one switch from the method name ({@code noun.verb}, ARCHITECTURE.md,
+ * "RPC protocol") to the code that serves it. This is the only place a method name is mapped to
+ * behaviour; to add a method, add a case here that reads its {@link Params} and returns the result
+ * object.
  *
  * <p>By the time {@link #dispatch} runs, {@link JsonRpcProtocol} has checked the JSON-RPC envelope
  * and that {@code params} is an object. A handler reports a failure by throwing the {@link

@@ -7,8 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * DESIGN.md section 3: root, the daemon's own user and members of the socket group are served.
- * Membership is the peer's primary group or one of its process's supplementary groups.
+ * Who may use the socket (ARCHITECTURE.md, "RPC protocol"): root, the daemon's own user and members
+ * of the socket group are served. Membership is the peer's primary group or one of its process's
+ * supplementary groups.
  */
 public final class SocketGroupAuthorizer implements PeerAuthorizer {
   private static final Logger log = LoggerFactory.getLogger(SocketGroupAuthorizer.class);

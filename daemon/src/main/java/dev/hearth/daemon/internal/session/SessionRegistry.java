@@ -8,8 +8,9 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The {@code sessions} of DESIGN section 2: the controllers of every known session, by VM. Its own
- * monitor is a leaf lock, held only to read or change the maps (never across guest I/O).
+ * The session registry (ARCHITECTURE.md, "Guest sessions"): the controllers of every known session,
+ * by VM. Its own monitor is a leaf lock, held only to read or change the maps (never across guest
+ * I/O).
  */
 final class SessionRegistry {
   private final Map<String, Map<String, SessionController>> byVm = new HashMap<>();

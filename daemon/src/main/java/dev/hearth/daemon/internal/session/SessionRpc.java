@@ -211,7 +211,7 @@ public final class SessionRpc implements SessionMethods {
     if (!node.isObject()) {
       throw params.invalid("env", "must be an object of strings");
     }
-    Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+    Iterator<Map.Entry<String, JsonNode>> fields = node.properties().iterator();
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> field = fields.next();
       if (!field.getValue().isTextual()) {

@@ -5,9 +5,9 @@ import java.util.Deque;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A reentrant lock with a place in the daemon's lock order (DESIGN.md section 2): {@code
- * vmLocks[id]} ({@link #VM}) before {@code createVmLock} or {@code imageOpsLock} ({@link #CREATE},
- * never both) before leaf locks
+ * A reentrant lock with a place in the daemon's lock order (ARCHITECTURE.md, "Daemon composition
+ * and locks"): {@code vmLocks[id]} ({@link #VM}) before {@code createVmLock} or {@code
+ * imageOpsLock} ({@link #CREATE}, never both) before leaf locks
  * ({@link #LEAF}). Each thread's held locks are tracked, and taking a lock whose level is not
  * higher than that of a lock the thread already holds (other than taking the same lock again)
  * throws {@link IllegalStateException} naming both, before blocking. The check is always on: it

@@ -57,7 +57,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The VM lifecycle (DESIGN.md section 5): create with its stages, start, stop, kill, delete, and
+ * The VM lifecycle (ARCHITECTURE.md, "VMs"): create with its stages, start, stop, kill, delete, and
  * reconcile at daemon start.
  *
  * <p>Concurrency: a VM's state is its claim. A create holds the row in {@code creating} and a start

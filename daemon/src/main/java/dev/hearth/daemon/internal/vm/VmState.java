@@ -2,7 +2,9 @@ package dev.hearth.daemon.internal.vm;
 
 import java.util.Locale;
 
-/** A VM's state (DESIGN.md section 5); the lower-case name is used on the wire and in the store. */
+/**
+ * A VM's state (ARCHITECTURE.md, "VMs"); the lower-case name is used on the wire and in the store.
+ */
 public enum VmState {
   CREATING,
   STARTING,
