@@ -1,10 +1,10 @@
 package dev.hearth.daemon.internal.guest;
 
-import dev.hearth.daemon.internal.vm.GuestIdentity;
 import dev.hearth.core.Command;
 import dev.hearth.core.CommandResult;
 import dev.hearth.core.Names;
 import dev.hearth.core.Runner;
+import dev.hearth.daemon.internal.vm.GuestIdentity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -35,6 +35,9 @@ import dev.hearth.fcproc.VmmChoice;
 import dev.hearth.imagemgr.ImageManifest;
 import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.Registry;
+import dev.hearth.session.GuestPowerOff;
+import dev.hearth.session.SessionException;
+import dev.hearth.session.SshWaiter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -579,7 +582,7 @@ public final class VmService {
     long start = parts.clock().nanoTime();
     try {
       parts.powerOff().powerOff(vm.ip(), SSH_PORT, half);
-    } catch (DaemonException e) {
+    } catch (DaemonException | SessionException e) {
       log.info("VM {}: poweroff over SSH failed ({})", vm.name(), e.getMessage());
     }
     Duration left = timeout.minus(half).minusNanos(parts.clock().nanoTime() - start);
@@ -733,7 +736,7 @@ public final class VmService {
       parts.sshWaiter().await(vm.ip(), SSH_PORT, parts.config().sshWaitTimeout());
     } catch (RpcException e) {
       throw e;
-    } catch (DaemonException e) {
+    } catch (DaemonException | SessionException e) {
       throw ErrorKind.TIMEOUT.error(e.getMessage());
     }
   }
@@ -1007,7 +1010,8 @@ public final class VmService {
     if (e instanceof FcprocException
         || e instanceof DmsnapException
         || e instanceof CoreException
-        || e instanceof DaemonException) {
+        || e instanceof DaemonException
+        || e instanceof SessionException) {
       return ErrorKind.HOST_ERROR.error(doing + " failed: " + e.getMessage());
     }
     return e;

@@ -1,6 +1,5 @@
-package dev.hearth.daemon.internal.guest;
+package dev.hearth.session;
 
-import dev.hearth.daemon.internal.vm.SshWaiter;
 import dev.hearth.core.Clock;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,6 +1,5 @@
-package dev.hearth.daemon.internal.guest;
+package dev.hearth.session;
 
-import dev.hearth.daemon.internal.vm.GuestPowerOff;
 import java.io.IOException;
 import java.time.Duration;
 import org.apache.sshd.client.channel.ChannelExec;

@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.guest;
+package dev.hearth.session;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -72,7 +72,7 @@ public final class MinaGuestDialer implements AutoCloseable {
    * @throws GuestSshException naming the address and what failed (refused, timed out, auth)
    * @throws InterruptedException when interrupted; the half-open connection is closed
    */
-  public ClientSession dial(String ip, int port, Duration timeout) throws InterruptedException {
+  ClientSession dial(String ip, int port, Duration timeout) throws InterruptedException {
     Duration bound = timeout.isNegative() ? Duration.ZERO : timeout;
     long deadline = System.nanoTime() + bound.toNanos();
     String address = address(ip, port);

@@ -1,6 +1,5 @@
-package dev.hearth.daemon.internal.guest;
+package dev.hearth.session;
 
-import dev.hearth.session.ShellQuote;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

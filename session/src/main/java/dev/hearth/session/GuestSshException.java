@@ -1,9 +1,7 @@
-package dev.hearth.daemon.internal.guest;
-
-import dev.hearth.daemon.DaemonException;
+package dev.hearth.session;
 
 /** No authenticated SSH session to a guest could be opened; the message names the address. */
-public class GuestSshException extends DaemonException {
+public class GuestSshException extends SessionException {
   private static final long serialVersionUID = 1L;
 
   public GuestSshException(String message) {

@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.guest;
+package dev.hearth.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.hearth.core.Clock;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.FakeClock;
+import dev.hearth.session.testing.TestSshd;
 import java.net.Socket;
 import java.security.KeyPair;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.guest;
+package dev.hearth.session.testing;
 
 import dev.hearth.core.testing.Await;
 import java.io.IOException;
@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * pid file in a temp folder, an empty folder over /root ({@link #withEmptyRootHome}), run in the
  * foreground so that the test owns the process.
  */
-final class TestSshd implements AutoCloseable {
+public final class TestSshd implements AutoCloseable {
   private final Process process;
   private final Path log;
   private final int port;
@@ -32,14 +32,14 @@ final class TestSshd implements AutoCloseable {
    * A local port reserved and refusing connections while the socket stays open: bound, never
    * listening, so that no other process can take it meanwhile.
    */
-  static Socket refusingPort() throws IOException {
+  public static Socket refusingPort() throws IOException {
     Socket socket = new Socket();
     socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     return socket;
   }
 
   /** Waits until sshd accepts TCP connections (not yet a handshake); fails if it exited. */
-  void awaitListening() throws Exception {
+  public void awaitListening() throws Exception {
     Await.until(
         "sshd to listen on 127.0.0.1:" + port,
         () -> {
@@ -61,7 +61,7 @@ final class TestSshd implements AutoCloseable {
    * even for the commands sshd runs, and this host's root's (or a CI machine's) may do anything,
    * such as waiting a minute for a lock of a tool it initialises.
    */
-  static List<String> withEmptyRootHome(Path home, List<String> command) {
+  public static List<String> withEmptyRootHome(Path home, List<String> command) {
     List<String> argv =
         new ArrayList<>(
             List.of(
@@ -78,7 +78,7 @@ final class TestSshd implements AutoCloseable {
   }
 
   /** A port nothing listens on right now. */
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
@@ -88,7 +88,7 @@ final class TestSshd implements AutoCloseable {
    * Starts sshd on {@code port} letting in root with {@code authorizedKey}. The host key is ECDSA:
    * MINA without an ed25519 provider cannot check ed25519 host signatures.
    */
-  static TestSshd start(Path dir, int port, String authorizedKey)
+  public static TestSshd start(Path dir, int port, String authorizedKey)
       throws IOException, InterruptedException {
     Files.createDirectories(dir);
     // sshd's privilege separation folder.
@@ -135,7 +135,7 @@ final class TestSshd implements AutoCloseable {
   }
 
   /** What sshd logged so far. */
-  String log() throws IOException {
+  public String log() throws IOException {
     return Files.readString(log);
   }
 

@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.vm;
+package dev.hearth.session;
 
 import java.time.Duration;
 
@@ -10,7 +10,8 @@ public interface GuestPowerOff {
   /**
    * Starts the guest's poweroff and returns without waiting for the guest to go down.
    *
-   * @throws dev.hearth.daemon.DaemonException (a subtype) when the guest cannot be asked
+   * @throws GuestSshException (or another {@link SessionException}) when the guest cannot be
+   *     asked
    */
   void powerOff(String ip, int port, Duration timeout) throws InterruptedException;
 }

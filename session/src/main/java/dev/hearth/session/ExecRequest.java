@@ -1,6 +1,5 @@
-package dev.hearth.daemon.internal.guest;
+package dev.hearth.session;
 
-import dev.hearth.session.ShellQuote;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.guest;
+package dev.hearth.session;
 
 /** A command in a guest could not be run to an exit status; the message names the VM and why. */
 public class GuestExecException extends GuestSshException {

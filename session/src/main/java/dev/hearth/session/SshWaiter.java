@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.vm;
+package dev.hearth.session;
 
 import java.time.Duration;
 
@@ -7,7 +7,8 @@ public interface SshWaiter {
   /**
    * Returns once SSH at {@code ip:port} answers.
    *
-   * @throws dev.hearth.daemon.DaemonException (a subtype) when it does not within {@code timeout}
+   * @throws GuestSshException (or another {@link SessionException}) when it does not within
+   *     {@code timeout}
    */
   void await(String ip, int port, Duration timeout) throws InterruptedException;
 }

@@ -1,9 +1,7 @@
-package dev.hearth.daemon.internal.guest;
-
-import dev.hearth.daemon.DaemonException;
+package dev.hearth.session;
 
 /** The daemon's guest key pair cannot be created or loaded; the message names the file. */
-public class SshKeyException extends DaemonException {
+public class SshKeyException extends SessionException {
   private static final long serialVersionUID = 1L;
 
   public SshKeyException(String message) {
