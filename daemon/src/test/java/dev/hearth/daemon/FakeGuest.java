@@ -1,7 +1,7 @@
 package dev.hearth.daemon;
 
-import dev.hearth.daemon.internal.vm.GuestIdentity;
 import dev.hearth.daemon.internal.vm.GuestUnreachableException;
+import dev.hearth.imagemgr.GuestIdentity;
 import dev.hearth.session.GuestPowerOff;
 import dev.hearth.session.SshWaiter;
 import java.nio.file.Files;

@@ -32,6 +32,7 @@ import dev.hearth.fcproc.NetworkInterface;
 import dev.hearth.fcproc.ProcessIdentity;
 import dev.hearth.fcproc.ProcessTable;
 import dev.hearth.fcproc.VmmChoice;
+import dev.hearth.imagemgr.GuestIdentity;
 import dev.hearth.imagemgr.ImageManifest;
 import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.Registry;

@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.guest;
+package dev.hearth.imagemgr;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.guest;
+package dev.hearth.imagemgr;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

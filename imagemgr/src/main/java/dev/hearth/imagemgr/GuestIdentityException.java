@@ -1,12 +1,10 @@
-package dev.hearth.daemon.internal.guest;
-
-import dev.hearth.daemon.DaemonException;
+package dev.hearth.imagemgr;
 
 /**
  * Writing a VM's identity into its root disk failed; the message names the disk and the debugfs
  * command that failed.
  */
-public class GuestIdentityException extends DaemonException {
+public class GuestIdentityException extends ImagemgrException {
   private static final long serialVersionUID = 1L;
 
   public GuestIdentityException(String message) {

@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.vm;
+package dev.hearth.imagemgr;
 
 import java.nio.file.Path;
 

@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.guest;
+package dev.hearth.imagemgr;
 
 import dev.hearth.core.Names;
 import java.util.regex.Matcher;

@@ -1,10 +1,9 @@
-package dev.hearth.daemon.internal.guest;
+package dev.hearth.imagemgr;
 
 import dev.hearth.core.Command;
 import dev.hearth.core.CommandResult;
 import dev.hearth.core.Names;
 import dev.hearth.core.Runner;
-import dev.hearth.daemon.internal.vm.GuestIdentity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
