@@ -4,16 +4,15 @@ import dev.hearth.core.Command;
 import dev.hearth.core.CommandResult;
 import dev.hearth.core.Names;
 import dev.hearth.core.Runner;
+import dev.hearth.core.TreeDeleter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -307,10 +306,8 @@ public final class DebugfsGuestIdentity implements GuestIdentity {
   }
 
   private static void deleteRecursively(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+    try {
+      TreeDeleter.delete(dir);
     } catch (IOException e) {
       // The folder is the daemon's own (0700); the host key left in it is a leak to root only.
       log.warn("cannot remove the scratch folder {}: {}", dir, e.toString());

@@ -1,5 +1,6 @@
 package dev.hearth.session;
 
+import dev.hearth.core.ShellQuote;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

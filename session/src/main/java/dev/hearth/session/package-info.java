@@ -6,6 +6,6 @@
  * dev.hearth.session.SshKeyPair}); {@link dev.hearth.session.MinaSshWaiter} and {@link
  * dev.hearth.session.MinaGuestPowerOff} implement the boot wait and stop seams; {@link
  * dev.hearth.session.GuestCopy} holds the tar scripts of a copy. Sessions: guest paths, POSIX sh
- * scripts, parsers, {@link dev.hearth.session.ShellQuote}.
+ * scripts, parsers.
  */
 package dev.hearth.session;

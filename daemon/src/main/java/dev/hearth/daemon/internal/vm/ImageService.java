@@ -6,6 +6,7 @@ import dev.hearth.core.InvalidNameException;
 import dev.hearth.core.Layout;
 import dev.hearth.core.Names;
 import dev.hearth.core.Runner;
+import dev.hearth.core.TreeDeleter;
 import dev.hearth.daemon.RpcException;
 import dev.hearth.daemon.internal.rpc.ErrorKind;
 import dev.hearth.imagemgr.CompressedKernelException;
@@ -33,7 +34,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -386,10 +386,8 @@ public final class ImageService {
   }
 
   private static void deleteTree(Path root) {
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
+    try {
+      TreeDeleter.delete(root);
     } catch (IOException e) {
       // The folder is already out of the registry; the next daemon start removes what is left.
       log.warn("could not remove {} entirely: {}", root, e.getMessage());

@@ -6,6 +6,7 @@ import dev.hearth.core.CoreException;
 import dev.hearth.core.Layout;
 import dev.hearth.core.Names;
 import dev.hearth.core.Store;
+import dev.hearth.core.TreeDeleter;
 import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.RpcException;
 import dev.hearth.daemon.internal.rpc.ErrorKind;
@@ -46,7 +47,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +56,6 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -974,15 +973,10 @@ public final class VmService {
   }
 
   static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+    try {
+      TreeDeleter.delete(dir);
     } catch (IOException e) {
-      throw new DaemonException("cannot delete " + dir + ": " + e.getMessage(), e);
+      throw new DaemonException(e.getMessage(), e);
     }
   }
 

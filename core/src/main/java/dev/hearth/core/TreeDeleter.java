@@ -1,4 +1,4 @@
-package dev.hearth.imagemgr;
+package dev.hearth.core;
 
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -11,33 +11,40 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Deletes a staging tree without ever crossing into another filesystem. A build chroots into its
- * staging folder with /proc, /sys and /dev mounted inside; if a crash left one of them mounted, a
- * plain recursive delete would walk into the host's /dev. Such a tree is refused whole instead.
+ * hearth's one recursive delete, which never crosses into another filesystem. An image build
+ * chroots into its staging folder with /proc, /sys and /dev mounted inside; if a crash left one of
+ * them mounted, a plain recursive delete would walk into the host's /dev. Such a tree is refused
+ * whole instead.
  */
-final class TreeDeleter {
+public final class TreeDeleter {
   private TreeDeleter() {}
 
   /**
-   * Deletes {@code root} and everything under it (symbolic links are removed, never followed).
+   * Deletes {@code root} and everything under it (symbolic links are removed, never followed);
+   * nothing when it does not exist.
    *
-   * @throws ImageStagingException naming the mount points when another filesystem is mounted
-   *     inside (nothing is deleted then), or naming the path that could not be deleted
+   * @throws IOException naming the mount points when another filesystem is mounted inside (nothing
+   *     is deleted then), or naming the tree and the path that could not be deleted
    */
-  static void delete(Path root) {
+  public static void delete(Path root) throws IOException {
     if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
+    List<Path> mounts;
     try {
-      List<Path> mounts = foreignMounts(root);
-      if (!mounts.isEmpty()) {
-        throw new ImageStagingException(
-            "not deleting "
-                + root
-                + ": other filesystems are mounted inside it ("
-                + mounts
-                + "); unmount them (umount -l) and retry");
-      }
+      mounts = foreignMounts(root);
+    } catch (IOException e) {
+      throw new IOException("cannot delete " + root + ": " + e, e);
+    }
+    if (!mounts.isEmpty()) {
+      throw new IOException(
+          "not deleting "
+              + root
+              + ": other filesystems are mounted inside it ("
+              + mounts
+              + "); unmount them (umount -l) and retry");
+    }
+    try {
       Files.walkFileTree(
           root,
           new SimpleFileVisitor<>() {
@@ -58,12 +65,12 @@ final class TreeDeleter {
             }
           });
     } catch (IOException e) {
-      throw new ImageStagingException("cannot delete " + root + ": " + e, e);
+      throw new IOException("cannot delete " + root + ": " + e, e);
     }
   }
 
   /** Folders under {@code root} on another device than {@code root} itself. */
-  static List<Path> foreignMounts(Path root) throws IOException {
+  private static List<Path> foreignMounts(Path root) throws IOException {
     Object rootDevice = device(root);
     List<Path> mounts = new ArrayList<>();
     Files.walkFileTree(

@@ -1,12 +1,12 @@
-package dev.hearth.session;
+package dev.hearth.core;
 
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The one quoting function for values put into scripts that run in a guest's POSIX sh: a
- * single-quoted word, inside which sh treats every character literally except the single quote
+ * The one quoting function of hearth, for values put into POSIX sh scripts (a guest's, a build's)
+ * and for command lines in messages: a single-quoted word, inside which sh treats every character literally except the single quote
  * itself, which is written as {@code '\''}. Newlines, {@code $}, backticks and non-ASCII text pass
  * through exactly.
  */

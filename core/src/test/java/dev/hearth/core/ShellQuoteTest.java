@@ -1,13 +1,9 @@
-package dev.hearth.session;
+package dev.hearth.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.hearth.core.Clock;
-import dev.hearth.core.Command;
-import dev.hearth.core.CommandResult;
-import dev.hearth.core.Posix;
-import dev.hearth.core.ProcessRunner;
+import dev.hearth.core.testing.HostileWords;
 import dev.hearth.core.testing.RequiresBinary;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,30 +16,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class ShellQuoteTest {
-  static final String[] HOSTILE = {
-    "",
-    "plain",
-    "with spaces  and\ttabs",
-    "it's",
-    "'",
-    "''''",
-    "\"double\" quotes",
-    "$HOME ${PATH} $(id) $((1+1))",
-    "`id`",
-    "back\\slash\\n",
-    "new\nline\n",
-    "\n",
-    "glob * ? [a-z]",
-    "; rm -rf / #",
-    "non-ASCII: é ü 漢字 🙂",
-    "-n",
-    "'; echo pwned; '"
-  };
-
   @TempDir Path dir;
 
   static String[] hostile() {
-    return HOSTILE.clone();
+    return HostileWords.ALL.clone();
   }
 
   @ParameterizedTest
@@ -60,9 +36,9 @@ class ShellQuoteTest {
     // printf repeats its format for every argument: each word comes out between < and >.
     List<String> argv =
         new ArrayList<>(List.of("printf", "<%s>"));
-    argv.addAll(List.of(HOSTILE));
+    argv.addAll(List.of(HostileWords.ALL));
     StringBuilder expected = new StringBuilder();
-    for (String word : HOSTILE) {
+    for (String word : HostileWords.ALL) {
       expected.append('<').append(word).append('>');
     }
 
@@ -74,9 +50,9 @@ class ShellQuoteTest {
   @RequiresBinary("sh")
   void aReadableCommandLineRunsExactlyItsArgvToo() throws Exception {
     List<String> argv = new ArrayList<>(List.of("printf", "<%s>"));
-    argv.addAll(List.of(HOSTILE));
+    argv.addAll(List.of(HostileWords.ALL));
     StringBuilder expected = new StringBuilder();
-    for (String word : HOSTILE) {
+    for (String word : HostileWords.ALL) {
       expected.append('<').append(word).append('>');
     }
 
