@@ -6,9 +6,9 @@ import java.util.stream.Collectors;
 
 /**
  * The one quoting function of hearth, for values put into POSIX sh scripts (a guest's, a build's)
- * and for command lines in messages: a single-quoted word, inside which sh treats every character literally except the single quote
- * itself, which is written as {@code '\''}. Newlines, {@code $}, backticks and non-ASCII text pass
- * through exactly.
+ * and for command lines in messages: a single-quoted word, inside which sh treats every character
+ * literally except the single quote itself, which is written as {@code '\''}. Newlines, {@code $},
+ * backticks and non-ASCII text pass through exactly.
  */
 public final class ShellQuote {
   /** Words made only of these need no quotes in any POSIX sh position but the first. */
@@ -42,8 +42,8 @@ public final class ShellQuote {
 
   /**
    * An argv as a command line for people: like {@link #command}, and a shell runs it as the same
-   * argv, but words that need no quotes are left bare ({@code sh -c 'read l'}, not {@code 'sh'
-   * '-c' 'read l'}).
+   * argv, but words that need no quotes are left bare ({@code sh -c 'read l'}, not {@code 'sh' '-c'
+   * 'read l'}).
    *
    * @throws IllegalArgumentException when the argv is empty or a word contains a NUL character
    */

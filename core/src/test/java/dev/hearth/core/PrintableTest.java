@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 class PrintableTest {
   @Test
   void controlCharactersAreEscapedAndOtherTextKept() {
-    assertThat(Printable.of("a\nb\u001b[31m\u007f é 漢 🙂")).isEqualTo("a\\x0ab\\x1b[31m\\x7f é 漢 🙂");
+    assertThat(Printable.of("a\nb\u001b[31m\u007f é 漢 🙂"))
+        .isEqualTo("a\\x0ab\\x1b[31m\\x7f é 漢 🙂");
   }
 
   @Test

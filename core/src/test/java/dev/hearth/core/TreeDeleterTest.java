@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The refusal to cross a mount point is tested with a real mount in imagemgr's ImageStagingTest. */
+/**
+ * The refusal to cross a mount point is tested with a real mount in imagemgr's ImageStagingTest.
+ */
 class TreeDeleterTest {
   @TempDir Path dir;
 

@@ -3,10 +3,10 @@ package dev.hearth.session;
 import java.util.List;
 
 /**
- * The guest side of copying one file or folder in or out of a guest as a tar of one entry: POSIX
- * sh scripts run as {@code sh -c SCRIPT hearth-cp ARGS...} through {@link GuestExec}, the tar on
- * the command's stdin or stdout. A missing path or one of the wrong kind ends the script with one
- * of the exit codes below and a message on stderr.
+ * The guest side of copying one file or folder in or out of a guest as a tar of one entry: POSIX sh
+ * scripts run as {@code sh -c SCRIPT hearth-cp ARGS...} through {@link GuestExec}, the tar on the
+ * command's stdin or stdout. A missing path or one of the wrong kind ends the script with one of
+ * the exit codes below and a message on stderr.
  */
 public final class GuestCopy {
   /** Exit code: the path to pack does not exist. */

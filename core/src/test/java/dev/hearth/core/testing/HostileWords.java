@@ -1,8 +1,8 @@
 package dev.hearth.core.testing;
 
 /**
- * Words that break naive quoting or escaping: quotes, expansions, control characters, non-ASCII,
- * an option-like word. Tests of anything that puts values into scripts or messages use them.
+ * Words that break naive quoting or escaping: quotes, expansions, control characters, non-ASCII, an
+ * option-like word. Tests of anything that puts values into scripts or messages use them.
  */
 public final class HostileWords {
   public static final String[] ALL = {
@@ -24,5 +24,6 @@ public final class HostileWords {
     "-n",
     "'; echo pwned; '"
   };
+
   private HostileWords() {}
 }

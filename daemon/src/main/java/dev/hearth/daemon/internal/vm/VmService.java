@@ -34,7 +34,10 @@ import dev.hearth.fcproc.ProcessIdentity;
 import dev.hearth.fcproc.ProcessTable;
 import dev.hearth.fcproc.VmmChoice;
 import dev.hearth.imagemgr.GuestIdentity;
-import dev.hearth.imagemgr.ImageManifest;
+import dev.hearth.imagemgr.ImageCatalog;
+import dev.hearth.imagemgr.ImageCatalog.BootFiles;
+import dev.hearth.imagemgr.ImageNotFoundException;
+import dev.hearth.imagemgr.ImageReadException;
 import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.Registry;
 import dev.hearth.session.GuestPowerOff;
@@ -72,9 +75,6 @@ import org.slf4j.LoggerFactory;
 public final class VmService {
   private static final Logger log = LoggerFactory.getLogger(VmService.class);
 
-  static final String KERNEL = "vmlinux";
-  static final String ROOTFS = "rootfs.ext4";
-  static final String INITRD = "initrd";
   static final String CONSOLE_LOG = "console.log";
   static final String FIRECRACKER_LOG = "firecracker.log";
   static final String METRICS = "metrics.json";
@@ -122,12 +122,14 @@ public final class VmService {
   private final TapPool tapPool;
   private final Object networkOnce = new Object();
   private final VmHooks hooks;
+  private final ImageCatalog images;
   private boolean networkReady;
 
   public VmService(Parts parts) {
     this.hooks = new VmHooks(parts.hooks());
     this.parts = parts;
     this.layout = parts.layout();
+    this.images = new ImageCatalog(layout.imagesDir());
     this.vms = new VmStore(parts.store());
     this.locks = parts.locks();
     this.guestNetwork = new GuestNetwork(Ipv4Cidr.parse(parts.config().bridgeCidr()));
@@ -232,7 +234,7 @@ public final class VmService {
    *     precondition_failed when no guest address is free, host_error when the host network fails
    */
   public Created create(CreateRequest request) throws InterruptedException {
-    ImageFiles image = image(request.image());
+    BootFiles image = image(request.image());
     long imageBytes = size(image.rootfs());
     if (request.diskSizeBytes().isPresent() && request.diskSizeBytes().getAsLong() < imageBytes) {
       throw ErrorKind.INVALID_PARAMS.error(
@@ -259,7 +261,7 @@ public final class VmService {
     }
   }
 
-  private Vm reserve(CreateRequest request, ImageFiles image, long imageBytes)
+  private Vm reserve(CreateRequest request, BootFiles image, long imageBytes)
       throws InterruptedException {
     String id = Names.newId();
     Vm vm;
@@ -332,7 +334,7 @@ public final class VmService {
     }
   }
 
-  private String runCreate(CreateOp op, Vm reserved, ImageFiles image, CreateRequest request)
+  private String runCreate(CreateOp op, Vm reserved, BootFiles image, CreateRequest request)
       throws Exception {
     Vm vm = reserved;
     Optional<RootDisk> disk = Optional.empty();
@@ -689,7 +691,7 @@ public final class VmService {
     // Refused before anything is made when nothing can run VMs here, naming why.
     Path binary = vmm.requireBinary();
     // Not checked again: a kernel gone since the create is refused by firecracker, naming it.
-    ImageFiles image = imagePaths(vm.image());
+    BootFiles image = imagePaths(vm.image());
     Path dir = layout.vmDir(vm.id());
     Path firecrackerLog = dir.resolve(FIRECRACKER_LOG);
     Path metrics = dir.resolve(METRICS);
@@ -772,33 +774,22 @@ public final class VmService {
   // ---- images ----
 
   /** An image's files, and the kernel arguments its manifest records (hand-made images: none). */
-  record ImageFiles(Path kernel, Path rootfs, Optional<Path> initrd, Optional<String> bootArgs) {}
-
-  private ImageFiles image(String name) {
-    Path dir = layout.imageDir(name);
-    for (Path required : List.of(dir.resolve(KERNEL), dir.resolve(ROOTFS))) {
-      if (!Files.isRegularFile(required)) {
-        throw ErrorKind.NOT_FOUND.error(
-            "image '"
-                + name
-                + "' not found: "
-                + dir
-                + " has no "
-                + required.getFileName()
-                + " (an image folder holds vmlinux, rootfs.ext4 and optionally initrd)");
-      }
+  private BootFiles image(String name) {
+    try {
+      return images.bootFiles(name);
+    } catch (ImageNotFoundException e) {
+      throw ErrorKind.NOT_FOUND.error(e.getMessage());
+    } catch (ImageReadException e) {
+      throw ErrorKind.HOST_ERROR.error(e.getMessage());
     }
-    return imagePaths(name);
   }
 
-  private ImageFiles imagePaths(String name) {
-    Path dir = layout.imageDir(name);
-    Path initrd = dir.resolve(INITRD);
-    return new ImageFiles(
-        dir.resolve(KERNEL),
-        dir.resolve(ROOTFS),
-        Files.isRegularFile(initrd) ? Optional.of(initrd) : Optional.empty(),
-        ImageService.manifest(dir).flatMap(ImageManifest::bootArgs).filter(a -> !a.isBlank()));
+  private BootFiles imagePaths(String name) {
+    try {
+      return images.bootFilesUnchecked(name);
+    } catch (ImageReadException e) {
+      throw ErrorKind.HOST_ERROR.error(e.getMessage());
+    }
   }
 
   private static long size(Path file) {
