@@ -1,6 +1,7 @@
 package dev.hearth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.Printable;
 import java.time.Instant;
 
 /** Session objects of the RPC contract as tables. */
@@ -44,22 +45,12 @@ final class SessionView {
 
   /** Control characters shown escaped, so a hostile command cannot break the table. */
   static String oneLine(String text) {
-    StringBuilder sb = new StringBuilder();
-    text.codePoints()
-        .forEach(
-            c -> {
-              if (c == '\n') {
-                sb.append("\\n");
-              } else if (Character.isISOControl(c)) {
-                sb.append(String.format("\\x%02x", c));
-              } else {
-                sb.appendCodePoint(c);
-              }
-            });
-    if (sb.codePointCount(0, sb.length()) > COMMAND_WIDTH) {
-      return sb.substring(0, sb.offsetByCodePoints(0, COMMAND_WIDTH - 3)) + "...";
+    // A line break reads better as \n than as \x0a in a table cell.
+    String escaped = Printable.escape(text.replace("\n", "\\n"));
+    if (escaped.codePointCount(0, escaped.length()) > COMMAND_WIDTH) {
+      return escaped.substring(0, escaped.offsetByCodePoints(0, COMMAND_WIDTH - 3)) + "...";
     }
-    return sb.toString();
+    return escaped;
   }
 
   static Style.Colour stateColour(String state) {

@@ -2,7 +2,6 @@ package dev.hearth.core;
 
 import static java.util.Objects.requireNonNull;
 
-import com.google.common.base.CharMatcher;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /**
  * A host command to run: an argv (never a shell string), extra environment, optional stdin bytes, a
@@ -94,24 +92,13 @@ public final class Command {
     return display(argv);
   }
 
-  /** The argv as a person would type it, quoting words that need it; for messages only. */
+  /**
+   * The argv as a person would type it, quoting words that need it ({@link ShellQuote#readable});
+   * for messages only. An empty argv is "".
+   */
   public static String display(List<String> argv) {
-    return argv.stream().map(Command::displayWord).collect(Collectors.joining(" "));
+    return argv.isEmpty() ? "" : ShellQuote.readable(argv);
   }
-
-  private static String displayWord(String word) {
-    if (!word.isEmpty() && SAFE.matchesAllOf(word)) {
-      return word;
-    }
-    return "'" + word.replace("'", "'\\''") + "'";
-  }
-
-  private static final CharMatcher SAFE =
-      CharMatcher.inRange('a', 'z')
-          .or(CharMatcher.inRange('A', 'Z'))
-          .or(CharMatcher.inRange('0', '9'))
-          .or(CharMatcher.anyOf("-_./=:,+@%"))
-          .precomputed();
 
   /** Builds a {@link Command}. */
   public static final class Builder {
@@ -134,7 +121,7 @@ public final class Command {
     private static String requireNoNul(String what, String value) {
       if (value.indexOf('\0') >= 0) {
         throw new IllegalArgumentException(
-            what + " '" + Names.printable(value) + "' contains a NUL character");
+            what + " '" + Printable.of(value) + "' contains a NUL character");
       }
       return value;
     }
@@ -155,7 +142,7 @@ public final class Command {
       requireNonNull(value, "value");
       if (name.isEmpty() || name.indexOf('=') >= 0) {
         throw new IllegalArgumentException(
-            "environment variable name '" + Names.printable(name) + "' is empty or contains '='");
+            "environment variable name '" + Printable.of(name) + "' is empty or contains '='");
       }
       env.put(
           requireNoNul("environment variable name", name), requireNoNul("value of " + name, value));

@@ -126,7 +126,7 @@ public final class Config {
     requireNonNull(key, "key");
     requireNonNull(value, "value");
     Map<ConfigKey, String> copy = new EnumMap<>(values);
-    copy.put(key, validate(null, key, value, "'" + Names.printable(value) + "'"));
+    copy.put(key, validate(null, key, value, "'" + Printable.of(value) + "'"));
     return new Config(copy, source);
   }
 
@@ -144,7 +144,7 @@ public final class Config {
   }
 
   private static String show(JsonNode node) {
-    return node.isTextual() ? "'" + Names.printable(node.textValue()) + "'" : Names.printable(node.toString());
+    return node.isTextual() ? "'" + Printable.of(node.textValue()) + "'" : Printable.of(node.toString());
   }
 
   private static String knownKeys() {

@@ -101,7 +101,7 @@ public final class Layout {
 
   private static String requireId(String id) {
     if (!id.matches("[a-f0-9]{1,64}")) {
-      throw new InvalidNameException("invalid id '" + Names.printable(id) + "': expected hex digits");
+      throw new InvalidNameException("invalid id '" + Printable.of(id) + "': expected hex digits");
     }
     return id;
   }

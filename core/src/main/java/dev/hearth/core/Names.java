@@ -27,7 +27,7 @@ public final class Names {
     }
     if (!NAME.matcher(name).matches()) {
       throw new InvalidNameException(
-          "invalid " + what + " name '" + printable(name) + "': use 1 to 63 lower-case letters, digits"
+          "invalid " + what + " name '" + Printable.of(name) + "': use 1 to 63 lower-case letters, digits"
               + " and '-', starting with a letter or digit");
     }
     return name;
@@ -42,24 +42,5 @@ public final class Names {
     byte[] bytes = new byte[ID_BYTES];
     RANDOM.nextBytes(bytes);
     return HexFormat.of().formatHex(bytes);
-  }
-
-  /** The text with control characters escaped, so a hostile name cannot garble a message. */
-  static String printable(String s) {
-    StringBuilder sb = new StringBuilder();
-    s.codePoints()
-        .limit(80)
-        .forEach(
-            c -> {
-              if (Character.isISOControl(c)) {
-                sb.append(String.format("\\x%02x", c));
-              } else {
-                sb.appendCodePoint(c);
-              }
-            });
-    if (s.codePointCount(0, s.length()) > 80) {
-      sb.append('…');
-    }
-    return sb.toString();
   }
 }

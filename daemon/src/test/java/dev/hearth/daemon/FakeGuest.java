@@ -1,9 +1,9 @@
 package dev.hearth.daemon;
 
-import dev.hearth.daemon.internal.vm.GuestIdentity;
-import dev.hearth.daemon.internal.vm.GuestPowerOff;
 import dev.hearth.daemon.internal.vm.GuestUnreachableException;
-import dev.hearth.daemon.internal.vm.SshWaiter;
+import dev.hearth.imagemgr.GuestIdentity;
+import dev.hearth.session.GuestPowerOff;
+import dev.hearth.session.SshWaiter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package dev.hearth.daemon;
 
 import dev.hearth.core.Config;
-import dev.hearth.daemon.internal.guest.GuestTarget;
+import dev.hearth.session.GuestTarget;
 import java.nio.file.Path;
 
 /**

@@ -1,5 +1,6 @@
 package dev.hearth.imagemgr;
 
+import dev.hearth.core.ShellQuote;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -95,7 +95,7 @@ public final class ImageStaging {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(stagingDir)) {
       for (Path entry : entries) {
         try {
-          TreeDeleter.delete(entry);
+          StagedImage.deleteTree(entry);
           removed.add(entry);
           log.info("removed stale image staging folder {}", entry);
         } catch (ImageStagingException e) {

@@ -3,6 +3,7 @@ package dev.hearth.imagemgr;
 import dev.hearth.core.Clock;
 import dev.hearth.core.Command;
 import dev.hearth.core.Runner;
+import dev.hearth.core.TreeDeleter;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -175,7 +176,7 @@ public final class StagedImage implements AutoCloseable {
             "image '" + name + "' has no " + required.fileName() + " staged: cannot publish");
       }
     }
-    TreeDeleter.delete(folder.resolve(WORK_DIR));
+    deleteTree(folder.resolve(WORK_DIR));
     try {
       requireOnlyStagedFiles();
       List<ImageManifest.Entry> entries = new ArrayList<>();
@@ -219,9 +220,23 @@ public final class StagedImage implements AutoCloseable {
     if (state != State.OPEN) {
       return;
     }
-    TreeDeleter.delete(folder);
+    deleteTree(folder);
     state = State.ABORTED;
     log.debug("aborted staging of image {}", name);
+  }
+
+  /**
+   * Deletes a staging tree through core's {@link TreeDeleter} (which refuses a tree with a mount
+   * inside, such as a build's chroot left mounted).
+   *
+   * @throws ImageStagingException naming the tree and why
+   */
+  static void deleteTree(Path root) {
+    try {
+      TreeDeleter.delete(root);
+    } catch (IOException e) {
+      throw new ImageStagingException(e.getMessage(), e);
+    }
   }
 
   /** Aborts unless published. */

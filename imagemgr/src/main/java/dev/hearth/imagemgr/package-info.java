@@ -1,2 +1,6 @@
-/** Image validators, staging with atomic publish, build-script generation. */
+/**
+ * Images: validators, staging with atomic publish, build-script generation, the catalog of
+ * published images ({@link dev.hearth.imagemgr.ImageCatalog}), and the guest identity that {@link
+ * dev.hearth.imagemgr.DebugfsGuestIdentity} writes into a VM's unmounted root disk.
+ */
 package dev.hearth.imagemgr;

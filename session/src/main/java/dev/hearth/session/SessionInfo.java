@@ -1,5 +1,6 @@
 package dev.hearth.session;
 
+import dev.hearth.core.ShellQuote;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.hearth.session;
 
+import dev.hearth.core.Printable;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;

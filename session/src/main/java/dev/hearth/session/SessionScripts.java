@@ -1,7 +1,9 @@
 package dev.hearth.session;
 
-import static dev.hearth.session.ShellQuote.quote;
+import static dev.hearth.core.ShellQuote.quote;
 
+import dev.hearth.core.Printable;
+import dev.hearth.core.ShellQuote;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.hearth.session;
 
+import dev.hearth.core.Printable;
 import java.util.List;
 import java.util.Locale;
 

@@ -1,5 +1,7 @@
 package dev.hearth.session;
 
+import dev.hearth.core.Printable;
+import dev.hearth.core.ShellQuote;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -3,6 +3,8 @@ package dev.hearth.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hearth.core.ShellQuote;
+import dev.hearth.core.testing.HostileWords;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +19,7 @@ class SessionListingTest {
 
   @Test
   void metadataOfHostileValuesParsesBackExactly() {
-    List<String> argv = List.of(ShellQuoteTest.HOSTILE[8], "a\nb", "é 漢 🙂", "$(id)");
+    List<String> argv = List.of(HostileWords.ALL[8], "a\nb", "é 漢 🙂", "$(id)");
     SessionSpec spec =
         new SessionSpec(
             "0123456789", Optional.of("web-1"), argv, Optional.of("/srv/it's here\n"),

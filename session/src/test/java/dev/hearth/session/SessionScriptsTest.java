@@ -3,7 +3,9 @@ package dev.hearth.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hearth.core.ShellQuote;
 import dev.hearth.core.testing.Await;
+import dev.hearth.core.testing.HostileWords;
 import dev.hearth.core.testing.RequiresBinary;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -77,7 +79,7 @@ class SessionScriptsTest {
     List<String> argv =
         new ArrayList<>(
             List.of("sh", "-c", "printf '<%s>' \"$@\"; pwd; printf '%s|' \"$V1\" \"$V2\"", "sh"));
-    argv.addAll(List.of(ShellQuoteTest.HOSTILE));
+    argv.addAll(List.of(HostileWords.ALL));
     Map<String, String> env = new LinkedHashMap<>();
     env.put("V1", "a 'b' $c `d` \n é");
     env.put("V2", "");
@@ -89,7 +91,7 @@ class SessionScriptsTest {
     assertThat(waitFor(id)).isZero();
 
     StringBuilder expected = new StringBuilder();
-    for (String word : ShellQuoteTest.HOSTILE) {
+    for (String word : HostileWords.ALL) {
       expected.append('<').append(word).append('>');
     }
     expected.append(cwd).append('\n').append(env.get("V1")).append("||");

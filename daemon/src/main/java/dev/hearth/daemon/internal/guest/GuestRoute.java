@@ -1,6 +1,7 @@
 package dev.hearth.daemon.internal.guest;
 
 import dev.hearth.daemon.internal.vm.Vm;
+import dev.hearth.session.GuestTarget;
 
 /**
  * Where a VM's guest answers SSH. The daemon reaches guests at the VM's IP on port 22; tests map a

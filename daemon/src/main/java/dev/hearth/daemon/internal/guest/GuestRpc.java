@@ -10,6 +10,12 @@ import dev.hearth.daemon.internal.rpc.Wire;
 import dev.hearth.daemon.internal.vm.Vm;
 import dev.hearth.daemon.internal.vm.VmService;
 import dev.hearth.daemon.internal.vm.VmState;
+import dev.hearth.session.ExecRequest;
+import dev.hearth.session.GuestCopy;
+import dev.hearth.session.GuestExec;
+import dev.hearth.session.GuestSshException;
+import dev.hearth.session.GuestSshTimeoutException;
+import dev.hearth.session.GuestTarget;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
@@ -32,12 +38,6 @@ import java.util.Set;
 public final class GuestRpc implements GuestMethods {
   /** TERM when the client gives none. */
   static final String DEFAULT_TERM = "xterm-256color";
-
-  /** Guest scripts of vm.copy exit with these when a path is missing or of the wrong kind. */
-  static final int COPY_SOURCE_MISSING = 3;
-
-  static final int COPY_DESTINATION_MISSING = 4;
-  static final int COPY_WRONG_KIND = 5;
 
   /** Most bytes of a copy script's messages kept for the error. */
   private static final int MESSAGE_CAP = 64 * 1024;
@@ -120,7 +120,7 @@ public final class GuestRpc implements GuestMethods {
             run(
                 vm,
                 stream,
-                ExecRequest.of(List.of("sh", "-c", UNPACK_SCRIPT, "hearth-cp", path, name)),
+                GuestCopy.unpack(path, name),
                 counting(stream.input(), bytes),
                 capped,
                 capped);
@@ -130,7 +130,7 @@ public final class GuestRpc implements GuestMethods {
             run(
                 vm,
                 stream,
-                ExecRequest.of(List.of("sh", "-c", PACK_SCRIPT, "hearth-cp", path)),
+                GuestCopy.pack(path),
                 InputStream.nullInputStream(),
                 counting(stream.output(1), bytes),
                 capped);
@@ -144,53 +144,13 @@ public final class GuestRpc implements GuestMethods {
     return Wire.object().put("bytes", bytes[0]);
   }
 
-  /** Packs {@code $1} as a tar of one entry, its base name, on stdout. */
-  static final String PACK_SCRIPT =
-      "src=$1\n"
-          + "if [ ! -e \"$src\" ] && [ ! -L \"$src\" ]; then\n"
-          + "  echo \"no such file or folder: $src\" >&2; exit "
-          + COPY_SOURCE_MISSING
-          + "\n"
-          + "fi\n"
-          + "dir=$(dirname -- \"$src\") && base=$(basename -- \"$src\") && cd -- \"$dir\" &&"
-          + " exec tar -c -f - -- \"$base\"\n";
-
-  /**
-   * Unpacks a tar of one entry named {@code $2} from stdin so that it becomes {@code $1}, or lands
-   * inside {@code $1} when that is a folder (docker cp's rules); ownership goes to root.
-   */
-  static final String UNPACK_SCRIPT =
-      "dst=$1 name=$2\n"
-          + "if [ -d \"$dst\" ]; then exec tar -x -p --no-same-owner -f - -C \"$dst\"; fi\n"
-          + "case $dst in */) echo \"no such folder: $dst\" >&2; exit "
-          + COPY_DESTINATION_MISSING
-          + ";; esac\n"
-          + "parent=$(dirname -- \"$dst\")\n"
-          + "if [ ! -d \"$parent\" ]; then\n"
-          + "  echo \"no such folder: $parent\" >&2; exit "
-          + COPY_DESTINATION_MISSING
-          + "\n"
-          + "fi\n"
-          + "tmp=$(mktemp -d \"$parent/.hearth-cp.XXXXXX\") || exit 1\n"
-          + "trap 'rm -rf -- \"$tmp\"' EXIT\n"
-          + "tar -x -p --no-same-owner -f - -C \"$tmp\" || exit 1\n"
-          + "if [ ! -e \"$tmp/$name\" ] && [ ! -L \"$tmp/$name\" ]; then\n"
-          + "  echo \"the archive holds no entry named $name\" >&2; exit 1\n"
-          + "fi\n"
-          + "if [ -d \"$tmp/$name\" ] && [ -e \"$dst\" ]; then\n"
-          + "  echo \"cannot overwrite the file $dst with a folder\" >&2; exit "
-          + COPY_WRONG_KIND
-          + "\n"
-          + "fi\n"
-          + "mv -f -- \"$tmp/$name\" \"$dst\"\n";
-
   private RpcException copyFailed(Vm vm, int code, String message) {
     String where = " in VM " + vm.name();
     String text = message.isEmpty() ? "exit code " + code : message;
-    if (code == COPY_SOURCE_MISSING || code == COPY_DESTINATION_MISSING) {
+    if (code == GuestCopy.SOURCE_MISSING || code == GuestCopy.DESTINATION_MISSING) {
       return ErrorKind.NOT_FOUND.error(text + where);
     }
-    if (code == COPY_WRONG_KIND) {
+    if (code == GuestCopy.WRONG_KIND) {
       return ErrorKind.PRECONDITION_FAILED.error(text + where);
     }
     return ErrorKind.HOST_ERROR.error(

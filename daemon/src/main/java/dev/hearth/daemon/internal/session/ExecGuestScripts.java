@@ -1,10 +1,10 @@
 package dev.hearth.daemon.internal.session;
 
-import dev.hearth.daemon.internal.guest.ExecRequest;
-import dev.hearth.daemon.internal.guest.GuestExec;
 import dev.hearth.daemon.internal.guest.GuestRoute;
-import dev.hearth.daemon.internal.guest.GuestSshException;
 import dev.hearth.daemon.internal.vm.Vm;
+import dev.hearth.session.ExecRequest;
+import dev.hearth.session.GuestExec;
+import dev.hearth.session.GuestSshException;
 import dev.hearth.session.SessionLayout;
 import java.io.IOException;
 import java.io.InputStream;

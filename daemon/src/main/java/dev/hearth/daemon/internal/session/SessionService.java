@@ -1,6 +1,7 @@
 package dev.hearth.daemon.internal.session;
 
 import dev.hearth.core.Clock;
+import dev.hearth.core.Printable;
 import dev.hearth.daemon.RpcException;
 import dev.hearth.daemon.internal.rpc.ErrorKind;
 import dev.hearth.daemon.internal.vm.Vm;
@@ -458,7 +459,7 @@ public final class SessionService implements AutoCloseable {
                 () ->
                     ErrorKind.NOT_FOUND.error(
                         "no session '"
-                            + printable(ref)
+                            + Printable.of(ref)
                             + "' in VM "
                             + vm.name()
                             + "; see `hearth session list "
@@ -533,22 +534,6 @@ public final class SessionService implements AutoCloseable {
       throw ErrorKind.HOST_ERROR.error(
           "cannot run a session script in VM " + vm.name() + " (" + vm.ip() + "): " + e.getMessage());
     }
-  }
-
-  private static String printable(String s) {
-    return s.codePoints()
-        .limit(80)
-        .collect(
-            StringBuilder::new,
-            (sb, c) -> {
-              if (Character.isISOControl(c)) {
-                sb.append(String.format("\\x%02x", c));
-              } else {
-                sb.appendCodePoint(c);
-              }
-            },
-            StringBuilder::append)
-        .toString();
   }
 
   /**

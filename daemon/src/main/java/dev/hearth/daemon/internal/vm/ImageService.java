@@ -6,13 +6,16 @@ import dev.hearth.core.InvalidNameException;
 import dev.hearth.core.Layout;
 import dev.hearth.core.Names;
 import dev.hearth.core.Runner;
+import dev.hearth.core.TreeDeleter;
 import dev.hearth.daemon.RpcException;
 import dev.hearth.daemon.internal.rpc.ErrorKind;
 import dev.hearth.imagemgr.CompressedKernelException;
+import dev.hearth.imagemgr.ImageCatalog;
 import dev.hearth.imagemgr.ImageConflictException;
 import dev.hearth.imagemgr.ImageFile;
 import dev.hearth.imagemgr.ImageManifest;
 import dev.hearth.imagemgr.ImageNames;
+import dev.hearth.imagemgr.ImageReadException;
 import dev.hearth.imagemgr.ImageStaging;
 import dev.hearth.imagemgr.ImagemgrException;
 import dev.hearth.imagemgr.InvalidImageFileException;
@@ -20,20 +23,15 @@ import dev.hearth.imagemgr.KernelExtractionException;
 import dev.hearth.imagemgr.StagedImage;
 import dev.hearth.imagemgr.VmlinuxExtractor;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +73,7 @@ public final class ImageService {
   private final VmService vmService;
   private final ImageStaging staging;
   private final VmlinuxExtractor extractor;
+  private final ImageCatalog catalog;
 
   public ImageService(
       Layout layout,
@@ -90,6 +89,7 @@ public final class ImageService {
     this.vmService = vmService;
     this.staging = staging;
     this.extractor = extractor;
+    this.catalog = new ImageCatalog(layout.imagesDir());
   }
 
   /** Removes what crashed registrations, promotions and deletions left; before serving. */
@@ -104,23 +104,11 @@ public final class ImageService {
 
   /** Every image folder holding a kernel and a rootfs, by name. */
   public List<Image> list() {
-    Path dir = layout.imagesDir();
-    if (!Files.isDirectory(dir)) {
-      return List.of();
+    try {
+      return catalog.list().stream().map(ImageService::image).toList();
+    } catch (ImageReadException e) {
+      throw ErrorKind.HOST_ERROR.error(e.getMessage());
     }
-    List<Image> images = new ArrayList<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-      for (Path entry : entries) {
-        String name = entry.getFileName().toString();
-        if (Names.isValid(name) && isImage(entry)) {
-          images.add(read(name));
-        }
-      }
-    } catch (IOException e) {
-      throw ErrorKind.HOST_ERROR.error("cannot list " + dir + ": " + e.getMessage());
-    }
-    images.sort(Comparator.comparing(Image::name));
-    return images;
   }
 
   /**
@@ -130,9 +118,6 @@ public final class ImageService {
    */
   public Image show(String name) {
     requireName(name);
-    if (!isImage(layout.imageDir(name))) {
-      throw notFound(name);
-    }
     return read(name);
   }
 
@@ -207,7 +192,7 @@ public final class ImageService {
         if (Files.isRegularFile(initrd)) {
           staged.copyInitrd(initrd);
         }
-        manifest(source).flatMap(ImageManifest::bootArgs).ifPresent(staged::bootArgs);
+        ImageCatalog.manifest(source).flatMap(ImageManifest::bootArgs).ifPresent(staged::bootArgs);
         flatten(disk, staged.pathOf(ImageFile.ROOTFS));
         staged.adopt(ImageFile.ROOTFS);
         staged.publish();
@@ -302,62 +287,23 @@ public final class ImageService {
   }
 
   private Image read(String name) {
-    Path dir = layout.imageDir(name);
-    Path kernel = dir.resolve(ImageFile.KERNEL.fileName());
-    Path rootfs = dir.resolve(ImageFile.ROOTFS.fileName());
-    Path initrdFile = dir.resolve(ImageFile.INITRD.fileName());
-    Optional<Path> initrd =
-        Files.isRegularFile(initrdFile) ? Optional.of(initrdFile) : Optional.empty();
-    Optional<ImageManifest> manifest = manifest(dir);
     try {
-      if (manifest.isPresent()) {
-        ImageManifest m = manifest.get();
-        Map<String, String> sums = new TreeMap<>();
-        m.files().forEach(f -> sums.put(f.fileName(), f.sha256()));
-        return new Image(
-            name,
-            kernel,
-            rootfs,
-            initrd,
-            m.bootArgs().orElse(""),
-            m.totalSize(),
-            sums,
-            m.createdAt());
-      }
-      // Made by hand: sizes from the files, no checksums, the folder's time as its creation.
-      long size = Files.size(kernel) + Files.size(rootfs);
-      if (initrd.isPresent()) {
-        size += Files.size(initrd.get());
-      }
-      return new Image(
-          name,
-          kernel,
-          rootfs,
-          initrd,
-          "",
-          size,
-          Map.of(),
-          Files.getLastModifiedTime(dir).toInstant());
-    } catch (IOException e) {
-      throw ErrorKind.HOST_ERROR.error("cannot read image " + dir + ": " + e.getMessage());
-    }
-  }
-
-  /** The image's manifest, when it has one (hand-made folders have none). */
-  static Optional<ImageManifest> manifest(Path imageDir) {
-    if (!Files.exists(imageDir.resolve(ImageManifest.FILE_NAME))) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(ImageManifest.read(imageDir));
-    } catch (InvalidImageFileException e) {
+      return catalog.find(name).map(ImageService::image).orElseThrow(() -> notFound(name));
+    } catch (ImageReadException e) {
       throw ErrorKind.HOST_ERROR.error(e.getMessage());
     }
   }
 
-  private static boolean isImage(Path dir) {
-    return Files.isRegularFile(dir.resolve(ImageFile.KERNEL.fileName()))
-        && Files.isRegularFile(dir.resolve(ImageFile.ROOTFS.fileName()));
+  private static Image image(ImageCatalog.Image i) {
+    return new Image(
+        i.name(),
+        i.kernel(),
+        i.rootfs(),
+        i.initrd(),
+        i.bootArgs(),
+        i.sizeBytes(),
+        i.sha256(),
+        i.createdAt());
   }
 
   private static void requireName(String name) {
@@ -386,10 +332,8 @@ public final class ImageService {
   }
 
   private static void deleteTree(Path root) {
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
+    try {
+      TreeDeleter.delete(root);
     } catch (IOException e) {
       // The folder is already out of the registry; the next daemon start removes what is left.
       log.warn("could not remove {} entirely: {}", root, e.getMessage());

@@ -6,6 +6,7 @@ import dev.hearth.core.CoreException;
 import dev.hearth.core.Layout;
 import dev.hearth.core.Names;
 import dev.hearth.core.Store;
+import dev.hearth.core.TreeDeleter;
 import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.RpcException;
 import dev.hearth.daemon.internal.rpc.ErrorKind;
@@ -32,9 +33,16 @@ import dev.hearth.fcproc.NetworkInterface;
 import dev.hearth.fcproc.ProcessIdentity;
 import dev.hearth.fcproc.ProcessTable;
 import dev.hearth.fcproc.VmmChoice;
-import dev.hearth.imagemgr.ImageManifest;
+import dev.hearth.imagemgr.GuestIdentity;
+import dev.hearth.imagemgr.ImageCatalog;
+import dev.hearth.imagemgr.ImageCatalog.BootFiles;
+import dev.hearth.imagemgr.ImageNotFoundException;
+import dev.hearth.imagemgr.ImageReadException;
 import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.Registry;
+import dev.hearth.session.GuestPowerOff;
+import dev.hearth.session.SessionException;
+import dev.hearth.session.SshWaiter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -42,7 +50,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +59,6 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,9 +75,6 @@ import org.slf4j.LoggerFactory;
 public final class VmService {
   private static final Logger log = LoggerFactory.getLogger(VmService.class);
 
-  static final String KERNEL = "vmlinux";
-  static final String ROOTFS = "rootfs.ext4";
-  static final String INITRD = "initrd";
   static final String CONSOLE_LOG = "console.log";
   static final String FIRECRACKER_LOG = "firecracker.log";
   static final String METRICS = "metrics.json";
@@ -119,12 +122,14 @@ public final class VmService {
   private final TapPool tapPool;
   private final Object networkOnce = new Object();
   private final VmHooks hooks;
+  private final ImageCatalog images;
   private boolean networkReady;
 
   public VmService(Parts parts) {
     this.hooks = new VmHooks(parts.hooks());
     this.parts = parts;
     this.layout = parts.layout();
+    this.images = new ImageCatalog(layout.imagesDir());
     this.vms = new VmStore(parts.store());
     this.locks = parts.locks();
     this.guestNetwork = new GuestNetwork(Ipv4Cidr.parse(parts.config().bridgeCidr()));
@@ -229,7 +234,7 @@ public final class VmService {
    *     precondition_failed when no guest address is free, host_error when the host network fails
    */
   public Created create(CreateRequest request) throws InterruptedException {
-    ImageFiles image = image(request.image());
+    BootFiles image = image(request.image());
     long imageBytes = size(image.rootfs());
     if (request.diskSizeBytes().isPresent() && request.diskSizeBytes().getAsLong() < imageBytes) {
       throw ErrorKind.INVALID_PARAMS.error(
@@ -256,7 +261,7 @@ public final class VmService {
     }
   }
 
-  private Vm reserve(CreateRequest request, ImageFiles image, long imageBytes)
+  private Vm reserve(CreateRequest request, BootFiles image, long imageBytes)
       throws InterruptedException {
     String id = Names.newId();
     Vm vm;
@@ -329,7 +334,7 @@ public final class VmService {
     }
   }
 
-  private String runCreate(CreateOp op, Vm reserved, ImageFiles image, CreateRequest request)
+  private String runCreate(CreateOp op, Vm reserved, BootFiles image, CreateRequest request)
       throws Exception {
     Vm vm = reserved;
     Optional<RootDisk> disk = Optional.empty();
@@ -579,7 +584,7 @@ public final class VmService {
     long start = parts.clock().nanoTime();
     try {
       parts.powerOff().powerOff(vm.ip(), SSH_PORT, half);
-    } catch (DaemonException e) {
+    } catch (DaemonException | SessionException e) {
       log.info("VM {}: poweroff over SSH failed ({})", vm.name(), e.getMessage());
     }
     Duration left = timeout.minus(half).minusNanos(parts.clock().nanoTime() - start);
@@ -686,7 +691,7 @@ public final class VmService {
     // Refused before anything is made when nothing can run VMs here, naming why.
     Path binary = vmm.requireBinary();
     // Not checked again: a kernel gone since the create is refused by firecracker, naming it.
-    ImageFiles image = imagePaths(vm.image());
+    BootFiles image = imagePaths(vm.image());
     Path dir = layout.vmDir(vm.id());
     Path firecrackerLog = dir.resolve(FIRECRACKER_LOG);
     Path metrics = dir.resolve(METRICS);
@@ -733,7 +738,7 @@ public final class VmService {
       parts.sshWaiter().await(vm.ip(), SSH_PORT, parts.config().sshWaitTimeout());
     } catch (RpcException e) {
       throw e;
-    } catch (DaemonException e) {
+    } catch (DaemonException | SessionException e) {
       throw ErrorKind.TIMEOUT.error(e.getMessage());
     }
   }
@@ -769,33 +774,22 @@ public final class VmService {
   // ---- images ----
 
   /** An image's files, and the kernel arguments its manifest records (hand-made images: none). */
-  record ImageFiles(Path kernel, Path rootfs, Optional<Path> initrd, Optional<String> bootArgs) {}
-
-  private ImageFiles image(String name) {
-    Path dir = layout.imageDir(name);
-    for (Path required : List.of(dir.resolve(KERNEL), dir.resolve(ROOTFS))) {
-      if (!Files.isRegularFile(required)) {
-        throw ErrorKind.NOT_FOUND.error(
-            "image '"
-                + name
-                + "' not found: "
-                + dir
-                + " has no "
-                + required.getFileName()
-                + " (an image folder holds vmlinux, rootfs.ext4 and optionally initrd)");
-      }
+  private BootFiles image(String name) {
+    try {
+      return images.bootFiles(name);
+    } catch (ImageNotFoundException e) {
+      throw ErrorKind.NOT_FOUND.error(e.getMessage());
+    } catch (ImageReadException e) {
+      throw ErrorKind.HOST_ERROR.error(e.getMessage());
     }
-    return imagePaths(name);
   }
 
-  private ImageFiles imagePaths(String name) {
-    Path dir = layout.imageDir(name);
-    Path initrd = dir.resolve(INITRD);
-    return new ImageFiles(
-        dir.resolve(KERNEL),
-        dir.resolve(ROOTFS),
-        Files.isRegularFile(initrd) ? Optional.of(initrd) : Optional.empty(),
-        ImageService.manifest(dir).flatMap(ImageManifest::bootArgs).filter(a -> !a.isBlank()));
+  private BootFiles imagePaths(String name) {
+    try {
+      return images.bootFilesUnchecked(name);
+    } catch (ImageReadException e) {
+      throw ErrorKind.HOST_ERROR.error(e.getMessage());
+    }
   }
 
   private static long size(Path file) {
@@ -970,15 +964,10 @@ public final class VmService {
   }
 
   static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+    try {
+      TreeDeleter.delete(dir);
     } catch (IOException e) {
-      throw new DaemonException("cannot delete " + dir + ": " + e.getMessage(), e);
+      throw new DaemonException(e.getMessage(), e);
     }
   }
 
@@ -1007,7 +996,8 @@ public final class VmService {
     if (e instanceof FcprocException
         || e instanceof DmsnapException
         || e instanceof CoreException
-        || e instanceof DaemonException) {
+        || e instanceof DaemonException
+        || e instanceof SessionException) {
       return ErrorKind.HOST_ERROR.error(doing + " failed: " + e.getMessage());
     }
     return e;

@@ -6,6 +6,7 @@ import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.testing.Await;
 import dev.hearth.fcproc.Ipv4Cidr;
 import dev.hearth.fcproc.testing.TestNetwork;
+import dev.hearth.session.testing.TestSshd;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
