@@ -6,8 +6,6 @@ import dev.hearth.core.ProcessRunner;
 import dev.hearth.fcproc.FcprocException;
 import dev.hearth.fcproc.FirecrackerApiServer;
 import dev.hearth.fcproc.FirecrackerSpec;
-import dev.hearth.fcproc.QemuBackend;
-import dev.hearth.fcproc.QemuExit;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.FileAlreadyExistsException;

@@ -27,7 +27,6 @@ import dev.hearth.dmsnap.Provisioners;
 import dev.hearth.fcproc.Ipv4;
 import dev.hearth.fcproc.Ipv4Cidr;
 import dev.hearth.fcproc.KvmStatus;
-import dev.hearth.fcproc.QemuBackend;
 import dev.hearth.fcproc.VmmChoice;
 import dev.hearth.fcproc.VmmKind;
 import dev.hearth.fcproc.VmmMode;
@@ -77,8 +76,8 @@ public final class Doctor {
       Pattern.compile("Firecracker v(\\d+\\.\\d+\\.\\d+\\S*)");
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** What hearth-qemu-firecracker's --version line names (fcproc's QemuBackend.NAME). */
-  static final String QEMU_LAUNCHER = QemuBackend.NAME;
+  /** What hearth-qemu-firecracker's --version line names (the launcher's file name). */
+  static final String QEMU_LAUNCHER = VmmSelector.LAUNCHER;
 
   private static final String NOT_FOUND = " not found on PATH, /usr/sbin or /sbin";
   static final Path DEBIAN_KEYRING = Path.of("/usr/share/keyrings/debian-archive-keyring.gpg");

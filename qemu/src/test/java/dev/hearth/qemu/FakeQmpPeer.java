@@ -1,4 +1,4 @@
-package dev.hearth.fcproc;
+package dev.hearth.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

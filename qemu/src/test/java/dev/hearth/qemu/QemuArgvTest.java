@@ -1,8 +1,14 @@
-package dev.hearth.fcproc;
+package dev.hearth.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hearth.fcproc.BootSource;
+import dev.hearth.fcproc.Drive;
+import dev.hearth.fcproc.MachineConfig;
+import dev.hearth.fcproc.NetworkInterface;
+import dev.hearth.fcproc.QemuAccel;
+import dev.hearth.fcproc.VmSetup;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package dev.hearth.fcproc;
+package dev.hearth.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.hearth.fcproc;
+package dev.hearth.qemu;
 
 /**
  * How the QEMU of a {@link QemuBackend} ended.

@@ -1,5 +1,7 @@
-package dev.hearth.fcproc;
+package dev.hearth.qemu;
 
+import dev.hearth.fcproc.KvmProbe;
+import dev.hearth.fcproc.KvmStatus;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;

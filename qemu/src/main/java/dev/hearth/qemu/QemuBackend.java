@@ -1,4 +1,4 @@
-package dev.hearth.fcproc;
+package dev.hearth.qemu;
 
 import static java.util.Objects.requireNonNull;
 
@@ -10,6 +10,16 @@ import dev.hearth.core.Command;
 import dev.hearth.core.CommandException;
 import dev.hearth.core.CommandResult;
 import dev.hearth.core.Runner;
+import dev.hearth.fcproc.FcprocException;
+import dev.hearth.fcproc.FirecrackerApiServer;
+import dev.hearth.fcproc.FirecrackerBackend;
+import dev.hearth.fcproc.FirecrackerBackendException;
+import dev.hearth.fcproc.KvmStatus;
+import dev.hearth.fcproc.LoggerConfig;
+import dev.hearth.fcproc.MetricsConfig;
+import dev.hearth.fcproc.QemuAccel;
+import dev.hearth.fcproc.VmSetup;
+import dev.hearth.fcproc.VmmSelector;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,7 +59,7 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
  */
 public final class QemuBackend implements FirecrackerBackend, Closeable {
   /** The launcher's name, in answers and log lines. */
-  public static final String NAME = "hearth-qemu-firecracker";
+  public static final String NAME = VmmSelector.LAUNCHER;
 
   static final Duration QMP_CONNECT_TIMEOUT = Duration.ofSeconds(30);
   static final int QMP_ANSWER_TIMEOUT_MILLIS = 30_000;

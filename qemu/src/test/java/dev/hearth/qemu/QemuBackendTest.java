@@ -1,10 +1,19 @@
-package dev.hearth.fcproc;
+package dev.hearth.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.FakeClock;
+import dev.hearth.fcproc.BootSource;
+import dev.hearth.fcproc.FirecrackerBackendException;
+import dev.hearth.fcproc.KvmStatus;
+import dev.hearth.fcproc.LogLevel;
+import dev.hearth.fcproc.LoggerConfig;
+import dev.hearth.fcproc.MachineConfig;
+import dev.hearth.fcproc.MetricsConfig;
+import dev.hearth.fcproc.QemuAccel;
+import dev.hearth.fcproc.VmSetup;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

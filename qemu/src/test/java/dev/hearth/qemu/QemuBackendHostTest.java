@@ -1,4 +1,4 @@
-package dev.hearth.fcproc;
+package dev.hearth.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,6 +6,10 @@ import dev.hearth.core.Clock;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
+import dev.hearth.fcproc.ApiResponse;
+import dev.hearth.fcproc.FirecrackerApiServer;
+import dev.hearth.fcproc.FirecrackerSpec;
+import dev.hearth.fcproc.QemuAccel;
 import dev.hearth.fcproc.testing.TinyGuestKernel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
