@@ -1,9 +1,9 @@
 package dev.hearth.qemu;
 
-import dev.hearth.fcproc.Drive;
-import dev.hearth.fcproc.NetworkInterface;
 import dev.hearth.fcproc.QemuAccel;
-import dev.hearth.fcproc.VmSetup;
+import dev.hearth.fcproc.client.Drive;
+import dev.hearth.fcproc.client.NetworkInterface;
+import dev.hearth.fcproc.server.VmSetup;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,12 +3,12 @@ package dev.hearth.qemu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.hearth.fcproc.BootSource;
-import dev.hearth.fcproc.Drive;
-import dev.hearth.fcproc.MachineConfig;
-import dev.hearth.fcproc.NetworkInterface;
 import dev.hearth.fcproc.QemuAccel;
-import dev.hearth.fcproc.VmSetup;
+import dev.hearth.fcproc.client.BootSource;
+import dev.hearth.fcproc.client.Drive;
+import dev.hearth.fcproc.client.MachineConfig;
+import dev.hearth.fcproc.client.NetworkInterface;
+import dev.hearth.fcproc.server.VmSetup;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package dev.hearth.daemon.internal.vm;
 
 import dev.hearth.daemon.DaemonException;
-import dev.hearth.fcproc.ConsoleLog;
+import dev.hearth.fcproc.process.ConsoleLog;
 import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;

@@ -1,11 +1,11 @@
 package dev.hearth.daemon.internal.vm;
 
 import dev.hearth.core.Runner;
-import dev.hearth.fcproc.Bridge;
-import dev.hearth.fcproc.HostNetworkEnvironment;
-import dev.hearth.fcproc.Ipv4Cidr;
-import dev.hearth.fcproc.NatRules;
-import dev.hearth.fcproc.TapDevices;
+import dev.hearth.fcproc.net.Bridge;
+import dev.hearth.fcproc.net.HostNetworkEnvironment;
+import dev.hearth.fcproc.net.Ipv4Cidr;
+import dev.hearth.fcproc.net.NatRules;
+import dev.hearth.fcproc.net.TapDevices;
 import java.util.List;
 
 /**
