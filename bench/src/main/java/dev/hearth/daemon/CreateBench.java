@@ -10,7 +10,7 @@ import dev.hearth.core.Layout;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.daemon.internal.guest.DebugfsGuestIdentity;
-import dev.hearth.daemon.internal.vm.HostNetwork;
+import dev.hearth.fcproc.net.HostNetwork;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

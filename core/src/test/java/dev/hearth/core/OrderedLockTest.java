@@ -1,10 +1,8 @@
-package dev.hearth.daemon;
+package dev.hearth.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.hearth.daemon.internal.vm.OrderedLock;
-import dev.hearth.daemon.internal.vm.VmLocks;
 import org.junit.jupiter.api.Test;
 
 class OrderedLockTest {
@@ -37,21 +35,6 @@ class OrderedLockTest {
     assertThat(vm.heldByCurrentThread()).isFalse();
     try (OrderedLock.Held held = leaf.lock()) {
       assertThatThrownBy(create::lock).hasMessageContaining("while holding tapPool");
-    }
-  }
-
-  @Test
-  void imageOpsLockComesAfterAVmLockAndNeverWithCreateVmLock() {
-    VmLocks locks = new VmLocks();
-    try (OrderedLock.Held a = locks.vm("a").lock();
-        OrderedLock.Held b = locks.imageOpsLock().lock()) {
-      assertThatThrownBy(() -> locks.createVmLock().lock())
-          .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("taking createVmLock")
-          .hasMessageContaining("while holding imageOpsLock");
-    }
-    try (OrderedLock.Held held = locks.imageOpsLock().lock()) {
-      assertThatThrownBy(() -> locks.vm("a").lock()).hasMessageContaining("taking vmLocks[a]");
     }
   }
 

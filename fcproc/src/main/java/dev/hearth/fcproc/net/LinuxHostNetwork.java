@@ -1,11 +1,6 @@
-package dev.hearth.daemon.internal.vm;
+package dev.hearth.fcproc.net;
 
 import dev.hearth.core.Runner;
-import dev.hearth.fcproc.net.Bridge;
-import dev.hearth.fcproc.net.HostNetworkEnvironment;
-import dev.hearth.fcproc.net.Ipv4Cidr;
-import dev.hearth.fcproc.net.NatRules;
-import dev.hearth.fcproc.net.TapDevices;
 import java.util.List;
 
 /**

@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.vm;
+package dev.hearth.fcproc.net;
 
 import java.util.List;
 

@@ -1,18 +1,18 @@
-package dev.hearth.daemon.internal.vm;
+package dev.hearth.core;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A reentrant lock with a place in the daemon's lock order (DESIGN.md section 2): {@code
- * vmLocks[id]} ({@link #VM}) before {@code createVmLock} or {@code imageOpsLock} ({@link #CREATE},
- * never both) before leaf locks
- * ({@link #LEAF}). Each thread's held locks are tracked, and taking a lock whose level is not
- * higher than that of a lock the thread already holds (other than taking the same lock again)
- * throws {@link IllegalStateException} naming both, before blocking. The check is always on: it
- * costs a thread-local lookup, and an inversion found in a test is a deadlock avoided in
- * production. Two locks of one level (two VMs' locks) are never held together.
+ * A reentrant lock with a place in the daemon's lock order (ARCHITECTURE.md, "Daemon composition
+ * and locks"): {@code vmLocks[id]} ({@link #VM}) before {@code createVmLock} or {@code
+ * imageOpsLock} ({@link #CREATE}, never both) before leaf locks ({@link #LEAF}, such as fcproc's
+ * TAP pool). Each thread's held locks are tracked, and taking a lock whose level is not higher than
+ * that of a lock the thread already holds (other than taking the same lock again) throws {@link
+ * IllegalStateException} naming both, before blocking. The check is always on: it costs a
+ * thread-local lookup, and an inversion found in a test is a deadlock avoided in production. Two
+ * locks of one level (two VMs' locks) are never held together.
  */
 public final class OrderedLock {
   public static final int VM = 0;

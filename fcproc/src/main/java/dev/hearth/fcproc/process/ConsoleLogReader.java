@@ -1,7 +1,6 @@
-package dev.hearth.daemon.internal.vm;
+package dev.hearth.fcproc.process;
 
-import dev.hearth.daemon.DaemonException;
-import dev.hearth.fcproc.process.ConsoleLog;
+import dev.hearth.fcproc.FcprocException;
 import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -20,25 +19,27 @@ import java.util.Objects;
  * before it ({@link ConsoleLog#previous}). Follows the log across a rotation by the files'
  * identities, so no output is lost or repeated when the current file is moved aside.
  */
-final class ConsoleLogReader {
+public final class ConsoleLogReader {
   /** The most log bytes one answer carries, so that a reply stays far below the 1 MiB line cap. */
-  static final int MAX_REPLY_BYTES = 512 * 1024;
+  public static final int MAX_REPLY_BYTES = 512 * 1024;
 
   /** The most bytes one notification carries. */
-  static final int CHUNK_BYTES = 64 * 1024;
+  public static final int CHUNK_BYTES = 64 * 1024;
 
   /** How far into which file the reader has got. */
-  record Position(Object fileKey, long offset) {}
+  public record Position(Object fileKey, long offset) {}
 
-  record Tail(byte[] bytes, Position position) {}
+  /** The end of the log and the position after it. */
+  public record Tail(byte[] bytes, Position position) {}
 
-  record Read(byte[] bytes, Position position) {}
+  /** What was appended and the position after it. */
+  public record Read(byte[] bytes, Position position) {}
 
   /**
    * The last {@code lines} lines of the log (all of it for a negative count), at most {@link
    * #MAX_REPLY_BYTES}, and the position after them.
    */
-  Tail tail(Path log, long lines) {
+  public Tail tail(Path log, long lines) {
     Object key = fileKey(log);
     long size = size(log);
     byte[] older = readRange(ConsoleLog.previous(log), 0, Long.MAX_VALUE);
@@ -54,7 +55,7 @@ final class ConsoleLogReader {
   }
 
   /** What was appended since {@code position}, across a rotation. */
-  Read readFrom(Path log, Position position) {
+  public Read readFrom(Path log, Position position) {
     Object key = fileKey(log);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     long offset = position.offset();
@@ -74,7 +75,7 @@ final class ConsoleLogReader {
   }
 
   /** The bytes in pieces of at most {@link #CHUNK_BYTES}. */
-  static List<byte[]> chunks(byte[] bytes) {
+  public static List<byte[]> chunks(byte[] bytes) {
     List<byte[]> chunks = new ArrayList<>();
     for (int i = 0; i < bytes.length; i += CHUNK_BYTES) {
       chunks.add(Arrays.copyOfRange(bytes, i, Math.min(bytes.length, i + CHUNK_BYTES)));
@@ -105,7 +106,7 @@ final class ConsoleLogReader {
     } catch (NoSuchFileException e) {
       return null;
     } catch (IOException e) {
-      throw new DaemonException("cannot read the console log " + file + ": " + e, e);
+      throw new FcprocException("cannot read the console log " + file + ": " + e, e);
     }
   }
 
@@ -115,7 +116,7 @@ final class ConsoleLogReader {
     } catch (NoSuchFileException e) {
       return 0;
     } catch (IOException e) {
-      throw new DaemonException("cannot read the console log " + file + ": " + e, e);
+      throw new FcprocException("cannot read the console log " + file + ": " + e, e);
     }
   }
 
@@ -133,7 +134,7 @@ final class ConsoleLogReader {
     } catch (FileNotFoundException e) {
       return new byte[0];
     } catch (IOException e) {
-      throw new DaemonException("cannot read the console log " + file + ": " + e, e);
+      throw new FcprocException("cannot read the console log " + file + ": " + e, e);
     }
   }
 }
