@@ -24,6 +24,7 @@ import dev.hearth.dmsnap.DeviceMapperStatus;
 import dev.hearth.dmsnap.ProvisionerChoiceException;
 import dev.hearth.dmsnap.ProvisionerKind;
 import dev.hearth.dmsnap.Provisioners;
+import dev.hearth.fcproc.FirecrackerVersion;
 import dev.hearth.fcproc.KvmStatus;
 import dev.hearth.fcproc.VmmChoice;
 import dev.hearth.fcproc.VmmKind;
@@ -72,14 +73,12 @@ public final class Doctor {
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
   private static final long GIB = 1L << 30;
   private static final int DNS_PORT = 53;
-  private static final Pattern FIRECRACKER_VERSION =
-      Pattern.compile("Firecracker v(\\d+\\.\\d+\\.\\d+\\S*)");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What hearth-qemu-firecracker's --version line names (the launcher's file name). */
   static final String QEMU_LAUNCHER = VmmSelector.LAUNCHER;
 
-  private static final String NOT_FOUND = " not found on PATH, /usr/sbin or /sbin";
+  private static final String NOT_FOUND = " not found on PATH";
   static final Path DEBIAN_KEYRING = Path.of("/usr/share/keyrings/debian-archive-keyring.gpg");
   // What fails without a tool, by the code that runs it.
   private static final String EVERY_BOOT = "every VM boot starts its VMM through it";
@@ -374,14 +373,20 @@ public final class Doctor {
     if (result.stdout().contains(QEMU_LAUNCHER)) {
       return qemuLauncher(bin, firstLine(result.stdout()));
     }
-    Matcher m = FIRECRACKER_VERSION.matcher(result.stdout());
-    if (!m.find()) {
+    Optional<FirecrackerVersion> version = FirecrackerVersion.parse(result.stdout());
+    if (version.isEmpty()) {
       return Outcome.warn(
           bin + " --version printed no Firecracker version: '" + firstLine(result.stdout()) + "'",
           "point firecracker_bin at a Firecracker release binary");
     }
+    String found = "Firecracker v" + version.get() + " (" + bin + ")";
+    if (!version.get().isSupported()) {
+      return Outcome.warn(
+          found + ": hearth is tested with v" + FirecrackerVersion.TESTED,
+          "install a Firecracker v" + FirecrackerVersion.TESTED.major() + ".x release");
+    }
     String used = choice.kind() == VmmKind.FIRECRACKER ? "" : " (not used: see the vmm check)";
-    return Outcome.pass("Firecracker v" + m.group(1) + " (" + bin + ")" + used);
+    return Outcome.pass(found + used);
   }
 
   /** The firecracker found is hearth's QEMU launcher: it works, but VMs are not Firecracker's. */
