@@ -32,8 +32,8 @@ public final class LinuxHostProbe implements HostProbe {
   private final List<Path> searchPath;
 
   /**
-   * Looks programs up on this process's PATH only, as the daemon runs them (by name, through
-   * PATH): a program only in /usr/sbin off PATH would pass here and fail in the daemon.
+   * Looks programs up on this process's PATH only, as the daemon runs them (by name, through PATH):
+   * a program only in /usr/sbin off PATH would pass here and fail in the daemon.
    */
   public LinuxHostProbe(Runner runner) {
     this(runner, System.getenv("PATH"));

@@ -53,7 +53,7 @@ class LinuxHostProbeTest {
 
   @Test
   void readsSmallProcFiles() throws Exception {
-    String forward = new LinuxHostProbe(runner).readSmallText(Doctor.IP_FORWARD).strip();
+    String forward = new LinuxHostProbe(runner).readSmallText(NetworkChecks.IP_FORWARD).strip();
 
     assertThat(forward).isIn("0", "1");
   }
