@@ -12,16 +12,13 @@ import dev.hearth.fcproc.client.LoggerConfig;
 import dev.hearth.fcproc.client.MachineConfig;
 import dev.hearth.fcproc.client.MetricsConfig;
 import dev.hearth.fcproc.client.NetworkInterface;
-import dev.hearth.fcproc.internal.HttpCodec;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -173,15 +170,19 @@ public final class FirecrackerApiServer implements Closeable {
       InputStream in = new BufferedInputStream(connection.getInputStream());
       OutputStream out = new BufferedOutputStream(connection.getOutputStream());
       while (true) {
-        String requestLine = readLine(in);
+        String requestLine = ServerHttp.readLine(in);
         if (requestLine == null) {
           return;
         }
         if (requestLine.isEmpty()) {
           continue;
         }
-        Answer answer = readAndAnswer(requestLine, in);
-        writeResponse(out, answer.response());
+        ServerHttp.Request request = ServerHttp.readRequest(requestLine, in);
+        Answer answer =
+            request.fault().isPresent()
+                ? Answer.of(fault(request.fault().get()))
+                : answer(request.method(), request.path(), request.body());
+        ServerHttp.writeResponse(out, answer.response());
         answer.after().run();
       }
     } catch (IOException e) {
@@ -189,48 +190,6 @@ public final class FirecrackerApiServer implements Closeable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  private Answer readAndAnswer(String requestLine, InputStream in)
-      throws IOException, InterruptedException {
-    String[] parts = requestLine.split(" ");
-    if (parts.length != 3 || !parts[2].startsWith("HTTP/1.")) {
-      return Answer.of(fault("Invalid HTTP request line: " + requestLine));
-    }
-    long length = 0;
-    boolean chunked = false;
-    String line;
-    while ((line = readLine(in)) != null && !line.isEmpty()) {
-      int colon = line.indexOf(':');
-      if (colon <= 0) {
-        return Answer.of(fault("Invalid HTTP header: " + line));
-      }
-      String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
-      String value = line.substring(colon + 1).trim();
-      if (name.equals("content-length")) {
-        try {
-          length = Long.parseLong(value);
-        } catch (NumberFormatException e) {
-          return Answer.of(fault("Invalid Content-Length: " + value));
-        }
-      } else if (name.equals("transfer-encoding")) {
-        chunked = true;
-      }
-    }
-    if (chunked) {
-      return Answer.of(fault("Transfer-Encoding is not supported."));
-    }
-    if (length > MAX_PAYLOAD) {
-      return Answer.of(
-          fault(
-              "Request payload with size "
-                  + length
-                  + " is larger than the limit of "
-                  + MAX_PAYLOAD
-                  + " allowed by server."));
-    }
-    byte[] body = in.readNBytes((int) Math.max(0, length));
-    return answer(parts[0], parts[1], new String(body, StandardCharsets.UTF_8));
   }
 
   private synchronized Answer answer(String method, String path, String body)
@@ -491,37 +450,5 @@ public final class FirecrackerApiServer implements Closeable {
     } catch (IOException e) {
       throw new IllegalArgumentException("not JSON: " + e.getMessage(), e);
     }
-  }
-
-  private static void writeResponse(OutputStream out, ApiResponse r) throws IOException {
-    StringBuilder head = new StringBuilder("HTTP/1.1 ").append(r.status());
-    head.append(r.status() == 204 ? " No Content" : r.status() == 200 ? " OK" : " Bad Request");
-    head.append("\r\nServer: Firecracker API\r\nConnection: keep-alive\r\n");
-    byte[] body = r.body().getBytes(StandardCharsets.UTF_8);
-    if (r.status() != 204) {
-      head.append("Content-Type: application/json\r\nContent-Length: ")
-          .append(body.length)
-          .append("\r\n");
-    }
-    head.append("\r\n");
-    out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
-    out.write(body);
-    out.flush();
-  }
-
-  private static String readLine(InputStream in) throws IOException {
-    ByteArrayOutputStream line = new ByteArrayOutputStream();
-    int b;
-    while ((b = in.read()) >= 0) {
-      if (b == '\n') {
-        String s = line.toString(StandardCharsets.UTF_8);
-        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
-      }
-      if (line.size() > HttpCodec.MAX_HEADER_LINE) {
-        throw new IOException("header line too long");
-      }
-      line.write(b);
-    }
-    return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
   }
 }
