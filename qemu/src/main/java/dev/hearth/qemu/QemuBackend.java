@@ -22,12 +22,10 @@ import dev.hearth.fcproc.server.FirecrackerBackendException;
 import dev.hearth.fcproc.server.VmSetup;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Writer;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -64,7 +62,6 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
   static final Duration QMP_CONNECT_TIMEOUT = Duration.ofSeconds(30);
   static final int QMP_ANSWER_TIMEOUT_MILLIS = 30_000;
   static final Duration KILL_WAIT = Duration.ofSeconds(10);
-  static final int STDERR_TAIL_CHARS = 2048;
   private static final Set<String> FAILED_STATES =
       Set.of("prelaunch", "internal-error", "io-error");
   private static final Duration ACCEPT_POLL = Duration.ofMillis(100);
@@ -74,11 +71,10 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
   private final Path qemuBinary;
   private final QemuAccel accel;
   private final Path qmpSocket;
-  private final OutputStream stderrCopy;
+  private final QemuStderr stderr;
   private final QemuHost host;
   private final Clock clock;
   private final CountDownLatch exited = new CountDownLatch(1);
-  private final StringBuilder stderrTail = new StringBuilder();
 
   // Guarded by this.
   private Writer logWriter;
@@ -111,7 +107,7 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
     this.qemuBinary = requireNonNull(qemuBinary, "qemuBinary");
     this.accel = requireNonNull(accel, "accel");
     this.qmpSocket = requireNonNull(qmpSocket, "qmpSocket");
-    this.stderrCopy = requireNonNull(stderrCopy, "stderrCopy");
+    this.stderr = new QemuStderr(requireNonNull(stderrCopy, "stderrCopy"));
     this.host = requireNonNull(host, "host");
     this.clock = requireNonNull(clock, "clock");
   }
@@ -191,7 +187,7 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
         throw new FirecrackerBackendException(
             NAME + " cannot start " + qemuBinary + ": " + e.getMessage(), e);
       }
-      Thread pump = pumpStderr(started);
+      Thread pump = stderr.pump(started.getErrorStream());
       try {
         Socket connection = acceptQmp(qmpServer, started, pump);
         deleteQmpSocket();
@@ -340,35 +336,6 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
     }
   }
 
-  /** Copies QEMU's stderr on, keeping its end for messages. */
-  private Thread pumpStderr(Process started) {
-    InputStream err = started.getErrorStream();
-    Thread t =
-        new Thread(
-            () -> {
-              byte[] buffer = new byte[4096];
-              try {
-                int n;
-                while ((n = err.read(buffer)) >= 0) {
-                  synchronized (stderrTail) {
-                    stderrTail.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
-                    if (stderrTail.length() > STDERR_TAIL_CHARS) {
-                      stderrTail.delete(0, stderrTail.length() - STDERR_TAIL_CHARS);
-                    }
-                  }
-                  stderrCopy.write(buffer, 0, n);
-                  stderrCopy.flush();
-                }
-              } catch (IOException e) {
-                // QEMU is gone, or our stderr is: nothing more to copy.
-              }
-            },
-            "qemu-stderr");
-    t.setDaemon(true);
-    t.start();
-    return t;
-  }
-
   private void startWaiter(Process started, Thread pump) {
     Thread t =
         new Thread(
@@ -396,7 +363,7 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
       return qemuBinary + " exited with code 0: the guest powered off or rebooted";
     }
     String why = code > 128 ? " (killed by signal " + (code - 128) + ")" : "";
-    return qemuBinary + " exited with code " + code + why + stderrSuffix();
+    return qemuBinary + " exited with code " + code + why + stderr.suffix();
   }
 
   private FirecrackerBackendException failure(Process started, Thread pump, String when)
@@ -408,17 +375,9 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
     } else {
       state = "failed";
     }
-    String message = NAME + ": " + qemuBinary + " " + state + " " + when + stderrSuffix();
+    String message = NAME + ": " + qemuBinary + " " + state + " " + when + stderr.suffix();
     log(message);
     return new FirecrackerBackendException(message);
-  }
-
-  private String stderrSuffix() {
-    String tail;
-    synchronized (stderrTail) {
-      tail = stderrTail.toString().strip();
-    }
-    return tail.isEmpty() ? "" : "; its stderr ends with: " + tail.replace('\n', ' ');
   }
 
   private void qmpCommand(String command) {
