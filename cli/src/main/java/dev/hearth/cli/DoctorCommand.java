@@ -1,6 +1,6 @@
 package dev.hearth.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.daemon.Daemon;
 import dev.hearth.daemon.DaemonUnavailableException;
@@ -72,18 +72,14 @@ final class DoctorCommand implements Callable<Integer> {
     };
   }
 
+  /** The report's own JSON (as the daemon answers it), with where it was checked. */
   private static ObjectNode toJson(DoctorReport report, boolean fromDaemon) {
     ObjectNode root = Json.object();
     root.put("source", fromDaemon ? "daemon" : "local");
-    root.put("failed", report.failed());
-    ArrayNode checks = root.putArray("checks");
-    for (DoctorCheck check : report.checks()) {
-      checks
-          .addObject()
-          .put("name", check.name())
-          .put("status", check.status().name())
-          .put("detail", check.detail())
-          .put("fix", check.fix());
+    try {
+      root.setAll((ObjectNode) Json.parse(report.toJson()));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("the doctor report's own JSON does not parse", e);
     }
     return root;
   }

@@ -138,7 +138,8 @@ class ModuleRulesTest {
     methods()
         .that().arePublic()
         .and().areDeclaredInClassesThat().arePublic()
-        .and().areDeclaredInClassesThat().resideInAPackage("dev.hearth.*")
+        // A module's API package, and fcproc's public subpackages (client, server, net, process).
+        .and().areDeclaredInClassesThat().resideInAnyPackage("dev.hearth.*", "dev.hearth.fcproc.*")
         .and().areDeclaredInClassesThat().resideOutsideOfPackage("dev.hearth.cli")
         .should(exposeOnlyJdkAndHearthTypes())
         .check(classes);

@@ -1,5 +1,6 @@
 package dev.hearth.daemon;
 
+import dev.hearth.daemon.internal.rpc.Wire;
 import java.util.List;
 
 /** Every doctor check, in a stable order. */
@@ -11,5 +12,13 @@ public record DoctorReport(List<DoctorCheck> checks) {
   /** Whether any check failed; the CLI exits non-zero then. */
   public boolean failed() {
     return checks.stream().anyMatch(c -> c.status() == DoctorCheck.Status.FAIL);
+  }
+
+  /**
+   * The report as {@code daemon.doctor} answers it: {@code {"checks": [{"name", "status", "detail",
+   * "fix"}], "failed"}}. The one JSON form of a report, for the RPC and the CLI's {@code --json}.
+   */
+  public String toJson() {
+    return Wire.toJson(this).toString();
   }
 }

@@ -1,6 +1,6 @@
 package dev.hearth.daemon;
 
-import dev.hearth.daemon.internal.vm.HostNetwork;
+import dev.hearth.fcproc.net.HostNetwork;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -4,7 +4,7 @@ import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Layout;
 import dev.hearth.core.testing.Await;
-import dev.hearth.daemon.internal.vm.HostNetwork;
+import dev.hearth.fcproc.net.HostNetwork;
 import java.nio.file.Path;
 import java.util.List;
 

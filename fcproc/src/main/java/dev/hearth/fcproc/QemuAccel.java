@@ -26,7 +26,7 @@ public enum QemuAccel {
   }
 
   /** The name QEMU's {@code -accel} takes. */
-  String qemuName() {
+  public String qemuName() {
     return name().toLowerCase(Locale.ROOT);
   }
 }

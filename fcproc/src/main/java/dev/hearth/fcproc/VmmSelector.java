@@ -35,7 +35,7 @@ public final class VmmSelector {
   public static final String HOME_ENV = "HEARTH_HOME";
 
   /** The bundled launcher's file name in the distribution's {@code bin/}. */
-  public static final String LAUNCHER = QemuBackend.NAME;
+  public static final String LAUNCHER = "hearth-qemu-firecracker";
 
   static final String FIRECRACKER = "firecracker";
 

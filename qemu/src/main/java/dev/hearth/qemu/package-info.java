@@ -1,5 +1,6 @@
 /**
- * hearth-qemu-firecracker: a Firecracker-compatible launcher that boots the VM under QEMU (the
- * executable; the API server and the QEMU backend are fcproc's).
+ * hearth-qemu-firecracker: a Firecracker-compatible launcher that boots the VM under QEMU. The
+ * executable ({@link dev.hearth.qemu.QemuFirecracker}) serves fcproc's Firecracker API server on
+ * the QEMU backend ({@link dev.hearth.qemu.QemuBackend}: QEMU's command line, QMP, the host seam).
  */
 package dev.hearth.qemu;

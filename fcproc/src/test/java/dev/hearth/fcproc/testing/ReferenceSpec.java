@@ -1,6 +1,6 @@
 package dev.hearth.fcproc.testing;
 
-import dev.hearth.fcproc.FirecrackerSpec;
+import dev.hearth.fcproc.server.FirecrackerSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -31,7 +31,10 @@ public final class LinuxHostProbe implements HostProbe {
   private final Runner runner;
   private final List<Path> searchPath;
 
-  /** Looks programs up on this process's PATH, then in /usr/sbin and /sbin. */
+  /**
+   * Looks programs up on this process's PATH only, as the daemon runs them (by name, through PATH):
+   * a program only in /usr/sbin off PATH would pass here and fail in the daemon.
+   */
   public LinuxHostProbe(Runner runner) {
     this(runner, System.getenv("PATH"));
   }
@@ -46,9 +49,6 @@ public final class LinuxHostProbe implements HostProbe {
         }
       }
     }
-    // A non-login PATH often lacks the sbin folders where ip, dmsetup and losetup live.
-    dirs.add(Path.of("/usr/sbin"));
-    dirs.add(Path.of("/sbin"));
     this.searchPath = List.copyOf(dirs);
   }
 

@@ -5,6 +5,7 @@ import dev.hearth.core.CoreException;
 import dev.hearth.core.InvalidNameException;
 import dev.hearth.core.Layout;
 import dev.hearth.core.Names;
+import dev.hearth.core.OrderedLock;
 import dev.hearth.core.Runner;
 import dev.hearth.core.TreeDeleter;
 import dev.hearth.daemon.RpcException;

@@ -1,8 +1,8 @@
 package dev.hearth.daemon.internal.vm;
 
 import dev.hearth.dmsnap.RootDisk;
-import dev.hearth.fcproc.ProcessIdentity;
 import dev.hearth.fcproc.VmmKind;
+import dev.hearth.fcproc.process.ProcessIdentity;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;

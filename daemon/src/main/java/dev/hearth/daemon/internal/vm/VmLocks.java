@@ -1,5 +1,6 @@
 package dev.hearth.daemon.internal.vm;
 
+import dev.hearth.core.OrderedLock;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 

@@ -12,6 +12,7 @@ import dev.hearth.daemon.internal.rpc.NotificationSink;
 import dev.hearth.daemon.internal.rpc.Params;
 import dev.hearth.daemon.internal.rpc.VmMethods;
 import dev.hearth.daemon.internal.rpc.Wire;
+import dev.hearth.fcproc.process.ConsoleLogReader;
 import dev.hearth.opstate.AmbiguousOpIdException;
 import dev.hearth.opstate.OpAlreadyFinishedException;
 import dev.hearth.opstate.OpNotFoundException;

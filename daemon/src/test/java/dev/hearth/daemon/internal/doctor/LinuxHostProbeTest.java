@@ -38,7 +38,7 @@ class LinuxHostProbeTest {
   }
 
   @Test
-  void findsProgramsOnThePathThenInSbin() throws Exception {
+  void findsProgramsOnThePathOnly() throws Exception {
     Path bin = Files.createDirectory(dir.resolve("bin"));
     Path tool = Files.createFile(bin.resolve("tool"));
     Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -47,13 +47,13 @@ class LinuxHostProbeTest {
 
     assertThat(probe.findExecutable("tool")).contains(tool);
     assertThat(probe.findExecutable("notexec")).isEmpty();
-    // sh is in /usr/bin or /bin, which are not on this PATH and not sbin folders.
+    // sh is in /usr/bin or /bin, which are not on this PATH (nor are the sbin folders searched).
     assertThat(probe.findExecutable("sh")).isEmpty();
   }
 
   @Test
   void readsSmallProcFiles() throws Exception {
-    String forward = new LinuxHostProbe(runner).readSmallText(Doctor.IP_FORWARD).strip();
+    String forward = new LinuxHostProbe(runner).readSmallText(NetworkChecks.IP_FORWARD).strip();
 
     assertThat(forward).isIn("0", "1");
   }

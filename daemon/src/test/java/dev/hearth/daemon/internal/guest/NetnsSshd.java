@@ -4,7 +4,7 @@ import dev.hearth.core.Clock;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.testing.Await;
-import dev.hearth.fcproc.Ipv4Cidr;
+import dev.hearth.fcproc.net.Ipv4Cidr;
 import dev.hearth.fcproc.testing.TestNetwork;
 import dev.hearth.session.testing.TestSshd;
 import java.io.IOException;

@@ -1,0 +1,151 @@
+package dev.hearth.daemon.internal.doctor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hearth.core.Command;
+import dev.hearth.core.CommandException;
+import dev.hearth.core.CommandResult;
+import dev.hearth.core.Config;
+import dev.hearth.core.Posix;
+import dev.hearth.core.Runner;
+import dev.hearth.daemon.internal.doctor.HostProbe.BoundSocket;
+import dev.hearth.fcproc.net.Ipv4;
+import dev.hearth.fcproc.net.Ipv4Cidr;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The host network checks: firewall tool, TUN, IP forwarding, the bridge range, the DNS port. */
+final class NetworkChecks extends HostChecks {
+  private static final Logger log = LoggerFactory.getLogger(NetworkChecks.class);
+  private static final Path TUN = Path.of("/dev/net/tun");
+  static final Path IP_FORWARD = Path.of("/proc/sys/net/ipv4/ip_forward");
+  private static final int DNS_PORT = 53;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  NetworkChecks(Config config, Runner runner, Posix posix, HostProbe probe) {
+    super(config, runner, posix, probe);
+  }
+
+  Outcome firewall() {
+    Optional<Path> nft = probe.findExecutable("nft");
+    if (nft.isPresent()) {
+      return Outcome.pass("nft (" + nft.get() + ")");
+    }
+    return probe
+        .findExecutable("iptables")
+        .map(path -> Outcome.pass("iptables (" + path + "; nft not found)"))
+        .orElseGet(
+            () -> Outcome.fail("neither nft nor iptables" + NOT_FOUND, "apt-get install nftables"));
+  }
+
+  Outcome tun() {
+    return probe.exists(TUN)
+        ? Outcome.pass(TUN + " exists")
+        : Outcome.fail(TUN + " is missing: TAP devices cannot be created", "modprobe tun");
+  }
+
+  Outcome ipForward() {
+    String fix = "sysctl -w net.ipv4.ip_forward=1";
+    String value;
+    try {
+      value = probe.readSmallText(IP_FORWARD).strip();
+    } catch (IOException e) {
+      return Outcome.warn("cannot read " + IP_FORWARD + ": " + e.getMessage(), fix);
+    }
+    if (value.equals("1")) {
+      return Outcome.pass("net.ipv4.ip_forward = 1");
+    }
+    return Outcome.warn(
+        "net.ipv4.ip_forward = " + value + ": the daemon enables it when it sets up NAT", fix);
+  }
+
+  Outcome bridgeCidr() throws IOException, InterruptedException {
+    Ipv4Cidr bridge = Ipv4Cidr.parse(config.bridgeCidr());
+    Optional<Path> ip = probe.findExecutable("ip");
+    if (ip.isEmpty()) {
+      return Outcome.warn("not checked: ip" + NOT_FOUND, "apt-get install iproute2");
+    }
+    CommandResult result;
+    try {
+      result =
+          runner.check(
+              Command.builder(ip.get().toString())
+                  .args("-j", "route", "show")
+                  .timeout(COMMAND_TIMEOUT)
+                  .build());
+    } catch (CommandException e) {
+      return Outcome.warn("not checked: " + e.getMessage(), "check that `ip route` works here");
+    }
+    List<String> clashes = new ArrayList<>();
+    for (JsonNode route : JSON.readTree(result.stdout())) {
+      String dst = route.path("dst").asText("");
+      String dev = route.path("dev").asText("");
+      if (dst.equals("default") || dev.equals(config.bridgeName())) {
+        continue;
+      }
+      Ipv4Cidr network;
+      try {
+        // ip prints host routes as a bare address.
+        network = Ipv4Cidr.parse(dst.contains("/") ? dst : dst + "/32");
+      } catch (IllegalArgumentException e) {
+        // Not an IPv4 network (ip prints "default" and addresses only, but stay tolerant).
+        log.debug("doctor: skipping route {}", route);
+        continue;
+      }
+      if (network.overlaps(bridge)) {
+        String type = route.path("type").asText("");
+        clashes.add(
+            (type.isEmpty() ? "" : type + " ") + dst + (dev.isEmpty() ? "" : " dev " + dev));
+      }
+    }
+    String bridgeNetwork = bridge.networkCidr();
+    if (!clashes.isEmpty()) {
+      return Outcome.fail(
+          "bridge_cidr "
+              + config.bridgeCidr()
+              + " overlaps the route "
+              + String.join(", the route ", clashes),
+          "set bridge_cidr in " + configFile() + " to a free range");
+    }
+    return Outcome.pass(
+        "no route overlaps " + bridgeNetwork + " except through " + config.bridgeName());
+  }
+
+  Outcome dnsPort() throws IOException {
+    InetAddress gateway =
+        InetAddress.getByAddress(toBytes(Ipv4Cidr.parse(config.bridgeCidr()).gateway()));
+    Set<Long> ours = probe.ownSocketInodes();
+    List<String> taken = new ArrayList<>();
+    for (BoundSocket s : probe.boundSockets()) {
+      boolean clashes = s.address().isAnyLocalAddress() || s.address().equals(gateway);
+      if (s.port() == DNS_PORT && clashes && !ours.contains(s.inode())) {
+        taken.add(s.display() + " (uid " + s.uid() + ", socket inode " + s.inode() + ")");
+      }
+    }
+    String needed = gateway.getHostAddress() + ":" + DNS_PORT;
+    if (!taken.isEmpty()) {
+      return Outcome.warn(
+          "already listening: " + String.join(", ", taken) + "; the VM DNS needs " + needed,
+          "stop that DNS server or bind it to other addresses than "
+              + gateway.getHostAddress()
+              + " and 0.0.0.0");
+    }
+    return Outcome.pass(needed + " is free for the VM DNS");
+  }
+
+  private static byte[] toBytes(Ipv4 ip) {
+    int[] octets = ip.octets();
+    byte[] bytes = new byte[4];
+    for (int i = 0; i < 4; i++) {
+      bytes[i] = (byte) octets[i];
+    }
+    return bytes;
+  }
+}

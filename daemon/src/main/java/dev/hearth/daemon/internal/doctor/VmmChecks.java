@@ -1,0 +1,250 @@
+package dev.hearth.daemon.internal.doctor;
+
+import dev.hearth.core.Command;
+import dev.hearth.core.CommandException;
+import dev.hearth.core.CommandResult;
+import dev.hearth.core.Config;
+import dev.hearth.core.Posix;
+import dev.hearth.core.Runner;
+import dev.hearth.fcproc.FirecrackerVersion;
+import dev.hearth.fcproc.KvmStatus;
+import dev.hearth.fcproc.VmmChoice;
+import dev.hearth.fcproc.VmmKind;
+import dev.hearth.fcproc.VmmMode;
+import dev.hearth.fcproc.VmmSelector;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The VMM checks: KVM, the VMM choice, the firecracker binary, QEMU's tools, jailer. */
+final class VmmChecks extends HostChecks {
+
+  private static final Path KVM = Path.of("/dev/kvm");
+
+  /** What hearth-qemu-firecracker's --version line names (the launcher's file name). */
+  static final String QEMU_LAUNCHER = VmmSelector.LAUNCHER;
+
+  private static final String FIRECRACKER_INSTALL =
+      "install Firecracker from https://github.com/firecracker-microvm/firecracker/releases into"
+          + " /usr/local/bin";
+  private final VmmSelector vmmSelector;
+  private final Map<Path, CommandResult> versions = new HashMap<>();
+
+  VmmChecks(Config config, Runner runner, Posix posix, HostProbe probe, VmmSelector vmmSelector) {
+    super(config, runner, posix, probe);
+    this.vmmSelector = vmmSelector;
+  }
+
+  Outcome kvm(VmmChoice choice) throws IOException {
+    KvmStatus kvm = choice.kvm();
+    if (kvm.usable()) {
+      return Outcome.pass(kvm.detail());
+    }
+    String detail = kvm.detail();
+    if (kvm.kind() == KvmStatus.Kind.NO_ACCESS) {
+      detail +=
+          " as uid "
+              + posix.geteuid()
+              + probe
+                  .stat(KVM)
+                  .map(s -> " (mode " + s.octalMode() + ", owner uid " + s.ownerUid() + ")")
+                  .orElse("");
+    }
+    if (choice.kind() == VmmKind.QEMU) {
+      return Outcome.warn(
+          detail + ": VMs run under QEMU with software emulation, much slower",
+          kvmFix(kvm) + ", for Firecracker's speed");
+    }
+    String fallback =
+        config.vmm().equals(VmmMode.FIRECRACKER.configName())
+            ? "; or set vmm = \"auto\" in " + configFile() + " to run VMs under QEMU instead"
+            : "";
+    return Outcome.fail(detail + ": Firecracker cannot run VMs", kvmFix(kvm) + fallback);
+  }
+
+  /** What makes KVM usable, by what is wrong with it. */
+  private static String kvmFix(KvmStatus kvm) {
+    return switch (kvm.kind()) {
+      case USABLE -> "";
+      case MISSING -> "enable virtualization (nested KVM on a cloud VM) or load kvm_intel/kvm_amd";
+      case NO_ACCESS ->
+          "run the daemon as root, or chgrp kvm /dev/kvm && chmod 660 /dev/kvm and add the"
+              + " daemon's user to group kvm";
+      case PVM ->
+          "use a host with hardware KVM (VMX/SVM, or nested virtualization on a cloud VM):"
+              + " PVM's KVM cannot boot hearth's guest kernel";
+    };
+  }
+
+  /** The VMM the daemon picks here, by the same code ({@link VmmSelector}). */
+  Outcome vmm(VmmChoice choice) {
+    String what =
+        choice.kind().wireName() + choice.binary().map(b -> " (" + b + ")").orElse("") + ": ";
+    switch (choice.kind()) {
+      case FIRECRACKER -> {
+        if (choice.kvm().usable()) {
+          return Outcome.pass(what + choice.reason());
+        }
+        return Outcome.fail(what + choice.reason(), kvmFix(choice.kvm()));
+      }
+      case QEMU -> {
+        String slow =
+            choice.softwareEmulation()
+                ? "; software emulation: boot to SSH takes tens of seconds instead of about a"
+                    + " second, so run one or two VMs at a time"
+                : "; QEMU with KVM boots slower than Firecracker";
+        return Outcome.warn(what + choice.reason() + slow, fastVmsFix(choice));
+      }
+      default -> {
+        return Outcome.fail("nothing can run VMs: " + choice.reason(), noVmmFix());
+      }
+    }
+  }
+
+  /** How to get Firecracker on KVM, from what keeps it away now. */
+  private String fastVmsFix(VmmChoice choice) {
+    List<String> steps = new ArrayList<>();
+    if (config.firecrackerBin().isPresent()) {
+      steps.add("remove firecracker_bin from " + configFile() + " to let vmm choose");
+    } else if (config.vmm().equals(VmmMode.QEMU.configName())) {
+      steps.add("set vmm = \"auto\" in " + configFile());
+    }
+    if (vmmSelector.firecracker(Optional.empty()).path().isEmpty()) {
+      steps.add(FIRECRACKER_INSTALL);
+    }
+    if (!choice.kvm().usable()) {
+      steps.add(kvmFix(choice.kvm()));
+    }
+    return "for fast VMs: " + String.join("; ", steps);
+  }
+
+  private String noVmmFix() {
+    if (config.firecrackerBin().isPresent()) {
+      return "fix firecracker_bin in " + configFile() + ", or remove it to let vmm choose";
+    }
+    if (config.vmm().equals(VmmMode.FIRECRACKER.configName())) {
+      return FIRECRACKER_INSTALL
+          + " with a working /dev/kvm, or set vmm = \"auto\" in "
+          + configFile()
+          + " to run VMs under QEMU";
+    }
+    return "reinstall hearth (scripts/start.sh) and start the daemon with its bin/hearth, which"
+        + " finds bin/hearth-qemu-firecracker beside it";
+  }
+
+  Outcome firecracker(VmmChoice choice) throws InterruptedException {
+    Optional<Path> configured = config.firecrackerBin();
+    VmmSelector.Lookup lookup = vmmSelector.firecracker(configured);
+    if (lookup.path().isEmpty()) {
+      if (configured.isPresent()) {
+        return Outcome.fail(
+            lookup.detail(),
+            "install Firecracker at "
+                + configured.get()
+                + " or fix firecracker_bin in "
+                + configFile());
+      }
+      return switch (VmmMode.fromConfigName(config.vmm()).orElse(VmmMode.AUTO)) {
+        case FIRECRACKER -> Outcome.fail(lookup.detail(), FIRECRACKER_INSTALL);
+        case QEMU -> Outcome.pass("not used (vmm = qemu): " + lookup.detail());
+        case AUTO ->
+            Outcome.warn(
+                lookup.detail() + ": VMs run under QEMU instead",
+                FIRECRACKER_INSTALL + " for fast VMs (with a working /dev/kvm)");
+      };
+    }
+    Path bin = lookup.path().get();
+    CommandResult result;
+    try {
+      result = versionOf(bin);
+    } catch (CommandException e) {
+      return Outcome.fail(
+          e.getMessage(), "check that " + bin + " is a Firecracker binary that runs on this host");
+    }
+    if (result.stdout().contains(QEMU_LAUNCHER)) {
+      return qemuLauncher(bin, firstLine(result.stdout()));
+    }
+    Optional<FirecrackerVersion> version = FirecrackerVersion.parse(result.stdout());
+    if (version.isEmpty()) {
+      return Outcome.warn(
+          bin + " --version printed no Firecracker version: '" + firstLine(result.stdout()) + "'",
+          "point firecracker_bin at a Firecracker release binary");
+    }
+    String found = "Firecracker v" + version.get() + " (" + bin + ")";
+    if (!version.get().isSupported()) {
+      return Outcome.warn(
+          found + ": hearth is tested with v" + FirecrackerVersion.TESTED,
+          "install a Firecracker v" + FirecrackerVersion.TESTED.major() + ".x release");
+    }
+    String used = choice.kind() == VmmKind.FIRECRACKER ? "" : " (not used: see the vmm check)";
+    return Outcome.pass(found + used);
+  }
+
+  /** The firecracker found is hearth's QEMU launcher: it works, but VMs are not Firecracker's. */
+  private Outcome qemuLauncher(Path bin, String versionLine) {
+    if (versionLine.contains("QEMU unavailable")) {
+      return Outcome.fail(
+          bin + " is " + QEMU_LAUNCHER + " but it cannot run QEMU: '" + versionLine + "'",
+          "apt-get install qemu-system-x86 (or set HEARTH_QEMU_BIN for the daemon)");
+    }
+    return Outcome.warn(
+        bin + " is " + QEMU_LAUNCHER + " ('" + versionLine + "'), not Firecracker",
+        "fine for trying hearth and for CI; for fast VMs install Firecracker and remove"
+            + " firecracker_bin from "
+            + configFile());
+  }
+
+  /**
+   * A program the QEMU launcher runs: required when VMs run under QEMU, a warning when vmm = auto
+   * could fall back to QEMU, not needed with vmm = firecracker.
+   */
+  Outcome qemuTool(VmmChoice choice, String program, String debianPackage) {
+    Optional<Path> found = probe.findExecutable(program);
+    if (found.isPresent()) {
+      return Outcome.pass(found.get().toString());
+    }
+    String missing = program + NOT_FOUND;
+    String fix = "apt-get install " + debianPackage;
+    if (choice.kind() == VmmKind.QEMU) {
+      return Outcome.fail(missing + ": " + QEMU_LAUNCHER + " cannot boot VMs", fix);
+    }
+    if (config.vmm().equals(VmmMode.FIRECRACKER.configName())) {
+      return Outcome.pass(missing + "; not needed (vmm = firecracker)");
+    }
+    return Outcome.warn(
+        missing + ": needed when VMs run under QEMU (vmm = qemu, or no usable KVM)", fix);
+  }
+
+  /** {@code <bin> --version}, run once per doctor. */
+  private CommandResult versionOf(Path bin) throws InterruptedException {
+    CommandResult result = versions.get(bin);
+    if (result == null) {
+      result = runner.check(version(bin));
+      versions.put(bin, result);
+    }
+    return result;
+  }
+
+  private static Command version(Path bin) {
+    return Command.builder(bin.toString()).args("--version").timeout(COMMAND_TIMEOUT).build();
+  }
+
+  Outcome jailer() {
+    String fix = "install jailer from the Firecracker release next to firecracker";
+    Optional<Path> configured = config.jailerBin();
+    if (configured.isPresent()) {
+      Path bin = configured.get();
+      return probe.isExecutable(bin)
+          ? Outcome.pass(bin + " (not used yet)")
+          : Outcome.warn("jailer_bin " + bin + " is missing or not executable (not used yet)", fix);
+    }
+    return probe
+        .findExecutable("jailer")
+        .map(bin -> Outcome.pass(bin + " (not used yet)"))
+        .orElseGet(() -> Outcome.warn("jailer" + NOT_FOUND + " (not used yet)", fix));
+  }
+}

@@ -1,0 +1,60 @@
+package dev.hearth.fcproc.net;
+
+import dev.hearth.core.Runner;
+import java.util.List;
+
+/**
+ * {@link HostNetwork} on the host's bridge, TAPs and NAT rules (fcproc, through {@link Runner}).
+ */
+public final class LinuxHostNetwork implements HostNetwork {
+  private final Bridge bridge;
+  private final NatRules nat;
+  private final TapDevices taps;
+
+  /**
+   * @param tapPrefix the TAP name prefix ({@link TapDevices#DEFAULT_PREFIX} for the daemon)
+   * @param natTag the NAT rule tag ({@link NatRules#DEFAULT_TAG} for the daemon)
+   */
+  public LinuxHostNetwork(
+      Runner runner,
+      HostNetworkEnvironment environment,
+      String bridgeName,
+      Ipv4Cidr bridgeCidr,
+      String tapPrefix,
+      String natTag) {
+    this.bridge = new Bridge(runner, bridgeName, bridgeCidr);
+    this.nat = new NatRules(runner, environment, bridgeName, bridgeCidr, natTag);
+    this.taps = new TapDevices(runner, tapPrefix);
+  }
+
+  @Override
+  public void ensure() throws InterruptedException {
+    bridge.ensure();
+    nat.ensure();
+  }
+
+  @Override
+  public String tapName(int index) {
+    return taps.name(index);
+  }
+
+  @Override
+  public void createTap(String tap) throws InterruptedException {
+    taps.create(tap, bridge.name());
+  }
+
+  @Override
+  public void attachTap(String tap) throws InterruptedException {
+    taps.attach(tap, bridge.name());
+  }
+
+  @Override
+  public void deleteTap(String tap) throws InterruptedException {
+    taps.delete(tap);
+  }
+
+  @Override
+  public List<String> listTaps() throws InterruptedException {
+    return taps.list();
+  }
+}

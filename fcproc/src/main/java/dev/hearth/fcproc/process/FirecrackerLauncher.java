@@ -1,0 +1,243 @@
+package dev.hearth.fcproc.process;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.hearth.core.Clock;
+import dev.hearth.core.Command;
+import dev.hearth.core.Posix;
+import dev.hearth.fcproc.FcprocException;
+import dev.hearth.fcproc.client.FirecrackerClient;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts firecracker processes that outlive the daemon, and re-adopts them after a restart.
+ *
+ * <p>Each VM runs as {@code setsid sh -c SCRIPT}: the script starts a console capper (a POSIX sh
+ * loop) reading a named pipe, points its own stdout and stderr at that pipe, unlinks it and {@code
+ * exec}s firecracker. So the recorded pid is firecracker's own; the process leads its own session
+ * (no terminal hangup or daemon signal reaches it); nothing connects it to the JVM (no pipes, stdin
+ * is /dev/null), so a daemon restart does not disturb it; and the capper, which lives as long as
+ * firecracker, keeps the console log within its cap with the daemon gone: when the next line would
+ * take the log past half the cap, the log is moved to {@code <log>.1} and a new one is started, so
+ * the two files together never exceed the cap. A line longer than half the cap is cut.
+ */
+public final class FirecrackerLauncher {
+  private static final Logger log = LoggerFactory.getLogger(FirecrackerLauncher.class);
+
+  static final Duration POLL_INTERVAL = Duration.ofMillis(10);
+  static final int CONSOLE_TAIL_BYTES = 2048;
+  static final Set<PosixFilePermission> CONSOLE_PERMISSIONS =
+      PosixFilePermissions.fromString("rw-------");
+
+  /**
+   * Arguments: the console log, the bytes per log file, the pipe path, then firecracker's argv.
+   * Runs under LC_ALL=C so that {@code ${#line}} and {@code %.Ns} count bytes.
+   */
+  static final String SPAWN_SCRIPT =
+      String.join(
+          "\n",
+          "log=$1 half=$2 fifo=$3",
+          "shift 3",
+          "rm -f \"$fifo\" && mkfifo -m 600 \"$fifo\" || exit 1",
+          "(",
+          "  umask 077",
+          "  LC_ALL=C",
+          "  export LC_ALL",
+          "  exec 3>>\"$log\" || exit 1",
+          "  size=$(wc -c <\"$log\")",
+          "  keep=$((half - 1))",
+          "  while IFS= read -r line || [ -n \"$line\" ]; do",
+          "    n=$((${#line} + 1))",
+          "    if [ \"$n\" -gt \"$half\" ]; then n=$half; fi",
+          "    if [ $((size + n)) -gt \"$half\" ]; then",
+          "      exec 3>&-",
+          "      mv -f \"$log\" \"$log.1\"",
+          "      exec 3>>\"$log\"",
+          "      size=0",
+          "    fi",
+          "    printf \"%.${keep}s\\n\" \"$line\" >&3",
+          "    size=$((size + n))",
+          "  done",
+          ") <\"$fifo\" &",
+          "exec >\"$fifo\" 2>&1 </dev/null",
+          "rm -f \"$fifo\"",
+          "exec \"$@\"",
+          "");
+
+  private final Path binary;
+  private final ProcessTable processTable;
+  private final Posix posix;
+  private final Clock clock;
+
+  public FirecrackerLauncher(Path binary, ProcessTable processTable, Posix posix, Clock clock) {
+    this.binary = requireNonNull(binary, "binary");
+    this.processTable = requireNonNull(processTable, "processTable");
+    this.posix = requireNonNull(posix, "posix");
+    this.clock = requireNonNull(clock, "clock");
+  }
+
+  /**
+   * Spawns firecracker and waits until its API socket accepts connections. On any failure the
+   * process is killed before the exception is thrown.
+   *
+   * @throws FirecrackerStartException naming the socket and the end of the console log
+   */
+  public FirecrackerProcess spawn(LaunchSpec spec) throws InterruptedException {
+    Path socket = spec.apiSocket();
+    FirecrackerClient client = new FirecrackerClient(socket);
+    removeStaleSocket(socket, client);
+    Path console = spec.consoleLog();
+    try {
+      Files.createDirectories(socket.toAbsolutePath().getParent());
+      Files.createDirectories(console.toAbsolutePath().getParent());
+      if (!Files.exists(console)) {
+        // The guest's console may show secrets: keep it to the daemon's user.
+        Files.createFile(console, PosixFilePermissions.asFileAttribute(CONSOLE_PERMISSIONS));
+      }
+    } catch (IOException e) {
+      throw new FirecrackerStartException(
+          "cannot create the console log " + console + " or the folder of " + socket, e);
+    }
+    Path fifo = console.resolveSibling(console.getFileName() + ".fifo");
+    List<String> argv =
+        List.of(
+            "setsid",
+            "/bin/sh",
+            "-c",
+            SPAWN_SCRIPT,
+            "hearth-firecracker",
+            console.toString(),
+            Long.toString(ConsoleLog.halfCap(spec.consoleLogMaxBytes())),
+            fifo.toString(),
+            binary.toString(),
+            "--api-sock",
+            socket.toString(),
+            "--id",
+            spec.instanceId());
+    ProcessBuilder builder =
+        new ProcessBuilder(argv)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(console.toFile()))
+            .redirectErrorStream(true);
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      throw new FirecrackerStartException(
+          "cannot start firecracker (" + Command.display(argv.subList(8, argv.size())) + ")", e);
+    }
+    ProcessIdentity identity;
+    try {
+      identity = ProcessIdentity.of((int) process.pid(), processTable);
+    } catch (FcprocException e) {
+      throw exitedEarly(spec, process);
+    }
+    log.debug(
+        "spawned firecracker --id {} as pid {} on {}", spec.instanceId(), identity.pid(), socket);
+    FirecrackerProcess vm =
+        new FirecrackerProcess(identity, socket, client, processTable, posix, clock, process);
+    boolean started = false;
+    try {
+      awaitSocket(spec, vm, process);
+      started = true;
+      return vm;
+    } finally {
+      if (!started) {
+        vm.killQuietly();
+      }
+    }
+  }
+
+  /**
+   * A firecracker process started earlier, possibly by another daemon run. Whether it is still the
+   * same process is up to {@link FirecrackerProcess#isAlive()}.
+   */
+  public FirecrackerProcess adopt(ProcessIdentity identity, Path apiSocket) {
+    return new FirecrackerProcess(
+        identity, apiSocket, new FirecrackerClient(apiSocket), processTable, posix, clock, null);
+  }
+
+  private static void removeStaleSocket(Path socket, FirecrackerClient client) {
+    if (!Files.exists(socket)) {
+      return;
+    }
+    if (client.isAccepting()) {
+      throw new FirecrackerStartException(
+          "the API socket " + socket + " is in use by a live process; stop it first");
+    }
+    try {
+      Files.deleteIfExists(socket);
+    } catch (IOException e) {
+      throw new FirecrackerStartException("cannot remove the stale API socket " + socket, e);
+    }
+  }
+
+  private void awaitSocket(LaunchSpec spec, FirecrackerProcess vm, Process process)
+      throws InterruptedException {
+    Path socket = spec.apiSocket();
+    long deadline = clock.nanoTime() + spec.socketTimeout().toNanos();
+    while (true) {
+      if (!process.isAlive()) {
+        throw exitedEarly(spec, process);
+      }
+      if (Files.exists(socket) && vm.client().isAccepting()) {
+        return;
+      }
+      if (clock.nanoTime() - deadline >= 0) {
+        throw new FirecrackerStartException(
+            "the API socket "
+                + socket
+                + " of firecracker --id "
+                + spec.instanceId()
+                + " (pid "
+                + vm.identity().pid()
+                + ", "
+                + binary
+                + ") did not accept connections within "
+                + spec.socketTimeout().toMillis()
+                + " ms"
+                + consoleTail(spec.consoleLog()));
+      }
+      clock.sleep(POLL_INTERVAL);
+    }
+  }
+
+  private FirecrackerStartException exitedEarly(LaunchSpec spec, Process process) {
+    String code;
+    try {
+      code = process.waitFor(1, TimeUnit.SECONDS) ? "code " + process.exitValue() : "unknown code";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      code = "unknown code";
+    }
+    return new FirecrackerStartException(
+        "firecracker --id "
+            + spec.instanceId()
+            + " ("
+            + binary
+            + ") exited with "
+            + code
+            + " before its API socket "
+            + spec.apiSocket()
+            + " accepted connections"
+            + consoleTail(spec.consoleLog()));
+  }
+
+  private static String consoleTail(Path console) {
+    String tail = ConsoleLog.tail(console, CONSOLE_TAIL_BYTES).strip();
+    return tail.isEmpty()
+        ? "; the console log " + console + " is empty"
+        : "; the console log " + console + " ends with:\n" + tail;
+  }
+}

@@ -1,0 +1,40 @@
+package dev.hearth.fcproc.process;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.hearth.fcproc.internal.ApiIds;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * What {@link FirecrackerLauncher#spawn} starts.
+ *
+ * @param instanceId firecracker's {@code --id}: 1 to 64 letters, digits and '-'
+ * @param apiSocket where firecracker serves its API; a stale file there is removed first
+ * @param consoleLog where the serial console (firecracker's stdout and stderr) goes
+ * @param consoleLogMaxBytes the most the console log (with its one rotated file) may hold
+ * @param socketTimeout how long to wait for the API socket to accept connections
+ */
+public record LaunchSpec(
+    String instanceId,
+    Path apiSocket,
+    Path consoleLog,
+    long consoleLogMaxBytes,
+    Duration socketTimeout) {
+
+  public LaunchSpec {
+    if (instanceId == null || !ApiIds.INSTANCE_ID.matcher(instanceId).matches()) {
+      throw new IllegalArgumentException(
+          "invalid firecracker --id '" + instanceId + "': use 1 to 64 letters, digits and '-'");
+    }
+    requireNonNull(apiSocket, "apiSocket");
+    requireNonNull(consoleLog, "consoleLog");
+    if (consoleLogMaxBytes < 2) {
+      throw new IllegalArgumentException(
+          "console log cap must be at least 2 bytes, got " + consoleLogMaxBytes);
+    }
+    if (socketTimeout.isNegative() || socketTimeout.isZero()) {
+      throw new IllegalArgumentException("socket timeout must be positive: " + socketTimeout);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+package dev.hearth.fcproc.process;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** Reads the kernel's process table. {@link #procfs()} is the real one; tests pass a fake. */
+public interface ProcessTable {
+
+  /** The process's stat, or empty when no process has this pid. */
+  Optional<ProcessStat> stat(int pid);
+
+  /** Reads {@code /proc/<pid>/stat}. */
+  static ProcessTable procfs() {
+    return new ProcfsProcessTable(Path.of("/proc"));
+  }
+}

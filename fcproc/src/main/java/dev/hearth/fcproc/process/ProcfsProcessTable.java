@@ -1,0 +1,37 @@
+package dev.hearth.fcproc.process;
+
+import dev.hearth.fcproc.FcprocException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** {@link ProcessTable} on a procfs mount. */
+final class ProcfsProcessTable implements ProcessTable {
+  private final Path proc;
+
+  ProcfsProcessTable(Path proc) {
+    this.proc = proc;
+  }
+
+  @Override
+  public Optional<ProcessStat> stat(int pid) {
+    if (pid <= 0) {
+      return Optional.empty();
+    }
+    Path file = proc.resolve(Integer.toString(pid)).resolve("stat");
+    try {
+      return Optional.of(ProcessStat.parse(Files.readString(file, StandardCharsets.UTF_8)));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      // The process may vanish between open and read (ESRCH shows up as an IOException).
+      if (!Files.exists(file)) {
+        return Optional.empty();
+      }
+      throw new FcprocException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+}
