@@ -26,6 +26,9 @@ import org.apache.sshd.common.future.CancelOption;
 public final class MinaSshWaiter implements SshWaiter {
   static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(100);
   static final Duration HANDSHAKE_RETRY_PAUSE = Duration.ofMillis(500);
+
+  /** How close to the deadline an attempt's end counts as "time ran out" (see explain). */
+  private static final Duration DEADLINE_MARGIN = Duration.ofMillis(50);
   /** Caps one TCP connect, so that a dropped SYN does not eat the whole wait in one attempt. */
   private static final Duration CONNECT_ATTEMPT_CAP = Duration.ofSeconds(1);
 
@@ -89,10 +92,14 @@ public final class MinaSshWaiter implements SshWaiter {
 
   /**
    * The error to report. An attempt cut short by the end of the wait only says that time ran out;
-   * the error before it (auth refused, connection refused) says why, so it is kept.
+   * the error before it (auth refused, connection refused) says why, so it is kept. Such an attempt
+   * may end a little before the deadline (sockets and MINA round timeouts down to milliseconds, and
+   * MINA measures them on its own clock), hence the margin.
    */
   private String explain(String previous, long deadline, String latest) {
-    return previous != null && clock.nanoTime() - deadline >= 0 ? previous : latest;
+    return previous != null && clock.nanoTime() - (deadline - DEADLINE_MARGIN.toNanos()) >= 0
+        ? previous
+        : latest;
   }
 
   /** An interruptible connect: an interrupt closes the channel and ends the attempt. */
