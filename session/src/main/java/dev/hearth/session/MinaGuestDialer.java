@@ -96,6 +96,13 @@ public final class MinaGuestDialer implements AutoCloseable {
       throwIfInterrupt(e);
       throw new GuestSshException(
           "cannot open an SSH session to " + address + ": " + reason(e), e);
+    } catch (IllegalStateException e) {
+      // MINA's "SshClient not started": close() stopped the client between client() and connect.
+      if (isClosed()) {
+        throw new GuestSshException(
+            "the daemon's SSH client is closed: the daemon is shutting down", e);
+      }
+      throw e;
     } finally {
       if (session != null) {
         session.close(true);
@@ -106,6 +113,10 @@ public final class MinaGuestDialer implements AutoCloseable {
   /** {@code root@ip:port}, how messages name a guest's SSH server. */
   static String address(String ip, int port) {
     return USER + "@" + ip + ":" + port;
+  }
+
+  private synchronized boolean isClosed() {
+    return closed;
   }
 
   @Override
