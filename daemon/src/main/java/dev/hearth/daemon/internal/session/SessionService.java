@@ -1,8 +1,7 @@
 package dev.hearth.daemon.internal.session;
 
 import dev.hearth.core.Clock;
-import dev.hearth.daemon.RpcException;
-import dev.hearth.daemon.internal.rpc.ErrorKind;
+import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.internal.vm.Vm;
 import dev.hearth.daemon.internal.vm.VmHook;
 import dev.hearth.daemon.internal.vm.VmState;
@@ -131,7 +130,7 @@ public final class SessionService implements AutoCloseable {
               long running = found.stream().filter(s -> s.state() == SessionState.RUNNING).count();
               log.info(
                   "VM {}: found {} session(s), {} running", vm.name(), found.size(), running);
-            } catch (RpcException e) {
+            } catch (HearthException e) {
               log.warn("VM {}: cannot list its sessions: {}", vm.name(), e.getMessage());
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
@@ -147,8 +146,8 @@ public final class SessionService implements AutoCloseable {
   /**
    * Starts a session and returns it once its command runs.
    *
-   * @throws RpcException invalid params for a bad request, not_found / precondition_failed for the
-   *     VM, conflict for a taken name, precondition_failed for a missing folder or command
+   * @throws HearthException invalid params for a bad request, not_found / precondition_failed for
+   *     the VM, conflict for a taken name, precondition_failed for a missing folder or command
    */
   public SessionInfo start(StartRequest request) throws InterruptedException {
     Vm vm = running(request.vm());
@@ -163,7 +162,7 @@ public final class SessionService implements AutoCloseable {
               request.env(),
               clock.now());
     } catch (InvalidSessionRequestException e) {
-      throw ErrorKind.INVALID_PARAMS.error(e.getMessage());
+      throw HearthException.invalid(e.getMessage());
     }
     SessionScripts scripts = scripts(vm);
     ReentrantLock startLock = registry.startLock(vm.id());
@@ -180,7 +179,7 @@ public final class SessionService implements AutoCloseable {
     try {
       SessionListing.parseStarted(spec.id(), result.stdout());
     } catch (SessionOutputException e) {
-      throw ErrorKind.HOST_ERROR.error(e.getMessage());
+      throw HearthException.hostError(e.getMessage());
     }
     SessionInfo info =
         new SessionInfo(
@@ -212,7 +211,7 @@ public final class SessionService implements AutoCloseable {
       }
       try {
         list(vm).forEach(s -> sessions.add(new Listed(vm, s)));
-      } catch (RpcException e) {
+      } catch (HearthException e) {
         failures.add(new ListFailure(vm, e.getMessage()));
       }
     }
@@ -229,7 +228,7 @@ public final class SessionService implements AutoCloseable {
       registry.update(vm.id(), found);
       return found;
     } catch (SessionOutputException e) {
-      throw ErrorKind.HOST_ERROR.error("VM " + vm.name() + ": " + e.getMessage());
+      throw HearthException.hostError("VM " + vm.name() + ": " + e.getMessage());
     }
   }
 
@@ -238,7 +237,7 @@ public final class SessionService implements AutoCloseable {
   /**
    * Writes bytes to the session's stdin; writes to one session never interleave.
    *
-   * @throws RpcException precondition_failed when the session no longer runs or its input was
+   * @throws HearthException precondition_failed when the session no longer runs or its input was
    *     closed
    */
   public void write(String vmRef, String sessionRef, byte[] data, boolean eof)
@@ -271,7 +270,7 @@ public final class SessionService implements AutoCloseable {
     try {
       script = scripts(vm).kill(session.id, signal);
     } catch (InvalidSessionRequestException e) {
-      throw ErrorKind.INVALID_PARAMS.error(e.getMessage());
+      throw HearthException.invalid(e.getMessage());
     }
     check(vm, session, "kill", run(vm, script, new byte[0]));
     return dev.hearth.session.SessionSignal.parse(signal);
@@ -346,7 +345,7 @@ public final class SessionService implements AutoCloseable {
       }
     } catch (IOException e) {
       log.debug("session {}: the attached client's input ended: {}", session.id, e.toString());
-    } catch (RpcException e) {
+    } catch (HearthException e) {
       log.info("session {}: input from an attached client refused: {}", session.id, e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -363,7 +362,7 @@ public final class SessionService implements AutoCloseable {
       String step)
       throws InterruptedException {
     if (offset < 0) {
-      throw ErrorKind.INVALID_PARAMS.error("a log offset cannot be negative; got " + offset);
+      throw HearthException.invalid("a log offset cannot be negative; got " + offset);
     }
     SessionScripts scripts = scripts(vm);
     String script = follow ? scripts.follow(session.id, offset) : scripts.logs(session.id, offset);
@@ -405,7 +404,7 @@ public final class SessionService implements AutoCloseable {
   private Vm running(String vmRef) {
     Vm vm = vms.find(vmRef);
     if (vm.state() != VmState.RUNNING) {
-      throw ErrorKind.PRECONDITION_FAILED.error(
+      throw HearthException.preconditionFailed(
           "VM "
               + vm.name()
               + " is "
@@ -439,7 +438,7 @@ public final class SessionService implements AutoCloseable {
     if (match.isEmpty() && ref.matches("[0-9a-f]{1,32}")) {
       List<SessionInfo> byPrefix = sessions.stream().filter(s -> s.id().startsWith(ref)).toList();
       if (byPrefix.size() > 1) {
-        throw ErrorKind.INVALID_PARAMS.error(
+        throw HearthException.invalid(
             "session id prefix '"
                 + ref
                 + "' matches "
@@ -456,7 +455,7 @@ public final class SessionService implements AutoCloseable {
         match
             .orElseThrow(
                 () ->
-                    ErrorKind.NOT_FOUND.error(
+                    HearthException.notFound(
                         "no session '"
                             + printable(ref)
                             + "' in VM "
@@ -479,19 +478,19 @@ public final class SessionService implements AutoCloseable {
     }
   }
 
-  private static RpcException rpcError(SessionStepException e) {
+  private static HearthException rpcError(SessionStepException e) {
     switch (e.kind()) {
       case NOT_FOUND:
-        return ErrorKind.NOT_FOUND.error(e.getMessage());
+        return HearthException.notFound(e.getMessage());
       case NAME_TAKEN:
-        return ErrorKind.CONFLICT.error(e.getMessage());
+        return HearthException.conflict(e.getMessage());
       case NOT_RUNNING:
       case STDIN_CLOSED:
       case NO_CWD:
       case NO_COMMAND:
-        return ErrorKind.PRECONDITION_FAILED.error(e.getMessage());
+        return HearthException.preconditionFailed(e.getMessage());
       default:
-        return ErrorKind.HOST_ERROR.error(e.getMessage());
+        return HearthException.hostError(e.getMessage());
     }
   }
 
@@ -530,7 +529,7 @@ public final class SessionService implements AutoCloseable {
       if (cancel.cancelled()) {
         throw new CancellationException("the client went away");
       }
-      throw ErrorKind.HOST_ERROR.error(
+      throw HearthException.hostError(
           "cannot run a session script in VM " + vm.name() + " (" + vm.ip() + "): " + e.getMessage());
     }
   }
