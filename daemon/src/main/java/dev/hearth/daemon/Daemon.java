@@ -281,6 +281,7 @@ public final class Daemon implements Hearth {
   private final Ops opsApi;
   private final Images imagesApi;
   private final Supplier<VersionInfo> version;
+  private final Supplier<DoctorReport> doctor;
   private final Registry<CreateOp> createOps;
   private final Registry<ImageBuildOp> imageBuildOps;
   private final ScheduledExecutorService pruner;
@@ -300,6 +301,7 @@ public final class Daemon implements Hearth {
       Ops opsApi,
       Images imagesApi,
       Supplier<VersionInfo> version,
+      Supplier<DoctorReport> doctor,
       Registry<CreateOp> createOps,
       Registry<ImageBuildOp> imageBuildOps,
       ScheduledExecutorService pruner,
@@ -314,6 +316,7 @@ public final class Daemon implements Hearth {
     this.opsApi = opsApi;
     this.imagesApi = imagesApi;
     this.version = version;
+    this.doctor = doctor;
     this.createOps = createOps;
     this.imageBuildOps = imageBuildOps;
     this.pruner = pruner;
@@ -465,6 +468,7 @@ public final class Daemon implements Hearth {
           opsApi,
           imagesApi,
           version,
+          () -> doctor(config, seams.vmmSelector()),
           createOps,
           imageBuildOps,
           pruner,
@@ -753,6 +757,11 @@ public final class Daemon implements Hearth {
   @Override
   public Images images() {
     return imagesApi;
+  }
+
+  @Override
+  public DoctorReport doctor() {
+    return doctor.get();
   }
 
   @Override

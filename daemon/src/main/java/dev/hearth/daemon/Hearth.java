@@ -46,6 +46,9 @@ public interface Hearth extends AutoCloseable {
 
   VersionInfo version();
 
+  /** The doctor's checks of the host, as hearth (in-process, or the daemon) sees it. */
+  DoctorReport doctor();
+
   /** Checks that hearth answers. */
   void ping();
 

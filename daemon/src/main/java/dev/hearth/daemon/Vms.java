@@ -3,6 +3,7 @@ package dev.hearth.daemon;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The VMs of one hearth. {@code vm} arguments are a VM's name or a unique prefix of its id (an
@@ -45,6 +46,13 @@ public interface Vms {
    * @throws HearthException {@code precondition_failed} for a running VM without {@code force}
    */
   String delete(String vm, boolean force) throws InterruptedException;
+
+  /**
+   * The VM's serial console log (capped at {@code console_log_max_size}, and at 512 KiB a reply).
+   *
+   * @param tail only the last this many lines; all when empty
+   */
+  byte[] logs(String vm, OptionalLong tail);
 
   /**
    * Runs a command in the running VM's guest over SSH, with no input and no terminal; its output

@@ -1,5 +1,6 @@
 package dev.hearth.daemon;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hearth.core.Clock;
@@ -9,11 +10,13 @@ import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
+import dev.hearth.fcproc.testing.FakeFirecracker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -216,6 +219,31 @@ abstract class HearthContract {
     Vm vm = createAndAwait("demo");
     assertThat(hearth.vms().delete("demo", true)).isEqualTo(vm.id());
     assertThat(hearth.vms().list()).isEmpty();
+  }
+
+  @Test
+  void logsShowTheConsole() throws Exception {
+    createAndAwait("demo");
+    String all = new String(hearth.vms().logs("demo", OptionalLong.empty()), UTF_8);
+    assertThat(all).contains(FakeFirecracker.BOOT_LINE);
+    String last = new String(hearth.vms().logs("demo", OptionalLong.of(1)), UTF_8);
+    assertThat(all).endsWith(last);
+    assertThat(last.strip()).doesNotContain("\n");
+    assertThat(hearth.vms().logs("demo", OptionalLong.of(0))).isEmpty();
+    assertKind(
+        catchThrowable(() -> hearth.vms().logs("nope", OptionalLong.empty())),
+        HearthException.Kind.NOT_FOUND,
+        "no VM named 'nope'");
+    assertKind(
+        catchThrowable(() -> hearth.vms().logs("demo", OptionalLong.of(-2))),
+        HearthException.Kind.INVALID,
+        "param 'tail' of vm.logs must be -1 to 2147483647; got -2");
+  }
+
+  @Test
+  void doctorReportsChecks() {
+    DoctorReport report = hearth.doctor();
+    assertThat(report.checks()).isNotEmpty();
   }
 
   // ---- errors ----

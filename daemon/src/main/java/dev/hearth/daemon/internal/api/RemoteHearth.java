@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.DaemonUnavailableException;
+import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.ExecSpec;
 import dev.hearth.daemon.Hearth;
 import dev.hearth.daemon.HearthClient;
@@ -28,8 +29,10 @@ import dev.hearth.daemon.internal.rpc.ApiJson;
 import dev.hearth.daemon.internal.rpc.Wire;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -70,6 +73,11 @@ public final class RemoteHearth implements Hearth {
   @Override
   public Images images() {
     return images;
+  }
+
+  @Override
+  public DoctorReport doctor() {
+    return translate(client::doctor);
   }
 
   @Override
@@ -185,6 +193,22 @@ public final class RemoteHearth implements Hearth {
         params.put("force", true);
       }
       return call("vm.delete", params).path("deleted").asText();
+    }
+
+    @Override
+    public byte[] logs(String vm, OptionalLong tail) {
+      ObjectNode params = vmParam(vm);
+      tail.ifPresent(t -> params.put("tail", t));
+      JsonNode data = call("vm.logs", params).get("data");
+      if (data == null || !data.isTextual()) {
+        throw new HearthException(HearthException.Kind.PROTOCOL, "vm.logs answered without data");
+      }
+      try {
+        return Base64.getDecoder().decode(data.textValue());
+      } catch (IllegalArgumentException e) {
+        throw new HearthException(
+            HearthException.Kind.PROTOCOL, "vm.logs answered data that is not base64", e);
+      }
     }
 
     @Override

@@ -29,6 +29,7 @@ public final class LocalVms implements Vms {
   private final Config config;
   private final Ops ops;
   private final GuestRunner guest;
+  private final ConsoleLogReader consoleLogs = new ConsoleLogReader();
 
   public LocalVms(VmService service, Config config, Ops ops, GuestRunner guest) {
     this.service = service;
@@ -103,6 +104,19 @@ public final class LocalVms implements Vms {
   @Override
   public String delete(String vm, boolean force) throws InterruptedException {
     return service.delete(vm, force);
+  }
+
+  @Override
+  public byte[] logs(String ref, OptionalLong tail) {
+    if (tail.isPresent() && (tail.getAsLong() < 0 || tail.getAsLong() > Integer.MAX_VALUE)) {
+      throw HearthException.invalid(
+          "param 'tail' of vm.logs must be -1 to "
+              + Integer.MAX_VALUE
+              + "; got "
+              + tail.getAsLong());
+    }
+    Vm vm = service.find(ref);
+    return consoleLogs.tail(service.consoleLog(vm), tail.orElse(-1)).bytes();
   }
 
   @Override

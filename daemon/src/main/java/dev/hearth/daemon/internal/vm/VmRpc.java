@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -97,10 +98,10 @@ public final class VmRpc implements VmMethods {
     Vm vm = service.find(params.string("vm"));
     long tail = params.longValue("tail", -1, -1, Integer.MAX_VALUE);
     boolean follow = params.bool("follow", false);
-    ConsoleLogReader.Tail start = logs.tail(service.consoleLog(vm), tail);
     if (!follow) {
-      return data(start.bytes());
+      return data(vms.logs(vm.id(), tail < 0 ? OptionalLong.empty() : OptionalLong.of(tail)));
     }
+    ConsoleLogReader.Tail start = logs.tail(service.consoleLog(vm), tail);
     NotificationSink sink = params.sink();
     try {
       for (byte[] chunk : ConsoleLogReader.chunks(start.bytes())) {
