@@ -52,9 +52,10 @@ public enum ConfigKey {
   DISK_PROVISIONER("disk_provisioner", Type.enumOf("auto", "dm-snapshot", "copy"), "auto",
       "How VM root disks are made: dm-snapshot, copy, or auto (dm-snapshot where device-mapper"
           + " works, else copy)."),
-  DEFAULT_VCPUS("default_vcpus", Type.intRange(1, 32), "2",
+  DEFAULT_VCPUS("default_vcpus", Type.intRange(Limits.MIN_VCPUS, Limits.MAX_VCPUS), "2",
       "vCPUs of a VM when `vm create` is not given --vcpus."),
-  DEFAULT_MEMORY_MIB("default_memory_mib", Type.intRange(128, 262144), "1024",
+  DEFAULT_MEMORY_MIB("default_memory_mib",
+      Type.intRange(Limits.MIN_MEMORY_MIB, Limits.MAX_MEMORY_MIB), "1024",
       "Memory in MiB of a VM when `vm create` is not given --memory."),
   SSH_WAIT_TIMEOUT("ssh_wait_timeout", Type.DURATION, "120s",
       "How long `vm create` and `vm start` wait for the guest's SSH server."),

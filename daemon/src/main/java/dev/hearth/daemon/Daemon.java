@@ -1,5 +1,6 @@
 package dev.hearth.daemon;
 
+import dev.hearth.core.BuildInfo;
 import dev.hearth.core.Clock;
 import dev.hearth.core.Config;
 import dev.hearth.core.Layout;
@@ -34,6 +35,9 @@ import dev.hearth.daemon.internal.session.SessionService;
 import dev.hearth.daemon.internal.vm.CreateOp;
 import dev.hearth.daemon.internal.vm.ImageRpc;
 import dev.hearth.daemon.internal.vm.ImageService;
+import dev.hearth.daemon.internal.vm.LocalImages;
+import dev.hearth.daemon.internal.vm.LocalOps;
+import dev.hearth.daemon.internal.vm.LocalVms;
 import dev.hearth.daemon.internal.vm.Vm;
 import dev.hearth.daemon.internal.vm.VmHook;
 import dev.hearth.daemon.internal.vm.VmLocks;
@@ -102,9 +106,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The hearth daemon: owns a state folder and a runtime folder, and serves the RPC protocol on the
  * runtime folder's socket. {@link #open} takes the runtime folder's lock, so that one daemon serves
- * it; {@link #serve()} accepts clients until {@link #close()}.
+ * it; {@link #serve()} accepts clients until {@link #close()}. It is also the in-process {@link
+ * Hearth} ({@link Hearth#open} opens one without a socket), and its RPC methods adapt the same
+ * {@link Vms} and {@link Ops} objects, so in-process and socket callers see one behaviour.
  */
-public final class Daemon implements AutoCloseable {
+public final class Daemon implements Hearth {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
   /**
@@ -269,7 +275,12 @@ public final class Daemon implements AutoCloseable {
   private final Layout layout;
   private final Store store;
   private final RuntimeDirLock lock;
-  private final RpcServer rpc;
+  private final Optional<RpcServer> rpc;
+  private final Vms vmsApi;
+  private final Ops opsApi;
+  private final Images imagesApi;
+  private final Supplier<VersionInfo> version;
+  private final Supplier<DoctorReport> doctor;
   private final Registry<CreateOp> createOps;
   private final Registry<ImageBuildOp> imageBuildOps;
   private final ScheduledExecutorService pruner;
@@ -284,7 +295,12 @@ public final class Daemon implements AutoCloseable {
       Layout layout,
       Store store,
       RuntimeDirLock lock,
-      RpcServer rpc,
+      Optional<RpcServer> rpc,
+      Vms vmsApi,
+      Ops opsApi,
+      Images imagesApi,
+      Supplier<VersionInfo> version,
+      Supplier<DoctorReport> doctor,
       Registry<CreateOp> createOps,
       Registry<ImageBuildOp> imageBuildOps,
       ScheduledExecutorService pruner,
@@ -295,6 +311,11 @@ public final class Daemon implements AutoCloseable {
     this.store = store;
     this.lock = lock;
     this.rpc = rpc;
+    this.vmsApi = vmsApi;
+    this.opsApi = opsApi;
+    this.imagesApi = imagesApi;
+    this.version = version;
+    this.doctor = doctor;
     this.createOps = createOps;
     this.imageBuildOps = imageBuildOps;
     this.pruner = pruner;
@@ -317,6 +338,15 @@ public final class Daemon implements AutoCloseable {
   }
 
   static Daemon open(Config config, Seams seams) {
+    return open(config, seams, true);
+  }
+
+  /** hearth in-process: {@link #open} without binding the socket ({@link #serve} refuses). */
+  static Daemon openInProcess(Config config, Seams seams) {
+    return open(config, seams, false);
+  }
+
+  private static Daemon open(Config config, Seams seams, boolean listen) {
     Layout layout = Layout.of(config);
     Deque<Undo> undo = new ArrayDeque<>();
     try {
@@ -397,29 +427,47 @@ public final class Daemon implements AutoCloseable {
       images.cleanupStale();
       ScheduledExecutorService pruner = startPruner(List.of(createOps, imageBuildOps));
       undo.push(pruner::shutdownNow);
-      RpcServer rpc =
-          bindSocket(
-              config,
-              layout,
-              seams,
-              new VmRpc(vms, config, List.of(imageBuildOps)),
-              new ImageBuildRpc(imageBuilds),
-              new ImageRpc(images),
-              new GuestRpc(
-                  vms,
-                  seams.guestRoute().orElseGet(GuestRoute::vmAddress),
-                  new GuestExec(dialer, GUEST_CONNECT_TIMEOUT)),
-              new SessionRpc(sessions),
-              vmm);
-      undo.push(() -> Files.deleteIfExists(layout.socket()));
-      undo.push(rpc::close);
-      secureSocket(layout.socket(), config.socketGroup(), seams.posix());
-      log.info("hearth daemon (pid {}) listening on {}", seams.posix().getpid(), layout.socket());
+      LocalOps opsApi = new LocalOps(List.of(createOps, imageBuildOps));
+      GuestRpc guests =
+          new GuestRpc(
+              vms,
+              seams.guestRoute().orElseGet(GuestRoute::vmAddress),
+              new GuestExec(dialer, GUEST_CONNECT_TIMEOUT));
+      LocalVms vmsApi = new LocalVms(vms, config, opsApi, guests::exec);
+      LocalImages imagesApi = new LocalImages(images);
+      long pid = seams.posix().getpid();
+      Supplier<VersionInfo> version = () -> versionInfo(pid, vmm.get());
+      Optional<RpcServer> rpc = Optional.empty();
+      if (listen) {
+        RpcServer server =
+            bindSocket(
+                config,
+                layout,
+                seams,
+                new VmRpc(vms, vmsApi, opsApi),
+                new ImageBuildRpc(imageBuilds),
+                new ImageRpc(imagesApi),
+                guests,
+                new SessionRpc(sessions),
+                vmm);
+        undo.push(() -> Files.deleteIfExists(layout.socket()));
+        undo.push(server::close);
+        secureSocket(layout.socket(), config.socketGroup(), seams.posix());
+        log.info("hearth daemon (pid {}) listening on {}", pid, layout.socket());
+        rpc = Optional.of(server);
+      } else {
+        log.info("hearth (pid {}) open in-process for {}", pid, layout.runtimeDir());
+      }
       return new Daemon(
           layout,
           store,
           lock,
           rpc,
+          vmsApi,
+          opsApi,
+          imagesApi,
+          version,
+          () -> doctor(config, seams.vmmSelector()),
           createOps,
           imageBuildOps,
           pruner,
@@ -614,12 +662,16 @@ public final class Daemon implements AutoCloseable {
    * @throws InterruptedException when interrupted while accepting or waiting for close to finish
    */
   public void serve() throws InterruptedException {
+    if (rpc.isEmpty()) {
+      throw new IllegalStateException(
+          "hearth for " + layout.runtimeDir() + " was opened in-process, without a socket");
+    }
     if (!serving.compareAndSet(false, true)) {
       throw new IllegalStateException(
           "the daemon for " + layout.runtimeDir() + " is already serving");
     }
     try {
-      rpc.acceptLoop();
+      rpc.get().acceptLoop();
       closed.await();
     } finally {
       serving.set(false);
@@ -640,7 +692,9 @@ public final class Daemon implements AutoCloseable {
     }
     log.info("hearth daemon stopping");
     try {
-      rpc.close();
+      if (rpc.isPresent()) {
+        rpc.get().close();
+      }
       sessions.close();
       cancelRunning(createOps);
       cancelRunning(imageBuildOps);
@@ -687,6 +741,52 @@ public final class Daemon implements AutoCloseable {
             e.getMessage());
       }
     }
+  }
+
+  @Override
+  public Vms vms() {
+    return vmsApi;
+  }
+
+  @Override
+  public Ops ops() {
+    return opsApi;
+  }
+
+  @Override
+  public Images images() {
+    return imagesApi;
+  }
+
+  @Override
+  public DoctorReport doctor() {
+    return doctor.get();
+  }
+
+  @Override
+  public VersionInfo version() {
+    return version.get();
+  }
+
+  @Override
+  public void ping() {
+    if (closeStarted.get()) {
+      throw new HearthException(
+          HearthException.Kind.UNAVAILABLE, "hearth for " + layout.runtimeDir() + " is closed");
+    }
+  }
+
+  private static VersionInfo versionInfo(long pid, VmmChoice choice) {
+    return new VersionInfo(
+        BuildInfo.version(),
+        HearthClient.PROTOCOL_VERSION,
+        Runtime.version().toString(),
+        pid,
+        Optional.of(
+            new VersionInfo.Vmm(
+                choice.kind().wireName(),
+                choice.binary().map(Path::toString),
+                choice.reason())));
   }
 
   private void awaitClosed() {

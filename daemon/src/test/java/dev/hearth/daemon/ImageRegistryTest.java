@@ -265,7 +265,7 @@ class ImageRegistryTest {
   }
 
   /** A minimal x86-64 ELF64 executable with a PVH note, as imagemgr's tests build it. */
-  private static byte[] elfKernel() {
+  static byte[] elfKernel() {
     byte[] note = pvhNote();
     int notesOffset = 64 + 2 * 56;
     byte[] payload = "a tiny kernel payload".getBytes(StandardCharsets.US_ASCII);

@@ -1,8 +1,9 @@
 package dev.hearth.daemon.internal.guest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hearth.daemon.RpcException;
-import dev.hearth.daemon.internal.rpc.ErrorKind;
+import dev.hearth.daemon.ExecSpec;
+import dev.hearth.daemon.HearthException;
+import dev.hearth.daemon.OutputSink;
 import dev.hearth.daemon.internal.rpc.GuestMethods;
 import dev.hearth.daemon.internal.rpc.Params;
 import dev.hearth.daemon.internal.rpc.RequestStream;
@@ -24,6 +25,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,7 +68,7 @@ public final class GuestRpc implements GuestMethods {
     try {
       request = new ExecRequest(argv, env(params), params.optionalString("cwd"), pty);
     } catch (IllegalArgumentException e) {
-      throw ErrorKind.INVALID_PARAMS.error("vm.exec: " + e.getMessage());
+      throw HearthException.invalid("vm.exec: " + e.getMessage());
     }
     RequestStream stream = params.stream();
     int code = run(vm, stream, request, stream.input(), stream.output(1), stream.output(2));
@@ -144,16 +146,16 @@ public final class GuestRpc implements GuestMethods {
     return Wire.object().put("bytes", bytes[0]);
   }
 
-  private RpcException copyFailed(Vm vm, int code, String message) {
+  private HearthException copyFailed(Vm vm, int code, String message) {
     String where = " in VM " + vm.name();
     String text = message.isEmpty() ? "exit code " + code : message;
     if (code == GuestCopy.SOURCE_MISSING || code == GuestCopy.DESTINATION_MISSING) {
-      return ErrorKind.NOT_FOUND.error(text + where);
+      return HearthException.notFound(text + where);
     }
     if (code == GuestCopy.WRONG_KIND) {
-      return ErrorKind.PRECONDITION_FAILED.error(text + where);
+      return HearthException.preconditionFailed(text + where);
     }
-    return ErrorKind.HOST_ERROR.error(
+    return HearthException.hostError(
         "copying" + where + " failed (exit code " + code + "): " + Wire.abbreviate(text));
   }
 
@@ -175,17 +177,60 @@ public final class GuestRpc implements GuestMethods {
       stream.onResize(execution::resize);
       return execution.await();
     } catch (GuestSshTimeoutException e) {
-      throw ErrorKind.TIMEOUT.error(e.getMessage());
+      throw HearthException.timeout(e.getMessage());
     } catch (GuestSshException e) {
-      throw ErrorKind.HOST_ERROR.error(
+      throw HearthException.hostError(
           stream.cancelled() ? "the client went away: " + e.getMessage() : e.getMessage());
     }
   }
 
+  /**
+   * The typed API's exec: the command with no input and no terminal, its output to {@code out}.
+   *
+   * @return the exit code
+   */
+  public int exec(String ref, ExecSpec spec, OutputSink out) throws InterruptedException {
+    Vm vm = runningVm(ref);
+    ExecRequest request = new ExecRequest(spec.argv(), spec.env(), spec.cwd(), Optional.empty());
+    try (GuestExec.Execution execution =
+        exec.start(
+            route.target(vm),
+            request,
+            InputStream.nullInputStream(),
+            sinkStream(out, 1),
+            sinkStream(out, 2))) {
+      return execution.await();
+    } catch (GuestSshTimeoutException e) {
+      throw HearthException.timeout(e.getMessage());
+    } catch (GuestSshException e) {
+      throw HearthException.hostError(e.getMessage());
+    }
+  }
+
+  private static OutputStream sinkStream(OutputSink sink, int fd) {
+    return new OutputStream() {
+      @Override
+      public void write(int b) {
+        sink.output(fd, new byte[] {(byte) b});
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        if (len > 0) {
+          sink.output(fd, Arrays.copyOfRange(b, off, off + len));
+        }
+      }
+    };
+  }
+
   private Vm runningVm(Params params) {
-    Vm vm = vms.find(params.string("vm"));
+    return runningVm(params.string("vm"));
+  }
+
+  private Vm runningVm(String ref) {
+    Vm vm = vms.find(ref);
     if (vm.state() != VmState.RUNNING) {
-      throw ErrorKind.PRECONDITION_FAILED.error(
+      throw HearthException.preconditionFailed(
           "VM "
               + vm.name()
               + " is "
@@ -211,7 +256,7 @@ public final class GuestRpc implements GuestMethods {
   private static List<String> strings(Params params, String field) {
     Optional<JsonNode> node = params.node(field);
     if (node.isEmpty()) {
-      throw ErrorKind.INVALID_PARAMS.error(params.method() + " needs the param '" + field + "'");
+      throw HearthException.invalid(params.method() + " needs the param '" + field + "'");
     }
     if (!node.get().isArray()) {
       throw params.invalid(field, "must be an array of strings");

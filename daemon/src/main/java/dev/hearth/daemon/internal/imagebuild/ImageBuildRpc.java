@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.CoreException;
 import dev.hearth.core.Sizes;
+import dev.hearth.daemon.internal.rpc.ApiJson;
 import dev.hearth.daemon.internal.rpc.Params;
 import dev.hearth.daemon.internal.rpc.RpcHandler;
 import dev.hearth.daemon.internal.rpc.Wire;
-import dev.hearth.daemon.internal.vm.VmRpc;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +39,7 @@ public final class ImageBuildRpc implements RpcHandler {
             size(params),
             hostPath(params, "kernel"));
     ObjectNode result = Wire.object();
-    result.set("op", VmRpc.snapshot(service.start(request)));
+    result.set("op", ApiJson.op(ApiJson.op(service.start(request))));
     return result;
   }
 

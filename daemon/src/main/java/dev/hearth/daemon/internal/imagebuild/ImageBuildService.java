@@ -1,12 +1,12 @@
 package dev.hearth.daemon.internal.imagebuild;
 
+import dev.hearth.daemon.HearthException;
 import dev.hearth.core.Command;
 import dev.hearth.core.CommandResult;
 import dev.hearth.core.CoreException;
 import dev.hearth.core.LineListener;
 import dev.hearth.core.Posix;
 import dev.hearth.core.Runner;
-import dev.hearth.daemon.internal.rpc.ErrorKind;
 import dev.hearth.imagemgr.BuildScript;
 import dev.hearth.imagemgr.BuildSpec;
 import dev.hearth.imagemgr.ImageFile;
@@ -96,7 +96,7 @@ public final class ImageBuildService {
   /**
    * Validates the request, claims the name and starts the build.
    *
-   * @throws dev.hearth.daemon.RpcException invalid params, {@code conflict} when an image of that
+   * @throws HearthException invalid params, {@code conflict} when an image of that
    *     name exists or is being built, {@code precondition_failed} when the daemon's key or the
    *     configured default kernel is unusable
    */
@@ -104,7 +104,7 @@ public final class ImageBuildService {
     try {
       ImageNames.requireValid(request.name());
     } catch (CoreException e) {
-      throw ErrorKind.INVALID_PARAMS.error("name: " + e.getMessage());
+      throw HearthException.invalid("name: " + e.getMessage());
     }
     Optional<Path> kernel = kernel(request);
     BuildSpec spec = spec(request, kernel.isEmpty());
@@ -119,12 +119,12 @@ public final class ImageBuildService {
 
   private OpSnapshot claimAndStart(String name, BuildSpec spec, Optional<Path> kernel) {
     if (Files.exists(parts.staging().imageDir(name))) {
-      throw ErrorKind.CONFLICT.error(
+      throw HearthException.conflict(
           "an image named '" + name + "' already exists; delete it or choose another name");
     }
     for (OpSnapshot op : parts.ops().list()) {
       if (!op.finished() && op.target().equals(name)) {
-        throw ErrorKind.CONFLICT.error(
+        throw HearthException.conflict(
             "image '" + name + "' is already being built by operation " + op.id());
       }
     }
@@ -263,7 +263,7 @@ public final class ImageBuildService {
       try {
         KernelValidator.validate(kernel);
       } catch (ImagemgrException e) {
-        throw ErrorKind.INVALID_PARAMS.error("kernel: " + e.getMessage());
+        throw HearthException.invalid("kernel: " + e.getMessage());
       }
       return Optional.of(kernel);
     }
@@ -272,7 +272,7 @@ public final class ImageBuildService {
       try {
         KernelValidator.validate(kernel);
       } catch (ImagemgrException e) {
-        throw ErrorKind.PRECONDITION_FAILED.error(
+        throw HearthException.preconditionFailed(
             "default_kernel in the config is unusable: " + e.getMessage());
       }
       return Optional.of(kernel);
@@ -282,14 +282,14 @@ public final class ImageBuildService {
 
   private BuildSpec spec(ImageBuildRequest request, boolean distroKernel) {
     if (request.runFile().isPresent() && !Files.isRegularFile(request.runFile().get())) {
-      throw ErrorKind.INVALID_PARAMS.error(
+      throw HearthException.invalid(
           "run: " + request.runFile().get() + " is not a file on the daemon's host");
     }
     String key;
     try {
       key = Files.readString(parts.authorizedKey(), StandardCharsets.UTF_8).strip();
     } catch (IOException e) {
-      throw ErrorKind.PRECONDITION_FAILED.error(
+      throw HearthException.preconditionFailed(
           "cannot read the daemon's guest key " + parts.authorizedKey() + ": " + e.getMessage());
     }
     try {
@@ -302,7 +302,7 @@ public final class ImageBuildService {
           Optional.of(key),
           BuildSpec.DEFAULT_MIRROR);
     } catch (ImagemgrException e) {
-      throw ErrorKind.INVALID_PARAMS.error(e.getMessage());
+      throw HearthException.invalid(e.getMessage());
     }
   }
 

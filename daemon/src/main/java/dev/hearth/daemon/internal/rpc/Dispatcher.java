@@ -16,10 +16,10 @@ import java.util.function.Supplier;
  * object.
  *
  * <p>By the time {@link #dispatch} runs, {@link JsonRpcProtocol} has checked the JSON-RPC envelope
- * and that {@code params} is an object. A handler reports a failure by throwing the {@link
- * dev.hearth.daemon.RpcException} of an {@link ErrorKind} ({@code ErrorKind.NOT_FOUND.error("no VM
- * named 'x'")}), whose message a person can act on; any other exception becomes an {@link
- * ErrorKind#INTERNAL} error and is logged with its stack trace.
+ * and that {@code params} is an object. A handler reports a failure by throwing a {@link
+ * dev.hearth.daemon.HearthException} ({@code HearthException.notFound("no VM named 'x'")}), whose
+ * message a person can act on and whose kind {@link ErrorKind#of} maps to the JSON-RPC code; any
+ * other exception becomes an {@link ErrorKind#INTERNAL} error and is logged with its stack trace.
  *
  * <p>Methods served now:
  *

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.RpcException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -168,6 +169,11 @@ public final class JsonRpcProtocol {
     } catch (RpcException e) {
       log.debug("{} failed: {}", method.textValue(), e.getMessage());
       return id == null ? Optional.empty() : Optional.of(errorReply(replyId, e));
+    } catch (HearthException e) {
+      log.debug("{} failed: {}", method.textValue(), e.getMessage());
+      return id == null
+          ? Optional.empty()
+          : Optional.of(errorReply(replyId, ErrorKind.toWire(e)));
     } catch (RuntimeException e) {
       log.error("{} failed unexpectedly", method.textValue(), e);
       RpcException error =

@@ -2,6 +2,7 @@ package dev.hearth.daemon.internal.rpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.RpcException;
 import java.util.Iterator;
 import java.util.Optional;
@@ -10,7 +11,7 @@ import java.util.TreeSet;
 
 /**
  * A request's {@code params} object with typed accessors. A missing or mistyped field is an {@link
- * ErrorKind#INVALID_PARAMS} error naming the method and the field.
+ * HearthException.Kind#INVALID} error naming the method and the field.
  */
 public final class Params {
   private final String method;
@@ -68,7 +69,7 @@ public final class Params {
   public void requireNone() {
     Iterator<String> names = fields.fieldNames();
     if (names.hasNext()) {
-      throw ErrorKind.INVALID_PARAMS.error(method + " takes no params; got '" + names.next() + "'");
+      throw HearthException.invalid(method + " takes no params; got '" + names.next() + "'");
     }
   }
 
@@ -78,7 +79,7 @@ public final class Params {
     while (names.hasNext()) {
       String name = names.next();
       if (!allowed.contains(name)) {
-        throw ErrorKind.INVALID_PARAMS.error(
+        throw HearthException.invalid(
             method
                 + " has no param '"
                 + Wire.abbreviate(name)
@@ -98,7 +99,7 @@ public final class Params {
   public String string(String name) {
     return optionalString(name)
         .orElseThrow(
-            () -> ErrorKind.INVALID_PARAMS.error(method + " needs the param '" + name + "'"));
+            () -> HearthException.invalid(method + " needs the param '" + name + "'"));
   }
 
   /** A string field, when present. */
@@ -126,7 +127,7 @@ public final class Params {
   public long longValue(String name, long defaultValue, long min, long max) {
     long value = longValue(name, defaultValue);
     if (value < min || value > max) {
-      throw ErrorKind.INVALID_PARAMS.error(
+      throw HearthException.invalid(
           "param '"
               + name
               + "' of "
@@ -155,11 +156,11 @@ public final class Params {
 
   /** The error for a field whose value is unusable, with why. */
   public RuntimeException invalid(String name, String why) {
-    return ErrorKind.INVALID_PARAMS.error("param '" + name + "' of " + method + ": " + why);
+    return HearthException.invalid("param '" + name + "' of " + method + ": " + why);
   }
 
   private RuntimeException mistyped(String name, String expected, JsonNode got) {
-    return ErrorKind.INVALID_PARAMS.error(
+    return HearthException.invalid(
         "param '"
             + name
             + "' of "

@@ -1,9 +1,9 @@
 package dev.hearth.daemon.internal.session;
 
+import dev.hearth.daemon.HearthException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hearth.daemon.internal.rpc.ErrorKind;
 import dev.hearth.daemon.internal.rpc.Params;
 import dev.hearth.daemon.internal.rpc.RequestStream;
 import dev.hearth.daemon.internal.rpc.SessionMethods;
@@ -90,7 +90,7 @@ public final class SessionRpc implements SessionMethods {
     }
     boolean eof = params.bool("eof", false);
     if (data.length == 0 && !eof) {
-      throw ErrorKind.INVALID_PARAMS.error("session.write needs 'data' (base64), 'eof', or both");
+      throw HearthException.invalid("session.write needs 'data' (base64), 'eof', or both");
     }
     service.write(params.string("vm"), params.string("session"), data, eof);
     return Wire.object().put("written", data.length).put("eof", eof);
@@ -188,7 +188,7 @@ public final class SessionRpc implements SessionMethods {
     JsonNode node =
         params
             .node("argv")
-            .orElseThrow(() -> ErrorKind.INVALID_PARAMS.error("session.start needs the param 'argv'"));
+            .orElseThrow(() -> HearthException.invalid("session.start needs the param 'argv'"));
     if (!node.isArray() || node.isEmpty()) {
       throw params.invalid("argv", "must be a non-empty array of strings");
     }

@@ -2,8 +2,7 @@ package dev.hearth.daemon.internal.session;
 
 import dev.hearth.core.Clock;
 import dev.hearth.core.Printable;
-import dev.hearth.daemon.RpcException;
-import dev.hearth.daemon.internal.rpc.ErrorKind;
+import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.internal.vm.Vm;
 import dev.hearth.daemon.internal.vm.VmHook;
 import dev.hearth.daemon.internal.vm.VmState;
@@ -132,7 +131,7 @@ public final class SessionService implements AutoCloseable {
               long running = found.stream().filter(s -> s.state() == SessionState.RUNNING).count();
               log.info(
                   "VM {}: found {} session(s), {} running", vm.name(), found.size(), running);
-            } catch (RpcException e) {
+            } catch (HearthException e) {
               log.warn("VM {}: cannot list its sessions: {}", vm.name(), e.getMessage());
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
@@ -148,8 +147,8 @@ public final class SessionService implements AutoCloseable {
   /**
    * Starts a session and returns it once its command runs.
    *
-   * @throws RpcException invalid params for a bad request, not_found / precondition_failed for the
-   *     VM, conflict for a taken name, precondition_failed for a missing folder or command
+   * @throws HearthException invalid params for a bad request, not_found / precondition_failed for
+   *     the VM, conflict for a taken name, precondition_failed for a missing folder or command
    */
   public SessionInfo start(StartRequest request) throws InterruptedException {
     Vm vm = running(request.vm());
@@ -164,7 +163,7 @@ public final class SessionService implements AutoCloseable {
               request.env(),
               clock.now());
     } catch (InvalidSessionRequestException e) {
-      throw ErrorKind.INVALID_PARAMS.error(e.getMessage());
+      throw HearthException.invalid(e.getMessage());
     }
     SessionScripts scripts = scripts(vm);
     ReentrantLock startLock = registry.startLock(vm.id());
@@ -181,7 +180,7 @@ public final class SessionService implements AutoCloseable {
     try {
       SessionListing.parseStarted(spec.id(), result.stdout());
     } catch (SessionOutputException e) {
-      throw ErrorKind.HOST_ERROR.error(e.getMessage());
+      throw HearthException.hostError(e.getMessage());
     }
     SessionInfo info =
         new SessionInfo(
@@ -213,7 +212,7 @@ public final class SessionService implements AutoCloseable {
       }
       try {
         list(vm).forEach(s -> sessions.add(new Listed(vm, s)));
-      } catch (RpcException e) {
+      } catch (HearthException e) {
         failures.add(new ListFailure(vm, e.getMessage()));
       }
     }
@@ -230,7 +229,7 @@ public final class SessionService implements AutoCloseable {
       registry.update(vm.id(), found);
       return found;
     } catch (SessionOutputException e) {
-      throw ErrorKind.HOST_ERROR.error("VM " + vm.name() + ": " + e.getMessage());
+      throw HearthException.hostError("VM " + vm.name() + ": " + e.getMessage());
     }
   }
 
@@ -239,7 +238,7 @@ public final class SessionService implements AutoCloseable {
   /**
    * Writes bytes to the session's stdin; writes to one session never interleave.
    *
-   * @throws RpcException precondition_failed when the session no longer runs or its input was
+   * @throws HearthException precondition_failed when the session no longer runs or its input was
    *     closed
    */
   public void write(String vmRef, String sessionRef, byte[] data, boolean eof)
@@ -272,7 +271,7 @@ public final class SessionService implements AutoCloseable {
     try {
       script = scripts(vm).kill(session.id, signal);
     } catch (InvalidSessionRequestException e) {
-      throw ErrorKind.INVALID_PARAMS.error(e.getMessage());
+      throw HearthException.invalid(e.getMessage());
     }
     check(vm, session, "kill", run(vm, script, new byte[0]));
     return dev.hearth.session.SessionSignal.parse(signal);
@@ -347,7 +346,7 @@ public final class SessionService implements AutoCloseable {
       }
     } catch (IOException e) {
       log.debug("session {}: the attached client's input ended: {}", session.id, e.toString());
-    } catch (RpcException e) {
+    } catch (HearthException e) {
       log.info("session {}: input from an attached client refused: {}", session.id, e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -364,7 +363,7 @@ public final class SessionService implements AutoCloseable {
       String step)
       throws InterruptedException {
     if (offset < 0) {
-      throw ErrorKind.INVALID_PARAMS.error("a log offset cannot be negative; got " + offset);
+      throw HearthException.invalid("a log offset cannot be negative; got " + offset);
     }
     SessionScripts scripts = scripts(vm);
     String script = follow ? scripts.follow(session.id, offset) : scripts.logs(session.id, offset);
@@ -406,7 +405,7 @@ public final class SessionService implements AutoCloseable {
   private Vm running(String vmRef) {
     Vm vm = vms.find(vmRef);
     if (vm.state() != VmState.RUNNING) {
-      throw ErrorKind.PRECONDITION_FAILED.error(
+      throw HearthException.preconditionFailed(
           "VM "
               + vm.name()
               + " is "
@@ -440,7 +439,7 @@ public final class SessionService implements AutoCloseable {
     if (match.isEmpty() && ref.matches("[0-9a-f]{1,32}")) {
       List<SessionInfo> byPrefix = sessions.stream().filter(s -> s.id().startsWith(ref)).toList();
       if (byPrefix.size() > 1) {
-        throw ErrorKind.INVALID_PARAMS.error(
+        throw HearthException.invalid(
             "session id prefix '"
                 + ref
                 + "' matches "
@@ -457,7 +456,7 @@ public final class SessionService implements AutoCloseable {
         match
             .orElseThrow(
                 () ->
-                    ErrorKind.NOT_FOUND.error(
+                    HearthException.notFound(
                         "no session '"
                             + Printable.of(ref)
                             + "' in VM "
@@ -480,19 +479,19 @@ public final class SessionService implements AutoCloseable {
     }
   }
 
-  private static RpcException rpcError(SessionStepException e) {
+  private static HearthException rpcError(SessionStepException e) {
     switch (e.kind()) {
       case NOT_FOUND:
-        return ErrorKind.NOT_FOUND.error(e.getMessage());
+        return HearthException.notFound(e.getMessage());
       case NAME_TAKEN:
-        return ErrorKind.CONFLICT.error(e.getMessage());
+        return HearthException.conflict(e.getMessage());
       case NOT_RUNNING:
       case STDIN_CLOSED:
       case NO_CWD:
       case NO_COMMAND:
-        return ErrorKind.PRECONDITION_FAILED.error(e.getMessage());
+        return HearthException.preconditionFailed(e.getMessage());
       default:
-        return ErrorKind.HOST_ERROR.error(e.getMessage());
+        return HearthException.hostError(e.getMessage());
     }
   }
 
@@ -531,7 +530,7 @@ public final class SessionService implements AutoCloseable {
       if (cancel.cancelled()) {
         throw new CancellationException("the client went away");
       }
-      throw ErrorKind.HOST_ERROR.error(
+      throw HearthException.hostError(
           "cannot run a session script in VM " + vm.name() + " (" + vm.ip() + "): " + e.getMessage());
     }
   }

@@ -8,8 +8,7 @@ import dev.hearth.core.Names;
 import dev.hearth.core.OrderedLock;
 import dev.hearth.core.Runner;
 import dev.hearth.core.TreeDeleter;
-import dev.hearth.daemon.RpcException;
-import dev.hearth.daemon.internal.rpc.ErrorKind;
+import dev.hearth.daemon.HearthException;
 import dev.hearth.imagemgr.CompressedKernelException;
 import dev.hearth.imagemgr.ImageCatalog;
 import dev.hearth.imagemgr.ImageConflictException;
@@ -108,14 +107,14 @@ public final class ImageService {
     try {
       return catalog.list().stream().map(ImageService::image).toList();
     } catch (ImageReadException e) {
-      throw ErrorKind.HOST_ERROR.error(e.getMessage());
+      throw HearthException.hostError(e.getMessage());
     }
   }
 
   /**
    * One image.
    *
-   * @throws RpcException not_found when no such image folder exists
+   * @throws HearthException not_found when no such image folder exists
    */
   public Image show(String name) {
     requireName(name);
@@ -136,7 +135,7 @@ public final class ImageService {
   /**
    * Validates the files, stages them and publishes the image.
    *
-   * @throws RpcException invalid params for a bad name or file (naming it), conflict for a taken
+   * @throws HearthException invalid params for a bad name or file (naming it), conflict for a taken
    *     name, host_error when copying or publishing fails
    */
   public Image register(RegisterRequest request) throws InterruptedException {
@@ -161,7 +160,7 @@ public final class ImageService {
    * Flattens a stopped VM's root disk into a new image with its source image's kernel, initrd and
    * boot args. Holds the VM's lock (so it cannot start meanwhile), then imageOpsLock.
    *
-   * @throws RpcException precondition_failed unless the VM is stopped, conflict for a taken name
+   * @throws HearthException precondition_failed unless the VM is stopped, conflict for a taken name
    */
   public Image promote(String vmRef, String name) throws InterruptedException {
     requireName(name);
@@ -169,7 +168,7 @@ public final class ImageService {
     try (OrderedLock.Held vmHeld = locks.vm(id).lock()) {
       Vm vm = vmService.find(id);
       if (vm.state() != VmState.STOPPED) {
-        throw ErrorKind.PRECONDITION_FAILED.error(
+        throw HearthException.preconditionFailed(
             "VM "
                 + vm.name()
                 + " is "
@@ -182,7 +181,7 @@ public final class ImageService {
           vm.rootDisk()
               .orElseThrow(
                   () ->
-                      ErrorKind.PRECONDITION_FAILED.error(
+                      HearthException.preconditionFailed(
                           "VM " + vm.name() + " has no root disk to promote"))
               .path();
       Path source = layout.imageDir(vm.image());
@@ -209,7 +208,7 @@ public final class ImageService {
    * Deletes an image no VM uses: its folder is renamed into the staging folder (gone from the
    * registry at once), then removed.
    *
-   * @throws RpcException not_found, or precondition_failed naming the VMs that use it
+   * @throws HearthException not_found, or precondition_failed naming the VMs that use it
    */
   public String delete(String name) {
     requireName(name);
@@ -224,7 +223,7 @@ public final class ImageService {
         Files.createDirectories(doomed.getParent());
         Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException e) {
-        throw ErrorKind.HOST_ERROR.error("cannot move " + dir + " away: " + e.getMessage());
+        throw HearthException.hostError("cannot move " + dir + " away: " + e.getMessage());
       }
       // A create that read the image just before the move may have inserted its VM since.
       List<String> lateUsers = usedBy(name);
@@ -232,7 +231,7 @@ public final class ImageService {
         try {
           Files.move(doomed, dir, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-          throw ErrorKind.HOST_ERROR.error(
+          throw HearthException.hostError(
               "cannot move " + doomed + " back to " + dir + ": " + e.getMessage());
         }
         throw inUse(name, lateUsers);
@@ -278,8 +277,8 @@ public final class ImageService {
     }
   }
 
-  private static RpcException inUse(String name, List<String> users) {
-    return ErrorKind.PRECONDITION_FAILED.error(
+  private static HearthException inUse(String name, List<String> users) {
+    return HearthException.preconditionFailed(
         "image '"
             + name
             + "' is used by VM(s) "
@@ -291,7 +290,7 @@ public final class ImageService {
     try {
       return catalog.find(name).map(ImageService::image).orElseThrow(() -> notFound(name));
     } catch (ImageReadException e) {
-      throw ErrorKind.HOST_ERROR.error(e.getMessage());
+      throw HearthException.hostError(e.getMessage());
     }
   }
 
@@ -311,25 +310,25 @@ public final class ImageService {
     try {
       ImageNames.requireValid(name);
     } catch (InvalidNameException e) {
-      throw ErrorKind.INVALID_PARAMS.error(e.getMessage());
+      throw HearthException.invalid(e.getMessage());
     }
   }
 
-  private RpcException notFound(String name) {
-    return ErrorKind.NOT_FOUND.error(
+  private HearthException notFound(String name) {
+    return HearthException.notFound(
         "no image named '" + name + "' in " + layout.imagesDir() + "; see `hearth image list`");
   }
 
-  private static RpcException asRpc(String doing, RuntimeException e) {
+  private static HearthException asRpc(String doing, RuntimeException e) {
     if (e instanceof InvalidImageFileException
         || e instanceof KernelExtractionException
         || e instanceof InvalidNameException) {
-      return ErrorKind.INVALID_PARAMS.error(e.getMessage());
+      return HearthException.invalid(e.getMessage());
     }
     if (e instanceof ImageConflictException) {
-      return ErrorKind.CONFLICT.error(e.getMessage() + "; choose another name or delete it first");
+      return HearthException.conflict(e.getMessage() + "; choose another name or delete it first");
     }
-    return ErrorKind.HOST_ERROR.error(doing + " failed: " + e.getMessage());
+    return HearthException.hostError(doing + " failed: " + e.getMessage());
   }
 
   private static void deleteTree(Path root) {

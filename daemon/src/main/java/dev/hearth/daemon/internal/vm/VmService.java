@@ -9,8 +9,7 @@ import dev.hearth.core.OrderedLock;
 import dev.hearth.core.Store;
 import dev.hearth.core.TreeDeleter;
 import dev.hearth.daemon.DaemonException;
-import dev.hearth.daemon.RpcException;
-import dev.hearth.daemon.internal.rpc.ErrorKind;
+import dev.hearth.daemon.HearthException;
 import dev.hearth.dmsnap.DmsnapException;
 import dev.hearth.dmsnap.ProvisionerKind;
 import dev.hearth.dmsnap.RootDisk;
@@ -162,7 +161,7 @@ public final class VmService {
   /**
    * The VM named {@code ref}, or the one whose id starts with it.
    *
-   * @throws RpcException not_found when none matches, invalid params naming the candidates when
+   * @throws HearthException not_found when none matches, invalid params naming the candidates when
    *     several do
    */
   public Vm find(String ref) {
@@ -190,7 +189,7 @@ public final class VmService {
       throw notFound(ref);
     }
     if (byId.size() > 1) {
-      throw ErrorKind.INVALID_PARAMS.error(
+      throw HearthException.invalid(
           "id prefix '"
               + ref
               + "' matches "
@@ -204,8 +203,8 @@ public final class VmService {
     return byId.get(0);
   }
 
-  private static RpcException notFound(String ref) {
-    return ErrorKind.NOT_FOUND.error(
+  private static HearthException notFound(String ref) {
+    return HearthException.notFound(
         "no VM named '" + ref + "' or with an id starting with it; see `hearth vm list`");
   }
 
@@ -234,14 +233,14 @@ public final class VmService {
    * Reserves the name, a guest address and a TAP, then runs the remaining stages as a {@code
    * vm.create} operation.
    *
-   * @throws RpcException not_found for an unknown image, conflict for a taken name,
+   * @throws HearthException not_found for an unknown image, conflict for a taken name,
    *     precondition_failed when no guest address is free, host_error when the host network fails
    */
   public Created create(CreateRequest request) throws InterruptedException {
     BootFiles image = image(request.image());
     long imageBytes = size(image.rootfs());
     if (request.diskSizeBytes().isPresent() && request.diskSizeBytes().getAsLong() < imageBytes) {
-      throw ErrorKind.INVALID_PARAMS.error(
+      throw HearthException.invalid(
           "disk_size "
               + request.diskSizeBytes().getAsLong()
               + " bytes is smaller than image '"
@@ -272,7 +271,7 @@ public final class VmService {
     boolean newTap;
     try (OrderedLock.Held held = locks.createVmLock().lock()) {
       if (vms.findByName(request.name()).isPresent()) {
-        throw ErrorKind.CONFLICT.error(
+        throw HearthException.conflict(
             "a VM named '" + request.name() + "' already exists; choose another name");
       }
       List<Vm> all = vms.list();
@@ -281,7 +280,7 @@ public final class VmService {
       try {
         ip = guestNetwork.allocate(taken);
       } catch (GuestNetworkFullException e) {
-        throw ErrorKind.PRECONDITION_FAILED.error(e.getMessage());
+        throw HearthException.preconditionFailed(e.getMessage());
       }
       Optional<String> pooled = tapPool.take();
       newTap = pooled.isEmpty();
@@ -482,7 +481,7 @@ public final class VmService {
   /**
    * Boots a stopped VM again on its disk, address, TAP and name, and waits for SSH.
    *
-   * @throws RpcException conflict when it is not stopped
+   * @throws HearthException conflict when it is not stopped
    */
   public Vm start(String ref) throws InterruptedException {
     Vm vm;
@@ -490,11 +489,11 @@ public final class VmService {
     try (OrderedLock.Held held = locks.vm(id).lock()) {
       vm = reload(id, ref);
       if (vm.state() != VmState.STOPPED && vm.state() != VmState.ERROR) {
-        throw ErrorKind.CONFLICT.error(
+        throw HearthException.conflict(
             "VM " + vm.name() + " is " + vm.state().wireName() + "; only a stopped VM can start");
       }
       if (vm.rootDisk().isEmpty()) {
-        throw ErrorKind.PRECONDITION_FAILED.error(
+        throw HearthException.preconditionFailed(
             "VM " + vm.name() + " has no root disk (its create failed); delete it");
       }
       vm = vm.withState(VmState.STARTING).withError(Optional.empty());
@@ -627,7 +626,7 @@ public final class VmService {
   /**
    * Deletes a VM and everything of it.
    *
-   * @throws RpcException precondition_failed for a running VM without {@code force}
+   * @throws HearthException precondition_failed for a running VM without {@code force}
    */
   public String delete(String ref, boolean force) throws InterruptedException {
     String id = resolve(ref).id();
@@ -636,7 +635,7 @@ public final class VmService {
       vm = reload(id, ref);
       requireSettled(vm, "delete");
       if (vm.state() == VmState.RUNNING && !force) {
-        throw ErrorKind.PRECONDITION_FAILED.error(
+        throw HearthException.preconditionFailed(
             "VM " + vm.name() + " is running; stop it first or delete it with --force");
       }
       try {
@@ -659,7 +658,7 @@ public final class VmService {
 
   private static void requireSettled(Vm vm, String action) {
     if (vm.state() == VmState.CREATING) {
-      throw ErrorKind.CONFLICT.error(
+      throw HearthException.conflict(
           "VM "
               + vm.name()
               + " is being created; wait for it, or cancel the create with"
@@ -668,7 +667,7 @@ public final class VmService {
               + " it");
     }
     if (vm.state() == VmState.STARTING || vm.state() == VmState.STOPPING) {
-      throw ErrorKind.CONFLICT.error(
+      throw HearthException.conflict(
           "VM " + vm.name() + " is " + vm.state().wireName() + "; try again when it has settled");
     }
   }
@@ -740,10 +739,10 @@ public final class VmService {
   private void awaitSsh(Vm vm) throws InterruptedException {
     try {
       parts.sshWaiter().await(vm.ip(), SSH_PORT, parts.config().sshWaitTimeout());
-    } catch (RpcException e) {
+    } catch (HearthException e) {
       throw e;
     } catch (DaemonException | SessionException e) {
-      throw ErrorKind.TIMEOUT.error(e.getMessage());
+      throw HearthException.timeout(e.getMessage());
     }
   }
 
@@ -782,9 +781,9 @@ public final class VmService {
     try {
       return images.bootFiles(name);
     } catch (ImageNotFoundException e) {
-      throw ErrorKind.NOT_FOUND.error(e.getMessage());
+      throw HearthException.notFound(e.getMessage());
     } catch (ImageReadException e) {
-      throw ErrorKind.HOST_ERROR.error(e.getMessage());
+      throw HearthException.hostError(e.getMessage());
     }
   }
 
@@ -792,7 +791,7 @@ public final class VmService {
     try {
       return images.bootFilesUnchecked(name);
     } catch (ImageReadException e) {
-      throw ErrorKind.HOST_ERROR.error(e.getMessage());
+      throw HearthException.hostError(e.getMessage());
     }
   }
 
@@ -985,16 +984,16 @@ public final class VmService {
 
   // ---- errors ----
 
-  private static RpcException hostError(Exception e) {
-    if (e instanceof RpcException rpc) {
+  private static HearthException hostError(Exception e) {
+    if (e instanceof HearthException rpc) {
       return rpc;
     }
-    return ErrorKind.HOST_ERROR.error(e.getMessage());
+    return HearthException.hostError(e.getMessage());
   }
 
   /** Host failures become host_error; our own errors pass; anything else is a bug. */
   private static RuntimeException asRpc(String doing, RuntimeException e) {
-    if (e instanceof RpcException) {
+    if (e instanceof HearthException) {
       return e;
     }
     if (e instanceof FcprocException
@@ -1002,7 +1001,7 @@ public final class VmService {
         || e instanceof CoreException
         || e instanceof DaemonException
         || e instanceof SessionException) {
-      return ErrorKind.HOST_ERROR.error(doing + " failed: " + e.getMessage());
+      return HearthException.hostError(doing + " failed: " + e.getMessage());
     }
     return e;
   }

@@ -10,7 +10,7 @@ import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.FakeClock;
 import dev.hearth.core.testing.FakePosix;
 import dev.hearth.core.testing.FakeRunner;
-import dev.hearth.daemon.RpcException;
+import dev.hearth.daemon.HearthException;
 import dev.hearth.imagemgr.ImageStaging;
 import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.OpState;
@@ -307,7 +307,7 @@ class ImageBuildServiceTest {
   void aTakenNameIsAConflictBeforeAnyOpExists() throws Exception {
     Files.createDirectories(imagesDir().resolve("base"));
     assertThatThrownBy(() -> service.start(request("base")))
-        .isInstanceOf(RpcException.class)
+        .isInstanceOf(HearthException.class)
         .hasMessageContaining("already exists");
     assertThat(ops.list()).isEmpty();
     assertThat(runner.commands()).isEmpty();
@@ -325,7 +325,7 @@ class ImageBuildServiceTest {
     OpSnapshot first = service.start(request("base"));
     try {
       assertThatThrownBy(() -> service.start(request("base")))
-          .isInstanceOf(RpcException.class)
+          .isInstanceOf(HearthException.class)
           .hasMessageContaining("already being built by operation " + first.id());
     } finally {
       release.countDown();
@@ -337,7 +337,7 @@ class ImageBuildServiceTest {
   @Test
   void badParamsAreRefusedBeforeAnyOpExists() {
     assertThatThrownBy(() -> service.start(request("Bad_Name")))
-        .isInstanceOf(RpcException.class)
+        .isInstanceOf(HearthException.class)
         .hasMessageContaining("name");
     assertThatThrownBy(
             () ->
@@ -345,7 +345,7 @@ class ImageBuildServiceTest {
                     new ImageBuildRequest(
                         "base", Optional.of("ubuntu:jammy"), List.of(), Optional.empty(),
                         OptionalLong.empty(), Optional.empty())))
-        .isInstanceOf(RpcException.class)
+        .isInstanceOf(HearthException.class)
         .hasMessageContaining("debian:<suite>");
     assertThatThrownBy(
             () ->
@@ -353,7 +353,7 @@ class ImageBuildServiceTest {
                     new ImageBuildRequest(
                         "base", Optional.empty(), List.of(), Optional.of(dir.resolve("nope.sh")),
                         OptionalLong.empty(), Optional.empty())))
-        .isInstanceOf(RpcException.class)
+        .isInstanceOf(HearthException.class)
         .hasMessageContaining("nope.sh");
     assertThatThrownBy(
             () ->
@@ -361,7 +361,7 @@ class ImageBuildServiceTest {
                     new ImageBuildRequest(
                         "base", Optional.empty(), List.of(), Optional.empty(),
                         OptionalLong.empty(), Optional.of(dir.resolve("proc/mounts")))))
-        .isInstanceOf(RpcException.class)
+        .isInstanceOf(HearthException.class)
         .hasMessageStartingWith("kernel:");
     assertThat(ops.list()).isEmpty();
   }

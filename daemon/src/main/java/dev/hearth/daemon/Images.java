@@ -1,0 +1,37 @@
+package dev.hearth.daemon;
+
+import java.util.List;
+
+/** The image registry of one hearth. */
+public interface Images {
+  /**
+   * Validates the files, copies them into the registry and publishes the image.
+   *
+   * @throws HearthException {@code invalid} for a bad name or file (naming it), {@code conflict}
+   *     for a taken name, {@code host_error} when copying fails
+   */
+  Image register(ImageRegistration registration) throws InterruptedException;
+
+  /** Every image, by name. */
+  List<Image> list();
+
+  /**
+   * @throws HearthException {@code not_found} for an unknown image
+   */
+  ImageDetails show(String name);
+
+  /**
+   * Deletes the image; returns its name.
+   *
+   * @throws HearthException {@code precondition_failed} naming the VMs that use it
+   */
+  String delete(String name);
+
+  /**
+   * Makes a stopped VM's root disk a new image.
+   *
+   * @throws HearthException {@code precondition_failed} unless the VM is stopped, {@code conflict}
+   *     for a taken name
+   */
+  Image promote(String vm, String name) throws InterruptedException;
+}

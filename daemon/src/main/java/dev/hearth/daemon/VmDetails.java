@@ -1,0 +1,22 @@
+package dev.hearth.daemon;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What {@code vm.show} adds to a {@link Vm}: where its files are and its kernel command line.
+ *
+ * @param rootDisk the root disk, once the create's rootfs stage made it
+ */
+public record VmDetails(
+    Vm vm, Path apiSocket, Path consoleLog, Optional<Path> rootDisk, String bootArgs) {
+
+  public VmDetails {
+    Objects.requireNonNull(vm, "vm");
+    Objects.requireNonNull(apiSocket, "apiSocket");
+    Objects.requireNonNull(consoleLog, "consoleLog");
+    Objects.requireNonNull(rootDisk, "rootDisk");
+    Objects.requireNonNull(bootArgs, "bootArgs");
+  }
+}

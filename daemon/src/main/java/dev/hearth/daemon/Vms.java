@@ -1,0 +1,66 @@
+package dev.hearth.daemon;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The VMs of one hearth. {@code vm} arguments are a VM's name or a unique prefix of its id (an
+ * ambiguous prefix is {@code invalid}, naming the candidates; none is {@code not_found}).
+ */
+public interface Vms {
+  /**
+   * Reserves the VM (name, address, TAP) and starts the operation that makes its disk, writes its
+   * identity and boots it (unless {@link VmSpec#noStart()}).
+   *
+   * @throws HearthException {@code not_found} for an unknown image, {@code conflict} for a taken
+   *     name, {@code precondition_failed} when the network is full
+   */
+  VmCreation create(VmSpec spec) throws InterruptedException;
+
+  /** Every VM, by name. */
+  List<Vm> list();
+
+  VmDetails show(String vm);
+
+  /**
+   * Boots a stopped VM and waits until its SSH answers.
+   *
+   * @throws HearthException {@code conflict} when it is not stopped
+   */
+  Vm start(String vm) throws InterruptedException;
+
+  /**
+   * Shuts the guest down cleanly and kills it once {@code timeout} (the config's {@code
+   * stop_timeout} when empty) has passed.
+   */
+  Vm stop(String vm, Optional<Duration> timeout) throws InterruptedException;
+
+  /** Kills the VMM at once. */
+  Vm kill(String vm) throws InterruptedException;
+
+  /**
+   * Deletes the VM and everything it holds; returns its id.
+   *
+   * @throws HearthException {@code precondition_failed} for a running VM without {@code force}
+   */
+  String delete(String vm, boolean force) throws InterruptedException;
+
+  /**
+   * The VM's serial console log (capped at {@code console_log_max_size}, and at 512 KiB a reply).
+   *
+   * @param tail only the last this many lines; all when empty
+   */
+  byte[] logs(String vm, OptionalLong tail);
+
+  /**
+   * Runs a command in the running VM's guest over SSH, with no input and no terminal; its output
+   * goes to {@code out} as it comes.
+   *
+   * @return the command's exit code (128 + n when signal n ended it)
+   * @throws HearthException {@code precondition_failed} when the VM does not run, {@code
+   *     host_error} or {@code timeout} when the guest cannot be reached
+   */
+  int exec(String vm, ExecSpec spec, OutputSink out) throws InterruptedException;
+}

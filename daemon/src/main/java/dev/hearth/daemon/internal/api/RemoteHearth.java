@@ -1,0 +1,295 @@
+package dev.hearth.daemon.internal.api;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.daemon.DaemonException;
+import dev.hearth.daemon.DaemonUnavailableException;
+import dev.hearth.daemon.DoctorReport;
+import dev.hearth.daemon.ExecSpec;
+import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.HearthException;
+import dev.hearth.daemon.Image;
+import dev.hearth.daemon.ImageDetails;
+import dev.hearth.daemon.ImageRegistration;
+import dev.hearth.daemon.Images;
+import dev.hearth.daemon.Op;
+import dev.hearth.daemon.Ops;
+import dev.hearth.daemon.OutputSink;
+import dev.hearth.daemon.ProtocolMismatchException;
+import dev.hearth.daemon.RpcException;
+import dev.hearth.daemon.VersionInfo;
+import dev.hearth.daemon.Vm;
+import dev.hearth.daemon.VmCreation;
+import dev.hearth.daemon.VmDetails;
+import dev.hearth.daemon.VmSpec;
+import dev.hearth.daemon.Vms;
+import dev.hearth.daemon.internal.rpc.ApiJson;
+import dev.hearth.daemon.internal.rpc.Wire;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * {@link Hearth} over a daemon's socket: each call one request on a {@link HearthClient}, params
+ * written and results read by {@link ApiJson}, the same code the daemon's handlers use. Requests
+ * that block a connection for long ({@code op.watch}, {@code vm.exec}) get a connection of their
+ * own, so that other calls go on meanwhile. Errors become {@link HearthException}s here, in one
+ * place ({@link #translate}).
+ */
+public final class RemoteHearth implements Hearth {
+  private final Path socket;
+  private final HearthClient client;
+  private final RemoteVms vms = new RemoteVms();
+  private final RemoteOps ops = new RemoteOps();
+  private final RemoteImages images = new RemoteImages();
+
+  private RemoteHearth(Path socket, HearthClient client) {
+    this.socket = socket;
+    this.client = client;
+  }
+
+  /** Connects and checks the protocol version. */
+  public static RemoteHearth connect(Path socket) {
+    return new RemoteHearth(socket, translate(() -> HearthClient.connect(socket)));
+  }
+
+  @Override
+  public Vms vms() {
+    return vms;
+  }
+
+  @Override
+  public Ops ops() {
+    return ops;
+  }
+
+  @Override
+  public Images images() {
+    return images;
+  }
+
+  @Override
+  public DoctorReport doctor() {
+    return translate(client::doctor);
+  }
+
+  @Override
+  public VersionInfo version() {
+    return translate(client::version);
+  }
+
+  @Override
+  public void ping() {
+    translate(
+        () -> {
+          client.ping();
+          return null;
+        });
+  }
+
+  @Override
+  public void close() {
+    translate(
+        () -> {
+          client.close();
+          return null;
+        });
+  }
+
+  /** The typed failure of anything the raw client throws. */
+  static <T> T translate(Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (RpcException e) {
+      throw ApiJson.error(e);
+    } catch (DaemonUnavailableException e) {
+      throw new HearthException(HearthException.Kind.UNAVAILABLE, e.getMessage(), e);
+    } catch (ProtocolMismatchException e) {
+      throw new HearthException(HearthException.Kind.PROTOCOL, e.getMessage(), e);
+    } catch (DaemonException e) {
+      throw new HearthException(HearthException.Kind.PROTOCOL, e.getMessage(), e);
+    }
+  }
+
+  private JsonNode call(String method, ObjectNode params) {
+    return call(client, method, params, (m, p) -> {});
+  }
+
+  private static JsonNode call(
+      HearthClient on,
+      String method,
+      ObjectNode params,
+      dev.hearth.daemon.NotificationListener listener) {
+    String result = translate(() -> on.call(method, params.toString(), listener));
+    return parse(result);
+  }
+
+  private static JsonNode parse(String json) {
+    try {
+      return Wire.mapper().readTree(json);
+    } catch (JacksonException e) {
+      throw new HearthException(
+          HearthException.Kind.PROTOCOL,
+          "the daemon sent a result that is not JSON: " + e.getOriginalMessage(),
+          e);
+    }
+  }
+
+  private static ObjectNode vmParam(String vm) {
+    return Wire.object().put("vm", vm);
+  }
+
+  private final class RemoteVms implements Vms {
+    @Override
+    public VmCreation create(VmSpec spec) {
+      JsonNode result = call("vm.create", ApiJson.vmSpec(spec));
+      Vm vm = ApiJson.vm(result.path("vm"));
+      Op op = ApiJson.op(result.path("op"));
+      return new VmCreation(vm, op, operation(op.id(), vm.id()));
+    }
+
+    private OpHandle<Vm> operation(String opId, String vmId) {
+      return new OpHandle<>(opId, ops, end -> show(vmId).vm());
+    }
+
+    @Override
+    public List<Vm> list() {
+      return ApiJson.vms(call("vm.list", Wire.object()));
+    }
+
+    @Override
+    public VmDetails show(String vm) {
+      return ApiJson.vmDetails(call("vm.show", vmParam(vm)));
+    }
+
+    @Override
+    public Vm start(String vm) {
+      return ApiJson.vm(call("vm.start", vmParam(vm)));
+    }
+
+    @Override
+    public Vm stop(String vm, Optional<Duration> timeout) {
+      ObjectNode params = vmParam(vm);
+      timeout.ifPresent(t -> params.put("timeout_seconds", t.toSeconds()));
+      return ApiJson.vm(call("vm.stop", params));
+    }
+
+    @Override
+    public Vm kill(String vm) {
+      return ApiJson.vm(call("vm.kill", vmParam(vm)));
+    }
+
+    @Override
+    public String delete(String vm, boolean force) {
+      ObjectNode params = vmParam(vm);
+      if (force) {
+        params.put("force", true);
+      }
+      return call("vm.delete", params).path("deleted").asText();
+    }
+
+    @Override
+    public byte[] logs(String vm, OptionalLong tail) {
+      ObjectNode params = vmParam(vm);
+      tail.ifPresent(t -> params.put("tail", t));
+      JsonNode data = call("vm.logs", params).get("data");
+      if (data == null || !data.isTextual()) {
+        throw new HearthException(HearthException.Kind.PROTOCOL, "vm.logs answered without data");
+      }
+      try {
+        return Base64.getDecoder().decode(data.textValue());
+      } catch (IllegalArgumentException e) {
+        throw new HearthException(
+            HearthException.Kind.PROTOCOL, "vm.logs answered data that is not base64", e);
+      }
+    }
+
+    @Override
+    public int exec(String vm, ExecSpec spec, OutputSink out) {
+      return translate(
+          () -> {
+            try (HearthClient own = HearthClient.connect(socket)) {
+              HearthClient.Stream stream =
+                  own.openStream("vm.exec", ApiJson.execSpec(vm, spec).toString(), out::output);
+              stream.closeInput();
+              JsonNode result = parse(stream.awaitResult());
+              JsonNode code = result.get("exit_code");
+              if (code == null || !code.isInt()) {
+                throw new HearthException(
+                    HearthException.Kind.PROTOCOL,
+                    "vm.exec answered without an exit code: " + Wire.abbreviate(result));
+              }
+              return code.intValue();
+            }
+          });
+    }
+  }
+
+  private final class RemoteImages implements Images {
+    @Override
+    public Image register(ImageRegistration registration) {
+      return ApiJson.image(call("image.register", ApiJson.imageRegistration(registration)));
+    }
+
+    @Override
+    public List<Image> list() {
+      return ApiJson.images(call("image.list", Wire.object()));
+    }
+
+    @Override
+    public ImageDetails show(String name) {
+      return ApiJson.imageDetails(call("image.show", Wire.object().put("image", name)));
+    }
+
+    @Override
+    public String delete(String name) {
+      return call("image.delete", Wire.object().put("image", name)).path("deleted").asText();
+    }
+
+    @Override
+    public Image promote(String vm, String name) {
+      return ApiJson.image(call("image.promote", Wire.object().put("vm", vm).put("name", name)));
+    }
+  }
+
+  private final class RemoteOps implements Ops {
+    @Override
+    public List<Op> list() {
+      return ApiJson.ops(call("op.list", Wire.object()));
+    }
+
+    @Override
+    public Op show(String op) {
+      return ApiJson.op(call("op.show", Wire.object().put("op", op)));
+    }
+
+    @Override
+    public Op cancel(String op) {
+      return ApiJson.op(call("op.cancel", Wire.object().put("op", op)));
+    }
+
+    @Override
+    public Op watch(String op, Consumer<Op> progress) {
+      HearthClient own = translate(() -> HearthClient.connect(socket));
+      try (own) {
+        return ApiJson.op(
+            call(
+                own,
+                "op.watch",
+                Wire.object().put("op", op),
+                (method, params) -> {
+                  if (method.equals("op.progress")) {
+                    progress.accept(ApiJson.op(parse(params)));
+                  }
+                }));
+      }
+    }
+  }
+}

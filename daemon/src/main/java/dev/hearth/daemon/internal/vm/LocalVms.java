@@ -1,0 +1,147 @@
+package dev.hearth.daemon.internal.vm;
+
+import dev.hearth.core.Config;
+import dev.hearth.daemon.ExecSpec;
+import dev.hearth.daemon.HearthException;
+import dev.hearth.daemon.Op;
+import dev.hearth.daemon.Ops;
+import dev.hearth.daemon.OutputSink;
+import dev.hearth.daemon.VmCreation;
+import dev.hearth.daemon.VmDetails;
+import dev.hearth.daemon.VmSpec;
+import dev.hearth.daemon.Vms;
+import dev.hearth.daemon.internal.api.OpHandle;
+import dev.hearth.daemon.internal.rpc.ApiJson;
+import dev.hearth.fcproc.process.ConsoleLogReader;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/** {@link Vms} in-process: the typed API on {@link VmService}, the config's defaults filled in. */
+public final class LocalVms implements Vms {
+  /** Runs a command in a running VM's guest (the guest access code, outside this package). */
+  @FunctionalInterface
+  public interface GuestRunner {
+    int exec(String vm, ExecSpec spec, OutputSink out) throws InterruptedException;
+  }
+
+  private final VmService service;
+  private final Config config;
+  private final Ops ops;
+  private final GuestRunner guest;
+  private final ConsoleLogReader consoleLogs = new ConsoleLogReader();
+
+  public LocalVms(VmService service, Config config, Ops ops, GuestRunner guest) {
+    this.service = service;
+    this.config = config;
+    this.ops = ops;
+    this.guest = guest;
+  }
+
+  @Override
+  public VmCreation create(VmSpec spec) throws InterruptedException {
+    VmService.Created created =
+        service.create(
+            new VmService.CreateRequest(
+                spec.name(),
+                spec.image(),
+                spec.vcpus().orElse(config.defaultVcpus()),
+                spec.memoryMib().orElse(config.defaultMemoryMib()),
+                spec.diskSizeBytes(),
+                spec.noStart()));
+    dev.hearth.daemon.Vm vm = toApi(created.vm());
+    return new VmCreation(vm, ApiJson.op(created.op()), operation(created.op().id(), vm.id()));
+  }
+
+  /** The handle of a create operation: its result is the VM, read again when it ends. */
+  public OpHandle<dev.hearth.daemon.Vm> operation(String opId, String vmId) {
+    return new OpHandle<>(opId, ops, (Op end) -> toApi(service.find(vmId)));
+  }
+
+  @Override
+  public List<dev.hearth.daemon.Vm> list() {
+    return service.list().stream().map(LocalVms::toApi).toList();
+  }
+
+  @Override
+  public VmDetails show(String ref) {
+    Vm vm = service.find(ref);
+    return new VmDetails(
+        toApi(vm),
+        service.apiSocket(vm),
+        service.consoleLog(vm),
+        vm.rootDisk().map(d -> d.path()),
+        vm.bootArgs());
+  }
+
+  @Override
+  public dev.hearth.daemon.Vm start(String vm) throws InterruptedException {
+    return toApi(service.start(vm));
+  }
+
+  @Override
+  public dev.hearth.daemon.Vm stop(String vm, Optional<Duration> timeout)
+      throws InterruptedException {
+    Duration t = timeout.orElse(config.stopTimeout());
+    if (t.isNegative() || t.compareTo(MAX_STOP_TIMEOUT) > 0) {
+      throw HearthException.invalid(
+          "param 'timeout_seconds' of vm.stop must be 0 to "
+              + MAX_STOP_TIMEOUT.toSeconds()
+              + "; got "
+              + t.toSeconds());
+    }
+    return toApi(service.stop(vm, t));
+  }
+
+  /** The longest stop timeout a request may give. */
+  public static final Duration MAX_STOP_TIMEOUT = Duration.ofHours(24);
+
+  @Override
+  public dev.hearth.daemon.Vm kill(String vm) throws InterruptedException {
+    return toApi(service.kill(vm));
+  }
+
+  @Override
+  public String delete(String vm, boolean force) throws InterruptedException {
+    return service.delete(vm, force);
+  }
+
+  @Override
+  public byte[] logs(String ref, OptionalLong tail) {
+    if (tail.isPresent() && (tail.getAsLong() < 0 || tail.getAsLong() > Integer.MAX_VALUE)) {
+      throw HearthException.invalid(
+          "param 'tail' of vm.logs must be -1 to "
+              + Integer.MAX_VALUE
+              + "; got "
+              + tail.getAsLong());
+    }
+    Vm vm = service.find(ref);
+    return consoleLogs.tail(service.consoleLog(vm), tail.orElse(-1)).bytes();
+  }
+
+  @Override
+  public int exec(String vm, ExecSpec spec, OutputSink out) throws InterruptedException {
+    return guest.exec(vm, spec, out);
+  }
+
+  /** A stored VM as the API shows it. */
+  public static dev.hearth.daemon.Vm toApi(Vm vm) {
+    return new dev.hearth.daemon.Vm(
+        vm.id(),
+        vm.name(),
+        dev.hearth.daemon.VmState.fromWireName(vm.state().wireName()),
+        vm.ip(),
+        vm.mac(),
+        vm.tap(),
+        vm.image(),
+        vm.vcpus(),
+        vm.memoryMib(),
+        vm.diskSizeBytes(),
+        vm.provisioner(),
+        vm.createdAt(),
+        vm.process().map(p -> OptionalLong.of(p.pid())).orElse(OptionalLong.empty()),
+        vm.vmm().map(k -> k.wireName()),
+        vm.state() == VmState.ERROR ? Optional.of(vm.error().orElse("")) : Optional.empty());
+  }
+}
