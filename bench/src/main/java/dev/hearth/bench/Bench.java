@@ -46,8 +46,14 @@ public final class Bench {
 
     Process daemon =
         new ProcessBuilder(
-                launcher.toString(), "daemon", "--state-dir", state.toString(),
-                "--runtime-dir", runtime.toString(), "--log-level", "warn")
+                launcher.toString(),
+                "daemon",
+                "--state-dir",
+                state.toString(),
+                "--runtime-dir",
+                runtime.toString(),
+                "--log-level",
+                "warn")
             .redirectErrorStream(true)
             .redirectOutput(scratch.resolve("daemon.log").toFile())
             .start();
@@ -58,8 +64,10 @@ public final class Bench {
       report("daemon.ping via HearthClient", client);
       report("daemon.ping via raw socket", raw);
       System.out.printf(
-          Locale.ROOT, "ping ratio (HearthClient / raw): median %.2f, p99 %.2f%n",
-          (double) median(client) / median(raw), (double) p99(client) / p99(raw));
+          Locale.ROOT,
+          "ping ratio (HearthClient / raw): median %.2f, p99 %.2f%n",
+          (double) median(client) / median(raw),
+          (double) p99(client) / p99(raw));
 
       // One untimed run dumps the class-data-sharing archive, as a user's first run does.
       List<String> version = List.of(launcher.toString(), "--socket", socket.toString(), "version");
@@ -83,7 +91,9 @@ public final class Bench {
           Locale.ROOT,
           "start ratio (hearth version / bare JVM): median %.2f; pairs: median %.2f, min %.2f,"
               + " max %.2f%n",
-          (double) median(cli) / median(bare), ratios[STARTS / 2], ratios[0],
+          (double) median(cli) / median(bare),
+          ratios[STARTS / 2],
+          ratios[0],
           ratios[STARTS - 1]);
     } finally {
       daemon.destroy();
@@ -177,8 +187,12 @@ public final class Bench {
 
   private static void report(String what, long[] nanos) {
     System.out.printf(
-        Locale.ROOT, "%-32s n=%-6d median %9.1f us   p99 %9.1f us%n",
-        what, nanos.length, median(nanos) / 1e3, p99(nanos) / 1e3);
+        Locale.ROOT,
+        "%-32s n=%-6d median %9.1f us   p99 %9.1f us%n",
+        what,
+        nanos.length,
+        median(nanos) / 1e3,
+        p99(nanos) / 1e3);
   }
 
   private static long median(long[] nanos) {

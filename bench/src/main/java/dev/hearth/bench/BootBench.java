@@ -36,13 +36,13 @@ import java.util.regex.Pattern;
  * server answers a real handshake. Daemon part = total minus guest part: the request, reserve,
  * rootfs, identity, the op's end and the answer.
  *
- * <p>The guest part is split further, from the VM's own records read after each boot (untimed):
- * the launcher's log gives the wall-clock time QEMU was started; in the guest (one {@code vm.exec}),
+ * <p>The guest part is split further, from the VM's own records read after each boot (untimed): the
+ * launcher's log gives the wall-clock time QEMU was started; in the guest (one {@code vm.exec}),
  * dmesg gives when the kernel ran the initrd's (or the root's) init, systemd when it started and
  * when {@code ssh.socket} started listening, and the journal when sshd accepted the first login
  * (the daemon's SSH wait). The guest's clock must be right for this: under TCG the launcher gives
- * the kernel {@code tsc=reliable}, without which the guest falls back to jiffies and its clock
- * runs slow while QEMU's threads wait for the host's CPUs.
+ * the kernel {@code tsc=reliable}, without which the guest falls back to jiffies and its clock runs
+ * slow while QEMU's threads wait for the host's CPUs.
  *
  * <p>Runs once with the launcher's own choice (KVM when /dev/kvm is usable) and, when /dev/kvm
  * exists, once more with {@code HEARTH_QEMU_ACCEL=tcg} (software emulation, as CI has it). Each VM
@@ -157,7 +157,9 @@ public final class BootBench {
     return seen;
   }
 
-  /** The guest part cut at QEMU's start and the guest's own markers; parts not found are left out. */
+  /**
+   * The guest part cut at QEMU's start and the guest's own markers; parts not found are left out.
+   */
   private static Map<String, Long> guestSplit(
       GuestBenchHost host, HearthClient client, String vm, String id, Instant boot, Instant ready)
       throws IOException {
@@ -205,11 +207,12 @@ public final class BootBench {
     ObjectNode params = JSON.createObjectNode().put("vm", vm);
     params.putArray("argv").add("sh").add("-c").add(script);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    StreamListener collect = (fd, data) -> {
-      if (fd == 1) {
-        out.writeBytes(data);
-      }
-    };
+    StreamListener collect =
+        (fd, data) -> {
+          if (fd == 1) {
+            out.writeBytes(data);
+          }
+        };
     try (HearthClient.Stream stream = client.openStream("vm.exec", params.toString(), collect)) {
       stream.closeInput();
       stream.awaitResult();
@@ -220,23 +223,30 @@ public final class BootBench {
   private static void report(String mode, List<Map<String, Long>> runs) {
     long[] total = runs.stream().mapToLong(r -> r.get("end")).toArray();
     long[] guest = runs.stream().mapToLong(r -> r.get("ready") - r.get("boot")).toArray();
-    long[] daemon = runs.stream().mapToLong(r -> r.get("end") - (r.get("ready") - r.get("boot"))).toArray();
+    long[] daemon =
+        runs.stream().mapToLong(r -> r.get("end") - (r.get("ready") - r.get("boot"))).toArray();
     System.out.printf(
         Locale.ROOT,
         "boot to SSH, %s, n=%d: vm.create to running median %.2f s (min %.2f, max %.2f);"
             + " daemon part median %.3f s; guest part median %.2f s%n",
-        mode, runs.size(), seconds(median(total)), seconds(min(total)), seconds(max(total)),
-        seconds(median(daemon)), seconds(median(guest)));
+        mode,
+        runs.size(),
+        seconds(median(total)),
+        seconds(min(total)),
+        seconds(max(total)),
+        seconds(median(daemon)),
+        seconds(median(guest)));
     StringBuilder stages = new StringBuilder("  stage medians (from entering it to the next):");
     List<String> order = new ArrayList<>(STAGES);
     order.add("end");
     for (int i = 0; i + 1 < order.size(); i++) {
       String stage = order.get(i);
       String next = order.get(i + 1);
-      long[] d = runs.stream()
-          .filter(r -> r.containsKey(stage) && r.containsKey(next))
-          .mapToLong(r -> r.get(next) - r.get(stage))
-          .toArray();
+      long[] d =
+          runs.stream()
+              .filter(r -> r.containsKey(stage) && r.containsKey(next))
+              .mapToLong(r -> r.get(next) - r.get(stage))
+              .toArray();
       if (d.length > 0) {
         stages.append(String.format(Locale.ROOT, " %s %.3f s;", stage, seconds(median(d))));
       }
@@ -251,10 +261,11 @@ public final class BootBench {
     parts.put("sshd", "ssh.socket to the first SSH login");
     parts.put("rest", "that login to ready, with QEMU's own start");
     for (Map.Entry<String, String> part : parts.entrySet()) {
-      long[] d = runs.stream()
-          .filter(r -> r.containsKey(part.getKey()))
-          .mapToLong(r -> r.get(part.getKey()))
-          .toArray();
+      long[] d =
+          runs.stream()
+              .filter(r -> r.containsKey(part.getKey()))
+              .mapToLong(r -> r.get(part.getKey()))
+              .toArray();
       if (d.length == 0) {
         continue;
       }

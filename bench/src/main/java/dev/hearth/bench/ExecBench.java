@@ -20,13 +20,13 @@ import java.util.Locale;
  * throughput of {@value #THROUGHPUT_MIB} MiB of {@code head -c ... /dev/zero} (median of {@value
  * #THROUGHPUT_RUNS}).
  *
- * <p>Three ways in, each timed on this client's monotonic clock from just before the request to
- * the exit code: {@code vm.exec} through {@link HearthClient} (one connection to the daemon, kept;
- * the daemon opens one SSH connection per exec, so every call pays a full SSH handshake with the
+ * <p>Three ways in, each timed on this client's monotonic clock from just before the request to the
+ * exit code: {@code vm.exec} through {@link HearthClient} (one connection to the daemon, kept; the
+ * daemon opens one SSH connection per exec, so every call pays a full SSH handshake with the
  * guest); {@code bin/hearth vm exec} (the whole CLI: JVM start, connect, the same request; fewer
  * runs, {@value #CLI_LATENCY_RUNS}, as each costs a JVM); and {@code ssh -i <daemon key> root@IP}
- * (also a full handshake per call). The three alternate within each round so that load drifting
- * on the host touches them alike. Stdin is at end of file for all of them.
+ * (also a full handshake per call). The three alternate within each round so that load drifting on
+ * the host touches them alike. Stdin is at end of file for all of them.
  *
  * <p>Usage: {@code ExecBench <dist dir> <scratch dir> <build cache dir>}; needs root and ssh.
  */
@@ -75,17 +75,26 @@ public final class ExecBench {
         GuestBenchHost.JSON.readTree(
             client.call(
                 "vm.create",
-                "{\"name\":\"" + VM + "\",\"image\":\"" + GuestBenchHost.IMAGE
+                "{\"name\":\""
+                    + VM
+                    + "\",\"image\":\""
+                    + GuestBenchHost.IMAGE
                     + "\",\"memory_mib\":512}"));
     String op = created.path("op").path("id").asText();
     GuestBenchHost.requireSucceeded(
-        GuestBenchHost.JSON.readTree(client.call("op.watch", "{\"op\":\"" + op + "\"}", (m, p) -> {})));
+        GuestBenchHost.JSON.readTree(
+            client.call("op.watch", "{\"op\":\"" + op + "\"}", (m, p) -> {})));
     String ip =
-        GuestBenchHost.JSON.readTree(client.call("vm.show", "{\"vm\":\"" + VM + "\"}")).path("ip").asText();
+        GuestBenchHost.JSON
+            .readTree(client.call("vm.show", "{\"vm\":\"" + VM + "\"}"))
+            .path("ip")
+            .asText();
     System.out.printf(
         Locale.ROOT,
         "guest %s at %s running after %.1f s (untimed for the bench)%n",
-        VM, ip, (System.nanoTime() - start) / 1e9);
+        VM,
+        ip,
+        (System.nanoTime() - start) / 1e9);
     return ip;
   }
 
@@ -95,8 +104,13 @@ public final class ExecBench {
       long sshWarm = timed(() -> ssh("true"));
       long clientWarm = timed(() -> clientExec(List.of("true")));
       long cliWarm = timed(() -> cli(List.of("true")));
-      System.out.printf(Locale.ROOT, "warm-up %d (untimed for the bench): ssh %.0f ms, vm.exec %.0f ms, CLI %.0f ms%n",
-          i, millis(sshWarm), millis(clientWarm), millis(cliWarm));
+      System.out.printf(
+          Locale.ROOT,
+          "warm-up %d (untimed for the bench): ssh %.0f ms, vm.exec %.0f ms, CLI %.0f ms%n",
+          i,
+          millis(sshWarm),
+          millis(clientWarm),
+          millis(cliWarm));
     }
     List<Long> viaClient = new ArrayList<>();
     List<Long> viaSsh = new ArrayList<>();
@@ -111,12 +125,29 @@ public final class ExecBench {
     double client = millis(median(viaClient));
     double plain = millis(median(viaSsh));
     double cli = millis(median(viaCli));
-    System.out.printf(Locale.ROOT, "exec latency (true), median, n=%d / %d / %d:%n",
-        viaClient.size(), viaSsh.size(), viaCli.size());
-    System.out.printf(Locale.ROOT, "  vm.exec via HearthClient  %8.1f ms (p90 %.1f)%n", client, millis(p90(viaClient)));
-    System.out.printf(Locale.ROOT, "  ssh root@guest true       %8.1f ms (p90 %.1f)%n", plain, millis(p90(viaSsh)));
-    System.out.printf(Locale.ROOT, "  bin/hearth vm exec (wall) %8.1f ms (p90 %.1f)%n", cli, millis(p90(viaCli)));
-    System.out.printf(Locale.ROOT, "  ratio HearthClient / ssh %.2f; CLI / ssh %.2f%n", client / plain, cli / plain);
+    System.out.printf(
+        Locale.ROOT,
+        "exec latency (true), median, n=%d / %d / %d:%n",
+        viaClient.size(),
+        viaSsh.size(),
+        viaCli.size());
+    System.out.printf(
+        Locale.ROOT,
+        "  vm.exec via HearthClient  %8.1f ms (p90 %.1f)%n",
+        client,
+        millis(p90(viaClient)));
+    System.out.printf(
+        Locale.ROOT,
+        "  ssh root@guest true       %8.1f ms (p90 %.1f)%n",
+        plain,
+        millis(p90(viaSsh)));
+    System.out.printf(
+        Locale.ROOT, "  bin/hearth vm exec (wall) %8.1f ms (p90 %.1f)%n", cli, millis(p90(viaCli)));
+    System.out.printf(
+        Locale.ROOT,
+        "  ratio HearthClient / ssh %.2f; CLI / ssh %.2f%n",
+        client / plain,
+        cli / plain);
 
     long bytes = THROUGHPUT_MIB * 1024L * 1024L;
     String produce = "head -c " + bytes + " /dev/zero";
@@ -131,12 +162,31 @@ public final class ExecBench {
     double clientRate = mibPerSecond(bytes, median(outClient));
     double sshRate = mibPerSecond(bytes, median(outSsh));
     double cliRate = mibPerSecond(bytes, median(outCli));
-    System.out.printf(Locale.ROOT, "exec throughput (%d MiB of head -c from /dev/zero to the client), median of %d:%n",
-        THROUGHPUT_MIB, THROUGHPUT_RUNS);
-    System.out.printf(Locale.ROOT, "  vm.exec via HearthClient  %6.2f MiB/s (%.2f s)%n", clientRate, median(outClient) / 1e9);
-    System.out.printf(Locale.ROOT, "  ssh root@guest head -c    %6.2f MiB/s (%.2f s)%n", sshRate, median(outSsh) / 1e9);
-    System.out.printf(Locale.ROOT, "  bin/hearth vm exec        %6.2f MiB/s (%.2f s, JVM start included)%n", cliRate, median(outCli) / 1e9);
-    System.out.printf(Locale.ROOT, "  ratio HearthClient / ssh %.2f; CLI / ssh %.2f%n", clientRate / sshRate, cliRate / sshRate);
+    System.out.printf(
+        Locale.ROOT,
+        "exec throughput (%d MiB of head -c from /dev/zero to the client), median of %d:%n",
+        THROUGHPUT_MIB,
+        THROUGHPUT_RUNS);
+    System.out.printf(
+        Locale.ROOT,
+        "  vm.exec via HearthClient  %6.2f MiB/s (%.2f s)%n",
+        clientRate,
+        median(outClient) / 1e9);
+    System.out.printf(
+        Locale.ROOT,
+        "  ssh root@guest head -c    %6.2f MiB/s (%.2f s)%n",
+        sshRate,
+        median(outSsh) / 1e9);
+    System.out.printf(
+        Locale.ROOT,
+        "  bin/hearth vm exec        %6.2f MiB/s (%.2f s, JVM start included)%n",
+        cliRate,
+        median(outCli) / 1e9);
+    System.out.printf(
+        Locale.ROOT,
+        "  ratio HearthClient / ssh %.2f; CLI / ssh %.2f%n",
+        clientRate / sshRate,
+        cliRate / sshRate);
   }
 
   /**
@@ -149,11 +199,18 @@ public final class ExecBench {
       long start = System.nanoTime();
       try {
         clientExec(List.of("true"));
-        System.out.printf(Locale.ROOT, "first vm.exec (untimed for the bench): %.0f ms%n", millis(System.nanoTime() - start));
+        System.out.printf(
+            Locale.ROOT,
+            "first vm.exec (untimed for the bench): %.0f ms%n",
+            millis(System.nanoTime() - start));
         return;
       } catch (RpcException e) {
-        System.out.printf(Locale.ROOT, "first vm.exec, attempt %d, failed after %.1f s: %s%n",
-            attempt, (System.nanoTime() - start) / 1e9, e.getMessage());
+        System.out.printf(
+            Locale.ROOT,
+            "first vm.exec, attempt %d, failed after %.1f s: %s%n",
+            attempt,
+            (System.nanoTime() - start) / 1e9,
+            e.getMessage());
         if (attempt == FIRST_EXEC_TRIES) {
           throw e;
         }
@@ -161,16 +218,19 @@ public final class ExecBench {
     }
   }
 
-  /** Runs argv through {@code vm.exec}; returns the stdout bytes counted (the output is dropped). */
+  /**
+   * Runs argv through {@code vm.exec}; returns the stdout bytes counted (the output is dropped).
+   */
   private long clientExec(List<String> argv) throws IOException {
     ObjectNode params = GuestBenchHost.JSON.createObjectNode().put("vm", VM);
     argv.forEach(params.putArray("argv")::add);
     long[] received = new long[1];
-    StreamListener counter = (fd, data) -> {
-      if (fd == 1) {
-        received[0] += data.length;
-      }
-    };
+    StreamListener counter =
+        (fd, data) -> {
+          if (fd == 1) {
+            received[0] += data.length;
+          }
+        };
     String result;
     try (HearthClient.Stream stream = client.openStream("vm.exec", params.toString(), counter)) {
       stream.closeInput();
@@ -187,10 +247,19 @@ public final class ExecBench {
   private long ssh(String command) throws IOException, InterruptedException {
     Process ssh =
         new ProcessBuilder(
-                "ssh", "-i", host.guestKey().toString(),
-                "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
-                "root@" + ip, command)
+                "ssh",
+                "-i",
+                host.guestKey().toString(),
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "LogLevel=ERROR",
+                "root@" + ip,
+                command)
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
@@ -206,7 +275,14 @@ public final class ExecBench {
   private long cli(List<String> argv) throws IOException, InterruptedException {
     List<String> command =
         new ArrayList<>(
-            List.of(host.cli().toString(), "--socket", host.socket().toString(), "vm", "exec", VM, "--"));
+            List.of(
+                host.cli().toString(),
+                "--socket",
+                host.socket().toString(),
+                "vm",
+                "exec",
+                VM,
+                "--"));
     command.addAll(argv);
     Process cli =
         new ProcessBuilder(command)

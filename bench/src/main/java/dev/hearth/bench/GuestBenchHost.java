@@ -22,8 +22,8 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The setup shared by the benchmarks that run real guests ({@link BootBench}, {@link ExecBench}):
- * a scratch config for a daemon from the distribution with {@code firecracker_bin =
+ * The setup shared by the benchmarks that run real guests ({@link BootBench}, {@link ExecBench}): a
+ * scratch config for a daemon from the distribution with {@code firecracker_bin =
  * bin/hearth-qemu-firecracker}, a bridge and subnet of its own, the image {@value #IMAGE} made by
  * {@code image build} (its debootstrap download cached in the build cache folder given), and on
  * {@link #close()} the removal of what the daemon leaves on the host when it stops (its pooled
@@ -42,8 +42,7 @@ final class GuestBenchHost implements AutoCloseable {
   private final String bridge;
   private final Ipv4Cidr cidr;
 
-  private GuestBenchHost(
-      Path dist, Path scratch, Runner runner, String bridge, Ipv4Cidr cidr) {
+  private GuestBenchHost(Path dist, Path scratch, Runner runner, String bridge, Ipv4Cidr cidr) {
     this.dist = dist;
     this.scratch = scratch;
     this.state = scratch.resolve("state");
@@ -121,7 +120,8 @@ final class GuestBenchHost implements AutoCloseable {
     ProcessBuilder builder =
         new ProcessBuilder(cli().toString(), "daemon", "--config", config.toString())
             .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(scratch.resolve("daemon.log").toFile()));
+            .redirectOutput(
+                ProcessBuilder.Redirect.appendTo(scratch.resolve("daemon.log").toFile()));
     if (accel.isEmpty()) {
       builder.environment().remove("HEARTH_QEMU_ACCEL");
     } else {
@@ -151,8 +151,11 @@ final class GuestBenchHost implements AutoCloseable {
     long start = System.nanoTime();
     String op =
         JSON.readTree(client.call("image.build", "{\"name\":\"" + IMAGE + "\"}"))
-            .path("op").path("id").asText();
-    requireSucceeded(JSON.readTree(client.call("op.watch", "{\"op\":\"" + op + "\"}", (m, p) -> {})));
+            .path("op")
+            .path("id")
+            .asText();
+    requireSucceeded(
+        JSON.readTree(client.call("op.watch", "{\"op\":\"" + op + "\"}", (m, p) -> {})));
     System.out.printf(
         Locale.ROOT,
         "image build (untimed for the bench): %.1f s%n",

@@ -22,15 +22,16 @@ import java.util.regex.Pattern;
 
 /**
  * The daemon's memory: the resident set ({@code VmRSS} of {@code /proc/<pid>/status}) of a real
- * daemon started from the distribution as users start it ({@code bin/hearth daemon --config
- * ...}, so with the launcher's JVM options), driven over its socket with {@link HearthClient}:
+ * daemon started from the distribution as users start it ({@code bin/hearth daemon --config ...},
+ * so with the launcher's JVM options), driven over its socket with {@link HearthClient}:
  *
  * <ol>
  *   <li>idle: once the socket answers, after a {@value #SETTLE_SECONDS} s settle;
  *   <li>after each of {@value #CYCLES} create/delete cycles ({@code vm.create} to running through
  *       {@code op.watch}, then {@code vm.delete --force}), one client connection per cycle as the
  *       CLI has it; reported every 10 cycles, and cycle 50 against cycle 100 for growth;
- *   <li>after {@value #BURST} creates at once from {@value #BURST} clients, and after their deletion;
+ *   <li>after {@value #BURST} creates at once from {@value #BURST} clients, and after their
+ *       deletion;
  *   <li>after {@value #STREAMS} {@code vm.exec} streams of 100 MiB at once (each on a client of its
  *       own) from one more VM, and once more after its deletion and a settle.
  * </ol>
@@ -41,8 +42,9 @@ import java.util.regex.Pattern;
  * for the identity, a real TAP on a bridge of the bench's own, and firecracker is {@code
  * minimal-firecracker.py} (answers the API at once) playing the guest's SSH server with OpenSSH's
  * sshd, so that wait-ssh makes a real SSH handshake and runs {@code true} over the daemon's MINA
- * client (and the session listing that follows a start runs too). With {@code -XX:NativeMemoryTracking=summary} in {@code HEARTH_JAVA_OPTS} the JVM's own
- * accounting ({@code jcmd VM.native_memory summary}) is printed at idle and at the end.
+ * client (and the session listing that follows a start runs too). With {@code
+ * -XX:NativeMemoryTracking=summary} in {@code HEARTH_JAVA_OPTS} the JVM's own accounting ({@code
+ * jcmd VM.native_memory summary}) is printed at idle and at the end.
  *
  * <p>The daemon runs in a network namespace of its own ({@code ip netns exec}), with the default
  * config but for its folders, {@code firecracker_bin} and the copy provisioner: its bridge, TAPs,
@@ -98,13 +100,17 @@ public final class MemoryBench {
       throw new IllegalStateException(
           "the daemon answering is pid " + pid + ", not the one started (" + daemon.pid() + ")");
     }
-    boolean nmt = Files.readString(Path.of("/proc/" + pid + "/cmdline")).contains("NativeMemoryTracking");
+    boolean nmt =
+        Files.readString(Path.of("/proc/" + pid + "/cmdline")).contains("NativeMemoryTracking");
     System.out.printf(Locale.ROOT, "daemon: %s%n", commandLine(pid));
     TimeUnit.SECONDS.sleep(SETTLE_SECONDS);
     long idle = rssKib(pid);
     System.out.printf(
-        Locale.ROOT, "RSS idle after start (+%d s): %s (%d threads)%n",
-        SETTLE_SECONDS, mib(idle), threads(pid));
+        Locale.ROOT,
+        "RSS idle after start (+%d s): %s (%d threads)%n",
+        SETTLE_SECONDS,
+        mib(idle),
+        threads(pid));
     if (nmt) {
       printNmt(pid, "idle");
     }
@@ -119,8 +125,11 @@ public final class MemoryBench {
       rss[cycle] = rssKib(pid);
       if (cycle % 10 == 0) {
         System.out.printf(
-            Locale.ROOT, "RSS after cycle %3d: %s (%d threads)%n",
-            cycle, mib(rss[cycle]), threads(pid));
+            Locale.ROOT,
+            "RSS after cycle %3d: %s (%d threads)%n",
+            cycle,
+            mib(rss[cycle]),
+            threads(pid));
       }
     }
     long growth = rss[CYCLES] - rss[CYCLES / 2];
@@ -138,12 +147,14 @@ public final class MemoryBench {
       for (int i = 0; i < BURST; i++) {
         String name = "burst" + i;
         names.add(name);
-        running.add(pool.submit(() -> {
-          try (HearthClient own = HearthClient.connect(host.socket())) {
-            StandInHost.create(own, name);
-          }
-          return null;
-        }));
+        running.add(
+            pool.submit(
+                () -> {
+                  try (HearthClient own = HearthClient.connect(host.socket())) {
+                    StandInHost.create(own, name);
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : running) {
         f.get();
@@ -189,28 +200,40 @@ public final class MemoryBench {
     }
 
     System.out.println();
-    System.out.printf(
-        Locale.ROOT, "%-48s %10s   target%n", "daemon RSS (VmRSS)", "MiB");
+    System.out.printf(Locale.ROOT, "%-48s %10s   target%n", "daemon RSS (VmRSS)", "MiB");
     row("idle after start", idle, "<= " + IDLE_TARGET_MIB, idle <= IDLE_TARGET_MIB * 1024);
     row("after cycle 50", rss[CYCLES / 2], "", true);
-    row("after cycle 100", rss[CYCLES], "<= " + CYCLES_TARGET_MIB,
+    row(
+        "after cycle 100",
+        rss[CYCLES],
+        "<= " + CYCLES_TARGET_MIB,
         rss[CYCLES] <= CYCLES_TARGET_MIB * 1024);
     System.out.printf(
-        Locale.ROOT, "%-48s %+10.1f   (cycles 50..100: min %s, max %s)%n",
-        "growth cycle 50 -> 100", growth / 1024.0, mib(min), mib(max));
+        Locale.ROOT,
+        "%-48s %+10.1f   (cycles 50..100: min %s, max %s)%n",
+        "growth cycle 50 -> 100",
+        growth / 1024.0,
+        mib(min),
+        mib(max));
     row(BURST + " creates at once, all running", burstPeak, "", true);
     row("after deleting them", burst, "", true);
     row(STREAMS + " x 100 MiB vm.exec streams at once, after", afterStreams, "", true);
     row("after deleting that VM (+" + SETTLE_SECONDS + " s)", settled, "", true);
     System.out.printf(
-        Locale.ROOT, "(the %d streams took %.1f s: %.1f MiB/s together)%n",
-        STREAMS, streamSeconds, STREAMS * STREAM_BYTES / 1048576.0 / streamSeconds);
+        Locale.ROOT,
+        "(the %d streams took %.1f s: %.1f MiB/s together)%n",
+        STREAMS,
+        streamSeconds,
+        STREAMS * STREAM_BYTES / 1048576.0 / streamSeconds);
   }
 
   private static void row(String what, long kib, String target, boolean met) {
     System.out.printf(
-        Locale.ROOT, "%-48s %10.1f   %s%n",
-        what, kib / 1024.0, target.isEmpty() ? "" : target + (met ? " met" : " MISSED"));
+        Locale.ROOT,
+        "%-48s %10.1f   %s%n",
+        what,
+        kib / 1024.0,
+        target.isEmpty() ? "" : target + (met ? " met" : " MISSED"));
   }
 
   /**
@@ -219,13 +242,17 @@ public final class MemoryBench {
    */
   private static long execStream(Path socket, String vm) throws IOException {
     long[] received = new long[1];
-    StreamListener counter = (fd, data) -> {
-      if (fd == 1) {
-        received[0] += data.length;
-      }
-    };
+    StreamListener counter =
+        (fd, data) -> {
+          if (fd == 1) {
+            received[0] += data.length;
+          }
+        };
     String params =
-        "{\"vm\": \"" + vm + "\", \"argv\": [\"head\", \"-c\", \"" + STREAM_BYTES
+        "{\"vm\": \""
+            + vm
+            + "\", \"argv\": [\"head\", \"-c\", \""
+            + STREAM_BYTES
             + "\", \"/dev/zero\"]}";
     try (HearthClient client = HearthClient.connect(socket);
         HearthClient.Stream stream = client.openStream("vm.exec", params, counter)) {
@@ -260,8 +287,7 @@ public final class MemoryBench {
   }
 
   private static String commandLine(long pid) throws IOException {
-    return String.join(
-        " ", Files.readString(Path.of("/proc/" + pid + "/cmdline")).split("\0"));
+    return String.join(" ", Files.readString(Path.of("/proc/" + pid + "/cmdline")).split("\0"));
   }
 
   /** The committed size of each NMT category, one line. */

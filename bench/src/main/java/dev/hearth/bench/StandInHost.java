@@ -17,11 +17,11 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The bench's daemon setup: scratch folders and config, the image, the firecracker stand-in and
- * the sshd config it plays the guest with, and a network namespace of its own for the daemon, so
- * that its bridge, TAPs and NAT table (and the stand-ins' sshd) are apart from the host's and
- * from any other hearth daemon; {@link #close()} kills what is left in the namespace and deletes
- * it, which takes the daemon's bridge, TAPs and NAT table with it.
+ * The bench's daemon setup: scratch folders and config, the image, the firecracker stand-in and the
+ * sshd config it plays the guest with, and a network namespace of its own for the daemon, so that
+ * its bridge, TAPs and NAT table (and the stand-ins' sshd) are apart from the host's and from any
+ * other hearth daemon; {@link #close()} kills what is left in the namespace and deletes it, which
+ * takes the daemon's bridge, TAPs and NAT table with it.
  */
 final class StandInHost implements AutoCloseable {
   /** The bench image: a placeholder kernel and a 64 MiB ext4 root file system. */
@@ -75,8 +75,7 @@ final class StandInHost implements AutoCloseable {
     Files.createDirectories(Path.of("/run/sshd")); // sshd's privilege separation folder
     Path hostKey = sshd.resolve("host_ecdsa_key");
     // ECDSA: MINA without an ed25519 provider cannot check ed25519 host signatures.
-    runner.check(
-        Command.of("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", hostKey.toString()));
+    runner.check(Command.of("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", hostKey.toString()));
     Files.write(
         sshd.resolve("sshd_config"),
         List.of(
@@ -118,23 +117,32 @@ final class StandInHost implements AutoCloseable {
   }
 
   /**
-   * {@code bin/hearth daemon --config ...} in the namespace ({@code ip netns exec} execs it, so
-   * the pid is the JVM's), its output in {@code daemon.log}; waits for its socket.
+   * {@code bin/hearth daemon --config ...} in the namespace ({@code ip netns exec} execs it, so the
+   * pid is the JVM's), its output in {@code daemon.log}; waits for its socket.
    */
   Process startDaemon() throws IOException, InterruptedException {
     ProcessBuilder builder =
         new ProcessBuilder(
-                "ip", "netns", "exec", namespace,
-                dist.resolve("bin/hearth").toString(), "daemon", "--config", config().toString())
+                "ip",
+                "netns",
+                "exec",
+                namespace,
+                dist.resolve("bin/hearth").toString(),
+                "daemon",
+                "--config",
+                config().toString())
             .redirectErrorStream(true)
             .redirectOutput(scratch.resolve("daemon.log").toFile());
-    builder.environment().put(
-        "HEARTH_BENCH_GUEST_SSHD", scratch.resolve("guest-sshd/sshd_config").toString());
+    builder
+        .environment()
+        .put("HEARTH_BENCH_GUEST_SSHD", scratch.resolve("guest-sshd/sshd_config").toString());
     Process daemon = builder.start();
     for (int i = 0; i < 600 && !Files.exists(socket()); i++) {
       if (!daemon.isAlive()) {
         throw new IllegalStateException(
-            "daemon exited " + daemon.exitValue() + ": "
+            "daemon exited "
+                + daemon.exitValue()
+                + ": "
                 + Files.readString(scratch.resolve("daemon.log")));
       }
       Thread.sleep(100);

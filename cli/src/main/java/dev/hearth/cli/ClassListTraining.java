@@ -23,12 +23,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The training run for the distribution's class-data-sharing archive: the build runs it with
- * {@code -XX:DumpLoadedClassList} to make {@code lib/hearth.classlist}, from which the launcher
- * dumps {@code lib/hearth.jsa} (ARCHITECTURE.md, "CLI and distribution"). It runs typical short
- * commands in this JVM, as {@link Main} would, against a stand-in for the daemon's socket that
- * answers {@code daemon.version} and {@code vm.list} (and refuses anything else), so that the list
- * holds the classes of a real round trip without a daemon in the build.
+ * The training run for the distribution's class-data-sharing archive: the build runs it with {@code
+ * -XX:DumpLoadedClassList} to make {@code lib/hearth.classlist}, from which the launcher dumps
+ * {@code lib/hearth.jsa} (ARCHITECTURE.md, "CLI and distribution"). It runs typical short commands
+ * in this JVM, as {@link Main} would, against a stand-in for the daemon's socket that answers
+ * {@code daemon.version} and {@code vm.list} (and refuses anything else), so that the list holds
+ * the classes of a real round trip without a daemon in the build.
  */
 final class ClassListTraining {
   private ClassListTraining() {}
@@ -60,7 +60,11 @@ final class ClassListTraining {
         if (code != command.getValue()) {
           // The stand-in no longer answers as the command expects: the list would miss classes.
           throw new IllegalStateException(
-              "training: hearth " + String.join(" ", argv) + " exited " + code + ", not "
+              "training: hearth "
+                  + String.join(" ", argv)
+                  + " exited "
+                  + code
+                  + ", not "
                   + command.getValue());
         }
       }
@@ -98,8 +102,7 @@ final class ClassListTraining {
               .put("java_version", Runtime.version().toString())
               .put("pid", ProcessHandle.current().pid());
       case "vm.list" -> reply.putObject("result").putArray("vms");
-      default ->
-          reply.putObject("error").put("code", -32601).put("message", "not in the training");
+      default -> reply.putObject("error").put("code", -32601).put("message", "not in the training");
     }
     return (Json.render(reply, false) + "\n").getBytes(StandardCharsets.UTF_8);
   }

@@ -13,16 +13,16 @@ import picocli.CommandLine.ScopeType;
  * hearth's command tree, and the part of picocli's model of it that one run builds.
  *
  * <p>Picocli builds a command's model by reflection over its class, and building all of them was
- * most of a short command's start-up (ARCHITECTURE.md, "CLI and distribution"). So the groups
- * list their subcommands here rather than in {@code @Command(subcommands = ...)}, which picocli
- * builds eagerly, and a run builds only the commands its arguments name: the path from the top to
- * a leaf (`hearth vm list` builds hearth, vm and list), or to a group with all of that group's
- * subtree (`hearth vm` prints vm's usage, which lists its verbs). Whenever the arguments could
- * mean anything else to picocli (help or version flags on a group, an unknown option or command,
- * an option value that is also a command name, an argument file, {@code --}) and for the commands
- * that {@link NeedsWholeTree}, the whole tree is built, so picocli answers exactly as it would with
- * every command present. Options at a group's level are the top command's inherited ones (a
- * group declares none of its own), which is how the arguments are read before the model exists.
+ * most of a short command's start-up (ARCHITECTURE.md, "CLI and distribution"). So the groups list
+ * their subcommands here rather than in {@code @Command(subcommands = ...)}, which picocli builds
+ * eagerly, and a run builds only the commands its arguments name: the path from the top to a leaf
+ * (`hearth vm list` builds hearth, vm and list), or to a group with all of that group's subtree
+ * (`hearth vm` prints vm's usage, which lists its verbs). Whenever the arguments could mean
+ * anything else to picocli (help or version flags on a group, an unknown option or command, an
+ * option value that is also a command name, an argument file, {@code --}) and for the commands that
+ * {@link NeedsWholeTree}, the whole tree is built, so picocli answers exactly as it would with
+ * every command present. Options at a group's level are the top command's inherited ones (a group
+ * declares none of its own), which is how the arguments are read before the model exists.
  */
 final class CommandTree {
   /** A command that needs the whole tree to run (e.g. completion scripts list every command). */

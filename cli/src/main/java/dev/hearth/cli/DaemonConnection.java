@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 
 /**
- * The daemon as the vm and op commands use it: requests with JSON params and results, some of
- * them streaming notifications first. {@link ClientConnection} is the real one; tests pass their
- * own through {@link Environment#connector()}.
+ * The daemon as the vm and op commands use it: requests with JSON params and results, some of them
+ * streaming notifications first. {@link ClientConnection} is the real one; tests pass their own
+ * through {@link Environment#connector()}.
  */
 interface DaemonConnection extends AutoCloseable {
   /**

@@ -2,7 +2,7 @@ package dev.hearth.cli;
 
 import java.time.Instant;
 
-/** "Key:  value" lines, for the fields that have a value: {@code vm show}, {@code op show}. */
+/** "Key: value" lines, for the fields that have a value: {@code vm show}, {@code op show}. */
 final class Details {
   private final Table table = new Table();
 

@@ -15,8 +15,9 @@ import picocli.CommandLine.ParentCommand;
 /** Host checks, through the daemon when one answers, else from this process. */
 @Command(
     name = "doctor",
-    description = "Check the host: KVM, binaries, networking, disks, socket. Exits 1 when a check"
-        + " fails.")
+    description =
+        "Check the host: KVM, binaries, networking, disks, socket. Exits 1 when a check"
+            + " fails.")
 final class DoctorCommand implements Callable<Integer> {
   private static final int CHECK_COLUMN = 1;
 

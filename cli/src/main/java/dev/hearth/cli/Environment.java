@@ -7,8 +7,9 @@ import java.util.Optional;
 
 /**
  * What the CLI takes from its surroundings besides arguments: environment variables, whether stdout
- * is a terminal, the clock, Ctrl-C, the way to the daemon for the vm and op commands, the
- * terminal with the standard streams as bytes, and the host's tar for vm cp. Injected so that tests control all of them.
+ * is a terminal, the clock, Ctrl-C, the way to the daemon for the vm and op commands, the terminal
+ * with the standard streams as bytes, and the host's tar for vm cp. Injected so that tests control
+ * all of them.
  */
 record Environment(
     Map<String, String> variables,

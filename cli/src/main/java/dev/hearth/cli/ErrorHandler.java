@@ -49,7 +49,8 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
 
   static String describe(Exception ex) {
     if (ex instanceof DaemonUnavailableException e) {
-      return "no daemon is running at " + e.socket()
+      return "no daemon is running at "
+          + e.socket()
           + "; start one with `hearth daemon` (or `systemctl start hearth`)";
     }
     if (ex instanceof RpcException e) {

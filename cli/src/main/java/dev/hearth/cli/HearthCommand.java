@@ -107,8 +107,8 @@ final class HearthCommand implements Callable<Integer> {
   /**
    * Connects to the daemon.
    *
-   * @throws dev.hearth.daemon.DaemonUnavailableException when none answers, which the error
-   *     handler turns into the "no daemon is running" line
+   * @throws dev.hearth.daemon.DaemonUnavailableException when none answers, which the error handler
+   *     turns into the "no daemon is running" line
    */
   HearthClient connect() {
     return HearthClient.connect(socket());
@@ -144,10 +144,7 @@ final class HearthCommand implements Callable<Integer> {
    * field is ""): as JSON with --json, else as {@code view} lays it out for people.
    */
   int query(
-      String method,
-      ObjectNode params,
-      String field,
-      BiFunction<JsonNode, Instant, Table> view) {
+      String method, ObjectNode params, String field, BiFunction<JsonNode, Instant, Table> view) {
     JsonNode answer;
     try (DaemonConnection daemon = daemon()) {
       answer = daemon.call(method, params);

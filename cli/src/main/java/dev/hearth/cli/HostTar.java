@@ -5,12 +5,14 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 
 /**
- * The host's {@code tar}, run as the CLI's user (so the user's own permissions apply to host
- * paths; the daemon never touches them). {@code vm cp} sends and receives archives of one entry.
- * {@link SystemHostTar} is the real one; tests use a fake.
+ * The host's {@code tar}, run as the CLI's user (so the user's own permissions apply to host paths;
+ * the daemon never touches them). {@code vm cp} sends and receives archives of one entry. {@link
+ * SystemHostTar} is the real one; tests use a fake.
  */
 interface HostTar {
-  /** Starts archiving {@code parent/name} (a file or a folder, recursively) as entry {@code name}. */
+  /**
+   * Starts archiving {@code parent/name} (a file or a folder, recursively) as entry {@code name}.
+   */
   Packing pack(Path parent, String name);
 
   /** Starts unpacking an archive into {@code dir}, keeping modes, owned by the CLI's user. */

@@ -32,7 +32,14 @@ final class ImageBuildCommand implements Callable<Integer> {
   /** The daemon's build stages; {@code kernel} and {@code run} only when they apply. */
   static final List<String> STAGES =
       List.of(
-          "prepare", "debootstrap", "configure", "kernel", "run", "slim", "mkfs", "cleanup",
+          "prepare",
+          "debootstrap",
+          "configure",
+          "kernel",
+          "run",
+          "slim",
+          "mkfs",
+          "cleanup",
           "publish");
 
   /** How many of a failed build's log lines are shown. */
@@ -136,7 +143,9 @@ final class ImageBuildCommand implements Callable<Integer> {
   private ObjectNode params() {
     if (!Names.isValid(name)) {
       throw usage(
-          "invalid image name '" + name + "': use 1 to 63 lower-case letters, digits and '-',"
+          "invalid image name '"
+              + name
+              + "': use 1 to 63 lower-case letters, digits and '-',"
               + " starting with a letter or digit");
     }
     ObjectNode params = Json.object().put("name", name);

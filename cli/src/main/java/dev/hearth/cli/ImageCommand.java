@@ -14,9 +14,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code hearth image ...}: the image registry. Each verb is one request to the daemon. */
-@Command(
-    name = "image",
-    description = "Register, list, show, promote and delete VM images.")
+@Command(name = "image", description = "Register, list, show, promote and delete VM images.")
 final class ImageCommand implements Callable<Integer> {
   @ParentCommand HearthCommand hearth;
   @Spec CommandSpec spec;

@@ -23,7 +23,7 @@ final class ImageView {
     return table;
   }
 
-  /** "Key:  value" lines for the fields present, image.show's "used_by" included. */
+  /** "Key: value" lines for the fields present, image.show's "used_by" included. */
   static Table details(JsonNode image, Instant now) {
     Details details = new Details();
     details.add("Name", Json.text(image, "name"));

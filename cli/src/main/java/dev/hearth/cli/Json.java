@@ -18,7 +18,8 @@ final class Json {
 
   /** Parses JSON text; one value, nothing after it. */
   static JsonNode parse(String text) throws JsonProcessingException {
-    return MAPPER.readerFor(JsonNode.class)
+    return MAPPER
+        .readerFor(JsonNode.class)
         .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
         .readValue(text);
   }

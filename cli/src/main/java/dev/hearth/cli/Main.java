@@ -54,8 +54,7 @@ public final class Main {
    * answers {@code args} exactly as the whole tree would. {@code out} and {@code err} replace
    * stdout and stderr when not null, which is how tests capture what a command prints.
    */
-  static CommandLine commandLine(
-      Environment env, PrintWriter out, PrintWriter err, String[] args) {
+  static CommandLine commandLine(Environment env, PrintWriter out, PrintWriter err, String[] args) {
     HearthCommand root = new HearthCommand(env);
     return configure(CommandTree.forArgs(root, args), root, env, out, err);
   }

@@ -12,9 +12,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code hearth op ...}: the daemon's long-running operations (vm create, image build). */
-@Command(
-    name = "op",
-    description = "List, watch and cancel long-running operations.")
+@Command(name = "op", description = "List, watch and cancel long-running operations.")
 final class OpCommand implements Callable<Integer> {
   @ParentCommand HearthCommand hearth;
   @Spec CommandSpec spec;
@@ -105,8 +103,16 @@ final class OpCommand implements Callable<Integer> {
       if (hearth.json()) {
         hearth.printJson(cancelled);
       } else {
-        hearth.say("cancelling " + Json.text(cancelled, "id") + " (" + Json.text(cancelled, "kind")
-            + " " + Json.text(cancelled, "target") + ", " + Json.text(cancelled, "state") + ")");
+        hearth.say(
+            "cancelling "
+                + Json.text(cancelled, "id")
+                + " ("
+                + Json.text(cancelled, "kind")
+                + " "
+                + Json.text(cancelled, "target")
+                + ", "
+                + Json.text(cancelled, "state")
+                + ")");
       }
       return 0;
     }

@@ -10,9 +10,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Follows an operation with op.watch until it ends, through a {@link ProgressDisplay}. Ctrl-C
- * stops watching, not the operation: it goes on in the daemon, and the user is told how to watch
- * or cancel it.
+ * Follows an operation with op.watch until it ends, through a {@link ProgressDisplay}. Ctrl-C stops
+ * watching, not the operation: it goes on in the daemon, and the user is told how to watch or
+ * cancel it.
  */
 final class OpFollower {
   static final String PROGRESS_NOTIFICATION = "op.progress";

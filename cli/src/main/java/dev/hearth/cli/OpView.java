@@ -25,7 +25,7 @@ final class OpView {
     return table;
   }
 
-  /** "Key:  value" lines, then the recent log lines. */
+  /** "Key: value" lines, then the recent log lines. */
   static Table details(JsonNode op, Instant now) {
     Details details = new Details();
     details.add("ID", Json.text(op, "id"));
@@ -80,8 +80,8 @@ final class OpView {
   }
 
   /**
-   * Why a finished operation did not succeed, for the error line: "vm.create demo failed at
-   * rootfs: no space left on device (op 0123abcd)". Empty when it succeeded.
+   * Why a finished operation did not succeed, for the error line: "vm.create demo failed at rootfs:
+   * no space left on device (op 0123abcd)". Empty when it succeeded.
    */
   static Optional<String> failure(JsonNode op) {
     String what = Json.text(op, "kind") + " " + Json.text(op, "target");

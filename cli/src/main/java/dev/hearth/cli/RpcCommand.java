@@ -13,8 +13,8 @@ import picocli.CommandLine.Spec;
 /** Sends one raw JSON-RPC request and prints its result. */
 @Command(
     name = "rpc",
-    description = "Send a raw request to the daemon and print the result, e.g. "
-        + "hearth rpc daemon.ping")
+    description =
+        "Send a raw request to the daemon and print the result, e.g. " + "hearth rpc daemon.ping")
 final class RpcCommand implements Callable<Integer> {
   @ParentCommand HearthCommand hearth;
   @Spec CommandSpec spec;

@@ -11,19 +11,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code hearth session attach}: replays a session's output from a byte offset, follows it, and
  * forwards what is typed, a line at a time with local echo and editing ({@link AttachInput}: the
- * session has no terminal). Ctrl-P Ctrl-Q detaches (as with Docker) and leaves the session
- * running; the terminal is put back as it was however the command ends.
+ * session has no terminal). Ctrl-P Ctrl-Q detaches (as with Docker) and leaves the session running;
+ * the terminal is put back as it was however the command ends.
  */
 @Command(
     name = "attach",
@@ -55,8 +54,7 @@ final class SessionAttachCommand implements Callable<Integer> {
     Terminal.RawMode rawMode = raw ? terminal.enterRawMode() : null;
     try (DaemonConnection daemon = hearth.daemon()) {
       DaemonConnection.Stream stream =
-          daemon.openStream(
-              "session.attach", params, (fd, data) -> show(out, raw, data));
+          daemon.openStream("session.attach", params, (fd, data) -> show(out, raw, data));
       try {
         Thread pump =
             new Thread(
@@ -134,16 +132,15 @@ final class SessionAttachCommand implements Callable<Integer> {
   /** Ctrl-C: SIGINT to the session, on a connection of its own (this one streams). */
   private void interrupt(HearthCommand hearth) {
     try (DaemonConnection daemon = hearth.daemon()) {
-      daemon.call(
-          "session.kill", target.params().put("signal", "INT"));
+      daemon.call("session.kill", target.params().put("signal", "INT"));
     } catch (DaemonException e) {
       // The session has ended meanwhile, say; the attach result tells.
     }
   }
 
   /**
-   * The session's output for the terminal: in raw mode the terminal no longer turns a newline
-   * into carriage return + newline, so this does (the session has no terminal to do it).
+   * The session's output for the terminal: in raw mode the terminal no longer turns a newline into
+   * carriage return + newline, so this does (the session has no terminal to do it).
    */
   private static void show(OutputStream out, boolean raw, byte[] data) {
     byte[] shown = data;
@@ -164,7 +161,8 @@ final class SessionAttachCommand implements Callable<Integer> {
 
   private static RuntimeException unwrap(Throwable e) {
     Throwable cause =
-        (e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null
+        (e instanceof CompletionException || e instanceof ExecutionException)
+                && e.getCause() != null
             ? e.getCause()
             : e;
     return cause instanceof RuntimeException r

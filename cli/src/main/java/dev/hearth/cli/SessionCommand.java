@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -43,7 +43,6 @@ final class SessionCommand implements Callable<Integer> {
     spec.commandLine().usage(spec.commandLine().getErr());
     return ExitCode.USAGE;
   }
-
 
   /** Runs a byte stream of the daemon to its end, its output to the terminal's stdout. */
   static JsonNode stream(HearthCommand hearth, String method, ObjectNode params) {
@@ -81,7 +80,10 @@ final class SessionCommand implements Callable<Integer> {
         description = "The command and its arguments (after --), passed exactly.")
     List<String> command = new ArrayList<>();
 
-    @Option(names = "--name", paramLabel = "N", description = "A name, unique among the VM's running sessions.")
+    @Option(
+        names = "--name",
+        paramLabel = "N",
+        description = "A name, unique among the VM's running sessions.")
     String name;
 
     @Option(names = "--cwd", paramLabel = "DIR", description = "Absolute guest folder to run in.")
@@ -97,7 +99,8 @@ final class SessionCommand implements Callable<Integer> {
     public Integer call() {
       if (command.isEmpty()) {
         throw new ParameterException(
-            spec.commandLine(), "give the command after --, e.g. hearth session start demo -- make");
+            spec.commandLine(),
+            "give the command after --, e.g. hearth session start demo -- make");
       }
       ObjectNode params = Json.object().put("vm", vm);
       if (name != null) {
@@ -159,11 +162,13 @@ final class SessionCommand implements Callable<Integer> {
             .print(hearth.out(), hearth.style());
       }
       for (JsonNode error : answer.path("errors")) {
-        hearth.err().println(
-            "hearth: cannot list the sessions of VM "
-                + Json.text(error, "vm")
-                + ": "
-                + Json.text(error, "message"));
+        hearth
+            .err()
+            .println(
+                "hearth: cannot list the sessions of VM "
+                    + Json.text(error, "vm")
+                    + ": "
+                    + Json.text(error, "message"));
       }
       hearth.err().flush();
       return answer.path("errors").isEmpty() ? 0 : 1;
@@ -188,7 +193,9 @@ final class SessionCommand implements Callable<Integer> {
     @Option(names = "-n", description = "No newline after TEXT.")
     boolean noNewline;
 
-    @Option(names = "--eof", description = "Then close the session's stdin (the command reads EOF).")
+    @Option(
+        names = "--eof",
+        description = "Then close the session's stdin (the command reads EOF).")
     boolean eof;
 
     @Override
@@ -225,13 +232,16 @@ final class SessionCommand implements Callable<Integer> {
         }
       }
       session.hearth.say(
-          "wrote " + sent + " byte" + (sent == 1 ? "" : "s") + (eof ? " and closed the input" : ""));
+          "wrote "
+              + sent
+              + " byte"
+              + (sent == 1 ? "" : "s")
+              + (eof ? " and closed the input" : ""));
       return 0;
     }
 
     private void send(DaemonConnection daemon, byte[] data) {
-      ObjectNode params =
-          target.params().put("data", Base64.getEncoder().encodeToString(data));
+      ObjectNode params = target.params().put("data", Base64.getEncoder().encodeToString(data));
       daemon.call("session.write", params);
     }
   }
@@ -245,7 +255,8 @@ final class SessionCommand implements Callable<Integer> {
     @Option(
         names = {"-s", "--signal"},
         paramLabel = "SIG",
-        description = "HUP, INT, QUIT, KILL, USR1, USR2, PIPE, ALRM, TERM, CONT, STOP, TSTP, WINCH.")
+        description =
+            "HUP, INT, QUIT, KILL, USR1, USR2, PIPE, ALRM, TERM, CONT, STOP, TSTP, WINCH.")
     String signal;
 
     @Override
@@ -262,9 +273,7 @@ final class SessionCommand implements Callable<Integer> {
     }
   }
 
-  @Command(
-      name = "wait",
-      description = "Wait until a session ends; exits with its exit code.")
+  @Command(name = "wait", description = "Wait until a session ends; exits with its exit code.")
   static final class Wait implements Callable<Integer> {
     @ParentCommand SessionCommand session;
 

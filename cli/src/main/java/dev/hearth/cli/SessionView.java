@@ -36,7 +36,11 @@ final class SessionView {
             plain(command));
       } else {
         table.row(
-            plain(Json.text(s, "id")), plain(name), stateCell, plain(exit), plain(started),
+            plain(Json.text(s, "id")),
+            plain(name),
+            stateCell,
+            plain(exit),
+            plain(started),
             plain(command));
       }
     }

@@ -8,9 +8,9 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 
 /**
- * Connects a byte-streaming request to the terminal: output to stdout and stderr as it comes,
- * stdin forwarded on a thread of its own (EOF sent at its end), optionally raw mode (always
- * restored) and window size changes. Used by {@code vm exec} and {@code vm ssh}.
+ * Connects a byte-streaming request to the terminal: output to stdout and stderr as it comes, stdin
+ * forwarded on a thread of its own (EOF sent at its end), optionally raw mode (always restored) and
+ * window size changes. Used by {@code vm exec} and {@code vm ssh}.
  */
 final class StreamRelay {
   /**
@@ -28,11 +28,7 @@ final class StreamRelay {
 
   /** Runs the stream to its end and returns its result. */
   static JsonNode run(
-      DaemonConnection daemon,
-      String method,
-      JsonNode params,
-      Terminal terminal,
-      Options options) {
+      DaemonConnection daemon, String method, JsonNode params, Terminal terminal, Options options) {
     Terminal.RawMode raw = options.raw() ? terminal.enterRawMode() : null;
     try {
       DaemonConnection.Stream stream =
@@ -41,8 +37,7 @@ final class StreamRelay {
         Terminal.Registration resizes = null;
         if (options.forwardResize()) {
           resizes =
-              terminal.onResize(
-                  () -> terminal.size().ifPresent(s -> resizeQuietly(stream, s)));
+              terminal.onResize(() -> terminal.size().ifPresent(s -> resizeQuietly(stream, s)));
         }
         try {
           if (options.forwardStdin()) {

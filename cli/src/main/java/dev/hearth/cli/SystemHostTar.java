@@ -82,7 +82,8 @@ final class SystemHostTar implements HostTar {
       try {
         return new TarProcess(new ProcessBuilder(argv).start(), argv);
       } catch (IOException e) {
-        throw new HostTarException("cannot run " + String.join(" ", argv) + ": " + e.getMessage(), e);
+        throw new HostTarException(
+            "cannot run " + String.join(" ", argv) + ": " + e.getMessage(), e);
       }
     }
 

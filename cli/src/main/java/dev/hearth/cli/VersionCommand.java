@@ -72,9 +72,7 @@ final class VersionCommand implements Callable<Integer> {
           .vmm()
           .ifPresent(
               vmm -> {
-                table.row(
-                    " VMM:",
-                    vmm.kind() + vmm.path().map(p -> " (" + p + ")").orElse(""));
+                table.row(" VMM:", vmm.kind() + vmm.path().map(p -> " (" + p + ")").orElse(""));
                 table.row(" Why:", vmm.reason());
               });
     }

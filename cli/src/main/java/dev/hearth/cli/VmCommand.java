@@ -90,8 +90,8 @@ final class VmCommand implements Callable<Integer> {
 
   @Command(
       name = "stop",
-      description = "Stop a VM gracefully (Ctrl-Alt-Del, then poweroff), killing it after the"
-          + " timeout.")
+      description =
+          "Stop a VM gracefully (Ctrl-Alt-Del, then poweroff), killing it after the" + " timeout.")
   static final class Stop implements Callable<Integer> {
     @ParentCommand VmCommand vm;
     @Spec CommandSpec spec;

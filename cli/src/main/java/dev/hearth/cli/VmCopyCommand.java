@@ -84,7 +84,8 @@ final class VmCopyCommand implements Callable<Integer> {
     GuestPath guest = from.orElseGet(to::get);
     if (guest.path().isEmpty()) {
       throw new ParameterException(
-          spec.commandLine(), "give a path after '" + guest.vm() + ":', e.g. " + guest.vm() + ":/root");
+          spec.commandLine(),
+          "give a path after '" + guest.vm() + ":', e.g. " + guest.vm() + ":/root");
     }
     JsonNode result = to.isPresent() ? toGuest(Path.of(source), to.get()) : fromGuest(from.get());
     HearthCommand hearth = vm.hearth;
@@ -114,8 +115,7 @@ final class VmCopyCommand implements Callable<Integer> {
     try (DaemonConnection daemon = hearth.daemon();
         HostTar.Packing packing = hearth.env().tar().pack(absolute.getParent(), name)) {
       DaemonConnection.Stream stream = daemon.openStream("vm.copy", params, (fd, data) -> {});
-      Thread feeder =
-          new Thread(() -> feed(packing.archive(), stream), "hearth-cp-feed");
+      Thread feeder = new Thread(() -> feed(packing.archive(), stream), "hearth-cp-feed");
       feeder.setDaemon(true);
       feeder.start();
       JsonNode result = stream.awaitResult();

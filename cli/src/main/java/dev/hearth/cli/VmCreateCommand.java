@@ -101,7 +101,9 @@ final class VmCreateCommand implements Callable<Integer> {
   private ObjectNode params() {
     if (!Names.isValid(name)) {
       throw usage(
-          "invalid VM name '" + name + "': use 1 to 63 lower-case letters, digits and '-',"
+          "invalid VM name '"
+              + name
+              + "': use 1 to 63 lower-case letters, digits and '-',"
               + " starting with a letter or digit");
     }
     ObjectNode params = Json.object().put("name", name).put("image", image);
@@ -139,12 +141,28 @@ final class VmCreateCommand implements Callable<Integer> {
     String name = Json.text(vm, "name");
     String ip = Json.text(vm, "ip");
     if (!"running".equals(Json.text(vm, "state"))) {
-      return name + " is " + Json.text(vm, "state") + " (ip " + ip + "); start it with"
-          + " `hearth vm start " + name + "`\n";
+      return name
+          + " is "
+          + Json.text(vm, "state")
+          + " (ip "
+          + ip
+          + "); start it with"
+          + " `hearth vm start "
+          + name
+          + "`\n";
     }
-    return name + " is running at " + ip + "\n"
-        + "  hearth vm ssh " + name + "              # a shell in it\n"
-        + "  hearth vm exec " + name + " -- CMD...   # run a command\n"
-        + "  hearth vm logs " + name + " --follow   # its console\n";
+    return name
+        + " is running at "
+        + ip
+        + "\n"
+        + "  hearth vm ssh "
+        + name
+        + "              # a shell in it\n"
+        + "  hearth vm exec "
+        + name
+        + " -- CMD...   # run a command\n"
+        + "  hearth vm logs "
+        + name
+        + " --follow   # its console\n";
   }
 }

@@ -16,8 +16,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code hearth vm exec VM [--env K=V]... [--cwd DIR] [-t] -- CMD...}: runs a command in the guest,
- * its stdout and stderr to ours as they come, our stdin to it when stdin is not a terminal (or
- * with --tty), and exits with its exit code.
+ * its stdout and stderr to ours as they come, our stdin to it when stdin is not a terminal (or with
+ * --tty), and exits with its exit code.
  */
 @Command(
     name = "exec",
@@ -49,7 +49,10 @@ final class VmExecCommand implements Callable<Integer> {
       description = "Set an environment variable for the command (repeatable).")
   List<String> env = new ArrayList<>();
 
-  @Option(names = {"-w", "--cwd"}, paramLabel = "DIR", description = "Run the command in DIR.")
+  @Option(
+      names = {"-w", "--cwd"},
+      paramLabel = "DIR",
+      description = "Run the command in DIR.")
   String cwd;
 
   @Option(

@@ -8,8 +8,8 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code hearth vm ssh VM}: the guest's login shell on a terminal, through the daemon (the user
- * needs no key). Our terminal is in raw mode meanwhile and always restored; window size changes
- * are forwarded; the exit code is the shell's.
+ * needs no key). Our terminal is in raw mode meanwhile and always restored; window size changes are
+ * forwarded; the exit code is the shell's.
  */
 @Command(
     name = "ssh",

@@ -25,7 +25,7 @@ final class VmView {
     return table;
   }
 
-  /** "Key:  value" lines for the fields present, vm.show's extra fields included. */
+  /** "Key: value" lines for the fields present, vm.show's extra fields included. */
   static Table details(JsonNode vm, Instant now) {
     Details details = new Details();
     details.add("Name", Json.text(vm, "name"));

@@ -16,7 +16,10 @@ class AttachInputTest {
 
   private AttachInput.End type(boolean terminal, byte[] keys) throws Exception {
     return new AttachInput(
-            terminal, b -> sent.add(new String(b, StandardCharsets.UTF_8)), echo, () -> interrupts++)
+            terminal,
+            b -> sent.add(new String(b, StandardCharsets.UTF_8)),
+            echo,
+            () -> interrupts++)
         .run(new ByteArrayInputStream(keys));
   }
 
@@ -59,7 +62,8 @@ class AttachInputTest {
 
   @Test
   void aPipePassesThroughUnchangedAndNeverDetaches() throws Exception {
-    assertThat(type(false, keys("raw\r\u0010\u0011\u0003\u007fbytes"))).isEqualTo(AttachInput.End.EOF);
+    assertThat(type(false, keys("raw\r\u0010\u0011\u0003\u007fbytes")))
+        .isEqualTo(AttachInput.End.EOF);
     assertThat(String.join("", sent)).isEqualTo("raw\r\u0010\u0011\u0003\u007fbytes");
     assertThat(echo.size()).isZero();
     assertThat(interrupts).isZero();

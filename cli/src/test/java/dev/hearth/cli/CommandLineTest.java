@@ -17,7 +17,8 @@ class CommandLineTest {
   @TempDir Path dir;
 
   private String noDaemonLine(Path socket) {
-    return "hearth: no daemon is running at " + socket
+    return "hearth: no daemon is running at "
+        + socket
         + "; start one with `hearth daemon` (or `systemctl start hearth`)";
   }
 
@@ -180,7 +181,9 @@ class CommandLineTest {
     Files.writeString(config, "no_such_key = 1\n");
     CliRun.Result r = CliRun.run("rpc", "daemon.ping", "--config", config.toString());
     assertThat(r.exitCode()).isEqualTo(1);
-    assertThat(r.err().lines()).singleElement().asString()
+    assertThat(r.err().lines())
+        .singleElement()
+        .asString()
         .startsWith("hearth: config file " + config)
         .contains("no_such_key");
   }

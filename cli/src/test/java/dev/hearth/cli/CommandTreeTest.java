@@ -190,7 +190,9 @@ class CommandTreeTest {
             "completion",
             "completion fish",
             "completion zsh",
-            "daemon --log-level loud --state-dir " + dir.resolve("s") + " --runtime-dir "
+            "daemon --log-level loud --state-dir "
+                + dir.resolve("s")
+                + " --runtime-dir "
                 + dir.resolve("r"));
     for (String line : cases) {
       String[] args = line.isEmpty() ? new String[0] : line.split(" ");
@@ -212,12 +214,12 @@ class CommandTreeTest {
   void everyCommandIsInTheTreeAndNoneDeclaresItsSubcommands() {
     Set<Class<?>> annotated =
         new ClassFileImporter()
-            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .importPackages("dev.hearth.cli")
-            .stream()
-            .filter(c -> c.isAnnotatedWith(Command.class))
-            .map(JavaClass::reflect)
-            .collect(Collectors.toSet());
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("dev.hearth.cli")
+                .stream()
+                .filter(c -> c.isAnnotatedWith(Command.class))
+                .map(JavaClass::reflect)
+                .collect(Collectors.toSet());
     assertThat(wholeTree()).containsExactlyInAnyOrderElementsOf(annotated);
     for (Class<?> type : annotated) {
       // Picocli would build those eagerly; CommandTree lists them instead.

@@ -53,8 +53,7 @@ class ConfigSampleTest {
 
   @Test
   void noKeyIsActive() throws IOException {
-    assertThat(Files.readAllLines(SAMPLE))
-        .allSatisfy(line -> assertThat(line).matches("(#.*)?"));
+    assertThat(Files.readAllLines(SAMPLE)).allSatisfy(line -> assertThat(line).matches("(#.*)?"));
   }
 
   private static String quoted(String value) {

@@ -6,13 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.daemon.DoctorCheck;
 import dev.hearth.daemon.DoctorCheck.Status;
 import dev.hearth.daemon.DoctorReport;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.util.List;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -26,7 +26,10 @@ class DoctorCommandTest {
     Path config = dir.resolve("config.toml");
     Files.writeString(
         config,
-        "state_dir = \"" + dir.resolve("state") + "\"\nruntime_dir = \"" + dir.resolve("run")
+        "state_dir = \""
+            + dir.resolve("state")
+            + "\"\nruntime_dir = \""
+            + dir.resolve("run")
             + "\"\nsocket_group = \"\"\n");
     String[] base = {"doctor", "--config", config.toString()};
     String[] all = new String[base.length + extra.length];

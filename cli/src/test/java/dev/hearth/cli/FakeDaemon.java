@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * A scripted daemon for the vm and op commands: each method answers with a canned result, after
- * the notifications scripted for it, or throws what it is given. Records every request.
+ * A scripted daemon for the vm and op commands: each method answers with a canned result, after the
+ * notifications scripted for it, or throws what it is given. Records every request.
  */
 final class FakeDaemon implements DaemonConnection.Connector {
   /** One request as the command sent it. */

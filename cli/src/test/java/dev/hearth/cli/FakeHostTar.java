@@ -13,8 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A tar for tests with an archive format of its own: the entry's name, a newline, then the
- * content of that one file. Records what it packed and where it unpacked.
+ * A tar for tests with an archive format of its own: the entry's name, a newline, then the content
+ * of that one file. Records what it packed and where it unpacked.
  */
 final class FakeHostTar implements HostTar {
   final List<Path> packed = new ArrayList<>();

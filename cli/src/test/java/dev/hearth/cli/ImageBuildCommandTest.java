@@ -68,10 +68,20 @@ class ImageBuildCommandTest {
         .onStreaming(
             "op.watch",
             buildOp("succeeded", "publish"),
-            "op.progress", buildOp("running", "debootstrap"),
-            "op.progress", buildOp("running", "mkfs"));
+            "op.progress",
+            buildOp("running", "debootstrap"),
+            "op.progress",
+            buildOp("running", "mkfs"));
     CliRun.Result r =
-        run("image", "build", "base", "--packages", "vim, curl", "--size", "4G", "--from",
+        run(
+            "image",
+            "build",
+            "base",
+            "--packages",
+            "vim, curl",
+            "--size",
+            "4G",
+            "--from",
             "debian:bookworm");
     assertThat(r.exitCode()).as(r.err()).isZero();
     JsonNode params = daemon.requests().get(0).params();

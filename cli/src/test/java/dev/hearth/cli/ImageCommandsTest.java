@@ -44,8 +44,18 @@ class ImageCommandsTest {
     daemon.on("image.register", image("deb", 1L << 30, "2024-05-01T11:59:00Z"));
     CliRun.Result r =
         run(
-            "image", "register", "deb", "--kernel", "k/vmlinuz", "--rootfs", "/srv/root.ext4",
-            "--initrd", "initrd.img", "--boot-args", "quiet loglevel=3", "--extract-kernel");
+            "image",
+            "register",
+            "deb",
+            "--kernel",
+            "k/vmlinuz",
+            "--rootfs",
+            "/srv/root.ext4",
+            "--initrd",
+            "initrd.img",
+            "--boot-args",
+            "quiet loglevel=3",
+            "--extract-kernel");
 
     assertThat(r.exitCode()).isZero();
     JsonNode params = daemon.paramsOf("image.register");

@@ -31,8 +31,16 @@ import org.junit.jupiter.api.Test;
 class ModuleRulesTest {
   static final List<String> MODULES =
       List.of(
-          "core", "opstate", "dmsnap", "fcproc", "imagemgr", "session", "workspace", "daemon",
-          "qemu", "cli");
+          "core",
+          "opstate",
+          "dmsnap",
+          "fcproc",
+          "imagemgr",
+          "session",
+          "workspace",
+          "daemon",
+          "qemu",
+          "cli");
   static final List<String> LEAVES =
       List.of("opstate", "dmsnap", "fcproc", "imagemgr", "session", "workspace");
 
@@ -62,46 +70,81 @@ class ModuleRulesTest {
         layeredArchitecture()
             .consideringOnlyDependenciesInLayers()
             .withOptionalLayers(true)
-            .layer("core").definedBy("dev.hearth.core..")
-            .layer("opstate").definedBy("dev.hearth.opstate..")
-            .layer("dmsnap").definedBy("dev.hearth.dmsnap..")
-            .layer("fcproc").definedBy("dev.hearth.fcproc..")
-            .layer("imagemgr").definedBy("dev.hearth.imagemgr..")
-            .layer("session").definedBy("dev.hearth.session..")
-            .layer("workspace").definedBy("dev.hearth.workspace..")
-            .layer("daemon").definedBy("dev.hearth.daemon..")
-            .layer("qemu").definedBy("dev.hearth.qemu..")
-            .layer("cli").definedBy("dev.hearth.cli..")
-            .whereLayer("cli").mayNotBeAccessedByAnyLayer()
-            .whereLayer("qemu").mayNotBeAccessedByAnyLayer()
-            .whereLayer("daemon").mayOnlyBeAccessedByLayers("cli")
-            .whereLayer("opstate").mayOnlyBeAccessedByLayers("daemon")
-            .whereLayer("dmsnap").mayOnlyBeAccessedByLayers("daemon")
-            .whereLayer("fcproc").mayOnlyBeAccessedByLayers("daemon", "qemu")
-            .whereLayer("imagemgr").mayOnlyBeAccessedByLayers("daemon")
-            .whereLayer("workspace").mayOnlyBeAccessedByLayers("daemon")
-            .whereLayer("session").mayOnlyBeAccessedByLayers("daemon", "workspace");
+            .layer("core")
+            .definedBy("dev.hearth.core..")
+            .layer("opstate")
+            .definedBy("dev.hearth.opstate..")
+            .layer("dmsnap")
+            .definedBy("dev.hearth.dmsnap..")
+            .layer("fcproc")
+            .definedBy("dev.hearth.fcproc..")
+            .layer("imagemgr")
+            .definedBy("dev.hearth.imagemgr..")
+            .layer("session")
+            .definedBy("dev.hearth.session..")
+            .layer("workspace")
+            .definedBy("dev.hearth.workspace..")
+            .layer("daemon")
+            .definedBy("dev.hearth.daemon..")
+            .layer("qemu")
+            .definedBy("dev.hearth.qemu..")
+            .layer("cli")
+            .definedBy("dev.hearth.cli..")
+            .whereLayer("cli")
+            .mayNotBeAccessedByAnyLayer()
+            .whereLayer("qemu")
+            .mayNotBeAccessedByAnyLayer()
+            .whereLayer("daemon")
+            .mayOnlyBeAccessedByLayers("cli")
+            .whereLayer("opstate")
+            .mayOnlyBeAccessedByLayers("daemon")
+            .whereLayer("dmsnap")
+            .mayOnlyBeAccessedByLayers("daemon")
+            .whereLayer("fcproc")
+            .mayOnlyBeAccessedByLayers("daemon", "qemu")
+            .whereLayer("imagemgr")
+            .mayOnlyBeAccessedByLayers("daemon")
+            .whereLayer("workspace")
+            .mayOnlyBeAccessedByLayers("daemon")
+            .whereLayer("session")
+            .mayOnlyBeAccessedByLayers("daemon", "workspace");
     layers.check(classes);
   }
 
   @Test
   void coreDependsOnNoOtherModule() {
     noClasses()
-        .that().resideInAPackage("dev.hearth.core..")
-        .should().dependOnClassesThat().resideInAnyPackage(
-            "dev.hearth.opstate..", "dev.hearth.dmsnap..", "dev.hearth.fcproc..",
-            "dev.hearth.imagemgr..", "dev.hearth.session..", "dev.hearth.workspace..",
-            "dev.hearth.daemon..", "dev.hearth.qemu..", "dev.hearth.cli..")
+        .that()
+        .resideInAPackage("dev.hearth.core..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.hearth.opstate..",
+            "dev.hearth.dmsnap..",
+            "dev.hearth.fcproc..",
+            "dev.hearth.imagemgr..",
+            "dev.hearth.session..",
+            "dev.hearth.workspace..",
+            "dev.hearth.daemon..",
+            "dev.hearth.qemu..",
+            "dev.hearth.cli..")
         .check(classes);
   }
 
   @Test
   void qemuUsesOnlyCoreAndFcproc() {
     noClasses()
-        .that().resideInAPackage("dev.hearth.qemu..")
-        .should().dependOnClassesThat().resideInAnyPackage(
-            "dev.hearth.opstate..", "dev.hearth.dmsnap..", "dev.hearth.imagemgr..",
-            "dev.hearth.session..", "dev.hearth.workspace..", "dev.hearth.daemon..",
+        .that()
+        .resideInAPackage("dev.hearth.qemu..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.hearth.opstate..",
+            "dev.hearth.dmsnap..",
+            "dev.hearth.imagemgr..",
+            "dev.hearth.session..",
+            "dev.hearth.workspace..",
+            "dev.hearth.daemon..",
             "dev.hearth.cli..")
         .check(classes);
   }
@@ -115,8 +158,11 @@ class ModuleRulesTest {
   void internalPackagesArePrivateToTheirModule() {
     for (String m : MODULES) {
       noClasses()
-          .that().resideOutsideOfPackage("dev.hearth." + m + "..")
-          .should().dependOnClassesThat().resideInAPackage("dev.hearth." + m + ".internal..")
+          .that()
+          .resideOutsideOfPackage("dev.hearth." + m + "..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("dev.hearth." + m + ".internal..")
           .allowEmptyShould(true)
           .check(classes);
     }
@@ -126,21 +172,32 @@ class ModuleRulesTest {
   @Test
   void onlyTheExecutablesWriteToStdoutOrStderr() {
     noClasses()
-        .that().resideOutsideOfPackages("dev.hearth.cli..", "dev.hearth.qemu..")
-        .should().accessField(System.class, "out")
-        .orShould().accessField(System.class, "err")
-        .orShould().callMethod(Throwable.class, "printStackTrace")
+        .that()
+        .resideOutsideOfPackages("dev.hearth.cli..", "dev.hearth.qemu..")
+        .should()
+        .accessField(System.class, "out")
+        .orShould()
+        .accessField(System.class, "err")
+        .orShould()
+        .callMethod(Throwable.class, "printStackTrace")
         .check(classes);
   }
 
   @Test
   void publicApiUsesOnlyJdkAndHearthTypes() {
     methods()
-        .that().arePublic()
-        .and().areDeclaredInClassesThat().arePublic()
+        .that()
+        .arePublic()
+        .and()
+        .areDeclaredInClassesThat()
+        .arePublic()
         // A module's API package, and fcproc's public subpackages (client, server, net, process).
-        .and().areDeclaredInClassesThat().resideInAnyPackage("dev.hearth.*", "dev.hearth.fcproc.*")
-        .and().areDeclaredInClassesThat().resideOutsideOfPackage("dev.hearth.cli")
+        .and()
+        .areDeclaredInClassesThat()
+        .resideInAnyPackage("dev.hearth.*", "dev.hearth.fcproc.*")
+        .and()
+        .areDeclaredInClassesThat()
+        .resideOutsideOfPackage("dev.hearth.cli")
         .should(exposeOnlyJdkAndHearthTypes())
         .check(classes);
   }

@@ -47,13 +47,18 @@ class OpCommandsTest {
         .onStreaming(
             "op.watch",
             Samples.op("succeeded", "ready", -1),
-            "op.progress", Samples.op("running", "boot", -1));
+            "op.progress",
+            Samples.op("running", "boot", -1));
     CliRun.Result r = run("op", "watch", "0123");
     assertThat(r.exitCode()).isZero();
     // Stages that went by between two snapshots (reserve, identity) are printed too.
     assertThat(r.out().lines())
         .containsExactly(
-            "[stage] reserve", "[stage] rootfs", "[stage] identity", "[stage] boot", "done in 3.2s");
+            "[stage] reserve",
+            "[stage] rootfs",
+            "[stage] identity",
+            "[stage] boot",
+            "done in 3.2s");
     assertThat(daemon.paramsOf("op.watch").path("op").asText()).isEqualTo(Samples.OP_ID);
   }
 

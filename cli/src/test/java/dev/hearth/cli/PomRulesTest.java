@@ -16,25 +16,34 @@ import org.junit.jupiter.api.Test;
 /**
  * Keeps the build-time halves of the module rules in place: each module's pom bans exactly the
  * hearth modules that ARCHITECTURE.md ("Allowed dependencies and how they are enforced") forbids
- * it, and the root pom fails the build on dependency
- * analysis warnings. (Removing a ban would otherwise go unnoticed until someone adds the edge.)
+ * it, and the root pom fails the build on dependency analysis warnings. (Removing a ban would
+ * otherwise go unnoticed until someone adds the edge.)
  */
 class PomRulesTest {
   /** The allowed edges of ARCHITECTURE.md's "Allowed dependencies", per module. */
   static final Map<String, Set<String>> ALLOWED =
       Map.of(
-          "core", Set.of(),
-          "opstate", Set.of("core"),
-          "dmsnap", Set.of("core"),
-          "fcproc", Set.of("core"),
-          "imagemgr", Set.of("core"),
-          "session", Set.of("core"),
-          "workspace", Set.of("core", "session"),
+          "core",
+          Set.of(),
+          "opstate",
+          Set.of("core"),
+          "dmsnap",
+          Set.of("core"),
+          "fcproc",
+          Set.of("core"),
+          "imagemgr",
+          Set.of("core"),
+          "session",
+          Set.of("core"),
+          "workspace",
+          Set.of("core", "session"),
           "daemon",
           Set.of("core", "opstate", "dmsnap", "fcproc", "imagemgr", "session", "workspace"),
-          "qemu", Set.of("core", "fcproc"),
+          "qemu",
+          Set.of("core", "fcproc"),
           // qemu: at run time only, so that its jar is in the distribution's lib/.
-          "cli", Set.of("core", "daemon", "qemu"));
+          "cli",
+          Set.of("core", "daemon", "qemu"));
 
   private static final Pattern BANNED = Pattern.compile("<exclude>dev\\.hearth:([a-z]+)</exclude>");
   private static final Pattern DECLARED =
@@ -52,7 +61,8 @@ class PomRulesTest {
       Set<String> expected = new TreeSet<>(ModuleRulesTest.MODULES);
       expected.remove(module);
       expected.removeAll(ALLOWED.get(module));
-      assertThat(matches(BANNED, pom)).as("modules banned in %s/pom.xml", module)
+      assertThat(matches(BANNED, pom))
+          .as("modules banned in %s/pom.xml", module)
           .containsExactlyInAnyOrderElementsOf(expected);
     }
   }
@@ -68,8 +78,7 @@ class PomRulesTest {
           declared.add(m.group(1));
         }
       }
-      assertThat(ALLOWED.get(module)).as("hearth dependencies of %s", module)
-          .containsAll(declared);
+      assertThat(ALLOWED.get(module)).as("hearth dependencies of %s", module).containsAll(declared);
     }
   }
 

@@ -16,8 +16,7 @@ class ProgressDisplayTest {
 
   private ProgressDisplay display(ProgressDisplay.Mode mode, boolean colour) {
     return new ProgressDisplay(
-        new PrintWriter(written), new Style(colour), mode, clock,
-        ProgressDisplay.VM_CREATE_STAGES);
+        new PrintWriter(written), new Style(colour), mode, clock, ProgressDisplay.VM_CREATE_STAGES);
   }
 
   private void after(long millis, ProgressDisplay display, String op) {
@@ -103,9 +102,7 @@ class ProgressDisplayTest {
     display.update(Samples.node(Samples.op("running", "rootfs", -1)));
     after(100, display, Samples.op("running", "resize", -1));
 
-    assertThat(Screen.render(written.toString()))
-        .hasSize(7)
-        .endsWith("  ⠋ resize    0.0s");
+    assertThat(Screen.render(written.toString())).hasSize(7).endsWith("  ⠋ resize    0.0s");
   }
 
   @Test
@@ -168,8 +165,7 @@ class ProgressDisplayTest {
   void withoutFinishTimesTheTotalIsMeasuredHere() {
     ProgressDisplay display = display(ProgressDisplay.Mode.PLAIN, false);
     display.update(Samples.node(Samples.op("running", "rootfs", -1)));
-    var done = (ObjectNode)
-        Samples.node(Samples.op("succeeded", "ready", -1));
+    var done = (ObjectNode) Samples.node(Samples.op("succeeded", "ready", -1));
     done.remove("finished_at");
     clock.advance(Duration.ofMillis(1500));
     display.update(done);

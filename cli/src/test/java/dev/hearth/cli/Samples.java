@@ -28,10 +28,13 @@ final class Samples {
 
   /** A running operation at {@code stage}; percent < 0 for none. */
   static String op(String state, String stage, int percent) {
-    ObjectNode op = (ObjectNode) node("""
+    ObjectNode op =
+        (ObjectNode)
+            node(
+                """
         {"id":"%s","kind":"vm.create","target":"demo","state":"%s","stage":"%s",
          "log":[],"started_at":"2024-05-01T11:59:50.000Z"}"""
-        .formatted(OP_ID, state, stage));
+                    .formatted(OP_ID, state, stage));
     if (percent >= 0) {
       op.put("percent", percent);
     }
@@ -52,8 +55,11 @@ final class Samples {
 
   /** vm.create's answer: the operation just after reserve, and the VM being created. */
   static String created() {
-    return "{\"op\":" + op("running", "rootfs", -1) + ",\"vm\":"
-        + vm("demo", "creating", "10.77.0.2", "2024-05-01T11:59:50Z") + "}";
+    return "{\"op\":"
+        + op("running", "rootfs", -1)
+        + ",\"vm\":"
+        + vm("demo", "creating", "10.77.0.2", "2024-05-01T11:59:50Z")
+        + "}";
   }
 
   static JsonNode node(String json) {

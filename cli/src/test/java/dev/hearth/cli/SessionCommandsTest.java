@@ -51,8 +51,23 @@ class SessionCommandsTest {
     daemon.on("session.start", "{\"id\": \"0123456789\", \"name\": \"build\"}");
 
     CliRun.Result r =
-        run("session", "start", "demo", "--name", "build", "--cwd", "/srv/my app", "-e", "A=1=2",
-            "--env", "B=", "--", "sh", "-c", "echo \"$A\"; exit 3", "it's");
+        run(
+            "session",
+            "start",
+            "demo",
+            "--name",
+            "build",
+            "--cwd",
+            "/srv/my app",
+            "-e",
+            "A=1=2",
+            "--env",
+            "B=",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$A\"; exit 3",
+            "it's");
 
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).isEqualTo("0123456789\n");
@@ -164,7 +179,10 @@ class SessionCommandsTest {
     CliRun.Result r =
         CliRun.run(
             new Environment(Map.of(), false).withConnector(lost).withTerminal(terminal),
-            "session", "wait", "demo", "build");
+            "session",
+            "wait",
+            "demo",
+            "build");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err()).startsWith("hearth: session build was lost");
   }
@@ -242,7 +260,8 @@ class SessionCommandsTest {
             new ByteArrayInputStream(new byte[] {'a', '\r', 'b', 0x10, 0x11, 'n', 'o', 't'}),
             true,
             new Terminal.Size(80, 24));
-    java.util.concurrent.CompletableFuture<byte[]> sent = new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<byte[]> sent =
+        new java.util.concurrent.CompletableFuture<>();
     daemon.onStream(
         "session.attach",
         (params, stream) -> {
@@ -260,5 +279,4 @@ class SessionCommandsTest {
     assertThat(terminal.rawModeRestored()).isEqualTo(1);
     assertThat(terminal.raw()).isFalse();
   }
-
 }

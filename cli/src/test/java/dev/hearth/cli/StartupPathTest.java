@@ -25,9 +25,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What a short command sets up, seen from the classes its JVM loads: {@code hearth version}
- * against a daemon loads no ObjectMapper and no logback (their set-up would cost more than the rest
- * of the command); {@code --json} does need the mapper.
+ * What a short command sets up, seen from the classes its JVM loads: {@code hearth version} against
+ * a daemon loads no ObjectMapper and no logback (their set-up would cost more than the rest of the
+ * command); {@code --json} does need the mapper.
  */
 class StartupPathTest {
   /** Bounds for a loaded machine; they only stop a hung test. */
@@ -71,8 +71,11 @@ class StartupPathTest {
           }
           String id = Json.text(Json.parse(line.toString(StandardCharsets.UTF_8)), "id");
           String reply =
-              "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":{\"version\":\"9.9.9\","
-                  + "\"protocol_version\":" + HearthClient.PROTOCOL_VERSION
+              "{\"jsonrpc\":\"2.0\",\"id\":"
+                  + id
+                  + ",\"result\":{\"version\":\"9.9.9\","
+                  + "\"protocol_version\":"
+                  + HearthClient.PROTOCOL_VERSION
                   + ",\"java_version\":\"17\",\"pid\":4242}}\n";
           Channels.newOutputStream(peer).write(reply.getBytes(StandardCharsets.UTF_8));
         }
@@ -126,8 +129,8 @@ class StartupPathTest {
 
   /**
    * The first invokedynamic string concatenation of a JVM bootstraps StringConcatFactory and spins
-   * classes: the build compiles concatenation inline (the root pom), checked here on the classes
-   * a CLI command runs.
+   * classes: the build compiles concatenation inline (the root pom), checked here on the classes a
+   * CLI command runs.
    */
   @Test
   void theCommandsClassesConcatenateWithoutInvokedynamic() throws IOException {

@@ -17,10 +17,15 @@ class ViewsTest {
 
   @Test
   void vmTableIsAlignedWithHumanMemoryAndAge() {
-    String vms = "[" + Samples.demoRunning() + ","
-        + Samples.vm("web-server", "stopped", "10.77.0.13", "2024-04-28T09:00:00Z")
-            .replace("\"memory_mib\":1024", "\"memory_mib\":512")
-        + "," + Samples.vm("new", "creating", "", "2024-05-01T11:59:58Z") + "]";
+    String vms =
+        "["
+            + Samples.demoRunning()
+            + ","
+            + Samples.vm("web-server", "stopped", "10.77.0.13", "2024-04-28T09:00:00Z")
+                .replace("\"memory_mib\":1024", "\"memory_mib\":512")
+            + ","
+            + Samples.vm("new", "creating", "", "2024-05-01T11:59:58Z")
+            + "]";
 
     assertThat(print(VmView.table(Samples.node(vms), Samples.NOW), false).lines())
         .containsExactly(
@@ -32,9 +37,14 @@ class ViewsTest {
 
   @Test
   void vmStatesAreColouredWhenColourIsOn() {
-    String vms = "[" + Samples.demoRunning() + ","
-        + Samples.vm("bad", "error", "10.77.0.3", "2024-05-01T11:00:00Z") + ","
-        + Samples.vm("off", "stopped", "10.77.0.4", "2024-05-01T11:00:00Z") + "]";
+    String vms =
+        "["
+            + Samples.demoRunning()
+            + ","
+            + Samples.vm("bad", "error", "10.77.0.3", "2024-05-01T11:00:00Z")
+            + ","
+            + Samples.vm("off", "stopped", "10.77.0.4", "2024-05-01T11:00:00Z")
+            + "]";
     String coloured = print(VmView.table(Samples.node(vms), Samples.NOW), true);
 
     assertThat(coloured)
@@ -77,8 +87,8 @@ class ViewsTest {
 
   @Test
   void aVmInErrorShowsWhy() {
-    var vm = (ObjectNode)
-        Samples.node(Samples.vm("demo", "error", "10.77.0.2", "2024-05-01T11:55:00Z"));
+    var vm =
+        (ObjectNode) Samples.node(Samples.vm("demo", "error", "10.77.0.2", "2024-05-01T11:55:00Z"));
     vm.put("error", "firecracker exited with status 1");
 
     assertThat(print(VmView.details(vm, Samples.NOW), false))
@@ -87,8 +97,12 @@ class ViewsTest {
 
   @Test
   void opTableShowsStageWithPercentWhileRunning() {
-    String ops = "[" + Samples.op("running", "rootfs", 40) + ","
-        + Samples.failedOp("boot", "no kvm").replace(Samples.OP_ID, "aaaaaaaaaaaaaaaa") + "]";
+    String ops =
+        "["
+            + Samples.op("running", "rootfs", 40)
+            + ","
+            + Samples.failedOp("boot", "no kvm").replace(Samples.OP_ID, "aaaaaaaaaaaaaaaa")
+            + "]";
 
     assertThat(print(OpView.table(Samples.node(ops), Samples.NOW), false).lines())
         .containsExactly(
@@ -99,8 +113,8 @@ class ViewsTest {
 
   @Test
   void opDetailsShowErrorTimesAndLog() {
-    var op = (ObjectNode)
-        Samples.node(Samples.failedOp("boot", "firecracker exited with status 1"));
+    var op =
+        (ObjectNode) Samples.node(Samples.failedOp("boot", "firecracker exited with status 1"));
     op.putArray("log").add("spawned firecracker").add("InstanceStart refused");
 
     assertThat(print(OpView.details(op, Samples.NOW), false).lines())
@@ -121,8 +135,8 @@ class ViewsTest {
   @Test
   void failureNamesTheStageTheReasonAndTheOperation() {
     assertThat(OpView.failure(Samples.node(Samples.failedOp("rootfs", "no space left on device"))))
-        .contains("vm.create demo failed at rootfs: no space left on device (op "
-            + Samples.OP_ID + ")");
+        .contains(
+            "vm.create demo failed at rootfs: no space left on device (op " + Samples.OP_ID + ")");
     assertThat(OpView.failure(Samples.node(Samples.op("cancelled", "boot", -1))))
         .contains("vm.create demo was cancelled at boot (op " + Samples.OP_ID + ")");
     assertThat(OpView.failure(Samples.node(Samples.op("succeeded", "ready", -1)))).isEmpty();

@@ -52,7 +52,9 @@ class VmCommandsTest {
   void createWithABadDiskSizeIsAUsageErrorNamingIt() {
     CliRun.Result r = run("vm", "create", "demo", "--image", "base", "--disk-size", "ten gigs");
     assertThat(r.exitCode()).isEqualTo(2);
-    assertThat(r.err().lines()).singleElement().asString()
+    assertThat(r.err().lines())
+        .singleElement()
+        .asString()
         .startsWith("hearth: --disk-size: 'ten gigs' is not a size");
     assertThat(daemon.requests()).isEmpty();
   }
@@ -71,8 +73,18 @@ class VmCommandsTest {
   void createSendsTheContractsParams() {
     scriptCreate(Samples.op("succeeded", "ready", -1));
     CliRun.Result r =
-        run("vm", "create", "demo", "--image", "base", "--vcpus", "4", "--memory", "2048",
-            "--disk-size", "10G");
+        run(
+            "vm",
+            "create",
+            "demo",
+            "--image",
+            "base",
+            "--vcpus",
+            "4",
+            "--memory",
+            "2048",
+            "--disk-size",
+            "10G");
     assertThat(r.exitCode()).isZero();
     JsonNode params = daemon.paramsOf("vm.create");
     assertThat(params.path("name").asText()).isEqualTo("demo");
@@ -101,9 +113,13 @@ class VmCommandsTest {
     assertThat(r.exitCode()).isZero();
     assertThat(r.out().lines())
         .startsWith(
-            "[stage] reserve", "[stage] rootfs", "[stage] identity", "[stage] boot",
+            "[stage] reserve",
+            "[stage] rootfs",
+            "[stage] identity",
+            "[stage] boot",
             "[stage] wait-ssh",
-            "done in 3.2s", "demo is running at 10.77.0.2")
+            "done in 3.2s",
+            "demo is running at 10.77.0.2")
         .anyMatch(line -> line.contains("hearth vm ssh demo"));
   }
 
@@ -116,8 +132,13 @@ class VmCommandsTest {
     assertThat(r.out()).contains("\u001b[6F");
     assertThat(Screen.render(r.out()))
         .startsWith(
-            "  ✓ reserve", "  ✓ rootfs    0.0s", "  ✓ identity", "  ✓ boot      0.0s",
-            "  ✓ wait-ssh", "  ✓ ready     0.0s", "done in 3.2s");
+            "  ✓ reserve",
+            "  ✓ rootfs    0.0s",
+            "  ✓ identity",
+            "  ✓ boot      0.0s",
+            "  ✓ wait-ssh",
+            "  ✓ ready     0.0s",
+            "done in 3.2s");
   }
 
   @Test
@@ -135,10 +156,13 @@ class VmCommandsTest {
 
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.out()).contains("failed in 3.2s").doesNotContain("is running");
-    assertThat(r.err().lines()).containsExactly(
-        "hearth: vm.create demo failed at boot: firecracker exited with status 1 (op "
-            + Samples.OP_ID + ")");
-    assertThat(daemon.requests()).extracting(FakeDaemon.Request::method)
+    assertThat(r.err().lines())
+        .containsExactly(
+            "hearth: vm.create demo failed at boot: firecracker exited with status 1 (op "
+                + Samples.OP_ID
+                + ")");
+    assertThat(daemon.requests())
+        .extracting(FakeDaemon.Request::method)
         .containsExactly("vm.create", "op.watch");
   }
 
@@ -201,7 +225,8 @@ class VmCommandsTest {
     assertThat(r.err())
         .contains("hearth op watch " + Samples.OP_ID)
         .contains("hearth op cancel " + Samples.OP_ID);
-    assertThat(daemon.requests()).extracting(FakeDaemon.Request::method)
+    assertThat(daemon.requests())
+        .extracting(FakeDaemon.Request::method)
         .doesNotContain("op.cancel");
   }
 
@@ -299,10 +324,14 @@ class VmCommandsTest {
     daemon.onStreaming(
         "vm.logs",
         "{\"data\":\"\"}",
-        "vm.logs.data", data("é ".getBytes(StandardCharsets.UTF_8)),
-        "vm.logs.data", data(new byte[] {euro[0]}),
-        "vm.logs.data", data(new byte[] {euro[1], euro[2], euro[3]}),
-        "vm.logs.data", data(new byte[] {(byte) 0xff, 'x'}));
+        "vm.logs.data",
+        data("é ".getBytes(StandardCharsets.UTF_8)),
+        "vm.logs.data",
+        data(new byte[] {euro[0]}),
+        "vm.logs.data",
+        data(new byte[] {euro[1], euro[2], euro[3]}),
+        "vm.logs.data",
+        data(new byte[] {(byte) 0xff, 'x'}));
     CliRun.Result r = run("vm", "logs", "demo", "-f");
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).isEqualTo("é €\n\uFFFDx");

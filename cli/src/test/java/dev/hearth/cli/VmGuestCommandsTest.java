@@ -114,7 +114,8 @@ class VmGuestCommandsTest {
           return FakeDaemon.json("{\"exit_code\": 0}");
         });
 
-    CliRun.Result result = run(Map.of("TERM", "screen"), terminal, "vm", "exec", "-t", "demo", "--", "top");
+    CliRun.Result result =
+        run(Map.of("TERM", "screen"), terminal, "vm", "exec", "-t", "demo", "--", "top");
 
     assertThat(result.exitCode()).isZero();
     JsonNode params = daemon.paramsOf("vm.exec");
@@ -148,7 +149,8 @@ class VmGuestCommandsTest {
     CliRun.Result result = run(pipedStdin(""), "vm", "exec", "demo", "--", "true");
 
     assertThat(result.exitCode()).isEqualTo(1);
-    assertThat(result.err()).isEqualTo("hearth: VM demo is stopped, not running (precondition_failed)\n");
+    assertThat(result.err())
+        .isEqualTo("hearth: VM demo is stopped, not running (precondition_failed)\n");
   }
 
   @Test

@@ -4,8 +4,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Keeps at most {@code cap} bytes of a stream: either the first ones (head) or the last ones
- * (tail), and remembers whether anything was dropped. Memory grows with what is kept, not with
- * the cap.
+ * (tail), and remembers whether anything was dropped. Memory grows with what is kept, not with the
+ * cap.
  */
 final class BoundedCapture {
   private final int cap;

@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * What a finished command left: its exit code and the captured output. Stdout keeps its first
- * {@link Command#outputCap()} bytes, stderr its last (the end of stderr is what explains a failure).
+ * {@link Command#outputCap()} bytes, stderr its last (the end of stderr is what explains a
+ * failure).
  */
 public record CommandResult(
     List<String> argv,

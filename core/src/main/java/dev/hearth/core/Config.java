@@ -64,8 +64,8 @@ public final class Config {
   }
 
   /**
-   * Reads the named file, or {@link #DEFAULT_FILE} when it exists, or else returns the defaults.
-   * An explicitly named file must exist.
+   * Reads the named file, or {@link #DEFAULT_FILE} when it exists, or else returns the defaults. An
+   * explicitly named file must exist.
    */
   public static Config loadOrDefaults(Optional<Path> file) {
     return loadOrDefaults(file, DEFAULT_FILE);
@@ -101,9 +101,16 @@ public final class Config {
       ConfigKey key =
           ConfigKey.byKey(name)
               .orElseThrow(
-                  () -> new ConfigException(
-                      "config file " + file + ": unknown key '" + name + "' (value " + show(node)
-                          + "); known keys: " + knownKeys()));
+                  () ->
+                      new ConfigException(
+                          "config file "
+                              + file
+                              + ": unknown key '"
+                              + name
+                              + "' (value "
+                              + show(node)
+                              + "); known keys: "
+                              + knownKeys()));
       String raw;
       if (node.isTextual() && !key.isInteger()) {
         raw = node.textValue();
@@ -140,11 +147,14 @@ public final class Config {
 
   private static ConfigException badValue(Path file, ConfigKey key, String shown, String why) {
     String where = file == null ? "config" : "config file " + file;
-    return new ConfigException(where + ": bad value " + shown + " for key '" + key.key() + "': " + why);
+    return new ConfigException(
+        where + ": bad value " + shown + " for key '" + key.key() + "': " + why);
   }
 
   private static String show(JsonNode node) {
-    return node.isTextual() ? "'" + Printable.of(node.textValue()) + "'" : Printable.of(node.toString());
+    return node.isTextual()
+        ? "'" + Printable.of(node.textValue()) + "'"
+        : Printable.of(node.toString());
   }
 
   private static String knownKeys() {

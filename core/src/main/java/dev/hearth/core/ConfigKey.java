@@ -12,64 +12,132 @@ import java.util.regex.Pattern;
  * documentation in {@code packaging/config.toml}.
  */
 public enum ConfigKey {
-  STATE_DIR("state_dir", Type.PATH, "/var/lib/hearth",
+  STATE_DIR(
+      "state_dir",
+      Type.PATH,
+      "/var/lib/hearth",
       "Where hearth keeps its database, images, VM disks and the guest SSH key."),
-  RUNTIME_DIR("runtime_dir", Type.PATH, "/run/hearth",
+  RUNTIME_DIR(
+      "runtime_dir",
+      Type.PATH,
+      "/run/hearth",
       "Where the daemon puts its socket (hearth.sock), pid file and the VMs' API sockets."),
-  SOCKET_GROUP("socket_group", Type.STRING, "hearth",
+  SOCKET_GROUP(
+      "socket_group",
+      Type.STRING,
+      "hearth",
       "Group given to the socket (mode 0660); its members may use hearth. \"\" keeps it to root"
           + " and the daemon's user."),
-  LOG_LEVEL("log_level", Type.enumOf("error", "warn", "info", "debug", "trace"), "info",
+  LOG_LEVEL(
+      "log_level",
+      Type.enumOf("error", "warn", "info", "debug", "trace"),
+      "info",
       "Daemon log level: error, warn, info, debug or trace."),
-  VMM("vmm", Type.enumOf("auto", "firecracker", "qemu"), "auto",
+  VMM(
+      "vmm",
+      Type.enumOf("auto", "firecracker", "qemu"),
+      "auto",
       "What runs the VMs: firecracker (needs a working /dev/kvm), qemu (hearth's bundled"
           + " bin/hearth-qemu-firecracker, with KVM when it works, else emulated and slow), or auto"
           + " (firecracker when it is on PATH and KVM works, else qemu). `hearth doctor` says which"
           + " and why."),
-  FIRECRACKER_BIN("firecracker_bin", Type.OPTIONAL_PATH, "",
+  FIRECRACKER_BIN(
+      "firecracker_bin",
+      Type.OPTIONAL_PATH,
+      "",
       "The firecracker binary; \"\" lets vmm choose. When set, it is used as is, whatever vmm"
           + " says."),
-  JAILER_BIN("jailer_bin", Type.OPTIONAL_PATH, "",
+  JAILER_BIN(
+      "jailer_bin",
+      Type.OPTIONAL_PATH,
+      "",
       "The jailer binary; \"\" looks it up on PATH. Only reported by doctor for now."),
-  DEFAULT_KERNEL("default_kernel", Type.OPTIONAL_PATH, "",
+  DEFAULT_KERNEL(
+      "default_kernel",
+      Type.OPTIONAL_PATH,
+      "",
       "Kernel (ELF vmlinux) that `image build` uses when --kernel is not given; \"\" takes the"
           + " distribution kernel of the image."),
-  BRIDGE_NAME("bridge_name", Type.INTERFACE_NAME, "hearth0",
-      "Host bridge that the VMs' TAP devices join."),
-  BRIDGE_CIDR("bridge_cidr", Type.CIDR, "10.77.0.1/24",
+  BRIDGE_NAME(
+      "bridge_name", Type.INTERFACE_NAME, "hearth0", "Host bridge that the VMs' TAP devices join."),
+  BRIDGE_CIDR(
+      "bridge_cidr",
+      Type.CIDR,
+      "10.77.0.1/24",
       "The bridge's address and prefix; the address is the guests' gateway and the name server of"
           + " their resolv.conf (no DNS server answers there yet), guests get the lowest free"
           + " addresses of the prefix."),
-  TAP_POOL_SIZE("tap_pool_size", Type.intRange(0, 64), "4",
+  TAP_POOL_SIZE(
+      "tap_pool_size",
+      Type.intRange(0, 64),
+      "4",
       "TAP devices created ahead of time so that a VM create does not wait for one."),
-  DNS_DOMAIN("dns_domain", Type.DOMAIN, "hearth.internal",
+  DNS_DOMAIN(
+      "dns_domain",
+      Type.DOMAIN,
+      "hearth.internal",
       "Domain under which VMs are to resolve, <vm>.<dns_domain>; not used yet (no DNS server)."),
-  DNS_HOST_LISTEN("dns_host_listen", Type.OPTIONAL_ADDRESS, "127.0.0.1:10053",
+  DNS_HOST_LISTEN(
+      "dns_host_listen",
+      Type.OPTIONAL_ADDRESS,
+      "127.0.0.1:10053",
       "Loopback address and port where the host is to resolve VM names; not used yet (no DNS"
           + " server)."),
-  WEB_LISTEN_ADDR("web_listen_addr", Type.OPTIONAL_ADDRESS, "127.0.0.1:7777",
+  WEB_LISTEN_ADDR(
+      "web_listen_addr",
+      Type.OPTIONAL_ADDRESS,
+      "127.0.0.1:7777",
       "Address of a read-only web UI; not used yet (there is no web UI)."),
-  DISK_PROVISIONER("disk_provisioner", Type.enumOf("auto", "dm-snapshot", "copy"), "auto",
+  DISK_PROVISIONER(
+      "disk_provisioner",
+      Type.enumOf("auto", "dm-snapshot", "copy"),
+      "auto",
       "How VM root disks are made: dm-snapshot, copy, or auto (dm-snapshot where device-mapper"
           + " works, else copy)."),
-  DEFAULT_VCPUS("default_vcpus", Type.intRange(Limits.MIN_VCPUS, Limits.MAX_VCPUS), "2",
+  DEFAULT_VCPUS(
+      "default_vcpus",
+      Type.intRange(Limits.MIN_VCPUS, Limits.MAX_VCPUS),
+      "2",
       "vCPUs of a VM when `vm create` is not given --vcpus."),
-  DEFAULT_MEMORY_MIB("default_memory_mib",
-      Type.intRange(Limits.MIN_MEMORY_MIB, Limits.MAX_MEMORY_MIB), "1024",
+  DEFAULT_MEMORY_MIB(
+      "default_memory_mib",
+      Type.intRange(Limits.MIN_MEMORY_MIB, Limits.MAX_MEMORY_MIB),
+      "1024",
       "Memory in MiB of a VM when `vm create` is not given --memory."),
-  SSH_WAIT_TIMEOUT("ssh_wait_timeout", Type.DURATION, "120s",
+  SSH_WAIT_TIMEOUT(
+      "ssh_wait_timeout",
+      Type.DURATION,
+      "120s",
       "How long `vm create` and `vm start` wait for the guest's SSH server."),
-  STOP_TIMEOUT("stop_timeout", Type.DURATION, "30s",
+  STOP_TIMEOUT(
+      "stop_timeout",
+      Type.DURATION,
+      "30s",
       "How long `vm stop` waits for a clean shutdown before it kills the VM."),
-  CONSOLE_LOG_MAX_SIZE("console_log_max_size", Type.SIZE, "16MiB",
+  CONSOLE_LOG_MAX_SIZE(
+      "console_log_max_size",
+      Type.SIZE,
+      "16MiB",
       "Largest size of a VM's serial console log; older output is dropped beyond it."),
-  OPERATION_RETENTION("operation_retention", Type.DURATION, "24h",
+  OPERATION_RETENTION(
+      "operation_retention",
+      Type.DURATION,
+      "24h",
       "How long finished operations stay listed by `op list`."),
-  SHUTDOWN_GRACE("shutdown_grace", Type.DURATION, "10s",
+  SHUTDOWN_GRACE(
+      "shutdown_grace",
+      Type.DURATION,
+      "10s",
       "On SIGTERM, how long in-flight requests may take before the daemon closes them."),
-  CLIENT_IDLE_TIMEOUT("client_idle_timeout", Type.DURATION, "10m",
+  CLIENT_IDLE_TIMEOUT(
+      "client_idle_timeout",
+      Type.DURATION,
+      "10m",
       "A client connection that sends nothing for this long, with no request running, is closed."),
-  MAX_CONNECTIONS("max_connections", Type.intRange(1, 4096), "256",
+  MAX_CONNECTIONS(
+      "max_connections",
+      Type.intRange(1, 4096),
+      "256",
       "Most client connections served at once; further ones get a busy error.");
 
   public static final List<ConfigKey> ALL = List.of(values());
@@ -141,13 +209,16 @@ public enum ConfigKey {
     static final Type OPTIONAL_PATH =
         new Type("an absolute path or \"\"", false, v -> v.isEmpty() ? v : absolutePath(v));
     static final Type DURATION =
-        new Type("a duration such as 30s, 5m or 2h", false, v -> Durations.format(Durations.parse(v)));
+        new Type(
+            "a duration such as 30s, 5m or 2h", false, v -> Durations.format(Durations.parse(v)));
     static final Type SIZE =
         new Type("a size such as 512M or 16MiB", false, v -> Long.toString(Sizes.parse(v)));
     static final Type INTERFACE_NAME =
         new Type("a network interface name of at most 15 characters", false, Type::interfaceName);
-    static final Type CIDR = new Type("an IPv4 address and prefix such as 10.77.0.1/24", false, Type::cidr);
-    static final Type DOMAIN = new Type("a DNS domain such as hearth.internal", false, Type::domain);
+    static final Type CIDR =
+        new Type("an IPv4 address and prefix such as 10.77.0.1/24", false, Type::cidr);
+    static final Type DOMAIN =
+        new Type("a DNS domain such as hearth.internal", false, Type::domain);
     static final Type OPTIONAL_ADDRESS =
         new Type("host:port such as 127.0.0.1:7777, or \"\"", false, Type::optionalAddress);
 
@@ -162,29 +233,35 @@ public enum ConfigKey {
     }
 
     static Type intRange(int min, int max) {
-      return new Type("an integer from " + min + " to " + max, true, v -> {
-        int n;
-        try {
-          n = Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("not an integer");
-        }
-        if (n < min || n > max) {
-          throw new IllegalArgumentException("out of range " + min + ".." + max);
-        }
-        return Integer.toString(n);
-      });
+      return new Type(
+          "an integer from " + min + " to " + max,
+          true,
+          v -> {
+            int n;
+            try {
+              n = Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+              throw new IllegalArgumentException("not an integer");
+            }
+            if (n < min || n > max) {
+              throw new IllegalArgumentException("out of range " + min + ".." + max);
+            }
+            return Integer.toString(n);
+          });
     }
 
     static Type enumOf(String... choices) {
       List<String> list = List.of(choices);
-      return new Type("one of " + String.join(", ", list), false, v -> {
-        String lower = v.toLowerCase(Locale.ROOT);
-        if (!list.contains(lower)) {
-          throw new IllegalArgumentException("not one of " + String.join(", ", list));
-        }
-        return lower;
-      });
+      return new Type(
+          "one of " + String.join(", ", list),
+          false,
+          v -> {
+            String lower = v.toLowerCase(Locale.ROOT);
+            if (!list.contains(lower)) {
+              throw new IllegalArgumentException("not one of " + String.join(", ", list));
+            }
+            return lower;
+          });
     }
 
     static String absolutePath(String v) {
@@ -196,7 +273,8 @@ public enum ConfigKey {
 
     static String interfaceName(String v) {
       if (!IFNAME.matcher(v).matches()) {
-        throw new IllegalArgumentException("not an interface name of 1 to 15 letters, digits, '-', '_' or '.'");
+        throw new IllegalArgumentException(
+            "not an interface name of 1 to 15 letters, digits, '-', '_' or '.'");
       }
       return v;
     }
@@ -223,7 +301,10 @@ public enum ConfigKey {
       int host = InetAddresses.coerceToInteger(InetAddresses.forString(addr)) & (-1 >>> prefix);
       if (host == 0 || host == -1 >>> prefix) {
         throw new IllegalArgumentException(
-            "'" + addr + "' is the network or broadcast address of /" + prefix
+            "'"
+                + addr
+                + "' is the network or broadcast address of /"
+                + prefix
                 + ", not a host address");
       }
       return addr + "/" + prefix;

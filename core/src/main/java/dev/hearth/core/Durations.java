@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses and prints durations the way people write them: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}. */
+/**
+ * Parses and prints durations the way people write them: {@code 500ms}, {@code 30s}, {@code 5m},
+ * {@code 2h}.
+ */
 public final class Durations {
   private static final Pattern FORMAT = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
 
@@ -19,7 +22,9 @@ public final class Durations {
     Matcher m = FORMAT.matcher(text.strip());
     if (!m.matches()) {
       throw new IllegalArgumentException(
-          "'" + text + "' is not a duration (expected a number and a unit: ms, s, m, h or d, e.g. 30s)");
+          "'"
+              + text
+              + "' is not a duration (expected a number and a unit: ms, s, m, h or d, e.g. 30s)");
     }
     long n = Long.parseLong(m.group(1));
     switch (m.group(2)) {

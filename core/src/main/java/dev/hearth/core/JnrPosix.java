@@ -42,7 +42,15 @@ final class JnrPosix implements Posix {
       return false;
     }
     throw new CoreException(
-        "kill(" + pid + ", " + signal + ") failed: " + posix.strerror(errno) + " (errno " + errno + ")");
+        "kill("
+            + pid
+            + ", "
+            + signal
+            + ") failed: "
+            + posix.strerror(errno)
+            + " (errno "
+            + errno
+            + ")");
   }
 
   @Override
@@ -56,7 +64,15 @@ final class JnrPosix implements Posix {
     if (posix.chown(path.toString(), -1, gid) != 0) {
       int errno = posix.errno();
       throw new CoreException(
-          "chgrp " + gid + " " + path + " failed: " + posix.strerror(errno) + " (errno " + errno + ")");
+          "chgrp "
+              + gid
+              + " "
+              + path
+              + " failed: "
+              + posix.strerror(errno)
+              + " (errno "
+              + errno
+              + ")");
     }
   }
 }

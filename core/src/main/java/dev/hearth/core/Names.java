@@ -27,7 +27,11 @@ public final class Names {
     }
     if (!NAME.matcher(name).matches()) {
       throw new InvalidNameException(
-          "invalid " + what + " name '" + Printable.of(name) + "': use 1 to 63 lower-case letters, digits"
+          "invalid "
+              + what
+              + " name '"
+              + Printable.of(name)
+              + "': use 1 to 63 lower-case letters, digits"
               + " and '-', starting with a letter or digit");
     }
     return name;

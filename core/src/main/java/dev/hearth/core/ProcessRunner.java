@@ -110,13 +110,12 @@ public final class ProcessRunner implements Runner {
 
   /**
    * Streams the command's lines to the listener on the calling thread while it runs. The reader
-   * threads split the output into lines and queue them (a full queue makes them stop reading, so
-   * a slow listener slows the command instead of growing memory); the calling thread delivers them
+   * threads split the output into lines and queue them (a full queue makes them stop reading, so a
+   * slow listener slows the command instead of growing memory); the calling thread delivers them
    * and watches the deadline. Only the last {@link #STREAM_STDERR_TAIL_BYTES} of stderr are kept.
    */
   @Override
-  public CommandResult stream(Command command, LineListener listener)
-      throws InterruptedException {
+  public CommandResult stream(Command command, LineListener listener) throws InterruptedException {
     List<String> argv = command.argv();
     long started = clock.nanoTime();
     long deadline = started + command.timeout().toNanos();

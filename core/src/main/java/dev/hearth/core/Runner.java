@@ -9,7 +9,8 @@ public interface Runner {
   /**
    * Runs the command to completion and returns its result whatever the exit code.
    *
-   * @throws CommandTimeoutException when it runs past its timeout (the whole process tree is killed)
+   * @throws CommandTimeoutException when it runs past its timeout (the whole process tree is
+   *     killed)
    * @throws CommandException when it cannot be started
    * @throws InterruptedException when the calling thread is interrupted (the tree is killed too)
    */
@@ -24,8 +25,7 @@ public interface Runner {
    * <p>This default runs the command to completion, then delivers its stdout lines and its stderr
    * lines; {@link ProcessRunner} delivers them as they come.
    */
-  default CommandResult stream(Command command, LineListener listener)
-      throws InterruptedException {
+  default CommandResult stream(Command command, LineListener listener) throws InterruptedException {
     CommandResult result = run(command);
     result.stdout().lines().forEach(l -> listener.onLine(LineListener.Source.STDOUT, l));
     result.stderr().lines().forEach(l -> listener.onLine(LineListener.Source.STDERR, l));

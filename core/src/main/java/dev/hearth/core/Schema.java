@@ -65,10 +65,7 @@ public final class Schema {
                       + " boot_args TEXT NOT NULL)")),
           // What ran the VM at its last boot (firecracker or qemu), so that vm show stays right
           // across daemon restarts; NULL until the first boot.
-          new Migration(
-              4,
-              "the VMM of each VM",
-              List.of("ALTER TABLE vms ADD COLUMN vmm TEXT")));
+          new Migration(4, "the VMM of each VM", List.of("ALTER TABLE vms ADD COLUMN vmm TEXT")));
 
   /** The version a database has once every migration is applied. */
   public static int latestVersion() {

@@ -4,10 +4,14 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses and prints byte sizes: {@code 512}, {@code 64K}, {@code 16MiB}, {@code 10G}. Units are binary. */
+/**
+ * Parses and prints byte sizes: {@code 512}, {@code 64K}, {@code 16MiB}, {@code 10G}. Units are
+ * binary.
+ */
 public final class Sizes {
   private static final Pattern FORMAT =
-      Pattern.compile("(\\d{1,15})\\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)", Pattern.CASE_INSENSITIVE);
+      Pattern.compile(
+          "(\\d{1,15})\\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)", Pattern.CASE_INSENSITIVE);
 
   private Sizes() {}
 
@@ -20,7 +24,9 @@ public final class Sizes {
     Matcher m = FORMAT.matcher(text.strip());
     if (!m.matches()) {
       throw new IllegalArgumentException(
-          "'" + text + "' is not a size (expected a number and an optional unit: K, M, G or T, e.g. 16M)");
+          "'"
+              + text
+              + "' is not a size (expected a number and an optional unit: K, M, G or T, e.g. 16M)");
     }
     long n = Long.parseLong(m.group(1));
     String unit = m.group(2).toLowerCase(Locale.ROOT);
@@ -39,13 +45,16 @@ public final class Sizes {
     String units = "KMGTPE";
     double v = bytes;
     int i = -1;
-    // Also step up when the number would print as 1024 (1048575 bytes is "1.0 MiB", not "1024 KiB").
+    // Also step up when the number would print as 1024 (1048575 bytes is "1.0 MiB", not "1024
+    // KiB").
     while ((v >= 1024 || Math.round(v) >= 1024) && i < units.length() - 1) {
       v /= 1024;
       i++;
     }
-    String num = v >= 100 || v == Math.rint(v) ? String.format(Locale.ROOT, "%.0f", v)
-        : String.format(Locale.ROOT, "%.1f", v);
+    String num =
+        v >= 100 || v == Math.rint(v)
+            ? String.format(Locale.ROOT, "%.0f", v)
+            : String.format(Locale.ROOT, "%.1f", v);
     return num + " " + units.charAt(i) + "iB";
   }
 }

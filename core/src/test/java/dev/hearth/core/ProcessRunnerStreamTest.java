@@ -85,7 +85,9 @@ class ProcessRunnerStreamTest {
     CommandResult r =
         runner.stream(
             Command.of(
-                "sh", "-c", "i=0; while [ $i -lt 3000 ]; do echo line$i >&2; i=$((i+1)); done;"
+                "sh",
+                "-c",
+                "i=0; while [ $i -lt 3000 ]; do echo line$i >&2; i=$((i+1)); done;"
                     + " echo out; exit 4"),
             recorder());
     assertThat(r.exitCode()).isEqualTo(4);
@@ -126,7 +128,8 @@ class ProcessRunnerStreamTest {
             .timeout(TIMEOUT)
             .build();
     CommandTimeoutException e =
-        catchThrowableOfType(CommandTimeoutException.class, () -> runner.stream(command, recorder()));
+        catchThrowableOfType(
+            CommandTimeoutException.class, () -> runner.stream(command, recorder()));
     assertThat(e.timeout()).isEqualTo(TIMEOUT);
     assertThat(e.stderrTail()).isEqualTo("oops\n");
     assertThat(seen).contains("STDOUT:starting", "STDERR:oops");

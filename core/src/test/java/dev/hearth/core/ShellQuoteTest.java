@@ -34,8 +34,7 @@ class ShellQuoteTest {
   @RequiresBinary("sh")
   void aCommandLineRunsExactlyItsArgv() throws Exception {
     // printf repeats its format for every argument: each word comes out between < and >.
-    List<String> argv =
-        new ArrayList<>(List.of("printf", "<%s>"));
+    List<String> argv = new ArrayList<>(List.of("printf", "<%s>"));
     argv.addAll(List.of(HostileWords.ALL));
     StringBuilder expected = new StringBuilder();
     for (String word : HostileWords.ALL) {

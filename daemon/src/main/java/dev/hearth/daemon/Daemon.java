@@ -50,8 +50,6 @@ import dev.hearth.dmsnap.Provisioners;
 import dev.hearth.dmsnap.RootDiskProvisioner;
 import dev.hearth.fcproc.VmmChoice;
 import dev.hearth.fcproc.VmmSelector;
-import dev.hearth.imagemgr.DebugfsGuestIdentity;
-import dev.hearth.imagemgr.GuestIdentity;
 import dev.hearth.fcproc.net.HostNetwork;
 import dev.hearth.fcproc.net.HostNetworkEnvironment;
 import dev.hearth.fcproc.net.Ipv4Cidr;
@@ -60,6 +58,8 @@ import dev.hearth.fcproc.net.NatRules;
 import dev.hearth.fcproc.net.TapDevices;
 import dev.hearth.fcproc.process.FirecrackerLauncher;
 import dev.hearth.fcproc.process.ProcessTable;
+import dev.hearth.imagemgr.DebugfsGuestIdentity;
+import dev.hearth.imagemgr.GuestIdentity;
 import dev.hearth.imagemgr.ImageStaging;
 import dev.hearth.imagemgr.VmlinuxExtractor;
 import dev.hearth.opstate.OpSnapshot;
@@ -115,10 +115,10 @@ public final class Daemon implements Hearth {
 
   /**
    * What tests replace: the OS, time, peer authorisation, extra RPC methods, and the VM lifecycle's
-   * host network and guest seams (empty: the real bridge, TAPs and NAT from the config, debugfs
-   * for the identity stage, MINA SSH with the daemon's key for the SSH wait and the poweroff
-   * step of a stop, and the VM's IP, port 22, as the guest route of exec, shell and copy), and
-   * where the VMM is looked for (this process's PATH, {@code HEARTH_HOME} and /dev/kvm).
+   * host network and guest seams (empty: the real bridge, TAPs and NAT from the config, debugfs for
+   * the identity stage, MINA SSH with the daemon's key for the SSH wait and the poweroff step of a
+   * stop, and the VM's IP, port 22, as the guest route of exec, shell and copy), and where the VMM
+   * is looked for (this process's PATH, {@code HEARTH_HOME} and /dev/kvm).
    */
   record Seams(
       Posix posix,
@@ -413,16 +413,14 @@ public final class Daemon implements Hearth {
               seams.clock(), config.operationRetention(), Set.of(ImageBuildOp.KIND), opStore);
       undo.push(imageBuildOps::close);
       ImageBuildService imageBuilds =
-          composeImageBuilds(
-              config, layout, seams, imageBuildOps, guard(locks.imageOpsLock()));
+          composeImageBuilds(config, layout, seams, imageBuildOps, guard(locks.imageOpsLock()));
       ImageService images =
           new ImageService(
               layout,
               runner,
               locks,
               vms,
-              new ImageStaging(
-                  layout.imageStagingDir(), layout.imagesDir(), runner, seams.clock()),
+              new ImageStaging(layout.imageStagingDir(), layout.imagesDir(), runner, seams.clock()),
               new VmlinuxExtractor(runner));
       images.cleanupStale();
       ScheduledExecutorService pruner = startPruner(List.of(createOps, imageBuildOps));
@@ -589,11 +587,7 @@ public final class Daemon implements Hearth {
   }
 
   private static ImageBuildService composeImageBuilds(
-      Config config,
-      Layout layout,
-      Seams seams,
-      Registry<ImageBuildOp> ops,
-      ImageOpsGuard guard)
+      Config config, Layout layout, Seams seams, Registry<ImageBuildOp> ops, ImageOpsGuard guard)
       throws InterruptedException {
     Runner runner = new ProcessRunner(seams.posix(), seams.clock());
     BuildLeftovers leftovers = new BuildLeftovers(Path.of("/proc"), runner, seams.posix());
@@ -784,9 +778,7 @@ public final class Daemon implements Hearth {
         pid,
         Optional.of(
             new VersionInfo.Vmm(
-                choice.kind().wireName(),
-                choice.binary().map(Path::toString),
-                choice.reason())));
+                choice.kind().wireName(), choice.binary().map(Path::toString), choice.reason())));
   }
 
   private void awaitClosed() {

@@ -183,16 +183,15 @@ public final class HearthClient implements AutoCloseable {
   /**
    * Starts a streaming request ({@code vm.exec}, {@code vm.shell}, {@code vm.copy}): its output
    * arrives through {@code listener} while {@link Stream#awaitResult()} runs, and input goes back
-   * with {@link Stream#write}, {@link Stream#closeInput()} and {@link Stream#resize} from any
-   * other thread. The connection serves nothing else until the stream has ended.
+   * with {@link Stream#write}, {@link Stream#closeInput()} and {@link Stream#resize} from any other
+   * thread. The connection serves nothing else until the stream has ended.
    *
    * @param paramsJson the params as JSON text; null or blank for none
    * @throws IllegalArgumentException when {@code paramsJson} is not valid JSON
    * @throws IllegalStateException when another stream of this client is still open
    * @throws DaemonUnavailableException when the request cannot be sent
    */
-  public synchronized Stream openStream(
-      String method, String paramsJson, StreamListener listener) {
+  public synchronized Stream openStream(String method, String paramsJson, StreamListener listener) {
     requireNoStream(method);
     JsonNode params = parseParams(method, paramsJson);
     long id = nextId++;
@@ -405,7 +404,9 @@ public final class HearthClient implements AutoCloseable {
       while (length > 0) {
         int n = Math.min(length, MAX_CHUNK_BYTES);
         ObjectNode params = Wire.object().put("stream", id);
-        params.put("data", Base64.getEncoder().encodeToString(Arrays.copyOfRange(data, offset, offset + n)));
+        params.put(
+            "data",
+            Base64.getEncoder().encodeToString(Arrays.copyOfRange(data, offset, offset + n)));
         send(params);
         offset += n;
         length -= n;
@@ -433,8 +434,7 @@ public final class HearthClient implements AutoCloseable {
       if (finished) {
         return; // the stream has ended: the daemon would drop it anyway
       }
-      ObjectNode note =
-          Wire.object().put("jsonrpc", "2.0").put("method", STREAM_INPUT_METHOD);
+      ObjectNode note = Wire.object().put("jsonrpc", "2.0").put("method", STREAM_INPUT_METHOD);
       note.set("params", params);
       try {
         writeLine(Wire.bytes(note));
@@ -444,8 +444,8 @@ public final class HearthClient implements AutoCloseable {
     }
 
     /**
-     * Reads the stream to its end, handing output and notifications to the listener on this
-     * thread, and returns the result as JSON text.
+     * Reads the stream to its end, handing output and notifications to the listener on this thread,
+     * and returns the result as JSON text.
      *
      * @throws RpcException when the daemon answers with an error
      * @throws DaemonUnavailableException when the connection is lost
@@ -492,8 +492,8 @@ public final class HearthClient implements AutoCloseable {
     }
 
     /**
-     * Ends the stream. One that has not finished is cancelled by closing the connection (the
-     * daemon then closes the guest's channel); this client cannot be used after that.
+     * Ends the stream. One that has not finished is cancelled by closing the connection (the daemon
+     * then closes the guest's channel); this client cannot be used after that.
      */
     @Override
     public void close() {

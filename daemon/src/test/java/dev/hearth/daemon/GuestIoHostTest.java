@@ -41,8 +41,7 @@ class GuestIoHostTest {
     // The route is read at each call; sshd starts once the daemon has made its key.
     String[] host = {""};
     fx.start(fx.seams().withGuestRoute(vm -> new GuestTarget(vm.name(), host[0], 22)));
-    sshd =
-        NetnsSshd.start(dir.resolve("sshd"), Files.readString(fx.layout.sshPublicKey()).trim());
+    sshd = NetnsSshd.start(dir.resolve("sshd"), Files.readString(fx.layout.sshPublicKey()).trim());
     host[0] = sshd.host();
     assertThat(fx.createAndWait("demo", "").path("state").asText()).isEqualTo("succeeded");
     assertThat(fx.createAndWait("idle", "\"no_start\": true").path("state").asText())

@@ -204,8 +204,7 @@ class ImageRegistryTest {
     JsonNode source = fx.call("image.show", "{\"image\": \"deb\"}");
     assertThat(promoted.path("sha256").path("vmlinux").asText())
         .isEqualTo(source.path("sha256").path("vmlinux").asText());
-    assertThatThrownBy(
-            () -> fx.call("image.promote", "{\"vm\": \"demo\", \"name\": \"demo-img\"}"))
+    assertThatThrownBy(() -> fx.call("image.promote", "{\"vm\": \"demo\", \"name\": \"demo-img\"}"))
         .asInstanceOf(type(RpcException.class))
         .satisfies(e -> assertThat(e.kind()).isEqualTo("conflict"));
   }

@@ -30,6 +30,7 @@ import java.util.stream.Stream;
  */
 final class LocalSessionGuest implements GuestScripts, VmHook, AutoCloseable {
   private final Path dir;
+
   /** Every script run, in order (for tests that wait for the daemon's own guest calls). */
   final List<String> scripts = new CopyOnWriteArrayList<>();
 

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
-import dev.hearth.session.GuestTarget;
 import dev.hearth.daemon.internal.guest.NetnsSshd;
+import dev.hearth.session.GuestTarget;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The session.* methods of a real daemon, whose guests are the local /bin/sh against a temp
- * folder per VM ({@link LocalSessionGuest}): the real scripts, the real RPC streams.
+ * The session.* methods of a real daemon, whose guests are the local /bin/sh against a temp folder
+ * per VM ({@link LocalSessionGuest}): the real scripts, the real RPC streams.
  */
 @RequiresBinary({"sh", "setsid", "mkfifo"})
 class SessionDaemonTest {
@@ -298,10 +298,8 @@ class SessionDaemonTest {
 
   @Test
   void errorsNameTheValue() throws Exception {
-    assertError(
-        () -> list("nope"), "not_found", "no VM named 'nope'");
-    assertError(
-        () -> write("0123456789", "x"), "not_found", "no session '0123456789' in VM demo");
+    assertError(() -> list("nope"), "not_found", "no VM named 'nope'");
+    assertError(() -> write("0123456789", "x"), "not_found", "no session '0123456789' in VM demo");
     start("{\"vm\": \"demo\", \"name\": \"taken\", \"argv\": [\"cat\"]}");
     assertError(
         () -> start("{\"vm\": \"demo\", \"name\": \"taken\", \"argv\": [\"cat\"]}"),
@@ -325,8 +323,7 @@ class SessionDaemonTest {
                 "session.kill", "{\"vm\": \"demo\", \"session\": \"taken\", \"signal\": \"BOOM\"}"),
         "",
         "unknown signal 'BOOM'");
-    assertError(
-        () -> start("{\"vm\": \"demo\", \"argv\": []}"), "", "must be a non-empty array");
+    assertError(() -> start("{\"vm\": \"demo\", \"argv\": []}"), "", "must be a non-empty array");
   }
 
   @Test

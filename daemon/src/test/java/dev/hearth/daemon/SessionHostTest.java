@@ -44,8 +44,7 @@ class SessionHostTest {
             .withGuestRoute(vm -> new GuestTarget(vm.name(), host[0], 22))
             .withSessionLayout(
                 new SessionLayout(sessionRoot.toString(), "/proc/sys/kernel/random/boot_id")));
-    sshd =
-        NetnsSshd.start(dir.resolve("sshd"), Files.readString(fx.layout.sshPublicKey()).trim());
+    sshd = NetnsSshd.start(dir.resolve("sshd"), Files.readString(fx.layout.sshPublicKey()).trim());
     host[0] = sshd.host();
     assertThat(fx.createAndWait("demo", "").path("state").asText()).isEqualTo("succeeded");
   }

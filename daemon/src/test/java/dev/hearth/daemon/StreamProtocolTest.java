@@ -150,7 +150,9 @@ class StreamProtocolTest {
       String data = Base64.getEncoder().encodeToString("still here".getBytes());
       raw.sendLine(
           "{\"jsonrpc\":\"2.0\",\"method\":\"session.write\",\"params\":{\"stream\":\"s1\","
-              + "\"data\":\"" + data + "\",\"eof\":true}}");
+              + "\"data\":\""
+              + data
+              + "\",\"eof\":true}}");
       JsonNode output = raw.readJson();
       assertThat(output.path("method").asText()).isEqualTo("stream.output");
       assertThat(output.path("params").path("stream").asText()).isEqualTo("s1");

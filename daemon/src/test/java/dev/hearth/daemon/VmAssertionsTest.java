@@ -20,7 +20,8 @@ class VmAssertionsTest {
     Process fake =
         new ProcessBuilder("sh", "-c", "read line", "x".repeat(5000), "--api-sock", socket).start();
     try {
-      assertThat(VmAssertions.fakeProcessesOf(fx)).extracting(ProcessHandle::pid)
+      assertThat(VmAssertions.fakeProcessesOf(fx))
+          .extracting(ProcessHandle::pid)
           .containsExactly(fake.pid());
 
       VmAssertions.killLeftoverFakes(fx);

@@ -24,8 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Parallel creates and races on one VM. The 30 parallel creates use {@code no_start}: every
  * reservation (name, address, TAP) and disk is real, but no firecracker starts, since each fake
  * firecracker is a JVM and this machine has two cores. Any lock-order inversion would surface as an
- * {@code internal} error ({@link dev.hearth.core.OrderedLock} throws), which the
- * tests refuse.
+ * {@code internal} error ({@link dev.hearth.core.OrderedLock} throws), which the tests refuse.
  */
 class VmConcurrencyTest {
   private static final Set<String> EXPECTED_KINDS =

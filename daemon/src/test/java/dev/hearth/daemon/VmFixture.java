@@ -12,9 +12,9 @@ import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A daemon for VM tests: the fake firecracker as {@code firecracker_bin}, the copy provisioner, the

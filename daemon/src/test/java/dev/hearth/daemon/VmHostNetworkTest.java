@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * One create and delete with the real host network (a bridge, TAP prefix and NAT tag of this test's
  * own) and the fake firecracker: the TAP appears on the bridge and is gone after delete. And a TAP
- * an earlier daemon left on another bridge ends up on the configured one when the pool hands it out,
- * and again at vm start.
+ * an earlier daemon left on another bridge ends up on the configured one when the pool hands it
+ * out, and again at vm start.
  */
 @RequiresRoot
 @RequiresBinary({"ip"})
@@ -37,6 +37,7 @@ class VmHostNetworkTest {
   @TempDir Path dir;
   private final Runner runner = new ProcessRunner(Posix.system(), Clock.system());
   private TestNetwork net;
+
   /** The bridge of "an earlier daemon run with another bridge_name", when a test makes one. */
   private TestNetwork oldNet;
 

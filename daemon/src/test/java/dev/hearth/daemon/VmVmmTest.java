@@ -58,8 +58,7 @@ class VmVmmTest {
   void autoFindsTheLauncherUnderTheHearthHomeAndTheVmRecordsQemu() throws Exception {
     // The fake firecracker plays the bundled launcher, found as <home>/bin/hearth-qemu-firecracker.
     Path home = dir.resolve("hearth");
-    Path launcher =
-        FakeFirecrackerScript.write(home.resolve("bin").resolve(VmmSelector.LAUNCHER));
+    Path launcher = FakeFirecrackerScript.write(home.resolve("bin").resolve(VmmSelector.LAUNCHER));
     start(VmFixture.config(dir).with(ConfigKey.FIRECRACKER_BIN, ""), noKvm(Optional.of(home)));
 
     JsonNode version = fx.call("daemon.version", "{}");

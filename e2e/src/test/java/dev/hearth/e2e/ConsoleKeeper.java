@@ -19,10 +19,10 @@ import java.util.stream.Stream;
 
 /**
  * Keeps a copy of every VM's serial console log as it is written. The daemon removes a VM's folder,
- * console log included, when a create fails, which is when the log matters most; so each
- * {@code vms/<id>/console.log} is opened as soon as it appears and read through that open file
- * (which stays readable after the daemon deletes or rotates the name) into {@code <keep>/<id>.log}.
- * {@link #drain()} runs every 200 ms on a daemon thread and once more before a report.
+ * console log included, when a create fails, which is when the log matters most; so each {@code
+ * vms/<id>/console.log} is opened as soon as it appears and read through that open file (which
+ * stays readable after the daemon deletes or rotates the name) into {@code <keep>/<id>.log}. {@link
+ * #drain()} runs every 200 ms on a daemon thread and once more before a report.
  */
 final class ConsoleKeeper implements AutoCloseable {
   private static final String CONSOLE_LOG = "console.log";

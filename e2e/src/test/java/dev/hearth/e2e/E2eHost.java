@@ -37,10 +37,11 @@ import java.util.stream.Stream;
  * child process, with everything of its own under one work folder in /tmp: config, state and
  * runtime folders, its log. It gets a bridge name and a /24 that nothing on the host uses, no TAP
  * pool (a deleted VM's TAP must go), and the debootstrap cache of {@code image build} pointed at a
- * folder that outlives the run. Its config has no {@code firecracker_bin} (unless one is given)
- * and its PATH no firecracker, so that {@code vmm = auto} must find the distribution's
- * {@code bin/hearth-qemu-firecracker} by itself, as on a fresh host. The CLI is the distribution's {@code bin/hearth}; guests are
- * reached only through it ({@code vm exec}, {@code vm cp}, sessions), as a user reaches them.
+ * folder that outlives the run. Its config has no {@code firecracker_bin} (unless one is given) and
+ * its PATH no firecracker, so that {@code vmm = auto} must find the distribution's {@code
+ * bin/hearth-qemu-firecracker} by itself, as on a fresh host. The CLI is the distribution's {@code
+ * bin/hearth}; guests are reached only through it ({@code vm exec}, {@code vm cp}, sessions), as a
+ * user reaches them.
  */
 final class E2eHost implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -57,8 +58,10 @@ final class E2eHost implements AutoCloseable {
   final Runner runner = new ProcessRunner(Posix.system(), Clock.system());
   final HostLeaks leaks;
   private final ConsoleKeeper consoles;
+
   /** Every VM id the suite saw, for the leak checks (device-mapper names, processes). */
   private final Set<String> vmIds = new LinkedHashSet<>();
+
   private Process daemon;
 
   private E2eHost(Path work, Path dist, String bridge, Ipv4Cidr bridgeCidr) throws IOException {
@@ -84,7 +87,9 @@ final class E2eHost implements AutoCloseable {
       throws IOException, InterruptedException {
     if (!Files.isExecutable(dist.resolve("bin/hearth"))) {
       throw new IllegalStateException(
-          "no hearth distribution at " + dist + " (cli's package phase builds it: run the suite"
+          "no hearth distribution at "
+              + dist
+              + " (cli's package phase builds it: run the suite"
               + " through the reactor, e.g. ./mvnw verify -Pe2e -pl e2e -am)");
     }
     if (firecracker.isPresent() && !Files.isExecutable(firecracker.get())) {
@@ -99,7 +104,9 @@ final class E2eHost implements AutoCloseable {
     if (!shared.isEmpty()) {
       host.close();
       throw new IllegalStateException(
-          "this host already has hearth's TAPs or NAT rules: " + shared + ". The suite's daemon"
+          "this host already has hearth's TAPs or NAT rules: "
+              + shared
+              + ". The suite's daemon"
               + " uses the same names (TAP prefix htap, nft table ip hearth) and would take them"
               + " over; stop the other hearth daemon and remove them first.");
     }
@@ -157,7 +164,9 @@ final class E2eHost implements AutoCloseable {
       }
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
-            "hearth daemon did not answer `hearth version` within " + DAEMON_START + "; see "
+            "hearth daemon did not answer `hearth version` within "
+                + DAEMON_START
+                + "; see "
                 + daemonLog);
       }
       Thread.sleep(200);
@@ -227,8 +236,8 @@ final class E2eHost implements AutoCloseable {
   }
 
   /**
-   * Runs {@code bin/hearth --socket <ours> --no-color ARGS} with {@code stdin} as its standard input
-   * (a pipe, not a terminal, so commands that forward stdin do).
+   * Runs {@code bin/hearth --socket <ours> --no-color ARGS} with {@code stdin} as its standard
+   * input (a pipe, not a terminal, so commands that forward stdin do).
    */
   CommandResult hearthWithInput(Duration timeout, String stdin, String... args)
       throws InterruptedException {
@@ -260,9 +269,15 @@ final class E2eHost implements AutoCloseable {
   }
 
   static String describe(CommandResult result) {
-    return Command.display(result.argv()) + " exited " + result.exitCode() + " after "
-        + result.elapsed().toMillis() + " ms\n--- stdout:\n" + result.stdout().strip()
-        + "\n--- stderr:\n" + result.stderr().strip();
+    return Command.display(result.argv())
+        + " exited "
+        + result.exitCode()
+        + " after "
+        + result.elapsed().toMillis()
+        + " ms\n--- stdout:\n"
+        + result.stdout().strip()
+        + "\n--- stderr:\n"
+        + result.stderr().strip();
   }
 
   /**
@@ -386,8 +401,9 @@ final class E2eHost implements AutoCloseable {
 
   /** A /24 in 10.200.0.0/13 that no address of the host is in, with .1 as the bridge's address. */
   private static Ipv4Cidr freeSubnet(Runner runner) throws InterruptedException {
-    String used = runner.check(Command.of("ip", "-4", "-o", "addr", "show")).stdout()
-        + runner.check(Command.of("ip", "-4", "route", "show", "table", "all")).stdout();
+    String used =
+        runner.check(Command.of("ip", "-4", "-o", "addr", "show")).stdout()
+            + runner.check(Command.of("ip", "-4", "route", "show", "table", "all")).stdout();
     SecureRandom random = new SecureRandom();
     for (int attempt = 0; attempt < 100; attempt++) {
       String net = "10." + (200 + random.nextInt(8)) + "." + random.nextInt(256) + ".";

@@ -1,12 +1,12 @@
 package dev.hearth.e2e;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.ByteBuffer;
-import java.nio.channels.SeekableByteChannel;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +37,8 @@ final class FailureReport {
   /**
    * Copies the logs and builds the error to throw instead of {@code failure}, with it as the cause.
    *
-   * @param logs kept file name (e.g. {@code daemon.log}) to the log's current path, in the order the
-   *     message lists them; a log that does not exist is named as missing
+   * @param logs kept file name (e.g. {@code daemon.log}) to the log's current path, in the order
+   *     the message lists them; a log that does not exist is named as missing
    */
   AssertionError report(String test, Throwable failure, Map<String, Path> logs) {
     Path folder = folder(test);
@@ -96,7 +96,8 @@ final class FailureReport {
     }
     StringBuilder out = new StringBuilder();
     for (String line : last) {
-      String cut = line.length() > MAX_LINE_CHARS ? line.substring(0, MAX_LINE_CHARS) + "..." : line;
+      String cut =
+          line.length() > MAX_LINE_CHARS ? line.substring(0, MAX_LINE_CHARS) + "..." : line;
       out.append("   | ").append(cut).append('\n');
     }
     out.setLength(out.length() - 1);

@@ -36,7 +36,8 @@ class FailureReportTest {
     assertThat(folder.resolve("console-abc.log")).hasSameTextualContentAs(console);
     assertThat(error.getCause()).isSameAs(failure);
     assertThat(error.getMessage())
-        .contains("LifecycleE2eTest.creates failed: java.lang.IllegalStateException: vm create exited 1")
+        .contains(
+            "LifecycleE2eTest.creates failed: java.lang.IllegalStateException: vm create exited 1")
         .contains("Logs kept in " + folder)
         .contains(folder.resolve("daemon.log").toString())
         .contains(folder.resolve("console-abc.log").toString())
@@ -70,7 +71,10 @@ class FailureReportTest {
     byte[] broken = {'o', 'k', ' ', (byte) 0xff, (byte) 0xfe, '\n'};
     Files.write(log, broken);
     Files.writeString(
-        log, "x".repeat(1000) + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        log,
+        "x".repeat(1000) + "\n",
+        StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.APPEND);
 
     String tail = FailureReport.tail(log, 5);
 
@@ -82,7 +86,8 @@ class FailureReportTest {
   void aTestNameBecomesOneSafeFolderName() {
     FailureReport report = new FailureReport(dir);
 
-    assertThat(report.folder("Lifecycle E2eTest/step()")).isEqualTo(dir.resolve("Lifecycle_E2eTest_step__"));
+    assertThat(report.folder("Lifecycle E2eTest/step()"))
+        .isEqualTo(dir.resolve("Lifecycle_E2eTest_step__"));
   }
 
   private static String numbered(String prefix, int count) {

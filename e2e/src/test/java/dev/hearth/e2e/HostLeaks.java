@@ -29,6 +29,7 @@ import java.util.stream.Stream;
 final class HostLeaks {
   /** The daemon's TAP names: its prefix is fixed ({@code TapDevices.DEFAULT_PREFIX}). */
   static final Pattern DAEMON_TAP = Pattern.compile("htap(0|[1-9][0-9]*)");
+
   /** The daemon's nft table and iptables comment ({@code NatRules.DEFAULT_TAG}). */
   static final String DAEMON_NAT_TAG = "hearth";
 
@@ -54,7 +55,8 @@ final class HostLeaks {
     List<String> left = new ArrayList<>();
     left.addAll(daemonTaps());
     // The daemon's own process and socket mention the work folder too; VMs' things sit below these.
-    left.addAll(processesMentioning(List.of(layout.vmSocketsDir().toString(), layout.vmsDir().toString())));
+    left.addAll(
+        processesMentioning(List.of(layout.vmSocketsDir().toString(), layout.vmsDir().toString())));
     left.addAll(processesMentioning(vmIds));
     left.addAll(unixSocketsUnder(layout.vmSocketsDir()));
     left.addAll(loopDevicesBackedUnder(work));
@@ -118,11 +120,15 @@ final class HostLeaks {
   List<String> natRules() throws InterruptedException {
     List<String> left = new ArrayList<>();
     if (HostConditions.which("nft").isPresent()) {
-      run("nft", "list", "tables").stdout().lines()
+      run("nft", "list", "tables")
+          .stdout()
+          .lines()
           .filter(l -> l.strip().equals("table ip " + DAEMON_NAT_TAG))
           .forEach(l -> left.add("nft " + l.strip()));
     } else {
-      run("iptables-save").stdout().lines()
+      run("iptables-save")
+          .stdout()
+          .lines()
           .filter(l -> (l + " ").contains(" --comment " + DAEMON_NAT_TAG + " "))
           .forEach(l -> left.add("iptables rule " + l));
     }
@@ -141,7 +147,14 @@ final class HostLeaks {
             try (Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT id, name, state FROM vms")) {
               while (r.next()) {
-                rows.add("vms row " + r.getString(1) + " " + r.getString(2) + " (" + r.getString(3) + ")");
+                rows.add(
+                    "vms row "
+                        + r.getString(1)
+                        + " "
+                        + r.getString(2)
+                        + " ("
+                        + r.getString(3)
+                        + ")");
               }
             }
             return rows;
@@ -175,7 +188,8 @@ final class HostLeaks {
   /** Bound Unix sockets whose path is under the folder (from /proc/net/unix, even if unlinked). */
   static List<String> unixSocketsUnder(Path dir) {
     String prefix = dir.toString() + "/";
-    return read(Path.of("/proc/net/unix")).lines()
+    return read(Path.of("/proc/net/unix"))
+        .lines()
         .map(l -> l.split("\\s+"))
         .filter(f -> f.length >= 8 && f[7].startsWith(prefix))
         .map(f -> "unix socket " + f[7])
@@ -212,7 +226,8 @@ final class HostLeaks {
   }
 
   static List<String> mountsUnder(Path dir) {
-    return read(Path.of("/proc/mounts")).lines()
+    return read(Path.of("/proc/mounts"))
+        .lines()
         .map(l -> l.split(" "))
         .filter(f -> f.length > 1 && f[1].startsWith(dir.toString() + "/"))
         .map(f -> "mount " + f[1] + " (" + f[0] + ")")

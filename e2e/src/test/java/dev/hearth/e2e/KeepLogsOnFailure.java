@@ -9,9 +9,9 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 
 /**
  * Turns a failure of an e2e test (a step or its set-up) into a {@link FailureReport}: the logs of
- * the test instance ({@link Logs}) are copied under {@code e2e/target/e2e-logs/<Class.method>/}
- * and the thrown error names them and quotes their tails. (Not for {@code @BeforeEach}: the only
- * one in the suite is the assumption that skips the steps after a failed one.)
+ * the test instance ({@link Logs}) are copied under {@code e2e/target/e2e-logs/<Class.method>/} and
+ * the thrown error names them and quotes their tails. (Not for {@code @BeforeEach}: the only one in
+ * the suite is the assumption that skips the steps after a failed one.)
  */
 final class KeepLogsOnFailure
     implements TestExecutionExceptionHandler, LifecycleMethodExecutionExceptionHandler {

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The distribution's launcher and its class-data-sharing archive (a test of the distribution
- * without a daemon or guests: not tagged e2e). Each test works on its own copy of the
- * distribution, as an installation would be.
+ * without a daemon or guests: not tagged e2e). Each test works on its own copy of the distribution,
+ * as an installation would be.
  */
 class LauncherTest {
   /** Bounds for a loaded machine (a dump takes seconds); they only stop a hung test. */
@@ -193,8 +193,8 @@ class LauncherTest {
   }
 
   /**
-   * A JDK folder whose bin/java runs the real one, except that it fails the calls {@code
-   * caseArm} (a shell case pattern and its action) matches.
+   * A JDK folder whose bin/java runs the real one, except that it fails the calls {@code caseArm}
+   * (a shell case pattern and its action) matches.
    */
   private Path fakeJdk(String caseArm) throws IOException {
     Path jdk = dir.resolve("jdk");
@@ -206,9 +206,13 @@ class LauncherTest {
         java,
         "#!/bin/sh\n"
             + "case \" $* \" in\n"
-            + "  " + caseArm + "\n"
+            + "  "
+            + caseArm
+            + "\n"
             + "esac\n"
-            + "exec " + javaHome.resolve("bin/java") + " \"$@\"\n");
+            + "exec "
+            + javaHome.resolve("bin/java")
+            + " \"$@\"\n");
     Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
     return jdk;
   }

@@ -1,7 +1,7 @@
 package dev.hearth.e2e;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static java.nio.file.attribute.PosixFilePermissions.fromString;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -58,6 +58,7 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
   private static final String VM = "e2e-demo";
   private static final String MARKER = "/root/e2e-marker";
   private static final String GUEST_TREE = "/root/e2e-tree";
+
   /** For exec, cp and session commands: guest round trips of a few seconds under emulation. */
   private static final Duration EXEC = Duration.ofMinutes(2);
 

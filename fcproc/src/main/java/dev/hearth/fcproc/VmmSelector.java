@@ -179,8 +179,7 @@ public final class VmmSelector {
     Path path = found.path().get();
     String set = "firecracker_bin = " + path + " is set and used as is" + overrides;
     if (isLauncher(path)) {
-      return new VmmChoice(
-          VmmKind.QEMU, found.path(), set, kvmStatus, emulates(kvmStatus));
+      return new VmmChoice(VmmKind.QEMU, found.path(), set, kvmStatus, emulates(kvmStatus));
     }
     String note =
         kvmStatus.usable() ? "" : ", but " + kvmStatus.detail() + " and Firecracker needs KVM";
@@ -194,8 +193,7 @@ public final class VmmSelector {
     }
     if (!kvmStatus.usable()) {
       return none(
-          "vmm = firecracker, but " + kvmStatus.detail() + " and Firecracker needs KVM",
-          kvmStatus);
+          "vmm = firecracker, but " + kvmStatus.detail() + " and Firecracker needs KVM", kvmStatus);
     }
     return firecrackerChoice("vmm = firecracker", fc.path().get(), kvmStatus);
   }

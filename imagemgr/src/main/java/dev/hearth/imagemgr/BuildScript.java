@@ -65,10 +65,11 @@ public final class BuildScript {
 
   /**
    * The modules hearth's initrd loads (with what they depend on): virtio-mmio devices, the root
-   * disk and its ext4, and the network card, so that eth0 is there before the guest's network
-   * unit runs.
+   * disk and its ext4, and the network card, so that eth0 is there before the guest's network unit
+   * runs.
    */
-  static final List<String> INITRD_MODULES = List.of("virtio_mmio", "virtio_blk", "virtio_net", "ext4");
+  static final List<String> INITRD_MODULES =
+      List.of("virtio_mmio", "virtio_blk", "virtio_net", "ext4");
 
   private static final String BODY_RESOURCE = "build-body.sh";
   private static final Pattern PLACEHOLDER = Pattern.compile("@([A-Z_]+)@");

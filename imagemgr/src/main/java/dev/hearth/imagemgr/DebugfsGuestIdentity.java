@@ -18,15 +18,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes a VM's identity into its root disk (an ext4 image file or a block device) without
- * mounting it, with {@code debugfs -w}: {@code /etc/hostname}, the VM's line in {@code
- * /etc/hosts}, {@code /etc/resolv.conf}, {@code /root/.ssh/authorized_keys} with the daemon's key,
- * {@link GuestNetworkEnv#PATH} for images that configure their network themselves, and a host key
- * of the VM's own ({@link GuestHostKey}, made anew for each write).
+ * Writes a VM's identity into its root disk (an ext4 image file or a block device) without mounting
+ * it, with {@code debugfs -w}: {@code /etc/hostname}, the VM's line in {@code /etc/hosts}, {@code
+ * /etc/resolv.conf}, {@code /root/.ssh/authorized_keys} with the daemon's key, {@link
+ * GuestNetworkEnv#PATH} for images that configure their network themselves, and a host key of the
+ * VM's own ({@link GuestHostKey}, made anew for each write).
  *
  * <p>Each write replaces the file (debugfs cannot overwrite, so the target is removed first), so
- * writing twice gives the same disk. {@code authorized_keys} holds the daemon's key only. In
- * {@code /etc/hosts} hearth's line is marked {@code # hearth}; the image's other lines are kept.
+ * writing twice gives the same disk. {@code authorized_keys} holds the daemon's key only. In {@code
+ * /etc/hosts} hearth's line is marked {@code # hearth}; the image's other lines are kept.
  * Everything written belongs to root; the disk must not be mounted while this runs.
  *
  * <p>debugfs exits 0 whatever its commands do and reports failures on stderr only, without saying
@@ -81,8 +81,8 @@ public final class DebugfsGuestIdentity implements GuestIdentity {
    * @param authorizedKey one OpenSSH public key line
    * @throws dev.hearth.core.InvalidNameException when the hostname is not a valid VM name
    * @throws IllegalArgumentException when an address or the key does not parse
-   * @throws GuestIdentityException when the disk is not ext2/3/4 or a debugfs command fails,
-   *     naming the disk and the command
+   * @throws GuestIdentityException when the disk is not ext2/3/4 or a debugfs command fails, naming
+   *     the disk and the command
    */
   @Override
   public void write(
@@ -109,7 +109,10 @@ public final class DebugfsGuestIdentity implements GuestIdentity {
                 "authorized_keys", "/root/.ssh/authorized_keys", "0100600", keyLine + "\n"),
             new GuestFile("host_key", GuestHostKey.PRIVATE_PATH, "0100600", hostKey.privateKey()),
             new GuestFile(
-                "host_key.pub", GuestHostKey.PUBLIC_PATH, "0100644", hostKey.publicKeyLine() + "\n"));
+                "host_key.pub",
+                GuestHostKey.PUBLIC_PATH,
+                "0100644",
+                hostKey.publicKeyLine() + "\n"));
 
     Path scratch = createScratch();
     try {
@@ -181,8 +184,8 @@ public final class DebugfsGuestIdentity implements GuestIdentity {
   }
 
   /**
-   * Double quotes for debugfs's parser, so that a space never splits an argument. A double quote
-   * or a line break cannot be quoted for it at all, so such a name is refused.
+   * Double quotes for debugfs's parser, so that a space never splits an argument. A double quote or
+   * a line break cannot be quoted for it at all, so such a name is refused.
    */
   static String quote(String word) {
     if (word.indexOf('"') >= 0 || word.indexOf('\n') >= 0 || word.indexOf('\r') >= 0) {

@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Reads small slices of a file by position, so that validators look at headers only and never
- * load a whole image.
+ * Reads small slices of a file by position, so that validators look at headers only and never load
+ * a whole image.
  */
 final class FileHeaders implements AutoCloseable {
   private final Path file;

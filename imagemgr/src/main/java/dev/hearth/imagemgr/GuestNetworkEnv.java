@@ -96,8 +96,13 @@ public record GuestNetworkEnv(
   }
 
   static String format(int address) {
-    return (address >>> 24) + "." + ((address >>> 16) & 0xff) + "." + ((address >>> 8) & 0xff)
-        + "." + (address & 0xff);
+    return (address >>> 24)
+        + "."
+        + ((address >>> 16) & 0xff)
+        + "."
+        + ((address >>> 8) & 0xff)
+        + "."
+        + (address & 0xff);
   }
 
   private static int parseAddress(String what, String text) {

@@ -51,8 +51,8 @@ public final class ImageStaging {
    * Starts staging an image: a new private (0700) folder {@code <staging>/<name>.<random>}.
    *
    * @throws dev.hearth.core.InvalidNameException when the name breaks the image naming rule
-   * @throws ImageConflictException when an image of that name is already published (checked
-   *     again at publish)
+   * @throws ImageConflictException when an image of that name is already published (checked again
+   *     at publish)
    * @throws ImageStagingException when the folder cannot be created
    */
   public StagedImage begin(String name) {

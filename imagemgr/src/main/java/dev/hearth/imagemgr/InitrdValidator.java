@@ -4,8 +4,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
- * Checks that an initrd is a readable, non-empty regular file and recognises its format. The
- * kernel is the judge of its content, so an unknown format is reported, not refused.
+ * Checks that an initrd is a readable, non-empty regular file and recognises its format. The kernel
+ * is the judge of its content, so an unknown format is reported, not refused.
  */
 public final class InitrdValidator {
   private InitrdValidator() {}

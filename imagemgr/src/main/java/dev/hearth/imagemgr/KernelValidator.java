@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.util.HexFormat;
 
 /**
- * Checks that a kernel is what Firecracker boots: an uncompressed x86-64 ELF {@code vmlinux}.
- * Reads the ELF header, the program headers and the note segments only.
+ * Checks that a kernel is what Firecracker boots: an uncompressed x86-64 ELF {@code vmlinux}. Reads
+ * the ELF header, the program headers and the note segments only.
  */
 public final class KernelValidator {
   static final int ELF_HEADER_SIZE = 64;

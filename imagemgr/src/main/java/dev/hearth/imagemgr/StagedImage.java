@@ -24,10 +24,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One image being assembled in its private staging folder. Files are validated, then copied in
- * (or written there by a build and {@linkplain #adopt adopted}); {@link #publish} checksums them,
- * writes the manifest and renames the folder into place. {@link #close} aborts unless published,
- * so try-with-resources leaves nothing behind on failure.
+ * One image being assembled in its private staging folder. Files are validated, then copied in (or
+ * written there by a build and {@linkplain #adopt adopted}); {@link #publish} checksums them,
+ * writes the manifest and renames the folder into place. {@link #close} aborts unless published, so
+ * try-with-resources leaves nothing behind on failure.
  */
 public final class StagedImage implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StagedImage.class);
@@ -161,8 +161,8 @@ public final class StagedImage implements AutoCloseable {
   /**
    * Publishes the image: deletes the work folder, checks that the folder holds exactly the staged
    * files (a kernel and a rootfs at least), computes their sha256 and size, writes and syncs the
-   * manifest, then renames the staging folder to {@code images/<name>} in one {@code rename(2)}.
-   * A crash before the rename leaves only a staging folder (removed by {@link
+   * manifest, then renames the staging folder to {@code images/<name>} in one {@code rename(2)}. A
+   * crash before the rename leaves only a staging folder (removed by {@link
    * ImageStaging#cleanupStale}); after it, the complete image.
    *
    * @throws ImageConflictException when an image of that name exists (the staging stays; abort it)

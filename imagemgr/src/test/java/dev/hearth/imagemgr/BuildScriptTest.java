@@ -106,12 +106,15 @@ class BuildScriptTest {
         .isGreaterThan(slim.indexOf("in_chroot /usr/sbin/sshd -t\n"));
     // ssh.service's own `sshd -t` is dropped, and a guest given no key makes one.
     assertThat(text)
-        .contains("cat > \"$TREE/etc/systemd/system/ssh.service.d/hearth.conf\" <<'HEARTH_EOF'\n"
-            + "[Service]\nExecStartPre=\nHEARTH_EOF\n")
+        .contains(
+            "cat > \"$TREE/etc/systemd/system/ssh.service.d/hearth.conf\" <<'HEARTH_EOF'\n"
+                + "[Service]\nExecStartPre=\nHEARTH_EOF\n")
         .contains("ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key\n")
-        .contains("ExecStart=/usr/bin/ssh-keygen -q -t ed25519 -N \"\" -f"
-            + " /etc/ssh/ssh_host_ed25519_key\n")
-        .contains("in_chroot systemctl enable hearth-network.service hearth-ssh-host-key.service\n");
+        .contains(
+            "ExecStart=/usr/bin/ssh-keygen -q -t ed25519 -N \"\" -f"
+                + " /etc/ssh/ssh_host_ed25519_key\n")
+        .contains(
+            "in_chroot systemctl enable hearth-network.service hearth-ssh-host-key.service\n");
   }
 
   @Test
@@ -168,8 +171,7 @@ class BuildScriptTest {
     String sha256 =
         HexFormat.of()
             .formatHex(
-                MessageDigest.getInstance("SHA-256")
-                    .digest(body.getBytes(StandardCharsets.UTF_8)));
+                MessageDigest.getInstance("SHA-256").digest(body.getBytes(StandardCharsets.UTF_8)));
     assertThat(a.cacheKey()).isEqualTo(sha256);
   }
 
@@ -255,20 +257,35 @@ class BuildScriptTest {
     assertThatThrownBy(
             () ->
                 new BuildSpec(
-                    "ubuntu:jammy", List.of(), Optional.empty(), 1L << 30, true, Optional.empty(),
+                    "ubuntu:jammy",
+                    List.of(),
+                    Optional.empty(),
+                    1L << 30,
+                    true,
+                    Optional.empty(),
                     BuildSpec.DEFAULT_MIRROR))
         .hasMessageContaining("only debian:<suite> is supported");
     assertThatThrownBy(
             () ->
                 new BuildSpec(
-                    BuildSpec.DEFAULT_FROM, List.of(), Optional.empty(), 1 << 20, true,
-                    Optional.empty(), BuildSpec.DEFAULT_MIRROR))
+                    BuildSpec.DEFAULT_FROM,
+                    List.of(),
+                    Optional.empty(),
+                    1 << 20,
+                    true,
+                    Optional.empty(),
+                    BuildSpec.DEFAULT_MIRROR))
         .hasMessageContaining("too small");
     assertThatThrownBy(
             () ->
                 new BuildSpec(
-                    BuildSpec.DEFAULT_FROM, List.of(), Optional.empty(), 1L << 30, true,
-                    Optional.of("key\nsecond line"), BuildSpec.DEFAULT_MIRROR))
+                    BuildSpec.DEFAULT_FROM,
+                    List.of(),
+                    Optional.empty(),
+                    1L << 30,
+                    true,
+                    Optional.of("key\nsecond line"),
+                    BuildSpec.DEFAULT_MIRROR))
         .hasMessageContaining("single line");
     assertThat(BuildSpec.defaults().suite()).isEqualTo("bookworm");
   }
@@ -293,8 +310,13 @@ class BuildScriptTest {
     Files.createDirectories(script.cacheDir());
     runner.check(
         Command.of(
-            "tar", "-c", "-f", script.cacheDir().resolve("tree.tar").toString(), "-C",
-            base.toString(), "."));
+            "tar",
+            "-c",
+            "-f",
+            script.cacheDir().resolve("tree.tar").toString(),
+            "-C",
+            base.toString(),
+            "."));
     Path file = dir.resolve("build.sh");
     Files.writeString(file, script.text(), StandardCharsets.UTF_8);
 

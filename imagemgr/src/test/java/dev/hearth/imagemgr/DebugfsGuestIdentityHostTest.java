@@ -96,8 +96,8 @@ class DebugfsGuestIdentityHostTest {
     Files.writeString(privateKey, cat(GuestHostKey.PRIVATE_PATH));
 
     // ssh-keygen -y derives the public key from the private one: the pair belongs together.
-    String derived = runner.check(Command.of("ssh-keygen", "-y", "-f", privateKey.toString()))
-        .stdout();
+    String derived =
+        runner.check(Command.of("ssh-keygen", "-y", "-f", privateKey.toString())).stdout();
     assertThat(first).startsWith("ssh-ed25519 ").endsWith(" root@demo\n");
     assertThat(first.strip()).isEqualTo(derived.strip());
 

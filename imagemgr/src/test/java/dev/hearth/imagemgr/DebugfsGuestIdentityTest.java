@@ -36,8 +36,7 @@ class DebugfsGuestIdentityTest {
   void aKeyThatIsNotOnePublicKeyLineIsRefusedBeforeDebugfsRuns() {
     assertThatThrownBy(
             () ->
-                identity.write(
-                    DISK, "demo", "10.77.0.2/24", "10.77.0.1", "10.77.0.1", "not a key"))
+                identity.write(DISK, "demo", "10.77.0.2/24", "10.77.0.1", "10.77.0.1", "not a key"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("not a key");
     assertThatThrownBy(

@@ -98,8 +98,7 @@ class ImageStagingTest {
     assertThat(manifest.bootArgs()).contains("quiet");
     assertThat(manifest.file(ImageFile.ROOTFS).orElseThrow().size()).isEqualTo(2048);
     assertThat(manifest.file(ImageFile.INITRD).orElseThrow().size()).isEqualTo(2);
-    assertThat(manifest.totalSize())
-        .isEqualTo(2048 + 2 + Files.size(published.resolve("vmlinux")));
+    assertThat(manifest.totalSize()).isEqualTo(2048 + 2 + Files.size(published.resolve("vmlinux")));
     assertThat(ImageManifest.read(published)).isEqualTo(manifest);
     assertThat(Files.readString(published.resolve("manifest.json")))
         .contains("\"created_at\" : \"2024-05-01T10:00:00Z\"")
@@ -315,8 +314,7 @@ class ImageStagingTest {
     String[] blocks =
         runner
             .check(
-                Command.of(
-                    "stat", "--format=%b %B", published.resolve("rootfs.ext4").toString()))
+                Command.of("stat", "--format=%b %B", published.resolve("rootfs.ext4").toString()))
             .stdout()
             .strip()
             .split(" ");

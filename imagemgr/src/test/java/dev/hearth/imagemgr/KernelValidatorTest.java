@@ -144,8 +144,7 @@ class KernelValidatorTest {
         .isFalse();
     // Xen's other notes (type 1 here) are not the PVH entry.
     byte[] otherXen = TestFiles.note("Xen", 1, new byte[] {0, 0, 0, 1});
-    assertThat(
-            KernelValidator.hasPvhNote(ByteBuffer.wrap(otherXen).order(ByteOrder.LITTLE_ENDIAN)))
+    assertThat(KernelValidator.hasPvhNote(ByteBuffer.wrap(otherXen).order(ByteOrder.LITTLE_ENDIAN)))
         .isFalse();
   }
 }

@@ -11,8 +11,8 @@ import java.util.OptionalInt;
 
 /**
  * One asynchronous operation (a VM create, an image build): identity, the live stage, progress and
- * log, and its outcome. Subclasses add what their kind needs (the request, say); such fields
- * should be final or guard themselves, since the registry's lock guards only the state here.
+ * log, and its outcome. Subclasses add what their kind needs (the request, say); such fields should
+ * be final or guard themselves, since the registry's lock guards only the state here.
  *
  * <p>The work reports through {@link #stage}, {@link #progress} and {@link #log}. Those calls take
  * the owning {@link Registry}'s lock, so they are safe from any thread; calls made after the
@@ -50,13 +50,18 @@ public class AsyncOp {
   String result;
   boolean cancelRequested;
   long version;
+
   /** The thread running the work, while it runs; cancel() interrupts it. */
   Thread worker;
+
   /** Whether cancel() interrupted {@link #worker}, so the registry can consume that interrupt. */
   boolean interruptedByCancel;
+
   final List<Runnable> cancelHooks = new ArrayList<>();
+
   /** Set once the final state is stored and announced; waiters wait for this. */
   OpSnapshot finalSnapshot;
+
   boolean published;
 
   /**
@@ -93,20 +98,26 @@ public class AsyncOp {
    */
   public final void stage(String stage) {
     Objects.requireNonNull(stage, "stage");
-    owner().changeStage(this, op -> {
-      op.stage = stage;
-      op.percent = -1;
-    });
+    owner()
+        .changeStage(
+            this,
+            op -> {
+              op.stage = stage;
+              op.percent = -1;
+            });
   }
 
   /** Enters a new stage whose progress is known. */
   public final void stage(String stage, int percent) {
     Objects.requireNonNull(stage, "stage");
     checkPercent(percent);
-    owner().changeStage(this, op -> {
-      op.stage = stage;
-      op.percent = percent;
-    });
+    owner()
+        .changeStage(
+            this,
+            op -> {
+              op.stage = stage;
+              op.percent = percent;
+            });
   }
 
   /** The progress of the current stage, 0 to 100. */
@@ -119,19 +130,21 @@ public class AsyncOp {
   public final void log(String text) {
     List<String> lines = new ArrayList<>();
     for (String line : text.split("\\R", -1)) {
-      lines.add(line.length() > MAX_LOG_LINE_CHARS
-          ? line.substring(0, MAX_LOG_LINE_CHARS) + "…"
-          : line);
+      lines.add(
+          line.length() > MAX_LOG_LINE_CHARS ? line.substring(0, MAX_LOG_LINE_CHARS) + "…" : line);
     }
-    owner().update(this, op -> {
-      for (String line : lines) {
-        if (op.log.size() == MAX_LOG_LINES) {
-          op.log.removeFirst();
-        }
-        op.log.addLast(line);
-        op.logCount++;
-      }
-    });
+    owner()
+        .update(
+            this,
+            op -> {
+              for (String line : lines) {
+                if (op.log.size() == MAX_LOG_LINES) {
+                  op.log.removeFirst();
+                }
+                op.log.addLast(line);
+                op.logCount++;
+              }
+            });
   }
 
   /** Whether cancellation was requested. */

@@ -11,8 +11,8 @@ import java.util.OptionalInt;
  * a {@link Registry}.
  *
  * @param log the most recent log lines, oldest first, at most {@link AsyncOp#MAX_LOG_LINES}
- * @param logCount how many lines were logged in total; the lines in {@code log} are numbered
- *     {@code logCount - log.size()} to {@code logCount - 1}, so a watcher can tell which are new
+ * @param logCount how many lines were logged in total; the lines in {@code log} are numbered {@code
+ *     logCount - log.size()} to {@code logCount - 1}, so a watcher can tell which are new
  * @param error present when the state is {@link OpState#FAILED}
  * @param cancelRequested whether someone asked to cancel it (it may still be running)
  * @param version counts the changes of this operation; a watcher that sees a gap knows that it

@@ -50,9 +50,20 @@ public final class OpStore {
           for (OpSnapshot s : running) {
             OpSnapshot failed =
                 new OpSnapshot(
-                    s.id(), s.kind(), s.target(), OpState.FAILED, s.stage(), s.percent(), s.log(),
-                    s.logCount(), Optional.of(new OpError(s.stage(), INTERRUPTED_REASON)),
-                    s.startedAt(), Optional.of(now), s.result(), s.cancelRequested(), 0);
+                    s.id(),
+                    s.kind(),
+                    s.target(),
+                    OpState.FAILED,
+                    s.stage(),
+                    s.percent(),
+                    s.log(),
+                    s.logCount(),
+                    Optional.of(new OpError(s.stage(), INTERRUPTED_REASON)),
+                    s.startedAt(),
+                    Optional.of(now),
+                    s.result(),
+                    s.cancelRequested(),
+                    0);
             upsert(c, failed);
             marked.add(failed);
           }
@@ -78,8 +89,7 @@ public final class OpStore {
     args.add(prefix);
     args.add(prefix);
     args.addAll(kinds);
-    return store.read(
-        c -> query(c, "substr(id, 1, length(?)) = ? AND " + kindIn(kinds), args));
+    return store.read(c -> query(c, "substr(id, 1, length(?)) = ? AND " + kindIn(kinds), args));
   }
 
   /** Finished operations of the given kinds that ended at or after {@code since}. */
@@ -118,7 +128,9 @@ public final class OpStore {
   private static void upsert(Connection c, OpSnapshot s) throws SQLException {
     try (PreparedStatement st =
         c.prepareStatement(
-            "INSERT INTO operations (" + COLUMNS + ")"
+            "INSERT INTO operations ("
+                + COLUMNS
+                + ")"
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 + " ON CONFLICT (id) DO UPDATE SET state = excluded.state,"
                 + " stage = excluded.stage, percent = excluded.percent,"

@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Persistence: with an {@link OpStore}, each operation is written when it starts (as running),
  * when it enters a stage, and when it ends, before waiters and watchers hear of the end, so that
- * lookups by id keep working after a daemon restart. A stored end is never overwritten. Lookups
- * and listings merge memory with the stored operations of this registry's kinds.
+ * lookups by id keep working after a daemon restart. A stored end is never overwritten. Lookups and
+ * listings merge memory with the stored operations of this registry's kinds.
  *
  * <p>Retention: finished operations are listed for {@code retention} after they end; {@link
  * #prune()} then forgets them, in memory and in the store. Time comes from the injected {@link
@@ -149,12 +149,19 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
     List<OpSnapshot> candidates = matching(idOrPrefix);
     if (candidates.isEmpty()) {
       throw new OpNotFoundException(
-          "no operation of kind " + String.join("/", new TreeSet<>(kinds))
-              + " has id or id prefix '" + idOrPrefix + "'");
+          "no operation of kind "
+              + String.join("/", new TreeSet<>(kinds))
+              + " has id or id prefix '"
+              + idOrPrefix
+              + "'");
     }
     if (candidates.size() > 1) {
       throw new AmbiguousOpIdException(
-          "id prefix '" + idOrPrefix + "' matches " + candidates.size() + " operations: "
+          "id prefix '"
+              + idOrPrefix
+              + "' matches "
+              + candidates.size()
+              + " operations: "
               + candidates.stream().map(OpSnapshot::describe).collect(Collectors.joining(", "))
               + "; give more of the id");
     }
@@ -255,8 +262,13 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
         if (remaining <= 0) {
           OpSnapshot now = op.snapshotLocked();
           throw new OpWaitTimeoutException(
-              "operation " + now.describe() + " did not end within " + Durations.format(timeout)
-                  + "; it is at stage '" + now.stage() + "'");
+              "operation "
+                  + now.describe()
+                  + " did not end within "
+                  + Durations.format(timeout)
+                  + "; it is at stage '"
+                  + now.stage()
+                  + "'");
         }
         remaining = publishedCondition.awaitNanos(remaining);
       }
@@ -314,8 +326,8 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
   }
 
   /**
-   * Refuses new operations and requests cancellation of the running ones; it does not wait for
-   * them (their stored rows say running until they end, or until the next daemon start marks them
+   * Refuses new operations and requests cancellation of the running ones; it does not wait for them
+   * (their stored rows say running until they end, or until the next daemon start marks them
    * interrupted).
    */
   @Override
@@ -407,7 +419,10 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
     try {
       if (closed) {
         throw new RegistryClosedException(
-            "the operation registry is closed (shutting down); " + op.kind() + " " + op.target()
+            "the operation registry is closed (shutting down); "
+                + op.kind()
+                + " "
+                + op.target()
                 + " was not started");
       }
       if (op.owner != null) {

@@ -167,8 +167,7 @@ class PersistenceTest {
     Registry<AsyncOp> buildsAfter =
         new Registry<>(clock, RETENTION, Set.of("image.build"), new OpStore(store));
     assertThat(buildsAfter.list()).extracting(OpSnapshot::id).containsExactly(build.id());
-    assertThatThrownBy(() -> buildsAfter.get(create.id()))
-        .isInstanceOf(OpNotFoundException.class);
+    assertThatThrownBy(() -> buildsAfter.get(create.id())).isInstanceOf(OpNotFoundException.class);
     assertThat(registry(store).list()).extracting(OpSnapshot::id).containsExactly(create.id());
   }
 
@@ -198,8 +197,7 @@ class PersistenceTest {
     assertThat(restarted.get(old.id()).id()).isEqualTo(old.id());
 
     registry.prune();
-    assertThatThrownBy(() -> registry(store).get(old.id()))
-        .isInstanceOf(OpNotFoundException.class);
+    assertThatThrownBy(() -> registry(store).get(old.id())).isInstanceOf(OpNotFoundException.class);
     assertThat(registry(store).get(recent.id()).state()).isEqualTo(OpState.SUCCEEDED);
     assertThat(registry.get(running.id()).state()).isEqualTo(OpState.RUNNING);
     assertThat(registry(store).get(running.id()).state()).isEqualTo(OpState.RUNNING);

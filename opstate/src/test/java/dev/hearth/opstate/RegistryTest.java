@@ -30,6 +30,7 @@ class RegistryTest {
   private final FakeClock clock = new FakeClock(Instant.parse("2026-03-01T10:00:00Z"));
   private final Registry<CreateOp> registry =
       new Registry<>(clock, RETENTION, Set.of(CreateOp.KIND));
+
   /** Counted down at the end of each test so that no blocked work outlives it. */
   private final CountDownLatch release = new CountDownLatch(1);
 

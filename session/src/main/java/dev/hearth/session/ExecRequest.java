@@ -45,8 +45,8 @@ public record ExecRequest(
   }
 
   /**
-   * @throws IllegalArgumentException naming the offending value: an environment name that is not
-   *     a shell name, a NUL character anywhere, an empty cwd
+   * @throws IllegalArgumentException naming the offending value: an environment name that is not a
+   *     shell name, a NUL character anywhere, an empty cwd
    */
   public ExecRequest {
     argv = List.copyOf(argv);

@@ -21,9 +21,9 @@ import org.slf4j.LoggerFactory;
  * streaming stdin, stdout and stderr as they come.
  *
  * <p>Flow control: the channel's output is read through MINA's inverted streams, whose window is
- * only given back to the guest once the bytes were read here and written to the caller's stream;
- * so a caller that writes slowly (a slow RPC client) slows the guest, and at most one SSH window
- * (2 MiB by default) per stream is held in memory. Input is written as the guest's window allows.
+ * only given back to the guest once the bytes were read here and written to the caller's stream; so
+ * a caller that writes slowly (a slow RPC client) slows the guest, and at most one SSH window (2
+ * MiB by default) per stream is held in memory. Input is written as the guest's window allows.
  */
 public final class GuestExec {
   private static final Logger log = LoggerFactory.getLogger(GuestExec.class);
@@ -53,7 +53,9 @@ public final class GuestExec {
   private final MinaGuestDialer dialer;
   private final Duration connectTimeout;
 
-  /** @param connectTimeout how long connecting and authenticating may take */
+  /**
+   * @param connectTimeout how long connecting and authenticating may take
+   */
   public GuestExec(MinaGuestDialer dialer, Duration connectTimeout) {
     this.dialer = dialer;
     this.connectTimeout = connectTimeout;
@@ -61,13 +63,12 @@ public final class GuestExec {
 
   /**
    * Runs the command to its end: copies {@code stdin} to it until its end (then sends EOF), and its
-   * output to {@code stdout} and {@code stderr} as it comes (with a terminal, both come as
-   * stdout).
+   * output to {@code stdout} and {@code stderr} as it comes (with a terminal, both come as stdout).
    *
    * @return the exit code; 128 + n when a signal n ended it
    * @throws GuestSshException when the guest cannot be reached or the key is refused
-   * @throws GuestExecException when the command cannot be started, its output cannot be
-   *     delivered, or the connection ends without an exit status
+   * @throws GuestExecException when the command cannot be started, its output cannot be delivered,
+   *     or the connection ends without an exit status
    */
   public int run(
       GuestTarget target,
@@ -112,8 +113,7 @@ public final class GuestExec {
           .open()
           .verify(OPEN_TIMEOUT, CancelOption.CANCEL_ON_TIMEOUT, CancelOption.CANCEL_ON_INTERRUPT);
       Execution execution =
-          new Execution(
-              target, session, channel, request.isLoginShell() ? null : execId);
+          new Execution(target, session, channel, request.isLoginShell() ? null : execId);
       execution.startPumps(stdin, stdout, stderr);
       return execution;
     } catch (IOException | RuntimeException e) {
@@ -229,9 +229,9 @@ public final class GuestExec {
 
     /**
      * Ends the execution. An unfinished command's processes (those marked with its exec id: the
-     * command and its children) are sent SIGTERM from a second channel, then its channel is
-     * closed, so nothing of it stays in the guest or here. (sshd refuses SSH signal requests in
-     * root sessions; a login shell ends by itself when its terminal closes.)
+     * command and its children) are sent SIGTERM from a second channel, then its channel is closed,
+     * so nothing of it stays in the guest or here. (sshd refuses SSH signal requests in root
+     * sessions; a login shell ends by itself when its terminal closes.)
      */
     @Override
     public void close() {
@@ -255,8 +255,7 @@ public final class GuestExec {
         kill.open().verify(KILL_TIMEOUT);
         kill.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), KILL_TIMEOUT);
       } catch (IOException | RuntimeException e) {
-        log.warn(
-            "could not end the cancelled command in {}: {}", target.describe(), e.toString());
+        log.warn("could not end the cancelled command in {}: {}", target.describe(), e.toString());
       }
     }
 

@@ -94,8 +94,7 @@ public final class MinaGuestDialer implements AutoCloseable {
       return authenticated;
     } catch (IOException e) {
       throwIfInterrupt(e);
-      throw new GuestSshException(
-          "cannot open an SSH session to " + address + ": " + reason(e), e);
+      throw new GuestSshException("cannot open an SSH session to " + address + ": " + reason(e), e);
     } catch (IllegalStateException e) {
       // MINA's "SshClient not started": close() stopped the client between client() and connect.
       if (isClosed()) {

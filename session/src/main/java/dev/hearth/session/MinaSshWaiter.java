@@ -16,12 +16,12 @@ import org.apache.sshd.common.future.CancelOption;
 
 /**
  * Waits until a booting guest answers SSH: polls a TCP connect to its port at a short interval
- * until something listens, then proves the guest usable with a real SSH handshake as root with
- * the daemon's key and runs {@code true}. A failed handshake (sshd still starting, keys not yet
- * read) is retried after a longer pause, so a guest's sshd is not flooded with key exchanges.
+ * until something listens, then proves the guest usable with a real SSH handshake as root with the
+ * daemon's key and runs {@code true}. A failed handshake (sshd still starting, keys not yet read)
+ * is retried after a longer pause, so a guest's sshd is not flooded with key exchanges.
  *
- * <p>The whole wait is bounded by the timeout. Host keys are accepted without being remembered,
- * see {@link MinaGuestDialer}.
+ * <p>The whole wait is bounded by the timeout. Host keys are accepted without being remembered, see
+ * {@link MinaGuestDialer}.
  */
 public final class MinaSshWaiter implements SshWaiter {
   static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(100);
@@ -29,6 +29,7 @@ public final class MinaSshWaiter implements SshWaiter {
 
   /** How close to the deadline an attempt's end counts as "time ran out" (see explain). */
   private static final Duration DEADLINE_MARGIN = Duration.ofMillis(50);
+
   /** Caps one TCP connect, so that a dropped SYN does not eat the whole wait in one attempt. */
   private static final Duration CONNECT_ATTEMPT_CAP = Duration.ofSeconds(1);
 

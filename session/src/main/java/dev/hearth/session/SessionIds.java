@@ -25,7 +25,9 @@ public final class SessionIds {
     return id != null && ID.matcher(id).matches();
   }
 
-  /** @throws InvalidSessionRequestException naming the value when it is not an id */
+  /**
+   * @throws InvalidSessionRequestException naming the value when it is not an id
+   */
   public static String requireValid(String id) {
     if (!isValid(id)) {
       throw new InvalidSessionRequestException(

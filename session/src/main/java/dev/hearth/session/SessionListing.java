@@ -17,8 +17,8 @@ public final class SessionListing {
   private SessionListing() {}
 
   /**
-   * The sessions of a {@link SessionScripts#list()} output, oldest first. Unknown keys are
-   * skipped, so that a newer guest layout still lists.
+   * The sessions of a {@link SessionScripts#list()} output, oldest first. Unknown keys are skipped,
+   * so that a newer guest layout still lists.
    *
    * @throws SessionOutputException naming the line that does not parse
    */
@@ -86,8 +86,8 @@ public final class SessionListing {
   }
 
   /**
-   * The end of a session as printed by {@link SessionScripts#waitFor}: the exit code, or empty
-   * when the session was lost.
+   * The end of a session as printed by {@link SessionScripts#waitFor}: the exit code, or empty when
+   * the session was lost.
    */
   public static OptionalInt parseWait(String output) {
     String line = output.strip();

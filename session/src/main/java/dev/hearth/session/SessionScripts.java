@@ -16,12 +16,13 @@ import java.util.Objects;
  * {@code hearth-error: KIND [ARG]} line on stderr with exit status 3, which {@link FormatStepError}
  * turns into a message.
  *
- * <p>A session runs as: {@code setsid -f sh -c WRAPPER} (util-linux setsid) (the wrapper, leader of its own session)
- * which starts a holder process that keeps the stdin FIFO open read-write (so the command never
- * sees EOF between two writes), then runs {@code setsid sh -c 'record pid; cd; export; exec CMD'}
- * in the foreground with stdin from the FIFO and stdout and stderr appended to the log. The command
- * thus leads its own process group (the target of {@code kill}), and is the wrapper's child, so the
- * wrapper gets its status, ends the holder and writes the exit file by tmp + rename.
+ * <p>A session runs as: {@code setsid -f sh -c WRAPPER} (util-linux setsid) (the wrapper, leader of
+ * its own session) which starts a holder process that keeps the stdin FIFO open read-write (so the
+ * command never sees EOF between two writes), then runs {@code setsid sh -c 'record pid; cd;
+ * export; exec CMD'} in the foreground with stdin from the FIFO and stdout and stderr appended to
+ * the log. The command thus leads its own process group (the target of {@code kill}), and is the
+ * wrapper's child, so the wrapper gets its status, ends the holder and writes the exit file by tmp
+ * + rename.
  */
 public final class SessionScripts {
   /** Exit status of a script that refused with a {@code hearth-error:} line. */
@@ -75,9 +76,9 @@ public final class SessionScripts {
   }
 
   /**
-   * Starts the session and prints its id as soon as the command's process exists. Refusals:
-   * {@code name-taken ID} (a running session has the name), {@code no-cwd}, {@code no-command},
-   * {@code exists}, {@code no-boot-id}, {@code not-started}.
+   * Starts the session and prints its id as soon as the command's process exists. Refusals: {@code
+   * name-taken ID} (a running session has the name), {@code no-cwd}, {@code no-command}, {@code
+   * exists}, {@code no-boot-id}, {@code not-started}.
    */
   public String start(SessionSpec spec) {
     String dir = layout.dir(spec.id());
@@ -130,9 +131,9 @@ public final class SessionScripts {
   }
 
   /**
-   * Lists every session: a {@code boot ID} line, then per session {@code session ID}, its
-   * metadata lines, {@code state WORD}, {@code exit CODE} when it exited, and {@code end}. Parse
-   * with {@link SessionListing#parse}.
+   * Lists every session: a {@code boot ID} line, then per session {@code session ID}, its metadata
+   * lines, {@code state WORD}, {@code exit CODE} when it exited, and {@code end}. Parse with {@link
+   * SessionListing#parse}.
    */
   public String list() {
     return prelude()
@@ -199,8 +200,8 @@ public final class SessionScripts {
   }
 
   /**
-   * Prints the log from byte {@code offset}, then what the command writes, until the session is
-   * no longer running (its last output included).
+   * Prints the log from byte {@code offset}, then what the command writes, until the session is no
+   * longer running (its last output included).
    */
   public String follow(String id, long offset) {
     requireOffset(offset);
@@ -254,11 +255,7 @@ public final class SessionScripts {
   /** The prelude plus {@code d}, refusing a missing session, and a not running one if asked. */
   private String session(String id, boolean mustRun) {
     String s =
-        prelude()
-            + "d="
-            + quote(layout.dir(id))
-            + "\n"
-            + "[ -f \"$d/meta\" ] || fail not-found\n";
+        prelude() + "d=" + quote(layout.dir(id)) + "\n" + "[ -f \"$d/meta\" ] || fail not-found\n";
     if (mustRun) {
       s += "st=$(session_state \"$d\"); [ \"$st\" = running ] || fail not-running \"$st\"\n";
     }

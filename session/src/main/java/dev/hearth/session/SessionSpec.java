@@ -11,8 +11,8 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * What a new session runs: its id, optional name, command line, working folder and environment.
- * The constructor validates everything that would not reach the guest intact.
+ * What a new session runs: its id, optional name, command line, working folder and environment. The
+ * constructor validates everything that would not reach the guest intact.
  *
  * @param id a session id ({@link SessionIds})
  * @param name a name, unique among the VM's running sessions ({@code [a-z0-9][a-z0-9-]{0,62}})

@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Created on first start and loaded on later ones. The type is ed25519 (MINA SSHD gets it from
  * the net.i2p eddsa provider that the daemon ships); should that provider be missing, the key is
- * RSA 3072, which every OpenSSH sshd accepts with rsa-sha2 signatures. Both files are written atomically (a temp file with the final mode,
- * then a rename), so a crash never leaves a half-written key.
+ * RSA 3072, which every OpenSSH sshd accepts with rsa-sha2 signatures. Both files are written
+ * atomically (a temp file with the final mode, then a rename), so a crash never leaves a
+ * half-written key.
  */
 public final class SshKeyPair {
   private static final Logger log = LoggerFactory.getLogger(SshKeyPair.class);

@@ -7,8 +7,8 @@ public interface SshWaiter {
   /**
    * Returns once SSH at {@code ip:port} answers.
    *
-   * @throws GuestSshException (or another {@link SessionException}) when it does not within
-   *     {@code timeout}
+   * @throws GuestSshException (or another {@link SessionException}) when it does not within {@code
+   *     timeout}
    */
   void await(String ip, int port, Duration timeout) throws InterruptedException;
 }

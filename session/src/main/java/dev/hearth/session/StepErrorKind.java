@@ -16,7 +16,9 @@ public enum StepErrorKind {
   STDIN_CLOSED("stdin-closed"),
   /** The session id is taken (a random id collided). */
   EXISTS("exists"),
-  /** Anything else: the script failed without a refusal line, or with one this code does not know. */
+  /**
+   * Anything else: the script failed without a refusal line, or with one this code does not know.
+   */
   OTHER("other");
 
   private final String word;

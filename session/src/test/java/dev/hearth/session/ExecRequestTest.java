@@ -33,12 +33,17 @@ class ExecRequestTest {
   @Test
   void badValuesAreRefusedNamingThem() {
     assertThatThrownBy(
-            () -> new ExecRequest(List.of("true"), Map.of("1A", "x"), Optional.empty(), Optional.empty()))
+            () ->
+                new ExecRequest(
+                    List.of("true"), Map.of("1A", "x"), Optional.empty(), Optional.empty()))
         .hasMessageContaining("'1A' is not valid");
     assertThatThrownBy(
             () ->
                 new ExecRequest(
-                    List.of("true"), Map.of("HEARTH_EXEC_ID", "x"), Optional.empty(), Optional.empty()))
+                    List.of("true"),
+                    Map.of("HEARTH_EXEC_ID", "x"),
+                    Optional.empty(),
+                    Optional.empty()))
         .hasMessageContaining("set by hearth");
     assertThatThrownBy(() -> ExecRequest.of(List.of("a\0b"))).hasMessageContaining("NUL");
     assertThatThrownBy(

@@ -22,8 +22,12 @@ class SessionListingTest {
     List<String> argv = List.of(HostileWords.ALL[8], "a\nb", "é 漢 🙂", "$(id)");
     SessionSpec spec =
         new SessionSpec(
-            "0123456789", Optional.of("web-1"), argv, Optional.of("/srv/it's here\n"),
-            Map.of("K", "v=1 'x'\n"), T0);
+            "0123456789",
+            Optional.of("web-1"),
+            argv,
+            Optional.of("/srv/it's here\n"),
+            Map.of("K", "v=1 'x'\n"),
+            T0);
     String output =
         "boot abc\nsession 0123456789\n"
             + SessionScripts.metadata(spec)
@@ -80,7 +84,8 @@ class SessionListingTest {
     assertThat(SessionListing.parseStarted("0123456789", "0123456789\n")).isEqualTo("0123456789");
     assertThatThrownBy(() -> SessionListing.parseStarted("0123456789", "oops\n"))
         .isInstanceOf(SessionOutputException.class)
-        .hasMessage("the start script of session 0123456789 printed 'oops' instead of the session id");
+        .hasMessage(
+            "the start script of session 0123456789 printed 'oops' instead of the session id");
   }
 
   @Test
@@ -98,20 +103,41 @@ class SessionListingTest {
 
   @Test
   void invalidRequestsAreRefusedNamingTheValue() {
-    assertThatThrownBy(() -> spec("0123456789", Optional.of("Bad Name"), List.of("x"), Optional.empty(), Map.of()))
+    assertThatThrownBy(
+            () ->
+                spec(
+                    "0123456789",
+                    Optional.of("Bad Name"),
+                    List.of("x"),
+                    Optional.empty(),
+                    Map.of()))
         .isInstanceOf(InvalidSessionRequestException.class)
         .hasMessageStartingWith("invalid session name 'Bad Name'");
-    assertThatThrownBy(() -> spec("0123456789", Optional.of("a\nb"), List.of("x"), Optional.empty(), Map.of()))
+    assertThatThrownBy(
+            () -> spec("0123456789", Optional.of("a\nb"), List.of("x"), Optional.empty(), Map.of()))
         .hasMessageStartingWith("invalid session name 'a\\x0ab'");
-    assertThatThrownBy(() -> spec("../x", Optional.empty(), List.of("x"), Optional.empty(), Map.of()))
+    assertThatThrownBy(
+            () -> spec("../x", Optional.empty(), List.of("x"), Optional.empty(), Map.of()))
         .hasMessageStartingWith("invalid session id '../x'");
-    assertThatThrownBy(() -> spec("0123456789", Optional.empty(), List.of(), Optional.empty(), Map.of()))
+    assertThatThrownBy(
+            () -> spec("0123456789", Optional.empty(), List.of(), Optional.empty(), Map.of()))
         .hasMessage("a session needs a command");
-    assertThatThrownBy(() -> spec("0123456789", Optional.empty(), List.of("a\0b"), Optional.empty(), Map.of()))
+    assertThatThrownBy(
+            () -> spec("0123456789", Optional.empty(), List.of("a\0b"), Optional.empty(), Map.of()))
         .hasMessageContaining("NUL");
-    assertThatThrownBy(() -> spec("0123456789", Optional.empty(), List.of("x"), Optional.of("rel/dir"), Map.of()))
+    assertThatThrownBy(
+            () ->
+                spec(
+                    "0123456789", Optional.empty(), List.of("x"), Optional.of("rel/dir"), Map.of()))
         .hasMessage("the working folder must be an absolute guest path; got 'rel/dir'");
-    assertThatThrownBy(() -> spec("0123456789", Optional.empty(), List.of("x"), Optional.empty(), Map.of("A-B", "1")))
+    assertThatThrownBy(
+            () ->
+                spec(
+                    "0123456789",
+                    Optional.empty(),
+                    List.of("x"),
+                    Optional.empty(),
+                    Map.of("A-B", "1")))
         .hasMessageStartingWith("invalid environment variable name 'A-B'");
     assertThat(SessionSignal.parse("sigkill")).isEqualTo("KILL");
     assertThat(SessionSignal.parse("Term")).isEqualTo("TERM");
@@ -121,7 +147,10 @@ class SessionListingTest {
   }
 
   private static SessionSpec spec(
-      String id, Optional<String> name, List<String> argv, Optional<String> cwd,
+      String id,
+      Optional<String> name,
+      List<String> argv,
+      Optional<String> cwd,
       Map<String, String> env) {
     return new SessionSpec(id, name, argv, cwd, env, T0);
   }

@@ -141,7 +141,9 @@ class SessionScriptsTest {
     assertThat(error.kind()).isEqualTo(StepErrorKind.NOT_RUNNING);
     assertThat(error.getMessage())
         .isEqualTo(
-            "session write of " + id + " in VM demo failed: the session is not running (it is"
+            "session write of "
+                + id
+                + " in VM demo failed: the session is not running (it is"
                 + " exited)");
   }
 
@@ -307,8 +309,12 @@ class SessionScriptsTest {
     String hostileCwd = "/nonexistent/it's $HOME\nx";
     SessionSpec noCwd =
         new SessionSpec(
-            SessionIds.newId(), Optional.empty(), List.of("true"), Optional.of(hostileCwd),
-            Map.of(), T0);
+            SessionIds.newId(),
+            Optional.empty(),
+            List.of("true"),
+            Optional.of(hostileCwd),
+            Map.of(),
+            T0);
     LocalGuest.Result r = guest.run(scripts.start(noCwd));
     SessionStepException error = FormatStepError.ofStart(noCwd, "demo", r.exit(), r.stderr());
     assertThat(error.kind()).isEqualTo(StepErrorKind.NO_CWD);
@@ -329,8 +335,12 @@ class SessionScriptsTest {
     tool.toFile().setExecutable(true);
     SessionSpec withPath =
         new SessionSpec(
-            SessionIds.newId(), Optional.empty(), List.of("my-tool"), Optional.empty(),
-            Map.of("PATH", bin + ":/usr/bin:/bin"), T0);
+            SessionIds.newId(),
+            Optional.empty(),
+            List.of("my-tool"),
+            Optional.empty(),
+            Map.of("PATH", bin + ":/usr/bin:/bin"),
+            T0);
     String id = start(withPath);
     assertThat(waitFor(id)).isZero();
     assertThat(new String(guest.log(id), StandardCharsets.UTF_8)).isEqualTo("tool ran\n");
@@ -347,15 +357,22 @@ class SessionScriptsTest {
     String id = SessionIds.newId();
     for (String script :
         List.of(
-            scripts.write(id), scripts.kill(id, "TERM"), scripts.waitFor(id), scripts.logs(id, 0),
-            scripts.follow(id, 0), scripts.closeStdin(id))) {
+            scripts.write(id),
+            scripts.kill(id, "TERM"),
+            scripts.waitFor(id),
+            scripts.logs(id, 0),
+            scripts.follow(id, 0),
+            scripts.closeStdin(id))) {
       LocalGuest.Result r = guest.run(script);
       assertThat(r.exit()).isEqualTo(SessionScripts.REFUSED);
       SessionStepException error = FormatStepError.of("attach", id, "demo", r.exit(), r.stderr());
       assertThat(error.kind()).isEqualTo(StepErrorKind.NOT_FOUND);
       assertThat(error.getMessage())
           .isEqualTo(
-              "session attach of " + id + " in VM demo failed: there is no session " + id
+              "session attach of "
+                  + id
+                  + " in VM demo failed: there is no session "
+                  + id
                   + " in the guest");
     }
     assertThat(guest.ok(scripts.list())).startsWith("boot ").hasLineCount(1);
@@ -363,12 +380,10 @@ class SessionScriptsTest {
 
   @Test
   void privateVariablesOfTheScriptsAreNotInherited() throws Exception {
-    SessionScripts withPrivate =
-        new SessionScripts(guest.scripts.layout(), List.of("HEARTH_MARK"));
+    SessionScripts withPrivate = new SessionScripts(guest.scripts.layout(), List.of("HEARTH_MARK"));
     SessionSpec spec =
         spec(List.of("sh", "-c", "printf '%s|%s' \"${HEARTH_MARK-unset}\" \"$KEEP\""));
-    LocalGuest.Result r =
-        guest.run("export HEARTH_MARK=x KEEP=kept\n" + withPrivate.start(spec));
+    LocalGuest.Result r = guest.run("export HEARTH_MARK=x KEEP=kept\n" + withPrivate.start(spec));
     assertThat(r.exit()).isZero();
     assertThat(waitFor(spec.id())).isZero();
     assertThat(new String(guest.log(spec.id()), StandardCharsets.UTF_8)).isEqualTo("unset|kept");

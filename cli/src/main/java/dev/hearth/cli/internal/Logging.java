@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Logback set up in code: one line per event on stderr (ISO timestamp, level, logger, message).
- * Found by logback through {@code META-INF/services}, it sets warnings and errors only, so that
- * CLI commands stay quiet; {@code hearth daemon} calls {@link #toStderr} with its log level.
+ * Found by logback through {@code META-INF/services}, it sets warnings and errors only, so that CLI
+ * commands stay quiet; {@code hearth daemon} calls {@link #toStderr} with its log level.
  */
 public final class Logging extends ContextAwareBase implements Configurator {
   static final String SSH_LIBRARY = "org.apache.sshd";

@@ -33,7 +33,8 @@ public final class FakeRunner implements Runner {
   }
 
   /** Answers commands whose argv starts with {@code prefix} with this exit code and output. */
-  public synchronized FakeRunner on(List<String> prefix, int exitCode, String stdout, String stderr) {
+  public synchronized FakeRunner on(
+      List<String> prefix, int exitCode, String stdout, String stderr) {
     rules.add(0, new Rule(List.copyOf(prefix), c -> result(c, exitCode, stdout, stderr)));
     return this;
   }
@@ -81,8 +82,7 @@ public final class FakeRunner implements Runner {
   }
 
   @Override
-  public CommandResult stream(Command command, LineListener listener)
-      throws InterruptedException {
+  public CommandResult stream(Command command, LineListener listener) throws InterruptedException {
     StreamScript script;
     synchronized (this) {
       script =

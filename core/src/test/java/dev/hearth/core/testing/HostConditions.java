@@ -24,7 +24,8 @@ public final class HostConditions implements ExecutionCondition {
       return ConditionEvaluationResult.disabled(
           "SKIPPED: needs root (running as uid " + Posix.system().geteuid() + ")");
     }
-    Optional<RequiresBinary> binaries = AnnotationSupport.findAnnotation(element, RequiresBinary.class);
+    Optional<RequiresBinary> binaries =
+        AnnotationSupport.findAnnotation(element, RequiresBinary.class);
     if (binaries.isPresent()) {
       List<String> missing = new ArrayList<>();
       for (String b : binaries.get().value()) {

@@ -98,8 +98,8 @@ public final class TapDevices {
 
   /**
    * Puts an existing TAP on the bridge and brings it up; idempotent. A TAP that an earlier daemon
-   * left may still be on another bridge (a different {@code bridge_name}), where its guest would
-   * be unreachable: setting the master moves it.
+   * left may still be on another bridge (a different {@code bridge_name}), where its guest would be
+   * unreachable: setting the master moves it.
    *
    * @throws HostNetworkException naming the step and the failed command
    */

@@ -96,8 +96,7 @@ public final class TestSshd implements AutoCloseable {
     Path hostKey = dir.resolve("host_ecdsa_key");
     if (!Files.exists(hostKey)) {
       Process keygen =
-          new ProcessBuilder(
-                  "ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", hostKey.toString())
+          new ProcessBuilder("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", hostKey.toString())
               .redirectErrorStream(true)
               .start();
       keygen.getOutputStream().close();

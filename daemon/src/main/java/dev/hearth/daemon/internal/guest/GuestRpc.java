@@ -114,7 +114,10 @@ public final class GuestRpc implements GuestMethods {
     switch (direction) {
       case "to_guest":
         String name = params.string("name");
-        if (name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("/")
+        if (name.isEmpty()
+            || name.equals(".")
+            || name.equals("..")
+            || name.contains("/")
             || name.indexOf('\0') >= 0) {
           throw params.invalid("name", "must be one file name (no '/', not '.' or '..')");
         }
@@ -160,8 +163,8 @@ public final class GuestRpc implements GuestMethods {
   }
 
   /**
-   * Runs the request in the VM's guest with the given streams; the request's stream cancels it
-   * when the client goes, and resizes its terminal.
+   * Runs the request in the VM's guest with the given streams; the request's stream cancels it when
+   * the client goes, and resizes its terminal.
    */
   private int run(
       Vm vm,

@@ -31,7 +31,9 @@ public final class BuildLeftovers {
   private final Runner runner;
   private final Posix posix;
 
-  /** @param proc the procfs root, {@code /proc} on a real host */
+  /**
+   * @param proc the procfs root, {@code /proc} on a real host
+   */
   public BuildLeftovers(Path proc, Runner runner, Posix posix) {
     this.proc = proc;
     this.runner = runner;
@@ -72,13 +74,18 @@ public final class BuildLeftovers {
     Collections.reverse(mounts);
     for (Path point : mounts) {
       log.warn("unmounting {}, left by an image build", point);
-      runner.run(Command.builder("umount").args("-l", point.toString()).timeout(UMOUNT_TIMEOUT)
-          .build());
+      runner.run(
+          Command.builder("umount").args("-l", point.toString()).timeout(UMOUNT_TIMEOUT).build());
     }
     List<Path> remaining = mountsUnder(physical);
     if (!remaining.isEmpty()) {
       throw new ImageBuildException(
-          "cannot unmount " + remaining + " under " + folder + "; unmount them, then remove " + folder);
+          "cannot unmount "
+              + remaining
+              + " under "
+              + folder
+              + "; unmount them, then remove "
+              + folder);
     }
   }
 

@@ -16,8 +16,8 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * {@code image.build} {"name", "from"?, "packages"? (list or comma string), "run"? (a script on
- * the daemon's host), "size"? ("2G" or bytes), "kernel"? (a vmlinux on the daemon's host)} → {"op":
+ * {@code image.build} {"name", "from"?, "packages"? (list or comma string), "run"? (a script on the
+ * daemon's host), "size"? ("2G" or bytes), "kernel"? (a vmlinux on the daemon's host)} → {"op":
  * snapshot}, answered once the name is claimed; progress through {@code op.watch}.
  */
 public final class ImageBuildRpc implements RpcHandler {

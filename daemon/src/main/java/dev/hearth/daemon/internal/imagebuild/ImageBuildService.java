@@ -1,12 +1,12 @@
 package dev.hearth.daemon.internal.imagebuild;
 
-import dev.hearth.daemon.HearthException;
 import dev.hearth.core.Command;
 import dev.hearth.core.CommandResult;
 import dev.hearth.core.CoreException;
 import dev.hearth.core.LineListener;
 import dev.hearth.core.Posix;
 import dev.hearth.core.Runner;
+import dev.hearth.daemon.HearthException;
 import dev.hearth.imagemgr.BuildScript;
 import dev.hearth.imagemgr.BuildSpec;
 import dev.hearth.imagemgr.ImageFile;
@@ -41,10 +41,10 @@ import org.slf4j.LoggerFactory;
  * distro kernel extracted from vmlinuz, with its initrd) are adopted and the image is published
  * under the image-ops guard.
  *
- * <p>A failure or {@code op.cancel} first sends SIGTERM to the script's process group, so that
- * its trap kills chrooted processes and unmounts; past {@link Parts#termGrace} the tree is killed.
- * Then {@link BuildLeftovers#sweep} removes whatever the trap could not, and only then is the
- * staging folder deleted.
+ * <p>A failure or {@code op.cancel} first sends SIGTERM to the script's process group, so that its
+ * trap kills chrooted processes and unmounts; past {@link Parts#termGrace} the tree is killed. Then
+ * {@link BuildLeftovers#sweep} removes whatever the trap could not, and only then is the staging
+ * folder deleted.
  */
 public final class ImageBuildService {
   private static final Logger log = LoggerFactory.getLogger(ImageBuildService.class);
@@ -96,9 +96,9 @@ public final class ImageBuildService {
   /**
    * Validates the request, claims the name and starts the build.
    *
-   * @throws HearthException invalid params, {@code conflict} when an image of that
-   *     name exists or is being built, {@code precondition_failed} when the daemon's key or the
-   *     configured default kernel is unusable
+   * @throws HearthException invalid params, {@code conflict} when an image of that name exists or
+   *     is being built, {@code precondition_failed} when the daemon's key or the configured default
+   *     kernel is unusable
    */
   public OpSnapshot start(ImageBuildRequest request) throws InterruptedException {
     try {
@@ -137,8 +137,7 @@ public final class ImageBuildService {
     boolean published = false;
     try {
       Path work = staged.workDir();
-      BuildScript script =
-          BuildScript.generate(spec, staged.folder(), work, parts.cacheRoot());
+      BuildScript script = BuildScript.generate(spec, staged.folder(), work, parts.cacheRoot());
       Path file = work.resolve(SCRIPT_FILE);
       Files.writeString(file, script.text(), StandardCharsets.UTF_8);
       log.info("building image {} (base tree cache {})", op.target(), script.cacheDir());

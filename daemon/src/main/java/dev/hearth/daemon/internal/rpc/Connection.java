@@ -17,12 +17,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection. Its own thread reads lines all the time; requests run one after the
- * other, in order, on a thread of the {@code requests} executor, so that while one runs the client
- * can still send stream input ({@code session.write} notifications with a {@code stream} key),
- * which goes to that request's {@link RequestStream}. Any other line sent while a request runs
- * waits until that request has been answered. A client that disconnects cancels the running
- * request's stream. Reads time out after the idle timeout, but only while no request runs.
+ * One client connection. Its own thread reads lines all the time; requests run one after the other,
+ * in order, on a thread of the {@code requests} executor, so that while one runs the client can
+ * still send stream input ({@code session.write} notifications with a {@code stream} key), which
+ * goes to that request's {@link RequestStream}. Any other line sent while a request runs waits
+ * until that request has been answered. A client that disconnects cancels the running request's
+ * stream. Reads time out after the idle timeout, but only while no request runs.
  */
 final class Connection implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);

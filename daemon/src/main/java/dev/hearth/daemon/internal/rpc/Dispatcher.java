@@ -35,9 +35,9 @@ import java.util.function.Supplier;
  *   <li>{@code image.build}: see {@code internal.imagebuild.ImageBuildRpc}
  *   <li>{@code image.register}, {@code image.list}, {@code image.show}, {@code image.delete},
  *       {@code image.promote}: see {@link ImageMethods} and ARCHITECTURE.md
- *   <li>{@code session.start}, {@code session.list}, {@code session.attach}, {@code
- *       session.write}, {@code session.kill}, {@code session.wait}, {@code session.logs}: see
- *       {@link SessionMethods} and ARCHITECTURE.md
+ *   <li>{@code session.start}, {@code session.list}, {@code session.attach}, {@code session.write},
+ *       {@code session.kill}, {@code session.wait}, {@code session.logs}: see {@link
+ *       SessionMethods} and ARCHITECTURE.md
  * </ul>
  *
  * <p>Tests may add handlers for method names this switch does not know.

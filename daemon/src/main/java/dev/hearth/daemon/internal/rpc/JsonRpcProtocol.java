@@ -50,8 +50,8 @@ public final class JsonRpcProtocol {
   }
 
   /**
-   * Serves one request line on a connection that streams: a request with an id gets {@code
-   * stream} (its {@link Params#stream()}), which is null for a notification.
+   * Serves one request line on a connection that streams: a request with an id gets {@code stream}
+   * (its {@link Params#stream()}), which is null for a notification.
    *
    * @return the reply line without its {@code '\n'}; empty for a notification and a blank line
    */
@@ -100,9 +100,9 @@ public final class JsonRpcProtocol {
   }
 
   /**
-   * The line as a JSON object when it is stream input: a {@code session.write} whose params hold
-   * a {@code stream} key. Such lines are routed to the running request rather than dispatched;
-   * {@code session.write} without {@code stream} is an ordinary request.
+   * The line as a JSON object when it is stream input: a {@code session.write} whose params hold a
+   * {@code stream} key. Such lines are routed to the running request rather than dispatched; {@code
+   * session.write} without {@code stream} is an ordinary request.
    */
   public static Optional<JsonNode> streamInput(byte[] line) {
     JsonNode message;
@@ -171,9 +171,7 @@ public final class JsonRpcProtocol {
       return id == null ? Optional.empty() : Optional.of(errorReply(replyId, e));
     } catch (HearthException e) {
       log.debug("{} failed: {}", method.textValue(), e.getMessage());
-      return id == null
-          ? Optional.empty()
-          : Optional.of(errorReply(replyId, ErrorKind.toWire(e)));
+      return id == null ? Optional.empty() : Optional.of(errorReply(replyId, ErrorKind.toWire(e)));
     } catch (RuntimeException e) {
       log.error("{} failed unexpectedly", method.textValue(), e);
       RpcException error =

@@ -35,8 +35,8 @@ public final class LineReader {
   }
 
   /**
-   * Reads the next line; blocks until one is complete, the stream ends or a read times out. After
-   * a timeout, the next call goes on with the partial line read so far.
+   * Reads the next line; blocks until one is complete, the stream ends or a read times out. After a
+   * timeout, the next call goes on with the partial line read so far.
    */
   public Status next() throws IOException {
     if (lineComplete) {

@@ -27,7 +27,9 @@ public final class Params {
     this(method, fields, sink, null);
   }
 
-  /** @param stream the request's byte streams; null when it cannot stream (no id, no connection) */
+  /**
+   * @param stream the request's byte streams; null when it cannot stream (no id, no connection)
+   */
   public Params(String method, ObjectNode fields, NotificationSink sink, RequestStream stream) {
     this.method = method;
     this.fields = fields;
@@ -98,8 +100,7 @@ public final class Params {
   /** A required string field. */
   public String string(String name) {
     return optionalString(name)
-        .orElseThrow(
-            () -> HearthException.invalid(method + " needs the param '" + name + "'"));
+        .orElseThrow(() -> HearthException.invalid(method + " needs the param '" + name + "'"));
   }
 
   /** A string field, when present. */

@@ -12,9 +12,9 @@ import java.nio.charset.StandardCharsets;
  * One line the daemon sent a client (a response, a notification, or something else, which the
  * client skips), checked and taken apart with the streaming parser ({@link Wire#STREAMING}): the
  * whole line must be one strict JSON value, and the envelope's members are read as it goes, while
- * {@code result}, {@code error} and {@code params} stay spans of the line until asked for, as
- * trees ({@link Wire#mapper()}) or by a streaming reader such as {@link Wire#versionInfo}. So a
- * client that only checks the protocol never builds the mapper.
+ * {@code result}, {@code error} and {@code params} stay spans of the line until asked for, as trees
+ * ({@link Wire#mapper()}) or by a streaming reader such as {@link Wire#versionInfo}. So a client
+ * that only checks the protocol never builds the mapper.
  */
 public final class Reply {
   /** A value's place in the line. */
@@ -143,8 +143,8 @@ public final class Reply {
   }
 
   /**
-   * Whether this answers request {@code requestId}: its id, or a null id with an error (the
-   * daemon refusing a request it could not read, or the connection).
+   * Whether this answers request {@code requestId}: its id, or a null id with an error (the daemon
+   * refusing a request it could not read, or the connection).
    */
   public boolean answers(long requestId) {
     return (idIsLong && id == requestId) || (idIsNull && error != null);

@@ -21,9 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code session.write} notifications carrying {@code "stream": <this request's id>} come back as
  * {@link #input()}, resizes and EOF. A client that disconnects cancels the stream.
  *
- * <p>Nothing is buffered without bound: an output write blocks until the connection took it, and
- * at most {@link #MAX_QUEUED_CHUNKS} input chunks wait for the handler; past that the connection
- * stops reading, so a client sending faster than the guest reads is slowed down by its socket.
+ * <p>Nothing is buffered without bound: an output write blocks until the connection took it, and at
+ * most {@link #MAX_QUEUED_CHUNKS} input chunks wait for the handler; past that the connection stops
+ * reading, so a client sending faster than the guest reads is slowed down by its socket.
  */
 public final class RequestStream {
   /** The notification carrying output: {@code {"stream": id, "fd": 1|2, "data": base64}}. */
@@ -333,8 +333,7 @@ public final class RequestStream {
         ObjectNode params = Wire.object();
         params.set("stream", id);
         params.put("fd", fd);
-        params.put(
-            "data", Base64.getEncoder().encodeToString(Arrays.copyOfRange(b, off, off + n)));
+        params.put("data", Base64.getEncoder().encodeToString(Arrays.copyOfRange(b, off, off + n)));
         sink.send(OUTPUT_METHOD, params);
         off += n;
         len -= n;

@@ -128,7 +128,8 @@ public final class RpcServer {
       refuseBusy(socket);
       return;
     }
-    Connection connection = new Connection(socket, protocol, authorizer, limits.idleTimeout(), requests);
+    Connection connection =
+        new Connection(socket, protocol, authorizer, limits.idleTimeout(), requests);
     connections.add(connection);
     if (closing) {
       connection.stopAfterCurrentRequest();

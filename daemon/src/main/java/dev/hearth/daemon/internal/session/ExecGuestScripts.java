@@ -19,7 +19,9 @@ public final class ExecGuestScripts implements GuestScripts {
   private final GuestRoute route;
   private final SessionLayout layout;
 
-  /** @param layout where every guest keeps its sessions ({@link SessionLayout#GUEST}) */
+  /**
+   * @param layout where every guest keeps its sessions ({@link SessionLayout#GUEST})
+   */
   public ExecGuestScripts(GuestExec exec, GuestRoute route, SessionLayout layout) {
     this.exec = exec;
     this.route = route;
@@ -32,8 +34,8 @@ public final class ExecGuestScripts implements GuestScripts {
   }
 
   /**
-   * GuestExec marks each command's processes with a variable so that a cancelled one can be
-   * ended; a session started by a script must not carry the script's mark.
+   * GuestExec marks each command's processes with a variable so that a cancelled one can be ended;
+   * a session started by a script must not carry the script's mark.
    */
   @Override
   public List<String> privateVariables() {

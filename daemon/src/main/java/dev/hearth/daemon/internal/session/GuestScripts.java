@@ -7,8 +7,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 
 /**
- * Runs the session module's scripts in a VM's guest: {@code sh -c SCRIPT} as root, stdin fed from
- * a stream, stdout and stderr copied as they come. The real one runs over SSH; daemon tests run
+ * Runs the session module's scripts in a VM's guest: {@code sh -c SCRIPT} as root, stdin fed from a
+ * stream, stdout and stderr copied as they come. The real one runs over SSH; daemon tests run
  * {@code /bin/sh} locally against a temp folder.
  */
 public interface GuestScripts {

@@ -17,10 +17,10 @@ final class SessionRegistry {
   private final Map<String, ReentrantLock> startLocks = new HashMap<>();
 
   /**
-   * Records what a list script found for a VM. Controllers are only added or updated, never
-   * dropped here: a list that raced with a start may miss the new session, and a writer may hold
-   * its controller's lock meanwhile (guest folders are never removed; a deleted VM's go at
-   * {@link #forget}).
+   * Records what a list script found for a VM. Controllers are only added or updated, never dropped
+   * here: a list that raced with a start may miss the new session, and a writer may hold its
+   * controller's lock meanwhile (guest folders are never removed; a deleted VM's go at {@link
+   * #forget}).
    */
   synchronized void update(String vmId, List<SessionInfo> found) {
     Map<String, SessionController> known = byVm.computeIfAbsent(vmId, k -> new HashMap<>());
@@ -45,8 +45,8 @@ final class SessionRegistry {
   }
 
   /**
-   * The lock that serialises starts on one VM, so that the name check and the creation in the
-   * guest are one step. A leaf, held across the start script only.
+   * The lock that serialises starts on one VM, so that the name check and the creation in the guest
+   * are one step. A leaf, held across the start script only.
    */
   synchronized ReentrantLock startLock(String vmId) {
     return startLocks.computeIfAbsent(vmId, k -> new ReentrantLock());

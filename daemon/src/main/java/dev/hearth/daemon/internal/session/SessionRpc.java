@@ -1,9 +1,9 @@
 package dev.hearth.daemon.internal.session;
 
-import dev.hearth.daemon.HearthException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.internal.rpc.Params;
 import dev.hearth.daemon.internal.rpc.RequestStream;
 import dev.hearth.daemon.internal.rpc.SessionMethods;

@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Guest sessions: every operation runs one of the session module's scripts in the guest through
  * {@link GuestScripts}. The guest's session folders are the truth; the {@link SessionRegistry}
- * holds the controllers (write locks) and the last state read. No lock of the VM lifecycle is
- * taken here; the registry's lock is never held across guest I/O, the per-VM start lock and the
+ * holds the controllers (write locks) and the last state read. No lock of the VM lifecycle is taken
+ * here; the registry's lock is never held across guest I/O, the per-VM start lock and the
  * per-session write lock are held across the one script each guards.
  */
 public final class SessionService implements AutoCloseable {
@@ -100,8 +100,8 @@ public final class SessionService implements AutoCloseable {
 
   /**
    * The hook that follows VMs: a running VM (created, started, or re-adopted at daemon start) has
-   * its sessions rediscovered in the background; a deleted VM's controllers are dropped (its
-   * guest, and every session in it, is gone).
+   * its sessions rediscovered in the background; a deleted VM's controllers are dropped (its guest,
+   * and every session in it, is gone).
    */
   public VmHook hook() {
     return new VmHook() {
@@ -129,8 +129,7 @@ public final class SessionService implements AutoCloseable {
             try {
               List<SessionInfo> found = list(vm);
               long running = found.stream().filter(s -> s.state() == SessionState.RUNNING).count();
-              log.info(
-                  "VM {}: found {} session(s), {} running", vm.name(), found.size(), running);
+              log.info("VM {}: found {} session(s), {} running", vm.name(), found.size(), running);
             } catch (HearthException e) {
               log.warn("VM {}: cannot list its sessions: {}", vm.name(), e.getMessage());
             } catch (InterruptedException e) {
@@ -222,7 +221,8 @@ public final class SessionService implements AutoCloseable {
   private List<SessionInfo> list(Vm vm) throws InterruptedException {
     Result result = run(vm, scripts(vm).list(), new byte[0]);
     if (result.exit != 0) {
-      throw rpcError(FormatStepError.of("list", "all sessions", vm.name(), result.exit, result.stderr()));
+      throw rpcError(
+          FormatStepError.of("list", "all sessions", vm.name(), result.exit, result.stderr()));
     }
     try {
       List<SessionInfo> found = SessionListing.parse(result.stdout());
@@ -284,15 +284,17 @@ public final class SessionService implements AutoCloseable {
     SessionController session = controller(vm, sessionRef);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int exit = runStreaming(vm, scripts(vm).waitFor(session.id), InputStream.nullInputStream(), out, err, cancel);
+    int exit =
+        runStreaming(
+            vm, scripts(vm).waitFor(session.id), InputStream.nullInputStream(), out, err, cancel);
     check(vm, session, "wait", new Result(exit, out.toByteArray(), err.toByteArray()));
     OptionalInt code = SessionListing.parseWait(out.toString(StandardCharsets.UTF_8));
     return new End(code.isPresent() ? SessionState.EXITED : SessionState.LOST, code);
   }
 
   /**
-   * Copies the session's log from {@code offset} to {@code out}; with {@code follow}, then what
-   * the command writes until it ends or {@code cancel} fires.
+   * Copies the session's log from {@code offset} to {@code out}; with {@code follow}, then what the
+   * command writes until it ends or {@code cancel} fires.
    */
   public StreamEnd logs(
       String vmRef,
@@ -308,11 +310,11 @@ public final class SessionService implements AutoCloseable {
   }
 
   /**
-   * Attaches: replays the log from {@code offset} and follows it, while {@code input} (the
-   * client's keystrokes) is written to the session's stdin, chunk by chunk, under its write lock.
-   * Ends when the session ends or {@code cancel} fires (the client detached or went away); the
-   * session runs on either way. The end of {@code input} stops the forwarding only: the session's
-   * stdin stays open for later writers.
+   * Attaches: replays the log from {@code offset} and follows it, while {@code input} (the client's
+   * keystrokes) is written to the session's stdin, chunk by chunk, under its write lock. Ends when
+   * the session ends or {@code cancel} fires (the client detached or went away); the session runs
+   * on either way. The end of {@code input} stops the forwarding only: the session's stdin stays
+   * open for later writers.
    */
   public StreamEnd attach(
       String vmRef,
@@ -425,8 +427,7 @@ public final class SessionService implements AutoCloseable {
       }
     }
     List<SessionInfo> sessions = list(vm);
-    Optional<SessionInfo> match =
-        sessions.stream().filter(s -> s.id().equals(ref)).findFirst();
+    Optional<SessionInfo> match = sessions.stream().filter(s -> s.id().equals(ref)).findFirst();
     if (match.isEmpty()) {
       List<SessionInfo> named =
           sessions.stream().filter(s -> s.name().equals(Optional.of(ref))).toList();
@@ -509,8 +510,7 @@ public final class SessionService implements AutoCloseable {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int exit =
-        runStreaming(
-            vm, script, new ByteArrayInputStream(stdin), out, err, Cancellation.never());
+        runStreaming(vm, script, new ByteArrayInputStream(stdin), out, err, Cancellation.never());
     return new Result(exit, out.toByteArray(), err.toByteArray());
   }
 
@@ -531,7 +531,12 @@ public final class SessionService implements AutoCloseable {
         throw new CancellationException("the client went away");
       }
       throw HearthException.hostError(
-          "cannot run a session script in VM " + vm.name() + " (" + vm.ip() + "): " + e.getMessage());
+          "cannot run a session script in VM "
+              + vm.name()
+              + " ("
+              + vm.ip()
+              + "): "
+              + e.getMessage());
     }
   }
 

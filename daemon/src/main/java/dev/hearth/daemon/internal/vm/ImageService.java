@@ -258,9 +258,9 @@ public final class ImageService {
   }
 
   /**
-   * A sparse copy of the disk as the guest sees it: the copy provisioner's file, or the
-   * dm-snapshot device (a block device, which imagemgr's copy refuses as a source: only regular
-   * files are taken from users). The result is validated as a rootfs when adopted.
+   * A sparse copy of the disk as the guest sees it: the copy provisioner's file, or the dm-snapshot
+   * device (a block device, which imagemgr's copy refuses as a source: only regular files are taken
+   * from users). The result is validated as a rootfs when adopted.
    */
   private void flatten(Path disk, Path rootfs) throws InterruptedException {
     runner.check(

@@ -16,11 +16,6 @@ import dev.hearth.dmsnap.RootDisk;
 import dev.hearth.dmsnap.RootDiskProvisioner;
 import dev.hearth.fcproc.FcprocException;
 import dev.hearth.fcproc.VmmChoice;
-import dev.hearth.imagemgr.GuestIdentity;
-import dev.hearth.imagemgr.ImageCatalog;
-import dev.hearth.imagemgr.ImageCatalog.BootFiles;
-import dev.hearth.imagemgr.ImageNotFoundException;
-import dev.hearth.imagemgr.ImageReadException;
 import dev.hearth.fcproc.client.BootSource;
 import dev.hearth.fcproc.client.Drive;
 import dev.hearth.fcproc.client.FirecrackerClient;
@@ -40,7 +35,11 @@ import dev.hearth.fcproc.process.FirecrackerProcess;
 import dev.hearth.fcproc.process.LaunchSpec;
 import dev.hearth.fcproc.process.ProcessIdentity;
 import dev.hearth.fcproc.process.ProcessTable;
-import dev.hearth.imagemgr.ImageManifest;
+import dev.hearth.imagemgr.GuestIdentity;
+import dev.hearth.imagemgr.ImageCatalog;
+import dev.hearth.imagemgr.ImageCatalog.BootFiles;
+import dev.hearth.imagemgr.ImageNotFoundException;
+import dev.hearth.imagemgr.ImageReadException;
 import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.Registry;
 import dev.hearth.session.GuestPowerOff;
@@ -385,10 +384,7 @@ public final class VmService {
       vm = vm.withProcess(Optional.of(process.get().identity())).withVmm(vmm.kind());
       vms.update(vm);
       op.log(
-          vmm.kind().wireName()
-              + " pid "
-              + process.get().identity().pid()
-              + " booted the guest");
+          vmm.kind().wireName() + " pid " + process.get().identity().pid() + " booted the guest");
       op.checkCancelled();
 
       op.stage("wait-ssh");

@@ -218,9 +218,7 @@ class GuestExecHostTest {
       assertThat(System.nanoTime())
           .as(
               "a process 'sleep %s' %s; sshd logged:%n%s",
-              marker,
-              present ? "appears" : "ends",
-              sshd.log())
+              marker, present ? "appears" : "ends", sshd.log())
           .isLessThan(deadline);
       Thread.sleep(50);
     }

@@ -102,7 +102,11 @@ class ImageBuildServiceTest {
 
   private static ImageBuildRequest request(String name) {
     return new ImageBuildRequest(
-        name, Optional.empty(), List.of("vim"), Optional.empty(), OptionalLong.empty(),
+        name,
+        Optional.empty(),
+        List.of("vim"),
+        Optional.empty(),
+        OptionalLong.empty(),
         Optional.empty());
   }
 
@@ -298,8 +302,8 @@ class ImageBuildServiceTest {
     OpSnapshot done = ops.awaitFinish(started.id(), WAIT);
     Await.join(releaser, WAIT, "the releaser");
     assertThat(done.state()).isEqualTo(OpState.CANCELLED);
-    assertThat(posix.signals()).containsExactly(
-        new FakePosix.SentSignal(-4242, Posix.Signal.SIGTERM));
+    assertThat(posix.signals())
+        .containsExactly(new FakePosix.SentSignal(-4242, Posix.Signal.SIGTERM));
     assertThat(interrupted).isEmpty();
   }
 
@@ -343,24 +347,36 @@ class ImageBuildServiceTest {
             () ->
                 service.start(
                     new ImageBuildRequest(
-                        "base", Optional.of("ubuntu:jammy"), List.of(), Optional.empty(),
-                        OptionalLong.empty(), Optional.empty())))
+                        "base",
+                        Optional.of("ubuntu:jammy"),
+                        List.of(),
+                        Optional.empty(),
+                        OptionalLong.empty(),
+                        Optional.empty())))
         .isInstanceOf(HearthException.class)
         .hasMessageContaining("debian:<suite>");
     assertThatThrownBy(
             () ->
                 service.start(
                     new ImageBuildRequest(
-                        "base", Optional.empty(), List.of(), Optional.of(dir.resolve("nope.sh")),
-                        OptionalLong.empty(), Optional.empty())))
+                        "base",
+                        Optional.empty(),
+                        List.of(),
+                        Optional.of(dir.resolve("nope.sh")),
+                        OptionalLong.empty(),
+                        Optional.empty())))
         .isInstanceOf(HearthException.class)
         .hasMessageContaining("nope.sh");
     assertThatThrownBy(
             () ->
                 service.start(
                     new ImageBuildRequest(
-                        "base", Optional.empty(), List.of(), Optional.empty(),
-                        OptionalLong.empty(), Optional.of(dir.resolve("proc/mounts")))))
+                        "base",
+                        Optional.empty(),
+                        List.of(),
+                        Optional.empty(),
+                        OptionalLong.empty(),
+                        Optional.of(dir.resolve("proc/mounts")))))
         .isInstanceOf(HearthException.class)
         .hasMessageStartingWith("kernel:");
     assertThat(ops.list()).isEmpty();
@@ -373,22 +389,31 @@ class ImageBuildServiceTest {
     Path tree = Files.createDirectories(dir.resolve("st/tree")).toRealPath();
     Files.writeString(
         proc.resolve("mounts"),
-        "proc " + tree + "/proc proc rw 0 0\n"
-            + "udev " + tree + "/dev devtmpfs rw 0 0\n"
+        "proc "
+            + tree
+            + "/proc proc rw 0 0\n"
+            + "udev "
+            + tree
+            + "/dev devtmpfs rw 0 0\n"
             + "udev /dev devtmpfs rw 0 0\n");
-    runner.on(List.of("umount"), c -> {
-      try {
-        String mounts = Files.readString(proc.resolve("mounts"));
-        String point = c.argv().get(2);
-        Files.writeString(
-            proc.resolve("mounts"),
-            mounts.lines().filter(l -> !l.contains(" " + point + " "))
-                .map(l -> l + "\n").reduce("", String::concat));
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-      return FakeRunner.result(c, 0, "", "");
-    });
+    runner.on(
+        List.of("umount"),
+        c -> {
+          try {
+            String mounts = Files.readString(proc.resolve("mounts"));
+            String point = c.argv().get(2);
+            Files.writeString(
+                proc.resolve("mounts"),
+                mounts
+                    .lines()
+                    .filter(l -> !l.contains(" " + point + " "))
+                    .map(l -> l + "\n")
+                    .reduce("", String::concat));
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+          return FakeRunner.result(c, 0, "", "");
+        });
     new BuildLeftovers(proc, runner, posix).sweep(dir.resolve("st"));
     assertThat(runner.argvs())
         .containsExactly(

@@ -116,7 +116,9 @@ class ReplyTest {
                 42,
                 Optional.of(
                     new VersionInfo.Vmm(
-                        "qemu", Optional.of("/opt/hearth/bin/hearth-qemu-firecracker"), "no kvm"))));
+                        "qemu",
+                        Optional.of("/opt/hearth/bin/hearth-qemu-firecracker"),
+                        "no kvm"))));
 
     assertThat(parse("{\"id\":1,\"result\":{\"protocol_version\":2}}").result(Wire::versionInfo))
         .isEqualTo(new VersionInfo("", 2, "", -1, Optional.empty()));
