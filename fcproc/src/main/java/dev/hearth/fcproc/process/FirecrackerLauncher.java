@@ -37,19 +37,25 @@ public final class FirecrackerLauncher {
 
   static final Duration POLL_INTERVAL = Duration.ofMillis(10);
   static final int CONSOLE_TAIL_BYTES = 2048;
+
+  /** How long an early exit's error waits for the capper to write firecracker's last lines. */
+  static final Duration CAPPER_DRAIN = Duration.ofSeconds(5);
+
   static final Set<PosixFilePermission> CONSOLE_PERMISSIONS =
       PosixFilePermissions.fromString("rw-------");
 
   /**
-   * Arguments: the console log, the bytes per log file, the pipe path, then firecracker's argv.
-   * Runs under LC_ALL=C so that {@code ${#line}} and {@code %.Ns} count bytes.
+   * Arguments: the console log, the bytes per log file, the pipe path, the capper's marker (a file
+   * that exists while the capper runs), then firecracker's argv. Runs under LC_ALL=C so that {@code
+   * ${#line}} and {@code %.Ns} count bytes.
    */
   static final String SPAWN_SCRIPT =
       String.join(
           "\n",
-          "log=$1 half=$2 fifo=$3",
-          "shift 3",
+          "log=$1 half=$2 fifo=$3 capping=$4",
+          "shift 4",
           "rm -f \"$fifo\" && mkfifo -m 600 \"$fifo\" || exit 1",
+          ": >\"$capping\" || exit 1",
           "(",
           "  umask 077",
           "  LC_ALL=C",
@@ -69,6 +75,7 @@ public final class FirecrackerLauncher {
           "    printf \"%.${keep}s\\n\" \"$line\" >&3",
           "    size=$((size + n))",
           "  done",
+          "  rm -f \"$capping\"",
           ") <\"$fifo\" &",
           "exec >\"$fifo\" 2>&1 </dev/null",
           "rm -f \"$fifo\"",
@@ -120,6 +127,7 @@ public final class FirecrackerLauncher {
             console.toString(),
             Long.toString(ConsoleLog.halfCap(spec.consoleLogMaxBytes())),
             fifo.toString(),
+            capping(console).toString(),
             binary.toString(),
             "--api-sock",
             socket.toString(),
@@ -135,7 +143,7 @@ public final class FirecrackerLauncher {
       process = builder.start();
     } catch (IOException e) {
       throw new FirecrackerStartException(
-          "cannot start firecracker (" + Command.display(argv.subList(8, argv.size())) + ")", e);
+          "cannot start firecracker (" + Command.display(argv.subList(9, argv.size())) + ")", e);
     }
     ProcessIdentity identity;
     try {
@@ -217,6 +225,7 @@ public final class FirecrackerLauncher {
     String code;
     try {
       code = process.waitFor(1, TimeUnit.SECONDS) ? "code " + process.exitValue() : "unknown code";
+      awaitCapper(spec.consoleLog());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       code = "unknown code";
@@ -232,6 +241,22 @@ public final class FirecrackerLauncher {
             + spec.apiSocket()
             + " accepted connections"
             + consoleTail(spec.consoleLog()));
+  }
+
+  /** The file that exists while the console capper of {@code console} runs. */
+  static Path capping(Path console) {
+    return console.resolveSibling(console.getFileName() + ".capping");
+  }
+
+  /**
+   * Waits, a little, for the capper to write what an exited firecracker printed last: it reads the
+   * pipe on after firecracker is gone, and those lines are what the error should quote.
+   */
+  private void awaitCapper(Path console) throws InterruptedException {
+    long deadline = clock.nanoTime() + CAPPER_DRAIN.toNanos();
+    while (Files.exists(capping(console)) && clock.nanoTime() - deadline < 0) {
+      clock.sleep(POLL_INTERVAL);
+    }
   }
 
   private static String consoleTail(Path console) {

@@ -109,6 +109,9 @@ class FirecrackerLauncherTest {
         "the shutdown line reaches the console log",
         () -> consoleText().contains(FakeFirecracker.SHUTDOWN_LINE));
     assertThat(console.resolveSibling("console.log.fifo")).doesNotExist();
+    eventually(
+        "the console capper ends after firecracker",
+        () -> !Files.exists(FirecrackerLauncher.capping(console)));
   }
 
   @Test
@@ -181,6 +184,8 @@ class FirecrackerLauncherTest {
         .hasMessageContaining("exited with code 1")
         .hasMessageContaining(socket.toString())
         .hasMessageContaining("sleep: unrecognized option '--api-sock'");
+    // The error waited for the capper, which wrote sleep's complaint and ended.
+    assertThat(FirecrackerLauncher.capping(console)).doesNotExist();
   }
 
   @Test
