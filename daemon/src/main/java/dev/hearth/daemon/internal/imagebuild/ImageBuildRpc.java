@@ -2,8 +2,6 @@ package dev.hearth.daemon.internal.imagebuild;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hearth.core.CoreException;
-import dev.hearth.core.Sizes;
 import dev.hearth.daemon.internal.rpc.ApiJson;
 import dev.hearth.daemon.internal.rpc.Params;
 import dev.hearth.daemon.internal.rpc.RpcHandler;
@@ -12,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -36,7 +33,7 @@ public final class ImageBuildRpc implements RpcHandler {
             params.optionalString("from"),
             packages(params),
             hostPath(params, "run"),
-            size(params),
+            params.size("size", "2G"),
             hostPath(params, "kernel"));
     ObjectNode result = Wire.object();
     result.set("op", ApiJson.op(ApiJson.op(service.start(request))));
@@ -71,24 +68,5 @@ public final class ImageBuildRpc implements RpcHandler {
       throw params.invalid(field, "give an absolute path on the daemon's host");
     }
     return value.map(Path::of);
-  }
-
-  private static OptionalLong size(Params params) {
-    Optional<JsonNode> node = params.node("size");
-    if (node.isEmpty()) {
-      return OptionalLong.empty();
-    }
-    JsonNode n = node.get();
-    if (n.isIntegralNumber() && n.canConvertToLong()) {
-      return OptionalLong.of(n.longValue());
-    }
-    if (n.isTextual()) {
-      try {
-        return OptionalLong.of(Sizes.parse(n.textValue()));
-      } catch (CoreException | IllegalArgumentException e) {
-        throw params.invalid("size", e.getMessage());
-      }
-    }
-    throw params.invalid("size", "give a size such as \"2G\" or a number of bytes");
   }
 }

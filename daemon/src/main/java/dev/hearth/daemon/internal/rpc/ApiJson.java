@@ -3,8 +3,6 @@ package dev.hearth.daemon.internal.rpc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hearth.core.CoreException;
-import dev.hearth.core.Sizes;
 import dev.hearth.daemon.ExecSpec;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.Image;
@@ -134,7 +132,7 @@ public final class ApiJson {
         image,
         optionalInt(params, "vcpus"),
         optionalInt(params, "memory_mib"),
-        diskSize(params),
+        params.size("disk_size", "10G"),
         params.bool("no_start", false));
   }
 
@@ -374,24 +372,5 @@ public final class ApiJson {
     long value = params.longValue(field, 0);
     // Beyond an int, the record's range check (the same bounds) names the value.
     return OptionalInt.of((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, value)));
-  }
-
-  private static OptionalLong diskSize(Params params) {
-    Optional<JsonNode> node = params.node("disk_size");
-    if (node.isEmpty()) {
-      return OptionalLong.empty();
-    }
-    JsonNode n = node.get();
-    if (n.isIntegralNumber() && n.canConvertToLong()) {
-      return OptionalLong.of(n.longValue());
-    }
-    if (n.isTextual()) {
-      try {
-        return OptionalLong.of(Sizes.parse(n.textValue()));
-      } catch (CoreException | IllegalArgumentException e) {
-        throw params.invalid("disk_size", e.getMessage());
-      }
-    }
-    throw params.invalid("disk_size", "give a size such as \"10G\" or a number of bytes");
   }
 }

@@ -2,10 +2,13 @@ package dev.hearth.daemon.internal.rpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.core.CoreException;
+import dev.hearth.core.Sizes;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.RpcException;
 import java.util.Iterator;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -144,6 +147,30 @@ public final class Params {
   }
 
   /** A boolean field, or {@code defaultValue} when absent. */
+  /**
+   * An optional size: a number of bytes, or a string such as {@code "10G"} ({@code Sizes.parse}).
+   *
+   * @param example a size the error message suggests, e.g. {@code "10G"}
+   */
+  public OptionalLong size(String name, String example) {
+    Optional<JsonNode> node = node(name);
+    if (node.isEmpty()) {
+      return OptionalLong.empty();
+    }
+    JsonNode n = node.get();
+    if (n.isIntegralNumber() && n.canConvertToLong()) {
+      return OptionalLong.of(n.longValue());
+    }
+    if (n.isTextual()) {
+      try {
+        return OptionalLong.of(Sizes.parse(n.textValue()));
+      } catch (CoreException | IllegalArgumentException e) {
+        throw invalid(name, e.getMessage());
+      }
+    }
+    throw invalid(name, "give a size such as \"" + example + "\" or a number of bytes");
+  }
+
   public boolean bool(String name, boolean defaultValue) {
     Optional<JsonNode> node = node(name);
     if (node.isEmpty()) {

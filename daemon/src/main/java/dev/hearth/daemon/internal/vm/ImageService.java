@@ -9,6 +9,7 @@ import dev.hearth.core.OrderedLock;
 import dev.hearth.core.Runner;
 import dev.hearth.core.TreeDeleter;
 import dev.hearth.daemon.HearthException;
+import dev.hearth.daemon.Image;
 import dev.hearth.imagemgr.CompressedKernelException;
 import dev.hearth.imagemgr.ImageCatalog;
 import dev.hearth.imagemgr.ImageConflictException;
@@ -27,9 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -43,17 +42,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ImageService {
   private static final Logger log = LoggerFactory.getLogger(ImageService.class);
-
-  /** What the registry says about one image. */
-  public record Image(
-      String name,
-      Path kernel,
-      Path rootfs,
-      Optional<Path> initrd,
-      String bootArgs,
-      long sizeBytes,
-      Map<String, String> sha256,
-      Instant createdAt) {}
 
   /** A validated register request; paths are the daemon host's, absolute. */
   public record RegisterRequest(

@@ -16,20 +16,19 @@ public final class LocalImages implements Images {
 
   @Override
   public Image register(ImageRegistration r) throws InterruptedException {
-    return toApi(
-        service.register(
-            new ImageService.RegisterRequest(
-                r.name(), r.kernel(), r.rootfs(), r.initrd(), r.bootArgs(), r.extractKernel())));
+    return service.register(
+        new ImageService.RegisterRequest(
+            r.name(), r.kernel(), r.rootfs(), r.initrd(), r.bootArgs(), r.extractKernel()));
   }
 
   @Override
   public List<Image> list() {
-    return service.list().stream().map(LocalImages::toApi).toList();
+    return service.list();
   }
 
   @Override
   public ImageDetails show(String name) {
-    Image image = toApi(service.show(name));
+    Image image = service.show(name);
     return new ImageDetails(image, service.usedBy(name));
   }
 
@@ -40,18 +39,6 @@ public final class LocalImages implements Images {
 
   @Override
   public Image promote(String vm, String name) throws InterruptedException {
-    return toApi(service.promote(vm, name));
-  }
-
-  private static Image toApi(ImageService.Image i) {
-    return new Image(
-        i.name(),
-        i.kernel(),
-        i.rootfs(),
-        i.initrd(),
-        i.bootArgs(),
-        i.sizeBytes(),
-        i.sha256(),
-        i.createdAt());
+    return service.promote(vm, name);
   }
 }
