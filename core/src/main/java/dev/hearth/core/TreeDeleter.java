@@ -1,9 +1,11 @@
 package dev.hearth.core;
 
 import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -17,6 +19,9 @@ import java.util.List;
  * whole instead.
  */
 public final class TreeDeleter {
+  /** Walks over a tree that a still running process adds files to, before giving up. */
+  private static final int ATTEMPTS = 3;
+
   private TreeDeleter() {}
 
   /**
@@ -44,29 +49,54 @@ public final class TreeDeleter {
               + mounts
               + "); unmount them (umount -l) and retry");
     }
-    try {
-      Files.walkFileTree(
-          root,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-                throws IOException {
-              Files.delete(file);
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-              if (e != null) {
-                throw e;
-              }
-              Files.delete(dir);
-              return FileVisitResult.CONTINUE;
-            }
-          });
-    } catch (IOException e) {
-      throw new IOException("cannot delete " + root + ": " + e, e);
+    IOException last = null;
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      try {
+        deleteWalk(root);
+        return;
+      } catch (DirectoryNotEmptyException e) {
+        // A process still running there (a VM's console writer) made a file after the walk read
+        // the folder: walk again.
+        last = e;
+      } catch (IOException e) {
+        throw new IOException("cannot delete " + root + ": " + e, e);
+      }
     }
+    throw new IOException("cannot delete " + root + ": " + last, last);
+  }
+
+  /**
+   * One depth-first delete. What vanishes meanwhile (a process removing its own files) is already
+   * done, as with {@code rm -rf}.
+   */
+  private static void deleteWalk(Path root) throws IOException {
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            Files.deleteIfExists(file);
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+            if (e instanceof NoSuchFileException) {
+              return FileVisitResult.CONTINUE;
+            }
+            throw e;
+          }
+
+          @Override
+          public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+            if (e != null && !(e instanceof NoSuchFileException)) {
+              throw e;
+            }
+            Files.deleteIfExists(dir);
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 
   /** Folders under {@code root} on another device than {@code root} itself. */
@@ -79,11 +109,25 @@ public final class TreeDeleter {
           @Override
           public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
               throws IOException {
-            if (!device(dir).equals(rootDevice)) {
+            Object device;
+            try {
+              device = device(dir);
+            } catch (NoSuchFileException gone) {
+              return FileVisitResult.SKIP_SUBTREE;
+            }
+            if (!device.equals(rootDevice)) {
               mounts.add(dir);
               return FileVisitResult.SKIP_SUBTREE;
             }
             return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+            if (e instanceof NoSuchFileException) {
+              return FileVisitResult.CONTINUE;
+            }
+            throw e;
           }
         });
     return mounts;

@@ -2,9 +2,14 @@ package dev.hearth.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +34,38 @@ class TreeDeleterTest {
     assertThat(dir.resolve("root")).doesNotExist();
     assertThat(outside).hasContent("kept");
     assertThat(outsideFolder.resolve("file")).hasContent("kept");
+  }
+
+  @Test
+  void filesThatAnotherProcessRemovesMeanwhileAreNoError() throws Exception {
+    // As a VM's console writer removes its own marker while the VM's folder is deleted.
+    Path root = Files.createDirectories(dir.resolve("root/sub"));
+    List<Path> files = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      files.add(Files.writeString(root.resolve(i % 2 == 0 ? "f" + i : "../g" + i), "x"));
+    }
+    Collections.reverse(files);
+    Thread remover =
+        new Thread(
+            () -> {
+              for (Path file : files) {
+                try {
+                  Files.deleteIfExists(file);
+                } catch (IOException e) {
+                  // the tree's own delete got there first
+                }
+              }
+            },
+            "remover");
+    remover.start();
+    try {
+      TreeDeleter.delete(dir.resolve("root"));
+    } finally {
+      remover.join(Duration.ofSeconds(30).toMillis());
+    }
+
+    assertThat(remover.isAlive()).as("the remover thread ended within 30 s").isFalse();
+    assertThat(dir.resolve("root")).doesNotExist();
   }
 
   @Test
