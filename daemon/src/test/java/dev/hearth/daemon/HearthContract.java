@@ -59,7 +59,12 @@ abstract class HearthContract {
     try {
       hearth.close();
     } finally {
-      fx.close();
+      try {
+        fx.close();
+      } finally {
+        // Whatever a failed test left running (its delete above never came).
+        VmAssertions.killLeftoverFakes(fx);
+      }
     }
   }
 
