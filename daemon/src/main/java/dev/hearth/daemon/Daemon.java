@@ -366,6 +366,7 @@ public final class Daemon implements Hearth {
       SshKeyPair guestKey = SshKeyPair.loadOrCreate(layout, SshKeyPair.defaultComment());
       MinaGuestDialer dialer = MinaGuestDialer.of(guestKey.keyPair());
       undo.push(dialer::close);
+      GuestExec guestExec = new GuestExec(dialer, GUEST_CONNECT_TIMEOUT);
       Registry<CreateOp> createOps =
           new Registry<>(
               seams.clock(), config.operationRetention(), Set.of(CreateOp.KIND), opStore);
@@ -392,7 +393,7 @@ public final class Daemon implements Hearth {
                   .orElseGet(
                       () ->
                           new ExecGuestScripts(
-                              new GuestExec(dialer, GUEST_CONNECT_TIMEOUT),
+                              guestExec,
                               seams.guestRoute().orElseGet(GuestRoute::vmAddress),
                               seams.sessionLayout().orElse(SessionLayout.GUEST))),
               seams.clock());
@@ -412,25 +413,19 @@ public final class Daemon implements Hearth {
           new Registry<>(
               seams.clock(), config.operationRetention(), Set.of(ImageBuildOp.KIND), opStore);
       undo.push(imageBuildOps::close);
+      ImageStaging staging =
+          new ImageStaging(layout.imageStagingDir(), layout.imagesDir(), runner, seams.clock());
       ImageBuildService imageBuilds =
-          composeImageBuilds(config, layout, seams, imageBuildOps, guard(locks.imageOpsLock()));
+          composeImageBuilds(
+              config, layout, seams, runner, staging, imageBuildOps, guard(locks.imageOpsLock()));
       ImageService images =
-          new ImageService(
-              layout,
-              runner,
-              locks,
-              vms,
-              new ImageStaging(layout.imageStagingDir(), layout.imagesDir(), runner, seams.clock()),
-              new VmlinuxExtractor(runner));
+          new ImageService(layout, runner, locks, vms, staging, new VmlinuxExtractor(runner));
       images.cleanupStale();
       ScheduledExecutorService pruner = startPruner(List.of(createOps, imageBuildOps));
       undo.push(pruner::shutdownNow);
       LocalOps opsApi = new LocalOps(List.of(createOps, imageBuildOps));
       GuestRpc guests =
-          new GuestRpc(
-              vms,
-              seams.guestRoute().orElseGet(GuestRoute::vmAddress),
-              new GuestExec(dialer, GUEST_CONNECT_TIMEOUT));
+          new GuestRpc(vms, seams.guestRoute().orElseGet(GuestRoute::vmAddress), guestExec);
       LocalVms vmsApi = new LocalVms(vms, config, opsApi, guests::exec);
       LocalImages imagesApi = new LocalImages(images);
       long pid = seams.posix().getpid();
@@ -587,9 +582,14 @@ public final class Daemon implements Hearth {
   }
 
   private static ImageBuildService composeImageBuilds(
-      Config config, Layout layout, Seams seams, Registry<ImageBuildOp> ops, ImageOpsGuard guard)
+      Config config,
+      Layout layout,
+      Seams seams,
+      Runner runner,
+      ImageStaging staging,
+      Registry<ImageBuildOp> ops,
+      ImageOpsGuard guard)
       throws InterruptedException {
-    Runner runner = new ProcessRunner(seams.posix(), seams.clock());
     BuildLeftovers leftovers = new BuildLeftovers(Path.of("/proc"), runner, seams.posix());
     // A build cut short by a crash may have left mounts and chrooted processes in its staging
     // folder: they must go before anything deletes staging folders.
@@ -599,7 +599,7 @@ public final class Daemon implements Hearth {
             runner,
             seams.posix(),
             ops,
-            new ImageStaging(layout.imageStagingDir(), layout.imagesDir(), runner, seams.clock()),
+            staging,
             guard,
             leftovers,
             layout.imageBuildCacheDir(),
