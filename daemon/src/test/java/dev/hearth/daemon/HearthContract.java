@@ -229,6 +229,12 @@ abstract class HearthContract {
   @Test
   void logsShowTheConsole() throws Exception {
     createAndAwait("demo");
+    // The console log is written by the VM's console capper, a moment after the guest prints.
+    Await.until(
+        "the fake guest's boot line in vm logs",
+        () ->
+            new String(hearth.vms().logs("demo", OptionalLong.empty()), UTF_8)
+                .contains(FakeFirecracker.BOOT_LINE));
     String all = new String(hearth.vms().logs("demo", OptionalLong.empty()), UTF_8);
     assertThat(all).contains(FakeFirecracker.BOOT_LINE);
     String last = new String(hearth.vms().logs("demo", OptionalLong.of(1)), UTF_8);
