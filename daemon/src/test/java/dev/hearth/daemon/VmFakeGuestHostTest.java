@@ -9,6 +9,7 @@ import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
 import dev.hearth.fcproc.net.Bridge;
@@ -16,6 +17,7 @@ import dev.hearth.fcproc.net.HostNetworkEnvironment;
 import dev.hearth.fcproc.net.LinuxHostNetwork;
 import dev.hearth.fcproc.net.NatRules;
 import dev.hearth.fcproc.net.TapDevices;
+import dev.hearth.fcproc.process.FirecrackerLauncher;
 import dev.hearth.fcproc.testing.FakeFirecracker;
 import dev.hearth.fcproc.testing.FakeGuestSsh;
 import dev.hearth.fcproc.testing.TestNetwork;
@@ -112,12 +114,14 @@ class VmFakeGuestHostTest {
     assertThat(debugfsCat(vm, "/etc/hostname")).isEqualTo("demo\n");
     assertThat(debugfsCat(vm, "/root/.ssh/authorized_keys"))
         .isEqualTo(Files.readString(fx.layout.sshPublicKey()).strip() + "\n");
-    // The daemon's SSH wait logged in with its own key.
-    assertThat(console(vm)).contains(FakeGuestSsh.KEY_LINE_PREFIX + daemonKeyWithoutComment());
+    // The daemon's SSH wait logged in with its own key (the capper writes the line a moment later).
+    String keyLine = FakeGuestSsh.KEY_LINE_PREFIX + daemonKeyWithoutComment();
+    Await.until("the login's key line in the console log", () -> console(vm).contains(keyLine));
 
     JsonNode stopped = fx.call("vm.stop", "{\"vm\": \"demo\", \"timeout_seconds\": 20}");
     assertThat(stopped.path("state").asText()).isEqualTo("stopped");
     assertThat(VmAssertions.alive(vm.path("pid").asLong())).isFalse();
+    awaitConsoleComplete(vm);
     assertThat(console(vm))
         .contains(FakeFirecracker.SHUTDOWN_LINE)
         .doesNotContain(FakeGuestSsh.POWEROFF_LINE);
@@ -145,6 +149,7 @@ class VmFakeGuestHostTest {
     assertThat(stopped.path("state").asText()).isEqualTo("stopped");
     assertThat(VmAssertions.alive(pid)).isFalse();
     // Only the guest's own poweroff prints this; a SIGKILL would leave no last line.
+    awaitConsoleComplete(vm);
     assertThat(console(vm))
         .contains(FakeGuestSsh.POWEROFF_LINE)
         .doesNotContain(FakeFirecracker.SHUTDOWN_LINE);
@@ -162,6 +167,14 @@ class VmFakeGuestHostTest {
 
   private JsonNode show(String name) {
     return fx.call("vm.show", "{\"vm\": \"" + name + "\"}");
+  }
+
+  /** Waits until the VM's console capper has written all and ended. */
+  private void awaitConsoleComplete(JsonNode vm) throws Exception {
+    Path capping =
+        FirecrackerLauncher.capping(
+            Path.of(show(vm.path("name").asText()).path("console_log").asText()));
+    Await.until("the console capper to end (" + capping + " gone)", () -> !Files.exists(capping));
   }
 
   private String console(JsonNode vm) throws Exception {

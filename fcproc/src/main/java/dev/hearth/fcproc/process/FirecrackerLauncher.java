@@ -243,8 +243,11 @@ public final class FirecrackerLauncher {
             + consoleTail(spec.consoleLog()));
   }
 
-  /** The file that exists while the console capper of {@code console} runs. */
-  static Path capping(Path console) {
+  /**
+   * The file that exists while the console capper of {@code console} runs: once it is gone, the
+   * console log holds all that the VM printed.
+   */
+  public static Path capping(Path console) {
     return console.resolveSibling(console.getFileName() + ".capping");
   }
 
