@@ -119,11 +119,13 @@ final class SessionAttachCommand implements Callable<Integer> {
             raw, data -> stream.write(data, 0, data.length), terminal.stdout(), interrupt);
     try {
       AttachInput.End end = input.run(terminal.stdin());
-      // Either way the forwarding stops; the session's own stdin stays open.
-      stream.closeInput();
+      // A detach is recorded before the input closes: the daemon may end the attach as soon as
+      // it sees the input's end, and that answer must not be taken for the session's.
       if (end == AttachInput.End.DETACH) {
         detached.complete(null);
       }
+      // Either way the forwarding stops; the session's own stdin stays open.
+      stream.closeInput();
     } catch (IOException | DaemonException e) {
       // stdin failed or the stream has ended; the result says what matters.
     }
