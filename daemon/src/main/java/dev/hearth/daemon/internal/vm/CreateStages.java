@@ -5,6 +5,7 @@ import dev.hearth.core.Names;
 import dev.hearth.core.OrderedLock;
 import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.HearthException;
+import dev.hearth.daemon.VmState;
 import dev.hearth.dmsnap.RootDisk;
 import dev.hearth.fcproc.VmmChoice;
 import dev.hearth.fcproc.net.GuestNetwork;

@@ -4,6 +4,7 @@ import dev.hearth.core.Layout;
 import dev.hearth.core.OrderedLock;
 import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.HearthException;
+import dev.hearth.daemon.VmState;
 import dev.hearth.fcproc.FcprocException;
 import dev.hearth.fcproc.VmmChoice;
 import dev.hearth.fcproc.process.FirecrackerProcess;

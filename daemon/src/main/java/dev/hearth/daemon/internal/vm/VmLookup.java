@@ -2,6 +2,7 @@ package dev.hearth.daemon.internal.vm;
 
 import dev.hearth.core.Layout;
 import dev.hearth.daemon.HearthException;
+import dev.hearth.daemon.VmState;
 import dev.hearth.fcproc.process.ProcessTable;
 import java.util.List;
 import java.util.Optional;

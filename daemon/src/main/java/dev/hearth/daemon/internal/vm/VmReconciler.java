@@ -1,6 +1,7 @@
 package dev.hearth.daemon.internal.vm;
 
 import dev.hearth.core.Layout;
+import dev.hearth.daemon.VmState;
 import dev.hearth.dmsnap.DmsnapException;
 import dev.hearth.dmsnap.ProvisionerKind;
 import dev.hearth.dmsnap.RootDisk;

@@ -3,6 +3,7 @@ package dev.hearth.daemon.internal.vm;
 import dev.hearth.core.Layout;
 import dev.hearth.core.OrderedLock;
 import dev.hearth.daemon.DaemonException;
+import dev.hearth.daemon.VmState;
 import dev.hearth.fcproc.process.ProcessIdentity;
 import java.util.Optional;
 
