@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * runtime folder's socket. {@link #open} takes the runtime folder's lock, so that one daemon serves
  * it; {@link #serve()} accepts clients until {@link #close()}. It is also the in-process {@link
  * Hearth} ({@link Hearth#open} opens one without a socket), and its RPC methods adapt the same
- * {@link Vms} and {@link Ops} objects, so in-process and socket callers see one behaviour.
+ * {@link Vms} and {@link Ops} objects, so in-process and socket callers see one behaviour. Opening
+ * is {@link DaemonAssembly}'s, with {@link DaemonServices} and {@link DaemonSocket}.
  */
 public final class Daemon implements Hearth {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);

@@ -67,6 +67,7 @@ final class DaemonAssembly {
 
   private DaemonAssembly() {}
 
+  /** {@link Daemon#open}; without {@code listen}, {@link Daemon#openInProcess}. */
   static Daemon open(Config config, Daemon.Seams seams, boolean listen) {
     Layout layout = Layout.of(config);
     Deque<Undo> undo = new ArrayDeque<>();
