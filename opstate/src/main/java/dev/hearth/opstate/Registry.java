@@ -14,13 +14,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * <p>Retention: finished operations are listed for {@code retention} after they end; {@link
  * #prune()} then forgets them, in memory and in the store. Time comes from the injected {@link
  * Clock}.
+ *
+ * <p>Parts (package-private, sharing this lock where they need one): {@link OpRunner} runs the work
+ * and ends the op, {@link StoredOps} is the persistence, {@link OpWatchers} the watches, and {@link
+ * OpListing} the lookup answers and the listing order.
  */
 public final class Registry<T extends AsyncOp> implements AutoCloseable {
   /** Queue size of a watch created without one. */
@@ -50,12 +52,13 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
   private final Clock clock;
   private final Duration retention;
   private final Set<String> kinds;
-  private final OpStore store;
+  private final StoredOps store;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition publishedCondition = lock.newCondition();
   private final Map<String, T> ops = new LinkedHashMap<>();
-  private final Map<String, List<OpWatch>> watchers = new HashMap<>();
+  private final OpWatchers watchers = new OpWatchers();
+  private final OpRunner runner;
   private boolean closed;
 
   /** A registry kept in memory only. */
@@ -73,7 +76,8 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.retention = Objects.requireNonNull(retention, "retention");
     this.kinds = Set.copyOf(kinds);
-    this.store = store;
+    this.store = new StoredOps(store, this.kinds);
+    this.runner = new OpRunner(clock, lock, publishedCondition, this.store, watchers);
     if (retention.isNegative()) {
       throw new IllegalArgumentException("operation retention is negative: " + retention);
     }
@@ -92,7 +96,8 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
    */
   public OpSnapshot start(T op, OpWork<? super T> work) {
     OpSnapshot first = admit(op);
-    Thread thread = new Thread(() -> execute(op, work, false), "op-" + op.kind() + "-" + op.id());
+    Thread thread =
+        new Thread(() -> runner.execute(op, work, false), "op-" + op.kind() + "-" + op.id());
     thread.setDaemon(true);
     thread.start();
     return first;
@@ -107,7 +112,7 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
    */
   public OpSnapshot run(T op, OpWork<? super T> work) {
     admit(op);
-    return execute(op, work, true);
+    return runner.execute(op, work, true);
   }
 
   /**
@@ -146,26 +151,7 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
    * @throws AmbiguousOpIdException naming the candidates when several match
    */
   public OpSnapshot get(String idOrPrefix) {
-    List<OpSnapshot> candidates = matching(idOrPrefix);
-    if (candidates.isEmpty()) {
-      throw new OpNotFoundException(
-          "no operation of kind "
-              + String.join("/", new TreeSet<>(kinds))
-              + " has id or id prefix '"
-              + idOrPrefix
-              + "'");
-    }
-    if (candidates.size() > 1) {
-      throw new AmbiguousOpIdException(
-          "id prefix '"
-              + idOrPrefix
-              + "' matches "
-              + candidates.size()
-              + " operations: "
-              + candidates.stream().map(OpSnapshot::describe).collect(Collectors.joining(", "))
-              + "; give more of the id");
-    }
-    return candidates.get(0);
+    return OpListing.single(idOrPrefix, matching(idOrPrefix), kinds);
   }
 
   /** Every operation whose id starts with {@code prefix}, by id; empty for a non-hex prefix. */
@@ -184,10 +170,8 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    if (store != null) {
-      for (OpSnapshot stored : store.findByPrefix(prefix, kinds)) {
-        found.putIfAbsent(stored.id(), stored);
-      }
+    for (OpSnapshot stored : store.findByPrefix(prefix)) {
+      found.putIfAbsent(stored.id(), stored);
     }
     List<OpSnapshot> sorted = new ArrayList<>(found.values());
     sorted.sort(Comparator.comparing(OpSnapshot::id));
@@ -220,26 +204,10 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    if (store != null) {
-      for (OpSnapshot stored : store.listFinishedSince(cutoff, kinds)) {
-        if (stored.finishedAt().orElseThrow().isAfter(cutoff)) {
-          all.putIfAbsent(stored.id(), stored);
-        }
-      }
+    for (OpSnapshot stored : store.finishedAfter(cutoff)) {
+      all.putIfAbsent(stored.id(), stored);
     }
-    List<OpSnapshot> running = new ArrayList<>();
-    List<OpSnapshot> finished = new ArrayList<>();
-    for (OpSnapshot s : all.values()) {
-      (s.finished() ? finished : running).add(s);
-    }
-    running.sort(Comparator.comparing(OpSnapshot::startedAt).thenComparing(OpSnapshot::id));
-    finished.sort(
-        Comparator.comparing((OpSnapshot s) -> s.finishedAt().orElseThrow())
-            .reversed()
-            .thenComparing(OpSnapshot::id));
-    List<OpSnapshot> result = new ArrayList<>(running);
-    result.addAll(finished);
-    return result;
+    return OpListing.runningThenRecent(all.values());
   }
 
   /**
@@ -301,7 +269,7 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
       }
       OpWatch watch = new OpWatch(op.id(), capacity, this::unwatch);
       watch.offer(op.snapshotLocked());
-      watchers.computeIfAbsent(op.id(), id -> new ArrayList<>()).add(watch);
+      watchers.add(watch);
       return watch;
     } finally {
       lock.unlock();
@@ -320,9 +288,7 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    if (store != null) {
-      store.deleteFinishedBefore(cutoff, kinds);
-    }
+    store.deleteFinishedBefore(cutoff);
   }
 
   /**
@@ -357,13 +323,8 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
   /** {@link #update}, then stores the new stage outside the lock. */
   void changeStage(AsyncOp op, Consumer<AsyncOp> change) {
     OpSnapshot changed = updateAndSnapshot(op, change);
-    if (changed != null && store != null) {
-      try {
-        store.save(changed);
-      } catch (StoreException e) {
-        // Only crash reports need the stored stage; the op itself goes on.
-        log.warn("cannot store stage {} of operation {}", changed.stage(), changed.describe(), e);
-      }
+    if (changed != null) {
+      store.saveStage(changed);
     }
   }
 
@@ -374,7 +335,7 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
         return null;
       }
       change.accept(op);
-      changedLocked(op);
+      watchers.changed(op);
       return op.snapshotLocked();
     } finally {
       lock.unlock();
@@ -435,13 +396,11 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
       lock.unlock();
     }
     // Stored before the work can run, so that the final write always comes after this one.
-    if (store != null) {
-      try {
-        store.save(first);
-      } catch (RuntimeException e) {
-        op.owner = null;
-        throw e;
-      }
+    try {
+      store.saveStart(first);
+    } catch (RuntimeException e) {
+      op.owner = null;
+      throw e;
     }
     lock.lock();
     try {
@@ -451,104 +410,6 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
       lock.unlock();
     }
     return first;
-  }
-
-  private OpSnapshot execute(T op, OpWork<? super T> work, boolean rethrowErrors) {
-    boolean cancelledBeforeStart;
-    lock.lock();
-    try {
-      cancelledBeforeStart = op.cancelRequested;
-      if (!cancelledBeforeStart) {
-        op.worker = Thread.currentThread();
-      }
-    } finally {
-      lock.unlock();
-    }
-    if (cancelledBeforeStart) {
-      return finish(op, null, new OpCancelledException("cancelled before it started"));
-    }
-    String result = null;
-    Throwable failure = null;
-    try {
-      result = work.run(op);
-    } catch (Throwable e) { // every outcome must end the op, or waiters would wait forever
-      failure = e;
-    }
-    boolean interruptedByCancel;
-    lock.lock();
-    try {
-      op.worker = null;
-      interruptedByCancel = op.interruptedByCancel;
-    } finally {
-      lock.unlock();
-    }
-    if (interruptedByCancel) {
-      // Ours: cancel() interrupted this thread for this op only. No cancel() can interrupt it now.
-      Thread.interrupted();
-    }
-    OpSnapshot last = finish(op, result, failure);
-    if (failure instanceof InterruptedException && !interruptedByCancel) {
-      Thread.currentThread().interrupt();
-    }
-    if (failure instanceof Error && rethrowErrors) {
-      throw (Error) failure;
-    }
-    return last;
-  }
-
-  /** Ends the op: stores the final state, then announces it to watchers and waiters. */
-  private OpSnapshot finish(T op, String result, Throwable failure) {
-    OpSnapshot last;
-    lock.lock();
-    try {
-      if (failure == null) {
-        op.state = OpState.SUCCEEDED;
-        op.result = result;
-      } else if (op.cancelRequested) {
-        op.state = OpState.CANCELLED;
-      } else {
-        op.state = OpState.FAILED;
-        op.error = new OpError(op.stage, reason(failure));
-      }
-      op.finishedAt = clock.now();
-      op.cancelHooks.clear();
-      op.version++;
-      last = op.snapshotLocked();
-      op.finalSnapshot = last;
-    } finally {
-      lock.unlock();
-    }
-    if (failure != null && !op.cancelRequested()) {
-      log.warn("operation {} failed at stage {}", last.describe(), last.stage(), failure);
-    }
-    if (store != null) {
-      try {
-        store.save(last);
-      } catch (StoreException e) {
-        // The op still ends in memory; after a restart it will read as interrupted.
-        log.error("cannot store the end of operation {}", last.describe(), e);
-      }
-    }
-    lock.lock();
-    try {
-      op.published = true;
-      List<OpWatch> opWatchers = watchers.remove(op.id());
-      if (opWatchers != null) {
-        opWatchers.forEach(w -> w.offer(last));
-      }
-      publishedCondition.signalAll();
-    } finally {
-      lock.unlock();
-    }
-    return last;
-  }
-
-  private static String reason(Throwable failure) {
-    if (failure instanceof InterruptedException) {
-      return "interrupted";
-    }
-    String message = failure.getMessage();
-    return message == null || message.isBlank() ? failure.getClass().getSimpleName() : message;
   }
 
   private List<Runnable> requestCancelLocked(T op) {
@@ -562,17 +423,8 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
     }
     List<Runnable> hooks = List.copyOf(op.cancelHooks);
     op.cancelHooks.clear();
-    changedLocked(op);
+    watchers.changed(op);
     return hooks;
-  }
-
-  private void changedLocked(AsyncOp op) {
-    op.version++;
-    List<OpWatch> opWatchers = watchers.get(op.id());
-    if (opWatchers != null) {
-      OpSnapshot snapshot = op.snapshotLocked();
-      opWatchers.forEach(w -> w.offer(snapshot));
-    }
   }
 
   private void runHooks(String opId, List<Runnable> hooks) {
@@ -592,13 +444,7 @@ public final class Registry<T extends AsyncOp> implements AutoCloseable {
   private void unwatch(OpWatch watch) {
     lock.lock();
     try {
-      List<OpWatch> opWatchers = watchers.get(watch.opId());
-      if (opWatchers != null) {
-        opWatchers.remove(watch);
-        if (opWatchers.isEmpty()) {
-          watchers.remove(watch.opId());
-        }
-      }
+      watchers.remove(watch);
     } finally {
       lock.unlock();
     }

@@ -10,6 +10,7 @@ import dev.hearth.core.Runner;
 import dev.hearth.core.TreeDeleter;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.Image;
+import dev.hearth.daemon.VmState;
 import dev.hearth.imagemgr.CompressedKernelException;
 import dev.hearth.imagemgr.ImageCatalog;
 import dev.hearth.imagemgr.ImageConflictException;

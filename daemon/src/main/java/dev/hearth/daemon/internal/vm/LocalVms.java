@@ -9,6 +9,7 @@ import dev.hearth.daemon.OutputSink;
 import dev.hearth.daemon.VmCreation;
 import dev.hearth.daemon.VmDetails;
 import dev.hearth.daemon.VmSpec;
+import dev.hearth.daemon.VmState;
 import dev.hearth.daemon.Vms;
 import dev.hearth.daemon.internal.api.OpHandle;
 import dev.hearth.daemon.internal.rpc.ApiJson;
@@ -130,7 +131,7 @@ public final class LocalVms implements Vms {
     return new dev.hearth.daemon.Vm(
         vm.id(),
         vm.name(),
-        dev.hearth.daemon.VmState.fromWireName(vm.state().wireName()),
+        vm.state(),
         vm.ip(),
         vm.mac(),
         vm.tap(),

@@ -1,5 +1,6 @@
 package dev.hearth.daemon.internal.vm;
 
+import dev.hearth.daemon.VmState;
 import dev.hearth.dmsnap.RootDisk;
 import dev.hearth.fcproc.VmmKind;
 import dev.hearth.fcproc.process.ProcessIdentity;

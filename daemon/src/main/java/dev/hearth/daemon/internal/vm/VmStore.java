@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.Store;
 import dev.hearth.daemon.DaemonException;
+import dev.hearth.daemon.VmState;
 import dev.hearth.daemon.internal.rpc.Wire;
 import dev.hearth.dmsnap.LoopDevice;
 import dev.hearth.dmsnap.ProvisionerKind;

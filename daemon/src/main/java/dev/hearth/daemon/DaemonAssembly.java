@@ -1,0 +1,230 @@
+package dev.hearth.daemon;
+
+import dev.hearth.core.Config;
+import dev.hearth.core.Layout;
+import dev.hearth.core.ProcessRunner;
+import dev.hearth.core.Runner;
+import dev.hearth.core.Store;
+import dev.hearth.daemon.internal.guest.GuestRoute;
+import dev.hearth.daemon.internal.guest.GuestRpc;
+import dev.hearth.daemon.internal.imagebuild.ImageBuildOp;
+import dev.hearth.daemon.internal.imagebuild.ImageBuildRpc;
+import dev.hearth.daemon.internal.imagebuild.ImageBuildService;
+import dev.hearth.daemon.internal.rpc.RpcServer;
+import dev.hearth.daemon.internal.session.ExecGuestScripts;
+import dev.hearth.daemon.internal.session.SessionRpc;
+import dev.hearth.daemon.internal.session.SessionService;
+import dev.hearth.daemon.internal.vm.CreateOp;
+import dev.hearth.daemon.internal.vm.ImageRpc;
+import dev.hearth.daemon.internal.vm.ImageService;
+import dev.hearth.daemon.internal.vm.LocalImages;
+import dev.hearth.daemon.internal.vm.LocalOps;
+import dev.hearth.daemon.internal.vm.LocalVms;
+import dev.hearth.daemon.internal.vm.Vm;
+import dev.hearth.daemon.internal.vm.VmHook;
+import dev.hearth.daemon.internal.vm.VmLocks;
+import dev.hearth.daemon.internal.vm.VmRpc;
+import dev.hearth.daemon.internal.vm.VmService;
+import dev.hearth.fcproc.VmmChoice;
+import dev.hearth.imagemgr.ImageStaging;
+import dev.hearth.imagemgr.VmlinuxExtractor;
+import dev.hearth.opstate.OpSnapshot;
+import dev.hearth.opstate.OpStore;
+import dev.hearth.opstate.Registry;
+import dev.hearth.session.GuestExec;
+import dev.hearth.session.MinaGuestDialer;
+import dev.hearth.session.SessionLayout;
+import dev.hearth.session.SshKeyPair;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens a daemon ({@link Daemon#open}, {@link Daemon#openInProcess}): the state and runtime
+ * folders, the runtime folder's lock and pid file, the store, the services ({@link
+ * DaemonServices}), reconcile, and the socket ({@link DaemonSocket}); on failure it undoes every
+ * step taken.
+ */
+final class DaemonAssembly {
+  private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+  /** How long connecting to a guest's SSH server for exec, shell or copy may take. */
+  private static final Duration GUEST_CONNECT_TIMEOUT = Duration.ofSeconds(30);
+
+  private DaemonAssembly() {}
+
+  /** {@link Daemon#open}; without {@code listen}, {@link Daemon#openInProcess}. */
+  static Daemon open(Config config, Daemon.Seams seams, boolean listen) {
+    Layout layout = Layout.of(config);
+    Deque<Undo> undo = new ArrayDeque<>();
+    try {
+      createFolder(layout.stateDir(), "rwx------");
+      createFolder(layout.runtimeDir(), "rwxr-xr-x");
+      RuntimeDirLock lock = RuntimeDirLock.acquire(layout.lockFile(), layout.pidFile());
+      undo.push(lock::close);
+      writePidFile(layout.pidFile(), seams.posix().getpid());
+      undo.push(() -> Files.deleteIfExists(layout.pidFile()));
+      Store store = Store.open(layout.database());
+      undo.push(store::close);
+      OpStore opStore = new OpStore(store);
+      List<OpSnapshot> interrupted = opStore.markInterrupted(seams.clock().now());
+      if (!interrupted.isEmpty()) {
+        log.warn("{} operation(s) were cut short by the last daemon stop", interrupted.size());
+      }
+      SshKeyPair guestKey = SshKeyPair.loadOrCreate(layout, SshKeyPair.defaultComment());
+      MinaGuestDialer dialer = MinaGuestDialer.of(guestKey.keyPair());
+      undo.push(dialer::close);
+      GuestExec guestExec = new GuestExec(dialer, GUEST_CONNECT_TIMEOUT);
+      Registry<CreateOp> createOps =
+          new Registry<>(
+              seams.clock(), config.operationRetention(), Set.of(CreateOp.KIND), opStore);
+      undo.push(createOps::close);
+      VmLocks locks = new VmLocks();
+      Runner runner = new ProcessRunner(seams.posix(), seams.clock());
+      // Sessions follow VMs through a hook, and look VMs up in the VM service made after it.
+      AtomicReference<VmService> vmsForSessions = new AtomicReference<>();
+      SessionService sessions =
+          new SessionService(
+              new SessionService.Vms() {
+                @Override
+                public Vm find(String ref) {
+                  return vmsForSessions.get().find(ref);
+                }
+
+                @Override
+                public List<Vm> list() {
+                  return vmsForSessions.get().list();
+                }
+              },
+              seams
+                  .guestScripts()
+                  .orElseGet(
+                      () ->
+                          new ExecGuestScripts(
+                              guestExec,
+                              seams.guestRoute().orElseGet(GuestRoute::vmAddress),
+                              seams.sessionLayout().orElse(SessionLayout.GUEST))),
+              seams.clock());
+      undo.push(sessions::close);
+      List<VmHook> hooks = new ArrayList<>(seams.vmHooks());
+      hooks.add(sessions.hook());
+      // Chosen again at each boot (firecracker installed, or KVM changed, since), and for
+      // version and doctor; logged once here.
+      Supplier<VmmChoice> vmm = () -> seams.vmmSelector().choose(config);
+      DaemonServices.logVmm(vmm.get());
+      VmService vms =
+          DaemonServices.composeVms(
+              config, layout, store, seams, runner, locks, createOps, dialer, hooks, vmm);
+      vmsForSessions.set(vms);
+      vms.reconcile();
+      // Image builds sweep what a crashed build left in staging before cleanupStale deletes it.
+      Registry<ImageBuildOp> imageBuildOps =
+          new Registry<>(
+              seams.clock(), config.operationRetention(), Set.of(ImageBuildOp.KIND), opStore);
+      undo.push(imageBuildOps::close);
+      ImageStaging staging =
+          new ImageStaging(layout.imageStagingDir(), layout.imagesDir(), runner, seams.clock());
+      ImageBuildService imageBuilds =
+          DaemonServices.composeImageBuilds(
+              config,
+              layout,
+              seams,
+              runner,
+              staging,
+              imageBuildOps,
+              DaemonServices.guard(locks.imageOpsLock()));
+      ImageService images =
+          new ImageService(layout, runner, locks, vms, staging, new VmlinuxExtractor(runner));
+      images.cleanupStale();
+      ScheduledExecutorService pruner =
+          DaemonServices.startPruner(List.of(createOps, imageBuildOps));
+      undo.push(pruner::shutdownNow);
+      LocalOps opsApi = new LocalOps(List.of(createOps, imageBuildOps));
+      GuestRpc guests =
+          new GuestRpc(vms, seams.guestRoute().orElseGet(GuestRoute::vmAddress), guestExec);
+      LocalVms vmsApi = new LocalVms(vms, config, opsApi, guests::exec);
+      LocalImages imagesApi = new LocalImages(images);
+      long pid = seams.posix().getpid();
+      Supplier<VersionInfo> version = () -> DaemonServices.versionInfo(pid, vmm.get());
+      Optional<RpcServer> rpc = Optional.empty();
+      if (listen) {
+        RpcServer server =
+            DaemonSocket.bind(
+                config,
+                layout,
+                seams,
+                new VmRpc(vms, vmsApi, opsApi),
+                new ImageBuildRpc(imageBuilds),
+                new ImageRpc(imagesApi),
+                guests,
+                new SessionRpc(sessions),
+                vmm);
+        undo.push(() -> Files.deleteIfExists(layout.socket()));
+        undo.push(server::close);
+        DaemonSocket.secure(layout.socket(), config.socketGroup(), seams.posix());
+        log.info("hearth daemon (pid {}) listening on {}", pid, layout.socket());
+        rpc = Optional.of(server);
+      } else {
+        log.info("hearth (pid {}) open in-process for {}", pid, layout.runtimeDir());
+      }
+      return new Daemon(
+          layout,
+          store,
+          lock,
+          rpc,
+          vmsApi,
+          opsApi,
+          imagesApi,
+          version,
+          () -> Daemon.doctor(config, seams.vmmSelector()),
+          createOps,
+          imageBuildOps,
+          pruner,
+          dialer,
+          sessions,
+          config.shutdownGrace());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      DaemonException failure = new DaemonException("opening the daemon was interrupted", e);
+      Undo.undoAll(undo, failure);
+      throw failure;
+    } catch (RuntimeException e) {
+      Undo.undoAll(undo, e);
+      throw e;
+    }
+  }
+
+  private static void createFolder(Path dir, String mode) {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    try {
+      Files.createDirectories(dir);
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(mode));
+    } catch (IOException e) {
+      throw new DaemonException("cannot create folder " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void writePidFile(Path pidFile, int pid) {
+    try {
+      Files.writeString(pidFile, pid + "\n", StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new DaemonException("cannot write pid file " + pidFile + ": " + e.getMessage(), e);
+    }
+  }
+}

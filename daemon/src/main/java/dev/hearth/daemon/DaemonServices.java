@@ -1,0 +1,223 @@
+package dev.hearth.daemon;
+
+import dev.hearth.core.BuildInfo;
+import dev.hearth.core.Config;
+import dev.hearth.core.Layout;
+import dev.hearth.core.OrderedLock;
+import dev.hearth.core.Runner;
+import dev.hearth.core.Store;
+import dev.hearth.daemon.internal.imagebuild.BuildLeftovers;
+import dev.hearth.daemon.internal.imagebuild.ImageBuildOp;
+import dev.hearth.daemon.internal.imagebuild.ImageBuildService;
+import dev.hearth.daemon.internal.imagebuild.ImageOpsGuard;
+import dev.hearth.daemon.internal.vm.CreateOp;
+import dev.hearth.daemon.internal.vm.VmHook;
+import dev.hearth.daemon.internal.vm.VmLocks;
+import dev.hearth.daemon.internal.vm.VmService;
+import dev.hearth.dmsnap.DeviceMapperProbe;
+import dev.hearth.dmsnap.ProvisionerChoiceException;
+import dev.hearth.dmsnap.ProvisionerKind;
+import dev.hearth.dmsnap.Provisioners;
+import dev.hearth.dmsnap.RootDiskProvisioner;
+import dev.hearth.fcproc.VmmChoice;
+import dev.hearth.fcproc.net.HostNetwork;
+import dev.hearth.fcproc.net.HostNetworkEnvironment;
+import dev.hearth.fcproc.net.Ipv4Cidr;
+import dev.hearth.fcproc.net.LinuxHostNetwork;
+import dev.hearth.fcproc.net.NatRules;
+import dev.hearth.fcproc.net.TapDevices;
+import dev.hearth.fcproc.process.FirecrackerLauncher;
+import dev.hearth.fcproc.process.ProcessTable;
+import dev.hearth.imagemgr.DebugfsGuestIdentity;
+import dev.hearth.imagemgr.ImageStaging;
+import dev.hearth.opstate.Registry;
+import dev.hearth.session.MinaGuestDialer;
+import dev.hearth.session.MinaGuestPowerOff;
+import dev.hearth.session.MinaSshWaiter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The composition of the daemon's services: the VM lifecycle, image builds, the op pruner. */
+final class DaemonServices {
+  private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+  /** How often finished operations past their retention are pruned. */
+  private static final Duration PRUNE_INTERVAL = Duration.ofMinutes(10);
+
+  private DaemonServices() {}
+
+  /** The VM lifecycle's parts: locks, disks, host network, firecracker, guest seams. */
+  static VmService composeVms(
+      Config config,
+      Layout layout,
+      Store store,
+      Daemon.Seams seams,
+      Runner runner,
+      VmLocks locks,
+      Registry<CreateOp> createOps,
+      MinaGuestDialer dialer,
+      List<VmHook> hooks,
+      Supplier<VmmChoice> vmm)
+      throws InterruptedException {
+    ProvisionerKind kind = chooseProvisioner(config, runner);
+    Map<ProvisionerKind, RootDiskProvisioner> provisioners = new ConcurrentHashMap<>();
+    ProcessTable processTable = ProcessTable.procfs();
+    HostNetwork network =
+        seams
+            .hostNetwork()
+            .orElseGet(
+                () ->
+                    new LinuxHostNetwork(
+                        runner,
+                        HostNetworkEnvironment.system(),
+                        config.bridgeName(),
+                        Ipv4Cidr.parse(config.bridgeCidr()),
+                        TapDevices.DEFAULT_PREFIX,
+                        NatRules.DEFAULT_TAG));
+    // Adopting a running process needs no binary; the path is only a label there.
+    FirecrackerLauncher adopter =
+        new FirecrackerLauncher(
+            vmm.get().binary().orElse(Path.of("firecracker")),
+            processTable,
+            seams.posix(),
+            seams.clock());
+    return new VmService(
+        new VmService.Parts(
+            config,
+            layout,
+            store,
+            seams.clock(),
+            locks,
+            createOps,
+            kind,
+            k ->
+                provisioners.computeIfAbsent(k, c -> Provisioners.create(c, runner, seams.clock())),
+            network,
+            vmm,
+            binary -> new FirecrackerLauncher(binary, processTable, seams.posix(), seams.clock()),
+            adopter,
+            processTable,
+            seams.guestIdentity().orElseGet(() -> new DebugfsGuestIdentity(runner)),
+            seams.sshWaiter().orElseGet(() -> new MinaSshWaiter(dialer, seams.clock())),
+            seams.guestPowerOff().orElseGet(() -> new MinaGuestPowerOff(dialer)),
+            hooks));
+  }
+
+  static void logVmm(VmmChoice choice) {
+    if (choice.runnable()) {
+      log.info(
+          "VMs run under {} ({}): {}",
+          choice.kind().wireName(),
+          choice.binary().get(),
+          choice.reason());
+    } else {
+      log.warn("no VMM can run VMs on this host, so every VM boot will fail: {}", choice.reason());
+    }
+  }
+
+  private static ProvisionerKind chooseProvisioner(Config config, Runner runner)
+      throws InterruptedException {
+    String configured = config.diskProvisioner();
+    boolean dmAvailable =
+        !configured.equals(ProvisionerKind.COPY.configName())
+            && new DeviceMapperProbe(runner).probe().available();
+    try {
+      ProvisionerKind kind = Provisioners.choose(configured, dmAvailable);
+      log.info("root disks: {} provisioner", kind);
+      return kind;
+    } catch (ProvisionerChoiceException e) {
+      throw new DaemonException(e.getMessage(), e);
+    }
+  }
+
+  // ---- image builds ----
+
+  /** How long a build script gets to run. */
+  private static final Duration IMAGE_BUILD_TIMEOUT = Duration.ofMinutes(30);
+
+  /** How long a cancelled build script gets for its trap (kill chroot processes, unmount). */
+  private static final Duration IMAGE_BUILD_TERM_GRACE = Duration.ofSeconds(30);
+
+  static ImageOpsGuard guard(OrderedLock lock) {
+    return new ImageOpsGuard() {
+      @Override
+      public <T> T run(Callable<T> work) throws Exception {
+        try (OrderedLock.Held held = lock.lock()) {
+          return work.call();
+        }
+      }
+    };
+  }
+
+  static ImageBuildService composeImageBuilds(
+      Config config,
+      Layout layout,
+      Daemon.Seams seams,
+      Runner runner,
+      ImageStaging staging,
+      Registry<ImageBuildOp> ops,
+      ImageOpsGuard guard)
+      throws InterruptedException {
+    BuildLeftovers leftovers = new BuildLeftovers(Path.of("/proc"), runner, seams.posix());
+    // A build cut short by a crash may have left mounts and chrooted processes in its staging
+    // folder: they must go before anything deletes staging folders.
+    leftovers.sweep(layout.imageStagingDir());
+    return new ImageBuildService(
+        new ImageBuildService.Parts(
+            runner,
+            seams.posix(),
+            ops,
+            staging,
+            guard,
+            leftovers,
+            layout.imageBuildCacheDir(),
+            layout.sshPublicKey(),
+            config.defaultKernel(),
+            IMAGE_BUILD_TIMEOUT,
+            IMAGE_BUILD_TERM_GRACE));
+  }
+
+  static ScheduledExecutorService startPruner(List<Registry<?>> registries) {
+    ScheduledExecutorService pruner =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread t = new Thread(task, "hearth-op-pruner");
+              t.setDaemon(true);
+              return t;
+            });
+    pruner.scheduleWithFixedDelay(
+        () -> {
+          try {
+            registries.forEach(Registry::prune);
+          } catch (RuntimeException e) {
+            log.warn("pruning finished operations failed", e);
+          }
+        },
+        PRUNE_INTERVAL.toMillis(),
+        PRUNE_INTERVAL.toMillis(),
+        TimeUnit.MILLISECONDS);
+    return pruner;
+  }
+
+  static VersionInfo versionInfo(long pid, VmmChoice choice) {
+    return new VersionInfo(
+        BuildInfo.version(),
+        HearthClient.PROTOCOL_VERSION,
+        Runtime.version().toString(),
+        pid,
+        Optional.of(
+            new VersionInfo.Vmm(
+                choice.kind().wireName(), choice.binary().map(Path::toString), choice.reason())));
+  }
+}

@@ -1,0 +1,140 @@
+package dev.hearth.daemon.internal.vm;
+
+import dev.hearth.core.Layout;
+import dev.hearth.daemon.DaemonException;
+import dev.hearth.daemon.HearthException;
+import dev.hearth.fcproc.VmmChoice;
+import dev.hearth.fcproc.client.BootSource;
+import dev.hearth.fcproc.client.Drive;
+import dev.hearth.fcproc.client.FirecrackerClient;
+import dev.hearth.fcproc.client.LogLevel;
+import dev.hearth.fcproc.client.LoggerConfig;
+import dev.hearth.fcproc.client.MachineConfig;
+import dev.hearth.fcproc.client.MetricsConfig;
+import dev.hearth.fcproc.client.NetworkInterface;
+import dev.hearth.fcproc.process.FirecrackerProcess;
+import dev.hearth.fcproc.process.LaunchSpec;
+import dev.hearth.imagemgr.ImageCatalog;
+import dev.hearth.imagemgr.ImageCatalog.BootFiles;
+import dev.hearth.imagemgr.ImageNotFoundException;
+import dev.hearth.imagemgr.ImageReadException;
+import dev.hearth.session.SessionException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Booting a VM, shared by create and start: the host network (set up once), the image's boot files,
+ * the VMM's process configured through its API, and the wait for the guest's SSH server.
+ */
+final class VmBoot {
+  static final int SSH_PORT = 22;
+  static final Duration API_SOCKET_TIMEOUT = Duration.ofSeconds(30);
+
+  private final VmService.Parts parts;
+  private final Layout layout;
+  private final ImageCatalog images;
+  private final Object networkOnce = new Object();
+  private boolean networkReady;
+
+  VmBoot(VmService.Parts parts) {
+    this.parts = parts;
+    this.layout = parts.layout();
+    this.images = new ImageCatalog(layout.imagesDir());
+  }
+
+  /** The bridge and NAT, set up once, when a VM first needs them. */
+  void ensureNetwork() throws InterruptedException {
+    synchronized (networkOnce) {
+      if (networkReady) {
+        return;
+      }
+      try {
+        parts.network().ensure();
+      } catch (RuntimeException e) {
+        throw VmErrors.hostError(e);
+      }
+      networkReady = true;
+    }
+  }
+
+  /** An image's files, and the kernel arguments its manifest records (hand-made images: none). */
+  BootFiles bootFiles(String name) {
+    try {
+      return images.bootFiles(name);
+    } catch (ImageNotFoundException e) {
+      throw HearthException.notFound(e.getMessage());
+    } catch (ImageReadException e) {
+      throw HearthException.hostError(e.getMessage());
+    }
+  }
+
+  /** Spawns the VMM and configures and starts the guest through its API. */
+  FirecrackerProcess boot(Vm vm, VmmChoice vmm) throws InterruptedException {
+    // Refused before anything is made when nothing can run VMs here, naming why.
+    Path binary = vmm.requireBinary();
+    // Not checked again: a kernel gone since the create is refused by firecracker, naming it.
+    BootFiles image = bootFilesUnchecked(vm.image());
+    Path dir = layout.vmDir(vm.id());
+    Path firecrackerLog = dir.resolve(VmFiles.FIRECRACKER_LOG);
+    Path metrics = dir.resolve(VmFiles.METRICS);
+    try {
+      Files.createDirectories(dir);
+      for (Path file : List.of(firecrackerLog, metrics)) {
+        if (!Files.exists(file)) {
+          Files.createFile(file);
+        }
+      }
+    } catch (IOException e) {
+      throw new DaemonException("cannot create the log files in " + dir + ": " + e.getMessage(), e);
+    }
+    LaunchSpec spec =
+        new LaunchSpec(
+            vm.id(),
+            layout.vmApiSocket(vm.id()),
+            dir.resolve(VmFiles.CONSOLE_LOG),
+            parts.config().consoleLogMaxSize(),
+            API_SOCKET_TIMEOUT);
+    FirecrackerProcess process = parts.launcher().apply(binary).spawn(spec);
+    try {
+      FirecrackerClient api = process.client();
+      api.putLogger(new LoggerConfig(firecrackerLog, LogLevel.INFO));
+      api.putMetrics(new MetricsConfig(metrics));
+      api.putMachineConfig(new MachineConfig(vm.vcpus(), vm.memoryMib()));
+      api.putBootSource(new BootSource(image.kernel(), Optional.of(vm.bootArgs()), image.initrd()));
+      api.putDrive(new Drive("rootfs", vm.rootDisk().orElseThrow().path(), true, false));
+      api.putNetworkInterface(new NetworkInterface("eth0", vm.tap(), vm.mac()));
+      api.instanceStart();
+      return process;
+    } catch (RuntimeException e) {
+      try {
+        process.kill();
+      } catch (RuntimeException | InterruptedException killFailure) {
+        e.addSuppressed(killFailure);
+      }
+      throw e;
+    }
+  }
+
+  /** Waits for the guest's SSH server; not answering in time is a timeout. */
+  void awaitSsh(Vm vm) throws InterruptedException {
+    try {
+      parts.sshWaiter().await(vm.ip(), SSH_PORT, parts.config().sshWaitTimeout());
+    } catch (HearthException e) {
+      throw e;
+    } catch (DaemonException | SessionException e) {
+      throw HearthException.timeout(e.getMessage());
+    }
+  }
+
+  private BootFiles bootFilesUnchecked(String name) {
+    try {
+      return images.bootFilesUnchecked(name);
+    } catch (ImageReadException e) {
+      throw HearthException.hostError(e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,189 @@
+package dev.hearth.daemon.internal.vm;
+
+import dev.hearth.core.Layout;
+import dev.hearth.daemon.VmState;
+import dev.hearth.dmsnap.DmsnapException;
+import dev.hearth.dmsnap.ProvisionerKind;
+import dev.hearth.dmsnap.RootDisk;
+import dev.hearth.fcproc.net.TapPool;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconcile at daemon start (ARCHITECTURE.md, "VMs"): each row against its process, then four
+ * sweeps of what belongs to no VM: TAPs, root disks, VM folders and API sockets.
+ */
+final class VmReconciler {
+  private static final Logger log = LoggerFactory.getLogger(VmReconciler.class);
+
+  private final VmService.Parts parts;
+  private final Layout layout;
+  private final VmStore vms;
+  private final TapPool tapPool;
+  private final VmTeardown teardown;
+  private final VmHooks hooks;
+
+  VmReconciler(
+      VmService.Parts parts, VmStore vms, TapPool tapPool, VmTeardown teardown, VmHooks hooks) {
+    this.parts = parts;
+    this.layout = parts.layout();
+    this.vms = vms;
+    this.tapPool = tapPool;
+    this.teardown = teardown;
+    this.hooks = hooks;
+  }
+
+  /**
+   * Brings the store and the host into agreement after a daemon start, before anything is served:
+   * VMs whose process still runs are running again (re-adopted); other started VMs are stopped; VMs
+   * a crash caught in their create are undone and removed; TAPs, disks, VM folders and API sockets
+   * that belong to no VM are removed (idle TAPs fill the pool first).
+   */
+  void reconcile() throws InterruptedException {
+    List<Vm> all = vms.list();
+    boolean dmInUse =
+        all.stream().anyMatch(v -> v.provisioner().equals(ProvisionerKind.DM_SNAPSHOT.configName()))
+            || parts.provisionerKind() == ProvisionerKind.DM_SNAPSHOT && !all.isEmpty();
+    List<Vm> kept = new ArrayList<>();
+    List<Vm> readopted = new ArrayList<>();
+    List<Vm> foundDead = new ArrayList<>();
+    for (Vm vm : all) {
+      boolean alive = vm.process().map(p -> p.isAlive(parts.processTable())).orElse(false);
+      switch (vm.state()) {
+        case CREATING -> {
+          log.warn(
+              "VM {} ({}) was being created when the daemon stopped; removing it",
+              vm.name(),
+              vm.id());
+          try {
+            teardown.removeResources(vm, Optional.empty(), Optional.empty());
+            teardown.releaseReservation(vm);
+          } catch (RuntimeException e) {
+            log.error("cannot remove the half-created VM {}; marking it error", vm.name(), e);
+            Vm failed =
+                vm.withState(VmState.ERROR)
+                    .withProcess(Optional.empty())
+                    .withError(
+                        Optional.of(
+                            "a daemon restart interrupted its create and its removal"
+                                + " failed: "
+                                + e.getMessage()
+                                + "; delete it"));
+            vms.update(failed);
+            kept.add(failed);
+          }
+        }
+        case RUNNING, STARTING, STOPPING -> {
+          Vm now =
+              alive
+                  ? vm.withState(VmState.RUNNING)
+                  : vm.withState(VmState.STOPPED).withProcess(Optional.empty());
+          vms.update(now);
+          log.info(
+              "VM {} ({}): {}",
+              vm.name(),
+              vm.id(),
+              alive ? "re-adopted firecracker pid " + vm.process().get().pid() : "marked stopped");
+          kept.add(now);
+          (alive ? readopted : foundDead).add(now);
+        }
+        default -> {
+          Vm now = vm.process().isPresent() && !alive ? vm.withProcess(Optional.empty()) : vm;
+          if (now != vm) {
+            vms.update(now);
+          }
+          kept.add(now);
+        }
+      }
+    }
+    removeLeakedTaps(kept);
+    removeLeakedDisks(kept, dmInUse);
+    removeLeakedFolders(kept);
+    removeStaleSockets(kept);
+    for (Vm vm : readopted) {
+      hooks.started(vm);
+    }
+    for (Vm vm : foundDead) {
+      hooks.stopped(vm);
+    }
+  }
+
+  private void removeLeakedTaps(List<Vm> kept) throws InterruptedException {
+    Set<String> used = kept.stream().map(Vm::tap).collect(Collectors.toSet());
+    List<String> present;
+    try {
+      present = parts.network().listTaps();
+    } catch (RuntimeException e) {
+      log.warn("cannot list the host's TAP devices, so leaked ones stay: {}", e.getMessage());
+      return;
+    }
+    for (String tap : present) {
+      if (used.contains(tap) || tapPool.offer(tap)) {
+        continue;
+      }
+      try {
+        parts.network().deleteTap(tap);
+        log.info("removed leaked TAP {}", tap);
+      } catch (RuntimeException e) {
+        log.warn("cannot remove leaked TAP {}: {}", tap, e.getMessage());
+      }
+    }
+  }
+
+  private void removeLeakedDisks(List<Vm> kept, boolean dmInUse) throws InterruptedException {
+    List<RootDisk> inUse = kept.stream().flatMap(v -> v.rootDisk().stream()).toList();
+    // dmsnap lists every hearth-* device on the host: only a daemon that has made dm disks
+    // looks for leaked ones, so that a daemon without any never touches another's devices.
+    List<ProvisionerKind> kinds =
+        dmInUse
+            ? List.of(ProvisionerKind.COPY, ProvisionerKind.DM_SNAPSHOT)
+            : List.of(ProvisionerKind.COPY);
+    for (ProvisionerKind kind : kinds) {
+      try {
+        var removed = parts.provisioners().apply(kind).removeLeaked(layout, inUse);
+        if (!removed.isEmpty()) {
+          log.info("removed leaked {} disk pieces: {}", kind, removed);
+        }
+      } catch (DmsnapException e) {
+        log.warn("cannot remove leaked {} disks: {}", kind, e.getMessage());
+      }
+    }
+  }
+
+  private void removeLeakedFolders(List<Vm> kept) {
+    Set<String> ids = kept.stream().map(Vm::id).collect(Collectors.toSet());
+    for (Path dir : VmFiles.children(layout.vmsDir())) {
+      if (Files.isDirectory(dir) && !ids.contains(dir.getFileName().toString())) {
+        try {
+          VmFiles.deleteTree(dir);
+          log.info("removed the leaked VM folder {}", dir);
+        } catch (RuntimeException e) {
+          log.warn("cannot remove the leaked VM folder {}: {}", dir, e.getMessage());
+        }
+      }
+    }
+  }
+
+  private void removeStaleSockets(List<Vm> kept) {
+    Map<String, Vm> byId = kept.stream().collect(Collectors.toMap(Vm::id, v -> v));
+    for (Path file : VmFiles.children(layout.vmSocketsDir())) {
+      String name = file.getFileName().toString();
+      if (!name.endsWith(".sock")) {
+        continue;
+      }
+      Vm vm = byId.get(name.substring(0, name.length() - ".sock".length()));
+      if (vm == null || vm.state() != VmState.RUNNING) {
+        VmFiles.deleteQuietly(file);
+        log.info("removed the stale API socket {}", file);
+      }
+    }
+  }
+}

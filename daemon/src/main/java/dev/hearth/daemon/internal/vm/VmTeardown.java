@@ -1,0 +1,60 @@
+package dev.hearth.daemon.internal.vm;
+
+import dev.hearth.core.Layout;
+import dev.hearth.core.OrderedLock;
+import dev.hearth.dmsnap.RootDisk;
+import dev.hearth.fcproc.net.TapPool;
+import dev.hearth.fcproc.process.FirecrackerProcess;
+import java.util.Optional;
+
+/**
+ * Removes what a VM holds: its process, API socket, root disk and folder, then its TAP and row.
+ * Shared by a failed create's undo, delete and reconcile.
+ */
+final class VmTeardown {
+  private final VmService.Parts parts;
+  private final Layout layout;
+  private final VmStore vms;
+  private final TapPool tapPool;
+
+  VmTeardown(VmService.Parts parts, VmStore vms, TapPool tapPool) {
+    this.parts = parts;
+    this.layout = parts.layout();
+    this.vms = vms;
+    this.tapPool = tapPool;
+  }
+
+  /** Kills the process, removes its socket, the root disk and the VM's folder. */
+  void removeResources(Vm vm, Optional<RootDisk> disk, Optional<FirecrackerProcess> process)
+      throws InterruptedException {
+    if (process.isPresent()) {
+      process.get().kill();
+    } else if (vm.process().isPresent()) {
+      parts.adopter().adopt(vm.process().get(), layout.vmApiSocket(vm.id())).kill();
+    }
+    VmFiles.deleteQuietly(layout.vmApiSocket(vm.id()));
+    Optional<RootDisk> recorded = disk.or(vm::rootDisk);
+    if (recorded.isPresent()) {
+      parts.provisioners().apply(recorded.get().kind()).remove(recorded.get());
+    }
+    VmFiles.deleteTree(layout.vmDir(vm.id()));
+  }
+
+  /**
+   * Gives the VM's TAP back to the pool or deletes it, then deletes the row, freeing the name and
+   * the address. The TAP is deleted before the row goes, so that no create can pick its name while
+   * the device still exists.
+   */
+  void releaseReservation(Vm vm) throws InterruptedException {
+    try (OrderedLock.Held held = parts.locks().createVmLock().lock()) {
+      if (tapPool.offer(vm.tap())) {
+        vms.delete(vm.id());
+        return;
+      }
+    }
+    parts.network().deleteTap(vm.tap());
+    try (OrderedLock.Held held = parts.locks().createVmLock().lock()) {
+      vms.delete(vm.id());
+    }
+  }
+}
