@@ -3,11 +3,14 @@ package dev.hearth.daemon;
 import dev.hearth.core.BuildInfo;
 import dev.hearth.core.Clock;
 import dev.hearth.core.Config;
+import dev.hearth.core.HostProbe;
 import dev.hearth.core.Layout;
+import dev.hearth.core.LinuxHostProbe;
 import dev.hearth.core.OrderedLock;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
+import dev.hearth.core.StateChecks;
 import dev.hearth.core.Store;
 import dev.hearth.daemon.internal.doctor.Doctor;
 import dev.hearth.daemon.internal.guest.GuestRoute;
@@ -44,23 +47,29 @@ import dev.hearth.daemon.internal.vm.VmLocks;
 import dev.hearth.daemon.internal.vm.VmRpc;
 import dev.hearth.daemon.internal.vm.VmService;
 import dev.hearth.dmsnap.DeviceMapperProbe;
+import dev.hearth.dmsnap.DiskChecks;
 import dev.hearth.dmsnap.ProvisionerChoiceException;
 import dev.hearth.dmsnap.ProvisionerKind;
 import dev.hearth.dmsnap.Provisioners;
+import dev.hearth.dmsnap.ReflinkProbe;
 import dev.hearth.dmsnap.RootDiskProvisioner;
+import dev.hearth.fcproc.VmmChecks;
 import dev.hearth.fcproc.VmmChoice;
 import dev.hearth.fcproc.VmmSelector;
 import dev.hearth.fcproc.net.HostNetwork;
 import dev.hearth.fcproc.net.HostNetworkEnvironment;
+import dev.hearth.fcproc.net.HostSockets;
 import dev.hearth.fcproc.net.Ipv4Cidr;
 import dev.hearth.fcproc.net.LinuxHostNetwork;
 import dev.hearth.fcproc.net.NatRules;
+import dev.hearth.fcproc.net.NetworkChecks;
 import dev.hearth.fcproc.net.TapDevices;
 import dev.hearth.fcproc.process.FirecrackerLauncher;
 import dev.hearth.fcproc.process.ProcessTable;
 import dev.hearth.imagemgr.DebugfsGuestIdentity;
 import dev.hearth.imagemgr.GuestIdentity;
 import dev.hearth.imagemgr.ImageStaging;
+import dev.hearth.imagemgr.ImageToolChecks;
 import dev.hearth.imagemgr.VmlinuxExtractor;
 import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.OpStore;
@@ -641,8 +650,19 @@ public final class Daemon implements Hearth {
   }
 
   private static DoctorReport doctor(Config config, VmmSelector vmm) {
+    Posix posix = Posix.system();
+    Runner runner = new ProcessRunner(posix, Clock.system());
+    HostProbe probe = LinuxHostProbe.system();
+    Doctor.Checks checks =
+        new Doctor.Checks(
+            new VmmChecks(config, runner, posix, probe, vmm),
+            new NetworkChecks(config, runner, probe, HostSockets.procfs()),
+            new DiskChecks(
+                config, probe, new DeviceMapperProbe(runner), ReflinkProbe.cp(runner, probe)),
+            new ImageToolChecks(probe),
+            new StateChecks(config, posix, probe));
     try {
-      return Doctor.run(config, vmm);
+      return new Doctor(checks).check();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new DaemonException("the doctor checks were interrupted", e);
