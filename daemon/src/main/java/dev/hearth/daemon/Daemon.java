@@ -15,7 +15,6 @@ import dev.hearth.core.Store;
 import dev.hearth.daemon.internal.doctor.Doctor;
 import dev.hearth.daemon.internal.guest.GuestRoute;
 import dev.hearth.daemon.internal.guest.GuestRpc;
-import dev.hearth.daemon.internal.imagebuild.BuildLeftovers;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildOp;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildRpc;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildService;
@@ -66,8 +65,10 @@ import dev.hearth.fcproc.net.NetworkChecks;
 import dev.hearth.fcproc.net.TapDevices;
 import dev.hearth.fcproc.process.FirecrackerLauncher;
 import dev.hearth.fcproc.process.ProcessTable;
+import dev.hearth.imagemgr.BuildLeftovers;
 import dev.hearth.imagemgr.DebugfsGuestIdentity;
 import dev.hearth.imagemgr.GuestIdentity;
+import dev.hearth.imagemgr.ImageBuilder;
 import dev.hearth.imagemgr.ImageStaging;
 import dev.hearth.imagemgr.ImageToolChecks;
 import dev.hearth.imagemgr.VmlinuxExtractor;
@@ -428,7 +429,7 @@ public final class Daemon implements Hearth {
           composeImageBuilds(
               config, layout, seams, runner, staging, imageBuildOps, guard(locks.imageOpsLock()));
       ImageService images =
-          new ImageService(layout, runner, locks, vms, staging, new VmlinuxExtractor(runner));
+          new ImageService(layout, locks, vms, staging, new VmlinuxExtractor(runner));
       images.cleanupStale();
       ScheduledExecutorService pruner = startPruner(List.of(createOps, imageBuildOps));
       undo.push(pruner::shutdownNow);
@@ -599,23 +600,21 @@ public final class Daemon implements Hearth {
       Registry<ImageBuildOp> ops,
       ImageOpsGuard guard)
       throws InterruptedException {
-    BuildLeftovers leftovers = new BuildLeftovers(Path.of("/proc"), runner, seams.posix());
-    // A build cut short by a crash may have left mounts and chrooted processes in its staging
-    // folder: they must go before anything deletes staging folders.
-    leftovers.sweep(layout.imageStagingDir());
-    return new ImageBuildService(
-        new ImageBuildService.Parts(
+    ImageBuilder builder =
+        new ImageBuilder(
             runner,
             seams.posix(),
-            ops,
             staging,
-            guard,
-            leftovers,
+            new BuildLeftovers(Path.of("/proc"), runner, seams.posix()),
             layout.imageBuildCacheDir(),
-            layout.sshPublicKey(),
-            config.defaultKernel(),
             IMAGE_BUILD_TIMEOUT,
-            IMAGE_BUILD_TERM_GRACE));
+            IMAGE_BUILD_TERM_GRACE);
+    // A build cut short by a crash may have left mounts and chrooted processes in its staging
+    // folder: they must go before anything deletes staging folders.
+    builder.sweep(layout.imageStagingDir());
+    return new ImageBuildService(
+        new ImageBuildService.Parts(
+            ops, staging, guard, builder, layout.sshPublicKey(), config.defaultKernel()));
   }
 
   private static ScheduledExecutorService startPruner(List<Registry<?>> registries) {

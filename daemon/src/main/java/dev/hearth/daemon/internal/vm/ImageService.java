@@ -1,12 +1,10 @@
 package dev.hearth.daemon.internal.vm;
 
-import dev.hearth.core.Command;
 import dev.hearth.core.CoreException;
 import dev.hearth.core.InvalidNameException;
 import dev.hearth.core.Layout;
 import dev.hearth.core.Names;
 import dev.hearth.core.OrderedLock;
-import dev.hearth.core.Runner;
 import dev.hearth.core.TreeDeleter;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.Image;
@@ -27,7 +25,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -52,10 +49,7 @@ public final class ImageService {
       Optional<String> bootArgs,
       boolean extractKernel) {}
 
-  private static final Duration FLATTEN_TIMEOUT = Duration.ofHours(1);
-
   private final Layout layout;
-  private final Runner runner;
   private final VmStore vms;
   private final VmLocks locks;
   private final VmService vmService;
@@ -65,13 +59,11 @@ public final class ImageService {
 
   public ImageService(
       Layout layout,
-      Runner runner,
       VmLocks locks,
       VmService vmService,
       ImageStaging staging,
       VmlinuxExtractor extractor) {
     this.layout = layout;
-    this.runner = runner;
     this.vms = vmService.store();
     this.locks = locks;
     this.vmService = vmService;
@@ -181,8 +173,7 @@ public final class ImageService {
           staged.copyInitrd(initrd);
         }
         ImageCatalog.manifest(source).flatMap(ImageManifest::bootArgs).ifPresent(staged::bootArgs);
-        flatten(disk, staged.pathOf(ImageFile.ROOTFS));
-        staged.adopt(ImageFile.ROOTFS);
+        staged.copyDisk(disk);
         staged.publish();
         log.info("promoted VM {} ({}) to image {}", vm.name(), vm.id(), name);
       } catch (ImagemgrException | CoreException e) {
@@ -243,19 +234,6 @@ public final class ImageService {
       extractor.extract(kernel, staged.pathOf(ImageFile.KERNEL));
       staged.adopt(ImageFile.KERNEL);
     }
-  }
-
-  /**
-   * A sparse copy of the disk as the guest sees it: the copy provisioner's file, or the dm-snapshot
-   * device (a block device, which imagemgr's copy refuses as a source: only regular files are taken
-   * from users). The result is validated as a rootfs when adopted.
-   */
-  private void flatten(Path disk, Path rootfs) throws InterruptedException {
-    runner.check(
-        Command.builder("cp")
-            .args("--reflink=auto", "--sparse=always", "--", disk.toString(), rootfs.toString())
-            .timeout(FLATTEN_TIMEOUT)
-            .build());
   }
 
   private void requireUnused(String name) {
