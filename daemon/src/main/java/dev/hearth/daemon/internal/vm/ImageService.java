@@ -3,28 +3,24 @@ package dev.hearth.daemon.internal.vm;
 import dev.hearth.core.CoreException;
 import dev.hearth.core.InvalidNameException;
 import dev.hearth.core.Layout;
-import dev.hearth.core.Names;
 import dev.hearth.core.OrderedLock;
-import dev.hearth.core.TreeDeleter;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.Image;
 import dev.hearth.imagemgr.CompressedKernelException;
 import dev.hearth.imagemgr.ImageCatalog;
 import dev.hearth.imagemgr.ImageConflictException;
 import dev.hearth.imagemgr.ImageFile;
-import dev.hearth.imagemgr.ImageManifest;
 import dev.hearth.imagemgr.ImageNames;
+import dev.hearth.imagemgr.ImageNotFoundException;
 import dev.hearth.imagemgr.ImageReadException;
 import dev.hearth.imagemgr.ImageStaging;
+import dev.hearth.imagemgr.ImageStagingException;
 import dev.hearth.imagemgr.ImagemgrException;
 import dev.hearth.imagemgr.InvalidImageFileException;
 import dev.hearth.imagemgr.KernelExtractionException;
 import dev.hearth.imagemgr.StagedImage;
 import dev.hearth.imagemgr.VmlinuxExtractor;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -167,12 +163,7 @@ public final class ImageService {
       Path source = layout.imageDir(vm.image());
       try (OrderedLock.Held imageHeld = locks.imageOpsLock().lock();
           StagedImage staged = staging.begin(name)) {
-        staged.copyKernel(source.resolve(ImageFile.KERNEL.fileName()));
-        Path initrd = source.resolve(ImageFile.INITRD.fileName());
-        if (Files.isRegularFile(initrd)) {
-          staged.copyInitrd(initrd);
-        }
-        ImageCatalog.manifest(source).flatMap(ImageManifest::bootArgs).ifPresent(staged::bootArgs);
+        staged.copyBootFrom(source);
         staged.copyDisk(disk);
         staged.publish();
         log.info("promoted VM {} ({}) to image {}", vm.name(), vm.id(), name);
@@ -185,40 +176,22 @@ public final class ImageService {
 
   /**
    * Deletes an image no VM uses: its folder is renamed into the staging folder (gone from the
-   * registry at once), then removed.
+   * registry at once), the users are checked again, then it is removed (imagemgr's {@link
+   * ImageStaging#delete}).
    *
    * @throws HearthException not_found, or precondition_failed naming the VMs that use it
    */
   public String delete(String name) {
     requireName(name);
     try (OrderedLock.Held held = locks.imageOpsLock().lock()) {
-      Path dir = layout.imageDir(name);
-      if (!Files.isDirectory(dir)) {
-        throw notFound(name);
-      }
-      requireUnused(name);
-      Path doomed = layout.imageStagingDir().resolve(name + ".deleted." + Names.newId());
-      try {
-        Files.createDirectories(doomed.getParent());
-        Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
-      } catch (IOException e) {
-        throw HearthException.hostError("cannot move " + dir + " away: " + e.getMessage());
-      }
-      // A create that read the image just before the move may have inserted its VM since.
-      List<String> lateUsers = usedBy(name);
-      if (!lateUsers.isEmpty()) {
-        try {
-          Files.move(doomed, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-          throw HearthException.hostError(
-              "cannot move " + doomed + " back to " + dir + ": " + e.getMessage());
-        }
-        throw inUse(name, lateUsers);
-      }
-      deleteTree(doomed);
-      log.info("deleted image {}", name);
-      return name;
+      staging.delete(name, () -> requireUnused(name));
+    } catch (ImageNotFoundException e) {
+      throw notFound(name);
+    } catch (ImageStagingException e) {
+      throw HearthException.hostError(e.getMessage());
     }
+    log.info("deleted image {}", name);
+    return name;
   }
 
   // ---- helpers ----
@@ -295,14 +268,5 @@ public final class ImageService {
       return HearthException.conflict(e.getMessage() + "; choose another name or delete it first");
     }
     return HearthException.hostError(doing + " failed: " + e.getMessage());
-  }
-
-  private static void deleteTree(Path root) {
-    try {
-      TreeDeleter.delete(root);
-    } catch (IOException e) {
-      // The folder is already out of the registry; the next daemon start removes what is left.
-      log.warn("could not remove {} entirely: {}", root, e.getMessage());
-    }
   }
 }
