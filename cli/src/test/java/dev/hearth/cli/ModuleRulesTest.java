@@ -14,6 +14,11 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
+import dev.hearth.core.Command;
+import dev.hearth.core.CommandResult;
+import dev.hearth.core.LineListener;
+import dev.hearth.core.ProcessRunner;
+import dev.hearth.core.Runner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -166,6 +171,39 @@ class ModuleRulesTest {
           .allowEmptyShould(true)
           .check(classes);
     }
+  }
+
+  /**
+   * The daemon only composes: the mechanism lives in the leaves. No class of its internal packages
+   * runs a host command (core's runner, {@code ProcessBuilder}, {@code Runtime.exec}) or opens an
+   * SSH connection (MINA SSHD) itself; the composition root, {@code dev.hearth.daemon.Daemon},
+   * builds the runner and hands it to the leaves' classes.
+   */
+  @Test
+  void daemonInternalsRunNoHostCommandAndOpenNoSshConnection() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.hearth.daemon.internal..")
+        .should()
+        .dependOnClassesThat()
+        .belongToAnyOf(
+            Runner.class,
+            ProcessRunner.class,
+            Command.class,
+            CommandResult.class,
+            LineListener.class,
+            ProcessBuilder.class)
+        .orShould()
+        .callMethodWhere(
+            DescribedPredicate.describe(
+                "Runtime.exec",
+                call ->
+                    call.getTargetOwner().isEquivalentTo(Runtime.class)
+                        && call.getName().equals("exec")))
+        .orShould()
+        .dependOnClassesThat()
+        .resideInAPackage("org.apache.sshd..")
+        .check(classes);
   }
 
   /** The two executables: the CLI and hearth-qemu-firecracker (whose stdout is a console). */

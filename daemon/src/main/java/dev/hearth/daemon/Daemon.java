@@ -2,8 +2,13 @@ package dev.hearth.daemon;
 
 import dev.hearth.core.Clock;
 import dev.hearth.core.Config;
+import dev.hearth.core.HostProbe;
 import dev.hearth.core.Layout;
+import dev.hearth.core.LinuxHostProbe;
 import dev.hearth.core.Posix;
+import dev.hearth.core.ProcessRunner;
+import dev.hearth.core.Runner;
+import dev.hearth.core.StateChecks;
 import dev.hearth.core.Store;
 import dev.hearth.daemon.internal.doctor.Doctor;
 import dev.hearth.daemon.internal.guest.GuestRoute;
@@ -17,9 +22,16 @@ import dev.hearth.daemon.internal.session.SessionService;
 import dev.hearth.daemon.internal.vm.CreateOp;
 import dev.hearth.daemon.internal.vm.VmHook;
 import dev.hearth.daemon.internal.vm.VmService;
+import dev.hearth.dmsnap.DeviceMapperProbe;
+import dev.hearth.dmsnap.DiskChecks;
+import dev.hearth.dmsnap.ReflinkProbe;
+import dev.hearth.fcproc.VmmChecks;
 import dev.hearth.fcproc.VmmSelector;
 import dev.hearth.fcproc.net.HostNetwork;
+import dev.hearth.fcproc.net.HostSockets;
+import dev.hearth.fcproc.net.NetworkChecks;
 import dev.hearth.imagemgr.GuestIdentity;
+import dev.hearth.imagemgr.ImageToolChecks;
 import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.OpstateException;
 import dev.hearth.opstate.Registry;
@@ -293,8 +305,19 @@ public final class Daemon implements Hearth {
   }
 
   static DoctorReport doctor(Config config, VmmSelector vmm) {
+    Posix posix = Posix.system();
+    Runner runner = new ProcessRunner(posix, Clock.system());
+    HostProbe probe = LinuxHostProbe.system();
+    Doctor.Checks checks =
+        new Doctor.Checks(
+            new VmmChecks(config, runner, posix, probe, vmm),
+            new NetworkChecks(config, runner, probe, HostSockets.procfs()),
+            new DiskChecks(
+                config, probe, new DeviceMapperProbe(runner), ReflinkProbe.cp(runner, probe)),
+            new ImageToolChecks(probe),
+            new StateChecks(config, posix, probe));
     try {
-      return Doctor.run(config, vmm);
+      return new Doctor(checks).check();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new DaemonException("the doctor checks were interrupted", e);

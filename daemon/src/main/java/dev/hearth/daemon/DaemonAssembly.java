@@ -148,7 +148,7 @@ final class DaemonAssembly {
               imageBuildOps,
               DaemonServices.guard(locks.imageOpsLock()));
       ImageService images =
-          new ImageService(layout, runner, locks, vms, staging, new VmlinuxExtractor(runner));
+          new ImageService(layout, locks, vms, staging, new VmlinuxExtractor(runner));
       images.cleanupStale();
       ScheduledExecutorService pruner =
           DaemonServices.startPruner(List.of(createOps, imageBuildOps));

@@ -6,7 +6,6 @@ import dev.hearth.core.Layout;
 import dev.hearth.core.OrderedLock;
 import dev.hearth.core.Runner;
 import dev.hearth.core.Store;
-import dev.hearth.daemon.internal.imagebuild.BuildLeftovers;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildOp;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildService;
 import dev.hearth.daemon.internal.imagebuild.ImageOpsGuard;
@@ -28,7 +27,9 @@ import dev.hearth.fcproc.net.NatRules;
 import dev.hearth.fcproc.net.TapDevices;
 import dev.hearth.fcproc.process.FirecrackerLauncher;
 import dev.hearth.fcproc.process.ProcessTable;
+import dev.hearth.imagemgr.BuildLeftovers;
 import dev.hearth.imagemgr.DebugfsGuestIdentity;
+import dev.hearth.imagemgr.ImageBuilder;
 import dev.hearth.imagemgr.ImageStaging;
 import dev.hearth.opstate.Registry;
 import dev.hearth.session.MinaGuestDialer;
@@ -169,23 +170,21 @@ final class DaemonServices {
       Registry<ImageBuildOp> ops,
       ImageOpsGuard guard)
       throws InterruptedException {
-    BuildLeftovers leftovers = new BuildLeftovers(Path.of("/proc"), runner, seams.posix());
-    // A build cut short by a crash may have left mounts and chrooted processes in its staging
-    // folder: they must go before anything deletes staging folders.
-    leftovers.sweep(layout.imageStagingDir());
-    return new ImageBuildService(
-        new ImageBuildService.Parts(
+    ImageBuilder builder =
+        new ImageBuilder(
             runner,
             seams.posix(),
-            ops,
             staging,
-            guard,
-            leftovers,
+            new BuildLeftovers(Path.of("/proc"), runner, seams.posix()),
             layout.imageBuildCacheDir(),
-            layout.sshPublicKey(),
-            config.defaultKernel(),
             IMAGE_BUILD_TIMEOUT,
-            IMAGE_BUILD_TERM_GRACE));
+            IMAGE_BUILD_TERM_GRACE);
+    // A build cut short by a crash may have left mounts and chrooted processes in its staging
+    // folder: they must go before anything deletes staging folders.
+    builder.sweep(layout.imageStagingDir());
+    return new ImageBuildService(
+        new ImageBuildService.Parts(
+            ops, staging, guard, builder, layout.sshPublicKey(), config.defaultKernel()));
   }
 
   static ScheduledExecutorService startPruner(List<Registry<?>> registries) {

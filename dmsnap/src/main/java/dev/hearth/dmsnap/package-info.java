@@ -7,5 +7,8 @@
  *
  * <p>Every host command goes through core's {@code Runner}. A create that fails undoes its earlier
  * steps; {@code list} and {@code removeLeaked} let reconcile find and remove what a crash left.
+ *
+ * <p>{@link dev.hearth.dmsnap.DiskChecks} are the doctor's disk checks (device-mapper, the
+ * provisioner, reflinks through {@link dev.hearth.dmsnap.ReflinkProbe}, the disk tools).
  */
 package dev.hearth.dmsnap;

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -76,6 +77,48 @@ public final class ImageStaging {
   /** The folder of a published image (which may not exist). */
   public Path imageDir(String name) {
     return imagesDir.resolve(ImageNames.requireValid(name));
+  }
+
+  /**
+   * Deletes a published image. {@code check} (that nothing uses it) runs first; then the folder is
+   * renamed into the staging folder, so that it leaves the images folder at once, and {@code check}
+   * runs again, since a user may have read the image just before the rename: if it throws now, the
+   * folder is renamed back and its exception propagates. Then the folder is removed; what cannot be
+   * removed is logged and left to {@link #cleanupStale} at the next start.
+   *
+   * @throws ImageNotFoundException when no image folder of that name exists
+   * @throws ImageStagingException when a rename fails
+   */
+  public void delete(String name, Runnable check) {
+    Path dir = imageDir(name);
+    if (!Files.isDirectory(dir)) {
+      throw new ImageNotFoundException("no image folder " + dir);
+    }
+    check.run();
+    Path doomed = stagingDir.resolve(name + ".deleted." + Names.newId());
+    try {
+      Files.createDirectories(stagingDir);
+      Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new ImageStagingException("cannot move " + dir + " away: " + e.getMessage(), e);
+    }
+    try {
+      check.run();
+    } catch (RuntimeException e) {
+      try {
+        Files.move(doomed, dir, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException m) {
+        throw new ImageStagingException(
+            "cannot move " + doomed + " back to " + dir + ": " + m.getMessage(), m);
+      }
+      throw e;
+    }
+    try {
+      StagedImage.deleteTree(doomed);
+    } catch (ImageStagingException e) {
+      // The folder is already out of the images folder; the next start removes what is left.
+      log.warn("could not remove {} entirely: {}", doomed, e.getMessage());
+    }
   }
 
   /**

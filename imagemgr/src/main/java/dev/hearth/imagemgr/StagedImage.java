@@ -118,6 +118,39 @@ public final class StagedImage implements AutoCloseable {
     return RootfsValidator.validate(staged);
   }
 
+  /**
+   * Takes the boot files of a published image: its kernel, its initrd when it has one, and the boot
+   * args of its manifest (a promoted VM keeps booting as its image did).
+   */
+  public synchronized void copyBootFrom(Path imageDir) {
+    copyKernel(imageDir.resolve(ImageFile.KERNEL.fileName()));
+    Path initrd = imageDir.resolve(ImageFile.INITRD.fileName());
+    if (Files.isRegularFile(initrd)) {
+      copyInitrd(initrd);
+    }
+    ImageCatalog.manifest(imageDir).flatMap(ImageManifest::bootArgs).ifPresent(this::bootArgs);
+  }
+
+  /**
+   * Copies a VM's root disk in as {@code rootfs.ext4} (the copy provisioner's file, or the
+   * dm-snapshot device: a block device, which {@link #copyRootfs} refuses as a source since users
+   * give regular files), sparse, then validates the copy as the rootfs.
+   *
+   * @throws dev.hearth.core.CommandException when cp fails
+   */
+  public synchronized RootfsInfo copyDisk(Path disk) throws InterruptedException {
+    requireOpen();
+    Path staged = pathOf(ImageFile.ROOTFS);
+    runner.check(
+        Command.builder("cp")
+            .args("--reflink=auto", "--sparse=always", "--", disk.toString(), staged.toString())
+            .timeout(COPY_TIMEOUT)
+            .build());
+    RootfsInfo info = RootfsValidator.validate(staged);
+    files.add(ImageFile.ROOTFS);
+    return info;
+  }
+
   /** Validates the initrd, then copies it in as {@code initrd}. */
   public synchronized InitrdInfo copyInitrd(Path source) {
     requireOpen();

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -347,5 +348,56 @@ class ImageStagingTest {
       runner.check(Command.of("umount", proc.toString()));
     }
     assertThat(staging().cleanupStale()).containsExactly(image.folder());
+  }
+
+  @Test
+  void deleteRemovesThePublishedFolderAfterCheckingTwice() throws Exception {
+    ImageStaging staging = staging();
+    stageMinimal(staging, "base").publish();
+    AtomicInteger checks = new AtomicInteger();
+
+    staging.delete("base", checks::incrementAndGet);
+
+    assertThat(checks).hasValue(2);
+    assertThat(images().resolve("base")).doesNotExist();
+    try (Stream<Path> left = Files.list(stagingDir())) {
+      assertThat(left).isEmpty();
+    }
+  }
+
+  @Test
+  void deleteRenamesTheFolderBackWhenTheSecondCheckRefuses() throws Exception {
+    ImageStaging staging = staging();
+    stageMinimal(staging, "base").publish();
+    AtomicInteger checks = new AtomicInteger();
+
+    assertThatThrownBy(
+            () ->
+                staging.delete(
+                    "base",
+                    () -> {
+                      if (checks.incrementAndGet() == 2) {
+                        throw new IllegalStateException("used meanwhile");
+                      }
+                    }))
+        .hasMessage("used meanwhile");
+    assertThat(images().resolve("base").resolve(ImageFile.KERNEL.fileName())).isRegularFile();
+    try (Stream<Path> left = Files.list(stagingDir())) {
+      assertThat(left).isEmpty();
+    }
+  }
+
+  @Test
+  void deleteOfAnUnknownImageIsNotFoundAndChecksNothing() {
+    assertThatThrownBy(
+            () ->
+                staging()
+                    .delete(
+                        "ghost",
+                        () -> {
+                          throw new AssertionError("checked");
+                        }))
+        .isInstanceOf(ImageNotFoundException.class)
+        .hasMessageContaining("ghost");
   }
 }

@@ -1,13 +1,9 @@
 package dev.hearth.daemon.internal.vm;
 
-import dev.hearth.core.Command;
 import dev.hearth.core.CoreException;
 import dev.hearth.core.InvalidNameException;
 import dev.hearth.core.Layout;
-import dev.hearth.core.Names;
 import dev.hearth.core.OrderedLock;
-import dev.hearth.core.Runner;
-import dev.hearth.core.TreeDeleter;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.Image;
 import dev.hearth.daemon.VmState;
@@ -15,20 +11,17 @@ import dev.hearth.imagemgr.CompressedKernelException;
 import dev.hearth.imagemgr.ImageCatalog;
 import dev.hearth.imagemgr.ImageConflictException;
 import dev.hearth.imagemgr.ImageFile;
-import dev.hearth.imagemgr.ImageManifest;
 import dev.hearth.imagemgr.ImageNames;
+import dev.hearth.imagemgr.ImageNotFoundException;
 import dev.hearth.imagemgr.ImageReadException;
 import dev.hearth.imagemgr.ImageStaging;
+import dev.hearth.imagemgr.ImageStagingException;
 import dev.hearth.imagemgr.ImagemgrException;
 import dev.hearth.imagemgr.InvalidImageFileException;
 import dev.hearth.imagemgr.KernelExtractionException;
 import dev.hearth.imagemgr.StagedImage;
 import dev.hearth.imagemgr.VmlinuxExtractor;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -53,10 +46,7 @@ public final class ImageService {
       Optional<String> bootArgs,
       boolean extractKernel) {}
 
-  private static final Duration FLATTEN_TIMEOUT = Duration.ofHours(1);
-
   private final Layout layout;
-  private final Runner runner;
   private final VmStore vms;
   private final VmLocks locks;
   private final VmService vmService;
@@ -66,13 +56,11 @@ public final class ImageService {
 
   public ImageService(
       Layout layout,
-      Runner runner,
       VmLocks locks,
       VmService vmService,
       ImageStaging staging,
       VmlinuxExtractor extractor) {
     this.layout = layout;
-    this.runner = runner;
     this.vms = vmService.store();
     this.locks = locks;
     this.vmService = vmService;
@@ -176,14 +164,8 @@ public final class ImageService {
       Path source = layout.imageDir(vm.image());
       try (OrderedLock.Held imageHeld = locks.imageOpsLock().lock();
           StagedImage staged = staging.begin(name)) {
-        staged.copyKernel(source.resolve(ImageFile.KERNEL.fileName()));
-        Path initrd = source.resolve(ImageFile.INITRD.fileName());
-        if (Files.isRegularFile(initrd)) {
-          staged.copyInitrd(initrd);
-        }
-        ImageCatalog.manifest(source).flatMap(ImageManifest::bootArgs).ifPresent(staged::bootArgs);
-        flatten(disk, staged.pathOf(ImageFile.ROOTFS));
-        staged.adopt(ImageFile.ROOTFS);
+        staged.copyBootFrom(source);
+        staged.copyDisk(disk);
         staged.publish();
         log.info("promoted VM {} ({}) to image {}", vm.name(), vm.id(), name);
       } catch (ImagemgrException | CoreException e) {
@@ -195,40 +177,22 @@ public final class ImageService {
 
   /**
    * Deletes an image no VM uses: its folder is renamed into the staging folder (gone from the
-   * registry at once), then removed.
+   * registry at once), the users are checked again, then it is removed (imagemgr's {@link
+   * ImageStaging#delete}).
    *
    * @throws HearthException not_found, or precondition_failed naming the VMs that use it
    */
   public String delete(String name) {
     requireName(name);
     try (OrderedLock.Held held = locks.imageOpsLock().lock()) {
-      Path dir = layout.imageDir(name);
-      if (!Files.isDirectory(dir)) {
-        throw notFound(name);
-      }
-      requireUnused(name);
-      Path doomed = layout.imageStagingDir().resolve(name + ".deleted." + Names.newId());
-      try {
-        Files.createDirectories(doomed.getParent());
-        Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
-      } catch (IOException e) {
-        throw HearthException.hostError("cannot move " + dir + " away: " + e.getMessage());
-      }
-      // A create that read the image just before the move may have inserted its VM since.
-      List<String> lateUsers = usedBy(name);
-      if (!lateUsers.isEmpty()) {
-        try {
-          Files.move(doomed, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-          throw HearthException.hostError(
-              "cannot move " + doomed + " back to " + dir + ": " + e.getMessage());
-        }
-        throw inUse(name, lateUsers);
-      }
-      deleteTree(doomed);
-      log.info("deleted image {}", name);
-      return name;
+      staging.delete(name, () -> requireUnused(name));
+    } catch (ImageNotFoundException e) {
+      throw notFound(name);
+    } catch (ImageStagingException e) {
+      throw HearthException.hostError(e.getMessage());
     }
+    log.info("deleted image {}", name);
+    return name;
   }
 
   // ---- helpers ----
@@ -244,19 +208,6 @@ public final class ImageService {
       extractor.extract(kernel, staged.pathOf(ImageFile.KERNEL));
       staged.adopt(ImageFile.KERNEL);
     }
-  }
-
-  /**
-   * A sparse copy of the disk as the guest sees it: the copy provisioner's file, or the dm-snapshot
-   * device (a block device, which imagemgr's copy refuses as a source: only regular files are taken
-   * from users). The result is validated as a rootfs when adopted.
-   */
-  private void flatten(Path disk, Path rootfs) throws InterruptedException {
-    runner.check(
-        Command.builder("cp")
-            .args("--reflink=auto", "--sparse=always", "--", disk.toString(), rootfs.toString())
-            .timeout(FLATTEN_TIMEOUT)
-            .build());
   }
 
   private void requireUnused(String name) {
@@ -318,14 +269,5 @@ public final class ImageService {
       return HearthException.conflict(e.getMessage() + "; choose another name or delete it first");
     }
     return HearthException.hostError(doing + " failed: " + e.getMessage());
-  }
-
-  private static void deleteTree(Path root) {
-    try {
-      TreeDeleter.delete(root);
-    } catch (IOException e) {
-      // The folder is already out of the registry; the next daemon start removes what is left.
-      log.warn("could not remove {} entirely: {}", root, e.getMessage());
-    }
   }
 }

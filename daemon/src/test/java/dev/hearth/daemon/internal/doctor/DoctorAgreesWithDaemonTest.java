@@ -4,16 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
+import dev.hearth.core.LinuxHostProbe;
+import dev.hearth.core.StateChecks;
 import dev.hearth.core.testing.FakePosix;
 import dev.hearth.core.testing.FakeRunner;
 import dev.hearth.daemon.DoctorCheck;
 import dev.hearth.daemon.DoctorCheck.Status;
 import dev.hearth.dmsnap.DeviceMapperProbe;
+import dev.hearth.dmsnap.DiskChecks;
+import dev.hearth.dmsnap.ReflinkProbe;
 import dev.hearth.fcproc.KvmStatus;
 import dev.hearth.fcproc.QemuAccel;
+import dev.hearth.fcproc.VmmChecks;
 import dev.hearth.fcproc.VmmChoice;
 import dev.hearth.fcproc.VmmKind;
 import dev.hearth.fcproc.VmmSelector;
+import dev.hearth.fcproc.net.HostSockets;
+import dev.hearth.fcproc.net.NetworkChecks;
+import dev.hearth.imagemgr.ImageToolChecks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -62,13 +70,20 @@ class DoctorAgreesWithDaemonTest {
 
   private List<DoctorCheck> doctor() throws Exception {
     Path mapper = Files.createDirectories(dir.resolve("mapper"));
+    LinuxHostProbe probe = new LinuxHostProbe(path);
+    FakePosix posix = new FakePosix(0, 0);
     return new Doctor(
-            config,
-            runner,
-            new FakePosix(0, 0),
-            new LinuxHostProbe(runner, path),
-            new DeviceMapperProbe(runner, mapper.resolve("control"), mapper.resolve("modules")),
-            selector())
+            new Doctor.Checks(
+                new VmmChecks(config, runner, posix, probe, selector()),
+                new NetworkChecks(config, runner, probe, HostSockets.procfs()),
+                new DiskChecks(
+                    config,
+                    probe,
+                    new DeviceMapperProbe(
+                        runner, mapper.resolve("control"), mapper.resolve("modules")),
+                    ReflinkProbe.cp(runner, probe)),
+                new ImageToolChecks(probe),
+                new StateChecks(config, posix, probe)))
         .check()
         .checks();
   }

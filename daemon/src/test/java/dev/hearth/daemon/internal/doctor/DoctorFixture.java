@@ -3,14 +3,19 @@ package dev.hearth.daemon.internal.doctor;
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Runner;
+import dev.hearth.core.StateChecks;
 import dev.hearth.core.testing.FakePosix;
 import dev.hearth.core.testing.FakeRunner;
 import dev.hearth.daemon.DoctorCheck;
 import dev.hearth.daemon.DoctorReport;
 import dev.hearth.dmsnap.DeviceMapperProbe;
+import dev.hearth.dmsnap.DiskChecks;
 import dev.hearth.fcproc.KvmStatus;
 import dev.hearth.fcproc.QemuAccel;
+import dev.hearth.fcproc.VmmChecks;
 import dev.hearth.fcproc.VmmSelector;
+import dev.hearth.fcproc.net.NetworkChecks;
+import dev.hearth.imagemgr.ImageToolChecks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -147,13 +152,19 @@ abstract class DoctorFixture {
   }
 
   Doctor doctor(Runner commands) {
+    VmmSelector selector =
+        new VmmSelector(SEARCH_PATH, hearthHome, QemuAccel.AUTO, probe::isExecutable, () -> kvm);
     return new Doctor(
-        config,
-        commands,
-        posix,
-        probe,
-        new DeviceMapperProbe(commands, mapperControl, devMapper.resolve("no-modules")),
-        new VmmSelector(SEARCH_PATH, hearthHome, QemuAccel.AUTO, probe::isExecutable, () -> kvm));
+        new Doctor.Checks(
+            new VmmChecks(config, commands, posix, probe, selector),
+            new NetworkChecks(config, commands, probe, probe),
+            new DiskChecks(
+                config,
+                probe,
+                new DeviceMapperProbe(commands, mapperControl, devMapper.resolve("no-modules")),
+                probe),
+            new ImageToolChecks(probe),
+            new StateChecks(config, posix, probe)));
   }
 
   DoctorCheck check(String name) throws InterruptedException {

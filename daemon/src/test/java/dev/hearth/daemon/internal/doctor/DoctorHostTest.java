@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
 import dev.hearth.core.testing.RequiresBinary;
+import dev.hearth.daemon.Daemon;
 import dev.hearth.daemon.DoctorCheck;
 import dev.hearth.daemon.DoctorCheck.Status;
 import dev.hearth.daemon.DoctorReport;
 import dev.hearth.fcproc.KvmProbe;
-import dev.hearth.fcproc.VmmSelector;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -30,7 +30,7 @@ class DoctorHostTest {
             .with(ConfigKey.STATE_DIR, state.toString())
             .with(ConfigKey.RUNTIME_DIR, runtime.toString());
 
-    DoctorReport report = Doctor.run(config, VmmSelector.system());
+    DoctorReport report = Daemon.doctor(config);
 
     assertThat(report.checks())
         .extracting(DoctorCheck::name)

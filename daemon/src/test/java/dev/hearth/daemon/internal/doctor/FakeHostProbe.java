@@ -1,5 +1,8 @@
 package dev.hearth.daemon.internal.doctor;
 
+import dev.hearth.core.HostProbe;
+import dev.hearth.dmsnap.ReflinkProbe;
+import dev.hearth.fcproc.net.HostSockets;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -12,10 +15,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A {@link HostProbe} over an imaginary host: files, programs, /proc texts and sockets exist only
- * when a test adds them. Paths can be made to throw, to test that a broken probe fails one check.
+ * The doctor's probes ({@link HostProbe}, {@link HostSockets}, {@link ReflinkProbe}) over an
+ * imaginary host: files, programs, /proc texts and sockets exist only when a test adds them. Paths
+ * can be made to throw, to test that a broken probe fails one check.
  */
-final class FakeHostProbe implements HostProbe {
+final class FakeHostProbe implements HostProbe, HostSockets, ReflinkProbe {
   private final Map<Path, FileStatus> files = new HashMap<>();
   private final Set<Path> readWrite = new HashSet<>();
   private final Set<Path> executables = new HashSet<>();

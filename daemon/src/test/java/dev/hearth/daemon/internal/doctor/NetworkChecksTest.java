@@ -5,14 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hearth.core.ConfigKey;
 import dev.hearth.daemon.DoctorCheck;
 import dev.hearth.daemon.DoctorCheck.Status;
-import dev.hearth.daemon.internal.doctor.HostProbe.BoundSocket;
+import dev.hearth.fcproc.net.HostSockets.BoundSocket;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** {@link NetworkChecks}: IP forwarding, the bridge range, the DNS port. */
+/**
+ * {@link dev.hearth.fcproc.net.NetworkChecks} in the doctor: IP forwarding, the bridge range, the
+ * DNS port.
+ */
 class NetworkChecksTest extends DoctorFixture {
   @Nested
   class IpForward {

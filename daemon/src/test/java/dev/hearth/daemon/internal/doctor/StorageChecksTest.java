@@ -8,14 +8,17 @@ import dev.hearth.core.testing.FakePosix;
 import dev.hearth.daemon.DoctorCheck;
 import dev.hearth.daemon.DoctorCheck.Status;
 import dev.hearth.daemon.DoctorReport;
-import dev.hearth.daemon.internal.doctor.HostProbe.Reflink;
+import dev.hearth.dmsnap.ReflinkProbe.Reflink;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** {@link StorageChecks}: device-mapper, provisioner, folders, reflink, socket group, key. */
+/**
+ * dmsnap's DiskChecks and core's StateChecks: device-mapper, provisioner, folders, reflink, socket
+ * group, key.
+ */
 class StorageChecksTest extends DoctorFixture {
   @Nested
   class DeviceMapper {

@@ -16,7 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** {@link VmmChecks}: kvm, vmm, firecracker, QEMU's tools, jailer. */
+/**
+ * {@link dev.hearth.fcproc.VmmChecks} in the doctor: kvm, vmm, firecracker, QEMU's tools, jailer.
+ */
 class VmmChecksTest extends DoctorFixture {
   @Nested
   class Kvm {

@@ -11,6 +11,8 @@ import dev.hearth.core.testing.FakeClock;
 import dev.hearth.core.testing.FakePosix;
 import dev.hearth.core.testing.FakeRunner;
 import dev.hearth.daemon.HearthException;
+import dev.hearth.imagemgr.BuildLeftovers;
+import dev.hearth.imagemgr.ImageBuilder;
 import dev.hearth.imagemgr.ImageStaging;
 import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.OpState;
@@ -72,19 +74,18 @@ class ImageBuildServiceTest {
             return work.call();
           }
         };
-    return new ImageBuildService(
-        new ImageBuildService.Parts(
+    ImageStaging staging = new ImageStaging(stagingDir(), imagesDir(), runner, new FakeClock());
+    ImageBuilder builder =
+        new ImageBuilder(
             runner,
             posix,
-            ops,
-            new ImageStaging(stagingDir(), imagesDir(), runner, new FakeClock()),
-            guard,
+            staging,
             new BuildLeftovers(proc, runner, posix),
             dir.resolve("cache"),
-            key,
-            Optional.of(kernel),
             Duration.ofMinutes(30),
-            termGrace));
+            termGrace);
+    return new ImageBuildService(
+        new ImageBuildService.Parts(ops, staging, guard, builder, key, Optional.of(kernel)));
   }
 
   @AfterEach
@@ -380,55 +381,6 @@ class ImageBuildServiceTest {
         .isInstanceOf(HearthException.class)
         .hasMessageStartingWith("kernel:");
     assertThat(ops.list()).isEmpty();
-  }
-
-  @Test
-  void sweepUnmountsWhatIsMountedUnderTheFolderNewestFirst() throws Exception {
-    Path proc = dir.resolve("proc2");
-    Files.createDirectories(proc);
-    Path tree = Files.createDirectories(dir.resolve("st/tree")).toRealPath();
-    Files.writeString(
-        proc.resolve("mounts"),
-        "proc "
-            + tree
-            + "/proc proc rw 0 0\n"
-            + "udev "
-            + tree
-            + "/dev devtmpfs rw 0 0\n"
-            + "udev /dev devtmpfs rw 0 0\n");
-    runner.on(
-        List.of("umount"),
-        c -> {
-          try {
-            String mounts = Files.readString(proc.resolve("mounts"));
-            String point = c.argv().get(2);
-            Files.writeString(
-                proc.resolve("mounts"),
-                mounts
-                    .lines()
-                    .filter(l -> !l.contains(" " + point + " "))
-                    .map(l -> l + "\n")
-                    .reduce("", String::concat));
-          } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-          return FakeRunner.result(c, 0, "", "");
-        });
-    new BuildLeftovers(proc, runner, posix).sweep(dir.resolve("st"));
-    assertThat(runner.argvs())
-        .containsExactly(
-            List.of("umount", "-l", tree + "/dev"), List.of("umount", "-l", tree + "/proc"));
-    assertThat(Files.readString(proc.resolve("mounts"))).isEqualTo("udev /dev devtmpfs rw 0 0\n");
-  }
-
-  @Test
-  void sweepRefusesWhenAMountStays() throws Exception {
-    Path proc = Files.createDirectories(dir.resolve("proc3"));
-    Path tree = Files.createDirectories(dir.resolve("st/tree")).toRealPath();
-    Files.writeString(proc.resolve("mounts"), "proc " + tree + "/proc proc rw 0 0\n");
-    assertThatThrownBy(() -> new BuildLeftovers(proc, runner, posix).sweep(dir.resolve("st")))
-        .isInstanceOf(ImageBuildException.class)
-        .hasMessageContaining(tree + "/proc");
   }
 
   /** A hand-made ext4 superblock (extents, filetype, flex_bg): enough for the validator. */

@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.imagebuild;
+package dev.hearth.imagemgr;
 
 import dev.hearth.core.Command;
 import dev.hearth.core.CoreException;

@@ -1,9 +1,9 @@
-package dev.hearth.daemon.internal.doctor;
+package dev.hearth.fcproc.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.hearth.daemon.internal.doctor.HostProbe.BoundSocket;
+import dev.hearth.fcproc.net.HostSockets.BoundSocket;
 import java.net.InetAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,19 +1,9 @@
-package dev.hearth.daemon.internal.doctor;
+package dev.hearth.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hearth.core.Config;
-import dev.hearth.core.ConfigKey;
-import dev.hearth.core.Schema;
-import dev.hearth.core.Store;
+import dev.hearth.core.CheckOutcome.Status;
 import dev.hearth.core.testing.FakePosix;
-import dev.hearth.core.testing.FakeRunner;
-import dev.hearth.daemon.DoctorCheck;
-import dev.hearth.daemon.DoctorCheck.Status;
-import dev.hearth.dmsnap.DeviceMapperProbe;
-import dev.hearth.fcproc.KvmStatus;
-import dev.hearth.fcproc.QemuAccel;
-import dev.hearth.fcproc.VmmSelector;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,33 +12,18 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The sqlite check against real database files; it must only ever read them. */
-class SqliteCheckTest {
+class StateChecksSqliteTest {
   @TempDir Path stateDir;
 
-  private DoctorCheck sqliteCheck() throws InterruptedException {
+  private CheckOutcome sqliteCheck() {
     Config config = Config.defaults().with(ConfigKey.STATE_DIR, stateDir.toString());
-    FakeHostProbe probe = new FakeHostProbe();
-    if (Files.exists(db())) {
-      probe.file(db().toString(), 0644, 0);
-    }
-    FakeRunner runner = new FakeRunner();
-    DeviceMapperProbe dm = new DeviceMapperProbe(runner, stateDir.resolve("none"), stateDir);
-    VmmSelector vmm =
-        new VmmSelector(
-            "",
-            Optional.empty(),
-            QemuAccel.AUTO,
-            p -> false,
-            () -> new KvmStatus(KvmStatus.Kind.MISSING, "there is no /dev/kvm"));
-    return new Doctor(config, runner, new FakePosix(0, 0), probe, dm, vmm)
-        .check().checks().stream().filter(c -> c.name().equals("sqlite")).findFirst().orElseThrow();
+    return new StateChecks(config, new FakePosix(0, 0), LinuxHostProbe.system()).sqlite();
   }
 
   private Path db() {
@@ -76,7 +51,7 @@ class SqliteCheckTest {
 
   @Test
   void aMissingDatabasePassesAndIsNotCreated() throws Exception {
-    DoctorCheck check = sqliteCheck();
+    CheckOutcome check = sqliteCheck();
 
     assertThat(check.status()).isEqualTo(Status.PASS);
     assertThat(check.detail())
@@ -90,7 +65,7 @@ class SqliteCheckTest {
     byte[] before = Files.readAllBytes(db());
     Map<String, String> filesBefore = snapshot();
 
-    DoctorCheck check = sqliteCheck();
+    CheckOutcome check = sqliteCheck();
 
     assertThat(check.status()).isEqualTo(Status.PASS);
     assertThat(check.detail())
@@ -104,7 +79,7 @@ class SqliteCheckTest {
     try (Store store = Store.open(db())) {
       Map<String, String> filesBefore = snapshot();
 
-      DoctorCheck check = sqliteCheck();
+      CheckOutcome check = sqliteCheck();
 
       assertThat(check.status()).isEqualTo(Status.PASS);
       assertThat(check.detail()).endsWith("(current)");
@@ -120,7 +95,7 @@ class SqliteCheckTest {
       st.execute("CREATE TABLE old (x INTEGER)");
     }
 
-    DoctorCheck check = sqliteCheck();
+    CheckOutcome check = sqliteCheck();
 
     assertThat(check.status()).isEqualTo(Status.PASS);
     assertThat(check.detail())
@@ -145,7 +120,7 @@ class SqliteCheckTest {
     Store.open(db()).close();
     setUserVersion(Schema.latestVersion() + 5);
 
-    DoctorCheck check = sqliteCheck();
+    CheckOutcome check = sqliteCheck();
 
     assertThat(check.status()).isEqualTo(Status.FAIL);
     assertThat(check.detail())
@@ -164,7 +139,7 @@ class SqliteCheckTest {
     Files.writeString(db(), "this is not a database\n".repeat(200));
     Map<String, String> filesBefore = snapshot();
 
-    DoctorCheck check = sqliteCheck();
+    CheckOutcome check = sqliteCheck();
 
     assertThat(check.status()).isEqualTo(Status.FAIL);
     assertThat(check.detail()).startsWith(db() + " cannot be read as a SQLite database: ");

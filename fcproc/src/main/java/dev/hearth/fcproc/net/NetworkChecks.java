@@ -1,19 +1,20 @@
-package dev.hearth.daemon.internal.doctor;
+package dev.hearth.fcproc.net;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hearth.core.CheckOutcome;
 import dev.hearth.core.Command;
 import dev.hearth.core.CommandException;
 import dev.hearth.core.CommandResult;
 import dev.hearth.core.Config;
-import dev.hearth.core.Posix;
+import dev.hearth.core.HostProbe;
+import dev.hearth.core.HostTools;
 import dev.hearth.core.Runner;
-import dev.hearth.daemon.internal.doctor.HostProbe.BoundSocket;
-import dev.hearth.fcproc.net.Ipv4;
-import dev.hearth.fcproc.net.Ipv4Cidr;
+import dev.hearth.fcproc.net.HostSockets.BoundSocket;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -21,56 +22,77 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The host network checks: firewall tool, TUN, IP forwarding, the bridge range, the DNS port. */
-final class NetworkChecks extends HostChecks {
+/**
+ * The doctor's host network checks: {@code ip}, the firewall tool, TUN, IP forwarding, the bridge
+ * range against the host's routes ({@code ip -j route show}, the one command run) and the DNS port
+ * (through {@link HostSockets}). They only look.
+ */
+public final class NetworkChecks {
   private static final Logger log = LoggerFactory.getLogger(NetworkChecks.class);
   private static final Path TUN = Path.of("/dev/net/tun");
   static final Path IP_FORWARD = Path.of("/proc/sys/net/ipv4/ip_forward");
   private static final int DNS_PORT = 53;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  NetworkChecks(Config config, Runner runner, Posix posix, HostProbe probe) {
-    super(config, runner, posix, probe);
+  private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
+
+  private final Config config;
+  private final Runner runner;
+  private final HostProbe probe;
+  private final HostSockets sockets;
+
+  public NetworkChecks(Config config, Runner runner, HostProbe probe, HostSockets sockets) {
+    this.config = config;
+    this.runner = runner;
+    this.probe = probe;
+    this.sockets = sockets;
   }
 
-  Outcome firewall() {
+  /** {@code ip}, which every bridge, TAP and route change runs. */
+  public CheckOutcome ip() {
+    return HostTools.required(probe, "ip", "iproute2");
+  }
+
+  public CheckOutcome firewall() {
     Optional<Path> nft = probe.findExecutable("nft");
     if (nft.isPresent()) {
-      return Outcome.pass("nft (" + nft.get() + ")");
+      return CheckOutcome.pass("nft (" + nft.get() + ")");
     }
     return probe
         .findExecutable("iptables")
-        .map(path -> Outcome.pass("iptables (" + path + "; nft not found)"))
+        .map(path -> CheckOutcome.pass("iptables (" + path + "; nft not found)"))
         .orElseGet(
-            () -> Outcome.fail("neither nft nor iptables" + NOT_FOUND, "apt-get install nftables"));
+            () ->
+                CheckOutcome.fail(
+                    "neither nft nor iptables" + HostTools.NOT_FOUND, "apt-get install nftables"));
   }
 
-  Outcome tun() {
+  public CheckOutcome tun() {
     return probe.exists(TUN)
-        ? Outcome.pass(TUN + " exists")
-        : Outcome.fail(TUN + " is missing: TAP devices cannot be created", "modprobe tun");
+        ? CheckOutcome.pass(TUN + " exists")
+        : CheckOutcome.fail(TUN + " is missing: TAP devices cannot be created", "modprobe tun");
   }
 
-  Outcome ipForward() {
+  public CheckOutcome ipForward() {
     String fix = "sysctl -w net.ipv4.ip_forward=1";
     String value;
     try {
       value = probe.readSmallText(IP_FORWARD).strip();
     } catch (IOException e) {
-      return Outcome.warn("cannot read " + IP_FORWARD + ": " + e.getMessage(), fix);
+      return CheckOutcome.warn("cannot read " + IP_FORWARD + ": " + e.getMessage(), fix);
     }
     if (value.equals("1")) {
-      return Outcome.pass("net.ipv4.ip_forward = 1");
+      return CheckOutcome.pass("net.ipv4.ip_forward = 1");
     }
-    return Outcome.warn(
+    return CheckOutcome.warn(
         "net.ipv4.ip_forward = " + value + ": the daemon enables it when it sets up NAT", fix);
   }
 
-  Outcome bridgeCidr() throws IOException, InterruptedException {
+  public CheckOutcome bridgeCidr() throws IOException, InterruptedException {
     Ipv4Cidr bridge = Ipv4Cidr.parse(config.bridgeCidr());
     Optional<Path> ip = probe.findExecutable("ip");
     if (ip.isEmpty()) {
-      return Outcome.warn("not checked: ip" + NOT_FOUND, "apt-get install iproute2");
+      return CheckOutcome.warn("not checked: ip" + HostTools.NOT_FOUND, "apt-get install iproute2");
     }
     CommandResult result;
     try {
@@ -81,7 +103,8 @@ final class NetworkChecks extends HostChecks {
                   .timeout(COMMAND_TIMEOUT)
                   .build());
     } catch (CommandException e) {
-      return Outcome.warn("not checked: " + e.getMessage(), "check that `ip route` works here");
+      return CheckOutcome.warn(
+          "not checked: " + e.getMessage(), "check that `ip route` works here");
     }
     List<String> clashes = new ArrayList<>();
     for (JsonNode route : JSON.readTree(result.stdout())) {
@@ -107,23 +130,27 @@ final class NetworkChecks extends HostChecks {
     }
     String bridgeNetwork = bridge.networkCidr();
     if (!clashes.isEmpty()) {
-      return Outcome.fail(
+      return CheckOutcome.fail(
           "bridge_cidr "
               + config.bridgeCidr()
               + " overlaps the route "
               + String.join(", the route ", clashes),
           "set bridge_cidr in " + configFile() + " to a free range");
     }
-    return Outcome.pass(
+    return CheckOutcome.pass(
         "no route overlaps " + bridgeNetwork + " except through " + config.bridgeName());
   }
 
-  Outcome dnsPort() throws IOException {
+  private Path configFile() {
+    return config.source().orElse(Config.DEFAULT_FILE);
+  }
+
+  public CheckOutcome dnsPort() throws IOException {
     InetAddress gateway =
         InetAddress.getByAddress(toBytes(Ipv4Cidr.parse(config.bridgeCidr()).gateway()));
-    Set<Long> ours = probe.ownSocketInodes();
+    Set<Long> ours = sockets.ownSocketInodes();
     List<String> taken = new ArrayList<>();
-    for (BoundSocket s : probe.boundSockets()) {
+    for (BoundSocket s : sockets.boundSockets()) {
       boolean clashes = s.address().isAnyLocalAddress() || s.address().equals(gateway);
       if (s.port() == DNS_PORT && clashes && !ours.contains(s.inode())) {
         taken.add(s.display() + " (uid " + s.uid() + ", socket inode " + s.inode() + ")");
@@ -131,13 +158,13 @@ final class NetworkChecks extends HostChecks {
     }
     String needed = gateway.getHostAddress() + ":" + DNS_PORT;
     if (!taken.isEmpty()) {
-      return Outcome.warn(
+      return CheckOutcome.warn(
           "already listening: " + String.join(", ", taken) + "; the VM DNS needs " + needed,
           "stop that DNS server or bind it to other addresses than "
               + gateway.getHostAddress()
               + " and 0.0.0.0");
     }
-    return Outcome.pass(needed + " is free for the VM DNS");
+    return CheckOutcome.pass(needed + " is free for the VM DNS");
   }
 
   private static byte[] toBytes(Ipv4 ip) {

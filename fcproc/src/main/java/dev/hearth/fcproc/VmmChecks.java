@@ -1,27 +1,31 @@
-package dev.hearth.daemon.internal.doctor;
+package dev.hearth.fcproc;
 
+import dev.hearth.core.CheckOutcome;
 import dev.hearth.core.Command;
 import dev.hearth.core.CommandException;
 import dev.hearth.core.CommandResult;
 import dev.hearth.core.Config;
+import dev.hearth.core.HostProbe;
+import dev.hearth.core.HostTools;
 import dev.hearth.core.Posix;
 import dev.hearth.core.Runner;
-import dev.hearth.fcproc.FirecrackerVersion;
-import dev.hearth.fcproc.KvmStatus;
-import dev.hearth.fcproc.VmmChoice;
-import dev.hearth.fcproc.VmmKind;
-import dev.hearth.fcproc.VmmMode;
-import dev.hearth.fcproc.VmmSelector;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The VMM checks: KVM, the VMM choice, the firecracker binary, QEMU's tools, jailer. */
-final class VmmChecks extends HostChecks {
+/**
+ * The doctor's VMM checks: KVM, the VMM choice (by {@link VmmSelector}, as the daemon makes it),
+ * the firecracker binary and its version, QEMU's tools, jailer and setsid. They only look; the one
+ * command run is {@code <firecracker> --version}.
+ */
+public final class VmmChecks {
+  private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
+  private static final String EVERY_BOOT = "every VM boot starts its VMM through it";
 
   private static final Path KVM = Path.of("/dev/kvm");
 
@@ -31,18 +35,33 @@ final class VmmChecks extends HostChecks {
   private static final String FIRECRACKER_INSTALL =
       "install Firecracker from https://github.com/firecracker-microvm/firecracker/releases into"
           + " /usr/local/bin";
+  private final Config config;
+  private final Runner runner;
+  private final Posix posix;
+  private final HostProbe probe;
   private final VmmSelector vmmSelector;
   private final Map<Path, CommandResult> versions = new HashMap<>();
 
-  VmmChecks(Config config, Runner runner, Posix posix, HostProbe probe, VmmSelector vmmSelector) {
-    super(config, runner, posix, probe);
+  public VmmChecks(
+      Config config, Runner runner, Posix posix, HostProbe probe, VmmSelector vmmSelector) {
+    this.config = config;
+    this.runner = runner;
+    this.posix = posix;
+    this.probe = probe;
     this.vmmSelector = vmmSelector;
   }
 
-  Outcome kvm(VmmChoice choice) throws IOException {
+  /**
+   * The VMM choice the daemon would make now, for the checks that take one (it probes KVM once).
+   */
+  public VmmChoice choose() {
+    return vmmSelector.choose(config);
+  }
+
+  public CheckOutcome kvm(VmmChoice choice) throws IOException {
     KvmStatus kvm = choice.kvm();
     if (kvm.usable()) {
-      return Outcome.pass(kvm.detail());
+      return CheckOutcome.pass(kvm.detail());
     }
     String detail = kvm.detail();
     if (kvm.kind() == KvmStatus.Kind.NO_ACCESS) {
@@ -55,7 +74,7 @@ final class VmmChecks extends HostChecks {
                   .orElse("");
     }
     if (choice.kind() == VmmKind.QEMU) {
-      return Outcome.warn(
+      return CheckOutcome.warn(
           detail + ": VMs run under QEMU with software emulation, much slower",
           kvmFix(kvm) + ", for Firecracker's speed");
     }
@@ -63,7 +82,7 @@ final class VmmChecks extends HostChecks {
         config.vmm().equals(VmmMode.FIRECRACKER.configName())
             ? "; or set vmm = \"auto\" in " + configFile() + " to run VMs under QEMU instead"
             : "";
-    return Outcome.fail(detail + ": Firecracker cannot run VMs", kvmFix(kvm) + fallback);
+    return CheckOutcome.fail(detail + ": Firecracker cannot run VMs", kvmFix(kvm) + fallback);
   }
 
   /** What makes KVM usable, by what is wrong with it. */
@@ -81,15 +100,15 @@ final class VmmChecks extends HostChecks {
   }
 
   /** The VMM the daemon picks here, by the same code ({@link VmmSelector}). */
-  Outcome vmm(VmmChoice choice) {
+  public CheckOutcome vmm(VmmChoice choice) {
     String what =
         choice.kind().wireName() + choice.binary().map(b -> " (" + b + ")").orElse("") + ": ";
     switch (choice.kind()) {
       case FIRECRACKER -> {
         if (choice.kvm().usable()) {
-          return Outcome.pass(what + choice.reason());
+          return CheckOutcome.pass(what + choice.reason());
         }
-        return Outcome.fail(what + choice.reason(), kvmFix(choice.kvm()));
+        return CheckOutcome.fail(what + choice.reason(), kvmFix(choice.kvm()));
       }
       case QEMU -> {
         String slow =
@@ -97,10 +116,10 @@ final class VmmChecks extends HostChecks {
                 ? "; software emulation: boot to SSH takes tens of seconds instead of about a"
                     + " second, so run one or two VMs at a time"
                 : "; QEMU with KVM boots slower than Firecracker";
-        return Outcome.warn(what + choice.reason() + slow, fastVmsFix(choice));
+        return CheckOutcome.warn(what + choice.reason() + slow, fastVmsFix(choice));
       }
       default -> {
-        return Outcome.fail("nothing can run VMs: " + choice.reason(), noVmmFix());
+        return CheckOutcome.fail("nothing can run VMs: " + choice.reason(), noVmmFix());
       }
     }
   }
@@ -136,12 +155,12 @@ final class VmmChecks extends HostChecks {
         + " finds bin/hearth-qemu-firecracker beside it";
   }
 
-  Outcome firecracker(VmmChoice choice) throws InterruptedException {
+  public CheckOutcome firecracker(VmmChoice choice) throws InterruptedException {
     Optional<Path> configured = config.firecrackerBin();
     VmmSelector.Lookup lookup = vmmSelector.firecracker(configured);
     if (lookup.path().isEmpty()) {
       if (configured.isPresent()) {
-        return Outcome.fail(
+        return CheckOutcome.fail(
             lookup.detail(),
             "install Firecracker at "
                 + configured.get()
@@ -149,10 +168,10 @@ final class VmmChecks extends HostChecks {
                 + configFile());
       }
       return switch (VmmMode.fromConfigName(config.vmm()).orElse(VmmMode.AUTO)) {
-        case FIRECRACKER -> Outcome.fail(lookup.detail(), FIRECRACKER_INSTALL);
-        case QEMU -> Outcome.pass("not used (vmm = qemu): " + lookup.detail());
+        case FIRECRACKER -> CheckOutcome.fail(lookup.detail(), FIRECRACKER_INSTALL);
+        case QEMU -> CheckOutcome.pass("not used (vmm = qemu): " + lookup.detail());
         case AUTO ->
-            Outcome.warn(
+            CheckOutcome.warn(
                 lookup.detail() + ": VMs run under QEMU instead",
                 FIRECRACKER_INSTALL + " for fast VMs (with a working /dev/kvm)");
       };
@@ -162,7 +181,7 @@ final class VmmChecks extends HostChecks {
     try {
       result = versionOf(bin);
     } catch (CommandException e) {
-      return Outcome.fail(
+      return CheckOutcome.fail(
           e.getMessage(), "check that " + bin + " is a Firecracker binary that runs on this host");
     }
     if (result.stdout().contains(QEMU_LAUNCHER)) {
@@ -170,28 +189,28 @@ final class VmmChecks extends HostChecks {
     }
     Optional<FirecrackerVersion> version = FirecrackerVersion.parse(result.stdout());
     if (version.isEmpty()) {
-      return Outcome.warn(
+      return CheckOutcome.warn(
           bin + " --version printed no Firecracker version: '" + firstLine(result.stdout()) + "'",
           "point firecracker_bin at a Firecracker release binary");
     }
     String found = "Firecracker v" + version.get() + " (" + bin + ")";
     if (!version.get().isSupported()) {
-      return Outcome.warn(
+      return CheckOutcome.warn(
           found + ": hearth is tested with v" + FirecrackerVersion.TESTED,
           "install a Firecracker v" + FirecrackerVersion.TESTED.major() + ".x release");
     }
     String used = choice.kind() == VmmKind.FIRECRACKER ? "" : " (not used: see the vmm check)";
-    return Outcome.pass(found + used);
+    return CheckOutcome.pass(found + used);
   }
 
   /** The firecracker found is hearth's QEMU launcher: it works, but VMs are not Firecracker's. */
-  private Outcome qemuLauncher(Path bin, String versionLine) {
+  private CheckOutcome qemuLauncher(Path bin, String versionLine) {
     if (versionLine.contains("QEMU unavailable")) {
-      return Outcome.fail(
+      return CheckOutcome.fail(
           bin + " is " + QEMU_LAUNCHER + " but it cannot run QEMU: '" + versionLine + "'",
           "apt-get install qemu-system-x86 (or set HEARTH_QEMU_BIN for the daemon)");
     }
-    return Outcome.warn(
+    return CheckOutcome.warn(
         bin + " is " + QEMU_LAUNCHER + " ('" + versionLine + "'), not Firecracker",
         "fine for trying hearth and for CI; for fast VMs install Firecracker and remove"
             + " firecracker_bin from "
@@ -202,20 +221,20 @@ final class VmmChecks extends HostChecks {
    * A program the QEMU launcher runs: required when VMs run under QEMU, a warning when vmm = auto
    * could fall back to QEMU, not needed with vmm = firecracker.
    */
-  Outcome qemuTool(VmmChoice choice, String program, String debianPackage) {
+  public CheckOutcome qemuTool(VmmChoice choice, String program, String debianPackage) {
     Optional<Path> found = probe.findExecutable(program);
     if (found.isPresent()) {
-      return Outcome.pass(found.get().toString());
+      return CheckOutcome.pass(found.get().toString());
     }
-    String missing = program + NOT_FOUND;
+    String missing = program + HostTools.NOT_FOUND;
     String fix = "apt-get install " + debianPackage;
     if (choice.kind() == VmmKind.QEMU) {
-      return Outcome.fail(missing + ": " + QEMU_LAUNCHER + " cannot boot VMs", fix);
+      return CheckOutcome.fail(missing + ": " + QEMU_LAUNCHER + " cannot boot VMs", fix);
     }
     if (config.vmm().equals(VmmMode.FIRECRACKER.configName())) {
-      return Outcome.pass(missing + "; not needed (vmm = firecracker)");
+      return CheckOutcome.pass(missing + "; not needed (vmm = firecracker)");
     }
-    return Outcome.warn(
+    return CheckOutcome.warn(
         missing + ": needed when VMs run under QEMU (vmm = qemu, or no usable KVM)", fix);
   }
 
@@ -233,18 +252,35 @@ final class VmmChecks extends HostChecks {
     return Command.builder(bin.toString()).args("--version").timeout(COMMAND_TIMEOUT).build();
   }
 
-  Outcome jailer() {
+  public CheckOutcome jailer() {
     String fix = "install jailer from the Firecracker release next to firecracker";
     Optional<Path> configured = config.jailerBin();
     if (configured.isPresent()) {
       Path bin = configured.get();
       return probe.isExecutable(bin)
-          ? Outcome.pass(bin + " (not used yet)")
-          : Outcome.warn("jailer_bin " + bin + " is missing or not executable (not used yet)", fix);
+          ? CheckOutcome.pass(bin + " (not used yet)")
+          : CheckOutcome.warn(
+              "jailer_bin " + bin + " is missing or not executable (not used yet)", fix);
     }
     return probe
         .findExecutable("jailer")
-        .map(bin -> Outcome.pass(bin + " (not used yet)"))
-        .orElseGet(() -> Outcome.warn("jailer" + NOT_FOUND + " (not used yet)", fix));
+        .map(bin -> CheckOutcome.pass(bin + " (not used yet)"))
+        .orElseGet(
+            () -> CheckOutcome.warn("jailer" + HostTools.NOT_FOUND + " (not used yet)", fix));
+  }
+
+  /** {@code setsid}, through which the runner starts every VMM in a session of its own. */
+  public CheckOutcome setsid() {
+    return HostTools.neededBy(probe, "setsid", "util-linux", CheckOutcome.Status.FAIL, EVERY_BOOT);
+  }
+
+  private Path configFile() {
+    return config.source().orElse(Config.DEFAULT_FILE);
+  }
+
+  private static String firstLine(String text) {
+    String stripped = text.strip();
+    int newline = stripped.indexOf('\n');
+    return newline < 0 ? stripped : stripped.substring(0, newline);
   }
 }

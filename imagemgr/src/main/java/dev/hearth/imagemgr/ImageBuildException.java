@@ -1,9 +1,7 @@
-package dev.hearth.daemon.internal.imagebuild;
-
-import dev.hearth.daemon.DaemonException;
+package dev.hearth.imagemgr;
 
 /** An image build failed for a reason of the host or of the build script. */
-public final class ImageBuildException extends DaemonException {
+public final class ImageBuildException extends ImagemgrException {
   private static final long serialVersionUID = 1L;
 
   public ImageBuildException(String message) {

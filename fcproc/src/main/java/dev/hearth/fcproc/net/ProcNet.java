@@ -1,6 +1,5 @@
-package dev.hearth.daemon.internal.doctor;
+package dev.hearth.fcproc.net;
 
-import dev.hearth.daemon.internal.doctor.HostProbe.BoundSocket;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -26,9 +25,9 @@ final class ProcNet {
    * @param protocol {@code udp}, {@code udp6}, {@code tcp} or {@code tcp6}, the file's name
    * @throws IllegalArgumentException naming the line when it cannot be parsed
    */
-  static List<BoundSocket> parse(String protocol, String table) {
+  static List<HostSockets.BoundSocket> parse(String protocol, String table) {
     String wanted = protocol.startsWith("tcp") ? TCP_LISTEN : UDP_UNCONNECTED;
-    List<BoundSocket> sockets = new ArrayList<>();
+    List<HostSockets.BoundSocket> sockets = new ArrayList<>();
     String[] lines = table.split("\n");
     // The first line is the column header.
     for (int i = 1; i < lines.length; i++) {
@@ -49,7 +48,8 @@ final class ProcNet {
         InetAddress address = address(f[1].substring(0, colon));
         int port = Integer.parseInt(f[1].substring(colon + 1), 16);
         sockets.add(
-            new BoundSocket(protocol, address, port, Integer.parseInt(f[7]), Long.parseLong(f[9])));
+            new HostSockets.BoundSocket(
+                protocol, address, port, Integer.parseInt(f[7]), Long.parseLong(f[9])));
       } catch (RuntimeException e) {
         throw new IllegalArgumentException(
             "unexpected line in /proc/net/" + protocol + ": '" + line + "': " + e.getMessage(), e);
