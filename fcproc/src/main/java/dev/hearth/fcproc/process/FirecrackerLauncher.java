@@ -30,13 +30,19 @@ import org.slf4j.LoggerFactory;
  * is /dev/null), so a daemon restart does not disturb it; and the capper, which lives as long as
  * firecracker, keeps the console log within its cap with the daemon gone: when the next line would
  * take the log past half the cap, the log is moved to {@code <log>.1} and a new one is started, so
- * the two files together never exceed the cap. A line longer than half the cap is cut.
+ * the two files together never exceed the cap. {@code fold} (line-buffered by {@code stdbuf}, so
+ * that each line reaches the log at once) first breaks the output into lines of at most {@link
+ * #LINE_BYTES} bytes, so that a guest writing to its console without newlines can neither grow the
+ * capper's memory (sh holds a whole line) nor keep its output out of the log.
  */
 public final class FirecrackerLauncher {
   private static final Logger log = LoggerFactory.getLogger(FirecrackerLauncher.class);
 
   static final Duration POLL_INTERVAL = Duration.ofMillis(10);
   static final int CONSOLE_TAIL_BYTES = 2048;
+
+  /** The longest console line the capper holds; a longer one continues on the next line. */
+  static final int LINE_BYTES = 4096;
 
   /** How long an early exit's error waits for the capper to write firecracker's last lines. */
   static final Duration CAPPER_DRAIN = Duration.ofSeconds(5);
@@ -63,7 +69,8 @@ public final class FirecrackerLauncher {
           "  exec 3>>\"$log\" || exit 1",
           "  size=$(wc -c <\"$log\")",
           "  keep=$((half - 1))",
-          "  while IFS= read -r line || [ -n \"$line\" ]; do",
+          "  width=$((keep < " + LINE_BYTES + " ? keep : " + LINE_BYTES + "))",
+          "  stdbuf -oL fold -b -w \"$width\" | while IFS= read -r line || [ -n \"$line\" ]; do",
           "    n=$((${#line} + 1))",
           "    if [ \"$n\" -gt \"$half\" ]; then n=$half; fi",
           "    if [ $((size + n)) -gt \"$half\" ]; then",

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Spawns real processes: the fake firecracker as the binary, through setsid and the sh capper. */
-@RequiresBinary({"setsid", "mkfifo"})
+@RequiresBinary({"setsid", "mkfifo", "fold", "stdbuf"})
 class FirecrackerLauncherTest {
   static final long CAP = 1 << 20;
 
@@ -147,6 +147,26 @@ class FirecrackerLauncherTest {
         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     String all = Files.readString(previous) + Files.readString(console);
     assertThat(all).doesNotContain(FakeFirecracker.BOOT_LINE).contains("noise 0000");
+  }
+
+  @Test
+  void consoleOutputWithoutNewlinesReachesTheLogInBoundedLines() throws Exception {
+    // 2 MiB without a newline before the fake starts, and the line stays open while it runs: sh's
+    // `read` alone would hold the whole line in memory, and write nothing until a newline.
+    long bytes = 2L << 20;
+    Path fake = fake();
+    Path endless =
+        script("endless", "head -c " + bytes + " /dev/zero | tr '\\0' x\nexec " + fake + " \"$@\"");
+    spawn(endless, spec(64L << 20, Duration.ofSeconds(30)));
+
+    // fold keeps the last, still open, piece of the line until more comes.
+    long expected = bytes - FirecrackerLauncher.LINE_BYTES;
+    Await.until(
+        "the console log holds " + expected + " of the bytes while the line is still open",
+        () -> Files.readString(console).chars().filter(c -> c == 'x').count() >= expected);
+    assertThat(Files.readString(console).split("\n"))
+        .allSatisfy(
+            line -> assertThat(line.length()).isLessThanOrEqualTo(FirecrackerLauncher.LINE_BYTES));
   }
 
   @Test
