@@ -28,8 +28,6 @@ import dev.hearth.daemon.internal.rpc.SessionMethods;
 import dev.hearth.daemon.internal.rpc.SocketGroupAuthorizer;
 import dev.hearth.daemon.internal.rpc.SupplementaryGroups;
 import dev.hearth.daemon.internal.rpc.VmMethods;
-import dev.hearth.daemon.internal.session.ExecGuestScripts;
-import dev.hearth.daemon.internal.session.GuestScripts;
 import dev.hearth.daemon.internal.session.SessionRpc;
 import dev.hearth.daemon.internal.session.SessionService;
 import dev.hearth.daemon.internal.vm.CreateOp;
@@ -68,6 +66,7 @@ import dev.hearth.opstate.OpstateException;
 import dev.hearth.opstate.Registry;
 import dev.hearth.session.GuestExec;
 import dev.hearth.session.GuestPowerOff;
+import dev.hearth.session.GuestScripts;
 import dev.hearth.session.MinaGuestDialer;
 import dev.hearth.session.MinaGuestPowerOff;
 import dev.hearth.session.MinaSshWaiter;
@@ -388,14 +387,13 @@ public final class Daemon implements Hearth {
                   return vmsForSessions.get().list();
                 }
               },
+              seams.guestRoute().orElseGet(GuestRoute::vmAddress),
               seams
                   .guestScripts()
                   .orElseGet(
                       () ->
-                          new ExecGuestScripts(
-                              guestExec,
-                              seams.guestRoute().orElseGet(GuestRoute::vmAddress),
-                              seams.sessionLayout().orElse(SessionLayout.GUEST))),
+                          GuestScripts.overSsh(
+                              guestExec, seams.sessionLayout().orElse(SessionLayout.GUEST))),
               seams.clock());
       undo.push(sessions::close);
       List<VmHook> hooks = new ArrayList<>(seams.vmHooks());
