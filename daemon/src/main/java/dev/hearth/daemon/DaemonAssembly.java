@@ -11,7 +11,6 @@ import dev.hearth.daemon.internal.imagebuild.ImageBuildOp;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildRpc;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildService;
 import dev.hearth.daemon.internal.rpc.RpcServer;
-import dev.hearth.daemon.internal.session.ExecGuestScripts;
 import dev.hearth.daemon.internal.session.SessionRpc;
 import dev.hearth.daemon.internal.session.SessionService;
 import dev.hearth.daemon.internal.vm.CreateOp;
@@ -32,6 +31,7 @@ import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.OpStore;
 import dev.hearth.opstate.Registry;
 import dev.hearth.session.GuestExec;
+import dev.hearth.session.GuestScripts;
 import dev.hearth.session.MinaGuestDialer;
 import dev.hearth.session.SessionLayout;
 import dev.hearth.session.SshKeyPair;
@@ -110,14 +110,13 @@ final class DaemonAssembly {
                   return vmsForSessions.get().list();
                 }
               },
+              seams.guestRoute().orElseGet(GuestRoute::vmAddress),
               seams
                   .guestScripts()
                   .orElseGet(
                       () ->
-                          new ExecGuestScripts(
-                              guestExec,
-                              seams.guestRoute().orElseGet(GuestRoute::vmAddress),
-                              seams.sessionLayout().orElse(SessionLayout.GUEST))),
+                          GuestScripts.overSsh(
+                              guestExec, seams.sessionLayout().orElse(SessionLayout.GUEST))),
               seams.clock());
       undo.push(sessions::close);
       List<VmHook> hooks = new ArrayList<>(seams.vmHooks());

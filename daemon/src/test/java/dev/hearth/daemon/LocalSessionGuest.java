@@ -1,10 +1,11 @@
 package dev.hearth.daemon;
 
 import dev.hearth.core.testing.Await;
-import dev.hearth.daemon.internal.session.Cancellation;
-import dev.hearth.daemon.internal.session.GuestScripts;
 import dev.hearth.daemon.internal.vm.Vm;
 import dev.hearth.daemon.internal.vm.VmHook;
+import dev.hearth.session.Cancellation;
+import dev.hearth.session.GuestScripts;
+import dev.hearth.session.SessionGuest;
 import dev.hearth.session.SessionLayout;
 import dev.hearth.session.testing.SessionProcesses;
 import java.io.IOException;
@@ -39,8 +40,8 @@ final class LocalSessionGuest implements GuestScripts, VmHook, AutoCloseable {
   }
 
   @Override
-  public SessionLayout layout(Vm vm) {
-    Path vmDir = dir.resolve(vm.id());
+  public SessionLayout layout(SessionGuest guest) {
+    Path vmDir = dir.resolve(guest.vmId());
     Path bootId = vmDir.resolve("boot_id");
     try {
       Files.createDirectories(vmDir);
@@ -55,7 +56,7 @@ final class LocalSessionGuest implements GuestScripts, VmHook, AutoCloseable {
 
   @Override
   public int run(
-      Vm vm,
+      SessionGuest guest,
       String script,
       InputStream stdin,
       OutputStream stdout,

@@ -22,9 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Sessions through a real daemon socket and the real guest scripts over SSH ({@code
- * ExecGuestScripts} on GuestExec), with a real OpenSSH sshd in a network namespace standing in for
- * the guest of VM {@code demo}; session state goes to a temp folder.
+ * Sessions through a real daemon socket and the real guest scripts over SSH (the session module's
+ * {@code ExecGuestScripts} on GuestExec), with a real OpenSSH sshd in a network namespace standing
+ * in for the guest of VM {@code demo}; session state goes to a temp folder.
  */
 @RequiresRoot
 @RequiresBinary({"sshd", "ssh-keygen", "ip", "unshare", "setsid", "mkfifo"})

@@ -1,12 +1,19 @@
 package dev.hearth.session;
 
+import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * The guest side of copying one file or folder in or out of a guest as a tar of one entry: POSIX sh
- * scripts run as {@code sh -c SCRIPT hearth-cp ARGS...} through {@link GuestExec}, the tar on the
- * command's stdin or stdout. A missing path or one of the wrong kind ends the script with one of
- * the exit codes below and a message on stderr.
+ * Copies one file or folder in or out of a guest as a tar of one entry: POSIX sh scripts run as
+ * {@code sh -c SCRIPT hearth-cp ARGS...} through {@link GuestExec}, the tar on the command's stdin
+ * or stdout. A missing path or one of the wrong kind ends the script with one of the exit codes
+ * below and a message on stderr, which becomes a {@link GuestCopyException}.
  */
 public final class GuestCopy {
   /** Exit code: the path to pack does not exist. */
@@ -58,7 +65,80 @@ public final class GuestCopy {
           + "fi\n"
           + "mv -f -- \"$tmp/$name\" \"$dst\"\n";
 
-  private GuestCopy() {}
+  /** Most bytes of a copy script's messages kept for the error. */
+  private static final int MESSAGE_CAP = 64 * 1024;
+
+  /** Most characters of the script's messages in the error of a failed copy. */
+  private static final int MESSAGE_SHOWN = 60;
+
+  private final GuestExec exec;
+
+  public GuestCopy(GuestExec exec) {
+    this.exec = exec;
+  }
+
+  /**
+   * Unpacks a tar of one entry named {@code name}, read from {@code tar}, to the guest's {@code
+   * path} (inside it when it is a folder). Once {@code cancel} fires the guest command is ended.
+   *
+   * @return the bytes read from {@code tar}
+   * @throws GuestCopyException when the destination is missing or of the wrong kind, or the script
+   *     fails
+   * @throws GuestSshException when the guest cannot be reached or the command not run to its end
+   */
+  public long toGuest(
+      GuestTarget target, String path, String name, InputStream tar, Cancellation cancel)
+      throws InterruptedException {
+    long[] bytes = {0};
+    Messages messages = new Messages();
+    int code =
+        exec.run(target, unpack(path, name), counting(tar, bytes), messages, messages, cancel);
+    check(target, code, messages);
+    return bytes[0];
+  }
+
+  /**
+   * Writes the guest's {@code path} as a tar of one entry, its base name, to {@code tar}.
+   *
+   * @return the bytes written to {@code tar}
+   * @throws GuestCopyException when the path does not exist or the script fails
+   * @throws GuestSshException when the guest cannot be reached or the command not run to its end
+   */
+  public long fromGuest(GuestTarget target, String path, OutputStream tar, Cancellation cancel)
+      throws InterruptedException {
+    long[] bytes = {0};
+    Messages messages = new Messages();
+    int code =
+        exec.run(
+            target,
+            pack(path),
+            InputStream.nullInputStream(),
+            counting(tar, bytes),
+            messages,
+            cancel);
+    check(target, code, messages);
+    return bytes[0];
+  }
+
+  private static void check(GuestTarget target, int code, Messages messages) {
+    if (code == 0) {
+      return;
+    }
+    String where = " in VM " + target.vm();
+    String message = messages.text();
+    String text = message.isEmpty() ? "exit code " + code : message;
+    if (code == SOURCE_MISSING || code == DESTINATION_MISSING) {
+      throw new GuestCopyException(GuestCopyException.Kind.NOT_FOUND, code, text + where);
+    }
+    if (code == WRONG_KIND) {
+      throw new GuestCopyException(GuestCopyException.Kind.WRONG_KIND, code, text + where);
+    }
+    String shown = text.length() > MESSAGE_SHOWN ? text.substring(0, MESSAGE_SHOWN) + "…" : text;
+    throw new GuestCopyException(
+        GuestCopyException.Kind.FAILED,
+        code,
+        "copying" + where + " failed (exit code " + code + "): " + shown);
+  }
 
   /** The command that writes the guest's {@code path} as a tar of one entry to its stdout. */
   public static ExecRequest pack(String path) {
@@ -88,6 +168,59 @@ public final class GuestCopy {
   private static void requirePath(String path) {
     if (path.isEmpty() || path.indexOf('\0') >= 0) {
       throw new IllegalArgumentException("the path must be non-empty and hold no NUL character");
+    }
+  }
+
+  private static InputStream counting(InputStream in, long[] count) {
+    return new FilterInputStream(in) {
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b >= 0) {
+          count[0]++;
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        if (n > 0) {
+          count[0] += n;
+        }
+        return n;
+      }
+    };
+  }
+
+  private static OutputStream counting(OutputStream out, long[] count) {
+    return new FilterOutputStream(out) {
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+        count[0] += len;
+      }
+    };
+  }
+
+  /** The script's messages: the first {@link #MESSAGE_CAP} bytes written, the rest dropped. */
+  private static final class Messages extends OutputStream {
+    private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+
+    @Override
+    public synchronized void write(int b) {
+      if (kept.size() < MESSAGE_CAP) {
+        kept.write(b);
+      }
+    }
+
+    @Override
+    public synchronized void write(byte[] b, int off, int len) {
+      kept.write(b, off, Math.min(len, Math.max(0, MESSAGE_CAP - kept.size())));
+    }
+
+    synchronized String text() {
+      return kept.toString(StandardCharsets.UTF_8).trim();
     }
   }
 }

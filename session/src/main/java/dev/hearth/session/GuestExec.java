@@ -83,6 +83,25 @@ public final class GuestExec {
   }
 
   /**
+   * As {@link #run(GuestTarget, ExecRequest, InputStream, OutputStream, OutputStream)}, and once
+   * {@code cancel} fires (on the cancelling thread) the command is ended as {@link
+   * Execution#close()} ends it.
+   */
+  public int run(
+      GuestTarget target,
+      ExecRequest request,
+      InputStream stdin,
+      OutputStream stdout,
+      OutputStream stderr,
+      Cancellation cancel)
+      throws InterruptedException {
+    try (Execution execution = start(target, request, stdin, stdout, stderr)) {
+      cancel.onCancel(execution::close);
+      return execution.await();
+    }
+  }
+
+  /**
    * Starts the command and its stream pumps; see {@link #run}. The caller awaits and closes the
    * execution (closing an unfinished one cancels it).
    */

@@ -11,19 +11,16 @@ import dev.hearth.daemon.internal.rpc.RequestStream;
 import dev.hearth.daemon.internal.rpc.Wire;
 import dev.hearth.daemon.internal.vm.Vm;
 import dev.hearth.daemon.internal.vm.VmService;
+import dev.hearth.session.Cancellation;
 import dev.hearth.session.ExecRequest;
 import dev.hearth.session.GuestCopy;
+import dev.hearth.session.GuestCopyException;
 import dev.hearth.session.GuestExec;
 import dev.hearth.session.GuestSshException;
 import dev.hearth.session.GuestSshTimeoutException;
 import dev.hearth.session.GuestTarget;
-import java.io.ByteArrayOutputStream;
-import java.io.FilterInputStream;
-import java.io.FilterOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -41,17 +38,16 @@ public final class GuestRpc implements GuestMethods {
   /** TERM when the client gives none. */
   static final String DEFAULT_TERM = "xterm-256color";
 
-  /** Most bytes of a copy script's messages kept for the error. */
-  private static final int MESSAGE_CAP = 64 * 1024;
-
   private final VmService vms;
   private final GuestRoute route;
   private final GuestExec exec;
+  private final GuestCopy copy;
 
   public GuestRpc(VmService vms, GuestRoute route, GuestExec exec) {
     this.vms = vms;
     this.route = route;
     this.exec = exec;
+    this.copy = new GuestCopy(exec);
   }
 
   @Override
@@ -95,7 +91,7 @@ public final class GuestRpc implements GuestMethods {
   /**
    * {@code direction} {@code to_guest}: the client sends a tar of one entry named {@code name},
    * which lands at {@code path} (inside it when it is a folder); {@code from_guest}: the guest's
-   * {@code path} comes back as such a tar on fd 1.
+   * {@code path} comes back as such a tar on fd 1 (see the session module's {@link GuestCopy}).
    */
   @Override
   public JsonNode copy(Params params) throws InterruptedException {
@@ -107,59 +103,38 @@ public final class GuestRpc implements GuestMethods {
     }
     Vm vm = runningVm(params);
     RequestStream stream = params.stream();
-    ByteArrayOutputStream messages = new ByteArrayOutputStream();
-    OutputStream capped = new CappedOutputStream(messages, MESSAGE_CAP);
-    int code;
-    long[] bytes = {0};
-    switch (direction) {
-      case "to_guest":
-        String name = params.string("name");
-        if (name.isEmpty()
-            || name.equals(".")
-            || name.equals("..")
-            || name.contains("/")
-            || name.indexOf('\0') >= 0) {
-          throw params.invalid("name", "must be one file name (no '/', not '.' or '..')");
-        }
-        code =
-            run(
-                vm,
-                stream,
-                GuestCopy.unpack(path, name),
-                counting(stream.input(), bytes),
-                capped,
-                capped);
-        break;
-      case "from_guest":
-        code =
-            run(
-                vm,
-                stream,
-                GuestCopy.pack(path),
-                InputStream.nullInputStream(),
-                counting(stream.output(1), bytes),
-                capped);
-        break;
-      default:
-        throw params.invalid("direction", "must be \"to_guest\" or \"from_guest\"");
+    Cancellation cancel = new Cancellation();
+    stream.onCancel(cancel::cancel);
+    long bytes;
+    try {
+      switch (direction) {
+        case "to_guest":
+          String name = params.string("name");
+          if (name.isEmpty()
+              || name.equals(".")
+              || name.equals("..")
+              || name.contains("/")
+              || name.indexOf('\0') >= 0) {
+            throw params.invalid("name", "must be one file name (no '/', not '.' or '..')");
+          }
+          bytes = copy.toGuest(route.target(vm), path, name, stream.input(), cancel);
+          break;
+        case "from_guest":
+          bytes = copy.fromGuest(route.target(vm), path, stream.output(1), cancel);
+          break;
+        default:
+          throw params.invalid("direction", "must be \"to_guest\" or \"from_guest\"");
+      }
+    } catch (GuestCopyException e) {
+      throw switch (e.kind()) {
+        case NOT_FOUND -> HearthException.notFound(e.getMessage());
+        case WRONG_KIND -> HearthException.preconditionFailed(e.getMessage());
+        case FAILED -> HearthException.hostError(e.getMessage());
+      };
+    } catch (GuestSshException e) {
+      throw sshError(e, stream);
     }
-    if (code != 0) {
-      throw copyFailed(vm, code, messages.toString(StandardCharsets.UTF_8).trim());
-    }
-    return Wire.object().put("bytes", bytes[0]);
-  }
-
-  private HearthException copyFailed(Vm vm, int code, String message) {
-    String where = " in VM " + vm.name();
-    String text = message.isEmpty() ? "exit code " + code : message;
-    if (code == GuestCopy.SOURCE_MISSING || code == GuestCopy.DESTINATION_MISSING) {
-      return HearthException.notFound(text + where);
-    }
-    if (code == GuestCopy.WRONG_KIND) {
-      return HearthException.preconditionFailed(text + where);
-    }
-    return HearthException.hostError(
-        "copying" + where + " failed (exit code " + code + "): " + Wire.abbreviate(text));
+    return Wire.object().put("bytes", bytes);
   }
 
   /**
@@ -179,12 +154,17 @@ public final class GuestRpc implements GuestMethods {
       stream.onCancel(execution::close);
       stream.onResize(execution::resize);
       return execution.await();
-    } catch (GuestSshTimeoutException e) {
-      throw HearthException.timeout(e.getMessage());
     } catch (GuestSshException e) {
-      throw HearthException.hostError(
-          stream.cancelled() ? "the client went away: " + e.getMessage() : e.getMessage());
+      throw sshError(e, stream);
     }
+  }
+
+  private static HearthException sshError(GuestSshException e, RequestStream stream) {
+    if (e instanceof GuestSshTimeoutException) {
+      return HearthException.timeout(e.getMessage());
+    }
+    return HearthException.hostError(
+        stream.cancelled() ? "the client went away: " + e.getMessage() : e.getMessage());
   }
 
   /**
@@ -195,14 +175,13 @@ public final class GuestRpc implements GuestMethods {
   public int exec(String ref, ExecSpec spec, OutputSink out) throws InterruptedException {
     Vm vm = runningVm(ref);
     ExecRequest request = new ExecRequest(spec.argv(), spec.env(), spec.cwd(), Optional.empty());
-    try (GuestExec.Execution execution =
-        exec.start(
-            route.target(vm),
-            request,
-            InputStream.nullInputStream(),
-            sinkStream(out, 1),
-            sinkStream(out, 2))) {
-      return execution.await();
+    try {
+      return exec.run(
+          route.target(vm),
+          request,
+          InputStream.nullInputStream(),
+          sinkStream(out, 1),
+          sinkStream(out, 2));
     } catch (GuestSshTimeoutException e) {
       throw HearthException.timeout(e.getMessage());
     } catch (GuestSshException e) {
@@ -293,60 +272,5 @@ public final class GuestRpc implements GuestMethods {
       env.put(field.getKey(), field.getValue().textValue());
     }
     return env;
-  }
-
-  private static InputStream counting(InputStream in, long[] count) {
-    return new FilterInputStream(in) {
-      @Override
-      public int read() throws IOException {
-        int b = super.read();
-        if (b >= 0) {
-          count[0]++;
-        }
-        return b;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        int n = super.read(b, off, len);
-        if (n > 0) {
-          count[0] += n;
-        }
-        return n;
-      }
-    };
-  }
-
-  private static OutputStream counting(OutputStream out, long[] count) {
-    return new FilterOutputStream(out) {
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        out.write(b, off, len);
-        count[0] += len;
-      }
-    };
-  }
-
-  /** Keeps the first {@code cap} bytes written and drops the rest. */
-  private static final class CappedOutputStream extends OutputStream {
-    private final ByteArrayOutputStream to;
-    private final int cap;
-
-    CappedOutputStream(ByteArrayOutputStream to, int cap) {
-      this.to = to;
-      this.cap = cap;
-    }
-
-    @Override
-    public synchronized void write(int b) {
-      if (to.size() < cap) {
-        to.write(b);
-      }
-    }
-
-    @Override
-    public synchronized void write(byte[] b, int off, int len) {
-      to.write(b, off, Math.min(len, Math.max(0, cap - to.size())));
-    }
   }
 }

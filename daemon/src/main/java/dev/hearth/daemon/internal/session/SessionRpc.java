@@ -8,6 +8,7 @@ import dev.hearth.daemon.internal.rpc.Params;
 import dev.hearth.daemon.internal.rpc.RequestStream;
 import dev.hearth.daemon.internal.rpc.SessionMethods;
 import dev.hearth.daemon.internal.rpc.Wire;
+import dev.hearth.session.Cancellation;
 import dev.hearth.session.SessionInfo;
 import java.util.ArrayList;
 import java.util.Base64;

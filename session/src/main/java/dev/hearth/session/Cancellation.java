@@ -1,9 +1,12 @@
-package dev.hearth.daemon.internal.session;
+package dev.hearth.session;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** Fires once: a client that went away, or a stream that must stop. Actions must not block. */
+/**
+ * Fires once: a client that went away, or a stream that must stop. Actions run on the thread that
+ * cancels, so they must not block for long.
+ */
 public final class Cancellation {
   private final List<Runnable> actions = new ArrayList<>();
   private boolean cancelled;

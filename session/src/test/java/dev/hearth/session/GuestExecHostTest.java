@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.guest;
+package dev.hearth.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,21 +7,19 @@ import dev.hearth.core.Layout;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
-import dev.hearth.session.ExecRequest;
-import dev.hearth.session.GuestExec;
-import dev.hearth.session.GuestSshException;
-import dev.hearth.session.GuestTarget;
-import dev.hearth.session.MinaGuestDialer;
-import dev.hearth.session.SshKeyPair;
+import dev.hearth.session.testing.TestSshd;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,13 +29,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** GuestExec against a real OpenSSH sshd in a network namespace. */
+/** GuestExec against a real OpenSSH sshd on 127.0.0.1: the host plays the guest. */
 @RequiresRoot
-@RequiresBinary({"sshd", "ssh-keygen", "ip", "unshare"})
+@RequiresBinary({"sshd", "ssh-keygen", "unshare"})
 class GuestExecHostTest {
+  private static final String LOCALHOST = "127.0.0.1";
+
   @TempDir static Path dir;
   private static MinaGuestDialer dialer;
-  private static NetnsSshd sshd;
+  private static TestSshd sshd;
   private static GuestExec exec;
   private static GuestTarget target;
 
@@ -46,9 +46,11 @@ class GuestExecHostTest {
     SshKeyPair key =
         SshKeyPair.loadOrCreate(new Layout(dir.resolve("state"), dir.resolve("run")), "t@hearth");
     dialer = MinaGuestDialer.of(key.keyPair());
-    sshd = NetnsSshd.start(dir.resolve("sshd"), key.publicKeyLine());
+    int port = TestSshd.freePort();
+    sshd = TestSshd.start(dir.resolve("sshd"), port, key.publicKeyLine());
+    sshd.awaitListening();
     exec = new GuestExec(dialer, Duration.ofSeconds(30));
-    target = new GuestTarget("demo", sshd.host(), sshd.port());
+    target = new GuestTarget("demo", LOCALHOST, port);
   }
 
   @AfterAll
@@ -56,7 +58,6 @@ class GuestExecHostTest {
     try {
       if (sshd != null) {
         sshd.close();
-        assertThat(sshd.leftovers()).isFalse();
       }
     } finally {
       if (dialer != null) {
@@ -193,7 +194,7 @@ class GuestExecHostTest {
 
   @Test
   void anUnreachableGuestIsAnErrorNamingIt() {
-    GuestTarget nowhere = new GuestTarget("ghost", sshd.host(), 2);
+    GuestTarget nowhere = new GuestTarget("ghost", LOCALHOST, 2);
     assertThatThrownBy(
             () ->
                 exec.run(
@@ -203,7 +204,7 @@ class GuestExecHostTest {
                     new ByteArrayOutputStream(),
                     new ByteArrayOutputStream()))
         .isInstanceOf(GuestSshException.class)
-        .hasMessageContaining("root@" + sshd.host() + ":2");
+        .hasMessageContaining("root@" + LOCALHOST + ":2");
   }
 
   /** Waits (bounded) until a process whose command line has the marker runs, or none does. */
@@ -211,7 +212,7 @@ class GuestExecHostTest {
     // Generous: the test's "guest" is this busy host, whose every process the cancel searches.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     while (true) {
-      boolean found = sshd.commandLines().stream().anyMatch(l -> l.contains("sleep " + marker));
+      boolean found = commandLines().stream().anyMatch(l -> l.contains("sleep " + marker));
       if (found == present) {
         return;
       }
@@ -222,5 +223,20 @@ class GuestExecHostTest {
           .isLessThan(deadline);
       Thread.sleep(50);
     }
+  }
+
+  /** The command lines of this host's processes, NULs as spaces. */
+  private static List<String> commandLines() throws IOException {
+    List<String> lines = new ArrayList<>();
+    try (DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+      for (Path process : processes) {
+        try {
+          lines.add(Files.readString(process.resolve("cmdline")).replace('\0', ' '));
+        } catch (IOException gone) {
+          // ended meanwhile
+        }
+      }
+    }
+    return lines;
   }
 }

@@ -1,6 +1,5 @@
-package dev.hearth.daemon.internal.session;
+package dev.hearth.session;
 
-import dev.hearth.session.SessionInfo;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,11 +1,5 @@
-package dev.hearth.daemon.internal.session;
+package dev.hearth.session;
 
-import dev.hearth.daemon.internal.guest.GuestRoute;
-import dev.hearth.daemon.internal.vm.Vm;
-import dev.hearth.session.ExecRequest;
-import dev.hearth.session.GuestExec;
-import dev.hearth.session.GuestSshException;
-import dev.hearth.session.SessionLayout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,22 +8,20 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 
 /** Runs session scripts in the guest as {@code sh -c SCRIPT} over SSH ({@link GuestExec}). */
-public final class ExecGuestScripts implements GuestScripts {
+final class ExecGuestScripts implements GuestScripts {
   private final GuestExec exec;
-  private final GuestRoute route;
   private final SessionLayout layout;
 
   /**
    * @param layout where every guest keeps its sessions ({@link SessionLayout#GUEST})
    */
-  public ExecGuestScripts(GuestExec exec, GuestRoute route, SessionLayout layout) {
+  ExecGuestScripts(GuestExec exec, SessionLayout layout) {
     this.exec = exec;
-    this.route = route;
     this.layout = layout;
   }
 
   @Override
-  public SessionLayout layout(Vm vm) {
+  public SessionLayout layout(SessionGuest guest) {
     return layout;
   }
 
@@ -44,7 +36,7 @@ public final class ExecGuestScripts implements GuestScripts {
 
   @Override
   public int run(
-      Vm vm,
+      SessionGuest guest,
       String script,
       InputStream stdin,
       OutputStream stdout,
@@ -55,7 +47,7 @@ public final class ExecGuestScripts implements GuestScripts {
     try {
       execution =
           exec.start(
-              route.target(vm), ExecRequest.of(List.of("sh", "-c", script)), stdin, stdout, stderr);
+              guest.target(), ExecRequest.of(List.of("sh", "-c", script)), stdin, stdout, stderr);
     } catch (GuestSshException e) {
       throw new IOException(e.getMessage(), e);
     }

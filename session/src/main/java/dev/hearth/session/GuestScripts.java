@@ -1,25 +1,33 @@
-package dev.hearth.daemon.internal.session;
+package dev.hearth.session;
 
-import dev.hearth.daemon.internal.vm.Vm;
-import dev.hearth.session.SessionLayout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.List;
 
 /**
- * Runs the session module's scripts in a VM's guest: {@code sh -c SCRIPT} as root, stdin fed from a
- * stream, stdout and stderr copied as they come. The real one runs over SSH; daemon tests run
+ * Runs the session scripts in a guest: {@code sh -c SCRIPT} as root, stdin fed from a stream,
+ * stdout and stderr copied as they come. The real one ({@link #overSsh}) runs over SSH; tests run
  * {@code /bin/sh} locally against a temp folder.
  */
 public interface GuestScripts {
+  /**
+   * The scripts over SSH with {@link GuestExec}, at the guest's {@link SessionGuest#target()}.
+   *
+   * @param layout where every guest keeps its sessions ({@link SessionLayout#GUEST})
+   */
+  static GuestScripts overSsh(GuestExec exec, SessionLayout layout) {
+    return new ExecGuestScripts(exec, layout);
+  }
+
   /** Where the guest keeps session state. */
-  default SessionLayout layout(Vm vm) {
+  default SessionLayout layout(SessionGuest guest) {
     return SessionLayout.GUEST;
   }
 
   /** Variables of the scripts' environment that sessions must not inherit. */
-  default java.util.List<String> privateVariables() {
-    return java.util.List.of();
+  default List<String> privateVariables() {
+    return List.of();
   }
 
   /**
@@ -30,7 +38,7 @@ public interface GuestScripts {
    *     {@code stdout} or {@code stderr} fails (the guest command is ended then)
    */
   int run(
-      Vm vm,
+      SessionGuest guest,
       String script,
       InputStream stdin,
       OutputStream stdout,

@@ -1,13 +1,11 @@
-package dev.hearth.daemon.internal.session;
+package dev.hearth.session;
 
-import dev.hearth.session.SessionInfo;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The daemon's handle on one guest session: its write lock (one write reaches the FIFO whole before
- * the next starts, whoever sends them) and the last state read from the guest. The write lock is a
- * leaf: nothing else is taken while it is held, and it is held only across the one guest write it
- * guards.
+ * The handle on one guest session: its write lock (one write reaches the FIFO whole before the next
+ * starts, whoever sends them) and the last state read from the guest. The write lock is a leaf:
+ * nothing else is taken while it is held, and it is held only across the one guest write it guards.
  */
 final class SessionController {
   final String vmId;

@@ -1,0 +1,442 @@
+package dev.hearth.session;
+
+import dev.hearth.core.Clock;
+import dev.hearth.core.Printable;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Guest sessions of every VM (ARCHITECTURE.md, "Guest sessions"): each operation runs one of the
+ * {@link SessionScripts} in the guest through {@link GuestScripts} and parses its output. The
+ * guest's session folders are the truth; the {@link SessionRegistry} holds the controllers (write
+ * locks) and the last state read. The registry's lock is never held across guest I/O; the per-VM
+ * start lock and the per-session write lock are held across the one script each guards.
+ *
+ * <p>Which VM, and whether it runs, is the caller's business: every method takes the guest. Errors
+ * are {@link SessionException}s: {@link InvalidSessionRequestException} for a bad request, {@link
+ * SessionNotFoundException}, {@link SessionStepException} for a script's refusal (by kind), {@link
+ * SessionOutputException} and {@link GuestScriptException} when the guest misbehaves.
+ */
+public final class GuestSessions implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GuestSessions.class);
+
+  /** How a session ended ({@code exitCode} empty when it was lost). */
+  public record End(SessionState state, OptionalInt exitCode) {}
+
+  /** How a stream of output ended: where the log stands, and the session's end if it ended. */
+  public record LogEnd(long nextOffset, SessionInfo info) {}
+
+  private final GuestScripts guest;
+  private final Clock clock;
+  private final SessionRegistry registry = new SessionRegistry();
+  private final ExecutorService background;
+
+  public GuestSessions(GuestScripts guest, Clock clock) {
+    this.guest = guest;
+    this.clock = clock;
+    AtomicInteger threads = new AtomicInteger();
+    this.background =
+        Executors.newCachedThreadPool(
+            task -> {
+              Thread t = new Thread(task, "hearth-session-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Lists a guest's sessions in the background (a VM that just came up), logging what it found. */
+  public void rediscoverLater(SessionGuest vm) {
+    try {
+      background.execute(
+          () -> {
+            try {
+              List<SessionInfo> found = list(vm);
+              long running = found.stream().filter(s -> s.state() == SessionState.RUNNING).count();
+              log.info(
+                  "VM {}: found {} session(s), {} running", vm.vmName(), found.size(), running);
+            } catch (SessionException e) {
+              log.warn("VM {}: cannot list its sessions: {}", vm.vmName(), e.getMessage());
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      log.debug("not listing the sessions of VM {}: closing", vm.vmName());
+    }
+  }
+
+  /** Forgets a deleted VM's sessions (its guest, and every session in it, is gone). */
+  public void forget(String vmId) {
+    registry.forget(vmId);
+  }
+
+  /**
+   * Starts a session and returns it once its command runs.
+   *
+   * @throws InvalidSessionRequestException for a bad name, command, folder or environment
+   * @throws SessionStepException NAME_TAKEN, NO_CWD, NO_COMMAND when the guest refuses
+   */
+  public SessionInfo start(
+      SessionGuest vm,
+      Optional<String> name,
+      List<String> argv,
+      Optional<String> cwd,
+      Map<String, String> env)
+      throws InterruptedException {
+    SessionSpec spec = new SessionSpec(SessionIds.newId(), name, argv, cwd, env, clock.now());
+    SessionScripts scripts = scripts(vm);
+    ReentrantLock startLock = registry.startLock(vm.vmId());
+    startLock.lockInterruptibly();
+    Result result;
+    try {
+      result = run(vm, scripts.start(spec), new byte[0]);
+    } finally {
+      startLock.unlock();
+    }
+    if (result.exit != 0) {
+      throw FormatStepError.ofStart(spec, vm.vmName(), result.exit, result.stderr());
+    }
+    SessionListing.parseStarted(spec.id(), result.stdout());
+    SessionInfo info =
+        new SessionInfo(
+            spec.id(),
+            spec.name(),
+            spec.argv(),
+            spec.cwd(),
+            spec.env(),
+            spec.startedAt(),
+            SessionState.RUNNING,
+            OptionalInt.empty());
+    log.info("VM {}: started session {}", vm.vmName(), registry.add(vm.vmId(), info).label());
+    return info;
+  }
+
+  /** The guest's sessions, oldest first. */
+  public List<SessionInfo> list(SessionGuest vm) throws InterruptedException {
+    Result result = run(vm, scripts(vm).list(), new byte[0]);
+    if (result.exit != 0) {
+      throw FormatStepError.of("list", "all sessions", vm.vmName(), result.exit, result.stderr());
+    }
+    try {
+      List<SessionInfo> found = SessionListing.parse(result.stdout());
+      registry.update(vm.vmId(), found);
+      return found;
+    } catch (SessionOutputException e) {
+      throw new SessionOutputException("VM " + vm.vmName() + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Writes bytes to the session's stdin, then EOF if asked; writes to one session never interleave.
+   *
+   * @throws SessionStepException NOT_RUNNING or STDIN_CLOSED
+   */
+  public void write(SessionGuest vm, String sessionRef, byte[] data, boolean eof)
+      throws InterruptedException {
+    write(vm, controller(vm, sessionRef), data, eof);
+  }
+
+  private void write(SessionGuest vm, SessionController session, byte[] data, boolean eof)
+      throws InterruptedException {
+    SessionScripts scripts = scripts(vm);
+    session.writeLock.lockInterruptibly();
+    try {
+      if (data.length > 0) {
+        check(vm, session, "write", run(vm, scripts.write(session.id), data));
+      }
+      if (eof) {
+        check(vm, session, "write", run(vm, scripts.closeStdin(session.id), new byte[0]));
+      }
+    } finally {
+      session.writeLock.unlock();
+    }
+  }
+
+  /** Sends a signal to the session's process group; returns the signal's name. */
+  public String kill(SessionGuest vm, String sessionRef, String signal)
+      throws InterruptedException {
+    SessionController session = controller(vm, sessionRef);
+    String script = scripts(vm).kill(session.id, signal);
+    check(vm, session, "kill", run(vm, script, new byte[0]));
+    return SessionSignal.parse(signal);
+  }
+
+  /** Waits until the session ends (or {@code cancel} fires) and returns how it ended. */
+  public End waitFor(SessionGuest vm, String sessionRef, Cancellation cancel)
+      throws InterruptedException {
+    SessionController session = controller(vm, sessionRef);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit =
+        runStreaming(
+            vm, scripts(vm).waitFor(session.id), InputStream.nullInputStream(), out, err, cancel);
+    check(vm, session, "wait", new Result(exit, out.toByteArray(), err.toByteArray()));
+    return end(out.toString(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Copies the session's log from {@code offset} to {@code out}; with {@code follow}, then what the
+   * command writes until it ends or {@code cancel} fires.
+   */
+  public LogEnd logs(
+      SessionGuest vm,
+      String sessionRef,
+      long offset,
+      boolean follow,
+      OutputStream out,
+      Cancellation cancel)
+      throws InterruptedException {
+    SessionController session = controller(vm, sessionRef);
+    return copyLog(vm, session, offset, follow, out, cancel, "logs");
+  }
+
+  /**
+   * Attaches: replays the log from {@code offset} and follows it, while {@code input} (the client's
+   * keystrokes) is written to the session's stdin, chunk by chunk, under its write lock. Ends when
+   * the session ends or {@code cancel} fires (the client detached or went away); the session runs
+   * on either way. The end of {@code input} stops the forwarding only: the session's stdin stays
+   * open for later writers.
+   */
+  public LogEnd attach(
+      SessionGuest vm,
+      String sessionRef,
+      long offset,
+      InputStream input,
+      OutputStream out,
+      Cancellation cancel)
+      throws InterruptedException {
+    SessionController session = controller(vm, sessionRef);
+    Cancellation pumpDone = new Cancellation();
+    cancel.onCancel(pumpDone::cancel);
+    try {
+      background.execute(() -> forwardInput(vm, session, input, pumpDone));
+      return copyLog(vm, session, offset, true, out, cancel, "attach");
+    } finally {
+      pumpDone.cancel();
+    }
+  }
+
+  private void forwardInput(
+      SessionGuest vm, SessionController session, InputStream input, Cancellation done) {
+    byte[] buffer = new byte[64 * 1024];
+    try {
+      int n;
+      while (!done.cancelled() && (n = input.read(buffer)) >= 0) {
+        if (n > 0) {
+          write(vm, session, Arrays.copyOf(buffer, n), false);
+        }
+      }
+    } catch (IOException e) {
+      log.debug("session {}: the attached client's input ended: {}", session.id, e.toString());
+    } catch (SessionException e) {
+      log.info("session {}: input from an attached client refused: {}", session.id, e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private LogEnd copyLog(
+      SessionGuest vm,
+      SessionController session,
+      long offset,
+      boolean follow,
+      OutputStream out,
+      Cancellation cancel,
+      String step)
+      throws InterruptedException {
+    if (offset < 0) {
+      throw new InvalidSessionRequestException("a log offset cannot be negative; got " + offset);
+    }
+    SessionScripts scripts = scripts(vm);
+    String script = follow ? scripts.follow(session.id, offset) : scripts.logs(session.id, offset);
+    CountingOutputStream counted = new CountingOutputStream(out);
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit = runStreaming(vm, script, InputStream.nullInputStream(), counted, err, cancel);
+    check(vm, session, step, new Result(exit, new byte[0], err.toByteArray()));
+    long next = offset + counted.count;
+    SessionInfo info = session.info();
+    if (follow) {
+      Result result = run(vm, scripts.waitFor(session.id), new byte[0]);
+      check(vm, session, "wait", result);
+      End end = end(result.stdout());
+      info =
+          new SessionInfo(
+              info.id(),
+              info.name(),
+              info.argv(),
+              info.cwd(),
+              info.env(),
+              info.startedAt(),
+              end.state(),
+              end.exitCode());
+      session.update(info);
+    }
+    return new LogEnd(next, info);
+  }
+
+  private static End end(String waitOutput) {
+    OptionalInt code = SessionListing.parseWait(waitOutput);
+    return new End(code.isPresent() ? SessionState.EXITED : SessionState.LOST, code);
+  }
+
+  /**
+   * The session {@code ref} names: an exact id already known (no guest round trip), else, after a
+   * list, an id, a name (the running one, else the latest), or a unique id prefix.
+   */
+  private SessionController controller(SessionGuest vm, String ref) throws InterruptedException {
+    if (SessionIds.isValid(ref)) {
+      Optional<SessionController> known = registry.find(vm.vmId(), ref);
+      if (known.isPresent()) {
+        return known.get();
+      }
+    }
+    List<SessionInfo> sessions = list(vm);
+    Optional<SessionInfo> match = sessions.stream().filter(s -> s.id().equals(ref)).findFirst();
+    if (match.isEmpty()) {
+      List<SessionInfo> named =
+          sessions.stream().filter(s -> s.name().equals(Optional.of(ref))).toList();
+      match =
+          named.stream()
+              .filter(s -> s.state() == SessionState.RUNNING)
+              .findFirst()
+              .or(() -> named.stream().max(Comparator.comparing(SessionInfo::startedAt)));
+    }
+    if (match.isEmpty() && ref.matches("[0-9a-f]{1,32}")) {
+      List<SessionInfo> byPrefix = sessions.stream().filter(s -> s.id().startsWith(ref)).toList();
+      if (byPrefix.size() > 1) {
+        throw new InvalidSessionRequestException(
+            "session id prefix '"
+                + ref
+                + "' matches "
+                + byPrefix.size()
+                + " sessions of VM "
+                + vm.vmName()
+                + ": "
+                + String.join(", ", byPrefix.stream().map(SessionInfo::id).toList())
+                + "; give more of the id or the name");
+      }
+      match = byPrefix.stream().findFirst();
+    }
+    String id =
+        match
+            .orElseThrow(
+                () ->
+                    new SessionNotFoundException(
+                        "no session '"
+                            + Printable.of(ref)
+                            + "' in VM "
+                            + vm.vmName()
+                            + "; see `hearth session list "
+                            + vm.vmName()
+                            + "`"))
+            .id();
+    return registry.find(vm.vmId(), id).orElseThrow();
+  }
+
+  private SessionScripts scripts(SessionGuest vm) {
+    return new SessionScripts(guest.layout(vm), guest.privateVariables());
+  }
+
+  private static void check(
+      SessionGuest vm, SessionController session, String step, Result result) {
+    if (result.exit != 0) {
+      throw FormatStepError.of(step, session.label(), vm.vmName(), result.exit, result.stderr());
+    }
+  }
+
+  private record Result(int exit, byte[] out, byte[] err) {
+    String stdout() {
+      return new String(out, StandardCharsets.UTF_8);
+    }
+
+    String stderr() {
+      return new String(err, StandardCharsets.UTF_8);
+    }
+  }
+
+  private Result run(SessionGuest vm, String script, byte[] stdin) throws InterruptedException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit =
+        runStreaming(vm, script, new ByteArrayInputStream(stdin), out, err, Cancellation.never());
+    return new Result(exit, out.toByteArray(), err.toByteArray());
+  }
+
+  private int runStreaming(
+      SessionGuest vm,
+      String script,
+      InputStream stdin,
+      OutputStream out,
+      OutputStream err,
+      Cancellation cancel)
+      throws InterruptedException {
+    try {
+      return guest.run(vm, script, stdin, out, err, cancel);
+    } catch (IOException e) {
+      if (cancel.cancelled()) {
+        throw new CancellationException("the client went away");
+      }
+      throw new GuestScriptException(
+          "cannot run a session script in VM "
+              + vm.vmName()
+              + " ("
+              + vm.target().host()
+              + "): "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * Stops the background rediscovery and input forwarding threads. It does not wait for them: a
+   * rediscovery still dialling a guest ends when the SSH client is closed.
+   */
+  @Override
+  public void close() {
+    background.shutdownNow();
+  }
+
+  private static final class CountingOutputStream extends OutputStream {
+    private final OutputStream out;
+    long count;
+
+    CountingOutputStream(OutputStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      count += len;
+    }
+
+    @Override
+    public void flush() throws IOException {
+      out.flush();
+    }
+  }
+}

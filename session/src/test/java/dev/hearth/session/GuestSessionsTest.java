@@ -1,0 +1,137 @@
+package dev.hearth.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hearth.core.testing.FakeClock;
+import dev.hearth.core.testing.RequiresBinary;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** GuestSessions on a local guest ({@link LocalGuest}: the real scripts with the host's sh). */
+@RequiresBinary({"sh", "setsid", "mkfifo"})
+class GuestSessionsTest {
+  private static final SessionGuest VM =
+      new SessionGuest("0123abcd", new GuestTarget("demo", "10.77.0.2", 22));
+
+  @TempDir Path dir;
+  private LocalGuest guest;
+  private GuestSessions sessions;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    guest = new LocalGuest(dir);
+    sessions = new GuestSessions(scriptsOn(guest), new FakeClock());
+  }
+
+  @AfterEach
+  void tearDown() throws InterruptedException {
+    sessions.close();
+    guest.close();
+  }
+
+  @Test
+  void aSessionIsFoundByNameWrittenToReadAndKilled() throws Exception {
+    SessionInfo started = start(Optional.of("cat"), List.of("cat"));
+
+    assertThat(sessions.list(VM)).extracting(SessionInfo::id).containsExactly(started.id());
+    sessions.write(VM, "cat", "hello\n".getBytes(StandardCharsets.UTF_8), false);
+    assertThat(sessions.kill(VM, "cat", "INT")).isEqualTo("INT");
+    GuestSessions.End end = sessions.waitFor(VM, started.id(), Cancellation.never());
+
+    assertThat(end).isEqualTo(new GuestSessions.End(SessionState.EXITED, OptionalInt.of(130)));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    GuestSessions.LogEnd logs = sessions.logs(VM, "cat", 0, false, out, Cancellation.never());
+    assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("hello\n");
+    assertThat(logs.nextOffset()).isEqualTo(6);
+  }
+
+  @Test
+  void refusalsAndUnknownSessionsAreTypedAndNamed() throws Exception {
+    SessionInfo first = start(Optional.of("web"), List.of("sleep", "1000"));
+
+    assertThatThrownBy(() -> start(Optional.of("web"), List.of("sleep", "1000")))
+        .isInstanceOfSatisfying(
+            SessionStepException.class,
+            e -> assertThat(e.kind()).isEqualTo(StepErrorKind.NAME_TAKEN))
+        .hasMessageContaining("in VM demo")
+        .hasMessageContaining(first.id());
+    assertThatThrownBy(() -> sessions.kill(VM, "nope", "TERM"))
+        .isInstanceOf(SessionNotFoundException.class)
+        .hasMessage("no session 'nope' in VM demo; see `hearth session list demo`");
+    assertThatThrownBy(() -> sessions.kill(VM, "web", "NOPE"))
+        .isInstanceOf(InvalidSessionRequestException.class);
+    assertThatThrownBy(
+            () -> sessions.logs(VM, "web", -1, false, OutputStream.nullOutputStream(), never()))
+        .isInstanceOf(InvalidSessionRequestException.class)
+        .hasMessageContaining("cannot be negative");
+  }
+
+  @Test
+  void aGuestThatCannotBeReachedIsAGuestScriptError() {
+    GuestSessions unreachable =
+        new GuestSessions(
+            (vm, script, stdin, stdout, stderr, cancel) -> {
+              throw new IOException("connection refused");
+            },
+            new FakeClock());
+    try (unreachable) {
+      assertThatThrownBy(() -> unreachable.list(VM))
+          .isInstanceOf(GuestScriptException.class)
+          .hasMessage("cannot run a session script in VM demo (10.77.0.2): connection refused");
+    }
+  }
+
+  private SessionInfo start(Optional<String> name, List<String> argv) throws InterruptedException {
+    return sessions.start(VM, name, argv, Optional.empty(), Map.of());
+  }
+
+  private static Cancellation never() {
+    return Cancellation.never();
+  }
+
+  /** Runs each script to its end with the local guest's sh, whatever the guest asked for. */
+  private static GuestScripts scriptsOn(LocalGuest local) {
+    SessionLayout layout = new SessionLayout(local.root.toString(), local.bootId.toString());
+    return new GuestScripts() {
+      @Override
+      public SessionLayout layout(SessionGuest vm) {
+        return layout;
+      }
+
+      @Override
+      public int run(
+          SessionGuest vm,
+          String script,
+          InputStream stdin,
+          OutputStream stdout,
+          OutputStream stderr,
+          Cancellation cancel)
+          throws IOException, InterruptedException {
+        LocalGuest.Result result;
+        try {
+          result = local.run(LocalGuest.describe(script), script, stdin.readAllBytes());
+        } catch (IOException | InterruptedException | RuntimeException e) {
+          throw e;
+        } catch (Exception e) {
+          throw new IOException(e);
+        }
+        stdout.write(result.stdout());
+        stderr.write(result.stderr().getBytes(StandardCharsets.UTF_8));
+        return result.exit();
+      }
+    };
+  }
+}
