@@ -1,6 +1,7 @@
 package dev.hearth.cli;
 
 import dev.hearth.core.Clock;
+import dev.hearth.daemon.Hearth;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,6 +18,7 @@ record Environment(
     Clock clock,
     Interrupts interrupts,
     DaemonConnection.Connector connector,
+    HearthConnector hearths,
     Terminal terminal,
     HostTar tar) {
   Environment {
@@ -24,6 +26,7 @@ record Environment(
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(interrupts, "interrupts");
     Objects.requireNonNull(connector, "connector");
+    Objects.requireNonNull(hearths, "hearths");
     Objects.requireNonNull(terminal, "terminal");
     Objects.requireNonNull(tar, "tar");
   }
@@ -39,28 +42,39 @@ record Environment(
         Clock.system(),
         Interrupts.shutdownHooks(),
         ClientConnection::connect,
+        Hearth::connect,
         SystemTerminal.system(),
         new SystemHostTar());
   }
 
   Environment withClock(Clock clock) {
-    return new Environment(variables, interactive, clock, interrupts, connector, terminal, tar);
+    return new Environment(
+        variables, interactive, clock, interrupts, connector, hearths, terminal, tar);
   }
 
   Environment withInterrupts(Interrupts interrupts) {
-    return new Environment(variables, interactive, clock, interrupts, connector, terminal, tar);
+    return new Environment(
+        variables, interactive, clock, interrupts, connector, hearths, terminal, tar);
   }
 
   Environment withConnector(DaemonConnection.Connector connector) {
-    return new Environment(variables, interactive, clock, interrupts, connector, terminal, tar);
+    return new Environment(
+        variables, interactive, clock, interrupts, connector, hearths, terminal, tar);
+  }
+
+  Environment withHearths(HearthConnector hearths) {
+    return new Environment(
+        variables, interactive, clock, interrupts, connector, hearths, terminal, tar);
   }
 
   Environment withTerminal(Terminal terminal) {
-    return new Environment(variables, interactive, clock, interrupts, connector, terminal, tar);
+    return new Environment(
+        variables, interactive, clock, interrupts, connector, hearths, terminal, tar);
   }
 
   Environment withTar(HostTar tar) {
-    return new Environment(variables, interactive, clock, interrupts, connector, terminal, tar);
+    return new Environment(
+        variables, interactive, clock, interrupts, connector, hearths, terminal, tar);
   }
 
   /** A variable's value; unset and empty are the same. */

@@ -265,11 +265,16 @@ final class SessionCommand implements Callable<Integer> {
       if (signal != null) {
         params.put("signal", signal);
       }
-      return VmCommand.confirm(
-          session.hearth,
-          "session.kill",
-          params,
-          r -> "sent " + Json.text(r, "signal") + " to session " + target.session);
+      JsonNode result;
+      try (DaemonConnection daemon = session.hearth.daemon()) {
+        result = daemon.call("session.kill", params);
+      }
+      if (session.hearth.json()) {
+        session.hearth.printJson(result);
+      } else {
+        session.hearth.say("sent " + Json.text(result, "signal") + " to session " + target.session);
+      }
+      return 0;
     }
   }
 

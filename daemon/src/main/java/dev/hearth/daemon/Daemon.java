@@ -427,7 +427,7 @@ public final class Daemon implements Hearth {
       GuestRpc guests =
           new GuestRpc(vms, seams.guestRoute().orElseGet(GuestRoute::vmAddress), guestExec);
       LocalVms vmsApi = new LocalVms(vms, config, opsApi, guests::exec);
-      LocalImages imagesApi = new LocalImages(images);
+      LocalImages imagesApi = new LocalImages(images, imageBuilds, opsApi);
       long pid = seams.posix().getpid();
       Supplier<VersionInfo> version = () -> versionInfo(pid, vmm.get());
       Optional<RpcServer> rpc = Optional.empty();

@@ -11,6 +11,8 @@ import dev.hearth.daemon.Hearth;
 import dev.hearth.daemon.HearthClient;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.Image;
+import dev.hearth.daemon.ImageBuildSpec;
+import dev.hearth.daemon.ImageBuilding;
 import dev.hearth.daemon.ImageDetails;
 import dev.hearth.daemon.ImageRegistration;
 import dev.hearth.daemon.Images;
@@ -256,6 +258,12 @@ public final class RemoteHearth implements Hearth {
     @Override
     public Image promote(String vm, String name) {
       return ApiJson.image(call("image.promote", Wire.object().put("vm", vm).put("name", name)));
+    }
+
+    @Override
+    public ImageBuilding build(ImageBuildSpec spec) {
+      Op op = ApiJson.op(call("image.build", ApiJson.imageBuildSpec(spec)).path("op"));
+      return new ImageBuilding(op, new OpHandle<>(op.id(), ops, end -> show(spec.name()).image()));
     }
   }
 

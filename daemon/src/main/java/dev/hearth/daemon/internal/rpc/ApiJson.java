@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.daemon.ExecSpec;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.Image;
+import dev.hearth.daemon.ImageBuildSpec;
 import dev.hearth.daemon.ImageDetails;
 import dev.hearth.daemon.ImageRegistration;
 import dev.hearth.daemon.Op;
@@ -238,6 +239,20 @@ public final class ApiJson {
         initrd,
         params.optionalString("boot_args"),
         params.bool("extract_kernel", false));
+  }
+
+  /** {@code image.build}'s params. */
+  public static ObjectNode imageBuildSpec(ImageBuildSpec spec) {
+    ObjectNode o = Wire.object().put("name", spec.name());
+    spec.from().ifPresent(f -> o.put("from", f));
+    if (!spec.packages().isEmpty()) {
+      ArrayNode list = o.putArray("packages");
+      spec.packages().forEach(list::add);
+    }
+    spec.run().ifPresent(r -> o.put("run", r.toString()));
+    spec.sizeBytes().ifPresent(b -> o.put("size", b));
+    spec.kernel().ifPresent(k -> o.put("kernel", k.toString()));
+    return o;
   }
 
   // ---- operations ----

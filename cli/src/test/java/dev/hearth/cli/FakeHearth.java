@@ -1,0 +1,294 @@
+package dev.hearth.cli;
+
+import dev.hearth.daemon.DoctorReport;
+import dev.hearth.daemon.ExecSpec;
+import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.Image;
+import dev.hearth.daemon.ImageBuildSpec;
+import dev.hearth.daemon.ImageBuilding;
+import dev.hearth.daemon.ImageDetails;
+import dev.hearth.daemon.ImageRegistration;
+import dev.hearth.daemon.Images;
+import dev.hearth.daemon.Op;
+import dev.hearth.daemon.Operation;
+import dev.hearth.daemon.Ops;
+import dev.hearth.daemon.OutputSink;
+import dev.hearth.daemon.VersionInfo;
+import dev.hearth.daemon.Vm;
+import dev.hearth.daemon.VmCreation;
+import dev.hearth.daemon.VmDetails;
+import dev.hearth.daemon.VmSpec;
+import dev.hearth.daemon.Vms;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The {@link Hearth} the CLI's tests run the commands against: each method answers what the test
+ * scripted for it (a typed function), or fails the test when nothing is scripted. Records every
+ * call, by the name of the daemon method it stands for, with its arguments.
+ */
+final class FakeHearth implements Hearth, HearthConnector {
+  /** One call as the command made it. */
+  record Call(String method, List<Object> args) {
+    Object arg(int i) {
+      return args.get(i);
+    }
+  }
+
+  // ---- the answers a test scripts (null: not expected) ----
+  Supplier<VersionInfo> version;
+  Supplier<DoctorReport> doctor;
+
+  Function<VmSpec, VmCreation> create;
+  Supplier<List<Vm>> vmList;
+  Function<String, VmDetails> vmShow;
+  Function<String, Vm> vmStart;
+  BiFunction<String, Optional<Duration>, Vm> vmStop;
+  Function<String, Vm> vmKill;
+  BiFunction<String, Boolean, String> vmDelete;
+  BiFunction<String, OptionalLong, byte[]> vmLogs;
+
+  Supplier<List<Op>> opList;
+  Function<String, Op> opShow;
+  Function<String, Op> opCancel;
+  BiFunction<String, Consumer<Op>, Op> opWatch;
+
+  Function<ImageRegistration, Image> imageRegister;
+  Supplier<List<Image>> imageList;
+  Function<String, ImageDetails> imageShow;
+  Function<String, String> imageDelete;
+  BiFunction<String, String, Image> imagePromote;
+  Function<ImageBuildSpec, Op> imageBuild;
+
+  private final List<Call> calls = new ArrayList<>();
+  private final FakeVms vms = new FakeVms();
+  private final FakeOps ops = new FakeOps();
+  private final FakeImages images = new FakeImages();
+  private int opened;
+  private int closed;
+
+  @Override
+  public Hearth connect(Path socket) {
+    synchronized (this) {
+      opened++;
+    }
+    return this;
+  }
+
+  /** Every call made, in order. */
+  synchronized List<Call> calls() {
+    return List.copyOf(calls);
+  }
+
+  /** The methods called, in order. */
+  List<String> methods() {
+    return calls().stream().map(Call::method).toList();
+  }
+
+  /** The only call of {@code method}. */
+  Call callOf(String method) {
+    List<Call> matching = calls().stream().filter(c -> c.method().equals(method)).toList();
+    if (matching.size() != 1) {
+      throw new AssertionError(method + " was called " + matching.size() + " times: " + calls());
+    }
+    return matching.get(0);
+  }
+
+  /** Every connection the commands opened was closed. */
+  synchronized boolean allClosed() {
+    return opened == closed;
+  }
+
+  /** A {@link VmCreation} whose operation this fake's ops follow. */
+  VmCreation creation(Vm vm, Op op) {
+    return new VmCreation(vm, op, operation(op, end -> vm));
+  }
+
+  /** An {@link ImageBuilding} whose operation this fake's ops follow. */
+  <T> Operation<T> operation(Op op, Function<Op, T> result) {
+    return new Operation<>() {
+      @Override
+      public String id() {
+        return op.id();
+      }
+
+      @Override
+      public Op snapshot() {
+        return ops.show(op.id());
+      }
+
+      @Override
+      public Op watch(Consumer<Op> progress) {
+        return ops.watch(op.id(), progress);
+      }
+
+      @Override
+      public T await() {
+        Op end = watch(p -> {});
+        if (end.failure().isPresent()) {
+          throw end.failure().get();
+        }
+        return result.apply(end);
+      }
+
+      @Override
+      public Op cancel() {
+        return ops.cancel(op.id());
+      }
+    };
+  }
+
+  private synchronized <T> T answer(String method, T answer, Object... args) {
+    calls.add(new Call(method, Arrays.asList(args)));
+    if (answer == null) {
+      throw new AssertionError("unexpected call " + method + " " + Arrays.toString(args));
+    }
+    return answer;
+  }
+
+  @Override
+  public Vms vms() {
+    return vms;
+  }
+
+  @Override
+  public Ops ops() {
+    return ops;
+  }
+
+  @Override
+  public Images images() {
+    return images;
+  }
+
+  @Override
+  public VersionInfo version() {
+    return answer("daemon.version", version).get();
+  }
+
+  @Override
+  public DoctorReport doctor() {
+    return answer("daemon.doctor", doctor).get();
+  }
+
+  @Override
+  public void ping() {
+    calls.add(new Call("daemon.ping", List.of()));
+  }
+
+  @Override
+  public synchronized void close() {
+    closed++;
+  }
+
+  private final class FakeVms implements Vms {
+    @Override
+    public VmCreation create(VmSpec spec) {
+      return answer("vm.create", create, spec).apply(spec);
+    }
+
+    @Override
+    public List<Vm> list() {
+      return answer("vm.list", vmList).get();
+    }
+
+    @Override
+    public VmDetails show(String vm) {
+      return answer("vm.show", vmShow, vm).apply(vm);
+    }
+
+    @Override
+    public Vm start(String vm) {
+      return answer("vm.start", vmStart, vm).apply(vm);
+    }
+
+    @Override
+    public Vm stop(String vm, Optional<Duration> timeout) {
+      return answer("vm.stop", vmStop, vm, timeout).apply(vm, timeout);
+    }
+
+    @Override
+    public Vm kill(String vm) {
+      return answer("vm.kill", vmKill, vm).apply(vm);
+    }
+
+    @Override
+    public String delete(String vm, boolean force) {
+      return answer("vm.delete", vmDelete, vm, force).apply(vm, force);
+    }
+
+    @Override
+    public byte[] logs(String vm, OptionalLong tail) {
+      return answer("vm.logs", vmLogs, vm, tail).apply(vm, tail);
+    }
+
+    @Override
+    public int exec(String vm, ExecSpec spec, OutputSink out) {
+      throw new AssertionError("unexpected call vm.exec " + vm + " " + spec);
+    }
+  }
+
+  private final class FakeOps implements Ops {
+    @Override
+    public List<Op> list() {
+      return answer("op.list", opList).get();
+    }
+
+    @Override
+    public Op show(String op) {
+      return answer("op.show", opShow, op).apply(op);
+    }
+
+    @Override
+    public Op cancel(String op) {
+      return answer("op.cancel", opCancel, op).apply(op);
+    }
+
+    @Override
+    public Op watch(String op, Consumer<Op> progress) {
+      return answer("op.watch", opWatch, op).apply(op, progress);
+    }
+  }
+
+  private final class FakeImages implements Images {
+    @Override
+    public Image register(ImageRegistration registration) {
+      return answer("image.register", imageRegister, registration).apply(registration);
+    }
+
+    @Override
+    public List<Image> list() {
+      return answer("image.list", imageList).get();
+    }
+
+    @Override
+    public ImageDetails show(String name) {
+      return answer("image.show", imageShow, name).apply(name);
+    }
+
+    @Override
+    public String delete(String name) {
+      return answer("image.delete", imageDelete, name).apply(name);
+    }
+
+    @Override
+    public Image promote(String vm, String name) {
+      return answer("image.promote", imagePromote, vm, name).apply(vm, name);
+    }
+
+    @Override
+    public ImageBuilding build(ImageBuildSpec spec) {
+      Op op = answer("image.build", imageBuild, spec).apply(spec);
+      return new ImageBuilding(op, operation(op, end -> images.show(spec.name()).image()));
+    }
+  }
+}
