@@ -2,6 +2,7 @@ package dev.hearth.cli;
 
 import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.ExecSpec;
+import dev.hearth.daemon.GuestProcess;
 import dev.hearth.daemon.Hearth;
 import dev.hearth.daemon.Image;
 import dev.hearth.daemon.ImageBuildSpec;
@@ -13,12 +14,17 @@ import dev.hearth.daemon.Op;
 import dev.hearth.daemon.Operation;
 import dev.hearth.daemon.Ops;
 import dev.hearth.daemon.OutputSink;
+import dev.hearth.daemon.Pty;
 import dev.hearth.daemon.VersionInfo;
 import dev.hearth.daemon.Vm;
 import dev.hearth.daemon.VmCreation;
 import dev.hearth.daemon.VmDetails;
 import dev.hearth.daemon.VmSpec;
 import dev.hearth.daemon.Vms;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +36,7 @@ import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 
 /**
  * The {@link Hearth} the CLI's tests run the commands against: each method answers what the test
@@ -56,6 +63,20 @@ final class FakeHearth implements Hearth, HearthConnector {
   Function<String, Vm> vmKill;
   BiFunction<String, Boolean, String> vmDelete;
   BiFunction<String, OptionalLong, byte[]> vmLogs;
+
+  /** The chunks {@code vm logs --follow} hands on, in order. */
+  BiFunction<String, OptionalLong, List<byte[]>> vmFollowLogs;
+
+  /** What the guest does with a started command; its exit code. */
+  ToIntFunction<FakeProcess> vmExec;
+
+  ToIntFunction<FakeProcess> vmShell;
+
+  /** A copy into the guest, given the tar it received; the size it answers. */
+  Function<byte[], Long> vmCopyIn;
+
+  /** A copy out of the guest: the tar it sends. */
+  Supplier<byte[]> vmCopyOut;
 
   Supplier<List<Op>> opList;
   Function<String, Op> opShow;
@@ -232,8 +253,44 @@ final class FakeHearth implements Hearth, HearthConnector {
     }
 
     @Override
+    public void followLogs(String vm, OptionalLong tail, Consumer<byte[]> data) {
+      answer("vm.logs --follow", vmFollowLogs, vm, tail).apply(vm, tail).forEach(data);
+    }
+
+    @Override
     public int exec(String vm, ExecSpec spec, OutputSink out) {
       throw new AssertionError("unexpected call vm.exec " + vm + " " + spec);
+    }
+
+    @Override
+    public GuestProcess start(String vm, ExecSpec spec, OutputSink out) {
+      return new FakeProcess(out, answer("vm.exec", vmExec, vm, spec));
+    }
+
+    @Override
+    public GuestProcess shell(String vm, Pty pty, OutputSink out) {
+      return new FakeProcess(out, answer("vm.shell", vmShell, vm, pty));
+    }
+
+    @Override
+    public long copyIn(String vm, String path, String name, InputStream tar) {
+      Function<byte[], Long> copy = answer("vm.copy to_guest", vmCopyIn, vm, path, name);
+      try (tar) {
+        return copy.apply(tar.readAllBytes());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public long copyOut(String vm, String path, OutputStream tar) {
+      byte[] archive = answer("vm.copy from_guest", vmCopyOut, vm, path).get();
+      try {
+        tar.write(archive);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return archive.length;
     }
   }
 

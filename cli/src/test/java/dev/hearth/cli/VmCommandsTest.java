@@ -12,24 +12,22 @@ import dev.hearth.daemon.VmSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 /** The vm commands against a fake hearth: arguments, requests, output, exit codes. */
 class VmCommandsTest {
   private final FakeHearth hearth = new FakeHearth();
-  private final FakeDaemon daemon = new FakeDaemon();
   private final FakeInterrupts interrupts = new FakeInterrupts();
 
   private Environment env(boolean terminal) {
     return new Environment(Map.of(), terminal)
         .withClock(new FakeClock(Samples.NOW))
         .withInterrupts(interrupts)
-        .withHearths(hearth)
-        .withConnector(daemon);
+        .withHearths(hearth);
   }
 
   private CliRun.Result run(String... args) {
@@ -322,39 +320,27 @@ class VmCommandsTest {
   }
 
   @Test
-  void logsWritesTheDecodedBytes() {
-    daemon.on("vm.logs", "{\"data\":\"" + base64("boot ok\nlogin: ") + "\"}");
+  void logsWritesTheBytes() {
+    hearth.vmLogs = (vm, tail) -> "boot ok\nlogin: ".getBytes(StandardCharsets.UTF_8);
     CliRun.Result r = run("vm", "logs", "demo", "--tail", "2");
     assertThat(r.out()).isEqualTo("boot ok\nlogin: ");
-    assertThat(daemon.paramsOf("vm.logs").path("tail").asInt()).isEqualTo(2);
-    assertThat(daemon.paramsOf("vm.logs").has("follow")).isFalse();
+    assertThat(hearth.callOf("vm.logs").arg(1)).isEqualTo(OptionalLong.of(2));
+    assertThat(hearth.methods()).doesNotContain("vm.logs --follow");
   }
 
   @Test
   void logsFollowWritesEachChunkAndKeepsSplitCharactersWhole() {
     byte[] euro = "€\n".getBytes(StandardCharsets.UTF_8);
-    daemon.onStreaming(
-        "vm.logs",
-        "{\"data\":\"\"}",
-        "vm.logs.data",
-        data("é ".getBytes(StandardCharsets.UTF_8)),
-        "vm.logs.data",
-        data(new byte[] {euro[0]}),
-        "vm.logs.data",
-        data(new byte[] {euro[1], euro[2], euro[3]}),
-        "vm.logs.data",
-        data(new byte[] {(byte) 0xff, 'x'}));
+    hearth.vmFollowLogs =
+        (vm, tail) ->
+            List.of(
+                "é ".getBytes(StandardCharsets.UTF_8),
+                new byte[] {euro[0]},
+                new byte[] {euro[1], euro[2], euro[3]},
+                new byte[] {(byte) 0xff, 'x'});
     CliRun.Result r = run("vm", "logs", "demo", "-f");
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).isEqualTo("é €\n\uFFFDx");
-    assertThat(daemon.paramsOf("vm.logs").path("follow").asBoolean()).isTrue();
-  }
-
-  private static String base64(String text) {
-    return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static String data(byte[] bytes) {
-    return "{\"data\":\"" + Base64.getEncoder().encodeToString(bytes) + "\"}";
+    assertThat(hearth.callOf("vm.logs --follow").arg(1)).isEqualTo(OptionalLong.empty());
   }
 }

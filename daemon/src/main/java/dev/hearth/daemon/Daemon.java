@@ -426,7 +426,7 @@ public final class Daemon implements Hearth {
       LocalOps opsApi = new LocalOps(List.of(createOps, imageBuildOps));
       GuestRpc guests =
           new GuestRpc(vms, seams.guestRoute().orElseGet(GuestRoute::vmAddress), guestExec);
-      LocalVms vmsApi = new LocalVms(vms, config, opsApi, guests::exec);
+      LocalVms vmsApi = new LocalVms(vms, config, opsApi, guests);
       LocalImages imagesApi = new LocalImages(images, imageBuilds, opsApi);
       long pid = seams.posix().getpid();
       Supplier<VersionInfo> version = () -> versionInfo(pid, vmm.get());

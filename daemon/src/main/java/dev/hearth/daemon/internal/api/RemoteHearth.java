@@ -7,6 +7,7 @@ import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.DaemonUnavailableException;
 import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.ExecSpec;
+import dev.hearth.daemon.GuestProcess;
 import dev.hearth.daemon.Hearth;
 import dev.hearth.daemon.HearthClient;
 import dev.hearth.daemon.HearthException;
@@ -20,6 +21,8 @@ import dev.hearth.daemon.Op;
 import dev.hearth.daemon.Ops;
 import dev.hearth.daemon.OutputSink;
 import dev.hearth.daemon.ProtocolMismatchException;
+import dev.hearth.daemon.Pty;
+import dev.hearth.daemon.RawRpc;
 import dev.hearth.daemon.RpcException;
 import dev.hearth.daemon.VersionInfo;
 import dev.hearth.daemon.Vm;
@@ -29,9 +32,10 @@ import dev.hearth.daemon.VmSpec;
 import dev.hearth.daemon.Vms;
 import dev.hearth.daemon.internal.rpc.ApiJson;
 import dev.hearth.daemon.internal.rpc.Wire;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -45,16 +49,18 @@ import java.util.function.Supplier;
  * own, so that other calls go on meanwhile. Errors become {@link HearthException}s here, in one
  * place ({@link #translate}).
  */
-public final class RemoteHearth implements Hearth {
+public final class RemoteHearth implements Hearth, RawRpc {
   private final Path socket;
   private final HearthClient client;
   private final RemoteVms vms = new RemoteVms();
   private final RemoteOps ops = new RemoteOps();
   private final RemoteImages images = new RemoteImages();
+  private final RemoteGuest guest;
 
   private RemoteHearth(Path socket, HearthClient client) {
     this.socket = socket;
     this.client = client;
+    this.guest = new RemoteGuest(socket);
   }
 
   /** Connects and checks the protocol version. */
@@ -97,6 +103,15 @@ public final class RemoteHearth implements Hearth {
   }
 
   @Override
+  public String call(String method, Optional<String> paramsJson) {
+    try {
+      return translate(() -> client.call(method, paramsJson.orElse(null)));
+    } catch (IllegalArgumentException e) {
+      throw HearthException.invalid(e.getMessage());
+    }
+  }
+
+  @Override
   public void close() {
     translate(
         () -> {
@@ -124,7 +139,7 @@ public final class RemoteHearth implements Hearth {
     return call(client, method, params, (m, p) -> {});
   }
 
-  private static JsonNode call(
+  static JsonNode call(
       HearthClient on,
       String method,
       ObjectNode params,
@@ -133,7 +148,7 @@ public final class RemoteHearth implements Hearth {
     return parse(result);
   }
 
-  private static JsonNode parse(String json) {
+  static JsonNode parse(String json) {
     try {
       return Wire.mapper().readTree(json);
     } catch (JacksonException e) {
@@ -201,16 +216,33 @@ public final class RemoteHearth implements Hearth {
     public byte[] logs(String vm, OptionalLong tail) {
       ObjectNode params = vmParam(vm);
       tail.ifPresent(t -> params.put("tail", t));
-      JsonNode data = call("vm.logs", params).get("data");
-      if (data == null || !data.isTextual()) {
-        throw new HearthException(HearthException.Kind.PROTOCOL, "vm.logs answered without data");
-      }
-      try {
-        return Base64.getDecoder().decode(data.textValue());
-      } catch (IllegalArgumentException e) {
-        throw new HearthException(
-            HearthException.Kind.PROTOCOL, "vm.logs answered data that is not base64", e);
-      }
+      return ApiJson.data("vm.logs", call("vm.logs", params));
+    }
+
+    @Override
+    public void followLogs(String vm, OptionalLong tail, Consumer<byte[]> data) {
+      guest.followLogs(vm, tail, data);
+    }
+
+    @Override
+    public GuestProcess start(String vm, ExecSpec spec, OutputSink out) {
+      return guest.start(vm, spec, out);
+    }
+
+    @Override
+    public GuestProcess shell(String vm, Pty pty, OutputSink out) {
+      return guest.shell(vm, pty, out);
+    }
+
+    @Override
+    public long copyIn(String vm, String path, String name, InputStream tar)
+        throws InterruptedException {
+      return guest.copyIn(vm, path, name, tar);
+    }
+
+    @Override
+    public long copyOut(String vm, String path, OutputStream tar) {
+      return guest.copyOut(vm, path, tar);
     }
 
     @Override

@@ -2,8 +2,12 @@ package dev.hearth.daemon.internal.guest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.daemon.ExecSpec;
+import dev.hearth.daemon.GuestProcess;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.OutputSink;
+import dev.hearth.daemon.Pty;
+import dev.hearth.daemon.internal.api.GuestAccess;
+import dev.hearth.daemon.internal.api.LocalGuestProcess;
 import dev.hearth.daemon.internal.rpc.GuestMethods;
 import dev.hearth.daemon.internal.rpc.Params;
 import dev.hearth.daemon.internal.rpc.RequestStream;
@@ -35,9 +39,10 @@ import java.util.Set;
 
 /**
  * {@code vm.exec}, {@code vm.shell} and {@code vm.copy}: params in, a {@link GuestExec} in the VM's
- * guest with the request's stream as its stdin, stdout and stderr, the exit code out.
+ * guest with the request's stream as its stdin, stdout and stderr, the exit code out; and the same
+ * for the typed API in-process ({@link GuestAccess}).
  */
-public final class GuestRpc implements GuestMethods {
+public final class GuestRpc implements GuestMethods, GuestAccess {
   /** TERM when the client gives none. */
   static final String DEFAULT_TERM = "xterm-256color";
 
@@ -102,51 +107,100 @@ public final class GuestRpc implements GuestMethods {
     params.requireOnly(Set.of("vm", "direction", "path", "name"));
     String direction = params.string("direction");
     String path = params.string("path");
-    if (path.isEmpty() || path.indexOf('\0') >= 0) {
-      throw params.invalid("path", "give a non-empty path without NUL characters");
-    }
-    Vm vm = runningVm(params);
     RequestStream stream = params.stream();
+    long bytes =
+        switch (direction) {
+          case "to_guest" ->
+              copy(
+                  params.string("vm"),
+                  Optional.of(stream),
+                  path,
+                  Optional.of(params::string),
+                  stream.input(),
+                  OutputStream.nullOutputStream());
+          case "from_guest" ->
+              copy(
+                  params.string("vm"),
+                  Optional.of(stream),
+                  path,
+                  Optional.empty(),
+                  InputStream.nullInputStream(),
+                  stream.output(1));
+          default -> throw params.invalid("direction", "must be \"to_guest\" or \"from_guest\"");
+        };
+    return Wire.object().put("bytes", bytes);
+  }
+
+  /**
+   * The typed API's copy into the guest: {@code tar} holds one entry {@code name}, unpacked at (or
+   * into) {@code path}.
+   *
+   * @return the tar's size
+   */
+  @Override
+  public long copyIn(String ref, String path, String name, InputStream tar)
+      throws InterruptedException {
+    return copy(
+        ref,
+        Optional.empty(),
+        path,
+        Optional.of(field -> name),
+        tar,
+        OutputStream.nullOutputStream());
+  }
+
+  /** The typed API's copy out of the guest: {@code path} as a tar of one entry to {@code tar}. */
+  @Override
+  public long copyOut(String ref, String path, OutputStream tar) throws InterruptedException {
+    return copy(ref, Optional.empty(), path, Optional.empty(), InputStream.nullInputStream(), tar);
+  }
+
+  /** Where the name of a copy into the guest comes from, read once the VM is known to run. */
+  private interface NameSource {
+    String read(String field);
+  }
+
+  /**
+   * A copy: into the guest when {@code name} is given (the tar from {@code in}), else out of it
+   * (the tar to {@code out}).
+   */
+  private long copy(
+      String ref,
+      Optional<RequestStream> stream,
+      String path,
+      Optional<NameSource> name,
+      InputStream in,
+      OutputStream out)
+      throws InterruptedException {
+    if (path.isEmpty() || path.indexOf('\0') >= 0) {
+      throw invalidCopy("path", "give a non-empty path without NUL characters");
+    }
+    Vm vm = runningVm(ref);
     ByteArrayOutputStream messages = new ByteArrayOutputStream();
     OutputStream capped = new CappedOutputStream(messages, MESSAGE_CAP);
     int code;
     long[] bytes = {0};
-    switch (direction) {
-      case "to_guest":
-        String name = params.string("name");
-        if (name.isEmpty()
-            || name.equals(".")
-            || name.equals("..")
-            || name.contains("/")
-            || name.indexOf('\0') >= 0) {
-          throw params.invalid("name", "must be one file name (no '/', not '.' or '..')");
-        }
-        code =
-            run(
-                vm,
-                stream,
-                GuestCopy.unpack(path, name),
-                counting(stream.input(), bytes),
-                capped,
-                capped);
-        break;
-      case "from_guest":
-        code =
-            run(
-                vm,
-                stream,
-                GuestCopy.pack(path),
-                InputStream.nullInputStream(),
-                counting(stream.output(1), bytes),
-                capped);
-        break;
-      default:
-        throw params.invalid("direction", "must be \"to_guest\" or \"from_guest\"");
+    if (name.isPresent()) {
+      String entry = name.get().read("name");
+      if (entry.isEmpty()
+          || entry.equals(".")
+          || entry.equals("..")
+          || entry.contains("/")
+          || entry.indexOf('\0') >= 0) {
+        throw invalidCopy("name", "must be one file name (no '/', not '.' or '..')");
+      }
+      code = run(vm, stream, GuestCopy.unpack(path, entry), counting(in, bytes), capped, capped);
+    } else {
+      code = run(vm, stream, GuestCopy.pack(path), in, counting(out, bytes), capped);
     }
     if (code != 0) {
       throw copyFailed(vm, code, messages.toString(StandardCharsets.UTF_8).trim());
     }
-    return Wire.object().put("bytes", bytes[0]);
+    return bytes[0];
+  }
+
+  private static HearthException invalidCopy(String field, String why) {
+    return HearthException.invalid("param '" + field + "' of vm.copy: " + why);
   }
 
   private HearthException copyFailed(Vm vm, int code, String message) {
@@ -163,9 +217,35 @@ public final class GuestRpc implements GuestMethods {
   }
 
   /**
-   * Runs the request in the VM's guest with the given streams; the request's stream cancels it when
-   * the client goes, and resizes its terminal.
+   * Runs the request in the VM's guest with the given streams; the request's stream, when there is
+   * one, cancels it when the client goes, and resizes its terminal.
    */
+  private int run(
+      Vm vm,
+      Optional<RequestStream> stream,
+      ExecRequest request,
+      InputStream stdin,
+      OutputStream stdout,
+      OutputStream stderr)
+      throws InterruptedException {
+    GuestTarget target = route.target(vm);
+    try (GuestExec.Execution execution = exec.start(target, request, stdin, stdout, stderr)) {
+      stream.ifPresent(
+          s -> {
+            s.onCancel(execution::close);
+            s.onResize(execution::resize);
+          });
+      return execution.await();
+    } catch (GuestSshTimeoutException e) {
+      throw HearthException.timeout(e.getMessage());
+    } catch (GuestSshException e) {
+      throw HearthException.hostError(
+          stream.isPresent() && stream.get().cancelled()
+              ? "the client went away: " + e.getMessage()
+              : e.getMessage());
+    }
+  }
+
   private int run(
       Vm vm,
       RequestStream stream,
@@ -174,17 +254,7 @@ public final class GuestRpc implements GuestMethods {
       OutputStream stdout,
       OutputStream stderr)
       throws InterruptedException {
-    GuestTarget target = route.target(vm);
-    try (GuestExec.Execution execution = exec.start(target, request, stdin, stdout, stderr)) {
-      stream.onCancel(execution::close);
-      stream.onResize(execution::resize);
-      return execution.await();
-    } catch (GuestSshTimeoutException e) {
-      throw HearthException.timeout(e.getMessage());
-    } catch (GuestSshException e) {
-      throw HearthException.hostError(
-          stream.cancelled() ? "the client went away: " + e.getMessage() : e.getMessage());
-    }
+    return run(vm, Optional.of(stream), request, stdin, stdout, stderr);
   }
 
   /**
@@ -192,22 +262,47 @@ public final class GuestRpc implements GuestMethods {
    *
    * @return the exit code
    */
+  @Override
   public int exec(String ref, ExecSpec spec, OutputSink out) throws InterruptedException {
     Vm vm = runningVm(ref);
-    ExecRequest request = new ExecRequest(spec.argv(), spec.env(), spec.cwd(), Optional.empty());
-    try (GuestExec.Execution execution =
-        exec.start(
-            route.target(vm),
-            request,
-            InputStream.nullInputStream(),
-            sinkStream(out, 1),
-            sinkStream(out, 2))) {
-      return execution.await();
-    } catch (GuestSshTimeoutException e) {
-      throw HearthException.timeout(e.getMessage());
+    return run(
+        vm,
+        Optional.empty(),
+        request(spec),
+        InputStream.nullInputStream(),
+        sinkStream(out, 1),
+        sinkStream(out, 2));
+  }
+
+  @Override
+  public GuestProcess start(String ref, ExecSpec spec, OutputSink out) throws InterruptedException {
+    return start(ref, request(spec), out);
+  }
+
+  @Override
+  public GuestProcess shell(String ref, Pty pty, OutputSink out) throws InterruptedException {
+    return start(ref, ExecRequest.loginShell(pty(pty)), out);
+  }
+
+  /** {@code request} in the running VM's guest, its input through the returned handle. */
+  private GuestProcess start(String ref, ExecRequest request, OutputSink out)
+      throws InterruptedException {
+    Vm vm = runningVm(ref);
+    GuestTarget target = route.target(vm);
+    try {
+      return LocalGuestProcess.start(
+          stdin -> exec.start(target, request, stdin, sinkStream(out, 1), sinkStream(out, 2)));
     } catch (GuestSshException e) {
-      throw HearthException.hostError(e.getMessage());
+      throw LocalGuestProcess.failure(e);
     }
+  }
+
+  private static ExecRequest request(ExecSpec spec) {
+    return new ExecRequest(spec.argv(), spec.env(), spec.cwd(), spec.pty().map(GuestRpc::pty));
+  }
+
+  private static ExecRequest.Pty pty(Pty pty) {
+    return new ExecRequest.Pty(pty.term(), pty.cols(), pty.rows());
   }
 
   private static OutputStream sinkStream(OutputSink sink, int fd) {

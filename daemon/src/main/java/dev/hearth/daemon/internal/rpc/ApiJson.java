@@ -12,6 +12,7 @@ import dev.hearth.daemon.ImageRegistration;
 import dev.hearth.daemon.Op;
 import dev.hearth.daemon.OpError;
 import dev.hearth.daemon.OpState;
+import dev.hearth.daemon.Pty;
 import dev.hearth.daemon.Vm;
 import dev.hearth.daemon.VmDetails;
 import dev.hearth.daemon.VmSpec;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -137,7 +139,7 @@ public final class ApiJson {
         params.bool("no_start", false));
   }
 
-  /** {@code vm.exec}'s params for a spec (no terminal). */
+  /** {@code vm.exec}'s params for a spec. */
   public static ObjectNode execSpec(String vm, ExecSpec spec) {
     ObjectNode o = Wire.object().put("vm", vm);
     ArrayNode argv = o.putArray("argv");
@@ -147,7 +149,32 @@ public final class ApiJson {
       spec.env().forEach(env::put);
     }
     spec.cwd().ifPresent(c -> o.put("cwd", c));
+    spec.pty()
+        .ifPresent(
+            pty -> {
+              o.put("tty", true);
+              putPty(o, pty);
+            });
     return o;
+  }
+
+  /** A terminal's params of {@code vm.exec} and {@code vm.shell}: cols, rows, term. */
+  public static void putPty(ObjectNode params, Pty pty) {
+    params.put("cols", pty.cols()).put("rows", pty.rows()).put("term", pty.term());
+  }
+
+  /** The bytes of a {@code {"data": base64}} result or notification. */
+  public static byte[] data(String method, JsonNode o) {
+    JsonNode data = o.get("data");
+    if (data == null || !data.isTextual()) {
+      throw new HearthException(HearthException.Kind.PROTOCOL, method + " answered without data");
+    }
+    try {
+      return Base64.getDecoder().decode(data.textValue());
+    } catch (IllegalArgumentException e) {
+      throw new HearthException(
+          HearthException.Kind.PROTOCOL, method + " answered data that is not base64", e);
+    }
   }
 
   // ---- images ----
