@@ -5,7 +5,6 @@ import dev.hearth.core.BuildInfo;
 import dev.hearth.core.Config;
 import dev.hearth.core.Layout;
 import dev.hearth.daemon.Hearth;
-import dev.hearth.daemon.HearthClient;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -22,8 +21,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The top command: the global options, inherited by every subcommand, and what the subcommands
- * derive from them (config, socket, output style, daemon connection). Its subcommands and the
- * standard help options (-h, -V) are added by {@link CommandTree}.
+ * derive from them (config, socket, output style, the connection to hearth). Its subcommands and
+ * the standard help options (-h, -V) are added by {@link CommandTree}.
  */
 @Command(
     name = "hearth",
@@ -105,16 +104,6 @@ final class HearthCommand implements Callable<Integer> {
   }
 
   /**
-   * Connects to the daemon.
-   *
-   * @throws dev.hearth.daemon.DaemonUnavailableException when none answers, which the error handler
-   *     turns into the "no daemon is running" line
-   */
-  HearthClient connect() {
-    return HearthClient.connect(socket());
-  }
-
-  /**
    * Connects to hearth (the daemon at {@link #socket()}) through the environment's connector.
    *
    * @throws dev.hearth.daemon.HearthException {@code unavailable} when no daemon answers, which the
@@ -122,16 +111,6 @@ final class HearthCommand implements Callable<Integer> {
    */
   Hearth hearth() {
     return env.hearths().connect(socket());
-  }
-
-  /**
-   * Connects to the daemon for the commands not yet on {@link Hearth}, through the environment's
-   * connector.
-   *
-   * @throws dev.hearth.daemon.DaemonUnavailableException when none answers
-   */
-  DaemonConnection daemon() {
-    return env.connector().connect(socket());
   }
 
   /** Now, by the environment's clock: ages in tables are measured from it. */

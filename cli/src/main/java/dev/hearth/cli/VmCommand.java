@@ -1,6 +1,5 @@
 package dev.hearth.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.daemon.Hearth;
 import dev.hearth.daemon.HearthJson;
 import dev.hearth.daemon.Vm;
@@ -17,7 +16,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code hearth vm ...}: the VM lifecycle. Each verb is one request to the daemon. */
+/** {@code hearth vm ...}: the VM lifecycle. Each verb is one request to hearth. */
 @Command(
     name = "vm",
     description = "Create, list, start, stop and delete microVMs; run commands in them.")
@@ -30,11 +29,6 @@ final class VmCommand implements Callable<Integer> {
   public Integer call() {
     spec.commandLine().usage(spec.commandLine().getErr());
     return ExitCode.USAGE;
-  }
-
-  /** The params that name one VM (for the commands that still send JSON). */
-  static ObjectNode vmParams(String vm) {
-    return Json.object().put("vm", vm);
   }
 
   /**

@@ -15,6 +15,13 @@ import dev.hearth.daemon.Operation;
 import dev.hearth.daemon.Ops;
 import dev.hearth.daemon.OutputSink;
 import dev.hearth.daemon.Pty;
+import dev.hearth.daemon.SessionAttachment;
+import dev.hearth.daemon.SessionEnd;
+import dev.hearth.daemon.SessionList;
+import dev.hearth.daemon.SessionOutput;
+import dev.hearth.daemon.SessionStart;
+import dev.hearth.daemon.SessionStarted;
+import dev.hearth.daemon.Sessions;
 import dev.hearth.daemon.VersionInfo;
 import dev.hearth.daemon.Vm;
 import dev.hearth.daemon.VmCreation;
@@ -90,10 +97,25 @@ final class FakeHearth implements Hearth, HearthConnector {
   BiFunction<String, String, Image> imagePromote;
   Function<ImageBuildSpec, Op> imageBuild;
 
+  Function<SessionStart, SessionStarted> sessionStart;
+  Function<Optional<String>, SessionList> sessionList;
+
+  /** Given the data and eof; the bytes written. */
+  BiFunction<byte[], Boolean, Integer> sessionWrite;
+
+  Function<Optional<String>, String> sessionKill;
+  Supplier<SessionEnd> sessionAwait;
+
+  /** Given where its output goes. */
+  Function<OutputSink, SessionOutput> sessionLogs;
+
+  Function<FakeProcess, Optional<SessionOutput>> sessionAttach;
+
   private final List<Call> calls = new ArrayList<>();
   private final FakeVms vms = new FakeVms();
   private final FakeOps ops = new FakeOps();
   private final FakeImages images = new FakeImages();
+  private final FakeSessions sessions = new FakeSessions();
   private int opened;
   private int closed;
 
@@ -189,6 +211,11 @@ final class FakeHearth implements Hearth, HearthConnector {
   @Override
   public Images images() {
     return images;
+  }
+
+  @Override
+  public Sessions sessions() {
+    return sessions;
   }
 
   @Override
@@ -346,6 +373,45 @@ final class FakeHearth implements Hearth, HearthConnector {
     public ImageBuilding build(ImageBuildSpec spec) {
       Op op = answer("image.build", imageBuild, spec).apply(spec);
       return new ImageBuilding(op, operation(op, end -> images.show(spec.name()).image()));
+    }
+  }
+
+  private final class FakeSessions implements Sessions {
+    @Override
+    public SessionStarted start(SessionStart start) {
+      return answer("session.start", sessionStart, start).apply(start);
+    }
+
+    @Override
+    public SessionList list(Optional<String> vm) {
+      return answer("session.list", sessionList, vm).apply(vm);
+    }
+
+    @Override
+    public int write(String vm, String session, byte[] data, boolean eof) {
+      return answer("session.write", sessionWrite, vm, session, data, eof).apply(data, eof);
+    }
+
+    @Override
+    public String kill(String vm, String session, Optional<String> signal) {
+      return answer("session.kill", sessionKill, vm, session, signal).apply(signal);
+    }
+
+    @Override
+    public SessionEnd await(String vm, String session) {
+      return answer("session.wait", sessionAwait, vm, session).get();
+    }
+
+    @Override
+    public SessionOutput logs(
+        String vm, String session, long from, boolean follow, OutputSink out) {
+      return answer("session.logs", sessionLogs, vm, session, from, follow).apply(out);
+    }
+
+    @Override
+    public SessionAttachment attach(String vm, String session, long from, OutputSink out) {
+      return FakeProcess.attachment(
+          out, answer("session.attach", sessionAttach, vm, session, from));
     }
   }
 }

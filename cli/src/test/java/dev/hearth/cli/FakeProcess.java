@@ -2,22 +2,27 @@ package dev.hearth.cli;
 
 import dev.hearth.daemon.GuestProcess;
 import dev.hearth.daemon.OutputSink;
+import dev.hearth.daemon.SessionAttachment;
+import dev.hearth.daemon.SessionOutput;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.ToIntFunction;
 
 /**
- * The guest's side of a command a test runs through {@link FakeHearth}: what the CLI sent it, and
- * output to send the CLI. The scripted behaviour runs when the CLI awaits the exit, as the remote
- * hearth reads a stream's output then.
+ * The guest's side of a command or session attachment a test runs through {@link FakeHearth}: what
+ * the CLI sent it, and output to send the CLI. The scripted behaviour runs when the CLI awaits the
+ * exit, as the remote hearth reads a stream's output then.
  */
-final class FakeProcess implements GuestProcess {
+final class FakeProcess implements GuestProcess, SessionAttachment {
   private final OutputSink output;
   private final ToIntFunction<FakeProcess> behaviour;
+  private final Function<FakeProcess, Optional<SessionOutput>> attachment;
   private final ByteArrayOutputStream input = new ByteArrayOutputStream();
   private final List<String> resizes = new ArrayList<>();
   private boolean eof;
@@ -26,6 +31,20 @@ final class FakeProcess implements GuestProcess {
   FakeProcess(OutputSink output, ToIntFunction<FakeProcess> behaviour) {
     this.output = output;
     this.behaviour = behaviour;
+    this.attachment = p -> Optional.empty();
+  }
+
+  /** A session attachment; the behaviour runs when the CLI awaits its end. */
+  static FakeProcess attachment(
+      OutputSink output, Function<FakeProcess, Optional<SessionOutput>> behaviour) {
+    return new FakeProcess(output, behaviour);
+  }
+
+  private FakeProcess(
+      OutputSink output, Function<FakeProcess, Optional<SessionOutput>> attachment) {
+    this.output = output;
+    this.behaviour = p -> 0;
+    this.attachment = attachment;
   }
 
   /** Sends output to the command. */
@@ -75,6 +94,11 @@ final class FakeProcess implements GuestProcess {
   }
 
   @Override
+  public void write(byte[] data) {
+    write(data, 0, data.length);
+  }
+
+  @Override
   public synchronized void closeInput() {
     eof = true;
     notifyAll();
@@ -89,6 +113,11 @@ final class FakeProcess implements GuestProcess {
   @Override
   public int awaitExit() {
     return behaviour.applyAsInt(this);
+  }
+
+  @Override
+  public Optional<SessionOutput> awaitEnd() {
+    return attachment.apply(this);
   }
 
   @Override

@@ -30,6 +30,7 @@ import dev.hearth.daemon.internal.rpc.SupplementaryGroups;
 import dev.hearth.daemon.internal.rpc.VmMethods;
 import dev.hearth.daemon.internal.session.ExecGuestScripts;
 import dev.hearth.daemon.internal.session.GuestScripts;
+import dev.hearth.daemon.internal.session.LocalSessions;
 import dev.hearth.daemon.internal.session.SessionRpc;
 import dev.hearth.daemon.internal.session.SessionService;
 import dev.hearth.daemon.internal.vm.CreateOp;
@@ -750,6 +751,11 @@ public final class Daemon implements Hearth {
   @Override
   public Images images() {
     return imagesApi;
+  }
+
+  @Override
+  public Sessions sessions() {
+    return new LocalSessions(sessions);
   }
 
   @Override

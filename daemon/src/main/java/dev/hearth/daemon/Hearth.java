@@ -47,6 +47,8 @@ public interface Hearth extends AutoCloseable {
 
   Images images();
 
+  Sessions sessions();
+
   VersionInfo version();
 
   /** The doctor's checks of the host, as hearth (in-process, or the daemon) sees it. */

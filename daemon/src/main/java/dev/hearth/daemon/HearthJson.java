@@ -1,6 +1,7 @@
 package dev.hearth.daemon;
 
 import dev.hearth.daemon.internal.rpc.ApiJson;
+import dev.hearth.daemon.internal.rpc.SessionJson;
 import java.util.List;
 
 /**
@@ -34,6 +35,28 @@ public final class HearthJson {
   /** An image with its users, as {@code image.show} answers it. */
   public static String of(ImageDetails details) {
     return ApiJson.imageDetails(details).toString();
+  }
+
+  /** {@code session.start}'s answer: {@code {"id", "name"}}. */
+  public static String of(SessionStarted started) {
+    return SessionJson.started(started).toString();
+  }
+
+  /** {@code session.list}'s answer: {@code {"sessions": [...], "errors": [...]}}. */
+  public static String of(SessionList list) {
+    return SessionJson.list(list).toString();
+  }
+
+  /** {@code session.wait}'s answer: {@code {"state", "exit_code"}}. */
+  public static String of(SessionEnd end) {
+    return SessionJson.end(end).toString();
+  }
+
+  /**
+   * {@code session.logs}' and {@code session.attach}'s answer: {@code {"next_offset", "session"}}.
+   */
+  public static String of(SessionOutput output) {
+    return SessionJson.output(output).toString();
   }
 
   /** {@code vm.list}'s answer: {@code {"vms": [...]}}. */

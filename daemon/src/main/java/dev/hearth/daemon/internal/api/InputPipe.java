@@ -11,7 +11,7 @@ import java.util.concurrent.BlockingQueue;
  * blocks (as a socket client does). Unlike {@link java.io.PipedInputStream} it does not care which
  * threads write and read.
  */
-final class InputPipe extends InputStream {
+public final class InputPipe extends InputStream {
   static final int CAPACITY = 4;
   private static final byte[] EOF = new byte[0];
 
@@ -22,14 +22,14 @@ final class InputPipe extends InputStream {
   private boolean ended;
 
   /** Queues a copy of the bytes; dropped once the input was closed or the reader is gone. */
-  void write(byte[] data, int off, int length) throws InterruptedException {
+  public void write(byte[] data, int off, int length) throws InterruptedException {
     if (length > 0 && !closed) {
       chunks.put(Arrays.copyOfRange(data, off, off + length));
     }
   }
 
   /** The end of the input, after what was written. */
-  void end() throws InterruptedException {
+  public void end() throws InterruptedException {
     if (!closed) {
       closed = true;
       chunks.put(EOF);

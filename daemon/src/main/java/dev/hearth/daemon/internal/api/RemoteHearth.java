@@ -24,6 +24,7 @@ import dev.hearth.daemon.ProtocolMismatchException;
 import dev.hearth.daemon.Pty;
 import dev.hearth.daemon.RawRpc;
 import dev.hearth.daemon.RpcException;
+import dev.hearth.daemon.Sessions;
 import dev.hearth.daemon.VersionInfo;
 import dev.hearth.daemon.Vm;
 import dev.hearth.daemon.VmCreation;
@@ -56,11 +57,13 @@ public final class RemoteHearth implements Hearth, RawRpc {
   private final RemoteOps ops = new RemoteOps();
   private final RemoteImages images = new RemoteImages();
   private final RemoteGuest guest;
+  private final RemoteSessions sessions;
 
   private RemoteHearth(Path socket, HearthClient client) {
     this.socket = socket;
     this.client = client;
     this.guest = new RemoteGuest(socket);
+    this.sessions = new RemoteSessions(socket, this::call);
   }
 
   /** Connects and checks the protocol version. */
@@ -81,6 +84,11 @@ public final class RemoteHearth implements Hearth, RawRpc {
   @Override
   public Images images() {
     return images;
+  }
+
+  @Override
+  public Sessions sessions() {
+    return sessions;
   }
 
   @Override
