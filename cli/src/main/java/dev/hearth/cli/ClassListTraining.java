@@ -3,7 +3,7 @@ package dev.hearth.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.BuildInfo;
-import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.Hearth;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -98,7 +98,7 @@ final class ClassListTraining {
           reply
               .putObject("result")
               .put("version", BuildInfo.version())
-              .put("protocol_version", HearthClient.PROTOCOL_VERSION)
+              .put("protocol_version", Hearth.PROTOCOL_VERSION)
               .put("java_version", Runtime.version().toString())
               .put("pid", ProcessHandle.current().pid());
       case "vm.list" -> reply.putObject("result").putArray("vms");

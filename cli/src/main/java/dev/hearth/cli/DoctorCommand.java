@@ -3,10 +3,10 @@ package dev.hearth.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.daemon.Daemon;
-import dev.hearth.daemon.DaemonUnavailableException;
 import dev.hearth.daemon.DoctorCheck;
 import dev.hearth.daemon.DoctorReport;
-import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.HearthException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,10 +27,13 @@ final class DoctorCommand implements Callable<Integer> {
   public Integer call() {
     DoctorReport report;
     boolean fromDaemon;
-    try (HearthClient client = hearth.connect()) {
-      report = client.doctor();
+    try (Hearth api = hearth.hearth()) {
+      report = api.doctor();
       fromDaemon = true;
-    } catch (DaemonUnavailableException e) {
+    } catch (HearthException e) {
+      if (e.kind() != HearthException.Kind.UNAVAILABLE) {
+        throw e;
+      }
       report = Daemon.doctor(hearth.config());
       fromDaemon = false;
     }

@@ -1,35 +1,35 @@
 package dev.hearth.cli;
 
 import dev.hearth.core.Clock;
+import dev.hearth.daemon.Hearth;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * What the CLI takes from its surroundings besides arguments: environment variables, whether stdout
- * is a terminal, the clock, Ctrl-C, the way to the daemon for the vm and op commands, the terminal
- * with the standard streams as bytes, and the host's tar for vm cp. Injected so that tests control
- * all of them.
+ * is a terminal, the clock, Ctrl-C, the way to hearth, the terminal with the standard streams as
+ * bytes, and the host's tar for vm cp. Injected so that tests control all of them.
  */
 record Environment(
     Map<String, String> variables,
     boolean interactive,
     Clock clock,
     Interrupts interrupts,
-    DaemonConnection.Connector connector,
+    HearthConnector hearths,
     Terminal terminal,
     HostTar tar) {
   Environment {
     variables = Map.copyOf(variables);
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(interrupts, "interrupts");
-    Objects.requireNonNull(connector, "connector");
+    Objects.requireNonNull(hearths, "hearths");
     Objects.requireNonNull(terminal, "terminal");
     Objects.requireNonNull(tar, "tar");
   }
 
   /**
-   * The real clock, shutdown hooks for Ctrl-C, HearthClient for the daemon, and the process's own
+   * The real clock, shutdown hooks for Ctrl-C, Hearth.connect for the daemon, and the process's own
    * terminal.
    */
   Environment(Map<String, String> variables, boolean interactive) {
@@ -38,29 +38,29 @@ record Environment(
         interactive,
         Clock.system(),
         Interrupts.shutdownHooks(),
-        ClientConnection::connect,
+        Hearth::connect,
         SystemTerminal.system(),
         new SystemHostTar());
   }
 
   Environment withClock(Clock clock) {
-    return new Environment(variables, interactive, clock, interrupts, connector, terminal, tar);
+    return new Environment(variables, interactive, clock, interrupts, hearths, terminal, tar);
   }
 
   Environment withInterrupts(Interrupts interrupts) {
-    return new Environment(variables, interactive, clock, interrupts, connector, terminal, tar);
+    return new Environment(variables, interactive, clock, interrupts, hearths, terminal, tar);
   }
 
-  Environment withConnector(DaemonConnection.Connector connector) {
-    return new Environment(variables, interactive, clock, interrupts, connector, terminal, tar);
+  Environment withHearths(HearthConnector hearths) {
+    return new Environment(variables, interactive, clock, interrupts, hearths, terminal, tar);
   }
 
   Environment withTerminal(Terminal terminal) {
-    return new Environment(variables, interactive, clock, interrupts, connector, terminal, tar);
+    return new Environment(variables, interactive, clock, interrupts, hearths, terminal, tar);
   }
 
   Environment withTar(HostTar tar) {
-    return new Environment(variables, interactive, clock, interrupts, connector, terminal, tar);
+    return new Environment(variables, interactive, clock, interrupts, hearths, terminal, tar);
   }
 
   /** A variable's value; unset and empty are the same. */

@@ -2,6 +2,7 @@ package dev.hearth.cli;
 
 import dev.hearth.daemon.DaemonAlreadyRunningException;
 import dev.hearth.daemon.DaemonUnavailableException;
+import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.RpcException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -16,6 +17,9 @@ import picocli.CommandLine.ParseResult;
  * message"), the stack trace only under --stacktrace; usage errors exit 2, everything else 1.
  */
 final class ErrorHandler implements IExecutionExceptionHandler, IParameterExceptionHandler {
+  /** JSON-RPC's code for invalid params: what the daemon answers an invalid value with. */
+  private static final int INVALID_PARAMS_CODE = -32602;
+
   private final HearthCommand root;
 
   ErrorHandler(HearthCommand root) {
@@ -53,6 +57,9 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
           + e.socket()
           + "; start one with `hearth daemon` (or `systemctl start hearth`)";
     }
+    if (ex instanceof HearthException e) {
+      return describe(e);
+    }
     if (ex instanceof RpcException e) {
       String kind = e.kind().isEmpty() ? String.valueOf(e.code()) : e.kind();
       return e.getMessage() + " (" + kind + ")";
@@ -65,6 +72,29 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
     if (ex instanceof InterruptedException) {
       return "interrupted";
     }
+    return plain(ex);
+  }
+
+  /**
+   * A failure of the typed API, as the CLI printed the daemon's errors before it used the API: the
+   * message and the wire's kind (the code for an error without one, such as {@code -32602} for an
+   * invalid request); client-side failures (no daemon, another protocol) as their message alone.
+   */
+  private static String describe(HearthException e) {
+    if (e.getCause() instanceof DaemonUnavailableException unavailable) {
+      return describe(unavailable);
+    }
+    if (e.getCause() instanceof RpcException rpc) {
+      return describe(rpc);
+    }
+    return switch (e.kind()) {
+      case UNAVAILABLE, PROTOCOL, CANCELLED -> plain(e);
+      case INVALID -> e.getMessage() + " (" + INVALID_PARAMS_CODE + ")";
+      default -> e.getMessage() + " (" + e.kind().wireName() + ")";
+    };
+  }
+
+  private static String plain(Exception ex) {
     String message = ex.getMessage();
     return message == null || message.isBlank() ? ex.getClass().getName() : message;
   }

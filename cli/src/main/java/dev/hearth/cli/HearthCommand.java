@@ -1,11 +1,10 @@
 package dev.hearth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.BuildInfo;
 import dev.hearth.core.Config;
 import dev.hearth.core.Layout;
-import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.Hearth;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -22,8 +21,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The top command: the global options, inherited by every subcommand, and what the subcommands
- * derive from them (config, socket, output style, daemon connection). Its subcommands and the
- * standard help options (-h, -V) are added by {@link CommandTree}.
+ * derive from them (config, socket, output style, the connection to hearth). Its subcommands and
+ * the standard help options (-h, -V) are added by {@link CommandTree}.
  */
 @Command(
     name = "hearth",
@@ -105,22 +104,13 @@ final class HearthCommand implements Callable<Integer> {
   }
 
   /**
-   * Connects to the daemon.
+   * Connects to hearth (the daemon at {@link #socket()}) through the environment's connector.
    *
-   * @throws dev.hearth.daemon.DaemonUnavailableException when none answers, which the error handler
-   *     turns into the "no daemon is running" line
+   * @throws dev.hearth.daemon.HearthException {@code unavailable} when no daemon answers, which the
+   *     error handler turns into the "no daemon is running" line
    */
-  HearthClient connect() {
-    return HearthClient.connect(socket());
-  }
-
-  /**
-   * Connects to the daemon for the vm and op commands, through the environment's connector.
-   *
-   * @throws dev.hearth.daemon.DaemonUnavailableException when none answers
-   */
-  DaemonConnection daemon() {
-    return env.connector().connect(socket());
+  Hearth hearth() {
+    return env.hearths().connect(socket());
   }
 
   /** Now, by the environment's clock: ages in tables are measured from it. */
@@ -140,14 +130,15 @@ final class HearthCommand implements Callable<Integer> {
   }
 
   /**
-   * Asks the daemon one question and prints the answer (its {@code field}, or all of it when the
-   * field is ""): as JSON with --json, else as {@code view} lays it out for people.
+   * Asks hearth one question and prints the answer (in the JSON form the daemon answers with, its
+   * {@code field}, or all of it when the field is ""): as JSON with --json, else as {@code view}
+   * lays it out for people.
    */
-  int query(
-      String method, ObjectNode params, String field, BiFunction<JsonNode, Instant, Table> view) {
+  int query(HearthRequest<String> question, String field, BiFunction<JsonNode, Instant, Table> view)
+      throws InterruptedException {
     JsonNode answer;
-    try (DaemonConnection daemon = daemon()) {
-      answer = daemon.call(method, params);
+    try (Hearth hearth = hearth()) {
+      answer = Json.node(question.apply(hearth));
     }
     JsonNode shown = field.isEmpty() ? answer : answer.path(field);
     if (json()) {
@@ -201,7 +192,7 @@ final class HearthCommand implements Callable<Integer> {
     @Override
     public String[] getVersion() {
       return new String[] {
-        "hearth " + BuildInfo.version() + " (protocol " + HearthClient.PROTOCOL_VERSION + ")"
+        "hearth " + BuildInfo.version() + " (protocol " + Hearth.PROTOCOL_VERSION + ")"
       };
     }
   }

@@ -1,15 +1,17 @@
 package dev.hearth.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.Names;
 import dev.hearth.core.Sizes;
+import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.HearthJson;
+import dev.hearth.daemon.ImageBuildSpec;
+import dev.hearth.daemon.Op;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +21,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code hearth image build}: sends image.build, then follows the operation through its stages
+ * {@code hearth image build}: starts the build, then follows the operation through its stages
  * unless --detach. The build script's output stays in the operation's log ({@code hearth op show
  * ID}); when the build fails, its last lines are printed to stderr before the error.
  */
@@ -85,31 +87,31 @@ final class ImageBuildCommand implements Callable<Integer> {
   boolean detach;
 
   @Override
-  public Integer call() {
+  public Integer call() throws InterruptedException {
     // The global options live on the root command, whatever `hearth image` is.
     HearthCommand hearth = (HearthCommand) spec.root().userObject();
-    ObjectNode params = params();
-    try (DaemonConnection daemon = hearth.daemon()) {
-      JsonNode op = daemon.call("image.build", params).path("op");
+    ImageBuildSpec request = request();
+    try (Hearth api = hearth.hearth()) {
+      Op op = api.images().build(request).op();
       if (detach) {
         if (hearth.json()) {
-          hearth.printJson(op);
+          hearth.printJson(Json.node(HearthJson.of(op)));
         } else {
-          hearth.out().println(Json.text(op, "id"));
+          hearth.out().println(op.id());
           hearth.out().flush();
         }
         return 0;
       }
-      Optional<JsonNode> finished = new OpFollower(hearth).follow(daemon, op, stages());
+      Optional<Op> finished = new OpFollower(hearth).follow(api, op, stages());
       if (finished.isEmpty()) {
         return Interrupts.EXIT_CODE;
       }
-      if (OpView.failure(finished.get()).isPresent()) {
+      if (finished.get().failure().isPresent()) {
         printLogTail(finished.get(), hearth.err());
       }
       OpFollower.requireSucceeded(finished.get());
       if (hearth.json()) {
-        hearth.printJson(finished.get());
+        hearth.printJson(Json.node(HearthJson.of(finished.get())));
       } else {
         hearth.out().println(name + " is built; `hearth vm create NAME --image " + name + "`");
         hearth.out().flush();
@@ -130,17 +132,16 @@ final class ImageBuildCommand implements Callable<Integer> {
     return expected;
   }
 
-  static void printLogTail(JsonNode op, PrintWriter err) {
-    JsonNode log = op.path("log");
-    int from = Math.max(0, log.size() - FAILURE_LOG_LINES);
-    for (int i = from; i < log.size(); i++) {
-      err.println("  | " + log.get(i).asText());
+  static void printLogTail(Op op, PrintWriter err) {
+    List<String> log = op.log();
+    for (String line : log.subList(Math.max(0, log.size() - FAILURE_LOG_LINES), log.size())) {
+      err.println("  | " + line);
     }
     err.flush();
   }
 
   /** The request, after the checks that need no daemon (usage errors, exit 2). */
-  private ObjectNode params() {
+  private ImageBuildSpec request() {
     if (!Names.isValid(name)) {
       throw usage(
           "invalid image name '"
@@ -148,28 +149,21 @@ final class ImageBuildCommand implements Callable<Integer> {
               + "': use 1 to 63 lower-case letters, digits and '-',"
               + " starting with a letter or digit");
     }
-    ObjectNode params = Json.object().put("name", name);
-    if (from != null) {
-      params.put("from", from);
-    }
-    if (!packages.isEmpty()) {
-      ArrayNode list = params.putArray("packages");
-      packages.stream().map(String::strip).filter(p -> !p.isEmpty()).forEach(list::add);
-    }
-    if (run != null) {
-      params.put("run", run.toAbsolutePath().normalize().toString());
-    }
+    OptionalLong sizeBytes = OptionalLong.empty();
     if (size != null) {
       try {
-        params.put("size", Sizes.parse(size));
+        sizeBytes = OptionalLong.of(Sizes.parse(size));
       } catch (IllegalArgumentException e) {
         throw usage("--size: " + e.getMessage());
       }
     }
-    if (kernel != null) {
-      params.put("kernel", kernel.toAbsolutePath().normalize().toString());
-    }
-    return params;
+    return new ImageBuildSpec(
+        name,
+        Optional.ofNullable(from),
+        packages,
+        Optional.ofNullable(run).map(p -> p.toAbsolutePath().normalize()),
+        sizeBytes,
+        Optional.ofNullable(kernel).map(p -> p.toAbsolutePath().normalize()));
   }
 
   private ParameterException usage(String message) {

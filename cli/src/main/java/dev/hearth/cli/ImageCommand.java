@@ -1,9 +1,11 @@
 package dev.hearth.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.Sizes;
+import dev.hearth.daemon.HearthJson;
+import dev.hearth.daemon.Image;
+import dev.hearth.daemon.ImageRegistration;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
@@ -13,7 +15,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code hearth image ...}: the image registry. Each verb is one request to the daemon. */
+/** {@code hearth image ...}: the image registry. Each verb is one request to hearth. */
 @Command(name = "image", description = "Register, list, show, promote and delete VM images.")
 final class ImageCommand implements Callable<Integer> {
   @ParentCommand HearthCommand hearth;
@@ -26,14 +28,9 @@ final class ImageCommand implements Callable<Integer> {
     return ExitCode.USAGE;
   }
 
-  /** The params that name one image. */
-  static ObjectNode imageParams(String image) {
-    return Json.object().put("image", image);
-  }
-
   /** The daemon reads the paths on its own host, from its own folder: send them absolute. */
-  private static String absolute(Path path) {
-    return path.toAbsolutePath().normalize().toString();
+  private static Path absolute(Path path) {
+    return path.toAbsolutePath().normalize();
   }
 
   @Command(
@@ -74,23 +71,20 @@ final class ImageCommand implements Callable<Integer> {
     boolean extractKernel;
 
     @Override
-    public Integer call() {
-      ObjectNode params =
-          Json.object()
-              .put("name", name)
-              .put("kernel", absolute(kernel))
-              .put("rootfs", absolute(rootfs));
-      if (initrd != null) {
-        params.put("initrd", absolute(initrd));
-      }
-      if (bootArgs != null) {
-        params.put("boot_args", bootArgs);
-      }
-      if (extractKernel) {
-        params.put("extract_kernel", true);
-      }
+    public Integer call() throws InterruptedException {
+      ImageRegistration registration =
+          new ImageRegistration(
+              name,
+              absolute(kernel),
+              absolute(rootfs),
+              Optional.ofNullable(initrd).map(ImageCommand::absolute),
+              Optional.ofNullable(bootArgs),
+              extractKernel);
       return VmCommand.confirm(
-          image.hearth, "image.register", params, registered -> summary(registered, "registered"));
+          image.hearth,
+          h -> h.images().register(registration),
+          HearthJson::of,
+          registered -> summary(registered, "registered"));
     }
   }
 
@@ -99,8 +93,9 @@ final class ImageCommand implements Callable<Integer> {
     @ParentCommand ImageCommand image;
 
     @Override
-    public Integer call() {
-      return image.hearth.query("image.list", Json.object(), "images", ImageView::table);
+    public Integer call() throws InterruptedException {
+      return image.hearth.query(
+          h -> HearthJson.imageList(h.images().list()), "images", ImageView::table);
     }
   }
 
@@ -112,8 +107,9 @@ final class ImageCommand implements Callable<Integer> {
     String target;
 
     @Override
-    public Integer call() {
-      return image.hearth.query("image.show", imageParams(target), "", ImageView::details);
+    public Integer call() throws InterruptedException {
+      return image.hearth.query(
+          h -> HearthJson.of(h.images().show(target)), "", ImageView::details);
     }
   }
 
@@ -130,11 +126,11 @@ final class ImageCommand implements Callable<Integer> {
     String name;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
       return VmCommand.confirm(
           image.hearth,
-          "image.promote",
-          Json.object().put("vm", vm).put("name", name),
+          h -> h.images().promote(vm, name),
+          HearthJson::of,
           promoted -> summary(promoted, "promoted"));
     }
   }
@@ -150,25 +146,25 @@ final class ImageCommand implements Callable<Integer> {
     String target;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
       return VmCommand.confirm(
           image.hearth,
-          "image.delete",
-          imageParams(target),
-          deleted -> "deleted image " + Json.text(deleted, "deleted"));
+          h -> h.images().delete(target),
+          deleted -> Json.object().put("deleted", deleted).toString(),
+          deleted -> "deleted image " + deleted);
     }
   }
 
   /** "image deb registered (1 GiB, rootfs sha256 0123456789ab)". */
-  private static String summary(JsonNode image, String verb) {
+  private static String summary(Image image, String verb) {
     return "image "
-        + Json.text(image, "name")
+        + image.name()
         + " "
         + verb
         + " ("
-        + Sizes.format(image.path("size_bytes").asLong())
+        + Sizes.format(image.sizeBytes())
         + ", rootfs sha256 "
-        + Human.shortDigest(image.path("sha256").path("rootfs.ext4").asText(""))
+        + Human.shortDigest(image.sha256().getOrDefault("rootfs.ext4", ""))
         + ")";
   }
 }

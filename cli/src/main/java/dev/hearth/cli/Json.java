@@ -24,6 +24,15 @@ final class Json {
         .readValue(text);
   }
 
+  /** JSON text that hearth made (the daemon's form of a record, {@code HearthJson}) as a tree. */
+  static JsonNode node(String text) {
+    try {
+      return parse(text);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("hearth's own JSON does not parse: " + text, e);
+    }
+  }
+
   /** A field as text: "" when missing or null, digits for numbers. */
   static String text(JsonNode node, String field) {
     return node.path(field).asText("");

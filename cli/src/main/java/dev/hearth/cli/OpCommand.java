@@ -1,6 +1,8 @@
 package dev.hearth.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.HearthJson;
+import dev.hearth.daemon.Op;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -24,20 +26,13 @@ final class OpCommand implements Callable<Integer> {
     return ExitCode.USAGE;
   }
 
-  /** Sends one request about an operation and returns the snapshot it answers. */
-  private static JsonNode snapshot(HearthCommand hearth, String method, String op) {
-    try (DaemonConnection daemon = hearth.daemon()) {
-      return daemon.call(method, Json.object().put("op", op));
-    }
-  }
-
   @Command(name = "list", aliases = "ls", description = "List the operations, running and recent.")
   static final class ListOps implements Callable<Integer> {
     @ParentCommand OpCommand op;
 
     @Override
-    public Integer call() {
-      return op.hearth.query("op.list", Json.object(), "ops", OpView::table);
+    public Integer call() throws InterruptedException {
+      return op.hearth.query(h -> HearthJson.opList(h.ops().list()), "ops", OpView::table);
     }
   }
 
@@ -49,8 +44,8 @@ final class OpCommand implements Callable<Integer> {
     String id;
 
     @Override
-    public Integer call() {
-      return op.hearth.query("op.show", Json.object().put("op", id), "", OpView::details);
+    public Integer call() throws InterruptedException {
+      return op.hearth.query(h -> HearthJson.of(h.ops().show(id)), "", OpView::details);
     }
   }
 
@@ -64,28 +59,26 @@ final class OpCommand implements Callable<Integer> {
     String id;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
       HearthCommand hearth = op.hearth;
-      Optional<JsonNode> finished;
-      try (DaemonConnection daemon = hearth.daemon()) {
-        JsonNode start = daemon.call("op.show", Json.object().put("op", id));
-        finished = new OpFollower(hearth).follow(daemon, start, stagesOf(start));
+      Optional<Op> finished;
+      try (Hearth api = hearth.hearth()) {
+        Op start = api.ops().show(id);
+        finished = new OpFollower(hearth).follow(api, start, stagesOf(start));
       }
       if (finished.isEmpty()) {
         return Interrupts.EXIT_CODE;
       }
       if (hearth.json()) {
-        hearth.printJson(finished.get());
+        hearth.printJson(Json.node(HearthJson.of(finished.get())));
       }
       OpFollower.requireSucceeded(finished.get());
       return 0;
     }
 
     /** The stages to draw from the start: vm.create's are known; others appear as they come. */
-    private static List<String> stagesOf(JsonNode op) {
-      return "vm.create".equals(Json.text(op, "kind"))
-          ? ProgressDisplay.VM_CREATE_STAGES
-          : List.of();
+    private static List<String> stagesOf(Op op) {
+      return "vm.create".equals(op.kind()) ? ProgressDisplay.VM_CREATE_STAGES : List.of();
     }
   }
 
@@ -97,24 +90,21 @@ final class OpCommand implements Callable<Integer> {
     String id;
 
     @Override
-    public Integer call() {
-      HearthCommand hearth = op.hearth;
-      JsonNode cancelled = snapshot(hearth, "op.cancel", id);
-      if (hearth.json()) {
-        hearth.printJson(cancelled);
-      } else {
-        hearth.say(
-            "cancelling "
-                + Json.text(cancelled, "id")
-                + " ("
-                + Json.text(cancelled, "kind")
-                + " "
-                + Json.text(cancelled, "target")
-                + ", "
-                + Json.text(cancelled, "state")
-                + ")");
-      }
-      return 0;
+    public Integer call() throws InterruptedException {
+      return VmCommand.confirm(
+          op.hearth,
+          h -> h.ops().cancel(id),
+          HearthJson::of,
+          cancelled ->
+              "cancelling "
+                  + cancelled.id()
+                  + " ("
+                  + cancelled.kind()
+                  + " "
+                  + cancelled.target()
+                  + ", "
+                  + cancelled.state().wireName()
+                  + ")");
     }
   }
 }

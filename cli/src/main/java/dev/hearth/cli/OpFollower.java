@@ -1,6 +1,9 @@
 package dev.hearth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.HearthJson;
+import dev.hearth.daemon.Op;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
@@ -10,13 +13,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Follows an operation with op.watch until it ends, through a {@link ProgressDisplay}. Ctrl-C stops
- * watching, not the operation: it goes on in the daemon, and the user is told how to watch or
- * cancel it.
+ * Follows an operation until it ends, through a {@link ProgressDisplay}. Ctrl-C stops watching, not
+ * the operation: it goes on in the daemon, and the user is told how to watch or cancel it.
  */
 final class OpFollower {
-  static final String PROGRESS_NOTIFICATION = "op.progress";
-
   private static final long TICK_MILLIS = 100;
 
   private final HearthCommand hearth;
@@ -31,8 +31,8 @@ final class OpFollower {
    * @param stages the stages to draw from the start
    * @return the final snapshot; empty when the user interrupted the watch
    */
-  Optional<JsonNode> follow(DaemonConnection daemon, JsonNode start, List<String> stages) {
-    String id = Json.text(start, "id");
+  Optional<Op> follow(Hearth api, Op start, List<String> stages) throws InterruptedException {
+    String id = start.id();
     ProgressDisplay display =
         new ProgressDisplay(
             hearth.out(), hearth.style(), hearth.progressMode(), hearth.env().clock(), stages);
@@ -58,22 +58,14 @@ final class OpFollower {
         };
     Interrupts interrupts = hearth.env().interrupts();
     try (Interrupts.Registration registration = interrupts.onInterrupt(onInterrupt)) {
-      display.update(start);
-      JsonNode last =
-          daemon.call(
-              "op.watch",
-              Json.object().put("op", id),
-              (method, params) -> {
-                if (PROGRESS_NOTIFICATION.equals(method)) {
-                  display.update(params);
-                }
-              });
+      display.update(node(start));
+      Op last = api.ops().watch(id, progress -> display.update(node(progress)));
       if (interrupted.get()) {
         return Optional.empty();
       }
-      display.update(last);
+      display.update(node(last));
       return Optional.of(last);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | InterruptedException e) {
       if (interrupted.get()) {
         // The process is on its way out; the line that says so is already printed.
         return Optional.empty();
@@ -98,9 +90,13 @@ final class OpFollower {
         + "` cancels it";
   }
 
+  private static JsonNode node(Op op) {
+    return Json.node(HearthJson.of(op));
+  }
+
   /** Fails the command with the operation's stage and reason unless it succeeded. */
-  static JsonNode requireSucceeded(JsonNode op) {
-    Optional<String> failure = OpView.failure(op);
+  static Op requireSucceeded(Op op) {
+    Optional<String> failure = OpView.failure(node(op));
     if (failure.isPresent()) {
       throw new OperationFailedException(failure.get());
     }

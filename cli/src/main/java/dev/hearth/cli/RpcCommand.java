@@ -1,7 +1,9 @@
 package dev.hearth.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.RawRpc;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,8 +42,11 @@ final class RpcCommand implements Callable<Integer> {
           spec.commandLine(), "the params argument is not valid JSON: " + e.getOriginalMessage());
     }
     String result;
-    try (HearthClient client = hearth.connect()) {
-      result = client.call(method, params);
+    try (Hearth api = hearth.hearth()) {
+      if (!(api instanceof RawRpc raw)) {
+        throw new IllegalStateException("raw requests need a daemon's socket");
+      }
+      result = raw.call(method, Optional.ofNullable(params));
     }
     String rendered;
     try {

@@ -1,11 +1,15 @@
 package dev.hearth.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hearth.daemon.DaemonException;
+import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.HearthException;
+import dev.hearth.daemon.HearthJson;
+import dev.hearth.daemon.Session;
+import dev.hearth.daemon.SessionAttachment;
+import dev.hearth.daemon.SessionOutput;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -46,15 +50,15 @@ final class SessionAttachCommand implements Callable<Integer> {
     }
     HearthCommand hearth = session.hearth;
     Terminal terminal = hearth.env().terminal();
-    ObjectNode params = target.params().put("from", from);
     boolean raw = terminal.stdinIsTerminal();
     CompletableFuture<Void> detached = new CompletableFuture<>();
-    CompletableFuture<JsonNode> ended = new CompletableFuture<>();
+    CompletableFuture<Optional<SessionOutput>> ended = new CompletableFuture<>();
     OutputStream out = terminal.stdout();
     Terminal.RawMode rawMode = raw ? terminal.enterRawMode() : null;
-    try (DaemonConnection daemon = hearth.daemon()) {
-      DaemonConnection.Stream stream =
-          daemon.openStream("session.attach", params, (fd, data) -> show(out, raw, data));
+    try (Hearth api = hearth.hearth()) {
+      SessionAttachment stream =
+          api.sessions()
+              .attach(target.vm, target.session, from, (fd, data) -> show(out, raw, data));
       try {
         Thread pump =
             new Thread(
@@ -67,8 +71,10 @@ final class SessionAttachCommand implements Callable<Integer> {
             new Thread(
                 () -> {
                   try {
-                    ended.complete(stream.awaitResult());
+                    ended.complete(stream.awaitEnd());
                   } catch (RuntimeException e) {
+                    ended.completeExceptionally(e);
+                  } catch (InterruptedException e) {
                     ended.completeExceptionally(e);
                   }
                 },
@@ -87,7 +93,8 @@ final class SessionAttachCommand implements Callable<Integer> {
       }
     }
     PrintWriter err = hearth.err();
-    boolean sessionEnded = ended.isDone() && !ended.isCompletedExceptionally();
+    boolean sessionEnded =
+        ended.isDone() && !ended.isCompletedExceptionally() && ended.getNow(null).isPresent();
     if (detached.isDone() && !sessionEnded) {
       if (!hearth.quiet()) {
         err.println("hearth: detached from session " + target.session + "; it keeps running");
@@ -95,16 +102,23 @@ final class SessionAttachCommand implements Callable<Integer> {
       }
       return 0;
     }
-    JsonNode result;
+    SessionOutput result;
     try {
-      result = ended.get();
+      result =
+          ended
+              .get()
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "the attachment to session " + target.session + " ended without it"));
     } catch (ExecutionException e) {
       throw unwrap(e.getCause());
     }
     if (hearth.json()) {
-      hearth.printJson(result);
+      hearth.printJson(Json.node(HearthJson.of(result)));
     }
-    return SessionCommand.exitCode(result.path("session"), target.session);
+    Session session = result.session();
+    return SessionCommand.exitCode(session.state(), session.exitCode(), target.session);
   }
 
   /** Forwards the typed input until the detach keys (which complete {@code detached}) or EOF. */
@@ -112,7 +126,7 @@ final class SessionAttachCommand implements Callable<Integer> {
       Terminal terminal,
       boolean raw,
       Runnable interrupt,
-      DaemonConnection.Stream stream,
+      SessionAttachment stream,
       CompletableFuture<Void> detached) {
     AttachInput input =
         new AttachInput(
@@ -126,16 +140,18 @@ final class SessionAttachCommand implements Callable<Integer> {
       }
       // Either way the forwarding stops; the session's own stdin stays open.
       stream.closeInput();
-    } catch (IOException | DaemonException e) {
+    } catch (IOException | HearthException e) {
       // stdin failed or the stream has ended; the result says what matters.
     }
   }
 
   /** Ctrl-C: SIGINT to the session, on a connection of its own (this one streams). */
   private void interrupt(HearthCommand hearth) {
-    try (DaemonConnection daemon = hearth.daemon()) {
-      daemon.call("session.kill", target.params().put("signal", "INT"));
-    } catch (DaemonException e) {
+    try (Hearth api = hearth.hearth()) {
+      api.sessions().kill(target.vm, target.session, Optional.of("INT"));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (HearthException e) {
       // The session has ended meanwhile, say; the attach result tells.
     }
   }
@@ -169,6 +185,6 @@ final class SessionAttachCommand implements Callable<Integer> {
             : e;
     return cause instanceof RuntimeException r
         ? r
-        : new DaemonException("attaching failed: " + cause.getMessage(), cause);
+        : new IllegalStateException("attaching failed: " + cause.getMessage(), cause);
   }
 }

@@ -1,8 +1,15 @@
 package dev.hearth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.HearthJson;
+import dev.hearth.daemon.OutputSink;
+import dev.hearth.daemon.SessionEnd;
+import dev.hearth.daemon.SessionOutput;
+import dev.hearth.daemon.SessionStart;
+import dev.hearth.daemon.SessionStarted;
+import dev.hearth.daemon.SessionState;
+import dev.hearth.daemon.Sessions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,8 +17,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
@@ -44,15 +54,10 @@ final class SessionCommand implements Callable<Integer> {
     return ExitCode.USAGE;
   }
 
-  /** Runs a byte stream of the daemon to its end, its output to the terminal's stdout. */
-  static JsonNode stream(HearthCommand hearth, String method, ObjectNode params) {
+  /** The terminal's stdout, as the sink of a session's output. */
+  static OutputSink stdout(HearthCommand hearth) {
     OutputStream out = hearth.env().terminal().stdout();
-    try (DaemonConnection daemon = hearth.daemon();
-        DaemonConnection.Stream stream =
-            daemon.openStream(method, params, (fd, data) -> write(out, data))) {
-      stream.closeInput();
-      return stream.awaitResult();
-    }
+    return (fd, data) -> write(out, data);
   }
 
   static void write(OutputStream out, byte[] data) {
@@ -96,22 +101,13 @@ final class SessionCommand implements Callable<Integer> {
     List<String> env = new ArrayList<>();
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
       if (command.isEmpty()) {
         throw new ParameterException(
             spec.commandLine(),
             "give the command after --, e.g. hearth session start demo -- make");
       }
-      ObjectNode params = Json.object().put("vm", vm);
-      if (name != null) {
-        params.put("name", name);
-      }
-      if (cwd != null) {
-        params.put("cwd", cwd);
-      }
-      ArrayNode argv = params.putArray("argv");
-      command.forEach(argv::add);
-      ObjectNode variables = params.putObject("env");
+      Map<String, String> variables = new LinkedHashMap<>();
       for (String pair : env) {
         int eq = pair.indexOf('=');
         if (eq <= 0) {
@@ -120,14 +116,17 @@ final class SessionCommand implements Callable<Integer> {
         }
         variables.put(pair.substring(0, eq), pair.substring(eq + 1));
       }
-      JsonNode started;
-      try (DaemonConnection daemon = session.hearth.daemon()) {
-        started = daemon.call("session.start", params);
+      SessionStart start =
+          new SessionStart(
+              vm, Optional.ofNullable(name), command, Optional.ofNullable(cwd), variables);
+      SessionStarted started;
+      try (Hearth api = session.hearth.hearth()) {
+        started = api.sessions().start(start);
       }
       if (session.hearth.json()) {
-        session.hearth.printJson(started);
+        session.hearth.printJson(Json.node(HearthJson.of(started)));
       } else {
-        session.hearth.out().println(Json.text(started, "id"));
+        session.hearth.out().println(started.id());
         session.hearth.out().flush();
       }
       return 0;
@@ -145,15 +144,11 @@ final class SessionCommand implements Callable<Integer> {
     String vm;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
       HearthCommand hearth = session.hearth;
-      ObjectNode params = Json.object();
-      if (vm != null) {
-        params.put("vm", vm);
-      }
       JsonNode answer;
-      try (DaemonConnection daemon = hearth.daemon()) {
-        answer = daemon.call("session.list", params);
+      try (Hearth api = hearth.hearth()) {
+        answer = Json.node(HearthJson.of(api.sessions().list(Optional.ofNullable(vm))));
       }
       if (hearth.json()) {
         hearth.printJson(answer.path("sessions"));
@@ -199,7 +194,7 @@ final class SessionCommand implements Callable<Integer> {
     boolean eof;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
       if (stdin && !text.isEmpty()) {
         throw new ParameterException(spec.commandLine(), "give TEXT or --stdin, not both");
       }
@@ -207,14 +202,15 @@ final class SessionCommand implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), "give TEXT, --stdin or --eof");
       }
       long sent = 0;
-      try (DaemonConnection daemon = session.hearth.daemon()) {
+      try (Hearth api = session.hearth.hearth()) {
+        Sessions sessions = api.sessions();
         if (stdin) {
           InputStream in = session.hearth.env().terminal().stdin();
           byte[] buffer = new byte[WRITE_CHUNK_BYTES];
           int n;
           try {
             while ((n = in.readNBytes(buffer, 0, buffer.length)) > 0) {
-              send(daemon, Arrays.copyOf(buffer, n));
+              send(sessions, Arrays.copyOf(buffer, n));
               sent += n;
             }
           } catch (IOException e) {
@@ -223,12 +219,11 @@ final class SessionCommand implements Callable<Integer> {
         } else if (!text.isEmpty()) {
           byte[] data =
               (String.join(" ", text) + (noNewline ? "" : "\n")).getBytes(StandardCharsets.UTF_8);
-          send(daemon, data);
+          send(sessions, data);
           sent += data.length;
         }
         if (eof) {
-          ObjectNode params = target.params().put("eof", true);
-          daemon.call("session.write", params);
+          sessions.write(target.vm, target.session, new byte[0], true);
         }
       }
       session.hearth.say(
@@ -240,9 +235,8 @@ final class SessionCommand implements Callable<Integer> {
       return 0;
     }
 
-    private void send(DaemonConnection daemon, byte[] data) {
-      ObjectNode params = target.params().put("data", Base64.getEncoder().encodeToString(data));
-      daemon.call("session.write", params);
+    private void send(Sessions sessions, byte[] data) throws InterruptedException {
+      sessions.write(target.vm, target.session, data, false);
     }
   }
 
@@ -260,16 +254,12 @@ final class SessionCommand implements Callable<Integer> {
     String signal;
 
     @Override
-    public Integer call() {
-      ObjectNode params = target.params();
-      if (signal != null) {
-        params.put("signal", signal);
-      }
+    public Integer call() throws InterruptedException {
       return VmCommand.confirm(
           session.hearth,
-          "session.kill",
-          params,
-          r -> "sent " + Json.text(r, "signal") + " to session " + target.session);
+          h -> h.sessions().kill(target.vm, target.session, Optional.ofNullable(signal)),
+          sent -> Json.object().put("signal", sent).toString(),
+          sent -> "sent " + sent + " to session " + target.session);
     }
   }
 
@@ -280,25 +270,28 @@ final class SessionCommand implements Callable<Integer> {
     @Mixin SessionTarget target;
 
     @Override
-    public Integer call() {
-      JsonNode end = stream(session.hearth, "session.wait", target.params());
-      if (session.hearth.json()) {
-        session.hearth.printJson(end);
+    public Integer call() throws InterruptedException {
+      SessionEnd end;
+      try (Hearth api = session.hearth.hearth()) {
+        end = api.sessions().await(target.vm, target.session);
       }
-      return exitCode(end, target.session);
+      if (session.hearth.json()) {
+        session.hearth.printJson(Json.node(HearthJson.of(end)));
+      }
+      return exitCode(end.state(), end.exitCode(), target.session);
     }
   }
 
   /** The session's exit code; a lost session is an error. */
-  static int exitCode(JsonNode end, String session) {
-    if (Json.text(end, "state").equals("lost")) {
+  static int exitCode(SessionState state, OptionalInt exitCode, String session) {
+    if (state == SessionState.LOST) {
       throw new SessionLostException(
           "session "
               + session
               + " was lost: its guest restarted or its processes were killed inside the guest,"
               + " so its exit code is unknown");
     }
-    return end.path("exit_code").asInt();
+    return exitCode.orElse(0);
   }
 
   @Command(
@@ -319,14 +312,16 @@ final class SessionCommand implements Callable<Integer> {
     long from;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
       if (from < 0) {
         throw new ParameterException(spec.commandLine(), "--from must be 0 or more, not " + from);
       }
-      ObjectNode params = target.params().put("from", from).put("follow", follow);
-      JsonNode end = stream(session.hearth, "session.logs", params);
+      SessionOutput end;
+      try (Hearth api = session.hearth.hearth()) {
+        end = api.sessions().logs(target.vm, target.session, from, follow, stdout(session.hearth));
+      }
       if (session.hearth.json()) {
-        session.hearth.printJson(end);
+        session.hearth.printJson(Json.node(HearthJson.of(end)));
       }
       return 0;
     }

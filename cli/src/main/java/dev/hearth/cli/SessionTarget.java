@@ -1,6 +1,5 @@
 package dev.hearth.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Parameters;
 
 /** The {@code VM SESSION} pair that every command on one session starts with. */
@@ -10,9 +9,4 @@ final class SessionTarget {
 
   @Parameters(index = "1", paramLabel = "SESSION", description = "A session id, id prefix or name.")
   String session;
-
-  /** The params naming this session, for the session.* methods. */
-  ObjectNode params() {
-    return Json.object().put("vm", vm).put("session", session);
-  }
 }

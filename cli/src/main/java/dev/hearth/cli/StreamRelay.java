@@ -1,14 +1,15 @@
 package dev.hearth.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.hearth.daemon.DaemonException;
+import dev.hearth.daemon.GuestProcess;
+import dev.hearth.daemon.HearthException;
+import dev.hearth.daemon.OutputSink;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 
 /**
- * Connects a byte-streaming request to the terminal: output to stdout and stderr as it comes, stdin
+ * Connects a guest command to the terminal: output to stdout and stderr as it comes, stdin
  * forwarded on a thread of its own (EOF sent at its end), optionally raw mode (always restored) and
  * window size changes. Used by {@code vm exec} and {@code vm ssh}.
  */
@@ -26,13 +27,17 @@ final class StreamRelay {
 
   private StreamRelay() {}
 
-  /** Runs the stream to its end and returns its result. */
-  static JsonNode run(
-      DaemonConnection daemon, String method, JsonNode params, Terminal terminal, Options options) {
+  /** Starts the guest command with its output going to {@code out}. */
+  @FunctionalInterface
+  interface Starter {
+    GuestProcess start(OutputSink out) throws InterruptedException;
+  }
+
+  /** Runs the command to its end and returns its exit code. */
+  static int run(Starter starter, Terminal terminal, Options options) throws InterruptedException {
     Terminal.RawMode raw = options.raw() ? terminal.enterRawMode() : null;
     try {
-      DaemonConnection.Stream stream =
-          daemon.openStream(method, params, (fd, data) -> write(terminal, fd, data));
+      GuestProcess stream = starter.start((fd, data) -> write(terminal, fd, data));
       try (stream) {
         Terminal.Registration resizes = null;
         if (options.forwardResize()) {
@@ -45,7 +50,7 @@ final class StreamRelay {
           } else {
             stream.closeInput();
           }
-          return stream.awaitResult();
+          return stream.awaitExit();
         } finally {
           if (resizes != null) {
             resizes.close();
@@ -69,11 +74,11 @@ final class StreamRelay {
     }
   }
 
-  private static void resizeQuietly(DaemonConnection.Stream stream, Terminal.Size size) {
+  private static void resizeQuietly(GuestProcess stream, Terminal.Size size) {
     try {
       stream.resize(size.cols(), size.rows());
-    } catch (DaemonException e) {
-      // The stream has ended or the connection is gone: awaitResult reports it.
+    } catch (HearthException e) {
+      // The command has ended or the connection is gone: awaitExit reports it.
     }
   }
 
@@ -81,7 +86,7 @@ final class StreamRelay {
    * Copies stdin to the stream on a daemon thread: a read of stdin cannot be interrupted, and a
    * command must be able to end while stdin stays open (a terminal nobody types in).
    */
-  private static void startStdinPump(InputStream stdin, DaemonConnection.Stream stream) {
+  private static void startStdinPump(InputStream stdin, GuestProcess stream) {
     Thread pump =
         new Thread(
             () -> {
@@ -94,8 +99,8 @@ final class StreamRelay {
                   }
                 }
                 stream.closeInput();
-              } catch (IOException | DaemonException e) {
-                // stdin failed or the stream has ended; awaitResult reports what matters.
+              } catch (IOException | HearthException e) {
+                // stdin failed or the command has ended; awaitExit reports what matters.
               }
             },
             "hearth-stdin");

@@ -2,8 +2,8 @@ package dev.hearth.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.BuildInfo;
-import dev.hearth.daemon.DaemonUnavailableException;
-import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.VersionInfo;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -19,11 +19,13 @@ final class VersionCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = hearth.out();
     VersionInfo daemon;
-    try (HearthClient client = hearth.connect()) {
-      daemon = client.version();
-    } catch (DaemonUnavailableException e) {
-      // The client's part still answers "what did I install"; the error line follows.
-      print(out, null);
+    try (Hearth api = hearth.hearth()) {
+      daemon = api.version();
+    } catch (HearthException e) {
+      if (e.kind() == HearthException.Kind.UNAVAILABLE) {
+        // The client's part still answers "what did I install"; the error line follows.
+        print(out, null);
+      }
       throw e;
     }
     print(out, daemon);
@@ -35,7 +37,7 @@ final class VersionCommand implements Callable<Integer> {
       ObjectNode root = Json.object();
       root.putObject("client")
           .put("version", BuildInfo.version())
-          .put("protocol_version", HearthClient.PROTOCOL_VERSION);
+          .put("protocol_version", Hearth.PROTOCOL_VERSION);
       if (daemon == null) {
         root.putNull("daemon");
       } else {
@@ -61,7 +63,7 @@ final class VersionCommand implements Callable<Integer> {
     Table table = new Table();
     table.row(new Table.Cell("Client:", Style.Colour.BOLD));
     table.row(" Version:", BuildInfo.version());
-    table.row(" Protocol:", Integer.toString(HearthClient.PROTOCOL_VERSION));
+    table.row(" Protocol:", Integer.toString(Hearth.PROTOCOL_VERSION));
     if (daemon != null) {
       table.row(new Table.Cell("Daemon:", Style.Colour.BOLD));
       table.row(" Version:", daemon.version());

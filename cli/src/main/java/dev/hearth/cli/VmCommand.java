@@ -1,7 +1,10 @@
 package dev.hearth.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.HearthJson;
+import dev.hearth.daemon.Vm;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
@@ -13,7 +16,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code hearth vm ...}: the VM lifecycle. Each verb is one request to the daemon. */
+/** {@code hearth vm ...}: the VM lifecycle. Each verb is one request to hearth. */
 @Command(
     name = "vm",
     description = "Create, list, start, stop and delete microVMs; run commands in them.")
@@ -28,24 +31,32 @@ final class VmCommand implements Callable<Integer> {
     return ExitCode.USAGE;
   }
 
-  /** The params that name one VM. */
-  static ObjectNode vmParams(String vm) {
-    return Json.object().put("vm", vm);
-  }
-
-  /** Sends one request; prints its result (--json) or one line made from it (not --quiet). */
-  static int confirm(
-      HearthCommand hearth, String method, ObjectNode params, Function<JsonNode, String> line) {
-    JsonNode result;
-    try (DaemonConnection daemon = hearth.daemon()) {
-      result = daemon.call(method, params);
+  /**
+   * Asks hearth one thing; prints its answer (--json, in the daemon's JSON form) or one line made
+   * from it (not --quiet).
+   */
+  static <T> int confirm(
+      HearthCommand hearth,
+      HearthRequest<T> request,
+      Function<T, String> json,
+      Function<T, String> line)
+      throws InterruptedException {
+    T result;
+    try (Hearth api = hearth.hearth()) {
+      result = request.apply(api);
     }
     if (hearth.json()) {
-      hearth.printJson(result);
+      hearth.printJson(Json.node(json.apply(result)));
     } else {
       hearth.say(line.apply(result));
     }
     return 0;
+  }
+
+  /** {@link #confirm} for a request that answers the VM. */
+  static int confirmVm(HearthCommand hearth, HearthRequest<Vm> request, Function<Vm, String> line)
+      throws InterruptedException {
+    return confirm(hearth, request, HearthJson::of, line);
   }
 
   @Command(name = "list", aliases = "ls", description = "List the VMs.")
@@ -53,8 +64,8 @@ final class VmCommand implements Callable<Integer> {
     @ParentCommand VmCommand vm;
 
     @Override
-    public Integer call() {
-      return vm.hearth.query("vm.list", Json.object(), "vms", VmView::table);
+    public Integer call() throws InterruptedException {
+      return vm.hearth.query(h -> HearthJson.vmList(h.vms().list()), "vms", VmView::table);
     }
   }
 
@@ -66,8 +77,8 @@ final class VmCommand implements Callable<Integer> {
     String target;
 
     @Override
-    public Integer call() {
-      return vm.hearth.query("vm.show", vmParams(target), "", VmView::details);
+    public Integer call() throws InterruptedException {
+      return vm.hearth.query(h -> HearthJson.of(h.vms().show(target)), "", VmView::details);
     }
   }
 
@@ -79,12 +90,11 @@ final class VmCommand implements Callable<Integer> {
     String target;
 
     @Override
-    public Integer call() {
-      return confirm(
+    public Integer call() throws InterruptedException {
+      return confirmVm(
           vm.hearth,
-          "vm.start",
-          vmParams(target),
-          started -> Json.text(started, "name") + " is running at " + Json.text(started, "ip"));
+          h -> h.vms().start(target),
+          started -> started.name() + " is running at " + started.ip());
     }
   }
 
@@ -106,17 +116,20 @@ final class VmCommand implements Callable<Integer> {
     Integer timeoutSeconds;
 
     @Override
-    public Integer call() {
-      ObjectNode params = vmParams(target);
+    public Integer call() throws InterruptedException {
+      Optional<Duration> timeout = Optional.empty();
       if (timeoutSeconds != null) {
         if (timeoutSeconds < 0) {
           throw new ParameterException(
               spec.commandLine(), "--timeout must be 0 or more seconds, not " + timeoutSeconds);
         }
-        params.put("timeout_seconds", timeoutSeconds);
+        timeout = Optional.of(Duration.ofSeconds(timeoutSeconds));
       }
-      return confirm(
-          vm.hearth, "vm.stop", params, stopped -> Json.text(stopped, "name") + " stopped");
+      Optional<Duration> stopTimeout = timeout;
+      return confirmVm(
+          vm.hearth,
+          h -> h.vms().stop(target, stopTimeout),
+          stopped -> stopped.name() + " stopped");
     }
   }
 
@@ -128,9 +141,8 @@ final class VmCommand implements Callable<Integer> {
     String target;
 
     @Override
-    public Integer call() {
-      return confirm(
-          vm.hearth, "vm.kill", vmParams(target), killed -> Json.text(killed, "name") + " killed");
+    public Integer call() throws InterruptedException {
+      return confirmVm(vm.hearth, h -> h.vms().kill(target), killed -> killed.name() + " killed");
     }
   }
 
@@ -148,12 +160,12 @@ final class VmCommand implements Callable<Integer> {
     boolean force;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
       return confirm(
           vm.hearth,
-          "vm.delete",
-          vmParams(target).put("force", force),
-          deleted -> "deleted " + target + " (" + Json.text(deleted, "deleted") + ")");
+          h -> h.vms().delete(target, force),
+          id -> Json.object().put("deleted", id).toString(),
+          id -> "deleted " + target + " (" + id + ")");
     }
   }
 }

@@ -1,12 +1,9 @@
 package dev.hearth.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.Names;
 import dev.hearth.core.TreeDeleter;
-import dev.hearth.daemon.DaemonException;
+import dev.hearth.daemon.Hearth;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -36,7 +33,6 @@ import picocli.CommandLine.Spec;
       "Examples: hearth vm cp ./src demo:/root/src    hearth vm cp demo:/var/log/syslog ."
     })
 final class VmCopyCommand implements Callable<Integer> {
-  private static final int BUFFER_BYTES = 64 * 1024;
 
   @ParentCommand VmCommand vm;
   @Spec CommandSpec spec;
@@ -87,17 +83,17 @@ final class VmCopyCommand implements Callable<Integer> {
           spec.commandLine(),
           "give a path after '" + guest.vm() + ":', e.g. " + guest.vm() + ":/root");
     }
-    JsonNode result = to.isPresent() ? toGuest(Path.of(source), to.get()) : fromGuest(from.get());
+    long bytes = to.isPresent() ? toGuest(Path.of(source), to.get()) : fromGuest(from.get());
     HearthCommand hearth = vm.hearth;
     if (hearth.json()) {
-      hearth.printJson(result);
+      hearth.printJson(Json.object().put("bytes", bytes));
     } else {
       hearth.say("copied " + source + " to " + destination);
     }
     return 0;
   }
 
-  private JsonNode toGuest(Path hostSource, GuestPath guest) throws InterruptedException {
+  private long toGuest(Path hostSource, GuestPath guest) throws InterruptedException {
     Path absolute = hostSource.toAbsolutePath().normalize();
     if (!Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
       throw new CopyException("no such file or folder: " + hostSource);
@@ -106,39 +102,16 @@ final class VmCopyCommand implements Callable<Integer> {
       throw new CopyException("cannot copy the root folder; copy what is inside it instead");
     }
     String name = absolute.getFileName().toString();
-    ObjectNode params =
-        VmCommand.vmParams(guest.vm())
-            .put("direction", "to_guest")
-            .put("path", guest.path())
-            .put("name", name);
     HearthCommand hearth = vm.hearth;
-    try (DaemonConnection daemon = hearth.daemon();
+    try (Hearth api = hearth.hearth();
         HostTar.Packing packing = hearth.env().tar().pack(absolute.getParent(), name)) {
-      DaemonConnection.Stream stream = daemon.openStream("vm.copy", params, (fd, data) -> {});
-      Thread feeder = new Thread(() -> feed(packing.archive(), stream), "hearth-cp-feed");
-      feeder.setDaemon(true);
-      feeder.start();
-      JsonNode result = stream.awaitResult();
-      feeder.join();
+      long bytes = api.vms().copyIn(guest.vm(), guest.path(), name, packing.archive());
       packing.finish();
-      return result;
+      return bytes;
     }
   }
 
-  private static void feed(InputStream archive, DaemonConnection.Stream stream) {
-    byte[] buffer = new byte[BUFFER_BYTES];
-    try (archive) {
-      int n;
-      while ((n = archive.read(buffer)) >= 0) {
-        stream.write(buffer, 0, n);
-      }
-      stream.closeInput();
-    } catch (IOException | DaemonException e) {
-      // tar's exit code or the daemon's answer says what went wrong.
-    }
-  }
-
-  private JsonNode fromGuest(GuestPath guest) throws InterruptedException {
+  private long fromGuest(GuestPath guest) throws InterruptedException {
     String name = baseName(guest.path());
     Path target = Path.of(destination).toAbsolutePath().normalize();
     boolean intoFolder = Files.isDirectory(target);
@@ -159,28 +132,12 @@ final class VmCopyCommand implements Callable<Integer> {
         throw new CopyException("cannot create a temporary folder in " + parent + ": " + e);
       }
     }
-    ObjectNode params =
-        VmCommand.vmParams(guest.vm()).put("direction", "from_guest").put("path", guest.path());
     HearthCommand hearth = vm.hearth;
     try {
-      JsonNode result;
-      try (DaemonConnection daemon = hearth.daemon();
+      long result;
+      try (Hearth api = hearth.hearth();
           HostTar.Unpacking unpacking = hearth.env().tar().unpack(extractInto)) {
-        DaemonConnection.Stream stream =
-            daemon.openStream(
-                "vm.copy",
-                params,
-                (fd, data) -> {
-                  if (fd == 1) {
-                    try {
-                      unpacking.archive().write(data);
-                    } catch (IOException e) {
-                      throw new UncheckedIOException("tar stopped reading: " + e.getMessage(), e);
-                    }
-                  }
-                });
-        stream.closeInput();
-        result = stream.awaitResult();
+        result = api.vms().copyOut(guest.vm(), guest.path(), unpacking.archive());
         unpacking.finish();
       }
       if (!intoFolder) {

@@ -1,10 +1,16 @@
 package dev.hearth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.Names;
 import dev.hearth.core.Sizes;
+import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.HearthJson;
+import dev.hearth.daemon.Op;
+import dev.hearth.daemon.VmCreation;
+import dev.hearth.daemon.VmSpec;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,7 +21,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code hearth vm create}: sends vm.create, then follows the operation through its stages unless
+ * {@code hearth vm create}: creates the VM, then follows the operation through its stages unless
  * --detach, and says how to reach the VM.
  */
 @Command(
@@ -55,26 +61,25 @@ final class VmCreateCommand implements Callable<Integer> {
   boolean detach;
 
   @Override
-  public Integer call() {
+  public Integer call() throws InterruptedException {
     HearthCommand hearth = vm.hearth;
-    ObjectNode params = params();
-    try (DaemonConnection daemon = hearth.daemon()) {
-      JsonNode created = daemon.call("vm.create", params);
-      JsonNode op = created.path("op");
+    VmSpec request = spec();
+    try (Hearth api = hearth.hearth()) {
+      VmCreation created = api.vms().create(request);
       if (detach) {
         if (hearth.json()) {
-          hearth.printJson(op);
+          hearth.printJson(Json.node(HearthJson.of(created.op())));
         } else {
-          hearth.out().println(Json.text(op, "id"));
+          hearth.out().println(created.op().id());
           hearth.out().flush();
         }
         return 0;
       }
-      Optional<JsonNode> finished =
+      Optional<Op> finished =
           new OpFollower(hearth)
               .follow(
-                  daemon,
-                  op,
+                  api,
+                  created.op(),
                   noStart
                       ? ProgressDisplay.VM_CREATE_NO_START_STAGES
                       : ProgressDisplay.VM_CREATE_STAGES);
@@ -82,8 +87,8 @@ final class VmCreateCommand implements Callable<Integer> {
         return Interrupts.EXIT_CODE;
       }
       OpFollower.requireSucceeded(finished.get());
-      String vmId = Json.text(created.path("vm"), "id");
-      JsonNode shown = daemon.call("vm.show", VmCommand.vmParams(vmId.isEmpty() ? name : vmId));
+      String vmId = created.vm().id();
+      JsonNode shown = Json.node(HearthJson.of(api.vms().show(vmId.isEmpty() ? name : vmId)));
       if (hearth.json()) {
         hearth.printJson(shown);
       } else if (hearth.quiet()) {
@@ -97,8 +102,11 @@ final class VmCreateCommand implements Callable<Integer> {
     }
   }
 
-  /** The request, after the checks that need no daemon (usage errors, exit 2). */
-  private ObjectNode params() {
+  /**
+   * The request, after the checks that need no daemon (usage errors, exit 2); the record checks the
+   * rest (against the same bounds the daemon has).
+   */
+  private VmSpec spec() {
     if (!Names.isValid(name)) {
       throw usage(
           "invalid VM name '"
@@ -106,30 +114,27 @@ final class VmCreateCommand implements Callable<Integer> {
               + "': use 1 to 63 lower-case letters, digits and '-',"
               + " starting with a letter or digit");
     }
-    ObjectNode params = Json.object().put("name", name).put("image", image);
-    if (vcpus != null) {
-      if (vcpus < 1) {
-        throw usage("--vcpus must be at least 1, not " + vcpus);
-      }
-      params.put("vcpus", vcpus);
+    if (vcpus != null && vcpus < 1) {
+      throw usage("--vcpus must be at least 1, not " + vcpus);
     }
-    if (memoryMib != null) {
-      if (memoryMib < 1) {
-        throw usage("--memory must be at least 1 MiB, not " + memoryMib);
-      }
-      params.put("memory_mib", memoryMib);
+    if (memoryMib != null && memoryMib < 1) {
+      throw usage("--memory must be at least 1 MiB, not " + memoryMib);
     }
+    OptionalLong diskSizeBytes = OptionalLong.empty();
     if (diskSize != null) {
       try {
-        params.put("disk_size", Sizes.parse(diskSize));
+        diskSizeBytes = OptionalLong.of(Sizes.parse(diskSize));
       } catch (IllegalArgumentException e) {
         throw usage("--disk-size: " + e.getMessage());
       }
     }
-    if (noStart) {
-      params.put("no_start", true);
-    }
-    return params;
+    return new VmSpec(
+        name,
+        image,
+        vcpus == null ? OptionalInt.empty() : OptionalInt.of(vcpus),
+        memoryMib == null ? OptionalInt.empty() : OptionalInt.of(memoryMib),
+        diskSizeBytes,
+        noStart);
   }
 
   private ParameterException usage(String message) {

@@ -1,9 +1,13 @@
 package dev.hearth.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.daemon.ExecSpec;
+import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.Pty;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -27,7 +31,7 @@ import picocli.CommandLine.Spec;
           + " (echo x | hearth vm exec demo -- cat) or with --tty."
     })
 final class VmExecCommand implements Callable<Integer> {
-  static final String DEFAULT_TERM = "xterm-256color";
+  static final String DEFAULT_TERM = Pty.DEFAULT_TERM;
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   @ParentCommand VmCommand vm;
@@ -61,11 +65,8 @@ final class VmExecCommand implements Callable<Integer> {
   boolean tty;
 
   @Override
-  public Integer call() {
-    ObjectNode params = VmCommand.vmParams(target);
-    ArrayNode argv = params.putArray("argv");
-    command.forEach(argv::add);
-    ObjectNode variables = params.putObject("env");
+  public Integer call() throws InterruptedException {
+    Map<String, String> variables = new LinkedHashMap<>();
     for (String pair : env) {
       int equals = pair.indexOf('=');
       String name = equals < 0 ? pair : pair.substring(0, equals);
@@ -79,32 +80,28 @@ final class VmExecCommand implements Callable<Integer> {
       }
       variables.put(name, pair.substring(equals + 1));
     }
-    if (cwd != null) {
-      if (cwd.isEmpty()) {
-        throw new ParameterException(spec.commandLine(), "--cwd must not be empty");
-      }
-      params.put("cwd", cwd);
+    if (cwd != null && cwd.isEmpty()) {
+      throw new ParameterException(spec.commandLine(), "--cwd must not be empty");
     }
     HearthCommand hearth = vm.hearth;
     Terminal terminal = hearth.env().terminal();
     boolean interactive = terminal.stdinIsTerminal();
-    if (tty) {
-      params.put("tty", true);
-      putTerminal(params, hearth, terminal);
-    }
+    ExecSpec exec =
+        new ExecSpec(
+            command,
+            variables,
+            Optional.ofNullable(cwd),
+            tty ? Optional.of(pty(hearth, terminal)) : Optional.empty());
     StreamRelay.Options options =
         new StreamRelay.Options(tty || !interactive, tty && interactive, tty && interactive);
-    try (DaemonConnection daemon = hearth.daemon()) {
-      return StreamRelay.run(daemon, "vm.exec", params, terminal, options)
-          .path("exit_code")
-          .asInt(1);
+    try (Hearth api = hearth.hearth()) {
+      return StreamRelay.run(out -> api.vms().start(target, exec, out), terminal, options);
     }
   }
 
   /** The terminal's size (80x24 when unknown) and TERM, for a guest terminal like ours. */
-  static void putTerminal(ObjectNode params, HearthCommand hearth, Terminal terminal) {
+  static Pty pty(HearthCommand hearth, Terminal terminal) {
     Terminal.Size size = terminal.size().orElse(new Terminal.Size(80, 24));
-    params.put("cols", size.cols()).put("rows", size.rows());
-    params.put("term", hearth.env().get("TERM").orElse(DEFAULT_TERM));
+    return new Pty(hearth.env().get("TERM").orElse(DEFAULT_TERM), size.cols(), size.rows());
   }
 }

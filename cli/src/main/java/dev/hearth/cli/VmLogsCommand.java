@@ -1,14 +1,13 @@
 package dev.hearth.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.daemon.Hearth;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,8 +23,6 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "logs", description = "Print a VM's console output.")
 final class VmLogsCommand implements Callable<Integer> {
-  static final String DATA_NOTIFICATION = "vm.logs.data";
-
   @ParentCommand VmCommand vm;
   @Spec CommandSpec spec;
 
@@ -41,43 +38,28 @@ final class VmLogsCommand implements Callable<Integer> {
   Integer tail;
 
   @Override
-  public Integer call() {
-    ObjectNode params = VmCommand.vmParams(target);
+  public Integer call() throws InterruptedException {
+    OptionalLong lines = OptionalLong.empty();
     if (tail != null) {
       if (tail < 0) {
         throw new ParameterException(spec.commandLine(), "--tail must be 0 or more, not " + tail);
       }
-      params.put("tail", tail);
+      lines = OptionalLong.of(tail);
     }
     HearthCommand hearth = vm.hearth;
     PrintWriter out = hearth.out();
     Utf8Decoder console = new Utf8Decoder(out);
     Interrupts interrupts = hearth.env().interrupts();
-    try (DaemonConnection daemon = hearth.daemon();
+    try (Hearth api = hearth.hearth();
         Interrupts.Registration flushOnInterrupt = interrupts.onInterrupt(out::flush)) {
-      JsonNode last;
       if (follow) {
-        params.put("follow", true);
-        last =
-            daemon.call(
-                "vm.logs",
-                params,
-                (method, data) -> {
-                  if (DATA_NOTIFICATION.equals(method)) {
-                    console.write(decode(data));
-                  }
-                });
+        api.vms().followLogs(target, lines, console::write);
       } else {
-        last = daemon.call("vm.logs", params);
+        console.write(api.vms().logs(target, lines));
       }
-      console.write(decode(last));
       console.finish();
     }
     return 0;
-  }
-
-  private static byte[] decode(JsonNode data) {
-    return Base64.getDecoder().decode(Json.text(data, "data"));
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.hearth.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.Pty;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -24,17 +25,14 @@ final class VmSshCommand implements Callable<Integer> {
   String target;
 
   @Override
-  public Integer call() {
+  public Integer call() throws InterruptedException {
     HearthCommand hearth = vm.hearth;
     Terminal terminal = hearth.env().terminal();
-    ObjectNode params = VmCommand.vmParams(target);
-    VmExecCommand.putTerminal(params, hearth, terminal);
+    Pty pty = VmExecCommand.pty(hearth, terminal);
     boolean interactive = terminal.stdinIsTerminal();
     StreamRelay.Options options = new StreamRelay.Options(true, interactive, interactive);
-    try (DaemonConnection daemon = hearth.daemon()) {
-      return StreamRelay.run(daemon, "vm.shell", params, terminal, options)
-          .path("exit_code")
-          .asInt(1);
+    try (Hearth api = hearth.hearth()) {
+      return StreamRelay.run(out -> api.vms().shell(target, pty, out), terminal, options);
     }
   }
 }

@@ -2,20 +2,23 @@ package dev.hearth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.testing.FakeClock;
+import dev.hearth.daemon.ImageBuildSpec;
+import dev.hearth.daemon.Op;
+import dev.hearth.daemon.OpError;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code hearth image build} against a scripted daemon. */
+/** {@code hearth image build} against a fake hearth. */
 class ImageBuildCommandTest {
-  private final FakeDaemon daemon = new FakeDaemon();
+  private final FakeHearth hearth = new FakeHearth();
   private final FakeInterrupts interrupts = new FakeInterrupts();
 
   /** Stands in for `hearth image` until the image commands are merged. */
@@ -27,7 +30,7 @@ class ImageBuildCommandTest {
         new Environment(Map.of(), false)
             .withClock(new FakeClock(Samples.NOW))
             .withInterrupts(interrupts)
-            .withConnector(daemon);
+            .withHearths(hearth);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine cl = Main.commandLine(env, new PrintWriter(out, true), new PrintWriter(err, true));
@@ -45,33 +48,39 @@ class ImageBuildCommandTest {
     return new CliRun.Result(code, out.toString(), err.toString());
   }
 
-  private static String buildOp(String state, String stage) {
-    ObjectNode op = (ObjectNode) Samples.node(Samples.op(state, stage, -1));
-    op.put("kind", "image.build").put("target", "base");
-    return op.toString();
+  private static Op buildOp(String state, String stage) {
+    return buildOp(state, stage, Optional.empty(), List.of());
   }
 
-  private static String failedBuild(String stage, String message, String... log) {
-    ObjectNode op = (ObjectNode) Samples.node(buildOp("failed", stage));
-    op.putObject("error").put("stage", stage).put("message", message);
-    ArrayNode lines = op.putArray("log");
-    for (String line : log) {
-      lines.add(line);
-    }
-    return op.toString();
+  private static Op buildOp(String state, String stage, Optional<OpError> error, List<String> log) {
+    Op op = Samples.opOf(state, stage, -1);
+    return new Op(
+        op.id(),
+        "image.build",
+        "base",
+        op.state(),
+        op.stage(),
+        op.percent(),
+        log,
+        error,
+        op.startedAt(),
+        op.finishedAt(),
+        op.result());
+  }
+
+  private static Op failedBuild(String stage, String message, String... log) {
+    return buildOp("failed", stage, Optional.of(new OpError(stage, message)), List.of(log));
   }
 
   @Test
   void sendsTheOptionsAndFollowsTheStages() {
-    daemon
-        .on("image.build", "{\"op\":" + buildOp("running", "prepare") + "}")
-        .onStreaming(
-            "op.watch",
-            buildOp("succeeded", "publish"),
-            "op.progress",
-            buildOp("running", "debootstrap"),
-            "op.progress",
-            buildOp("running", "mkfs"));
+    hearth.imageBuild = spec -> buildOp("running", "prepare");
+    hearth.opWatch =
+        (id, progress) -> {
+          progress.accept(buildOp("running", "debootstrap"));
+          progress.accept(buildOp("running", "mkfs"));
+          return buildOp("succeeded", "publish");
+        };
     CliRun.Result r =
         run(
             "image",
@@ -84,12 +93,12 @@ class ImageBuildCommandTest {
             "--from",
             "debian:bookworm");
     assertThat(r.exitCode()).as(r.err()).isZero();
-    JsonNode params = daemon.requests().get(0).params();
-    assertThat(params.get("name").asText()).isEqualTo("base");
-    assertThat(params.get("packages").toString()).isEqualTo("[\"vim\",\"curl\"]");
-    assertThat(params.get("size").asLong()).isEqualTo(4L << 30);
-    assertThat(params.get("from").asText()).isEqualTo("debian:bookworm");
-    assertThat(params.has("kernel")).isFalse();
+    ImageBuildSpec sent = (ImageBuildSpec) hearth.callOf("image.build").arg(0);
+    assertThat(sent.name()).isEqualTo("base");
+    assertThat(sent.packages()).containsExactly("vim", "curl");
+    assertThat(sent.sizeBytes()).hasValue(4L << 30);
+    assertThat(sent.from()).contains("debian:bookworm");
+    assertThat(sent.kernel()).isEmpty();
     assertThat(r.out())
         .contains("[stage] prepare", "[stage] debootstrap", "[stage] kernel", "[stage] mkfs")
         .doesNotContain("[stage] run")
@@ -98,32 +107,30 @@ class ImageBuildCommandTest {
 
   @Test
   void pathsAreSentAbsolute() {
-    daemon
-        .on("image.build", "{\"op\":" + buildOp("running", "prepare") + "}")
-        .on("op.watch", buildOp("succeeded", "publish"));
+    hearth.imageBuild = spec -> buildOp("running", "prepare");
+    hearth.opWatch = (id, progress) -> buildOp("succeeded", "publish");
     CliRun.Result r = run("image", "build", "base", "--run", "setup.sh", "--kernel", "/k/vmlinux");
     assertThat(r.exitCode()).as(r.err()).isZero();
-    JsonNode params = daemon.requests().get(0).params();
-    assertThat(params.get("run").asText()).startsWith("/").endsWith("/setup.sh");
-    assertThat(params.get("kernel").asText()).isEqualTo("/k/vmlinux");
+    ImageBuildSpec sent = (ImageBuildSpec) hearth.callOf("image.build").arg(0);
+    assertThat(sent.run().orElseThrow().toString()).startsWith("/").endsWith("/setup.sh");
+    assertThat(sent.kernel()).contains(Path.of("/k/vmlinux"));
   }
 
   @Test
   void detachPrintsTheOpId() {
-    daemon.on("image.build", "{\"op\":" + buildOp("running", "prepare") + "}");
+    hearth.imageBuild = spec -> buildOp("running", "prepare");
     CliRun.Result r = run("image", "build", "base", "--detach");
     assertThat(r.exitCode()).isZero();
-    assertThat(r.out().strip()).isEqualTo(Samples.node(buildOp("running", "x")).get("id").asText());
-    assertThat(daemon.requests()).hasSize(1);
+    assertThat(r.out().strip()).isEqualTo(Samples.OP_ID);
+    assertThat(hearth.calls()).hasSize(1);
   }
 
   @Test
   void aFailedBuildShowsTheLastLogLinesAndTheReason() {
-    daemon
-        .on("image.build", "{\"op\":" + buildOp("running", "prepare") + "}")
-        .on(
-            "op.watch",
-            failedBuild("debootstrap", "the build script failed with exit code 1", "E: no net"));
+    hearth.imageBuild = spec -> buildOp("running", "prepare");
+    hearth.opWatch =
+        (id, progress) ->
+            failedBuild("debootstrap", "the build script failed with exit code 1", "E: no net");
     CliRun.Result r = run("image", "build", "base");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err()).contains("  | E: no net").contains("exit code 1");
@@ -133,6 +140,6 @@ class ImageBuildCommandTest {
   void badNamesAndSizesAreUsageErrors() {
     assertThat(run("image", "build", "Bad_Name").exitCode()).isEqualTo(2);
     assertThat(run("image", "build", "base", "--size", "huge").exitCode()).isEqualTo(2);
-    assertThat(daemon.requests()).isEmpty();
+    assertThat(hearth.calls()).isEmpty();
   }
 }

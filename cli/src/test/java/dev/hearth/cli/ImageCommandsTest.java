@@ -2,46 +2,49 @@ package dev.hearth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.testing.FakeClock;
-import dev.hearth.daemon.RpcException;
+import dev.hearth.daemon.HearthException;
+import dev.hearth.daemon.Image;
+import dev.hearth.daemon.ImageDetails;
+import dev.hearth.daemon.ImageRegistration;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The image commands against a scripted daemon: arguments, requests, output, exit codes. */
+/** The image commands against a fake hearth: arguments, requests, output, exit codes. */
 class ImageCommandsTest {
   private static final String ROOTFS_SHA =
       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-  private final FakeDaemon daemon = new FakeDaemon();
+  private final FakeHearth hearth = new FakeHearth();
 
   private CliRun.Result run(String... args) {
     Environment env =
-        new Environment(Map.of(), false)
-            .withClock(new FakeClock(Samples.NOW))
-            .withConnector(daemon);
+        new Environment(Map.of(), false).withClock(new FakeClock(Samples.NOW)).withHearths(hearth);
     return CliRun.run(env, args);
   }
 
-  private static String image(String name, long size, String createdAt) {
-    return "{\"name\": \""
-        + name
-        + "\", \"kernel\": \"/var/lib/hearth/images/"
-        + name
-        + "/vmlinux\", \"rootfs\": \"/var/lib/hearth/images/"
-        + name
-        + "/rootfs.ext4\", \"boot_args\": \"quiet\", \"size_bytes\": "
-        + size
-        + ", \"sha256\": {\"rootfs.ext4\": \""
-        + ROOTFS_SHA
-        + "\", \"vmlinux\": \"ffff\"}, \"created_at\": \""
-        + createdAt
-        + "\"}";
+  private static Image image(String name, long size, String createdAt) {
+    Map<String, String> sums = new LinkedHashMap<>();
+    sums.put("rootfs.ext4", ROOTFS_SHA);
+    sums.put("vmlinux", "ffff");
+    return new Image(
+        name,
+        Path.of("/var/lib/hearth/images/" + name + "/vmlinux"),
+        Path.of("/var/lib/hearth/images/" + name + "/rootfs.ext4"),
+        Optional.empty(),
+        "quiet",
+        size,
+        sums,
+        Instant.parse(createdAt));
   }
 
   @Test
   void registerSendsAbsolutePathsAndTheOptions() {
-    daemon.on("image.register", image("deb", 1L << 30, "2024-05-01T11:59:00Z"));
+    hearth.imageRegister = r -> image("deb", 1L << 30, "2024-05-01T11:59:00Z");
     CliRun.Result r =
         run(
             "image",
@@ -58,17 +61,15 @@ class ImageCommandsTest {
             "--extract-kernel");
 
     assertThat(r.exitCode()).isZero();
-    JsonNode params = daemon.paramsOf("image.register");
-    assertThat(params.path("name").asText()).isEqualTo("deb");
-    assertThat(params.path("kernel").asText())
-        .isEqualTo(Path.of("k/vmlinuz").toAbsolutePath().toString());
-    assertThat(params.path("rootfs").asText()).isEqualTo("/srv/root.ext4");
-    assertThat(params.path("initrd").asText())
-        .isEqualTo(Path.of("initrd.img").toAbsolutePath().toString());
-    assertThat(params.path("boot_args").asText()).isEqualTo("quiet loglevel=3");
-    assertThat(params.path("extract_kernel").asBoolean()).isTrue();
+    ImageRegistration sent = (ImageRegistration) hearth.callOf("image.register").arg(0);
+    assertThat(sent.name()).isEqualTo("deb");
+    assertThat(sent.kernel()).isEqualTo(Path.of("k/vmlinuz").toAbsolutePath());
+    assertThat(sent.rootfs()).isEqualTo(Path.of("/srv/root.ext4"));
+    assertThat(sent.initrd()).contains(Path.of("initrd.img").toAbsolutePath());
+    assertThat(sent.bootArgs()).contains("quiet loglevel=3");
+    assertThat(sent.extractKernel()).isTrue();
     assertThat(r.out()).contains("image deb registered (1 GiB, rootfs sha256 0123456789ab)");
-    assertThat(daemon.allClosed()).isTrue();
+    assertThat(hearth.allClosed()).isTrue();
   }
 
   @Test
@@ -76,28 +77,34 @@ class ImageCommandsTest {
     CliRun.Result r = run("image", "register", "deb", "--kernel", "/k");
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("--rootfs");
-    assertThat(daemon.requests()).isEmpty();
+    assertThat(hearth.calls()).isEmpty();
   }
 
   @Test
   void registerOmitsTheOptionsNotGiven() {
-    daemon.on("image.register", image("deb", 1L << 30, "2024-05-01T11:59:00Z"));
+    hearth.imageRegister = r -> image("deb", 1L << 30, "2024-05-01T11:59:00Z");
     run("image", "register", "deb", "--kernel", "/k", "--rootfs", "/r");
-    JsonNode params = daemon.paramsOf("image.register");
-    assertThat(params.has("initrd")).isFalse();
-    assertThat(params.has("boot_args")).isFalse();
-    assertThat(params.has("extract_kernel")).isFalse();
+    ImageRegistration sent = (ImageRegistration) hearth.callOf("image.register").arg(0);
+    assertThat(sent.initrd()).isEmpty();
+    assertThat(sent.bootArgs()).isEmpty();
+    assertThat(sent.extractKernel()).isFalse();
   }
 
   @Test
   void listPrintsAnAlignedTableWithTheShortRootfsDigest() {
-    daemon.on(
-        "image.list",
-        "{\"images\": ["
-            + image("base", 2L << 30, "2024-05-01T10:00:00Z")
-            + ", {\"name\": \"by-hand-image\", \"kernel\": \"/k\", \"rootfs\": \"/r\","
-            + " \"boot_args\": \"\", \"size_bytes\": 8388608, \"sha256\": {},"
-            + " \"created_at\": \"2024-05-01T11:59:30Z\"}]}");
+    hearth.imageList =
+        () ->
+            List.of(
+                image("base", 2L << 30, "2024-05-01T10:00:00Z"),
+                new Image(
+                    "by-hand-image",
+                    Path.of("/k"),
+                    Path.of("/r"),
+                    Optional.empty(),
+                    "",
+                    8388608,
+                    Map.of(),
+                    Instant.parse("2024-05-01T11:59:30Z")));
     CliRun.Result r = run("image", "list");
 
     assertThat(r.exitCode()).isZero();
@@ -110,20 +117,20 @@ class ImageCommandsTest {
 
   @Test
   void listJsonPrintsTheImagesArray() {
-    daemon.on("image.list", "{\"images\": [" + image("base", 1, "2024-05-01T10:00:00Z") + "]}");
+    hearth.imageList = () -> List.of(image("base", 1, "2024-05-01T10:00:00Z"));
     CliRun.Result r = run("image", "list", "--json");
-    assertThat(FakeDaemon.json(r.out()).get(0).path("name").asText()).isEqualTo("base");
+    assertThat(Samples.node(r.out()).get(0).path("name").asText()).isEqualTo("base");
   }
 
   @Test
   void showPrintsTheDetailsAndTheVmsUsingIt() {
-    String shown =
-        image("base", 1L << 30, "2024-05-01T11:00:00Z")
-            .replaceFirst("\\}$", ", \"used_by\": [\"demo\", \"web\"]}");
-    daemon.on("image.show", shown);
+    hearth.imageShow =
+        name ->
+            new ImageDetails(
+                image("base", 1L << 30, "2024-05-01T11:00:00Z"), List.of("demo", "web"));
     CliRun.Result r = run("image", "show", "base");
 
-    assertThat(daemon.paramsOf("image.show").path("image").asText()).isEqualTo("base");
+    assertThat(hearth.callOf("image.show").arg(0)).isEqualTo("base");
     assertThat(r.out())
         .contains("Name:")
         .contains("Boot args:")
@@ -134,14 +141,11 @@ class ImageCommandsTest {
 
   @Test
   void deleteRefusedShowsTheDaemonsMessage() {
-    daemon.on(
-        "image.delete",
-        (params, listener) -> {
-          throw new RpcException(
-              -32004,
-              "precondition_failed",
+    hearth.imageDelete =
+        name -> {
+          throw HearthException.preconditionFailed(
               "image 'base' is used by VM(s) demo; delete them first (`hearth vm delete`)");
-        });
+        };
     CliRun.Result r = run("image", "delete", "base");
 
     assertThat(r.exitCode()).isEqualTo(1);
@@ -150,16 +154,15 @@ class ImageCommandsTest {
 
   @Test
   void deleteSaysWhatWentAndPromoteSendsVmAndName() {
-    daemon
-        .on("image.delete", "{\"deleted\": \"base\"}")
-        .on("image.promote", image("snap", 1L << 30, "2024-05-01T11:59:00Z"));
+    hearth.imageDelete = name -> "base";
+    hearth.imagePromote = (vm, name) -> image("snap", 1L << 30, "2024-05-01T11:59:00Z");
 
     assertThat(run("image", "rm", "base").out()).contains("deleted image base");
     CliRun.Result r = run("image", "promote", "demo", "snap");
 
-    JsonNode params = daemon.paramsOf("image.promote");
-    assertThat(params.path("vm").asText()).isEqualTo("demo");
-    assertThat(params.path("name").asText()).isEqualTo("snap");
+    FakeHearth.Call promote = hearth.callOf("image.promote");
+    assertThat(promote.arg(0)).isEqualTo("demo");
+    assertThat(promote.arg(1)).isEqualTo("snap");
     assertThat(r.out()).contains("image snap promoted");
   }
 }

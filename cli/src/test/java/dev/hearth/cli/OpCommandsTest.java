@@ -3,52 +3,52 @@ package dev.hearth.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hearth.core.testing.FakeClock;
-import dev.hearth.daemon.RpcException;
+import dev.hearth.daemon.HearthException;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The op commands against a scripted daemon. */
+/** The op commands against a fake hearth. */
 class OpCommandsTest {
-  private final FakeDaemon daemon = new FakeDaemon();
+  private final FakeHearth hearth = new FakeHearth();
 
   private CliRun.Result run(String... args) {
     Environment env =
         new Environment(Map.of(), false)
             .withClock(new FakeClock(Samples.NOW))
             .withInterrupts(new FakeInterrupts())
-            .withConnector(daemon);
+            .withHearths(hearth);
     return CliRun.run(env, args);
   }
 
   @Test
   void listIsATable() {
-    daemon.on("op.list", "{\"ops\":[" + Samples.op("running", "boot", -1) + "]}");
+    hearth.opList = () -> List.of(Samples.opOf("running", "boot", -1));
     assertThat(run("op", "list").out().lines())
         .containsExactly(
             "ID                KIND       TARGET  STATE    STAGE  AGE",
             "0123456789abcdef  vm.create  demo    running  boot   10s");
-    assertThat(FakeDaemon.json(run("op", "list", "--json").out()).get(0).path("id").asText())
+    assertThat(Samples.node(run("op", "list", "--json").out()).get(0).path("id").asText())
         .isEqualTo(Samples.OP_ID);
   }
 
   @Test
   void showPrintsTheSnapshot() {
-    daemon.on("op.show", Samples.failedOp("rootfs", "disk full"));
+    hearth.opShow = id -> Samples.failedOpOf("rootfs", "disk full");
     CliRun.Result r = run("op", "show", "0123");
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).contains("Error:     at rootfs: disk full");
-    assertThat(daemon.paramsOf("op.show").path("op").asText()).isEqualTo("0123");
+    assertThat(hearth.callOf("op.show").arg(0)).isEqualTo("0123");
   }
 
   @Test
   void watchFollowsTheFullIdAndExitsZeroWhenItSucceeds() {
-    daemon
-        .on("op.show", Samples.op("running", "rootfs", -1))
-        .onStreaming(
-            "op.watch",
-            Samples.op("succeeded", "ready", -1),
-            "op.progress",
-            Samples.op("running", "boot", -1));
+    hearth.opShow = id -> Samples.opOf("running", "rootfs", -1);
+    hearth.opWatch =
+        (id, progress) -> {
+          progress.accept(Samples.opOf("running", "boot", -1));
+          return Samples.opOf("succeeded", "ready", -1);
+        };
     CliRun.Result r = run("op", "watch", "0123");
     assertThat(r.exitCode()).isZero();
     // Stages that went by between two snapshots (reserve, identity) are printed too.
@@ -59,14 +59,14 @@ class OpCommandsTest {
             "[stage] identity",
             "[stage] boot",
             "done in 3.2s");
-    assertThat(daemon.paramsOf("op.watch").path("op").asText()).isEqualTo(Samples.OP_ID);
+    assertThat(hearth.callOf("op.watch").arg(0)).isEqualTo(Samples.OP_ID);
+    assertThat(hearth.allClosed()).isTrue();
   }
 
   @Test
   void watchExitsOneWhenTheOpFailed() {
-    daemon
-        .on("op.show", Samples.failedOp("boot", "no kvm"))
-        .onStreaming("op.watch", Samples.failedOp("boot", "no kvm"));
+    hearth.opShow = id -> Samples.failedOpOf("boot", "no kvm");
+    hearth.opWatch = (id, progress) -> Samples.failedOpOf("boot", "no kvm");
     CliRun.Result r = run("op", "watch", Samples.OP_ID);
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err().lines())
@@ -76,16 +76,15 @@ class OpCommandsTest {
 
   @Test
   void watchJsonPrintsTheFinalSnapshot() {
-    daemon
-        .on("op.show", Samples.op("succeeded", "ready", -1))
-        .onStreaming("op.watch", Samples.op("succeeded", "ready", -1));
+    hearth.opShow = id -> Samples.opOf("succeeded", "ready", -1);
+    hearth.opWatch = (id, progress) -> Samples.opOf("succeeded", "ready", -1);
     CliRun.Result r = run("op", "watch", Samples.OP_ID, "--json");
-    assertThat(FakeDaemon.json(r.out()).path("state").asText()).isEqualTo("succeeded");
+    assertThat(Samples.node(r.out()).path("state").asText()).isEqualTo("succeeded");
   }
 
   @Test
   void cancelConfirmsOnOneLine() {
-    daemon.on("op.cancel", Samples.op("running", "boot", -1));
+    hearth.opCancel = id -> Samples.opOf("running", "boot", -1);
     assertThat(run("op", "cancel", Samples.OP_ID).out().lines())
         .containsExactly("cancelling 0123456789abcdef (vm.create demo, running)");
     assertThat(run("op", "cancel", Samples.OP_ID, "-q").out()).isEmpty();
@@ -93,11 +92,10 @@ class OpCommandsTest {
 
   @Test
   void anUnknownOpIsTheDaemonsNotFound() {
-    daemon.on(
-        "op.show",
-        (params, listener) -> {
-          throw new RpcException(-32004, "not_found", "no operation '9999'");
-        });
+    hearth.opShow =
+        id -> {
+          throw HearthException.notFound("no operation '9999'");
+        };
     CliRun.Result r = run("op", "watch", "9999");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err().lines()).containsExactly("hearth: no operation '9999' (not_found)");

@@ -1,54 +1,69 @@
 package dev.hearth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.FakeClock;
-import dev.hearth.daemon.DaemonException;
+import dev.hearth.daemon.Session;
+import dev.hearth.daemon.SessionEnd;
+import dev.hearth.daemon.SessionList;
+import dev.hearth.daemon.SessionOutput;
+import dev.hearth.daemon.SessionStart;
+import dev.hearth.daemon.SessionStarted;
+import dev.hearth.daemon.SessionState;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
-/** The session commands against a scripted daemon: arguments, requests, output, exit codes. */
+/** The session commands against a fake hearth: arguments, requests, output, exit codes. */
 class SessionCommandsTest {
-  private final FakeDaemon daemon = new FakeDaemon();
+  private final FakeHearth hearth = new FakeHearth();
   private FakeTerminal terminal = new FakeTerminal(new byte[0]);
 
   private CliRun.Result run(String... args) {
     Environment env =
         new Environment(Map.of(), false)
             .withClock(new FakeClock(Samples.NOW))
-            .withConnector(daemon)
+            .withHearths(hearth)
             .withTerminal(terminal);
     return CliRun.run(env, args);
   }
 
-  private static String session(String id, String name, String state, String exit, String command) {
-    return "{\"id\": \""
-        + id
-        + "\", \"name\": \""
-        + name
-        + "\", \"vm\": \"demo\", \"state\": \""
-        + state
-        + "\", \"exit_code\": "
-        + exit
-        + ", \"started_at\": \"2024-05-01T11:58:00Z\", \"command\": "
-        + command
-        + "}";
+  private static Session session(
+      String id, String name, SessionState state, OptionalInt exit, String command) {
+    return new Session(
+        id,
+        name.isEmpty() ? Optional.empty() : Optional.of(name),
+        state,
+        exit,
+        Instant.parse("2024-05-01T11:58:00Z"),
+        command,
+        List.of(command),
+        Optional.empty(),
+        Map.of());
   }
 
-  private static String decoded(JsonNode params) {
-    return new String(
-        Base64.getDecoder().decode(params.path("data").asText()), StandardCharsets.UTF_8);
+  private static SessionOutput ended(long nextOffset, int exitCode) {
+    return new SessionOutput(
+        nextOffset,
+        session("0123456789", "build", SessionState.EXITED, OptionalInt.of(exitCode), "make"));
+  }
+
+  private String written(int call) {
+    byte[] data = (byte[]) hearth.calls().get(call).arg(2);
+    return new String(data, StandardCharsets.UTF_8);
   }
 
   @Test
   void startSendsTheExactArgvNameFolderAndEnvironmentAndPrintsTheId() {
-    daemon.on("session.start", "{\"id\": \"0123456789\", \"name\": \"build\"}");
+    hearth.sessionStart = start -> new SessionStarted("0123456789", Optional.of("build"));
 
     CliRun.Result r =
         run(
@@ -71,13 +86,14 @@ class SessionCommandsTest {
 
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).isEqualTo("0123456789\n");
-    JsonNode params = daemon.paramsOf("session.start");
-    assertThat(params.path("vm").asText()).isEqualTo("demo");
-    assertThat(params.path("name").asText()).isEqualTo("build");
-    assertThat(params.path("cwd").asText()).isEqualTo("/srv/my app");
-    assertThat(params.path("argv").toString())
-        .isEqualTo("[\"sh\",\"-c\",\"echo \\\"$A\\\"; exit 3\",\"it's\"]");
-    assertThat(params.path("env").toString()).isEqualTo("{\"A\":\"1=2\",\"B\":\"\"}");
+    SessionStart start = (SessionStart) hearth.callOf("session.start").arg(0);
+    assertThat(start.vm()).isEqualTo("demo");
+    assertThat(start.name()).contains("build");
+    assertThat(start.cwd()).contains("/srv/my app");
+    assertThat(start.argv()).containsExactly("sh", "-c", "echo \"$A\"; exit 3", "it's");
+    assertThat(start.env()).containsOnly(entry("A", "1=2"), entry("B", ""));
+    assertThat(Samples.node(run("--json", "session", "start", "demo", "--", "true").out()))
+        .hasToString("{\"id\":\"0123456789\",\"name\":\"build\"}");
   }
 
   @Test
@@ -88,18 +104,28 @@ class SessionCommandsTest {
     CliRun.Result none = run("session", "start", "demo");
     assertThat(none.exitCode()).isEqualTo(2);
     assertThat(none.err()).contains("give the command after --");
-    assertThat(daemon.requests()).isEmpty();
+    assertThat(hearth.calls()).isEmpty();
   }
 
   @Test
   void listShowsATableWithHostileCommandsOnOneLine() {
-    daemon.on(
-        "session.list",
-        "{\"sessions\": ["
-            + session("0123456789", "build", "running", "null", "\"make 'a\\nb'\"")
-            + ", "
-            + session("abcdef0123", "", "exited", "3", "\"false\"")
-            + "], \"errors\": []}");
+    hearth.sessionList =
+        vm ->
+            new SessionList(
+                List.of(
+                    new SessionList.Listed(
+                        "demo",
+                        session(
+                            "0123456789",
+                            "build",
+                            SessionState.RUNNING,
+                            OptionalInt.empty(),
+                            "make 'a\nb'")),
+                    new SessionList.Listed(
+                        "demo",
+                        session(
+                            "abcdef0123", "", SessionState.EXITED, OptionalInt.of(3), "false"))),
+                List.of());
 
     CliRun.Result r = run("session", "list", "demo");
 
@@ -109,16 +135,24 @@ class SessionCommandsTest {
             "ID          NAME   STATE    EXIT  STARTED  COMMAND\n"
                 + "0123456789  build  running  -     2m ago   make 'a\\nb'\n"
                 + "abcdef0123  -      exited   3     2m ago   false\n");
-    assertThat(daemon.paramsOf("session.list").path("vm").asText()).isEqualTo("demo");
+    assertThat(hearth.callOf("session.list").arg(0)).isEqualTo(Optional.of("demo"));
   }
 
   @Test
   void listOfAllVmsShowsTheVmAndReportsVmsThatFailed() {
-    daemon.on(
-        "session.list",
-        "{\"sessions\": ["
-            + session("0123456789", "build", "lost", "null", "\"sleep 1\"")
-            + "], \"errors\": [{\"vm\": \"other\", \"message\": \"cannot reach it\"}]}");
+    hearth.sessionList =
+        vm ->
+            new SessionList(
+                List.of(
+                    new SessionList.Listed(
+                        "demo",
+                        session(
+                            "0123456789",
+                            "build",
+                            SessionState.LOST,
+                            OptionalInt.empty(),
+                            "sleep 1"))),
+                List.of(new SessionList.Failure("other", "cannot reach it")));
 
     CliRun.Result r = run("session", "ls");
 
@@ -126,17 +160,19 @@ class SessionCommandsTest {
     assertThat(r.out()).startsWith("ID          NAME   VM    STATE").contains("demo  lost");
     assertThat(r.err())
         .isEqualTo("hearth: cannot list the sessions of VM other: cannot reach it\n");
+    assertThat(hearth.callOf("session.list").arg(0)).isEqualTo(Optional.empty());
 
     CliRun.Result json = run("--json", "session", "list");
-    assertThat(FakeDaemon.json(json.out()).get(0).path("state").asText()).isEqualTo("lost");
+    assertThat(Samples.node(json.out()).get(0).path("state").asText()).isEqualTo("lost");
+    assertThat(Samples.node(json.out()).get(0).path("vm").asText()).isEqualTo("demo");
   }
 
   @Test
   void writeSendsTextWithANewlineOrStdinInChunksThenEof() {
-    daemon.on("session.write", "{\"written\": 1, \"eof\": false}");
+    hearth.sessionWrite = (data, eof) -> data.length;
 
     assertThat(run("session", "write", "demo", "build", "hello", "wörld").exitCode()).isZero();
-    assertThat(decoded(daemon.requests().get(0).params())).isEqualTo("hello wörld\n");
+    assertThat(written(0)).isEqualTo("hello wörld\n");
 
     byte[] big = new byte[SessionCommand.WRITE_CHUNK_BYTES + 10];
     java.util.Arrays.fill(big, (byte) 'x');
@@ -144,63 +180,50 @@ class SessionCommandsTest {
     CliRun.Result r = run("session", "write", "demo", "build", "--stdin", "--eof");
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).isEqualTo("wrote " + big.length + " bytes and closed the input\n");
-    List<FakeDaemon.Request> writes = daemon.requests().subList(1, 4);
-    assertThat(Base64.getDecoder().decode(writes.get(0).params().path("data").asText()))
-        .hasSize(SessionCommand.WRITE_CHUNK_BYTES);
-    assertThat(Base64.getDecoder().decode(writes.get(1).params().path("data").asText()))
-        .hasSize(10);
-    assertThat(writes.get(2).params().path("eof").asBoolean()).isTrue();
-    assertThat(writes.get(2).params().has("data")).isFalse();
+    List<FakeHearth.Call> writes = hearth.calls().subList(1, 4);
+    assertThat((byte[]) writes.get(0).arg(2)).hasSize(SessionCommand.WRITE_CHUNK_BYTES);
+    assertThat((byte[]) writes.get(1).arg(2)).hasSize(10);
+    assertThat(writes.get(1).arg(3)).isEqualTo(false);
+    assertThat(writes.get(2).arg(3)).isEqualTo(true);
+    assertThat((byte[]) writes.get(2).arg(2)).isEmpty();
 
     assertThat(run("session", "write", "demo", "build", "-n", "x").exitCode()).isZero();
-    assertThat(decoded(daemon.requests().get(4).params())).isEqualTo("x");
+    assertThat(written(4)).isEqualTo("x");
     assertThat(run("session", "write", "demo", "build").exitCode()).isEqualTo(2);
   }
 
   @Test
   void killSendsTheSignal() {
-    daemon.on("session.kill", "{\"signal\": \"INT\"}");
+    hearth.sessionKill = signal -> "INT";
     CliRun.Result r = run("session", "kill", "demo", "build", "--signal", "int");
     assertThat(r.out()).isEqualTo("sent INT to session build\n");
-    assertThat(daemon.paramsOf("session.kill").path("signal").asText()).isEqualTo("int");
+    assertThat(hearth.callOf("session.kill").arg(2)).isEqualTo(Optional.of("int"));
   }
 
   @Test
   void waitExitsWithTheSessionsCodeAndALostSessionIsAnError() {
-    daemon.onStream(
-        "session.wait",
-        (params, stream) -> FakeDaemon.json("{\"state\": \"exited\", \"exit_code\": 7}"));
+    hearth.sessionAwait = () -> new SessionEnd(SessionState.EXITED, OptionalInt.of(7));
     assertThat(run("session", "wait", "demo", "build").exitCode()).isEqualTo(7);
 
-    FakeDaemon lost = new FakeDaemon();
-    lost.onStream(
-        "session.wait",
-        (params, stream) -> FakeDaemon.json("{\"state\": \"lost\", \"exit_code\": null}"));
-    CliRun.Result r =
-        CliRun.run(
-            new Environment(Map.of(), false).withConnector(lost).withTerminal(terminal),
-            "session",
-            "wait",
-            "demo",
-            "build");
+    hearth.sessionAwait = () -> new SessionEnd(SessionState.LOST, OptionalInt.empty());
+    CliRun.Result r = run("session", "wait", "demo", "build");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err()).startsWith("hearth: session build was lost");
   }
 
   @Test
   void logsStreamsTheOutputFromAnOffset() {
-    daemon.onStream(
-        "session.logs",
-        (params, stream) -> {
-          stream.out(1, "llo\n");
-          return FakeDaemon.json("{\"next_offset\": 6}");
-        });
+    hearth.sessionLogs =
+        out -> {
+          out.output(1, "llo\n".getBytes(StandardCharsets.UTF_8));
+          return ended(6, 0);
+        };
     CliRun.Result r = run("session", "logs", "demo", "build", "--from", "2", "-f");
     assertThat(r.exitCode()).isZero();
     assertThat(new String(terminal.out(), StandardCharsets.UTF_8)).isEqualTo("llo\n");
-    JsonNode params = daemon.paramsOf("session.logs");
-    assertThat(params.path("from").asLong()).isEqualTo(2);
-    assertThat(params.path("follow").asBoolean()).isTrue();
+    FakeHearth.Call logs = hearth.callOf("session.logs");
+    assertThat(logs.arg(2)).isEqualTo(2L);
+    assertThat(logs.arg(3)).isEqualTo(true);
     assertThat(run("session", "logs", "demo", "build", "--from", "-1").exitCode()).isEqualTo(2);
   }
 
@@ -212,15 +235,13 @@ class SessionCommandsTest {
             new ByteArrayInputStream(new byte[] {'l', 's', 0x10, 'x', '\r'}),
             true,
             new Terminal.Size(80, 24));
-    daemon.onStream(
-        "session.attach",
-        (params, stream) -> {
+    hearth.sessionAttach =
+        stream -> {
           stream.out(1, "replayed\n");
           // A line is sent on Enter; the end of stdin stops the forwarding (it is no detach).
           assertThat(stream.awaitInputEnd()).containsExactly('l', 's', 0x10, 'x', '\n');
-          return FakeDaemon.json(
-              "{\"next_offset\": 9, \"session\": {\"state\": \"exited\", \"exit_code\": 4}}");
-        });
+          return Optional.of(ended(9, 4));
+        };
 
     CliRun.Result r = run("session", "attach", "demo", "build", "--from", "3");
 
@@ -229,7 +250,7 @@ class SessionCommandsTest {
     assertThat(new String(terminal.out(), StandardCharsets.UTF_8))
         .contains("replayed\r\n")
         .contains("ls^Px\r\n");
-    assertThat(daemon.paramsOf("session.attach").path("from").asLong()).isEqualTo(3);
+    assertThat(hearth.callOf("session.attach").arg(2)).isEqualTo(3L);
     assertThat(terminal.rawModeEntered()).isEqualTo(1);
     assertThat(terminal.rawModeRestored()).isEqualTo(1);
   }
@@ -239,18 +260,17 @@ class SessionCommandsTest {
     terminal =
         new FakeTerminal(
             new ByteArrayInputStream(new byte[] {'x', 0x03}), true, new Terminal.Size(80, 24));
-    daemon.on("session.kill", "{\"signal\": \"INT\"}");
-    daemon.onStream(
-        "session.attach",
-        (params, stream) -> {
+    hearth.sessionKill = signal -> "INT";
+    hearth.sessionAttach =
+        stream -> {
           assertThat(stream.awaitInputEnd()).isEmpty();
-          return FakeDaemon.json(
-              "{\"next_offset\": 0, \"session\": {\"state\": \"exited\", \"exit_code\": 130}}");
-        });
+          return Optional.of(ended(0, 130));
+        };
 
     assertThat(run("session", "attach", "demo", "build").exitCode()).isEqualTo(130);
-    assertThat(daemon.paramsOf("session.kill").path("signal").asText()).isEqualTo("INT");
-    assertThat(daemon.paramsOf("session.kill").path("session").asText()).isEqualTo("build");
+    FakeHearth.Call kill = hearth.callOf("session.kill");
+    assertThat(kill.arg(2)).isEqualTo(Optional.of("INT"));
+    assertThat(kill.arg(1)).isEqualTo("build");
   }
 
   @Test
@@ -260,15 +280,13 @@ class SessionCommandsTest {
             new ByteArrayInputStream(new byte[] {'a', '\r', 'b', 0x10, 0x11, 'n', 'o', 't'}),
             true,
             new Terminal.Size(80, 24));
-    java.util.concurrent.CompletableFuture<byte[]> sent =
-        new java.util.concurrent.CompletableFuture<>();
-    daemon.onStream(
-        "session.attach",
-        (params, stream) -> {
+    CompletableFuture<byte[]> sent = new CompletableFuture<>();
+    hearth.sessionAttach =
+        stream -> {
           sent.complete(stream.awaitInputEnd());
-          // The CLI closes the connection after a detach: the result never comes.
-          throw new DaemonException("the connection was closed");
-        });
+          // The CLI closes the attachment after a detach: it ends without the session's end.
+          return Optional.empty();
+        };
 
     CliRun.Result r = run("session", "attach", "demo", "build");
 

@@ -3,13 +3,13 @@ package dev.hearth.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.hearth.daemon.RpcException;
+import dev.hearth.daemon.HearthException;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.Test;
 
 class StreamRelayTest {
@@ -17,42 +17,40 @@ class StreamRelayTest {
   private static final StreamRelay.Options SHELL = new StreamRelay.Options(true, true, true);
 
   @Test
-  void stdinIsForwardedWithItsEndAndOutputGoesToStdoutAndStderr() {
+  void stdinIsForwardedWithItsEndAndOutputGoesToStdoutAndStderr() throws Exception {
     FakeTerminal terminal = new FakeTerminal("line one\nline two\n".getBytes());
-    FakeDaemon daemon =
-        new FakeDaemon()
-            .onStream(
-                "vm.exec",
-                (params, stream) -> {
-                  byte[] input = stream.awaitInputEnd();
-                  stream.out(1, new String(input, StandardCharsets.UTF_8).toUpperCase());
-                  stream.out(2, "done\n");
-                  return FakeDaemon.json("{\"exit_code\": 0}");
-                });
 
-    JsonNode result = run(daemon, terminal, PIPE);
+    int code =
+        run(
+            stream -> {
+              byte[] input = stream.awaitInputEnd();
+              stream.out(1, new String(input, StandardCharsets.UTF_8).toUpperCase());
+              stream.out(2, "done\n");
+              return 0;
+            },
+            terminal,
+            PIPE);
 
-    assertThat(result.path("exit_code").asInt()).isZero();
+    assertThat(code).isZero();
     assertThat(new String(terminal.out())).isEqualTo("LINE ONE\nLINE TWO\n");
     assertThat(new String(terminal.err())).isEqualTo("done\n");
     assertThat(terminal.rawModeEntered()).isZero();
   }
 
   @Test
-  void withoutForwardingTheInputEndsAtOnce() {
+  void withoutForwardingTheInputEndsAtOnce() throws Exception {
     FakeTerminal terminal = new FakeTerminal(new ByteArrayInputStream(new byte[0]), true, null);
-    FakeDaemon daemon =
-        new FakeDaemon()
-            .onStream(
-                "vm.exec",
-                (params, stream) -> {
-                  assertThat(stream.awaitInputEnd()).isEmpty();
-                  return FakeDaemon.json("{\"exit_code\": 3}");
-                });
 
-    JsonNode result = run(daemon, terminal, new StreamRelay.Options(false, false, false));
+    int code =
+        run(
+            stream -> {
+              assertThat(stream.awaitInputEnd()).isEmpty();
+              return 3;
+            },
+            terminal,
+            new StreamRelay.Options(false, false, false));
 
-    assertThat(result.path("exit_code").asInt()).isEqualTo(3);
+    assertThat(code).isEqualTo(3);
   }
 
   @Test
@@ -60,18 +58,16 @@ class StreamRelayTest {
     PipedOutputStream typing = new PipedOutputStream();
     InputStream keyboard = new PipedInputStream(typing);
     FakeTerminal terminal = new FakeTerminal(keyboard, true, new Terminal.Size(80, 24));
-    FakeDaemon daemon =
-        new FakeDaemon()
-            .onStream(
-                "vm.shell",
-                (params, stream) -> {
-                  assertThat(terminal.raw()).isTrue();
-                  terminal.resize(new Terminal.Size(100, 40));
-                  assertThat(stream.awaitResizes(1)).containsExactly("100x40");
-                  return FakeDaemon.json("{\"exit_code\": 0}");
-                });
 
-    run(daemon, terminal, SHELL);
+    run(
+        stream -> {
+          assertThat(terminal.raw()).isTrue();
+          terminal.resize(new Terminal.Size(100, 40));
+          assertThat(stream.awaitResizes(1)).containsExactly("100x40");
+          return 0;
+        },
+        terminal,
+        SHELL);
 
     assertThat(terminal.rawModeEntered()).isEqualTo(1);
     assertThat(terminal.rawModeRestored()).isEqualTo(1);
@@ -83,24 +79,32 @@ class StreamRelayTest {
   void rawModeIsRestoredWhenTheStreamFails() {
     FakeTerminal terminal =
         new FakeTerminal(new ByteArrayInputStream(new byte[0]), true, new Terminal.Size(80, 24));
-    FakeDaemon daemon =
-        new FakeDaemon()
-            .onStream(
-                "vm.shell",
-                (params, stream) -> {
-                  throw new RpcException(-32004, "precondition_failed", "demo is stopped");
-                });
 
-    assertThatThrownBy(() -> run(daemon, terminal, SHELL)).hasMessageContaining("demo is stopped");
+    assertThatThrownBy(
+            () ->
+                run(
+                    stream -> {
+                      throw HearthException.preconditionFailed("demo is stopped");
+                    },
+                    terminal,
+                    SHELL))
+        .hasMessageContaining("demo is stopped");
 
     assertThat(terminal.rawModeRestored()).isEqualTo(1);
     assertThat(terminal.resizeListeners()).isZero();
   }
 
-  private static JsonNode run(FakeDaemon daemon, FakeTerminal terminal, StreamRelay.Options o) {
-    String method = o.raw() ? "vm.shell" : "vm.exec";
-    try (DaemonConnection connection = daemon.connect(null)) {
-      return StreamRelay.run(connection, method, FakeDaemon.json("{}"), terminal, o);
-    }
+  @Test
+  void theCommandIsClosedAtTheEnd() throws Exception {
+    FakeProcess[] started = new FakeProcess[1];
+    StreamRelay.run(
+        out -> started[0] = new FakeProcess(out, stream -> 0), new FakeTerminal(new byte[0]), PIPE);
+    assertThat(started[0].closed()).isTrue();
+  }
+
+  private static int run(
+      ToIntFunction<FakeProcess> guest, FakeTerminal terminal, StreamRelay.Options o)
+      throws InterruptedException {
+    return StreamRelay.run(out -> new FakeProcess(out, guest), terminal, o);
   }
 }

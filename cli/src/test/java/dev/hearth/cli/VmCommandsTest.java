@@ -5,39 +5,46 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.testing.FakeClock;
 import dev.hearth.daemon.DaemonUnavailableException;
-import dev.hearth.daemon.RpcException;
+import dev.hearth.daemon.HearthException;
+import dev.hearth.daemon.Op;
+import dev.hearth.daemon.Vm;
+import dev.hearth.daemon.VmSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Base64;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
-/** The vm commands against a scripted daemon: arguments, requests, output, exit codes. */
+/** The vm commands against a fake hearth: arguments, requests, output, exit codes. */
 class VmCommandsTest {
-  private final FakeDaemon daemon = new FakeDaemon();
+  private final FakeHearth hearth = new FakeHearth();
   private final FakeInterrupts interrupts = new FakeInterrupts();
 
   private Environment env(boolean terminal) {
     return new Environment(Map.of(), terminal)
         .withClock(new FakeClock(Samples.NOW))
         .withInterrupts(interrupts)
-        .withConnector(daemon);
+        .withHearths(hearth);
   }
 
   private CliRun.Result run(String... args) {
     return CliRun.run(env(false), args);
   }
 
-  private FakeDaemon scriptCreate(String finalOp, String... progress) {
-    String[] notifications = new String[progress.length * 2];
-    for (int i = 0; i < progress.length; i++) {
-      notifications[2 * i] = "op.progress";
-      notifications[2 * i + 1] = progress[i];
-    }
-    return daemon
-        .on("vm.create", Samples.created())
-        .onStreaming("op.watch", finalOp, notifications)
-        .on("vm.show", Samples.demoRunning());
+  private void scriptCreate(Op finalOp, Op... progress) {
+    hearth.create =
+        spec -> hearth.creation(Samples.creatingVm(), Samples.opOf("running", "rootfs", -1));
+    hearth.opWatch =
+        (id, listener) -> {
+          for (Op p : progress) {
+            listener.accept(p);
+          }
+          return finalOp;
+        };
+    hearth.vmShow = vm -> Samples.details(Samples.demoRunningVm());
   }
 
   @Test
@@ -45,7 +52,7 @@ class VmCommandsTest {
     CliRun.Result r = run("vm", "create", "demo");
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).startsWith("hearth: ").contains("--image");
-    assertThat(daemon.requests()).isEmpty();
+    assertThat(hearth.calls()).isEmpty();
   }
 
   @Test
@@ -56,7 +63,7 @@ class VmCommandsTest {
         .singleElement()
         .asString()
         .startsWith("hearth: --disk-size: 'ten gigs' is not a size");
-    assertThat(daemon.requests()).isEmpty();
+    assertThat(hearth.calls()).isEmpty();
   }
 
   @Test
@@ -66,12 +73,12 @@ class VmCommandsTest {
         .contains("--vcpus must be at least 1");
     assertThat(run("vm", "create", "demo", "--image", "base", "--memory", "lots").exitCode())
         .isEqualTo(2);
-    assertThat(daemon.requests()).isEmpty();
+    assertThat(hearth.calls()).isEmpty();
   }
 
   @Test
-  void createSendsTheContractsParams() {
-    scriptCreate(Samples.op("succeeded", "ready", -1));
+  void createSendsTheSpec() {
+    scriptCreate(Samples.opOf("succeeded", "ready", -1));
     CliRun.Result r =
         run(
             "vm",
@@ -86,27 +93,36 @@ class VmCommandsTest {
             "--disk-size",
             "10G");
     assertThat(r.exitCode()).isZero();
-    JsonNode params = daemon.paramsOf("vm.create");
-    assertThat(params.path("name").asText()).isEqualTo("demo");
-    assertThat(params.path("image").asText()).isEqualTo("base");
-    assertThat(params.path("vcpus").asInt()).isEqualTo(4);
-    assertThat(params.path("memory_mib").asInt()).isEqualTo(2048);
-    assertThat(params.path("disk_size").asLong()).isEqualTo(10L << 30);
-    assertThat(params.has("no_start")).isFalse();
-    assertThat(daemon.paramsOf("op.watch").path("op").asText()).isEqualTo(Samples.OP_ID);
-    assertThat(daemon.paramsOf("vm.show").path("vm").asText()).isEqualTo(Samples.VM_ID);
-    assertThat(daemon.allClosed()).isTrue();
+    VmSpec spec = (VmSpec) hearth.callOf("vm.create").arg(0);
+    assertThat(spec.name()).isEqualTo("demo");
+    assertThat(spec.image()).isEqualTo("base");
+    assertThat(spec.vcpus()).hasValue(4);
+    assertThat(spec.memoryMib()).hasValue(2048);
+    assertThat(spec.diskSizeBytes()).hasValue(10L << 30);
+    assertThat(spec.noStart()).isFalse();
+    assertThat(hearth.callOf("op.watch").arg(0)).isEqualTo(Samples.OP_ID);
+    assertThat(hearth.callOf("vm.show").arg(0)).isEqualTo(Samples.VM_ID);
+    assertThat(hearth.allClosed()).isTrue();
     assertThat(interrupts.anyRegistered()).isFalse();
+  }
+
+  @Test
+  void aSpecTheDaemonWouldRefuseIsRefusedAsTheDaemonDoes() {
+    CliRun.Result r = run("vm", "create", "demo", "--image", "base", "--vcpus", "33");
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err().lines())
+        .containsExactly("hearth: param 'vcpus' of vm.create must be 1 to 32; got 33 (-32602)");
+    assertThat(hearth.calls()).isEmpty();
   }
 
   @Test
   void createFollowsTheStagesInPlainLinesAndSaysHowToReachTheVm() {
     scriptCreate(
-        Samples.op("succeeded", "ready", -1),
-        Samples.op("running", "rootfs", -1),
-        Samples.op("running", "identity", -1),
-        Samples.op("running", "boot", -1),
-        Samples.op("running", "wait-ssh", -1));
+        Samples.opOf("succeeded", "ready", -1),
+        Samples.opOf("running", "rootfs", -1),
+        Samples.opOf("running", "identity", -1),
+        Samples.opOf("running", "boot", -1),
+        Samples.opOf("running", "wait-ssh", -1));
     CliRun.Result r = run("vm", "create", "demo", "--image", "base");
 
     assertThat(r.err()).isEmpty();
@@ -125,7 +141,7 @@ class VmCommandsTest {
 
   @Test
   void createOnATerminalDrawsTheStagesInPlace() {
-    scriptCreate(Samples.op("succeeded", "ready", -1), Samples.op("running", "boot", -1));
+    scriptCreate(Samples.opOf("succeeded", "ready", -1), Samples.opOf("running", "boot", -1));
     CliRun.Result r = CliRun.run(env(true), "vm", "create", "demo", "--image", "base");
 
     assertThat(r.exitCode()).isZero();
@@ -143,7 +159,7 @@ class VmCommandsTest {
 
   @Test
   void noColorMeansPlainLinesEvenOnATerminal() {
-    scriptCreate(Samples.op("succeeded", "ready", -1));
+    scriptCreate(Samples.opOf("succeeded", "ready", -1));
     CliRun.Result r =
         CliRun.run(env(true), "vm", "create", "demo", "--image", "base", "--no-color");
     assertThat(r.out()).doesNotContain("\u001b").startsWith("[stage] reserve");
@@ -151,7 +167,7 @@ class VmCommandsTest {
 
   @Test
   void createFailureNamesTheStageAndReasonAndExitsOne() {
-    scriptCreate(Samples.failedOp("boot", "firecracker exited with status 1"));
+    scriptCreate(Samples.failedOpOf("boot", "firecracker exited with status 1"));
     CliRun.Result r = run("vm", "create", "demo", "--image", "base");
 
     assertThat(r.exitCode()).isEqualTo(1);
@@ -161,63 +177,60 @@ class VmCommandsTest {
             "hearth: vm.create demo failed at boot: firecracker exited with status 1 (op "
                 + Samples.OP_ID
                 + ")");
-    assertThat(daemon.requests())
-        .extracting(FakeDaemon.Request::method)
-        .containsExactly("vm.create", "op.watch");
+    assertThat(hearth.methods()).containsExactly("vm.create", "op.watch");
   }
 
   @Test
   void createDetachedPrintsTheOpIdOnly() {
-    daemon.on("vm.create", Samples.created());
+    scriptCreate(Samples.opOf("succeeded", "ready", -1));
     CliRun.Result r = run("vm", "create", "demo", "--image", "base", "--detach");
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).isEqualTo(Samples.OP_ID + System.lineSeparator());
-    assertThat(daemon.requests()).hasSize(1);
+    assertThat(hearth.calls()).hasSize(1);
 
     CliRun.Result json = run("vm", "create", "demo", "--image", "base", "-d", "--json");
-    assertThat(FakeDaemon.json(json.out()).path("stage").asText()).isEqualTo("rootfs");
+    assertThat(Samples.node(json.out()).path("stage").asText()).isEqualTo("rootfs");
   }
 
   @Test
   void createJsonPrintsTheFinalVmAndNoProgress() {
-    scriptCreate(Samples.op("succeeded", "ready", -1), Samples.op("running", "boot", -1));
+    scriptCreate(Samples.opOf("succeeded", "ready", -1), Samples.opOf("running", "boot", -1));
     CliRun.Result r = run("vm", "create", "demo", "--image", "base", "--json");
     assertThat(r.out().lines()).hasSize(1);
-    assertThat(FakeDaemon.json(r.out()).path("ip").asText()).isEqualTo("10.77.0.2");
+    assertThat(Samples.node(r.out()).path("ip").asText()).isEqualTo("10.77.0.2");
   }
 
   @Test
   void createQuietPrintsTheNameOnly() {
-    scriptCreate(Samples.op("succeeded", "ready", -1), Samples.op("running", "boot", -1));
+    scriptCreate(Samples.opOf("succeeded", "ready", -1), Samples.opOf("running", "boot", -1));
     assertThat(run("vm", "create", "demo", "--image", "base", "-q").out())
         .isEqualTo("demo" + System.lineSeparator());
   }
 
   @Test
   void createNoStartSaysHowToStartIt() {
-    daemon
-        .on("vm.create", Samples.created())
-        .onStreaming("op.watch", Samples.op("succeeded", "identity", -1))
-        .on("vm.show", Samples.vm("demo", "stopped", "10.77.0.2", "2024-05-01T11:59:50Z"));
+    scriptCreate(Samples.opOf("succeeded", "identity", -1));
+    hearth.vmShow =
+        vm -> Samples.details(Samples.vmOf("demo", "stopped", "10.77.0.2", "2024-05-01T11:59:50Z"));
     CliRun.Result r = run("vm", "create", "demo", "--image", "base", "--no-start");
 
-    assertThat(daemon.paramsOf("vm.create").path("no_start").asBoolean()).isTrue();
+    assertThat(((VmSpec) hearth.callOf("vm.create").arg(0)).noStart()).isTrue();
     assertThat(r.out()).contains("demo is stopped").contains("hearth vm start demo");
   }
 
   @Test
   void ctrlCWhileCreatingLeavesTheOpRunningAndSaysHowToGetBackToIt() {
-    daemon
-        .on("vm.create", Samples.created())
-        .on(
-            "op.watch",
-            (params, listener) -> {
-              listener.onNotification(
-                  "op.progress", Samples.node(Samples.op("running", "boot", -1)));
-              interrupts.interrupt();
-              // The JVM would exit now; here the connection goes away under the watch.
-              throw new DaemonUnavailableException(Path.of("/tmp/x.sock"), "closed", null);
-            });
+    scriptCreate(Samples.opOf("succeeded", "ready", -1));
+    hearth.opWatch =
+        (id, listener) -> {
+          listener.accept(Samples.opOf("running", "boot", -1));
+          interrupts.interrupt();
+          // The JVM would exit now; here the connection goes away under the watch.
+          throw new HearthException(
+              HearthException.Kind.UNAVAILABLE,
+              "closed",
+              new DaemonUnavailableException(Path.of("/tmp/x.sock"), "closed", null));
+        };
     CliRun.Result r = run("vm", "create", "demo", "--image", "base");
 
     assertThat(r.exitCode()).isEqualTo(130);
@@ -225,14 +238,12 @@ class VmCommandsTest {
     assertThat(r.err())
         .contains("hearth op watch " + Samples.OP_ID)
         .contains("hearth op cancel " + Samples.OP_ID);
-    assertThat(daemon.requests())
-        .extracting(FakeDaemon.Request::method)
-        .doesNotContain("op.cancel");
+    assertThat(hearth.methods()).doesNotContain("op.cancel");
   }
 
   @Test
   void listIsATableAndJsonIsTheArray() {
-    daemon.on("vm.list", "{\"vms\":[" + Samples.demoRunning() + "]}");
+    hearth.vmList = () -> List.of(Samples.demoRunningVm());
     CliRun.Result r = run("vm", "list");
     assertThat(r.out().lines())
         .containsExactly(
@@ -240,28 +251,27 @@ class VmCommandsTest {
             "demo  running  10.77.0.2  base   2      1 GiB   5m");
 
     CliRun.Result json = run("vm", "ls", "--json");
-    JsonNode vms = FakeDaemon.json(json.out());
+    JsonNode vms = Samples.node(json.out());
     assertThat(vms.isArray()).isTrue();
     assertThat(vms.get(0).path("name").asText()).isEqualTo("demo");
   }
 
   @Test
   void showPrintsDetailsOrTheObject() {
-    daemon.on("vm.show", Samples.demoRunning());
+    hearth.vmShow = vm -> Samples.details(Samples.demoRunningVm());
     assertThat(run("vm", "show", "fedc").out()).contains("Name:         demo");
-    assertThat(daemon.paramsOf("vm.show").path("vm").asText()).isEqualTo("fedc");
-    assertThat(FakeDaemon.json(run("vm", "show", "demo", "--json").out()).path("id").asText())
+    assertThat(hearth.callOf("vm.show").arg(0)).isEqualTo("fedc");
+    assertThat(Samples.node(run("vm", "show", "demo", "--json").out()).path("id").asText())
         .isEqualTo(Samples.VM_ID);
   }
 
   @Test
   void lifecycleVerbsPrintOneLineOrNothingWhenQuiet() {
-    String stopped = Samples.vm("demo", "stopped", "10.77.0.2", "2024-05-01T11:55:00Z");
-    daemon
-        .on("vm.start", Samples.demoRunning())
-        .on("vm.stop", stopped)
-        .on("vm.kill", stopped)
-        .on("vm.delete", "{\"deleted\":\"" + Samples.VM_ID + "\"}");
+    Vm stopped = Samples.vmOf("demo", "stopped", "10.77.0.2", "2024-05-01T11:55:00Z");
+    hearth.vmStart = vm -> Samples.demoRunningVm();
+    hearth.vmStop = (vm, timeout) -> stopped;
+    hearth.vmKill = vm -> stopped;
+    hearth.vmDelete = (vm, force) -> Samples.VM_ID;
 
     assertThat(run("vm", "start", "demo").out().lines())
         .containsExactly("demo is running at 10.77.0.2");
@@ -275,27 +285,27 @@ class VmCommandsTest {
       assertThat(quiet.exitCode()).isZero();
       assertThat(quiet.out()).as(verb).isEmpty();
     }
+    assertThat(Samples.node(run("vm", "delete", "demo", "--json").out()).path("deleted").asText())
+        .isEqualTo(Samples.VM_ID);
   }
 
   @Test
   void stopAndDeleteSendTheirOptions() {
-    daemon
-        .on("vm.stop", Samples.demoRunning())
-        .on("vm.delete", "{\"deleted\":\"" + Samples.VM_ID + "\"}");
+    hearth.vmStop = (vm, timeout) -> Samples.demoRunningVm();
+    hearth.vmDelete = (vm, force) -> Samples.VM_ID;
     run("vm", "stop", "demo", "--timeout", "7");
     run("vm", "delete", "demo");
-    assertThat(daemon.paramsOf("vm.stop").path("timeout_seconds").asInt()).isEqualTo(7);
-    assertThat(daemon.paramsOf("vm.delete").path("force").asBoolean()).isFalse();
+    assertThat(hearth.callOf("vm.stop").arg(1)).isEqualTo(Optional.of(Duration.ofSeconds(7)));
+    assertThat(hearth.callOf("vm.delete").arg(1)).isEqualTo(false);
     assertThat(run("vm", "stop", "demo", "--timeout", "-1").exitCode()).isEqualTo(2);
   }
 
   @Test
   void aDaemonErrorIsOneLineWithItsKind() {
-    daemon.on(
-        "vm.show",
-        (params, listener) -> {
-          throw new RpcException(-32004, "not_found", "no VM named 'x'");
-        });
+    hearth.vmShow =
+        vm -> {
+          throw HearthException.notFound("no VM named 'x'");
+        };
     CliRun.Result r = run("vm", "show", "x");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.out()).isEmpty();
@@ -310,39 +320,27 @@ class VmCommandsTest {
   }
 
   @Test
-  void logsWritesTheDecodedBytes() {
-    daemon.on("vm.logs", "{\"data\":\"" + base64("boot ok\nlogin: ") + "\"}");
+  void logsWritesTheBytes() {
+    hearth.vmLogs = (vm, tail) -> "boot ok\nlogin: ".getBytes(StandardCharsets.UTF_8);
     CliRun.Result r = run("vm", "logs", "demo", "--tail", "2");
     assertThat(r.out()).isEqualTo("boot ok\nlogin: ");
-    assertThat(daemon.paramsOf("vm.logs").path("tail").asInt()).isEqualTo(2);
-    assertThat(daemon.paramsOf("vm.logs").has("follow")).isFalse();
+    assertThat(hearth.callOf("vm.logs").arg(1)).isEqualTo(OptionalLong.of(2));
+    assertThat(hearth.methods()).doesNotContain("vm.logs --follow");
   }
 
   @Test
   void logsFollowWritesEachChunkAndKeepsSplitCharactersWhole() {
     byte[] euro = "€\n".getBytes(StandardCharsets.UTF_8);
-    daemon.onStreaming(
-        "vm.logs",
-        "{\"data\":\"\"}",
-        "vm.logs.data",
-        data("é ".getBytes(StandardCharsets.UTF_8)),
-        "vm.logs.data",
-        data(new byte[] {euro[0]}),
-        "vm.logs.data",
-        data(new byte[] {euro[1], euro[2], euro[3]}),
-        "vm.logs.data",
-        data(new byte[] {(byte) 0xff, 'x'}));
+    hearth.vmFollowLogs =
+        (vm, tail) ->
+            List.of(
+                "é ".getBytes(StandardCharsets.UTF_8),
+                new byte[] {euro[0]},
+                new byte[] {euro[1], euro[2], euro[3]},
+                new byte[] {(byte) 0xff, 'x'});
     CliRun.Result r = run("vm", "logs", "demo", "-f");
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).isEqualTo("é €\n\uFFFDx");
-    assertThat(daemon.paramsOf("vm.logs").path("follow").asBoolean()).isTrue();
-  }
-
-  private static String base64(String text) {
-    return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static String data(byte[] bytes) {
-    return "{\"data\":\"" + Base64.getEncoder().encodeToString(bytes) + "\"}";
+    assertThat(hearth.callOf("vm.logs --follow").arg(1)).isEqualTo(OptionalLong.empty());
   }
 }

@@ -1,10 +1,12 @@
 package dev.hearth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.testing.FakeClock;
-import dev.hearth.daemon.RpcException;
+import dev.hearth.daemon.ExecSpec;
+import dev.hearth.daemon.HearthException;
+import dev.hearth.daemon.Pty;
 import java.io.ByteArrayInputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
@@ -15,9 +17,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** vm exec, vm ssh and vm cp against a scripted daemon, terminal and tar. */
+/** vm exec, vm ssh and vm cp against a fake hearth, terminal and tar. */
 class VmGuestCommandsTest {
-  private final FakeDaemon daemon = new FakeDaemon();
+  private final FakeHearth hearth = new FakeHearth();
   private final FakeHostTar tar = new FakeHostTar();
   @TempDir Path dir;
 
@@ -29,7 +31,7 @@ class VmGuestCommandsTest {
     Environment env =
         new Environment(vars, false)
             .withClock(new FakeClock(Samples.NOW))
-            .withConnector(daemon)
+            .withHearths(hearth)
             .withTerminal(terminal)
             .withTar(tar);
     return CliRun.run(env, args);
@@ -46,13 +48,12 @@ class VmGuestCommandsTest {
 
   @Test
   void execSendsTheCommandAndExitsWithItsCode() {
-    daemon.onStream(
-        "vm.exec",
-        (params, stream) -> {
+    hearth.vmExec =
+        stream -> {
           stream.out(1, "out\n");
           stream.out(2, "err\n");
-          return FakeDaemon.json("{\"exit_code\": 3}");
-        });
+          return 3;
+        };
     FakeTerminal terminal = pipedStdin("");
 
     CliRun.Result result =
@@ -63,23 +64,23 @@ class VmGuestCommandsTest {
     assertThat(result.exitCode()).isEqualTo(3);
     assertThat(new String(terminal.out())).isEqualTo("out\n");
     assertThat(new String(terminal.err())).isEqualTo("err\n");
-    JsonNode params = daemon.paramsOf("vm.exec");
-    assertThat(params.path("vm").asText()).isEqualTo("demo");
-    assertThat(params.path("argv").toString()).isEqualTo("[\"sh\",\"-c\",\"exit 3\"]");
-    assertThat(params.path("env").toString()).isEqualTo("{\"A\":\"1=2\",\"B\":\"\"}");
-    assertThat(params.path("cwd").asText()).isEqualTo("/srv");
-    assertThat(params.has("tty")).isFalse();
-    assertThat(daemon.allClosed()).isTrue();
+    FakeHearth.Call exec = hearth.callOf("vm.exec");
+    assertThat(exec.arg(0)).isEqualTo("demo");
+    ExecSpec spec = (ExecSpec) exec.arg(1);
+    assertThat(spec.argv()).containsExactly("sh", "-c", "exit 3");
+    assertThat(spec.env()).containsOnly(entry("A", "1=2"), entry("B", ""));
+    assertThat(spec.cwd()).contains("/srv");
+    assertThat(spec.pty()).isEmpty();
+    assertThat(hearth.allClosed()).isTrue();
   }
 
   @Test
   void execForwardsStdinWhenItIsNotATerminal() {
-    daemon.onStream(
-        "vm.exec",
-        (params, stream) -> {
+    hearth.vmExec =
+        stream -> {
           stream.out(1, new String(stream.awaitInputEnd(), StandardCharsets.UTF_8));
-          return FakeDaemon.json("{\"exit_code\": 0}");
-        });
+          return 0;
+        };
     FakeTerminal terminal = pipedStdin("x\n");
 
     CliRun.Result result = run(terminal, "vm", "exec", "demo", "--", "cat");
@@ -92,12 +93,11 @@ class VmGuestCommandsTest {
   void execOnATerminalWithoutTtyEndsTheInputAtOnce() throws Exception {
     PipedOutputStream typing = new PipedOutputStream();
     FakeTerminal terminal = new FakeTerminal(new PipedInputStream(typing), true, null);
-    daemon.onStream(
-        "vm.exec",
-        (params, stream) -> {
+    hearth.vmExec =
+        stream -> {
           assertThat(stream.awaitInputEnd()).isEmpty();
-          return FakeDaemon.json("{\"exit_code\": 0}");
-        });
+          return 0;
+        };
 
     assertThat(run(terminal, "vm", "exec", "demo", "--", "cat").exitCode()).isZero();
     assertThat(terminal.rawModeEntered()).isZero();
@@ -107,22 +107,18 @@ class VmGuestCommandsTest {
   @Test
   void execWithTtyUsesRawModeAndSendsTheTerminal() {
     FakeTerminal terminal = tty();
-    daemon.onStream(
-        "vm.exec",
-        (params, stream) -> {
+    hearth.vmExec =
+        stream -> {
           assertThat(terminal.raw()).isTrue();
-          return FakeDaemon.json("{\"exit_code\": 0}");
-        });
+          return 0;
+        };
 
     CliRun.Result result =
         run(Map.of("TERM", "screen"), terminal, "vm", "exec", "-t", "demo", "--", "top");
 
     assertThat(result.exitCode()).isZero();
-    JsonNode params = daemon.paramsOf("vm.exec");
-    assertThat(params.path("tty").asBoolean()).isTrue();
-    assertThat(params.path("cols").asInt()).isEqualTo(120);
-    assertThat(params.path("rows").asInt()).isEqualTo(33);
-    assertThat(params.path("term").asText()).isEqualTo("screen");
+    ExecSpec spec = (ExecSpec) hearth.callOf("vm.exec").arg(1);
+    assertThat(spec.pty()).contains(new Pty("screen", 120, 33));
     assertThat(terminal.rawModeRestored()).isEqualTo(1);
     assertThat(terminal.raw()).isFalse();
   }
@@ -135,16 +131,15 @@ class VmGuestCommandsTest {
     assertThat(badEnv.err()).contains("--env takes NAME=VALUE").contains("'1X=2'");
     CliRun.Result noCommand = run(terminal, "vm", "exec", "demo");
     assertThat(noCommand.exitCode()).isEqualTo(2);
-    assertThat(daemon.requests()).isEmpty();
+    assertThat(hearth.calls()).isEmpty();
   }
 
   @Test
   void execReportsADaemonErrorAsOneLine() {
-    daemon.onStream(
-        "vm.exec",
-        (params, stream) -> {
-          throw new RpcException(-32004, "precondition_failed", "VM demo is stopped, not running");
-        });
+    hearth.vmExec =
+        stream -> {
+          throw HearthException.preconditionFailed("VM demo is stopped, not running");
+        };
 
     CliRun.Result result = run(pipedStdin(""), "vm", "exec", "demo", "--", "true");
 
@@ -156,20 +151,19 @@ class VmGuestCommandsTest {
   @Test
   void sshRunsTheShellInRawModeForwardingResizesAndExitsWithItsCode() {
     FakeTerminal terminal = tty();
-    daemon.onStream(
-        "vm.shell",
-        (params, stream) -> {
+    hearth.vmShell =
+        stream -> {
           terminal.resize(new Terminal.Size(90, 20));
           assertThat(stream.awaitResizes(1)).containsExactly("90x20");
-          return FakeDaemon.json("{\"exit_code\": 5}");
-        });
+          return 5;
+        };
 
     CliRun.Result result = run(terminal, "vm", "ssh", "demo");
 
     assertThat(result.exitCode()).isEqualTo(5);
-    JsonNode params = daemon.paramsOf("vm.shell");
-    assertThat(params.path("cols").asInt()).isEqualTo(120);
-    assertThat(params.path("term").asText()).isEqualTo(VmExecCommand.DEFAULT_TERM);
+    Pty pty = (Pty) hearth.callOf("vm.shell").arg(1);
+    assertThat(pty.cols()).isEqualTo(120);
+    assertThat(pty.term()).isEqualTo(VmExecCommand.DEFAULT_TERM);
     assertThat(terminal.rawModeEntered()).isEqualTo(1);
     assertThat(terminal.rawModeRestored()).isEqualTo(1);
   }
@@ -177,32 +171,23 @@ class VmGuestCommandsTest {
   @Test
   void cpToTheGuestSendsTheArchiveOfTheSource() throws Exception {
     Path file = Files.writeString(dir.resolve("notes.txt"), "hello");
-    daemon.onStream(
-        "vm.copy",
-        (params, stream) -> {
-          assertThat(new String(stream.awaitInputEnd(), StandardCharsets.UTF_8))
-              .isEqualTo("notes.txt\nhello");
-          return FakeDaemon.json("{\"bytes\": 15}");
-        });
+    hearth.vmCopyIn =
+        archive -> {
+          assertThat(new String(archive, StandardCharsets.UTF_8)).isEqualTo("notes.txt\nhello");
+          return 15L;
+        };
 
     CliRun.Result result = run(pipedStdin(""), "vm", "cp", file.toString(), "demo:/root/");
 
     assertThat(result.exitCode()).isZero();
     assertThat(result.out()).isEqualTo("copied " + file + " to demo:/root/\n");
-    JsonNode params = daemon.paramsOf("vm.copy");
-    assertThat(params.path("direction").asText()).isEqualTo("to_guest");
-    assertThat(params.path("path").asText()).isEqualTo("/root/");
-    assertThat(params.path("name").asText()).isEqualTo("notes.txt");
+    FakeHearth.Call copy = hearth.callOf("vm.copy to_guest");
+    assertThat(copy.args()).containsExactly("demo", "/root/", "notes.txt");
   }
 
   @Test
   void cpFromTheGuestIntoAFolderOrAsANewName() throws Exception {
-    daemon.onStream(
-        "vm.copy",
-        (params, stream) -> {
-          stream.out(1, "syslog\nlog lines");
-          return FakeDaemon.json("{\"bytes\": 16}");
-        });
+    hearth.vmCopyOut = () -> "syslog\nlog lines".getBytes(StandardCharsets.UTF_8);
 
     assertThat(run(pipedStdin(""), "vm", "cp", "demo:/var/log/syslog", dir.toString()).exitCode())
         .isZero();
@@ -232,7 +217,7 @@ class VmGuestCommandsTest {
         run(pipedStdin(""), "vm", "cp", "demo:/etc/hosts", dir.resolve("a/b").toString());
     assertThat(missingParent.exitCode()).isEqualTo(1);
     assertThat(missingParent.err()).contains("no such folder: " + dir.resolve("a"));
-    assertThat(daemon.requests()).isEmpty();
+    assertThat(hearth.calls()).isEmpty();
   }
 
   @Test

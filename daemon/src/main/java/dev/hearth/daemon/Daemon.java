@@ -17,6 +17,7 @@ import dev.hearth.daemon.internal.rpc.PeerAuthorizer;
 import dev.hearth.daemon.internal.rpc.RpcHandler;
 import dev.hearth.daemon.internal.rpc.RpcServer;
 import dev.hearth.daemon.internal.rpc.SupplementaryGroups;
+import dev.hearth.daemon.internal.session.LocalSessions;
 import dev.hearth.daemon.internal.session.SessionService;
 import dev.hearth.daemon.internal.vm.CreateOp;
 import dev.hearth.daemon.internal.vm.VmHook;
@@ -425,6 +426,11 @@ public final class Daemon implements Hearth {
   @Override
   public Images images() {
     return imagesApi;
+  }
+
+  @Override
+  public Sessions sessions() {
+    return new LocalSessions(sessions);
   }
 
   @Override

@@ -155,8 +155,8 @@ final class DaemonAssembly {
       LocalOps opsApi = new LocalOps(List.of(createOps, imageBuildOps));
       GuestRpc guests =
           new GuestRpc(vms, seams.guestRoute().orElseGet(GuestRoute::vmAddress), guestExec);
-      LocalVms vmsApi = new LocalVms(vms, config, opsApi, guests::exec);
-      LocalImages imagesApi = new LocalImages(images);
+      LocalVms vmsApi = new LocalVms(vms, config, opsApi, guests);
+      LocalImages imagesApi = new LocalImages(images, imageBuilds, opsApi);
       long pid = seams.posix().getpid();
       Supplier<VersionInfo> version = () -> DaemonServices.versionInfo(pid, vmm.get());
       Optional<RpcServer> rpc = Optional.empty();

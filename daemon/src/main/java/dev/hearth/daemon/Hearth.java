@@ -18,6 +18,9 @@ import java.nio.file.Path;
  * }</pre>
  */
 public interface Hearth extends AutoCloseable {
+  /** The JSON-RPC protocol version of this hearth; {@link #connect} requires the daemon's same. */
+  int PROTOCOL_VERSION = 1;
+
   /**
    * hearth in this process: takes the runtime folder's lock (so no daemon may run on the same
    * folders meanwhile), opens the store, reconciles the host with it, and serves no socket.
@@ -43,6 +46,8 @@ public interface Hearth extends AutoCloseable {
   Ops ops();
 
   Images images();
+
+  Sessions sessions();
 
   VersionInfo version();
 

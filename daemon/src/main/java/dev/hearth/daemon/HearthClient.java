@@ -33,7 +33,7 @@ import java.util.Base64;
  */
 public final class HearthClient implements AutoCloseable {
   /** The protocol version this client speaks; the daemon must report the same. */
-  public static final int PROTOCOL_VERSION = 1;
+  public static final int PROTOCOL_VERSION = Hearth.PROTOCOL_VERSION;
 
   private static final NotificationListener IGNORE = (method, paramsJson) -> {};
   private static final String STREAM_OUTPUT_METHOD = "stream.output";

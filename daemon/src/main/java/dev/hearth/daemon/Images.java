@@ -34,4 +34,13 @@ public interface Images {
    *     for a taken name
    */
   Image promote(String vm, String name) throws InterruptedException;
+
+  /**
+   * Claims the name and starts the operation (kind {@code image.build}) that builds the image: its
+   * stages are the build script's, its log the script's output.
+   *
+   * @throws HearthException {@code invalid} for a bad name, distribution, package or file, {@code
+   *     conflict} for a taken name or one being built
+   */
+  ImageBuilding build(ImageBuildSpec spec) throws InterruptedException;
 }

@@ -1,9 +1,12 @@
 package dev.hearth.daemon;
 
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 
 /**
  * The VMs of one hearth. {@code vm} arguments are a VM's name or a unique prefix of its id (an
@@ -63,4 +66,41 @@ public interface Vms {
    *     host_error} or {@code timeout} when the guest cannot be reached
    */
   int exec(String vm, ExecSpec spec, OutputSink out) throws InterruptedException;
+
+  /**
+   * Starts a command in the running VM's guest, with input (through the handle) and, when the spec
+   * has one, a terminal; its output goes to {@code out} as it comes.
+   *
+   * @throws HearthException as {@link #exec}
+   */
+  GuestProcess start(String vm, ExecSpec spec, OutputSink out) throws InterruptedException;
+
+  /** Starts root's login shell in the running VM's guest on a terminal; as {@link #start}. */
+  GuestProcess shell(String vm, Pty pty, OutputSink out) throws InterruptedException;
+
+  /**
+   * Hands each chunk of the VM's console log to {@code data} as it is written, after the last
+   * {@code tail} lines (all when empty), until the VM stops or the thread is interrupted. Chunks
+   * may split a UTF-8 character.
+   */
+  void followLogs(String vm, OptionalLong tail, Consumer<byte[]> data) throws InterruptedException;
+
+  /**
+   * Unpacks a tar of one entry named {@code name} into the guest: at {@code path}, or inside it
+   * when it is a folder (docker cp's rules). {@code tar} is read to its end on a thread of its own.
+   *
+   * @return the tar's size in bytes
+   * @throws HearthException {@code not_found} for a missing parent folder, {@code
+   *     precondition_failed} for a folder onto a file
+   */
+  long copyIn(String vm, String path, String name, InputStream tar) throws InterruptedException;
+
+  /**
+   * Writes the guest's {@code path} to {@code tar} as a tar of one entry (its last name).
+   *
+   * @return the tar's size in bytes
+   * @throws HearthException {@code not_found} when the path does not exist; {@code
+   *     UncheckedIOException} when {@code tar} fails
+   */
+  long copyOut(String vm, String path, OutputStream tar) throws InterruptedException;
 }

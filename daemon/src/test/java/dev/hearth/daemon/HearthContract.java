@@ -18,10 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The typed API's contract, run against both implementations ({@link HearthInProcessTest}, {@link
@@ -29,60 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * every method's result, its errors (kind and message) and progress events. A behaviour that
  * differs between the two fails one of the subclasses.
  */
-abstract class HearthContract {
-  @TempDir Path dir;
-  VmFixture fx;
-  Hearth hearth;
-
-  /** Opens the implementation under test on the fixture's config and seams. */
-  abstract Hearth open(VmFixture fixture);
-
-  @BeforeEach
-  void openHearth() {
-    fx = new VmFixture(dir);
-    hearth = open(fx);
-  }
-
-  @AfterEach
-  void closeHearth() throws Exception {
-    try {
-      // A VM outlives hearth (as after a daemon stop): delete them, so no VMM process is left.
-      for (Vm vm : hearth.vms().list()) {
-        hearth.vms().delete(vm.id(), true);
-      }
-    } finally {
-      closeAll();
-    }
-  }
-
-  private void closeAll() throws Exception {
-    try {
-      hearth.close();
-    } finally {
-      try {
-        fx.close();
-      } finally {
-        // Whatever a failed test left running (its delete above never came).
-        VmAssertions.killLeftoverFakes(fx);
-      }
-    }
-  }
-
-  private Vm createAndAwait(String name) throws InterruptedException {
-    return hearth.vms().create(VmSpec.of(name, VmFixture.IMAGE)).operation().await();
-  }
-
-  private static void assertKind(
-      Throwable thrown, HearthException.Kind kind, String messageContains) {
-    assertThat(thrown)
-        .isInstanceOfSatisfying(
-            HearthException.class,
-            e -> {
-              assertThat(e.kind()).isEqualTo(kind);
-              assertThat(e.getMessage()).contains(messageContains);
-            });
-  }
-
+abstract class HearthContract extends HearthContractBase {
   // ---- daemon ----
 
   @Test
@@ -458,19 +402,5 @@ abstract class HearthContract {
         catchThrowable(() -> hearth.ops().watch("ffffff", op -> {})),
         HearthException.Kind.NOT_FOUND,
         "ffffff");
-  }
-
-  private static Throwable catchThrowable(ThrowingCall call) {
-    try {
-      call.run();
-    } catch (Throwable t) {
-      return t;
-    }
-    throw new AssertionError("expected an exception");
-  }
-
-  @FunctionalInterface
-  private interface ThrowingCall {
-    void run() throws Exception;
   }
 }

@@ -7,10 +7,13 @@ import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.DaemonUnavailableException;
 import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.ExecSpec;
+import dev.hearth.daemon.GuestProcess;
 import dev.hearth.daemon.Hearth;
 import dev.hearth.daemon.HearthClient;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.Image;
+import dev.hearth.daemon.ImageBuildSpec;
+import dev.hearth.daemon.ImageBuilding;
 import dev.hearth.daemon.ImageDetails;
 import dev.hearth.daemon.ImageRegistration;
 import dev.hearth.daemon.Images;
@@ -18,7 +21,10 @@ import dev.hearth.daemon.Op;
 import dev.hearth.daemon.Ops;
 import dev.hearth.daemon.OutputSink;
 import dev.hearth.daemon.ProtocolMismatchException;
+import dev.hearth.daemon.Pty;
+import dev.hearth.daemon.RawRpc;
 import dev.hearth.daemon.RpcException;
+import dev.hearth.daemon.Sessions;
 import dev.hearth.daemon.VersionInfo;
 import dev.hearth.daemon.Vm;
 import dev.hearth.daemon.VmCreation;
@@ -27,9 +33,10 @@ import dev.hearth.daemon.VmSpec;
 import dev.hearth.daemon.Vms;
 import dev.hearth.daemon.internal.rpc.ApiJson;
 import dev.hearth.daemon.internal.rpc.Wire;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -43,16 +50,20 @@ import java.util.function.Supplier;
  * own, so that other calls go on meanwhile. Errors become {@link HearthException}s here, in one
  * place ({@link #translate}).
  */
-public final class RemoteHearth implements Hearth {
+public final class RemoteHearth implements Hearth, RawRpc {
   private final Path socket;
   private final HearthClient client;
   private final RemoteVms vms = new RemoteVms();
   private final RemoteOps ops = new RemoteOps();
   private final RemoteImages images = new RemoteImages();
+  private final RemoteGuest guest;
+  private final RemoteSessions sessions;
 
   private RemoteHearth(Path socket, HearthClient client) {
     this.socket = socket;
     this.client = client;
+    this.guest = new RemoteGuest(socket);
+    this.sessions = new RemoteSessions(socket, this::call);
   }
 
   /** Connects and checks the protocol version. */
@@ -76,6 +87,11 @@ public final class RemoteHearth implements Hearth {
   }
 
   @Override
+  public Sessions sessions() {
+    return sessions;
+  }
+
+  @Override
   public DoctorReport doctor() {
     return translate(client::doctor);
   }
@@ -92,6 +108,15 @@ public final class RemoteHearth implements Hearth {
           client.ping();
           return null;
         });
+  }
+
+  @Override
+  public String call(String method, Optional<String> paramsJson) {
+    try {
+      return translate(() -> client.call(method, paramsJson.orElse(null)));
+    } catch (IllegalArgumentException e) {
+      throw HearthException.invalid(e.getMessage());
+    }
   }
 
   @Override
@@ -122,7 +147,7 @@ public final class RemoteHearth implements Hearth {
     return call(client, method, params, (m, p) -> {});
   }
 
-  private static JsonNode call(
+  static JsonNode call(
       HearthClient on,
       String method,
       ObjectNode params,
@@ -131,7 +156,7 @@ public final class RemoteHearth implements Hearth {
     return parse(result);
   }
 
-  private static JsonNode parse(String json) {
+  static JsonNode parse(String json) {
     try {
       return Wire.mapper().readTree(json);
     } catch (JacksonException e) {
@@ -199,16 +224,33 @@ public final class RemoteHearth implements Hearth {
     public byte[] logs(String vm, OptionalLong tail) {
       ObjectNode params = vmParam(vm);
       tail.ifPresent(t -> params.put("tail", t));
-      JsonNode data = call("vm.logs", params).get("data");
-      if (data == null || !data.isTextual()) {
-        throw new HearthException(HearthException.Kind.PROTOCOL, "vm.logs answered without data");
-      }
-      try {
-        return Base64.getDecoder().decode(data.textValue());
-      } catch (IllegalArgumentException e) {
-        throw new HearthException(
-            HearthException.Kind.PROTOCOL, "vm.logs answered data that is not base64", e);
-      }
+      return ApiJson.data("vm.logs", call("vm.logs", params));
+    }
+
+    @Override
+    public void followLogs(String vm, OptionalLong tail, Consumer<byte[]> data) {
+      guest.followLogs(vm, tail, data);
+    }
+
+    @Override
+    public GuestProcess start(String vm, ExecSpec spec, OutputSink out) {
+      return guest.start(vm, spec, out);
+    }
+
+    @Override
+    public GuestProcess shell(String vm, Pty pty, OutputSink out) {
+      return guest.shell(vm, pty, out);
+    }
+
+    @Override
+    public long copyIn(String vm, String path, String name, InputStream tar)
+        throws InterruptedException {
+      return guest.copyIn(vm, path, name, tar);
+    }
+
+    @Override
+    public long copyOut(String vm, String path, OutputStream tar) {
+      return guest.copyOut(vm, path, tar);
     }
 
     @Override
@@ -256,6 +298,12 @@ public final class RemoteHearth implements Hearth {
     @Override
     public Image promote(String vm, String name) {
       return ApiJson.image(call("image.promote", Wire.object().put("vm", vm).put("name", name)));
+    }
+
+    @Override
+    public ImageBuilding build(ImageBuildSpec spec) {
+      Op op = ApiJson.op(call("image.build", ApiJson.imageBuildSpec(spec)).path("op"));
+      return new ImageBuilding(op, new OpHandle<>(op.id(), ops, end -> show(spec.name()).image()));
     }
   }
 

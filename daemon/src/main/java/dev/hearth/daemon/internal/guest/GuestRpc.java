@@ -2,9 +2,13 @@ package dev.hearth.daemon.internal.guest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.daemon.ExecSpec;
+import dev.hearth.daemon.GuestProcess;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.OutputSink;
+import dev.hearth.daemon.Pty;
 import dev.hearth.daemon.VmState;
+import dev.hearth.daemon.internal.api.GuestAccess;
+import dev.hearth.daemon.internal.api.LocalGuestProcess;
 import dev.hearth.daemon.internal.rpc.GuestMethods;
 import dev.hearth.daemon.internal.rpc.Params;
 import dev.hearth.daemon.internal.rpc.RequestStream;
@@ -32,9 +36,10 @@ import java.util.Set;
 
 /**
  * {@code vm.exec}, {@code vm.shell} and {@code vm.copy}: params in, a {@link GuestExec} in the VM's
- * guest with the request's stream as its stdin, stdout and stderr, the exit code out.
+ * guest with the request's stream as its stdin, stdout and stderr, the exit code out; and the same
+ * for the typed API in-process ({@link GuestAccess}).
  */
-public final class GuestRpc implements GuestMethods {
+public final class GuestRpc implements GuestMethods, GuestAccess {
   /** TERM when the client gives none. */
   static final String DEFAULT_TERM = "xterm-256color";
 
@@ -98,33 +103,91 @@ public final class GuestRpc implements GuestMethods {
     params.requireOnly(Set.of("vm", "direction", "path", "name"));
     String direction = params.string("direction");
     String path = params.string("path");
-    if (path.isEmpty() || path.indexOf('\0') >= 0) {
-      throw params.invalid("path", "give a non-empty path without NUL characters");
-    }
-    Vm vm = runningVm(params);
     RequestStream stream = params.stream();
+    long bytes =
+        switch (direction) {
+          case "to_guest" ->
+              copy(
+                  params.string("vm"),
+                  Optional.of(stream),
+                  path,
+                  Optional.of(params::string),
+                  stream.input(),
+                  OutputStream.nullOutputStream());
+          case "from_guest" ->
+              copy(
+                  params.string("vm"),
+                  Optional.of(stream),
+                  path,
+                  Optional.empty(),
+                  InputStream.nullInputStream(),
+                  stream.output(1));
+          default -> throw params.invalid("direction", "must be \"to_guest\" or \"from_guest\"");
+        };
+    return Wire.object().put("bytes", bytes);
+  }
+
+  /**
+   * The typed API's copy into the guest: {@code tar} holds one entry {@code name}, unpacked at (or
+   * into) {@code path}.
+   *
+   * @return the tar's size
+   */
+  @Override
+  public long copyIn(String ref, String path, String name, InputStream tar)
+      throws InterruptedException {
+    return copy(
+        ref,
+        Optional.empty(),
+        path,
+        Optional.of(field -> name),
+        tar,
+        OutputStream.nullOutputStream());
+  }
+
+  /** The typed API's copy out of the guest: {@code path} as a tar of one entry to {@code tar}. */
+  @Override
+  public long copyOut(String ref, String path, OutputStream tar) throws InterruptedException {
+    return copy(ref, Optional.empty(), path, Optional.empty(), InputStream.nullInputStream(), tar);
+  }
+
+  /** Where the name of a copy into the guest comes from, read once the VM is known to run. */
+  private interface NameSource {
+    String read(String field);
+  }
+
+  /**
+   * A copy: into the guest when {@code name} is given (the tar from {@code in}), else out of it
+   * (the tar to {@code out}).
+   */
+  private long copy(
+      String ref,
+      Optional<RequestStream> stream,
+      String path,
+      Optional<NameSource> name,
+      InputStream in,
+      OutputStream out)
+      throws InterruptedException {
+    if (path.isEmpty() || path.indexOf('\0') >= 0) {
+      throw invalidCopy("path", "give a non-empty path without NUL characters");
+    }
+    Vm vm = runningVm(ref);
+    GuestTarget target = route.target(vm);
     Cancellation cancel = new Cancellation();
-    stream.onCancel(cancel::cancel);
-    long bytes;
+    stream.ifPresent(s -> s.onCancel(cancel::cancel));
     try {
-      switch (direction) {
-        case "to_guest":
-          String name = params.string("name");
-          if (name.isEmpty()
-              || name.equals(".")
-              || name.equals("..")
-              || name.contains("/")
-              || name.indexOf('\0') >= 0) {
-            throw params.invalid("name", "must be one file name (no '/', not '.' or '..')");
-          }
-          bytes = copy.toGuest(route.target(vm), path, name, stream.input(), cancel);
-          break;
-        case "from_guest":
-          bytes = copy.fromGuest(route.target(vm), path, stream.output(1), cancel);
-          break;
-        default:
-          throw params.invalid("direction", "must be \"to_guest\" or \"from_guest\"");
+      if (name.isPresent()) {
+        String entry = name.get().read("name");
+        if (entry.isEmpty()
+            || entry.equals(".")
+            || entry.equals("..")
+            || entry.contains("/")
+            || entry.indexOf('\0') >= 0) {
+          throw invalidCopy("name", "must be one file name (no '/', not '.' or '..')");
+        }
+        return copy.toGuest(target, path, entry, in, cancel);
       }
+      return copy.fromGuest(target, path, out, cancel);
     } catch (GuestCopyException e) {
       throw switch (e.kind()) {
         case NOT_FOUND -> HearthException.notFound(e.getMessage());
@@ -134,13 +197,47 @@ public final class GuestRpc implements GuestMethods {
     } catch (GuestSshException e) {
       throw sshError(e, stream);
     }
-    return Wire.object().put("bytes", bytes);
+  }
+
+  private static HearthException invalidCopy(String field, String why) {
+    return HearthException.invalid("param '" + field + "' of vm.copy: " + why);
   }
 
   /**
-   * Runs the request in the VM's guest with the given streams; the request's stream cancels it when
-   * the client goes, and resizes its terminal.
+   * Runs the request in the VM's guest with the given streams; the request's stream, when there is
+   * one, cancels it when the client goes, and resizes its terminal.
    */
+  private int run(
+      Vm vm,
+      Optional<RequestStream> stream,
+      ExecRequest request,
+      InputStream stdin,
+      OutputStream stdout,
+      OutputStream stderr)
+      throws InterruptedException {
+    GuestTarget target = route.target(vm);
+    try (GuestExec.Execution execution = exec.start(target, request, stdin, stdout, stderr)) {
+      stream.ifPresent(
+          s -> {
+            s.onCancel(execution::close);
+            s.onResize(execution::resize);
+          });
+      return execution.await();
+    } catch (GuestSshException e) {
+      throw sshError(e, stream);
+    }
+  }
+
+  private static HearthException sshError(GuestSshException e, Optional<RequestStream> stream) {
+    if (e instanceof GuestSshTimeoutException) {
+      return HearthException.timeout(e.getMessage());
+    }
+    return HearthException.hostError(
+        stream.isPresent() && stream.get().cancelled()
+            ? "the client went away: " + e.getMessage()
+            : e.getMessage());
+  }
+
   private int run(
       Vm vm,
       RequestStream stream,
@@ -149,22 +246,7 @@ public final class GuestRpc implements GuestMethods {
       OutputStream stdout,
       OutputStream stderr)
       throws InterruptedException {
-    GuestTarget target = route.target(vm);
-    try (GuestExec.Execution execution = exec.start(target, request, stdin, stdout, stderr)) {
-      stream.onCancel(execution::close);
-      stream.onResize(execution::resize);
-      return execution.await();
-    } catch (GuestSshException e) {
-      throw sshError(e, stream);
-    }
-  }
-
-  private static HearthException sshError(GuestSshException e, RequestStream stream) {
-    if (e instanceof GuestSshTimeoutException) {
-      return HearthException.timeout(e.getMessage());
-    }
-    return HearthException.hostError(
-        stream.cancelled() ? "the client went away: " + e.getMessage() : e.getMessage());
+    return run(vm, Optional.of(stream), request, stdin, stdout, stderr);
   }
 
   /**
@@ -172,21 +254,47 @@ public final class GuestRpc implements GuestMethods {
    *
    * @return the exit code
    */
+  @Override
   public int exec(String ref, ExecSpec spec, OutputSink out) throws InterruptedException {
     Vm vm = runningVm(ref);
-    ExecRequest request = new ExecRequest(spec.argv(), spec.env(), spec.cwd(), Optional.empty());
+    return run(
+        vm,
+        Optional.empty(),
+        request(spec),
+        InputStream.nullInputStream(),
+        sinkStream(out, 1),
+        sinkStream(out, 2));
+  }
+
+  @Override
+  public GuestProcess start(String ref, ExecSpec spec, OutputSink out) throws InterruptedException {
+    return start(ref, request(spec), out);
+  }
+
+  @Override
+  public GuestProcess shell(String ref, Pty pty, OutputSink out) throws InterruptedException {
+    return start(ref, ExecRequest.loginShell(pty(pty)), out);
+  }
+
+  /** {@code request} in the running VM's guest, its input through the returned handle. */
+  private GuestProcess start(String ref, ExecRequest request, OutputSink out)
+      throws InterruptedException {
+    Vm vm = runningVm(ref);
+    GuestTarget target = route.target(vm);
     try {
-      return exec.run(
-          route.target(vm),
-          request,
-          InputStream.nullInputStream(),
-          sinkStream(out, 1),
-          sinkStream(out, 2));
-    } catch (GuestSshTimeoutException e) {
-      throw HearthException.timeout(e.getMessage());
+      return LocalGuestProcess.start(
+          stdin -> exec.start(target, request, stdin, sinkStream(out, 1), sinkStream(out, 2)));
     } catch (GuestSshException e) {
-      throw HearthException.hostError(e.getMessage());
+      throw LocalGuestProcess.failure(e);
     }
+  }
+
+  private static ExecRequest request(ExecSpec spec) {
+    return new ExecRequest(spec.argv(), spec.env(), spec.cwd(), spec.pty().map(GuestRpc::pty));
+  }
+
+  private static ExecRequest.Pty pty(Pty pty) {
+    return new ExecRequest.Pty(pty.term(), pty.cols(), pty.rows());
   }
 
   private static OutputStream sinkStream(OutputSink sink, int fd) {

@@ -6,11 +6,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.daemon.ExecSpec;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.Image;
+import dev.hearth.daemon.ImageBuildSpec;
 import dev.hearth.daemon.ImageDetails;
 import dev.hearth.daemon.ImageRegistration;
 import dev.hearth.daemon.Op;
 import dev.hearth.daemon.OpError;
 import dev.hearth.daemon.OpState;
+import dev.hearth.daemon.Pty;
 import dev.hearth.daemon.Vm;
 import dev.hearth.daemon.VmDetails;
 import dev.hearth.daemon.VmSpec;
@@ -20,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -136,7 +139,7 @@ public final class ApiJson {
         params.bool("no_start", false));
   }
 
-  /** {@code vm.exec}'s params for a spec (no terminal). */
+  /** {@code vm.exec}'s params for a spec. */
   public static ObjectNode execSpec(String vm, ExecSpec spec) {
     ObjectNode o = Wire.object().put("vm", vm);
     ArrayNode argv = o.putArray("argv");
@@ -146,7 +149,32 @@ public final class ApiJson {
       spec.env().forEach(env::put);
     }
     spec.cwd().ifPresent(c -> o.put("cwd", c));
+    spec.pty()
+        .ifPresent(
+            pty -> {
+              o.put("tty", true);
+              putPty(o, pty);
+            });
     return o;
+  }
+
+  /** A terminal's params of {@code vm.exec} and {@code vm.shell}: cols, rows, term. */
+  public static void putPty(ObjectNode params, Pty pty) {
+    params.put("cols", pty.cols()).put("rows", pty.rows()).put("term", pty.term());
+  }
+
+  /** The bytes of a {@code {"data": base64}} result or notification. */
+  public static byte[] data(String method, JsonNode o) {
+    JsonNode data = o.get("data");
+    if (data == null || !data.isTextual()) {
+      throw new HearthException(HearthException.Kind.PROTOCOL, method + " answered without data");
+    }
+    try {
+      return Base64.getDecoder().decode(data.textValue());
+    } catch (IllegalArgumentException e) {
+      throw new HearthException(
+          HearthException.Kind.PROTOCOL, method + " answered data that is not base64", e);
+    }
   }
 
   // ---- images ----
@@ -238,6 +266,20 @@ public final class ApiJson {
         initrd,
         params.optionalString("boot_args"),
         params.bool("extract_kernel", false));
+  }
+
+  /** {@code image.build}'s params. */
+  public static ObjectNode imageBuildSpec(ImageBuildSpec spec) {
+    ObjectNode o = Wire.object().put("name", spec.name());
+    spec.from().ifPresent(f -> o.put("from", f));
+    if (!spec.packages().isEmpty()) {
+      ArrayNode list = o.putArray("packages");
+      spec.packages().forEach(list::add);
+    }
+    spec.run().ifPresent(r -> o.put("run", r.toString()));
+    spec.sizeBytes().ifPresent(b -> o.put("size", b));
+    spec.kernel().ifPresent(k -> o.put("kernel", k.toString()));
+    return o;
   }
 
   // ---- operations ----

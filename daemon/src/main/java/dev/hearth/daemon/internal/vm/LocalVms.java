@@ -2,38 +2,41 @@ package dev.hearth.daemon.internal.vm;
 
 import dev.hearth.core.Config;
 import dev.hearth.daemon.ExecSpec;
+import dev.hearth.daemon.GuestProcess;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.Op;
 import dev.hearth.daemon.Ops;
 import dev.hearth.daemon.OutputSink;
+import dev.hearth.daemon.Pty;
 import dev.hearth.daemon.VmCreation;
 import dev.hearth.daemon.VmDetails;
 import dev.hearth.daemon.VmSpec;
 import dev.hearth.daemon.VmState;
 import dev.hearth.daemon.Vms;
+import dev.hearth.daemon.internal.api.GuestAccess;
 import dev.hearth.daemon.internal.api.OpHandle;
 import dev.hearth.daemon.internal.rpc.ApiJson;
 import dev.hearth.fcproc.process.ConsoleLogReader;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 
 /** {@link Vms} in-process: the typed API on {@link VmService}, the config's defaults filled in. */
 public final class LocalVms implements Vms {
-  /** Runs a command in a running VM's guest (the guest access code, outside this package). */
-  @FunctionalInterface
-  public interface GuestRunner {
-    int exec(String vm, ExecSpec spec, OutputSink out) throws InterruptedException;
-  }
+  /** While a followed VM runs and its log is quiet, how long between two reads. */
+  private static final Duration FOLLOW_POLL = Duration.ofMillis(100);
 
   private final VmService service;
   private final Config config;
   private final Ops ops;
-  private final GuestRunner guest;
+  private final GuestAccess guest;
   private final ConsoleLogReader consoleLogs = new ConsoleLogReader();
 
-  public LocalVms(VmService service, Config config, Ops ops, GuestRunner guest) {
+  public LocalVms(VmService service, Config config, Ops ops, GuestAccess guest) {
     this.service = service;
     this.config = config;
     this.ops = ops;
@@ -110,6 +113,12 @@ public final class LocalVms implements Vms {
 
   @Override
   public byte[] logs(String ref, OptionalLong tail) {
+    requireTail(tail);
+    Vm vm = service.find(ref);
+    return consoleLogs.tail(service.consoleLog(vm), tail.orElse(-1)).bytes();
+  }
+
+  private static void requireTail(OptionalLong tail) {
     if (tail.isPresent() && (tail.getAsLong() < 0 || tail.getAsLong() > Integer.MAX_VALUE)) {
       throw HearthException.invalid(
           "param 'tail' of vm.logs must be -1 to "
@@ -117,13 +126,52 @@ public final class LocalVms implements Vms {
               + "; got "
               + tail.getAsLong());
     }
+  }
+
+  @Override
+  public void followLogs(String ref, OptionalLong tail, Consumer<byte[]> data)
+      throws InterruptedException {
+    requireTail(tail);
     Vm vm = service.find(ref);
-    return consoleLogs.tail(service.consoleLog(vm), tail.orElse(-1)).bytes();
+    ConsoleLogReader.Tail start = consoleLogs.tail(service.consoleLog(vm), tail.orElse(-1));
+    ConsoleLogReader.chunks(start.bytes()).forEach(data);
+    ConsoleLogReader.Position position = start.position();
+    while (true) {
+      boolean running = service.isRunning(vm.id());
+      ConsoleLogReader.Read read = consoleLogs.readFrom(service.consoleLog(vm), position);
+      position = read.position();
+      ConsoleLogReader.chunks(read.bytes()).forEach(data);
+      if (!running) {
+        return;
+      }
+      Thread.sleep(FOLLOW_POLL.toMillis());
+    }
   }
 
   @Override
   public int exec(String vm, ExecSpec spec, OutputSink out) throws InterruptedException {
     return guest.exec(vm, spec, out);
+  }
+
+  @Override
+  public GuestProcess start(String vm, ExecSpec spec, OutputSink out) throws InterruptedException {
+    return guest.start(vm, spec, out);
+  }
+
+  @Override
+  public GuestProcess shell(String vm, Pty pty, OutputSink out) throws InterruptedException {
+    return guest.shell(vm, pty, out);
+  }
+
+  @Override
+  public long copyIn(String vm, String path, String name, InputStream tar)
+      throws InterruptedException {
+    return guest.copyIn(vm, path, name, tar);
+  }
+
+  @Override
+  public long copyOut(String vm, String path, OutputStream tar) throws InterruptedException {
+    return guest.copyOut(vm, path, tar);
   }
 
   /** A stored VM as the API shows it. */

@@ -1,0 +1,208 @@
+package dev.hearth.daemon.internal.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.daemon.ExecSpec;
+import dev.hearth.daemon.GuestProcess;
+import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.HearthException;
+import dev.hearth.daemon.OutputSink;
+import dev.hearth.daemon.Pty;
+import dev.hearth.daemon.internal.rpc.ApiJson;
+import dev.hearth.daemon.internal.rpc.Wire;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+import java.util.function.Consumer;
+
+/**
+ * The streaming part of {@link dev.hearth.daemon.Vms} over the socket: {@code vm.exec}, {@code
+ * vm.shell}, {@code vm.copy} and {@code vm.logs} with follow, each on a connection of its own (a
+ * stream holds its connection until it ends).
+ */
+final class RemoteGuest {
+  private static final int COPY_BUFFER_BYTES = 64 * 1024;
+
+  private final Path socket;
+
+  RemoteGuest(Path socket) {
+    this.socket = socket;
+  }
+
+  GuestProcess start(String vm, ExecSpec spec, OutputSink out) {
+    return open("vm.exec", ApiJson.execSpec(vm, spec), out);
+  }
+
+  GuestProcess shell(String vm, Pty pty, OutputSink out) {
+    ObjectNode params = Wire.object().put("vm", vm);
+    ApiJson.putPty(params, pty);
+    return open("vm.shell", params, out);
+  }
+
+  private GuestProcess open(String method, ObjectNode params, OutputSink out) {
+    HearthClient own = RemoteHearth.translate(() -> HearthClient.connect(socket));
+    try {
+      HearthClient.Stream stream =
+          RemoteHearth.translate(() -> own.openStream(method, params.toString(), out::output));
+      return new RemoteProcess(own, stream, method);
+    } catch (RuntimeException e) {
+      own.close();
+      throw e;
+    }
+  }
+
+  void followLogs(String vm, OptionalLong tail, Consumer<byte[]> data) {
+    ObjectNode params = Wire.object().put("vm", vm);
+    tail.ifPresent(t -> params.put("tail", t));
+    params.put("follow", true);
+    try (HearthClient own = RemoteHearth.translate(() -> HearthClient.connect(socket))) {
+      JsonNode last =
+          RemoteHearth.call(
+              own,
+              "vm.logs",
+              params,
+              (method, note) -> {
+                if (method.equals("vm.logs.data")) {
+                  data.accept(ApiJson.data("vm.logs", RemoteHearth.parse(note)));
+                }
+              });
+      data.accept(ApiJson.data("vm.logs", last));
+    }
+  }
+
+  long copyIn(String vm, String path, String name, InputStream tar) throws InterruptedException {
+    ObjectNode params =
+        Wire.object()
+            .put("vm", vm)
+            .put("direction", "to_guest")
+            .put("path", path)
+            .put("name", name);
+    try (HearthClient own = RemoteHearth.translate(() -> HearthClient.connect(socket))) {
+      HearthClient.Stream stream =
+          RemoteHearth.translate(() -> own.openStream("vm.copy", params.toString(), (fd, b) -> {}));
+      Thread feeder = new Thread(() -> feed(tar, stream), "hearth-copy-in");
+      feeder.setDaemon(true);
+      feeder.start();
+      JsonNode result = RemoteHearth.parse(RemoteHearth.translate(stream::awaitResult));
+      feeder.join();
+      return bytes(result);
+    }
+  }
+
+  private static void feed(InputStream tar, HearthClient.Stream stream) {
+    byte[] buffer = new byte[COPY_BUFFER_BYTES];
+    try (tar) {
+      int n;
+      while ((n = tar.read(buffer)) >= 0) {
+        stream.write(buffer, 0, n);
+      }
+      stream.closeInput();
+    } catch (IOException | RuntimeException e) {
+      // A broken tar reaches the guest as a truncated archive, whose tar says so in the answer;
+      // a lost connection is the answer's own failure.
+    }
+  }
+
+  long copyOut(String vm, String path, OutputStream tar) {
+    ObjectNode params =
+        Wire.object().put("vm", vm).put("direction", "from_guest").put("path", path);
+    try (HearthClient own = RemoteHearth.translate(() -> HearthClient.connect(socket))) {
+      HearthClient.Stream stream =
+          RemoteHearth.translate(
+              () ->
+                  own.openStream(
+                      "vm.copy",
+                      params.toString(),
+                      (fd, data) -> {
+                        if (fd == 1) {
+                          try {
+                            tar.write(data);
+                          } catch (IOException e) {
+                            throw new UncheckedIOException(
+                                "writing the copy failed: " + e.getMessage(), e);
+                          }
+                        }
+                      }));
+      stream.closeInput();
+      return bytes(RemoteHearth.parse(RemoteHearth.translate(stream::awaitResult)));
+    }
+  }
+
+  private static long bytes(JsonNode result) {
+    JsonNode bytes = result.get("bytes");
+    if (bytes == null || !bytes.canConvertToLong()) {
+      throw new HearthException(
+          HearthException.Kind.PROTOCOL,
+          "vm.copy answered without a size: " + Wire.abbreviate(result));
+    }
+    return bytes.longValue();
+  }
+
+  /** A {@code vm.exec} or {@code vm.shell} stream on its own connection. */
+  private static final class RemoteProcess implements GuestProcess {
+    private final HearthClient client;
+    private final HearthClient.Stream stream;
+    private final String method;
+
+    RemoteProcess(HearthClient client, HearthClient.Stream stream, String method) {
+      this.client = client;
+      this.stream = stream;
+      this.method = method;
+    }
+
+    @Override
+    public void write(byte[] data, int offset, int length) {
+      RemoteHearth.translate(
+          () -> {
+            stream.write(data, offset, length);
+            return null;
+          });
+    }
+
+    @Override
+    public void closeInput() {
+      RemoteHearth.translate(
+          () -> {
+            stream.closeInput();
+            return null;
+          });
+    }
+
+    @Override
+    public void resize(int cols, int rows) {
+      RemoteHearth.translate(
+          () -> {
+            stream.resize(cols, rows);
+            return null;
+          });
+    }
+
+    @Override
+    public int awaitExit() {
+      JsonNode result = RemoteHearth.parse(RemoteHearth.translate(stream::awaitResult));
+      JsonNode code = result.get("exit_code");
+      if (code == null || !code.isInt()) {
+        throw new HearthException(
+            HearthException.Kind.PROTOCOL,
+            method + " answered without an exit code: " + Wire.abbreviate(result));
+      }
+      return code.intValue();
+    }
+
+    @Override
+    public void close() {
+      try {
+        stream.close();
+      } finally {
+        RemoteHearth.translate(
+            () -> {
+              client.close();
+              return null;
+            });
+      }
+    }
+  }
+}

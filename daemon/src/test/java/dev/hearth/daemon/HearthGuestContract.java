@@ -1,0 +1,182 @@
+package dev.hearth.daemon;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hearth.core.testing.Await;
+import dev.hearth.fcproc.testing.FakeFirecracker;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The typed API's contract for what streams (guest commands, copies, followed logs) and for image
+ * builds, run against both implementations ({@link HearthGuestInProcessTest}, {@link
+ * HearthGuestSocketTest}). The fixture's guest has no SSH server: a successful command or copy is
+ * {@code GuestIoHostTest}'s and {@code ReadmeExampleHostTest}'s (as root, with an OpenSSH server);
+ * here every refusal is checked, kind and message, before any guest I/O.
+ */
+abstract class HearthGuestContract extends HearthContractBase {
+  private static final OutputSink IGNORE = (fd, bytes) -> {};
+
+  private static InputStream emptyTar() {
+    return new ByteArrayInputStream(new byte[0]);
+  }
+
+  @Test
+  void guestIoInAVmThatDoesNotRun() throws Exception {
+    hearth.vms().create(VmSpec.of("idle", VmFixture.IMAGE).withNoStart(true)).operation().await();
+    String stopped = "VM idle is stopped, not running; start it with `hearth vm start idle`";
+    Vms vms = hearth.vms();
+    assertKind(
+        catchThrowable(() -> vms.start("idle", ExecSpec.of("cat"), IGNORE).awaitExit()),
+        HearthException.Kind.PRECONDITION_FAILED,
+        stopped);
+    assertKind(
+        catchThrowable(() -> vms.shell("idle", Pty.of(), IGNORE).awaitExit()),
+        HearthException.Kind.PRECONDITION_FAILED,
+        stopped);
+    assertKind(
+        catchThrowable(() -> vms.copyIn("idle", "/root", "notes", emptyTar())),
+        HearthException.Kind.PRECONDITION_FAILED,
+        stopped);
+    assertKind(
+        catchThrowable(() -> vms.copyOut("idle", "/etc/hosts", OutputStream.nullOutputStream())),
+        HearthException.Kind.PRECONDITION_FAILED,
+        stopped);
+  }
+
+  @Test
+  void guestIoInAVmThatDoesNotExist() {
+    Vms vms = hearth.vms();
+    for (ThrowingCall call :
+        List.<ThrowingCall>of(
+            () -> vms.start("nope", ExecSpec.of("true"), IGNORE).awaitExit(),
+            () -> vms.shell("nope", Pty.of(), IGNORE).awaitExit(),
+            () -> vms.copyIn("nope", "/root", "notes", emptyTar()),
+            () -> vms.copyOut("nope", "/etc/hosts", OutputStream.nullOutputStream()),
+            () -> vms.followLogs("nope", OptionalLong.empty(), bytes -> {}))) {
+      assertKind(catchThrowable(call), HearthException.Kind.NOT_FOUND, "no VM named 'nope'");
+    }
+  }
+
+  @Test
+  void copyArgumentsAreCheckedBeforeTheGuestIsReached() throws Exception {
+    createAndAwait("demo");
+    assertKind(
+        catchThrowable(() -> hearth.vms().copyIn("demo", "", "notes", emptyTar())),
+        HearthException.Kind.INVALID,
+        "param 'path' of vm.copy: give a non-empty path without NUL characters");
+    assertKind(
+        catchThrowable(
+            () -> hearth.vms().copyOut("demo", "/a\0b", OutputStream.nullOutputStream())),
+        HearthException.Kind.INVALID,
+        "param 'path' of vm.copy: give a non-empty path without NUL characters");
+    assertKind(
+        catchThrowable(() -> hearth.vms().copyIn("demo", "/root", "a/b", emptyTar())),
+        HearthException.Kind.INVALID,
+        "param 'name' of vm.copy: must be one file name (no '/', not '.' or '..')");
+  }
+
+  @Test
+  void execSpecsAndTerminalsAreCheckedByTheRecords() {
+    assertKind(
+        catchThrowable(() -> new Pty("bad term", 80, 24)),
+        HearthException.Kind.INVALID,
+        "vm.exec: TERM must be 1 to 64 letters");
+    assertKind(
+        catchThrowable(() -> ExecSpec.of("true").withPty(new Pty("xterm", 0, 24))),
+        HearthException.Kind.INVALID,
+        "vm.exec: ");
+  }
+
+  @Test
+  void followedLogsHandOnTheConsoleUntilTheVmStops() throws Exception {
+    createAndAwait("demo");
+    ByteArrayOutputStream seen = new ByteArrayOutputStream();
+    List<Integer> chunks = new CopyOnWriteArrayList<>();
+    AtomicReference<Throwable> stopFailure = new AtomicReference<>();
+    Thread stopper =
+        new Thread(
+            () -> {
+              try {
+                Await.until(
+                    "the fake guest's boot line in the followed logs",
+                    () -> text(seen).contains(FakeFirecracker.BOOT_LINE));
+              } catch (Throwable t) {
+                stopFailure.set(t);
+              } finally {
+                try {
+                  hearth.vms().kill("demo");
+                } catch (Throwable t) {
+                  stopFailure.compareAndSet(null, t);
+                }
+              }
+            },
+            "contract-log-stopper");
+    stopper.start();
+    hearth
+        .vms()
+        .followLogs(
+            "demo",
+            OptionalLong.empty(),
+            bytes -> {
+              chunks.add(bytes.length);
+              synchronized (seen) {
+                seen.writeBytes(bytes);
+              }
+            });
+    stopper.join();
+    assertThat(stopFailure.get()).isNull();
+    assertThat(text(seen)).contains(FakeFirecracker.BOOT_LINE);
+    assertThat(chunks).isNotEmpty();
+
+    // A stopped VM's log is handed on at once, and the follow ends.
+    ByteArrayOutputStream last = new ByteArrayOutputStream();
+    hearth.vms().followLogs("demo", OptionalLong.of(1), last::writeBytes);
+    assertThat(text(seen)).endsWith(last.toString(UTF_8));
+    assertKind(
+        catchThrowable(() -> hearth.vms().followLogs("demo", OptionalLong.of(-2), b -> {})),
+        HearthException.Kind.INVALID,
+        "param 'tail' of vm.logs must be -1 to 2147483647; got -2");
+  }
+
+  private static String text(ByteArrayOutputStream out) {
+    synchronized (out) {
+      return out.toString(UTF_8);
+    }
+  }
+
+  @Test
+  void imageBuildRefusalsComeBeforeAnyOperation() {
+    assertKind(
+        catchThrowable(
+            () ->
+                new ImageBuildSpec(
+                    "deb",
+                    Optional.empty(),
+                    List.of(),
+                    Optional.of(Path.of("setup.sh")),
+                    OptionalLong.empty(),
+                    Optional.empty())),
+        HearthException.Kind.INVALID,
+        "param 'run' of image.build: give an absolute path on the daemon's host");
+    assertKind(
+        catchThrowable(() -> hearth.images().build(ImageBuildSpec.of("Bad_Name"))),
+        HearthException.Kind.INVALID,
+        "Bad_Name");
+    assertKind(
+        catchThrowable(() -> hearth.images().build(ImageBuildSpec.of(VmFixture.IMAGE))),
+        HearthException.Kind.CONFLICT,
+        "an image named '" + VmFixture.IMAGE + "' already exists");
+    assertThat(hearth.ops().list()).isEmpty();
+  }
+}
