@@ -13,6 +13,7 @@ import dev.hearth.daemon.SessionState;
 import dev.hearth.daemon.Sessions;
 import dev.hearth.daemon.internal.api.InputPipe;
 import dev.hearth.session.Cancellation;
+import dev.hearth.session.GuestSessions;
 import dev.hearth.session.SessionInfo;
 import java.io.OutputStream;
 import java.util.Arrays;
@@ -74,7 +75,7 @@ public final class LocalSessions implements Sessions {
 
   @Override
   public SessionEnd await(String vm, String session) throws InterruptedException {
-    SessionService.End end = service.waitFor(vm, session, Cancellation.never());
+    GuestSessions.End end = service.waitFor(vm, session, Cancellation.never());
     return new SessionEnd(state(end.state()), end.exitCode());
   }
 
@@ -160,7 +161,7 @@ public final class LocalSessions implements Sessions {
     return new SessionList.Listed(listed.vm().name(), session(listed.info()));
   }
 
-  private static SessionOutput output(SessionService.StreamEnd end) {
+  private static SessionOutput output(GuestSessions.LogEnd end) {
     return new SessionOutput(end.nextOffset(), session(end.info()));
   }
 

@@ -9,6 +9,7 @@ import dev.hearth.daemon.internal.rpc.RequestStream;
 import dev.hearth.daemon.internal.rpc.SessionMethods;
 import dev.hearth.daemon.internal.rpc.Wire;
 import dev.hearth.session.Cancellation;
+import dev.hearth.session.GuestSessions;
 import dev.hearth.session.SessionInfo;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -113,7 +114,7 @@ public final class SessionRpc implements SessionMethods {
     params.requireOnly(Set.of("vm", "session"));
     Cancellation cancel = cancellation(params.stream());
     try {
-      SessionService.End end =
+      GuestSessions.End end =
           service.waitFor(params.string("vm"), params.string("session"), cancel);
       ObjectNode result = Wire.object().put("state", end.state().word());
       if (end.exitCode().isPresent()) {
@@ -152,7 +153,7 @@ public final class SessionRpc implements SessionMethods {
     return cancel;
   }
 
-  private static ObjectNode end(SessionService.StreamEnd end) {
+  private static ObjectNode end(GuestSessions.LogEnd end) {
     ObjectNode result = Wire.object().put("next_offset", end.nextOffset());
     result.set("session", info(end.info()));
     return result;

@@ -14,7 +14,6 @@ import dev.hearth.session.SessionException;
 import dev.hearth.session.SessionGuest;
 import dev.hearth.session.SessionInfo;
 import dev.hearth.session.SessionNotFoundException;
-import dev.hearth.session.SessionState;
 import dev.hearth.session.SessionStepException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,7 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 
 /**
  * Guest sessions of the daemon's VMs: finds the VM, checks that it runs, and hands its guest to the
@@ -56,12 +54,6 @@ public final class SessionService implements AutoCloseable {
 
   /** All running VMs' sessions, and the VMs whose list failed. */
   public record AllSessions(List<Listed> sessions, List<ListFailure> failures) {}
-
-  /** How a session ended, or that it still runs. */
-  public record End(SessionState state, OptionalInt exitCode) {}
-
-  /** How a stream of output ended: where the log stands, and the session's end if it ended. */
-  public record StreamEnd(long nextOffset, SessionInfo info) {}
 
   private final Vms vms;
   private final GuestRoute route;
@@ -159,18 +151,17 @@ public final class SessionService implements AutoCloseable {
   }
 
   /** Waits until the session ends (or {@code cancel} fires) and returns how it ended. */
-  public End waitFor(String vmRef, String sessionRef, Cancellation cancel)
+  public GuestSessions.End waitFor(String vmRef, String sessionRef, Cancellation cancel)
       throws InterruptedException {
     SessionGuest vm = running(vmRef);
-    GuestSessions.End end = mapped(() -> sessions.waitFor(vm, sessionRef, cancel));
-    return new End(end.state(), end.exitCode());
+    return mapped(() -> sessions.waitFor(vm, sessionRef, cancel));
   }
 
   /**
    * Copies the session's log from {@code offset} to {@code out}; with {@code follow}, then what the
    * command writes until it ends or {@code cancel} fires.
    */
-  public StreamEnd logs(
+  public GuestSessions.LogEnd logs(
       String vmRef,
       String sessionRef,
       long offset,
@@ -179,7 +170,7 @@ public final class SessionService implements AutoCloseable {
       Cancellation cancel)
       throws InterruptedException {
     SessionGuest vm = running(vmRef);
-    return streamEnd(mapped(() -> sessions.logs(vm, sessionRef, offset, follow, out, cancel)));
+    return mapped(() -> sessions.logs(vm, sessionRef, offset, follow, out, cancel));
   }
 
   /**
@@ -187,7 +178,7 @@ public final class SessionService implements AutoCloseable {
    * the session's stdin (see {@link GuestSessions#attach}). Ends when the session ends or {@code
    * cancel} fires; the session runs on either way.
    */
-  public StreamEnd attach(
+  public GuestSessions.LogEnd attach(
       String vmRef,
       String sessionRef,
       long offset,
@@ -196,11 +187,7 @@ public final class SessionService implements AutoCloseable {
       Cancellation cancel)
       throws InterruptedException {
     SessionGuest vm = running(vmRef);
-    return streamEnd(mapped(() -> sessions.attach(vm, sessionRef, offset, input, out, cancel)));
-  }
-
-  private static StreamEnd streamEnd(GuestSessions.LogEnd end) {
-    return new StreamEnd(end.nextOffset(), end.info());
+    return mapped(() -> sessions.attach(vm, sessionRef, offset, input, out, cancel));
   }
 
   private SessionGuest running(String vmRef) {
