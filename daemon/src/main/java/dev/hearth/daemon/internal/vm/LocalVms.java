@@ -131,6 +131,15 @@ public final class LocalVms implements Vms {
   @Override
   public void followLogs(String ref, OptionalLong tail, Consumer<byte[]> data)
       throws InterruptedException {
+    followLogs(ref, tail, data, () -> {});
+  }
+
+  /**
+   * Follows the VM's console log until the VM stops; {@code quiet} runs after each poll that found
+   * nothing new (the RPC adapter sends its keep-alives from there).
+   */
+  void followLogs(String ref, OptionalLong tail, Consumer<byte[]> data, Runnable quiet)
+      throws InterruptedException {
     requireTail(tail);
     Vm vm = service.find(ref);
     ConsoleLogReader.Tail start = consoleLogs.tail(service.consoleLog(vm), tail.orElse(-1));
@@ -140,9 +149,13 @@ public final class LocalVms implements Vms {
       boolean running = service.isRunning(vm.id());
       ConsoleLogReader.Read read = consoleLogs.readFrom(service.consoleLog(vm), position);
       position = read.position();
-      ConsoleLogReader.chunks(read.bytes()).forEach(data);
+      List<byte[]> chunks = ConsoleLogReader.chunks(read.bytes());
+      chunks.forEach(data);
       if (!running) {
         return;
+      }
+      if (chunks.isEmpty()) {
+        quiet.run();
       }
       Thread.sleep(FOLLOW_POLL.toMillis());
     }

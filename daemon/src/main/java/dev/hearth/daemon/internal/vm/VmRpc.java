@@ -8,7 +8,6 @@ import dev.hearth.daemon.internal.rpc.NotificationSink;
 import dev.hearth.daemon.internal.rpc.Params;
 import dev.hearth.daemon.internal.rpc.VmMethods;
 import dev.hearth.daemon.internal.rpc.Wire;
-import dev.hearth.fcproc.process.ConsoleLogReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -23,13 +22,11 @@ import java.util.Set;
  * the records out as JSON by {@link ApiJson}.
  */
 public final class VmRpc implements VmMethods {
-  static final Duration STREAM_POLL = Duration.ofMillis(200);
   static final Duration KEEPALIVE = Duration.ofSeconds(1);
 
   private final VmService service;
   private final LocalVms vms;
   private final LocalOps ops;
-  private final ConsoleLogReader logs = new ConsoleLogReader();
 
   /**
    * @param vms the typed VM API the methods adapt
@@ -102,32 +99,23 @@ public final class VmRpc implements VmMethods {
     if (!follow) {
       return data(vms.logs(vm.id(), tail < 0 ? OptionalLong.empty() : OptionalLong.of(tail)));
     }
-    ConsoleLogReader.Tail start = logs.tail(service.consoleLog(vm), tail);
     NotificationSink sink = params.sink();
+    long[] quietSince = {System.nanoTime()};
     try {
-      for (byte[] chunk : ConsoleLogReader.chunks(start.bytes())) {
-        sink.send("vm.logs.data", data(chunk));
-      }
-      ConsoleLogReader.Position position = start.position();
-      long quietSince = System.nanoTime();
-      while (true) {
-        boolean running = service.isRunning(vm.id());
-        ConsoleLogReader.Read read = logs.readFrom(service.consoleLog(vm), position);
-        position = read.position();
-        for (byte[] chunk : ConsoleLogReader.chunks(read.bytes())) {
-          sink.send("vm.logs.data", data(chunk));
-          quietSince = System.nanoTime();
-        }
-        if (!running) {
-          break;
-        }
-        if (System.nanoTime() - quietSince >= KEEPALIVE.toNanos()) {
-          sink.keepAlive();
-          quietSince = System.nanoTime();
-        }
-        Thread.sleep(STREAM_POLL.toMillis());
-      }
-    } catch (IOException clientGone) {
+      vms.followLogs(
+          vm.id(),
+          tail < 0 ? OptionalLong.empty() : OptionalLong.of(tail),
+          chunk -> {
+            send(sink, "vm.logs.data", data(chunk));
+            quietSince[0] = System.nanoTime();
+          },
+          () -> {
+            if (System.nanoTime() - quietSince[0] >= KEEPALIVE.toNanos()) {
+              keepAlive(sink);
+              quietSince[0] = System.nanoTime();
+            }
+          });
+    } catch (UncheckedIOException clientGone) {
       // The client went away; the final response goes nowhere, which is fine.
     }
     return data(new byte[0]);
@@ -160,24 +148,26 @@ public final class VmRpc implements VmMethods {
     String id = params.string("op");
     try {
       return ApiJson.op(
-          ops.watch(
-              id,
-              op -> {
-                try {
-                  sink.send("op.progress", ApiJson.op(op));
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              },
-              () -> {
-                try {
-                  sink.keepAlive();
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              }));
+          ops.watch(id, op -> send(sink, "op.progress", ApiJson.op(op)), () -> keepAlive(sink)));
     } catch (UncheckedIOException clientGone) {
       return ApiJson.op(ops.show(id));
+    }
+  }
+
+  /** Sends a notification; a client gone surfaces as UncheckedIOException, caught by the caller. */
+  private static void send(NotificationSink sink, String method, JsonNode params) {
+    try {
+      sink.send(method, params);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void keepAlive(NotificationSink sink) {
+    try {
+      sink.keepAlive();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
