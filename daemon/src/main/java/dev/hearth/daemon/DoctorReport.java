@@ -1,6 +1,6 @@
 package dev.hearth.daemon;
 
-import dev.hearth.daemon.internal.rpc.Wire;
+import dev.hearth.daemon.internal.rpc.DaemonJson;
 import java.util.List;
 
 /** Every doctor check, in a stable order. */
@@ -19,6 +19,6 @@ public record DoctorReport(List<DoctorCheck> checks) {
    * "fix"}], "failed"}}. The one JSON form of a report, for the RPC and the CLI's {@code --json}.
    */
   public String toJson() {
-    return Wire.toJson(this).toString();
+    return DaemonJson.toJson(this).toString();
   }
 }

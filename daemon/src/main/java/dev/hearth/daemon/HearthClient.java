@@ -5,9 +5,10 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hearth.daemon.internal.rpc.LineReader;
-import dev.hearth.daemon.internal.rpc.Reply;
-import dev.hearth.daemon.internal.rpc.Wire;
+import dev.hearth.core.rpc.LineReader;
+import dev.hearth.core.rpc.Reply;
+import dev.hearth.core.rpc.Wire;
+import dev.hearth.daemon.internal.rpc.DaemonJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -107,12 +108,12 @@ public final class HearthClient implements AutoCloseable {
 
   /** What the daemon says about itself (read without building a JSON tree, as the check is). */
   public VersionInfo version() {
-    return request("daemon.version", null, IGNORE).result(Wire::versionInfo);
+    return request("daemon.version", null, IGNORE).result(DaemonJson::versionInfo);
   }
 
   /** Runs the doctor checks in the daemon. */
   public DoctorReport doctor() {
-    return Wire.doctorReport(request("daemon.doctor", null));
+    return DaemonJson.doctorReport(request("daemon.doctor", null));
   }
 
   /**

@@ -1,6 +1,6 @@
 package dev.hearth.daemon;
 
-import dev.hearth.daemon.internal.rpc.Wire;
+import dev.hearth.core.rpc.Wire;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;

@@ -2,7 +2,7 @@ package dev.hearth.daemon;
 
 import dev.hearth.core.Limits;
 import dev.hearth.core.Names;
-import dev.hearth.daemon.internal.rpc.Wire;
+import dev.hearth.core.rpc.Wire;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.OptionalLong;

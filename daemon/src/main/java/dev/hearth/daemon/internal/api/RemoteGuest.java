@@ -2,6 +2,7 @@ package dev.hearth.daemon.internal.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.ExecSpec;
 import dev.hearth.daemon.GuestProcess;
 import dev.hearth.daemon.HearthClient;
@@ -9,7 +10,6 @@ import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.OutputSink;
 import dev.hearth.daemon.Pty;
 import dev.hearth.daemon.internal.rpc.ApiJson;
-import dev.hearth.daemon.internal.rpc.Wire;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -2,6 +2,7 @@ package dev.hearth.daemon.internal.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.HearthClient;
 import dev.hearth.daemon.OutputSink;
 import dev.hearth.daemon.SessionAttachment;
@@ -12,7 +13,6 @@ import dev.hearth.daemon.SessionStart;
 import dev.hearth.daemon.SessionStarted;
 import dev.hearth.daemon.Sessions;
 import dev.hearth.daemon.internal.rpc.SessionJson;
-import dev.hearth.daemon.internal.rpc.Wire;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Optional;

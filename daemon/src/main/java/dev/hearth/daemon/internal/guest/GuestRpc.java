@@ -1,6 +1,8 @@
 package dev.hearth.daemon.internal.guest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.rpc.RequestStream;
+import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.ExecSpec;
 import dev.hearth.daemon.GuestProcess;
 import dev.hearth.daemon.HearthException;
@@ -11,8 +13,6 @@ import dev.hearth.daemon.internal.api.GuestAccess;
 import dev.hearth.daemon.internal.api.LocalGuestProcess;
 import dev.hearth.daemon.internal.rpc.GuestMethods;
 import dev.hearth.daemon.internal.rpc.Params;
-import dev.hearth.daemon.internal.rpc.RequestStream;
-import dev.hearth.daemon.internal.rpc.Wire;
 import dev.hearth.daemon.internal.vm.Vm;
 import dev.hearth.daemon.internal.vm.VmService;
 import dev.hearth.session.Cancellation;

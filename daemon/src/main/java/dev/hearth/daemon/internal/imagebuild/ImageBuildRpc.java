@@ -2,10 +2,10 @@ package dev.hearth.daemon.internal.imagebuild;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.internal.rpc.ApiJson;
 import dev.hearth.daemon.internal.rpc.Params;
 import dev.hearth.daemon.internal.rpc.RpcHandler;
-import dev.hearth.daemon.internal.rpc.Wire;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,8 +3,14 @@ package dev.hearth.daemon.internal.rpc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.BuildInfo;
+import dev.hearth.core.rpc.JsonRpcProtocol;
+import dev.hearth.core.rpc.NotificationSink;
+import dev.hearth.core.rpc.RequestHandler;
+import dev.hearth.core.rpc.RequestStream;
+import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.HearthException;
 import dev.hearth.fcproc.VmmChoice;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -18,8 +24,9 @@ import java.util.function.Supplier;
  * <p>By the time {@link #dispatch} runs, {@link JsonRpcProtocol} has checked the JSON-RPC envelope
  * and that {@code params} is an object. A handler reports a failure by throwing a {@link
  * dev.hearth.daemon.HearthException} ({@code HearthException.notFound("no VM named 'x'")}), whose
- * message a person can act on and whose kind {@link ErrorKind#of} maps to the JSON-RPC code; any
- * other exception becomes an {@link ErrorKind#INTERNAL} error and is logged with its stack trace.
+ * message a person can act on and whose kind {@link ErrorKind#of} maps to the JSON-RPC code (here,
+ * in {@link #handle}, the daemon's one place for it); any other exception becomes an {@link
+ * ErrorKind#INTERNAL} error and is logged with its stack trace.
  *
  * <p>Methods served now:
  *
@@ -42,7 +49,7 @@ import java.util.function.Supplier;
  *
  * <p>Tests may add handlers for method names this switch does not know.
  */
-public final class Dispatcher {
+public final class Dispatcher implements RequestHandler {
   private final Supplier<DoctorReport> doctor;
   private final long pid;
   private final Supplier<VmmChoice> vmm;
@@ -85,6 +92,18 @@ public final class Dispatcher {
     this.extraHandlers = Map.copyOf(extraHandlers);
   }
 
+  /** Serves one request for the transport, a typed failure answered with its kind's code. */
+  @Override
+  public JsonNode handle(
+      String method, ObjectNode params, NotificationSink sink, RequestStream stream)
+      throws InterruptedException {
+    try {
+      return dispatch(new Params(method, params, sink, stream));
+    } catch (HearthException e) {
+      throw ErrorKind.toWire(e);
+    }
+  }
+
   /** Serves one request and returns its result. */
   public JsonNode dispatch(Params params) throws InterruptedException {
     switch (params.method()) {
@@ -96,7 +115,7 @@ public final class Dispatcher {
         return version();
       case "daemon.doctor":
         params.requireNone();
-        return Wire.toJson(doctor.get());
+        return DaemonJson.toJson(doctor.get());
       case "vm.create":
         return vms.create(params);
       case "vm.list":

@@ -1,24 +1,26 @@
 package dev.hearth.daemon.internal.rpc;
 
+import dev.hearth.core.rpc.ProtocolError;
+import dev.hearth.core.rpc.RpcError;
 import dev.hearth.daemon.HearthException;
-import dev.hearth.daemon.RpcException;
 import java.util.Optional;
 
 /**
- * Every error the daemon answers with: the JSON-RPC protocol errors, which carry no {@code
- * data.kind}, and the application errors, whose {@code data.kind} string and code are stable.
+ * Every error the daemon answers with: the transport's own ({@link ProtocolError}: JSON-RPC's
+ * envelope errors, which carry no {@code data.kind}, and {@code internal}, {@code busy}, {@code
+ * unauthorized}), and the application errors, whose {@code data.kind} string and code are stable.
  */
 public enum ErrorKind {
-  PARSE_ERROR(-32700, ""),
-  INVALID_REQUEST(-32600, ""),
-  METHOD_NOT_FOUND(-32601, ""),
-  INVALID_PARAMS(-32602, ""),
-  INTERNAL(-32603, "internal"),
+  PARSE_ERROR(ProtocolError.PARSE_ERROR),
+  INVALID_REQUEST(ProtocolError.INVALID_REQUEST),
+  METHOD_NOT_FOUND(ProtocolError.METHOD_NOT_FOUND),
+  INVALID_PARAMS(ProtocolError.INVALID_PARAMS),
+  INTERNAL(ProtocolError.INTERNAL),
   NOT_FOUND(-32001, "not_found"),
   CONFLICT(-32002, "conflict"),
-  BUSY(-32003, "busy"),
+  BUSY(ProtocolError.BUSY),
   PRECONDITION_FAILED(-32004, "precondition_failed"),
-  UNAUTHORIZED(-32005, "unauthorized"),
+  UNAUTHORIZED(ProtocolError.UNAUTHORIZED),
   HOST_ERROR(-32006, "host_error"),
   TIMEOUT(-32007, "timeout");
 
@@ -28,6 +30,10 @@ public enum ErrorKind {
   ErrorKind(int code, String kind) {
     this.code = code;
     this.kind = kind;
+  }
+
+  ErrorKind(ProtocolError transport) {
+    this(transport.code(), transport.kind());
   }
 
   public int code() {
@@ -75,12 +81,12 @@ public enum ErrorKind {
   }
 
   /** The wire error a typed failure is answered with, message unchanged. */
-  public static RpcException toWire(HearthException e) {
+  public static RpcError toWire(HearthException e) {
     return of(e.kind()).error(e.getMessage());
   }
 
   /** The exception a handler throws to answer with this error. */
-  public RpcException error(String message) {
-    return new RpcException(code, kind, message);
+  public RpcError error(String message) {
+    return new RpcError(code, kind, message);
   }
 }

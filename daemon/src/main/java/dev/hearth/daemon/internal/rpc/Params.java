@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.CoreException;
 import dev.hearth.core.Sizes;
+import dev.hearth.core.rpc.NotificationSink;
+import dev.hearth.core.rpc.RequestStream;
+import dev.hearth.core.rpc.RpcError;
+import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.HearthException;
-import dev.hearth.daemon.RpcException;
 import java.util.Iterator;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -52,8 +55,8 @@ public final class Params {
   /**
    * The request's byte streams (output notifications, the client's input).
    *
-   * @throws RpcException invalid request when the request cannot stream: it has no id, or did not
-   *     come on a connection
+   * @throws RpcError invalid request when the request cannot stream: it has no id, or did not come
+   *     on a connection
    */
   public RequestStream stream() {
     if (stream == null) {

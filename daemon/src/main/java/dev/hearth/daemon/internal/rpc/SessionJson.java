@@ -3,6 +3,7 @@ package dev.hearth.daemon.internal.rpc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.Session;
 import dev.hearth.daemon.SessionEnd;

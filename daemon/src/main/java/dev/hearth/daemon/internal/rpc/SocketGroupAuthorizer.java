@@ -1,5 +1,8 @@
 package dev.hearth.daemon.internal.rpc;
 
+import dev.hearth.core.rpc.PeerAuthorizer;
+import dev.hearth.core.rpc.PeerCredentials;
+import dev.hearth.core.rpc.SupplementaryGroups;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.OptionalLong;

@@ -1,11 +1,11 @@
 package dev.hearth.daemon.internal.vm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.Images;
 import dev.hearth.daemon.internal.rpc.ApiJson;
 import dev.hearth.daemon.internal.rpc.ImageMethods;
 import dev.hearth.daemon.internal.rpc.Params;
-import dev.hearth.daemon.internal.rpc.Wire;
 import java.util.Set;
 
 /**

@@ -2,12 +2,12 @@ package dev.hearth.daemon.internal.vm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.core.rpc.NotificationSink;
+import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.VmCreation;
 import dev.hearth.daemon.internal.rpc.ApiJson;
-import dev.hearth.daemon.internal.rpc.NotificationSink;
 import dev.hearth.daemon.internal.rpc.Params;
 import dev.hearth.daemon.internal.rpc.VmMethods;
-import dev.hearth.daemon.internal.rpc.Wire;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;

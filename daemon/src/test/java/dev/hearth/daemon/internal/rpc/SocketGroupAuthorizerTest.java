@@ -2,6 +2,8 @@ package dev.hearth.daemon.internal.rpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hearth.core.rpc.PeerCredentials;
+import dev.hearth.core.rpc.SupplementaryGroups;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;

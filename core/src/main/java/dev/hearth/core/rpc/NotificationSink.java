@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.rpc;
+package dev.hearth.core.rpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;

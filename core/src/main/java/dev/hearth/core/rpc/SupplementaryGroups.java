@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.rpc;
+package dev.hearth.core.rpc;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.rpc;
+package dev.hearth.core.rpc;
 
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.hearth.core.Clock;
@@ -158,7 +158,7 @@ public final class RpcServer {
     byte[] reply =
         JsonRpcProtocol.errorReply(
             NullNode.instance,
-            ErrorKind.BUSY.error(
+            ProtocolError.BUSY.error(
                 "the daemon already serves its maximum of "
                     + limits.maxConnections()
                     + " connections (max_connections); try again later"));

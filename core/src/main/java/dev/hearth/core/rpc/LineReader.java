@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.rpc;
+package dev.hearth.core.rpc;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,17 +1,11 @@
 package dev.hearth.daemon.internal.rpc;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.DoctorCheck;
 import dev.hearth.daemon.DoctorReport;
@@ -23,66 +17,14 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The wire format shared by the server and the client: the JSON mapper and streaming factory, the
- * line limit, and the JSON shapes of the public result records.
+ * The JSON shapes of the {@code daemon.*} methods' results ({@code daemon.doctor}, {@code
+ * daemon.version}), written by the server and read by the client.
  */
-public final class Wire {
-  /** Longest request or response line, without its {@code '\n'}. */
-  public static final int MAX_LINE_BYTES = 1024 * 1024;
-
-  /**
-   * Streaming reads and writes (jackson-core alone), as strict about duplicate keys as {@link
-   * #mapper()}: what the client's protocol check uses, as it must not build the mapper.
-   */
-  public static final JsonFactory STREAMING =
-      JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-
-  private static final int ABBREVIATE_AT = 60;
-
-  private Wire() {}
-
-  /**
-   * Strict JSON trees: no duplicate keys, nothing after the value. Built on first use: setting up
-   * an ObjectMapper (its date formats load the JDK's locale data) costs more than the rest of a
-   * short CLI command, which needs none when it only checks the protocol and prints a table.
-   */
-  public static ObjectMapper mapper() {
-    return MapperHolder.MAPPER;
-  }
-
-  private static final class MapperHolder {
-    static final ObjectMapper MAPPER =
-        JsonMapper.builder()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
-  }
-
-  public static ObjectNode object() {
-    return JsonNodeFactory.instance.objectNode();
-  }
-
-  /** A JSON value shortened for an error message. */
-  public static String abbreviate(JsonNode node) {
-    return abbreviate(node.toString());
-  }
-
-  /** Text from a request shortened for an error message, so that a reply stays small. */
-  public static String abbreviate(String text) {
-    return text.length() > ABBREVIATE_AT ? text.substring(0, ABBREVIATE_AT) + "…" : text;
-  }
-
-  /** A JSON value as one line of UTF-8, without the {@code '\n'}. */
-  public static byte[] bytes(JsonNode node) {
-    try {
-      return mapper().writeValueAsBytes(node);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialise a JSON tree: " + e.getMessage(), e);
-    }
-  }
+public final class DaemonJson {
+  private DaemonJson() {}
 
   public static ObjectNode toJson(DoctorReport report) {
-    ObjectNode result = object();
+    ObjectNode result = Wire.object();
     ArrayNode checks = result.putArray("checks");
     for (DoctorCheck check : report.checks()) {
       checks
@@ -128,7 +70,7 @@ public final class Wire {
     String javaVersion = "";
     long pid = -1;
     Optional<VersionInfo.Vmm> vmm = Optional.empty();
-    try (JsonParser result = STREAMING.createParser(json, offset, length)) {
+    try (JsonParser result = Wire.STREAMING.createParser(json, offset, length)) {
       if (result.nextToken() != JsonToken.START_OBJECT) {
         throw malformed("daemon.version", json, offset, length);
       }
@@ -214,6 +156,6 @@ public final class Wire {
 
   private static DaemonException malformed(String method, String result) {
     return new DaemonException(
-        "the daemon answered " + method + " with an unexpected result: " + abbreviate(result));
+        "the daemon answered " + method + " with an unexpected result: " + Wire.abbreviate(result));
   }
 }

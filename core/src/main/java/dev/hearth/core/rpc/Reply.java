@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.rpc;
+package dev.hearth.core.rpc;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
@@ -9,12 +9,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One line the daemon sent a client (a response, a notification, or something else, which the
- * client skips), checked and taken apart with the streaming parser ({@link Wire#STREAMING}): the
- * whole line must be one strict JSON value, and the envelope's members are read as it goes, while
- * {@code result}, {@code error} and {@code params} stay spans of the line until asked for, as trees
- * ({@link Wire#mapper()}) or by a streaming reader such as {@link Wire#versionInfo}. So a client
- * that only checks the protocol never builds the mapper.
+ * One line the server (the daemon) sent a client (a response, a notification, or something else,
+ * which the client skips), checked and taken apart with the streaming parser ({@link
+ * Wire#STREAMING}): the whole line must be one strict JSON value, and the envelope's members are
+ * read as it goes, while {@code result}, {@code error} and {@code params} stay spans of the line
+ * until asked for, as trees ({@link Wire#mapper()}) or by a {@link SpanReader} (a streaming reader
+ * of its own). So a client that only checks the protocol never builds the mapper.
  */
 public final class Reply {
   /** A value's place in the line. */
@@ -181,7 +181,7 @@ public final class Reply {
     return params == null ? null : tree(params);
   }
 
-  /** Reads the result with {@code reader}, e.g. {@link Wire#versionInfo}, without a tree. */
+  /** Reads the result with {@code reader}, a streaming reader, without a tree. */
   public <T> T result(SpanReader<T> reader) {
     return reader.read(line, result.offset(), result.length());
   }

@@ -1,8 +1,7 @@
-package dev.hearth.daemon.internal.rpc;
+package dev.hearth.core.rpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
-import dev.hearth.daemon.RpcException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -107,7 +106,7 @@ final class Connection implements Runnable {
               out,
               JsonRpcProtocol.errorReply(
                   NullNode.instance,
-                  ErrorKind.INVALID_REQUEST.error(
+                  ProtocolError.INVALID_REQUEST.error(
                       "the request line is longer than the limit of "
                           + Wire.MAX_LINE_BYTES
                           + " bytes (1 MiB); closing the connection")));
@@ -117,7 +116,7 @@ final class Connection implements Runnable {
       }
       byte[] line = reader.line();
       if (refusal.isPresent()) {
-        RpcException error = ErrorKind.UNAUTHORIZED.error(refusal.get());
+        RpcError error = ProtocolError.UNAUTHORIZED.error(refusal.get());
         write(out, JsonRpcProtocol.errorReply(JsonRpcProtocol.idOf(line), error));
         return;
       }
@@ -166,7 +165,7 @@ final class Connection implements Runnable {
         out,
         JsonRpcProtocol.errorReply(
             id.isValueNode() ? id : NullNode.instance,
-            ErrorKind.INVALID_REQUEST.error(
+            ProtocolError.INVALID_REQUEST.error(
                 RequestStream.INPUT_METHOD + " with \"stream\": " + refusal.get())));
   }
 

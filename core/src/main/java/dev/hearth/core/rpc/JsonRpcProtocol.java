@@ -1,12 +1,10 @@
-package dev.hearth.daemon.internal.rpc;
+package dev.hearth.core.rpc;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hearth.daemon.HearthException;
-import dev.hearth.daemon.RpcException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -19,15 +17,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * JSON-RPC 2.0 over one line: checks the envelope of a request line, hands it to the {@link
- * Dispatcher}, and turns the result or the failure into the reply line. Knows nothing of sockets.
+ * RequestHandler}, and turns the result or the failure into the reply line. Knows nothing of
+ * sockets.
  */
 public final class JsonRpcProtocol {
   private static final Logger log = LoggerFactory.getLogger(JsonRpcProtocol.class);
 
-  private final Dispatcher dispatcher;
+  private final RequestHandler handler;
 
-  public JsonRpcProtocol(Dispatcher dispatcher) {
-    this.dispatcher = dispatcher;
+  public JsonRpcProtocol(RequestHandler handler) {
+    this.handler = handler;
   }
 
   /**
@@ -51,7 +50,7 @@ public final class JsonRpcProtocol {
 
   /**
    * Serves one request line on a connection that streams: a request with an id gets {@code stream}
-   * (its {@link Params#stream()}), which is null for a notification.
+   * (handed to the {@link RequestHandler}), which is null for a notification.
    *
    * @return the reply line without its {@code '\n'}; empty for a notification and a blank line
    */
@@ -86,14 +85,14 @@ public final class JsonRpcProtocol {
       return Optional.of(
           errorReply(
               NullNode.instance,
-              ErrorKind.INVALID_REQUEST.error(
+              ProtocolError.INVALID_REQUEST.error(
                   "batch requests are not supported: send one request object per line")));
     }
     if (!request.isObject()) {
       return Optional.of(
           errorReply(
               NullNode.instance,
-              ErrorKind.INVALID_REQUEST.error(
+              ProtocolError.INVALID_REQUEST.error(
                   "a request must be a JSON object; got " + describe(request))));
     }
     return handle((ObjectNode) request, sink, stream);
@@ -128,7 +127,7 @@ public final class JsonRpcProtocol {
       return Optional.of(
           errorReply(
               NullNode.instance,
-              ErrorKind.INVALID_REQUEST.error(
+              ProtocolError.INVALID_REQUEST.error(
                   "\"id\" must be a string, a number or null; got " + describe(id))));
     }
     JsonNode replyId = id == null ? NullNode.instance : id;
@@ -137,19 +136,19 @@ public final class JsonRpcProtocol {
       String got = version == null ? "it is missing" : "got " + Wire.abbreviate(version);
       return Optional.of(
           errorReply(
-              replyId, ErrorKind.INVALID_REQUEST.error("\"jsonrpc\" must be \"2.0\"; " + got)));
+              replyId, ProtocolError.INVALID_REQUEST.error("\"jsonrpc\" must be \"2.0\"; " + got)));
     }
     JsonNode method = request.get("method");
     if (method == null || !method.isTextual()) {
       String got = method == null ? "it is missing" : "got " + describe(method);
       return Optional.of(
           errorReply(
-              replyId, ErrorKind.INVALID_REQUEST.error("\"method\" must be a string; " + got)));
+              replyId, ProtocolError.INVALID_REQUEST.error("\"method\" must be a string; " + got)));
     }
     JsonNode params = request.get("params");
     if (params != null && !params.isObject()) {
-      RpcException error =
-          ErrorKind.INVALID_PARAMS.error(
+      RpcError error =
+          ProtocolError.INVALID_PARAMS.error(
               "\"params\" of "
                   + Wire.abbreviate(method.textValue())
                   + " must be an object; got "
@@ -160,22 +159,18 @@ public final class JsonRpcProtocol {
     JsonNode result;
     try {
       result =
-          dispatcher.dispatch(
-              new Params(
-                  method.textValue(),
-                  fields,
-                  id == null ? NotificationSink.NONE : sink,
-                  id == null ? null : stream));
-    } catch (RpcException e) {
+          handler.handle(
+              method.textValue(),
+              fields,
+              id == null ? NotificationSink.NONE : sink,
+              id == null ? null : stream);
+    } catch (RpcError e) {
       log.debug("{} failed: {}", method.textValue(), e.getMessage());
       return id == null ? Optional.empty() : Optional.of(errorReply(replyId, e));
-    } catch (HearthException e) {
-      log.debug("{} failed: {}", method.textValue(), e.getMessage());
-      return id == null ? Optional.empty() : Optional.of(errorReply(replyId, ErrorKind.toWire(e)));
     } catch (RuntimeException e) {
       log.error("{} failed unexpectedly", method.textValue(), e);
-      RpcException error =
-          ErrorKind.INTERNAL.error(
+      RpcError error =
+          ProtocolError.INTERNAL.error(
               method.textValue() + " failed unexpectedly (" + e + "); the daemon log has details");
       return id == null ? Optional.empty() : Optional.of(errorReply(replyId, error));
     }
@@ -188,7 +183,7 @@ public final class JsonRpcProtocol {
   }
 
   /** The error reply line for a request with the given id ({@code null} when unknown). */
-  public static byte[] errorReply(JsonNode id, RpcException error) {
+  public static byte[] errorReply(JsonNode id, RpcError error) {
     ObjectNode reply = envelope(id);
     ObjectNode body =
         reply.putObject("error").put("code", error.code()).put("message", error.getMessage());
@@ -221,8 +216,8 @@ public final class JsonRpcProtocol {
     return reply;
   }
 
-  private static RpcException parseError(String message) {
-    return ErrorKind.PARSE_ERROR.error(message);
+  private static RpcError parseError(String message) {
+    return ProtocolError.PARSE_ERROR.error(message);
   }
 
   private static String describe(JsonNode node) {

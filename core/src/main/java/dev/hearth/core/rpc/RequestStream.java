@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.rpc;
+package dev.hearth.core.rpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -39,7 +39,7 @@ public final class RequestStream {
   static final int MAX_QUEUED_CHUNKS = 4;
 
   /** Longest request id (as JSON text) a stream accepts, so that its notifications stay small. */
-  static final int MAX_ID_CHARS = 1024;
+  public static final int MAX_ID_CHARS = 1024;
 
   /** A terminal size change sent by the client. */
   @FunctionalInterface

@@ -1,17 +1,14 @@
-package dev.hearth.daemon.internal.rpc;
+package dev.hearth.core.rpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.core.JacksonException;
-import dev.hearth.daemon.DaemonException;
-import dev.hearth.daemon.VersionInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The client's streaming reading of the daemon's lines, against what the tree reading gives. */
+/** The client's streaming reading of the server's lines, against what the tree reading gives. */
 class ReplyTest {
   private static Reply parse(String line) throws IOException {
     return Reply.parse(line.getBytes(StandardCharsets.UTF_8));
@@ -99,43 +96,10 @@ class ReplyTest {
   }
 
   @Test
-  void theVersionIsReadWithoutATree() throws IOException {
-    Reply reply =
-        parse(
-            "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"vmm\":{\"kind\":\"qemu\","
-                + "\"path\":\"/opt/hearth/bin/hearth-qemu-firecracker\",\"reason\":\"no kvm\","
-                + "\"more\":{\"a\":[1]}},"
-                + "\"version\":\"1.2\",\"protocol_version\":1,\"java_version\":\"17.0.15\","
-                + "\"pid\":42,\"extra\":[1]}}");
-    assertThat(reply.result(Wire::versionInfo))
-        .isEqualTo(
-            new VersionInfo(
-                "1.2",
-                1,
-                "17.0.15",
-                42,
-                Optional.of(
-                    new VersionInfo.Vmm(
-                        "qemu",
-                        Optional.of("/opt/hearth/bin/hearth-qemu-firecracker"),
-                        "no kvm"))));
-
-    assertThat(parse("{\"id\":1,\"result\":{\"protocol_version\":2}}").result(Wire::versionInfo))
-        .isEqualTo(new VersionInfo("", 2, "", -1, Optional.empty()));
-    assertThat(
-            parse(
-                    "{\"id\":1,\"result\":{\"protocol_version\":1,"
-                        + "\"vmm\":{\"kind\":\"none\",\"path\":null}}}")
-                .result(Wire::versionInfo)
-                .vmm())
-        .contains(new VersionInfo.Vmm("none", Optional.empty(), ""));
-    for (String result :
-        new String[] {"{}", "{\"protocol_version\":\"1\"}", "{\"protocol_version\":1.5}", "[1]"}) {
-      Reply malformed = parse("{\"id\":1,\"result\":" + result + "}");
-      assertThatThrownBy(() -> malformed.result(Wire::versionInfo))
-          .as(result)
-          .isInstanceOf(DaemonException.class)
-          .hasMessage("the daemon answered daemon.version with an unexpected result: " + result);
-    }
+  void aResultIsReadInPlaceBySpan() throws IOException {
+    Reply reply = parse("{\"id\":1,\"result\":{\"a\": [1, 2]} }");
+    Reply.SpanReader<String> text =
+        (json, offset, length) -> new String(json, offset, length, StandardCharsets.UTF_8);
+    assertThat(reply.result(text)).isEqualTo("{\"a\": [1, 2]}");
   }
 }
