@@ -1,5 +1,6 @@
 package dev.hearth.daemon.internal.api;
 
+import dev.hearth.daemon.HearthException;
 import java.io.InputStream;
 import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -21,18 +22,32 @@ public final class InputPipe extends InputStream {
   private int offset;
   private boolean ended;
 
-  /** Queues a copy of the bytes; dropped once the input was closed or the reader is gone. */
-  public void write(byte[] data, int off, int length) throws InterruptedException {
+  /**
+   * Queues a copy of the bytes; dropped once the input was closed or the reader is gone.
+   *
+   * @throws HearthException {@code cancelled} when interrupted while the pipe is full (the thread's
+   *     interrupt flag stays set)
+   */
+  public void write(byte[] data, int off, int length) {
     if (length > 0 && !closed) {
-      chunks.put(Arrays.copyOfRange(data, off, off + length));
+      put(Arrays.copyOfRange(data, off, off + length));
     }
   }
 
-  /** The end of the input, after what was written. */
-  public void end() throws InterruptedException {
+  /** The end of the input, after what was written; interrupted, as {@link #write}. */
+  public void end() {
     if (!closed) {
       closed = true;
-      chunks.put(EOF);
+      put(EOF);
+    }
+  }
+
+  private void put(byte[] chunk) {
+    try {
+      chunks.put(chunk);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HearthException(HearthException.Kind.CANCELLED, "interrupted while writing", e);
     }
   }
 

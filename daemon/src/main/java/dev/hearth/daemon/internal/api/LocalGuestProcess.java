@@ -32,22 +32,12 @@ public final class LocalGuestProcess implements GuestProcess {
 
   @Override
   public void write(byte[] data, int offset, int length) {
-    try {
-      input.write(data, offset, length);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new HearthException(HearthException.Kind.CANCELLED, "interrupted while writing", e);
-    }
+    input.write(data, offset, length);
   }
 
   @Override
   public void closeInput() {
-    try {
-      input.end();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new HearthException(HearthException.Kind.CANCELLED, "interrupted while writing", e);
-    }
+    input.end();
   }
 
   @Override

@@ -108,22 +108,12 @@ public final class LocalSessions implements Sessions {
     return new SessionAttachment() {
       @Override
       public void write(byte[] data, int offset, int length) {
-        try {
-          input.write(data, offset, length);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new HearthException(HearthException.Kind.CANCELLED, "interrupted", e);
-        }
+        input.write(data, offset, length);
       }
 
       @Override
       public void closeInput() {
-        try {
-          input.end();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new HearthException(HearthException.Kind.CANCELLED, "interrupted", e);
-        }
+        input.end();
       }
 
       @Override
