@@ -366,7 +366,7 @@ public final class ApiJson {
 
   // ---- reading ----
 
-  private static String text(JsonNode o, String field) {
+  static String text(JsonNode o, String field) {
     JsonNode v = o.get(field);
     if (v == null || !v.isTextual()) {
       throw malformed(field, o);
@@ -374,11 +374,11 @@ public final class ApiJson {
     return v.textValue();
   }
 
-  private static Optional<String> optionalText(JsonNode o, String field) {
+  static Optional<String> optionalText(JsonNode o, String field) {
     return o.has(field) ? Optional.of(text(o, field)) : Optional.empty();
   }
 
-  private static long number(JsonNode o, String field) {
+  static long number(JsonNode o, String field) {
     JsonNode v = o.get(field);
     if (v == null || !v.isIntegralNumber() || !v.canConvertToLong()) {
       throw malformed(field, o);
@@ -386,7 +386,7 @@ public final class ApiJson {
     return v.longValue();
   }
 
-  private static Instant instant(JsonNode o, String field) {
+  static Instant instant(JsonNode o, String field) {
     try {
       return Instant.parse(text(o, field));
     } catch (DateTimeParseException e) {
@@ -394,7 +394,7 @@ public final class ApiJson {
     }
   }
 
-  private static JsonNode array(JsonNode o, String field) {
+  static JsonNode array(JsonNode o, String field) {
     JsonNode v = o.get(field);
     if (v == null || !v.isArray()) {
       throw malformed(field, o);
@@ -402,7 +402,7 @@ public final class ApiJson {
     return v;
   }
 
-  private static HearthException malformed(String field, JsonNode o) {
+  static HearthException malformed(String field, JsonNode o) {
     return new HearthException(
         HearthException.Kind.PROTOCOL,
         "the daemon's reply has no usable '" + field + "': " + Wire.abbreviate(o));

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.rpc.Wire;
-import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.Session;
 import dev.hearth.daemon.SessionEnd;
 import dev.hearth.daemon.SessionList;
@@ -46,8 +45,9 @@ public final class SessionJson {
   }
 
   public static SessionStarted started(JsonNode o) {
-    String name = text(o, "name");
-    return new SessionStarted(text(o, "id"), name.isEmpty() ? Optional.empty() : Optional.of(name));
+    String name = ApiJson.text(o, "name");
+    return new SessionStarted(
+        ApiJson.text(o, "id"), name.isEmpty() ? Optional.empty() : Optional.of(name));
   }
 
   public static ObjectNode session(Session s) {
@@ -69,28 +69,28 @@ public final class SessionJson {
 
   public static Session session(JsonNode o) {
     List<String> argv = new ArrayList<>();
-    array(o, "argv").forEach(a -> argv.add(a.asText()));
+    ApiJson.array(o, "argv").forEach(a -> argv.add(a.asText()));
     Map<String, String> env = new LinkedHashMap<>();
     JsonNode envNode = o.get("env");
     if (envNode == null || !envNode.isObject()) {
-      throw malformed("env", o);
+      throw ApiJson.malformed("env", o);
     }
     envNode.properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
-    String name = text(o, "name");
-    String cwd = text(o, "cwd");
+    String name = ApiJson.text(o, "name");
+    String cwd = ApiJson.text(o, "cwd");
     Instant started;
     try {
-      started = Instant.parse(text(o, "started_at"));
+      started = Instant.parse(ApiJson.text(o, "started_at"));
     } catch (DateTimeParseException e) {
-      throw malformed("started_at", o);
+      throw ApiJson.malformed("started_at", o);
     }
     return new Session(
-        text(o, "id"),
+        ApiJson.text(o, "id"),
         name.isEmpty() ? Optional.empty() : Optional.of(name),
-        SessionState.fromWireName(text(o, "state")),
+        SessionState.fromWireName(ApiJson.text(o, "state")),
         exitCode(o),
         started,
-        text(o, "command"),
+        ApiJson.text(o, "command"),
         argv,
         cwd.isEmpty() ? Optional.empty() : Optional.of(cwd),
         env);
@@ -107,11 +107,14 @@ public final class SessionJson {
 
   public static SessionList list(JsonNode o) {
     List<SessionList.Listed> sessions = new ArrayList<>();
-    array(o, "sessions")
-        .forEach(s -> sessions.add(new SessionList.Listed(text(s, "vm"), session(s))));
+    ApiJson.array(o, "sessions")
+        .forEach(s -> sessions.add(new SessionList.Listed(ApiJson.text(s, "vm"), session(s))));
     List<SessionList.Failure> failures = new ArrayList<>();
-    array(o, "errors")
-        .forEach(e -> failures.add(new SessionList.Failure(text(e, "vm"), text(e, "message"))));
+    ApiJson.array(o, "errors")
+        .forEach(
+            e ->
+                failures.add(
+                    new SessionList.Failure(ApiJson.text(e, "vm"), ApiJson.text(e, "message"))));
     return new SessionList(sessions, failures);
   }
 
@@ -122,7 +125,7 @@ public final class SessionJson {
   }
 
   public static SessionEnd end(JsonNode o) {
-    return new SessionEnd(SessionState.fromWireName(text(o, "state")), exitCode(o));
+    return new SessionEnd(SessionState.fromWireName(ApiJson.text(o, "state")), exitCode(o));
   }
 
   public static ObjectNode output(SessionOutput output) {
@@ -134,11 +137,11 @@ public final class SessionJson {
   public static SessionOutput output(JsonNode o) {
     JsonNode next = o.get("next_offset");
     if (next == null || !next.canConvertToLong()) {
-      throw malformed("next_offset", o);
+      throw ApiJson.malformed("next_offset", o);
     }
     JsonNode session = o.get("session");
     if (session == null || !session.isObject()) {
-      throw malformed("session", o);
+      throw ApiJson.malformed("session", o);
     }
     return new SessionOutput(next.longValue(), session(session));
   }
@@ -157,30 +160,8 @@ public final class SessionJson {
       return OptionalInt.empty();
     }
     if (!code.isInt()) {
-      throw malformed("exit_code", o);
+      throw ApiJson.malformed("exit_code", o);
     }
     return OptionalInt.of(code.intValue());
-  }
-
-  private static String text(JsonNode o, String field) {
-    JsonNode v = o.get(field);
-    if (v == null || !v.isTextual()) {
-      throw malformed(field, o);
-    }
-    return v.textValue();
-  }
-
-  private static JsonNode array(JsonNode o, String field) {
-    JsonNode v = o.get(field);
-    if (v == null || !v.isArray()) {
-      throw malformed(field, o);
-    }
-    return v;
-  }
-
-  private static HearthException malformed(String field, JsonNode o) {
-    return new HearthException(
-        HearthException.Kind.PROTOCOL,
-        "the daemon's reply has no usable '" + field + "': " + Wire.abbreviate(o));
   }
 }
