@@ -9,6 +9,7 @@ import dev.hearth.core.CoreException;
 import dev.hearth.core.Layout;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.FakePosix;
+import dev.hearth.daemon.internal.api.HearthClient;
 import dev.hearth.daemon.internal.rpc.Wire;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;

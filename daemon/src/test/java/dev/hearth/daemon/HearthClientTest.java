@@ -10,6 +10,7 @@ import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Posix;
 import dev.hearth.core.testing.Await;
+import dev.hearth.daemon.internal.api.HearthClient;
 import dev.hearth.daemon.internal.rpc.Wire;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
+import dev.hearth.daemon.internal.api.HearthClient;
 import dev.hearth.daemon.internal.rpc.ErrorKind;
 import dev.hearth.daemon.internal.rpc.Wire;
 import java.io.IOException;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
 import dev.hearth.core.testing.Await;
+import dev.hearth.daemon.internal.api.HearthClient;
 import dev.hearth.daemon.internal.rpc.RequestStream;
 import dev.hearth.daemon.internal.rpc.Wire;
 import java.io.ByteArrayOutputStream;

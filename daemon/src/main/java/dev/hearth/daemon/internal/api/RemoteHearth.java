@@ -9,7 +9,6 @@ import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.ExecSpec;
 import dev.hearth.daemon.GuestProcess;
 import dev.hearth.daemon.Hearth;
-import dev.hearth.daemon.HearthClient;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.Image;
 import dev.hearth.daemon.ImageBuildSpec;
@@ -148,10 +147,7 @@ public final class RemoteHearth implements Hearth, RawRpc {
   }
 
   static JsonNode call(
-      HearthClient on,
-      String method,
-      ObjectNode params,
-      dev.hearth.daemon.NotificationListener listener) {
+      HearthClient on, String method, ObjectNode params, NotificationListener listener) {
     String result = translate(() -> on.call(method, params.toString(), listener));
     return parse(result);
   }

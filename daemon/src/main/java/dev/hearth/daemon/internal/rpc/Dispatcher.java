@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.BuildInfo;
 import dev.hearth.daemon.DoctorReport;
-import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.Hearth;
 import dev.hearth.fcproc.VmmChoice;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -166,7 +166,7 @@ public final class Dispatcher {
   private ObjectNode version() {
     return Wire.object()
         .put("version", BuildInfo.version())
-        .put("protocol_version", HearthClient.PROTOCOL_VERSION)
+        .put("protocol_version", Hearth.PROTOCOL_VERSION)
         .put("java_version", Runtime.version().toString())
         .put("pid", pid)
         .set("vmm", vmm(vmm.get()));
