@@ -11,6 +11,7 @@ import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Posix;
 import dev.hearth.core.testing.Await;
 import dev.hearth.daemon.internal.api.HearthClient;
+import dev.hearth.daemon.internal.api.ProtocolMismatchException;
 import dev.hearth.daemon.internal.rpc.Wire;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -9,7 +9,6 @@ import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.DaemonUnavailableException;
 import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.Hearth;
-import dev.hearth.daemon.ProtocolMismatchException;
 import dev.hearth.daemon.RpcException;
 import dev.hearth.daemon.VersionInfo;
 import dev.hearth.daemon.internal.rpc.LineReader;
