@@ -1,6 +1,6 @@
 package dev.hearth.bench;
 
-import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.Hearth;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,8 +21,9 @@ import java.util.concurrent.TimeUnit;
  * The foundation benchmarks, in one run against a real daemon started from the distribution:
  *
  * <ol>
- *   <li>daemon.ping round trip through {@link HearthClient} against the same request written by a
- *       minimal raw socket client (the floor: socket plus JSON on the daemon side);
+ *   <li>daemon.ping round trip through the typed client ({@link Hearth#connect}, {@link
+ *       Hearth#ping}) against the same request line written by a minimal raw socket client (the
+ *       floor: socket plus JSON on the daemon side);
  *   <li>wall time of {@code bin/hearth version} against a bare JVM start (a class that prints one
  *       line), the two alternated.
  * </ol>
@@ -61,11 +62,11 @@ public final class Bench {
       waitForSocket(socket, daemon);
       long[] client = clientPings(socket);
       long[] raw = rawPings(socket);
-      report("daemon.ping via HearthClient", client);
+      report("daemon.ping via Hearth.connect", client);
       report("daemon.ping via raw socket", raw);
       System.out.printf(
           Locale.ROOT,
-          "ping ratio (HearthClient / raw): median %.2f, p99 %.2f%n",
+          "ping ratio (typed client / raw): median %.2f, p99 %.2f%n",
           (double) median(client) / median(raw),
           (double) p99(client) / p99(raw));
 
@@ -102,14 +103,14 @@ public final class Bench {
   }
 
   private static long[] clientPings(Path socket) {
-    try (HearthClient client = HearthClient.connect(socket)) {
+    try (Hearth hearth = Hearth.connect(socket)) {
       for (int i = 0; i < WARMUP_PINGS; i++) {
-        client.ping();
+        hearth.ping();
       }
       long[] t = new long[PINGS];
       for (int i = 0; i < PINGS; i++) {
         long start = System.nanoTime();
-        client.ping();
+        hearth.ping();
         t[i] = System.nanoTime() - start;
       }
       return t;

@@ -1,13 +1,12 @@
 package dev.hearth.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hearth.daemon.HearthClient;
-import dev.hearth.daemon.StreamListener;
+import dev.hearth.daemon.ExecSpec;
+import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.Op;
+import dev.hearth.daemon.VmCreation;
+import dev.hearth.daemon.VmSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,13 +27,13 @@ import java.util.regex.Pattern;
  * with {@code firecracker_bin = bin/hearth-qemu-firecracker} and an image made by {@code image
  * build} (its debootstrap download cached in the build cache folder given).
  *
- * <p>Timing, all on this client's monotonic clock: {@code t0} just before {@code vm.create} is
- * sent; {@code op.watch} (opened as soon as {@code vm.create} answers) delivers the op's stage
- * changes, each timestamped when it arrives; {@code t_end} when the final snapshot (succeeded)
- * arrives. Guest part = from the first notification in stage {@code boot} to the first in stage
- * {@code ready}: the launcher's start, the API calls, QEMU and the guest's boot until its SSH
- * server answers a real handshake. Daemon part = total minus guest part: the request, reserve,
- * rootfs, identity, the op's end and the answer.
+ * <p>Timing, all on this client's monotonic clock (the typed client, {@link Hearth#connect}):
+ * {@code t0} just before {@code vm.create} is sent; the operation's watch ({@code op.watch}, opened
+ * as soon as {@code vm.create} answers) delivers the op's stage changes, each timestamped when it
+ * arrives; {@code t_end} when the final snapshot (succeeded) arrives. Guest part = from the first
+ * notification in stage {@code boot} to the first in stage {@code ready}: the launcher's start, the
+ * API calls, QEMU and the guest's boot until its SSH server answers a real handshake. Daemon part =
+ * total minus guest part: the request, reserve, rootfs, identity, the op's end and the answer.
  *
  * <p>The guest part is split further, from the VM's own records read after each boot (untimed): the
  * launcher's log gives the wall-clock time QEMU was started; in the guest (one {@code vm.exec}),
@@ -54,7 +53,6 @@ import java.util.regex.Pattern;
 public final class BootBench {
   private static final int RUNS = 5;
   private static final String IMAGE = GuestBenchHost.IMAGE;
-  private static final ObjectMapper JSON = GuestBenchHost.JSON;
   private static final List<String> STAGES =
       List.of("reserve", "rootfs", "identity", "boot", "wait-ssh", "ready");
 
@@ -71,7 +69,7 @@ public final class BootBench {
     try (GuestBenchHost host = GuestBenchHost.prepare(dist, scratch, buildCache)) {
       for (String accel : modes) {
         Process daemon = host.startDaemon(accel);
-        try (HearthClient client = HearthClient.connect(host.socket())) {
+        try (Hearth client = Hearth.connect(host.socket())) {
           host.buildImageIfMissing(client);
           String mode =
               accel.isEmpty()
@@ -117,34 +115,23 @@ public final class BootBench {
    * the guest split in ns ({@code launcher}, {@code kernel}, {@code initrd}, {@code systemd},
    * {@code sshd}, {@code rest}) where the VM's records have it.
    */
-  private static Map<String, Long> bootOnce(GuestBenchHost host, HearthClient client, String name)
-      throws IOException {
+  private static Map<String, Long> bootOnce(GuestBenchHost host, Hearth client, String name)
+      throws IOException, InterruptedException {
     Map<String, Long> seen = new LinkedHashMap<>();
     Map<String, Instant> wall = new LinkedHashMap<>();
     long t0 = System.nanoTime();
-    JsonNode created =
-        JSON.readTree(
-            client.call(
-                "vm.create",
-                "{\"name\":\"" + name + "\",\"image\":\"" + IMAGE + "\",\"memory_mib\":512}"));
-    String op = created.path("op").path("id").asText();
-    String id = created.path("vm").path("id").asText();
-    JsonNode done =
-        JSON.readTree(
-            client.call(
-                "op.watch",
-                "{\"op\":\"" + op + "\"}",
-                (method, params) -> {
+    VmCreation created = client.vms().create(VmSpec.of(name, IMAGE).withMemoryMib(512));
+    String id = created.vm().id();
+    Op done =
+        created
+            .operation()
+            .watch(
+                progress -> {
                   long now = System.nanoTime() - t0;
-                  try {
-                    String stage = JSON.readTree(params).path("stage").asText();
-                    if (seen.putIfAbsent(stage, now) == null) {
-                      wall.put(stage, Instant.now());
-                    }
-                  } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                  if (seen.putIfAbsent(progress.stage(), now) == null) {
+                    wall.put(progress.stage(), Instant.now());
                   }
-                }));
+                });
     seen.put("end", System.nanoTime() - t0);
     GuestBenchHost.requireSucceeded(done);
     for (String stage : List.of("boot", "ready")) {
@@ -153,7 +140,7 @@ public final class BootBench {
       }
     }
     seen.putAll(guestSplit(host, client, name, id, wall.get("boot"), wall.get("ready")));
-    client.call("vm.delete", "{\"vm\":\"" + name + "\",\"force\":true}");
+    client.vms().delete(name, true);
     return seen;
   }
 
@@ -161,8 +148,8 @@ public final class BootBench {
    * The guest part cut at QEMU's start and the guest's own markers; parts not found are left out.
    */
   private static Map<String, Long> guestSplit(
-      GuestBenchHost host, HearthClient client, String vm, String id, Instant boot, Instant ready)
-      throws IOException {
+      GuestBenchHost host, Hearth client, String vm, String id, Instant boot, Instant ready)
+      throws IOException, InterruptedException {
     Map<String, Long> split = new LinkedHashMap<>();
     Matcher started =
         QEMU_START.matcher(Files.readString(host.vmDir(id).resolve("firecracker.log")));
@@ -202,21 +189,19 @@ public final class BootBench {
   }
 
   /** Runs {@code sh -c script} in the VM and returns its stdout. */
-  private static String guestExec(HearthClient client, String vm, String script)
-      throws IOException {
-    ObjectNode params = JSON.createObjectNode().put("vm", vm);
-    params.putArray("argv").add("sh").add("-c").add(script);
+  private static String guestExec(Hearth client, String vm, String script)
+      throws InterruptedException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    StreamListener collect =
-        (fd, data) -> {
-          if (fd == 1) {
-            out.writeBytes(data);
-          }
-        };
-    try (HearthClient.Stream stream = client.openStream("vm.exec", params.toString(), collect)) {
-      stream.closeInput();
-      stream.awaitResult();
-    }
+    client
+        .vms()
+        .exec(
+            vm,
+            ExecSpec.of("sh", "-c", script),
+            (fd, data) -> {
+              if (fd == 1) {
+                out.writeBytes(data);
+              }
+            });
     return out.toString(StandardCharsets.UTF_8);
   }
 

@@ -3,7 +3,7 @@ package dev.hearth.bench;
 import dev.hearth.core.Clock;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
-import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.Hearth;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,13 +20,13 @@ import java.util.concurrent.TimeUnit;
  * {@value #BATCH} creates one after another against {@value #BATCH} at once from {@value #BATCH}
  * clients.
  *
- * <p>The daemon is a real one from the distribution, driven over its socket with {@link
- * HearthClient}, in a network namespace of its own ({@link StandInHost}, shared with {@link
- * MemoryBench}): the copy provisioner on a 64 MiB ext4 image, debugfs for the identity, a real TAP
- * on the daemon's bridge, and firecracker is {@code minimal-firecracker.py}, which answers the API
- * at once and plays the guest's SSH server with OpenSSH's sshd, so wait-ssh is a real SSH handshake
- * on the host. What is measured is therefore hearth's own work plus the host's TAP and sshd, not a
- * guest's boot.
+ * <p>The daemon is a real one from the distribution, driven over its socket with the typed client
+ * ({@link Hearth#connect}), in a network namespace of its own ({@link StandInHost}, shared with
+ * {@link MemoryBench}): the copy provisioner on a 64 MiB ext4 image, debugfs for the identity, a
+ * real TAP on the daemon's bridge, and firecracker is {@code minimal-firecracker.py}, which answers
+ * the API at once and plays the guest's SSH server with OpenSSH's sshd, so wait-ssh is a real SSH
+ * handshake on the host. What is measured is therefore hearth's own work plus the host's TAP and
+ * sshd, not a guest's boot.
  *
  * <p>Usage: {@code CreateBench <dist dir> <scratch dir>}; needs what {@link StandInHost} needs
  * (root, {@code /usr/sbin/sshd}, {@code ssh-keygen}, {@code setpriv}, python3, mkfs.ext4, debugfs).
@@ -65,7 +65,7 @@ public final class CreateBench {
   }
 
   private static void measure(StandInHost host) throws Exception {
-    try (HearthClient client = HearthClient.connect(host.socket())) {
+    try (Hearth client = Hearth.connect(host.socket())) {
       for (int i = 0; i < WARMUP; i++) {
         createAndDelete(client, "warm" + i);
       }
@@ -95,7 +95,7 @@ public final class CreateBench {
           running.add(
               pool.submit(
                   () -> {
-                    try (HearthClient own = HearthClient.connect(host.socket())) {
+                    try (Hearth own = Hearth.connect(host.socket())) {
                       StandInHost.create(own, name);
                     }
                     return null;
@@ -120,7 +120,7 @@ public final class CreateBench {
     }
   }
 
-  private static long createAndDelete(HearthClient client, String name) throws Exception {
+  private static long createAndDelete(Hearth client, String name) throws InterruptedException {
     long start = System.nanoTime();
     StandInHost.create(client, name);
     long elapsed = System.nanoTime() - start;
@@ -128,7 +128,7 @@ public final class CreateBench {
     return elapsed;
   }
 
-  private static void deleteAll(HearthClient client, List<String> names) {
+  private static void deleteAll(Hearth client, List<String> names) throws InterruptedException {
     for (String name : names) {
       StandInHost.delete(client, name);
     }

@@ -1,10 +1,9 @@
 package dev.hearth.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hearth.daemon.HearthClient;
-import dev.hearth.daemon.RpcException;
-import dev.hearth.daemon.StreamListener;
+import dev.hearth.daemon.ExecSpec;
+import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.HearthException;
+import dev.hearth.daemon.VmSpec;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,12 +20,13 @@ import java.util.Locale;
  * #THROUGHPUT_RUNS}).
  *
  * <p>Three ways in, each timed on this client's monotonic clock from just before the request to the
- * exit code: {@code vm.exec} through {@link HearthClient} (one connection to the daemon, kept; the
- * daemon opens one SSH connection per exec, so every call pays a full SSH handshake with the
- * guest); {@code bin/hearth vm exec} (the whole CLI: JVM start, connect, the same request; fewer
- * runs, {@value #CLI_LATENCY_RUNS}, as each costs a JVM); and {@code ssh -i <daemon key> root@IP}
- * (also a full handshake per call). The three alternate within each round so that load drifting on
- * the host touches them alike. Stdin is at end of file for all of them.
+ * exit code: {@code vm.exec} through the typed client ({@link Hearth#connect}, kept; it runs each
+ * exec on a connection of its own, and the daemon opens one SSH connection per exec, so every call
+ * pays a full SSH handshake with the guest); {@code bin/hearth vm exec} (the whole CLI: JVM start,
+ * connect, the same request; fewer runs, {@value #CLI_LATENCY_RUNS}, as each costs a JVM); and
+ * {@code ssh -i <daemon key> root@IP} (also a full handshake per call). The three alternate within
+ * each round so that load drifting on the host touches them alike. Stdin is at end of file for all
+ * of them.
  *
  * <p>Usage: {@code ExecBench <dist dir> <scratch dir> <build cache dir>}; needs root and ssh.
  */
@@ -45,13 +45,13 @@ public final class ExecBench {
     Path buildCache = Path.of(args[2]).toAbsolutePath();
     try (GuestBenchHost host = GuestBenchHost.prepare(dist, scratch, buildCache)) {
       Process daemon = host.startDaemon("");
-      try (HearthClient client = HearthClient.connect(host.socket())) {
+      try (Hearth client = Hearth.connect(host.socket())) {
         host.buildImageIfMissing(client);
         String ip = createVm(client);
         try {
           new ExecBench(host, client, ip).run();
         } finally {
-          client.call("vm.delete", "{\"vm\":\"" + VM + "\",\"force\":true}");
+          client.vms().delete(VM, true);
         }
       } finally {
         GuestBenchHost.stopDaemon(daemon);
@@ -60,35 +60,24 @@ public final class ExecBench {
   }
 
   private final GuestBenchHost host;
-  private final HearthClient client;
+  private final Hearth client;
   private final String ip;
 
-  private ExecBench(GuestBenchHost host, HearthClient client, String ip) {
+  private ExecBench(GuestBenchHost host, Hearth client, String ip) {
     this.host = host;
     this.client = client;
     this.ip = ip;
   }
 
-  private static String createVm(HearthClient client) throws IOException {
+  private static String createVm(Hearth client) throws InterruptedException {
     long start = System.nanoTime();
-    JsonNode created =
-        GuestBenchHost.JSON.readTree(
-            client.call(
-                "vm.create",
-                "{\"name\":\""
-                    + VM
-                    + "\",\"image\":\""
-                    + GuestBenchHost.IMAGE
-                    + "\",\"memory_mib\":512}"));
-    String op = created.path("op").path("id").asText();
-    GuestBenchHost.requireSucceeded(
-        GuestBenchHost.JSON.readTree(
-            client.call("op.watch", "{\"op\":\"" + op + "\"}", (m, p) -> {})));
     String ip =
-        GuestBenchHost.JSON
-            .readTree(client.call("vm.show", "{\"vm\":\"" + VM + "\"}"))
-            .path("ip")
-            .asText();
+        client
+            .vms()
+            .create(VmSpec.of(VM, GuestBenchHost.IMAGE).withMemoryMib(512))
+            .operation()
+            .await()
+            .ip();
     System.out.printf(
         Locale.ROOT,
         "guest %s at %s running after %.1f s (untimed for the bench)%n",
@@ -133,7 +122,7 @@ public final class ExecBench {
         viaCli.size());
     System.out.printf(
         Locale.ROOT,
-        "  vm.exec via HearthClient  %8.1f ms (p90 %.1f)%n",
+        "  vm.exec via typed client %8.1f ms (p90 %.1f)%n",
         client,
         millis(p90(viaClient)));
     System.out.printf(
@@ -145,7 +134,7 @@ public final class ExecBench {
         Locale.ROOT, "  bin/hearth vm exec (wall) %8.1f ms (p90 %.1f)%n", cli, millis(p90(viaCli)));
     System.out.printf(
         Locale.ROOT,
-        "  ratio HearthClient / ssh %.2f; CLI / ssh %.2f%n",
+        "  ratio typed client / ssh %.2f; CLI / ssh %.2f%n",
         client / plain,
         cli / plain);
 
@@ -169,7 +158,7 @@ public final class ExecBench {
         THROUGHPUT_RUNS);
     System.out.printf(
         Locale.ROOT,
-        "  vm.exec via HearthClient  %6.2f MiB/s (%.2f s)%n",
+        "  vm.exec via typed client %6.2f MiB/s (%.2f s)%n",
         clientRate,
         median(outClient) / 1e9);
     System.out.printf(
@@ -184,7 +173,7 @@ public final class ExecBench {
         median(outCli) / 1e9);
     System.out.printf(
         Locale.ROOT,
-        "  ratio HearthClient / ssh %.2f; CLI / ssh %.2f%n",
+        "  ratio typed client / ssh %.2f; CLI / ssh %.2f%n",
         clientRate / sshRate,
         cliRate / sshRate);
   }
@@ -194,7 +183,7 @@ public final class ExecBench {
    * times with each failure printed: on this host (TCG) it sometimes fails with the daemon's SSH
    * authentication timing out (30 s) while {@code ssh} to the same guest answers in about a second.
    */
-  private void firstExec() throws IOException {
+  private void firstExec() throws IOException, InterruptedException {
     for (int attempt = 1; ; attempt++) {
       long start = System.nanoTime();
       try {
@@ -204,7 +193,7 @@ public final class ExecBench {
             "first vm.exec (untimed for the bench): %.0f ms%n",
             millis(System.nanoTime() - start));
         return;
-      } catch (RpcException e) {
+      } catch (HearthException e) {
         System.out.printf(
             Locale.ROOT,
             "first vm.exec, attempt %d, failed after %.1f s: %s%n",
@@ -221,22 +210,19 @@ public final class ExecBench {
   /**
    * Runs argv through {@code vm.exec}; returns the stdout bytes counted (the output is dropped).
    */
-  private long clientExec(List<String> argv) throws IOException {
-    ObjectNode params = GuestBenchHost.JSON.createObjectNode().put("vm", VM);
-    argv.forEach(params.putArray("argv")::add);
+  private long clientExec(List<String> argv) throws InterruptedException {
     long[] received = new long[1];
-    StreamListener counter =
-        (fd, data) -> {
-          if (fd == 1) {
-            received[0] += data.length;
-          }
-        };
-    String result;
-    try (HearthClient.Stream stream = client.openStream("vm.exec", params.toString(), counter)) {
-      stream.closeInput();
-      result = stream.awaitResult();
-    }
-    int exit = GuestBenchHost.JSON.readTree(result).path("exit_code").asInt(-1);
+    int exit =
+        client
+            .vms()
+            .exec(
+                VM,
+                ExecSpec.of(argv.toArray(String[]::new)),
+                (fd, data) -> {
+                  if (fd == 1) {
+                    received[0] += data.length;
+                  }
+                });
     if (exit != 0) {
       throw new IllegalStateException("vm.exec " + argv + " exited " + exit);
     }

@@ -1,13 +1,14 @@
 package dev.hearth.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hearth.core.Clock;
 import dev.hearth.core.Command;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
-import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.ImageBuildSpec;
+import dev.hearth.daemon.Op;
+import dev.hearth.daemon.OpState;
 import dev.hearth.fcproc.net.Bridge;
 import dev.hearth.fcproc.net.HostNetworkEnvironment;
 import dev.hearth.fcproc.net.Ipv4Cidr;
@@ -31,7 +32,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class GuestBenchHost implements AutoCloseable {
   static final String IMAGE = "bench";
-  static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path dist;
   private final Path scratch;
@@ -144,27 +144,23 @@ final class GuestBenchHost implements AutoCloseable {
   }
 
   /** Builds the image {@value #IMAGE} unless it exists (untimed for the benchmarks). */
-  void buildImageIfMissing(HearthClient client) throws IOException {
+  void buildImageIfMissing(Hearth hearth) throws InterruptedException {
     if (Files.isDirectory(state.resolve("images").resolve(IMAGE))) {
       return;
     }
     long start = System.nanoTime();
-    String op =
-        JSON.readTree(client.call("image.build", "{\"name\":\"" + IMAGE + "\"}"))
-            .path("op")
-            .path("id")
-            .asText();
-    requireSucceeded(
-        JSON.readTree(client.call("op.watch", "{\"op\":\"" + op + "\"}", (m, p) -> {})));
+    hearth.images().build(ImageBuildSpec.of(IMAGE)).operation().await();
     System.out.printf(
         Locale.ROOT,
         "image build (untimed for the bench): %.1f s%n",
         (System.nanoTime() - start) / 1e9);
   }
 
-  static void requireSucceeded(JsonNode op) {
-    if (!op.path("state").asText().equals("succeeded")) {
-      throw new IllegalStateException("operation did not succeed: " + op);
+  static void requireSucceeded(Op op) {
+    if (op.state() != OpState.SUCCEEDED) {
+      throw new IllegalStateException(
+          "operation did not succeed: "
+              + op.failure().map(Exception::getMessage).orElse(op.toString()));
     }
   }
 

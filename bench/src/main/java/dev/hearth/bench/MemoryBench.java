@@ -1,12 +1,11 @@
 package dev.hearth.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.Clock;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
-import dev.hearth.daemon.HearthClient;
-import dev.hearth.daemon.StreamListener;
+import dev.hearth.daemon.ExecSpec;
+import dev.hearth.daemon.Hearth;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +22,8 @@ import java.util.regex.Pattern;
 /**
  * The daemon's memory: the resident set ({@code VmRSS} of {@code /proc/<pid>/status}) of a real
  * daemon started from the distribution as users start it ({@code bin/hearth daemon --config ...},
- * so with the launcher's JVM options), driven over its socket with {@link HearthClient}:
+ * so with the launcher's JVM options), driven over its socket with the typed client ({@link
+ * Hearth#connect}):
  *
  * <ol>
  *   <li>idle: once the socket answers, after a {@value #SETTLE_SECONDS} s settle;
@@ -93,7 +93,7 @@ public final class MemoryBench {
 
   private static void measure(StandInHost host, Process daemon) throws Exception {
     long pid;
-    try (HearthClient client = HearthClient.connect(host.socket())) {
+    try (Hearth client = Hearth.connect(host.socket())) {
       pid = client.version().pid();
     }
     if (pid != daemon.pid()) {
@@ -118,7 +118,7 @@ public final class MemoryBench {
 
     long[] rss = new long[CYCLES + 1];
     for (int cycle = 1; cycle <= CYCLES; cycle++) {
-      try (HearthClient client = HearthClient.connect(host.socket())) {
+      try (Hearth client = Hearth.connect(host.socket())) {
         StandInHost.create(client, "mem" + cycle);
         StandInHost.delete(client, "mem" + cycle);
       }
@@ -150,7 +150,7 @@ public final class MemoryBench {
         running.add(
             pool.submit(
                 () -> {
-                  try (HearthClient own = HearthClient.connect(host.socket())) {
+                  try (Hearth own = Hearth.connect(host.socket())) {
                     StandInHost.create(own, name);
                   }
                   return null;
@@ -163,14 +163,14 @@ public final class MemoryBench {
       pool.shutdown();
     }
     long burstPeak = rssKib(pid);
-    try (HearthClient client = HearthClient.connect(host.socket())) {
+    try (Hearth client = Hearth.connect(host.socket())) {
       for (String name : names) {
         StandInHost.delete(client, name);
       }
     }
     long burst = rssKib(pid);
 
-    try (HearthClient client = HearthClient.connect(host.socket())) {
+    try (Hearth client = Hearth.connect(host.socket())) {
       StandInHost.create(client, "stream");
     }
     long streamStart = System.nanoTime();
@@ -190,7 +190,7 @@ public final class MemoryBench {
     }
     double streamSeconds = (System.nanoTime() - streamStart) / 1e9;
     long afterStreams = rssKib(pid);
-    try (HearthClient client = HearthClient.connect(host.socket())) {
+    try (Hearth client = Hearth.connect(host.socket())) {
       StandInHost.delete(client, "stream");
     }
     TimeUnit.SECONDS.sleep(SETTLE_SECONDS);
@@ -238,29 +238,26 @@ public final class MemoryBench {
 
   /**
    * {@code head -c} of {@value #STREAM_BYTES} bytes in the "guest" (the stand-in's sshd) through
-   * {@code vm.exec} on a connection of its own; returns the stdout bytes counted.
+   * {@code vm.exec} on a client of its own (which runs the exec on a connection of its own);
+   * returns the stdout bytes counted.
    */
-  private static long execStream(Path socket, String vm) throws IOException {
+  private static long execStream(Path socket, String vm) throws InterruptedException {
     long[] received = new long[1];
-    StreamListener counter =
-        (fd, data) -> {
-          if (fd == 1) {
-            received[0] += data.length;
-          }
-        };
-    String params =
-        "{\"vm\": \""
-            + vm
-            + "\", \"argv\": [\"head\", \"-c\", \""
-            + STREAM_BYTES
-            + "\", \"/dev/zero\"]}";
-    try (HearthClient client = HearthClient.connect(socket);
-        HearthClient.Stream stream = client.openStream("vm.exec", params, counter)) {
-      stream.closeInput();
-      JsonNode result = StandInHost.JSON.readTree(stream.awaitResult());
-      if (result.path("exit_code").asInt(-1) != 0) {
-        throw new IllegalStateException("vm.exec head -c exited: " + result);
-      }
+    int exit;
+    try (Hearth own = Hearth.connect(socket)) {
+      exit =
+          own.vms()
+              .exec(
+                  vm,
+                  ExecSpec.of("head", "-c", Long.toString(STREAM_BYTES), "/dev/zero"),
+                  (fd, data) -> {
+                    if (fd == 1) {
+                      received[0] += data.length;
+                    }
+                  });
+    }
+    if (exit != 0) {
+      throw new IllegalStateException("vm.exec head -c exited " + exit);
     }
     return received[0];
   }

@@ -1,10 +1,10 @@
 package dev.hearth.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hearth.core.Command;
 import dev.hearth.core.Runner;
-import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.Vm;
+import dev.hearth.daemon.VmSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -26,8 +26,6 @@ import java.util.List;
 final class StandInHost implements AutoCloseable {
   /** The bench image: a placeholder kernel and a 64 MiB ext4 root file system. */
   static final String IMAGE = "small";
-
-  static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path dist;
   private final Path scratch;
@@ -165,32 +163,24 @@ final class StandInHost implements AutoCloseable {
   }
 
   /** Force-deletes every VM the daemon has, so that nothing is left running after the bench. */
-  void deleteAllVms() throws IOException {
-    try (HearthClient client = HearthClient.connect(socket())) {
-      for (JsonNode vm : JSON.readTree(client.call("vm.list", "{}")).path("vms")) {
-        delete(client, vm.path("name").asText());
+  void deleteAllVms() throws InterruptedException {
+    try (Hearth hearth = Hearth.connect(socket())) {
+      for (Vm vm : hearth.vms().list()) {
+        delete(hearth, vm.name());
       }
     }
   }
 
-  /** {@code vm.create} of the bench image, then {@code op.watch} until the op succeeded. */
-  static void create(HearthClient client, String name) throws IOException {
-    JsonNode created =
-        JSON.readTree(
-            client.call("vm.create", "{\"name\": \"" + name + "\", \"image\": \"" + IMAGE + "\"}"));
-    JsonNode last =
-        JSON.readTree(
-            client.call(
-                "op.watch",
-                "{\"op\": \"" + created.path("op").path("id").asText() + "\"}",
-                (method, params) -> {}));
-    if (!last.path("state").asText().equals("succeeded")) {
-      throw new IllegalStateException("create of " + name + " failed: " + last);
-    }
+  /**
+   * {@code vm.create} of the bench image, then its operation's await ({@code op.watch} to the end,
+   * then {@code vm.show}); a failed create throws the operation's failure.
+   */
+  static void create(Hearth hearth, String name) throws InterruptedException {
+    hearth.vms().create(VmSpec.of(name, IMAGE)).operation().await();
   }
 
-  static void delete(HearthClient client, String name) {
-    client.call("vm.delete", "{\"vm\": \"" + name + "\", \"force\": true}");
+  static void delete(Hearth hearth, String name) throws InterruptedException {
+    hearth.vms().delete(name, true);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.hearth.cli;
 
 import dev.hearth.daemon.DaemonAlreadyRunningException;
+import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.DaemonUnavailableException;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.RpcException;
@@ -57,17 +58,17 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
           + e.socket()
           + "; start one with `hearth daemon` (or `systemctl start hearth`)";
     }
+    if (ex instanceof DaemonAlreadyRunningException e) {
+      return e.pid() >= 0 && !e.getMessage().contains(Long.toString(e.pid()))
+          ? e.getMessage() + " (pid " + e.pid() + ")"
+          : plain(e);
+    }
+    if (ex instanceof DaemonException) {
+      // The daemon process's own failure (hearth daemon, the local doctor): it names the file.
+      return plain(ex);
+    }
     if (ex instanceof HearthException e) {
       return describe(e);
-    }
-    if (ex instanceof RpcException e) {
-      String kind = e.kind().isEmpty() ? String.valueOf(e.code()) : e.kind();
-      return e.getMessage() + " (" + kind + ")";
-    }
-    if (ex instanceof DaemonAlreadyRunningException e
-        && e.pid() >= 0
-        && !e.getMessage().contains(Long.toString(e.pid()))) {
-      return e.getMessage() + " (pid " + e.pid() + ")";
     }
     if (ex instanceof InterruptedException) {
       return "interrupted";
@@ -78,14 +79,12 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
   /**
    * A failure of the typed API, as the CLI printed the daemon's errors before it used the API: the
    * message and the wire's kind (the code for an error without one, such as {@code -32602} for an
-   * invalid request); client-side failures (no daemon, another protocol) as their message alone.
+   * invalid request); client-side failures (another protocol) as their message alone.
    */
   private static String describe(HearthException e) {
-    if (e.getCause() instanceof DaemonUnavailableException unavailable) {
-      return describe(unavailable);
-    }
     if (e.getCause() instanceof RpcException rpc) {
-      return describe(rpc);
+      String kind = rpc.kind().isEmpty() ? String.valueOf(rpc.code()) : rpc.kind();
+      return rpc.getMessage() + " (" + kind + ")";
     }
     return switch (e.kind()) {
       case UNAVAILABLE, PROTOCOL, CANCELLED -> plain(e);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.BuildInfo;
-import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.Hearth;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,7 +110,7 @@ class CommandLineTest {
     JsonNode json = Json.parse(r.out());
     assertThat(json.path("client").path("version").asText()).isEqualTo(BuildInfo.version());
     assertThat(json.path("client").path("protocol_version").asInt())
-        .isEqualTo(HearthClient.PROTOCOL_VERSION);
+        .isEqualTo(Hearth.PROTOCOL_VERSION);
     assertThat(json.get("daemon").isNull()).isTrue();
     assertThat(r.err().lines()).containsExactly(noDaemonLine(socket));
   }

@@ -9,7 +9,7 @@ import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Layout;
 import dev.hearth.core.testing.Await;
 import dev.hearth.daemon.Daemon;
-import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.Hearth;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -124,9 +124,9 @@ class DaemonCommandsTest {
     assertThat(r.exitCode()).isZero();
     JsonNode json = Json.parse(r.out());
     assertThat(json.path("client").path("protocol_version").asInt())
-        .isEqualTo(HearthClient.PROTOCOL_VERSION);
+        .isEqualTo(Hearth.PROTOCOL_VERSION);
     assertThat(json.path("daemon").path("protocol_version").asInt())
-        .isEqualTo(HearthClient.PROTOCOL_VERSION);
+        .isEqualTo(Hearth.PROTOCOL_VERSION);
     assertThat(json.path("daemon").path("pid").asLong()).isEqualTo(ProcessHandle.current().pid());
     assertThat(json.path("daemon").path("java_version").asText())
         .startsWith(System.getProperty("java.version"));

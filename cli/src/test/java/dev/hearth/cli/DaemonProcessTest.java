@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hearth.core.testing.Await;
 import dev.hearth.daemon.DaemonUnavailableException;
-import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.Hearth;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -76,7 +76,7 @@ class DaemonProcessTest {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_WAIT_MS);
     while (true) {
       assertThat(daemon.isAlive()).as("daemon exited early: %s", stderr(name)).isTrue();
-      try (HearthClient client = HearthClient.connect(socket)) {
+      try (Hearth client = Hearth.connect(socket)) {
         client.ping();
         return;
       } catch (DaemonUnavailableException notYet) {

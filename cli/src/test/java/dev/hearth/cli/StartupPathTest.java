@@ -3,7 +3,7 @@ package dev.hearth.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hearth.core.BuildInfo;
-import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.Hearth;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -75,7 +75,7 @@ class StartupPathTest {
                   + id
                   + ",\"result\":{\"version\":\"9.9.9\","
                   + "\"protocol_version\":"
-                  + HearthClient.PROTOCOL_VERSION
+                  + Hearth.PROTOCOL_VERSION
                   + ",\"java_version\":\"17\",\"pid\":4242}}\n";
           Channels.newOutputStream(peer).write(reply.getBytes(StandardCharsets.UTF_8));
         }

@@ -226,10 +226,7 @@ class VmCommandsTest {
           listener.accept(Samples.opOf("running", "boot", -1));
           interrupts.interrupt();
           // The JVM would exit now; here the connection goes away under the watch.
-          throw new HearthException(
-              HearthException.Kind.UNAVAILABLE,
-              "closed",
-              new DaemonUnavailableException(Path.of("/tmp/x.sock"), "closed", null));
+          throw new DaemonUnavailableException(Path.of("/tmp/x.sock"), "closed", null);
         };
     CliRun.Result r = run("vm", "create", "demo", "--image", "base");
 

@@ -1,13 +1,16 @@
 package dev.hearth.daemon;
 
-/** Another daemon holds the runtime folder's lock; the message names its pid. */
-public class DaemonAlreadyRunningException extends DaemonException {
+/**
+ * Another daemon holds the runtime folder's lock; the message names its pid. Kind {@link
+ * HearthException.Kind#CONFLICT conflict}.
+ */
+public class DaemonAlreadyRunningException extends HearthException {
   private static final long serialVersionUID = 1L;
 
   private final long pid;
 
   public DaemonAlreadyRunningException(String message, long pid) {
-    super(message);
+    super(Kind.CONFLICT, message);
     this.pid = pid;
   }
 

@@ -212,7 +212,7 @@ final class DaemonServices {
   static VersionInfo versionInfo(long pid, VmmChoice choice) {
     return new VersionInfo(
         BuildInfo.version(),
-        HearthClient.PROTOCOL_VERSION,
+        Hearth.PROTOCOL_VERSION,
         Runtime.version().toString(),
         pid,
         Optional.of(

@@ -10,6 +10,7 @@ import dev.hearth.core.Layout;
 import dev.hearth.core.rpc.Wire;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.FakePosix;
+import dev.hearth.daemon.internal.api.HearthClient;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;

@@ -11,6 +11,8 @@ import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Posix;
 import dev.hearth.core.rpc.Wire;
 import dev.hearth.core.testing.Await;
+import dev.hearth.daemon.internal.api.HearthClient;
+import dev.hearth.daemon.internal.api.ProtocolMismatchException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;

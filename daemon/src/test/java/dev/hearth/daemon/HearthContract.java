@@ -10,6 +10,7 @@ import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
+import dev.hearth.daemon.internal.api.HearthClient;
 import dev.hearth.fcproc.testing.FakeFirecracker;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -15,6 +15,7 @@ import dev.hearth.core.Runner;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
+import dev.hearth.daemon.internal.api.HearthClient;
 import dev.hearth.imagemgr.KernelInfo;
 import dev.hearth.imagemgr.KernelValidator;
 import dev.hearth.imagemgr.RootfsValidator;

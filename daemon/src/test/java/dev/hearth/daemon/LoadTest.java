@@ -3,6 +3,7 @@ package dev.hearth.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hearth.core.testing.Await;
+import dev.hearth.daemon.internal.api.HearthClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
 import dev.hearth.core.rpc.Wire;
+import dev.hearth.daemon.internal.api.HearthClient;
 import dev.hearth.daemon.internal.rpc.ErrorKind;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

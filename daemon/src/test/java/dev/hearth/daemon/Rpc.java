@@ -1,6 +1,8 @@
 package dev.hearth.daemon;
 
 import dev.hearth.core.testing.Await;
+import dev.hearth.daemon.internal.api.HearthClient;
+import dev.hearth.daemon.internal.api.NotificationListener;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 

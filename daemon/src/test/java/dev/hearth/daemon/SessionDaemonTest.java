@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
+import dev.hearth.daemon.internal.api.HearthClient;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
+import dev.hearth.daemon.internal.api.HearthClient;
 import dev.hearth.daemon.internal.guest.NetnsSshd;
 import dev.hearth.session.GuestTarget;
 import dev.hearth.session.SessionLayout;

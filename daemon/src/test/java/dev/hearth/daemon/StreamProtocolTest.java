@@ -9,6 +9,7 @@ import dev.hearth.core.ConfigKey;
 import dev.hearth.core.rpc.RequestStream;
 import dev.hearth.core.rpc.Wire;
 import dev.hearth.core.testing.Await;
+import dev.hearth.daemon.internal.api.HearthClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.Layout;
 import dev.hearth.core.testing.Await;
+import dev.hearth.daemon.internal.api.HearthClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

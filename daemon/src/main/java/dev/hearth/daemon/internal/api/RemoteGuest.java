@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.ExecSpec;
 import dev.hearth.daemon.GuestProcess;
-import dev.hearth.daemon.HearthClient;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.OutputSink;
 import dev.hearth.daemon.Pty;

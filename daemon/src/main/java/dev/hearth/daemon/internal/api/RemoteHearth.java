@@ -5,12 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.DaemonException;
-import dev.hearth.daemon.DaemonUnavailableException;
 import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.ExecSpec;
 import dev.hearth.daemon.GuestProcess;
 import dev.hearth.daemon.Hearth;
-import dev.hearth.daemon.HearthClient;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.Image;
 import dev.hearth.daemon.ImageBuildSpec;
@@ -21,7 +19,6 @@ import dev.hearth.daemon.Images;
 import dev.hearth.daemon.Op;
 import dev.hearth.daemon.Ops;
 import dev.hearth.daemon.OutputSink;
-import dev.hearth.daemon.ProtocolMismatchException;
 import dev.hearth.daemon.Pty;
 import dev.hearth.daemon.RawRpc;
 import dev.hearth.daemon.RpcException;
@@ -128,16 +125,17 @@ public final class RemoteHearth implements Hearth, RawRpc {
         });
   }
 
-  /** The typed failure of anything the raw client throws. */
+  /**
+   * The typed failure of anything the raw client throws: a wire error by its code; a malformed
+   * reply ({@link DaemonException} on the client's side) as {@code protocol}. No daemon ({@code
+   * DaemonUnavailableException}) and another protocol version ({@link ProtocolMismatchException})
+   * are typed already.
+   */
   static <T> T translate(Supplier<T> call) {
     try {
       return call.get();
     } catch (RpcException e) {
       throw ApiJson.error(e);
-    } catch (DaemonUnavailableException e) {
-      throw new HearthException(HearthException.Kind.UNAVAILABLE, e.getMessage(), e);
-    } catch (ProtocolMismatchException e) {
-      throw new HearthException(HearthException.Kind.PROTOCOL, e.getMessage(), e);
     } catch (DaemonException e) {
       throw new HearthException(HearthException.Kind.PROTOCOL, e.getMessage(), e);
     }
@@ -148,10 +146,7 @@ public final class RemoteHearth implements Hearth, RawRpc {
   }
 
   static JsonNode call(
-      HearthClient on,
-      String method,
-      ObjectNode params,
-      dev.hearth.daemon.NotificationListener listener) {
+      HearthClient on, String method, ObjectNode params, NotificationListener listener) {
     String result = translate(() -> on.call(method, params.toString(), listener));
     return parse(result);
   }

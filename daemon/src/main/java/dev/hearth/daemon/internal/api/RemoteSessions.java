@@ -3,7 +3,6 @@ package dev.hearth.daemon.internal.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.rpc.Wire;
-import dev.hearth.daemon.HearthClient;
 import dev.hearth.daemon.OutputSink;
 import dev.hearth.daemon.SessionAttachment;
 import dev.hearth.daemon.SessionEnd;

@@ -9,7 +9,7 @@ import dev.hearth.core.rpc.RequestHandler;
 import dev.hearth.core.rpc.RequestStream;
 import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.DoctorReport;
-import dev.hearth.daemon.HearthClient;
+import dev.hearth.daemon.Hearth;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.fcproc.VmmChoice;
 import java.util.Map;
@@ -185,7 +185,7 @@ public final class Dispatcher implements RequestHandler {
   private ObjectNode version() {
     return Wire.object()
         .put("version", BuildInfo.version())
-        .put("protocol_version", HearthClient.PROTOCOL_VERSION)
+        .put("protocol_version", Hearth.PROTOCOL_VERSION)
         .put("java_version", Runtime.version().toString())
         .put("pid", pid)
         .set("vmm", vmm(vmm.get()));

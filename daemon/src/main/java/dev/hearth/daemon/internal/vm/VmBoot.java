@@ -123,8 +123,6 @@ final class VmBoot {
   void awaitSsh(Vm vm) throws InterruptedException {
     try {
       parts.sshWaiter().await(vm.ip(), SSH_PORT, parts.config().sshWaitTimeout());
-    } catch (HearthException e) {
-      throw e;
     } catch (DaemonException | SessionException e) {
       throw HearthException.timeout(e.getMessage());
     }

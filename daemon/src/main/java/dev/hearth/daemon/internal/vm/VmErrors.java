@@ -19,11 +19,11 @@ final class VmErrors {
     return HearthException.hostError(e.getMessage());
   }
 
-  /** Host failures become host_error; our own errors pass; anything else is a bug. */
+  /**
+   * Host failures (the daemon's own {@link DaemonException}s too) become host_error naming what was
+   * being done; other {@link HearthException}s pass; anything else is a bug.
+   */
   static RuntimeException asHostError(String doing, RuntimeException e) {
-    if (e instanceof HearthException) {
-      return e;
-    }
     if (e instanceof FcprocException
         || e instanceof DmsnapException
         || e instanceof CoreException

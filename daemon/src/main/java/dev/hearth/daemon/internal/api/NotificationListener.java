@@ -1,4 +1,4 @@
-package dev.hearth.daemon;
+package dev.hearth.daemon.internal.api;
 
 /**
  * Receives the notifications a streaming method ({@code op.watch}, {@code vm.logs} with follow)

@@ -1,4 +1,4 @@
-package dev.hearth.daemon;
+package dev.hearth.daemon.internal.api;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -8,6 +8,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.rpc.LineReader;
 import dev.hearth.core.rpc.Reply;
 import dev.hearth.core.rpc.Wire;
+import dev.hearth.daemon.DaemonException;
+import dev.hearth.daemon.DaemonUnavailableException;
+import dev.hearth.daemon.DoctorReport;
+import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.RpcException;
+import dev.hearth.daemon.VersionInfo;
 import dev.hearth.daemon.internal.rpc.DaemonJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,8 +29,9 @@ import java.util.Arrays;
 import java.util.Base64;
 
 /**
- * A connection to a hearth daemon's socket. Requests are sent one at a time (callers on several
- * threads take turns). Notifications the daemon sends before a response go to the request's {@link
+ * The line client under {@link RemoteHearth}: a connection to a hearth daemon's socket, with raw
+ * JSON text in and out. Requests are sent one at a time (callers on several threads take turns).
+ * Notifications the daemon sends before a response go to the request's {@link
  * NotificationListener}, or are skipped when it has none; blank lines (the daemon's keepalives
  * during a quiet stream) are skipped.
  *

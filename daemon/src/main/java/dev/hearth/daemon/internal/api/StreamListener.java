@@ -1,4 +1,4 @@
-package dev.hearth.daemon;
+package dev.hearth.daemon.internal.api;
 
 /**
  * Receives what a streaming request ({@code vm.exec}, {@code vm.shell}, {@code vm.copy}) sends
