@@ -154,29 +154,17 @@ final class RemoteGuest {
 
     @Override
     public void write(byte[] data, int offset, int length) {
-      RemoteHearth.translate(
-          () -> {
-            stream.write(data, offset, length);
-            return null;
-          });
+      RemoteHearth.translate(() -> stream.write(data, offset, length));
     }
 
     @Override
     public void closeInput() {
-      RemoteHearth.translate(
-          () -> {
-            stream.closeInput();
-            return null;
-          });
+      RemoteHearth.translate(() -> stream.closeInput());
     }
 
     @Override
     public void resize(int cols, int rows) {
-      RemoteHearth.translate(
-          () -> {
-            stream.resize(cols, rows);
-            return null;
-          });
+      RemoteHearth.translate(() -> stream.resize(cols, rows));
     }
 
     @Override
@@ -196,11 +184,7 @@ final class RemoteGuest {
       try {
         stream.close();
       } finally {
-        RemoteHearth.translate(
-            () -> {
-              client.close();
-              return null;
-            });
+        RemoteHearth.translate(() -> client.close());
       }
     }
   }

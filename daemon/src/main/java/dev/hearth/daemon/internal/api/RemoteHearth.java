@@ -100,11 +100,7 @@ public final class RemoteHearth implements Hearth, RawRpc {
 
   @Override
   public void ping() {
-    translate(
-        () -> {
-          client.ping();
-          return null;
-        });
+    translate(() -> client.ping());
   }
 
   @Override
@@ -118,11 +114,7 @@ public final class RemoteHearth implements Hearth, RawRpc {
 
   @Override
   public void close() {
-    translate(
-        () -> {
-          client.close();
-          return null;
-        });
+    translate(() -> client.close());
   }
 
   /**
@@ -139,6 +131,15 @@ public final class RemoteHearth implements Hearth, RawRpc {
     } catch (DaemonException e) {
       throw new HearthException(HearthException.Kind.PROTOCOL, e.getMessage(), e);
     }
+  }
+
+  /** {@link #translate(Supplier)} for a call without a result. */
+  static void translate(Runnable call) {
+    translate(
+        () -> {
+          call.run();
+          return null;
+        });
   }
 
   private JsonNode call(String method, ObjectNode params) {

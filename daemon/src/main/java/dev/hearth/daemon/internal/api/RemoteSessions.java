@@ -111,20 +111,12 @@ final class RemoteSessions implements Sessions {
 
       @Override
       public void write(byte[] data, int offset, int length) {
-        RemoteHearth.translate(
-            () -> {
-              stream.write(data, offset, length);
-              return null;
-            });
+        RemoteHearth.translate(() -> stream.write(data, offset, length));
       }
 
       @Override
       public void closeInput() {
-        RemoteHearth.translate(
-            () -> {
-              stream.closeInput();
-              return null;
-            });
+        RemoteHearth.translate(() -> stream.closeInput());
       }
 
       @Override
