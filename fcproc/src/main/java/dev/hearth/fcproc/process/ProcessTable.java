@@ -1,6 +1,7 @@
 package dev.hearth.fcproc.process;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /** Reads the kernel's process table. {@link #procfs()} is the real one; tests pass a fake. */
@@ -8,6 +9,9 @@ public interface ProcessTable {
 
   /** The process's stat, or empty when no process has this pid. */
   Optional<ProcessStat> stat(int pid);
+
+  /** The processes of a session that have not exited (zombies do not count). */
+  List<ProcessStat> liveInSession(int sessionId);
 
   /** Reads {@code /proc/<pid>/stat}. */
   static ProcessTable procfs() {

@@ -6,7 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /** {@link ProcessTable} on a procfs mount. */
 final class ProcfsProcessTable implements ProcessTable {
@@ -33,5 +36,24 @@ final class ProcfsProcessTable implements ProcessTable {
       }
       throw new FcprocException("cannot read " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  @Override
+  public List<ProcessStat> liveInSession(int sessionId) {
+    List<ProcessStat> members = new ArrayList<>();
+    try (Stream<Path> entries = Files.list(proc)) {
+      for (Path entry : (Iterable<Path>) entries::iterator) {
+        String name = entry.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        stat(Integer.parseInt(name))
+            .filter(s -> s.sessionId() == sessionId && !s.exited())
+            .ifPresent(members::add);
+      }
+    } catch (IOException e) {
+      throw new FcprocException("cannot list " + proc + ": " + e.getMessage(), e);
+    }
+    return members;
   }
 }

@@ -115,6 +115,21 @@ class FirecrackerLauncherTest {
   }
 
   @Test
+  void killEndsEverythingOfTheVmsSessionWithTheConsoleCapper() throws Exception {
+    // A VMM that leaves a child behind, as a launcher whose helper outlives it would.
+    Path leaving = script("leaving-firecracker", "sleep 1000 &\nexec " + fake() + " \"$@\"");
+    FirecrackerProcess vm = spawn(leaving, spec(CAP, Duration.ofSeconds(30)));
+    int session = vm.identity().pid();
+    assertThat(procfs.liveInSession(session))
+        .as("the VMM, its child and the console capper in the VM's session")
+        .hasSizeGreaterThan(2);
+
+    vm.kill();
+
+    assertThat(procfs.liveInSession(session)).as("what runs in the session after kill").isEmpty();
+  }
+
+  @Test
   void aGuestThatCannotTakeCtrlAltDelIsKilled() throws Exception {
     FirecrackerProcess vm = spawn(fake(), spec(CAP, Duration.ofSeconds(30)));
     // Not booted: the fake refuses SendCtrlAltDel, as Firecracker does.

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.hearth.core.testing.Await;
 import dev.hearth.fcproc.FcprocException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,13 @@ class ProcessIdentityTest {
     @Override
     public Optional<ProcessStat> stat(int pid) {
       return Optional.ofNullable(stats.get(pid));
+    }
+
+    @Override
+    public List<ProcessStat> liveInSession(int sessionId) {
+      return stats.values().stream()
+          .filter(s -> s.sessionId() == sessionId && !s.exited())
+          .toList();
     }
   }
 
