@@ -2,8 +2,10 @@ package dev.hearth.core.testing;
 
 import dev.hearth.core.FileSync;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -11,8 +13,8 @@ import java.util.List;
 /**
  * A {@link FileSync} that syncs nothing and writes each call to a journal, {@code "fsync file
  * <path>"} or {@code "fsync dir <path>"}, so that a test can check what was synced and in which
- * order; {@link StoreJournal} writes the database's commits to the same journal. A path that does
- * not exist fails as the real fsync would (it must have been made before it is synced).
+ * order. A path that does not exist fails as the real fsync would (it must have been made before it
+ * is synced). {@link #holdAt} stops a process at one sync, for crash tests that SIGKILL it there.
  */
 public final class RecordingFileSync implements FileSync {
   /** Runs before a sync is recorded: a test can hold or fail the create there. */
@@ -32,6 +34,27 @@ public final class RecordingFileSync implements FileSync {
   /** A fake writing to a journal shared with others (a synchronised list). */
   public RecordingFileSync(List<String> journal) {
     this.journal = journal;
+  }
+
+  /**
+   * A hook for a process that a test will SIGKILL: at the first sync of a path named {@code
+   * fileName} it creates {@code marker} (so the test knows where it stands) and waits to be killed;
+   * if it is still alive after {@code max}, the sync fails saying so.
+   */
+  public static BeforeSync holdAt(String fileName, Path marker, Duration max) {
+    return path -> {
+      if (!path.getFileName().toString().equals(fileName) || Files.exists(marker)) {
+        return;
+      }
+      Files.writeString(marker, path.toString());
+      try {
+        Thread.sleep(max.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while held at the sync of " + path);
+      }
+      throw new IOException("held at the sync of " + path + " for " + max + " and not killed");
+    };
   }
 
   public RecordingFileSync before(BeforeSync hook) {
