@@ -2,6 +2,7 @@ package dev.hearth.core;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -37,6 +38,14 @@ public interface HostProbe {
 
   /** Bytes available to this process on the filesystem holding the folder. */
   long usableSpace(Path dir) throws IOException;
+
+  /** The entries of a folder, sorted by name; empty when the folder does not exist. */
+  List<Path> list(Path dir) throws IOException;
+
+  /**
+   * The bytes of the regular files at or under {@code path} (apparent sizes; links not followed).
+   */
+  long treeBytes(Path path) throws IOException;
 
   /** Finds a program on PATH, as hearth runs host programs (by name, through PATH). */
   Optional<Path> findExecutable(String program);

@@ -54,6 +54,14 @@ public final class Layout {
     return stateDir.resolve("cache").resolve("build");
   }
 
+  /**
+   * Where reconcile moves what it finds on disk and the database does not list (a VM folder, a root
+   * disk), instead of deleting it; see {@link Quarantine}.
+   */
+  public Path quarantineDir() {
+    return stateDir.resolve("quarantine");
+  }
+
   public Path vmsDir() {
     return stateDir.resolve("vms");
   }

@@ -4,12 +4,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /** The real {@link HostProbe}: the JDK file API on this host. */
 public final class LinuxHostProbe implements HostProbe {
@@ -81,6 +84,29 @@ public final class LinuxHostProbe implements HostProbe {
   @Override
   public long usableSpace(Path dir) throws IOException {
     return Files.getFileStore(dir).getUsableSpace();
+  }
+
+  @Override
+  public List<Path> list(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.sorted().toList();
+    }
+  }
+
+  @Override
+  public long treeBytes(Path path) throws IOException {
+    try (Stream<Path> all = Files.walk(path)) {
+      long total = 0;
+      for (Path p : (Iterable<Path>) all::iterator) {
+        BasicFileAttributes a =
+            Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        total += a.isRegularFile() ? a.size() : 0;
+      }
+      return total;
+    }
   }
 
   @Override

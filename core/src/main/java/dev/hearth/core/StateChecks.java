@@ -9,15 +9,18 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.stream.Collectors;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteOpenMode;
 
 /**
  * The doctor's checks of hearth's own state on this host: the state and runtime folders, the socket
- * group, the database, the guest SSH key and privileges. They only look: nothing is created or
- * changed.
+ * group, the database, the guest SSH key, what reconcile quarantined, and privileges. They only
+ * look: nothing is created or changed.
  */
 public final class StateChecks {
   private static final long GIB = 1L << 30;
@@ -177,6 +180,39 @@ public final class StateChecks {
           "chmod 600 " + key);
     }
     return CheckOutcome.pass(key + " (mode " + s.octalMode() + ")");
+  }
+
+  /**
+   * What reconcile moved into the quarantine folder (found on disk, listed by no database row):
+   * WARN naming each entry with its size, and the command that removes them once a person has
+   * looked.
+   */
+  public CheckOutcome quarantine() throws IOException {
+    Path dir = layout.quarantineDir();
+    List<Path> entries = probe.list(dir);
+    if (entries.isEmpty()) {
+      return CheckOutcome.pass("nothing quarantined in " + dir);
+    }
+    List<String> listed = new ArrayList<>();
+    long total = 0;
+    for (Path entry : entries) {
+      long bytes = probe.treeBytes(entry);
+      total += bytes;
+      listed.add(entry.getFileName() + " (" + Sizes.format(bytes) + ")");
+    }
+    return CheckOutcome.warn(
+        entries.size()
+            + " item(s), "
+            + Sizes.format(total)
+            + ", in "
+            + dir
+            + " that the database did not list when the daemon started (moved aside, not"
+            + " deleted): "
+            + String.join(", ", listed),
+        "look inside and keep what you need, then remove them: rm -rf -- "
+            + entries.stream()
+                .map(e -> ShellQuote.quote(e.toString()))
+                .collect(Collectors.joining(" ")));
   }
 
   public CheckOutcome privileges() {

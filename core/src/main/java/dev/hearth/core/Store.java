@@ -13,9 +13,10 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.sqlite.SQLiteConfig;
 
 /**
- * hearth's SQLite database: WAL journal, a busy timeout, foreign keys on, and the schema migrated
- * to the latest version when opened. One connection, used by one caller at a time; SQLite
- * serialises writers anyway, and WAL lets other processes (doctor, a second CLI) read meanwhile.
+ * hearth's SQLite database: WAL journal synced at every commit ({@code synchronous=FULL}), a busy
+ * timeout, foreign keys on, and the schema migrated to the latest version when opened. One
+ * connection, used by one caller at a time; SQLite serialises writers anyway, and WAL lets other
+ * processes (doctor, a second CLI) read meanwhile.
  */
 public final class Store implements AutoCloseable {
   public static final Duration BUSY_TIMEOUT = Duration.ofSeconds(10);
@@ -55,7 +56,9 @@ public final class Store implements AutoCloseable {
     }
     SQLiteConfig cfg = new SQLiteConfig();
     cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
-    cfg.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+    // FULL, not WAL's usual NORMAL: every commit is on disk when it returns, so a power cut
+    // never takes back a row that files were made or removed for (ARCHITECTURE.md, "Decisions").
+    cfg.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
     cfg.setBusyTimeout((int) BUSY_TIMEOUT.toMillis());
     cfg.enforceForeignKeys(true);
     Connection c;

@@ -48,4 +48,20 @@ class LinuxHostProbeTest {
 
     assertThat(forward).isIn("0", "1");
   }
+
+  @Test
+  void listsAFolderSortedAndSumsTheFilesOfATree() throws Exception {
+    Path tree = Files.createDirectory(dir.resolve("tree"));
+    Files.write(tree.resolve("b"), new byte[300]);
+    Files.createDirectory(tree.resolve("a"));
+    Files.write(tree.resolve("a").resolve("c"), new byte[40]);
+    Files.createSymbolicLink(tree.resolve("link"), Path.of("nowhere"));
+    LinuxHostProbe probe = LinuxHostProbe.system();
+
+    assertThat(probe.list(tree))
+        .containsExactly(tree.resolve("a"), tree.resolve("b"), tree.resolve("link"));
+    assertThat(probe.list(dir.resolve("missing"))).isEmpty();
+    assertThat(probe.treeBytes(tree)).isEqualTo(340);
+    assertThat(probe.treeBytes(tree.resolve("b"))).isEqualTo(300);
+  }
 }

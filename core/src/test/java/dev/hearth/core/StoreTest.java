@@ -63,6 +63,8 @@ class StoreTest {
   void usesWalBusyTimeoutAndForeignKeys() {
     try (Store store = Store.open(db())) {
       assertThat(query(store, "PRAGMA journal_mode")).isEqualToIgnoringCase("wal");
+      // 2 = FULL: a commit is durable when it returns, even in WAL mode (NORMAL is 1).
+      assertThat(query(store, "PRAGMA synchronous")).isEqualTo("2");
       assertThat(query(store, "PRAGMA busy_timeout"))
           .isEqualTo(Long.toString(Store.BUSY_TIMEOUT.toMillis()));
       assertThat(query(store, "PRAGMA foreign_keys")).isEqualTo("1");

@@ -2,6 +2,7 @@ package dev.hearth.daemon;
 
 import dev.hearth.core.Clock;
 import dev.hearth.core.Config;
+import dev.hearth.core.FileSync;
 import dev.hearth.core.HostProbe;
 import dev.hearth.core.Layout;
 import dev.hearth.core.LinuxHostProbe;
@@ -74,7 +75,8 @@ public final class Daemon implements Hearth {
    * host network and guest seams (empty: the real bridge, TAPs and NAT from the config, debugfs for
    * the identity stage, MINA SSH with the daemon's key for the SSH wait and the poweroff step of a
    * stop, and the VM's IP, port 22, as the guest route of exec, shell and copy), and where the VMM
-   * is looked for (this process's PATH, {@code HEARTH_HOME} and /dev/kvm).
+   * is looked for (this process's PATH, {@code HEARTH_HOME} and /dev/kvm), and the fsync of what is
+   * made before the row that owns it is committed (ARCHITECTURE.md, "Durability").
    */
   record Seams(
       Posix posix,
@@ -90,7 +92,8 @@ public final class Daemon implements Hearth {
       Optional<GuestRoute> guestRoute,
       Optional<GuestScripts> guestScripts,
       Optional<SessionLayout> sessionLayout,
-      VmmSelector vmmSelector) {
+      VmmSelector vmmSelector,
+      FileSync fileSync) {
 
     static Seams system() {
       return new Seams(
@@ -107,7 +110,8 @@ public final class Daemon implements Hearth {
           Optional.empty(),
           Optional.empty(),
           Optional.empty(),
-          VmmSelector.system());
+          VmmSelector.system(),
+          FileSync.system());
     }
 
     Seams withPosix(Posix replacement) {
@@ -149,6 +153,11 @@ public final class Daemon implements Hearth {
       return edit(s -> s.vmmSelector = selector);
     }
 
+    /** How files and folders are synced before the rows that own them are committed. */
+    Seams withFileSync(FileSync sync) {
+      return edit(s -> s.fileSync = sync);
+    }
+
     Seams withHostNetwork(HostNetwork network) {
       return edit(s -> s.hostNetwork = Optional.of(network));
     }
@@ -184,6 +193,7 @@ public final class Daemon implements Hearth {
       Optional<GuestScripts> guestScripts;
       Optional<SessionLayout> sessionLayout;
       VmmSelector vmmSelector;
+      FileSync fileSync;
 
       Draft(Seams from) {
         posix = from.posix;
@@ -200,6 +210,7 @@ public final class Daemon implements Hearth {
         guestScripts = from.guestScripts;
         sessionLayout = from.sessionLayout;
         vmmSelector = from.vmmSelector;
+        fileSync = from.fileSync;
       }
 
       Seams build() {
@@ -217,7 +228,8 @@ public final class Daemon implements Hearth {
             guestRoute,
             guestScripts,
             sessionLayout,
-            vmmSelector);
+            vmmSelector,
+            fileSync);
       }
     }
   }

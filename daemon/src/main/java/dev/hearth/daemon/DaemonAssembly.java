@@ -136,7 +136,12 @@ final class DaemonAssembly {
               seams.clock(), config.operationRetention(), Set.of(ImageBuildOp.KIND), opStore);
       undo.push(imageBuildOps::close);
       ImageStaging staging =
-          new ImageStaging(layout.imageStagingDir(), layout.imagesDir(), runner, seams.clock());
+          new ImageStaging(
+              layout.imageStagingDir(),
+              layout.imagesDir(),
+              runner,
+              seams.clock(),
+              seams.fileSync());
       ImageBuildService imageBuilds =
           DaemonServices.composeImageBuilds(
               config,

@@ -103,7 +103,8 @@ final class DaemonServices {
             createOps,
             kind,
             k ->
-                provisioners.computeIfAbsent(k, c -> Provisioners.create(c, runner, seams.clock())),
+                provisioners.computeIfAbsent(
+                    k, c -> Provisioners.create(c, runner, seams.clock(), seams.fileSync())),
             network,
             vmm,
             binary -> new FirecrackerLauncher(binary, processTable, seams.posix(), seams.clock()),
@@ -112,7 +113,8 @@ final class DaemonServices {
             seams.guestIdentity().orElseGet(() -> new DebugfsGuestIdentity(runner)),
             seams.sshWaiter().orElseGet(() -> new MinaSshWaiter(dialer, seams.clock())),
             seams.guestPowerOff().orElseGet(() -> new MinaGuestPowerOff(dialer)),
-            hooks));
+            hooks,
+            seams.fileSync()));
   }
 
   static void logVmm(VmmChoice choice) {

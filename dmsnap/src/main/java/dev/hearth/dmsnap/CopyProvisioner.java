@@ -3,6 +3,7 @@ package dev.hearth.dmsnap;
 import static java.util.Objects.requireNonNull;
 
 import dev.hearth.core.Command;
+import dev.hearth.core.FileSync;
 import dev.hearth.core.Layout;
 import dev.hearth.core.Runner;
 import java.io.IOException;
@@ -22,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * Root disks as copies of the image, for hosts without device-mapper: {@code <vm dir>/rootfs.ext4},
  * a reflink where the filesystem supports it (instant, shares blocks until written), else a sparse
  * copy (holes stay holes). The copy is made under a temporary name and renamed into place when
- * finished, so a failure never leaves a partial disk where a finished one is expected.
+ * finished, so a failure never leaves a partial disk where a finished one is expected. The copy is
+ * synced before the rename and the folder after it, so that the disk is on storage before the
+ * caller commits the row that owns it (ARCHITECTURE.md, "Durability").
  */
 public final class CopyProvisioner implements RootDiskProvisioner {
   private static final Logger log = LoggerFactory.getLogger(CopyProvisioner.class);
@@ -34,10 +37,12 @@ public final class CopyProvisioner implements RootDiskProvisioner {
   static final Duration COPY_TIMEOUT = Duration.ofMinutes(30);
 
   private final Runner runner;
+  private final FileSync fileSync;
   private final FilesystemGrower grower;
 
-  public CopyProvisioner(Runner runner) {
+  public CopyProvisioner(Runner runner, FileSync fileSync) {
     this.runner = requireNonNull(runner, "runner");
+    this.fileSync = requireNonNull(fileSync, "fileSync");
     this.grower = new FilesystemGrower(runner);
   }
 
@@ -80,8 +85,12 @@ public final class CopyProvisioner implements RootDiskProvisioner {
         step = CreateStep.RESIZE_FILESYSTEM;
         grower.resize(partial.toString());
       }
+      step = CreateStep.SYNC_DISK;
+      fileSync.file(partial);
       step = CreateStep.PUBLISH_COPY;
       Files.move(partial, disk, StandardCopyOption.ATOMIC_MOVE);
+      step = CreateStep.SYNC_FOLDER;
+      fileSync.directory(vmDir);
     } catch (InterruptedException e) {
       deletePartial(partial, e);
       throw e;
@@ -122,14 +131,12 @@ public final class CopyProvisioner implements RootDiskProvisioner {
 
   @Override
   public DiskInventory removeLeaked(Layout layout, Collection<RootDisk> inUse) {
-    List<Path> kept = inUse.stream().map(RootDisk::file).toList();
+    // Only unfinished copies: a .partial is renamed into place before create returns, so no row
+    // ever names one, and no create runs during reconcile.
     List<Path> removed = new ArrayList<>();
     List<String> failed = new ArrayList<>();
     IOException firstCause = null;
-    for (Path file : list(layout).files()) {
-      if (VmFolders.containsPath(kept, file)) {
-        continue;
-      }
+    for (Path file : VmFolders.filesNamed(layout.vmsDir(), Set.of(PARTIAL_FILE))) {
       try {
         Files.deleteIfExists(file);
         removed.add(file);
@@ -139,12 +146,20 @@ public final class CopyProvisioner implements RootDiskProvisioner {
       }
     }
     if (!removed.isEmpty()) {
-      log.info("removed leaked root disks: {}", removed);
+      log.info("removed unfinished root-disk copies: {}", removed);
     }
     if (!failed.isEmpty()) {
       throw new DiskRemoveException(
-          "could not remove leaked root disks: " + String.join(", ", failed), firstCause);
+          "could not remove unfinished root-disk copies: " + String.join(", ", failed), firstCause);
     }
     return new DiskInventory(List.of(), List.of(), removed);
+  }
+
+  @Override
+  public List<Path> strayDiskFiles(Layout layout, Collection<RootDisk> inUse) {
+    List<Path> kept = inUse.stream().map(RootDisk::file).toList();
+    return VmFolders.filesNamed(layout.vmsDir(), Set.of(DISK_FILE)).stream()
+        .filter(f -> !VmFolders.containsPath(kept, f))
+        .toList();
   }
 }

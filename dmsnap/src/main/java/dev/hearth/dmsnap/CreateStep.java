@@ -13,7 +13,9 @@ public enum CreateStep {
   EXTEND_FILE("extend the disk file"),
   CHECK_FILESYSTEM("check the filesystem before growing it"),
   RESIZE_FILESYSTEM("grow the filesystem"),
-  PUBLISH_COPY("move the finished copy into place");
+  SYNC_DISK("sync the finished disk file to storage"),
+  PUBLISH_COPY("move the finished copy into place"),
+  SYNC_FOLDER("sync the VM folder to storage");
 
   private final String description;
 

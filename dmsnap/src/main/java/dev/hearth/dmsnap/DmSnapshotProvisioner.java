@@ -6,6 +6,7 @@ import dev.hearth.core.Clock;
 import dev.hearth.core.Command;
 import dev.hearth.core.CommandException;
 import dev.hearth.core.CommandResult;
+import dev.hearth.core.FileSync;
 import dev.hearth.core.Layout;
 import dev.hearth.core.Runner;
 import java.io.IOException;
@@ -49,12 +50,13 @@ public final class DmSnapshotProvisioner implements RootDiskProvisioner {
 
   private final Runner runner;
   private final Clock clock;
+  private final FileSync fileSync;
   private final int removeAttempts;
   private final Duration removeDelay;
   private final FilesystemGrower grower;
 
-  public DmSnapshotProvisioner(Runner runner, Clock clock) {
-    this(runner, clock, DEFAULT_REMOVE_ATTEMPTS, DEFAULT_REMOVE_DELAY);
+  public DmSnapshotProvisioner(Runner runner, Clock clock, FileSync fileSync) {
+    this(runner, clock, fileSync, DEFAULT_REMOVE_ATTEMPTS, DEFAULT_REMOVE_DELAY);
   }
 
   /**
@@ -62,12 +64,13 @@ public final class DmSnapshotProvisioner implements RootDiskProvisioner {
    * @param removeDelay the pause between those attempts
    */
   public DmSnapshotProvisioner(
-      Runner runner, Clock clock, int removeAttempts, Duration removeDelay) {
+      Runner runner, Clock clock, FileSync fileSync, int removeAttempts, Duration removeDelay) {
     if (removeAttempts < 1) {
       throw new IllegalArgumentException("removeAttempts must be at least 1: " + removeAttempts);
     }
     this.runner = requireNonNull(runner, "runner");
     this.clock = requireNonNull(clock, "clock");
+    this.fileSync = requireNonNull(fileSync, "fileSync");
     this.removeAttempts = removeAttempts;
     this.removeDelay = requireNonNull(removeDelay, "removeDelay");
     this.grower = new FilesystemGrower(runner);
@@ -145,6 +148,12 @@ public final class DmSnapshotProvisioner implements RootDiskProvisioner {
         step = CreateStep.RESIZE_FILESYSTEM;
         grower.resize(device);
       }
+      // The COW file holds the VM's writes (the grown filesystem's too, through the loop): on
+      // storage, with its folder entry, before the caller commits the row that owns it.
+      step = CreateStep.SYNC_DISK;
+      fileSync.file(cow);
+      step = CreateStep.SYNC_FOLDER;
+      fileSync.directory(vmDir);
       RootDisk disk =
           new RootDisk(
               vmId,
@@ -330,11 +339,9 @@ public final class DmSnapshotProvisioner implements RootDiskProvisioner {
     DiskInventory found = list(layout);
     List<String> keptDevices = inUse.stream().flatMap(d -> d.dmDevices().stream()).toList();
     List<LoopDevice> keptLoops = inUse.stream().flatMap(d -> d.loops().stream()).toList();
-    List<Path> keptFiles = inUse.stream().map(RootDisk::file).toList();
 
     List<String> removedDevices = new ArrayList<>();
     List<LoopDevice> removedLoops = new ArrayList<>();
-    List<Path> removedFiles = new ArrayList<>();
     List<String> failed = new ArrayList<>();
     List<Exception> causes = new ArrayList<>();
     for (String device : found.dmDevices()) {
@@ -361,19 +368,7 @@ public final class DmSnapshotProvisioner implements RootDiskProvisioner {
         causes.add(e);
       }
     }
-    for (Path file : found.files()) {
-      if (VmFolders.containsPath(keptFiles, file)) {
-        continue;
-      }
-      try {
-        Files.deleteIfExists(file);
-        removedFiles.add(file);
-      } catch (IOException e) {
-        failed.add("file " + file);
-        causes.add(e);
-      }
-    }
-    DiskInventory removed = new DiskInventory(removedDevices, removedLoops, removedFiles);
+    DiskInventory removed = new DiskInventory(removedDevices, removedLoops, List.of());
     if (!removed.isEmpty()) {
       log.info("removed leaked root-disk pieces: {}", removed);
     }
@@ -386,6 +381,14 @@ public final class DmSnapshotProvisioner implements RootDiskProvisioner {
       throw e;
     }
     return removed;
+  }
+
+  @Override
+  public List<Path> strayDiskFiles(Layout layout, Collection<RootDisk> inUse) {
+    List<Path> kept = inUse.stream().map(RootDisk::file).toList();
+    return VmFolders.filesNamed(layout.vmsDir(), Set.of(COW_FILE)).stream()
+        .filter(f -> !VmFolders.containsPath(kept, f))
+        .toList();
   }
 
   static void requireVmId(String vmId) {

@@ -1,6 +1,7 @@
 package dev.hearth.dmsnap;
 
 import dev.hearth.core.Clock;
+import dev.hearth.core.FileSync;
 import dev.hearth.core.Runner;
 
 /** Picks and builds the root-disk provisioner from the {@code disk_provisioner} setting. */
@@ -37,10 +38,11 @@ public final class Provisioners {
     return kind;
   }
 
-  public static RootDiskProvisioner create(ProvisionerKind kind, Runner runner, Clock clock) {
+  public static RootDiskProvisioner create(
+      ProvisionerKind kind, Runner runner, Clock clock, FileSync fileSync) {
     return switch (kind) {
-      case DM_SNAPSHOT -> new DmSnapshotProvisioner(runner, clock);
-      case COPY -> new CopyProvisioner(runner);
+      case DM_SNAPSHOT -> new DmSnapshotProvisioner(runner, clock, fileSync);
+      case COPY -> new CopyProvisioner(runner, fileSync);
     };
   }
 }

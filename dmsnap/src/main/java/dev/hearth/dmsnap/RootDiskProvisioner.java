@@ -3,6 +3,7 @@ package dev.hearth.dmsnap;
 import dev.hearth.core.Layout;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.List;
 import java.util.OptionalLong;
 
 /**
@@ -40,12 +41,21 @@ public interface RootDiskProvisioner {
   DiskInventory list(Layout layout) throws InterruptedException;
 
   /**
-   * Removes everything {@link #list} finds that none of {@code inUse} holds. Only for reconcile,
-   * while no create is running: a disk being created looks leaked. Tries every piece before
-   * reporting failures.
+   * Removes what {@link #list} finds that none of {@code inUse} holds and that holds no VM's data:
+   * device-mapper devices, loop devices, and unfinished copies (a create that never returned, so no
+   * row owns them). Files with a VM's data (a finished copy, a COW file) are never deleted here:
+   * see {@link #strayDiskFiles}. Only for reconcile, while no create is running: a disk being
+   * created looks leaked. Tries every piece before reporting failures.
    *
    * @return what was removed
    * @throws DiskRemoveException naming every piece that could not be removed
    */
   DiskInventory removeLeaked(Layout layout, Collection<RootDisk> inUse) throws InterruptedException;
+
+  /**
+   * The files with a VM's data (finished copies, COW files) in the VM folders that none of {@code
+   * inUse} holds: reconcile moves them aside (quarantine) instead of deleting them, since a
+   * database that lost a row must not cost a disk.
+   */
+  List<Path> strayDiskFiles(Layout layout, Collection<RootDisk> inUse);
 }

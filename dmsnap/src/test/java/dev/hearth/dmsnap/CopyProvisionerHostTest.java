@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hearth.core.Clock;
 import dev.hearth.core.Command;
+import dev.hearth.core.FileSync;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
@@ -33,7 +34,9 @@ class CopyProvisionerHostTest {
 
   @Test
   void copyIsSparseAndHoldsTheImagesFilesystem() throws Exception {
-    RootDisk disk = new CopyProvisioner(runner).create("01", image, vmDir, OptionalLong.empty());
+    RootDisk disk =
+        new CopyProvisioner(runner, FileSync.system())
+            .create("01", image, vmDir, OptionalLong.empty());
 
     assertThat(disk.path()).isEqualTo(vmDir.resolve("rootfs.ext4"));
     assertThat(Files.size(disk.path())).isEqualTo(32 * MIB);
@@ -48,7 +51,8 @@ class CopyProvisionerHostTest {
     byte[] imageBefore = Files.readAllBytes(image);
 
     RootDisk disk =
-        new CopyProvisioner(runner).create("02", image, vmDir, OptionalLong.of(64 * MIB));
+        new CopyProvisioner(runner, FileSync.system())
+            .create("02", image, vmDir, OptionalLong.of(64 * MIB));
 
     assertThat(disk.sizeBytes()).isEqualTo(64 * MIB);
     assertThat(Files.size(disk.path())).isEqualTo(64 * MIB);
@@ -58,7 +62,7 @@ class CopyProvisionerHostTest {
     assertThat(runner.run(Command.of("e2fsck", "-fn", disk.path().toString())).exitCode()).isZero();
     assertThat(Files.readAllBytes(image)).isEqualTo(imageBefore);
 
-    new CopyProvisioner(runner).remove(disk);
+    new CopyProvisioner(runner, FileSync.system()).remove(disk);
     assertThat(disk.path()).doesNotExist();
   }
 }

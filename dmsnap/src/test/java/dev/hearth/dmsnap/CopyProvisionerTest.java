@@ -7,10 +7,12 @@ import dev.hearth.core.Command;
 import dev.hearth.core.CommandResult;
 import dev.hearth.core.Layout;
 import dev.hearth.core.testing.FakeRunner;
+import dev.hearth.core.testing.RecordingFileSync;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,7 +29,8 @@ class CopyProvisionerTest {
   private Path disk;
   private Path partial;
   private final FakeRunner runner = new FakeRunner();
-  private final CopyProvisioner provisioner = new CopyProvisioner(runner);
+  private final RecordingFileSync sync = new RecordingFileSync();
+  private final CopyProvisioner provisioner = new CopyProvisioner(runner, sync);
 
   @BeforeEach
   void setUp() throws IOException {
@@ -64,6 +67,35 @@ class CopyProvisionerTest {
             new RootDisk(VM, ProvisionerKind.COPY, disk, 2 * MIB, disk, List.of(), List.of()));
     assertThat(disk).hasSize(2 * MIB);
     assertThat(partial).doesNotExist();
+  }
+
+  @Test
+  void syncsTheFinishedCopyBeforeTheRenameAndTheFolderAfterIt() throws Exception {
+    List<String> seenAtFileSync = new ArrayList<>();
+    sync.before(
+        p -> {
+          if (p.equals(partial)) {
+            seenAtFileSync.add(Files.exists(disk) ? "renamed already" : "not renamed yet");
+          }
+        });
+    provisioner.create(VM, image, vmDir, OptionalLong.of(5 * MIB));
+
+    assertThat(sync.journal()).containsExactly("fsync file " + partial, "fsync dir " + vmDir);
+    assertThat(seenAtFileSync).containsExactly("not renamed yet");
+  }
+
+  @Test
+  void aFailedSyncFailsTheCreateAndLeavesNoDisk() {
+    sync.before(
+        p -> {
+          throw new IOException("EIO");
+        });
+    assertThatThrownBy(() -> provisioner.create(VM, image, vmDir, OptionalLong.empty()))
+        .isInstanceOf(DiskCreateException.class)
+        .hasMessageContaining("sync the finished disk file")
+        .hasMessageContaining("EIO");
+    assertThat(partial).doesNotExist();
+    assertThat(disk).doesNotExist();
   }
 
   @Test
@@ -176,7 +208,7 @@ class CopyProvisionerTest {
   }
 
   @Test
-  void removeLeakedDeletesDisksNoLiveVmUses() throws Exception {
+  void removeLeakedDeletesOnlyUnfinishedCopiesAndListsStrayDisksForQuarantine() throws Exception {
     Layout layout = new Layout(tmp.resolve("state"), tmp.resolve("run"));
     Path kept = Files.createDirectories(layout.vmDir("aa")).resolve("rootfs.ext4");
     Path leaked = Files.createDirectories(layout.vmDir("bb")).resolve("rootfs.ext4");
@@ -189,10 +221,11 @@ class CopyProvisionerTest {
     assertThat(provisioner.list(layout).files()).containsExactly(kept, leaked, leakedPartial);
     DiskInventory removed = provisioner.removeLeaked(layout, List.of(live));
 
-    assertThat(removed.files()).containsExactly(leaked, leakedPartial);
+    assertThat(removed.files()).containsExactly(leakedPartial);
     assertThat(kept).exists();
-    assertThat(leaked).doesNotExist();
+    assertThat(leaked).exists();
     assertThat(leakedPartial).doesNotExist();
+    assertThat(provisioner.strayDiskFiles(layout, List.of(live))).containsExactly(leaked);
     assertThat(runner.argvs()).isEmpty();
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.hearth.core.Layout;
 import dev.hearth.core.testing.FakeClock;
 import dev.hearth.core.testing.FakeRunner;
+import dev.hearth.core.testing.RecordingFileSync;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,7 +55,9 @@ class DmReconcileTest {
             "/dev/loop9",
             Path.of("/srv/not-ours.img")),
         "");
-    provisioner = new DmSnapshotProvisioner(runner, new FakeClock(), 2, Duration.ofMillis(10));
+    provisioner =
+        new DmSnapshotProvisioner(
+            runner, new FakeClock(), new RecordingFileSync(), 2, Duration.ofMillis(10));
   }
 
   private static String loops(Object... nameAndFile) {
@@ -108,9 +111,11 @@ class DmReconcileTest {
             List.of("losetup", "--detach", "/dev/loop2"),
             List.of("losetup", "--detach", "/dev/loop3"));
     assertThat(removed.dmDevices()).containsExactly("hearth-bbbb", "hearth-bbbb-base");
-    assertThat(removed.files()).containsExactly(leakedCow);
+    // The COW file holds a VM's data: it is left for reconcile to quarantine, never deleted.
+    assertThat(removed.files()).isEmpty();
     assertThat(keptCow).exists();
-    assertThat(leakedCow).doesNotExist();
+    assertThat(leakedCow).exists();
+    assertThat(provisioner.strayDiskFiles(layout, List.of(keptDisk()))).containsExactly(leakedCow);
   }
 
   @Test
@@ -131,6 +136,6 @@ class DmReconcileTest {
         .contains(
             List.of("dmsetup", "remove", "hearth-bbbb-base"),
             List.of("losetup", "--detach", "/dev/loop2"));
-    assertThat(leakedCow).doesNotExist();
+    assertThat(leakedCow).exists();
   }
 }

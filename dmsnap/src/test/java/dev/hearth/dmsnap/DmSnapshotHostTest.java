@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hearth.core.Clock;
 import dev.hearth.core.Command;
+import dev.hearth.core.FileSync;
 import dev.hearth.core.Layout;
 import dev.hearth.core.Names;
 import dev.hearth.core.Posix;
@@ -54,7 +55,7 @@ class DmSnapshotHostTest {
     image = layout.imageDir("base").resolve("rootfs.ext4");
     Files.createDirectories(image.getParent());
     Ext4Images.make(runner, image, 32 * MIB);
-    provisioner = new DmSnapshotProvisioner(runner, Clock.system());
+    provisioner = new DmSnapshotProvisioner(runner, Clock.system(), FileSync.system());
   }
 
   private Path vmDir(String id) throws Exception {
@@ -120,6 +121,10 @@ class DmSnapshotHostTest {
 
     assertThat(removed.dmDevices()).contains("hearth-" + id);
     assertThat(removed.loops()).hasSize(2);
-    assertThat(provisioner.list(layout).isEmpty()).isTrue();
+    assertThat(provisioner.list(layout).dmDevices()).isEmpty();
+    assertThat(provisioner.list(layout).loops()).isEmpty();
+    // The COW file, with the VM's data, stays for reconcile to quarantine.
+    assertThat(provisioner.strayDiskFiles(layout, List.of()))
+        .containsExactly(vmDir(id).resolve("rootfs.cow"));
   }
 }

@@ -7,6 +7,7 @@ import dev.hearth.core.Command;
 import dev.hearth.core.CommandException;
 import dev.hearth.core.testing.FakeClock;
 import dev.hearth.core.testing.FakeRunner;
+import dev.hearth.core.testing.RecordingFileSync;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,6 +34,7 @@ class DmSnapshotProvisionerTest {
   private Path cow;
   private final FakeRunner runner = new FakeRunner();
   private final FakeClock clock = new FakeClock();
+  private final RecordingFileSync sync = new RecordingFileSync();
   private DmSnapshotProvisioner provisioner;
 
   @BeforeEach
@@ -45,7 +47,7 @@ class DmSnapshotProvisionerTest {
     runner.on(List.of("losetup", "--find", "--show"), 0, "/dev/loop1\n", "");
     runner.on(List.of("losetup", "--find", "--show", "--read-only"), 0, "/dev/loop0\n", "");
     runner.on(List.of("blockdev", "--getsz", "/dev/loop0"), 0, "16384\n", "");
-    provisioner = new DmSnapshotProvisioner(runner, clock, 3, DELAY);
+    provisioner = new DmSnapshotProvisioner(runner, clock, sync, 3, DELAY);
   }
 
   // The commands of a create, in order; the grown variant has the base device and the resize.
@@ -101,6 +103,8 @@ class DmSnapshotProvisionerTest {
     assertThat(disk.kind()).isEqualTo(ProvisionerKind.DM_SNAPSHOT);
     assertThat(disk.sizeBytes()).isEqualTo(8 * MIB);
     assertThat(disk.file()).isEqualTo(cow);
+    // The COW file and its folder entry are on storage before the caller records the disk.
+    assertThat(sync.journal()).containsExactly("fsync file " + cow, "fsync dir " + vmDir);
     assertThat(disk.dmDevices()).containsExactly("hearth-0123abcd");
     assertThat(disk.loops())
         .containsExactly(new LoopDevice("/dev/loop0", image), new LoopDevice("/dev/loop1", cow));

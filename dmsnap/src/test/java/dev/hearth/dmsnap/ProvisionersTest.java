@@ -3,6 +3,7 @@ package dev.hearth.dmsnap;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hearth.core.FileSync;
 import dev.hearth.core.testing.FakeClock;
 import dev.hearth.core.testing.FakeRunner;
 import java.io.IOException;
@@ -47,9 +48,13 @@ class ProvisionersTest {
   @Test
   void createBuildsTheChosenKind() {
     FakeRunner runner = new FakeRunner();
-    assertThat(Provisioners.create(ProvisionerKind.COPY, runner, new FakeClock()))
+    assertThat(
+            Provisioners.create(ProvisionerKind.COPY, runner, new FakeClock(), FileSync.system()))
         .isInstanceOf(CopyProvisioner.class);
-    assertThat(Provisioners.create(ProvisionerKind.DM_SNAPSHOT, runner, new FakeClock()).kind())
+    assertThat(
+            Provisioners.create(
+                    ProvisionerKind.DM_SNAPSHOT, runner, new FakeClock(), FileSync.system())
+                .kind())
         .isEqualTo(ProvisionerKind.DM_SNAPSHOT);
   }
 

@@ -1,6 +1,7 @@
 package dev.hearth.imagemgr;
 
 import dev.hearth.core.Clock;
+import dev.hearth.core.FileSync;
 import dev.hearth.core.Names;
 import dev.hearth.core.Runner;
 import java.io.IOException;
@@ -33,18 +34,35 @@ public final class ImageStaging {
   private final Path imagesDir;
   private final Runner runner;
   private final Clock clock;
+  private final FileSync fileSync;
   private final DirectoryRenamer renamer;
 
+  /** Staging that syncs through {@link FileSync#system()}. */
   public ImageStaging(Path stagingDir, Path imagesDir, Runner runner, Clock clock) {
-    this(stagingDir, imagesDir, runner, clock, DirectoryRenamer.ATOMIC);
+    this(stagingDir, imagesDir, runner, clock, FileSync.system());
+  }
+
+  /**
+   * @param fileSync syncs the staged files and folders before the publishing rename, and the images
+   *     folder after it (ARCHITECTURE.md, "Durability")
+   */
+  public ImageStaging(
+      Path stagingDir, Path imagesDir, Runner runner, Clock clock, FileSync fileSync) {
+    this(stagingDir, imagesDir, runner, clock, fileSync, DirectoryRenamer.ATOMIC);
   }
 
   ImageStaging(
-      Path stagingDir, Path imagesDir, Runner runner, Clock clock, DirectoryRenamer renamer) {
+      Path stagingDir,
+      Path imagesDir,
+      Runner runner,
+      Clock clock,
+      FileSync fileSync,
+      DirectoryRenamer renamer) {
     this.stagingDir = stagingDir.toAbsolutePath().normalize();
     this.imagesDir = imagesDir.toAbsolutePath().normalize();
     this.runner = runner;
     this.clock = clock;
+    this.fileSync = fileSync;
     this.renamer = renamer;
   }
 
@@ -67,7 +85,8 @@ public final class ImageStaging {
       // The umask may have narrowed the creation mode; say it exactly.
       Files.setPosixFilePermissions(folder, PRIVATE);
       log.debug("staging image {} in {}", name, folder);
-      return new StagedImage(name, folder, imagesDir.resolve(name), runner, clock, renamer);
+      return new StagedImage(
+          name, folder, imagesDir.resolve(name), runner, clock, fileSync, renamer);
     } catch (IOException e) {
       throw new ImageStagingException(
           "cannot create a staging folder in " + stagingDir + ": " + e, e);

@@ -2,17 +2,16 @@ package dev.hearth.imagemgr;
 
 import dev.hearth.core.Clock;
 import dev.hearth.core.Command;
+import dev.hearth.core.FileSync;
 import dev.hearth.core.Runner;
 import dev.hearth.core.TreeDeleter;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -45,18 +44,26 @@ public final class StagedImage implements AutoCloseable {
   private final Path target;
   private final Runner runner;
   private final Clock clock;
+  private final FileSync fileSync;
   private final DirectoryRenamer renamer;
   private final Set<ImageFile> files = EnumSet.noneOf(ImageFile.class);
   private Optional<String> bootArgs = Optional.empty();
   private State state = State.OPEN;
 
   StagedImage(
-      String name, Path folder, Path target, Runner runner, Clock clock, DirectoryRenamer renamer) {
+      String name,
+      Path folder,
+      Path target,
+      Runner runner,
+      Clock clock,
+      FileSync fileSync,
+      DirectoryRenamer renamer) {
     this.name = name;
     this.folder = folder;
     this.target = target;
     this.runner = runner;
     this.clock = clock;
+    this.fileSync = fileSync;
     this.renamer = renamer;
   }
 
@@ -193,10 +200,11 @@ public final class StagedImage implements AutoCloseable {
 
   /**
    * Publishes the image: deletes the work folder, checks that the folder holds exactly the staged
-   * files (a kernel and a rootfs at least), computes their sha256 and size, writes and syncs the
-   * manifest, then renames the staging folder to {@code images/<name>} in one {@code rename(2)}. A
-   * crash before the rename leaves only a staging folder (removed by {@link
-   * ImageStaging#cleanupStale}); after it, the complete image.
+   * files (a kernel and a rootfs at least), computes their sha256 and size, syncs each file, writes
+   * and syncs the manifest, syncs the folder, then renames the staging folder to {@code
+   * images/<name>} in one {@code rename(2)} and syncs both parent folders. A crash before the
+   * rename leaves only a staging folder (removed by {@link ImageStaging#cleanupStale}); after it,
+   * the complete image.
    *
    * @throws ImageConflictException when an image of that name exists (the staging stays; abort it)
    * @throws ImageStagingException when a file is missing or unexpected, or on an I/O error
@@ -216,21 +224,23 @@ public final class StagedImage implements AutoCloseable {
       for (ImageFile role : files) {
         Path file = pathOf(role);
         FileDigest digest = FileDigest.of(file);
-        sync(file);
+        fileSync.file(file);
         entries.add(new ImageManifest.Entry(role, digest.sha256(), digest.size()));
       }
       ImageManifest manifest = new ImageManifest(name, entries, clock.now(), bootArgs);
       Path manifestFile = folder.resolve(ImageManifest.FILE_NAME);
       Files.writeString(manifestFile, manifest.toJson(), StandardCharsets.UTF_8);
-      sync(manifestFile);
-      sync(folder);
-      Files.createDirectories(target.getParent());
+      fileSync.file(manifestFile);
+      fileSync.directory(folder);
+      fileSync.createDirectories(target.getParent());
       if (Files.exists(target)) {
         throw new ImageConflictException(name);
       }
       rename();
       state = State.PUBLISHED;
-      sync(target.getParent());
+      // The rename is the commit: durable once both folders it changed are synced.
+      fileSync.directory(target.getParent());
+      fileSync.directory(folder.getParent());
       log.info("published image {} at {}", name, target);
       return manifest;
     } catch (AtomicMoveNotSupportedException e) {
@@ -323,12 +333,6 @@ public final class StagedImage implements AutoCloseable {
     if (state != State.OPEN) {
       throw new IllegalStateException(
           "image '" + name + "' is already " + state.name().toLowerCase(Locale.ROOT));
-    }
-  }
-
-  private static void sync(Path path) throws IOException {
-    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-      channel.force(true);
     }
   }
 }

@@ -8,6 +8,7 @@ import dev.hearth.core.InvalidNameException;
 import dev.hearth.core.Runner;
 import dev.hearth.core.testing.FakeClock;
 import dev.hearth.core.testing.FakeRunner;
+import dev.hearth.core.testing.RecordingFileSync;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,6 +31,7 @@ class ImageStagingTest {
 
   @TempDir Path dir;
   private final FakeClock clock = new FakeClock(NOW);
+  private final RecordingFileSync sync = new RecordingFileSync();
 
   private Path stagingDir() {
     return dir.resolve("state/staging");
@@ -39,7 +42,7 @@ class ImageStagingTest {
   }
 
   private ImageStaging staging(Runner runner, DirectoryRenamer renamer) {
-    return new ImageStaging(stagingDir(), images(), runner, clock, renamer);
+    return new ImageStaging(stagingDir(), images(), runner, clock, sync, renamer);
   }
 
   private ImageStaging staging() {
@@ -128,6 +131,35 @@ class ImageStagingTest {
     assertThat(renames).hasSize(1);
     assertThat(renames.get(0)).containsExactly(image.folder(), images().resolve("base"));
     assertThat(seenAtRename).containsExactly("manifest.json", "rootfs.ext4", "vmlinux");
+  }
+
+  @Test
+  void publishSyncsEveryFileAndTheFolderBeforeTheRenameAndBothFoldersAfterIt() throws Exception {
+    List<String> journal = Collections.synchronizedList(new ArrayList<>());
+    RecordingFileSync recording = new RecordingFileSync(journal);
+    DirectoryRenamer renamer =
+        (from, to) -> {
+          journal.add("rename " + from + " -> " + to);
+          DirectoryRenamer.ATOMIC.rename(from, to);
+        };
+    ImageStaging staging =
+        new ImageStaging(stagingDir(), images(), new FakeRunner(), clock, recording, renamer);
+    StagedImage image = stageMinimal(staging, "base");
+    Path folder = image.folder();
+
+    image.publish();
+
+    Path target = images().resolve("base");
+    assertThat(journal)
+        .containsExactly(
+            "fsync file " + folder.resolve("vmlinux"),
+            "fsync file " + folder.resolve("rootfs.ext4"),
+            "fsync file " + folder.resolve("manifest.json"),
+            "fsync dir " + folder,
+            "fsync dir " + dir.resolve("state"),
+            "rename " + folder + " -> " + target,
+            "fsync dir " + images(),
+            "fsync dir " + stagingDir());
   }
 
   @Test

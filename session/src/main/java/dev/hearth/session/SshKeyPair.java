@@ -1,5 +1,6 @@
 package dev.hearth.session;
 
+import dev.hearth.core.FileSync;
 import dev.hearth.core.Layout;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -229,6 +230,9 @@ public final class SshKeyPair {
       }
       // Same folder, so the rename is atomic: readers see the old file or the whole new one.
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+      // Guests get this key written into their disks: a power cut must not take the rename back
+      // and have the next start make a new key that no guest knows.
+      FileSync.system().directory(target.getParent());
     } finally {
       Files.deleteIfExists(temp);
     }

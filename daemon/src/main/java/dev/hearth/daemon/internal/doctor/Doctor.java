@@ -92,6 +92,7 @@ public final class Doctor {
     report.add(guard("socket-group", state::socketGroup));
     report.add(guard("sqlite", state::sqlite));
     report.add(guard("ssh-key", state::sshKey));
+    report.add(guard("quarantine", state::quarantine));
     report.add(guard("privileges", state::privileges));
     return new DoctorReport(report);
   }

@@ -181,7 +181,9 @@ final class CreateStages {
 
       op.stage("rootfs");
       Path dir = layout.vmDir(vm.id());
-      Files.createDirectories(dir);
+      // Synced with its parents, and the disk with the folder inside create, before the row
+      // below names the disk (ARCHITECTURE.md, "Durability").
+      parts.fileSync().createDirectories(dir);
       disk =
           Optional.of(
               parts
@@ -203,6 +205,8 @@ final class CreateStages {
               guestNetwork.gateway().toString(),
               guestNetwork.gateway().toString(),
               authorizedKey());
+      // The identity is written into the disk: on storage before a row says the VM is complete.
+      parts.fileSync().file(disk.get().path());
       op.log("identity written: hostname " + vm.name() + ", address and SSH key");
       op.checkCancelled();
 

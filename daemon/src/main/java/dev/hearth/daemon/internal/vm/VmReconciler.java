@@ -1,12 +1,15 @@
 package dev.hearth.daemon.internal.vm;
 
 import dev.hearth.core.Layout;
+import dev.hearth.core.Quarantine;
 import dev.hearth.daemon.VmState;
 import dev.hearth.dmsnap.DmsnapException;
 import dev.hearth.dmsnap.ProvisionerKind;
 import dev.hearth.dmsnap.RootDisk;
 import dev.hearth.fcproc.net.TapPool;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +21,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reconcile at daemon start (ARCHITECTURE.md, "VMs"): each row against its process, then four
- * sweeps of what belongs to no VM: TAPs, root disks, VM folders and API sockets.
+ * Reconcile at daemon start (ARCHITECTURE.md, "VMs"): each row against its process, then the sweeps
+ * of what belongs to no VM: TAPs, root-disk devices and unfinished copies, and API sockets are
+ * removed; VM folders and disk files with data that no row lists are moved into the quarantine
+ * folder instead, since a database that lost a row must not cost a VM its disk (ARCHITECTURE.md,
+ * "Durability").
  */
 final class VmReconciler {
   private static final Logger log = LoggerFactory.getLogger(VmReconciler.class);
@@ -30,6 +36,7 @@ final class VmReconciler {
   private final TapPool tapPool;
   private final VmTeardown teardown;
   private final VmHooks hooks;
+  private final Quarantine quarantine;
 
   VmReconciler(
       VmService.Parts parts, VmStore vms, TapPool tapPool, VmTeardown teardown, VmHooks hooks) {
@@ -39,13 +46,15 @@ final class VmReconciler {
     this.tapPool = tapPool;
     this.teardown = teardown;
     this.hooks = hooks;
+    this.quarantine = new Quarantine(layout, parts.clock(), parts.fileSync());
   }
 
   /**
    * Brings the store and the host into agreement after a daemon start, before anything is served:
    * VMs whose process still runs are running again (re-adopted); other started VMs are stopped; VMs
-   * a crash caught in their create are undone and removed; TAPs, disks, VM folders and API sockets
-   * that belong to no VM are removed (idle TAPs fill the pool first).
+   * a crash caught in their create are undone and removed; TAPs, disk devices, unfinished disk
+   * copies and API sockets that belong to no VM are removed (idle TAPs fill the pool first); VM
+   * folders and disk files that no row lists are quarantined.
    */
   void reconcile() throws InterruptedException {
     List<Vm> all = vms.list();
@@ -104,9 +113,14 @@ final class VmReconciler {
         }
       }
     }
+    List<ProvisionerKind> kinds =
+        dmInUse
+            ? List.of(ProvisionerKind.COPY, ProvisionerKind.DM_SNAPSHOT)
+            : List.of(ProvisionerKind.COPY);
     removeLeakedTaps(kept);
-    removeLeakedDisks(kept, dmInUse);
-    removeLeakedFolders(kept);
+    removeLeakedDiskPieces(kept, kinds);
+    quarantineUnknownFolders(kept);
+    quarantineStrayDisks(kept, kinds);
     removeStaleSockets(kept);
     for (Vm vm : readopted) {
       hooks.started(vm);
@@ -138,14 +152,11 @@ final class VmReconciler {
     }
   }
 
-  private void removeLeakedDisks(List<Vm> kept, boolean dmInUse) throws InterruptedException {
+  private void removeLeakedDiskPieces(List<Vm> kept, List<ProvisionerKind> kinds)
+      throws InterruptedException {
     List<RootDisk> inUse = kept.stream().flatMap(v -> v.rootDisk().stream()).toList();
     // dmsnap lists every hearth-* device on the host: only a daemon that has made dm disks
     // looks for leaked ones, so that a daemon without any never touches another's devices.
-    List<ProvisionerKind> kinds =
-        dmInUse
-            ? List.of(ProvisionerKind.COPY, ProvisionerKind.DM_SNAPSHOT)
-            : List.of(ProvisionerKind.COPY);
     for (ProvisionerKind kind : kinds) {
       try {
         var removed = parts.provisioners().apply(kind).removeLeaked(layout, inUse);
@@ -158,18 +169,55 @@ final class VmReconciler {
     }
   }
 
-  private void removeLeakedFolders(List<Vm> kept) {
+  /** VM folders no row lists: moved aside whole (disk, logs), never deleted. */
+  private void quarantineUnknownFolders(List<Vm> kept) {
     Set<String> ids = kept.stream().map(Vm::id).collect(Collectors.toSet());
     for (Path dir : VmFiles.children(layout.vmsDir())) {
-      if (Files.isDirectory(dir) && !ids.contains(dir.getFileName().toString())) {
-        try {
-          VmFiles.deleteTree(dir);
-          log.info("removed the leaked VM folder {}", dir);
-        } catch (RuntimeException e) {
-          log.warn("cannot remove the leaked VM folder {}: {}", dir, e.getMessage());
-        }
+      String name = dir.getFileName().toString();
+      if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) && !ids.contains(name)) {
+        moveAside(dir, "vm-" + name, "the VM folder");
       }
     }
+  }
+
+  /** Disk files with data in a VM's folder that its row does not name (an error VM's, say). */
+  private void quarantineStrayDisks(List<Vm> kept, List<ProvisionerKind> kinds) {
+    List<RootDisk> inUse = kept.stream().flatMap(v -> v.rootDisk().stream()).toList();
+    for (ProvisionerKind kind : kinds) {
+      List<Path> stray;
+      try {
+        stray = parts.provisioners().apply(kind).strayDiskFiles(layout, inUse);
+      } catch (DmsnapException e) {
+        log.warn("cannot look for stray {} disk files: {}", kind, e.getMessage());
+        continue;
+      }
+      for (Path file : stray) {
+        moveAside(
+            file,
+            "disk-" + file.getParent().getFileName() + "-" + file.getFileName(),
+            "the root disk");
+      }
+    }
+  }
+
+  private void moveAside(Path path, String label, String what) {
+    try {
+      Path moved = quarantine.moveAside(path, safeLabel(label));
+      log.warn(
+          "{} {} belongs to no VM in the database: moved it to {} (not deleted; `hearth doctor`"
+              + " lists the quarantine)",
+          what,
+          path,
+          moved);
+    } catch (IOException | RuntimeException e) {
+      log.warn("cannot quarantine {} {}, so it stays: {}", what, path, e.getMessage());
+    }
+  }
+
+  /** A folder name from disk may hold anything: keep what a quarantine label allows. */
+  private static String safeLabel(String label) {
+    String safe = label.replaceAll("[^A-Za-z0-9._-]", "_");
+    return safe.length() > 120 ? safe.substring(0, 120) : safe;
   }
 
   private void removeStaleSockets(List<Vm> kept) {

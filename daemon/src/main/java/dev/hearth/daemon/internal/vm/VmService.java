@@ -2,6 +2,7 @@ package dev.hearth.daemon.internal.vm;
 
 import dev.hearth.core.Clock;
 import dev.hearth.core.Config;
+import dev.hearth.core.FileSync;
 import dev.hearth.core.Layout;
 import dev.hearth.core.OrderedLock;
 import dev.hearth.core.Store;
@@ -59,7 +60,8 @@ public final class VmService {
       GuestIdentity identity,
       SshWaiter sshWaiter,
       GuestPowerOff powerOff,
-      List<VmHook> hooks) {}
+      List<VmHook> hooks,
+      FileSync fileSync) {}
 
   /** A validated create request. */
   public record CreateRequest(

@@ -61,6 +61,7 @@ abstract class DoctorFixture {
           "socket-group",
           "sqlite",
           "ssh-key",
+          "quarantine",
           "privileges");
 
   static final long GIB = 1L << 30;

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The doctor's probes ({@link HostProbe}, {@link HostSockets}, {@link ReflinkProbe}) over an
@@ -28,6 +29,7 @@ final class FakeHostProbe implements HostProbe, HostSockets, ReflinkProbe {
   private final Map<Path, Long> space = new HashMap<>();
   private final List<Path> reflinkDirs = new ArrayList<>();
   private final Set<Path> broken = new HashSet<>();
+  private final Map<Path, Long> trees = new TreeMap<>();
   private Reflink reflink = new Reflink(true, "cp --reflink=always works");
   private IOException reflinkError;
   private List<BoundSocket> sockets = List.of();
@@ -106,6 +108,12 @@ final class FakeHostProbe implements HostProbe, HostSockets, ReflinkProbe {
     return this;
   }
 
+  /** A file or folder of {@code bytes} in total, listed in its parent folder. */
+  FakeHostProbe tree(String path, long bytes) {
+    trees.put(Path.of(path), bytes);
+    return this;
+  }
+
   /** Makes every question about this path throw, as a probe hitting an odd host would. */
   FakeHostProbe broken(String path) {
     broken.add(Path.of(path));
@@ -163,6 +171,22 @@ final class FakeHostProbe implements HostProbe, HostSockets, ReflinkProbe {
     Long bytes = space.get(dir);
     if (bytes == null) {
       throw new NoSuchFileException(dir.toString());
+    }
+    return bytes;
+  }
+
+  @Override
+  public List<Path> list(Path dir) {
+    checkBroken(dir);
+    return trees.keySet().stream().filter(p -> dir.equals(p.getParent())).toList();
+  }
+
+  @Override
+  public long treeBytes(Path path) throws IOException {
+    checkBroken(path);
+    Long bytes = trees.get(path);
+    if (bytes == null) {
+      throw new NoSuchFileException(path.toString());
     }
     return bytes;
   }

@@ -320,4 +320,40 @@ class StorageChecksTest extends DoctorFixture {
       assertThat(check("ssh-key").status()).isEqualTo(Status.FAIL);
     }
   }
+
+  @Nested
+  class QuarantineFolder {
+    static final String DIR = "/var/lib/hearth/quarantine";
+
+    @Test
+    void emptyOrMissingPasses() throws Exception {
+      DoctorCheck q = check("quarantine");
+
+      assertThat(q.status()).isEqualTo(Status.PASS);
+      assertThat(q.detail()).isEqualTo("nothing quarantined in " + DIR);
+    }
+
+    @Test
+    void listsWhatReconcileMovedAsideWithSizesAndTheCommandToRemoveIt() throws Exception {
+      probe
+          .tree(DIR + "/20261205T010203Z-vm-abc123", 3 * GIB)
+          .tree(DIR + "/20261205T010203Z-disk-def456-rootfs.ext4", 512L << 20);
+
+      DoctorCheck q = check("quarantine");
+
+      assertThat(q.status()).isEqualTo(Status.WARN);
+      assertThat(q.detail())
+          .startsWith("2 item(s), 3.5 GiB, in " + DIR)
+          .contains("did not list")
+          .contains("20261205T010203Z-vm-abc123 (3 GiB)")
+          .contains("20261205T010203Z-disk-def456-rootfs.ext4 (512 MiB)");
+      assertThat(q.fix())
+          .endsWith(
+              "rm -rf -- '"
+                  + DIR
+                  + "/20261205T010203Z-disk-def456-rootfs.ext4' '"
+                  + DIR
+                  + "/20261205T010203Z-vm-abc123'");
+    }
+  }
 }
