@@ -188,10 +188,10 @@ class ProtocolTest {
     try (HearthClient client = HearthClient.connect(daemon.socket)) {
       assertThatThrownBy(() -> Rpc.call(client, "test.missing", null))
           .isInstanceOfSatisfying(
-              RpcException.class,
+              HearthException.class,
               e -> {
-                assertThat(e.code()).isEqualTo(-32001);
-                assertThat(e.kind()).isEqualTo("not_found");
+                assertThat(e.wireCode()).hasValue(-32001);
+                assertThat(e.kind().wireName()).isEqualTo("not_found");
                 assertThat(e.getMessage()).isEqualTo("no VM named 'x'");
               });
     }
