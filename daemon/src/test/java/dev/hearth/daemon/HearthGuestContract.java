@@ -20,9 +20,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The typed API's contract for what streams (guest commands, copies, followed logs) and for image
  * builds, run against both implementations ({@link HearthGuestInProcessTest}, {@link
- * HearthGuestSocketTest}). The fixture's guest has no SSH server: a successful command or copy is
- * {@code GuestIoHostTest}'s and {@code ReadmeExampleHostTest}'s (as root, with an OpenSSH server);
- * here every refusal is checked, kind and message, before any guest I/O.
+ * HearthGuestSocketTest}). The fixture's guest has no SSH server: a successful command, shell or
+ * copy is {@code HearthGuestIoHostTest}'s (both implementations, as root, with an OpenSSH server),
+ * {@code GuestIoHostTest}'s and {@code ReadmeExampleHostTest}'s; here every refusal is checked,
+ * kind and message, before any guest I/O.
  */
 abstract class HearthGuestContract extends HearthContractBase {
   private static final OutputSink IGNORE = (fd, bytes) -> {};
