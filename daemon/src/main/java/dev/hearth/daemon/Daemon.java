@@ -73,8 +73,9 @@ public final class Daemon implements Hearth {
    * What tests replace: the OS, time, peer authorisation, extra RPC methods, and the VM lifecycle's
    * host network and guest seams (empty: the real bridge, TAPs and NAT from the config, debugfs for
    * the identity stage, MINA SSH with the daemon's key for the SSH wait and the poweroff step of a
-   * stop, and the VM's IP, port 22, as the guest route of exec, shell and copy), and where the VMM
-   * is looked for (this process's PATH, {@code HEARTH_HOME} and /dev/kvm).
+   * stop, and the VM's IP, port 22, as the guest route of exec, shell and copy), the runner of
+   * image builds' scripts (empty: the host's; a test plays a build's output there), and where the
+   * VMM is looked for (this process's PATH, {@code HEARTH_HOME} and /dev/kvm).
    */
   record Seams(
       Posix posix,
@@ -90,6 +91,7 @@ public final class Daemon implements Hearth {
       Optional<GuestRoute> guestRoute,
       Optional<GuestScripts> guestScripts,
       Optional<SessionLayout> sessionLayout,
+      Optional<Runner> imageBuildRunner,
       VmmSelector vmmSelector) {
 
     static Seams system() {
@@ -104,6 +106,7 @@ public final class Daemon implements Hearth {
           Optional.empty(),
           Optional.empty(),
           List.of(),
+          Optional.empty(),
           Optional.empty(),
           Optional.empty(),
           Optional.empty(),
@@ -145,6 +148,10 @@ public final class Daemon implements Hearth {
     }
 
     /** Where firecracker, the QEMU launcher and a usable KVM are looked for. */
+    Seams withImageBuildRunner(Runner runner) {
+      return edit(s -> s.imageBuildRunner = Optional.of(runner));
+    }
+
     Seams withVmmSelector(VmmSelector selector) {
       return edit(s -> s.vmmSelector = selector);
     }
@@ -183,6 +190,7 @@ public final class Daemon implements Hearth {
       Optional<GuestRoute> guestRoute;
       Optional<GuestScripts> guestScripts;
       Optional<SessionLayout> sessionLayout;
+      Optional<Runner> imageBuildRunner;
       VmmSelector vmmSelector;
 
       Draft(Seams from) {
@@ -199,6 +207,7 @@ public final class Daemon implements Hearth {
         guestRoute = from.guestRoute;
         guestScripts = from.guestScripts;
         sessionLayout = from.sessionLayout;
+        imageBuildRunner = from.imageBuildRunner;
         vmmSelector = from.vmmSelector;
       }
 
@@ -217,6 +226,7 @@ public final class Daemon implements Hearth {
             guestRoute,
             guestScripts,
             sessionLayout,
+            imageBuildRunner,
             vmmSelector);
       }
     }
