@@ -127,7 +127,8 @@ class VmCreateFailureTest {
   void waitSshTimeout() throws Exception {
     start(VmFixture.config(dir));
     fx.guest.failSshOf("10.77.0.2");
-    assertFailedAt(fx.createAndWait("demo", ""), "wait-ssh", "did not answer within");
+    assertFailedAt(
+        fx.createAndWait("demo", ""), "wait-ssh", "no SSH answer from root@10.77.0.2:22 after");
   }
 
   @Test

@@ -221,19 +221,10 @@ public final class RemoteHearth implements Hearth, RawRpc {
     }
 
     @Override
-    public int exec(String vm, ExecSpec spec, OutputSink out) {
-      try (HearthClient own = HearthClient.connect(socket)) {
-        HearthClient.Stream stream =
-            own.openStream("vm.exec", ApiJson.execSpec(vm, spec).toString(), out::output);
-        stream.closeInput();
-        JsonNode result = parse(stream.awaitResult());
-        JsonNode code = result.get("exit_code");
-        if (code == null || !code.isInt()) {
-          throw new HearthException(
-              HearthException.Kind.PROTOCOL,
-              "vm.exec answered without an exit code: " + Wire.abbreviate(result));
-        }
-        return code.intValue();
+    public int exec(String vm, ExecSpec spec, OutputSink out) throws InterruptedException {
+      try (GuestProcess process = guest.start(vm, spec, out)) {
+        process.closeInput();
+        return process.awaitExit();
       }
     }
   }
