@@ -4,8 +4,8 @@ import dev.hearth.daemon.DaemonAlreadyRunningException;
 import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.DaemonUnavailableException;
 import dev.hearth.daemon.HearthException;
-import dev.hearth.daemon.RpcException;
 import java.io.PrintWriter;
+import java.util.OptionalInt;
 import picocli.CommandLine;
 import picocli.CommandLine.ExitCode;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -78,17 +78,17 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
 
   /**
    * A failure of the typed API, as the CLI printed the daemon's errors before it used the API: the
-   * message and the wire's kind (the code for an error without one, such as {@code -32602} for an
-   * invalid request); client-side failures (another protocol) as their message alone.
+   * message and the wire's kind, or its code for an error the wire gives no kind ({@code -32602}
+   * for {@code invalid}, a protocol error's code such as {@code -32601}); client-side failures (no
+   * daemon, another protocol, a malformed reply) as their message alone.
    */
   private static String describe(HearthException e) {
-    if (e.getCause() instanceof RpcException rpc) {
-      String kind = rpc.kind().isEmpty() ? String.valueOf(rpc.code()) : rpc.kind();
-      return rpc.getMessage() + " (" + kind + ")";
-    }
+    OptionalInt wireCode = e.wireCode();
     return switch (e.kind()) {
-      case UNAVAILABLE, PROTOCOL, CANCELLED -> plain(e);
-      case INVALID -> e.getMessage() + " (" + INVALID_PARAMS_CODE + ")";
+      case UNAVAILABLE, CANCELLED -> plain(e);
+      case PROTOCOL ->
+          wireCode.isPresent() ? e.getMessage() + " (" + wireCode.getAsInt() + ")" : plain(e);
+      case INVALID -> e.getMessage() + " (" + wireCode.orElse(INVALID_PARAMS_CODE) + ")";
       default -> e.getMessage() + " (" + e.kind().wireName() + ")";
     };
   }

@@ -74,7 +74,8 @@ public final class Daemon implements Hearth {
    * What tests replace: the OS, time, peer authorisation, extra RPC methods, and the VM lifecycle's
    * host network and guest seams (empty: the real bridge, TAPs and NAT from the config, debugfs for
    * the identity stage, MINA SSH with the daemon's key for the SSH wait and the poweroff step of a
-   * stop, and the VM's IP, port 22, as the guest route of exec, shell and copy), and where the VMM
+   * stop, and the VM's IP, port 22, as the guest route of exec, shell and copy), the runner of
+   * image builds' scripts (empty: the host's; a test plays a build's output there), where the VMM
    * is looked for (this process's PATH, {@code HEARTH_HOME} and /dev/kvm), and the fsync of what is
    * made before the row that owns it is committed (ARCHITECTURE.md, "Durability").
    */
@@ -92,6 +93,7 @@ public final class Daemon implements Hearth {
       Optional<GuestRoute> guestRoute,
       Optional<GuestScripts> guestScripts,
       Optional<SessionLayout> sessionLayout,
+      Optional<Runner> imageBuildRunner,
       VmmSelector vmmSelector,
       FileSync fileSync) {
 
@@ -107,6 +109,7 @@ public final class Daemon implements Hearth {
           Optional.empty(),
           Optional.empty(),
           List.of(),
+          Optional.empty(),
           Optional.empty(),
           Optional.empty(),
           Optional.empty(),
@@ -149,6 +152,10 @@ public final class Daemon implements Hearth {
     }
 
     /** Where firecracker, the QEMU launcher and a usable KVM are looked for. */
+    Seams withImageBuildRunner(Runner runner) {
+      return edit(s -> s.imageBuildRunner = Optional.of(runner));
+    }
+
     Seams withVmmSelector(VmmSelector selector) {
       return edit(s -> s.vmmSelector = selector);
     }
@@ -192,6 +199,7 @@ public final class Daemon implements Hearth {
       Optional<GuestRoute> guestRoute;
       Optional<GuestScripts> guestScripts;
       Optional<SessionLayout> sessionLayout;
+      Optional<Runner> imageBuildRunner;
       VmmSelector vmmSelector;
       FileSync fileSync;
 
@@ -209,6 +217,7 @@ public final class Daemon implements Hearth {
         guestRoute = from.guestRoute;
         guestScripts = from.guestScripts;
         sessionLayout = from.sessionLayout;
+        imageBuildRunner = from.imageBuildRunner;
         vmmSelector = from.vmmSelector;
         fileSync = from.fileSync;
       }
@@ -228,6 +237,7 @@ public final class Daemon implements Hearth {
             guestRoute,
             guestScripts,
             sessionLayout,
+            imageBuildRunner,
             vmmSelector,
             fileSync);
       }

@@ -174,7 +174,7 @@ final class DaemonServices {
       throws InterruptedException {
     ImageBuilder builder =
         new ImageBuilder(
-            runner,
+            seams.imageBuildRunner().orElse(runner),
             seams.posix(),
             staging,
             new BuildLeftovers(Path.of("/proc"), runner, seams.posix()),

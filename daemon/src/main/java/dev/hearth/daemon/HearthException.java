@@ -1,12 +1,16 @@
 package dev.hearth.daemon;
 
 import java.util.Objects;
+import java.util.OptionalInt;
 
 /**
  * Every failure of the typed API ({@link Hearth}), in-process and over the socket alike: a {@link
  * Kind} a program can act on and a message a person can. The daemon answers each kind with its own
  * JSON-RPC error code (the mapping is {@code internal.rpc.ErrorKind}), and the remote client turns
- * the code back into the kind, so both implementations throw the same kind and message.
+ * the code back into the kind, so both implementations throw the same kind and message. A failure
+ * the daemon answered over the socket also carries the JSON-RPC code it came with ({@link
+ * #wireCode()}), for a caller that reports the wire's own words (the CLI prints {@code -32601} for
+ * a method the daemon does not know).
  */
 public class HearthException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -48,19 +52,35 @@ public class HearthException extends RuntimeException {
   }
 
   private final Kind kind;
+  private final Integer wireCode;
 
   public HearthException(Kind kind, String message) {
-    super(message);
-    this.kind = Objects.requireNonNull(kind, "kind");
+    this(kind, message, (Throwable) null);
   }
 
   public HearthException(Kind kind, String message, Throwable cause) {
     super(message, cause);
     this.kind = Objects.requireNonNull(kind, "kind");
+    this.wireCode = null;
+  }
+
+  /** A failure the daemon answered with the JSON-RPC error {@code wireCode}. */
+  public HearthException(Kind kind, String message, int wireCode) {
+    super(message);
+    this.kind = Objects.requireNonNull(kind, "kind");
+    this.wireCode = wireCode;
   }
 
   public Kind kind() {
     return kind;
+  }
+
+  /**
+   * The JSON-RPC error code of a failure the daemon answered over the socket; empty for one raised
+   * in this process (in-process calls, or the client's own: no daemon, a malformed reply).
+   */
+  public OptionalInt wireCode() {
+    return wireCode == null ? OptionalInt.empty() : OptionalInt.of(wireCode);
   }
 
   public static HearthException invalid(String message) {

@@ -7,7 +7,7 @@
  * <p>Errors: one root, {@link dev.hearth.daemon.HearthException}, with a {@code Kind} to branch on;
  * its subtypes by meaning are {@code DaemonException} (host_error: the daemon's own work on the
  * host), {@code DaemonAlreadyRunningException} (conflict) and {@code DaemonUnavailableException}
- * (unavailable). {@code RpcException} is the wire's error, which the typed API only ever carries as
- * a cause.
+ * (unavailable). Over the socket, a failure the daemon answered with also carries its JSON-RPC code
+ * ({@code HearthException.wireCode()}); there is no separate wire exception.
  */
 package dev.hearth.daemon;

@@ -1,8 +1,8 @@
 package dev.hearth.daemon;
 
-import dev.hearth.daemon.internal.vm.GuestUnreachableException;
 import dev.hearth.imagemgr.GuestIdentity;
 import dev.hearth.session.GuestPowerOff;
+import dev.hearth.session.GuestSshTimeoutException;
 import dev.hearth.session.SshWaiter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,29 +86,14 @@ final class FakeGuest implements GuestIdentity, SshWaiter, GuestPowerOff {
   @Override
   public void await(String ip, int port, Duration timeout) throws InterruptedException {
     if (ip.equals(failSshOf)) {
-      throw new GuestUnreachableException(
-          "the guest's SSH server at "
-              + ip
-              + ":"
-              + port
-              + " did not answer within "
-              + timeout.toSeconds()
-              + " s (injected)");
+      throw new GuestSshTimeoutException("root@" + ip + ":" + port, timeout, "injected failure");
     }
     // Held while the test's file exists, but never past the timeout, as the real wait.
     long deadline = System.nanoTime() + timeout.toNanos();
     while (Files.exists(holdSshWhileExists)) {
       if (System.nanoTime() - deadline > 0) {
-        throw new GuestUnreachableException(
-            "the guest's SSH server at "
-                + ip
-                + ":"
-                + port
-                + " did not answer within "
-                + timeout.toSeconds()
-                + " s (held by "
-                + holdSshWhileExists
-                + ")");
+        throw new GuestSshTimeoutException(
+            "root@" + ip + ":" + port, timeout, "held by " + holdSshWhileExists);
       }
       Thread.sleep(50);
     }

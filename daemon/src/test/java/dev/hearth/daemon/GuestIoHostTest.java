@@ -150,15 +150,17 @@ class GuestIoHostTest {
     assertThatThrownBy(
             () -> stream("vm.exec", "{\"vm\": \"idle\", \"argv\": [\"true\"]}", new byte[0]))
         .isInstanceOfSatisfying(
-            RpcException.class, e -> assertThat(e.kind()).isEqualTo("precondition_failed"))
+            HearthException.class,
+            e -> assertThat(e.kind().wireName()).isEqualTo("precondition_failed"))
         .hasMessageContaining("VM idle is stopped")
         .hasMessageContaining("hearth vm start idle");
     assertThatThrownBy(
             () -> stream("vm.exec", "{\"vm\": \"nope\", \"argv\": [\"true\"]}", new byte[0]))
         .isInstanceOfSatisfying(
-            RpcException.class, e -> assertThat(e.kind()).isEqualTo("not_found"));
+            HearthException.class, e -> assertThat(e.kind().wireName()).isEqualTo("not_found"));
     assertThatThrownBy(() -> stream("vm.exec", "{\"vm\": \"demo\", \"argv\": []}", new byte[0]))
-        .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(-32602));
+        .isInstanceOfSatisfying(
+            HearthException.class, e -> assertThat(e.wireCode()).hasValue(-32602));
     assertThatThrownBy(
             () ->
                 stream(
@@ -266,7 +268,7 @@ class GuestIoHostTest {
                         + " \"/no/such/thing\"}",
                     new byte[0]))
         .isInstanceOfSatisfying(
-            RpcException.class, e -> assertThat(e.kind()).isEqualTo("not_found"))
+            HearthException.class, e -> assertThat(e.kind().wireName()).isEqualTo("not_found"))
         .hasMessageContaining("no such file or folder: /no/such/thing in VM demo");
     Path file = dir.resolve("one.txt");
     Files.writeString(file, "1");
@@ -279,7 +281,7 @@ class GuestIoHostTest {
                         + " \"name\": \"one.txt\"}",
                     tar))
         .isInstanceOfSatisfying(
-            RpcException.class, e -> assertThat(e.kind()).isEqualTo("not_found"))
+            HearthException.class, e -> assertThat(e.kind().wireName()).isEqualTo("not_found"))
         .hasMessageContaining("no such folder: /no/such/dir in VM demo");
   }
 

@@ -143,7 +143,8 @@ class HearthClientTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("the params of daemon.ping are not valid JSON");
       assertThatThrownBy(() -> Rpc.call(client, "daemon.ping", "[1]"))
-          .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(-32602));
+          .isInstanceOfSatisfying(
+              HearthException.class, e -> assertThat(e.wireCode()).hasValue(-32602));
     }
   }
 
@@ -168,10 +169,10 @@ class HearthClientTest {
         HearthClient first = HearthClient.connect(daemon.socket)) {
       assertThatThrownBy(() -> HearthClient.connect(daemon.socket))
           .isInstanceOfSatisfying(
-              RpcException.class,
+              HearthException.class,
               e -> {
-                assertThat(e.code()).isEqualTo(-32003);
-                assertThat(e.kind()).isEqualTo("busy");
+                assertThat(e.wireCode()).hasValue(-32003);
+                assertThat(e.kind().wireName()).isEqualTo("busy");
                 assertThat(e.getMessage()).contains("maximum of 1 connections");
               });
       first.ping();
@@ -195,7 +196,8 @@ class HearthClientTest {
       }
       assertThatThrownBy(() -> HearthClient.connect(daemon.socket))
           .isInstanceOfSatisfying(
-              RpcException.class, e -> assertThat(e.kind()).isEqualTo("unauthorized"));
+              HearthException.class,
+              e -> assertThat(e.kind().wireName()).isEqualTo("unauthorized"));
     }
   }
 }

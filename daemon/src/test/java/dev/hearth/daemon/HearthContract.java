@@ -39,6 +39,26 @@ abstract class HearthContract extends HearthContractBase {
     assertThat(version.vmm()).hasValueSatisfying(v -> assertThat(v.kind()).isNotEmpty());
   }
 
+  /**
+   * A failure is a {@link HearthException} of the same kind and message both ways; over the socket
+   * it also carries the JSON-RPC code the daemon answered with, in-process it has none.
+   */
+  @Test
+  void aDaemonErrorCarriesItsWireCodeOverTheSocketOnly() {
+    Throwable thrown = catchThrowable(() -> hearth.vms().show("nope"));
+    assertKind(thrown, HearthException.Kind.NOT_FOUND, "no VM named 'nope'");
+    Throwable invalid =
+        catchThrowable(() -> hearth.vms().stop("nope", Optional.of(Duration.ofSeconds(-1))));
+    assertKind(invalid, HearthException.Kind.INVALID, "timeout_seconds");
+    if (hearth instanceof RawRpc) {
+      assertThat(((HearthException) thrown).wireCode()).hasValue(-32001);
+      assertThat(((HearthException) invalid).wireCode()).hasValue(-32602);
+    } else {
+      assertThat(((HearthException) thrown).wireCode()).isEmpty();
+      assertThat(((HearthException) invalid).wireCode()).isEmpty();
+    }
+  }
+
   // ---- vms ----
 
   @Test

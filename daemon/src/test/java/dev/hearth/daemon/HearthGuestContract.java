@@ -3,29 +3,47 @@ package dev.hearth.daemon;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hearth.core.LineListener;
 import dev.hearth.core.testing.Await;
+import dev.hearth.core.testing.FakeRunner;
+import dev.hearth.daemon.internal.imagebuild.BuildFiles;
 import dev.hearth.fcproc.testing.FakeFirecracker;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
  * The typed API's contract for what streams (guest commands, copies, followed logs) and for image
  * builds, run against both implementations ({@link HearthGuestInProcessTest}, {@link
- * HearthGuestSocketTest}). The fixture's guest has no SSH server: a successful command or copy is
- * {@code GuestIoHostTest}'s and {@code ReadmeExampleHostTest}'s (as root, with an OpenSSH server);
- * here every refusal is checked, kind and message, before any guest I/O.
+ * HearthGuestSocketTest}). The fixture's guest has no SSH server: a successful command, shell or
+ * copy is {@code HearthGuestIoHostTest}'s (both implementations, as root, with an OpenSSH server),
+ * {@code GuestIoHostTest}'s and {@code ReadmeExampleHostTest}'s; here every refusal is checked,
+ * kind and message, before any guest I/O. An image build runs with its script played by {@link
+ * #builds} (the daemon's image build runner seam): stage lines, a log line and a rootfs.
  */
 abstract class HearthGuestContract extends HearthContractBase {
   private static final OutputSink IGNORE = (fd, bytes) -> {};
+
+  /** Where the image build's script runs: a stand-in each build test scripts. */
+  final FakeRunner builds = new FakeRunner();
+
+  /** The fixture's seams with {@link #builds} as the image build runner. */
+  Daemon.Seams seams(VmFixture fixture) {
+    return fixture.seams().withImageBuildRunner(builds);
+  }
 
   private static InputStream emptyTar() {
     return new ByteArrayInputStream(new byte[0]);
@@ -178,5 +196,91 @@ abstract class HearthGuestContract extends HearthContractBase {
         HearthException.Kind.CONFLICT,
         "an image named '" + VmFixture.IMAGE + "' already exists");
     assertThat(hearth.ops().list()).isEmpty();
+  }
+
+  @Test
+  void anImageBuildReportsEveryStageAndEndsWithTheImage() throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    builds.onStream(
+        List.of(),
+        (command, listener) -> {
+          // Each line waits until the watcher has seen the previous state, so no stage is
+          // skipped between two snapshots.
+          awaitSeen("the build's watcher to start", () -> !seen.isEmpty());
+          for (String line :
+              List.of(
+                  "hearth-stage: debootstrap",
+                  "I: Retrieving Release",
+                  "hearth-stage: configure",
+                  "hearth-stage: mkfs")) {
+            playLine(listener, line, seen);
+          }
+          writeRootfs();
+          playLine(listener, "hearth-stage: cleanup", seen);
+          listener.onLine(LineListener.Source.STDOUT, "hearth-stage: done");
+          return FakeRunner.result(command, 0, "", "");
+        });
+    Path kernel = Files.write(dir.resolve("vmlinux"), BuildFiles.x86Elf());
+    ImageBuilding building =
+        hearth
+            .images()
+            .build(
+                new ImageBuildSpec(
+                    "built",
+                    Optional.empty(),
+                    List.of("vim"),
+                    Optional.empty(),
+                    OptionalLong.empty(),
+                    Optional.of(kernel)));
+    assertThat(building.op().kind()).isEqualTo("image.build");
+    assertThat(building.op().target()).isEqualTo("built");
+
+    Op last =
+        hearth
+            .ops()
+            .watch(
+                building.op().id(),
+                op -> {
+                  seen.add(op.stage() + " " + op.log().size());
+                });
+    assertThat(last.state()).as("%s", last.error()).isEqualTo(OpState.SUCCEEDED);
+    assertThat(last.log()).containsExactly("I: Retrieving Release");
+    assertThat(seen.stream().map(s -> s.substring(0, s.indexOf(' '))).distinct())
+        .containsSubsequence("debootstrap", "configure", "mkfs", "cleanup")
+        .doesNotContain("done");
+    Image image = building.operation().await();
+    assertThat(image.name()).isEqualTo("built");
+    assertThat(Files.readAllBytes(image.kernel())).isEqualTo(BuildFiles.x86Elf());
+    assertThat(hearth.images().show("built").image()).isEqualTo(image);
+  }
+
+  /** Sends {@code line} and waits until the watcher has seen the change it makes. */
+  private static void playLine(LineListener listener, String line, List<String> seen)
+      throws InterruptedException {
+    int before = seen.size();
+    listener.onLine(LineListener.Source.STDOUT, line);
+    awaitSeen("the watcher to see '" + line + "'", () -> seen.size() > before);
+  }
+
+  private static void awaitSeen(String what, BooleanSupplier condition)
+      throws InterruptedException {
+    try {
+      Await.until(what, condition::getAsBoolean);
+    } catch (InterruptedException | RuntimeException | Error e) {
+      throw e;
+    } catch (Exception e) {
+      throw new AssertionError(what, e);
+    }
+  }
+
+  /** The rootfs where the build leaves it: in the one staging folder of the build. */
+  private void writeRootfs() {
+    try (Stream<Path> staged = Files.list(fx.layout.imageStagingDir())) {
+      List<Path> folders = staged.toList();
+      assertThat(folders).as("the staging folders of one build").hasSize(1);
+      Files.write(folders.get(0).resolve("rootfs.ext4"), BuildFiles.ext4());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

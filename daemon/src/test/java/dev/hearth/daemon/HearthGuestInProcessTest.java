@@ -4,6 +4,6 @@ package dev.hearth.daemon;
 class HearthGuestInProcessTest extends HearthGuestContract {
   @Override
   Hearth open(VmFixture fixture) {
-    return Daemon.openInProcess(fixture.config, fixture.seams());
+    return Daemon.openInProcess(fixture.config, seams(fixture));
   }
 }

@@ -17,9 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The typed API's guest I/O with a guest that answers: commands with input, a terminal, split
- * output and exit codes, and copies both ways, in-process and over the socket alike, on the VM
- * fixture with a real OpenSSH sshd in a network namespace as every VM's guest (its files are this
- * host's, so the copies land in the test's folder).
+ * output and exit codes, an interactive shell, and copies both ways, in-process and over the socket
+ * alike, on the VM fixture with a real OpenSSH sshd in a network namespace as every VM's guest (its
+ * files are this host's, so the copies land in the test's folder).
  */
 @RequiresRoot
 @RequiresBinary({"sshd", "ssh-keygen", "ip", "unshare", "tar", "stty"})
@@ -94,6 +94,15 @@ class HearthGuestIoHostTest {
       }
       synchronized (out) {
         assertThat(out.toString(UTF_8).strip()).isEqualTo("30 100");
+        out.reset();
+      }
+      // The shell: the guest user's login shell on a terminal of the asked size, its exit code.
+      try (GuestProcess shell = hearth.vms().shell("demo", new Pty("xterm", 90, 20), split)) {
+        shell.write("stty size; echo shell-$((6 * 7)); exit 5\n".getBytes(UTF_8));
+        assertThat(shell.awaitExit()).isEqualTo(5);
+      }
+      synchronized (out) {
+        assertThat(out.toString(UTF_8)).contains("20 90").contains("shell-42");
       }
 
       Path from = Files.createDirectories(dir.resolve("from"));

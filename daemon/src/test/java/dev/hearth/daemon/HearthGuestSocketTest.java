@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class HearthGuestSocketTest extends HearthGuestContract {
   @Override
   Hearth open(VmFixture fixture) {
-    fixture.start();
+    fixture.start(seams(fixture));
     return Hearth.connect(fixture.layout.socket());
   }
 

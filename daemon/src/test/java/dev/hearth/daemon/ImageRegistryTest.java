@@ -88,8 +88,8 @@ class ImageRegistryTest {
                         + "\", \"rootfs\": \""
                         + rootfs
                         + "\"}"))
-        .asInstanceOf(type(RpcException.class))
-        .satisfies(e -> assertThat(e.code()).isEqualTo(-32602))
+        .asInstanceOf(type(HearthException.class))
+        .satisfies(e -> assertThat(e.wireCode()).hasValue(-32602))
         .satisfies(e -> assertThat(e.getMessage()).contains(bz.toString(), "--extract-kernel"));
     assertThat(fx.layout.imageDir("x")).doesNotExist();
     assertThat(Files.list(fx.layout.imageStagingDir())).isEmpty();
@@ -108,8 +108,8 @@ class ImageRegistryTest {
                         + "\", \"rootfs\": \""
                         + bad
                         + "\"}"))
-        .asInstanceOf(type(RpcException.class))
-        .satisfies(e -> assertThat(e.code()).isEqualTo(-32602))
+        .asInstanceOf(type(HearthException.class))
+        .satisfies(e -> assertThat(e.wireCode()).hasValue(-32602))
         .satisfies(e -> assertThat(e.getMessage()).contains(bad.toString()));
     assertThat(fx.layout.imageDir("x")).doesNotExist();
   }
@@ -119,14 +119,14 @@ class ImageRegistryTest {
     register("deb", "");
 
     assertThatThrownBy(() -> register("deb", ""))
-        .asInstanceOf(type(RpcException.class))
-        .satisfies(e -> assertThat(e.kind()).isEqualTo("conflict"));
+        .asInstanceOf(type(HearthException.class))
+        .satisfies(e -> assertThat(e.kind().wireName()).isEqualTo("conflict"));
     assertThatThrownBy(
             () ->
                 fx.call(
                     "image.register",
                     "{\"name\": \"y\", \"kernel\": \"vmlinux\", \"rootfs\": \"" + rootfs + "\"}"))
-        .asInstanceOf(type(RpcException.class))
+        .asInstanceOf(type(HearthException.class))
         .satisfies(e -> assertThat(e.getMessage()).contains("absolute"));
   }
 
@@ -143,8 +143,8 @@ class ImageRegistryTest {
     JsonNode shown = fx.call("image.show", "{\"image\": \"deb\"}");
     assertThat(shown.path("used_by").get(0).asText()).isEqualTo("demo");
     assertThatThrownBy(() -> fx.call("image.show", "{\"image\": \"nope\"}"))
-        .asInstanceOf(type(RpcException.class))
-        .satisfies(e -> assertThat(e.kind()).isEqualTo("not_found"));
+        .asInstanceOf(type(HearthException.class))
+        .satisfies(e -> assertThat(e.kind().wireName()).isEqualTo("not_found"));
   }
 
   @Test
@@ -167,8 +167,8 @@ class ImageRegistryTest {
     fx.watch(created.path("op").path("id").asText());
 
     assertThatThrownBy(() -> fx.call("image.delete", "{\"image\": \"deb\"}"))
-        .asInstanceOf(type(RpcException.class))
-        .satisfies(e -> assertThat(e.kind()).isEqualTo("precondition_failed"))
+        .asInstanceOf(type(HearthException.class))
+        .satisfies(e -> assertThat(e.kind().wireName()).isEqualTo("precondition_failed"))
         .satisfies(e -> assertThat(e.getMessage()).contains("demo"));
     assertThat(fx.layout.imageDir("deb").resolve("rootfs.ext4")).exists();
 
@@ -179,8 +179,8 @@ class ImageRegistryTest {
     assertThat(fx.layout.imageDir("deb")).doesNotExist();
     assertThat(Files.list(fx.layout.imageStagingDir())).isEmpty();
     assertThatThrownBy(() -> fx.call("image.delete", "{\"image\": \"deb\"}"))
-        .asInstanceOf(type(RpcException.class))
-        .satisfies(e -> assertThat(e.kind()).isEqualTo("not_found"));
+        .asInstanceOf(type(HearthException.class))
+        .satisfies(e -> assertThat(e.kind().wireName()).isEqualTo("not_found"));
   }
 
   @Test
@@ -205,8 +205,8 @@ class ImageRegistryTest {
     assertThat(promoted.path("sha256").path("vmlinux").asText())
         .isEqualTo(source.path("sha256").path("vmlinux").asText());
     assertThatThrownBy(() -> fx.call("image.promote", "{\"vm\": \"demo\", \"name\": \"demo-img\"}"))
-        .asInstanceOf(type(RpcException.class))
-        .satisfies(e -> assertThat(e.kind()).isEqualTo("conflict"));
+        .asInstanceOf(type(HearthException.class))
+        .satisfies(e -> assertThat(e.kind().wireName()).isEqualTo("conflict"));
   }
 
   @Test
@@ -216,8 +216,8 @@ class ImageRegistryTest {
     fx.watch(created.path("op").path("id").asText());
 
     assertThatThrownBy(() -> fx.call("image.promote", "{\"vm\": \"demo\", \"name\": \"snap\"}"))
-        .asInstanceOf(type(RpcException.class))
-        .satisfies(e -> assertThat(e.code()).isEqualTo(-32602))
+        .asInstanceOf(type(HearthException.class))
+        .satisfies(e -> assertThat(e.wireCode()).hasValue(-32602))
         .satisfies(e -> assertThat(e.getMessage()).contains("vmlinux"));
     assertThat(fx.layout.imageDir("snap")).doesNotExist();
     assertThat(Files.list(fx.layout.imageStagingDir())).isEmpty();
@@ -231,8 +231,8 @@ class ImageRegistryTest {
     assertThat(last.path("state").asText()).isEqualTo("succeeded");
 
     assertThatThrownBy(() -> fx.call("image.promote", "{\"vm\": \"demo\", \"name\": \"copy\"}"))
-        .asInstanceOf(type(RpcException.class))
-        .satisfies(e -> assertThat(e.kind()).isEqualTo("precondition_failed"))
+        .asInstanceOf(type(HearthException.class))
+        .satisfies(e -> assertThat(e.kind().wireName()).isEqualTo("precondition_failed"))
         .satisfies(e -> assertThat(e.getMessage()).contains("hearth vm stop demo"));
     fx.call("vm.kill", "{\"vm\": \"demo\"}");
   }

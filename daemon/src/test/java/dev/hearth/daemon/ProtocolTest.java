@@ -47,6 +47,11 @@ class ProtocolTest {
                   throw ErrorKind.NOT_FOUND.error("no VM named 'x'");
                 })
             .withHandler(
+                "test.hostfail",
+                params -> {
+                  throw new DaemonException("cannot write /run/x: Permission denied");
+                })
+            .withHandler(
                 "test.crash",
                 params -> {
                   throw new IllegalStateException("boom");
@@ -183,15 +188,24 @@ class ProtocolTest {
       assertError(
           crash, -32603, "test.crash failed unexpectedly (java.lang.IllegalStateException: boom)");
       assertThat(crash.at("/error/data/kind").textValue()).isEqualTo("internal");
+      // A DaemonException that reaches the RPC layer unwrapped is a host_error with its message
+      // (it was answered as -32603 internal before DaemonException joined HearthException).
+      JsonNode hostFail =
+          client.exchange("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"test.hostfail\"}");
+      assertThat(hostFail.toString())
+          .isEqualTo(
+              "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32006,"
+                  + "\"message\":\"cannot write /run/x: Permission denied\","
+                  + "\"data\":{\"kind\":\"host_error\"}}}");
       assertPong(client);
     }
     try (HearthClient client = HearthClient.connect(daemon.socket)) {
       assertThatThrownBy(() -> Rpc.call(client, "test.missing", null))
           .isInstanceOfSatisfying(
-              RpcException.class,
+              HearthException.class,
               e -> {
-                assertThat(e.code()).isEqualTo(-32001);
-                assertThat(e.kind()).isEqualTo("not_found");
+                assertThat(e.wireCode()).hasValue(-32001);
+                assertThat(e.kind().wireName()).isEqualTo("not_found");
                 assertThat(e.getMessage()).isEqualTo("no VM named 'x'");
               });
     }

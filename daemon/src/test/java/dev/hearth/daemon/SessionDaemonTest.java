@@ -282,9 +282,9 @@ class SessionDaemonTest {
     String id = start("{\"vm\": \"demo\", \"argv\": [\"sleep\", \"1000\"]}");
     fx.call("vm.stop", "{\"vm\": \"demo\", \"timeout_seconds\": 2}");
     assertThatThrownBy(() -> list("demo"))
-        .isInstanceOf(RpcException.class)
+        .isInstanceOf(HearthException.class)
         .hasMessageContaining("VM demo is stopped, not running")
-        .extracting(e -> ((RpcException) e).kind())
+        .extracting(e -> ((HearthException) e).kind().wireName())
         .isEqualTo("precondition_failed");
     fx.call("vm.start", "{\"vm\": \"demo\"}");
 
@@ -293,7 +293,7 @@ class SessionDaemonTest {
     assertThat(lost.path("exit_code").isNull()).isTrue();
     assertThat(waitFor(id).path("state").asText()).isEqualTo("lost");
     assertThatThrownBy(() -> write(id, "x"))
-        .isInstanceOf(RpcException.class)
+        .isInstanceOf(HearthException.class)
         .hasMessageContaining("the session is not running (it is lost)");
   }
 
@@ -308,7 +308,7 @@ class SessionDaemonTest {
         "the name is taken by running session");
     assertError(
         () -> start("{\"vm\": \"demo\", \"name\": \"Bad Name\", \"argv\": [\"cat\"]}"),
-        "",
+        "invalid",
         "invalid session name 'Bad Name'");
     assertError(
         () -> start("{\"vm\": \"demo\", \"argv\": [\"cat\"], \"cwd\": \"/no/such dir\"}"),
@@ -322,9 +322,10 @@ class SessionDaemonTest {
         () ->
             fx.call(
                 "session.kill", "{\"vm\": \"demo\", \"session\": \"taken\", \"signal\": \"BOOM\"}"),
-        "",
+        "invalid",
         "unknown signal 'BOOM'");
-    assertError(() -> start("{\"vm\": \"demo\", \"argv\": []}"), "", "must be a non-empty array");
+    assertError(
+        () -> start("{\"vm\": \"demo\", \"argv\": []}"), "invalid", "must be a non-empty array");
   }
 
   @Test
@@ -337,9 +338,9 @@ class SessionDaemonTest {
 
   private static void assertError(Runnable call, String kind, String message) {
     assertThatThrownBy(call::run)
-        .isInstanceOf(RpcException.class)
+        .isInstanceOf(HearthException.class)
         .hasMessageContaining(message)
-        .extracting(e -> ((RpcException) e).kind())
+        .extracting(e -> ((HearthException) e).kind().wireName())
         .isEqualTo(kind);
   }
 

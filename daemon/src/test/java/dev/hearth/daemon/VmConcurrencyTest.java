@@ -91,8 +91,8 @@ class VmConcurrencyTest {
                     "vm.create",
                     "{\"name\": \"same\", \"image\": \"base\", \"no_start\": true}");
                 return "created";
-              } catch (RpcException e) {
-                return e.kind();
+              } catch (HearthException e) {
+                return e.kind().wireName();
               }
             });
     assertThat(outcomes).containsOnlyOnce("created");
@@ -121,10 +121,14 @@ class VmConcurrencyTest {
             for (int r = 0; r < rounds; r++) {
               try {
                 Rpc.call(c, action.path("method").asText(), action.path("p").toString());
-              } catch (RpcException e) {
-                if (!EXPECTED_KINDS.contains(e.kind())) {
+              } catch (HearthException e) {
+                if (!EXPECTED_KINDS.contains(e.kind().wireName())) {
                   unexpected.add(
-                      action.path("method").asText() + ": " + e.kind() + " " + e.getMessage());
+                      action.path("method").asText()
+                          + ": "
+                          + e.kind().wireName()
+                          + " "
+                          + e.getMessage());
                 }
               }
             }

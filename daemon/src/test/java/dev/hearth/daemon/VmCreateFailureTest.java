@@ -44,16 +44,16 @@ class VmCreateFailureTest {
     fx.createAndWait("one", "\"no_start\": true");
     assertThatThrownBy(() -> fx.create("one", ""))
         .isInstanceOfSatisfying(
-            RpcException.class,
+            HearthException.class,
             e -> {
-              assertThat(e.kind()).isEqualTo("conflict");
+              assertThat(e.kind().wireName()).isEqualTo("conflict");
               assertThat(e.getMessage()).contains("'one' already exists");
             });
     assertThatThrownBy(() -> fx.create("two", ""))
         .isInstanceOfSatisfying(
-            RpcException.class,
+            HearthException.class,
             e -> {
-              assertThat(e.kind()).isEqualTo("precondition_failed");
+              assertThat(e.kind().wireName()).isEqualTo("precondition_failed");
               assertThat(e.getMessage()).contains("no free guest address");
             });
     assertThat(fx.call("op.list", "{}").path("ops")).hasSize(1);
@@ -69,9 +69,9 @@ class VmCreateFailureTest {
     fx.network.failTapCreation(true);
     assertThatThrownBy(() -> fx.create("demo", ""))
         .isInstanceOfSatisfying(
-            RpcException.class,
+            HearthException.class,
             e -> {
-              assertThat(e.kind()).isEqualTo("host_error");
+              assertThat(e.kind().wireName()).isEqualTo("host_error");
               assertThat(e.getMessage()).contains("could not create TAP ftap0");
             });
     assertThat(fx.call("vm.list", "{}").path("vms")).isEmpty();
@@ -127,7 +127,8 @@ class VmCreateFailureTest {
   void waitSshTimeout() throws Exception {
     start(VmFixture.config(dir));
     fx.guest.failSshOf("10.77.0.2");
-    assertFailedAt(fx.createAndWait("demo", ""), "wait-ssh", "did not answer within");
+    assertFailedAt(
+        fx.createAndWait("demo", ""), "wait-ssh", "no SSH answer from root@10.77.0.2:22 after");
   }
 
   @Test
@@ -148,7 +149,7 @@ class VmCreateFailureTest {
     assertThat(VmAssertions.alive(pid)).isTrue();
     assertThatThrownBy(() -> fx.call("vm.delete", "{\"vm\": \"demo\", \"force\": true}"))
         .isInstanceOfSatisfying(
-            RpcException.class, e -> assertThat(e.kind()).isEqualTo("conflict"));
+            HearthException.class, e -> assertThat(e.kind().wireName()).isEqualTo("conflict"));
     fx.call("op.cancel", "{\"op\": \"" + opId + "\"}");
     List<JsonNode> seen = fx.watch(opId);
     assertThat(seen.get(seen.size() - 1).path("state").asText()).isEqualTo("cancelled");

@@ -129,7 +129,7 @@ class VmLifecycleTest {
     assertThat(started.path("pid").asLong()).isNotEqualTo(firstPid);
     assertThatThrownBy(() -> fx.call("vm.start", "{\"vm\": \"demo\"}"))
         .isInstanceOfSatisfying(
-            RpcException.class, e -> assertThat(e.kind()).isEqualTo("conflict"));
+            HearthException.class, e -> assertThat(e.kind().wireName()).isEqualTo("conflict"));
 
     String log = logs("{\"vm\": \"demo\"}");
     assertThat(log).contains(FakeFirecracker.BOOT_LINE);
@@ -142,9 +142,9 @@ class VmLifecycleTest {
     fx.call("vm.start", "{\"vm\": \"demo\"}");
     assertThatThrownBy(() -> fx.call("vm.delete", "{\"vm\": \"demo\"}"))
         .isInstanceOfSatisfying(
-            RpcException.class,
+            HearthException.class,
             e -> {
-              assertThat(e.kind()).isEqualTo("precondition_failed");
+              assertThat(e.kind().wireName()).isEqualTo("precondition_failed");
               assertThat(e.getMessage()).contains("--force");
             });
     long lastPid = fx.call("vm.show", "{\"vm\": \"demo\"}").path("pid").asLong();
@@ -154,7 +154,7 @@ class VmLifecycleTest {
     VmAssertions.nothingLeft(fx, id, lastPid);
     assertThatThrownBy(() -> fx.call("vm.show", "{\"vm\": \"demo\"}"))
         .isInstanceOfSatisfying(
-            RpcException.class, e -> assertThat(e.kind()).isEqualTo("not_found"));
+            HearthException.class, e -> assertThat(e.kind().wireName()).isEqualTo("not_found"));
   }
 
   @Test
@@ -215,28 +215,33 @@ class VmLifecycleTest {
         .isEqualTo("stopped");
     assertThatThrownBy(() -> fx.call("op.cancel", "{\"op\": \"" + opId + "\"}"))
         .isInstanceOfSatisfying(
-            RpcException.class, e -> assertThat(e.kind()).isEqualTo("precondition_failed"));
+            HearthException.class,
+            e -> assertThat(e.kind().wireName()).isEqualTo("precondition_failed"));
     assertThatThrownBy(() -> fx.call("op.show", "{\"op\": \"ffffffffffffffff\"}"))
         .isInstanceOfSatisfying(
-            RpcException.class, e -> assertThat(e.kind()).isEqualTo("not_found"));
+            HearthException.class, e -> assertThat(e.kind().wireName()).isEqualTo("not_found"));
   }
 
   @Test
   void badCreateParamsAreRefusedBeforeAnyOperation() {
     assertThatThrownBy(() -> fx.create("Bad_Name", ""))
-        .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(-32602));
+        .isInstanceOfSatisfying(
+            HearthException.class, e -> assertThat(e.wireCode()).hasValue(-32602));
     assertThatThrownBy(() -> fx.create("demo", "\"vcpus\": 0"))
-        .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(-32602));
+        .isInstanceOfSatisfying(
+            HearthException.class, e -> assertThat(e.wireCode()).hasValue(-32602));
     assertThatThrownBy(() -> fx.create("demo", "\"disk_size\": \"lots\""))
-        .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(-32602));
+        .isInstanceOfSatisfying(
+            HearthException.class, e -> assertThat(e.wireCode()).hasValue(-32602));
     assertThatThrownBy(() -> fx.create("demo", "\"colour\": \"red\""))
-        .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(-32602));
+        .isInstanceOfSatisfying(
+            HearthException.class, e -> assertThat(e.wireCode()).hasValue(-32602));
     assertThatThrownBy(
             () -> fx.call("vm.create", "{\"name\": \"demo\", \"image\": \"nosuchimage\"}"))
         .isInstanceOfSatisfying(
-            RpcException.class,
+            HearthException.class,
             e -> {
-              assertThat(e.kind()).isEqualTo("not_found");
+              assertThat(e.kind().wireName()).isEqualTo("not_found");
               assertThat(e.getMessage())
                   .contains("nosuchimage")
                   .contains(fx.layout.imageDir("nosuchimage").toString());

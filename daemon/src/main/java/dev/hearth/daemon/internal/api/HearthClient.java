@@ -5,35 +5,28 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hearth.core.rpc.LineReader;
 import dev.hearth.core.rpc.Reply;
 import dev.hearth.core.rpc.Wire;
-import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.DaemonUnavailableException;
 import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.Hearth;
-import dev.hearth.daemon.RpcException;
+import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.VersionInfo;
 import dev.hearth.daemon.internal.rpc.DaemonJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
 
 /**
- * The line client under {@link RemoteHearth}: a connection to a hearth daemon's socket, with raw
- * JSON text in and out. Requests are sent one at a time (callers on several threads take turns).
- * Notifications the daemon sends before a response go to the request's {@link
- * NotificationListener}, or are skipped when it has none; blank lines (the daemon's keepalives
- * during a quiet stream) are skipped.
+ * The line client under {@link RemoteHearth}: requests on a connection to a hearth daemon's socket
+ * ({@link DaemonLine}), with raw JSON text in and out. Requests are sent one at a time (callers on
+ * several threads take turns). Notifications the daemon sends before a response go to the request's
+ * {@link NotificationListener}, or are skipped when it has none; blank lines (the daemon's
+ * keepalives during a quiet stream) are skipped. Every failure is a {@link HearthException}; an
+ * error the daemon answered with carries its wire code.
  *
  * <p>The client uses the JDK's Unix sockets rather than junixsocket: it needs no peer credentials,
  * starts without a native library, and, unlike junixsocket, keeps the socket readable after a
@@ -47,17 +40,12 @@ public final class HearthClient implements AutoCloseable {
   private static final String STREAM_OUTPUT_METHOD = "stream.output";
   private static final String STREAM_INPUT_METHOD = "session.write";
 
-  private final Path socketPath;
-  private final SocketChannel channel;
-  private final LineReader in;
-  private final Object writeLock = new Object();
+  private final DaemonLine line;
   private long nextId = 1;
   private Stream openStream;
 
-  private HearthClient(Path socketPath, SocketChannel channel) {
-    this.socketPath = socketPath;
-    this.channel = channel;
-    this.in = new LineReader(Channels.newInputStream(channel), Wire.MAX_LINE_BYTES);
+  private HearthClient(DaemonLine line) {
+    this.line = line;
   }
 
   /**
@@ -65,26 +53,10 @@ public final class HearthClient implements AutoCloseable {
    *
    * @throws DaemonUnavailableException when no daemon answers there
    * @throws ProtocolMismatchException when the daemon speaks another protocol version
-   * @throws RpcException when the daemon refuses the client (not authorised, busy)
+   * @throws HearthException when the daemon refuses the client (not authorised, busy)
    */
   public static HearthClient connect(Path socket) {
-    SocketChannel channel = null;
-    try {
-      channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-      channel.connect(UnixDomainSocketAddress.of(socket));
-    } catch (IOException e) {
-      closeQuietly(channel);
-      throw new DaemonUnavailableException(
-          socket,
-          "cannot connect to the hearth daemon at "
-              + socket
-              + " ("
-              + e.getMessage()
-              + "): is it running? Start it with `hearth daemon` or `systemctl start hearth`, or"
-              + " point --socket at its socket",
-          e);
-    }
-    HearthClient client = new HearthClient(socket, channel);
+    HearthClient client = new HearthClient(DaemonLine.connect(socket));
     try {
       VersionInfo daemon = client.version();
       if (daemon.protocolVersion() != PROTOCOL_VERSION) {
@@ -129,7 +101,7 @@ public final class HearthClient implements AutoCloseable {
    * @param paramsJson the params as JSON text; null or blank for none
    * @return the result as JSON text
    * @throws IllegalArgumentException when {@code paramsJson} is not valid JSON
-   * @throws RpcException when the daemon answers with an error
+   * @throws HearthException when the daemon answers with an error (with its wire code)
    */
   public String call(String method, String paramsJson) {
     return call(method, paramsJson, IGNORE);
@@ -143,7 +115,7 @@ public final class HearthClient implements AutoCloseable {
    * @param paramsJson the params as JSON text; null or blank for none
    * @return the final result as JSON text
    * @throws IllegalArgumentException when {@code paramsJson} is not valid JSON
-   * @throws RpcException when the daemon answers with an error
+   * @throws HearthException when the daemon answers with an error (with its wire code)
    */
   public String call(String method, String paramsJson, NotificationListener listener) {
     return request(method, parseParams(method, paramsJson), listener).result().toString();
@@ -171,13 +143,12 @@ public final class HearthClient implements AutoCloseable {
     requireNoStream(method);
     long id = nextId++;
     try {
-      writeLine(requestLine(id, method, params));
+      line.write(requestLine(id, method, params));
     } catch (IOException e) {
       // The daemon may have refused us (busy) and closed before reading: its reply explains why.
-      Reply reply = readReplyAfterFailedWrite(e);
-      return successful(reply, method);
+      return line.successful(line.readAfterFailedWrite(e), method);
     }
-    NotificationHandler notifications =
+    DaemonLine.NotificationHandler notifications =
         listener == IGNORE
             ? note -> {}
             : note -> {
@@ -185,7 +156,7 @@ public final class HearthClient implements AutoCloseable {
               listener.onNotification(
                   note.method(), noteParams == null ? "null" : noteParams.toString());
             };
-    return successful(readReply(id, notifications), method);
+    return line.successful(line.readReply(id, notifications), method);
   }
 
   /**
@@ -204,11 +175,10 @@ public final class HearthClient implements AutoCloseable {
     JsonNode params = parseParams(method, paramsJson);
     long id = nextId++;
     try {
-      writeLine(requestLine(id, method, params));
+      line.write(requestLine(id, method, params));
     } catch (IOException e) {
-      Reply reply = readReplyAfterFailedWrite(e);
-      successful(reply, method);
-      throw unavailable(socketPath, e);
+      line.successful(line.readAfterFailedWrite(e), method);
+      throw line.unavailable(e);
     }
     openStream = new Stream(id, method, listener);
     return openStream;
@@ -257,134 +227,6 @@ public final class HearthClient implements AutoCloseable {
               + Wire.MAX_LINE_BYTES);
     }
     return line;
-  }
-
-  private void writeLine(byte[] line) throws IOException {
-    byte[] framed = new byte[line.length + 1];
-    System.arraycopy(line, 0, framed, 0, line.length);
-    framed[line.length] = '\n';
-    ByteBuffer buffer = ByteBuffer.wrap(framed);
-    synchronized (writeLock) {
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
-      }
-    }
-  }
-
-  private Reply readReplyAfterFailedWrite(IOException writeFailure) {
-    try {
-      Reply reply = readLine();
-      if (reply != null && reply.hasError()) {
-        return reply;
-      }
-    } catch (IOException | DaemonException e) {
-      writeFailure.addSuppressed(e);
-    }
-    throw unavailable(socketPath, writeFailure);
-  }
-
-  /** Where {@link #readReply} hands a notification (an object with a textual method). */
-  private interface NotificationHandler {
-    void handle(Reply notification);
-  }
-
-  private Reply readReply(long id, NotificationHandler notifications) {
-    while (true) {
-      Reply reply;
-      try {
-        reply = readLine();
-      } catch (IOException e) {
-        throw unavailable(socketPath, e);
-      }
-      if (reply == null) {
-        throw new DaemonUnavailableException(
-            socketPath, "the hearth daemon at " + socketPath + " closed the connection", null);
-      }
-      if (reply.isIgnorable()) {
-        continue; // a keepalive, or a line that is neither a response nor a notification
-      }
-      if (reply.isNotification()) {
-        notifications.handle(reply);
-        continue;
-      }
-      if (reply.answers(id)) {
-        return reply;
-      }
-      throw new DaemonException(
-          "the hearth daemon at "
-              + socketPath
-              + " answered request "
-              + id
-              + " with a reply for "
-              + reply.idText());
-    }
-  }
-
-  /** The next line ({@link Reply#KEEPALIVE} for a blank one), or null at the end of the stream. */
-  private Reply readLine() throws IOException {
-    LineReader.Status status = in.next();
-    switch (status) {
-      case LINE:
-        try {
-          byte[] line = in.line();
-          if (new String(line, StandardCharsets.UTF_8).isBlank()) {
-            return Reply.KEEPALIVE;
-          }
-          return Reply.parse(line);
-        } catch (JacksonException e) {
-          throw new DaemonException(
-              "the hearth daemon at "
-                  + socketPath
-                  + " sent a reply that is not JSON: "
-                  + e.getOriginalMessage(),
-              e);
-        }
-      case TOO_LONG:
-        throw new DaemonException(
-            "the hearth daemon at "
-                + socketPath
-                + " sent a reply longer than "
-                + Wire.MAX_LINE_BYTES
-                + " bytes");
-      default:
-        return null;
-    }
-  }
-
-  /** The reply when it has a result; else what its error says, as an exception. */
-  private Reply successful(Reply reply, String method) {
-    if (reply.hasError()) {
-      JsonNode error = reply.error();
-      throw new RpcException(
-          error.path("code").asInt(),
-          error.path("data").path("kind").asText(""),
-          error.path("message").asText("(no message)"));
-    }
-    if (!reply.hasResult()) {
-      throw new DaemonException(
-          "the hearth daemon at "
-              + socketPath
-              + " answered "
-              + method
-              + " with neither a result nor an error");
-    }
-    return reply;
-  }
-
-  private static DaemonUnavailableException unavailable(Path socket, IOException e) {
-    return new DaemonUnavailableException(
-        socket, "lost the connection to the hearth daemon at " + socket + ": " + e.getMessage(), e);
-  }
-
-  private static void closeQuietly(SocketChannel channel) {
-    if (channel == null) {
-      return;
-    }
-    try {
-      channel.close();
-    } catch (IOException ignored) {
-      // It never connected; there is nothing to report.
-    }
   }
 
   /**
@@ -445,9 +287,9 @@ public final class HearthClient implements AutoCloseable {
       ObjectNode note = Wire.object().put("jsonrpc", "2.0").put("method", STREAM_INPUT_METHOD);
       note.set("params", params);
       try {
-        writeLine(Wire.bytes(note));
+        line.write(Wire.bytes(note));
       } catch (IOException e) {
-        throw unavailable(socketPath, e);
+        throw line.unavailable(e);
       }
     }
 
@@ -455,13 +297,13 @@ public final class HearthClient implements AutoCloseable {
      * Reads the stream to its end, handing output and notifications to the listener on this thread,
      * and returns the result as JSON text.
      *
-     * @throws RpcException when the daemon answers with an error
+     * @throws HearthException when the daemon answers with an error (with its wire code)
      * @throws DaemonUnavailableException when the connection is lost
      */
     public String awaitResult() {
       try {
         Reply reply =
-            readReply(
+            line.readReply(
                 id,
                 note -> {
                   String noteMethod = note.method();
@@ -475,7 +317,7 @@ public final class HearthClient implements AutoCloseable {
                     listener.onNotification(noteMethod, params.toString());
                   }
                 });
-        return successful(reply, method).result().toString();
+        return line.successful(reply, method).result().toString();
       } finally {
         end();
       }
@@ -485,8 +327,7 @@ public final class HearthClient implements AutoCloseable {
       try {
         return Base64.getDecoder().decode(params.path("data").asText(""));
       } catch (IllegalArgumentException e) {
-        throw new DaemonException(
-            "the hearth daemon at " + socketPath + " sent output that is not base64: " + e, e);
+        throw line.malformed("sent output that is not base64: " + e);
       }
     }
 
@@ -514,10 +355,6 @@ public final class HearthClient implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      channel.close();
-    } catch (IOException e) {
-      throw new DaemonException("closing the connection to " + socketPath + " failed: " + e, e);
-    }
+    line.close();
   }
 }

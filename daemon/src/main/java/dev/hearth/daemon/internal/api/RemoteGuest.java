@@ -42,10 +42,9 @@ final class RemoteGuest {
   }
 
   private GuestProcess open(String method, ObjectNode params, OutputSink out) {
-    HearthClient own = RemoteHearth.translate(() -> HearthClient.connect(socket));
+    HearthClient own = HearthClient.connect(socket);
     try {
-      HearthClient.Stream stream =
-          RemoteHearth.translate(() -> own.openStream(method, params.toString(), out::output));
+      HearthClient.Stream stream = own.openStream(method, params.toString(), out::output);
       return new RemoteProcess(own, stream, method);
     } catch (RuntimeException e) {
       own.close();
@@ -57,7 +56,7 @@ final class RemoteGuest {
     ObjectNode params = Wire.object().put("vm", vm);
     tail.ifPresent(t -> params.put("tail", t));
     params.put("follow", true);
-    try (HearthClient own = RemoteHearth.translate(() -> HearthClient.connect(socket))) {
+    try (HearthClient own = HearthClient.connect(socket)) {
       JsonNode last =
           RemoteHearth.call(
               own,
@@ -79,13 +78,12 @@ final class RemoteGuest {
             .put("direction", "to_guest")
             .put("path", path)
             .put("name", name);
-    try (HearthClient own = RemoteHearth.translate(() -> HearthClient.connect(socket))) {
-      HearthClient.Stream stream =
-          RemoteHearth.translate(() -> own.openStream("vm.copy", params.toString(), (fd, b) -> {}));
+    try (HearthClient own = HearthClient.connect(socket)) {
+      HearthClient.Stream stream = own.openStream("vm.copy", params.toString(), (fd, b) -> {});
       Thread feeder = new Thread(() -> feed(tar, stream), "hearth-copy-in");
       feeder.setDaemon(true);
       feeder.start();
-      JsonNode result = RemoteHearth.parse(RemoteHearth.translate(stream::awaitResult));
+      JsonNode result = RemoteHearth.parse(stream.awaitResult());
       feeder.join();
       return bytes(result);
     }
@@ -108,25 +106,22 @@ final class RemoteGuest {
   long copyOut(String vm, String path, OutputStream tar) {
     ObjectNode params =
         Wire.object().put("vm", vm).put("direction", "from_guest").put("path", path);
-    try (HearthClient own = RemoteHearth.translate(() -> HearthClient.connect(socket))) {
+    try (HearthClient own = HearthClient.connect(socket)) {
       HearthClient.Stream stream =
-          RemoteHearth.translate(
-              () ->
-                  own.openStream(
-                      "vm.copy",
-                      params.toString(),
-                      (fd, data) -> {
-                        if (fd == 1) {
-                          try {
-                            tar.write(data);
-                          } catch (IOException e) {
-                            throw new UncheckedIOException(
-                                "writing the copy failed: " + e.getMessage(), e);
-                          }
-                        }
-                      }));
+          own.openStream(
+              "vm.copy",
+              params.toString(),
+              (fd, data) -> {
+                if (fd == 1) {
+                  try {
+                    tar.write(data);
+                  } catch (IOException e) {
+                    throw new UncheckedIOException("writing the copy failed: " + e.getMessage(), e);
+                  }
+                }
+              });
       stream.closeInput();
-      return bytes(RemoteHearth.parse(RemoteHearth.translate(stream::awaitResult)));
+      return bytes(RemoteHearth.parse(stream.awaitResult()));
     }
   }
 
@@ -154,22 +149,22 @@ final class RemoteGuest {
 
     @Override
     public void write(byte[] data, int offset, int length) {
-      RemoteHearth.translate(() -> stream.write(data, offset, length));
+      stream.write(data, offset, length);
     }
 
     @Override
     public void closeInput() {
-      RemoteHearth.translate(() -> stream.closeInput());
+      stream.closeInput();
     }
 
     @Override
     public void resize(int cols, int rows) {
-      RemoteHearth.translate(() -> stream.resize(cols, rows));
+      stream.resize(cols, rows);
     }
 
     @Override
     public int awaitExit() {
-      JsonNode result = RemoteHearth.parse(RemoteHearth.translate(stream::awaitResult));
+      JsonNode result = RemoteHearth.parse(stream.awaitResult());
       JsonNode code = result.get("exit_code");
       if (code == null || !code.isInt()) {
         throw new HearthException(
@@ -184,7 +179,7 @@ final class RemoteGuest {
       try {
         stream.close();
       } finally {
-        RemoteHearth.translate(() -> client.close());
+        client.close();
       }
     }
   }

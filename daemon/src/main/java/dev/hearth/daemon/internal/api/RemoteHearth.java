@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.rpc.Wire;
-import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.ExecSpec;
 import dev.hearth.daemon.GuestProcess;
@@ -21,7 +20,6 @@ import dev.hearth.daemon.Ops;
 import dev.hearth.daemon.OutputSink;
 import dev.hearth.daemon.Pty;
 import dev.hearth.daemon.RawRpc;
-import dev.hearth.daemon.RpcException;
 import dev.hearth.daemon.Sessions;
 import dev.hearth.daemon.VersionInfo;
 import dev.hearth.daemon.Vm;
@@ -38,14 +36,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * {@link Hearth} over a daemon's socket: each call one request on a {@link HearthClient}, params
  * written and results read by {@link ApiJson}, the same code the daemon's handlers use. Requests
  * that block a connection for long ({@code op.watch}, {@code vm.exec}) get a connection of their
- * own, so that other calls go on meanwhile. Errors become {@link HearthException}s here, in one
- * place ({@link #translate}).
+ * own, so that other calls go on meanwhile. Every failure is a {@link HearthException} already
+ * ({@link DaemonLine} types the daemon's errors by their code).
  */
 public final class RemoteHearth implements Hearth, RawRpc {
   private final Path socket;
@@ -65,7 +62,7 @@ public final class RemoteHearth implements Hearth, RawRpc {
 
   /** Connects and checks the protocol version. */
   public static RemoteHearth connect(Path socket) {
-    return new RemoteHearth(socket, translate(() -> HearthClient.connect(socket)));
+    return new RemoteHearth(socket, HearthClient.connect(socket));
   }
 
   @Override
@@ -90,23 +87,23 @@ public final class RemoteHearth implements Hearth, RawRpc {
 
   @Override
   public DoctorReport doctor() {
-    return translate(client::doctor);
+    return client.doctor();
   }
 
   @Override
   public VersionInfo version() {
-    return translate(client::version);
+    return client.version();
   }
 
   @Override
   public void ping() {
-    translate(() -> client.ping());
+    client.ping();
   }
 
   @Override
   public String call(String method, Optional<String> paramsJson) {
     try {
-      return translate(() -> client.call(method, paramsJson.orElse(null)));
+      return client.call(method, paramsJson.orElse(null));
     } catch (IllegalArgumentException e) {
       throw HearthException.invalid(e.getMessage());
     }
@@ -114,32 +111,7 @@ public final class RemoteHearth implements Hearth, RawRpc {
 
   @Override
   public void close() {
-    translate(() -> client.close());
-  }
-
-  /**
-   * The typed failure of anything the raw client throws: a wire error by its code; a malformed
-   * reply ({@link DaemonException} on the client's side) as {@code protocol}. No daemon ({@code
-   * DaemonUnavailableException}) and another protocol version ({@link ProtocolMismatchException})
-   * are typed already.
-   */
-  static <T> T translate(Supplier<T> call) {
-    try {
-      return call.get();
-    } catch (RpcException e) {
-      throw ApiJson.error(e);
-    } catch (DaemonException e) {
-      throw new HearthException(HearthException.Kind.PROTOCOL, e.getMessage(), e);
-    }
-  }
-
-  /** {@link #translate(Supplier)} for a call without a result. */
-  static void translate(Runnable call) {
-    translate(
-        () -> {
-          call.run();
-          return null;
-        });
+    client.close();
   }
 
   private JsonNode call(String method, ObjectNode params) {
@@ -148,8 +120,7 @@ public final class RemoteHearth implements Hearth, RawRpc {
 
   static JsonNode call(
       HearthClient on, String method, ObjectNode params, NotificationListener listener) {
-    String result = translate(() -> on.call(method, params.toString(), listener));
-    return parse(result);
+    return parse(on.call(method, params.toString(), listener));
   }
 
   static JsonNode parse(String json) {
@@ -250,23 +221,11 @@ public final class RemoteHearth implements Hearth, RawRpc {
     }
 
     @Override
-    public int exec(String vm, ExecSpec spec, OutputSink out) {
-      return translate(
-          () -> {
-            try (HearthClient own = HearthClient.connect(socket)) {
-              HearthClient.Stream stream =
-                  own.openStream("vm.exec", ApiJson.execSpec(vm, spec).toString(), out::output);
-              stream.closeInput();
-              JsonNode result = parse(stream.awaitResult());
-              JsonNode code = result.get("exit_code");
-              if (code == null || !code.isInt()) {
-                throw new HearthException(
-                    HearthException.Kind.PROTOCOL,
-                    "vm.exec answered without an exit code: " + Wire.abbreviate(result));
-              }
-              return code.intValue();
-            }
-          });
+    public int exec(String vm, ExecSpec spec, OutputSink out) throws InterruptedException {
+      try (GuestProcess process = guest.start(vm, spec, out)) {
+        process.closeInput();
+        return process.awaitExit();
+      }
     }
   }
 
@@ -321,7 +280,7 @@ public final class RemoteHearth implements Hearth, RawRpc {
 
     @Override
     public Op watch(String op, Consumer<Op> progress) {
-      HearthClient own = translate(() -> HearthClient.connect(socket));
+      HearthClient own = HearthClient.connect(socket);
       try (own) {
         return ApiJson.op(
             call(

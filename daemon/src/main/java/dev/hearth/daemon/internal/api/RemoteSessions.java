@@ -83,12 +83,11 @@ final class RemoteSessions implements Sessions {
 
   /** A stream with no input, read to its end on a connection of its own. */
   private JsonNode stream(String method, ObjectNode params, OutputSink out) {
-    try (HearthClient own = RemoteHearth.translate(() -> HearthClient.connect(socket))) {
-      HearthClient.Stream stream =
-          RemoteHearth.translate(() -> own.openStream(method, params.toString(), out::output));
+    try (HearthClient own = HearthClient.connect(socket)) {
+      HearthClient.Stream stream = own.openStream(method, params.toString(), out::output);
       try (stream) {
         stream.closeInput();
-        return RemoteHearth.parse(RemoteHearth.translate(stream::awaitResult));
+        return RemoteHearth.parse(stream.awaitResult());
       }
     }
   }
@@ -96,12 +95,10 @@ final class RemoteSessions implements Sessions {
   @Override
   public SessionAttachment attach(String vm, String session, long from, OutputSink out) {
     ObjectNode params = target(vm, session).put("from", from);
-    HearthClient own = RemoteHearth.translate(() -> HearthClient.connect(socket));
+    HearthClient own = HearthClient.connect(socket);
     HearthClient.Stream stream;
     try {
-      stream =
-          RemoteHearth.translate(
-              () -> own.openStream("session.attach", params.toString(), out::output));
+      stream = own.openStream("session.attach", params.toString(), out::output);
     } catch (RuntimeException e) {
       own.close();
       throw e;
@@ -111,19 +108,19 @@ final class RemoteSessions implements Sessions {
 
       @Override
       public void write(byte[] data, int offset, int length) {
-        RemoteHearth.translate(() -> stream.write(data, offset, length));
+        stream.write(data, offset, length);
       }
 
       @Override
       public void closeInput() {
-        RemoteHearth.translate(() -> stream.closeInput());
+        stream.closeInput();
       }
 
       @Override
       public Optional<SessionOutput> awaitEnd() {
         JsonNode result;
         try {
-          result = RemoteHearth.parse(RemoteHearth.translate(stream::awaitResult));
+          result = RemoteHearth.parse(stream.awaitResult());
         } catch (RuntimeException e) {
           if (closed) {
             return Optional.empty();

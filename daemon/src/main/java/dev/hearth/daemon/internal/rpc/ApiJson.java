@@ -352,18 +352,6 @@ public final class ApiJson {
     return ops;
   }
 
-  // ---- errors ----
-
-  /**
-   * The typed failure of a wire error, the reverse of {@link ErrorKind#of}: the kind by its code (a
-   * protocol error the daemon answers a malformed request with is {@code protocol}), the message as
-   * the daemon wrote it.
-   */
-  public static HearthException error(dev.hearth.daemon.RpcException e) {
-    HearthException.Kind kind = ErrorKind.kindOf(e.code()).orElse(HearthException.Kind.PROTOCOL);
-    return new HearthException(kind, e.getMessage(), e);
-  }
-
   // ---- reading ----
 
   static String text(JsonNode o, String field) {

@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.rpc.Wire;
-import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.DoctorCheck;
 import dev.hearth.daemon.DoctorReport;
+import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.VersionInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -146,16 +146,17 @@ public final class DaemonJson {
     return parser.getIntValue();
   }
 
-  private static DaemonException malformed(String method, byte[] json, int offset, int length) {
+  private static HearthException malformed(String method, byte[] json, int offset, int length) {
     return malformed(method, new String(json, offset, length, StandardCharsets.UTF_8));
   }
 
-  private static DaemonException malformed(String method, JsonNode result) {
+  private static HearthException malformed(String method, JsonNode result) {
     return malformed(method, result.toString());
   }
 
-  private static DaemonException malformed(String method, String result) {
-    return new DaemonException(
+  private static HearthException malformed(String method, String result) {
+    return new HearthException(
+        HearthException.Kind.PROTOCOL,
         "the daemon answered " + method + " with an unexpected result: " + Wire.abbreviate(result));
   }
 }

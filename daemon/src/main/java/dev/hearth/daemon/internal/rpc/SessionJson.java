@@ -11,8 +11,6 @@ import dev.hearth.daemon.SessionOutput;
 import dev.hearth.daemon.SessionStart;
 import dev.hearth.daemon.SessionStarted;
 import dev.hearth.daemon.SessionState;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,18 +76,12 @@ public final class SessionJson {
     envNode.properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
     String name = ApiJson.text(o, "name");
     String cwd = ApiJson.text(o, "cwd");
-    Instant started;
-    try {
-      started = Instant.parse(ApiJson.text(o, "started_at"));
-    } catch (DateTimeParseException e) {
-      throw ApiJson.malformed("started_at", o);
-    }
     return new Session(
         ApiJson.text(o, "id"),
         name.isEmpty() ? Optional.empty() : Optional.of(name),
         SessionState.fromWireName(ApiJson.text(o, "state")),
         exitCode(o),
-        started,
+        ApiJson.instant(o, "started_at"),
         ApiJson.text(o, "command"),
         argv,
         cwd.isEmpty() ? Optional.empty() : Optional.of(cwd),

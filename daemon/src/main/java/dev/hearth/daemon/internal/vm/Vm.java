@@ -46,6 +46,34 @@ public record Vm(
   }
 
   public Vm withState(VmState newState) {
+    return change(newState, diskSizeBytes, process, rootDisk, error, vmm);
+  }
+
+  public Vm withProcess(Optional<ProcessIdentity> newProcess) {
+    return change(state, diskSizeBytes, newProcess, rootDisk, error, vmm);
+  }
+
+  /** The root disk the rootfs stage made, and its size as the VM's disk size. */
+  public Vm withRootDisk(RootDisk disk) {
+    return change(state, disk.sizeBytes(), process, Optional.of(disk), error, vmm);
+  }
+
+  public Vm withVmm(VmmKind newVmm) {
+    return change(state, diskSizeBytes, process, rootDisk, error, Optional.of(newVmm));
+  }
+
+  public Vm withError(Optional<String> newError) {
+    return change(state, diskSizeBytes, process, rootDisk, newError, vmm);
+  }
+
+  /** A copy with the fields the lifecycle changes; what the VM was created with stays. */
+  private Vm change(
+      VmState newState,
+      long newDiskSizeBytes,
+      Optional<ProcessIdentity> newProcess,
+      Optional<RootDisk> newRootDisk,
+      Optional<String> newError,
+      Optional<VmmKind> newVmm) {
     return new Vm(
         id,
         name,
@@ -56,97 +84,13 @@ public record Vm(
         image,
         vcpus,
         memoryMib,
-        diskSizeBytes,
-        provisioner,
-        createdAt,
-        process,
-        rootDisk,
-        error,
-        bootArgs,
-        vmm);
-  }
-
-  public Vm withProcess(Optional<ProcessIdentity> newProcess) {
-    return new Vm(
-        id,
-        name,
-        state,
-        ip,
-        mac,
-        tap,
-        image,
-        vcpus,
-        memoryMib,
-        diskSizeBytes,
+        newDiskSizeBytes,
         provisioner,
         createdAt,
         newProcess,
-        rootDisk,
-        error,
-        bootArgs,
-        vmm);
-  }
-
-  public Vm withRootDisk(RootDisk disk) {
-    return new Vm(
-        id,
-        name,
-        state,
-        ip,
-        mac,
-        tap,
-        image,
-        vcpus,
-        memoryMib,
-        disk.sizeBytes(),
-        provisioner,
-        createdAt,
-        process,
-        Optional.of(disk),
-        error,
-        bootArgs,
-        vmm);
-  }
-
-  public Vm withVmm(VmmKind newVmm) {
-    return new Vm(
-        id,
-        name,
-        state,
-        ip,
-        mac,
-        tap,
-        image,
-        vcpus,
-        memoryMib,
-        diskSizeBytes,
-        provisioner,
-        createdAt,
-        process,
-        rootDisk,
-        error,
-        bootArgs,
-        Optional.of(newVmm));
-  }
-
-  public Vm withError(Optional<String> newError) {
-    return new Vm(
-        id,
-        name,
-        state,
-        ip,
-        mac,
-        tap,
-        image,
-        vcpus,
-        memoryMib,
-        diskSizeBytes,
-        provisioner,
-        createdAt,
-        process,
-        rootDisk,
+        newRootDisk,
         newError,
         bootArgs,
-        vmm);
+        newVmm);
   }
 }

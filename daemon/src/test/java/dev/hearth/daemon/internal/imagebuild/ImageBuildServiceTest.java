@@ -18,9 +18,6 @@ import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.OpState;
 import dev.hearth.opstate.OpWatch;
 import dev.hearth.opstate.Registry;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,7 +56,7 @@ class ImageBuildServiceTest {
     Files.writeString(proc.resolve("mounts"), "proc /proc proc rw 0 0\n");
     key = dir.resolve("id_ed25519.pub");
     Files.writeString(key, KEY + "\n");
-    kernel = Files.write(dir.resolve("vmlinux"), x86Elf());
+    kernel = Files.write(dir.resolve("vmlinux"), BuildFiles.x86Elf());
     ops = new Registry<>(new FakeClock(), Duration.ofHours(1), java.util.Set.of(ImageBuildOp.KIND));
     // A short grace: in these tests it elapses only when a script is to be killed.
     service = service(Duration.ofMillis(200));
@@ -125,7 +122,9 @@ class ImageBuildServiceTest {
     try {
       for (String line : Files.readAllLines(script)) {
         if (line.startsWith("OUT=")) {
-          Files.write(Path.of(line.substring(4).replace("'", "")).resolve("rootfs.ext4"), ext4());
+          Files.write(
+              Path.of(line.substring(4).replace("'", "")).resolve("rootfs.ext4"),
+              BuildFiles.ext4());
           return;
         }
       }
@@ -187,7 +186,7 @@ class ImageBuildServiceTest {
       assertThat(files.map(p -> p.getFileName().toString()))
           .containsExactlyInAnyOrder("vmlinux", "rootfs.ext4", "manifest.json");
     }
-    assertThat(Files.readAllBytes(image.resolve("vmlinux"))).isEqualTo(x86Elf());
+    assertThat(Files.readAllBytes(image.resolve("vmlinux"))).isEqualTo(BuildFiles.x86Elf());
     try (Stream<Path> left = Files.list(stagingDir())) {
       assertThat(left).isEmpty();
     }
@@ -381,38 +380,5 @@ class ImageBuildServiceTest {
         .isInstanceOf(HearthException.class)
         .hasMessageStartingWith("kernel:");
     assertThat(ops.list()).isEmpty();
-  }
-
-  /** A hand-made ext4 superblock (extents, filetype, flex_bg): enough for the validator. */
-  static byte[] ext4() {
-    ByteBuffer b = ByteBuffer.allocate(2048).order(ByteOrder.LITTLE_ENDIAN);
-    b.putInt(1024 + 0x04, 2);
-    b.putShort(1024 + 0x38, (short) 0xEF53);
-    b.putInt(1024 + 0x60, 0x242);
-    return b.array();
-  }
-
-  /** A minimal x86-64 ELF64 executable with a PT_LOAD and a PVH note. */
-  static byte[] x86Elf() {
-    long entry = 0x1000000L;
-    int notesOffset = 64 + 2 * 56;
-    byte[] name = "Xen\0".getBytes(StandardCharsets.US_ASCII);
-    ByteBuffer note = ByteBuffer.allocate(12 + 4 + 4).order(ByteOrder.LITTLE_ENDIAN);
-    note.putInt(name.length).putInt(4).putInt(18).put(name).put(new byte[] {0, 0, 0, 1});
-    byte[] payload = "a tiny kernel payload".getBytes(StandardCharsets.US_ASCII);
-    int total = notesOffset + note.capacity() + payload.length;
-    ByteBuffer b = ByteBuffer.allocate(total).order(ByteOrder.LITTLE_ENDIAN);
-    b.put(new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0});
-    b.position(16);
-    b.putShort((short) 2).putShort((short) 62).putInt(1);
-    b.putLong(entry).putLong(64).putLong(0).putInt(0);
-    b.putShort((short) 64).putShort((short) 56).putShort((short) 2);
-    b.putShort((short) 64).putShort((short) 0).putShort((short) 0);
-    b.putInt(1).putInt(5).putLong(0).putLong(entry).putLong(entry);
-    b.putLong(total).putLong(total).putLong(0x1000);
-    b.putInt(4).putInt(4).putLong(notesOffset).putLong(0).putLong(0);
-    b.putLong(note.capacity()).putLong(note.capacity()).putLong(4);
-    b.put(note.array()).put(payload);
-    return b.array();
   }
 }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hearth.core.rpc.Reply;
-import dev.hearth.daemon.DaemonException;
+import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.VersionInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -54,7 +54,9 @@ class DaemonJsonTest {
       Reply malformed = parse("{\"id\":1,\"result\":" + result + "}");
       assertThatThrownBy(() -> malformed.result(DaemonJson::versionInfo))
           .as(result)
-          .isInstanceOf(DaemonException.class)
+          .isInstanceOfSatisfying(
+              HearthException.class,
+              e -> assertThat(e.kind()).isEqualTo(HearthException.Kind.PROTOCOL))
           .hasMessage("the daemon answered daemon.version with an unexpected result: " + result);
     }
   }
