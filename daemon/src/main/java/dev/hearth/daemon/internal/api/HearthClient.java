@@ -43,6 +43,7 @@ public final class HearthClient implements AutoCloseable {
   private final DaemonLine line;
   private long nextId = 1;
   private Stream openStream;
+  private VersionInfo daemon;
 
   private HearthClient(DaemonLine line) {
     this.line = line;
@@ -58,7 +59,8 @@ public final class HearthClient implements AutoCloseable {
   public static HearthClient connect(Path socket) {
     HearthClient client = new HearthClient(DaemonLine.connect(socket));
     try {
-      VersionInfo daemon = client.version();
+      VersionInfo daemon = client.fetchVersion();
+      client.daemon = daemon;
       if (daemon.protocolVersion() != PROTOCOL_VERSION) {
         throw new ProtocolMismatchException(
             "the hearth daemon at "
@@ -85,8 +87,16 @@ public final class HearthClient implements AutoCloseable {
     request("daemon.ping", null);
   }
 
-  /** What the daemon says about itself (read without building a JSON tree, as the check is). */
+  /**
+   * What the daemon said about itself when this client connected: a daemon does not change while a
+   * connection to it lasts, so {@code hearth version} needs no second round trip.
+   */
   public VersionInfo version() {
+    return daemon;
+  }
+
+  /** Asks the daemon about itself (read without building a JSON tree: every connect runs it). */
+  private VersionInfo fetchVersion() {
     return request("daemon.version", null, IGNORE).result(DaemonJson::versionInfo);
   }
 
