@@ -126,7 +126,15 @@ final class VmReconciler {
       return;
     }
     for (String tap : present) {
-      if (used.contains(tap) || tapPool.offer(tap)) {
+      if (used.contains(tap)) {
+        continue;
+      }
+      if (tapPool.offer(tap)) {
+        try {
+          parts.network().unguardTap(tap);
+        } catch (RuntimeException e) {
+          log.warn("cannot remove the guard of pooled TAP {}: {}", tap, e.getMessage());
+        }
         continue;
       }
       try {
