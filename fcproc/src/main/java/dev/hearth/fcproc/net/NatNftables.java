@@ -31,6 +31,13 @@ final class NatNftables {
     commands.check("could not remove the NAT rules (nft table ip " + table + ")", nft(dropTable()));
   }
 
+  /** Deletes the TAP guards' table of the same name ({@link TapGuards}), if there is one. */
+  void removeGuards() throws InterruptedException {
+    commands.check(
+        "could not remove the TAP guards (nft table bridge " + table + ")",
+        nft("table bridge " + table + "\ndelete table bridge " + table + "\n"));
+  }
+
   String ruleset() {
     return dropTable()
         + """

@@ -97,11 +97,15 @@ class NatRulesTest {
     }
 
     @Test
-    void removeDeletesOnlyHearthsTableAndToleratesItBeingGone() throws Exception {
+    void removeDeletesOnlyHearthsTablesAndToleratesThemBeingGone() throws Exception {
       rules.remove();
-      assertThat(runner.argvs()).containsExactly(List.of("nft", "-f", "-"));
+      assertThat(runner.argvs())
+          .containsExactly(List.of("nft", "-f", "-"), List.of("nft", "-f", "-"));
       assertThat(stdin(runner.commands().get(0)))
           .isEqualTo("table ip hearth\ndelete table ip hearth\n");
+      assertThat(stdin(runner.commands().get(1)))
+          .as("the TAP guards' table")
+          .isEqualTo("table bridge hearth\ndelete table bridge hearth\n");
       assertThat(env.sysctls()).isEmpty();
     }
 
