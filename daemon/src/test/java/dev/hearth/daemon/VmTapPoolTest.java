@@ -65,4 +65,21 @@ class VmTapPoolTest {
     assertThat(fx.network.listTaps()).as("the TAP went back to the pool").isNotEmpty();
     assertThat(fx.network.guards()).as("guards once the VM is deleted").isEmpty();
   }
+
+  @Test
+  void aDaemonStartGuardsTheTapsOfTheVmsItKeeps() throws Exception {
+    fx = new VmFixture(dir).start();
+    assertThat(fx.createAndWait("demo", "").path("state").asText()).isEqualTo("succeeded");
+    JsonNode vm = fx.call("vm.show", "{\"vm\": \"demo\"}");
+    fx.call("vm.stop", "{\"vm\": \"demo\"}");
+    fx.close();
+
+    // A daemon whose host network has no guards yet, as after an upgrade from a hearth without.
+    fx = new VmFixture(dir).start();
+    assertThat(fx.network.guards())
+        .isEqualTo(
+            Map.of(
+                vm.path("tap").asText(),
+                new TapGuest(vm.path("mac").asText(), Ipv4.parse(vm.path("ip").asText()))));
+  }
 }
