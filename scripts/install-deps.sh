@@ -39,6 +39,8 @@ declare -A test_pkgs=(
   [ssh-keygen]=openssh-client
   # The e2e suite reaches its guests (under QEMU, above) with OpenSSH.
   [ssh]=openssh-client
+  # TapGuardsHostTest sends and watches raw frames between network namespaces (frames.py).
+  [python3]=python3
 )
 
 missing=()

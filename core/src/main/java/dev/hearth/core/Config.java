@@ -221,6 +221,11 @@ public final class Config {
     return get(ConfigKey.BRIDGE_CIDR);
   }
 
+  /** Whether VMs may reach each other over the bridge ({@code vm_to_vm = "allow"}). */
+  public boolean vmToVm() {
+    return get(ConfigKey.VM_TO_VM).equals("allow");
+  }
+
   public int tapPoolSize() {
     return integer(ConfigKey.TAP_POOL_SIZE);
   }

@@ -67,6 +67,12 @@ public enum ConfigKey {
       "The bridge's address and prefix; the address is the guests' gateway and the name server of"
           + " their resolv.conf (no DNS server answers there yet), guests get the lowest free"
           + " addresses of the prefix."),
+  VM_TO_VM(
+      "vm_to_vm",
+      Type.enumOf("deny", "allow"),
+      "deny",
+      "Whether VMs may reach each other over the bridge: deny (each VM reaches only the gateway"
+          + " and, through NAT, the outside) or allow."),
   TAP_POOL_SIZE(
       "tap_pool_size",
       Type.intRange(0, 64),

@@ -65,7 +65,14 @@ public final class Schema {
                       + " boot_args TEXT NOT NULL)")),
           // What ran the VM at its last boot (firecracker or qemu), so that vm show stays right
           // across daemon restarts; NULL until the first boot.
-          new Migration(4, "the VMM of each VM", List.of("ALTER TABLE vms ADD COLUMN vmm TEXT")));
+          new Migration(4, "the VMM of each VM", List.of("ALTER TABLE vms ADD COLUMN vmm TEXT")),
+          // Each VM's SSH host key (an OpenSSH public key line), written into its disk at the
+          // identity stage and checked at every SSH connection; NULL for a VM made before keys
+          // were pinned, until its first contact pins the key it shows.
+          new Migration(
+              5,
+              "the pinned SSH host key of each VM",
+              List.of("ALTER TABLE vms ADD COLUMN host_key TEXT")));
 
   /** The version a database has once every migration is applied. */
   public static int latestVersion() {

@@ -21,6 +21,7 @@ import dev.hearth.daemon.internal.vm.LocalOps;
 import dev.hearth.daemon.internal.vm.LocalVms;
 import dev.hearth.daemon.internal.vm.Vm;
 import dev.hearth.daemon.internal.vm.VmHook;
+import dev.hearth.daemon.internal.vm.VmHostKeys;
 import dev.hearth.daemon.internal.vm.VmLocks;
 import dev.hearth.daemon.internal.vm.VmRpc;
 import dev.hearth.daemon.internal.vm.VmService;
@@ -86,7 +87,7 @@ final class DaemonAssembly {
         log.warn("{} operation(s) were cut short by the last daemon stop", interrupted.size());
       }
       SshKeyPair guestKey = SshKeyPair.loadOrCreate(layout, SshKeyPair.defaultComment());
-      MinaGuestDialer dialer = MinaGuestDialer.of(guestKey.keyPair());
+      MinaGuestDialer dialer = MinaGuestDialer.of(guestKey.keyPair(), new VmHostKeys(store));
       undo.push(dialer::close);
       GuestExec guestExec = new GuestExec(dialer, GUEST_CONNECT_TIMEOUT);
       Registry<CreateOp> createOps =

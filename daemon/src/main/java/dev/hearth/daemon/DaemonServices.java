@@ -85,7 +85,8 @@ final class DaemonServices {
                         config.bridgeName(),
                         Ipv4Cidr.parse(config.bridgeCidr()),
                         TapDevices.DEFAULT_PREFIX,
-                        NatRules.DEFAULT_TAG));
+                        NatRules.DEFAULT_TAG,
+                        config.vmToVm()));
     // Adopting a running process needs no binary; the path is only a label there.
     FirecrackerLauncher adopter =
         new FirecrackerLauncher(

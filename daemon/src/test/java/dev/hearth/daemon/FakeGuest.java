@@ -65,8 +65,12 @@ final class FakeGuest implements GuestIdentity, SshWaiter, GuestPowerOff {
     return List.copyOf(identities);
   }
 
+  /** The host key line every fake identity write returns. */
+  static final String HOST_KEY =
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBx0dz5BGzRf7cM9nH1x8b1v3mS1Dq5g0Zb6k8wz2zRq root@fake";
+
   @Override
-  public void write(
+  public String write(
       Path rootDisk,
       String hostname,
       String ipCidr,
@@ -81,6 +85,7 @@ final class FakeGuest implements GuestIdentity, SshWaiter, GuestPowerOff {
     }
     identities.add(new Identity(rootDisk, hostname, ipCidr, gateway));
     onIdentity.run();
+    return HOST_KEY;
   }
 
   @Override

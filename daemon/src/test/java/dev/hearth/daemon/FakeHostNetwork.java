@@ -1,11 +1,14 @@
 package dev.hearth.daemon;
 
 import dev.hearth.fcproc.net.HostNetwork;
+import dev.hearth.fcproc.net.TapGuest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
@@ -18,6 +21,7 @@ final class FakeHostNetwork implements HostNetwork {
 
   private final Path dir;
   private final List<String> attached = new CopyOnWriteArrayList<>();
+  private final Map<String, TapGuest> guards = new ConcurrentHashMap<>();
   private volatile boolean failTapCreation;
 
   FakeHostNetwork(Path dir) {
@@ -76,8 +80,24 @@ final class FakeHostNetwork implements HostNetwork {
     attached.add(tap);
   }
 
+  /** The guard of each guarded TAP. */
+  Map<String, TapGuest> guards() {
+    return Map.copyOf(guards);
+  }
+
+  @Override
+  public void guardTap(String tap, TapGuest guest) {
+    guards.put(tap, guest);
+  }
+
+  @Override
+  public void unguardTap(String tap) {
+    guards.remove(tap);
+  }
+
   @Override
   public void deleteTap(String tap) {
+    guards.remove(tap);
     try {
       Files.deleteIfExists(dir.resolve("taps").resolve(tap));
     } catch (IOException e) {

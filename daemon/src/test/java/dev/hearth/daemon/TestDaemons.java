@@ -5,6 +5,7 @@ import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Layout;
 import dev.hearth.core.testing.Await;
 import dev.hearth.fcproc.net.HostNetwork;
+import dev.hearth.fcproc.net.TapGuest;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -51,6 +52,14 @@ final class TestDaemons {
         public void attachTap(String tap) {
           throw new UnsupportedOperationException("this test daemon has no host network");
         }
+
+        @Override
+        public void guardTap(String tap, TapGuest guest) {
+          throw new UnsupportedOperationException("this test daemon has no host network");
+        }
+
+        @Override
+        public void unguardTap(String tap) {}
 
         @Override
         public void deleteTap(String tap) {}

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.ConfigKey;
+import dev.hearth.fcproc.net.Ipv4;
+import dev.hearth.fcproc.net.TapGuest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -43,5 +46,40 @@ class VmTapPoolTest {
     fx.call("vm.stop", "{\"vm\": \"demo\"}");
     fx.call("vm.start", "{\"vm\": \"demo\"}");
     assertThat(fx.network.attached()).containsExactly("ftap0", "ftap0");
+  }
+
+  @Test
+  void everyVmTapIsGuardedToItsGuestAndNoGuardOutlivesTheVm() throws Exception {
+    fx = new VmFixture(dir, VmFixture.config(dir).with(ConfigKey.TAP_POOL_SIZE, "2")).start();
+
+    assertThat(fx.createAndWait("demo", "").path("state").asText()).isEqualTo("succeeded");
+    JsonNode vm = fx.call("vm.show", "{\"vm\": \"demo\"}");
+    TapGuest expected = new TapGuest(vm.path("mac").asText(), Ipv4.parse(vm.path("ip").asText()));
+    assertThat(fx.network.guards()).isEqualTo(Map.of(vm.path("tap").asText(), expected));
+
+    fx.call("vm.stop", "{\"vm\": \"demo\"}");
+    fx.call("vm.start", "{\"vm\": \"demo\"}");
+    assertThat(fx.network.guards()).isEqualTo(Map.of(vm.path("tap").asText(), expected));
+
+    fx.call("vm.delete", "{\"vm\": \"demo\", \"force\": true}");
+    assertThat(fx.network.listTaps()).as("the TAP went back to the pool").isNotEmpty();
+    assertThat(fx.network.guards()).as("guards once the VM is deleted").isEmpty();
+  }
+
+  @Test
+  void aDaemonStartGuardsTheTapsOfTheVmsItKeeps() throws Exception {
+    fx = new VmFixture(dir).start();
+    assertThat(fx.createAndWait("demo", "").path("state").asText()).isEqualTo("succeeded");
+    JsonNode vm = fx.call("vm.show", "{\"vm\": \"demo\"}");
+    fx.call("vm.stop", "{\"vm\": \"demo\"}");
+    fx.close();
+
+    // A daemon whose host network has no guards yet, as after an upgrade from a hearth without.
+    fx = new VmFixture(dir).start();
+    assertThat(fx.network.guards())
+        .isEqualTo(
+            Map.of(
+                vm.path("tap").asText(),
+                new TapGuest(vm.path("mac").asText(), Ipv4.parse(vm.path("ip").asText()))));
   }
 }

@@ -18,6 +18,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -114,8 +115,29 @@ final class HostLeaks {
   }
 
   /**
-   * The daemon's NAT: its nft table, or with no nft on PATH (the only case in which the daemon uses
-   * iptables) the iptables rules carrying its comment.
+   * TAPs that still have a guard in the daemon's bridge table ({@code TapGuards}): a guard is
+   * removed when its VM is deleted (the TAP going back to the pool or away).
+   */
+  List<String> tapGuards() throws InterruptedException {
+    List<String> left = new ArrayList<>();
+    if (HostConditions.which("nft").isEmpty()) {
+      return left;
+    }
+    CommandResult listed =
+        runner.run(Command.of("nft", "list", "map", "bridge", DAEMON_NAT_TAG, "guards"));
+    if (!listed.ok()) {
+      return left; // no table: no guards
+    }
+    Matcher element = Pattern.compile("\"([^\"]+)\" : jump").matcher(listed.stdout());
+    while (element.find()) {
+      left.add("TAP guard of " + element.group(1));
+    }
+    return left;
+  }
+
+  /**
+   * The daemon's NAT and TAP guards: its nft tables, or with no nft on PATH (the only case in which
+   * the daemon uses iptables) the iptables rules carrying its comment.
    */
   List<String> natRules() throws InterruptedException {
     List<String> left = new ArrayList<>();
@@ -123,7 +145,10 @@ final class HostLeaks {
       run("nft", "list", "tables")
           .stdout()
           .lines()
-          .filter(l -> l.strip().equals("table ip " + DAEMON_NAT_TAG))
+          .filter(
+              l ->
+                  l.strip().equals("table ip " + DAEMON_NAT_TAG)
+                      || l.strip().equals("table bridge " + DAEMON_NAT_TAG))
           .forEach(l -> left.add("nft " + l.strip()));
     } else {
       run("iptables-save")

@@ -1,12 +1,17 @@
 package dev.hearth.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.CommandResult;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -106,6 +111,101 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
     assertThat(id.stdout().strip()).as("the guest user every attack runs as").isEqualTo("0");
   }
 
+  /** The second VM of the networking steps, whose address the hostile guest claims. */
+  private static final String VICTIM = "e2e-hostile-b";
+
+  /**
+   * A TCP connect from the hostile guest with bash's /dev/tcp: exit 0 connected, 1 with "refused"
+   * when a RST came back (the SYN got through), 124 when nothing came back within 5 s (dropped).
+   */
+  private CommandResult guestConnect(String ip, int port) throws Exception {
+    return host.hearth(
+        EXEC,
+        "vm",
+        "exec",
+        VM,
+        "--",
+        "timeout",
+        "5",
+        "bash",
+        "-c",
+        "exec 3<>/dev/tcp/" + ip + "/" + port);
+  }
+
+  @Test
+  @Order(300)
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void theGuestReachesNeitherTheMetadataAddressNorHostPortsButDns() throws Exception {
+    String gateway = host.bridgeCidr.gateway().toString();
+    // Control: the DNS port on the bridge address is let through (a RST when nothing listens).
+    CommandResult dns = guestConnect(gateway, 53);
+    assertThat(dns.exitCode())
+        .as("connect to the DNS port on %s: %s", gateway, E2eHost.describe(dns))
+        .isIn(0, 1);
+
+    try (ServerSocket listener = new ServerSocket()) {
+      listener.bind(new InetSocketAddress(InetAddress.getByName(gateway), 0));
+      CommandResult hostPort = guestConnect(gateway, listener.getLocalPort());
+      assertThat(hostPort.exitCode())
+          .as("connect to a host port on the bridge address: %s", E2eHost.describe(hostPort))
+          .isEqualTo(124);
+      listener.setSoTimeout(1);
+      assertThatThrownBy(listener::accept)
+          .as("a connection the host's listener took from the guest")
+          .isInstanceOf(SocketTimeoutException.class);
+    }
+
+    CommandResult metadata = guestConnect("169.254.169.254", 80);
+    assertThat(metadata.exitCode())
+        .as("connect to the metadata address: %s", E2eHost.describe(metadata))
+        .isEqualTo(124);
+  }
+
+  @Test
+  @Order(310)
+  @Timeout(value = 20, unit = TimeUnit.MINUTES)
+  void aGuestClaimingAnotherVmsAddressNeverAnswersForIt() throws Exception {
+    host.hearthOk(
+        Duration.ofMinutes(5),
+        "vm",
+        "create",
+        VICTIM,
+        "--image",
+        IMAGE,
+        "--memory",
+        "512",
+        "--no-start");
+    JsonNode victim = host.vm(VICTIM);
+    String victimIp = victim.path("ip").asText();
+    String claim = victimIp + "/" + host.bridgeCidr.prefix();
+    // The hostile guest takes the victim's address before it boots: its kernel answers the host's
+    // ARP requests for it, and its sshd (which lets the daemon's key in) listens on every address.
+    host.hearthOk(EXEC, "vm", "exec", VM, "--", "ip", "addr", "add", claim, "dev", "eth0");
+    try {
+      CommandResult start = host.hearth(Duration.ofMinutes(12), "vm", "start", VICTIM);
+      if (start.exitCode() == 0) {
+        CommandResult hostname = host.hearthOk(EXEC, "vm", "exec", VICTIM, "--", "hostname");
+        assertThat(hostname.stdout().strip())
+            .as("the guest that answered at %s for VM %s", victimIp, VICTIM)
+            .isEqualTo(VICTIM);
+      } else {
+        // Refusing is allowed too (e.g. the host key check): the victim is then not running.
+        assertThat(host.vm(VICTIM).path("state").asText())
+            .as("the victim after a failed start: %s", E2eHost.describe(start))
+            .isEqualTo("stopped");
+      }
+      CommandResult own = host.hearthOk(EXEC, "vm", "exec", VM, "--", "hostname");
+      assertThat(own.stdout().strip()).as("the hostile guest itself").isEqualTo(VM);
+    } finally {
+      host.hearth(EXEC, "vm", "exec", VM, "--", "ip", "addr", "del", claim, "dev", "eth0");
+    }
+
+    host.hearthOk(Duration.ofMinutes(3), "vm", "delete", "--force", VICTIM);
+    assertThat(host.leaks.tapGuards())
+        .as("TAP guards once the victim is deleted (only the hostile guest's is left)")
+        .containsExactly("TAP guard of " + host.vm(VM).path("tap").asText());
+  }
+
   @Test
   @Order(900)
   @Timeout(value = 6, unit = TimeUnit.MINUTES)
@@ -116,6 +216,7 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
       host.hearthOk(Duration.ofMinutes(3), "vm", "delete", "--force", name);
     }
     assertThat(host.leaks.vmLeftovers(host.vmIds())).as("left by the deleted VMs").isEmpty();
+    assertThat(host.leaks.tapGuards()).as("TAP guards left by the deleted VMs").isEmpty();
     host.hearthOk(Duration.ofMinutes(1), "image", "delete", IMAGE);
   }
 

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * it, with {@code debugfs -w}: {@code /etc/hostname}, the VM's line in {@code /etc/hosts}, {@code
  * /etc/resolv.conf}, {@code /root/.ssh/authorized_keys} with the daemon's key, {@link
  * GuestNetworkEnv#PATH} for images that configure their network themselves, and a host key of the
- * VM's own ({@link GuestHostKey}, made anew for each write).
+ * VM's own ({@link GuestHostKey}, made anew for each write; the image's host keys of other types
+ * are removed), whose public part {@link #write} returns for the daemon to pin.
  *
  * <p>Each write replaces the file (debugfs cannot overwrite, so the target is removed first), so
  * writing twice gives the same disk. {@code authorized_keys} holds the daemon's key only. In {@code
@@ -79,13 +80,14 @@ public final class DebugfsGuestIdentity implements GuestIdentity {
    *
    * @param ipCidr the guest address with prefix, {@code 10.77.0.2/24}
    * @param authorizedKey one OpenSSH public key line
+   * @return the public key line of the VM's new host key
    * @throws dev.hearth.core.InvalidNameException when the hostname is not a valid VM name
    * @throws IllegalArgumentException when an address or the key does not parse
    * @throws GuestIdentityException when the disk is not ext2/3/4 or a debugfs command fails, naming
    *     the disk and the command
    */
   @Override
-  public void write(
+  public String write(
       Path rootDisk,
       String hostname,
       String ipCidr,
@@ -122,6 +124,7 @@ public final class DebugfsGuestIdentity implements GuestIdentity {
         Files.writeString(scratch.resolve(f.hostName()), f.content(), StandardCharsets.UTF_8);
         steps.add(f.step());
       }
+      steps.add(removeOtherHostKeys());
       for (Step step : steps) {
         run(rootDisk, scratch, step);
       }
@@ -131,6 +134,28 @@ public final class DebugfsGuestIdentity implements GuestIdentity {
     } finally {
       deleteRecursively(scratch);
     }
+    return hostKey.publicKeyLine();
+  }
+
+  /**
+   * Host keys of other types that the image may hold (shared by every VM made from it): removed, so
+   * that sshd offers only the VM's own ed25519 key, the one the daemon pins.
+   */
+  static final List<String> OTHER_HOST_KEYS =
+      List.of(
+          "/etc/ssh/ssh_host_rsa_key",
+          "/etc/ssh/ssh_host_ecdsa_key",
+          "/etc/ssh/ssh_host_dsa_key",
+          "/etc/ssh/ssh_host_ecdsa_sk_key",
+          "/etc/ssh/ssh_host_ed25519_sk_key");
+
+  private static Step removeOtherHostKeys() {
+    List<String> commands = new ArrayList<>();
+    for (String key : OTHER_HOST_KEYS) {
+      commands.add("rm " + quote(key));
+      commands.add("rm " + quote(key + ".pub"));
+    }
+    return new Step("remove the image's other SSH host keys", commands);
   }
 
   /** debugfs commands that do one thing, run as one debugfs call. */

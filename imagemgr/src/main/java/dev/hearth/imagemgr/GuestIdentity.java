@@ -4,8 +4,9 @@ import java.nio.file.Path;
 
 /**
  * Writes a guest's identity into its root disk before the first boot: the host name, the daemon's
- * public key as an authorized SSH key, and the network config (for images whose kernel cannot take
- * {@code ip=} from the command line).
+ * public key as an authorized SSH key, the network config (for images whose kernel cannot take
+ * {@code ip=} from the command line), and an SSH host key of the VM's own, whose public part the
+ * daemon pins.
  */
 public interface GuestIdentity {
   /**
@@ -14,8 +15,9 @@ public interface GuestIdentity {
    * @param gateway the bridge address
    * @param dnsServer the resolver the guest should use
    * @param authorizedKey the daemon's public key line, or "" when it has none
+   * @return the public part of the VM's new SSH host key, an OpenSSH public key line
    */
-  void write(
+  String write(
       Path rootDisk,
       String hostname,
       String ipCidr,

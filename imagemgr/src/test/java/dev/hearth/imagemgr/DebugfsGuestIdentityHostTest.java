@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -90,8 +91,11 @@ class DebugfsGuestIdentityHostTest {
   @RequiresBinary("ssh-keygen")
   void eachWriteGivesTheGuestAHostKeyOfItsOwnThatOpenSshReads() throws Exception {
     makeImage(null);
-    identity.write(disk, "demo", "10.77.0.2/24", "10.77.0.1", "10.77.0.1", KEY);
+    String returned = identity.write(disk, "demo", "10.77.0.2/24", "10.77.0.1", "10.77.0.1", KEY);
     String first = cat(GuestHostKey.PUBLIC_PATH);
+    assertThat(first)
+        .as("the key the daemon pins is the one on the disk")
+        .isEqualTo(returned + "\n");
     Path privateKey = Files.createFile(tmp.resolve("host_key"), OWNER_ONLY);
     Files.writeString(privateKey, cat(GuestHostKey.PRIVATE_PATH));
 
@@ -119,6 +123,9 @@ class DebugfsGuestIdentityHostTest {
     // A host key baked into the image, which every VM of it would otherwise share.
     Path etcSsh = Files.createDirectories(tree.resolve("etc/ssh"));
     Files.writeString(etcSsh.resolve("ssh_host_ed25519_key.pub"), "ssh-ed25519 AAAAshared image\n");
+    // Keys of other types, which sshd would offer besides the pinned one.
+    Files.writeString(etcSsh.resolve("ssh_host_rsa_key"), "image's rsa key\n");
+    Files.writeString(etcSsh.resolve("ssh_host_ecdsa_key.pub"), "ecdsa-sha2-nistp256 AAAA image\n");
     makeImage(tree);
 
     identity.write(disk, "demo", "10.77.0.2/24", "10.77.0.1", "10.77.0.1", KEY);
@@ -130,6 +137,20 @@ class DebugfsGuestIdentityHostTest {
     assertThat(stat("/root/.ssh")).isEqualTo(new Inode("directory", "0700", 0, 0));
     assertThat(stat("/root/.ssh/authorized_keys")).isEqualTo(new Inode("regular", "0600", 0, 0));
     assertThat(cat(GuestHostKey.PUBLIC_PATH)).startsWith("ssh-ed25519 ").doesNotContain("shared");
+    assertThat(ls("/etc/ssh"))
+        .as("host keys left in /etc/ssh")
+        .filteredOn(name -> name.startsWith("ssh_host_"))
+        .containsExactlyInAnyOrder("ssh_host_ed25519_key", "ssh_host_ed25519_key.pub");
+  }
+
+  private List<String> ls(String guestFolder) throws Exception {
+    String out =
+        runner.check(Command.of("debugfs", "-R", "ls -l " + guestFolder, disk.toString())).stdout();
+    return out.lines()
+        .map(String::strip)
+        .filter(l -> !l.isEmpty())
+        .map(l -> l.substring(l.lastIndexOf(' ') + 1))
+        .toList();
   }
 
   @Test

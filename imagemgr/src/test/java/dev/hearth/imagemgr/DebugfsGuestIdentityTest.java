@@ -70,9 +70,9 @@ class DebugfsGuestIdentityTest {
     List<List<String>> argvs = runner.argvs();
     assertThat(argvs.get(0))
         .containsExactly("debugfs", "-R", "cat \"/etc/hosts\"", DISK.toString());
-    // five folders, seven files
+    // five folders, seven files, the removal of the image's other host keys
     assertThat(argvs.subList(1, argvs.size()))
-        .hasSize(12)
+        .hasSize(13)
         .allSatisfy(
             argv -> {
               assertThat(argv.subList(0, 3)).containsExactly("debugfs", "-w", "-f");

@@ -1,19 +1,39 @@
 package dev.hearth.session;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.channels.ClosedByInterruptException;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
+import java.security.PublicKey;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.auth.password.PasswordIdentityProvider;
 import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.future.ConnectFuture;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.AttributeRepository;
+import org.apache.sshd.common.NamedFactory;
+import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
 import org.apache.sshd.common.future.CancelOption;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.signature.Signature;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Opens authenticated SSH sessions to guests as root with the daemon's key, on one shared MINA
@@ -24,27 +44,46 @@ import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
  * threads) is started on the first dial, so that a daemon that never reaches a guest never loads
  * it. Sessions are independent: callers close the ones they get.
  *
- * <p>Host keys: any is accepted and none is remembered. Guests are fresh VMs whose host keys are
- * generated at first boot, the daemon reaches them only over its own bridge, and the daemon's
- * client never reads {@code ~/.ssh/known_hosts} or {@code ~/.ssh/config}. Only public-key
- * authentication is tried.
+ * <p>Host keys are pinned: every server key is checked against {@link GuestHostKeys} for the
+ * address dialed. The daemon writes each VM's ed25519 host key at its identity stage and pins its
+ * public part; a server showing another key is refused with a {@link GuestHostKeyMismatchException}
+ * naming the VM and both fingerprints (another machine answers at the VM's address). A VM with no
+ * pinned key (made before hearth pinned keys) gets the key it shows at first contact pinned.
+ * ed25519 is the host key type asked for first, the one hearth writes. The client never reads
+ * {@code ~/.ssh/known_hosts} or {@code ~/.ssh/config}. Only public-key authentication is tried.
  */
 public final class MinaGuestDialer implements AutoCloseable {
   /** Guests are entered as root: the image contract puts the daemon's key there. */
   public static final String USER = "root";
 
+  private static final Logger log = LoggerFactory.getLogger(MinaGuestDialer.class);
+
+  /** Why the server key was refused, for the exception that the failed handshake becomes. */
+  private static final AttributeRepository.AttributeKey<String> REFUSED_KEY =
+      new AttributeRepository.AttributeKey<>();
+
   private final KeyPair identity;
+  private final GuestHostKeys hostKeys;
   // Guarded by this: made on the first dial, stopped by close().
   private SshClient client;
   private boolean closed;
 
-  private MinaGuestDialer(KeyPair identity) {
+  private MinaGuestDialer(KeyPair identity, GuestHostKeys hostKeys) {
     this.identity = identity;
+    this.hostKeys = hostKeys;
   }
 
-  /** A dialer with the daemon's key as its only identity; nothing is started yet. */
+  /**
+   * A dialer with the daemon's key as its only identity that checks nothing of the servers' keys
+   * ({@link GuestHostKeys#NONE}), for SSH servers of a test's own; nothing is started yet.
+   */
   public static MinaGuestDialer of(KeyPair identity) {
-    return new MinaGuestDialer(identity);
+    return new MinaGuestDialer(identity, GuestHostKeys.NONE);
+  }
+
+  /** A dialer with the daemon's key that holds guests to their pinned host keys. */
+  public static MinaGuestDialer of(KeyPair identity, GuestHostKeys hostKeys) {
+    return new MinaGuestDialer(identity, requireNonNull(hostKeys, "hostKeys"));
   }
 
   private synchronized SshClient client() {
@@ -53,7 +92,11 @@ public final class MinaGuestDialer implements AutoCloseable {
     }
     if (client == null) {
       SshClient started = SshClient.setUpDefaultClient();
-      started.setServerKeyVerifier((session, remote, key) -> true);
+      started.setServerKeyVerifier(this::verifyServerKey);
+      List<NamedFactory<Signature>> signatures = new ArrayList<>(started.getSignatureFactories());
+      // Stable: ed25519 first, the others in MINA's order.
+      signatures.sort(Comparator.comparing(f -> !f.getName().equals(KeyPairProvider.SSH_ED25519)));
+      started.setSignatureFactories(signatures);
       started.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
       started.setKeyIdentityProvider(KeyIdentityProvider.wrapKeyPairs(identity));
       started.setPasswordIdentityProvider(PasswordIdentityProvider.EMPTY_PASSWORDS_PROVIDER);
@@ -94,6 +137,10 @@ public final class MinaGuestDialer implements AutoCloseable {
       return authenticated;
     } catch (IOException e) {
       throwIfInterrupt(e);
+      String refused = session == null ? null : session.getAttribute(REFUSED_KEY);
+      if (refused != null) {
+        throw new GuestHostKeyMismatchException(refused);
+      }
       throw new GuestSshException("cannot open an SSH session to " + address + ": " + reason(e), e);
     } catch (IllegalStateException e) {
       // MINA's "SshClient not started": close() stopped the client between client() and connect.
@@ -107,6 +154,74 @@ public final class MinaGuestDialer implements AutoCloseable {
         session.close(true);
       }
     }
+  }
+
+  /**
+   * Checks the server's key against the one pinned for the address dialed; records why a key is
+   * refused on the session, for {@link #dial}'s exception.
+   */
+  private boolean verifyServerKey(ClientSession session, SocketAddress remote, PublicKey key) {
+    SocketAddress dialed = session.getConnectAddress();
+    String host;
+    int port;
+    if (dialed instanceof SshdSocketAddress sshd) {
+      host = sshd.getHostName();
+      port = sshd.getPort();
+    } else if (dialed instanceof InetSocketAddress inet) {
+      host = inet.getHostString();
+      port = inet.getPort();
+    } else {
+      session.setAttribute(REFUSED_KEY, "cannot tell which address " + dialed + " is");
+      return false;
+    }
+    String address = address(host, port);
+    try {
+      Optional<GuestHostKeys.Known> known = hostKeys.lookup(host, port);
+      if (known.isEmpty()) {
+        return true;
+      }
+      String vm = known.get().vm();
+      if (known.get().publicKey().isEmpty()) {
+        hostKeys.pin(vm, PublicKeyEntry.toString(key));
+        log.info(
+            "VM {} had no pinned SSH host key: pinned {} seen at {} (first contact)",
+            vm,
+            KeyUtils.getFingerPrint(key),
+            address);
+        return true;
+      }
+      PublicKey pinned = parse(known.get().publicKey().get());
+      if (KeyUtils.compareKeys(pinned, key)) {
+        return true;
+      }
+      session.setAttribute(
+          REFUSED_KEY,
+          "refused the SSH server at "
+              + address
+              + ": it showed host key "
+              + KeyUtils.getFingerPrint(key)
+              + " but VM "
+              + vm
+              + "'s pinned host key is "
+              + KeyUtils.getFingerPrint(pinned)
+              + ", so it is not VM "
+              + vm
+              + " (another machine answers at its address)");
+      return false;
+    } catch (RuntimeException | IOException | GeneralSecurityException e) {
+      session.setAttribute(
+          REFUSED_KEY,
+          "cannot check the host key of the SSH server at " + address + ": " + reason(e));
+      return false;
+    }
+  }
+
+  private static PublicKey parse(String line) throws IOException, GeneralSecurityException {
+    AuthorizedKeyEntry entry = AuthorizedKeyEntry.parseAuthorizedKeyEntry(line);
+    if (entry == null) {
+      throw new IOException("the pinned host key is empty");
+    }
+    return entry.resolvePublicKey(null, PublicKeyEntryResolver.FAILING);
   }
 
   /** {@code root@ip:port}, how messages name a guest's SSH server. */

@@ -81,6 +81,8 @@ public final class MinaSshWaiter implements SshWaiter {
                 lastError,
                 deadline,
                 "TCP connect to " + ip + ":" + port + ": " + MinaGuestDialer.reason(e));
+      } catch (GuestHostKeyMismatchException e) {
+        throw e; // another machine at the VM's address: waiting longer cannot help
       } catch (GuestSshException e) {
         lastError = explain(lastError, deadline, e.getMessage());
       }

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * The host side of guest networking as the VM lifecycle needs it: the bridge with outbound NAT, and
- * the guests' TAP devices. {@link LinuxHostNetwork} is the real one; tests use a fake.
+ * the guests' TAP devices, each guarded to its guest's MAC and address. {@link LinuxHostNetwork} is
+ * the real one; tests use a fake.
  */
 public interface HostNetwork {
   /** Makes the bridge exist with its address and the NAT rules in place; idempotent. */
@@ -22,7 +23,17 @@ public interface HostNetwork {
    */
   void attachTap(String tap) throws InterruptedException;
 
-  /** Deletes the TAP; a missing one is not an error. */
+  /**
+   * Holds the TAP to its guest: frames must carry the guest's MAC and address (see {@link
+   * TapGuards}). Installed whenever a TAP is given to a VM, before the VM boots; replaces an
+   * earlier guard of the TAP.
+   */
+  void guardTap(String tap, TapGuest guest) throws InterruptedException;
+
+  /** Removes the TAP's guard (a TAP going back to the pool); none is not an error. */
+  void unguardTap(String tap) throws InterruptedException;
+
+  /** Deletes the TAP and its guard; a missing one is not an error. */
   void deleteTap(String tap) throws InterruptedException;
 
   /** Every TAP on the host whose name is one of ours. */

@@ -10,11 +10,9 @@ public final class LinuxHostNetwork implements HostNetwork {
   private final Bridge bridge;
   private final NatRules nat;
   private final TapDevices taps;
+  private final TapGuards guards;
 
-  /**
-   * @param tapPrefix the TAP name prefix ({@link TapDevices#DEFAULT_PREFIX} for the daemon)
-   * @param natTag the NAT rule tag ({@link NatRules#DEFAULT_TAG} for the daemon)
-   */
+  /** With the VMs isolated from each other ({@code vm_to_vm = "deny"}). */
   public LinuxHostNetwork(
       Runner runner,
       HostNetworkEnvironment environment,
@@ -22,15 +20,34 @@ public final class LinuxHostNetwork implements HostNetwork {
       Ipv4Cidr bridgeCidr,
       String tapPrefix,
       String natTag) {
+    this(runner, environment, bridgeName, bridgeCidr, tapPrefix, natTag, false);
+  }
+
+  /**
+   * @param tapPrefix the TAP name prefix ({@link TapDevices#DEFAULT_PREFIX} for the daemon)
+   * @param natTag the NAT rule tag ({@link NatRules#DEFAULT_TAG} for the daemon), also the name of
+   *     the TAP guards' table
+   * @param vmToVm whether guests may reach each other over the bridge
+   */
+  public LinuxHostNetwork(
+      Runner runner,
+      HostNetworkEnvironment environment,
+      String bridgeName,
+      Ipv4Cidr bridgeCidr,
+      String tapPrefix,
+      String natTag,
+      boolean vmToVm) {
     this.bridge = new Bridge(runner, bridgeName, bridgeCidr);
     this.nat = new NatRules(runner, environment, bridgeName, bridgeCidr, natTag);
     this.taps = new TapDevices(runner, tapPrefix);
+    this.guards = new TapGuards(runner, environment, natTag, taps, vmToVm);
   }
 
   @Override
   public void ensure() throws InterruptedException {
     bridge.ensure();
     nat.ensure();
+    guards.ensure();
   }
 
   @Override
@@ -49,8 +66,19 @@ public final class LinuxHostNetwork implements HostNetwork {
   }
 
   @Override
+  public void guardTap(String tap, TapGuest guest) throws InterruptedException {
+    guards.guard(tap, guest);
+  }
+
+  @Override
+  public void unguardTap(String tap) throws InterruptedException {
+    guards.unguard(tap);
+  }
+
+  @Override
   public void deleteTap(String tap) throws InterruptedException {
     taps.delete(tap);
+    guards.unguard(tap);
   }
 
   @Override

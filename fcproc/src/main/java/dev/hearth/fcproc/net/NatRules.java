@@ -106,7 +106,11 @@ public final class NatRules {
     log.info("NAT rules '{}' in place with {}", tag, tool);
   }
 
-  /** Removes exactly the rules with this tag; when there are none, does nothing. */
+  /**
+   * Removes exactly the rules with this tag, and the TAP guards' table of the same name ({@code
+   * table bridge <tag>}, see {@link TapGuards}), the rest of hearth's host setup; when there are
+   * none, does nothing.
+   */
   public void remove() throws InterruptedException {
     if (backend.isEmpty()) {
       log.debug("neither nft nor iptables on PATH, so there are no NAT rules '{}' to remove", tag);
@@ -114,6 +118,7 @@ public final class NatRules {
     }
     if (backend.get() == NatBackend.NFTABLES) {
       nftables.remove();
+      nftables.removeGuards();
     } else {
       iptables.remove();
     }

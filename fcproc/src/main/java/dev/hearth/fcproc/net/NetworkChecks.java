@@ -67,6 +67,53 @@ public final class NetworkChecks {
                     "neither nft nor iptables" + HostTools.NOT_FOUND, "apt-get install nftables"));
   }
 
+  /**
+   * Whether the kernel takes an nftables table of the bridge family, which hearth's TAP guards are
+   * ({@link TapGuards}): {@code nft -c} checks a small one against the kernel without adding it.
+   */
+  public CheckOutcome bridgeFilter() throws InterruptedException {
+    Optional<Path> nft = probe.findExecutable("nft");
+    if (nft.isEmpty()) {
+      return CheckOutcome.fail(
+          "nft"
+              + HostTools.NOT_FOUND
+              + ": VMs cannot start, since hearth holds each guest to its MAC and address with"
+              + " nftables",
+          "apt-get install nftables");
+    }
+    String probeTable =
+        """
+        table bridge hearth_doctor_probe {
+          chain prerouting {
+            type filter hook prerouting priority -200; policy accept;
+            ether saddr != 06:00:0a:00:00:02 drop
+            ether type arp arp saddr ip != 10.0.0.2 drop
+          }
+        }
+        """;
+    CommandResult result;
+    try {
+      result =
+          runner.run(
+              Command.builder(nft.get().toString())
+                  .args("-c", "-f", "-")
+                  .stdin(probeTable)
+                  .timeout(COMMAND_TIMEOUT)
+                  .build());
+    } catch (CommandException e) {
+      return CheckOutcome.warn(
+          "not checked: " + e.getMessage(), "check that `nft list ruleset` works");
+    }
+    if (result.ok()) {
+      return CheckOutcome.pass("the kernel takes nftables bridge tables (the VMs' TAP guards)");
+    }
+    return CheckOutcome.fail(
+        "the kernel refused an nftables bridge table, so VMs cannot start (hearth holds each guest"
+            + " to its MAC and address with one): "
+            + result.stderr().strip(),
+        "use a kernel with CONFIG_NF_TABLES_BRIDGE (modprobe nf_tables_bridge or nft_meta_bridge)");
+  }
+
   public CheckOutcome tun() {
     return probe.exists(TUN)
         ? CheckOutcome.pass(TUN + " exists")

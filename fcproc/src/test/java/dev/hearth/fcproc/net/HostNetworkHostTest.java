@@ -109,9 +109,9 @@ class HostNetworkHostTest {
     assertThat(host.nftObjects("table", host.natTag)).hasSize(1);
     assertThat(host.nftObjects("chain", host.natTag))
         .extracting(c -> c.path("name").asText() + ":" + c.path("hook").asText())
-        .containsExactlyInAnyOrder("postrouting:postrouting", "forward:forward");
+        .containsExactlyInAnyOrder("postrouting:postrouting", "input:input", "forward:forward");
     List<JsonNode> installed = host.nftObjects("rule", host.natTag);
-    assertThat(installed).hasSize(3);
+    assertThat(installed).hasSize(8);
     JsonNode masquerade =
         installed.stream()
             .filter(r -> r.path("chain").asText().equals("postrouting"))
@@ -127,7 +127,7 @@ class HostNetworkHostTest {
     rules.remove();
     assertThat(host.nftObjects("table", host.natTag)).isEmpty();
     assertThat(host.nftObjects("rule", host.natTag)).isEmpty();
-    assertThat(host.nftObjects("rule", host.natTag + "_other")).hasSize(3);
+    assertThat(host.nftObjects("rule", host.natTag + "_other")).hasSize(8);
     others.remove();
     assertThat(host.nftObjects("table", host.natTag + "_other")).isEmpty();
   }

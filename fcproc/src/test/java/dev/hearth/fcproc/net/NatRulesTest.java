@@ -77,8 +77,16 @@ class NatRulesTest {
               type nat hook postrouting priority srcnat; policy accept;
               ip saddr 10.77.0.0/24 oifname != "hearth0" masquerade
             }
+            chain input {
+              type filter hook input priority filter; policy accept;
+              iifname "hearth0" ct state established,related accept
+              iifname "hearth0" meta l4proto { tcp, udp } th dport 53 accept
+              iifname "hearth0" icmp type echo-request accept
+              iifname "hearth0" drop
+            }
             chain forward {
               type filter hook forward priority filter; policy accept;
+              iifname "hearth0" ip daddr 169.254.0.0/16 drop
               iifname "hearth0" accept
               oifname "hearth0" ct state established,related accept
             }
@@ -89,11 +97,15 @@ class NatRulesTest {
     }
 
     @Test
-    void removeDeletesOnlyHearthsTableAndToleratesItBeingGone() throws Exception {
+    void removeDeletesOnlyHearthsTablesAndToleratesThemBeingGone() throws Exception {
       rules.remove();
-      assertThat(runner.argvs()).containsExactly(List.of("nft", "-f", "-"));
+      assertThat(runner.argvs())
+          .containsExactly(List.of("nft", "-f", "-"), List.of("nft", "-f", "-"));
       assertThat(stdin(runner.commands().get(0)))
           .isEqualTo("table ip hearth\ndelete table ip hearth\n");
+      assertThat(stdin(runner.commands().get(1)))
+          .as("the TAP guards' table")
+          .isEqualTo("table bridge hearth\ndelete table bridge hearth\n");
       assertThat(env.sysctls()).isEmpty();
     }
 

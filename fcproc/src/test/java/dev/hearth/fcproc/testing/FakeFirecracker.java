@@ -8,6 +8,7 @@ import dev.hearth.core.Clock;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
+import dev.hearth.fcproc.client.Drive;
 import dev.hearth.fcproc.server.ApiResponse;
 import dev.hearth.fcproc.server.FirecrackerApiServer;
 import dev.hearth.fcproc.server.FirecrackerBackend;
@@ -261,6 +262,7 @@ public final class FakeFirecracker implements Closeable {
     public void instanceStart(VmSetup setup) {
       String guestIp = FakeGuestSsh.guestIp(setup.bootSource().bootArgs().orElse(""));
       String bootArgs = setup.bootSource().bootArgs().orElse("");
+      Optional<Path> rootDisk = setup.rootDrive().map(Drive::pathOnHost);
       String guestTap =
           setup.networkInterfaces().isEmpty()
               ? null
@@ -270,7 +272,7 @@ public final class FakeFirecracker implements Closeable {
               () -> {
                 bootConsole();
                 if (guestRunner != null) {
-                  startGuest(guestIp, guestTap, bootArgs);
+                  startGuest(guestIp, guestTap, bootArgs, rootDisk);
                 }
               },
               "fake-firecracker-guest");
@@ -304,7 +306,7 @@ public final class FakeFirecracker implements Closeable {
   }
 
   /** Boots the emulated guest; on failure says why and runs the failure action. */
-  private void startGuest(String ip, String guestTap, String bootArgs) {
+  private void startGuest(String ip, String guestTap, String bootArgs, Optional<Path> rootDisk) {
     String problem;
     if (ip == null) {
       problem = "the boot args have no ip= (" + bootArgs + ")";
@@ -318,7 +320,12 @@ public final class FakeFirecracker implements Closeable {
           }
           guestSsh =
               FakeGuestSsh.start(
-                  guestRunner, ip, guestTap, console, () -> shutDown(FakeGuestSsh.POWEROFF_LINE));
+                  guestRunner,
+                  ip,
+                  guestTap,
+                  console,
+                  () -> shutDown(FakeGuestSsh.POWEROFF_LINE),
+                  rootDisk);
         }
         console.println("hearth fake guest: SSH on " + ip + ":" + FakeGuestSsh.PORT);
         console.flush();

@@ -3,21 +3,26 @@ package dev.hearth.fcproc.testing;
 import dev.hearth.core.Command;
 import dev.hearth.core.CommandResult;
 import dev.hearth.core.Runner;
+import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PublicKey;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.util.security.SecurityUtils;
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
 import org.apache.sshd.server.SshServer;
@@ -26,7 +31,9 @@ import org.apache.sshd.server.channel.ChannelSession;
 /**
  * The guest a fake firecracker emulates when {@link FakeFirecracker#GUEST_SSH_PROPERTY} is set: the
  * guest's address as a local /32 on the VM's TAP, and an SSH server on it that lets root in with
- * any public key and runs {@code true}, {@code poweroff} and nothing else.
+ * any public key and runs {@code true}, {@code poweroff} and nothing else. Its host key is the one
+ * on the guest's root disk ({@code /etc/ssh/ssh_host_ed25519_key}, read with debugfs) when there is
+ * one, as the guest's sshd would use, else a new one.
  *
  * <p>A local address on a TAP is reachable from the host even though nothing holds the TAP open (no
  * carrier): the kernel puts it in the local routing table, which goes over {@code lo}, as long as
@@ -51,13 +58,20 @@ public final class FakeGuestSsh implements Closeable {
   private final PrintStream console;
   private final Runnable onPowerOff;
   private final Set<String> keysSeen = ConcurrentHashMap.newKeySet();
+  private final Optional<Path> rootDisk;
   private SshServer server;
   private boolean addressAdded;
   private boolean closed;
 
   private FakeGuestSsh(
-      Runner runner, String ip, String tap, PrintStream console, Runnable onPowerOff) {
+      Runner runner,
+      String ip,
+      String tap,
+      PrintStream console,
+      Runnable onPowerOff,
+      Optional<Path> rootDisk) {
     this.runner = runner;
+    this.rootDisk = rootDisk;
     this.address = ip + "/32";
     this.tap = tap;
     this.console = console;
@@ -72,19 +86,37 @@ public final class FakeGuestSsh implements Closeable {
    * @throws IOException naming the step, the command and its error
    */
   public static FakeGuestSsh start(
-      Runner runner, String ip, String tap, PrintStream console, Runnable onPowerOff)
+      Runner runner,
+      String ip,
+      String tap,
+      PrintStream console,
+      Runnable onPowerOff,
+      Optional<Path> rootDisk)
       throws IOException, InterruptedException {
-    return start(runner, ip, PORT, tap, console, onPowerOff);
+    return start(runner, ip, PORT, tap, console, onPowerOff, rootDisk);
+  }
+
+  /** The same with a new host key. */
+  static FakeGuestSsh start(
+      Runner runner, String ip, int port, String tap, PrintStream console, Runnable onPowerOff)
+      throws IOException, InterruptedException {
+    return start(runner, ip, port, tap, console, onPowerOff, Optional.empty());
   }
 
   /** The same on another port (0: any free one), for tests that cannot bind port 22. */
   static FakeGuestSsh start(
-      Runner runner, String ip, int port, String tap, PrintStream console, Runnable onPowerOff)
+      Runner runner,
+      String ip,
+      int port,
+      String tap,
+      PrintStream console,
+      Runnable onPowerOff,
+      Optional<Path> rootDisk)
       throws IOException, InterruptedException {
     if (!IPV4.matcher(ip).matches()) {
       throw new IOException("the guest address '" + ip + "' is not an IPv4 address");
     }
-    FakeGuestSsh guest = new FakeGuestSsh(runner, ip, tap, console, onPowerOff);
+    FakeGuestSsh guest = new FakeGuestSsh(runner, ip, tap, console, onPowerOff, rootDisk);
     try {
       guest.setUp(ip, port);
     } catch (IOException | InterruptedException | RuntimeException e) {
@@ -183,7 +215,26 @@ public final class FakeGuestSsh implements Closeable {
     }
   }
 
-  private static KeyPair hostKey() throws IOException {
+  /** The disk's ed25519 host key when debugfs finds one there, else a new ECDSA key. */
+  private KeyPair hostKey() throws IOException, InterruptedException {
+    if (rootDisk.isPresent()) {
+      CommandResult r =
+          runner.run(
+              Command.of(
+                  "debugfs", "-R", "cat /etc/ssh/ssh_host_ed25519_key", rootDisk.get().toString()));
+      if (r.ok() && r.stdout().contains("OPENSSH PRIVATE KEY")) {
+        try (InputStream in =
+            new ByteArrayInputStream(r.stdout().getBytes(StandardCharsets.US_ASCII))) {
+          for (KeyPair pair :
+              SecurityUtils.loadKeyPairIdentities(
+                  null, NamedResource.ofName("ssh_host_ed25519_key"), in, null)) {
+            return pair;
+          }
+        } catch (GeneralSecurityException e) {
+          throw new IOException("could not read the disk's host key: " + e.getMessage(), e);
+        }
+      }
+    }
     try {
       KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
       generator.initialize(256);

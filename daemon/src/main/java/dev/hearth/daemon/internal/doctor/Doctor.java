@@ -73,6 +73,7 @@ public final class Doctor {
     report.add(guard("losetup", disks::losetup));
     report.add(guard("ip", network::ip));
     report.add(guard("firewall", network::firewall));
+    report.add(guard("nft-bridge", network::bridgeFilter));
     report.add(guard("tun", network::tun));
     report.add(guard("ip-forward", network::ipForward));
     report.add(guard("bridge-cidr", network::bridgeCidr));

@@ -11,6 +11,7 @@ import dev.hearth.fcproc.VmmChoice;
 import dev.hearth.fcproc.net.GuestNetwork;
 import dev.hearth.fcproc.net.GuestNetworkFullException;
 import dev.hearth.fcproc.net.Ipv4;
+import dev.hearth.fcproc.net.TapGuest;
 import dev.hearth.fcproc.net.TapPool;
 import dev.hearth.fcproc.process.FirecrackerProcess;
 import dev.hearth.imagemgr.ImageCatalog.BootFiles;
@@ -149,6 +150,7 @@ final class CreateStages {
         // A pooled TAP may still be on the bridge of an earlier daemon with another bridge_name.
         parts.network().attachTap(vm.tap());
       }
+      parts.network().guardTap(vm.tap(), new TapGuest(vm.mac(), Ipv4.parse(vm.ip())));
     } catch (RuntimeException | InterruptedException e) {
       undoCreate(vm, Optional.empty(), Optional.empty(), e);
       throw VmErrors.hostError(e);
@@ -196,18 +198,23 @@ final class CreateStages {
       op.checkCancelled();
 
       op.stage("identity");
-      parts
-          .identity()
-          .write(
-              disk.get().path(),
-              vm.name(),
-              vm.ip() + "/" + guestNetwork.cidr().prefix(),
-              guestNetwork.gateway().toString(),
-              guestNetwork.gateway().toString(),
-              authorizedKey());
+      String hostKey =
+          parts
+              .identity()
+              .write(
+                  disk.get().path(),
+                  vm.name(),
+                  vm.ip() + "/" + guestNetwork.cidr().prefix(),
+                  guestNetwork.gateway().toString(),
+                  guestNetwork.gateway().toString(),
+                  authorizedKey());
       // The identity is written into the disk: on storage before a row says the VM is complete.
       parts.fileSync().file(disk.get().path());
-      op.log("identity written: hostname " + vm.name() + ", address and SSH key");
+      vms.pinHostKey(vm.id(), hostKey);
+      op.log(
+          "identity written: hostname "
+              + vm.name()
+              + ", address, SSH key and the VM's own SSH host key (pinned)");
       op.checkCancelled();
 
       if (request.noStart()) {

@@ -7,6 +7,8 @@ import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.VmState;
 import dev.hearth.fcproc.FcprocException;
 import dev.hearth.fcproc.VmmChoice;
+import dev.hearth.fcproc.net.Ipv4;
+import dev.hearth.fcproc.net.TapGuest;
 import dev.hearth.fcproc.process.FirecrackerProcess;
 import dev.hearth.session.SessionException;
 import java.time.Duration;
@@ -82,6 +84,7 @@ final class VmLifecycle {
       } else {
         parts.network().createTap(vm.tap());
       }
+      parts.network().guardTap(vm.tap(), new TapGuest(vm.mac(), Ipv4.parse(vm.ip())));
       VmmChoice vmm = parts.vmm().get();
       process = Optional.of(boot.boot(vm, vmm));
       vm = vm.withProcess(Optional.of(process.get().identity())).withVmm(vmm.kind());

@@ -6,6 +6,8 @@ import dev.hearth.daemon.VmState;
 import dev.hearth.dmsnap.DmsnapException;
 import dev.hearth.dmsnap.ProvisionerKind;
 import dev.hearth.dmsnap.RootDisk;
+import dev.hearth.fcproc.net.Ipv4;
+import dev.hearth.fcproc.net.TapGuest;
 import dev.hearth.fcproc.net.TapPool;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -139,8 +141,17 @@ final class VmReconciler {
       log.warn("cannot list the host's TAP devices, so leaked ones stay: {}", e.getMessage());
       return;
     }
+    guardKeptTaps(kept, present);
     for (String tap : present) {
-      if (used.contains(tap) || tapPool.offer(tap)) {
+      if (used.contains(tap)) {
+        continue;
+      }
+      if (tapPool.offer(tap)) {
+        try {
+          parts.network().unguardTap(tap);
+        } catch (RuntimeException e) {
+          log.warn("cannot remove the guard of pooled TAP {}: {}", tap, e.getMessage());
+        }
         continue;
       }
       try {
@@ -149,6 +160,26 @@ final class VmReconciler {
       } catch (RuntimeException e) {
         log.warn("cannot remove leaked TAP {}: {}", tap, e.getMessage());
       }
+    }
+  }
+
+  /**
+   * Guards the TAPs of the VMs kept (re-adopted or stopped) again, with the host rules in place: a
+   * VM started by a hearth that did not guard TAPs would otherwise be cut off by the first {@code
+   * ensure} (a hearth TAP without a guard sends nothing), and one that did is simply guarded again.
+   */
+  private void guardKeptTaps(List<Vm> kept, List<String> present) throws InterruptedException {
+    List<Vm> onHost = kept.stream().filter(vm -> present.contains(vm.tap())).toList();
+    if (onHost.isEmpty()) {
+      return;
+    }
+    try {
+      parts.network().ensure();
+      for (Vm vm : onHost) {
+        parts.network().guardTap(vm.tap(), new TapGuest(vm.mac(), Ipv4.parse(vm.ip())));
+      }
+    } catch (RuntimeException e) {
+      log.warn("cannot guard the TAPs of the VMs kept: {}", e.getMessage());
     }
   }
 

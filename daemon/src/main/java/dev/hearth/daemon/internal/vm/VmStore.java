@@ -87,6 +87,57 @@ final class VmStore {
         });
   }
 
+  /**
+   * Pins the VM's SSH host key (an OpenSSH public key line). Not part of {@link #update}, which
+   * writes the {@link Vm} record's columns only, so that no update can undo a pin.
+   */
+  void pinHostKey(String id, String publicKeyLine) {
+    store.write(
+        c -> {
+          try (PreparedStatement st =
+              c.prepareStatement("UPDATE vms SET host_key = ? WHERE id = ?")) {
+            st.setString(1, publicKeyLine);
+            st.setString(2, id);
+            return st.executeUpdate();
+          }
+        });
+  }
+
+  /** Pins the key a VM without one showed at first contact; a pinned key is never replaced. */
+  void pinHostKeyIfNone(String name, String publicKeyLine) {
+    store.write(
+        c -> {
+          try (PreparedStatement st =
+              c.prepareStatement(
+                  "UPDATE vms SET host_key = ? WHERE name = ? AND host_key IS NULL")) {
+            st.setString(1, publicKeyLine);
+            st.setString(2, name);
+            return st.executeUpdate();
+          }
+        });
+  }
+
+  /** A VM's name and pinned host key (empty when none is pinned yet). */
+  record HostKey(String vm, Optional<String> publicKeyLine) {}
+
+  /** The VM that has this address, with its pinned host key. */
+  Optional<HostKey> hostKeyByIp(String ip) {
+    return store.read(
+        c -> {
+          try (PreparedStatement st =
+              c.prepareStatement("SELECT name, host_key FROM vms WHERE ip = ?")) {
+            st.setString(1, ip);
+            try (ResultSet rs = st.executeQuery()) {
+              return rs.next()
+                  ? Optional.of(
+                      new HostKey(
+                          rs.getString("name"), Optional.ofNullable(rs.getString("host_key"))))
+                  : Optional.<HostKey>empty();
+            }
+          }
+        });
+  }
+
   void delete(String id) {
     store.write(
         c -> {

@@ -46,6 +46,8 @@ final class VmTeardown {
    * the device still exists.
    */
   void releaseReservation(Vm vm) throws InterruptedException {
+    // Guard first: a TAP in the pool belongs to no VM, so nothing of this VM's may pass it.
+    parts.network().unguardTap(vm.tap());
     try (OrderedLock.Held held = parts.locks().createVmLock().lock()) {
       if (tapPool.offer(vm.tap())) {
         vms.delete(vm.id());

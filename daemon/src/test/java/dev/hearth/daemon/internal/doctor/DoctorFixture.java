@@ -42,6 +42,7 @@ abstract class DoctorFixture {
           "losetup",
           "ip",
           "firewall",
+          "nft-bridge",
           "tun",
           "ip-forward",
           "bridge-cidr",
@@ -145,7 +146,8 @@ abstract class DoctorFixture {
             "snapshot-merge   v1.5.0\nsnapshot-origin  v1.9.0\nsnapshot         v1.16.0\n"
                 + "linear           v1.4.0\n",
             "")
-        .on(List.of(IP, "-j", "route", "show"), 0, ROUTES, "");
+        .on(List.of(IP, "-j", "route", "show"), 0, ROUTES, "")
+        .on(List.of("/usr/sbin/nft", "-c", "-f", "-"), 0, "", "");
   }
 
   DoctorReport report() throws InterruptedException {

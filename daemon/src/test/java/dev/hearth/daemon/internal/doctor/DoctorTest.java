@@ -8,6 +8,7 @@ import dev.hearth.core.testing.FakePosix;
 import dev.hearth.daemon.DoctorCheck;
 import dev.hearth.daemon.DoctorCheck.Status;
 import dev.hearth.daemon.DoctorReport;
+import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -158,6 +159,32 @@ class DoctorTest extends DoctorFixture {
 
       assertThat(firewall.status()).isEqualTo(Status.FAIL);
       assertThat(firewall.fix()).isEqualTo("apt-get install nftables");
+    }
+
+    @Test
+    void nftBridgeTablesAreCheckedWithoutAddingOne() throws Exception {
+      DoctorCheck bridge = check("nft-bridge");
+
+      assertThat(bridge.status()).isEqualTo(Status.PASS);
+      assertThat(runner.commands())
+          .filteredOn(c -> c.argv().contains("-c"))
+          .singleElement()
+          .satisfies(c -> assertThat(new String(c.stdin().orElseThrow())).contains("table bridge"));
+    }
+
+    @Test
+    void aKernelWithoutNftBridgeTablesFails() throws Exception {
+      runner.on(
+          List.of("/usr/sbin/nft", "-c", "-f", "-"),
+          1,
+          "",
+          "Error: Could not process rule: Operation not supported\n");
+
+      DoctorCheck bridge = check("nft-bridge");
+
+      assertThat(bridge.status()).isEqualTo(Status.FAIL);
+      assertThat(bridge.detail()).contains("Operation not supported").contains("VMs cannot start");
+      assertThat(bridge.fix()).contains("CONFIG_NF_TABLES_BRIDGE");
     }
 
     @Test
