@@ -59,21 +59,9 @@ public final class GuestSessions implements AutoCloseable {
   private final Clock clock;
   private final SessionRegistry registry = new SessionRegistry();
   private final ExecutorService background;
-  private final int listLimit;
-  private final int outputLimit;
 
   public GuestSessions(GuestScripts guest, Clock clock) {
-    this(guest, clock, LIST_OUTPUT_LIMIT, SCRIPT_OUTPUT_LIMIT);
-  }
-
-  /**
-   * @param listLimit the most bytes of a list script's stdout read
-   * @param outputLimit the most bytes of another script's stdout, or of any script's stderr
-   */
-  GuestSessions(GuestScripts guest, Clock clock, int listLimit, int outputLimit) {
     this.guest = guest;
-    this.listLimit = listLimit;
-    this.outputLimit = outputLimit;
     this.clock = clock;
     AtomicInteger threads = new AtomicInteger();
     this.background =
@@ -177,7 +165,7 @@ public final class GuestSessions implements AutoCloseable {
    *     framing does not parse
    */
   public SessionListing.Listing listing(SessionGuest vm) throws InterruptedException {
-    Result result = run(vm, "list script", scripts(vm).list(), new byte[0], listLimit);
+    Result result = run(vm, "list script", scripts(vm).list(), new byte[0], LIST_OUTPUT_LIMIT);
     if (result.exit != 0) {
       throw FormatStepError.of("list", "all sessions", vm.vmName(), result.exit, result.stderr());
     }
@@ -239,8 +227,8 @@ public final class GuestSessions implements AutoCloseable {
   public End waitFor(SessionGuest vm, String sessionRef, Cancellation cancel)
       throws InterruptedException {
     SessionController session = controller(vm, sessionRef);
-    BoundedOutput out = capture(vm, "stdout", "wait script", outputLimit);
-    BoundedOutput err = capture(vm, "stderr", "wait script", outputLimit);
+    BoundedOutput out = capture(vm, "stdout", "wait script", SCRIPT_OUTPUT_LIMIT);
+    BoundedOutput err = capture(vm, "stderr", "wait script", SCRIPT_OUTPUT_LIMIT);
     int exit =
         runStreaming(
             vm, scripts(vm).waitFor(session.id), InputStream.nullInputStream(), out, err, cancel);
@@ -324,13 +312,14 @@ public final class GuestSessions implements AutoCloseable {
     SessionScripts scripts = scripts(vm);
     String script = follow ? scripts.follow(session.id, offset) : scripts.logs(session.id, offset);
     CountingOutputStream counted = new CountingOutputStream(out);
-    BoundedOutput err = capture(vm, "stderr", step + " script", outputLimit);
+    BoundedOutput err = capture(vm, "stderr", step + " script", SCRIPT_OUTPUT_LIMIT);
     int exit = runStreaming(vm, script, InputStream.nullInputStream(), counted, err, cancel);
     check(vm, session, step, new Result(exit, new byte[0], err.bytes()));
     long next = offset + counted.count;
     SessionInfo info = session.info();
     if (follow) {
-      Result result = run(vm, "wait script", scripts.waitFor(session.id), new byte[0], outputLimit);
+      Result result =
+          run(vm, "wait script", scripts.waitFor(session.id), new byte[0], SCRIPT_OUTPUT_LIMIT);
       check(vm, session, "wait", result);
       End end = end(result.stdout());
       info =
@@ -436,19 +425,19 @@ public final class GuestSessions implements AutoCloseable {
 
   private Result run(SessionGuest vm, String what, String script, byte[] stdin)
       throws InterruptedException {
-    return run(vm, what, script, stdin, outputLimit);
+    return run(vm, what, script, stdin, SCRIPT_OUTPUT_LIMIT);
   }
 
   /**
    * Runs a script to its end with its stdout and stderr kept in memory, within {@code stdoutLimit}
-   * and {@link #outputLimit} bytes.
+   * and {@link #SCRIPT_OUTPUT_LIMIT} bytes.
    *
    * @param what the script, for an error: "list script"
    */
   private Result run(SessionGuest vm, String what, String script, byte[] stdin, int stdoutLimit)
       throws InterruptedException {
     BoundedOutput out = capture(vm, "stdout", what, stdoutLimit);
-    BoundedOutput err = capture(vm, "stderr", what, outputLimit);
+    BoundedOutput err = capture(vm, "stderr", what, SCRIPT_OUTPUT_LIMIT);
     int exit =
         runStreaming(vm, script, new ByteArrayInputStream(stdin), out, err, Cancellation.never());
     return new Result(exit, out.bytes(), err.bytes());

@@ -40,24 +40,15 @@ public final class MinaSshWaiter implements SshWaiter {
   private final MinaGuestDialer dialer;
   private final Clock clock;
   private final Duration pollInterval;
-  private final int limit;
 
   public MinaSshWaiter(MinaGuestDialer dialer, Clock clock) {
-    this(dialer, clock, DEFAULT_POLL_INTERVAL, OUTPUT_LIMIT);
+    this(dialer, clock, DEFAULT_POLL_INTERVAL);
   }
 
   MinaSshWaiter(MinaGuestDialer dialer, Clock clock, Duration pollInterval) {
-    this(dialer, clock, pollInterval, OUTPUT_LIMIT);
-  }
-
-  /**
-   * @param limit the most bytes of {@code true}'s stdout, and of its stderr, read
-   */
-  MinaSshWaiter(MinaGuestDialer dialer, Clock clock, Duration pollInterval, int limit) {
     this.dialer = dialer;
     this.clock = clock;
     this.pollInterval = pollInterval;
-    this.limit = limit;
   }
 
   /**
@@ -129,8 +120,10 @@ public final class MinaSshWaiter implements SshWaiter {
     long deadline = System.nanoTime() + timeout.toNanos();
     String address = MinaGuestDialer.address(ip, port);
     ClientSession session = dialer.dial(ip, port, timeout);
-    BoundedOutput stdout = new BoundedOutput("the stdout of `true` over SSH on " + address, limit);
-    BoundedOutput stderr = new BoundedOutput("the stderr of `true` over SSH on " + address, limit);
+    BoundedOutput stdout =
+        new BoundedOutput("the stdout of `true` over SSH on " + address, OUTPUT_LIMIT);
+    BoundedOutput stderr =
+        new BoundedOutput("the stderr of `true` over SSH on " + address, OUTPUT_LIMIT);
     try (ChannelExec exec = session.createExecChannel("true")) {
       // A write past the bound throws in MINA's I/O thread, which then closes the session.
       exec.setOut(stdout);
