@@ -291,18 +291,19 @@ public final class SessionScripts {
   }
 
   /**
-   * {@code fail KIND [ARG]}, {@code small FILE} (the head of a file that should be a few bytes: a
-   * guest can make any of them huge, and the scripts keep what they read in memory) and {@code
-   * session_state DIR}. The wrapper is looked at before the exit file: a wrapper gone by then wrote
-   * its exit file first, so a finished session never reads as lost. A wrapper that {@code kill -0}
-   * finds but whose /proc entry is gone by the next look was a zombie reaped in between: it has
-   * ended (only without /proc mounted does {@code kill -0} alone decide).
+   * {@code fail KIND [ARG]}, {@code small FILE} (the head of a regular file that should be a few
+   * bytes: a guest can make any of them huge, and the scripts keep what they read in memory; or
+   * make it a FIFO, which would block the script) and {@code session_state DIR}. The wrapper is
+   * looked at before the exit file: a wrapper gone by then wrote its exit file first, so a finished
+   * session never reads as lost. A wrapper that {@code kill -0} finds but whose /proc entry is gone
+   * by the next look was a zombie reaped in between: it has ended (only without /proc mounted does
+   * {@code kill -0} alone decide).
    */
   private String prelude() {
     return "fail() { printf 'hearth-error: %s\\n' \"$*\" >&2; exit "
         + REFUSED
         + "; }\n"
-        + "small() { head -c "
+        + "small() { [ -f \"$1\" ] && head -c "
         + SMALL_FILE_LIMIT
         + " \"$1\" 2>/dev/null; }\n"
         + "boot=$(small "

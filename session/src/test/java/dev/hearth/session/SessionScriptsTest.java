@@ -248,6 +248,35 @@ class SessionScriptsTest {
    * reaping deterministically: the wrapper still answers {@code kill -0}, its entry is gone.
    */
   @Test
+  void smallFilesTheGuestMadeHugeOrAFifoNeitherFloodNorBlockTheScripts() throws Exception {
+    String fifo = start(spec(List.of("sleep", "1000")));
+    String huge = start(spec(List.of("sleep", "1000")));
+    java.nio.file.Path boot = guest.root.resolve(fifo).resolve("boot");
+    Files.delete(boot);
+    Process mkfifo = new ProcessBuilder("mkfifo", boot.toString()).start();
+    assertThat(Await.exit(mkfifo, Await.DEFAULT, "mkfifo")).isZero();
+    try (java.io.RandomAccessFile exit =
+        new java.io.RandomAccessFile(guest.root.resolve(huge).resolve("exit").toFile(), "rw")) {
+      exit.setLength(64L * 1024 * 1024);
+    }
+
+    String listed = guest.ok(scripts.list());
+
+    assertThat(listed.length()).isLessThan(64 * 1024);
+    SessionListing.Listing listing = SessionListing.parse(listed);
+    assertThat(listing.sessions())
+        .filteredOn(s -> s.id().equals(fifo))
+        .singleElement()
+        .extracting(SessionInfo::state)
+        .isEqualTo(SessionState.LOST);
+    assertThat(listing.sessions())
+        .filteredOn(s -> s.id().equals(huge))
+        .singleElement()
+        .extracting(SessionInfo::exitCode)
+        .isEqualTo(OptionalInt.empty());
+  }
+
+  @Test
   void aWrapperWhoseProcEntryVanishesReadsAsEnded() throws Exception {
     String id = start(spec(List.of("sleep", "1000")));
     assertThat(info(id).state()).isEqualTo(SessionState.RUNNING);
