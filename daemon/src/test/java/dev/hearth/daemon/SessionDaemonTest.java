@@ -8,6 +8,7 @@ import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.daemon.internal.api.HearthClient;
 import java.io.ByteArrayOutputStream;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -334,6 +335,54 @@ class SessionDaemonTest {
     fx.call("vm.delete", "{\"vm\": \"demo\", \"force\": true}");
     assertError(() -> list("demo"), "not_found", "no VM named 'demo'");
     assertThat(list(null).path("sessions")).isEmpty();
+  }
+
+  @Test
+  void aSessionWithAHugeMetaFileIsReportedBrokenAndHidesNoOtherEvenAfterARestart()
+      throws Exception {
+    String kept = start("{\"vm\": \"demo\", \"name\": \"kept\", \"argv\": [\"sleep\", \"1000\"]}");
+    String hostile = start("{\"vm\": \"demo\", \"argv\": [\"sleep\", \"1000\"]}");
+    String vmId = fx.call("vm.show", "{\"vm\": \"demo\"}").path("id").asText();
+    // What `truncate -s 64M meta` in the guest makes: the real metadata, then zeros (sparse).
+    try (RandomAccessFile meta =
+        new RandomAccessFile(
+            dir.resolve("guests")
+                .resolve(vmId)
+                .resolve("sessions")
+                .resolve(hostile)
+                .resolve("meta")
+                .toFile(),
+            "rw")) {
+      meta.setLength(64L * 1024 * 1024);
+    }
+    String reason =
+        "session "
+            + hostile
+            + " of VM demo is broken: its meta file is larger than 256 KiB, the most the daemon"
+            + " reads";
+
+    for (JsonNode listed : List.of(list("demo"), list(null))) {
+      assertThat(listed.path("sessions").findValuesAsText("id")).containsExactly(kept);
+      assertThat(listed.path("errors")).hasSize(1);
+      JsonNode error = listed.path("errors").get(0);
+      assertThat(error.path("vm").asText()).isEqualTo("demo");
+      assertThat(error.path("session").asText()).isEqualTo(hostile);
+      assertThat(error.path("message").asText()).isEqualTo(reason);
+    }
+
+    // The rediscovery of a restarted daemon lists it too, and the daemon goes on.
+    fx.stopDaemon();
+    int before = guest.scripts.size();
+    fx.start(seams());
+    await(
+        () -> guest.scripts.stream().skip(before).anyMatch(s -> s.contains("printf 'session %s")),
+        "the rediscovery list");
+    assertError(
+        () -> fx.call("session.kill", "{\"vm\": \"demo\", \"session\": \"" + hostile + "\"}"),
+        "host_error",
+        reason);
+    fx.call("session.kill", "{\"vm\": \"demo\", \"session\": \"kept\"}");
+    assertThat(waitFor(kept).path("exit_code").asInt()).isEqualTo(143);
   }
 
   private static void assertError(Runnable call, String kind, String message) {

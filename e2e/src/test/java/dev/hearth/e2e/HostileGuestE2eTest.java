@@ -5,15 +5,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hearth.core.CommandResult;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,6 +53,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(KeepLogsOnFailure.class)
 class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String IMAGE = "e2e-hostile";
 
   /** The hostile guest every step runs its attack in. */
@@ -109,6 +116,256 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
   void theGuestIsRootInItself() throws Exception {
     CommandResult id = host.hearthOk(EXEC, "vm", "exec", VM, "--", "id", "-u");
     assertThat(id.stdout().strip()).as("the guest user every attack runs as").isEqualTo("0");
+  }
+
+  /** Where the guest keeps its session folders (the session module's SessionLayout.GUEST). */
+  private static final String SESSIONS = "/var/lib/hearth/sessions";
+
+  /**
+   * The most resident memory the daemon may have after a hostile step: its heap is capped at 512
+   * MiB (bin/hearth), so an unbounded read of guest bytes ends it (ExitOnOutOfMemoryError) long
+   * before; a bounded one leaves it far below this.
+   */
+  private static final long DAEMON_RSS_KIB = 768 * 1024;
+
+  /** The longest console log line the capper writes (FirecrackerLauncher's fold width). */
+  private static final int CONSOLE_LINE_BYTES = 4096;
+
+  private String hostileSession;
+  private String keptSession;
+
+  @Test
+  @Order(200)
+  @Timeout(value = 8, unit = TimeUnit.MINUTES)
+  void aFiveGigabyteSessionMetaIsReportedBrokenAndTheOtherSessionsAreListed() throws Exception {
+    long daemon = host.daemonPid();
+    keptSession = startSleeper("bounds-kept");
+    hostileSession = startSleeper("bounds-hostile");
+    // A sparse file: no guest disk is spent, but every byte reads (as zeros) after the metadata.
+    host.hearthOk(EXEC, "vm", "exec", VM, "--", "truncate", "-s", "5G", metaOf(hostileSession));
+
+    CommandResult list = host.hearth(EXEC, "--json", "session", "list", VM);
+
+    assertThat(list.exitCode()).as(E2eHost.describe(list)).isEqualTo(1);
+    JsonNode sessions = JSON.readTree(list.stdout());
+    assertThat(sessions.findValuesAsText("id"))
+        .as("the sessions listed beside the hostile one")
+        .contains(keptSession)
+        .doesNotContain(hostileSession);
+    assertThat(list.stderr())
+        .contains(
+            "session "
+                + hostileSession
+                + " of VM "
+                + VM
+                + " is broken: its meta file is larger than 256 KiB");
+    assertDaemonUnharmed(daemon);
+  }
+
+  @Test
+  @Order(210)
+  @Timeout(value = 8, unit = TimeUnit.MINUTES)
+  void theRediscoveryOfARestartedDaemonSurvivesTheHugeMeta() throws Exception {
+    assumeTrue(hostileSession != null, "the 5 GB meta step did not get to start its sessions");
+    long logBefore = Files.size(host.daemonLog);
+    host.restartDaemon();
+    long daemon = host.daemonPid();
+    String found = "VM " + VM + ": found ";
+    Await.until(
+        Duration.ofMinutes(3),
+        "the restarted daemon's rediscovery of the sessions of " + VM + " in " + host.daemonLog,
+        () -> daemonLogSince(logBefore).contains(found));
+    assertThat(daemonLogSince(logBefore))
+        .contains("session " + hostileSession + " of VM " + VM + " is broken");
+    CommandResult list = host.hearth(EXEC, "--json", "session", "list", VM);
+    assertThat(JSON.readTree(list.stdout()).findValuesAsText("id")).contains(keptSession);
+    assertDaemonUnharmed(daemon);
+
+    // Done with the hostile folder: the later steps see a guest with no such session.
+    host.hearthOk(
+        EXEC,
+        "vm",
+        "exec",
+        VM,
+        "--",
+        "sh",
+        "-c",
+        "for d in \"$0\" \"$1\"; do kill \"$(cat \"$d/pid\")\"; rm -rf \"$d\"; done",
+        SESSIONS + "/" + hostileSession,
+        SESSIONS + "/" + keptSession);
+  }
+
+  @Test
+  @Order(220)
+  @Timeout(value = 8, unit = TimeUnit.MINUTES)
+  void endlessStderrOfASessionScriptIsCutAtTheBoundAndTheGuestSideStopped() throws Exception {
+    long daemon = host.daemonPid();
+    // The guest's root shell (bash, run by sshd for every command, sourcing ~/.bashrc) turns every
+    // session script (they all define `fail` with a hearth-error line) into endless stderr while
+    // the flag file exists; other commands, these included, run as usual.
+    String hook =
+        "case \"$BASH_EXECUTION_STRING\" in *hearth-error*) [ -e /run/e2e-endless-stderr ] &&"
+            + " exec yes e2e-endless-stderr >&2 ;; *e2e-probe-bashrc*) echo e2e-bashrc-sourced"
+            + " >&2 ;; esac";
+    host.hearthOk(
+        EXEC,
+        "vm",
+        "exec",
+        VM,
+        "--",
+        "sh",
+        "-c",
+        "{ printf '%s\\n' \"$0\"; cat /root/.bashrc 2>/dev/null; } > /root/.bashrc.new"
+            + " && mv /root/.bashrc.new /root/.bashrc && touch /run/e2e-endless-stderr",
+        hook);
+    CommandResult probe =
+        host.hearth(EXEC, "vm", "exec", VM, "--", "sh", "-c", ": e2e-probe-bashrc");
+    assertThat(probe.stderr())
+        .as("the guest's bash must source ~/.bashrc for sshd's commands for this step to play")
+        .contains("e2e-bashrc-sourced");
+
+    CommandResult list = host.hearth(EXEC, "session", "list", VM);
+
+    assertThat(list.exitCode()).as(E2eHost.describe(list)).isNotZero();
+    assertThat(list.stderr())
+        .contains(
+            "the stderr of the session list script in VM "
+                + VM
+                + " passed 64 KiB, the most the daemon reads of it; the guest command was stopped");
+    assertDaemonUnharmed(daemon);
+    host.hearthOk(EXEC, "vm", "exec", VM, "--", "rm", "-f", "/run/e2e-endless-stderr");
+    // Stopped, not drained: the closed channel ends `yes` in the guest.
+    Await.until(
+        Duration.ofMinutes(2),
+        "the guest's endless `yes` to end once the daemon closed its channel",
+        () ->
+            host.hearth(EXEC, "vm", "exec", VM, "--", "pgrep", "-f", "yes e2e-endless-stder[r]")
+                    .exitCode()
+                == 1);
+    assertThat(host.hearth(EXEC, "session", "list", VM).exitCode()).isZero();
+  }
+
+  @Test
+  @Order(230)
+  @Timeout(value = 10, unit = TimeUnit.MINUTES)
+  void aConsoleWithoutNewlinesIsCutIntoShortLinesAndNoOneHoldsItInMemory() throws Exception {
+    long daemon = host.daemonPid();
+    Path console = Path.of(host.vm(VM).path("console_log").asText());
+    // 1.2 MB without a newline, then one, so that the capper's last folded piece is written too
+    // (fold holds up to a line of 4 KiB until it is complete) and the capper is idle afterwards.
+    long xs = 1_200_000;
+
+    host.hearthOk(
+        Duration.ofMinutes(6),
+        "vm",
+        "exec",
+        VM,
+        "--",
+        "sh",
+        "-c",
+        "{ head -c \"$0\" /dev/zero | tr '\\000' x; echo; } > /dev/ttyS0",
+        Long.toString(xs));
+
+    Await.until(
+        Duration.ofMinutes(2),
+        xs + " bytes 'x' in the console log " + console,
+        () -> consoleBytes(console, 'x') >= xs);
+    assertThat(longestConsoleLine(console))
+        .as("the longest line of the console log (and its rotated part)")
+        .isLessThanOrEqualTo(CONSOLE_LINE_BYTES);
+    for (ProcessHandle capper : cappers(console)) {
+      assertThat(rssKib(capper.pid()))
+          .as("the resident memory of the console capper %s (KiB)", capper.pid())
+          .isLessThan(16 * 1024);
+    }
+    assertThat(host.hearthOk(EXEC, "vm", "logs", VM, "--tail", "3").stdout().lines())
+        .allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(CONSOLE_LINE_BYTES));
+    assertDaemonUnharmed(daemon);
+  }
+
+  private String startSleeper(String name) throws InterruptedException {
+    return host.hearthOk(EXEC, "session", "start", VM, "--name", name, "--", "sleep", "100000")
+        .stdout()
+        .strip();
+  }
+
+  private static String metaOf(String session) {
+    return SESSIONS + "/" + session + "/meta";
+  }
+
+  /** The daemon still runs, is the same process, and its resident memory stayed bounded. */
+  private void assertDaemonUnharmed(long pid) throws IOException {
+    assertThat(host.daemonRunning()).as("the daemon runs (it did not run out of memory)").isTrue();
+    assertThat(host.daemonPid()).as("the daemon's pid (no restart)").isEqualTo(pid);
+    assertThat(rssKib(pid)).as("the daemon's VmRSS (KiB)").isLessThan(DAEMON_RSS_KIB);
+  }
+
+  private static long rssKib(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.substring("VmRSS:".length()).replace("kB", "").strip());
+      }
+    }
+    throw new AssertionError("no VmRSS in /proc/" + pid + "/status");
+  }
+
+  private String daemonLogSince(long offset) throws IOException {
+    byte[] all = Files.readAllBytes(host.daemonLog);
+    int from = (int) Math.min(offset, all.length);
+    return new String(all, from, all.length - from, StandardCharsets.UTF_8);
+  }
+
+  /** The console log and the part rotated out before it. */
+  private static List<Path> consoleFiles(Path console) {
+    return List.of(console.resolveSibling(console.getFileName() + ".1"), console);
+  }
+
+  private static long consoleBytes(Path console, char c) throws IOException {
+    long n = 0;
+    for (Path file : consoleFiles(console)) {
+      if (Files.exists(file)) {
+        for (byte b : Files.readAllBytes(file)) {
+          if (b == c) {
+            n++;
+          }
+        }
+      }
+    }
+    return n;
+  }
+
+  private static int longestConsoleLine(Path console) throws IOException {
+    int longest = 0;
+    for (Path file : consoleFiles(console)) {
+      if (!Files.exists(file)) {
+        continue;
+      }
+      int run = 0;
+      for (byte b : Files.readAllBytes(file)) {
+        run = b == '\n' ? 0 : run + 1;
+        longest = Math.max(longest, run);
+      }
+    }
+    return longest;
+  }
+
+  /** The console capper's shells: the processes named sh whose argv names the console log. */
+  private static List<ProcessHandle> cappers(Path console) throws IOException {
+    List<ProcessHandle> found = new ArrayList<>();
+    for (ProcessHandle p : ProcessHandle.allProcesses().toList()) {
+      Path cmdline = Path.of("/proc/" + p.pid() + "/cmdline");
+      Path comm = Path.of("/proc/" + p.pid() + "/comm");
+      try {
+        String argv = new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8);
+        if (argv.contains(console.toString()) && Files.readString(comm).strip().equals("sh")) {
+          found.add(p);
+        }
+      } catch (IOException gone) {
+        // the process ended meanwhile
+      }
+    }
+    assertThat(found).as("the console capper's shells for " + console).isNotEmpty();
+    return found;
   }
 
   /** The second VM of the networking steps, whose address the hostile guest claims. */

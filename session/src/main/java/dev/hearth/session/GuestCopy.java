@@ -1,12 +1,10 @@
 package dev.hearth.session;
 
-import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -65,7 +63,7 @@ public final class GuestCopy {
           + "fi\n"
           + "mv -f -- \"$tmp/$name\" \"$dst\"\n";
 
-  /** Most bytes of a copy script's messages kept for the error. */
+  /** Most bytes of a copy script's messages (its stderr) read; past it the copy is stopped. */
   private static final int MESSAGE_CAP = 64 * 1024;
 
   /** Most characters of the script's messages in the error of a failed copy. */
@@ -90,7 +88,7 @@ public final class GuestCopy {
       GuestTarget target, String path, String name, InputStream tar, Cancellation cancel)
       throws InterruptedException {
     long[] bytes = {0};
-    Messages messages = new Messages();
+    BoundedOutput messages = messages(target);
     int code =
         exec.run(target, unpack(path, name), counting(tar, bytes), messages, messages, cancel);
     check(target, code, messages);
@@ -107,7 +105,7 @@ public final class GuestCopy {
   public long fromGuest(GuestTarget target, String path, OutputStream tar, Cancellation cancel)
       throws InterruptedException {
     long[] bytes = {0};
-    Messages messages = new Messages();
+    BoundedOutput messages = messages(target);
     int code =
         exec.run(
             target,
@@ -120,12 +118,17 @@ public final class GuestCopy {
     return bytes[0];
   }
 
-  private static void check(GuestTarget target, int code, Messages messages) {
+  private static BoundedOutput messages(GuestTarget target) {
+    return new BoundedOutput(
+        "the messages (stderr) of the copy script in VM " + target.vm(), MESSAGE_CAP);
+  }
+
+  private static void check(GuestTarget target, int code, BoundedOutput messages) {
     if (code == 0) {
       return;
     }
     String where = " in VM " + target.vm();
-    String message = messages.text();
+    String message = messages.text().trim();
     String text = message.isEmpty() ? "exit code " + code : message;
     if (code == SOURCE_MISSING || code == DESTINATION_MISSING) {
       throw new GuestCopyException(GuestCopyException.Kind.NOT_FOUND, code, text + where);
@@ -201,26 +204,5 @@ public final class GuestCopy {
         count[0] += len;
       }
     };
-  }
-
-  /** The script's messages: the first {@link #MESSAGE_CAP} bytes written, the rest dropped. */
-  private static final class Messages extends OutputStream {
-    private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
-
-    @Override
-    public synchronized void write(int b) {
-      if (kept.size() < MESSAGE_CAP) {
-        kept.write(b);
-      }
-    }
-
-    @Override
-    public synchronized void write(byte[] b, int off, int len) {
-      kept.write(b, off, Math.min(len, Math.max(0, MESSAGE_CAP - kept.size())));
-    }
-
-    synchronized String text() {
-      return kept.toString(StandardCharsets.UTF_8).trim();
-    }
   }
 }

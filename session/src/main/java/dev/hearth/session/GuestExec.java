@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * <p>Flow control: the channel's output is read through MINA's inverted streams, whose window is
  * only given back to the guest once the bytes were read here and written to the caller's stream; so
  * a caller that writes slowly (a slow RPC client) slows the guest, and at most one SSH window (2
- * MiB by default) per stream is held in memory. Input is written as the guest's window allows.
+ * MiB by default) per stream is held in memory. Input is written as the guest's window allows. A
+ * write to the caller's stream that fails (a client gone, a {@link BoundedOutput} full) closes the
+ * channel: the guest command is stopped, not drained.
  */
 public final class GuestExec {
   private static final Logger log = LoggerFactory.getLogger(GuestExec.class);
@@ -212,6 +214,10 @@ public final class GuestExec {
         throw e;
       }
       Exception failure = outputFailure;
+      if (failure instanceof OutputLimitException limit) {
+        close();
+        throw new GuestExecException(limit.getMessage() + " (" + target.describe() + ")", limit);
+      }
       if (failure != null) {
         close();
         throw new GuestExecException(

@@ -3,7 +3,6 @@ package dev.hearth.session;
 import dev.hearth.core.Clock;
 import dev.hearth.core.Printable;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -44,6 +43,18 @@ public final class GuestSessions implements AutoCloseable {
   /** How a stream of output ended: where the log stands, and the session's end if it ended. */
   public record LogEnd(long nextOffset, SessionInfo info) {}
 
+  /**
+   * The most bytes of a list script's output read into memory: many sessions' records (each meta at
+   * most {@link SessionScripts#META_LIMIT}). Past it the list fails naming the bound.
+   */
+  static final int LIST_OUTPUT_LIMIT = 8 * 1024 * 1024;
+
+  /**
+   * The most bytes of any other script's stdout (an id, {@code exited N}) or any script's stderr
+   * (its {@code hearth-error:} line) read into memory.
+   */
+  static final int SCRIPT_OUTPUT_LIMIT = 64 * 1024;
+
   private final GuestScripts guest;
   private final Clock clock;
   private final SessionRegistry registry = new SessionRegistry();
@@ -62,20 +73,30 @@ public final class GuestSessions implements AutoCloseable {
             });
   }
 
-  /** Lists a guest's sessions in the background (a VM that just came up), logging what it found. */
+  /**
+   * Lists a guest's sessions in the background (a VM that just came up, or re-adopted at daemon
+   * start), logging what it found. Whatever the guest answers, this only logs: its output is read
+   * within the bounds, and an error ends this VM's rediscovery only.
+   */
   public void rediscoverLater(SessionGuest vm) {
     try {
       background.execute(
           () -> {
             try {
-              List<SessionInfo> found = list(vm);
-              long running = found.stream().filter(s -> s.state() == SessionState.RUNNING).count();
+              SessionListing.Listing found = listing(vm);
+              long running =
+                  found.sessions().stream().filter(s -> s.state() == SessionState.RUNNING).count();
               log.info(
-                  "VM {}: found {} session(s), {} running", vm.vmName(), found.size(), running);
-            } catch (SessionException e) {
-              log.warn("VM {}: cannot list its sessions: {}", vm.vmName(), e.getMessage());
+                  "VM {}: found {} session(s), {} running{}",
+                  vm.vmName(),
+                  found.sessions().size(),
+                  running,
+                  found.broken().isEmpty() ? "" : ", " + found.broken().size() + " broken");
+              found.broken().forEach(b -> log.warn("VM {}: {}", vm.vmName(), brokenMessage(vm, b)));
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+              log.warn("VM {}: cannot list its sessions: {}", vm.vmName(), e.getMessage());
             }
           });
     } catch (RejectedExecutionException e) {
@@ -107,7 +128,7 @@ public final class GuestSessions implements AutoCloseable {
     startLock.lockInterruptibly();
     Result result;
     try {
-      result = run(vm, scripts.start(spec), new byte[0]);
+      result = run(vm, "start script", scripts.start(spec), new byte[0]);
     } finally {
       startLock.unlock();
     }
@@ -129,19 +150,38 @@ public final class GuestSessions implements AutoCloseable {
     return info;
   }
 
-  /** The guest's sessions, oldest first. */
+  /**
+   * The guest's sessions, oldest first; broken session folders are left out (see {@link #listing}).
+   */
   public List<SessionInfo> list(SessionGuest vm) throws InterruptedException {
-    Result result = run(vm, scripts(vm).list(), new byte[0]);
+    return listing(vm).sessions();
+  }
+
+  /**
+   * The guest's sessions, oldest first, and the session folders that cannot be read (a meta file
+   * past {@link SessionScripts#META_LIMIT}, a value that does not parse), each with its reason.
+   *
+   * @throws SessionOutputException when the whole output passes {@link #LIST_OUTPUT_LIMIT} or its
+   *     framing does not parse
+   */
+  public SessionListing.Listing listing(SessionGuest vm) throws InterruptedException {
+    Result result = run(vm, "list script", scripts(vm).list(), new byte[0], LIST_OUTPUT_LIMIT);
     if (result.exit != 0) {
       throw FormatStepError.of("list", "all sessions", vm.vmName(), result.exit, result.stderr());
     }
     try {
-      List<SessionInfo> found = SessionListing.parse(result.stdout());
-      registry.update(vm.vmId(), found);
+      SessionListing.Listing found = SessionListing.parse(result.stdout());
+      registry.update(vm.vmId(), found.sessions());
+      registry.broken(vm.vmId(), found.broken());
       return found;
     } catch (SessionOutputException e) {
       throw new SessionOutputException("VM " + vm.vmName() + ": " + e.getMessage());
     }
+  }
+
+  /** How a broken session is reported: its id, its VM and why it cannot be read. */
+  public static String brokenMessage(SessionGuest vm, SessionListing.Broken broken) {
+    return "session " + broken.id() + " of VM " + vm.vmName() + " is broken: " + broken.reason();
   }
 
   /**
@@ -160,10 +200,14 @@ public final class GuestSessions implements AutoCloseable {
     session.writeLock.lockInterruptibly();
     try {
       if (data.length > 0) {
-        check(vm, session, "write", run(vm, scripts.write(session.id), data));
+        check(vm, session, "write", run(vm, "write script", scripts.write(session.id), data));
       }
       if (eof) {
-        check(vm, session, "write", run(vm, scripts.closeStdin(session.id), new byte[0]));
+        check(
+            vm,
+            session,
+            "write",
+            run(vm, "close-stdin script", scripts.closeStdin(session.id), new byte[0]));
       }
     } finally {
       session.writeLock.unlock();
@@ -175,7 +219,7 @@ public final class GuestSessions implements AutoCloseable {
       throws InterruptedException {
     SessionController session = controller(vm, sessionRef);
     String script = scripts(vm).kill(session.id, signal);
-    check(vm, session, "kill", run(vm, script, new byte[0]));
+    check(vm, session, "kill", run(vm, "kill script", script, new byte[0]));
     return SessionSignal.parse(signal);
   }
 
@@ -183,13 +227,13 @@ public final class GuestSessions implements AutoCloseable {
   public End waitFor(SessionGuest vm, String sessionRef, Cancellation cancel)
       throws InterruptedException {
     SessionController session = controller(vm, sessionRef);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    BoundedOutput out = capture(vm, "stdout", "wait script", SCRIPT_OUTPUT_LIMIT);
+    BoundedOutput err = capture(vm, "stderr", "wait script", SCRIPT_OUTPUT_LIMIT);
     int exit =
         runStreaming(
             vm, scripts(vm).waitFor(session.id), InputStream.nullInputStream(), out, err, cancel);
-    check(vm, session, "wait", new Result(exit, out.toByteArray(), err.toByteArray()));
-    return end(out.toString(StandardCharsets.UTF_8));
+    check(vm, session, "wait", new Result(exit, out.bytes(), err.bytes()));
+    return end(out.text());
   }
 
   /**
@@ -268,13 +312,14 @@ public final class GuestSessions implements AutoCloseable {
     SessionScripts scripts = scripts(vm);
     String script = follow ? scripts.follow(session.id, offset) : scripts.logs(session.id, offset);
     CountingOutputStream counted = new CountingOutputStream(out);
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    BoundedOutput err = capture(vm, "stderr", step + " script", SCRIPT_OUTPUT_LIMIT);
     int exit = runStreaming(vm, script, InputStream.nullInputStream(), counted, err, cancel);
-    check(vm, session, step, new Result(exit, new byte[0], err.toByteArray()));
+    check(vm, session, step, new Result(exit, new byte[0], err.bytes()));
     long next = offset + counted.count;
     SessionInfo info = session.info();
     if (follow) {
-      Result result = run(vm, scripts.waitFor(session.id), new byte[0]);
+      Result result =
+          run(vm, "wait script", scripts.waitFor(session.id), new byte[0], SCRIPT_OUTPUT_LIMIT);
       check(vm, session, "wait", result);
       End end = end(result.stdout());
       info =
@@ -335,6 +380,12 @@ public final class GuestSessions implements AutoCloseable {
       }
       match = byPrefix.stream().findFirst();
     }
+    if (match.isEmpty()) {
+      Optional<SessionListing.Broken> broken = registry.findBroken(vm.vmId(), ref);
+      if (broken.isPresent()) {
+        throw new SessionOutputException(brokenMessage(vm, broken.get()));
+      }
+    }
     String id =
         match
             .orElseThrow(
@@ -372,12 +423,29 @@ public final class GuestSessions implements AutoCloseable {
     }
   }
 
-  private Result run(SessionGuest vm, String script, byte[] stdin) throws InterruptedException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private Result run(SessionGuest vm, String what, String script, byte[] stdin)
+      throws InterruptedException {
+    return run(vm, what, script, stdin, SCRIPT_OUTPUT_LIMIT);
+  }
+
+  /**
+   * Runs a script to its end with its stdout and stderr kept in memory, within {@code stdoutLimit}
+   * and {@link #SCRIPT_OUTPUT_LIMIT} bytes.
+   *
+   * @param what the script, for an error: "list script"
+   */
+  private Result run(SessionGuest vm, String what, String script, byte[] stdin, int stdoutLimit)
+      throws InterruptedException {
+    BoundedOutput out = capture(vm, "stdout", what, stdoutLimit);
+    BoundedOutput err = capture(vm, "stderr", what, SCRIPT_OUTPUT_LIMIT);
     int exit =
         runStreaming(vm, script, new ByteArrayInputStream(stdin), out, err, Cancellation.never());
-    return new Result(exit, out.toByteArray(), err.toByteArray());
+    return new Result(exit, out.bytes(), err.bytes());
+  }
+
+  private static BoundedOutput capture(SessionGuest vm, String stream, String what, int limit) {
+    return new BoundedOutput(
+        "the " + stream + " of the session " + what + " in VM " + vm.vmName(), limit);
   }
 
   private int runStreaming(
@@ -391,6 +459,10 @@ public final class GuestSessions implements AutoCloseable {
     try {
       return guest.run(vm, script, stdin, out, err, cancel);
     } catch (IOException e) {
+      Optional<OutputLimitException> limit = OutputLimitException.in(e);
+      if (limit.isPresent()) {
+        throw new SessionOutputException(limit.get().getMessage());
+      }
       if (cancel.cancelled()) {
         throw new CancellationException("the client went away");
       }

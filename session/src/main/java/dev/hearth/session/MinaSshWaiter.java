@@ -1,12 +1,10 @@
 package dev.hearth.session;
 
 import dev.hearth.core.Clock;
-import java.io.ByteArrayOutputStream;
+import dev.hearth.core.Printable;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +27,12 @@ public final class MinaSshWaiter implements SshWaiter {
 
   /** How close to the deadline an attempt's end counts as "time ran out" (see explain). */
   private static final Duration DEADLINE_MARGIN = Duration.ofMillis(50);
+
+  /**
+   * The most bytes of {@code true}'s stdout or stderr read (it prints nothing; a guest's shell
+   * startup may print a little). Past it MINA closes the session and the attempt fails naming it.
+   */
+  static final int OUTPUT_LIMIT = 64 * 1024;
 
   /** Caps one TCP connect, so that a dropped SYN does not eat the whole wait in one attempt. */
   private static final Duration CONNECT_ATTEMPT_CAP = Duration.ofSeconds(1);
@@ -118,9 +122,13 @@ public final class MinaSshWaiter implements SshWaiter {
     long deadline = System.nanoTime() + timeout.toNanos();
     String address = MinaGuestDialer.address(ip, port);
     ClientSession session = dialer.dial(ip, port, timeout);
+    BoundedOutput stdout =
+        new BoundedOutput("the stdout of `true` over SSH on " + address, OUTPUT_LIMIT);
+    BoundedOutput stderr =
+        new BoundedOutput("the stderr of `true` over SSH on " + address, OUTPUT_LIMIT);
     try (ChannelExec exec = session.createExecChannel("true")) {
-      ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-      exec.setOut(OutputStream.nullOutputStream());
+      // A write past the bound throws in MINA's I/O thread, which then closes the session.
+      exec.setOut(stdout);
       exec.setErr(stderr);
       // A latch rather than ChannelExec.waitFor, which swallows interrupts.
       CountDownLatch closed = new CountDownLatch(1);
@@ -130,7 +138,10 @@ public final class MinaSshWaiter implements SshWaiter {
               MinaGuestDialer.remaining(deadline),
               CancelOption.CANCEL_ON_TIMEOUT,
               CancelOption.CANCEL_ON_INTERRUPT);
-      if (!closed.await(MinaGuestDialer.remaining(deadline).toNanos(), TimeUnit.NANOSECONDS)) {
+      boolean ended =
+          closed.await(MinaGuestDialer.remaining(deadline).toNanos(), TimeUnit.NANOSECONDS);
+      throwIfPastTheBound(stdout, stderr);
+      if (!ended) {
         throw new GuestSshException("`true` over SSH on " + address + " did not finish in time");
       }
       Integer status = exec.getExitStatus();
@@ -144,6 +155,7 @@ public final class MinaSshWaiter implements SshWaiter {
       }
     } catch (IOException e) {
       MinaGuestDialer.throwIfInterrupt(e);
+      throwIfPastTheBound(stdout, stderr);
       throw new GuestSshException(
           "running `true` over SSH on " + address + " failed: " + MinaGuestDialer.reason(e), e);
     } finally {
@@ -152,8 +164,17 @@ public final class MinaSshWaiter implements SshWaiter {
     }
   }
 
-  private static String stderrSuffix(ByteArrayOutputStream stderr) {
-    String text = stderr.toString(StandardCharsets.UTF_8).strip();
+  private static void throwIfPastTheBound(BoundedOutput stdout, BoundedOutput stderr) {
+    for (BoundedOutput output : new BoundedOutput[] {stdout, stderr}) {
+      if (output.exceeded()) {
+        OutputLimitException e = new OutputLimitException(output.what(), output.limit());
+        throw new GuestSshException(e.getMessage(), e);
+      }
+    }
+  }
+
+  private static String stderrSuffix(BoundedOutput stderr) {
+    String text = Printable.of(stderr.text().strip());
     return text.isEmpty() ? "" : ": " + text;
   }
 

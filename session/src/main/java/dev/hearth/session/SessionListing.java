@@ -16,14 +16,33 @@ import java.util.OptionalInt;
 public final class SessionListing {
   private SessionListing() {}
 
+  /** A session folder whose record cannot be read, and why. */
+  public record Broken(String id, String reason) {}
+
   /**
-   * The sessions of a {@link SessionScripts#list()} output, oldest first. Unknown keys are skipped,
-   * so that a newer guest layout still lists.
-   *
-   * @throws SessionOutputException naming the line that does not parse
+   * What a list found: the sessions, oldest first, and the session folders that could not be read
+   * (a meta file past {@link SessionScripts#META_LIMIT}, a value that does not parse). One broken
+   * folder does not hide the others.
    */
-  public static List<SessionInfo> parse(String output) {
+  public record Listing(List<SessionInfo> sessions, List<Broken> broken) {
+    public Listing {
+      sessions = List.copyOf(sessions);
+      broken = List.copyOf(broken);
+    }
+  }
+
+  /**
+   * The sessions of a {@link SessionScripts#list()} output. Unknown keys are skipped, so that a
+   * newer guest layout still lists. A record whose values do not parse, or that the script marked
+   * {@code broken}, is reported in {@link Listing#broken()}; the framing ({@code session} and
+   * {@code end} lines) comes from the script alone, since every line of a guest file is prefixed
+   * with {@code m }.
+   *
+   * @throws SessionOutputException naming the line when the framing does not parse
+   */
+  public static Listing parse(String output) {
     List<SessionInfo> sessions = new ArrayList<>();
+    List<Broken> broken = new ArrayList<>();
     Draft draft = null;
     int number = 0;
     for (String line : output.split("\n", -1)) {
@@ -44,17 +63,17 @@ public final class SessionListing {
           if (draft == null) {
             throw new IllegalArgumentException("an end line outside a session record");
           }
-          sessions.add(draft.build());
+          draft.finish(sessions, broken);
           draft = null;
         } else if (draft != null) {
-          draft.accept(key, value);
+          draft.accept(key, value, number, line);
         }
       } catch (IllegalArgumentException | SessionException e) {
         throw new SessionOutputException(
             "cannot parse the session list, line "
                 + number
                 + " ('"
-                + Printable.of(line)
+                + Printable.of(abbreviate(line))
                 + "'): "
                 + e.getMessage());
       }
@@ -64,7 +83,11 @@ public final class SessionListing {
           "the session list ends inside the record of session " + draft.id);
     }
     sessions.sort(Comparator.comparing(SessionInfo::startedAt).thenComparing(SessionInfo::id));
-    return sessions;
+    return new Listing(sessions, broken);
+  }
+
+  private static String abbreviate(String line) {
+    return line.length() <= 200 ? line : line.substring(0, 200) + "...";
   }
 
   /**
@@ -114,12 +137,56 @@ public final class SessionListing {
     Instant started;
     SessionState state;
     OptionalInt exit = OptionalInt.empty();
+    String problem;
 
     Draft(String id) {
       this.id = id;
     }
 
-    void accept(String key, String value) {
+    /** A line of the record; a value that does not parse marks the record broken. */
+    void accept(String key, String value, int number, String line) {
+      if (problem != null) {
+        return;
+      }
+      try {
+        if (key.equals("m")) {
+          int space = value.indexOf(' ');
+          acceptMeta(
+              space < 0 ? value : value.substring(0, space),
+              space < 0 ? "" : value.substring(space + 1));
+        } else {
+          acceptScript(key, value);
+        }
+      } catch (RuntimeException e) {
+        problem =
+            "line "
+                + number
+                + " ('"
+                + Printable.of(abbreviate(line))
+                + "') does not parse: "
+                + MinaGuestDialer.reason(e);
+      }
+    }
+
+    private void acceptScript(String key, String value) {
+      switch (key) {
+        case "state":
+          state = SessionState.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+          break;
+        case "exit":
+          if (!value.isEmpty()) {
+            exit = OptionalInt.of(Integer.parseInt(value.trim()));
+          }
+          break;
+        case "broken":
+          problem = brokenReason(value);
+          break;
+        default:
+          break;
+      }
+    }
+
+    private void acceptMeta(String key, String value) {
       switch (key) {
         case "name":
           name = Optional.of(decode(value));
@@ -141,26 +208,31 @@ public final class SessionListing {
         case "started":
           started = Instant.ofEpochMilli(Long.parseLong(value));
           break;
-        case "state":
-          state = SessionState.valueOf(value.toUpperCase(java.util.Locale.ROOT));
-          break;
-        case "exit":
-          if (!value.isEmpty()) {
-            exit = OptionalInt.of(Integer.parseInt(value.trim()));
-          }
-          break;
         default:
           break;
       }
     }
 
-    SessionInfo build() {
-      if (started == null || state == null || argv.isEmpty()) {
-        throw new IllegalArgumentException(
-            "the record of session " + id + " lacks its start time, state or command");
+    void finish(List<SessionInfo> sessions, List<Broken> broken) {
+      if (problem == null && (started == null || state == null || argv.isEmpty())) {
+        problem = "its record lacks the start time, state or command";
+      }
+      if (problem != null) {
+        broken.add(new Broken(id, problem));
+        return;
       }
       OptionalInt code = state == SessionState.EXITED ? exit : OptionalInt.empty();
-      return new SessionInfo(id, name, argv, cwd, env, started, state, code);
+      sessions.add(new SessionInfo(id, name, argv, cwd, env, started, state, code));
+    }
+
+    private static String brokenReason(String value) {
+      String[] words = value.split(" ", 2);
+      if (words[0].equals("meta-too-large") && words.length == 2) {
+        return "its meta file is larger than "
+            + OutputLimitException.size(Long.parseLong(words[1].trim()))
+            + ", the most the daemon reads";
+      }
+      return "the list script reported '" + Printable.of(abbreviate(value)) + "'";
     }
 
     private static String decode(String value) {

@@ -14,6 +14,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class SessionRegistry {
   private final Map<String, Map<String, SessionController>> byVm = new HashMap<>();
   private final Map<String, ReentrantLock> startLocks = new HashMap<>();
+  private final Map<String, List<SessionListing.Broken>> brokenByVm = new HashMap<>();
 
   /**
    * Records what a list script found for a VM. Controllers are only added or updated, never dropped
@@ -31,6 +32,24 @@ final class SessionRegistry {
         c.update(info);
       }
     }
+  }
+
+  /** Records the session folders the last list of a VM could not read (replacing the last). */
+  synchronized void broken(String vmId, List<SessionListing.Broken> broken) {
+    if (broken.isEmpty()) {
+      brokenByVm.remove(vmId);
+    } else {
+      brokenByVm.put(vmId, List.copyOf(broken));
+    }
+  }
+
+  /** The broken session {@code ref} names: its id or a unique id prefix. */
+  synchronized Optional<SessionListing.Broken> findBroken(String vmId, String ref) {
+    List<SessionListing.Broken> matches =
+        brokenByVm.getOrDefault(vmId, List.of()).stream()
+            .filter(b -> b.id().startsWith(ref))
+            .toList();
+    return matches.size() == 1 ? Optional.of(matches.get(0)) : Optional.empty();
   }
 
   /** The controller of a session just started (a list may have found it first). */
@@ -55,5 +74,6 @@ final class SessionRegistry {
   synchronized void forget(String vmId) {
     byVm.remove(vmId);
     startLocks.remove(vmId);
+    brokenByVm.remove(vmId);
   }
 }

@@ -28,6 +28,16 @@ public final class SessionScripts {
   /** Exit status of a script that refused with a {@code hearth-error:} line. */
   public static final int REFUSED = 3;
 
+  /**
+   * The largest meta file the list script prints. A real one is far smaller: the start script
+   * writes it from one {@code sh -c} argument, which Linux caps at 128 KiB. A larger one is
+   * reported as a {@code broken} record, its bytes never sent.
+   */
+  public static final int META_LIMIT = 256 * 1024;
+
+  /** The most bytes read of a small file a script only tests (pid, boot id, name, exit code). */
+  static final int SMALL_FILE_LIMIT = 4096;
+
   /** How often the follow and wait loops look at the session folder. */
   static final String POLL_SECONDS = "0.1";
 
@@ -42,7 +52,7 @@ public final class SessionScripts {
           "printf '%s\\n' \"$!\" > \"$d/holder.pid\"",
           "setsid sh -c \"$1\" hearth-command \"$d\" < \"$d/stdin\" >> \"$d/log\" 2>&1",
           "code=$?",
-          "kill \"$(cat \"$d/holder.pid\")\" 2>/dev/null",
+          "kill \"$(head -c 64 \"$d/holder.pid\")\" 2>/dev/null",
           "printf '%s\\n' \"$code\" > \"$d/exit.tmp\" && mv \"$d/exit.tmp\" \"$d/exit\"",
           "");
 
@@ -93,7 +103,7 @@ public final class SessionScripts {
     if (spec.name().isPresent()) {
       s.append("name=").append(quote(spec.name().get())).append('\n');
       s.append("for o in \"$root\"/*; do\n");
-      s.append("  [ -f \"$o/name\" ] && [ \"$(cat \"$o/name\")\" = \"$name\" ] || continue\n");
+      s.append("  [ -f \"$o/name\" ] && [ \"$(small \"$o/name\")\" = \"$name\" ] || continue\n");
       s.append("  [ \"$(session_state \"$o\")\" = running ] && fail name-taken \"${o##*/}\"\n");
       s.append("done\n");
     }
@@ -132,8 +142,10 @@ public final class SessionScripts {
 
   /**
    * Lists every session: a {@code boot ID} line, then per session {@code session ID}, its metadata
-   * lines, {@code state WORD}, {@code exit CODE} when it exited, and {@code end}. Parse with {@link
-   * SessionListing#parse}.
+   * lines each prefixed with {@code m } (so that no guest file can forge a framing line), {@code
+   * state WORD}, {@code exit CODE} when it exited, and {@code end}. A meta file larger than {@link
+   * #META_LIMIT} is not printed: its record says {@code broken meta-too-large LIMIT} instead. Parse
+   * with {@link SessionListing#parse}.
    */
   public String list() {
     return prelude()
@@ -146,9 +158,25 @@ public final class SessionScripts {
         + "  case \"${d##*/}\" in *[!0-9a-f]*) continue ;; esac\n"
         + "  [ -f \"$d/meta\" ] || continue\n"
         + "  printf 'session %s\\n' \"${d##*/}\"\n"
-        + "  cat \"$d/meta\"\n"
+        + "  n=$(head -c "
+        + (META_LIMIT + 1)
+        + " \"$d/meta\" | wc -c)\n"
+        + "  if [ $n -gt "
+        + META_LIMIT
+        + " ]; then\n"
+        + "    printf 'broken meta-too-large %s\\n' "
+        + META_LIMIT
+        + "\n"
+        + "  else\n"
+        + "    head -c "
+        + META_LIMIT
+        + " \"$d/meta\" | while IFS= read -r l || [ -n \"$l\" ]; do printf 'm %s\\n' \"$l\"; done\n"
+        + "  fi\n"
         + "  printf 'state %s\\n' \"$(session_state \"$d\")\"\n"
-        + "  [ -f \"$d/exit\" ] && printf 'exit %s\\n' \"$(cat \"$d/exit\")\"\n"
+        + "  if [ -f \"$d/exit\" ]; then\n"
+        + "    e=$(small \"$d/exit\"); case $e in *[!0-9]*) e=unreadable ;; esac\n"
+        + "    printf 'exit %s\\n' \"$e\"\n"
+        + "  fi\n"
         + "  printf 'end\\n'\n"
         + "done\n"
         + "exit 0\n";
@@ -170,7 +198,7 @@ public final class SessionScripts {
   public String closeStdin(String id) {
     return session(id, true)
         + ": > \"$d/stdin-closed\"\n"
-        + "kill \"$(cat \"$d/holder.pid\")\" 2>/dev/null\n"
+        + "kill \"$(small \"$d/holder.pid\")\" 2>/dev/null\n"
         + "exit 0\n";
   }
 
@@ -180,7 +208,7 @@ public final class SessionScripts {
     return session(id, true)
         + "kill -s "
         + name
-        + " -- \"-$(cat \"$d/pid\")\" || fail kill-failed\n";
+        + " -- \"-$(small \"$d/pid\")\" || fail kill-failed\n";
   }
 
   /** Waits until the session ends; prints {@code exited CODE} or {@code lost}. */
@@ -189,7 +217,7 @@ public final class SessionScripts {
         + "while st=$(session_state \"$d\"); [ \"$st\" = running ]; do sleep "
         + POLL_SECONDS
         + "; done\n"
-        + "if [ \"$st\" = exited ]; then printf 'exited %s\\n' \"$(cat \"$d/exit\")\";"
+        + "if [ \"$st\" = exited ]; then printf 'exited %s\\n' \"$(small \"$d/exit\")\";"
         + " else printf 'lost\\n'; fi\n";
   }
 
@@ -263,26 +291,31 @@ public final class SessionScripts {
   }
 
   /**
-   * {@code fail KIND [ARG]} and {@code session_state DIR}. The wrapper is looked at before the exit
-   * file: a wrapper gone by then wrote its exit file first, so a finished session never reads as
-   * lost. A wrapper that {@code kill -0} finds but whose /proc entry is gone by the next look was a
-   * zombie reaped in between: it has ended (only without /proc mounted does {@code kill -0} alone
-   * decide).
+   * {@code fail KIND [ARG]}, {@code small FILE} (the head of a regular file that should be a few
+   * bytes: a guest can make any of them huge, and the scripts keep what they read in memory; or
+   * make it a FIFO, which would block the script) and {@code session_state DIR}. The wrapper is
+   * looked at before the exit file: a wrapper gone by then wrote its exit file first, so a finished
+   * session never reads as lost. A wrapper that {@code kill -0} finds but whose /proc entry is gone
+   * by the next look was a zombie reaped in between: it has ended (only without /proc mounted does
+   * {@code kill -0} alone decide).
    */
   private String prelude() {
     return "fail() { printf 'hearth-error: %s\\n' \"$*\" >&2; exit "
         + REFUSED
         + "; }\n"
-        + "boot=$(cat "
+        + "small() { [ -f \"$1\" ] && head -c "
+        + SMALL_FILE_LIMIT
+        + " \"$1\" 2>/dev/null; }\n"
+        + "boot=$(small "
         + quote(layout.bootIdFile())
-        + " 2>/dev/null)\n"
+        + ")\n"
         + "session_state() {\n"
         + "  _alive=0\n"
-        + "  if [ \"$(cat \"$1/boot\" 2>/dev/null)\" = \"$boot\" ]; then\n"
-        + "    _w=$(cat \"$1/wrapper.pid\" 2>/dev/null)\n"
+        + "  if [ \"$(small \"$1/boot\")\" = \"$boot\" ]; then\n"
+        + "    _w=$(small \"$1/wrapper.pid\")\n"
         + "    if [ -n \"$_w\" ] && kill -0 \"$_w\" 2>/dev/null; then\n"
         // A zombie wrapper has ended: it is not running even before its parent reaps it.
-        + "      case \"$(cat \"/proc/$_w/stat\" 2>/dev/null)\" in\n"
+        + "      case \"$(small \"/proc/$_w/stat\")\" in\n"
         + "        *') Z '*) ;;\n"
         + "        '') [ -r /proc/self/stat ] || _alive=1 ;;\n"
         + "        *) _alive=1 ;;\n"

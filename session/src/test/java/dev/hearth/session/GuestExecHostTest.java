@@ -12,6 +12,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -88,6 +89,32 @@ class GuestExecHostTest {
     assertThat(run.out()).isEqualTo("to-out\n");
     assertThat(run.err()).isEqualTo("to-err\n");
     assertThat(run(List.of("true")).code()).isZero();
+  }
+
+  @Test
+  void endlessStderrCapturedInMemoryStopsTheCommandAtTheBound() throws Exception {
+    String marker = "endless-" + java.util.UUID.randomUUID();
+    BoundedOutput err = new BoundedOutput("the stderr of the endless command", 64 * 1024);
+
+    assertThatThrownBy(
+            () ->
+                exec.run(
+                    target,
+                    ExecRequest.of(List.of("sh", "-c", "exec yes " + marker + " >&2")),
+                    InputStream.nullInputStream(),
+                    OutputStream.nullOutputStream(),
+                    err))
+        .isInstanceOf(GuestExecException.class)
+        .hasMessageStartingWith(
+            "the stderr of the endless command passed 64 KiB, the most the daemon reads of it;"
+                + " the guest command was stopped (");
+    assertThat(err.bytes()).hasSize(64 * 1024);
+    // Stopped, not drained: the channel's close ends the command (SIGPIPE on its next write).
+    Await.until(
+        "the endless command to end once its channel was closed",
+        () ->
+            ProcessHandle.allProcesses()
+                .noneMatch(p -> p.info().commandLine().orElse("").contains(marker)));
   }
 
   @Test

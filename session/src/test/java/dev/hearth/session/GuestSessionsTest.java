@@ -9,8 +9,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -91,6 +94,122 @@ class GuestSessionsTest {
       assertThatThrownBy(() -> unreachable.list(VM))
           .isInstanceOf(GuestScriptException.class)
           .hasMessage("cannot run a session script in VM demo (10.77.0.2): connection refused");
+    }
+  }
+
+  @Test
+  void aSessionWhoseMetaFileTheGuestGrewIsReportedBrokenAndTheOthersAreListed() throws Exception {
+    SessionInfo kept = start(Optional.of("kept"), List.of("sleep", "1000"));
+    SessionInfo hostile = start(Optional.of("hostile"), List.of("sleep", "1000"));
+    // A sparse file: 64 MiB of zeros after the real metadata, as `truncate -s` in a guest makes.
+    try (RandomAccessFile meta =
+        new RandomAccessFile(guest.root.resolve(hostile.id()).resolve("meta").toFile(), "rw")) {
+      meta.setLength(64L * 1024 * 1024);
+    }
+
+    SessionListing.Listing listing = sessions.listing(VM);
+
+    assertThat(listing.sessions()).extracting(SessionInfo::id).containsExactly(kept.id());
+    assertThat(listing.broken())
+        .containsExactly(
+            new SessionListing.Broken(
+                hostile.id(), "its meta file is larger than 256 KiB, the most the daemon reads"));
+    assertThat(sessions.list(VM)).extracting(SessionInfo::id).containsExactly(kept.id());
+    // A daemon that did not start it (a restarted one) knows it only from the list.
+    try (GuestSessions restarted = new GuestSessions(scriptsOn(guest), new FakeClock())) {
+      assertThatThrownBy(() -> restarted.kill(VM, hostile.id(), "TERM"))
+          .isInstanceOf(SessionOutputException.class)
+          .hasMessage(
+              "session "
+                  + hostile.id()
+                  + " of VM demo is broken: its meta file is larger than 256 KiB, the most the"
+                  + " daemon reads");
+      assertThat(restarted.kill(VM, "kept", "TERM")).isEqualTo("TERM");
+    }
+  }
+
+  @Test
+  void metaLinesThatLookLikeTheListsFramingCannotForgeOrBreakARecord() throws Exception {
+    SessionInfo real = start(Optional.of("real"), List.of("sleep", "1000"));
+    Files.writeString(
+        guest.root.resolve(real.id()).resolve("meta"),
+        "end\nsession aaaaaaaaaa\narg eA==\nstarted 1\nstate exited\nexit 0\nend\n",
+        StandardOpenOption.APPEND);
+
+    SessionListing.Listing listing = sessions.listing(VM);
+
+    assertThat(listing.sessions()).extracting(SessionInfo::id).containsExactly(real.id());
+    assertThat(listing.sessions().get(0).state()).isEqualTo(SessionState.RUNNING);
+    assertThat(listing.broken()).isEmpty();
+  }
+
+  @Test
+  void aListScriptWithoutEndIsStoppedAtTheBoundNamingItAndTheVm() {
+    EndlessGuest endless = new EndlessGuest(true);
+    GuestSessions bounded = new GuestSessions(endless, new FakeClock());
+    try (bounded) {
+      assertThatThrownBy(() -> bounded.list(VM))
+          .isInstanceOf(SessionOutputException.class)
+          .hasMessage(
+              "the stdout of the session list script in VM demo passed 8 MiB, the most the daemon"
+                  + " reads of it; the guest command was stopped");
+    }
+    assertThat(endless.mostInOneRun).isLessThanOrEqualTo(8L * 1024 * 1024);
+  }
+
+  @Test
+  void endlessStderrOfAScriptIsStoppedAtTheBound() throws Exception {
+    SessionInfo started = start(Optional.empty(), List.of("sleep", "1000"));
+    EndlessGuest endless = new EndlessGuest(false);
+    GuestSessions bounded = new GuestSessions(endless, new FakeClock());
+    try (bounded) {
+      assertThatThrownBy(() -> bounded.kill(VM, started.id(), "TERM"))
+          .isInstanceOf(SessionOutputException.class)
+          .hasMessage(
+              "the stderr of the session list script in VM demo passed 64 KiB, the most the"
+                  + " daemon reads of it; the guest command was stopped");
+      assertThatThrownBy(() -> bounded.waitFor(VM, started.id(), Cancellation.never()))
+          .hasMessageStartingWith("the stderr of the session list script in VM demo passed 64 KiB");
+    }
+    assertThat(endless.mostInOneRun).isLessThanOrEqualTo(64L * 1024);
+  }
+
+  /**
+   * A guest whose every script writes without end to stdout (or stderr), as a guest that replaced
+   * its tools could: up to 256 MiB (so that unbounded code fails rather than runs forever), and it
+   * stops at the first refused write, as GuestExec closes the channel then.
+   */
+  private static final class EndlessGuest implements GuestScripts {
+    private static final long MOST = 256L * 1024 * 1024;
+    private final boolean toStdout;
+    volatile long mostInOneRun;
+
+    EndlessGuest(boolean toStdout) {
+      this.toStdout = toStdout;
+    }
+
+    @Override
+    public int run(
+        SessionGuest vm,
+        String script,
+        InputStream stdin,
+        OutputStream stdout,
+        OutputStream stderr,
+        Cancellation cancel)
+        throws IOException {
+      byte[] chunk = new byte[32 * 1024];
+      java.util.Arrays.fill(chunk, (byte) 'x');
+      OutputStream to = toStdout ? stdout : stderr;
+      long written = 0;
+      try {
+        while (written < MOST) {
+          to.write(chunk);
+          written += chunk.length;
+        }
+      } finally {
+        mostInOneRun = Math.max(mostInOneRun, written);
+      }
+      return 0;
     }
   }
 

@@ -11,6 +11,7 @@ import dev.hearth.core.testing.RequiresRoot;
 import dev.hearth.session.testing.TestSshd;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -123,5 +124,27 @@ class MinaSshHostTest {
         .isInstanceOf(GuestSshException.class)
         .hasMessageContaining("root@127.0.0.1:" + port)
         .hasMessageContaining("No more authentication methods available");
+  }
+
+  @Test
+  void aGuestWhoseShellWritesWithoutEndFailsTheWaitAtTheBoundNamingIt() throws Exception {
+    int port = TestSshd.freePort();
+    // Every command, `true` included, becomes 64 MiB on stderr (finite, so that unbounded code
+    // ends too, with success, which is what it must not report).
+    sshd =
+        TestSshd.start(
+            tmp,
+            port,
+            daemonKey.publicKeyLine(),
+            List.of("ForceCommand head -c 67108864 /dev/zero >&2"));
+    sshd.awaitListening();
+    waiter = new MinaSshWaiter(dialer, Clock.system());
+
+    assertThatThrownBy(() -> waiter.await(LOCALHOST, port, Duration.ofSeconds(20)))
+        .isInstanceOf(GuestSshTimeoutException.class)
+        .hasMessageContaining(
+            "the stderr of `true` over SSH on root@127.0.0.1:"
+                + port
+                + " passed 64 KiB, the most the daemon reads of it; the guest command was stopped");
   }
 }

@@ -31,9 +31,12 @@ class SessionListingTest {
     String output =
         "boot abc\nsession 0123456789\n"
             + SessionScripts.metadata(spec)
-            + "future-key whatever\nstate exited\nexit 3\nend\n";
+                .lines()
+                .map(l -> "m " + l + "\n")
+                .reduce("", String::concat)
+            + "m future-key whatever\nfuture-key whatever\nstate exited\nexit 3\nend\n";
 
-    SessionInfo info = SessionListing.parse(output).get(0);
+    SessionInfo info = SessionListing.parse(output).sessions().get(0);
     assertThat(info.argv()).isEqualTo(argv);
     assertThat(info.cwd()).contains("/srv/it's here\n");
     assertThat(info.env()).containsExactly(Map.entry("K", "v=1 'x'\n"));
@@ -47,9 +50,9 @@ class SessionListingTest {
   void anExitCodeCountsOnlyForAnExitedSessionAndSessionsComeOldestFirst() {
     String output =
         "boot b\n"
-            + "session aaaaaaaaaa\narg eA==\nstarted 2000\nstate running\nexit 5\nend\n"
-            + "session bbbbbbbbbb\narg eQ==\nstarted 1000\nstate lost\nend\n";
-    List<SessionInfo> sessions = SessionListing.parse(output);
+            + "session aaaaaaaaaa\nm arg eA==\nm started 2000\nstate running\nexit 5\nend\n"
+            + "session bbbbbbbbbb\nm arg eQ==\nm started 1000\nstate lost\nend\n";
+    List<SessionInfo> sessions = SessionListing.parse(output).sessions();
     assertThat(sessions).extracting(SessionInfo::id).containsExactly("bbbbbbbbbb", "aaaaaaaaaa");
     assertThat(sessions.get(1).exitCode()).isEmpty();
     assertThat(sessions.get(0).state()).isEqualTo(SessionState.LOST);
@@ -58,19 +61,38 @@ class SessionListingTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "session aaaaaaaaaa\narg eA==\nstarted 1\nstate running\n",
+        "session aaaaaaaaaa\nm arg eA==\nm started 1\nstate running\n",
         "session ../etc\nend\n",
         "end\n",
-        "session aaaaaaaaaa\narg !!\nstarted 1\nstate running\nend\n",
-        "session aaaaaaaaaa\narg eA==\nstarted soon\nstate running\nend\n",
-        "session aaaaaaaaaa\narg eA==\nstarted 1\nstate dancing\nend\n",
-        "session aaaaaaaaaa\nstarted 1\nstate running\nend\n",
         "session aaaaaaaaaa\nsession bbbbbbbbbb\n"
       })
-  void malformedListingsAreRefusedNamingTheLine(String output) {
+  void aListingWhoseFramingIsBrokenIsRefusedNamingTheLine(String output) {
     assertThatThrownBy(() -> SessionListing.parse(output))
         .isInstanceOf(SessionOutputException.class)
         .hasMessageContaining("session");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "m arg !!\nm started 1\nstate running\n",
+        "m arg eA==\nm started soon\nstate running\n",
+        "m arg eA==\nm started 99999999999999999999\nstate running\n",
+        "m arg eA==\nm started 1\nstate dancing\n",
+        "m arg eA==\nm started 1\nstate exited\nexit unreadable\n",
+        "m started 1\nstate running\n",
+        "broken meta-too-large 262144\nstate running\n"
+      })
+  void aRecordThatDoesNotParseIsReportedBrokenAndHidesNoOther(String record) {
+    String good = "session bbbbbbbbbb\nm arg eA==\nm started 1\nstate running\nend\n";
+    SessionListing.Listing listing =
+        SessionListing.parse("boot b\nsession aaaaaaaaaa\n" + record + "end\n" + good);
+
+    assertThat(listing.sessions()).extracting(SessionInfo::id).containsExactly("bbbbbbbbbb");
+    assertThat(listing.broken())
+        .extracting(SessionListing.Broken::id)
+        .containsExactly("aaaaaaaaaa");
+    assertThat(listing.broken().get(0).reason()).isNotBlank();
   }
 
   @Test

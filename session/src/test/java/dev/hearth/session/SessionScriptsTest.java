@@ -66,7 +66,7 @@ class SessionScriptsTest {
   }
 
   private SessionInfo info(String id) throws Exception {
-    return SessionListing.parse(guest.ok(scripts.list())).stream()
+    return SessionListing.parse(guest.ok(scripts.list())).sessions().stream()
         .filter(s -> s.id().equals(id))
         .findFirst()
         .orElseThrow();
@@ -248,19 +248,54 @@ class SessionScriptsTest {
    * reaping deterministically: the wrapper still answers {@code kill -0}, its entry is gone.
    */
   @Test
+  void smallFilesTheGuestMadeHugeOrAFifoNeitherFloodNorBlockTheScripts() throws Exception {
+    String fifo = start(spec(List.of("sleep", "1000")));
+    String huge = start(spec(List.of("sleep", "1000")));
+    java.nio.file.Path boot = guest.root.resolve(fifo).resolve("boot");
+    Files.delete(boot);
+    Process mkfifo = new ProcessBuilder("mkfifo", boot.toString()).start();
+    assertThat(Await.exit(mkfifo, Await.DEFAULT, "mkfifo")).isZero();
+    try (java.io.RandomAccessFile exit =
+        new java.io.RandomAccessFile(guest.root.resolve(huge).resolve("exit").toFile(), "rw")) {
+      exit.setLength(64L * 1024 * 1024);
+    }
+
+    String listed = guest.ok(scripts.list());
+
+    assertThat(listed.length()).isLessThan(64 * 1024);
+    SessionListing.Listing listing = SessionListing.parse(listed);
+    assertThat(listing.sessions())
+        .filteredOn(s -> s.id().equals(fifo))
+        .singleElement()
+        .extracting(SessionInfo::state)
+        .isEqualTo(SessionState.LOST);
+    assertThat(listing.sessions())
+        .filteredOn(s -> s.id().equals(huge))
+        .singleElement()
+        .extracting(SessionInfo::exitCode)
+        .isEqualTo(OptionalInt.empty());
+  }
+
+  @Test
   void aWrapperWhoseProcEntryVanishesReadsAsEnded() throws Exception {
     String id = start(spec(List.of("sleep", "1000")));
     assertThat(info(id).state()).isEqualTo(SessionState.RUNNING);
     java.nio.file.Path bin = Files.createDirectories(dir.resolve("reaping bin"));
-    java.nio.file.Path cat = bin.resolve("cat");
+    // The scripts read small files with head -c: this one cannot read a /proc/PID/stat.
+    java.nio.file.Path head = bin.resolve("head");
+    String realHead =
+        Files.isExecutable(java.nio.file.Path.of("/usr/bin/head")) ? "/usr/bin/head" : "/bin/head";
     Files.writeString(
-        cat, "#!/bin/sh\ncase \"$1\" in /proc/[0-9]*/stat) exit 1 ;; esac\nexec /bin/cat \"$@\"\n");
-    assertThat(cat.toFile().setExecutable(true)).isTrue();
+        head,
+        "#!/bin/sh\nfor a; do case \"$a\" in /proc/[0-9]*/stat) exit 1 ;; esac; done\nexec "
+            + realHead
+            + " \"$@\"\n");
+    assertThat(head.toFile().setExecutable(true)).isTrue();
 
     String listed =
         guest.ok("PATH=" + ShellQuote.quote(bin.toString()) + ":$PATH\n" + scripts.list());
 
-    assertThat(SessionListing.parse(listed))
+    assertThat(SessionListing.parse(listed).sessions())
         .filteredOn(s -> s.id().equals(id))
         .singleElement()
         .extracting(SessionInfo::state)
@@ -297,7 +332,7 @@ class SessionScriptsTest {
                 + second.id()
                 + ") in VM demo failed: the name is taken by running session "
                 + id);
-    assertThat(SessionListing.parse(guest.ok(scripts.list()))).hasSize(1);
+    assertThat(SessionListing.parse(guest.ok(scripts.list())).sessions()).hasSize(1);
 
     guest.ok(scripts.closeStdin(id));
     assertThat(waitFor(id)).isZero();
@@ -345,7 +380,7 @@ class SessionScriptsTest {
     assertThat(waitFor(id)).isZero();
     assertThat(new String(guest.log(id), StandardCharsets.UTF_8)).isEqualTo("tool ran\n");
 
-    assertThat(SessionListing.parse(guest.ok(scripts.list())))
+    assertThat(SessionListing.parse(guest.ok(scripts.list())).sessions())
         .extracting(SessionInfo::id)
         .containsExactly(id);
     assertThat(java.nio.file.Files.list(guest.root).map(p -> p.getFileName().toString()))

@@ -42,8 +42,10 @@ public final class ConsoleLogReader {
   public Tail tail(Path log, long lines) {
     Object key = fileKey(log);
     long size = size(log);
-    byte[] older = readRange(ConsoleLog.previous(log), 0, Long.MAX_VALUE);
-    byte[] current = readRange(log, 0, size);
+    // Only the last MAX_REPLY_BYTES of either file can be answered: the guest wrote the files, and
+    // however large an admin's console_log_max_size, one answer reads no more than that of each.
+    byte[] older = readLast(ConsoleLog.previous(log), Long.MAX_VALUE, MAX_REPLY_BYTES);
+    byte[] current = readLast(log, size, MAX_REPLY_BYTES);
     byte[] all = new byte[older.length + current.length];
     System.arraycopy(older, 0, all, 0, older.length);
     System.arraycopy(current, 0, all, older.length, current.length);
@@ -118,6 +120,11 @@ public final class ConsoleLogReader {
     } catch (IOException e) {
       throw new FcprocException("cannot read the console log " + file + ": " + e, e);
     }
+  }
+
+  /** The last {@code bytes} bytes of the file before {@code to} (its length at most). */
+  private static byte[] readLast(Path file, long to, int bytes) {
+    return readRange(file, Math.max(0, Math.min(to, size(file)) - bytes), to);
   }
 
   private static byte[] readRange(Path file, long from, long to) {

@@ -33,6 +33,22 @@ class ConsoleLogReaderTest {
   }
 
   @Test
+  void tailReadsOnlyTheEndOfHugeLogs() throws Exception {
+    // 3 GiB each (sparse): more than one Java array holds, so reading either whole fails.
+    for (Path file : new Path[] {ConsoleLog.previous(log()), log()}) {
+      try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+        f.setLength(3L << 30);
+      }
+    }
+    append(log(), "last\n");
+
+    byte[] tail = reader.tail(log(), -1).bytes();
+
+    assertThat(tail).hasSize(ConsoleLogReader.MAX_REPLY_BYTES);
+    assertThat(new String(tail, UTF_8)).endsWith("\0last\n");
+  }
+
+  @Test
   void aMissingLogIsEmpty() {
     ConsoleLogReader.Tail tail = reader.tail(log(), 10);
 

@@ -90,6 +90,15 @@ public final class TestSshd implements AutoCloseable {
    */
   public static TestSshd start(Path dir, int port, String authorizedKey)
       throws IOException, InterruptedException {
+    return start(dir, port, authorizedKey, List.of());
+  }
+
+  /**
+   * As {@link #start(Path, int, String)}, with more {@code sshd_config} lines (a {@code
+   * ForceCommand} plays a guest whose commands misbehave).
+   */
+  public static TestSshd start(Path dir, int port, String authorizedKey, List<String> moreConfig)
+      throws IOException, InterruptedException {
     Files.createDirectories(dir);
     // sshd's privilege separation folder.
     Files.createDirectories(Path.of("/run/sshd"));
@@ -108,20 +117,22 @@ public final class TestSshd implements AutoCloseable {
     Path authorizedKeys = dir.resolve("authorized_keys");
     Files.writeString(authorizedKeys, authorizedKey + "\n");
     Path config = dir.resolve("sshd_config");
-    Files.write(
-        config,
-        List.of(
-            "Port " + port,
-            "ListenAddress 127.0.0.1",
-            "HostKey " + hostKey,
-            "AuthorizedKeysFile " + authorizedKeys,
-            "PermitRootLogin prohibit-password",
-            "PasswordAuthentication no",
-            "KbdInteractiveAuthentication no",
-            "StrictModes no",
-            "UsePAM no",
-            "LogLevel VERBOSE",
-            "PidFile " + dir.resolve("sshd.pid")));
+    List<String> lines =
+        new ArrayList<>(
+            List.of(
+                "Port " + port,
+                "ListenAddress 127.0.0.1",
+                "HostKey " + hostKey,
+                "AuthorizedKeysFile " + authorizedKeys,
+                "PermitRootLogin prohibit-password",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "StrictModes no",
+                "UsePAM no",
+                "LogLevel VERBOSE",
+                "PidFile " + dir.resolve("sshd.pid")));
+    lines.addAll(moreConfig);
+    Files.write(config, lines);
     Path log = dir.resolve("sshd.log");
     Path home = Files.createDirectories(dir.resolve("root-home"));
     Process process =

@@ -45,11 +45,7 @@ public final class LocalSessions implements Sessions {
 
   @Override
   public SessionList list(Optional<String> vm) throws InterruptedException {
-    if (vm.isPresent()) {
-      return new SessionList(
-          service.list(vm.get()).stream().map(LocalSessions::listed).toList(), java.util.List.of());
-    }
-    SessionService.AllSessions all = service.listAll();
+    SessionService.AllSessions all = vm.isPresent() ? service.list(vm.get()) : service.listAll();
     return new SessionList(
         all.sessions().stream().map(LocalSessions::listed).toList(),
         all.failures().stream()

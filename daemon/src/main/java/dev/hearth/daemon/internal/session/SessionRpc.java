@@ -48,13 +48,15 @@ public final class SessionRpc implements SessionMethods {
     ObjectNode result = Wire.object();
     ArrayNode sessions = result.putArray("sessions");
     ArrayNode errors = result.putArray("errors");
-    if (params.optionalString("vm").isPresent()) {
-      service.list(params.string("vm")).forEach(s -> sessions.add(session(s)));
-    } else {
-      SessionService.AllSessions all = service.listAll();
-      all.sessions().forEach(s -> sessions.add(session(s)));
-      all.failures()
-          .forEach(f -> errors.addObject().put("vm", f.vm().name()).put("message", f.message()));
+    SessionService.AllSessions all =
+        params.optionalString("vm").isPresent()
+            ? service.list(params.string("vm"))
+            : service.listAll();
+    all.sessions().forEach(s -> sessions.add(session(s)));
+    for (SessionService.ListFailure f : all.failures()) {
+      ObjectNode error = errors.addObject().put("vm", f.vm().name());
+      f.session().ifPresent(id -> error.put("session", id));
+      error.put("message", f.message());
     }
     return result;
   }

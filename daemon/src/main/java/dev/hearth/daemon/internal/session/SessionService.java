@@ -13,6 +13,7 @@ import dev.hearth.session.InvalidSessionRequestException;
 import dev.hearth.session.SessionException;
 import dev.hearth.session.SessionGuest;
 import dev.hearth.session.SessionInfo;
+import dev.hearth.session.SessionListing;
 import dev.hearth.session.SessionNotFoundException;
 import dev.hearth.session.SessionStepException;
 import java.io.InputStream;
@@ -49,10 +50,13 @@ public final class SessionService implements AutoCloseable {
   /** A session with the VM it runs in. */
   public record Listed(Vm vm, SessionInfo info) {}
 
-  /** One VM that could not be listed, for {@code session.list} of all VMs. */
-  public record ListFailure(Vm vm, String message) {}
+  /**
+   * A VM that could not be listed (no session), or one session of it whose folder cannot be read (a
+   * broken session: a meta file past its bound, values that do not parse).
+   */
+  public record ListFailure(Vm vm, Optional<String> session, String message) {}
 
-  /** All running VMs' sessions, and the VMs whose list failed. */
+  /** Sessions, and the VMs whose list failed and the sessions found broken. */
   public record AllSessions(List<Listed> sessions, List<ListFailure> failures) {}
 
   private final Vms vms;
@@ -104,14 +108,23 @@ public final class SessionService implements AutoCloseable {
     return mapped(() -> sessions.start(vm, r.name(), r.argv(), r.cwd(), r.env()));
   }
 
-  /** A running VM's sessions, oldest first, read from the guest. */
-  public List<Listed> list(String vmRef) throws InterruptedException {
+  /**
+   * A running VM's sessions, oldest first, read from the guest; its broken sessions are reported
+   * apart, one failure each, so that one hostile session folder hides none of the others.
+   */
+  public AllSessions list(String vmRef) throws InterruptedException {
     Vm vm = vms.find(vmRef);
     SessionGuest guest = running(vm);
-    return mapped(() -> sessions.list(guest)).stream().map(s -> new Listed(vm, s)).toList();
+    List<Listed> found = new ArrayList<>();
+    List<ListFailure> failures = new ArrayList<>();
+    add(vm, guest, mapped(() -> sessions.listing(guest)), found, failures);
+    return new AllSessions(found, failures);
   }
 
-  /** The sessions of every running VM; a VM whose guest does not answer is reported apart. */
+  /**
+   * The sessions of every running VM; a VM whose guest does not answer, and a broken session, are
+   * reported apart.
+   */
   public AllSessions listAll() throws InterruptedException {
     List<Listed> found = new ArrayList<>();
     List<ListFailure> failures = new ArrayList<>();
@@ -119,13 +132,30 @@ public final class SessionService implements AutoCloseable {
       if (vm.state() != VmState.RUNNING) {
         continue;
       }
+      SessionGuest guest = guest(vm);
       try {
-        sessions.list(guest(vm)).forEach(s -> found.add(new Listed(vm, s)));
+        add(vm, guest, sessions.listing(guest), found, failures);
       } catch (SessionException e) {
-        failures.add(new ListFailure(vm, e.getMessage()));
+        failures.add(new ListFailure(vm, Optional.empty(), e.getMessage()));
       }
     }
     return new AllSessions(found, failures);
+  }
+
+  private static void add(
+      Vm vm,
+      SessionGuest guest,
+      SessionListing.Listing listing,
+      List<Listed> found,
+      List<ListFailure> failures) {
+    listing.sessions().forEach(s -> found.add(new Listed(vm, s)));
+    listing
+        .broken()
+        .forEach(
+            b ->
+                failures.add(
+                    new ListFailure(
+                        vm, Optional.of(b.id()), GuestSessions.brokenMessage(guest, b))));
   }
 
   /**
