@@ -212,6 +212,15 @@ public final class Config {
     return optional(ConfigKey.DEFAULT_KERNEL).map(Path::of);
   }
 
+  public Duration buildTimeout() {
+    return duration(ConfigKey.BUILD_TIMEOUT);
+  }
+
+  /** Whether an image build's --run script shares the host's network namespace. */
+  public boolean buildRunHostNetwork() {
+    return get(ConfigKey.BUILD_RUN_NETWORK).equals("host");
+  }
+
   public String bridgeName() {
     return get(ConfigKey.BRIDGE_NAME);
   }

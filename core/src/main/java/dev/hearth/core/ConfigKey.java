@@ -58,6 +58,20 @@ public enum ConfigKey {
       "",
       "Kernel (ELF vmlinux) that `image build` uses when --kernel is not given; \"\" takes the"
           + " distribution kernel of the image."),
+  BUILD_TIMEOUT(
+      "build_timeout",
+      Type.DURATION,
+      "30m",
+      "How long one `image build` may run in all (debootstrap, packages, the --run script); past"
+          + " it the build and every process it started are killed and the build fails."),
+  BUILD_RUN_NETWORK(
+      "build_run_network",
+      Type.enumOf("none", "host"),
+      "none",
+      "The network of an `image build --run` script: none (a network namespace of its own with"
+          + " only loopback; install packages with --packages, which debootstrap fetches) or host"
+          + " (the host's network namespace: the script reaches the internet and also the host's"
+          + " own services, so only where every socket_group member is trusted)."),
   BRIDGE_NAME(
       "bridge_name", Type.INTERFACE_NAME, "hearth0", "Host bridge that the VMs' TAP devices join."),
   BRIDGE_CIDR(

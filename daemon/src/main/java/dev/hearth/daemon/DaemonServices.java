@@ -144,9 +144,6 @@ final class DaemonServices {
 
   // ---- image builds ----
 
-  /** How long a build script gets to run. */
-  private static final Duration IMAGE_BUILD_TIMEOUT = Duration.ofMinutes(30);
-
   /** How long a cancelled build script gets for its trap (kill chroot processes, unmount). */
   private static final Duration IMAGE_BUILD_TERM_GRACE = Duration.ofSeconds(30);
 
@@ -177,8 +174,9 @@ final class DaemonServices {
             staging,
             new BuildLeftovers(Path.of("/proc"), runner, seams.posix()),
             layout.imageBuildCacheDir(),
-            IMAGE_BUILD_TIMEOUT,
-            IMAGE_BUILD_TERM_GRACE);
+            config.buildTimeout(),
+            IMAGE_BUILD_TERM_GRACE,
+            config.buildRunHostNetwork());
     // A build cut short by a crash may have left mounts and chrooted processes in its staging
     // folder: they must go before anything deletes staging folders.
     builder.sweep(layout.imageStagingDir());

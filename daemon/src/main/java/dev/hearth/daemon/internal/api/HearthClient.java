@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.rpc.LineReader;
+import dev.hearth.core.rpc.PassedFiles;
 import dev.hearth.core.rpc.Reply;
 import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.DaemonException;
@@ -16,6 +17,7 @@ import dev.hearth.daemon.RpcException;
 import dev.hearth.daemon.VersionInfo;
 import dev.hearth.daemon.internal.rpc.DaemonJson;
 import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
@@ -27,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 
 /**
  * The line client under {@link RemoteHearth}: a connection to a hearth daemon's socket, with raw
@@ -68,12 +71,38 @@ public final class HearthClient implements AutoCloseable {
    * @throws RpcException when the daemon refuses the client (not authorised, busy)
    */
   public static HearthClient connect(Path socket) {
-    SocketChannel channel = null;
+    return connect(
+        socket,
+        () -> {
+          SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+          try {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            return channel;
+          } catch (IOException e) {
+            closeQuietly(channel);
+            throw e;
+          }
+        });
+  }
+
+  /**
+   * Connects as {@link #connect} does, on a channel that can also pass open files with a request
+   * ({@link #callWithFiles}): junixsocket's, whose native library only the commands that pass files
+   * load (ARCHITECTURE.md, Decisions, "Files from clients").
+   */
+  public static HearthClient connectPassingFiles(Path socket) {
+    return connect(socket, () -> PassedFiles.connect(socket));
+  }
+
+  private interface ChannelOpener {
+    SocketChannel open() throws IOException;
+  }
+
+  private static HearthClient connect(Path socket, ChannelOpener opener) {
+    SocketChannel channel;
     try {
-      channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-      channel.connect(UnixDomainSocketAddress.of(socket));
+      channel = opener.open();
     } catch (IOException e) {
-      closeQuietly(channel);
       throw new DaemonUnavailableException(
           socket,
           "cannot connect to the hearth daemon at "
@@ -163,6 +192,34 @@ public final class HearthClient implements AutoCloseable {
 
   private JsonNode request(String method, JsonNode params) {
     return request(method, params, IGNORE).result();
+  }
+
+  /**
+   * Sends a request that passes open files with its line (SCM_RIGHTS); the params name them by
+   * their index in {@code files}. Only on a client from {@link #connectPassingFiles}.
+   *
+   * @return the result as JSON text
+   * @throws IllegalStateException on a client from {@link #connect}
+   * @throws RpcException when the daemon answers with an error
+   */
+  public synchronized String callWithFiles(
+      String method, String paramsJson, List<FileDescriptor> files) {
+    requireNoStream(method);
+    long id = nextId++;
+    byte[] line = requestLine(id, method, parseParams(method, paramsJson));
+    try {
+      PassedFiles.attach(channel, files);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(method + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw unavailable(socketPath, e);
+    }
+    try {
+      writeLine(line);
+    } catch (IOException e) {
+      return successful(readReplyAfterFailedWrite(e), method).result().toString();
+    }
+    return successful(readReply(id, note -> {}), method).result().toString();
   }
 
   /** Sends a request and returns its successful reply, whose result the caller reads. */
