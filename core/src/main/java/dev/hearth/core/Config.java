@@ -212,6 +212,11 @@ public final class Config {
     return optional(ConfigKey.DEFAULT_KERNEL).map(Path::of);
   }
 
+  /** Who runs e2fsprogs on filesystems a guest may have written. */
+  public ToolUser toolUser() {
+    return new ToolUser(Integer.parseInt(get(ConfigKey.TOOL_UID)));
+  }
+
   public Duration buildTimeout() {
     return duration(ConfigKey.BUILD_TIMEOUT);
   }

@@ -58,6 +58,14 @@ public enum ConfigKey {
       "",
       "Kernel (ELF vmlinux) that `image build` uses when --kernel is not given; \"\" takes the"
           + " distribution kernel of the image."),
+  TOOL_UID(
+      "tool_uid",
+      Type.intRange(0, 2147483646),
+      "65533",
+      "The uid and gid that e2fsprogs (debugfs, e2fsck, resize2fs) run as, with no capabilities and"
+          + " no network, when they work on a root disk whose filesystem a guest may have written"
+          + " (every VM's, and images promoted from VMs): a number that owns no files and runs"
+          + " nothing else on this host. 0 runs them as root (not recommended)."),
   BUILD_TIMEOUT(
       "build_timeout",
       Type.DURATION,

@@ -103,13 +103,16 @@ final class DaemonServices {
             createOps,
             kind,
             k ->
-                provisioners.computeIfAbsent(k, c -> Provisioners.create(c, runner, seams.clock())),
+                provisioners.computeIfAbsent(
+                    k, c -> Provisioners.create(c, runner, seams.clock(), config.toolUser())),
             network,
             vmm,
             binary -> new FirecrackerLauncher(binary, processTable, seams.posix(), seams.clock()),
             adopter,
             processTable,
-            seams.guestIdentity().orElseGet(() -> new DebugfsGuestIdentity(runner)),
+            seams
+                .guestIdentity()
+                .orElseGet(() -> new DebugfsGuestIdentity(runner, config.toolUser())),
             seams.sshWaiter().orElseGet(() -> new MinaSshWaiter(dialer, seams.clock())),
             seams.guestPowerOff().orElseGet(() -> new MinaGuestPowerOff(dialer)),
             hooks));

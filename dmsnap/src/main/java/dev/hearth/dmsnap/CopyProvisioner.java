@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.hearth.core.Command;
 import dev.hearth.core.Layout;
 import dev.hearth.core.Runner;
+import dev.hearth.core.ToolUser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,9 +37,18 @@ public final class CopyProvisioner implements RootDiskProvisioner {
   private final Runner runner;
   private final FilesystemGrower grower;
 
+  /** e2fsck and resize2fs run as root: for tests; the daemon passes its {@link ToolUser}. */
   public CopyProvisioner(Runner runner) {
+    this(runner, ToolUser.ROOT);
+  }
+
+  /**
+   * @param tools the user e2fsck and resize2fs run as when a disk grows (the image may be a
+   *     promoted VM's, written by its guest)
+   */
+  public CopyProvisioner(Runner runner, ToolUser tools) {
     this.runner = requireNonNull(runner, "runner");
-    this.grower = new FilesystemGrower(runner);
+    this.grower = new FilesystemGrower(runner, tools);
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.hearth.dmsnap;
 
 import dev.hearth.core.Clock;
 import dev.hearth.core.Runner;
+import dev.hearth.core.ToolUser;
 
 /** Picks and builds the root-disk provisioner from the {@code disk_provisioner} setting. */
 public final class Provisioners {
@@ -38,9 +39,17 @@ public final class Provisioners {
   }
 
   public static RootDiskProvisioner create(ProvisionerKind kind, Runner runner, Clock clock) {
+    return create(kind, runner, clock, ToolUser.ROOT);
+  }
+
+  /**
+   * @param tools the user e2fsck and resize2fs run as on filesystems a guest may have written
+   */
+  public static RootDiskProvisioner create(
+      ProvisionerKind kind, Runner runner, Clock clock, ToolUser tools) {
     return switch (kind) {
-      case DM_SNAPSHOT -> new DmSnapshotProvisioner(runner, clock);
-      case COPY -> new CopyProvisioner(runner);
+      case DM_SNAPSHOT -> new DmSnapshotProvisioner(runner, clock, tools);
+      case COPY -> new CopyProvisioner(runner, tools);
     };
   }
 }
