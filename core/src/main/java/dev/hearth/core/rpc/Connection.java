@@ -76,7 +76,17 @@ final class Connection implements Runnable {
       // stays open until its request has answered (a non-streaming request runs to its end).
       cancelRunningStream();
       awaitNoRequest();
+      closeUnclaimedFiles();
       close();
+    }
+  }
+
+  /** Descriptors that came with a line that never ended (the client went): nobody takes them. */
+  private void closeUnclaimedFiles() {
+    try {
+      new PassedFiles(PassedFiles.asList(socket.getReceivedFileDescriptors())).closeRest();
+    } catch (IOException e) {
+      log.debug("cannot read the descriptors left on a client connection: {}", e.toString());
     }
   }
 

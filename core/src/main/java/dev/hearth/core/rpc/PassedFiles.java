@@ -30,8 +30,11 @@ public final class PassedFiles {
   /** Most descriptors one request may pass; more are closed unread. */
   public static final int MAX_FILES = 4;
 
-  /** The ancillary buffer the daemon reads descriptors into: room for {@link #MAX_FILES}. */
-  static final int ANCILLARY_BUFFER_BYTES = 256;
+  /**
+   * The ancillary buffer the daemon reads descriptors into: room for a few more than {@link
+   * #MAX_FILES} (the kernel closes what does not fit; {@link #asList} closes what is past the max).
+   */
+  static final int ANCILLARY_BUFFER_BYTES = 64;
 
   private final List<FileDescriptor> received;
   private final boolean[] taken;
