@@ -68,7 +68,9 @@ final class ImageBuildCommand implements Callable<Integer> {
   @Option(
       names = "--run",
       paramLabel = "FILE",
-      description = "A script run as root inside the image (a path on the daemon's host).")
+      description =
+          "A script (at most 256 KiB) run as root inside the image, in the build's sandbox (no"
+              + " network unless build_run_network = \"host\"); read with your rights.")
   Path run;
 
   @Option(names = "--size", paramLabel = "SIZE", description = "Rootfs size, e.g. 4G (default 2G).")
@@ -78,7 +80,8 @@ final class ImageBuildCommand implements Callable<Integer> {
       names = "--kernel",
       paramLabel = "FILE",
       description =
-          "A vmlinux to use (default: default_kernel from the config, else Debian's kernel).")
+          "A vmlinux to use, opened with your rights (default: default_kernel from the config,"
+              + " else Debian's kernel).")
   Path kernel;
 
   @Option(

@@ -35,7 +35,9 @@ final class ImageCommand implements Callable<Integer> {
 
   @Command(
       name = "register",
-      description = "Register a kernel (ELF vmlinux) and an ext4 rootfs as an image.")
+      description =
+          "Register a kernel (ELF vmlinux) and an ext4 rootfs as an image; the files are opened"
+              + " with your rights and passed to the daemon open.")
   static final class Register implements Callable<Integer> {
     @ParentCommand ImageCommand image;
 
@@ -56,7 +58,10 @@ final class ImageCommand implements Callable<Integer> {
         description = "The root filesystem, an ext4 image.")
     Path rootfs;
 
-    @Option(names = "--initrd", paramLabel = "FILE", description = "An initial ramdisk.")
+    @Option(
+        names = "--initrd",
+        paramLabel = "FILE",
+        description = "An initial ramdisk: cpio, or cpio compressed with gzip, xz, zstd or lz4.")
     Path initrd;
 
     @Option(

@@ -212,6 +212,20 @@ public final class Config {
     return optional(ConfigKey.DEFAULT_KERNEL).map(Path::of);
   }
 
+  /** Who runs e2fsprogs on filesystems a guest may have written. */
+  public ToolUser toolUser() {
+    return new ToolUser(Integer.parseInt(get(ConfigKey.TOOL_UID)));
+  }
+
+  public Duration buildTimeout() {
+    return duration(ConfigKey.BUILD_TIMEOUT);
+  }
+
+  /** Whether an image build's --run script shares the host's network namespace. */
+  public boolean buildRunHostNetwork() {
+    return get(ConfigKey.BUILD_RUN_NETWORK).equals("host");
+  }
+
   public String bridgeName() {
     return get(ConfigKey.BRIDGE_NAME);
   }

@@ -58,6 +58,28 @@ public enum ConfigKey {
       "",
       "Kernel (ELF vmlinux) that `image build` uses when --kernel is not given; \"\" takes the"
           + " distribution kernel of the image."),
+  TOOL_UID(
+      "tool_uid",
+      Type.intRange(0, 2147483646),
+      "65533",
+      "The uid and gid that e2fsprogs (debugfs, e2fsck, resize2fs) run as, with no capabilities and"
+          + " no network, when they work on a root disk whose filesystem a guest may have written"
+          + " (every VM's, and images promoted from VMs): a number that owns no files and runs"
+          + " nothing else on this host. 0 runs them as root (not recommended)."),
+  BUILD_TIMEOUT(
+      "build_timeout",
+      Type.DURATION,
+      "30m",
+      "How long one `image build` may run in all (debootstrap, packages, the --run script); past"
+          + " it the build and every process it started are killed and the build fails."),
+  BUILD_RUN_NETWORK(
+      "build_run_network",
+      Type.enumOf("none", "host"),
+      "none",
+      "The network of an `image build --run` script: none (a network namespace of its own with"
+          + " only loopback; install packages with --packages, which debootstrap fetches) or host"
+          + " (the host's network namespace: the script reaches the internet and also the host's"
+          + " own services, so only where every socket_group member is trusted)."),
   BRIDGE_NAME(
       "bridge_name", Type.INTERFACE_NAME, "hearth0", "Host bridge that the VMs' TAP devices join."),
   BRIDGE_CIDR(

@@ -174,7 +174,7 @@ final class DaemonAssembly {
                 seams,
                 new VmRpc(vms, vmsApi, opsApi),
                 new ImageBuildRpc(imageBuilds),
-                new ImageRpc(imagesApi),
+                new ImageRpc(imagesApi, images),
                 guests,
                 new SessionRpc(sessions),
                 vmm);

@@ -105,13 +105,18 @@ final class DaemonServices {
             kind,
             k ->
                 provisioners.computeIfAbsent(
-                    k, c -> Provisioners.create(c, runner, seams.clock(), seams.fileSync())),
+                    k,
+                    c ->
+                        Provisioners.create(
+                            c, runner, seams.clock(), seams.fileSync(), config.toolUser())),
             network,
             vmm,
             binary -> new FirecrackerLauncher(binary, processTable, seams.posix(), seams.clock()),
             adopter,
             processTable,
-            seams.guestIdentity().orElseGet(() -> new DebugfsGuestIdentity(runner)),
+            seams
+                .guestIdentity()
+                .orElseGet(() -> new DebugfsGuestIdentity(runner, config.toolUser())),
             seams.sshWaiter().orElseGet(() -> new MinaSshWaiter(dialer, seams.clock())),
             seams.guestPowerOff().orElseGet(() -> new MinaGuestPowerOff(dialer)),
             hooks,
@@ -147,9 +152,6 @@ final class DaemonServices {
 
   // ---- image builds ----
 
-  /** How long a build script gets to run. */
-  private static final Duration IMAGE_BUILD_TIMEOUT = Duration.ofMinutes(30);
-
   /** How long a cancelled build script gets for its trap (kill chroot processes, unmount). */
   private static final Duration IMAGE_BUILD_TERM_GRACE = Duration.ofSeconds(30);
 
@@ -180,8 +182,9 @@ final class DaemonServices {
             staging,
             new BuildLeftovers(Path.of("/proc"), runner, seams.posix()),
             layout.imageBuildCacheDir(),
-            IMAGE_BUILD_TIMEOUT,
-            IMAGE_BUILD_TERM_GRACE);
+            config.buildTimeout(),
+            IMAGE_BUILD_TERM_GRACE,
+            config.buildRunHostNetwork());
     // A build cut short by a crash may have left mounts and chrooted processes in its staging
     // folder: they must go before anything deletes staging folders.
     builder.sweep(layout.imageStagingDir());

@@ -6,8 +6,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Files to register as an image; paths are the daemon host's, absolute. A relative path throws
- * {@link HearthException.Kind#INVALID} naming the field (the name is checked by the registry).
+ * Files to register as an image; paths are absolute and opened by the caller's process with its own
+ * rights (over a socket the client opens them and passes them open: the daemon never opens a
+ * client's path). A relative path throws {@link HearthException.Kind#INVALID} naming the field (the
+ * name is checked by the registry).
  *
  * @param bootArgs kernel arguments the image's VMs boot with, before hearth's own
  * @param extractKernel take the vmlinux out of a compressed bzImage

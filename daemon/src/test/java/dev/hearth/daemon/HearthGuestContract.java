@@ -186,7 +186,7 @@ abstract class HearthGuestContract extends HearthContractBase {
                     OptionalLong.empty(),
                     Optional.empty())),
         HearthException.Kind.INVALID,
-        "param 'run' of image.build: give an absolute path on the daemon's host");
+        "param 'run' of image.build: give an absolute path");
     assertKind(
         catchThrowable(() -> hearth.images().build(ImageBuildSpec.of("Bad_Name"))),
         HearthException.Kind.INVALID,

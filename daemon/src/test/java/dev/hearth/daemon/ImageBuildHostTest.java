@@ -64,7 +64,22 @@ class ImageBuildHostTest {
 
     try (TestDaemons.Running running = TestDaemons.start(config);
         HearthClient client = HearthClient.connect(running.socket)) {
-      JsonNode op = JSON.readTree(Rpc.call(client, "image.build", "{\"name\":\"base\"}")).get("op");
+      // The --run script in its sandbox on a real Debian tree (issue 12): its own root, /proc and
+      // private /dev, no /sys, no network; it writes a file the test reads from the image.
+      String run =
+          "set -e; ls /dev | tr '\\n' ' ' > /root/sandbox-dev; test ! -e /sys/kernel;"
+              + " test \"$(readlink /proc/1/root)\" = /; test \"$$\" = 1;"
+              + " cat /proc/net/dev | grep -c : > /root/sandbox-net; echo sandboxed-run-ok";
+      JsonNode op =
+          JSON.readTree(
+                  Rpc.call(
+                      client,
+                      "image.build",
+                      JSON.createObjectNode()
+                          .put("name", "base")
+                          .put("run_script", run)
+                          .toString()))
+              .get("op");
       assertThat(op.get("kind").asText()).isEqualTo("image.build");
       List<String> stages = new ArrayList<>();
       String finalJson =
@@ -81,12 +96,15 @@ class ImageBuildHostTest {
               });
       JsonNode done = parse(finalJson);
       assertThat(done.get("state").asText()).as("%s", done).isEqualTo("succeeded");
-      assertThat(stages).containsSubsequence("debootstrap", "configure", "kernel", "mkfs");
+      assertThat(stages).containsSubsequence("debootstrap", "configure", "kernel", "run", "mkfs");
 
       Path image = layout.imageDir("base");
       Path rootfs = image.resolve("rootfs.ext4");
       assertThat(RootfsValidator.validate(rootfs).label()).isEqualTo("hearth-root");
       assertThat(debugfs(rootfs, "stats")).containsPattern("Filesystem features:.* extent");
+      assertThat(debugfs(rootfs, "cat /root/sandbox-dev"))
+          .isEqualTo("fd full null ptmx pts random shm stderr stdin stdout tty urandom ");
+      assertThat(debugfs(rootfs, "cat /root/sandbox-net").strip()).isEqualTo("1");
       KernelInfo kernel = KernelValidator.validate(image.resolve("vmlinux"));
       assertThat(kernel).isNotNull();
       assertThat(Files.size(image.resolve("initrd"))).isGreaterThan(1 << 20);

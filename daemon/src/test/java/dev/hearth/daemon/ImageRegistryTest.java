@@ -81,13 +81,13 @@ class ImageRegistryTest {
 
     assertThatThrownBy(
             () ->
-                fx.call(
+                fx.callWithFiles(
                     "image.register",
-                    "{\"name\": \"x\", \"kernel\": \""
+                    "{\"name\": \"x\", \"kernel_fd\": 0, \"kernel_name\": \""
                         + bz
-                        + "\", \"rootfs\": \""
-                        + rootfs
-                        + "\"}"))
+                        + "\", \"rootfs_fd\": 1}",
+                    bz,
+                    rootfs))
         .asInstanceOf(type(HearthException.class))
         .satisfies(e -> assertThat(e.wireCode()).hasValue(-32602))
         .satisfies(e -> assertThat(e.getMessage()).contains(bz.toString(), "--extract-kernel"));
@@ -101,13 +101,13 @@ class ImageRegistryTest {
 
     assertThatThrownBy(
             () ->
-                fx.call(
+                fx.callWithFiles(
                     "image.register",
-                    "{\"name\": \"x\", \"kernel\": \""
-                        + kernel
-                        + "\", \"rootfs\": \""
+                    "{\"name\": \"x\", \"kernel_fd\": 0, \"rootfs_fd\": 1, \"rootfs_name\": \""
                         + bad
-                        + "\"}"))
+                        + "\"}",
+                    kernel,
+                    bad))
         .asInstanceOf(type(HearthException.class))
         .satisfies(e -> assertThat(e.wireCode()).hasValue(-32602))
         .satisfies(e -> assertThat(e.getMessage()).contains(bad.toString()));
@@ -115,19 +115,72 @@ class ImageRegistryTest {
   }
 
   @Test
-  void aTakenNameIsAConflictAndRelativePathsAreRefused() throws Exception {
+  void aTakenNameIsAConflict() throws Exception {
     register("deb", "");
 
     assertThatThrownBy(() -> register("deb", ""))
         .asInstanceOf(type(HearthException.class))
         .satisfies(e -> assertThat(e.kind().wireName()).isEqualTo("conflict"));
+  }
+
+  /**
+   * Issue 12: the root daemon opened any path a socket member named (image.register --initrd with
+   * the daemon's private key). A path is now refused, naming the param that replaced it.
+   */
+  @Test
+  void aPathInsteadOfAPassedFileIsRefusedNamingTheNewParam() throws Exception {
+    for (String field : List.of("kernel", "rootfs", "initrd")) {
+      assertThatThrownBy(
+              () ->
+                  fx.call(
+                      "image.register",
+                      "{\"name\": \"y\", \""
+                          + field
+                          + "\": \""
+                          + fx.layout.sshPrivateKey()
+                          + "\"}"))
+          .asInstanceOf(type(HearthException.class))
+          .satisfies(e -> assertThat(e.wireCode()).hasValue(-32602))
+          .satisfies(
+              e ->
+                  assertThat(e.getMessage())
+                      .contains("param '" + field + "'", "'" + field + "_fd'", "SCM_RIGHTS"));
+    }
     assertThatThrownBy(
             () ->
-                fx.call(
-                    "image.register",
-                    "{\"name\": \"y\", \"kernel\": \"vmlinux\", \"rootfs\": \"" + rootfs + "\"}"))
+                fx.call("image.register", "{\"name\": \"y\", \"kernel_fd\": 0, \"rootfs_fd\": 1}"))
         .asInstanceOf(type(HearthException.class))
-        .satisfies(e -> assertThat(e.getMessage()).contains("absolute"));
+        .satisfies(e -> assertThat(e.wireCode()).hasValue(-32602))
+        .satisfies(
+            e ->
+                assertThat(e.getMessage())
+                    .contains("kernel_fd", "no file descriptor number 0 came with the request"));
+    assertThat(fx.layout.imageDir("y")).doesNotExist();
+  }
+
+  @Test
+  void anInitrdOfUnknownFormatIsRefusedNamingItsFirstBytes() throws Exception {
+    Path key =
+        Files.writeString(dir.resolve("id_ed25519"), "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+
+    assertThatThrownBy(
+            () ->
+                fx.callWithFiles(
+                    "image.register",
+                    "{\"name\": \"k\", \"kernel_fd\": 0, \"rootfs_fd\": 1, \"initrd_fd\": 2,"
+                        + " \"initrd_name\": \""
+                        + key
+                        + "\"}",
+                    kernel,
+                    rootfs,
+                    key))
+        .asInstanceOf(type(HearthException.class))
+        .satisfies(e -> assertThat(e.wireCode()).hasValue(-32602))
+        .satisfies(
+            e ->
+                assertThat(e.getMessage())
+                    .contains(key + ": not an initrd: it starts with bytes 2d 2d 2d 2d 2d 42"));
+    assertThat(fx.layout.imageDir("k")).doesNotExist();
   }
 
   @Test
@@ -238,17 +291,11 @@ class ImageRegistryTest {
   }
 
   private JsonNode register(String name, String extra) {
-    return fx.call(
+    return fx.callWithFiles(
         "image.register",
-        "{\"name\": \""
-            + name
-            + "\", \"kernel\": \""
-            + kernel
-            + "\", \"rootfs\": \""
-            + rootfs
-            + "\""
-            + extra
-            + "}");
+        "{\"name\": \"" + name + "\", \"kernel_fd\": 0, \"rootfs_fd\": 1" + extra + "}",
+        kernel,
+        rootfs);
   }
 
   private static String createParams(String name, String image) {

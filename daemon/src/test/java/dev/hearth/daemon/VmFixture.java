@@ -117,6 +117,33 @@ final class VmFixture implements AutoCloseable {
     }
   }
 
+  /**
+   * A call passing {@code files}, opened here, as descriptors 0, 1, ... with the request (as the
+   * CLI does for image.register and image.build).
+   */
+  JsonNode callWithFiles(String method, String paramsJson, Path... files) {
+    List<java.io.FileInputStream> opened = new ArrayList<>();
+    try (HearthClient own = HearthClient.connectPassingFiles(layout.socket())) {
+      List<java.io.FileDescriptor> fds = new ArrayList<>();
+      for (Path file : files) {
+        java.io.FileInputStream in = new java.io.FileInputStream(file.toFile());
+        opened.add(in);
+        fds.add(in.getFD());
+      }
+      return JSON.readTree(Rpc.bounded(method, () -> own.callWithFiles(method, paramsJson, fds)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      for (java.io.FileInputStream in : opened) {
+        try {
+          in.close();
+        } catch (IOException e) {
+          // read-only
+        }
+      }
+    }
+  }
+
   /** What {@code vm.create} answered. */
   JsonNode create(String name, String extraParams) {
     String extra = extraParams.isEmpty() ? "" : ", " + extraParams;

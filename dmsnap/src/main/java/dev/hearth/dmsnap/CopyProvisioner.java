@@ -6,6 +6,7 @@ import dev.hearth.core.Command;
 import dev.hearth.core.FileSync;
 import dev.hearth.core.Layout;
 import dev.hearth.core.Runner;
+import dev.hearth.core.ToolUser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,10 +41,19 @@ public final class CopyProvisioner implements RootDiskProvisioner {
   private final FileSync fileSync;
   private final FilesystemGrower grower;
 
+  /** e2fsck and resize2fs run as root: for tests; the daemon passes its {@link ToolUser}. */
   public CopyProvisioner(Runner runner, FileSync fileSync) {
+    this(runner, fileSync, ToolUser.ROOT);
+  }
+
+  /**
+   * @param tools the user e2fsck and resize2fs run as when a disk grows (the image may be a
+   *     promoted VM's, written by its guest)
+   */
+  public CopyProvisioner(Runner runner, FileSync fileSync, ToolUser tools) {
     this.runner = requireNonNull(runner, "runner");
     this.fileSync = requireNonNull(fileSync, "fileSync");
-    this.grower = new FilesystemGrower(runner);
+    this.grower = new FilesystemGrower(runner, tools);
   }
 
   @Override

@@ -9,6 +9,7 @@ import dev.hearth.core.CommandResult;
 import dev.hearth.core.FileSync;
 import dev.hearth.core.Layout;
 import dev.hearth.core.Runner;
+import dev.hearth.core.ToolUser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,6 +66,21 @@ public final class DmSnapshotProvisioner implements RootDiskProvisioner {
    */
   public DmSnapshotProvisioner(
       Runner runner, Clock clock, FileSync fileSync, int removeAttempts, Duration removeDelay) {
+    this(runner, clock, fileSync, removeAttempts, removeDelay, ToolUser.ROOT);
+  }
+
+  /** As the daemon makes it: e2fsck and resize2fs as {@code tools} (see {@link ToolUser}). */
+  public DmSnapshotProvisioner(Runner runner, Clock clock, FileSync fileSync, ToolUser tools) {
+    this(runner, clock, fileSync, DEFAULT_REMOVE_ATTEMPTS, DEFAULT_REMOVE_DELAY, tools);
+  }
+
+  private DmSnapshotProvisioner(
+      Runner runner,
+      Clock clock,
+      FileSync fileSync,
+      int removeAttempts,
+      Duration removeDelay,
+      ToolUser tools) {
     if (removeAttempts < 1) {
       throw new IllegalArgumentException("removeAttempts must be at least 1: " + removeAttempts);
     }
@@ -73,7 +89,7 @@ public final class DmSnapshotProvisioner implements RootDiskProvisioner {
     this.fileSync = requireNonNull(fileSync, "fileSync");
     this.removeAttempts = removeAttempts;
     this.removeDelay = requireNonNull(removeDelay, "removeDelay");
-    this.grower = new FilesystemGrower(runner);
+    this.grower = new FilesystemGrower(runner, tools);
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.hearth.dmsnap;
 import dev.hearth.core.Clock;
 import dev.hearth.core.FileSync;
 import dev.hearth.core.Runner;
+import dev.hearth.core.ToolUser;
 
 /** Picks and builds the root-disk provisioner from the {@code disk_provisioner} setting. */
 public final class Provisioners {
@@ -40,9 +41,17 @@ public final class Provisioners {
 
   public static RootDiskProvisioner create(
       ProvisionerKind kind, Runner runner, Clock clock, FileSync fileSync) {
+    return create(kind, runner, clock, fileSync, ToolUser.ROOT);
+  }
+
+  /**
+   * @param tools the user e2fsck and resize2fs run as on filesystems a guest may have written
+   */
+  public static RootDiskProvisioner create(
+      ProvisionerKind kind, Runner runner, Clock clock, FileSync fileSync, ToolUser tools) {
     return switch (kind) {
-      case DM_SNAPSHOT -> new DmSnapshotProvisioner(runner, clock, fileSync);
-      case COPY -> new CopyProvisioner(runner, fileSync);
+      case DM_SNAPSHOT -> new DmSnapshotProvisioner(runner, clock, fileSync, tools);
+      case COPY -> new CopyProvisioner(runner, fileSync, tools);
     };
   }
 }

@@ -65,4 +65,39 @@ class CopyProvisionerHostTest {
     new CopyProvisioner(runner, FileSync.system()).remove(disk);
     assertThat(disk.path()).doesNotExist();
   }
+
+  /**
+   * Issue 12: e2fsck and resize2fs ran as root on a filesystem a guest may have written (an image
+   * promoted from a VM). As the daemon runs them: as the tool user, on a disk in a root-only
+   * folder.
+   */
+  @Test
+  void growingRunsE2fsprogsAsTheToolUserAndGivesTheDiskBack() throws Exception {
+    Files.setPosixFilePermissions(
+        vmDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    java.util.List<java.util.List<String>> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    dev.hearth.core.Runner recording =
+        command -> {
+          seen.add(command.argv());
+          return runner.run(command);
+        };
+
+    RootDisk disk =
+        new CopyProvisioner(recording, FileSync.system(), new dev.hearth.core.ToolUser(65533))
+            .create("03", image, vmDir, OptionalLong.of(64 * MIB));
+
+    assertThat(Ext4Images.filesystemBytes(runner, disk.path().toString())).isEqualTo(64 * MIB);
+    assertThat(Files.getAttribute(disk.path(), "unix:uid")).isEqualTo(0);
+    java.util.List<java.util.List<String>> tools =
+        seen.stream()
+            .filter(argv -> argv.contains("e2fsck") || argv.contains("resize2fs"))
+            .toList();
+    assertThat(tools).hasSize(2);
+    assertThat(tools)
+        .allSatisfy(
+            argv ->
+                assertThat(argv)
+                    .startsWith("unshare", "--net")
+                    .contains("--reuid=65533", "--bounding-set=-all", "/proc/self/fd/3"));
+  }
 }

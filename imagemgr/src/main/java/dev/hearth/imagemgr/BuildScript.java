@@ -21,8 +21,9 @@ import java.util.regex.Pattern;
  * The POSIX sh script that {@code image build} runs as root: debootstrap (or the cached base tree)
  * into a work folder, guest configuration (key-only sshd, the network boot script, serial console,
  * /workspace, masked units), optionally Debian's kernel with a small initrd, the {@code --run}
- * script in the chroot, then {@code mkfs.ext4 -d} of the tree into the rootfs file. A trap kills
- * processes left in the chroot and unmounts /proc, /sys and /dev however the script ends.
+ * script in its sandbox ({@link #sandbox()}), then {@code mkfs.ext4 -d} of the tree into the rootfs
+ * file. A trap kills processes left in the chroot and unmounts /proc and the private /dev however
+ * the script ends.
  *
  * <p>Outputs: {@code <out>/rootfs.ext4}; with {@link BuildSpec#distroKernel()} also {@code
  * <out>/initrd} and {@code <work>/vmlinuz} (a bzImage, for {@link VmlinuxExtractor}). The tree is
@@ -41,6 +42,12 @@ public final class BuildScript {
   /** The stages in order; {@code kernel} and {@code run} only when asked for. */
   public static final List<String> STAGES =
       List.of("debootstrap", "configure", "kernel", "run", "slim", "mkfs", "cleanup", "done");
+
+  /** The sandbox of the {@code --run} script ({@link #sandbox()}), in the work folder. */
+  public static final String SANDBOX_FILE = "run-sandbox.sh";
+
+  /** The {@code --run} script's text, written by the builder into the work folder. */
+  public static final String RUN_SCRIPT_FILE = "hearth-run.sh";
 
   /** The distro kernel's bzImage, in the work folder. */
   public static final String VMLINUZ_FILE = "vmlinuz";
@@ -72,6 +79,7 @@ public final class BuildScript {
       List.of("virtio_mmio", "virtio_blk", "virtio_net", "ext4");
 
   private static final String BODY_RESOURCE = "build-body.sh";
+  private static final String SANDBOX_RESOURCE = "run-sandbox.sh";
   private static final Pattern PLACEHOLDER = Pattern.compile("@([A-Z_]+)@");
 
   private final String text;
@@ -111,7 +119,8 @@ public final class BuildScript {
             + "\nAUTHORIZED_KEY="
             + ShellQuote.quote(spec.authorizedKey().orElse(""))
             + "\nRUN_FILE="
-            + ShellQuote.quote(spec.runFile().map(Path::toString).orElse(""))
+            + ShellQuote.quote(
+                spec.runScript().isPresent() ? work.resolve(RUN_SCRIPT_FILE).toString() : "")
             + "\n";
     return new BuildScript(header + body, key, cacheDir);
   }
@@ -160,6 +169,7 @@ public final class BuildScript {
     values.put("ROOTFS_FILE", ImageFile.ROOTFS.fileName());
     values.put("INITRD_FILE", ImageFile.INITRD.fileName());
     values.put("VMLINUZ_FILE", VMLINUZ_FILE);
+    values.put("SANDBOX_FILE", SANDBOX_FILE);
     Matcher m = PLACEHOLDER.matcher(template());
     StringBuilder sb = new StringBuilder();
     while (m.find()) {
@@ -173,14 +183,29 @@ public final class BuildScript {
     return sb.toString();
   }
 
+  /**
+   * The POSIX sh script that runs the {@code --run} script sandboxed: {@code run-sandbox.sh TREE
+   * none|host COMMAND...} (mount, PID, IPC, UTS and, unless host, network namespaces; the tree as
+   * root through pivot_root; its own /proc with the kernel knobs read-only; a private /dev; a
+   * reduced capability bounding set), and {@code run-sandbox.sh make-dev DIR} (the private /dev
+   * alone, for the build's own stages). The builder writes it as {@link #SANDBOX_FILE}.
+   */
+  public static String sandbox() {
+    return resource(SANDBOX_RESOURCE);
+  }
+
   private static String template() {
-    try (InputStream in = BuildScript.class.getResourceAsStream(BODY_RESOURCE)) {
+    return resource(BODY_RESOURCE);
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = BuildScript.class.getResourceAsStream(name)) {
       if (in == null) {
-        throw new IllegalStateException("resource " + BODY_RESOURCE + " is missing from the jar");
+        throw new IllegalStateException("resource " + name + " is missing from the jar");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read resource " + BODY_RESOURCE, e);
+      throw new UncheckedIOException("cannot read resource " + name, e);
     }
   }
 

@@ -1,6 +1,6 @@
 package dev.hearth.imagemgr;
 
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  *
  * @param from {@code debian:<suite>}, as given to {@code --from}
  * @param packages extra Debian packages ({@code --packages})
- * @param runFile a script run inside the root filesystem as root ({@code --run}), if any
+ * @param runScript the text of a script run inside the root filesystem as root ({@code --run}), in
+ *     the build's sandbox; at most {@link #MAX_RUN_SCRIPT_BYTES} bytes of UTF-8
  * @param sizeBytes the rootfs file's size ({@code --size})
  * @param distroKernel whether to install Debian's kernel and take vmlinuz and an initrd from it
  *     (when neither {@code --kernel} nor {@code default_kernel} gives one)
@@ -20,7 +21,7 @@ import java.util.regex.Pattern;
 public record BuildSpec(
     String from,
     List<String> packages,
-    Optional<Path> runFile,
+    Optional<String> runScript,
     long sizeBytes,
     boolean distroKernel,
     Optional<String> authorizedKey,
@@ -30,6 +31,12 @@ public record BuildSpec(
   public static final String DEFAULT_MIRROR = "http://deb.debian.org/debian";
   public static final long DEFAULT_SIZE_BYTES = 2L << 30;
   public static final long MIN_SIZE_BYTES = 256L << 20;
+
+  /**
+   * Most bytes of a {@code --run} script: it travels inline in the request (the client reads the
+   * file with its own rights), and a setup script is far smaller.
+   */
+  public static final int MAX_RUN_SCRIPT_BYTES = 256 * 1024;
 
   private static final Pattern FROM = Pattern.compile("debian:([a-z]+)");
   // Debian policy 5.6.1: lower case letters, digits, '+', '-', '.'; at least two characters.
@@ -51,6 +58,20 @@ public record BuildSpec(
       if (!PACKAGE.matcher(p).matches()) {
         throw new InvalidBuildSpecException(
             "--packages: '" + p + "' is not a Debian package name (a-z, 0-9, '+', '-', '.')");
+      }
+    }
+    if (runScript.isPresent()) {
+      int bytes = runScript.get().getBytes(StandardCharsets.UTF_8).length;
+      if (bytes > MAX_RUN_SCRIPT_BYTES) {
+        throw new InvalidBuildSpecException(
+            "--run: the script has "
+                + bytes
+                + " bytes, more than the limit of "
+                + MAX_RUN_SCRIPT_BYTES
+                + " (256 KiB); fetch larger things from inside the script");
+      }
+      if (runScript.get().indexOf('\0') >= 0) {
+        throw new InvalidBuildSpecException("--run: the script contains a NUL byte: not a script");
       }
     }
     if (sizeBytes < MIN_SIZE_BYTES) {

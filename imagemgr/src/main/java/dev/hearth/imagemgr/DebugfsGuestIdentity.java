@@ -4,6 +4,7 @@ import dev.hearth.core.Command;
 import dev.hearth.core.CommandResult;
 import dev.hearth.core.Names;
 import dev.hearth.core.Runner;
+import dev.hearth.core.ToolUser;
 import dev.hearth.core.TreeDeleter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -64,15 +65,25 @@ public final class DebugfsGuestIdentity implements GuestIdentity {
 
   private final Runner runner;
   private final String debugfs;
+  private final ToolUser tools;
 
-  /** Uses {@code debugfs} from PATH. */
+  /** Uses {@code debugfs} from PATH, as root: for tests; the daemon passes its {@link ToolUser}. */
   public DebugfsGuestIdentity(Runner runner) {
-    this(runner, "debugfs");
+    this(runner, "debugfs", ToolUser.ROOT);
   }
 
-  public DebugfsGuestIdentity(Runner runner, String debugfsProgram) {
+  /**
+   * @param tools the user debugfs runs as: the disk is a copy of an image a guest may have written
+   *     (a promoted VM's), so a debugfs bug must not give it root
+   */
+  public DebugfsGuestIdentity(Runner runner, ToolUser tools) {
+    this(runner, "debugfs", tools);
+  }
+
+  public DebugfsGuestIdentity(Runner runner, String debugfsProgram, ToolUser tools) {
     this.runner = runner;
     this.debugfs = debugfsProgram;
+    this.tools = tools;
   }
 
   /**
@@ -120,13 +131,20 @@ public final class DebugfsGuestIdentity implements GuestIdentity {
     try {
       List<Step> steps = new ArrayList<>();
       FOLDERS.forEach(folder -> steps.add(folder.step()));
+      List<Path> granted = new ArrayList<>(List.of(rootDisk, scratch));
       for (GuestFile f : files) {
-        Files.writeString(scratch.resolve(f.hostName()), f.content(), StandardCharsets.UTF_8);
+        Path file = scratch.resolve(f.hostName());
+        Files.writeString(file, f.content(), StandardCharsets.UTF_8);
+        granted.add(file);
         steps.add(f.step());
       }
       steps.add(removeOtherHostKeys());
-      for (Step step : steps) {
-        run(rootDisk, scratch, step);
+      Path scriptFile = Files.createFile(scratch.resolve("step.debugfs"));
+      granted.add(scriptFile);
+      try (ToolUser.Grant grant = tools.grant(granted)) {
+        for (Step step : steps) {
+          run(rootDisk, scratch, step);
+        }
       }
     } catch (IOException e) {
       throw new GuestIdentityException(
@@ -197,10 +215,12 @@ public final class DebugfsGuestIdentity implements GuestIdentity {
     // `write` takes host names relative to the working directory: the scratch folder.
     CommandResult result =
         runner.check(
-            Command.builder(debugfs)
-                .args("-w", "-f", scriptFile.toString(), disk.toString())
-                .cwd(scratch)
-                .build());
+            tools.confine(
+                Command.builder(debugfs)
+                    .args("-w", "-f", scriptFile.toString(), tools.deviceName(disk))
+                    .cwd(scratch)
+                    .build(),
+                disk));
     List<String> errors = errors(result.stderr());
     if (!errors.isEmpty()) {
       throw new GuestIdentityException(
@@ -225,8 +245,21 @@ public final class DebugfsGuestIdentity implements GuestIdentity {
    * so it is also where a disk that is missing or not ext2/3/4 shows up.
    */
   private String readGuestFile(Path disk, String guestPath) throws InterruptedException {
-    CommandResult result =
-        runner.check(Command.of(debugfs, "-R", "cat " + quote(guestPath), disk.toString()));
+    boolean exists = Files.exists(disk);
+    Command cat =
+        Command.of(
+            debugfs,
+            "-R",
+            "cat " + quote(guestPath),
+            exists ? tools.deviceName(disk) : disk.toString());
+    cat = exists ? tools.confine(cat, disk) : tools.confine(cat);
+    CommandResult result;
+    try (ToolUser.Grant grant = tools.grant(exists ? List.of(disk) : List.of())) {
+      result = runner.check(cat);
+    } catch (IOException e) {
+      throw new GuestIdentityException(
+          "cannot hand " + disk + " to uid " + tools.uid() + " for debugfs: " + e, e);
+    }
     for (String line : errors(result.stderr())) {
       if (line.contains("while trying to open") || line.contains("Filesystem not open")) {
         String problem =

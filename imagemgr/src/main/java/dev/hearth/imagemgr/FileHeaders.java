@@ -18,10 +18,17 @@ final class FileHeaders implements AutoCloseable {
   private final FileChannel channel;
   private final long size;
 
+  private final boolean owned;
+
   private FileHeaders(Path file, FileChannel channel, long size) {
+    this(file, channel, size, true);
+  }
+
+  private FileHeaders(Path file, FileChannel channel, long size, boolean owned) {
     this.file = file;
     this.channel = channel;
     this.size = size;
+    this.owned = owned;
   }
 
   /**
@@ -37,6 +44,22 @@ final class FileHeaders implements AutoCloseable {
       return new FileHeaders(file, channel, channel.size());
     } catch (IOException e) {
       throw new InvalidImageFileException(file, "cannot read the " + what + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Reads an open file someone else passed; {@link #close} leaves it open. Its size is fixed at the
+   * call: a pipe or socket (no size, no position) is refused.
+   */
+  static FileHeaders borrow(ImageSource.Opened source, String what) {
+    Path named = Path.of(source.label());
+    try {
+      long size = source.channel().size();
+      source.channel().position(0);
+      return new FileHeaders(named, source.channel(), size, false);
+    } catch (IOException e) {
+      throw new InvalidImageFileException(
+          named, "the " + what + " is not a regular file (" + e.getMessage() + ")");
     }
   }
 
@@ -83,6 +106,9 @@ final class FileHeaders implements AutoCloseable {
 
   @Override
   public void close() {
+    if (!owned) {
+      return;
+    }
     try {
       channel.close();
     } catch (IOException e) {

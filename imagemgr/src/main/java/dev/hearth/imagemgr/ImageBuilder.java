@@ -48,6 +48,7 @@ public final class ImageBuilder {
   static final String SCRIPT_END = "done";
   static final String PID_PREFIX = "hearth-pid: ";
   static final String SCRIPT_FILE = "build.sh";
+  static final String RUN_NETWORK_ENV = "HEARTH_BUILD_RUN_NETWORK";
 
   /** Where a build's progress goes (an operation's stage and log). */
   public interface Progress {
@@ -63,11 +64,14 @@ public final class ImageBuilder {
   private final Path cacheRoot;
   private final Duration timeout;
   private final Duration termGrace;
+  private final boolean runHostNetwork;
 
   /**
    * @param cacheRoot where the build script caches base trees
    * @param timeout how long the script may run
    * @param termGrace how long a cancelled or failed script gets for its trap before SIGKILL
+   * @param runHostNetwork whether the {@code --run} script shares the host's network namespace
+   *     (config {@code build_run_network = "host"}) rather than getting one of its own
    */
   public ImageBuilder(
       Runner runner,
@@ -76,7 +80,9 @@ public final class ImageBuilder {
       BuildLeftovers leftovers,
       Path cacheRoot,
       Duration timeout,
-      Duration termGrace) {
+      Duration termGrace,
+      boolean runHostNetwork) {
+    this.runHostNetwork = runHostNetwork;
     this.runner = runner;
     this.posix = posix;
     this.staging = staging;
@@ -99,7 +105,8 @@ public final class ImageBuilder {
    *
    * @param kernel a vmlinux to take; empty for the distro kernel (the spec must then build it)
    */
-  public StagedImage build(String name, BuildSpec spec, Optional<Path> kernel, Progress progress)
+  public StagedImage build(
+      String name, BuildSpec spec, Optional<ImageSource> kernel, Progress progress)
       throws Exception {
     progress.stage(PREPARE);
     StagedImage staged = staging.begin(name);
@@ -109,6 +116,14 @@ public final class ImageBuilder {
       BuildScript script = BuildScript.generate(spec, staged.folder(), work, cacheRoot);
       Path file = work.resolve(SCRIPT_FILE);
       Files.writeString(file, script.text(), StandardCharsets.UTF_8);
+      Files.writeString(
+          work.resolve(BuildScript.SANDBOX_FILE), BuildScript.sandbox(), StandardCharsets.UTF_8);
+      if (spec.runScript().isPresent()) {
+        Files.writeString(
+            work.resolve(BuildScript.RUN_SCRIPT_FILE),
+            spec.runScript().get(),
+            StandardCharsets.UTF_8);
+      }
       log.info("building image {} (base tree cache {})", name, script.cacheDir());
       runScript(name, file, work, progress);
       staged.adopt(ImageFile.ROOTFS);
@@ -155,7 +170,8 @@ public final class ImageBuilder {
     // its own) before it becomes the build script.
     Command command =
         Command.builder("sh")
-            .args("-c", "echo \"" + PID_PREFIX + "$$\"; exec sh \"$1\"", "sh", script.toString())
+            .args(wrapperArgs(script))
+            .env(RUN_NETWORK_ENV, runHostNetwork ? "host" : "none")
             .cwd(work)
             .timeout(timeout)
             .build();
@@ -202,6 +218,25 @@ public final class ImageBuilder {
               + stage.get()
               + lastWords(result));
     }
+  }
+
+  /**
+   * The arguments of {@code sh} that run the build script: the wrapper reports its pid, then
+   * becomes {@code setpriv --pdeathsig KILL} (so the chain dies with the daemon's thread that
+   * started it, a daemon crash included) and {@code unshare} with mount and PID namespaces of its
+   * own and a fresh /proc; the script is the namespace's init, so when it ends or is killed every
+   * process the build started is killed by the kernel ({@code --kill-child} kills it in turn when
+   * unshare dies).
+   */
+  static List<String> wrapperArgs(Path script) {
+    return List.of(
+        "-c",
+        "echo \""
+            + PID_PREFIX
+            + "$$\"; exec setpriv --pdeathsig KILL -- unshare --mount --propagation private"
+            + " --mount-proc --pid --fork --kill-child=SIGKILL --ipc --uts -- sh \"$1\"",
+        "sh",
+        script.toString());
   }
 
   private void terminate(FutureTask<CommandResult> task, Thread thread, int pid)

@@ -43,6 +43,22 @@ public final class KernelValidator {
     }
   }
 
+  /**
+   * Validates a kernel from a source: a path, or a file a client passed (read through its
+   * descriptor, which stays open).
+   *
+   * @throws CompressedKernelException when it is a bzImage, with how to extract vmlinux
+   * @throws InvalidImageFileException naming the file and what is wrong otherwise
+   */
+  public static KernelInfo validate(ImageSource source) {
+    if (source instanceof ImageSource.Opened opened) {
+      try (FileHeaders headers = FileHeaders.borrow(opened, "kernel")) {
+        return validate(headers);
+      }
+    }
+    return validate(((ImageSource.AtPath) source).path());
+  }
+
   static KernelInfo validate(FileHeaders headers) {
     Path file = headers.file();
     ByteBuffer ident = headers.read(0, ELF_HEADER_SIZE);

@@ -6,6 +6,9 @@ import dev.hearth.core.FileSync;
 import dev.hearth.core.Runner;
 import dev.hearth.core.TreeDeleter;
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -32,6 +35,7 @@ public final class StagedImage implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StagedImage.class);
   private static final Duration COPY_TIMEOUT = Duration.ofHours(1);
   static final String WORK_DIR = "work";
+  private static final int SPARSE_BLOCK = 64 * 1024;
 
   private enum State {
     OPEN,
@@ -97,6 +101,51 @@ public final class StagedImage implements AutoCloseable {
     return work;
   }
 
+  /**
+   * A path this process may read that holds the source's bytes: an {@link ImageSource.AtPath}'s own
+   * path, or for an {@link ImageSource.Opened} a copy in the work folder named {@code name}, read
+   * through the descriptor (never by the client's path).
+   *
+   * @throws InvalidImageFileException naming the source when it cannot be read (not a regular file,
+   *     not open for reading)
+   */
+  public synchronized Path receive(ImageSource source, String name) {
+    requireOpen();
+    if (source instanceof ImageSource.Opened opened) {
+      Path local = workDir().resolve(name);
+      copyOpened(opened, local);
+      return local;
+    }
+    return ((ImageSource.AtPath) source).path();
+  }
+
+  /**
+   * The same failure naming the source rather than the local copy that {@link #receive} made; any
+   * other exception is returned as it is.
+   */
+  public static RuntimeException relabel(RuntimeException e, ImageSource source, Path local) {
+    if (!(source instanceof ImageSource.Opened)
+        || !(e instanceof InvalidImageFileException invalid)
+        || !local.equals(invalid.file())) {
+      return e;
+    }
+    Path named = Path.of(source.label());
+    if (e instanceof CompressedKernelException) {
+      return new CompressedKernelException(named);
+    }
+    return new InvalidImageFileException(named, invalid.problem());
+  }
+
+  /** Validates the kernel, then copies it in as {@code vmlinux}. */
+  public synchronized KernelInfo copyKernel(ImageSource source) {
+    Path local = receive(source, "kernel.received");
+    try {
+      return copyKernel(local);
+    } catch (RuntimeException e) {
+      throw relabel(e, source, local);
+    }
+  }
+
   /** Validates the kernel, then copies it in as {@code vmlinux}. */
   public synchronized KernelInfo copyKernel(Path source) {
     requireOpen();
@@ -156,6 +205,37 @@ public final class StagedImage implements AutoCloseable {
     RootfsInfo info = RootfsValidator.validate(staged);
     files.add(ImageFile.ROOTFS);
     return info;
+  }
+
+  /**
+   * The rootfs from a source: a path is validated and copied by {@link #copyRootfs(Path)}; an open
+   * file is read straight into {@code rootfs.ext4} (runs of zero blocks left as holes), then
+   * validated.
+   */
+  public synchronized RootfsInfo copyRootfs(ImageSource source) throws InterruptedException {
+    if (source instanceof ImageSource.AtPath at) {
+      return copyRootfs(at.path());
+    }
+    requireOpen();
+    Path staged = pathOf(ImageFile.ROOTFS);
+    copyOpened((ImageSource.Opened) source, staged);
+    try {
+      RootfsInfo info = RootfsValidator.validate(staged);
+      files.add(ImageFile.ROOTFS);
+      return info;
+    } catch (RuntimeException e) {
+      throw relabel(e, source, staged);
+    }
+  }
+
+  /** Validates the initrd, then copies it in as {@code initrd}. */
+  public synchronized InitrdInfo copyInitrd(ImageSource source) {
+    Path local = receive(source, "initrd.received");
+    try {
+      return copyInitrd(local);
+    } catch (RuntimeException e) {
+      throw relabel(e, source, local);
+    }
   }
 
   /** Validates the initrd, then copies it in as {@code initrd}. */
@@ -327,6 +407,64 @@ public final class StagedImage implements AutoCloseable {
     } catch (IOException e) {
       throw new ImageStagingException("cannot copy " + source + " to " + staged + ": " + e, e);
     }
+  }
+
+  /**
+   * Copies an open file's bytes, from its start to the size it has now, into {@code target}; blocks
+   * of zeros are skipped (holes). Reading up to the size only: a character device such as {@code
+   * /dev/zero} has size 0, and a pipe or socket (no position) is refused.
+   */
+  private static void copyOpened(ImageSource.Opened source, Path target) {
+    FileChannel in = source.channel();
+    long size;
+    try {
+      in.position(0);
+      size = in.size();
+    } catch (IOException e) {
+      throw new InvalidImageFileException(
+          Path.of(source.label()), "is not a regular file (" + e.getMessage() + ")");
+    }
+    byte[] block = new byte[SPARSE_BLOCK];
+    ByteBuffer buffer = ByteBuffer.wrap(block);
+    try (RandomAccessFile out = new RandomAccessFile(target.toFile(), "rw")) {
+      out.setLength(0);
+      long position = 0;
+      while (position < size) {
+        buffer.clear();
+        buffer.limit((int) Math.min(block.length, size - position));
+        int n;
+        try {
+          n = in.read(buffer, position);
+        } catch (IOException e) {
+          throw new InvalidImageFileException(
+              Path.of(source.label()),
+              "cannot be read through the descriptor the client passed ("
+                  + e.getMessage()
+                  + "): open it for reading");
+        }
+        if (n < 0) {
+          break; // it shrank meanwhile: take what there is
+        }
+        if (!allZero(block, n)) {
+          out.seek(position);
+          out.write(block, 0, n);
+        }
+        position += n;
+      }
+      out.setLength(position);
+    } catch (IOException e) {
+      throw new ImageStagingException(
+          "cannot copy " + source.label() + " to " + target + ": " + e, e);
+    }
+  }
+
+  private static boolean allZero(byte[] block, int length) {
+    for (int i = 0; i < length; i++) {
+      if (block[i] != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void requireOpen() {

@@ -11,6 +11,9 @@ CACHED_TREE="$CACHE/tree.tar"
 PARTIAL_TREE="$CACHE/tree.tar.$$"
 # Mount points inside the tree, newest first: set before each mount, so cleanup never misses one.
 MOUNTED=''
+# Runs the --run script in its own namespaces with the tree as its root (see the script).
+SANDBOX="$WORK"/@SANDBOX_FILE@
+RUN_NETWORK=${HEARTH_BUILD_RUN_NETWORK:-none}
 
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -25,12 +28,14 @@ in_chroot() {
     DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@"
 }
 
+# The build runs in mount and PID namespaces of its own (ImageBuilder starts it through unshare):
+# /proc is the build's own PID namespace's, and /dev a private one (run-sandbox.sh make-dev), never
+# the host's devices; no /sys. Everything mounted here goes with the namespace.
 mount_in() {
   MOUNTED="$1 $MOUNTED"
   case $1 in
     proc) mount -t proc proc "$TREE/proc" ;;
-    sys) mount -t sysfs sysfs "$TREE/sys" ;;
-    dev) mount --bind /dev "$TREE/dev" ;;
+    dev) sh "$SANDBOX" make-dev "$TREE/dev" ;;
   esac
 }
 
@@ -88,7 +93,6 @@ fi
 
 stage configure
 mount_in proc
-mount_in sys
 mount_in dev
 # Packages must not start services in the build host's namespace.
 printf '#!/bin/sh\nexit 101\n' > "$TREE/usr/sbin/policy-rc.d"
@@ -358,7 +362,7 @@ if [ -n "$RUN_FILE" ]; then
   stage run
   cp -- "$RUN_FILE" "$TREE/root/hearth-run"
   chmod 0700 "$TREE/root/hearth-run"
-  in_chroot /bin/sh /root/hearth-run
+  sh "$SANDBOX" "$TREE" "$RUN_NETWORK" /bin/sh /root/hearth-run
   rm -f "$TREE/root/hearth-run"
 fi
 

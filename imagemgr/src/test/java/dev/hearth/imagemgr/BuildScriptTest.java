@@ -24,7 +24,7 @@ class BuildScriptTest {
 
   @TempDir Path dir;
 
-  private static BuildSpec spec(List<String> packages, Optional<Path> run, boolean distroKernel) {
+  private static BuildSpec spec(List<String> packages, Optional<String> run, boolean distroKernel) {
     return new BuildSpec(
         BuildSpec.DEFAULT_FROM,
         packages,
@@ -85,8 +85,12 @@ class BuildScriptTest {
         .contains("trap cleanup EXIT\n")
         .contains("umount -l \"$TREE/$point\"")
         .contains("mount -t proc proc \"$TREE/proc\"")
-        .contains("mount -t sysfs sysfs \"$TREE/sys\"")
-        .contains("mount --bind /dev \"$TREE/dev\"")
+        // Issue 12: never the host's /dev nor /sys; the --run script only through the sandbox.
+        .doesNotContain("sysfs")
+        .doesNotContain("mount --bind /dev")
+        .contains("dev) sh \"$SANDBOX\" make-dev \"$TREE/dev\" ;;")
+        .contains("sh \"$SANDBOX\" \"$TREE\" \"$RUN_NETWORK\" /bin/sh /root/hearth-run\n")
+        .doesNotContain("in_chroot /bin/sh /root/hearth-run")
         .contains("rm -rf --one-file-system \"$TREE\"")
         .doesNotContainPattern("@[A-Z_]+@");
   }
@@ -144,14 +148,14 @@ class BuildScriptTest {
 
   @Test
   void theCacheKeyCoversTheScriptButNotThePerBuildPathsNorTheDaemonsKey() throws Exception {
-    BuildSpec spec = spec(List.of("curl"), Optional.of(dir.resolve("run-a.sh")), true);
+    BuildSpec spec = spec(List.of("curl"), Optional.of("echo a\n"), true);
     BuildScript a = generate(spec);
     BuildScript b =
         BuildScript.generate(
             new BuildSpec(
                 spec.from(),
                 spec.packages(),
-                Optional.of(Path.of("/elsewhere/run-b.sh")),
+                Optional.of("echo b\n"),
                 spec.sizeBytes(),
                 true,
                 Optional.of("ssh-ed25519 AAAAC3NzaOTHER other-daemon@host"),
@@ -180,8 +184,8 @@ class BuildScriptTest {
   void theScriptParsesWithHostilePathsAndValuesAndKeepsThemExact() throws Exception {
     Path out = dir.resolve("out " + HOSTILE);
     Path work = dir.resolve("work 'x'");
-    Path run = dir.resolve("run $(touch pwned).sh");
-    BuildSpec spec = spec(List.of("curl"), Optional.of(run), true);
+    BuildSpec spec = spec(List.of("curl"), Optional.of("touch pwned\n"), true);
+    Path run = work.resolve(BuildScript.RUN_SCRIPT_FILE);
     BuildScript script = BuildScript.generate(spec, out, work, dir.resolve("cache `x`"));
     Path file = dir.resolve("build.sh");
     Files.writeString(file, script.text(), StandardCharsets.UTF_8);
@@ -291,12 +295,13 @@ class BuildScriptTest {
   }
 
   /**
-   * Runs the real script as far as it gets with a cached base tree that has no programs in it: it
-   * mounts /proc, /sys and /dev in the tree, fails at its first chroot, and must leave no mount.
+   * Runs the real script, started as the builder starts it (its own mount and PID namespaces), as
+   * far as it gets with a cached base tree that has no programs in it: it mounts /proc and the
+   * private /dev in the tree, fails at its first chroot, and must leave no mount.
    */
   @Test
   @RequiresRoot
-  @RequiresBinary({"sh", "tar", "mount", "umount", "mountpoint", "chroot"})
+  @RequiresBinary({"sh", "tar", "mount", "umount", "mountpoint", "chroot", "unshare", "setpriv"})
   void aFailedBuildLeavesNoMountBehind() throws Exception {
     Runner runner = TestFiles.realRunner();
     Path out = Files.createDirectories(dir.resolve("out"));
@@ -317,10 +322,13 @@ class BuildScriptTest {
             "-C",
             base.toString(),
             "."));
-    Path file = dir.resolve("build.sh");
+    Path file = work.resolve("build.sh");
     Files.writeString(file, script.text(), StandardCharsets.UTF_8);
+    Files.writeString(
+        work.resolve(BuildScript.SANDBOX_FILE), BuildScript.sandbox(), StandardCharsets.UTF_8);
 
-    CommandResult result = runner.run(Command.of("sh", file.toString()));
+    CommandResult result =
+        runner.run(Command.builder("sh").args(ImageBuilder.wrapperArgs(file)).build());
 
     assertThat(result.exitCode()).as(result.stderr()).isNotZero();
     assertThat(result.stdout())

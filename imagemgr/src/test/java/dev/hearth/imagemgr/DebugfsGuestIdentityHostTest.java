@@ -47,6 +47,38 @@ class DebugfsGuestIdentityHostTest {
     disk = dir.resolve("root fs.ext4");
   }
 
+  /**
+   * Issue 12: debugfs -w ran as root on a disk copied from an image a guest may have written. As
+   * the daemon runs it: as the tool user with no capabilities, the disk in a root-only folder.
+   */
+  @Test
+  @RequiresRoot
+  @RequiresBinary({"unshare", "setpriv"})
+  void writesAsTheToolUserAndGivesTheDiskBack() throws Exception {
+    makeImage(null);
+    Files.setPosixFilePermissions(disk.getParent(), PosixFilePermissions.fromString("rwx------"));
+    List<List<String>> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Runner recording =
+        command -> {
+          seen.add(command.argv());
+          return runner.run(command);
+        };
+
+    new DebugfsGuestIdentity(recording, new dev.hearth.core.ToolUser(65533))
+        .write(disk, "demo", "10.77.0.2/24", "10.77.0.1", "10.77.0.53", KEY);
+
+    assertThat(cat("/etc/hostname")).isEqualTo("demo\n");
+    assertThat(cat("/root/.ssh/authorized_keys")).isEqualTo(KEY + "\n");
+    assertThat(Files.getAttribute(disk, "unix:uid")).isEqualTo(0);
+    assertThat(seen)
+        .isNotEmpty()
+        .allSatisfy(
+            argv ->
+                assertThat(argv)
+                    .startsWith("unshare", "--net")
+                    .contains("--reuid=65533", "--bounding-set=-all", "debugfs"));
+  }
+
   @Test
   void writesEveryFileWithItsContentModeAndOwnerIntoAnImageWithoutEtcOrRoot() throws Exception {
     makeImage(null);

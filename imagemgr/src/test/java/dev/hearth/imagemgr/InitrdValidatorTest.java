@@ -19,8 +19,21 @@ class InitrdValidatorTest {
         .isEqualTo(InitrdInfo.Format.ZSTD);
     assertThat(format("070701000000".getBytes(StandardCharsets.US_ASCII)))
         .isEqualTo(InitrdInfo.Format.CPIO);
-    assertThat(format("hello world".getBytes(StandardCharsets.US_ASCII)))
-        .isEqualTo(InitrdInfo.Format.UNKNOWN);
+  }
+
+  @Test
+  void refusesAnUnknownFormatNamingTheFileAndItsFirstBytes() throws Exception {
+    // Before issue 12 an unknown initrd was only noted: `image register --initrd KEY` copied any
+    // root-readable file (the daemon's SSH private key) into an image.
+    Path key =
+        TestFiles.write(
+            dir.resolve("id_ed25519"),
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n".getBytes(StandardCharsets.US_ASCII));
+
+    assertThatThrownBy(() -> InitrdValidator.validate(key))
+        .isInstanceOf(InvalidImageFileException.class)
+        .hasMessageStartingWith(key + ": not an initrd: it starts with bytes 2d 2d 2d 2d 2d 42,")
+        .hasMessageContaining("cpio");
   }
 
   @Test

@@ -64,6 +64,7 @@ final class Connection implements Runnable {
             refusal.get());
       }
       socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, idleTimeout.toMillis())));
+      socket.setAncillaryReceiveBufferSize(PassedFiles.ANCILLARY_BUFFER_BYTES);
       serve(refusal);
     } catch (InterruptedException e) {
       // Forced shutdown: the daemon is closing this connection.
@@ -75,7 +76,17 @@ final class Connection implements Runnable {
       // stays open until its request has answered (a non-streaming request runs to its end).
       cancelRunningStream();
       awaitNoRequest();
+      closeUnclaimedFiles();
       close();
+    }
+  }
+
+  /** Descriptors that came with a line that never ended (the client went): nobody takes them. */
+  private void closeUnclaimedFiles() {
+    try {
+      new PassedFiles(PassedFiles.asList(socket.getReceivedFileDescriptors())).closeRest();
+    } catch (IOException e) {
+      log.debug("cannot read the descriptors left on a client connection: {}", e.toString());
     }
   }
 
@@ -115,18 +126,23 @@ final class Connection implements Runnable {
           break;
       }
       byte[] line = reader.line();
+      // Descriptors arrive with the first bytes of the request that passes them (ARCHITECTURE.md,
+      // Decisions, "Files from clients"): those read until its line ends belong to it.
+      PassedFiles files = new PassedFiles(PassedFiles.asList(socket.getReceivedFileDescriptors()));
       if (refusal.isPresent()) {
+        files.closeRest();
         RpcError error = ProtocolError.UNAUTHORIZED.error(refusal.get());
         write(out, JsonRpcProtocol.errorReply(JsonRpcProtocol.idOf(line), error));
         return;
       }
       Optional<JsonNode> input = JsonRpcProtocol.streamInput(line);
       if (input.isPresent()) {
+        files.closeRest();
         routeInput(input.get(), out);
         continue;
       }
       awaitNoRequest();
-      if (!startRequest(line, out, sink)) {
+      if (!startRequest(line, out, sink, files)) {
         return;
       }
     }
@@ -170,11 +186,16 @@ final class Connection implements Runnable {
   }
 
   /** Runs one request line on the requests executor; false when the connection is stopping. */
-  private boolean startRequest(byte[] line, OutputStream out, NotificationSink sink) {
+  private boolean startRequest(
+      byte[] line, OutputStream out, NotificationSink sink, PassedFiles files) {
     JsonNode id = JsonRpcProtocol.idOf(line);
-    RequestStream stream = id.isNull() ? null : new RequestStream(id, sink);
+    if (id.isNull()) {
+      files.closeRest();
+    }
+    RequestStream stream = id.isNull() ? null : new RequestStream(id, sink, files);
     synchronized (stateLock) {
       if (stopping) {
+        files.closeRest();
         return false;
       }
       requestRunning = true;
@@ -184,6 +205,7 @@ final class Connection implements Runnable {
       requests.execute(() -> serveRequest(line, out, sink, stream));
       return true;
     } catch (RejectedExecutionException e) {
+      files.closeRest();
       endRequest();
       return false;
     }

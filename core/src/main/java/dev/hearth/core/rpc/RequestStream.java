@@ -59,10 +59,21 @@ public final class RequestStream {
   private boolean ended;
   private ResizeListener resizeListener;
   private int[] pendingResize;
+  private final PassedFiles files;
 
   RequestStream(JsonNode id, NotificationSink sink) {
+    this(id, sink, PassedFiles.none());
+  }
+
+  RequestStream(JsonNode id, NotificationSink sink, PassedFiles files) {
     this.id = id;
     this.sink = sink;
+    this.files = files;
+  }
+
+  /** The open files the client passed with this request (none for most requests). */
+  public PassedFiles files() {
+    return files;
   }
 
   /** The request's id, which names the stream in both directions. */
@@ -207,6 +218,7 @@ public final class RequestStream {
 
   /** The request has finished: input still queued or arriving is dropped. */
   void end() {
+    files.closeRest();
     lock.lock();
     try {
       ended = true;

@@ -3,12 +3,14 @@ package dev.hearth.daemon.internal.api;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.rpc.LineReader;
+import dev.hearth.core.rpc.PassedFiles;
 import dev.hearth.core.rpc.Reply;
 import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.DaemonUnavailableException;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.internal.rpc.ErrorKind;
+import java.io.FileDescriptor;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -17,6 +19,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The connection under {@link HearthClient}: the socket, its lines both ways, and what a reply
@@ -42,18 +45,42 @@ final class DaemonLine implements AutoCloseable {
   }
 
   /**
-   * Connects to {@code socket}.
+   * Connects to {@code socket} with the JDK's Unix socket.
    *
    * @throws DaemonUnavailableException when no daemon answers there
    */
   static DaemonLine connect(Path socket) {
-    SocketChannel channel = null;
+    return connect(
+        socket,
+        () -> {
+          SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+          try {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            return channel;
+          } catch (IOException e) {
+            closeQuietly(channel);
+            throw e;
+          }
+        });
+  }
+
+  /**
+   * Connects as {@link #connect} does, on junixsocket's channel, which can also pass open files
+   * ({@link #attach}); only the commands that pass files load its native library (ARCHITECTURE.md,
+   * Decisions, "Files from clients").
+   */
+  static DaemonLine connectPassingFiles(Path socket) {
+    return connect(socket, () -> PassedFiles.connect(socket));
+  }
+
+  private interface ChannelOpener {
+    SocketChannel open() throws IOException;
+  }
+
+  private static DaemonLine connect(Path socket, ChannelOpener opener) {
     try {
-      channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-      channel.connect(UnixDomainSocketAddress.of(socket));
-      return new DaemonLine(socket, channel);
+      return new DaemonLine(socket, opener.open());
     } catch (IOException e) {
-      closeQuietly(channel);
       throw new DaemonUnavailableException(
           socket,
           "cannot connect to the hearth daemon at "
@@ -63,6 +90,20 @@ final class DaemonLine implements AutoCloseable {
               + "): is it running? Start it with `hearth daemon` or `systemctl start hearth`, or"
               + " point --socket at its socket",
           e);
+    }
+  }
+
+  /**
+   * Passes {@code files} (SCM_RIGHTS) with the next line written.
+   *
+   * @throws IllegalStateException when this line came from {@link #connect}, which cannot pass
+   *     files
+   */
+  void attach(List<FileDescriptor> files) throws IOException {
+    try {
+      PassedFiles.attach(channel, files);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(e.getMessage(), e);
     }
   }
 

@@ -14,11 +14,13 @@ import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.VersionInfo;
 import dev.hearth.daemon.internal.rpc.DaemonJson;
 import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 
 /**
  * The line client under {@link RemoteHearth}: requests on a connection to a hearth daemon's socket
@@ -57,7 +59,20 @@ public final class HearthClient implements AutoCloseable {
    * @throws HearthException when the daemon refuses the client (not authorised, busy)
    */
   public static HearthClient connect(Path socket) {
-    HearthClient client = new HearthClient(DaemonLine.connect(socket));
+    return connect(DaemonLine.connect(socket));
+  }
+
+  /**
+   * Connects as {@link #connect} does, on a channel that can also pass open files with a request
+   * ({@link #callWithFiles}).
+   */
+  public static HearthClient connectPassingFiles(Path socket) {
+    return connect(DaemonLine.connectPassingFiles(socket));
+  }
+
+  private static HearthClient connect(DaemonLine line) {
+    Path socket = line.socket();
+    HearthClient client = new HearthClient(line);
     try {
       VersionInfo daemon = client.fetchVersion();
       client.daemon = daemon;
@@ -129,6 +144,34 @@ public final class HearthClient implements AutoCloseable {
    */
   public String call(String method, String paramsJson, NotificationListener listener) {
     return request(method, parseParams(method, paramsJson), listener).result().toString();
+  }
+
+  /**
+   * Sends a request that passes open files with its line (SCM_RIGHTS); the params name them by
+   * their index in {@code files}. Only on a client from {@link #connectPassingFiles}.
+   *
+   * @return the result as JSON text
+   * @throws IllegalStateException on a client from {@link #connect}
+   * @throws HearthException when the daemon answers with an error (with its wire code)
+   */
+  public synchronized String callWithFiles(
+      String method, String paramsJson, List<FileDescriptor> files) {
+    requireNoStream(method);
+    long id = nextId++;
+    byte[] request = requestLine(id, method, parseParams(method, paramsJson));
+    try {
+      line.attach(files);
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(method + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw line.unavailable(e);
+    }
+    try {
+      line.write(request);
+    } catch (IOException e) {
+      return line.successful(line.readAfterFailedWrite(e), method).result().toString();
+    }
+    return line.successful(line.readReply(id, note -> {}), method).result().toString();
   }
 
   private static JsonNode parseParams(String method, String paramsJson) {

@@ -27,7 +27,9 @@ import dev.hearth.daemon.VmCreation;
 import dev.hearth.daemon.VmDetails;
 import dev.hearth.daemon.VmSpec;
 import dev.hearth.daemon.Vms;
+import dev.hearth.daemon.internal.imagebuild.ClientFiles;
 import dev.hearth.daemon.internal.rpc.ApiJson;
+import java.io.FileDescriptor;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -134,6 +136,17 @@ public final class RemoteHearth implements Hearth, RawRpc {
     }
   }
 
+  /**
+   * A request that passes open files: on a connection of its own that can carry descriptors, so
+   * that only the commands passing files load junixsocket's native library (ARCHITECTURE.md,
+   * Decisions, "Files from clients").
+   */
+  private JsonNode callWithFiles(String method, ObjectNode params, List<FileDescriptor> files) {
+    try (HearthClient own = HearthClient.connectPassingFiles(socket)) {
+      return parse(own.callWithFiles(method, params.toString(), files));
+    }
+  }
+
   private static ObjectNode vmParam(String vm) {
     return Wire.object().put("vm", vm);
   }
@@ -232,7 +245,14 @@ public final class RemoteHearth implements Hearth, RawRpc {
   private final class RemoteImages implements Images {
     @Override
     public Image register(ImageRegistration registration) {
-      return ApiJson.image(call("image.register", ApiJson.imageRegistration(registration)));
+      try (ClientOpenedFiles files = new ClientOpenedFiles()) {
+        files.open("kernel", registration.kernel());
+        files.open("rootfs", registration.rootfs());
+        registration.initrd().ifPresent(p -> files.open("initrd", p));
+        return ApiJson.image(
+            callWithFiles(
+                "image.register", ApiJson.imageRegistration(registration), files.descriptors()));
+      }
     }
 
     @Override
@@ -257,7 +277,17 @@ public final class RemoteHearth implements Hearth, RawRpc {
 
     @Override
     public ImageBuilding build(ImageBuildSpec spec) {
-      Op op = ApiJson.op(call("image.build", ApiJson.imageBuildSpec(spec)).path("op"));
+      Optional<String> runScript = spec.run().map(ClientFiles::readRunScript);
+      ObjectNode params = ApiJson.imageBuildSpec(spec, runScript);
+      Op op;
+      if (spec.kernel().isEmpty()) {
+        op = ApiJson.op(call("image.build", params).path("op"));
+      } else {
+        try (ClientOpenedFiles files = new ClientOpenedFiles()) {
+          files.open("kernel", spec.kernel().get());
+          op = ApiJson.op(callWithFiles("image.build", params, files.descriptors()).path("op"));
+        }
+      }
       return new ImageBuilding(op, new OpHandle<>(op.id(), ops, end -> show(spec.name()).image()));
     }
   }

@@ -6,16 +6,20 @@ import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.internal.rpc.ApiJson;
 import dev.hearth.daemon.internal.rpc.Params;
 import dev.hearth.daemon.internal.rpc.RpcHandler;
-import java.nio.file.Path;
+import dev.hearth.imagemgr.BuildSpec;
+import dev.hearth.imagemgr.ImageSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * {@code image.build} {"name", "from"?, "packages"? (list or comma string), "run"? (a script on the
- * daemon's host), "size"? ("2G" or bytes), "kernel"? (a vmlinux on the daemon's host)} → {"op":
- * snapshot}, answered once the name is claimed; progress through {@code op.watch}.
+ * {@code image.build} {"name", "from"?, "packages"? (list or comma string), "run_script"? (the
+ * script's text, at most 256 KiB), "size"? ("2G" or bytes), "kernel_fd"? (a vmlinux the client
+ * opened and passed, {@link ClientFiles}), "kernel_name"?} → {"op": snapshot}, answered once the
+ * name is claimed; progress through {@code op.watch}. The daemon opens no path of the client's: the
+ * old "run" and "kernel" paths are refused naming their replacements.
  */
 public final class ImageBuildRpc implements RpcHandler {
   private final ImageBuildService service;
@@ -26,15 +30,24 @@ public final class ImageBuildRpc implements RpcHandler {
 
   @Override
   public JsonNode handle(Params params) throws InterruptedException {
-    params.requireOnly(Set.of("name", "from", "packages", "run", "size", "kernel"));
+    ClientFiles.refusePath(
+        params,
+        "run",
+        "run_script",
+        "read the script yourself and send its text (UTF-8, at most "
+            + BuildSpec.MAX_RUN_SCRIPT_BYTES
+            + " bytes)");
+    ClientFiles.refusePath(params, "kernel", "kernel_fd", ClientFiles.descriptorHow("kernel"));
+    params.requireOnly(
+        Set.of("name", "from", "packages", "run_script", "size", "kernel_fd", "kernel_name"));
+    String name = params.string("name");
+    Optional<String> from = params.optionalString("from");
+    List<String> packages = packages(params);
+    Optional<String> runScript = params.optionalString("run_script");
+    OptionalLong size = params.size("size", "2G");
+    Optional<ImageSource> kernel = ClientFiles.optional(params, "kernel");
     ImageBuildRequest request =
-        new ImageBuildRequest(
-            params.string("name"),
-            params.optionalString("from"),
-            packages(params),
-            hostPath(params, "run"),
-            params.size("size", "2G"),
-            hostPath(params, "kernel"));
+        new ImageBuildRequest(name, from, packages, runScript, size, kernel);
     ObjectNode result = Wire.object();
     result.set("op", ApiJson.op(ApiJson.op(service.start(request))));
     return result;
@@ -60,13 +73,5 @@ public final class ImageBuildRpc implements RpcHandler {
       throw params.invalid("packages", "give a list of package names or \"a,b\"");
     }
     return raw.stream().map(String::strip).filter(p -> !p.isEmpty()).distinct().toList();
-  }
-
-  private static Optional<Path> hostPath(Params params, String field) {
-    Optional<String> value = params.optionalString(field);
-    if (value.isPresent() && !value.get().startsWith("/")) {
-      throw params.invalid(field, "give an absolute path on the daemon's host");
-    }
-    return value.map(Path::of);
   }
 }

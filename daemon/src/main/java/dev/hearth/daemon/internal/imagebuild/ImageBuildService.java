@@ -6,6 +6,7 @@ import dev.hearth.imagemgr.BuildSpec;
 import dev.hearth.imagemgr.ImageBuildException;
 import dev.hearth.imagemgr.ImageBuilder;
 import dev.hearth.imagemgr.ImageNames;
+import dev.hearth.imagemgr.ImageSource;
 import dev.hearth.imagemgr.ImageStaging;
 import dev.hearth.imagemgr.ImagemgrException;
 import dev.hearth.imagemgr.KernelValidator;
@@ -64,12 +65,25 @@ public final class ImageBuildService {
    *     kernel is unusable
    */
   public OpSnapshot start(ImageBuildRequest request) throws InterruptedException {
+    boolean started = false;
+    try {
+      OpSnapshot op = startOpen(request);
+      started = true;
+      return op;
+    } finally {
+      if (!started) {
+        request.kernel().ifPresent(ImageSource::close);
+      }
+    }
+  }
+
+  private OpSnapshot startOpen(ImageBuildRequest request) throws InterruptedException {
     try {
       ImageNames.requireValid(request.name());
     } catch (CoreException e) {
       throw HearthException.invalid("name: " + e.getMessage());
     }
-    Optional<Path> kernel = kernel(request);
+    Optional<ImageSource> kernel = kernel(request);
     BuildSpec spec = spec(request, kernel.isEmpty());
     try {
       return parts.guard().run(() -> claimAndStart(request.name(), spec, kernel));
@@ -80,7 +94,7 @@ public final class ImageBuildService {
     }
   }
 
-  private OpSnapshot claimAndStart(String name, BuildSpec spec, Optional<Path> kernel) {
+  private OpSnapshot claimAndStart(String name, BuildSpec spec, Optional<ImageSource> kernel) {
     if (Files.exists(parts.staging().imageDir(name))) {
       throw HearthException.conflict(
           "an image named '" + name + "' already exists; delete it or choose another name");
@@ -94,7 +108,17 @@ public final class ImageBuildService {
     return parts.ops().start(new ImageBuildOp(name), op -> build(op, spec, kernel));
   }
 
-  private String build(ImageBuildOp op, BuildSpec spec, Optional<Path> kernel) throws Exception {
+  private String build(ImageBuildOp op, BuildSpec spec, Optional<ImageSource> kernel)
+      throws Exception {
+    try {
+      return buildOpen(op, spec, kernel);
+    } finally {
+      kernel.ifPresent(ImageSource::close);
+    }
+  }
+
+  private String buildOpen(ImageBuildOp op, BuildSpec spec, Optional<ImageSource> kernel)
+      throws Exception {
     ImageBuilder.Progress progress =
         new ImageBuilder.Progress() {
           @Override
@@ -121,9 +145,9 @@ public final class ImageBuildService {
     }
   }
 
-  private Optional<Path> kernel(ImageBuildRequest request) {
+  private Optional<ImageSource> kernel(ImageBuildRequest request) {
     if (request.kernel().isPresent()) {
-      Path kernel = request.kernel().get();
+      ImageSource kernel = request.kernel().get();
       try {
         KernelValidator.validate(kernel);
       } catch (ImagemgrException e) {
@@ -139,16 +163,12 @@ public final class ImageBuildService {
         throw HearthException.preconditionFailed(
             "default_kernel in the config is unusable: " + e.getMessage());
       }
-      return Optional.of(kernel);
+      return Optional.of(ImageSource.of(kernel));
     }
     return Optional.empty();
   }
 
   private BuildSpec spec(ImageBuildRequest request, boolean distroKernel) {
-    if (request.runFile().isPresent() && !Files.isRegularFile(request.runFile().get())) {
-      throw HearthException.invalid(
-          "run: " + request.runFile().get() + " is not a file on the daemon's host");
-    }
     String key;
     try {
       key = Files.readString(parts.authorizedKey(), StandardCharsets.UTF_8).strip();
@@ -160,7 +180,7 @@ public final class ImageBuildService {
       return new BuildSpec(
           request.from().orElse(BuildSpec.DEFAULT_FROM),
           request.packages(),
-          request.runFile().map(p -> p.toAbsolutePath().normalize()),
+          request.runScript(),
           request.sizeBytes().orElse(BuildSpec.DEFAULT_SIZE_BYTES),
           distroKernel,
           Optional.of(key),

@@ -238,14 +238,20 @@ public final class ApiJson {
     return new ImageDetails(image(o), users);
   }
 
-  /** {@code image.register}'s params. */
+  /**
+   * {@code image.register}'s params: the files travel as descriptors passed with the request
+   * (ARCHITECTURE.md, Decisions, "Files from clients"), the kernel as number 0, the rootfs as 1 and
+   * the initrd, if any, as 2; their paths only name them in messages.
+   */
   public static ObjectNode imageRegistration(ImageRegistration r) {
     ObjectNode o =
         Wire.object()
             .put("name", r.name())
-            .put("kernel", r.kernel().toString())
-            .put("rootfs", r.rootfs().toString());
-    r.initrd().ifPresent(p -> o.put("initrd", p.toString()));
+            .put("kernel_fd", 0)
+            .put("kernel_name", r.kernel().toString())
+            .put("rootfs_fd", 1)
+            .put("rootfs_name", r.rootfs().toString());
+    r.initrd().ifPresent(p -> o.put("initrd_fd", 2).put("initrd_name", p.toString()));
     r.bootArgs().ifPresent(b -> o.put("boot_args", b));
     if (r.extractKernel()) {
       o.put("extract_kernel", true);
@@ -253,33 +259,20 @@ public final class ApiJson {
     return o;
   }
 
-  /** {@code image.register}'s params read: the types here, the values by the record. */
-  public static ImageRegistration imageRegistration(Params params) {
-    params.requireOnly(Set.of("name", "kernel", "rootfs", "initrd", "boot_args", "extract_kernel"));
-    String name = params.string("name");
-    Path kernel = Path.of(params.string("kernel"));
-    Path rootfs = Path.of(params.string("rootfs"));
-    Optional<Path> initrd = params.optionalString("initrd").map(Path::of);
-    return new ImageRegistration(
-        name,
-        kernel,
-        rootfs,
-        initrd,
-        params.optionalString("boot_args"),
-        params.bool("extract_kernel", false));
-  }
-
-  /** {@code image.build}'s params. */
-  public static ObjectNode imageBuildSpec(ImageBuildSpec spec) {
+  /**
+   * {@code image.build}'s params: the {@code --run} script's text as the client read it, the
+   * kernel, if any, as descriptor 0 passed with the request.
+   */
+  public static ObjectNode imageBuildSpec(ImageBuildSpec spec, Optional<String> runScript) {
     ObjectNode o = Wire.object().put("name", spec.name());
     spec.from().ifPresent(f -> o.put("from", f));
     if (!spec.packages().isEmpty()) {
       ArrayNode list = o.putArray("packages");
       spec.packages().forEach(list::add);
     }
-    spec.run().ifPresent(r -> o.put("run", r.toString()));
+    runScript.ifPresent(r -> o.put("run_script", r));
     spec.sizeBytes().ifPresent(b -> o.put("size", b));
-    spec.kernel().ifPresent(k -> o.put("kernel", k.toString()));
+    spec.kernel().ifPresent(k -> o.put("kernel_fd", 0).put("kernel_name", k.toString()));
     return o;
   }
 

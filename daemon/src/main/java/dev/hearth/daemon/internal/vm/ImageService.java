@@ -14,6 +14,7 @@ import dev.hearth.imagemgr.ImageFile;
 import dev.hearth.imagemgr.ImageNames;
 import dev.hearth.imagemgr.ImageNotFoundException;
 import dev.hearth.imagemgr.ImageReadException;
+import dev.hearth.imagemgr.ImageSource;
 import dev.hearth.imagemgr.ImageStaging;
 import dev.hearth.imagemgr.ImageStagingException;
 import dev.hearth.imagemgr.ImagemgrException;
@@ -37,14 +38,25 @@ import org.slf4j.LoggerFactory;
 public final class ImageService {
   private static final Logger log = LoggerFactory.getLogger(ImageService.class);
 
-  /** A validated register request; paths are the daemon host's, absolute. */
+  /**
+   * A register request: the files as the in-process caller's paths, or as files a client opened and
+   * passed (ARCHITECTURE.md, Decisions, "Files from clients"); {@link #register} closes them.
+   */
   public record RegisterRequest(
       String name,
-      Path kernel,
-      Path rootfs,
-      Optional<Path> initrd,
+      ImageSource kernel,
+      ImageSource rootfs,
+      Optional<ImageSource> initrd,
       Optional<String> bootArgs,
-      boolean extractKernel) {}
+      boolean extractKernel)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      kernel.close();
+      rootfs.close();
+      initrd.ifPresent(ImageSource::close);
+    }
+  }
 
   private final Layout layout;
   private final VmStore vms;
@@ -116,6 +128,12 @@ public final class ImageService {
    *     name, host_error when copying or publishing fails
    */
   public Image register(RegisterRequest request) throws InterruptedException {
+    try (request) {
+      return registerOpen(request);
+    }
+  }
+
+  private Image registerOpen(RegisterRequest request) throws InterruptedException {
     requireName(request.name());
     try (OrderedLock.Held held = locks.imageOpsLock().lock();
         StagedImage staged = staging.begin(request.name())) {
@@ -197,16 +215,19 @@ public final class ImageService {
 
   // ---- helpers ----
 
-  private void stageKernel(StagedImage staged, Path kernel, boolean extract)
+  private void stageKernel(StagedImage staged, ImageSource source, boolean extract)
       throws InterruptedException {
+    Path kernel = staged.receive(source, "kernel.received");
     try {
       staged.copyKernel(kernel);
     } catch (CompressedKernelException e) {
       if (!extract) {
-        throw e;
+        throw StagedImage.relabel(e, source, kernel);
       }
       extractor.extract(kernel, staged.pathOf(ImageFile.KERNEL));
       staged.adopt(ImageFile.KERNEL);
+    } catch (RuntimeException e) {
+      throw StagedImage.relabel(e, source, kernel);
     }
   }
 

@@ -9,9 +9,11 @@ import dev.hearth.daemon.Images;
 import dev.hearth.daemon.Op;
 import dev.hearth.daemon.Ops;
 import dev.hearth.daemon.internal.api.OpHandle;
+import dev.hearth.daemon.internal.imagebuild.ClientFiles;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildRequest;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildService;
 import dev.hearth.daemon.internal.rpc.ApiJson;
+import dev.hearth.imagemgr.ImageSource;
 import java.util.List;
 
 /** {@link Images} in-process, on {@link ImageService}. */
@@ -28,9 +30,15 @@ public final class LocalImages implements Images {
 
   @Override
   public Image register(ImageRegistration r) throws InterruptedException {
+    // In-process, the paths are opened with the embedding process's own rights.
     return service.register(
         new ImageService.RegisterRequest(
-            r.name(), r.kernel(), r.rootfs(), r.initrd(), r.bootArgs(), r.extractKernel()));
+            r.name(),
+            ImageSource.of(r.kernel()),
+            ImageSource.of(r.rootfs()),
+            r.initrd().map(ImageSource::of),
+            r.bootArgs(),
+            r.extractKernel()));
   }
 
   @Override
@@ -63,9 +71,9 @@ public final class LocalImages implements Images {
                     spec.name(),
                     spec.from(),
                     spec.packages(),
-                    spec.run(),
+                    spec.run().map(ClientFiles::readRunScript),
                     spec.sizeBytes(),
-                    spec.kernel())));
+                    spec.kernel().map(ImageSource::of))));
     return new ImageBuilding(op, new OpHandle<>(op.id(), ops, end -> show(spec.name()).image()));
   }
 }

@@ -12,7 +12,9 @@ import dev.hearth.core.testing.FakePosix;
 import dev.hearth.core.testing.FakeRunner;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.imagemgr.BuildLeftovers;
+import dev.hearth.imagemgr.BuildSpec;
 import dev.hearth.imagemgr.ImageBuilder;
+import dev.hearth.imagemgr.ImageSource;
 import dev.hearth.imagemgr.ImageStaging;
 import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.OpState;
@@ -80,7 +82,8 @@ class ImageBuildServiceTest {
             new BuildLeftovers(proc, runner, posix),
             dir.resolve("cache"),
             Duration.ofMinutes(30),
-            termGrace);
+            termGrace,
+            false);
     return new ImageBuildService(
         new ImageBuildService.Parts(ops, staging, guard, builder, key, Optional.of(kernel)));
   }
@@ -362,11 +365,11 @@ class ImageBuildServiceTest {
                         "base",
                         Optional.empty(),
                         List.of(),
-                        Optional.of(dir.resolve("nope.sh")),
+                        Optional.of("x".repeat(BuildSpec.MAX_RUN_SCRIPT_BYTES + 1)),
                         OptionalLong.empty(),
                         Optional.empty())))
         .isInstanceOf(HearthException.class)
-        .hasMessageContaining("nope.sh");
+        .hasMessageContaining("--run: the script has 262145 bytes, more than the limit");
     assertThatThrownBy(
             () ->
                 service.start(
@@ -376,7 +379,7 @@ class ImageBuildServiceTest {
                         List.of(),
                         Optional.empty(),
                         OptionalLong.empty(),
-                        Optional.of(dir.resolve("proc/mounts")))))
+                        Optional.of(ImageSource.of(dir.resolve("proc/mounts"))))))
         .isInstanceOf(HearthException.class)
         .hasMessageStartingWith("kernel:");
     assertThat(ops.list()).isEmpty();

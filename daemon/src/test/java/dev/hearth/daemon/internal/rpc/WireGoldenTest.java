@@ -215,9 +215,10 @@ class WireGoldenTest {
                         true))
                 .toString())
         .isEqualTo(
-            "{\"name\":\"deb\",\"kernel\":\"/srv/vmlinux\",\"rootfs\":\"/srv/rootfs.ext4\","
-                + "\"initrd\":\"/srv/initrd\",\"boot_args\":\"quiet\",\"extract_kernel\":true}");
-    assertThat(ApiJson.imageBuildSpec(ImageBuildSpec.of("deb")).toString())
+            "{\"name\":\"deb\",\"kernel_fd\":0,\"kernel_name\":\"/srv/vmlinux\",\"rootfs_fd\":1,"
+                + "\"rootfs_name\":\"/srv/rootfs.ext4\",\"initrd_fd\":2,\"initrd_name\":\"/srv/initrd\","
+                + "\"boot_args\":\"quiet\",\"extract_kernel\":true}");
+    assertThat(ApiJson.imageBuildSpec(ImageBuildSpec.of("deb"), Optional.empty()).toString())
         .isEqualTo("{\"name\":\"deb\"}");
     assertThat(
             ApiJson.imageBuildSpec(
@@ -227,11 +228,13 @@ class WireGoldenTest {
                         List.of("vim", "curl"),
                         Optional.of(Path.of("/srv/setup.sh")),
                         OptionalLong.of(4L << 30),
-                        Optional.of(Path.of("/srv/vmlinux"))))
+                        Optional.of(Path.of("/srv/vmlinux"))),
+                    Optional.of("apt-get -y install tmux\n"))
                 .toString())
         .isEqualTo(
             "{\"name\":\"deb\",\"from\":\"debian:bookworm\",\"packages\":[\"vim\",\"curl\"],"
-                + "\"run\":\"/srv/setup.sh\",\"size\":4294967296,\"kernel\":\"/srv/vmlinux\"}");
+                + "\"run_script\":\"apt-get -y install tmux\\n\",\"size\":4294967296,"
+                + "\"kernel_fd\":0,\"kernel_name\":\"/srv/vmlinux\"}");
   }
 
   @Test
