@@ -27,6 +27,11 @@ import org.junit.jupiter.api.Test;
 abstract class HearthGuestContract extends HearthContractBase {
   private static final OutputSink IGNORE = (fd, bytes) -> {};
 
+  /** The host folder the contract's copies out of a guest would land in. */
+  private Path copyDestination() throws java.io.IOException {
+    return java.nio.file.Files.createDirectories(dir.resolve("copy-out"));
+  }
+
   private static InputStream emptyTar() {
     return new ByteArrayInputStream(new byte[0]);
   }
@@ -52,6 +57,12 @@ abstract class HearthGuestContract extends HearthContractBase {
         catchThrowable(() -> vms.copyOut("idle", "/etc/hosts", OutputStream.nullOutputStream())),
         HearthException.Kind.PRECONDITION_FAILED,
         stopped);
+    assertKind(
+        catchThrowable(
+            () -> vms.copyOut("idle", "/etc/hosts", copyDestination(), CopyLimits.DEFAULT)),
+        HearthException.Kind.PRECONDITION_FAILED,
+        stopped);
+    assertThat(copyDestination()).as("no private folder left").isEmptyDirectory();
   }
 
   @Test
@@ -63,6 +74,7 @@ abstract class HearthGuestContract extends HearthContractBase {
             () -> vms.shell("nope", Pty.of(), IGNORE).awaitExit(),
             () -> vms.copyIn("nope", "/root", "notes", emptyTar()),
             () -> vms.copyOut("nope", "/etc/hosts", OutputStream.nullOutputStream()),
+            () -> vms.copyOut("nope", "/etc/hosts", copyDestination(), CopyLimits.DEFAULT),
             () -> vms.followLogs("nope", OptionalLong.empty(), bytes -> {}))) {
       assertKind(catchThrowable(call), HearthException.Kind.NOT_FOUND, "no VM named 'nope'");
     }
@@ -84,6 +96,28 @@ abstract class HearthGuestContract extends HearthContractBase {
         catchThrowable(() -> hearth.vms().copyIn("demo", "/root", "a/b", emptyTar())),
         HearthException.Kind.INVALID,
         "param 'name' of vm.copy: must be one file name (no '/', not '.' or '..')");
+    assertKind(
+        catchThrowable(
+            () -> hearth.vms().copyOut("demo", "/", copyDestination(), CopyLimits.DEFAULT)),
+        HearthException.Kind.INVALID,
+        "param 'path' of vm.copy: '/' names no file or folder to copy; give its name");
+    assertKind(
+        catchThrowable(
+            () ->
+                hearth
+                    .vms()
+                    .copyOut(
+                        "demo",
+                        "/etc/hosts",
+                        copyDestination().resolve("a/b"),
+                        CopyLimits.DEFAULT)),
+        HearthException.Kind.NOT_FOUND,
+        "no such folder: " + copyDestination().resolve("a"));
+    assertKind(
+        catchThrowable(() -> new CopyLimits(0, 1, 1)),
+        HearthException.Kind.INVALID,
+        "copy limits must be 1 or more");
+    assertThat(copyDestination()).as("no private folder left").isEmptyDirectory();
   }
 
   @Test

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.rpc.Wire;
+import dev.hearth.daemon.CopiedOut;
+import dev.hearth.daemon.CopyLimits;
 import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.ExecSpec;
@@ -247,6 +249,12 @@ public final class RemoteHearth implements Hearth, RawRpc {
     @Override
     public long copyOut(String vm, String path, OutputStream tar) {
       return guest.copyOut(vm, path, tar);
+    }
+
+    @Override
+    public CopiedOut copyOut(String vm, String path, Path destination, CopyLimits limits)
+        throws InterruptedException {
+      return guest.copyOut(vm, path, destination, limits);
     }
 
     @Override
