@@ -1,12 +1,12 @@
 package dev.hearth.cli;
 
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Path;
 
 /**
  * The host's {@code tar}, run as the CLI's user (so the user's own permissions apply to host paths;
- * the daemon never touches them). {@code vm cp} sends and receives archives of one entry. {@link
+ * the daemon never touches them): {@code vm cp} packs what it sends to a VM with it. What comes
+ * back from a VM is never given to it: the API unpacks that archive itself, entry by entry. {@link
  * SystemHostTar} is the real one; tests use a fake.
  */
 interface HostTar {
@@ -15,31 +15,12 @@ interface HostTar {
    */
   Packing pack(Path parent, String name);
 
-  /** Starts unpacking an archive into {@code dir}, keeping modes, owned by the CLI's user. */
-  Unpacking unpack(Path dir);
-
   /** An archive being written; read it from {@link #archive()}. */
   interface Packing extends AutoCloseable {
     InputStream archive();
 
     /**
      * Waits for tar's end.
-     *
-     * @throws HostTarException naming the command, exit code and stderr when it failed
-     */
-    void finish() throws InterruptedException;
-
-    /** Ends tar if it still runs. */
-    @Override
-    void close();
-  }
-
-  /** An archive being read; write it to {@link #archive()}, then {@link #finish()}. */
-  interface Unpacking extends AutoCloseable {
-    OutputStream archive();
-
-    /**
-     * Closes the archive and waits for tar's end.
      *
      * @throws HostTarException naming the command, exit code and stderr when it failed
      */

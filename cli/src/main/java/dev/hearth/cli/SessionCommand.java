@@ -296,7 +296,10 @@ final class SessionCommand implements Callable<Integer> {
 
   @Command(
       name = "logs",
-      description = "Print a session's output (from --from bytes), following it with --follow.")
+      description = {
+        "Print a session's output (from --from bytes), following it with --follow.",
+        "On a terminal, escape sequences and control characters are left out (--raw keeps them)."
+      })
   static final class Logs implements Callable<Integer> {
     @ParentCommand SessionCommand session;
     @Spec CommandSpec spec;
@@ -311,15 +314,27 @@ final class SessionCommand implements Callable<Integer> {
     @Option(names = "--from", paramLabel = "OFFSET", description = "Start at this byte offset.")
     long from;
 
+    @Option(
+        names = "--raw",
+        description =
+            "Write the session's bytes as they are, escape sequences included, even to a"
+                + " terminal.")
+    boolean raw;
+
     @Override
     public Integer call() throws InterruptedException {
       if (from < 0) {
         throw new ParameterException(spec.commandLine(), "--from must be 0 or more, not " + from);
       }
       SessionOutput end;
+      // On a terminal the guest's escape sequences are stripped (GuestLogOutput), unless --raw.
+      GuestLogOutput output = GuestLogOutput.of(session.hearth.env().terminal(), raw);
       try (Hearth api = session.hearth.hearth()) {
-        end = api.sessions().logs(target.vm, target.session, from, follow, stdout(session.hearth));
+        end =
+            api.sessions()
+                .logs(target.vm, target.session, from, follow, (fd, data) -> output.write(data));
       }
+      output.finish();
       if (session.hearth.json()) {
         session.hearth.printJson(Json.node(HearthJson.of(end)));
       }

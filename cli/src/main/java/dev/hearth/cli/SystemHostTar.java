@@ -3,13 +3,12 @@ package dev.hearth.cli;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** {@link HostTar} with the host's GNU tar, streaming through its stdin or stdout. */
+/** {@link HostTar} with the host's GNU tar, streaming through its stdout. */
 final class SystemHostTar implements HostTar {
   private static final int STDERR_CAP = 16 * 1024;
 
@@ -25,34 +24,6 @@ final class SystemHostTar implements HostTar {
 
       @Override
       public void finish() throws InterruptedException {
-        tar.await();
-      }
-
-      @Override
-      public void close() {
-        tar.kill();
-      }
-    };
-  }
-
-  @Override
-  public Unpacking unpack(Path dir) {
-    TarProcess tar =
-        TarProcess.start(
-            List.of("tar", "-x", "-p", "--no-same-owner", "-f", "-", "-C", dir.toString()));
-    return new Unpacking() {
-      @Override
-      public OutputStream archive() {
-        return tar.process.getOutputStream();
-      }
-
-      @Override
-      public void finish() throws InterruptedException {
-        try {
-          tar.process.getOutputStream().close();
-        } catch (IOException e) {
-          // tar has already gone; its exit code and stderr say why.
-        }
         tar.await();
       }
 

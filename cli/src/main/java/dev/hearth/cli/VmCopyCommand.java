@@ -1,18 +1,23 @@
 package dev.hearth.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.Names;
-import dev.hearth.core.TreeDeleter;
+import dev.hearth.core.Printable;
+import dev.hearth.core.Sizes;
+import dev.hearth.daemon.CopiedOut;
+import dev.hearth.daemon.CopyLimits;
 import dev.hearth.daemon.Hearth;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -21,8 +26,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code hearth vm cp SRC DST}, one side {@code VM:PATH}: files and folders both ways as a tar
  * stream, docker cp's rules for DST (an existing folder receives SRC inside it under its own name;
- * otherwise SRC becomes DST, whose parent folder must exist), modes kept. The host side is the
- * host's tar run as the CLI's user.
+ * otherwise SRC becomes DST, whose parent folder must exist), modes kept. Host to VM: the host's
+ * tar packs SRC as the CLI's user. VM to host: the API unpacks the VM's archive in this process,
+ * checking every entry (the VM controls it), and the entries it refused are named in a warning.
  */
 @Command(
     name = "cp",
@@ -30,6 +36,8 @@ import picocli.CommandLine.Spec;
       "Copy files or folders between the host and a running VM (modes kept).",
       "One side is VM:PATH. If DST is an existing folder SRC is copied into it, else SRC"
           + " becomes DST.",
+      "From a VM, only SRC and what is under it is written, owned by you: links leading out"
+          + " of it, devices, FIFOs, setuid files and other paths are skipped, with a warning.",
       "Examples: hearth vm cp ./src demo:/root/src    hearth vm cp demo:/var/log/syslog ."
     })
 final class VmCopyCommand implements Callable<Integer> {
@@ -42,6 +50,17 @@ final class VmCopyCommand implements Callable<Integer> {
 
   @Parameters(index = "1", paramLabel = "DST", description = "A host path or VM:PATH.")
   String destination;
+
+  @Option(
+      names = "--max-size",
+      paramLabel = "SIZE",
+      description =
+          "VM to host: the most the VM may send (its archive, and the files written),"
+              + " e.g. 100G; default 64G.")
+  String maxSize;
+
+  /** Most refused entries named in the warning; the count covers the rest. */
+  static final int REFUSED_SHOWN = 20;
 
   /** A path in a guest: {@code VM:PATH}. */
   record GuestPath(String vm, String path) {
@@ -83,10 +102,21 @@ final class VmCopyCommand implements Callable<Integer> {
           spec.commandLine(),
           "give a path after '" + guest.vm() + ":', e.g. " + guest.vm() + ":/root");
     }
-    long bytes = to.isPresent() ? toGuest(Path.of(source), to.get()) : fromGuest(from.get());
     HearthCommand hearth = vm.hearth;
+    ObjectNode result = Json.object();
+    if (to.isPresent()) {
+      result.put("bytes", toGuest(Path.of(source), to.get()));
+    } else {
+      CopiedOut copied = fromGuest(from.get());
+      result.put("bytes", copied.bytes()).put("path", copied.path().toString());
+      ArrayNode refused = result.putArray("refused");
+      for (CopiedOut.Refused entry : copied.refused()) {
+        refused.addObject().put("name", entry.name()).put("reason", entry.reason());
+      }
+      result.put("refused_count", copied.refusedCount());
+    }
     if (hearth.json()) {
-      hearth.printJson(Json.object().put("bytes", bytes));
+      hearth.printJson(result);
     } else {
       hearth.say("copied " + source + " to " + destination);
     }
@@ -111,78 +141,72 @@ final class VmCopyCommand implements Callable<Integer> {
     }
   }
 
-  private long fromGuest(GuestPath guest) throws InterruptedException {
-    String name = baseName(guest.path());
+  /**
+   * The guest's path to the host: the API unpacks the guest's archive in this process (as the
+   * user), checking every entry; what it refused is named in a warning on stderr.
+   */
+  private CopiedOut fromGuest(GuestPath guest) throws InterruptedException {
     Path target = Path.of(destination).toAbsolutePath().normalize();
-    boolean intoFolder = Files.isDirectory(target);
-    Path extractInto;
-    if (intoFolder) {
-      extractInto = target;
-    } else {
-      if (destination.endsWith("/")) {
-        throw new CopyException("no such folder: " + destination);
-      }
+    if (destination.endsWith("/") && !Files.isDirectory(target)) {
+      throw new CopyException("no such folder: " + destination);
+    }
+    if (!Files.isDirectory(target)) {
       Path parent = target.getParent();
       if (parent == null || !Files.isDirectory(parent)) {
         throw new CopyException("no such folder: " + (parent == null ? destination : parent));
       }
-      try {
-        extractInto = Files.createTempDirectory(parent, ".hearth-cp.");
-      } catch (IOException e) {
-        throw new CopyException("cannot create a temporary folder in " + parent + ": " + e);
-      }
     }
     HearthCommand hearth = vm.hearth;
-    try {
-      long result;
-      try (Hearth api = hearth.hearth();
-          HostTar.Unpacking unpacking = hearth.env().tar().unpack(extractInto)) {
-        result = api.vms().copyOut(guest.vm(), guest.path(), unpacking.archive());
-        unpacking.finish();
-      }
-      if (!intoFolder) {
-        moveInPlace(extractInto.resolve(name), target);
-      }
-      return result;
-    } finally {
-      if (!intoFolder) {
-        deleteTree(extractInto);
-      }
+    CopiedOut copied;
+    try (Hearth api = hearth.hearth()) {
+      copied = api.vms().copyOut(guest.vm(), guest.path(), target, limits());
     }
+    warnRefused(copied);
+    return copied;
   }
 
-  /** Makes the extracted entry DST: a file replaces a file; a folder never replaces a file. */
-  private void moveInPlace(Path extracted, Path target) {
-    if (!Files.exists(extracted, LinkOption.NOFOLLOW_LINKS)) {
-      throw new CopyException("the archive from the VM held no entry " + extracted.getFileName());
+  private CopyLimits limits() {
+    if (maxSize == null) {
+      return CopyLimits.DEFAULT;
     }
-    if (Files.isDirectory(extracted, LinkOption.NOFOLLOW_LINKS)
-        && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-      throw new CopyException("cannot overwrite the file " + destination + " with a folder");
-    }
+    long bytes;
     try {
-      Files.move(extracted, target, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new CopyException("cannot move the copy into place at " + target + ": " + e);
+      bytes = Sizes.parse(maxSize);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--max-size: " + e.getMessage());
     }
+    if (bytes < 1) {
+      throw new ParameterException(spec.commandLine(), "--max-size must be 1 byte or more");
+    }
+    return CopyLimits.DEFAULT.withMaxBytes(bytes);
   }
 
-  /** The last name of a guest path: {@code /var/log/} -> {@code log}. */
-  private String baseName(String path) {
-    String trimmed = path.replaceAll("/+$", "");
-    String name = trimmed.substring(trimmed.lastIndexOf('/') + 1);
-    if (name.isEmpty() || name.equals(".") || name.equals("..")) {
-      throw new ParameterException(
-          spec.commandLine(), "'" + path + "' names no file or folder to copy; give its name");
+  /** One warning line naming the refused entries (escaped: the guest chose them), at most 20. */
+  private void warnRefused(CopiedOut copied) {
+    if (copied.refusedCount() == 0) {
+      return;
     }
-    return name;
-  }
-
-  private static void deleteTree(Path root) {
-    try {
-      TreeDeleter.delete(root);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot remove the temporary folder " + root, e);
+    StringBuilder line =
+        new StringBuilder("hearth: warning: ")
+            .append(copied.refusedCount())
+            .append(copied.refusedCount() == 1 ? " entry" : " entries")
+            .append(" of the VM's archive not written: ");
+    List<CopiedOut.Refused> shown = copied.refused().stream().limit(REFUSED_SHOWN).toList();
+    for (int i = 0; i < shown.size(); i++) {
+      CopiedOut.Refused refused = shown.get(i);
+      line.append(i == 0 ? "" : "; ")
+          .append('\'')
+          .append(Printable.of(refused.name()))
+          .append("' (")
+          .append(refused.reason())
+          .append(')');
     }
+    long more = copied.refusedCount() - shown.size();
+    if (more > 0) {
+      line.append("; and ").append(more).append(" more");
+    }
+    PrintWriter err = vm.hearth.err();
+    err.println(line);
+    err.flush();
   }
 }

@@ -1,12 +1,6 @@
 package dev.hearth.cli;
 
 import dev.hearth.daemon.Hearth;
-import java.io.PrintWriter;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -18,10 +12,16 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code hearth vm logs}: the VM's serial console, written out as it arrives. Following ends when
- * the VM stops, or cleanly on Ctrl-C.
+ * {@code hearth vm logs}: the VM's serial console, written out as it arrives: its bytes as they are
+ * when stdout is not a terminal (or with --raw), else without escape sequences and control
+ * characters ({@link GuestLogOutput}). Following ends when the VM stops, or cleanly on Ctrl-C.
  */
-@Command(name = "logs", description = "Print a VM's console output.")
+@Command(
+    name = "logs",
+    description = {
+      "Print a VM's console output.",
+      "On a terminal, escape sequences and control characters are left out (--raw keeps them)."
+    })
 final class VmLogsCommand implements Callable<Integer> {
   @ParentCommand VmCommand vm;
   @Spec CommandSpec spec;
@@ -37,6 +37,12 @@ final class VmLogsCommand implements Callable<Integer> {
   @Option(names = "--tail", paramLabel = "N", description = "Only the last N lines.")
   Integer tail;
 
+  @Option(
+      names = "--raw",
+      description =
+          "Write the guest's bytes as they are, escape sequences included, even to a terminal.")
+  boolean raw;
+
   @Override
   public Integer call() throws InterruptedException {
     OptionalLong lines = OptionalLong.empty();
@@ -47,11 +53,10 @@ final class VmLogsCommand implements Callable<Integer> {
       lines = OptionalLong.of(tail);
     }
     HearthCommand hearth = vm.hearth;
-    PrintWriter out = hearth.out();
-    Utf8Decoder console = new Utf8Decoder(out);
+    GuestLogOutput console = GuestLogOutput.of(hearth.env().terminal(), raw);
     Interrupts interrupts = hearth.env().interrupts();
     try (Hearth api = hearth.hearth();
-        Interrupts.Registration flushOnInterrupt = interrupts.onInterrupt(out::flush)) {
+        Interrupts.Registration flushOnInterrupt = interrupts.onInterrupt(console::flush)) {
       if (follow) {
         api.vms().followLogs(target, lines, console::write);
       } else {
@@ -60,52 +65,5 @@ final class VmLogsCommand implements Callable<Integer> {
       console.finish();
     }
     return 0;
-  }
-
-  /**
-   * Bytes to text as they come: a UTF-8 sequence split between two chunks is kept until the rest
-   * arrives; bytes that are not UTF-8 print as U+FFFD.
-   */
-  static final class Utf8Decoder {
-    private final PrintWriter out;
-    private final CharsetDecoder decoder =
-        StandardCharsets.UTF_8
-            .newDecoder()
-            .onMalformedInput(CodingErrorAction.REPLACE)
-            .onUnmappableCharacter(CodingErrorAction.REPLACE);
-    private byte[] pending = new byte[0];
-
-    Utf8Decoder(PrintWriter out) {
-      this.out = out;
-    }
-
-    void write(byte[] bytes) {
-      if (bytes.length == 0) {
-        return;
-      }
-      ByteBuffer in = ByteBuffer.allocate(pending.length + bytes.length);
-      in.put(pending).put(bytes).flip();
-      decode(in, false);
-      pending = new byte[in.remaining()];
-      in.get(pending);
-    }
-
-    /** Prints what is left, an incomplete sequence as U+FFFD. */
-    void finish() {
-      decode(ByteBuffer.wrap(pending), true);
-      CharBuffer tail = CharBuffer.allocate(8);
-      decoder.flush(tail);
-      out.append(tail.flip());
-      out.flush();
-      pending = new byte[0];
-    }
-
-    private void decode(ByteBuffer in, boolean endOfInput) {
-      // UTF-8 never decodes to more chars than it has bytes, replacements included.
-      CharBuffer chars = CharBuffer.allocate(in.remaining() + 1);
-      decoder.decode(in, chars, endOfInput);
-      out.append(chars.flip());
-      out.flush();
-    }
   }
 }

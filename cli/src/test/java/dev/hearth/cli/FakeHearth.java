@@ -1,5 +1,7 @@
 package dev.hearth.cli;
 
+import dev.hearth.daemon.CopiedOut;
+import dev.hearth.daemon.CopyLimits;
 import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.ExecSpec;
 import dev.hearth.daemon.GuestProcess;
@@ -82,8 +84,11 @@ final class FakeHearth implements Hearth, HearthConnector {
   /** A copy into the guest, given the tar it received; the size it answers. */
   Function<byte[], Long> vmCopyIn;
 
-  /** A copy out of the guest: the tar it sends. */
+  /** A copy out of the guest as a raw tar: the tar it sends. */
   Supplier<byte[]> vmCopyOut;
+
+  /** A copy out of the guest to a host path, given the destination: what it wrote. */
+  Function<Path, CopiedOut> vmCopyOutTo;
 
   Supplier<List<Op>> opList;
   Function<String, Op> opShow;
@@ -318,6 +323,12 @@ final class FakeHearth implements Hearth, HearthConnector {
         throw new UncheckedIOException(e);
       }
       return archive.length;
+    }
+
+    @Override
+    public CopiedOut copyOut(String vm, String path, Path destination, CopyLimits limits) {
+      return answer("vm.copy from_guest", vmCopyOutTo, vm, path, destination, limits)
+          .apply(destination);
     }
   }
 

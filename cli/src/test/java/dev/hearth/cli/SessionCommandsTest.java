@@ -13,6 +13,7 @@ import dev.hearth.daemon.SessionStart;
 import dev.hearth.daemon.SessionStarted;
 import dev.hearth.daemon.SessionState;
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -225,6 +226,28 @@ class SessionCommandsTest {
     assertThat(logs.arg(2)).isEqualTo(2L);
     assertThat(logs.arg(3)).isEqualTo(true);
     assertThat(run("session", "logs", "demo", "build", "--from", "-1").exitCode()).isEqualTo(2);
+  }
+
+  @Test
+  void logsPassBytesWhenNotATerminalAndStripSequencesOnOneUnlessRaw() {
+    byte[] output = "a\u001b[2Jb\u001b]52;c;eA==\u0007c\rd\n".getBytes(StandardCharsets.UTF_8);
+    byte[] withBadByte = java.util.Arrays.copyOf(output, output.length + 1);
+    withBadByte[output.length] = (byte) 0xff;
+    hearth.sessionLogs =
+        out -> {
+          out.output(1, withBadByte);
+          return ended(withBadByte.length, 0);
+        };
+    assertThat(run("session", "logs", "demo", "build").exitCode()).isZero();
+    assertThat(terminal.out()).as("not a terminal: the bytes").isEqualTo(withBadByte);
+
+    terminal = new FakeTerminal(InputStream.nullInputStream(), true, null);
+    assertThat(run("session", "logs", "demo", "build").exitCode()).isZero();
+    assertThat(new String(terminal.out(), StandardCharsets.UTF_8)).isEqualTo("abcd\n\uFFFD");
+
+    terminal = new FakeTerminal(InputStream.nullInputStream(), true, null);
+    assertThat(run("session", "logs", "--raw", "demo", "build").exitCode()).isZero();
+    assertThat(terminal.out()).isEqualTo(withBadByte);
   }
 
   @Test

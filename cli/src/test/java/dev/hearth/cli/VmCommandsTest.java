@@ -1,5 +1,6 @@
 package dev.hearth.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,9 +10,10 @@ import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.Op;
 import dev.hearth.daemon.Vm;
 import dev.hearth.daemon.VmSpec;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -317,27 +319,51 @@ class VmCommandsTest {
   }
 
   @Test
-  void logsWritesTheBytes() {
-    hearth.vmLogs = (vm, tail) -> "boot ok\nlogin: ".getBytes(StandardCharsets.UTF_8);
-    CliRun.Result r = run("vm", "logs", "demo", "--tail", "2");
-    assertThat(r.out()).isEqualTo("boot ok\nlogin: ");
+  void logsWritesTheBytesAsTheyAreWhenStdoutIsNotATerminal() {
+    byte[] console = "boot ok\n\u001b[31mred\u001b[0m \u001b]0;t\u0007login: ".getBytes(UTF_8);
+    byte[] withBadByte = Arrays.copyOf(console, console.length + 1);
+    withBadByte[console.length] = (byte) 0xff;
+    hearth.vmLogs = (vm, tail) -> withBadByte;
+    FakeTerminal terminal = new FakeTerminal(new byte[0]);
+    CliRun.Result r =
+        CliRun.run(env(false).withTerminal(terminal), "vm", "logs", "demo", "--tail", "2");
+    assertThat(r.exitCode()).isZero();
+    assertThat(terminal.out()).isEqualTo(withBadByte);
     assertThat(hearth.callOf("vm.logs").arg(1)).isEqualTo(OptionalLong.of(2));
     assertThat(hearth.methods()).doesNotContain("vm.logs --follow");
   }
 
   @Test
-  void logsFollowWritesEachChunkAndKeepsSplitCharactersWhole() {
-    byte[] euro = "€\n".getBytes(StandardCharsets.UTF_8);
+  void logsOnATerminalLeaveOutEscapeSequencesUnlessRaw() {
+    byte[] console =
+        "boot ok\r\n\u001b[31mred\u001b[0m\u001b]0;pwned\u0007 login: ".getBytes(UTF_8);
+    hearth.vmLogs = (vm, tail) -> console;
+    FakeTerminal terminal = new FakeTerminal(InputStream.nullInputStream(), true, null);
+    assertThat(CliRun.run(env(true).withTerminal(terminal), "vm", "logs", "demo").exitCode())
+        .isZero();
+    assertThat(new String(terminal.out(), UTF_8)).isEqualTo("boot ok\nred login: ");
+
+    FakeTerminal raw = new FakeTerminal(InputStream.nullInputStream(), true, null);
+    assertThat(CliRun.run(env(true).withTerminal(raw), "vm", "logs", "--raw", "demo").exitCode())
+        .isZero();
+    assertThat(raw.out()).isEqualTo(console);
+  }
+
+  @Test
+  void logsFollowOnATerminalKeepsSplitSequencesAndCharactersWhole() {
+    byte[] euro = "€\n".getBytes(UTF_8);
     hearth.vmFollowLogs =
         (vm, tail) ->
             List.of(
-                "é ".getBytes(StandardCharsets.UTF_8),
+                "é \u001b[3".getBytes(UTF_8),
+                "1m".getBytes(UTF_8),
                 new byte[] {euro[0]},
                 new byte[] {euro[1], euro[2], euro[3]},
                 new byte[] {(byte) 0xff, 'x'});
-    CliRun.Result r = run("vm", "logs", "demo", "-f");
+    FakeTerminal terminal = new FakeTerminal(InputStream.nullInputStream(), true, null);
+    CliRun.Result r = CliRun.run(env(true).withTerminal(terminal), "vm", "logs", "demo", "-f");
     assertThat(r.exitCode()).isZero();
-    assertThat(r.out()).isEqualTo("é €\n\uFFFDx");
+    assertThat(new String(terminal.out(), UTF_8)).isEqualTo("é €\n\uFFFDx");
     assertThat(hearth.callOf("vm.logs --follow").arg(1)).isEqualTo(OptionalLong.empty());
   }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
 import dev.hearth.core.testing.FakeClock;
+import dev.hearth.daemon.CopiedOut;
+import dev.hearth.daemon.CopyLimits;
 import dev.hearth.daemon.ExecSpec;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.Pty;
@@ -13,6 +15,8 @@ import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -186,24 +190,77 @@ class VmGuestCommandsTest {
   }
 
   @Test
-  void cpFromTheGuestIntoAFolderOrAsANewName() throws Exception {
-    hearth.vmCopyOut = () -> "syslog\nlog lines".getBytes(StandardCharsets.UTF_8);
+  void cpFromTheGuestHandsTheDestinationToTheApiAndNamesWhatItRefused() throws Exception {
+    hearth.vmCopyOutTo =
+        destination ->
+            new CopiedOut(
+                destination.resolve("syslog"),
+                2048,
+                List.of(
+                    new CopiedOut.Refused("syslog/\u001b]0;pwned\u0007", "a device"),
+                    new CopiedOut.Refused("/etc/passwd", "an absolute path")),
+                2);
 
-    assertThat(run(pipedStdin(""), "vm", "cp", "demo:/var/log/syslog", dir.toString()).exitCode())
-        .isZero();
-    assertThat(Files.readString(dir.resolve("syslog"))).isEqualTo("log lines");
-    assertThat(tar.unpackedInto).containsExactly(dir);
+    CliRun.Result into = run(pipedStdin(""), "vm", "cp", "demo:/var/log/syslog", dir.toString());
+
+    assertThat(into.exitCode()).isZero();
+    assertThat(into.out()).isEqualTo("copied demo:/var/log/syslog to " + dir + "\n");
+    assertThat(into.err())
+        .isEqualTo(
+            "hearth: warning: 2 entries of the VM's archive not written:"
+                + " 'syslog/\\x1b]0;pwned\\x07' (a device); '/etc/passwd' (an absolute path)\n");
+    FakeHearth.Call copy = hearth.callOf("vm.copy from_guest");
+    assertThat(copy.args())
+        .containsExactly("demo", "/var/log/syslog", dir.toAbsolutePath(), CopyLimits.DEFAULT);
 
     Path renamed = dir.resolve("copy.log");
-    CliRun.Result result =
-        run(pipedStdin(""), "--json", "vm", "cp", "demo:/var/log/syslog", renamed.toString());
-    assertThat(result.exitCode()).isZero();
-    assertThat(result.out()).isEqualTo("{\"bytes\":16}\n");
-    assertThat(Files.readString(renamed)).isEqualTo("log lines");
-    try (var listing = Files.list(dir)) {
-      assertThat(listing.map(p -> p.getFileName().toString()))
-          .containsExactlyInAnyOrder("syslog", "copy.log");
+    CliRun.Result json =
+        run(
+            pipedStdin(""),
+            "--json",
+            "vm",
+            "cp",
+            "--max-size",
+            "1M",
+            "demo:/var/log/syslog",
+            renamed.toString());
+    assertThat(json.exitCode()).isZero();
+    assertThat(json.out())
+        .isEqualTo(
+            "{\"bytes\":2048,\"path\":\""
+                + renamed.resolve("syslog")
+                + "\",\"refused\":[{\"name\":\"syslog/\\u001B]0;pwned\\u0007\",\"reason\":\"a"
+                + " device\"},{\"name\":\"/etc/passwd\",\"reason\":\"an absolute path\"}],"
+                + "\"refused_count\":2}\n");
+    assertThat(hearth.calls().get(hearth.calls().size() - 1).args())
+        .containsExactly(
+            "demo", "/var/log/syslog", renamed, CopyLimits.DEFAULT.withMaxBytes(1024 * 1024));
+  }
+
+  @Test
+  void cpFromTheGuestNamesAtMostTwentyRefusedEntries() {
+    List<CopiedOut.Refused> refused = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      refused.add(new CopiedOut.Refused("d/dev" + i, "a device"));
     }
+    hearth.vmCopyOutTo = destination -> new CopiedOut(destination, 10, refused, 5000);
+
+    CliRun.Result result = run(pipedStdin(""), "vm", "cp", "demo:/d", dir.toString());
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.err())
+        .startsWith("hearth: warning: 5000 entries of the VM's archive not written: 'd/dev0'")
+        .contains("'d/dev19' (a device); and 4980 more\n")
+        .doesNotContain("d/dev20");
+  }
+
+  @Test
+  void cpFromTheGuestRefusesABadMaxSize() {
+    CliRun.Result result =
+        run(pipedStdin(""), "vm", "cp", "--max-size", "lots", "demo:/d", dir.toString());
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err()).contains("--max-size: 'lots' is not a size");
+    assertThat(hearth.calls()).isEmpty();
   }
 
   @Test
@@ -217,6 +274,10 @@ class VmGuestCommandsTest {
         run(pipedStdin(""), "vm", "cp", "demo:/etc/hosts", dir.resolve("a/b").toString());
     assertThat(missingParent.exitCode()).isEqualTo(1);
     assertThat(missingParent.err()).contains("no such folder: " + dir.resolve("a"));
+    CliRun.Result missingFolder =
+        run(pipedStdin(""), "vm", "cp", "demo:/etc/hosts", dir.resolve("nope") + "/");
+    assertThat(missingFolder.exitCode()).isEqualTo(1);
+    assertThat(missingFolder.err()).contains("no such folder: " + dir.resolve("nope") + "/");
     assertThat(hearth.calls()).isEmpty();
   }
 

@@ -2,6 +2,7 @@ package dev.hearth.daemon;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -96,11 +97,34 @@ public interface Vms {
   long copyIn(String vm, String path, String name, InputStream tar) throws InterruptedException;
 
   /**
-   * Writes the guest's {@code path} to {@code tar} as a tar of one entry (its last name).
+   * Writes the guest's {@code path} to {@code tar} as a tar of one entry (its last name), as the
+   * guest's own tar wrote it: the guest controls every byte, so never unpack it with a host tar;
+   * {@link #copyOut(String, String, Path, CopyLimits)} unpacks it safely.
    *
    * @return the tar's size in bytes
    * @throws HearthException {@code not_found} when the path does not exist; {@code
    *     UncheckedIOException} when {@code tar} fails
    */
   long copyOut(String vm, String path, OutputStream tar) throws InterruptedException;
+
+  /**
+   * Copies the guest's {@code path} to the host, in this process and with its user's rights (the
+   * daemon never writes host paths for a client), following docker cp's rules: into {@code
+   * destination} when that is a folder, else it becomes {@code destination} (whose folder must
+   * exist); a file replaces a file, a folder merges into a folder, a folder never replaces a file.
+   *
+   * <p>The guest's archive is parsed and checked entry by entry into a private folder (0700) beside
+   * the destination, then moved into place; the folder is removed in every case. Only the entry and
+   * paths under it are written; absolute names, {@code ..}, links out of the copy (symbolic or
+   * hard), devices, FIFOs and setuid or setgid files are refused and listed in the result, and the
+   * copy belongs to this process's user.
+   *
+   * @throws HearthException {@code not_found} when the path does not exist in the guest or the
+   *     destination's folder does not exist; {@code precondition_failed} for a folder onto a file
+   *     (or a file onto a folder); {@code invalid} when the path names no file or folder; {@code
+   *     host_error} past a {@code limits} bound, when the entry itself was refused, or when the
+   *     host's filesystem fails
+   */
+  CopiedOut copyOut(String vm, String path, Path destination, CopyLimits limits)
+      throws InterruptedException;
 }

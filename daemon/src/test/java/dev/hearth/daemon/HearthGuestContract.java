@@ -45,6 +45,11 @@ abstract class HearthGuestContract extends HearthContractBase {
     return fixture.seams().withImageBuildRunner(builds);
   }
 
+  /** The host folder the contract's copies out of a guest would land in. */
+  private Path copyDestination() throws java.io.IOException {
+    return java.nio.file.Files.createDirectories(dir.resolve("copy-out"));
+  }
+
   private static InputStream emptyTar() {
     return new ByteArrayInputStream(new byte[0]);
   }
@@ -70,6 +75,12 @@ abstract class HearthGuestContract extends HearthContractBase {
         catchThrowable(() -> vms.copyOut("idle", "/etc/hosts", OutputStream.nullOutputStream())),
         HearthException.Kind.PRECONDITION_FAILED,
         stopped);
+    assertKind(
+        catchThrowable(
+            () -> vms.copyOut("idle", "/etc/hosts", copyDestination(), CopyLimits.DEFAULT)),
+        HearthException.Kind.PRECONDITION_FAILED,
+        stopped);
+    assertThat(copyDestination()).as("no private folder left").isEmptyDirectory();
   }
 
   @Test
@@ -81,6 +92,7 @@ abstract class HearthGuestContract extends HearthContractBase {
             () -> vms.shell("nope", Pty.of(), IGNORE).awaitExit(),
             () -> vms.copyIn("nope", "/root", "notes", emptyTar()),
             () -> vms.copyOut("nope", "/etc/hosts", OutputStream.nullOutputStream()),
+            () -> vms.copyOut("nope", "/etc/hosts", copyDestination(), CopyLimits.DEFAULT),
             () -> vms.followLogs("nope", OptionalLong.empty(), bytes -> {}))) {
       assertKind(catchThrowable(call), HearthException.Kind.NOT_FOUND, "no VM named 'nope'");
     }
@@ -102,6 +114,28 @@ abstract class HearthGuestContract extends HearthContractBase {
         catchThrowable(() -> hearth.vms().copyIn("demo", "/root", "a/b", emptyTar())),
         HearthException.Kind.INVALID,
         "param 'name' of vm.copy: must be one file name (no '/', not '.' or '..')");
+    assertKind(
+        catchThrowable(
+            () -> hearth.vms().copyOut("demo", "/", copyDestination(), CopyLimits.DEFAULT)),
+        HearthException.Kind.INVALID,
+        "param 'path' of vm.copy: '/' names no file or folder to copy; give its name");
+    assertKind(
+        catchThrowable(
+            () ->
+                hearth
+                    .vms()
+                    .copyOut(
+                        "demo",
+                        "/etc/hosts",
+                        copyDestination().resolve("a/b"),
+                        CopyLimits.DEFAULT)),
+        HearthException.Kind.NOT_FOUND,
+        "no such folder: " + copyDestination().resolve("a"));
+    assertKind(
+        catchThrowable(() -> new CopyLimits(0, 1, 1)),
+        HearthException.Kind.INVALID,
+        "copy limits must be 1 or more");
+    assertThat(copyDestination()).as("no private folder left").isEmptyDirectory();
   }
 
   @Test

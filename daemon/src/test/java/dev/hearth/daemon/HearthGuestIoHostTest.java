@@ -1,7 +1,9 @@
 package dev.hearth.daemon;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.nio.file.attribute.PosixFilePermissions.fromString;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
@@ -117,6 +119,47 @@ class HearthGuestIoHostTest {
       long outBytes = hearth.vms().copyOut("demo", to.resolve("notes.txt").toString(), back);
       assertThat(outBytes).isEqualTo(back.size()).isPositive();
       assertThat(back.toString(UTF_8)).contains("notes.txt").contains("copied");
+
+      // To a host path: unpacked here by the extractor, modes kept, nothing refused.
+      Path tree = Files.createDirectories(to.resolve("tree/sub"));
+      Files.writeString(tree.resolve("secret"), "secret");
+      Files.setPosixFilePermissions(tree.resolve("secret"), fromString("rw-------"));
+      Files.setPosixFilePermissions(tree, fromString("rwxr-x---"));
+      Path landed = dir.resolve("landed");
+      CopiedOut copied =
+          hearth.vms().copyOut("demo", to.resolve("tree").toString(), landed, CopyLimits.DEFAULT);
+      assertThat(copied.path()).isEqualTo(landed);
+      assertThat(copied.refused()).isEmpty();
+      assertThat(copied.bytes()).isPositive();
+      assertThat(Files.readString(landed.resolve("sub/secret"))).isEqualTo("secret");
+      assertThat(Files.getPosixFilePermissions(landed.resolve("sub")))
+          .isEqualTo(fromString("rwxr-x---"));
+      assertThat(Files.getPosixFilePermissions(landed.resolve("sub/secret")))
+          .isEqualTo(fromString("rw-------"));
+
+      // Past a bound: the unpacking's error, not a broken stream, and nothing left.
+      Files.write(to.resolve("big"), new byte[200_000]);
+      Path tooBig = dir.resolve("too-big");
+      Throwable thrown =
+          catchThrowable(
+              () ->
+                  hearth
+                      .vms()
+                      .copyOut(
+                          "demo",
+                          to.resolve("big").toString(),
+                          tooBig,
+                          CopyLimits.DEFAULT.withMaxBytes(50_000)));
+      assertThat(thrown)
+          .isInstanceOfSatisfying(
+              HearthException.class,
+              e -> assertThat(e.kind()).isEqualTo(HearthException.Kind.HOST_ERROR))
+          .hasMessage("the archive from the guest has more than 50000 bytes");
+      assertThat(tooBig).doesNotExist();
+      try (var left = Files.list(dir)) {
+        assertThat(left.map(p -> p.getFileName().toString()))
+            .noneMatch(n -> n.startsWith(".hearth-cp."));
+      }
     } finally {
       hearth.vms().delete("demo", true);
     }

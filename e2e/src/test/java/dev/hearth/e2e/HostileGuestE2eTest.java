@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hearth.core.Command;
 import dev.hearth.core.CommandResult;
+import dev.hearth.core.ShellQuote;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
@@ -17,6 +19,7 @@ import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -461,6 +465,135 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
     assertThat(host.leaks.tapGuards())
         .as("TAP guards once the victim is deleted (only the hostile guest's is left)")
         .containsExactly("TAP guard of " + host.vm(VM).path("tap").asText());
+  }
+
+  @Test
+  @Order(110)
+  @Timeout(value = 6, unit = TimeUnit.MINUTES)
+  void aGuestTarThatLiesGetsOnlyTheHonestFileWritten() throws Exception {
+    // The guest's own tar (first on root's PATH: /usr/local/sbin) ignores what the copy script
+    // asks and sends crafted members instead, beside one honest file.
+    String stage =
+        String.join(
+            "\n",
+            "set -e",
+            "rm -rf /root/hostile && mkdir -p /root/hostile/d /root/hostile/a/b"
+                + " /root/hostile/.git/hooks",
+            "cd /root/hostile",
+            "echo honest > d/honest.txt",
+            "echo outside > outside.txt && ln outside.txt d/hard-out",
+            "ln -s /etc/passwd d/abs-link && ln -s ../../../escaped d/up-link",
+            "mknod d/null c 1 3 && mkfifo d/fifo",
+            "echo suid > d/suid && chmod 4755 d/suid",
+            "echo trav > trav.txt && echo abs > abs.txt && echo hook > .git/hooks/pre-commit",
+            "cat > /usr/local/sbin/tar <<'EOF'",
+            "#!/bin/sh",
+            "exec /bin/tar -c -P -f - -C /root/hostile outside.txt d .git/hooks/pre-commit"
+                + " -C /root/hostile/a/b ../../trav.txt /root/hostile/abs.txt",
+            "EOF",
+            "chmod 755 /usr/local/sbin/tar");
+    host.hearthOk(EXEC, "vm", "exec", VM, "--", "sh", "-c", stage);
+    Path sandbox = Files.createDirectories(host.work.resolve("hostile-cp/home/user"));
+    Path dest = Files.createDirectories(sandbox.resolve("project/dest"));
+    Files.writeString(sandbox.resolve(".bashrc"), "honest\n");
+    String passwd = Files.readString(Path.of("/etc/passwd"));
+    List<String> before = listing(host.work.resolve("hostile-cp"), dest);
+    CommandResult copy;
+    try {
+      copy = host.hearth(EXEC, "vm", "cp", VM + ":/root/hostile/d", dest.toString());
+    } finally {
+      host.hearthOk(EXEC, "vm", "exec", VM, "--", "rm", "-f", "/usr/local/sbin/tar");
+    }
+
+    assertThat(copy.exitCode()).as(E2eHost.describe(copy)).isZero();
+    assertThat(listing(dest, null))
+        .as("what the copy wrote")
+        .containsExactly("dest/", "dest/d/", "dest/d/honest.txt");
+    assertThat(dest.resolve("d/honest.txt")).hasContent("honest");
+    assertThat(listing(host.work.resolve("hostile-cp"), dest))
+        .as("the host beside the destination")
+        .isEqualTo(before);
+    assertThat(Files.readString(Path.of("/etc/passwd"))).isEqualTo(passwd);
+    assertThat(Path.of("/root/hostile")).doesNotExist();
+    assertThat(copy.stderr())
+        .startsWith("hearth: warning: 10 entries of the VM's archive not written: ")
+        .contains("'outside.txt' (not under 'd', the entry asked for)")
+        .contains("'d/hard-out' (a hard link to 'outside.txt', outside the copy)")
+        .contains("'d/abs-link' (a symbolic link to '/etc/passwd', outside the copy)")
+        .contains("'d/up-link' (a symbolic link to '../../../escaped', outside the copy)")
+        .contains("'d/null' (a device)")
+        .contains("'d/fifo' (a FIFO)")
+        .contains("'d/suid' (a setuid or setgid file)")
+        .contains("'.git/hooks/pre-commit' (not under 'd', the entry asked for)")
+        .contains("'../../trav.txt' (a path with '..')")
+        .contains("'/root/hostile/abs.txt' (an absolute path)");
+    // The real tar is back: an honest copy works as before.
+    assertThat(
+            host.hearthOk(EXEC, "vm", "cp", VM + ":/root/hostile/d/honest.txt", dest + "/again")
+                .stderr())
+        .doesNotContain("warning");
+    assertThat(dest.resolve("again")).hasContent("honest");
+  }
+
+  @Test
+  @Order(120)
+  @Timeout(value = 6, unit = TimeUnit.MINUTES)
+  void escapeSequencesOnTheConsoleReachATerminalOnlyWithRaw() throws Exception {
+    String marker = "e2e-esc-" + System.nanoTime();
+    host.hearthOk(
+        EXEC,
+        "vm",
+        "exec",
+        VM,
+        "--",
+        "sh",
+        "-c",
+        "printf '" + marker + " \\033]0;pwned-title\\007\\033[31mred\\033[0m end\\n' > /dev/ttyS0");
+    // Not a terminal (a pipe here): the console's bytes as they are.
+    CommandResult piped =
+        Await.value(
+            Duration.ofMinutes(2),
+            "the marker in vm logs",
+            () -> {
+              CommandResult r = host.hearthOk(EXEC, "vm", "logs", VM, "--tail", "200");
+              return r.stdout().contains(marker) ? Optional.of(r) : Optional.empty();
+            });
+    assertThat(piped.stdout()).contains(marker + " \u001b]0;pwned-title\u0007\u001b[31mred");
+
+    // A terminal (script(1) gives the CLI a pseudo-terminal): the sequences are left out.
+    CommandResult onTerminal = onTerminal("vm", "logs", VM, "--tail", "200");
+    assertThat(onTerminal.exitCode()).as(E2eHost.describe(onTerminal)).isZero();
+    assertThat(onTerminal.stdout()).contains(marker + " red end").doesNotContain("\u001b");
+    CommandResult raw = onTerminal("vm", "logs", "--raw", VM, "--tail", "200");
+    assertThat(raw.stdout()).contains(marker + " \u001b]0;pwned-title\u0007");
+  }
+
+  /** {@code bin/hearth ARGS} on a pseudo-terminal of its own, through script(1). */
+  private CommandResult onTerminal(String... args) throws InterruptedException {
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                host.hearth.toString(), "--socket", host.layout.socket().toString(), "--no-color"));
+    argv.addAll(List.of(args));
+    return host.runner.run(
+        Command.builder("script")
+            .args(List.of("-q", "-e", "-c", ShellQuote.command(argv), "/dev/null"))
+            .timeout(EXEC)
+            .build());
+  }
+
+  /** Every path under {@code top} but those under {@code except}, folders marked with a '/'. */
+  private static List<String> listing(Path top, Path except) throws IOException {
+    try (Stream<Path> paths = Files.walk(top)) {
+      return paths
+          .filter(p -> except == null || !p.startsWith(except) || p.equals(except))
+          .sorted()
+          .map(
+              p ->
+                  top.getParent().relativize(p)
+                      + (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "/" : ""))
+          .toList();
+    }
   }
 
   @Test

@@ -1,10 +1,12 @@
 package dev.hearth.session;
 
+import dev.hearth.core.Printable;
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -121,6 +123,62 @@ public final class GuestCopy {
   private static BoundedOutput messages(GuestTarget target) {
     return new BoundedOutput(
         "the messages (stderr) of the copy script in VM " + target.vm(), MESSAGE_CAP);
+  }
+
+  /**
+   * Copies the guest's {@code path} to the host's {@code destination} through {@link
+   * GuestTarExtractor}: the archive the guest sends is checked entry by entry, never handed to a
+   * host tar. Runs as the calling process's user, who owns what it writes.
+   *
+   * @return where the copy went and what was refused
+   * @throws IllegalArgumentException when {@code path} names no file or folder ({@link #entryName})
+   * @throws GuestCopyException when the path does not exist in the guest or the script fails
+   * @throws GuestArchiveException when the destination cannot receive it, the archive passes a
+   *     bound, or the host's filesystem fails
+   * @throws GuestSshException when the guest cannot be reached or the command not run to its end
+   */
+  public Unpacked fromGuest(
+      GuestTarget target, String path, Path destination, ArchiveLimits limits, Cancellation cancel)
+      throws InterruptedException {
+    String name = entryName(path);
+    requirePath(path);
+    try (GuestTarExtractor.Receiver receiver =
+        GuestTarExtractor.receive(destination, name, limits)) {
+      BoundedOutput messages = messages(target);
+      int code;
+      try {
+        code =
+            exec.run(
+                target,
+                pack(path),
+                InputStream.nullInputStream(),
+                receiver.archive(),
+                messages,
+                cancel);
+      } catch (GuestExecException e) {
+        // A write the unpacking refused ends the command: the unpacking's failure is the cause.
+        throw receiver.failure().map(RuntimeException.class::cast).orElse(e);
+      }
+      check(target, code, messages);
+      return receiver.finish();
+    }
+  }
+
+  /**
+   * The name of the entry a copy of the guest's {@code path} holds: its last name, as {@code
+   * basename} gives it ({@code /var/log/} -> {@code log}).
+   *
+   * @throws IllegalArgumentException when that is empty, {@code .} or {@code ..} (the path names no
+   *     file or folder to copy)
+   */
+  public static String entryName(String path) {
+    String trimmed = path.replaceAll("/+$", "");
+    String name = trimmed.substring(trimmed.lastIndexOf('/') + 1);
+    if (name.isEmpty() || name.equals(".") || name.equals("..") || name.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException(
+          "'" + Printable.of(path) + "' names no file or folder to copy; give its name");
+    }
+    return name;
   }
 
   private static void check(GuestTarget target, int code, BoundedOutput messages) {

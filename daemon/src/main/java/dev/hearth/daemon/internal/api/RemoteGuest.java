@@ -3,12 +3,17 @@ package dev.hearth.daemon.internal.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.rpc.Wire;
+import dev.hearth.daemon.CopiedOut;
+import dev.hearth.daemon.CopyLimits;
 import dev.hearth.daemon.ExecSpec;
 import dev.hearth.daemon.GuestProcess;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.OutputSink;
 import dev.hearth.daemon.Pty;
 import dev.hearth.daemon.internal.rpc.ApiJson;
+import dev.hearth.session.ArchiveLimits;
+import dev.hearth.session.GuestArchiveException;
+import dev.hearth.session.GuestTarExtractor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -122,6 +127,56 @@ final class RemoteGuest {
               });
       stream.closeInput();
       return bytes(RemoteHearth.parse(stream.awaitResult()));
+    }
+  }
+
+  /**
+   * The guest's {@code path} to the host's {@code destination}, unpacked here (in the client, as
+   * its user) by session's {@code GuestTarExtractor} as the archive streams in.
+   */
+  CopiedOut copyOut(String vm, String path, Path destination, CopyLimits limits)
+      throws InterruptedException {
+    String name = CopiesOut.entryName(path);
+    ObjectNode params =
+        Wire.object().put("vm", vm).put("direction", "from_guest").put("path", path);
+    try (GuestTarExtractor.Receiver receiver =
+            receive(destination, name, CopiesOut.limits(limits));
+        HearthClient own = HearthClient.connect(socket)) {
+      HearthClient.Stream stream =
+          own.openStream(
+              "vm.copy",
+              params.toString(),
+              (fd, data) -> {
+                if (fd == 1) {
+                  try {
+                    receiver.archive().write(data);
+                  } catch (IOException e) {
+                    throw receiver
+                        .failure()
+                        .map(CopiesOut::failure)
+                        .orElseGet(
+                            () ->
+                                HearthException.hostError(
+                                    "unpacking the copy failed: " + e.getMessage()));
+                  }
+                }
+              });
+      stream.closeInput();
+      RemoteHearth.parse(stream.awaitResult());
+      try {
+        return CopiesOut.result(receiver.finish());
+      } catch (GuestArchiveException e) {
+        throw CopiesOut.failure(e);
+      }
+    }
+  }
+
+  private static GuestTarExtractor.Receiver receive(
+      Path destination, String name, ArchiveLimits limits) {
+    try {
+      return GuestTarExtractor.receive(destination, name, limits);
+    } catch (GuestArchiveException e) {
+      throw CopiesOut.failure(e);
     }
   }
 

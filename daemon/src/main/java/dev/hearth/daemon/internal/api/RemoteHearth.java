@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.rpc.Wire;
+import dev.hearth.daemon.CopiedOut;
+import dev.hearth.daemon.CopyLimits;
 import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.ExecSpec;
 import dev.hearth.daemon.GuestProcess;
@@ -234,6 +236,11 @@ public final class RemoteHearth implements Hearth, RawRpc {
     }
 
     @Override
+    public CopiedOut copyOut(String vm, String path, Path destination, CopyLimits limits)
+        throws InterruptedException {
+      return guest.copyOut(vm, path, destination, limits);
+    }
+
     public int exec(String vm, ExecSpec spec, OutputSink out) throws InterruptedException {
       try (GuestProcess process = guest.start(vm, spec, out)) {
         process.closeInput();

@@ -3,12 +3,15 @@ package dev.hearth.daemon.internal.guest;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.rpc.RequestStream;
 import dev.hearth.core.rpc.Wire;
+import dev.hearth.daemon.CopiedOut;
+import dev.hearth.daemon.CopyLimits;
 import dev.hearth.daemon.ExecSpec;
 import dev.hearth.daemon.GuestProcess;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.OutputSink;
 import dev.hearth.daemon.Pty;
 import dev.hearth.daemon.VmState;
+import dev.hearth.daemon.internal.api.CopiesOut;
 import dev.hearth.daemon.internal.api.GuestAccess;
 import dev.hearth.daemon.internal.api.LocalGuestProcess;
 import dev.hearth.daemon.internal.rpc.GuestMethods;
@@ -17,6 +20,7 @@ import dev.hearth.daemon.internal.vm.Vm;
 import dev.hearth.daemon.internal.vm.VmService;
 import dev.hearth.session.Cancellation;
 import dev.hearth.session.ExecRequest;
+import dev.hearth.session.GuestArchiveException;
 import dev.hearth.session.GuestCopy;
 import dev.hearth.session.GuestCopyException;
 import dev.hearth.session.GuestExec;
@@ -25,6 +29,7 @@ import dev.hearth.session.GuestSshTimeoutException;
 import dev.hearth.session.GuestTarget;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -151,6 +156,28 @@ public final class GuestRpc implements GuestMethods, GuestAccess {
     return copy(ref, Optional.empty(), path, Optional.empty(), InputStream.nullInputStream(), tar);
   }
 
+  /**
+   * The typed API's copy out of the guest to a host path: unpacked in this process by session's
+   * {@code GuestTarExtractor} as it streams out of the guest.
+   */
+  @Override
+  public CopiedOut copyOut(String ref, String path, Path destination, CopyLimits limits)
+      throws InterruptedException {
+    CopiesOut.entryName(path);
+    Vm vm = runningVm(ref);
+    GuestTarget target = route.target(vm);
+    try {
+      return CopiesOut.result(
+          copy.fromGuest(target, path, destination, CopiesOut.limits(limits), new Cancellation()));
+    } catch (GuestArchiveException e) {
+      throw CopiesOut.failure(e);
+    } catch (GuestCopyException e) {
+      throw copyFailure(e);
+    } catch (GuestSshException e) {
+      throw sshError(e, Optional.empty());
+    }
+  }
+
   /** Where the name of a copy into the guest comes from, read once the VM is known to run. */
   private interface NameSource {
     String read(String field);
@@ -189,14 +216,18 @@ public final class GuestRpc implements GuestMethods, GuestAccess {
       }
       return copy.fromGuest(target, path, out, cancel);
     } catch (GuestCopyException e) {
-      throw switch (e.kind()) {
-        case NOT_FOUND -> HearthException.notFound(e.getMessage());
-        case WRONG_KIND -> HearthException.preconditionFailed(e.getMessage());
-        case FAILED -> HearthException.hostError(e.getMessage());
-      };
+      throw copyFailure(e);
     } catch (GuestSshException e) {
       throw sshError(e, stream);
     }
+  }
+
+  private static HearthException copyFailure(GuestCopyException e) {
+    return switch (e.kind()) {
+      case NOT_FOUND -> HearthException.notFound(e.getMessage());
+      case WRONG_KIND -> HearthException.preconditionFailed(e.getMessage());
+      case FAILED -> HearthException.hostError(e.getMessage());
+    };
   }
 
   private static HearthException invalidCopy(String field, String why) {

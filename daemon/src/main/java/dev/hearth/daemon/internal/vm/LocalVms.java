@@ -1,6 +1,8 @@
 package dev.hearth.daemon.internal.vm;
 
 import dev.hearth.core.Config;
+import dev.hearth.daemon.CopiedOut;
+import dev.hearth.daemon.CopyLimits;
 import dev.hearth.daemon.ExecSpec;
 import dev.hearth.daemon.GuestProcess;
 import dev.hearth.daemon.HearthException;
@@ -19,6 +21,7 @@ import dev.hearth.daemon.internal.rpc.ApiJson;
 import dev.hearth.fcproc.process.ConsoleLogReader;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -185,6 +188,12 @@ public final class LocalVms implements Vms {
   @Override
   public long copyOut(String vm, String path, OutputStream tar) throws InterruptedException {
     return guest.copyOut(vm, path, tar);
+  }
+
+  @Override
+  public CopiedOut copyOut(String vm, String path, Path destination, CopyLimits limits)
+      throws InterruptedException {
+    return guest.copyOut(vm, path, destination, limits);
   }
 
   /** A stored VM as the API shows it. */
