@@ -65,7 +65,24 @@ public final class Schema {
                       + " boot_args TEXT NOT NULL)")),
           // What ran the VM at its last boot (firecracker or qemu), so that vm show stays right
           // across daemon restarts; NULL until the first boot.
-          new Migration(4, "the VMM of each VM", List.of("ALTER TABLE vms ADD COLUMN vmm TEXT")));
+          new Migration(4, "the VMM of each VM", List.of("ALTER TABLE vms ADD COLUMN vmm TEXT")),
+          // Version 5 belongs to the net branch (issue 12 item 4); this empty stand-in keeps the
+          // versions contiguous on the workspace branch and is replaced by it at the merge.
+          new Migration(5, "reserved (net)", List.of()),
+          // Workspaces imported into VMs (issue 13): forgotten when their VM is deleted.
+          new Migration(
+              6,
+              "workspaces",
+              List.of(
+                  "CREATE TABLE workspaces ("
+                      + "vm_id TEXT NOT NULL,"
+                      + " name TEXT NOT NULL,"
+                      + " guest_path TEXT NOT NULL,"
+                      + " host_path TEXT NOT NULL,"
+                      + " branch TEXT NOT NULL,"
+                      + " base_commit TEXT NOT NULL,"
+                      + " imported_at INTEGER NOT NULL,"
+                      + " PRIMARY KEY (vm_id, name))")));
 
   /** The version a database has once every migration is applied. */
   public static int latestVersion() {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Finds the repository a path lies in and refuses what a workspace cannot carry, each with a
@@ -93,6 +94,22 @@ public final class RepositoryInspector {
     checkIndex(top, where0);
     String name = top.getFileName() == null ? "workspace" : top.getFileName().toString();
     return new HostRepository(top, gitDir, name, branch, strip(head.stdout()));
+  }
+
+  /**
+   * The commit {@code branch} has now in the work tree at {@code top}; empty when the branch or the
+   * repository is gone.
+   */
+  public Optional<String> branchHead(Path top, String branch) throws InterruptedException {
+    if (!Files.isDirectory(top)) {
+      return Optional.empty();
+    }
+    CommandResult r =
+        git.run(
+            top,
+            Map.of(),
+            List.of("rev-parse", "-q", "--verify", "refs/heads/" + branch + "^{commit}"));
+    return r.ok() ? Optional.of(strip(r.stdout())) : Optional.empty();
   }
 
   /** Refuses gitlinks (submodules) and unmerged entries, naming them. */

@@ -119,6 +119,9 @@ public final class WorkspaceScripts {
   /** The one ref an export bundle holds. */
   public static final String EXPORT_REF = "refs/hearth/export";
 
+  /** Most bytes of an export bundle the host takes from a guest. */
+  public static final long MAX_EXPORT_BYTES = 1L << 30;
+
   /** Most commits since the import that a status lists. */
   public static final int MAX_COMMITS_LISTED = 100;
 
@@ -139,10 +142,10 @@ public final class WorkspaceScripts {
     return request(EXPORT, path, base, includeUncommitted ? "1" : "0");
   }
 
-  /** The guest path of workspace {@code name}. */
-  public static String guestPath(String name) {
+  /** The guest path of workspace {@code name} under {@code root} ({@link #ROOT} in VMs). */
+  public static String guestPath(String root, String name) {
     WorkspaceNames.check(name);
-    return ROOT + "/" + name;
+    return root + "/" + name;
   }
 
   private static ExecRequest request(String script, String... args) {
