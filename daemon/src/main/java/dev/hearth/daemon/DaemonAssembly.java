@@ -39,7 +39,6 @@ import dev.hearth.session.GuestScripts;
 import dev.hearth.session.MinaGuestDialer;
 import dev.hearth.session.SessionLayout;
 import dev.hearth.session.SshKeyPair;
-import dev.hearth.workspace.HostGit;
 import dev.hearth.workspace.WorkspaceScripts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -219,8 +218,7 @@ final class DaemonAssembly {
           pruner,
           dialer,
           sessions,
-          new LocalWorkspaces(
-              workspaces, HostGit.system(), Path.of(System.getProperty("java.io.tmpdir"))),
+          new LocalWorkspaces(workspaces, Path.of(System.getProperty("java.io.tmpdir"))),
           config.shutdownGrace());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

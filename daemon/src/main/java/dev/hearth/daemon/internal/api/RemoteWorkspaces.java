@@ -29,7 +29,7 @@ final class RemoteWorkspaces extends CallerWorkspaces {
   private final RemoteSessions.Caller caller;
 
   RemoteWorkspaces(Path socket, RemoteSessions.Caller caller) {
-    super(HostGit.system(), Path.of(System.getProperty("java.io.tmpdir")));
+    super(HostGit::system, Path.of(System.getProperty("java.io.tmpdir")));
     this.socket = socket;
     this.caller = caller;
   }

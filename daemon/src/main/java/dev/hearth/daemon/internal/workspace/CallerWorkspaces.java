@@ -27,6 +27,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The caller's side of {@link Workspaces}, shared by the in-process and the remote API: git on the
@@ -34,15 +35,25 @@ import java.util.Optional;
  * daemon's); only the bundles travel to and from hearth, through the transport methods.
  */
 public abstract class CallerWorkspaces implements Workspaces {
-  private final HostGit git;
+  private final Supplier<HostGit> hostGit;
   private final Path temp;
+  private HostGit git;
 
   /**
+   * @param hostGit made on first use (JNR-POSIX's loading is kept off the start-up of commands that
+   *     never run git)
    * @param temp where bundles wait on the host (the caller's temporary folder)
    */
-  protected CallerWorkspaces(HostGit git, Path temp) {
-    this.git = git;
+  protected CallerWorkspaces(Supplier<HostGit> hostGit, Path temp) {
+    this.hostGit = hostGit;
     this.temp = temp;
+  }
+
+  private synchronized HostGit git() {
+    if (git == null) {
+      git = hostGit.get();
+    }
+    return git;
   }
 
   /** Sends the prepared bundle to hearth, which runs the import. */
@@ -68,12 +79,13 @@ public abstract class CallerWorkspaces implements Workspaces {
   public Workspace importRepository(WorkspaceImport spec) throws InterruptedException {
     HostRepository repo;
     try {
-      repo = new RepositoryInspector(git).inspect(spec.path());
+      repo = new RepositoryInspector(git()).inspect(spec.path());
     } catch (WorkspaceException e) {
       throw translate(e);
     }
     String name = spec.name().orElse(repo.name());
-    try (PreparedImport prepared = new ImportPreparer(git).prepare(repo, spec.allBranches(), temp);
+    try (PreparedImport prepared =
+            new ImportPreparer(git()).prepare(repo, spec.allBranches(), temp);
         InputStream bundle = Files.newInputStream(prepared.bundle())) {
       return sendImport(spec.vm(), name, repo, prepared, bundle);
     } catch (WorkspaceException e) {
@@ -102,7 +114,7 @@ public abstract class CallerWorkspaces implements Workspaces {
 
   private Optional<String> hostHead(Workspace w) throws InterruptedException {
     try {
-      return new RepositoryInspector(git).branchHead(w.hostPath(), w.branch());
+      return new RepositoryInspector(git()).branchHead(w.hostPath(), w.branch());
     } catch (WorkspaceException e) {
       return Optional.empty();
     }
@@ -127,7 +139,8 @@ public abstract class CallerWorkspaces implements Workspaces {
             spec.includeUncommitted(),
             WorkspaceService.capped(out, WorkspaceScripts.MAX_EXPORT_BYTES));
       }
-      ExportResult r = new HostExport(git).fetch(w.hostPath(), branch, bundle, spec.force(), temp);
+      ExportResult r =
+          new HostExport(git()).fetch(w.hostPath(), branch, bundle, spec.force(), temp);
       return new WorkspaceExported(
           w.hostPath(),
           r.branch().substring("refs/heads/".length()),

@@ -14,8 +14,8 @@ import java.util.List;
 public final class LocalWorkspaces extends CallerWorkspaces {
   private final WorkspaceService service;
 
-  public LocalWorkspaces(WorkspaceService service, HostGit git, Path temp) {
-    super(git, temp);
+  public LocalWorkspaces(WorkspaceService service, Path temp) {
+    super(HostGit::system, temp);
     this.service = service;
   }
 
