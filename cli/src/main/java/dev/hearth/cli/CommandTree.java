@@ -40,6 +40,7 @@ final class CommandTree {
               ImageCommand.class,
               OpCommand.class,
               SessionCommand.class,
+              WorkspaceCommand.class,
               RpcCommand.class,
               CompletionCommand.class),
           VmCommand.class,
@@ -77,7 +78,13 @@ final class CommandTree {
               SessionCommand.Write.class,
               SessionCommand.Kill.class,
               SessionCommand.Wait.class,
-              SessionCommand.Logs.class));
+              SessionCommand.Logs.class),
+          WorkspaceCommand.class,
+          List.of(
+              WorkspaceCommand.Import.class,
+              WorkspaceCommand.ListWorkspaces.class,
+              WorkspaceCommand.Status.class,
+              WorkspaceCommand.Export.class));
 
   private CommandTree() {}
 

@@ -1,13 +1,18 @@
 package dev.hearth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.Names;
+import dev.hearth.core.Printable;
 import dev.hearth.core.Sizes;
 import dev.hearth.daemon.Hearth;
 import dev.hearth.daemon.HearthJson;
 import dev.hearth.daemon.Op;
 import dev.hearth.daemon.VmCreation;
 import dev.hearth.daemon.VmSpec;
+import dev.hearth.daemon.Workspace;
+import dev.hearth.daemon.WorkspaceImport;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -56,6 +61,14 @@ final class VmCreateCommand implements Callable<Integer> {
   boolean noStart;
 
   @Option(
+      names = "--workspace",
+      paramLabel = "PATH",
+      description =
+          "Once the VM is ready, import the git repository at PATH (see `hearth workspace"
+              + " import`).")
+  Path workspace;
+
+  @Option(
       names = {"-d", "--detach"},
       description = "Print the operation id and return at once; `hearth op watch` follows it.")
   boolean detach;
@@ -64,6 +77,9 @@ final class VmCreateCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     HearthCommand hearth = vm.hearth;
     VmSpec request = spec();
+    if (workspace != null && (noStart || detach)) {
+      throw usage("--workspace needs a running VM: it cannot go with --no-start or --detach");
+    }
     try (Hearth api = hearth.hearth()) {
       VmCreation created = api.vms().create(request);
       if (detach) {
@@ -88,7 +104,20 @@ final class VmCreateCommand implements Callable<Integer> {
       }
       OpFollower.requireSucceeded(finished.get());
       String vmId = created.vm().id();
+      Optional<Workspace> imported = Optional.empty();
+      if (workspace != null) {
+        // The import stage: git runs here, as this user; the daemon's create op cannot read the
+        // repository, so the import is an operation of its own that follows the create.
+        hearth.say("import: " + Printable.of(workspace.toAbsolutePath().toString()));
+        imported =
+            Optional.of(
+                api.workspaces()
+                    .importRepository(WorkspaceImport.of(name, workspace.toAbsolutePath())));
+      }
       JsonNode shown = Json.node(HearthJson.of(api.vms().show(vmId.isEmpty() ? name : vmId)));
+      if (imported.isPresent() && shown instanceof ObjectNode o) {
+        o.set("workspace", WorkspaceCommand.json(imported.get()));
+      }
       if (hearth.json()) {
         hearth.printJson(shown);
       } else if (hearth.quiet()) {
@@ -96,6 +125,7 @@ final class VmCreateCommand implements Callable<Integer> {
         hearth.out().flush();
       } else {
         hearth.out().print(summary(shown));
+        imported.ifPresent(w -> hearth.out().println("workspace: " + Printable.of(w.guestPath())));
         hearth.out().flush();
       }
       return 0;

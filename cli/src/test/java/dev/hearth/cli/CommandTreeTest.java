@@ -237,7 +237,7 @@ class CommandTreeTest {
     Set<String> top = whole.getCommandSpec().optionsMap().keySet();
     List<CommandSpec> groups = new ArrayList<>();
     collectGroups(whole, groups);
-    assertThat(groups).hasSize(5);
+    assertThat(groups).hasSize(6);
     for (CommandSpec group : groups) {
       assertThat(group.positionalParameters()).as(group.qualifiedName()).isEmpty();
       assertThat(group.optionsMap().keySet()).as(group.qualifiedName()).isEqualTo(top);

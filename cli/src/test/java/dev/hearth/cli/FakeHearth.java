@@ -224,6 +224,11 @@ final class FakeHearth implements Hearth, HearthConnector {
   }
 
   @Override
+  public dev.hearth.daemon.Workspaces workspaces() {
+    throw new UnsupportedOperationException("FakeHearth has no workspaces");
+  }
+
+  @Override
   public VersionInfo version() {
     return answer("daemon.version", version).get();
   }

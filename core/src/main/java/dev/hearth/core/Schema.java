@@ -72,7 +72,21 @@ public final class Schema {
           new Migration(
               5,
               "the pinned SSH host key of each VM",
-              List.of("ALTER TABLE vms ADD COLUMN host_key TEXT")));
+              List.of("ALTER TABLE vms ADD COLUMN host_key TEXT")),
+          // Workspaces imported into VMs (issue 13): forgotten when their VM is deleted.
+          new Migration(
+              6,
+              "workspaces",
+              List.of(
+                  "CREATE TABLE workspaces ("
+                      + "vm_id TEXT NOT NULL,"
+                      + " name TEXT NOT NULL,"
+                      + " guest_path TEXT NOT NULL,"
+                      + " host_path TEXT NOT NULL,"
+                      + " branch TEXT NOT NULL,"
+                      + " base_commit TEXT NOT NULL,"
+                      + " imported_at INTEGER NOT NULL,"
+                      + " PRIMARY KEY (vm_id, name))")));
 
   /** The version a database has once every migration is applied. */
   public static int latestVersion() {

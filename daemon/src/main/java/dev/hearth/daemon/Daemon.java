@@ -258,6 +258,7 @@ public final class Daemon implements Hearth {
   private final ScheduledExecutorService pruner;
   private final MinaGuestDialer dialer;
   private final SessionService sessions;
+  private final Workspaces workspacesApi;
   private final Duration shutdownGrace;
   private final AtomicBoolean serving = new AtomicBoolean();
   private final AtomicBoolean closeStarted = new AtomicBoolean();
@@ -278,6 +279,7 @@ public final class Daemon implements Hearth {
       ScheduledExecutorService pruner,
       MinaGuestDialer dialer,
       SessionService sessions,
+      Workspaces workspacesApi,
       Duration shutdownGrace) {
     this.layout = layout;
     this.store = store;
@@ -293,6 +295,7 @@ public final class Daemon implements Hearth {
     this.pruner = pruner;
     this.dialer = dialer;
     this.sessions = sessions;
+    this.workspacesApi = workspacesApi;
     this.shutdownGrace = shutdownGrace;
   }
 
@@ -453,6 +456,11 @@ public final class Daemon implements Hearth {
   @Override
   public Sessions sessions() {
     return new LocalSessions(sessions);
+  }
+
+  @Override
+  public Workspaces workspaces() {
+    return workspacesApi;
   }
 
   @Override

@@ -25,6 +25,10 @@ import dev.hearth.daemon.internal.vm.VmHostKeys;
 import dev.hearth.daemon.internal.vm.VmLocks;
 import dev.hearth.daemon.internal.vm.VmRpc;
 import dev.hearth.daemon.internal.vm.VmService;
+import dev.hearth.daemon.internal.workspace.LocalWorkspaces;
+import dev.hearth.daemon.internal.workspace.WorkspaceOp;
+import dev.hearth.daemon.internal.workspace.WorkspaceRpc;
+import dev.hearth.daemon.internal.workspace.WorkspaceService;
 import dev.hearth.fcproc.VmmChoice;
 import dev.hearth.imagemgr.ImageStaging;
 import dev.hearth.imagemgr.VmlinuxExtractor;
@@ -36,6 +40,7 @@ import dev.hearth.session.GuestScripts;
 import dev.hearth.session.MinaGuestDialer;
 import dev.hearth.session.SessionLayout;
 import dev.hearth.session.SshKeyPair;
+import dev.hearth.workspace.WorkspaceScripts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -122,6 +127,23 @@ final class DaemonAssembly {
       undo.push(sessions::close);
       List<VmHook> hooks = new ArrayList<>(seams.vmHooks());
       hooks.add(sessions.hook());
+      Registry<WorkspaceOp> workspaceOps =
+          new Registry<>(seams.clock(), config.operationRetention(), WorkspaceOp.KINDS, opStore);
+      undo.push(workspaceOps::close);
+      WorkspaceService workspaces =
+          new WorkspaceService(
+              ref -> vmsForSessions.get().find(ref),
+              seams.guestRoute().orElseGet(GuestRoute::vmAddress),
+              guestExec,
+              store,
+              seams.clock(),
+              workspaceOps,
+              // A guest standing in for VMs (tests) keeps workspaces beside its sessions' folder.
+              seams
+                  .sessionLayout()
+                  .map(l -> Path.of(l.root()).resolveSibling("workspace").toString())
+                  .orElse(WorkspaceScripts.ROOT));
+      hooks.add(workspaces.hook());
       // Chosen again at each boot (firecracker installed, or KVM changed, since), and for
       // version and doctor; logged once here.
       Supplier<VmmChoice> vmm = () -> seams.vmmSelector().choose(config);
@@ -156,9 +178,9 @@ final class DaemonAssembly {
           new ImageService(layout, locks, vms, staging, new VmlinuxExtractor(runner));
       images.cleanupStale();
       ScheduledExecutorService pruner =
-          DaemonServices.startPruner(List.of(createOps, imageBuildOps));
+          DaemonServices.startPruner(List.of(createOps, imageBuildOps, workspaceOps));
       undo.push(pruner::shutdownNow);
-      LocalOps opsApi = new LocalOps(List.of(createOps, imageBuildOps));
+      LocalOps opsApi = new LocalOps(List.of(createOps, imageBuildOps, workspaceOps));
       GuestRpc guests =
           new GuestRpc(vms, seams.guestRoute().orElseGet(GuestRoute::vmAddress), guestExec);
       LocalVms vmsApi = new LocalVms(vms, config, opsApi, guests);
@@ -177,6 +199,7 @@ final class DaemonAssembly {
                 new ImageRpc(imagesApi, images),
                 guests,
                 new SessionRpc(sessions),
+                new WorkspaceRpc(workspaces).handlers(),
                 vmm);
         undo.push(() -> Files.deleteIfExists(layout.socket()));
         undo.push(server::close);
@@ -201,6 +224,7 @@ final class DaemonAssembly {
           pruner,
           dialer,
           sessions,
+          new LocalWorkspaces(workspaces, Path.of(System.getProperty("java.io.tmpdir"))),
           config.shutdownGrace());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -18,6 +18,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -31,6 +33,14 @@ final class DaemonSocket {
 
   private DaemonSocket() {}
 
+  /** The workspace methods, as handlers beside the tests' extra ones. */
+  private static Map<String, RpcHandler> withWorkspaces(
+      Map<String, RpcHandler> extra, Map<String, RpcHandler> workspaceMethods) {
+    Map<String, RpcHandler> all = new HashMap<>(workspaceMethods);
+    all.putAll(extra);
+    return all;
+  }
+
   static RpcServer bind(
       Config config,
       Layout layout,
@@ -40,6 +50,7 @@ final class DaemonSocket {
       ImageMethods imageMethods,
       GuestMethods guestMethods,
       SessionMethods sessionMethods,
+      Map<String, RpcHandler> workspaceMethods,
       Supplier<VmmChoice> vmm) {
     Path socket = layout.socket();
     try {
@@ -56,7 +67,7 @@ final class DaemonSocket {
               imageMethods,
               guestMethods,
               sessionMethods,
-              seams.extraHandlers());
+              withWorkspaces(seams.extraHandlers(), workspaceMethods));
       RpcServer.Limits limits =
           new RpcServer.Limits(
               config.maxConnections(), config.clientIdleTimeout(), config.shutdownGrace());

@@ -49,6 +49,8 @@ public interface Hearth extends AutoCloseable {
 
   Sessions sessions();
 
+  Workspaces workspaces();
+
   VersionInfo version();
 
   /** The doctor's checks of the host, as hearth (in-process, or the daemon) sees it. */

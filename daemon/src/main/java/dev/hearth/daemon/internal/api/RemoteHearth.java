@@ -29,6 +29,7 @@ import dev.hearth.daemon.VmCreation;
 import dev.hearth.daemon.VmDetails;
 import dev.hearth.daemon.VmSpec;
 import dev.hearth.daemon.Vms;
+import dev.hearth.daemon.Workspaces;
 import dev.hearth.daemon.internal.imagebuild.ClientFiles;
 import dev.hearth.daemon.internal.rpc.ApiJson;
 import java.io.FileDescriptor;
@@ -56,12 +57,14 @@ public final class RemoteHearth implements Hearth, RawRpc {
   private final RemoteImages images = new RemoteImages();
   private final RemoteGuest guest;
   private final RemoteSessions sessions;
+  private final RemoteWorkspaces workspaces;
 
   private RemoteHearth(Path socket, HearthClient client) {
     this.socket = socket;
     this.client = client;
     this.guest = new RemoteGuest(socket);
     this.sessions = new RemoteSessions(socket, this::call);
+    this.workspaces = new RemoteWorkspaces(socket, this::call);
   }
 
   /** Connects and checks the protocol version. */
@@ -87,6 +90,11 @@ public final class RemoteHearth implements Hearth, RawRpc {
   @Override
   public Sessions sessions() {
     return sessions;
+  }
+
+  @Override
+  public Workspaces workspaces() {
+    return workspaces;
   }
 
   @Override
