@@ -2,6 +2,7 @@ package dev.hearth.imagemgr;
 
 import dev.hearth.core.Clock;
 import dev.hearth.core.Names;
+import dev.hearth.core.Posix;
 import dev.hearth.core.Runner;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -34,13 +35,20 @@ public final class ImageStaging {
   private final Runner runner;
   private final Clock clock;
   private final DirectoryRenamer renamer;
+  private final Posix posix;
 
   public ImageStaging(Path stagingDir, Path imagesDir, Runner runner, Clock clock) {
-    this(stagingDir, imagesDir, runner, clock, DirectoryRenamer.ATOMIC);
+    this(stagingDir, imagesDir, runner, clock, DirectoryRenamer.ATOMIC, Posix.system());
   }
 
   ImageStaging(
-      Path stagingDir, Path imagesDir, Runner runner, Clock clock, DirectoryRenamer renamer) {
+      Path stagingDir,
+      Path imagesDir,
+      Runner runner,
+      Clock clock,
+      DirectoryRenamer renamer,
+      Posix posix) {
+    this.posix = posix;
     this.stagingDir = stagingDir.toAbsolutePath().normalize();
     this.imagesDir = imagesDir.toAbsolutePath().normalize();
     this.runner = runner;
@@ -67,7 +75,7 @@ public final class ImageStaging {
       // The umask may have narrowed the creation mode; say it exactly.
       Files.setPosixFilePermissions(folder, PRIVATE);
       log.debug("staging image {} in {}", name, folder);
-      return new StagedImage(name, folder, imagesDir.resolve(name), runner, clock, renamer);
+      return new StagedImage(name, folder, imagesDir.resolve(name), runner, clock, renamer, posix);
     } catch (IOException e) {
       throw new ImageStagingException(
           "cannot create a staging folder in " + stagingDir + ": " + e, e);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hearth.core.Command;
 import dev.hearth.core.InvalidNameException;
+import dev.hearth.core.Posix;
 import dev.hearth.core.Runner;
 import dev.hearth.core.testing.FakeClock;
 import dev.hearth.core.testing.FakeRunner;
@@ -39,7 +40,7 @@ class ImageStagingTest {
   }
 
   private ImageStaging staging(Runner runner, DirectoryRenamer renamer) {
-    return new ImageStaging(stagingDir(), images(), runner, clock, renamer);
+    return new ImageStaging(stagingDir(), images(), runner, clock, renamer, Posix.system());
   }
 
   private ImageStaging staging() {
