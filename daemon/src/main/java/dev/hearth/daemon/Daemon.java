@@ -90,7 +90,8 @@ public final class Daemon implements Hearth {
       Optional<GuestRoute> guestRoute,
       Optional<GuestScripts> guestScripts,
       Optional<SessionLayout> sessionLayout,
-      VmmSelector vmmSelector) {
+      VmmSelector vmmSelector,
+      HostProbe hostProbe) {
 
     static Seams system() {
       return new Seams(
@@ -107,7 +108,8 @@ public final class Daemon implements Hearth {
           Optional.empty(),
           Optional.empty(),
           Optional.empty(),
-          VmmSelector.system());
+          VmmSelector.system(),
+          LinuxHostProbe.system());
     }
 
     Seams withPosix(Posix replacement) {
@@ -149,6 +151,11 @@ public final class Daemon implements Hearth {
       return edit(s -> s.vmmSelector = selector);
     }
 
+    /** What the host has (RAM, CPUs, the state filesystem), for the {@code auto} limits. */
+    Seams withHostProbe(HostProbe probe) {
+      return edit(s -> s.hostProbe = probe);
+    }
+
     Seams withHostNetwork(HostNetwork network) {
       return edit(s -> s.hostNetwork = Optional.of(network));
     }
@@ -184,6 +191,7 @@ public final class Daemon implements Hearth {
       Optional<GuestScripts> guestScripts;
       Optional<SessionLayout> sessionLayout;
       VmmSelector vmmSelector;
+      HostProbe hostProbe;
 
       Draft(Seams from) {
         posix = from.posix;
@@ -200,6 +208,7 @@ public final class Daemon implements Hearth {
         guestScripts = from.guestScripts;
         sessionLayout = from.sessionLayout;
         vmmSelector = from.vmmSelector;
+        hostProbe = from.hostProbe;
       }
 
       Seams build() {
@@ -217,7 +226,8 @@ public final class Daemon implements Hearth {
             guestRoute,
             guestScripts,
             sessionLayout,
-            vmmSelector);
+            vmmSelector,
+            hostProbe);
       }
     }
   }

@@ -2,8 +2,10 @@ package dev.hearth.daemon;
 
 import dev.hearth.core.BuildInfo;
 import dev.hearth.core.Config;
+import dev.hearth.core.HostCapacity;
 import dev.hearth.core.Layout;
 import dev.hearth.core.OrderedLock;
+import dev.hearth.core.ResourceLimits;
 import dev.hearth.core.Runner;
 import dev.hearth.core.Store;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildOp;
@@ -96,6 +98,7 @@ final class DaemonServices {
     return new VmService(
         new VmService.Parts(
             config,
+            resourceLimits(config, seams),
             layout,
             store,
             seams.clock(),
@@ -159,6 +162,14 @@ final class DaemonServices {
         }
       }
     };
+  }
+
+  /** The config's resource limits, {@code auto} ones derived from the host. */
+  static ResourceLimits resourceLimits(Config config, Daemon.Seams seams) {
+    ResourceLimits limits =
+        ResourceLimits.resolve(config, HostCapacity.probe(seams.hostProbe(), config.stateDir()));
+    log.debug("resource limits: {}", limits);
+    return limits;
   }
 
   static ImageBuildService composeImageBuilds(
