@@ -181,6 +181,7 @@ final class DaemonServices {
       Registry<ImageBuildOp> ops,
       ImageOpsGuard guard)
       throws InterruptedException {
+    ResourceLimits limits = resourceLimits(config, seams);
     ImageBuilder builder =
         new ImageBuilder(
             runner,
@@ -195,7 +196,14 @@ final class DaemonServices {
     builder.sweep(layout.imageStagingDir());
     return new ImageBuildService(
         new ImageBuildService.Parts(
-            ops, staging, guard, builder, layout.sshPublicKey(), config.defaultKernel()));
+            ops,
+            staging,
+            guard,
+            builder,
+            layout.sshPublicKey(),
+            config.defaultKernel(),
+            limits.maxBuildSizeBytes(),
+            limits.maxConcurrentBuilds()));
   }
 
   static ScheduledExecutorService startPruner(List<Registry<?>> registries) {
