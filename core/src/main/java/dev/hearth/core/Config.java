@@ -297,6 +297,18 @@ public final class Config {
     return integer(ConfigKey.MAX_CONNECTIONS);
   }
 
+  public int maxConnectionsPerUid() {
+    return integer(ConfigKey.MAX_CONNECTIONS_PER_UID);
+  }
+
+  public int rootReservedConnections() {
+    return integer(ConfigKey.ROOT_RESERVED_CONNECTIONS);
+  }
+
+  public Duration clientWriteTimeout() {
+    return duration(ConfigKey.CLIENT_WRITE_TIMEOUT);
+  }
+
   private Optional<String> optional(ConfigKey key) {
     String v = get(key);
     return v.isEmpty() ? Optional.empty() : Optional.of(v);

@@ -166,9 +166,83 @@ public enum ConfigKey {
       "max_connections",
       Type.intRange(1, 4096),
       "256",
-      "Most client connections served at once; further ones get a busy error.");
+      "Most client connections served at once, all users together; further ones get a busy"
+          + " error."),
+  MAX_CONNECTIONS_PER_UID(
+      "max_connections_per_uid",
+      Type.intRange(1, 4096),
+      "32",
+      "Most connections one user other than root may hold at once; further ones get a busy error,"
+          + " so that one member of socket_group cannot take every slot."),
+  ROOT_RESERVED_CONNECTIONS(
+      "root_reserved_connections",
+      Type.intRange(0, 4095),
+      "8",
+      "Connection slots only root may take (fewer than max_connections), so that root can always"
+          + " reach a daemon that other users keep busy."),
+  CLIENT_WRITE_TIMEOUT(
+      "client_write_timeout",
+      Type.DURATION,
+      "30s",
+      "How long one write to a client may block; a client that stops reading (its socket full) is"
+          + " disconnected after it. A quiet `vm logs --follow` or `op watch` writes a keep-alive"
+          + " line every second, so it stays open as long as its client reads, and a client that"
+          + " does not read is disconnected once those lines fill its socket."),
+  MAX_TOTAL_MEMORY_MIB(
+      "max_total_memory_mib",
+      Type.AUTO_OR_POSITIVE_INT,
+      "auto",
+      "Memory in MiB that all VMs that are not stopped may have together; a create or start past"
+          + " it is refused. auto: the host's RAM minus a reserve for the host (an eighth of it, at"
+          + " least 512 MiB). Stopped VMs do not count: they hold no memory."),
+  MAX_TOTAL_VCPUS(
+      "max_total_vcpus",
+      Type.AUTO_OR_POSITIVE_INT,
+      "auto",
+      "vCPUs that all VMs that are not stopped may have together; a create or start past it is"
+          + " refused. auto: 4 per host CPU (vCPUs are threads; idle guests cost little). Stopped"
+          + " VMs do not count."),
+  MAX_TOTAL_DISK(
+      "max_total_disk",
+      Type.AUTO_OR_SIZE,
+      "auto",
+      "Root disk size that all VMs that exist may have together, stopped ones included (their"
+          + " disks stay); a create past it is refused. Sizes are the disks' full sizes, even where"
+          + " they are sparse. auto: the size of the filesystem holding state_dir."),
+  MAX_VM_VCPUS(
+      "max_vm_vcpus",
+      Type.intRange(Limits.MIN_VCPUS, Limits.MAX_VCPUS),
+      Integer.toString(Limits.MAX_VCPUS),
+      "Most vCPUs of one VM."),
+  MAX_VM_MEMORY_MIB(
+      "max_vm_memory_mib",
+      Type.AUTO_OR_POSITIVE_INT,
+      "auto",
+      "Most memory in MiB of one VM. auto: max_total_memory_mib (and at most "
+          + Limits.MAX_MEMORY_MIB
+          + ")."),
+  MAX_VM_DISK_SIZE(
+      "max_vm_disk_size",
+      Type.AUTO_OR_SIZE,
+      "auto",
+      "Largest root disk of one VM (`vm create --disk-size`, or the image's size). auto:"
+          + " max_total_disk."),
+  MAX_IMAGE_BUILD_SIZE(
+      "max_image_build_size",
+      Type.SIZE,
+      "64GiB",
+      "Largest rootfs `image build --size` may ask for."),
+  MAX_CONCURRENT_BUILDS(
+      "max_concurrent_builds",
+      Type.intRange(1, 64),
+      "2",
+      "Most image builds running at once; a further `image build` is refused with a busy"
+          + " error until one ends.");
 
   public static final List<ConfigKey> ALL = List.of(values());
+
+  /** The value of a key whose default the daemon derives from the host ({@link HostCapacity}). */
+  public static final String AUTO = "auto";
 
   private final String key;
   private final Type type;
@@ -202,7 +276,7 @@ public enum ConfigKey {
 
   /** Whether a TOML integer is accepted (integers, and sizes in bytes). */
   public boolean acceptsTomlInteger() {
-    return type.integer || type == Type.SIZE;
+    return type.integer || type.acceptsInteger;
   }
 
   /** What the key accepts, for messages and docs. */
@@ -240,7 +314,16 @@ public enum ConfigKey {
         new Type(
             "a duration such as 30s, 5m or 2h", false, v -> Durations.format(Durations.parse(v)));
     static final Type SIZE =
-        new Type("a size such as 512M or 16MiB", false, v -> Long.toString(Sizes.parse(v)));
+        new Type("a size such as 512M or 16MiB", false, v -> Long.toString(Sizes.parse(v)))
+            .withIntegers();
+    static final Type AUTO_OR_SIZE =
+        new Type(
+                "auto, or a size such as 512GiB",
+                false,
+                v -> v.equalsIgnoreCase(AUTO) ? AUTO : Long.toString(Sizes.parse(v)))
+            .withIntegers();
+    static final Type AUTO_OR_POSITIVE_INT =
+        new Type("auto, or a positive integer", false, Type::autoOrPositiveInt).withIntegers();
     static final Type INTERFACE_NAME =
         new Type("a network interface name of at most 15 characters", false, Type::interfaceName);
     static final Type CIDR =
@@ -253,11 +336,34 @@ public enum ConfigKey {
     final String expected;
     final boolean integer;
     final Validator validator;
+    boolean acceptsInteger;
 
     Type(String expected, boolean integer, Validator validator) {
       this.expected = expected;
       this.integer = integer;
       this.validator = validator;
+    }
+
+    /** Also takes a TOML integer (written without quotes) for this string-valued type. */
+    Type withIntegers() {
+      acceptsInteger = true;
+      return this;
+    }
+
+    static String autoOrPositiveInt(String v) {
+      if (v.equalsIgnoreCase(AUTO)) {
+        return AUTO;
+      }
+      long n;
+      try {
+        n = Long.parseLong(v);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("neither auto nor an integer");
+      }
+      if (n < 1 || n > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("out of range 1.." + Integer.MAX_VALUE);
+      }
+      return Long.toString(n);
     }
 
     static Type intRange(int min, int max) {

@@ -47,6 +47,9 @@ public interface HostProbe {
    */
   long treeBytes(Path path) throws IOException;
 
+  /** The total size in bytes of the filesystem holding the folder. */
+  long totalSpace(Path dir) throws IOException;
+
   /** Finds a program on PATH, as hearth runs host programs (by name, through PATH). */
   Optional<Path> findExecutable(String program);
 

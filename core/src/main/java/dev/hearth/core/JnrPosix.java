@@ -1,5 +1,6 @@
 package dev.hearth.core;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.OptionalInt;
 import jnr.posix.Group;
@@ -9,6 +10,11 @@ import jnr.posix.POSIXFactory;
 /** {@link Posix} over JNR-POSIX with its native backend. */
 final class JnrPosix implements Posix {
   private static final int ESRCH = 3;
+  private static final int ENXIO = 6;
+  private static final int O_RDONLY = 0;
+  private static final int O_CLOEXEC = 02000000;
+  private static final int SEEK_DATA = 3;
+  private static final int SEEK_HOLE = 4;
 
   private final POSIX posix = POSIXFactory.getNativePOSIX();
 
@@ -74,5 +80,46 @@ final class JnrPosix implements Posix {
               + errno
               + ")");
     }
+  }
+
+  @Override
+  public FileExtents openExtents(Path file) throws IOException {
+    int fd = posix.open(file.toString(), O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0) {
+      throw failure("open", file, posix.errno());
+    }
+    return new FileExtents() {
+      @Override
+      public long nextData(long offset) throws IOException {
+        long at = posix.lseekLong(fd, offset, SEEK_DATA);
+        if (at >= 0) {
+          return at;
+        }
+        int errno = posix.errno();
+        if (errno == ENXIO) {
+          return -1;
+        }
+        throw failure("lseek SEEK_DATA", file, errno);
+      }
+
+      @Override
+      public long nextHole(long offset) throws IOException {
+        long at = posix.lseekLong(fd, offset, SEEK_HOLE);
+        if (at < 0) {
+          throw failure("lseek SEEK_HOLE", file, posix.errno());
+        }
+        return at;
+      }
+
+      @Override
+      public void close() {
+        posix.close(fd);
+      }
+    };
+  }
+
+  private IOException failure(String call, Path file, int errno) {
+    return new IOException(
+        call + " " + file + " failed: " + posix.strerror(errno) + " (errno " + errno + ")");
   }
 }

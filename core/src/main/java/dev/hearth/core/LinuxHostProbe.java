@@ -110,6 +110,11 @@ public final class LinuxHostProbe implements HostProbe {
   }
 
   @Override
+  public long totalSpace(Path dir) throws IOException {
+    return Files.getFileStore(dir).getTotalSpace();
+  }
+
+  @Override
   public Optional<Path> findExecutable(String program) {
     for (Path dir : searchPath) {
       Path candidate = dir.resolve(program);

@@ -51,6 +51,13 @@ public interface Posix {
   /** Changes a file's group, keeping its owner. */
   void chgrp(Path path, int gid);
 
+  /**
+   * Opens a regular file read-only to walk its data extents.
+   *
+   * @throws java.io.IOException naming the file when it cannot be opened
+   */
+  FileExtents openExtents(Path file) throws java.io.IOException;
+
   /** The real implementation, backed by JNR-POSIX. */
   static Posix system() {
     return new JnrPosix();

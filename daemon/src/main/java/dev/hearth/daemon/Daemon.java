@@ -95,7 +95,8 @@ public final class Daemon implements Hearth {
       Optional<SessionLayout> sessionLayout,
       Optional<Runner> imageBuildRunner,
       VmmSelector vmmSelector,
-      FileSync fileSync) {
+      FileSync fileSync,
+      HostProbe hostProbe) {
 
     static Seams system() {
       return new Seams(
@@ -114,7 +115,8 @@ public final class Daemon implements Hearth {
           Optional.empty(),
           Optional.empty(),
           VmmSelector.system(),
-          FileSync.system());
+          FileSync.system(),
+          LinuxHostProbe.system());
     }
 
     Seams withPosix(Posix replacement) {
@@ -165,6 +167,11 @@ public final class Daemon implements Hearth {
       return edit(s -> s.fileSync = sync);
     }
 
+    /** What the host has (RAM, CPUs, the state filesystem), for the {@code auto} limits. */
+    Seams withHostProbe(HostProbe probe) {
+      return edit(s -> s.hostProbe = probe);
+    }
+
     Seams withHostNetwork(HostNetwork network) {
       return edit(s -> s.hostNetwork = Optional.of(network));
     }
@@ -202,6 +209,7 @@ public final class Daemon implements Hearth {
       Optional<Runner> imageBuildRunner;
       VmmSelector vmmSelector;
       FileSync fileSync;
+      HostProbe hostProbe;
 
       Draft(Seams from) {
         posix = from.posix;
@@ -220,6 +228,7 @@ public final class Daemon implements Hearth {
         imageBuildRunner = from.imageBuildRunner;
         vmmSelector = from.vmmSelector;
         fileSync = from.fileSync;
+        hostProbe = from.hostProbe;
       }
 
       Seams build() {
@@ -239,7 +248,8 @@ public final class Daemon implements Hearth {
             sessionLayout,
             imageBuildRunner,
             vmmSelector,
-            fileSync);
+            fileSync,
+            hostProbe);
       }
     }
   }

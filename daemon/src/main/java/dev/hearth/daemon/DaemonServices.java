@@ -2,8 +2,10 @@ package dev.hearth.daemon;
 
 import dev.hearth.core.BuildInfo;
 import dev.hearth.core.Config;
+import dev.hearth.core.HostCapacity;
 import dev.hearth.core.Layout;
 import dev.hearth.core.OrderedLock;
+import dev.hearth.core.ResourceLimits;
 import dev.hearth.core.Runner;
 import dev.hearth.core.Store;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildOp;
@@ -97,6 +99,7 @@ final class DaemonServices {
     return new VmService(
         new VmService.Parts(
             config,
+            resourceLimits(config, seams),
             layout,
             store,
             seams.clock(),
@@ -166,6 +169,14 @@ final class DaemonServices {
     };
   }
 
+  /** The config's resource limits, {@code auto} ones derived from the host. */
+  static ResourceLimits resourceLimits(Config config, Daemon.Seams seams) {
+    ResourceLimits limits =
+        ResourceLimits.resolve(config, HostCapacity.probe(seams.hostProbe(), config.stateDir()));
+    log.debug("resource limits: {}", limits);
+    return limits;
+  }
+
   static ImageBuildService composeImageBuilds(
       Config config,
       Layout layout,
@@ -175,6 +186,7 @@ final class DaemonServices {
       Registry<ImageBuildOp> ops,
       ImageOpsGuard guard)
       throws InterruptedException {
+    ResourceLimits limits = resourceLimits(config, seams);
     ImageBuilder builder =
         new ImageBuilder(
             seams.imageBuildRunner().orElse(runner),
@@ -190,7 +202,14 @@ final class DaemonServices {
     builder.sweep(layout.imageStagingDir());
     return new ImageBuildService(
         new ImageBuildService.Parts(
-            ops, staging, guard, builder, layout.sshPublicKey(), config.defaultKernel()));
+            ops,
+            staging,
+            guard,
+            builder,
+            layout.sshPublicKey(),
+            config.defaultKernel(),
+            limits.maxBuildSizeBytes(),
+            limits.maxConcurrentBuilds()));
   }
 
   static ScheduledExecutorService startPruner(List<Registry<?>> registries) {

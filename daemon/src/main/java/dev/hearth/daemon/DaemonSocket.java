@@ -1,6 +1,7 @@
 package dev.hearth.daemon;
 
 import dev.hearth.core.Config;
+import dev.hearth.core.ConfigException;
 import dev.hearth.core.Layout;
 import dev.hearth.core.Posix;
 import dev.hearth.core.rpc.JsonRpcProtocol;
@@ -68,9 +69,7 @@ final class DaemonSocket {
               guestMethods,
               sessionMethods,
               withWorkspaces(seams.extraHandlers(), workspaceMethods));
-      RpcServer.Limits limits =
-          new RpcServer.Limits(
-              config.maxConnections(), config.clientIdleTimeout(), config.shutdownGrace());
+      RpcServer.Limits limits = limits(config);
       return RpcServer.bind(
           socket,
           new JsonRpcProtocol(dispatcher),
@@ -79,6 +78,22 @@ final class DaemonSocket {
           seams.clock());
     } catch (IOException e) {
       throw new DaemonException("cannot listen on socket " + socket + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The listener's bounds; keys that contradict each other are a config error naming them. */
+  static RpcServer.Limits limits(Config config) {
+    try {
+      return new RpcServer.Limits(
+          config.maxConnections(),
+          config.maxConnectionsPerUid(),
+          config.rootReservedConnections(),
+          config.clientIdleTimeout(),
+          config.clientWriteTimeout(),
+          config.shutdownGrace());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(
+          "config" + config.source().map(p -> " file " + p).orElse("") + ": " + e.getMessage());
     }
   }
 

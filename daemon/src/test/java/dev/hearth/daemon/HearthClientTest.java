@@ -164,7 +164,10 @@ class HearthClientTest {
 
   @Test
   void aClientPastMaxConnectionsIsToldTheDaemonIsBusy() throws Exception {
-    Config config = TestDaemons.config(dir).with(ConfigKey.MAX_CONNECTIONS, "1");
+    Config config =
+        TestDaemons.config(dir)
+            .with(ConfigKey.MAX_CONNECTIONS, "1")
+            .with(ConfigKey.ROOT_RESERVED_CONNECTIONS, "0");
     try (TestDaemons.Running daemon = TestDaemons.start(config);
         HearthClient first = HearthClient.connect(daemon.socket)) {
       assertThatThrownBy(() -> HearthClient.connect(daemon.socket))

@@ -11,14 +11,20 @@ import dev.hearth.core.CommandResult;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
+import dev.hearth.daemon.internal.api.HearthClient;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -288,6 +294,88 @@ class ImageRegistryTest {
         .satisfies(e -> assertThat(e.kind().wireName()).isEqualTo("precondition_failed"))
         .satisfies(e -> assertThat(e.getMessage()).contains("hearth vm stop demo"));
     fx.call("vm.kill", "{\"vm\": \"demo\"}");
+  }
+
+  @Test
+  void aHugeSparseRegisterChecksumsWithoutHoldingTheImageLock() throws Exception {
+    // 1 TiB, nearly all hole: staged in a moment, then its sha256 (of 1 TiB of bytes, holes
+    // hashed as zeros without reading them) takes long. Other image operations go on meanwhile.
+    Path huge = dir.resolve("files").resolve("huge.ext4");
+    Files.copy(rootfs, huge);
+    runner.check(Command.of("truncate", "-s", "1T", huge.toString()));
+    String params =
+        "{\"name\": \"huge\", \"kernel\": \"" + kernel + "\", \"rootfs\": \"" + huge + "\"}";
+    Future<String> hugeRegister =
+        Await.async(
+            "register of the 1 TiB image",
+            () -> {
+              try (HearthClient client = HearthClient.connect(fx.layout.socket())) {
+                return Rpc.call(client, "image.register", params);
+              }
+            });
+    Await.until(
+        "the 1 TiB rootfs to be staged",
+        () -> {
+          if (!Files.isDirectory(fx.layout.imageStagingDir())) {
+            return false;
+          }
+          try (Stream<Path> files = Files.walk(fx.layout.imageStagingDir())) {
+            return files.anyMatch(
+                f -> f.endsWith("rootfs.ext4") && f.toFile().length() == 1L << 40);
+          }
+        });
+
+    JsonNode small =
+        Await.call(
+            Duration.ofSeconds(60),
+            "a register while the huge one is checksummed",
+            () -> register("small", ""));
+    assertThat(small.path("name").asText()).isEqualTo("small");
+    assertThat(fx.call("image.delete", "{\"image\": \"small\"}").toString()).contains("small");
+    assertThat(hugeRegister.isDone()).as("the huge register is still checksumming").isFalse();
+    // Closing the daemon interrupts it; its staging is removed and no image is published.
+    fx.close();
+    assertThatThrownBy(() -> Await.result(hugeRegister, "the interrupted huge register"))
+        .isNotNull();
+    assertThat(fx.layout.imageDir("huge")).doesNotExist();
+  }
+
+  @Test
+  void twoRegistersOfOneNameRaceToOneImageAndOneConflict() throws Exception {
+    List<Future<JsonNode>> registers = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      registers.add(
+          Await.async(
+              "register " + i,
+              () -> {
+                try (HearthClient client = HearthClient.connect(fx.layout.socket())) {
+                  return VmFixture.parse(
+                      Rpc.call(
+                          client,
+                          "image.register",
+                          "{\"name\": \"twin\", \"kernel\": \""
+                              + kernel
+                              + "\", \"rootfs\": \""
+                              + rootfs
+                              + "\"}"));
+                }
+              }));
+    }
+    int published = 0;
+    List<String> conflicts = new ArrayList<>();
+    for (Future<JsonNode> f : registers) {
+      try {
+        Await.result(f, "a register of twin");
+        published++;
+      } catch (AssertionError | Exception e) {
+        conflicts.add(String.valueOf(e.getCause() == null ? e : e.getCause()));
+      }
+    }
+    assertThat(published).as(conflicts.toString()).isEqualTo(1);
+    assertThat(conflicts).singleElement().asString().contains("twin").contains("exists");
+    try (Stream<Path> left = Files.list(fx.layout.imageStagingDir())) {
+      assertThat(left).as("staging folders left").isEmpty();
+    }
   }
 
   private JsonNode register(String name, String extra) {

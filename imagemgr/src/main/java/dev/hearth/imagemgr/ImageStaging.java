@@ -3,6 +3,7 @@ package dev.hearth.imagemgr;
 import dev.hearth.core.Clock;
 import dev.hearth.core.FileSync;
 import dev.hearth.core.Names;
+import dev.hearth.core.Posix;
 import dev.hearth.core.Runner;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -36,6 +37,7 @@ public final class ImageStaging {
   private final Clock clock;
   private final FileSync fileSync;
   private final DirectoryRenamer renamer;
+  private final Posix posix;
 
   /** Staging that syncs through {@link FileSync#system()}. */
   public ImageStaging(Path stagingDir, Path imagesDir, Runner runner, Clock clock) {
@@ -48,7 +50,7 @@ public final class ImageStaging {
    */
   public ImageStaging(
       Path stagingDir, Path imagesDir, Runner runner, Clock clock, FileSync fileSync) {
-    this(stagingDir, imagesDir, runner, clock, fileSync, DirectoryRenamer.ATOMIC);
+    this(stagingDir, imagesDir, runner, clock, fileSync, DirectoryRenamer.ATOMIC, Posix.system());
   }
 
   ImageStaging(
@@ -57,7 +59,9 @@ public final class ImageStaging {
       Runner runner,
       Clock clock,
       FileSync fileSync,
-      DirectoryRenamer renamer) {
+      DirectoryRenamer renamer,
+      Posix posix) {
+    this.posix = posix;
     this.stagingDir = stagingDir.toAbsolutePath().normalize();
     this.imagesDir = imagesDir.toAbsolutePath().normalize();
     this.runner = runner;
@@ -86,7 +90,7 @@ public final class ImageStaging {
       Files.setPosixFilePermissions(folder, PRIVATE);
       log.debug("staging image {} in {}", name, folder);
       return new StagedImage(
-          name, folder, imagesDir.resolve(name), runner, clock, fileSync, renamer);
+          name, folder, imagesDir.resolve(name), runner, clock, fileSync, renamer, posix);
     } catch (IOException e) {
       throw new ImageStagingException(
           "cannot create a staging folder in " + stagingDir + ": " + e, e);

@@ -3,9 +3,11 @@ package dev.hearth.imagemgr;
 import dev.hearth.core.Clock;
 import dev.hearth.core.Command;
 import dev.hearth.core.FileSync;
+import dev.hearth.core.Posix;
 import dev.hearth.core.Runner;
 import dev.hearth.core.TreeDeleter;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -50,7 +52,9 @@ public final class StagedImage implements AutoCloseable {
   private final Clock clock;
   private final FileSync fileSync;
   private final DirectoryRenamer renamer;
+  private final Posix posix;
   private final Set<ImageFile> files = EnumSet.noneOf(ImageFile.class);
+  private Optional<List<ImageManifest.Entry>> checksums = Optional.empty();
   private Optional<String> bootArgs = Optional.empty();
   private State state = State.OPEN;
 
@@ -61,8 +65,10 @@ public final class StagedImage implements AutoCloseable {
       Runner runner,
       Clock clock,
       FileSync fileSync,
-      DirectoryRenamer renamer) {
+      DirectoryRenamer renamer,
+      Posix posix) {
     this.name = name;
+    this.posix = posix;
     this.folder = folder;
     this.target = target;
     this.runner = runner;
@@ -149,6 +155,7 @@ public final class StagedImage implements AutoCloseable {
   /** Validates the kernel, then copies it in as {@code vmlinux}. */
   public synchronized KernelInfo copyKernel(Path source) {
     requireOpen();
+    checksums = Optional.empty();
     KernelValidator.validate(source);
     copyStreamed(source, pathOf(ImageFile.KERNEL));
     files.add(ImageFile.KERNEL);
@@ -163,6 +170,7 @@ public final class StagedImage implements AutoCloseable {
    */
   public synchronized RootfsInfo copyRootfs(Path source) throws InterruptedException {
     requireOpen();
+    checksums = Optional.empty();
     RootfsValidator.validate(source);
     Path staged = pathOf(ImageFile.ROOTFS);
     runner.check(
@@ -196,6 +204,7 @@ public final class StagedImage implements AutoCloseable {
    */
   public synchronized RootfsInfo copyDisk(Path disk) throws InterruptedException {
     requireOpen();
+    checksums = Optional.empty();
     Path staged = pathOf(ImageFile.ROOTFS);
     runner.check(
         Command.builder("cp")
@@ -241,6 +250,7 @@ public final class StagedImage implements AutoCloseable {
   /** Validates the initrd, then copies it in as {@code initrd}. */
   public synchronized InitrdInfo copyInitrd(Path source) {
     requireOpen();
+    checksums = Optional.empty();
     InitrdValidator.validate(source);
     copyStreamed(source, pathOf(ImageFile.INITRD));
     files.add(ImageFile.INITRD);
@@ -255,6 +265,7 @@ public final class StagedImage implements AutoCloseable {
    */
   public synchronized void adopt(ImageFile role) {
     requireOpen();
+    checksums = Optional.empty();
     Path file = pathOf(role);
     switch (role) {
       case KERNEL:
@@ -279,34 +290,70 @@ public final class StagedImage implements AutoCloseable {
   }
 
   /**
-   * Publishes the image: deletes the work folder, checks that the folder holds exactly the staged
-   * files (a kernel and a rootfs at least), computes their sha256 and size, syncs each file, writes
-   * and syncs the manifest, syncs the folder, then renames the staging folder to {@code
-   * images/<name>} in one {@code rename(2)} and syncs both parent folders. A crash before the
-   * rename leaves only a staging folder (removed by {@link ImageStaging#cleanupStale}); after it,
-   * the complete image.
+   * Computes the staged files' sha256 and size now, so that {@link #publish} (which the caller runs
+   * under its lock) only writes the manifest and renames. The files are in this private folder, so
+   * nothing else changes them meanwhile; staging another file afterwards drops these checksums.
+   * Hashing a large sparse file takes a while: its holes are not read, but hashed as zeros.
    *
-   * @throws ImageConflictException when an image of that name exists (the staging stays; abort it)
+   * @throws InterruptedException when interrupted while hashing (the staging stays; abort it)
    * @throws ImageStagingException when a file is missing or unexpected, or on an I/O error
    */
-  public synchronized ImageManifest publish() {
+  public synchronized void checksum() throws InterruptedException {
     requireOpen();
+    requireKernelAndRootfs();
+    deleteTree(folder.resolve(WORK_DIR));
+    try {
+      checksums = Optional.of(computeChecksums());
+    } catch (InterruptedIOException e) {
+      Thread.interrupted();
+      InterruptedException interrupted = new InterruptedException(e.getMessage());
+      interrupted.initCause(e);
+      throw interrupted;
+    } catch (IOException e) {
+      throw new ImageStagingException("cannot checksum image '" + name + "': " + e, e);
+    }
+  }
+
+  private List<ImageManifest.Entry> computeChecksums() throws IOException {
+    requireOnlyStagedFiles();
+    List<ImageManifest.Entry> entries = new ArrayList<>();
+    for (ImageFile role : files) {
+      Path file = pathOf(role);
+      FileDigest digest = FileDigest.of(file, posix);
+      fileSync.file(file);
+      entries.add(new ImageManifest.Entry(role, digest.sha256(), digest.size()));
+    }
+    return entries;
+  }
+
+  private void requireKernelAndRootfs() {
     for (ImageFile required : List.of(ImageFile.KERNEL, ImageFile.ROOTFS)) {
       if (!files.contains(required)) {
         throw new ImageStagingException(
             "image '" + name + "' has no " + required.fileName() + " staged: cannot publish");
       }
     }
+  }
+
+  /**
+   * Publishes the image: deletes the work folder, checks that the folder holds exactly the staged
+   * files (a kernel and a rootfs at least), computes their sha256 and size unless {@link #checksum}
+   * has (syncing each file), writes and syncs the manifest, syncs the folder, then renames the
+   * staging folder to {@code images/<name>} in one {@code rename(2)} and syncs both parent folders.
+   * A crash before the rename leaves only a staging folder (removed by {@link
+   * ImageStaging#cleanupStale}); after it, the complete image.
+   *
+   * @throws ImageConflictException when an image of that name exists (the staging stays; abort it)
+   * @throws ImageStagingException when a file is missing or unexpected, or on an I/O error
+   */
+  public synchronized ImageManifest publish() {
+    requireOpen();
+    requireKernelAndRootfs();
     deleteTree(folder.resolve(WORK_DIR));
     try {
       requireOnlyStagedFiles();
-      List<ImageManifest.Entry> entries = new ArrayList<>();
-      for (ImageFile role : files) {
-        Path file = pathOf(role);
-        FileDigest digest = FileDigest.of(file);
-        fileSync.file(file);
-        entries.add(new ImageManifest.Entry(role, digest.sha256(), digest.size()));
-      }
+      List<ImageManifest.Entry> entries =
+          checksums.isPresent() ? checksums.get() : computeChecksums();
       ImageManifest manifest = new ImageManifest(name, entries, clock.now(), bootArgs);
       Path manifestFile = folder.resolve(ImageManifest.FILE_NAME);
       Files.writeString(manifestFile, manifest.toJson(), StandardCharsets.UTF_8);

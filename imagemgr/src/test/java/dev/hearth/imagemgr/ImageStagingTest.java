@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hearth.core.Command;
 import dev.hearth.core.InvalidNameException;
+import dev.hearth.core.Posix;
 import dev.hearth.core.Runner;
 import dev.hearth.core.testing.FakeClock;
 import dev.hearth.core.testing.FakeRunner;
@@ -42,7 +43,7 @@ class ImageStagingTest {
   }
 
   private ImageStaging staging(Runner runner, DirectoryRenamer renamer) {
-    return new ImageStaging(stagingDir(), images(), runner, clock, sync, renamer);
+    return new ImageStaging(stagingDir(), images(), runner, clock, sync, renamer, Posix.system());
   }
 
   private ImageStaging staging() {
@@ -143,7 +144,8 @@ class ImageStagingTest {
           DirectoryRenamer.ATOMIC.rename(from, to);
         };
     ImageStaging staging =
-        new ImageStaging(stagingDir(), images(), new FakeRunner(), clock, recording, renamer);
+        new ImageStaging(
+            stagingDir(), images(), new FakeRunner(), clock, recording, renamer, Posix.system());
     StagedImage image = stageMinimal(staging, "base");
     Path folder = image.folder();
 

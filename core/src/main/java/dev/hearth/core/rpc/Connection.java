@@ -2,6 +2,7 @@ package dev.hearth.core.rpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.hearth.core.Clock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,7 +12,6 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.newsclub.net.unix.AFUNIXSocket;
-import org.newsclub.net.unix.AFUNIXSocketCredentials;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,12 +21,17 @@ import org.slf4j.LoggerFactory;
  * still send stream input ({@code session.write} notifications with a {@code stream} key), which
  * goes to that request's {@link RequestStream}. Any other line sent while a request runs waits
  * until that request has been answered. A client that disconnects cancels the running request's
- * stream. Reads time out after the idle timeout, but only while no request runs.
+ * stream. Reads time out after the idle timeout, but only while no request runs: a stream (such as
+ * {@code vm logs --follow}) may stay quiet on the client's side as long as the client reads what
+ * the daemon writes, its data and its keep-alive lines. Every write records when it started, so
+ * that {@link RpcServer}'s watchdog can close the connection of a client that stops reading.
  */
 final class Connection implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
 
   private final AFUNIXSocket socket;
+  private final PeerCredentials peer;
+  private final Clock clock;
   private final JsonRpcProtocol protocol;
   private final PeerAuthorizer authorizer;
   private final Duration idleTimeout;
@@ -36,14 +41,20 @@ final class Connection implements Runnable {
   private RequestStream running;
   private boolean requestRunning;
   private boolean stopping;
+  private volatile boolean writing;
+  private volatile long writeStartedNanos;
 
   Connection(
       AFUNIXSocket socket,
+      PeerCredentials peer,
       JsonRpcProtocol protocol,
       PeerAuthorizer authorizer,
       Duration idleTimeout,
-      Executor requests) {
+      Executor requests,
+      Clock clock) {
     this.socket = socket;
+    this.peer = peer;
+    this.clock = clock;
     this.protocol = protocol;
     this.authorizer = authorizer;
     this.idleTimeout = idleTimeout;
@@ -53,7 +64,6 @@ final class Connection implements Runnable {
   @Override
   public void run() {
     try {
-      PeerCredentials peer = credentials();
       Optional<String> refusal = authorizer.refusal(peer);
       if (refusal.isPresent()) {
         log.warn(
@@ -292,14 +302,13 @@ final class Connection implements Runnable {
     }
   }
 
-  private PeerCredentials credentials() {
-    try {
-      AFUNIXSocketCredentials c = socket.getPeerCredentials();
-      return new PeerCredentials(c.getUid(), c.getGid(), c.getPid());
-    } catch (IOException e) {
-      log.warn("cannot read a client's credentials: {}", e.toString());
-      return new PeerCredentials(-1, -1, -1);
-    }
+  PeerCredentials peer() {
+    return peer;
+  }
+
+  /** Whether a write has been blocked since before {@code now - timeout}. */
+  boolean writeBlockedLongerThan(Duration timeout, long nowNanos) {
+    return writing && nowNanos - writeStartedNanos > timeout.toNanos();
   }
 
   private NotificationSink sink(OutputStream out) {
@@ -322,8 +331,14 @@ final class Connection implements Runnable {
     System.arraycopy(line, 0, framed, 0, line.length);
     framed[line.length] = '\n';
     synchronized (writeLock) {
-      out.write(framed);
-      out.flush();
+      writeStartedNanos = clock.nanoTime();
+      writing = true;
+      try {
+        out.write(framed);
+        out.flush();
+      } finally {
+        writing = false;
+      }
     }
   }
 }

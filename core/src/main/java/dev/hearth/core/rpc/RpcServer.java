@@ -6,11 +6,13 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -18,13 +20,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.AFUNIXSocketCredentials;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The RPC listener: accepts connections on the daemon's Unix socket and serves each on a thread of
- * a pool bounded by {@code max_connections}; a connection past that bound gets a {@code busy} error
- * and is closed.
+ * a pool bounded by the connection slots ({@link ConnectionSlots}: {@code max_connections} in all,
+ * {@code max_connections_per_uid} for each user but root, {@code root_reserved_connections} kept
+ * for root); a connection past those bounds gets a {@code busy} error naming the bound and is
+ * closed. A watchdog closes every connection whose write has been blocked for longer than {@code
+ * client_write_timeout} (a client that stops reading), which frees the threads serving it.
  */
 public final class RpcServer {
   private static final Logger log = LoggerFactory.getLogger(RpcServer.class);
@@ -32,8 +38,65 @@ public final class RpcServer {
   private static final Duration ACCEPT_RETRY_DELAY = Duration.ofMillis(100);
   private static final Duration IDLE_THREAD_KEEP_ALIVE = Duration.ofSeconds(30);
 
-  /** The configured bounds of the listener. */
-  public record Limits(int maxConnections, Duration idleTimeout, Duration shutdownGrace) {}
+  /**
+   * The configured bounds of the listener.
+   *
+   * @param maxConnections connections served at once, all users together
+   * @param maxConnectionsPerUid connections of one uid other than root
+   * @param rootReservedConnections slots only root may take, fewer than {@code maxConnections}
+   * @param idleTimeout how long a connection with no request running may send nothing
+   * @param writeTimeout how long one write to a client may block before the connection is closed
+   * @param shutdownGrace how long running requests may take once the server closes
+   */
+  public record Limits(
+      int maxConnections,
+      int maxConnectionsPerUid,
+      int rootReservedConnections,
+      Duration idleTimeout,
+      Duration writeTimeout,
+      Duration shutdownGrace) {
+    public Limits {
+      if (maxConnections < 1 || maxConnectionsPerUid < 1) {
+        throw new IllegalArgumentException(
+            "max_connections ("
+                + maxConnections
+                + ") and max_connections_per_uid ("
+                + maxConnectionsPerUid
+                + ") must be at least 1");
+      }
+      if (rootReservedConnections < 0 || rootReservedConnections >= maxConnections) {
+        throw new IllegalArgumentException(
+            "root_reserved_connections ("
+                + rootReservedConnections
+                + ") must be from 0 to max_connections - 1 ("
+                + (maxConnections - 1)
+                + ")");
+      }
+      if (idleTimeout.isNegative()
+          || idleTimeout.isZero()
+          || writeTimeout.isNegative()
+          || writeTimeout.isZero()) {
+        throw new IllegalArgumentException(
+            "client_idle_timeout ("
+                + idleTimeout
+                + ") and client_write_timeout ("
+                + writeTimeout
+                + ") must be positive");
+      }
+    }
+  }
+
+  /** Reads who is on the other end of an accepted socket; tests pass fixed credentials. */
+  @FunctionalInterface
+  interface CredentialsReader {
+    PeerCredentials read(AFUNIXSocket socket) throws IOException;
+  }
+
+  private static final CredentialsReader KERNEL_CREDENTIALS =
+      socket -> {
+        AFUNIXSocketCredentials c = socket.getPeerCredentials();
+        return new PeerCredentials(c.getUid(), c.getGid(), c.getPid());
+      };
 
   private final Path path;
   private final AFUNIXServerSocket serverSocket;
@@ -41,7 +104,9 @@ public final class RpcServer {
   private final PeerAuthorizer authorizer;
   private final Limits limits;
   private final Clock clock;
-  private final Semaphore slots;
+  private final CredentialsReader credentialsReader;
+  private final ConnectionSlots slots;
+  private final ScheduledExecutorService watchdog;
   private final ExecutorService workers;
   private final ExecutorService requests;
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
@@ -53,17 +118,29 @@ public final class RpcServer {
       JsonRpcProtocol protocol,
       PeerAuthorizer authorizer,
       Limits limits,
-      Clock clock) {
+      Clock clock,
+      CredentialsReader credentialsReader) {
     this.path = path;
     this.serverSocket = serverSocket;
     this.protocol = protocol;
     this.authorizer = authorizer;
     this.limits = limits;
     this.clock = clock;
-    this.slots = new Semaphore(limits.maxConnections());
+    this.credentialsReader = credentialsReader;
+    this.slots = new ConnectionSlots(limits);
     this.workers = pool("hearth-rpc-");
     // Each connection runs at most one request at a time, beside its reading thread.
     this.requests = pool("hearth-request-");
+    this.watchdog =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread t = new Thread(task, "hearth-rpc-write-watchdog");
+              t.setDaemon(true);
+              return t;
+            });
+    long period = Math.max(10, Math.min(1000, limits.writeTimeout().toMillis() / 4));
+    watchdog.scheduleWithFixedDelay(
+        this::closeStalledWriters, period, period, TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -95,6 +172,17 @@ public final class RpcServer {
   public static RpcServer bind(
       Path path, JsonRpcProtocol protocol, PeerAuthorizer authorizer, Limits limits, Clock clock)
       throws IOException {
+    return bind(path, protocol, authorizer, limits, clock, KERNEL_CREDENTIALS);
+  }
+
+  static RpcServer bind(
+      Path path,
+      JsonRpcProtocol protocol,
+      PeerAuthorizer authorizer,
+      Limits limits,
+      Clock clock,
+      CredentialsReader credentialsReader)
+      throws IOException {
     AFUNIXServerSocket serverSocket = AFUNIXServerSocket.newInstance();
     try {
       serverSocket.bind(AFUNIXSocketAddress.of(path), BACKLOG);
@@ -102,7 +190,8 @@ public final class RpcServer {
       serverSocket.close();
       throw e;
     }
-    return new RpcServer(path, serverSocket, protocol, authorizer, limits, clock);
+    return new RpcServer(
+        path, serverSocket, protocol, authorizer, limits, clock, credentialsReader);
   }
 
   /** Accepts connections until {@link #close()}. */
@@ -124,12 +213,14 @@ public final class RpcServer {
   }
 
   private void admit(AFUNIXSocket socket) {
-    if (!slots.tryAcquire()) {
-      refuseBusy(socket);
+    PeerCredentials peer = credentials(socket);
+    Optional<String> full = slots.tryAcquire(peer.uid());
+    if (full.isPresent()) {
+      refuseBusy(socket, peer, full.get());
       return;
     }
     Connection connection =
-        new Connection(socket, protocol, authorizer, limits.idleTimeout(), requests);
+        new Connection(socket, peer, protocol, authorizer, limits.idleTimeout(), requests, clock);
     connections.add(connection);
     if (closing) {
       connection.stopAfterCurrentRequest();
@@ -141,27 +232,48 @@ public final class RpcServer {
               connection.run();
             } finally {
               connections.remove(connection);
-              slots.release();
+              slots.release(peer.uid());
             }
           });
     } catch (RejectedExecutionException e) {
       connections.remove(connection);
-      slots.release();
+      slots.release(peer.uid());
       connection.close();
     }
   }
 
-  private void refuseBusy(AFUNIXSocket socket) {
-    log.warn(
-        "refused a client: already serving {} connections (max_connections)",
-        limits.maxConnections());
-    byte[] reply =
-        JsonRpcProtocol.errorReply(
-            NullNode.instance,
-            ProtocolError.BUSY.error(
-                "the daemon already serves its maximum of "
-                    + limits.maxConnections()
-                    + " connections (max_connections); try again later"));
+  private PeerCredentials credentials(AFUNIXSocket socket) {
+    try {
+      return credentialsReader.read(socket);
+    } catch (IOException e) {
+      log.warn("cannot read a client's credentials: {}", e.toString());
+      return new PeerCredentials(-1, -1, -1);
+    }
+  }
+
+  /**
+   * Closes each connection whose write has been blocked longer than the write timeout: its client
+   * no longer reads. Closing the socket fails the blocked write, so the request's thread and then
+   * the connection's end and give back their slot.
+   */
+  private void closeStalledWriters() {
+    long now = clock.nanoTime();
+    for (Connection c : connections) {
+      if (c.writeBlockedLongerThan(limits.writeTimeout(), now)) {
+        log.warn(
+            "closing the connection of uid {} (pid {}): a write to it has been blocked for more"
+                + " than {} (client_write_timeout); the client does not read",
+            c.peer().uid(),
+            c.peer().pid(),
+            limits.writeTimeout());
+        c.close();
+      }
+    }
+  }
+
+  private void refuseBusy(AFUNIXSocket socket, PeerCredentials peer, String why) {
+    log.warn("refused a client (uid {}, pid {}): {}", peer.uid(), peer.pid(), why);
+    byte[] reply = JsonRpcProtocol.errorReply(NullNode.instance, ProtocolError.BUSY.error(why));
     try (socket) {
       OutputStream out = socket.getOutputStream();
       out.write(reply);
@@ -178,6 +290,7 @@ public final class RpcServer {
    */
   public void close() throws InterruptedException {
     closing = true;
+    watchdog.shutdownNow();
     try {
       serverSocket.close();
     } catch (IOException e) {

@@ -1,18 +1,25 @@
 package dev.hearth.core.testing;
 
+import dev.hearth.core.FileExtents;
 import dev.hearth.core.Posix;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.function.Function;
 
 /** A {@link Posix} with settable ids and groups that records the signals it is asked to send. */
 public final class FakePosix implements Posix {
   public record SentSignal(int pid, Signal signal) {}
+
+  private Optional<Function<Path, FileExtents>> extents = Optional.empty();
 
   private int uid;
   private int gid;
@@ -84,5 +91,33 @@ public final class FakePosix implements Posix {
   @Override
   public synchronized void chgrp(Path path, int newGid) {
     chgrps.put(path, newGid);
+  }
+
+  /** Answers {@link #openExtents} with these extents instead of "the whole file is data". */
+  public void setExtents(Function<Path, FileExtents> extents) {
+    this.extents = Optional.of(extents);
+  }
+
+  /** The whole file is data, as on a filesystem that does not track holes, unless set. */
+  @Override
+  public FileExtents openExtents(Path file) throws IOException {
+    if (extents.isPresent()) {
+      return extents.get().apply(file);
+    }
+    long size = Files.size(file);
+    return new FileExtents() {
+      @Override
+      public long nextData(long offset) {
+        return offset < size ? offset : -1;
+      }
+
+      @Override
+      public long nextHole(long offset) {
+        return size;
+      }
+
+      @Override
+      public void close() {}
+    };
   }
 }

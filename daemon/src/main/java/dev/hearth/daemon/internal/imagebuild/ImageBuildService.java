@@ -1,6 +1,7 @@
 package dev.hearth.daemon.internal.imagebuild;
 
 import dev.hearth.core.CoreException;
+import dev.hearth.core.Sizes;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.imagemgr.BuildSpec;
 import dev.hearth.imagemgr.ImageBuildException;
@@ -38,6 +39,8 @@ public final class ImageBuildService {
    *
    * @param authorizedKey the daemon's guest public key file (Layout.sshPublicKey)
    * @param defaultKernel the config's {@code default_kernel}
+   * @param maxSizeBytes the config's {@code max_image_build_size}
+   * @param maxConcurrentBuilds the config's {@code max_concurrent_builds}
    */
   public record Parts(
       Registry<ImageBuildOp> ops,
@@ -45,7 +48,9 @@ public final class ImageBuildService {
       ImageOpsGuard guard,
       ImageBuilder builder,
       Path authorizedKey,
-      Optional<Path> defaultKernel) {}
+      Optional<Path> defaultKernel,
+      long maxSizeBytes,
+      int maxConcurrentBuilds) {}
 
   private final Parts parts;
 
@@ -61,8 +66,8 @@ public final class ImageBuildService {
    * Validates the request, claims the name and starts the build.
    *
    * @throws HearthException invalid params, {@code conflict} when an image of that name exists or
-   *     is being built, {@code precondition_failed} when the daemon's key or the configured default
-   *     kernel is unusable
+   *     is being built, {@code busy} when max_concurrent_builds builds run, {@code
+   *     precondition_failed} when the daemon's key or the configured default kernel is unusable
    */
   public OpSnapshot start(ImageBuildRequest request) throws InterruptedException {
     boolean started = false;
@@ -83,6 +88,14 @@ public final class ImageBuildService {
     } catch (CoreException e) {
       throw HearthException.invalid("name: " + e.getMessage());
     }
+    if (request.sizeBytes().isPresent() && request.sizeBytes().getAsLong() > parts.maxSizeBytes()) {
+      throw HearthException.invalid(
+          "size "
+              + Sizes.format(request.sizeBytes().getAsLong())
+              + " is above the largest image build, "
+              + Sizes.format(parts.maxSizeBytes())
+              + " (max_image_build_size)");
+    }
     Optional<ImageSource> kernel = kernel(request);
     BuildSpec spec = spec(request, kernel.isEmpty());
     try {
@@ -99,11 +112,21 @@ public final class ImageBuildService {
       throw HearthException.conflict(
           "an image named '" + name + "' already exists; delete it or choose another name");
     }
+    int running = 0;
     for (OpSnapshot op : parts.ops().list()) {
       if (!op.finished() && op.target().equals(name)) {
         throw HearthException.conflict(
             "image '" + name + "' is already being built by operation " + op.id());
       }
+      running += op.finished() ? 0 : 1;
+    }
+    // Under the guard (imageOpsLock), so two starts cannot both take the last place.
+    if (running >= parts.maxConcurrentBuilds()) {
+      throw HearthException.busy(
+          running
+              + " image builds are running, the most at once (max_concurrent_builds = "
+              + parts.maxConcurrentBuilds()
+              + "); wait for one to end (`hearth op list`) and try again");
     }
     return parts.ops().start(new ImageBuildOp(name), op -> build(op, spec, kernel));
   }
@@ -135,6 +158,8 @@ public final class ImageBuildService {
     boolean published = false;
     try {
       op.stage(PUBLISH);
+      // The long read of the checksums needs no lock; only publish's check and rename do.
+      staged.checksum();
       parts.guard().run(staged::publish);
       published = true;
       return op.target();

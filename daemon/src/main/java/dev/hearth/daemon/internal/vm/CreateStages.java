@@ -41,6 +41,8 @@ final class CreateStages {
   private final VmService.Parts parts;
   private final Layout layout;
   private final VmStore vms;
+  private final VmLookup lookup;
+  private final VmQuota quota;
   private final GuestNetwork guestNetwork;
   private final TapPool tapPool;
   private final VmBoot boot;
@@ -51,6 +53,8 @@ final class CreateStages {
   CreateStages(
       VmService.Parts parts,
       VmStore vms,
+      VmLookup lookup,
+      VmQuota quota,
       GuestNetwork guestNetwork,
       TapPool tapPool,
       VmBoot boot,
@@ -60,6 +64,8 @@ final class CreateStages {
     this.parts = parts;
     this.layout = parts.layout();
     this.vms = vms;
+    this.lookup = lookup;
+    this.quota = quota;
     this.guestNetwork = guestNetwork;
     this.tapPool = tapPool;
     this.boot = boot;
@@ -82,6 +88,8 @@ final class CreateStages {
               + imageBytes
               + " bytes); give at least the image's size");
     }
+    long diskBytes = request.diskSizeBytes().orElse(imageBytes);
+    quota.checkOneVm(request.vcpus(), request.memoryMib(), diskBytes);
     boot.ensureNetwork();
     Vm vm = reserve(request, image, imageBytes);
     boolean started = false;
@@ -107,7 +115,14 @@ final class CreateStages {
         throw HearthException.conflict(
             "a VM named '" + request.name() + "' already exists; choose another name");
       }
-      List<Vm> all = vms.list();
+      // lookup.list: a VM whose guest went down by itself counts as stopped.
+      List<Vm> all = lookup.list();
+      quota.checkCreate(
+          all,
+          request.vcpus(),
+          request.memoryMib(),
+          request.diskSizeBytes().orElse(imageBytes),
+          !request.noStart());
       Set<Ipv4> taken = all.stream().map(v -> Ipv4.parse(v.ip())).collect(Collectors.toSet());
       Ipv4 ip;
       try {

@@ -122,7 +122,8 @@ public final class ImageService {
   // ---- mutations ----
 
   /**
-   * Validates the files, stages them and publishes the image.
+   * Validates the files, stages and checksums them without a lock, then publishes the image under
+   * imageOpsLock.
    *
    * @throws HearthException invalid params for a bad name or file (naming it), conflict for a taken
    *     name, host_error when copying or publishing fails
@@ -135,15 +136,21 @@ public final class ImageService {
 
   private Image registerOpen(RegisterRequest request) throws InterruptedException {
     requireName(request.name());
-    try (OrderedLock.Held held = locks.imageOpsLock().lock();
-        StagedImage staged = staging.begin(request.name())) {
+    // Staging and checksumming (a long read for a large rootfs) work on a private folder and hold
+    // no lock; only the publish, whose conflict check and rename must not interleave with another
+    // image mutation, takes imageOpsLock. Two registers of one name both stage; the second to
+    // publish finds the name taken and is a conflict, and its staging is removed.
+    try (StagedImage staged = staging.begin(request.name())) {
       stageKernel(staged, request.kernel(), request.extractKernel());
       staged.copyRootfs(request.rootfs());
       if (request.initrd().isPresent()) {
         staged.copyInitrd(request.initrd().get());
       }
       request.bootArgs().ifPresent(staged::bootArgs);
-      staged.publish();
+      staged.checksum();
+      try (OrderedLock.Held held = locks.imageOpsLock().lock()) {
+        staged.publish();
+      }
       log.info("registered image {}", request.name());
     } catch (ImagemgrException | CoreException e) {
       throw asRpc("registering image '" + request.name() + "'", e);
@@ -153,7 +160,8 @@ public final class ImageService {
 
   /**
    * Flattens a stopped VM's root disk into a new image with its source image's kernel, initrd and
-   * boot args. Holds the VM's lock (so it cannot start meanwhile), then imageOpsLock.
+   * boot args. Holds the VM's lock (so it cannot start meanwhile) while it copies and checksums,
+   * then imageOpsLock to publish.
    *
    * @throws HearthException precondition_failed unless the VM is stopped, conflict for a taken name
    */
@@ -180,11 +188,13 @@ public final class ImageService {
                           "VM " + vm.name() + " has no root disk to promote"))
               .path();
       Path source = layout.imageDir(vm.image());
-      try (OrderedLock.Held imageHeld = locks.imageOpsLock().lock();
-          StagedImage staged = staging.begin(name)) {
+      try (StagedImage staged = staging.begin(name)) {
         staged.copyBootFrom(source);
         staged.copyDisk(disk);
-        staged.publish();
+        staged.checksum();
+        try (OrderedLock.Held imageHeld = locks.imageOpsLock().lock()) {
+          staged.publish();
+        }
         log.info("promoted VM {} ({}) to image {}", vm.name(), vm.id(), name);
       } catch (ImagemgrException | CoreException e) {
         throw asRpc("promoting VM " + vm.name() + " to image '" + name + "'", e);

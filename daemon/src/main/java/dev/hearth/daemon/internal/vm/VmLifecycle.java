@@ -30,6 +30,7 @@ final class VmLifecycle {
   private final VmStore vms;
   private final VmLocks locks;
   private final VmLookup lookup;
+  private final VmQuota quota;
   private final VmTransitions transitions;
   private final VmBoot boot;
   private final VmTeardown teardown;
@@ -39,6 +40,7 @@ final class VmLifecycle {
       VmService.Parts parts,
       VmStore vms,
       VmLookup lookup,
+      VmQuota quota,
       VmTransitions transitions,
       VmBoot boot,
       VmTeardown teardown,
@@ -48,6 +50,7 @@ final class VmLifecycle {
     this.vms = vms;
     this.locks = parts.locks();
     this.lookup = lookup;
+    this.quota = quota;
     this.transitions = transitions;
     this.boot = boot;
     this.teardown = teardown;
@@ -72,8 +75,13 @@ final class VmLifecycle {
         throw HearthException.preconditionFailed(
             "VM " + vm.name() + " has no root disk (its create failed); delete it");
       }
-      vm = vm.withState(VmState.STARTING).withError(Optional.empty());
-      vms.update(vm);
+      // Under createVmLock (after the VM's lock, in the documented order), so that a create and
+      // a start cannot both take the last room of a host total.
+      try (OrderedLock.Held createHeld = locks.createVmLock().lock()) {
+        quota.checkStart(lookup.list(), vm);
+        vm = vm.withState(VmState.STARTING).withError(Optional.empty());
+        vms.update(vm);
+      }
     }
     Optional<FirecrackerProcess> process = Optional.empty();
     try {

@@ -5,6 +5,7 @@ import dev.hearth.core.Config;
 import dev.hearth.core.FileSync;
 import dev.hearth.core.Layout;
 import dev.hearth.core.OrderedLock;
+import dev.hearth.core.ResourceLimits;
 import dev.hearth.core.Store;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.dmsnap.ProvisionerKind;
@@ -45,6 +46,7 @@ public final class VmService {
   /** What the daemon composes for the VM lifecycle. */
   public record Parts(
       Config config,
+      ResourceLimits limits,
       Layout layout,
       Store store,
       Clock clock,
@@ -92,9 +94,11 @@ public final class VmService {
     VmTransitions transitions = new VmTransitions(parts.layout(), vms, parts.locks());
     VmTeardown teardown = new VmTeardown(parts, vms, tapPool);
     VmBoot boot = new VmBoot(parts);
+    VmQuota quota = new VmQuota(parts.limits());
     this.creates =
-        new CreateStages(parts, vms, guestNetwork, tapPool, boot, transitions, teardown, hooks);
-    this.lifecycle = new VmLifecycle(parts, vms, lookup, transitions, boot, teardown, hooks);
+        new CreateStages(
+            parts, vms, lookup, quota, guestNetwork, tapPool, boot, transitions, teardown, hooks);
+    this.lifecycle = new VmLifecycle(parts, vms, lookup, quota, transitions, boot, teardown, hooks);
     this.reconciler = new VmReconciler(parts, vms, tapPool, teardown, hooks);
   }
 
@@ -146,8 +150,9 @@ public final class VmService {
    * Reserves the name, a guest address and a TAP, then runs the remaining stages as a {@code
    * vm.create} operation.
    *
-   * @throws HearthException not_found for an unknown image, conflict for a taken name,
-   *     precondition_failed when no guest address is free, host_error when the host network fails
+   * @throws HearthException not_found for an unknown image, conflict for a taken name, invalid
+   *     params past a per-VM maximum, precondition_failed when no guest address is free or a host
+   *     total (max_total_*) would be passed, host_error when the host network fails
    */
   public Created create(CreateRequest request) throws InterruptedException {
     return creates.create(request);
@@ -156,7 +161,8 @@ public final class VmService {
   /**
    * Boots a stopped VM again on its disk, address, TAP and name, and waits for SSH.
    *
-   * @throws HearthException conflict when it is not stopped
+   * @throws HearthException conflict when it is not stopped, precondition_failed when its memory or
+   *     vCPUs would pass a host total
    */
   public Vm start(String ref) throws InterruptedException {
     return lifecycle.start(ref);

@@ -192,6 +192,16 @@ final class FakeHostProbe implements HostProbe, HostSockets, ReflinkProbe {
   }
 
   @Override
+  public long totalSpace(Path dir) throws IOException {
+    checkBroken(dir);
+    Long bytes = space.get(dir);
+    if (bytes == null) {
+      throw new NoSuchFileException(dir.toString());
+    }
+    return bytes;
+  }
+
+  @Override
   public Optional<Path> findExecutable(String program) {
     return Optional.ofNullable(onPath.get(program));
   }

@@ -48,6 +48,7 @@ class ImageBuildServiceTest {
   private final AtomicInteger guardUses = new AtomicInteger();
   private Registry<ImageBuildOp> ops;
   private ImageBuildService service;
+  private int maxConcurrent = 2;
   private Path kernel;
   private Path proc;
   private Path key;
@@ -85,7 +86,8 @@ class ImageBuildServiceTest {
             termGrace,
             false);
     return new ImageBuildService(
-        new ImageBuildService.Parts(ops, staging, guard, builder, key, Optional.of(kernel)));
+        new ImageBuildService.Parts(
+            ops, staging, guard, builder, key, Optional.of(kernel), 4L << 30, maxConcurrent));
   }
 
   @AfterEach
@@ -338,6 +340,45 @@ class ImageBuildServiceTest {
       release.countDown();
     }
     ops.awaitFinish(first.id(), WAIT);
+    assertThat(ops.list()).hasSize(1);
+  }
+
+  @Test
+  void buildsPastMaxConcurrentBuildsAreBusyAndTooLargeASizeIsRefused() throws Exception {
+    maxConcurrent = 1;
+    service = service(Duration.ofMillis(200));
+    CountDownLatch release = new CountDownLatch(1);
+    runner.onStream(
+        SCRIPT,
+        (c, listener) -> {
+          Await.latch(release, WAIT, "the test to release the first build");
+          return FakeRunner.result(c, 1, "", "");
+        });
+    OpSnapshot first = service.start(request("first"));
+    try {
+      assertThatThrownBy(() -> service.start(request("second")))
+          .isInstanceOfSatisfying(
+              HearthException.class, e -> assertThat(e.kind()).isEqualTo(HearthException.Kind.BUSY))
+          .hasMessageContaining("max_concurrent_builds = 1");
+    } finally {
+      release.countDown();
+    }
+    ops.awaitFinish(first.id(), WAIT);
+    assertThat(ops.list()).hasSize(1);
+    assertThatThrownBy(
+            () ->
+                service.start(
+                    new ImageBuildRequest(
+                        "huge",
+                        Optional.empty(),
+                        List.of(),
+                        Optional.empty(),
+                        OptionalLong.of(1L << 50),
+                        Optional.empty())))
+        .isInstanceOfSatisfying(
+            HearthException.class,
+            e -> assertThat(e.kind()).isEqualTo(HearthException.Kind.INVALID))
+        .hasMessageContaining("max_image_build_size");
     assertThat(ops.list()).hasSize(1);
   }
 
