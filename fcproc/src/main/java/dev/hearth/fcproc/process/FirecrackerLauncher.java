@@ -44,8 +44,11 @@ public final class FirecrackerLauncher {
   /** The longest console line the capper holds; a longer one continues on the next line. */
   static final int LINE_BYTES = 4096;
 
-  /** How long an early exit's error waits for the capper to write firecracker's last lines. */
-  static final Duration CAPPER_DRAIN = Duration.ofSeconds(5);
+  /**
+   * How long the capper may take to write what the VMM printed last once the VMM is gone: an early
+   * exit's error, a kill and a log follower wait this long for it.
+   */
+  public static final Duration CAPPER_DRAIN = Duration.ofSeconds(5);
 
   static final Set<PosixFilePermission> CONSOLE_PERMISSIONS =
       PosixFilePermissions.fromString("rw-------");

@@ -19,8 +19,10 @@ import dev.hearth.daemon.internal.api.GuestAccess;
 import dev.hearth.daemon.internal.api.OpHandle;
 import dev.hearth.daemon.internal.rpc.ApiJson;
 import dev.hearth.fcproc.process.ConsoleLogReader;
+import dev.hearth.fcproc.process.FirecrackerLauncher;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -138,8 +140,9 @@ public final class LocalVms implements Vms {
   }
 
   /**
-   * Follows the VM's console log until the VM stops; {@code quiet} runs after each poll that found
-   * nothing new (the RPC adapter sends its keep-alives from there).
+   * Follows the VM's console log until the VM stops and its console capper has written the VMM's
+   * last lines (or {@link FirecrackerLauncher#CAPPER_DRAIN} has passed); {@code quiet} runs after
+   * each poll that found nothing new (the RPC adapter sends its keep-alives from there).
    */
   void followLogs(String ref, OptionalLong tail, Consumer<byte[]> data, Runnable quiet)
       throws InterruptedException {
@@ -148,8 +151,16 @@ public final class LocalVms implements Vms {
     ConsoleLogReader.Tail start = consoleLogs.tail(service.consoleLog(vm), tail.orElse(-1));
     ConsoleLogReader.chunks(start.bytes()).forEach(data);
     ConsoleLogReader.Position position = start.position();
+    long drainPolls = FirecrackerLauncher.CAPPER_DRAIN.toMillis() / FOLLOW_POLL.toMillis();
     while (true) {
       boolean running = service.isRunning(vm.id());
+      if (!running
+          && drainPolls-- > 0
+          && Files.exists(FirecrackerLauncher.capping(service.consoleLog(vm)))) {
+        // The VMM is gone but the capper still writes what it printed last: those lines belong
+        // to the followed log too.
+        running = true;
+      }
       ConsoleLogReader.Read read = consoleLogs.readFrom(service.consoleLog(vm), position);
       position = read.position();
       List<byte[]> chunks = ConsoleLogReader.chunks(read.bytes());
