@@ -200,8 +200,8 @@ public enum ConfigKey {
       Type.AUTO_OR_POSITIVE_INT,
       "auto",
       "vCPUs that all VMs that are not stopped may have together; a create or start past it is"
-          + " refused. auto: 4 per host CPU (vCPUs are threads; idle guests cost little). Stopped"
-          + " VMs do not count."),
+          + " refused. auto: 16 per host CPU (vCPUs are threads; idle guests cost little, and memory is"
+          + " the bound that matters). Stopped VMs do not count."),
   MAX_TOTAL_DISK(
       "max_total_disk",
       Type.AUTO_OR_SIZE,

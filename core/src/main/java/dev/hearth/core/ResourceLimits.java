@@ -27,7 +27,7 @@ public record ResourceLimits(
   static final long MIN_HOST_RESERVE_MIB = 512;
 
   /** vCPUs per host CPU when the total is derived. */
-  static final int VCPUS_PER_CPU = 4;
+  static final int VCPUS_PER_CPU = 16;
 
   /**
    * Resolves the config's limits; {@code auto} values come from the host. A {@code

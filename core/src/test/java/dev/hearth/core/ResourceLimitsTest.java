@@ -32,9 +32,9 @@ class ResourceLimitsTest {
 
     ResourceLimits limits = ResourceLimits.resolve(Config.defaults(), host);
 
-    // 8 GiB minus an eighth kept for the host; 4 vCPUs per CPU; the state filesystem's size.
+    // 8 GiB minus an eighth kept for the host; 16 vCPUs per CPU; the state filesystem's size.
     assertThat(limits.maxTotalMemoryMib()).isEqualTo(7168);
-    assertThat(limits.maxTotalVcpus()).isEqualTo(16);
+    assertThat(limits.maxTotalVcpus()).isEqualTo(64);
     assertThat(limits.maxTotalDiskBytes()).isEqualTo(100 * GIB);
     assertThat(limits.maxVmMemoryMib()).isEqualTo(7168);
     assertThat(limits.maxVmDiskBytes()).isEqualTo(100 * GIB);
