@@ -8,9 +8,6 @@ import dev.hearth.core.Runner;
 import dev.hearth.core.TreeDeleter;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -37,7 +34,6 @@ public final class StagedImage implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StagedImage.class);
   private static final Duration COPY_TIMEOUT = Duration.ofHours(1);
   static final String WORK_DIR = "work";
-  private static final int SPARSE_BLOCK = 64 * 1024;
 
   private enum State {
     OPEN,
@@ -119,7 +115,7 @@ public final class StagedImage implements AutoCloseable {
     requireOpen();
     if (source instanceof ImageSource.Opened opened) {
       Path local = workDir().resolve(name);
-      copyOpened(opened, local);
+      OpenedFileCopy.copy(opened, local);
       return local;
     }
     return ((ImageSource.AtPath) source).path();
@@ -227,7 +223,7 @@ public final class StagedImage implements AutoCloseable {
     }
     requireOpen();
     Path staged = pathOf(ImageFile.ROOTFS);
-    copyOpened((ImageSource.Opened) source, staged);
+    OpenedFileCopy.copy((ImageSource.Opened) source, staged);
     try {
       RootfsInfo info = RootfsValidator.validate(staged);
       files.add(ImageFile.ROOTFS);
@@ -454,64 +450,6 @@ public final class StagedImage implements AutoCloseable {
     } catch (IOException e) {
       throw new ImageStagingException("cannot copy " + source + " to " + staged + ": " + e, e);
     }
-  }
-
-  /**
-   * Copies an open file's bytes, from its start to the size it has now, into {@code target}; blocks
-   * of zeros are skipped (holes). Reading up to the size only: a character device such as {@code
-   * /dev/zero} has size 0, and a pipe or socket (no position) is refused.
-   */
-  private static void copyOpened(ImageSource.Opened source, Path target) {
-    FileChannel in = source.channel();
-    long size;
-    try {
-      in.position(0);
-      size = in.size();
-    } catch (IOException e) {
-      throw new InvalidImageFileException(
-          Path.of(source.label()), "is not a regular file (" + e.getMessage() + ")");
-    }
-    byte[] block = new byte[SPARSE_BLOCK];
-    ByteBuffer buffer = ByteBuffer.wrap(block);
-    try (RandomAccessFile out = new RandomAccessFile(target.toFile(), "rw")) {
-      out.setLength(0);
-      long position = 0;
-      while (position < size) {
-        buffer.clear();
-        buffer.limit((int) Math.min(block.length, size - position));
-        int n;
-        try {
-          n = in.read(buffer, position);
-        } catch (IOException e) {
-          throw new InvalidImageFileException(
-              Path.of(source.label()),
-              "cannot be read through the descriptor the client passed ("
-                  + e.getMessage()
-                  + "): open it for reading");
-        }
-        if (n < 0) {
-          break; // it shrank meanwhile: take what there is
-        }
-        if (!allZero(block, n)) {
-          out.seek(position);
-          out.write(block, 0, n);
-        }
-        position += n;
-      }
-      out.setLength(position);
-    } catch (IOException e) {
-      throw new ImageStagingException(
-          "cannot copy " + source.label() + " to " + target + ": " + e, e);
-    }
-  }
-
-  private static boolean allZero(byte[] block, int length) {
-    for (int i = 0; i < length; i++) {
-      if (block[i] != 0) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private void requireOpen() {

@@ -485,30 +485,4 @@ public final class GuestSessions implements AutoCloseable {
   public void close() {
     background.shutdownNow();
   }
-
-  private static final class CountingOutputStream extends OutputStream {
-    private final OutputStream out;
-    long count;
-
-    CountingOutputStream(OutputStream out) {
-      this.out = out;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-      count++;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      count += len;
-    }
-
-    @Override
-    public void flush() throws IOException {
-      out.flush();
-    }
-  }
 }

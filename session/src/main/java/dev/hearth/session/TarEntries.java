@@ -11,7 +11,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -43,7 +42,6 @@ final class TarEntries {
 
   private static final Set<PosixFilePermission> PRIVATE_FILE =
       PosixFilePermissions.fromString("rw-------");
-  private static final int SPECIAL_BITS = 07000;
   private static final int SET_ID_BITS = 06000;
 
   private final Path staging;
@@ -187,7 +185,7 @@ final class TarEntries {
         }
       }
     }
-    Files.setPosixFilePermissions(path.get(), permissions(entry.getMode()));
+    Files.setPosixFilePermissions(path.get(), HostEntries.permissions(entry.getMode()));
     if (entry.getLastModifiedTime() != null) {
       Files.setLastModifiedTime(path.get(), entry.getLastModifiedTime());
     }
@@ -199,7 +197,7 @@ final class TarEntries {
       return;
     }
     Path path = parentOk.get().resolve(segments.get(segments.size() - 1));
-    Optional<BasicFileAttributes> existing = attributes(path);
+    Optional<BasicFileAttributes> existing = HostEntries.attributes(path);
     if (existing.isPresent() && !existing.get().isDirectory()) {
       refuse(entry.getName(), "a folder where the archive already put a file or link");
       return;
@@ -210,7 +208,7 @@ final class TarEntries {
     // setgid and sticky bits are dropped: the copy belongs to the user, like any file they make.
     folders.put(
         List.copyOf(segments),
-        new FolderMeta(permissions(entry.getMode()), entry.getLastModifiedTime()));
+        new FolderMeta(HostEntries.permissions(entry.getMode()), entry.getLastModifiedTime()));
   }
 
   private void writeSymlink(TarArchiveEntry entry, List<String> segments) throws IOException {
@@ -264,7 +262,7 @@ final class TarEntries {
       return Optional.empty();
     }
     Path path = folder.get().resolve(segments.get(segments.size() - 1));
-    Optional<BasicFileAttributes> existing = attributes(path);
+    Optional<BasicFileAttributes> existing = HostEntries.attributes(path);
     if (existing.isPresent()) {
       if (existing.get().isDirectory()) {
         refuse(entryName, "a file or link where the archive already put a folder");
@@ -283,7 +281,7 @@ final class TarEntries {
     Path folder = staging;
     for (int i = 0; i < segments.size() - 1; i++) {
       folder = folder.resolve(segments.get(i));
-      Optional<BasicFileAttributes> attributes = attributes(folder);
+      Optional<BasicFileAttributes> attributes = HostEntries.attributes(folder);
       if (attributes.isEmpty()) {
         Files.createDirectory(folder);
       } else if (!attributes.get().isDirectory()) {
@@ -303,7 +301,7 @@ final class TarEntries {
     Path path = staging;
     for (int i = 0; i < segments.size(); i++) {
       path = path.resolve(segments.get(i));
-      Optional<BasicFileAttributes> attributes = attributes(path);
+      Optional<BasicFileAttributes> attributes = HostEntries.attributes(path);
       boolean last = i == segments.size() - 1;
       if (attributes.isEmpty()
           || (last ? !attributes.get().isRegularFile() : !attributes.get().isDirectory())) {
@@ -392,26 +390,6 @@ final class TarEntries {
     if (text.getBytes(StandardCharsets.UTF_8).length > limits.maxNameBytes()) {
       throw tooLarge(what + " of more than " + limits.maxNameBytes() + " bytes");
     }
-  }
-
-  private static Optional<BasicFileAttributes> attributes(Path path) throws IOException {
-    try {
-      return Optional.of(
-          Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    }
-  }
-
-  /** The permission bits of a tar mode; setuid, setgid and sticky bits never pass. */
-  static Set<PosixFilePermission> permissions(int mode) {
-    int bits = mode & 0777 & ~SPECIAL_BITS;
-    StringBuilder text = new StringBuilder(9);
-    String letters = "rwxrwxrwx";
-    for (int i = 0; i < 9; i++) {
-      text.append((bits & (0400 >> i)) != 0 ? letters.charAt(i) : '-');
-    }
-    return PosixFilePermissions.fromString(text.toString());
   }
 
   private static String quoted(String text) {
