@@ -71,13 +71,10 @@ public final class Daemon implements Hearth {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
   /**
-   * What tests replace: the OS, time, peer authorisation, extra RPC methods, and the VM lifecycle's
-   * host network and guest seams (empty: the real bridge, TAPs and NAT from the config, debugfs for
-   * the identity stage, MINA SSH with the daemon's key for the SSH wait and the poweroff step of a
-   * stop, and the VM's IP, port 22, as the guest route of exec, shell and copy), the runner of
-   * image builds' scripts (empty: the host's; a test plays a build's output there), where the VMM
-   * is looked for (this process's PATH, {@code HEARTH_HOME} and /dev/kvm), and the fsync of what is
-   * made before the row that owns it is committed (ARCHITECTURE.md, "Durability").
+   * What tests replace: the OS, time, peer authorisation, extra RPC methods, the VM lifecycle's
+   * host network and guest seams (empty: the real ones from the config), the image builds' runner,
+   * where the VMM is looked for, the fsync before rows are committed (ARCHITECTURE.md,
+   * "Durability") and the host's capacity for the {@code auto} limits.
    */
   record Seams(
       Posix posix,
