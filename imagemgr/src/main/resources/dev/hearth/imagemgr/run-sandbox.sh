@@ -67,8 +67,10 @@ ip link set lo up 2>/dev/null || true
 # The tree as a mount of its own, then its own /dev and /proc over whatever was there.
 mount --rbind "$tree" "$tree"
 for point in proc sys dev; do
+  # A mount the rbind brought along may show as a mount point yet refuse umount ("not
+  # mounted"): stop there, the fresh mounts below go over it.
   while mountpoint -q "$tree/$point"; do
-    umount -l "$tree/$point"
+    umount -l "$tree/$point" 2>/dev/null || break
   done
 done
 mkdir -p "$tree/dev" "$tree/proc"

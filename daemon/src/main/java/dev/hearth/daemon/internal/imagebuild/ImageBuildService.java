@@ -15,9 +15,14 @@ import dev.hearth.imagemgr.StagedImage;
 import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.Registry;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -178,7 +183,7 @@ public final class ImageBuildService {
       } catch (ImagemgrException e) {
         throw HearthException.invalid("kernel: " + e.getMessage());
       }
-      return Optional.of(kernel);
+      return Optional.of(kernel instanceof ImageSource.Opened opened ? copied(opened) : kernel);
     }
     if (parts.defaultKernel().isPresent()) {
       Path kernel = parts.defaultKernel().get();
@@ -191,6 +196,29 @@ public final class ImageBuildService {
       return Optional.of(ImageSource.of(kernel));
     }
     return Optional.empty();
+  }
+
+  /**
+   * A kernel the client passed open, copied now into a private file of the daemon's that is open
+   * and already unlinked (it goes when its channel closes, with the build): the build reads it long
+   * after the request that passed it has ended, and a passed descriptor lives only as long as that
+   * request's connection.
+   */
+  private static ImageSource copied(ImageSource.Opened kernel) {
+    try (kernel) {
+      Path copy = Files.createTempFile("hearth-build-kernel-", ".vmlinux");
+      try {
+        try (InputStream in = Channels.newInputStream(kernel.channel().position(0))) {
+          Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return ImageSource.opened(kernel.label(), FileChannel.open(copy, StandardOpenOption.READ));
+      } finally {
+        Files.deleteIfExists(copy);
+      }
+    } catch (IOException e) {
+      throw HearthException.invalid(
+          "kernel: cannot read " + kernel.label() + " through its descriptor: " + e.getMessage());
+    }
   }
 
   private BuildSpec spec(ImageBuildRequest request, boolean distroKernel) {
