@@ -29,7 +29,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Workspaces on a real daemon and a real guest (issue 13): {@code vm create --workspace} with a
@@ -59,7 +58,9 @@ class WorkspaceE2eTest implements KeepLogsOnFailure.Logs {
   private static final String GUEST = "/workspace/" + NAME;
   private static final Duration EXEC = Duration.ofMinutes(2);
 
-  @TempDir Path dir;
+  /** The host side of the test (E2eHost's work folder): one for all steps, which share it. */
+  private Path dir;
+
   private Path repo;
   private E2eHost host;
   private String failed;
@@ -80,6 +81,7 @@ class WorkspaceE2eTest implements KeepLogsOnFailure.Logs {
             firecracker,
             Path.of(System.getProperty("hearth.e2e.buildCache", "/var/cache/hearth-test/build")));
     host.startDaemon();
+    dir = host.work;
   }
 
   @BeforeEach
