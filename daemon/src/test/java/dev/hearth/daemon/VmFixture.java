@@ -181,8 +181,16 @@ final class VmFixture implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the daemon and kills the fake VMs it started: they outlive a daemon by design (see {@link
+   * #stopDaemon} for a restart), but not the test.
+   */
   @Override
   public void close() throws InterruptedException {
-    stopDaemon();
+    try {
+      stopDaemon();
+    } finally {
+      VmAssertions.killLeftoverFakes(this);
+    }
   }
 }
