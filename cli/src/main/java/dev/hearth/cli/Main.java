@@ -1,6 +1,9 @@
 package dev.hearth.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.SocketChannel;
 import picocli.CommandLine;
 import picocli.CommandLine.Help.Ansi;
 
@@ -16,6 +19,7 @@ public final class Main {
 
   public static void main(String[] args) {
     avoidClassPathSearches();
+    prepareSocketsMeanwhile();
     System.exit(commandLine(environment(), null, null, args).execute(args));
   }
 
@@ -47,6 +51,26 @@ public final class Main {
       return;
     }
     System.setProperty(SELECTOR_PROVIDER_PROPERTY, EPOLL_SELECTOR_PROVIDER);
+  }
+
+  /**
+   * Sets up the JDK's Unix-domain sockets on another thread while picocli builds the command on
+   * this one. Their first use initialises a {@code SecureRandom}, that is the security providers,
+   * which took about a tenth of a short command's time on the main thread (bench/README.md). A
+   * command that never connects loses nothing: the thread is a daemon and holds no resource.
+   */
+  private static void prepareSocketsMeanwhile() {
+    Thread thread = new Thread(Main::openAndCloseUnixSocket, "hearth-socket-setup");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private static void openAndCloseUnixSocket() {
+    try {
+      SocketChannel.open(StandardProtocolFamily.UNIX).close();
+    } catch (IOException | UnsupportedOperationException e) {
+      // The command's own connect meets the same failure and reports it.
+    }
   }
 
   /**
