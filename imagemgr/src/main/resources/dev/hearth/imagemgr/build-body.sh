@@ -23,8 +23,10 @@ stage() {
   printf 'hearth-stage: %s\n' "$1"
 }
 
+# hearth's stages and the packages' tools run in a network namespace of their own (loopback only):
+# only debootstrap, a host tool, reaches the mirror.
 in_chroot() {
-  chroot "$TREE" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+  unshare --net -- chroot "$TREE" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
     DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@"
 }
 

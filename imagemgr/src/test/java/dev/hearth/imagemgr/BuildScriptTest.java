@@ -12,10 +12,15 @@ import dev.hearth.core.testing.RequiresRoot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,6 +62,7 @@ class BuildScriptTest {
         .contains(
             "debootstrap --variant=minbase --arch=amd64 --components=main"
                 + " --include=\"$INCLUDE\"")
+        .contains("  unshare --net -- chroot \"$TREE\" /usr/bin/env -i")
         .contains("PasswordAuthentication no\n")
         .contains("PermitRootLogin prohibit-password\n")
         .contains("in_chroot passwd --lock root\n")
@@ -303,15 +309,71 @@ class BuildScriptTest {
   @RequiresRoot
   @RequiresBinary({"sh", "tar", "mount", "umount", "mountpoint", "chroot", "unshare", "setpriv"})
   void aFailedBuildLeavesNoMountBehind() throws Exception {
+    Path base = dir.resolve("base");
+    for (String d : List.of("etc", "usr/sbin", "proc", "sys", "dev", "root", "tmp")) {
+      Files.createDirectories(base.resolve(d));
+    }
+
+    CommandResult result = buildFromCachedTree(base);
+
+    assertThat(result.exitCode()).as(result.stderr()).isNotZero();
+    assertThat(result.stdout())
+        .contains("hearth-stage: debootstrap\n")
+        .contains("using the cached base tree")
+        .contains("hearth-stage: configure\n")
+        .doesNotContain("hearth-stage: mkfs");
+    assertThat(result.stderr())
+        .contains("hearth: image build failed")
+        .contains("/usr/bin/env"); // the first chroot, which comes after the mounts
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo")))
+        .doesNotContain(dir.resolve("work/tree").toString());
+    // The script got as far as configuring the tree (with its mounts in place) before the chroot.
+    assertThat(dir.resolve("work/tree/etc/ssh/sshd_config.d/hearth.conf")).exists();
+    assertThat(dir.resolve("work/tree/proc/self")).doesNotExist();
+  }
+
+  /**
+   * The stages after debootstrap run the tree's programs; they must not reach any network. The
+   * cached tree's {@code passwd} (the first program the configure stage runs) records the network
+   * interfaces it sees and fails the build.
+   */
+  @Test
+  @RequiresRoot
+  @RequiresBinary({"sh", "tar", "mount", "umount", "mountpoint", "chroot", "unshare", "setpriv"})
+  void theTreesProgramsRunWithoutTheHostsNetwork() throws Exception {
+    Path base = dir.resolve("base");
+    for (String d : List.of("etc", "usr/sbin", "proc", "sys", "dev", "root", "tmp")) {
+      Files.createDirectories(base.resolve(d));
+    }
+    for (String program : List.of("/usr/bin/env", "/bin/sh", "/bin/cat")) {
+      copyWithLibraries(Path.of(program), base);
+    }
+    Path passwd = base.resolve("usr/sbin/passwd");
+    Files.writeString(passwd, "#!/bin/sh\ncat /proc/net/dev > /root/interfaces\nexit 3\n");
+    Files.setPosixFilePermissions(passwd, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+    CommandResult result = buildFromCachedTree(base);
+
+    assertThat(result.exitCode()).as(result.stderr()).isNotZero();
+    Path seen = dir.resolve("work/tree/root/interfaces");
+    assertThat(seen).as("the tree's passwd ran: %s", result.stderr()).exists();
+    List<String> interfaces =
+        Files.readAllLines(seen).stream()
+            .skip(2) // the two header lines of /proc/net/dev
+            .map(line -> line.substring(0, line.indexOf(':')).strip())
+            .toList();
+    assertThat(interfaces).containsExactly("lo");
+  }
+
+  /**
+   * Runs the real script as the builder starts it, on a cached base tree made from {@code base}.
+   */
+  private CommandResult buildFromCachedTree(Path base) throws Exception {
     Runner runner = TestFiles.realRunner();
     Path out = Files.createDirectories(dir.resolve("out"));
     Path work = Files.createDirectories(dir.resolve("work"));
     BuildScript script =
         BuildScript.generate(spec(List.of(), Optional.empty(), true), out, work, dir.resolve("c"));
-    Path base = dir.resolve("base");
-    for (String d : List.of("etc", "usr/sbin", "proc", "sys", "dev", "root", "tmp")) {
-      Files.createDirectories(base.resolve(d));
-    }
     Files.createDirectories(script.cacheDir());
     runner.check(
         Command.of(
@@ -326,23 +388,31 @@ class BuildScriptTest {
     Files.writeString(file, script.text(), StandardCharsets.UTF_8);
     Files.writeString(
         work.resolve(BuildScript.SANDBOX_FILE), BuildScript.sandbox(), StandardCharsets.UTF_8);
+    return runner.run(Command.builder("sh").args(ImageBuilder.wrapperArgs(file)).build());
+  }
 
-    CommandResult result =
-        runner.run(Command.builder("sh").args(ImageBuilder.wrapperArgs(file)).build());
-
-    assertThat(result.exitCode()).as(result.stderr()).isNotZero();
-    assertThat(result.stdout())
-        .contains("hearth-stage: debootstrap\n")
-        .contains("using the cached base tree")
-        .contains("hearth-stage: configure\n")
-        .doesNotContain("hearth-stage: mkfs");
-    assertThat(result.stderr())
-        .contains("hearth: image build failed")
-        .contains("/usr/bin/env"); // the first chroot, which comes after the mounts
-    assertThat(Files.readString(Path.of("/proc/self/mountinfo")))
-        .doesNotContain(work.resolve("tree").toString());
-    // The script got as far as configuring the tree (with its mounts in place) before the chroot.
-    assertThat(work.resolve("tree/etc/ssh/sshd_config.d/hearth.conf")).exists();
-    assertThat(work.resolve("tree/proc/self")).doesNotExist();
+  /**
+   * Copies a host program and the shared libraries {@code ldd} names into the same paths under
+   * {@code root}.
+   */
+  private static void copyWithLibraries(Path program, Path root) throws Exception {
+    CommandResult ldd = TestFiles.realRunner().check(Command.of("ldd", program.toString()));
+    List<Path> files = new ArrayList<>(List.of(program.toRealPath()));
+    Matcher paths = Pattern.compile("(/\\S+)").matcher(ldd.stdout());
+    while (paths.find()) {
+      files.add(Path.of(paths.group(1)));
+    }
+    for (Path file : files) {
+      Path target = root.resolve(file.toString().substring(1));
+      Files.createDirectories(target.getParent());
+      Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING);
+      Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    // The program may be reached through a merged-/usr symlink (/bin -> usr/bin).
+    Path asNamed = root.resolve(program.toString().substring(1));
+    if (!Files.exists(asNamed)) {
+      Files.createDirectories(asNamed.getParent());
+      Files.copy(program, asNamed);
+    }
   }
 }
