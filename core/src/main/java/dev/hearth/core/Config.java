@@ -16,6 +16,8 @@ import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
 
 /**
  * hearth's configuration: every {@link ConfigKey} with its value. Every key has a default, so no
@@ -224,6 +226,17 @@ public final class Config {
   /** Whether an image build's --run script shares the host's network namespace. */
   public boolean buildRunHostNetwork() {
     return get(ConfigKey.BUILD_RUN_NETWORK).equals("host");
+  }
+
+  /**
+   * What bounds one image build's processes ({@code build_max_memory}, {@code
+   * build_max_processes}).
+   */
+  public CgroupLimits buildLimits() {
+    return new CgroupLimits(
+        OptionalLong.of(Long.parseLong(get(ConfigKey.BUILD_MAX_MEMORY))),
+        OptionalLong.of(integer(ConfigKey.BUILD_MAX_PROCESSES)),
+        OptionalDouble.empty());
   }
 
   public String bridgeName() {

@@ -80,6 +80,20 @@ public enum ConfigKey {
           + " only loopback; install packages with --packages, which debootstrap fetches) or host"
           + " (the host's network namespace: the script reaches the internet and also the host's"
           + " own services, so only where every socket_group member is trusted)."),
+  BUILD_MAX_MEMORY(
+      "build_max_memory",
+      Type.SIZE,
+      "4GiB",
+      "Memory that one image build's processes (debootstrap, package scripts, the --run script)"
+          + " may use together, in a cgroup of its own: past it the kernel's OOM killer acts"
+          + " inside the build, not on the host. Where no cgroup can be made (hearth doctor says)"
+          + " builds run unbounded."),
+  BUILD_MAX_PROCESSES(
+      "build_max_processes",
+      Type.intRange(64, 1000000),
+      "4096",
+      "Processes and threads one image build may have at once, in the same cgroup (a fork bomb"
+          + " in a --run script stops there)."),
   BRIDGE_NAME(
       "bridge_name", Type.INTERFACE_NAME, "hearth0", "Host bridge that the VMs' TAP devices join."),
   BRIDGE_CIDR(

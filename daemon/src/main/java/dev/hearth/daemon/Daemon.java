@@ -1,5 +1,6 @@
 package dev.hearth.daemon;
 
+import dev.hearth.core.Cgroups;
 import dev.hearth.core.Clock;
 import dev.hearth.core.Config;
 import dev.hearth.core.FileSync;
@@ -348,7 +349,8 @@ public final class Daemon implements Hearth {
             new DiskChecks(
                 config, probe, new DeviceMapperProbe(runner), ReflinkProbe.cp(runner, probe)),
             new ImageToolChecks(probe),
-            new StateChecks(config, posix, probe));
+            new StateChecks(config, posix, probe),
+            Cgroups.system(posix, Clock.system()));
     try {
       return new Doctor(checks).check();
     } catch (InterruptedException e) {

@@ -1,6 +1,7 @@
 package dev.hearth.daemon;
 
 import dev.hearth.core.BuildInfo;
+import dev.hearth.core.Cgroups;
 import dev.hearth.core.Config;
 import dev.hearth.core.HostCapacity;
 import dev.hearth.core.Layout;
@@ -196,7 +197,12 @@ final class DaemonServices {
             layout.imageBuildCacheDir(),
             config.buildTimeout(),
             IMAGE_BUILD_TERM_GRACE,
-            config.buildRunHostNetwork());
+            config.buildRunHostNetwork(),
+            // A stand-in runner starts no processes to bound.
+            seams.imageBuildRunner().isPresent()
+                ? Cgroups.none("image builds run by a test seam")
+                : Cgroups.system(seams.posix(), seams.clock()),
+            config.buildLimits());
     // A build cut short by a crash may have left mounts and chrooted processes in its staging
     // folder: they must go before anything deletes staging folders.
     builder.sweep(layout.imageStagingDir());

@@ -1,5 +1,9 @@
 package dev.hearth.imagemgr;
 
+import dev.hearth.core.Cgroup;
+import dev.hearth.core.CgroupException;
+import dev.hearth.core.CgroupLimits;
+import dev.hearth.core.Cgroups;
 import dev.hearth.core.Command;
 import dev.hearth.core.CommandResult;
 import dev.hearth.core.CoreException;
@@ -17,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -49,6 +54,7 @@ public final class ImageBuilder {
   static final String PID_PREFIX = "hearth-pid: ";
   static final String SCRIPT_FILE = "build.sh";
   static final String RUN_NETWORK_ENV = "HEARTH_BUILD_RUN_NETWORK";
+  static final String BUILD_CGROUP_PREFIX = "build-";
 
   /** Where a build's progress goes (an operation's stage and log). */
   public interface Progress {
@@ -65,6 +71,9 @@ public final class ImageBuilder {
   private final Duration timeout;
   private final Duration termGrace;
   private final boolean runHostNetwork;
+  private final Cgroups cgroups;
+  private final CgroupLimits limits;
+  private final AtomicBoolean unboundedWarned = new AtomicBoolean();
 
   /**
    * @param cacheRoot where the build script caches base trees
@@ -72,6 +81,8 @@ public final class ImageBuilder {
    * @param termGrace how long a cancelled or failed script gets for its trap before SIGKILL
    * @param runHostNetwork whether the {@code --run} script shares the host's network namespace
    *     (config {@code build_run_network = "host"}) rather than getting one of its own
+   * @param cgroups where each build gets a cgroup bounding all its processes with {@code limits}
+   *     (without usable cgroups builds run unbounded, with a warning)
    */
   public ImageBuilder(
       Runner runner,
@@ -81,8 +92,12 @@ public final class ImageBuilder {
       Path cacheRoot,
       Duration timeout,
       Duration termGrace,
-      boolean runHostNetwork) {
+      boolean runHostNetwork,
+      Cgroups cgroups,
+      CgroupLimits limits) {
     this.runHostNetwork = runHostNetwork;
+    this.cgroups = cgroups;
+    this.limits = limits;
     this.runner = runner;
     this.posix = posix;
     this.staging = staging;
@@ -166,11 +181,37 @@ public final class ImageBuilder {
 
   /** Runs the script and waits; on interrupt (cancel) gives its trap the grace, then kills. */
   private void runScript(String name, Path script, Path work, Progress progress) throws Exception {
-    // The wrapper reports its pid (the process group, as the runner starts it in a session of
-    // its own) before it becomes the build script.
+    Optional<Cgroup> group = cgroupFor(name);
+    try {
+      runScript(name, script, work, progress, group.map(Cgroup::procsFiles).orElse(List.of()));
+    } finally {
+      // The script's PID namespace ends with it; this also takes anything that left it.
+      group.ifPresent(Cgroup::close);
+    }
+  }
+
+  private Optional<Cgroup> cgroupFor(String name) {
+    if (!cgroups.available()) {
+      if (!unboundedWarned.getAndSet(true)) {
+        log.warn("image builds run without memory or process limits: {}", cgroups.describe());
+      }
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(cgroups.create(BUILD_CGROUP_PREFIX + name, limits));
+    } catch (CgroupException e) {
+      throw new ImageBuildException("cannot bound the build's processes: " + e.getMessage(), e);
+    }
+  }
+
+  private void runScript(
+      String name, Path script, Path work, Progress progress, List<Path> cgroupProcs)
+      throws Exception {
+    // The wrapper joins the build's cgroup and reports its pid (the process group, as the runner
+    // starts it in a session of its own) before it becomes the build script.
     Command command =
         Command.builder("sh")
-            .args(wrapperArgs(script))
+            .args(wrapperArgs(script, cgroupProcs))
             .env(RUN_NETWORK_ENV, runHostNetwork ? "host" : "none")
             .cwd(work)
             .timeout(timeout)
@@ -226,17 +267,21 @@ public final class ImageBuilder {
    * started it, a daemon crash included) and {@code unshare} with mount and PID namespaces of its
    * own and a fresh /proc; the script is the namespace's init, so when it ends or is killed every
    * process the build started is killed by the kernel ({@code --kill-child} kills it in turn when
-   * unshare dies).
+   * unshare dies). Before all that it writes its pid into {@code cgroupProcs}, so the build and
+   * everything it starts stay in its cgroup.
    */
-  static List<String> wrapperArgs(Path script) {
-    return List.of(
-        "-c",
-        "echo \""
+  static List<String> wrapperArgs(Path script, List<Path> cgroupProcs) {
+    List<String> args = new ArrayList<>();
+    args.add("-c");
+    args.add(
+        "script=$1; shift; for procs; do echo $$ > \"$procs\" || exit 125; done; echo \""
             + PID_PREFIX
             + "$$\"; exec setpriv --pdeathsig KILL -- unshare --mount --propagation private"
-            + " --mount-proc --pid --fork --kill-child=SIGKILL --ipc --uts -- sh \"$1\"",
-        "sh",
-        script.toString());
+            + " --mount-proc --pid --fork --kill-child=SIGKILL --ipc --uts -- sh \"$script\"");
+    args.add("sh");
+    args.add(script.toString());
+    cgroupProcs.forEach(procs -> args.add(procs.toString()));
+    return List.copyOf(args);
   }
 
   private void terminate(FutureTask<CommandResult> task, Thread thread, int pid)

@@ -3,8 +3,13 @@ package dev.hearth.imagemgr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hearth.core.Cgroup;
+import dev.hearth.core.Cgroups;
+import dev.hearth.core.Clock;
 import dev.hearth.core.Command;
 import dev.hearth.core.CommandResult;
+import dev.hearth.core.Config;
+import dev.hearth.core.Posix;
 import dev.hearth.core.Runner;
 import dev.hearth.core.ShellQuote;
 import dev.hearth.core.testing.RequiresBinary;
@@ -314,7 +319,7 @@ class BuildScriptTest {
       Files.createDirectories(base.resolve(d));
     }
 
-    CommandResult result = buildFromCachedTree(base);
+    CommandResult result = buildFromCachedTree(base, List.of());
 
     assertThat(result.exitCode()).as(result.stderr()).isNotZero();
     assertThat(result.stdout())
@@ -340,7 +345,7 @@ class BuildScriptTest {
   @Test
   @RequiresRoot
   @RequiresBinary({"sh", "tar", "mount", "umount", "mountpoint", "chroot", "unshare", "setpriv"})
-  void theTreesProgramsRunWithoutTheHostsNetwork() throws Exception {
+  void theTreesProgramsRunWithoutTheHostsNetworkInsideTheBuildsCgroup() throws Exception {
     Path base = dir.resolve("base");
     for (String d : List.of("etc", "usr/sbin", "proc", "sys", "dev", "root", "tmp")) {
       Files.createDirectories(base.resolve(d));
@@ -349,10 +354,17 @@ class BuildScriptTest {
       copyWithLibraries(Path.of(program), base);
     }
     Path passwd = base.resolve("usr/sbin/passwd");
-    Files.writeString(passwd, "#!/bin/sh\ncat /proc/net/dev > /root/interfaces\nexit 3\n");
+    Files.writeString(
+        passwd,
+        "#!/bin/sh\ncat /proc/net/dev > /root/interfaces\n"
+            + "cat /proc/self/cgroup > /root/cgroups\nexit 3\n");
     Files.setPosixFilePermissions(passwd, PosixFilePermissions.fromString("rwxr-xr-x"));
-
-    CommandResult result = buildFromCachedTree(base);
+    Cgroups cgroups = Cgroups.system(Posix.system(), Clock.system());
+    CommandResult result;
+    String groupName = "build-test-" + ProcessHandle.current().pid();
+    try (Cgroup group = cgroups.create(groupName, Config.defaults().buildLimits())) {
+      result = buildFromCachedTree(base, group.procsFiles());
+    }
 
     assertThat(result.exitCode()).as(result.stderr()).isNotZero();
     Path seen = dir.resolve("work/tree/root/interfaces");
@@ -363,12 +375,15 @@ class BuildScriptTest {
             .map(line -> line.substring(0, line.indexOf(':')).strip())
             .toList();
     assertThat(interfaces).containsExactly("lo");
+    assertThat(Files.readString(dir.resolve("work/tree/root/cgroups")))
+        .as("the build's processes are in its cgroup (%s)", cgroups.describe())
+        .contains(":/hearth/" + groupName + "\n");
   }
 
   /**
    * Runs the real script as the builder starts it, on a cached base tree made from {@code base}.
    */
-  private CommandResult buildFromCachedTree(Path base) throws Exception {
+  private CommandResult buildFromCachedTree(Path base, List<Path> cgroupProcs) throws Exception {
     Runner runner = TestFiles.realRunner();
     Path out = Files.createDirectories(dir.resolve("out"));
     Path work = Files.createDirectories(dir.resolve("work"));
@@ -388,7 +403,8 @@ class BuildScriptTest {
     Files.writeString(file, script.text(), StandardCharsets.UTF_8);
     Files.writeString(
         work.resolve(BuildScript.SANDBOX_FILE), BuildScript.sandbox(), StandardCharsets.UTF_8);
-    return runner.run(Command.builder("sh").args(ImageBuilder.wrapperArgs(file)).build());
+    return runner.run(
+        Command.builder("sh").args(ImageBuilder.wrapperArgs(file, cgroupProcs)).build());
   }
 
   /**

@@ -137,7 +137,7 @@ class RunSandboxTest {
             () ->
                 runner.run(
                     Command.builder("sh")
-                        .args(ImageBuilder.wrapperArgs(script))
+                        .args(ImageBuilder.wrapperArgs(script, List.of()))
                         .timeout(Duration.ofSeconds(3))
                         .build()))
         .isInstanceOf(CommandTimeoutException.class);
@@ -154,7 +154,7 @@ class RunSandboxTest {
     String marker = "hearth-build-test-" + UUID.randomUUID();
     Path script = writeBuildScript(marker);
     List<String> chain = new ArrayList<>(List.of("sh"));
-    chain.addAll(ImageBuilder.wrapperArgs(script));
+    chain.addAll(ImageBuilder.wrapperArgs(script, List.of()));
     StringBuilder standIn = new StringBuilder();
     for (String word : chain) {
       standIn.append('\'').append(word.replace("'", "'\\''")).append("' ");

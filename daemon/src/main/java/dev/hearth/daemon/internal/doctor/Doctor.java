@@ -1,5 +1,6 @@
 package dev.hearth.daemon.internal.doctor;
 
+import dev.hearth.core.Cgroups;
 import dev.hearth.core.CheckOutcome;
 import dev.hearth.core.StateChecks;
 import dev.hearth.daemon.DoctorCheck;
@@ -34,7 +35,8 @@ public final class Doctor {
       NetworkChecks network,
       DiskChecks disks,
       ImageToolChecks imageTools,
-      StateChecks state) {}
+      StateChecks state,
+      Cgroups cgroups) {}
 
   private final Checks checks;
 
@@ -95,6 +97,7 @@ public final class Doctor {
     report.add(guard("ssh-key", state::sshKey));
     report.add(guard("quarantine", state::quarantine));
     report.add(guard("privileges", state::privileges));
+    report.add(guard("cgroups", checks.cgroups()::check));
     return new DoctorReport(report);
   }
 

@@ -2,6 +2,8 @@ package dev.hearth.daemon.internal.doctor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hearth.core.Cgroups;
+import dev.hearth.core.Clock;
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
 import dev.hearth.core.LinuxHostProbe;
@@ -83,7 +85,8 @@ class DoctorAgreesWithDaemonTest {
                         runner, mapper.resolve("control"), mapper.resolve("modules")),
                     ReflinkProbe.cp(runner, probe)),
                 new ImageToolChecks(probe),
-                new StateChecks(config, posix, probe)))
+                new StateChecks(config, posix, probe),
+                Cgroups.system(posix, Clock.system())))
         .check()
         .checks();
   }

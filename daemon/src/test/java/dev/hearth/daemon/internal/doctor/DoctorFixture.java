@@ -1,5 +1,8 @@
 package dev.hearth.daemon.internal.doctor;
 
+import dev.hearth.core.Cgroup;
+import dev.hearth.core.CgroupLimits;
+import dev.hearth.core.Cgroups;
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Runner;
@@ -63,9 +66,30 @@ abstract class DoctorFixture {
           "sqlite",
           "ssh-key",
           "quarantine",
-          "privileges");
+          "privileges",
+          "cgroups");
 
   static final long GIB = 1L << 30;
+
+  /** A host whose cgroups the doctor finds usable (the doctor only asks, it makes no group). */
+  static final Cgroups MOUNTED_CGROUPS =
+      new Cgroups() {
+        @Override
+        public boolean available() {
+          return true;
+        }
+
+        @Override
+        public String describe() {
+          return "cgroup v2 (/sys/fs/cgroup)";
+        }
+
+        @Override
+        public Cgroup create(String name, CgroupLimits limits) {
+          throw new UnsupportedOperationException("the doctor makes no cgroup");
+        }
+      };
+
   static final String FIRECRACKER = "/usr/local/bin/firecracker";
   static final String LAUNCHER = "/opt/hearth/bin/hearth-qemu-firecracker";
   static final String SEARCH_PATH = "/usr/local/bin:/usr/bin";
@@ -92,6 +116,7 @@ abstract class DoctorFixture {
   final FakeHostProbe probe = new FakeHostProbe();
   FakePosix posix = new FakePosix(0, 0).group("hearth", 990);
   Config config = Config.defaults();
+  Cgroups cgroups = MOUNTED_CGROUPS;
   KvmStatus kvm = KVM_WORKS;
   Optional<Path> hearthHome = Optional.of(Path.of("/opt/hearth"));
 
@@ -167,7 +192,8 @@ abstract class DoctorFixture {
                 new DeviceMapperProbe(commands, mapperControl, devMapper.resolve("no-modules")),
                 probe),
             new ImageToolChecks(probe),
-            new StateChecks(config, posix, probe)));
+            new StateChecks(config, posix, probe),
+            cgroups));
   }
 
   DoctorCheck check(String name) throws InterruptedException {

@@ -3,6 +3,7 @@ package dev.hearth.daemon.internal.doctor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hearth.core.Cgroups;
 import dev.hearth.core.Runner;
 import dev.hearth.core.testing.FakePosix;
 import dev.hearth.daemon.DoctorCheck;
@@ -208,5 +209,19 @@ class DoctorTest extends DoctorFixture {
     assertThat(privileges.detail())
         .isEqualTo("running as uid 1000: host networking and device-mapper need root");
     assertThat(privileges.fix()).isEqualTo("run the daemon as root");
+  }
+
+  @Test
+  void withoutUsableCgroupsItWarnsThatBuildsAreUnbounded() throws Exception {
+    cgroups = Cgroups.none("no cgroup2 or cgroup mounts in /proc/self/mountinfo");
+
+    DoctorCheck check = check("cgroups");
+
+    assertThat(check.status()).isEqualTo(Status.WARN);
+    assertThat(check.detail())
+        .isEqualTo(
+            "no usable cgroups: no cgroup2 or cgroup mounts in /proc/self/mountinfo; image builds"
+                + " run without memory or process limits");
+    assertThat(check.fix()).contains("memory and pids cgroup controllers");
   }
 }

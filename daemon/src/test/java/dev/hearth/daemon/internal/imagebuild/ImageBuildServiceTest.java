@@ -3,7 +3,9 @@ package dev.hearth.daemon.internal.imagebuild;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hearth.core.Cgroups;
 import dev.hearth.core.Command;
+import dev.hearth.core.Config;
 import dev.hearth.core.LineListener;
 import dev.hearth.core.Posix;
 import dev.hearth.core.testing.Await;
@@ -84,7 +86,9 @@ class ImageBuildServiceTest {
             dir.resolve("cache"),
             Duration.ofMinutes(30),
             termGrace,
-            false);
+            false,
+            Cgroups.none("a fake runner runs no processes to bound"),
+            Config.defaults().buildLimits());
     return new ImageBuildService(
         new ImageBuildService.Parts(
             ops, staging, guard, builder, key, Optional.of(kernel), 4L << 30, maxConcurrent));
