@@ -8,7 +8,10 @@ import java.util.List;
  * the real one; tests use a fake.
  */
 public interface HostNetwork {
-  /** Makes the bridge exist with its address and the NAT rules in place; idempotent. */
+  /**
+   * Makes the bridge exist with its address and the NAT rules in place, and drops the guards of
+   * TAPs gone from the host; idempotent.
+   */
   void ensure() throws InterruptedException;
 
   /** The name of TAP number {@code index}: hearth's prefix and the number. */

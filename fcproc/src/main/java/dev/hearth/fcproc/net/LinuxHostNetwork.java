@@ -48,6 +48,14 @@ public final class LinuxHostNetwork implements HostNetwork {
     bridge.ensure();
     nat.ensure();
     guards.ensure();
+    // A TAP deleted while no daemon watched (a reboot, a hand's `ip link del`) left its guard; a
+    // later TAP of that name would start out with the old guest's rights until guarded anew.
+    List<String> present = taps.list();
+    for (String tap : guards.guarded()) {
+      if (!present.contains(tap)) {
+        guards.unguard(tap);
+      }
+    }
   }
 
   @Override

@@ -187,6 +187,19 @@ class TapGuardsHostTest {
   }
 
   @Test
+  void ensureSweepsTheGuardsOfTapsGoneFromTheHost() throws Exception {
+    Guest a = guests.get(0);
+    Guest b = guests.get(1);
+    TapGuards guards = guards(false);
+    ip(hostNs, "link", "del", a.tap()); // gone while no daemon watched
+
+    network.ensure();
+
+    assertThat(guards.guarded()).containsExactly(b.tap());
+    assertThat(chains()).doesNotContain(TapGuards.chain(a.tap()));
+  }
+
+  @Test
   void guardsGoWithTheirTapAndTheTableWithRemove() throws Exception {
     Guest a = guests.get(0);
     Guest b = guests.get(1);
