@@ -28,6 +28,7 @@ import dev.hearth.dmsnap.DiskChecks;
 import dev.hearth.dmsnap.ReflinkProbe;
 import dev.hearth.fcproc.VmmChecks;
 import dev.hearth.fcproc.VmmSelector;
+import dev.hearth.fcproc.net.EgressRules;
 import dev.hearth.fcproc.net.HostNetwork;
 import dev.hearth.fcproc.net.HostSockets;
 import dev.hearth.fcproc.net.NetworkChecks;
@@ -93,7 +94,8 @@ public final class Daemon implements Hearth {
       Optional<Runner> imageBuildRunner,
       VmmSelector vmmSelector,
       FileSync fileSync,
-      HostProbe hostProbe) {
+      HostProbe hostProbe,
+      Optional<EgressRules> egressRules) {
 
     static Seams system() {
       return new Seams(
@@ -113,7 +115,8 @@ public final class Daemon implements Hearth {
           Optional.empty(),
           VmmSelector.system(),
           FileSync.system(),
-          LinuxHostProbe.system());
+          LinuxHostProbe.system(),
+          Optional.empty());
     }
 
     Seams withPosix(Posix replacement) {
@@ -169,6 +172,13 @@ public final class Daemon implements Hearth {
       return edit(s -> s.hostProbe = probe);
     }
 
+    /**
+     * The nft side of the VMs' egress policies (empty: the real one, or none with a fake network).
+     */
+    Seams withEgressRules(EgressRules rules) {
+      return edit(s -> s.egressRules = Optional.of(rules));
+    }
+
     Seams withHostNetwork(HostNetwork network) {
       return edit(s -> s.hostNetwork = Optional.of(network));
     }
@@ -207,6 +217,7 @@ public final class Daemon implements Hearth {
       VmmSelector vmmSelector;
       FileSync fileSync;
       HostProbe hostProbe;
+      Optional<EgressRules> egressRules;
 
       Draft(Seams from) {
         posix = from.posix;
@@ -226,6 +237,7 @@ public final class Daemon implements Hearth {
         vmmSelector = from.vmmSelector;
         fileSync = from.fileSync;
         hostProbe = from.hostProbe;
+        egressRules = from.egressRules;
       }
 
       Seams build() {
@@ -246,7 +258,8 @@ public final class Daemon implements Hearth {
             imageBuildRunner,
             vmmSelector,
             fileSync,
-            hostProbe);
+            hostProbe,
+            egressRules);
       }
     }
   }

@@ -78,22 +78,25 @@ public final class EgressRules {
   /** Makes the table exist and rewrites its base chain; the VMs' chains and sets stay. */
   public void ensure() throws InterruptedException {
     requireNft();
-    String script =
-        declaration()
-            + "flush chain ip "
-            + table
-            + " forward\n"
-            + "add rule ip "
-            + table
-            + " forward iifname \""
-            + bridge
-            + "\" ct state established,related accept\n"
-            + "add rule ip "
-            + table
-            + " forward iifname \""
-            + bridge
-            + "\" ip saddr vmap @vms\n";
-    apply("could not install the egress table (nft table " + table() + ")", script);
+    apply("could not install the egress table (nft table " + table() + ")", declaration());
+  }
+
+  /** The table and its base chain's rules, rewritten: declared by every change. */
+  private String declaration() {
+    return declareTable()
+        + "flush chain ip "
+        + table
+        + " forward\n"
+        + "add rule ip "
+        + table
+        + " forward iifname \""
+        + bridge
+        + "\" ct state established,related accept\n"
+        + "add rule ip "
+        + table
+        + " forward iifname \""
+        + bridge
+        + "\" ip saddr vmap @vms\n";
   }
 
   /**
@@ -377,7 +380,7 @@ public final class EgressRules {
         + "\n";
   }
 
-  private String declaration() {
+  private String declareTable() {
     return """
         table ip %1$s {
           map vms { type ipv4_addr : verdict; }
