@@ -12,6 +12,7 @@ import dev.hearth.daemon.VmEgress;
 import dev.hearth.dmsnap.ProvisionerKind;
 import dev.hearth.dmsnap.RootDiskProvisioner;
 import dev.hearth.fcproc.VmmChoice;
+import dev.hearth.fcproc.net.EgressGate;
 import dev.hearth.fcproc.net.EgressPolicy;
 import dev.hearth.fcproc.net.GuestNetwork;
 import dev.hearth.fcproc.net.HostNetwork;
@@ -205,6 +206,14 @@ public final class VmService {
    */
   public String delete(String ref, boolean force) throws InterruptedException {
     return lifecycle.delete(ref, force);
+  }
+
+  /**
+   * The egress gate that the VM DNS asks before it forwards a guest's question and tells the
+   * answers (the VMs' policies, see {@link PolicyEgressGate}).
+   */
+  public EgressGate egressGate() {
+    return parts.egress();
   }
 
   /** The VM's recorded egress policy, canonical text. */
