@@ -52,6 +52,7 @@ final class CommandTree {
               VmCommand.Stop.class,
               VmCommand.Kill.class,
               VmCommand.Delete.class,
+              VmEgressCommand.class,
               VmLogsCommand.class,
               VmExecCommand.class,
               VmSshCommand.class,

@@ -61,6 +61,14 @@ final class VmCreateCommand implements Callable<Integer> {
   boolean noStart;
 
   @Option(
+      names = "--egress",
+      paramLabel = "POLICY",
+      description =
+          "What the VM may reach beyond the bridge: open, none, or allow:NAME[,NAME...] (domains,"
+              + " *.domain, IPv4 addresses or CIDRs); default from config (default_egress).")
+  String egress;
+
+  @Option(
       names = "--workspace",
       paramLabel = "PATH",
       description =
@@ -164,7 +172,8 @@ final class VmCreateCommand implements Callable<Integer> {
         vcpus == null ? OptionalInt.empty() : OptionalInt.of(vcpus),
         memoryMib == null ? OptionalInt.empty() : OptionalInt.of(memoryMib),
         diskSizeBytes,
-        noStart);
+        noStart,
+        Optional.ofNullable(egress));
   }
 
   private ParameterException usage(String message) {

@@ -48,6 +48,7 @@ final class VmView {
     details.add("Console log", Json.text(vm, "console_log"));
     details.add("Root disk", Json.text(vm, "root_disk"));
     details.add("Boot args", Json.text(vm, "boot_args"));
+    details.add("Egress", Json.text(vm, "egress"));
     return details.table();
   }
 

@@ -28,6 +28,7 @@ import dev.hearth.daemon.VersionInfo;
 import dev.hearth.daemon.Vm;
 import dev.hearth.daemon.VmCreation;
 import dev.hearth.daemon.VmDetails;
+import dev.hearth.daemon.VmEgress;
 import dev.hearth.daemon.VmSpec;
 import dev.hearth.daemon.Vms;
 import java.io.IOException;
@@ -67,6 +68,7 @@ final class FakeHearth implements Hearth, HearthConnector {
   Function<VmSpec, VmCreation> create;
   Supplier<List<Vm>> vmList;
   Function<String, VmDetails> vmShow;
+  BiFunction<String, Optional<String>, VmEgress> vmEgress;
   Function<String, Vm> vmStart;
   BiFunction<String, Optional<Duration>, Vm> vmStop;
   Function<String, Vm> vmKill;
@@ -262,6 +264,16 @@ final class FakeHearth implements Hearth, HearthConnector {
     @Override
     public VmDetails show(String vm) {
       return answer("vm.show", vmShow, vm).apply(vm);
+    }
+
+    @Override
+    public VmEgress egress(String vm) {
+      return answer("vm.egress", vmEgress, vm).apply(vm, Optional.empty());
+    }
+
+    @Override
+    public VmEgress setEgress(String vm, String policy) {
+      return answer("vm.egress", vmEgress, vm, policy).apply(vm, Optional.of(policy));
     }
 
     @Override

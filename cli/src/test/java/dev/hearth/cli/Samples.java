@@ -108,7 +108,8 @@ final class Samples {
         Path.of("/run/hearth/vms/" + vm.id() + "/firecracker.sock"),
         Path.of("/var/lib/hearth/vms/" + vm.id() + "/console.log"),
         Optional.of(Path.of("/var/lib/hearth/vms/" + vm.id() + "/rootfs.ext4")),
-        "console=ttyS0");
+        "console=ttyS0",
+        "allow:github.com");
   }
 
   /** A running operation at {@code stage}; percent < 0 for none. */

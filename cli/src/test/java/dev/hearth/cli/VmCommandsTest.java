@@ -9,10 +9,12 @@ import dev.hearth.daemon.DaemonUnavailableException;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.Op;
 import dev.hearth.daemon.Vm;
+import dev.hearth.daemon.VmEgress;
 import dev.hearth.daemon.VmSpec;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -262,6 +264,53 @@ class VmCommandsTest {
     assertThat(hearth.callOf("vm.show").arg(0)).isEqualTo("fedc");
     assertThat(Samples.node(run("vm", "show", "demo", "--json").out()).path("id").asText())
         .isEqualTo(Samples.VM_ID);
+  }
+
+  @Test
+  void createPassesTheEgressPolicyCanonicalAndRefusesABadOne() {
+    scriptCreate(Samples.opOf("succeeded", "ready", -1));
+    assertThat(
+            run("vm", "create", "demo", "--image", "base", "--egress", "allow:GitHub.com")
+                .exitCode())
+        .isZero();
+    VmSpec spec = (VmSpec) hearth.callOf("vm.create").arg(0);
+    assertThat(spec.egress()).hasValue("allow:github.com");
+
+    CliRun.Result bad = run("vm", "create", "web", "--image", "base", "--egress", "allow:a..b");
+    assertThat(bad.exitCode()).isEqualTo(1);
+    assertThat(bad.err()).contains("bad entry 'a..b'");
+  }
+
+  @Test
+  void egressShowsThePolicyAndDenialsAndChangesItLive() {
+    hearth.vmEgress =
+        (vm, policy) ->
+            new VmEgress(
+                "demo",
+                policy.orElse("allow:github.com"),
+                1,
+                List.of(
+                    new VmEgress.RefusedName("pypi.org", Instant.parse("2024-05-01T11:59:00Z"))),
+                3,
+                List.of(new VmEgress.DeniedDestination("203.0.113.7", 443, 20)));
+    String shown = run("vm", "egress", "demo").out();
+    assertThat(shown)
+        .contains("Policy:")
+        .contains("allow:github.com")
+        .contains("refused name pypi.org")
+        .contains("denied 203.0.113.7:443");
+    assertThat(hearth.callOf("vm.egress").args()).containsExactly("demo");
+
+    assertThat(run("vm", "egress", "demo", "--deny-all").out()).contains("none");
+    assertThat(run("vm", "egress", "demo", "--open").out()).contains("open");
+    assertThat(
+            Samples.node(run("vm", "egress", "demo", "--allow", "a.com,10.0.0.0/8", "--json").out())
+                .path("policy")
+                .asText())
+        .isEqualTo("allow:a.com,10.0.0.0/8");
+    CliRun.Result both = run("vm", "egress", "demo", "--open", "--deny-all");
+    assertThat(both.exitCode()).isEqualTo(2);
+    assertThat(both.err()).contains("mutually exclusive");
   }
 
   @Test

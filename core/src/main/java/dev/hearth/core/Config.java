@@ -248,6 +248,11 @@ public final class Config {
     return get(ConfigKey.BRIDGE_CIDR);
   }
 
+  /** The egress policy text of a VM created without one (checked in full by the daemon). */
+  public String defaultEgress() {
+    return get(ConfigKey.DEFAULT_EGRESS);
+  }
+
   /** Whether VMs may reach each other over the bridge ({@code vm_to_vm = "allow"}). */
   public boolean vmToVm() {
     return get(ConfigKey.VM_TO_VM).equals("allow");

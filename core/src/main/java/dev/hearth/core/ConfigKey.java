@@ -251,7 +251,14 @@ public enum ConfigKey {
       Type.intRange(1, 64),
       "2",
       "Most image builds running at once; a further `image build` is refused with a busy"
-          + " error until one ends.");
+          + " error until one ends."),
+  DEFAULT_EGRESS(
+      "default_egress",
+      Type.EGRESS,
+      "open",
+      "Egress policy of a VM when `vm create` is not given --egress: open (anything), none"
+          + " (nothing beyond the bridge) or allow:NAME[,NAME...] (domains, *.domain wildcards,"
+          + " IPv4 addresses or CIDRs).");
 
   public static final List<ConfigKey> ALL = List.of(values());
 
@@ -344,6 +351,7 @@ public enum ConfigKey {
         new Type("an IPv4 address and prefix such as 10.77.0.1/24", false, Type::cidr);
     static final Type DOMAIN =
         new Type("a DNS domain such as hearth.internal", false, Type::domain);
+    static final Type EGRESS = new Type("open, none or allow:NAME[,NAME...]", false, Type::egress);
     static final Type OPTIONAL_ADDRESS =
         new Type("host:port such as 127.0.0.1:7777, or \"\"", false, Type::optionalAddress);
 
@@ -417,6 +425,18 @@ public enum ConfigKey {
         throw new IllegalArgumentException("not an absolute path");
       }
       return Path.of(v).normalize().toString();
+    }
+
+    /** The shape only; the daemon parses the entries (dev.hearth.fcproc.net.EgressPolicy). */
+    static String egress(String v) {
+      String lower = v.strip().toLowerCase(Locale.ROOT);
+      if (lower.equals("open") || lower.equals("none")) {
+        return lower;
+      }
+      if (!lower.startsWith("allow:") || lower.length() == "allow:".length()) {
+        throw new IllegalArgumentException("not open, none or allow: with at least one name");
+      }
+      return lower;
     }
 
     static String interfaceName(String v) {

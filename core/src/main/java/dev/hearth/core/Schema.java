@@ -86,7 +86,13 @@ public final class Schema {
                       + " branch TEXT NOT NULL,"
                       + " base_commit TEXT NOT NULL,"
                       + " imported_at INTEGER NOT NULL,"
-                      + " PRIMARY KEY (vm_id, name))")));
+                      + " PRIMARY KEY (vm_id, name))")),
+          // Each VM's egress policy (issue 14) in its canonical text, e.g. allow:github.com; NULL
+          // for a VM made before egress policies, which is open.
+          new Migration(
+              7,
+              "the egress policy of each VM",
+              List.of("ALTER TABLE vms ADD COLUMN egress TEXT")));
 
   /** The version a database has once every migration is applied. */
   public static int latestVersion() {

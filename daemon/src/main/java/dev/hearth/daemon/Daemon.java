@@ -29,6 +29,7 @@ import dev.hearth.dmsnap.DiskChecks;
 import dev.hearth.dmsnap.ReflinkProbe;
 import dev.hearth.fcproc.VmmChecks;
 import dev.hearth.fcproc.VmmSelector;
+import dev.hearth.fcproc.net.EgressRules;
 import dev.hearth.fcproc.net.HostNetwork;
 import dev.hearth.fcproc.net.HostSockets;
 import dev.hearth.fcproc.net.NetworkChecks;
@@ -94,7 +95,8 @@ public final class Daemon implements Hearth {
       Optional<Runner> imageBuildRunner,
       VmmSelector vmmSelector,
       FileSync fileSync,
-      HostProbe hostProbe) {
+      HostProbe hostProbe,
+      Optional<EgressRules> egressRules) {
 
     static Seams system() {
       return new Seams(
@@ -114,7 +116,8 @@ public final class Daemon implements Hearth {
           Optional.empty(),
           VmmSelector.system(),
           FileSync.system(),
-          LinuxHostProbe.system());
+          LinuxHostProbe.system(),
+          Optional.empty());
     }
 
     Seams withPosix(Posix replacement) {
@@ -170,6 +173,13 @@ public final class Daemon implements Hearth {
       return edit(s -> s.hostProbe = probe);
     }
 
+    /**
+     * The nft side of the VMs' egress policies (empty: the real one, or none with a fake network).
+     */
+    Seams withEgressRules(EgressRules rules) {
+      return edit(s -> s.egressRules = Optional.of(rules));
+    }
+
     Seams withHostNetwork(HostNetwork network) {
       return edit(s -> s.hostNetwork = Optional.of(network));
     }
@@ -208,6 +218,7 @@ public final class Daemon implements Hearth {
       VmmSelector vmmSelector;
       FileSync fileSync;
       HostProbe hostProbe;
+      Optional<EgressRules> egressRules;
 
       Draft(Seams from) {
         posix = from.posix;
@@ -227,6 +238,7 @@ public final class Daemon implements Hearth {
         vmmSelector = from.vmmSelector;
         fileSync = from.fileSync;
         hostProbe = from.hostProbe;
+        egressRules = from.egressRules;
       }
 
       Seams build() {
@@ -247,7 +259,8 @@ public final class Daemon implements Hearth {
             imageBuildRunner,
             vmmSelector,
             fileSync,
-            hostProbe);
+            hostProbe,
+            egressRules);
       }
     }
   }

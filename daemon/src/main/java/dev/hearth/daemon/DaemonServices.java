@@ -22,11 +22,14 @@ import dev.hearth.dmsnap.ProvisionerKind;
 import dev.hearth.dmsnap.Provisioners;
 import dev.hearth.dmsnap.RootDiskProvisioner;
 import dev.hearth.fcproc.VmmChoice;
+import dev.hearth.fcproc.net.EgressPolicy;
+import dev.hearth.fcproc.net.EgressRules;
 import dev.hearth.fcproc.net.HostNetwork;
 import dev.hearth.fcproc.net.HostNetworkEnvironment;
 import dev.hearth.fcproc.net.Ipv4Cidr;
 import dev.hearth.fcproc.net.LinuxHostNetwork;
 import dev.hearth.fcproc.net.NatRules;
+import dev.hearth.fcproc.net.PolicyEgressGate;
 import dev.hearth.fcproc.net.TapDevices;
 import dev.hearth.fcproc.process.FirecrackerLauncher;
 import dev.hearth.fcproc.process.ProcessTable;
@@ -74,6 +77,7 @@ final class DaemonServices {
       List<VmHook> hooks,
       Supplier<VmmChoice> vmm)
       throws InterruptedException {
+    checkDefaultEgress(config);
     ProvisionerKind kind = chooseProvisioner(config, runner);
     Map<ProvisionerKind, RootDiskProvisioner> provisioners = new ConcurrentHashMap<>();
     ProcessTable processTable = ProcessTable.procfs();
@@ -124,7 +128,34 @@ final class DaemonServices {
             seams.sshWaiter().orElseGet(() -> new MinaSshWaiter(dialer, seams.clock())),
             seams.guestPowerOff().orElseGet(() -> new MinaGuestPowerOff(dialer)),
             hooks,
-            seams.fileSync()));
+            seams.fileSync(),
+            new PolicyEgressGate(egressRules(config, seams, runner), seams.clock())));
+  }
+
+  /** The config's default_egress in full (the config checked only its shape). */
+  private static void checkDefaultEgress(Config config) {
+    try {
+      EgressPolicy.parse(config.defaultEgress());
+    } catch (IllegalArgumentException e) {
+      throw new DaemonException(
+          "config key default_egress ('" + config.defaultEgress() + "'): " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The nft side of the egress policies: the seam's, else the real one in table {@code
+   * hearth_egress}; with a fake host network (tests) and no seam, one that finds no nft, so that a
+   * test daemon never touches the host's rules (only {@code open} can then be applied).
+   */
+  private static EgressRules egressRules(Config config, Daemon.Seams seams, Runner runner) {
+    if (seams.egressRules().isPresent()) {
+      return seams.egressRules().get();
+    }
+    HostNetworkEnvironment environment =
+        seams.hostNetwork().isPresent()
+            ? HostNetworkEnvironment.system("", Path.of("/nonexistent"))
+            : HostNetworkEnvironment.system();
+    return new EgressRules(runner, environment, NatRules.DEFAULT_TAG, config.bridgeName());
   }
 
   static void logVmm(VmmChoice choice) {

@@ -22,6 +22,11 @@ public final class HearthJson {
     return ApiJson.vmDetails(details).toString();
   }
 
+  /** A VM's egress policy and denials, as {@code vm.egress} answers it. */
+  public static String of(VmEgress egress) {
+    return ApiJson.vmEgress(egress).toString();
+  }
+
   /** An operation snapshot, as {@code op.show} answers it. */
   public static String of(Op op) {
     return ApiJson.op(op).toString();

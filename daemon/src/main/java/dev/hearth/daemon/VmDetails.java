@@ -5,12 +5,19 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What {@code vm.show} adds to a {@link Vm}: where its files are and its kernel command line.
+ * What {@code vm.show} adds to a {@link Vm}: where its files are, its kernel command line and its
+ * egress policy.
  *
  * @param rootDisk the root disk, once the create's rootfs stage made it
+ * @param egress the egress policy, {@code open}, {@code none} or {@code allow:...}
  */
 public record VmDetails(
-    Vm vm, Path apiSocket, Path consoleLog, Optional<Path> rootDisk, String bootArgs) {
+    Vm vm,
+    Path apiSocket,
+    Path consoleLog,
+    Optional<Path> rootDisk,
+    String bootArgs,
+    String egress) {
 
   public VmDetails {
     Objects.requireNonNull(vm, "vm");
@@ -18,5 +25,6 @@ public record VmDetails(
     Objects.requireNonNull(consoleLog, "consoleLog");
     Objects.requireNonNull(rootDisk, "rootDisk");
     Objects.requireNonNull(bootArgs, "bootArgs");
+    Objects.requireNonNull(egress, "egress");
   }
 }

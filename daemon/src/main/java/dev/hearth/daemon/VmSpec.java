@@ -3,7 +3,9 @@ package dev.hearth.daemon;
 import dev.hearth.core.Limits;
 import dev.hearth.core.Names;
 import dev.hearth.core.rpc.Wire;
+import dev.hearth.fcproc.net.EgressPolicy;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 
@@ -15,6 +17,8 @@ import java.util.OptionalLong;
  * @param memoryMib 128 to 262144; the config's {@code default_memory_mib} when empty
  * @param diskSizeBytes the root disk's size, positive; the image's size when empty (or larger)
  * @param noStart stop after the identity stage, leaving the VM stopped
+ * @param egress the egress policy ({@code open}, {@code none} or {@code allow:NAME[,NAME...]}); the
+ *     config's {@code default_egress} when empty
  */
 public record VmSpec(
     String name,
@@ -22,7 +26,8 @@ public record VmSpec(
     OptionalInt vcpus,
     OptionalInt memoryMib,
     OptionalLong diskSizeBytes,
-    boolean noStart) {
+    boolean noStart,
+    Optional<String> egress) {
 
   private static final String METHOD = "vm.create";
 
@@ -42,6 +47,32 @@ public record VmSpec(
     if (diskSizeBytes.isPresent() && diskSizeBytes.getAsLong() <= 0) {
       throw invalid("disk_size", "must be positive; got " + diskSizeBytes.getAsLong());
     }
+    Objects.requireNonNull(egress, "egress");
+    egress = egress.map(p -> canonicalEgress(METHOD, p));
+  }
+
+  /** With the config's default egress policy. */
+  public VmSpec(
+      String name,
+      String image,
+      OptionalInt vcpus,
+      OptionalInt memoryMib,
+      OptionalLong diskSizeBytes,
+      boolean noStart) {
+    this(name, image, vcpus, memoryMib, diskSizeBytes, noStart, Optional.empty());
+  }
+
+  /**
+   * The policy in canonical form.
+   *
+   * @throws HearthException {@code invalid} naming the method, the policy and the bad entry
+   */
+  public static String canonicalEgress(String method, String policy) {
+    try {
+      return EgressPolicy.parse(policy).toString();
+    } catch (IllegalArgumentException e) {
+      throw HearthException.invalid("param 'egress' of " + method + ": " + e.getMessage());
+    }
   }
 
   /** A VM of the image, with the config's defaults, started once created. */
@@ -51,19 +82,24 @@ public record VmSpec(
   }
 
   public VmSpec withVcpus(int count) {
-    return new VmSpec(name, image, OptionalInt.of(count), memoryMib, diskSizeBytes, noStart);
+    return new VmSpec(
+        name, image, OptionalInt.of(count), memoryMib, diskSizeBytes, noStart, egress);
   }
 
   public VmSpec withMemoryMib(int mib) {
-    return new VmSpec(name, image, vcpus, OptionalInt.of(mib), diskSizeBytes, noStart);
+    return new VmSpec(name, image, vcpus, OptionalInt.of(mib), diskSizeBytes, noStart, egress);
   }
 
   public VmSpec withDiskSizeBytes(long bytes) {
-    return new VmSpec(name, image, vcpus, memoryMib, OptionalLong.of(bytes), noStart);
+    return new VmSpec(name, image, vcpus, memoryMib, OptionalLong.of(bytes), noStart, egress);
   }
 
   public VmSpec withNoStart(boolean value) {
-    return new VmSpec(name, image, vcpus, memoryMib, diskSizeBytes, value);
+    return new VmSpec(name, image, vcpus, memoryMib, diskSizeBytes, value, egress);
+  }
+
+  public VmSpec withEgress(String policy) {
+    return new VmSpec(name, image, vcpus, memoryMib, diskSizeBytes, noStart, Optional.of(policy));
   }
 
   private static void requireName(String field, String value) {

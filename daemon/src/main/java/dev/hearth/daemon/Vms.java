@@ -23,6 +23,17 @@ public interface Vms {
    */
   VmCreation create(VmSpec spec) throws InterruptedException;
 
+  /** The VM's egress policy with its refused names and denied destinations. */
+  VmEgress egress(String vm) throws InterruptedException;
+
+  /**
+   * Puts the VM under a new egress policy, live: its next connection follows it.
+   *
+   * @param policy {@code open}, {@code none} or {@code allow:NAME[,NAME...]}
+   * @throws HearthException {@code invalid} naming a bad policy or entry
+   */
+  VmEgress setEgress(String vm, String policy) throws InterruptedException;
+
   /** Every VM, by name. */
   List<Vm> list();
 

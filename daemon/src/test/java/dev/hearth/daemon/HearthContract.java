@@ -153,6 +153,44 @@ abstract class HearthContract extends HearthContractBase {
   }
 
   @Test
+  void egressIsSetAtCreateShownAndChangedLive() throws Exception {
+    hearth.vms().create(VmSpec.of("demo", VmFixture.IMAGE).withEgress("NONE")).operation().await();
+    assertThat(hearth.vms().show("demo").egress()).isEqualTo("none");
+    VmEgress egress = hearth.vms().egress("demo");
+    assertThat(egress.vm()).isEqualTo("demo");
+    assertThat(egress.policy()).isEqualTo("none");
+    assertThat(egress.refusedNames()).isZero();
+    assertThat(egress.lastRefused()).isEmpty();
+    assertThat(fx.egressNft.commands())
+        .anySatisfy(
+            c ->
+                assertThat(new String(c.stdin().orElse(new byte[0]), UTF_8))
+                    .contains("vms { 10.77.0.2 : jump vm_10_77_0_2 }")
+                    .contains("reject with tcp reset"));
+
+    VmEgress changed = hearth.vms().setEgress("demo", "allow: GitHub.com.,10.1.0.0/16");
+    assertThat(changed.policy()).isEqualTo("allow:github.com,10.1.0.0/16");
+    assertThat(hearth.vms().show("demo").egress()).isEqualTo("allow:github.com,10.1.0.0/16");
+
+    assertKind(
+        catchThrowable(() -> hearth.vms().setEgress("demo", "allow:ok.com,bad..name")),
+        HearthException.Kind.INVALID,
+        "param 'policy' of vm.egress: bad entry 'bad..name' in an egress allow list");
+    assertThat(hearth.vms().egress("demo").policy()).isEqualTo("allow:github.com,10.1.0.0/16");
+    assertKind(
+        catchThrowable(() -> VmSpec.of("other", VmFixture.IMAGE).withEgress("closed")),
+        HearthException.Kind.INVALID,
+        "param 'egress' of vm.create: not an egress policy");
+    assertKind(
+        catchThrowable(() -> hearth.vms().egress("nope")),
+        HearthException.Kind.NOT_FOUND,
+        "no VM named 'nope'");
+
+    createAndAwait("other");
+    assertThat(hearth.vms().show("other").egress()).as("default_egress").isEqualTo("open");
+  }
+
+  @Test
   void listAndShow() throws Exception {
     Vm b = createAndAwait("bravo");
     hearth.vms().create(VmSpec.of("alpha", VmFixture.IMAGE).withNoStart(true)).operation().await();

@@ -5,7 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Layout;
+import dev.hearth.core.Runner;
+import dev.hearth.core.testing.FakeRunner;
 import dev.hearth.daemon.internal.api.HearthClient;
+import dev.hearth.fcproc.net.EgressRules;
+import dev.hearth.fcproc.net.HostNetworkEnvironment;
 import dev.hearth.fcproc.testing.FakeFirecracker;
 import dev.hearth.fcproc.testing.FakeFirecrackerScript;
 import java.io.IOException;
@@ -16,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A daemon for VM tests: the fake firecracker as {@code firecracker_bin}, the copy provisioner, the
@@ -32,6 +37,10 @@ final class VmFixture implements AutoCloseable {
   final Layout layout;
   final FakeHostNetwork network;
   final FakeGuest guest;
+
+  /** Where the egress rules' nft scripts go: recorded, not run (see {@link #egressRules}). */
+  final FakeRunner egressNft = new FakeRunner();
+
   private TestDaemons.Running running;
   private HearthClient client;
 
@@ -80,7 +89,32 @@ final class VmFixture implements AutoCloseable {
   }
 
   Daemon.Seams seams() {
-    return TestDaemons.seams().withVm(network, guest, guest).withGuestPowerOff(guest);
+    return TestDaemons.seams()
+        .withVm(network, guest, guest)
+        .withGuestPowerOff(guest)
+        .withEgressRules(egressRules(egressNft));
+  }
+
+  /** Egress rules for the fake network's bridge, their nft run by {@code runner}. */
+  static EgressRules egressRules(Runner runner) {
+    HostNetworkEnvironment real = HostNetworkEnvironment.system();
+    return new EgressRules(
+        runner,
+        new HostNetworkEnvironment() {
+          @Override
+          public Optional<Path> findProgram(String name) {
+            return name.equals("nft")
+                ? Optional.of(Path.of("/usr/sbin/nft"))
+                : real.findProgram(name);
+          }
+
+          @Override
+          public void writeSysctl(String key, String value) {
+            throw new AssertionError("egress rules write no sysctl");
+          }
+        },
+        "hearth_test",
+        "fakebr0");
   }
 
   VmFixture start() {

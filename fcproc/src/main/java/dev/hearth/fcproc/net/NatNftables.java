@@ -38,6 +38,14 @@ final class NatNftables {
         nft("table bridge " + table + "\ndelete table bridge " + table + "\n"));
   }
 
+  /** Deletes the egress policies' table ({@link EgressRules}), if there is one. */
+  void removeEgress() throws InterruptedException {
+    String egress = table + "_egress";
+    commands.check(
+        "could not remove the egress policies (nft table ip " + egress + ")",
+        nft("table ip " + egress + "\ndelete table ip " + egress + "\n"));
+  }
+
   String ruleset() {
     return dropTable()
         + """

@@ -107,9 +107,9 @@ public final class NatRules {
   }
 
   /**
-   * Removes exactly the rules with this tag, and the TAP guards' table of the same name ({@code
-   * table bridge <tag>}, see {@link TapGuards}), the rest of hearth's host setup; when there are
-   * none, does nothing.
+   * Removes exactly the rules with this tag, the TAP guards' table of the same name ({@code table
+   * bridge <tag>}, see {@link TapGuards}) and the egress table ({@code table ip <tag>_egress}, see
+   * {@link EgressRules}), the rest of hearth's host setup; when there are none, does nothing.
    */
   public void remove() throws InterruptedException {
     if (backend.isEmpty()) {
@@ -119,6 +119,7 @@ public final class NatRules {
     if (backend.get() == NatBackend.NFTABLES) {
       nftables.remove();
       nftables.removeGuards();
+      nftables.removeEgress();
     } else {
       iptables.remove();
     }

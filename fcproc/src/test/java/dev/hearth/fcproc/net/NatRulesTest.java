@@ -100,12 +100,16 @@ class NatRulesTest {
     void removeDeletesOnlyHearthsTablesAndToleratesThemBeingGone() throws Exception {
       rules.remove();
       assertThat(runner.argvs())
-          .containsExactly(List.of("nft", "-f", "-"), List.of("nft", "-f", "-"));
+          .containsExactly(
+              List.of("nft", "-f", "-"), List.of("nft", "-f", "-"), List.of("nft", "-f", "-"));
       assertThat(stdin(runner.commands().get(0)))
           .isEqualTo("table ip hearth\ndelete table ip hearth\n");
       assertThat(stdin(runner.commands().get(1)))
           .as("the TAP guards' table")
           .isEqualTo("table bridge hearth\ndelete table bridge hearth\n");
+      assertThat(stdin(runner.commands().get(2)))
+          .as("the egress policies' table")
+          .isEqualTo("table ip hearth_egress\ndelete table ip hearth_egress\n");
       assertThat(env.sysctls()).isEmpty();
     }
 

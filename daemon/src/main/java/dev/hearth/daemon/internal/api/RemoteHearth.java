@@ -27,6 +27,7 @@ import dev.hearth.daemon.VersionInfo;
 import dev.hearth.daemon.Vm;
 import dev.hearth.daemon.VmCreation;
 import dev.hearth.daemon.VmDetails;
+import dev.hearth.daemon.VmEgress;
 import dev.hearth.daemon.VmSpec;
 import dev.hearth.daemon.Vms;
 import dev.hearth.daemon.Workspaces;
@@ -182,6 +183,16 @@ public final class RemoteHearth implements Hearth, RawRpc {
     @Override
     public VmDetails show(String vm) {
       return ApiJson.vmDetails(call("vm.show", vmParam(vm)));
+    }
+
+    @Override
+    public VmEgress egress(String vm) {
+      return ApiJson.vmEgress(call("vm.egress", vmParam(vm)));
+    }
+
+    @Override
+    public VmEgress setEgress(String vm, String policy) {
+      return ApiJson.vmEgress(call("vm.egress", vmParam(vm).put("policy", policy)));
     }
 
     @Override

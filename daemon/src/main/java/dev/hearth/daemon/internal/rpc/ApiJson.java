@@ -16,6 +16,7 @@ import dev.hearth.daemon.OpState;
 import dev.hearth.daemon.Pty;
 import dev.hearth.daemon.Vm;
 import dev.hearth.daemon.VmDetails;
+import dev.hearth.daemon.VmEgress;
 import dev.hearth.daemon.VmSpec;
 import dev.hearth.daemon.VmState;
 import dev.hearth.opstate.OpSnapshot;
@@ -101,6 +102,7 @@ public final class ApiJson {
     o.put("console_log", details.consoleLog().toString());
     o.put("root_disk", details.rootDisk().map(Path::toString).orElse(""));
     o.put("boot_args", details.bootArgs());
+    o.put("egress", details.egress());
     return o;
   }
 
@@ -111,7 +113,48 @@ public final class ApiJson {
         Path.of(text(o, "api_socket")),
         Path.of(text(o, "console_log")),
         rootDisk.isEmpty() ? Optional.empty() : Optional.of(Path.of(rootDisk)),
-        text(o, "boot_args"));
+        text(o, "boot_args"),
+        text(o, "egress"));
+  }
+
+  /** {@code vm.egress}'s result. */
+  public static ObjectNode vmEgress(VmEgress egress) {
+    ObjectNode o = Wire.object().put("vm", egress.vm()).put("policy", egress.policy());
+    o.put("refused_names", egress.refusedNames());
+    ArrayNode refused = o.putArray("last_refused");
+    for (VmEgress.RefusedName r : egress.lastRefused()) {
+      refused.addObject().put("name", r.name()).put("at", r.at().toString());
+    }
+    o.put("denied_packets", egress.deniedPackets());
+    ArrayNode denied = o.putArray("last_denied");
+    for (VmEgress.DeniedDestination d : egress.lastDenied()) {
+      denied
+          .addObject()
+          .put("address", d.address())
+          .put("port", d.port())
+          .put("seconds_ago", d.secondsAgo());
+    }
+    return o;
+  }
+
+  public static VmEgress vmEgress(JsonNode o) {
+    List<VmEgress.RefusedName> refused = new ArrayList<>();
+    array(o, "last_refused")
+        .forEach(r -> refused.add(new VmEgress.RefusedName(text(r, "name"), instant(r, "at"))));
+    List<VmEgress.DeniedDestination> denied = new ArrayList<>();
+    array(o, "last_denied")
+        .forEach(
+            d ->
+                denied.add(
+                    new VmEgress.DeniedDestination(
+                        text(d, "address"), (int) number(d, "port"), number(d, "seconds_ago"))));
+    return new VmEgress(
+        text(o, "vm"),
+        text(o, "policy"),
+        number(o, "refused_names"),
+        refused,
+        number(o, "denied_packets"),
+        denied);
   }
 
   /** {@code vm.create}'s params. */
@@ -123,12 +166,14 @@ public final class ApiJson {
     if (spec.noStart()) {
       o.put("no_start", true);
     }
+    spec.egress().ifPresent(e -> o.put("egress", e));
     return o;
   }
 
   /** {@code vm.create}'s params read: the types here, the values by {@link VmSpec}. */
   public static VmSpec vmSpec(Params params) {
-    params.requireOnly(Set.of("name", "image", "vcpus", "memory_mib", "disk_size", "no_start"));
+    params.requireOnly(
+        Set.of("name", "image", "vcpus", "memory_mib", "disk_size", "no_start", "egress"));
     String name = params.string("name");
     String image = params.string("image");
     return new VmSpec(
@@ -137,7 +182,8 @@ public final class ApiJson {
         optionalInt(params, "vcpus"),
         optionalInt(params, "memory_mib"),
         params.size("disk_size", "10G"),
-        params.bool("no_start", false));
+        params.bool("no_start", false),
+        params.optionalString("egress"));
   }
 
   /** {@code vm.exec}'s params for a spec. */

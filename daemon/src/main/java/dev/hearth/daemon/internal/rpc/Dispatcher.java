@@ -37,8 +37,9 @@ import java.util.function.Supplier;
  *   <li>{@code daemon.doctor} → {@code {"checks", "failed"}}, each check being {@code {"name",
  *       "status", "detail", "fix"}}
  *   <li>{@code vm.create}, {@code vm.list}, {@code vm.show}, {@code vm.start}, {@code vm.stop},
- *       {@code vm.kill}, {@code vm.delete}, {@code vm.logs}, {@code op.list}, {@code op.show},
- *       {@code op.watch}, {@code op.cancel}: see {@link VmMethods} and ARCHITECTURE.md
+ *       {@code vm.kill}, {@code vm.delete}, {@code vm.logs}, {@code vm.egress}, {@code op.list},
+ *       {@code op.show}, {@code op.watch}, {@code op.cancel}: see {@link VmMethods} and
+ *       ARCHITECTURE.md
  *   <li>{@code image.build}: see {@code internal.imagebuild.ImageBuildRpc}
  *   <li>{@code image.register}, {@code image.list}, {@code image.show}, {@code image.delete},
  *       {@code image.promote}: see {@link ImageMethods} and ARCHITECTURE.md
@@ -126,6 +127,8 @@ public final class Dispatcher implements RequestHandler {
         return vms.start(params);
       case "vm.stop":
         return vms.stop(params);
+      case "vm.egress":
+        return vms.egress(params);
       case "vm.kill":
         return vms.kill(params);
       case "vm.delete":

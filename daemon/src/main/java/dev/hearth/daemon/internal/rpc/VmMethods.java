@@ -24,6 +24,9 @@ public interface VmMethods {
 
   JsonNode logs(Params params) throws InterruptedException;
 
+  /** {@code vm.egress}: the VM's policy and denials; with {@code policy}, changes it first. */
+  JsonNode egress(Params params) throws InterruptedException;
+
   JsonNode opList(Params params);
 
   JsonNode opShow(Params params);

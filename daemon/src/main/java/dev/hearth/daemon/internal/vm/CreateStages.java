@@ -49,6 +49,7 @@ final class CreateStages {
   private final VmTransitions transitions;
   private final VmTeardown teardown;
   private final VmHooks hooks;
+  private final VmEgresses egresses;
 
   CreateStages(
       VmService.Parts parts,
@@ -60,7 +61,8 @@ final class CreateStages {
       VmBoot boot,
       VmTransitions transitions,
       VmTeardown teardown,
-      VmHooks hooks) {
+      VmHooks hooks,
+      VmEgresses egresses) {
     this.parts = parts;
     this.layout = parts.layout();
     this.vms = vms;
@@ -72,6 +74,7 @@ final class CreateStages {
     this.transitions = transitions;
     this.teardown = teardown;
     this.hooks = hooks;
+    this.egresses = egresses;
   }
 
   /** See {@link VmService#create}. */
@@ -166,11 +169,18 @@ final class CreateStages {
         parts.network().attachTap(vm.tap());
       }
       parts.network().guardTap(vm.tap(), new TapGuest(vm.mac(), Ipv4.parse(vm.ip())));
+      egresses.reserve(vm, request.egress());
     } catch (RuntimeException | InterruptedException e) {
       undoCreate(vm, Optional.empty(), Optional.empty(), e);
       throw VmErrors.hostError(e);
     }
-    log.info("reserved VM {} ({}): {} on {}", vm.name(), vm.id(), vm.ip(), vm.tap());
+    log.info(
+        "reserved VM {} ({}): {} on {}, egress {}",
+        vm.name(),
+        vm.id(),
+        vm.ip(),
+        vm.tap(),
+        request.egress());
     return vm;
   }
 

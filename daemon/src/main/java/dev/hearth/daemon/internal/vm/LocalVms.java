@@ -12,12 +12,14 @@ import dev.hearth.daemon.OutputSink;
 import dev.hearth.daemon.Pty;
 import dev.hearth.daemon.VmCreation;
 import dev.hearth.daemon.VmDetails;
+import dev.hearth.daemon.VmEgress;
 import dev.hearth.daemon.VmSpec;
 import dev.hearth.daemon.VmState;
 import dev.hearth.daemon.Vms;
 import dev.hearth.daemon.internal.api.GuestAccess;
 import dev.hearth.daemon.internal.api.OpHandle;
 import dev.hearth.daemon.internal.rpc.ApiJson;
+import dev.hearth.fcproc.net.EgressPolicy;
 import dev.hearth.fcproc.process.ConsoleLogReader;
 import dev.hearth.fcproc.process.FirecrackerLauncher;
 import java.io.InputStream;
@@ -58,7 +60,9 @@ public final class LocalVms implements Vms {
                 spec.vcpus().orElse(config.defaultVcpus()),
                 spec.memoryMib().orElse(config.defaultMemoryMib()),
                 spec.diskSizeBytes(),
-                spec.noStart()));
+                spec.noStart(),
+                egressPolicy(
+                    spec.egress().orElse(config.defaultEgress()), "'egress' of vm.create")));
     dev.hearth.daemon.Vm vm = toApi(created.vm());
     return new VmCreation(vm, ApiJson.op(created.op()), operation(created.op().id(), vm.id()));
   }
@@ -81,7 +85,27 @@ public final class LocalVms implements Vms {
         service.apiSocket(vm),
         service.consoleLog(vm),
         vm.rootDisk().map(d -> d.path()),
-        vm.bootArgs());
+        vm.bootArgs(),
+        service.egressPolicy(vm));
+  }
+
+  @Override
+  public VmEgress egress(String vm) throws InterruptedException {
+    return service.egress(vm);
+  }
+
+  @Override
+  public VmEgress setEgress(String vm, String policy) throws InterruptedException {
+    return service.setEgress(vm, egressPolicy(policy, "'policy' of vm.egress"));
+  }
+
+  /** The policy parsed; a bad one is {@code invalid} naming {@code param} and the bad entry. */
+  private static EgressPolicy egressPolicy(String text, String param) {
+    try {
+      return EgressPolicy.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw HearthException.invalid("param " + param + ": " + e.getMessage());
+    }
   }
 
   @Override

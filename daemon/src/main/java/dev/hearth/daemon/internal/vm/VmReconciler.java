@@ -40,8 +40,16 @@ final class VmReconciler {
   private final VmHooks hooks;
   private final Quarantine quarantine;
 
+  private final VmEgresses egresses;
+
   VmReconciler(
-      VmService.Parts parts, VmStore vms, TapPool tapPool, VmTeardown teardown, VmHooks hooks) {
+      VmService.Parts parts,
+      VmStore vms,
+      TapPool tapPool,
+      VmTeardown teardown,
+      VmHooks hooks,
+      VmEgresses egresses) {
+    this.egresses = egresses;
     this.parts = parts;
     this.layout = parts.layout();
     this.vms = vms;
@@ -54,9 +62,10 @@ final class VmReconciler {
   /**
    * Brings the store and the host into agreement after a daemon start, before anything is served:
    * VMs whose process still runs are running again (re-adopted); other started VMs are stopped; VMs
-   * a crash caught in their create are undone and removed; TAPs, disk devices, unfinished disk
-   * copies and API sockets that belong to no VM are removed (idle TAPs fill the pool first); VM
-   * folders and disk files that no row lists are quarantined.
+   * a crash caught in their create are undone and removed; the kept VMs' egress policies are
+   * applied again and egress rules of addresses without a VM removed; TAPs, disk devices,
+   * unfinished disk copies and API sockets that belong to no VM are removed (idle TAPs fill the
+   * pool first); VM folders and disk files that no row lists are quarantined.
    */
   void reconcile() throws InterruptedException {
     List<Vm> all = vms.list();
@@ -120,6 +129,7 @@ final class VmReconciler {
             ? List.of(ProvisionerKind.COPY, ProvisionerKind.DM_SNAPSHOT)
             : List.of(ProvisionerKind.COPY);
     removeLeakedTaps(kept);
+    egresses.reconcile(kept);
     removeLeakedDiskPieces(kept, kinds);
     quarantineUnknownFolders(kept);
     quarantineStrayDisks(kept, kinds);

@@ -62,6 +62,14 @@ public final class VmRpc implements VmMethods {
   }
 
   @Override
+  public JsonNode egress(Params params) throws InterruptedException {
+    params.requireOnly(Set.of("vm", "policy"));
+    String vm = params.string("vm");
+    Optional<String> policy = params.optionalString("policy");
+    return ApiJson.vmEgress(policy.isPresent() ? vms.setEgress(vm, policy.get()) : vms.egress(vm));
+  }
+
+  @Override
   public JsonNode start(Params params) throws InterruptedException {
     params.requireOnly(Set.of("vm"));
     return ApiJson.vm(vms.start(params.string("vm")));

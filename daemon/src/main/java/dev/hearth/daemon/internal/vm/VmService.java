@@ -8,12 +8,16 @@ import dev.hearth.core.OrderedLock;
 import dev.hearth.core.ResourceLimits;
 import dev.hearth.core.Store;
 import dev.hearth.daemon.HearthException;
+import dev.hearth.daemon.VmEgress;
 import dev.hearth.dmsnap.ProvisionerKind;
 import dev.hearth.dmsnap.RootDiskProvisioner;
 import dev.hearth.fcproc.VmmChoice;
+import dev.hearth.fcproc.net.EgressGate;
+import dev.hearth.fcproc.net.EgressPolicy;
 import dev.hearth.fcproc.net.GuestNetwork;
 import dev.hearth.fcproc.net.HostNetwork;
 import dev.hearth.fcproc.net.Ipv4Cidr;
+import dev.hearth.fcproc.net.PolicyEgressGate;
 import dev.hearth.fcproc.net.TapPool;
 import dev.hearth.fcproc.process.FirecrackerLauncher;
 import dev.hearth.fcproc.process.ProcessTable;
@@ -63,7 +67,8 @@ public final class VmService {
       SshWaiter sshWaiter,
       GuestPowerOff powerOff,
       List<VmHook> hooks,
-      FileSync fileSync) {}
+      FileSync fileSync,
+      PolicyEgressGate egress) {}
 
   /** A validated create request. */
   public record CreateRequest(
@@ -72,7 +77,8 @@ public final class VmService {
       int vcpus,
       int memoryMib,
       OptionalLong diskSizeBytes,
-      boolean noStart) {}
+      boolean noStart,
+      EgressPolicy egress) {}
 
   /** What {@link #create} answers at once: the op as it started and the reserved VM. */
   public record Created(OpSnapshot op, Vm vm) {}
@@ -83,6 +89,7 @@ public final class VmService {
   private final CreateStages creates;
   private final VmLifecycle lifecycle;
   private final VmReconciler reconciler;
+  private final VmEgresses egresses;
 
   public VmService(Parts parts) {
     this.parts = parts;
@@ -92,14 +99,25 @@ public final class VmService {
     GuestNetwork guestNetwork = new GuestNetwork(Ipv4Cidr.parse(parts.config().bridgeCidr()));
     this.lookup = new VmLookup(parts.layout(), vms, parts.processTable());
     VmTransitions transitions = new VmTransitions(parts.layout(), vms, parts.locks());
-    VmTeardown teardown = new VmTeardown(parts, vms, tapPool);
+    this.egresses = new VmEgresses(parts.egress(), vms);
+    VmTeardown teardown = new VmTeardown(parts, vms, tapPool, egresses);
     VmBoot boot = new VmBoot(parts);
     VmQuota quota = new VmQuota(parts.limits());
     this.creates =
         new CreateStages(
-            parts, vms, lookup, quota, guestNetwork, tapPool, boot, transitions, teardown, hooks);
+            parts,
+            vms,
+            lookup,
+            quota,
+            guestNetwork,
+            tapPool,
+            boot,
+            transitions,
+            teardown,
+            hooks,
+            egresses);
     this.lifecycle = new VmLifecycle(parts, vms, lookup, quota, transitions, boot, teardown, hooks);
-    this.reconciler = new VmReconciler(parts, vms, tapPool, teardown, hooks);
+    this.reconciler = new VmReconciler(parts, vms, tapPool, teardown, hooks, egresses);
   }
 
   public Registry<CreateOp> createOps() {
@@ -188,6 +206,33 @@ public final class VmService {
    */
   public String delete(String ref, boolean force) throws InterruptedException {
     return lifecycle.delete(ref, force);
+  }
+
+  /**
+   * The egress gate that the VM DNS asks before it forwards a guest's question and tells the
+   * answers (the VMs' policies, see {@link PolicyEgressGate}).
+   */
+  public EgressGate egressGate() {
+    return parts.egress();
+  }
+
+  /** The VM's recorded egress policy, canonical text. */
+  public String egressPolicy(Vm vm) {
+    return egresses.policy(vm).toString();
+  }
+
+  /** The VM's egress policy, refused names and denied destinations. */
+  public VmEgress egress(String ref) throws InterruptedException {
+    return egresses.status(find(ref));
+  }
+
+  /**
+   * Puts the VM under {@code policy} live (its next connection follows it) and records it.
+   *
+   * @throws HearthException host_error when nft fails (the old policy then stays)
+   */
+  public VmEgress setEgress(String ref, EgressPolicy policy) throws InterruptedException {
+    return egresses.change(find(ref), policy);
   }
 
   /**

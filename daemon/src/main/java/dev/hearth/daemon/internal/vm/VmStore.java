@@ -138,6 +138,36 @@ final class VmStore {
         });
   }
 
+  /**
+   * Records the VM's egress policy (canonical text). Not part of {@link #update}, like the host
+   * key: only create and {@code vm.egress} change it.
+   */
+  void setEgress(String id, String policy) {
+    store.write(
+        c -> {
+          try (PreparedStatement st =
+              c.prepareStatement("UPDATE vms SET egress = ? WHERE id = ?")) {
+            st.setString(1, policy);
+            st.setString(2, id);
+            return st.executeUpdate();
+          }
+        });
+  }
+
+  /** The VM's egress policy text; {@code open} for a VM made before egress policies. */
+  String egress(String id) {
+    return store.read(
+        c -> {
+          try (PreparedStatement st = c.prepareStatement("SELECT egress FROM vms WHERE id = ?")) {
+            st.setString(1, id);
+            try (ResultSet rs = st.executeQuery()) {
+              String policy = rs.next() ? rs.getString("egress") : null;
+              return policy == null ? "open" : policy;
+            }
+          }
+        });
+  }
+
   void delete(String id) {
     store.write(
         c -> {

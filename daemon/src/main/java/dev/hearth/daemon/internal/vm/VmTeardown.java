@@ -8,20 +8,22 @@ import dev.hearth.fcproc.process.FirecrackerProcess;
 import java.util.Optional;
 
 /**
- * Removes what a VM holds: its process, API socket, root disk and folder, then its TAP and row.
- * Shared by a failed create's undo, delete and reconcile.
+ * Removes what a VM holds: its process, API socket, root disk and folder, then its egress rules,
+ * TAP and row. Shared by a failed create's undo, delete and reconcile.
  */
 final class VmTeardown {
   private final VmService.Parts parts;
   private final Layout layout;
   private final VmStore vms;
   private final TapPool tapPool;
+  private final VmEgresses egresses;
 
-  VmTeardown(VmService.Parts parts, VmStore vms, TapPool tapPool) {
+  VmTeardown(VmService.Parts parts, VmStore vms, TapPool tapPool, VmEgresses egresses) {
     this.parts = parts;
     this.layout = parts.layout();
     this.vms = vms;
     this.tapPool = tapPool;
+    this.egresses = egresses;
   }
 
   /** Kills the process, removes its socket, the root disk and the VM's folder. */
@@ -46,6 +48,8 @@ final class VmTeardown {
    * the device still exists.
    */
   void releaseReservation(Vm vm) throws InterruptedException {
+    // Its egress rules are keyed by its address: gone before the address is free again.
+    egresses.forget(vm);
     // Guard first: a TAP in the pool belongs to no VM, so nothing of this VM's may pass it.
     parts.network().unguardTap(vm.tap());
     try (OrderedLock.Held held = parts.locks().createVmLock().lock()) {

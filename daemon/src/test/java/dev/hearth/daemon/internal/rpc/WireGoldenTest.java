@@ -21,6 +21,7 @@ import dev.hearth.daemon.SessionStarted;
 import dev.hearth.daemon.SessionState;
 import dev.hearth.daemon.Vm;
 import dev.hearth.daemon.VmDetails;
+import dev.hearth.daemon.VmEgress;
 import dev.hearth.daemon.VmSpec;
 import dev.hearth.daemon.VmState;
 import java.nio.file.Path;
@@ -148,14 +149,38 @@ class WireGoldenTest {
             Path.of("/run/hearth/vms/0123/api.sock"),
             Path.of("/var/lib/hearth/vms/0123/console.log"),
             Optional.empty(),
-            "console=ttyS0 ip=10.77.0.2");
+            "console=ttyS0 ip=10.77.0.2",
+            "allow:github.com,10.0.0.0/8");
     String shown =
         RUNNING_VM.substring(0, RUNNING_VM.length() - 1)
             + ",\"api_socket\":\"/run/hearth/vms/0123/api.sock\","
             + "\"console_log\":\"/var/lib/hearth/vms/0123/console.log\",\"root_disk\":\"\","
-            + "\"boot_args\":\"console=ttyS0 ip=10.77.0.2\"}";
+            + "\"boot_args\":\"console=ttyS0 ip=10.77.0.2\","
+            + "\"egress\":\"allow:github.com,10.0.0.0/8\"}";
     assertThat(ApiJson.vmDetails(details).toString()).isEqualTo(shown);
     assertThat(ApiJson.vmDetails(parse(shown))).isEqualTo(details);
+  }
+
+  @Test
+  void vmEgress() throws Exception {
+    VmEgress egress =
+        new VmEgress(
+            "demo",
+            "allow:github.com",
+            2,
+            List.of(new VmEgress.RefusedName("pypi.org", CREATED)),
+            5,
+            List.of(new VmEgress.DeniedDestination("203.0.113.7", 443, 12)));
+    String json =
+        "{\"vm\":\"demo\",\"policy\":\"allow:github.com\",\"refused_names\":2,"
+            + "\"last_refused\":[{\"name\":\"pypi.org\",\"at\":\"2026-12-05T01:02:03.456Z\"}],"
+            + "\"denied_packets\":5,"
+            + "\"last_denied\":[{\"address\":\"203.0.113.7\",\"port\":443,\"seconds_ago\":12}]}";
+    assertThat(ApiJson.vmEgress(egress).toString()).isEqualTo(json);
+    assertThat(ApiJson.vmEgress(parse(json))).isEqualTo(egress);
+    assertThat(
+            ApiJson.vmSpec(VmSpec.of("demo", "base").withEgress("allow:*.GitHub.com.")).toString())
+        .isEqualTo("{\"name\":\"demo\",\"image\":\"base\",\"egress\":\"allow:*.github.com\"}");
   }
 
   @Test
