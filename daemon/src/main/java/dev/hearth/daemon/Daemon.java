@@ -21,6 +21,7 @@ import dev.hearth.daemon.internal.rpc.RpcHandler;
 import dev.hearth.daemon.internal.session.LocalSessions;
 import dev.hearth.daemon.internal.session.SessionService;
 import dev.hearth.daemon.internal.vm.CreateOp;
+import dev.hearth.daemon.internal.vm.StageBarrier;
 import dev.hearth.daemon.internal.vm.VmHook;
 import dev.hearth.daemon.internal.vm.VmService;
 import dev.hearth.dmsnap.DeviceMapperProbe;
@@ -74,7 +75,7 @@ public final class Daemon implements Hearth {
    * What tests replace: the OS, time, peer authorisation, extra RPC methods, the VM lifecycle's
    * host network and guest seams (empty: the real ones from the config), the image builds' runner,
    * where the VMM is looked for, the fsync before rows are committed (ARCHITECTURE.md,
-   * "Durability") and the host's capacity for the {@code auto} limits.
+   * "Durability"), the host's capacity for the {@code auto} limits and the stage barrier.
    */
   record Seams(
       Posix posix,
@@ -93,7 +94,8 @@ public final class Daemon implements Hearth {
       Optional<Runner> imageBuildRunner,
       VmmSelector vmmSelector,
       FileSync fileSync,
-      HostProbe hostProbe) {
+      HostProbe hostProbe,
+      StageBarrier stageBarrier) {
 
     static Seams system() {
       return new Seams(
@@ -113,7 +115,8 @@ public final class Daemon implements Hearth {
           Optional.empty(),
           VmmSelector.system(),
           FileSync.system(),
-          LinuxHostProbe.system());
+          LinuxHostProbe.system(),
+          StageBarrier.NONE);
     }
 
     Seams withPosix(Posix replacement) {
@@ -169,6 +172,11 @@ public final class Daemon implements Hearth {
       return edit(s -> s.hostProbe = probe);
     }
 
+    /** Where create stages, lifecycle changes and image operations may be held (crash tests). */
+    Seams withStageBarrier(StageBarrier barrier) {
+      return edit(s -> s.stageBarrier = barrier);
+    }
+
     Seams withHostNetwork(HostNetwork network) {
       return edit(s -> s.hostNetwork = Optional.of(network));
     }
@@ -207,6 +215,7 @@ public final class Daemon implements Hearth {
       VmmSelector vmmSelector;
       FileSync fileSync;
       HostProbe hostProbe;
+      StageBarrier stageBarrier;
 
       Draft(Seams from) {
         posix = from.posix;
@@ -226,6 +235,7 @@ public final class Daemon implements Hearth {
         vmmSelector = from.vmmSelector;
         fileSync = from.fileSync;
         hostProbe = from.hostProbe;
+        stageBarrier = from.stageBarrier;
       }
 
       Seams build() {
@@ -246,7 +256,8 @@ public final class Daemon implements Hearth {
             imageBuildRunner,
             vmmSelector,
             fileSync,
-            hostProbe);
+            hostProbe,
+            stageBarrier);
       }
     }
   }

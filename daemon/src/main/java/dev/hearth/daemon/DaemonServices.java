@@ -123,7 +123,8 @@ final class DaemonServices {
             seams.sshWaiter().orElseGet(() -> new MinaSshWaiter(dialer, seams.clock())),
             seams.guestPowerOff().orElseGet(() -> new MinaGuestPowerOff(dialer)),
             hooks,
-            seams.fileSync()));
+            seams.fileSync(),
+            seams.stageBarrier()));
   }
 
   static void logVmm(VmmChoice choice) {

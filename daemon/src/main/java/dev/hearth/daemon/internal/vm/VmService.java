@@ -63,7 +63,8 @@ public final class VmService {
       SshWaiter sshWaiter,
       GuestPowerOff powerOff,
       List<VmHook> hooks,
-      FileSync fileSync) {}
+      FileSync fileSync,
+      StageBarrier stageBarrier) {}
 
   /** A validated create request. */
   public record CreateRequest(
@@ -108,6 +109,11 @@ public final class VmService {
 
   public ProvisionerKind provisionerKind() {
     return parts.provisionerKind();
+  }
+
+  /** Where image operations may be held too (crash tests). */
+  StageBarrier stageBarrier() {
+    return parts.stageBarrier();
   }
 
   VmStore store() {
