@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.rpc.RequestStream;
 import dev.hearth.core.rpc.Wire;
+import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.FakeRunner;
 import dev.hearth.daemon.internal.api.HearthClient;
 import dev.hearth.session.GuestTarget;
@@ -51,8 +52,12 @@ class RpcFuzzTest {
   static final int PING_EVERY = 50;
   static final int HEAP_GROWTH_MIB = 96;
 
-  /** How long one frame's follow-up ping may take before the fuzzer disconnects. */
-  static final Duration FRAME_WAIT = Duration.ofSeconds(20);
+  /**
+   * How long the ping after a frame that may follow output until cancelled ({@code vm.logs} with
+   * {@code follow}, say) may take before the fuzzer disconnects, which cancels it; any other frame
+   * gets {@link Await#DEFAULT} (a {@code vm.start} boots a fake firecracker, a JVM).
+   */
+  static final Duration FOLLOW_WAIT = Duration.ofSeconds(10);
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -200,7 +205,7 @@ class RpcFuzzTest {
 
   /**
    * Sends the frame and a ping after it; reads until the ping's answer. False when the daemon
-   * closed the connection (allowed) or a frame still ran after {@link #FRAME_WAIT} (a followed
+   * closed the connection (allowed) or a frame still ran after {@link #FOLLOW_WAIT} (a followed
    * stream: the fuzzer disconnects, which cancels it).
    */
   private static boolean exchange(
@@ -224,11 +229,12 @@ class RpcFuzzTest {
     while (true) {
       String line;
       try {
-        line = client.readLine(FRAME_WAIT);
+        line = client.readLine(frame.mayRunOn() ? FOLLOW_WAIT : Await.DEFAULT);
       } catch (RawClient.TimedOut e) {
         if (!frame.mayRunOn()) {
           throw new AssertionError(
-              "the daemon neither answered nor closed within " + FRAME_WAIT + " after " + where, e);
+              "the daemon neither answered nor closed within " + Await.DEFAULT + " after " + where,
+              e);
         }
         return false;
       } catch (IOException e) {
