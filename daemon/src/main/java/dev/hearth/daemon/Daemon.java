@@ -22,6 +22,7 @@ import dev.hearth.daemon.internal.rpc.RpcHandler;
 import dev.hearth.daemon.internal.session.LocalSessions;
 import dev.hearth.daemon.internal.session.SessionService;
 import dev.hearth.daemon.internal.vm.CreateOp;
+import dev.hearth.daemon.internal.vm.StageBarrier;
 import dev.hearth.daemon.internal.vm.VmHook;
 import dev.hearth.daemon.internal.vm.VmService;
 import dev.hearth.dmsnap.DeviceMapperProbe;
@@ -76,7 +77,7 @@ public final class Daemon implements Hearth {
    * What tests replace: the OS, time, peer authorisation, extra RPC methods, the VM lifecycle's
    * host network and guest seams (empty: the real ones from the config), the image builds' runner,
    * where the VMM is looked for, the fsync before rows are committed (ARCHITECTURE.md,
-   * "Durability") and the host's capacity for the {@code auto} limits.
+   * "Durability"), the host's capacity for the {@code auto} limits and the stage barrier.
    */
   record Seams(
       Posix posix,
@@ -96,7 +97,8 @@ public final class Daemon implements Hearth {
       VmmSelector vmmSelector,
       FileSync fileSync,
       HostProbe hostProbe,
-      Optional<EgressRules> egressRules) {
+      Optional<EgressRules> egressRules,
+      StageBarrier stageBarrier) {
 
     static Seams system() {
       return new Seams(
@@ -117,7 +119,8 @@ public final class Daemon implements Hearth {
           VmmSelector.system(),
           FileSync.system(),
           LinuxHostProbe.system(),
-          Optional.empty());
+          Optional.empty(),
+          StageBarrier.NONE);
     }
 
     Seams withPosix(Posix replacement) {
@@ -180,6 +183,11 @@ public final class Daemon implements Hearth {
       return edit(s -> s.egressRules = Optional.of(rules));
     }
 
+    /** Where create stages, lifecycle changes and image operations may be held (crash tests). */
+    Seams withStageBarrier(StageBarrier barrier) {
+      return edit(s -> s.stageBarrier = barrier);
+    }
+
     Seams withHostNetwork(HostNetwork network) {
       return edit(s -> s.hostNetwork = Optional.of(network));
     }
@@ -219,6 +227,7 @@ public final class Daemon implements Hearth {
       FileSync fileSync;
       HostProbe hostProbe;
       Optional<EgressRules> egressRules;
+      StageBarrier stageBarrier;
 
       Draft(Seams from) {
         posix = from.posix;
@@ -239,6 +248,7 @@ public final class Daemon implements Hearth {
         fileSync = from.fileSync;
         hostProbe = from.hostProbe;
         egressRules = from.egressRules;
+        stageBarrier = from.stageBarrier;
       }
 
       Seams build() {
@@ -260,7 +270,8 @@ public final class Daemon implements Hearth {
             vmmSelector,
             fileSync,
             hostProbe,
-            egressRules);
+            egressRules,
+            stageBarrier);
       }
     }
   }

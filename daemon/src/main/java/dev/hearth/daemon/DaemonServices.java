@@ -129,7 +129,8 @@ final class DaemonServices {
             seams.guestPowerOff().orElseGet(() -> new MinaGuestPowerOff(dialer)),
             hooks,
             seams.fileSync(),
-            new PolicyEgressGate(egressRules(config, seams, runner), seams.clock())));
+            new PolicyEgressGate(egressRules(config, seams, runner), seams.clock()),
+            seams.stageBarrier()));
   }
 
   /** The config's default_egress in full (the config checked only its shape). */

@@ -14,16 +14,19 @@ import dev.hearth.daemon.internal.rpc.RpcHandler;
 import dev.hearth.daemon.internal.rpc.SessionMethods;
 import dev.hearth.daemon.internal.rpc.SocketGroupAuthorizer;
 import dev.hearth.daemon.internal.rpc.VmMethods;
+import dev.hearth.daemon.internal.workspace.WorkspaceRpc;
 import dev.hearth.fcproc.VmmChoice;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +42,16 @@ final class DaemonSocket {
       Map<String, RpcHandler> extra, Map<String, RpcHandler> workspaceMethods) {
     Map<String, RpcHandler> all = new HashMap<>(workspaceMethods);
     all.putAll(extra);
+    return all;
+  }
+
+  /**
+   * Every method name the daemon's socket serves (the dispatcher's table and the workspace
+   * methods), without the tests' extra handlers.
+   */
+  static Set<String> methods() {
+    Set<String> all = new LinkedHashSet<>(Dispatcher.methods());
+    all.addAll(WorkspaceRpc.methods());
     return all;
   }
 

@@ -66,7 +66,29 @@ final class RawClient implements AutoCloseable {
 
   /** The next line without its newline, or null when the daemon closed the connection. */
   String readLine() throws IOException {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    try {
+      return readLine(DEADLINE);
+    } catch (TimedOut e) {
+      throw new AssertionError(e.getMessage(), e);
+    }
+  }
+
+  /** No line came within the time a read was given (the connection stays usable). */
+  static final class TimedOut extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    TimedOut(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * The next line without its newline, or null when the daemon closed the connection.
+   *
+   * @throws TimedOut when no whole line came within {@code within}
+   */
+  String readLine(Duration within) throws IOException {
+    long deadline = System.nanoTime() + within.toNanos();
     ByteArrayOutputStream line = new ByteArrayOutputStream();
     while (true) {
       if (!buffer.hasRemaining()) {
@@ -77,12 +99,14 @@ final class RawClient implements AutoCloseable {
           return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
         }
         if (n == 0) {
-          await(
-              SelectionKey.OP_READ,
-              deadline,
-              "a line from the daemon (read so far: '"
-                  + line.toString(StandardCharsets.UTF_8)
-                  + "')");
+          if (!await(SelectionKey.OP_READ, deadline)) {
+            throw new TimedOut(
+                "timed out after "
+                    + within.toSeconds()
+                    + " s waiting for a line from the daemon (read so far: '"
+                    + line.toString(StandardCharsets.UTF_8)
+                    + "')");
+          }
           continue;
         }
       }
@@ -111,10 +135,17 @@ final class RawClient implements AutoCloseable {
 
   /** Waits until the channel is ready for {@code op}; fails at {@code deadline}. */
   private void await(int op, long deadline, String what) throws IOException {
-    long left = deadline - System.nanoTime();
-    if (left <= 0) {
+    if (!await(op, deadline)) {
       throw new AssertionError(
           "timed out after " + DEADLINE.toSeconds() + " s waiting for " + what);
+    }
+  }
+
+  /** Waits until the channel is ready for {@code op}; false once {@code deadline} has passed. */
+  private boolean await(int op, long deadline) throws IOException {
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      return false;
     }
     SelectionKey key = channel.register(selector, op);
     try {
@@ -123,6 +154,7 @@ final class RawClient implements AutoCloseable {
       key.interestOps(0);
       selector.selectedKeys().clear();
     }
+    return true;
   }
 
   @Override

@@ -10,7 +10,9 @@ import java.time.Duration;
  * Runs a test daemon in its own JVM, so that a test can SIGKILL it for real: {@code <test dir>}
  * holds the state and runtime folders, the fake firecracker script, the fake host network and the
  * SSH hold file, laid out as {@link VmFixture} does; a file {@code hold-sync} naming a file holds
- * the daemon at that file's first sync (it writes {@code held-at} when it gets there).
+ * the daemon at that file's first sync (it writes {@code held-at} when it gets there); a file
+ * {@code hold-stage} naming a stage point holds it there ({@link FileStageBarrier}, which writes
+ * {@code held-at-stage}).
  */
 public final class VmTestDaemonMain {
   private VmTestDaemonMain() {}
@@ -33,6 +35,10 @@ public final class VmTestDaemonMain {
                           dir.resolve("held-at"),
                           Duration.ofSeconds(120))));
     }
+    seams =
+        seams.withStageBarrier(
+            new FileStageBarrier(
+                dir.resolve("hold-stage"), dir.resolve("held-at-stage"), Duration.ofSeconds(120)));
     Daemon daemon = Daemon.open(config, seams);
     Runtime.getRuntime().addShutdownHook(new Thread(daemon::close));
     daemon.serve();

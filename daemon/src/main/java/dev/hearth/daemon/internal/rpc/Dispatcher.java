@@ -12,14 +12,17 @@ import dev.hearth.daemon.DoctorReport;
 import dev.hearth.daemon.Hearth;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.fcproc.VmmChoice;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The daemon's RPC methods: one switch from the method name ({@code noun.verb}, ARCHITECTURE.md,
+ * The daemon's RPC methods: one table from the method name ({@code noun.verb}, ARCHITECTURE.md,
  * "RPC protocol") to the code that serves it. This is the only place a method name is mapped to
- * behaviour; to add a method, add a case here that reads its {@link Params} and returns the result
- * object.
+ * behaviour; to add a method, add an entry to {@link #routes} that reads its {@link Params} and
+ * returns the result object.
  *
  * <p>By the time {@link #dispatch} runs, {@link JsonRpcProtocol} has checked the JSON-RPC envelope
  * and that {@code params} is an object. A handler reports a failure by throwing a {@link
@@ -48,7 +51,7 @@ import java.util.function.Supplier;
  *       SessionMethods} and ARCHITECTURE.md
  * </ul>
  *
- * <p>Tests may add handlers for method names this switch does not know.
+ * <p>Tests may add handlers for method names this table does not know.
  */
 public final class Dispatcher implements RequestHandler {
   private final Supplier<DoctorReport> doctor;
@@ -107,82 +110,83 @@ public final class Dispatcher implements RequestHandler {
 
   /** Serves one request and returns its result. */
   public JsonNode dispatch(Params params) throws InterruptedException {
-    switch (params.method()) {
-      case "daemon.ping":
-        params.requireNone();
-        return Wire.object().put("pong", true);
-      case "daemon.version":
-        params.requireNone();
-        return version();
-      case "daemon.doctor":
-        params.requireNone();
-        return DaemonJson.toJson(doctor.get());
-      case "vm.create":
-        return vms.create(params);
-      case "vm.list":
-        return vms.list(params);
-      case "vm.show":
-        return vms.show(params);
-      case "vm.start":
-        return vms.start(params);
-      case "vm.stop":
-        return vms.stop(params);
-      case "vm.egress":
-        return vms.egress(params);
-      case "vm.kill":
-        return vms.kill(params);
-      case "vm.delete":
-        return vms.delete(params);
-      case "vm.logs":
-        return vms.logs(params);
-      case "vm.exec":
-        return guests.exec(params);
-      case "vm.shell":
-        return guests.shell(params);
-      case "vm.copy":
-        return guests.copy(params);
-      case "op.list":
-        return vms.opList(params);
-      case "op.show":
-        return vms.opShow(params);
-      case "op.watch":
-        return vms.opWatch(params);
-      case "op.cancel":
-        return vms.opCancel(params);
-      case "image.build":
-        return imageBuild.handle(params);
-      case "image.register":
-        return images.register(params);
-      case "image.list":
-        return images.list(params);
-      case "image.show":
-        return images.show(params);
-      case "image.delete":
-        return images.delete(params);
-      case "image.promote":
-        return images.promote(params);
-      case "session.start":
-        return sessions.start(params);
-      case "session.list":
-        return sessions.list(params);
-      case "session.attach":
-        return sessions.attach(params);
-      case "session.write":
-        return sessions.write(params);
-      case "session.kill":
-        return sessions.kill(params);
-      case "session.wait":
-        return sessions.waitFor(params);
-      case "session.logs":
-        return sessions.logs(params);
-      default:
-        RpcHandler handler = extraHandlers.get(params.method());
-        if (handler == null) {
-          throw ErrorKind.METHOD_NOT_FOUND.error(
-              "unknown method '" + Wire.abbreviate(params.method()) + "'");
-        }
-        return handler.handle(params);
+    Route route = ROUTES.get(params.method());
+    if (route != null) {
+      return route.serve(this, params);
     }
+    RpcHandler handler = extraHandlers.get(params.method());
+    if (handler == null) {
+      throw ErrorKind.METHOD_NOT_FOUND.error(
+          "unknown method '" + Wire.abbreviate(params.method()) + "'");
+    }
+    return handler.handle(params);
+  }
+
+  /**
+   * Every method this daemon serves (without the tests' extra handlers), in the table's order: the
+   * RPC fuzzer takes its methods from here, so that a new method is fuzzed as soon as it exists.
+   */
+  public static Set<String> methods() {
+    return ROUTES.keySet();
+  }
+
+  @FunctionalInterface
+  private interface Route {
+    JsonNode serve(Dispatcher d, Params params) throws InterruptedException;
+  }
+
+  private static final Map<String, Route> ROUTES = routes();
+
+  private static Map<String, Route> routes() {
+    Map<String, Route> r = new LinkedHashMap<>();
+    r.put(
+        "daemon.ping",
+        (d, p) -> {
+          p.requireNone();
+          return Wire.object().put("pong", true);
+        });
+    r.put(
+        "daemon.version",
+        (d, p) -> {
+          p.requireNone();
+          return d.version();
+        });
+    r.put(
+        "daemon.doctor",
+        (d, p) -> {
+          p.requireNone();
+          return DaemonJson.toJson(d.doctor.get());
+        });
+    r.put("vm.create", (d, p) -> d.vms.create(p));
+    r.put("vm.list", (d, p) -> d.vms.list(p));
+    r.put("vm.show", (d, p) -> d.vms.show(p));
+    r.put("vm.start", (d, p) -> d.vms.start(p));
+    r.put("vm.stop", (d, p) -> d.vms.stop(p));
+    r.put("vm.egress", (d, p) -> d.vms.egress(p));
+    r.put("vm.kill", (d, p) -> d.vms.kill(p));
+    r.put("vm.delete", (d, p) -> d.vms.delete(p));
+    r.put("vm.logs", (d, p) -> d.vms.logs(p));
+    r.put("vm.exec", (d, p) -> d.guests.exec(p));
+    r.put("vm.shell", (d, p) -> d.guests.shell(p));
+    r.put("vm.copy", (d, p) -> d.guests.copy(p));
+    r.put("op.list", (d, p) -> d.vms.opList(p));
+    r.put("op.show", (d, p) -> d.vms.opShow(p));
+    r.put("op.watch", (d, p) -> d.vms.opWatch(p));
+    r.put("op.cancel", (d, p) -> d.vms.opCancel(p));
+    r.put("image.build", (d, p) -> d.imageBuild.handle(p));
+    r.put("image.register", (d, p) -> d.images.register(p));
+    r.put("image.list", (d, p) -> d.images.list(p));
+    r.put("image.show", (d, p) -> d.images.show(p));
+    r.put("image.delete", (d, p) -> d.images.delete(p));
+    r.put("image.promote", (d, p) -> d.images.promote(p));
+    r.put("session.start", (d, p) -> d.sessions.start(p));
+    r.put("session.list", (d, p) -> d.sessions.list(p));
+    r.put("session.attach", (d, p) -> d.sessions.attach(p));
+    r.put("session.write", (d, p) -> d.sessions.write(p));
+    r.put("session.kill", (d, p) -> d.sessions.kill(p));
+    r.put("session.wait", (d, p) -> d.sessions.waitFor(p));
+    r.put("session.logs", (d, p) -> d.sessions.logs(p));
+    return Collections.unmodifiableMap(r);
   }
 
   private ObjectNode version() {

@@ -204,6 +204,7 @@ final class CreateStages {
     try {
       op.stage("reserve", 100);
       op.log("reserved " + vm.ip() + " (" + vm.mac() + ") on " + vm.tap());
+      parts.stageBarrier().reached("create.reserve");
       op.checkCancelled();
 
       op.stage("rootfs");
@@ -217,6 +218,7 @@ final class CreateStages {
                   .provisioners()
                   .apply(parts.provisionerKind())
                   .create(vm.id(), image.rootfs(), dir, request.diskSizeBytes()));
+      parts.stageBarrier().reached("create.rootfs");
       vm = vm.withRootDisk(disk.get());
       vms.update(vm);
       op.log("root disk " + disk.get().path() + " (" + disk.get().sizeBytes() + " bytes)");
@@ -235,6 +237,7 @@ final class CreateStages {
                   authorizedKey());
       // The identity is written into the disk: on storage before a row says the VM is complete.
       parts.fileSync().file(disk.get().path());
+      parts.stageBarrier().reached("create.identity");
       vms.pinHostKey(vm.id(), hostKey);
       op.log(
           "identity written: hostname "
@@ -251,14 +254,15 @@ final class CreateStages {
       op.stage("boot");
       VmmChoice vmm = parts.vmm().get();
       op.log("VMM: " + vmm.reason());
-      process = Optional.of(boot.boot(vm, vmm));
+      process = Optional.of(boot.boot(vm, vmm, vms::update));
       vm = vm.withProcess(Optional.of(process.get().identity())).withVmm(vmm.kind());
-      vms.update(vm);
+      parts.stageBarrier().reached("create.boot");
       op.log(
           vmm.kind().wireName() + " pid " + process.get().identity().pid() + " booted the guest");
       op.checkCancelled();
 
       op.stage("wait-ssh");
+      parts.stageBarrier().reached("create.wait-ssh");
       boot.awaitSsh(vm);
       op.log("SSH answers at " + vm.ip() + ":22");
 

@@ -148,6 +148,7 @@ public final class ImageService {
       }
       request.bootArgs().ifPresent(staged::bootArgs);
       staged.checksum();
+      vmService.stageBarrier().reached("image.register");
       try (OrderedLock.Held held = locks.imageOpsLock().lock()) {
         staged.publish();
       }
@@ -192,6 +193,7 @@ public final class ImageService {
         staged.copyBootFrom(source);
         staged.copyDisk(disk);
         staged.checksum();
+        vmService.stageBarrier().reached("image.promote");
         try (OrderedLock.Held imageHeld = locks.imageOpsLock().lock()) {
           staged.publish();
         }

@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Booting a VM, shared by create and start: the host network (set up once), the image's boot files,
@@ -72,8 +73,12 @@ final class VmBoot {
     }
   }
 
-  /** Spawns the VMM and configures and starts the guest through its API. */
-  FirecrackerProcess boot(Vm vm, VmmChoice vmm) throws InterruptedException {
+  /**
+   * Spawns the VMM, hands {@code spawned} the VM with the new process (to store it at once, so that
+   * a daemon killed while the guest is configured leaves a row naming the process for reconcile to
+   * kill), then configures and starts the guest through its API.
+   */
+  FirecrackerProcess boot(Vm vm, VmmChoice vmm, Consumer<Vm> spawned) throws InterruptedException {
     // Refused before anything is made when nothing can run VMs here, naming why.
     Path binary = vmm.requireBinary();
     // Not checked again: a kernel gone since the create is refused by firecracker, naming it.
@@ -100,6 +105,7 @@ final class VmBoot {
             API_SOCKET_TIMEOUT);
     FirecrackerProcess process = parts.launcher().apply(binary).spawn(spec);
     try {
+      spawned.accept(vm.withProcess(Optional.of(process.identity())).withVmm(vmm.kind()));
       FirecrackerClient api = process.client();
       api.putLogger(new LoggerConfig(firecrackerLog, LogLevel.INFO));
       api.putMetrics(new MetricsConfig(metrics));

@@ -94,9 +94,9 @@ final class VmLifecycle {
       }
       parts.network().guardTap(vm.tap(), new TapGuest(vm.mac(), Ipv4.parse(vm.ip())));
       VmmChoice vmm = parts.vmm().get();
-      process = Optional.of(boot.boot(vm, vmm));
+      process = Optional.of(boot.boot(vm, vmm, vms::update));
       vm = vm.withProcess(Optional.of(process.get().identity())).withVmm(vmm.kind());
-      vms.update(vm);
+      parts.stageBarrier().reached("start.boot");
       boot.awaitSsh(vm);
       Vm running = transitions.transition(vm.id(), VmState.RUNNING, vm.process());
       hooks.started(running);
@@ -139,6 +139,7 @@ final class VmLifecycle {
       }
       vms.update(vm.withState(VmState.STOPPING));
     }
+    parts.stageBarrier().reached("stop");
     String how;
     try {
       how =
@@ -227,8 +228,16 @@ final class VmLifecycle {
         throw HearthException.preconditionFailed(
             "VM " + vm.name() + " is running; stop it first or delete it with --force");
       }
+      // Said first: a delete a crash interrupts leaves a row that tells the truth.
+      vms.update(
+          vm.withState(VmState.ERROR)
+              .withError(
+                  Optional.of(
+                      "its delete was interrupted (by a failure or a daemon restart); delete it"
+                          + " again")));
       try {
         teardown.removeResources(vm, Optional.empty(), Optional.empty());
+        parts.stageBarrier().reached("delete");
         teardown.releaseReservation(vm);
       } catch (RuntimeException e) {
         throw VmErrors.asHostError("deleting VM " + vm.name(), e);

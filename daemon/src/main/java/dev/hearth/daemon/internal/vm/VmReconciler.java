@@ -101,7 +101,28 @@ final class VmReconciler {
             kept.add(failed);
           }
         }
-        case RUNNING, STARTING, STOPPING -> {
+        case STARTING -> {
+          // A start a crash interrupted never waited for its guest: not adopted as running.
+          if (alive) {
+            try {
+              parts.adopter().adopt(vm.process().get(), layout.vmApiSocket(vm.id())).kill();
+            } catch (RuntimeException e) {
+              log.warn("cannot kill the VMM of the interrupted start of {}", vm.name(), e);
+            }
+          }
+          // State error carries the reason to callers; a VM in error can be started again.
+          Vm now =
+              vm.withState(VmState.ERROR)
+                  .withProcess(Optional.empty())
+                  .withError(Optional.of("a daemon restart interrupted its start; start it again"));
+          vms.update(now);
+          log.warn("VM {} ({}): its start was interrupted; marked error", vm.name(), vm.id());
+          kept.add(now);
+          if (alive) {
+            foundDead.add(now);
+          }
+        }
+        case RUNNING, STOPPING -> {
           Vm now =
               alive
                   ? vm.withState(VmState.RUNNING)

@@ -68,7 +68,8 @@ public final class VmService {
       GuestPowerOff powerOff,
       List<VmHook> hooks,
       FileSync fileSync,
-      PolicyEgressGate egress) {}
+      PolicyEgressGate egress,
+      StageBarrier stageBarrier) {}
 
   /** A validated create request. */
   public record CreateRequest(
@@ -126,6 +127,11 @@ public final class VmService {
 
   public ProvisionerKind provisionerKind() {
     return parts.provisionerKind();
+  }
+
+  /** Where image operations may be held too (crash tests). */
+  StageBarrier stageBarrier() {
+    return parts.stageBarrier();
   }
 
   VmStore store() {

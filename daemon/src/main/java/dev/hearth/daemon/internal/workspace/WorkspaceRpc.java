@@ -10,6 +10,7 @@ import dev.hearth.daemon.internal.rpc.Params;
 import dev.hearth.daemon.internal.rpc.RpcHandler;
 import dev.hearth.session.Cancellation;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -27,12 +28,27 @@ public final class WorkspaceRpc {
 
   /** The handlers by method name, for the dispatcher. */
   public Map<String, RpcHandler> handlers() {
-    return Map.of(
-        "workspace.import", this::importBundle,
-        "workspace.list", this::list,
-        "workspace.status", this::status,
-        "workspace.export", this::export);
+    Map<String, RpcHandler> handlers = new LinkedHashMap<>();
+    ROUTES.forEach((method, route) -> handlers.put(method, params -> route.serve(this, params)));
+    return handlers;
   }
+
+  /** The method names {@link #handlers} serves. */
+  public static Set<String> methods() {
+    return ROUTES.keySet();
+  }
+
+  @FunctionalInterface
+  private interface Route {
+    JsonNode serve(WorkspaceRpc rpc, Params params) throws InterruptedException;
+  }
+
+  private static final Map<String, Route> ROUTES =
+      Map.of(
+          "workspace.import", WorkspaceRpc::importBundle,
+          "workspace.list", WorkspaceRpc::list,
+          "workspace.status", WorkspaceRpc::status,
+          "workspace.export", WorkspaceRpc::export);
 
   private JsonNode importBundle(Params params) throws InterruptedException {
     params.requireOnly(Set.of("vm", "name", "branch", "head", "host_path", "size"));
