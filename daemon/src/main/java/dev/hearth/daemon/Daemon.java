@@ -14,6 +14,7 @@ import dev.hearth.core.Store;
 import dev.hearth.core.rpc.PeerAuthorizer;
 import dev.hearth.core.rpc.RpcServer;
 import dev.hearth.core.rpc.SupplementaryGroups;
+import dev.hearth.daemon.internal.dns.VmDns;
 import dev.hearth.daemon.internal.doctor.Doctor;
 import dev.hearth.daemon.internal.guest.GuestRoute;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildOp;
@@ -28,6 +29,9 @@ import dev.hearth.dmsnap.DiskChecks;
 import dev.hearth.dmsnap.ReflinkProbe;
 import dev.hearth.fcproc.VmmChecks;
 import dev.hearth.fcproc.VmmSelector;
+import dev.hearth.fcproc.dns.DnsChecks;
+import dev.hearth.fcproc.dns.ResolvedLink;
+import dev.hearth.fcproc.net.EgressGate;
 import dev.hearth.fcproc.net.HostNetwork;
 import dev.hearth.fcproc.net.HostSockets;
 import dev.hearth.fcproc.net.NetworkChecks;
@@ -70,6 +74,9 @@ import org.slf4j.LoggerFactory;
 public final class Daemon implements Hearth {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
+  /** How long doctor waits for each upstream resolver's answer. */
+  private static final Duration DOCTOR_UPSTREAM_WAIT = Duration.ofSeconds(2);
+
   /**
    * What tests replace: the OS, time, peer authorisation, extra RPC methods, the VM lifecycle's
    * host network and guest seams (empty: the real ones from the config), the image builds' runner,
@@ -93,7 +100,8 @@ public final class Daemon implements Hearth {
       Optional<Runner> imageBuildRunner,
       VmmSelector vmmSelector,
       FileSync fileSync,
-      HostProbe hostProbe) {
+      HostProbe hostProbe,
+      EgressGate egressGate) {
 
     static Seams system() {
       return new Seams(
@@ -113,7 +121,8 @@ public final class Daemon implements Hearth {
           Optional.empty(),
           VmmSelector.system(),
           FileSync.system(),
-          LinuxHostProbe.system());
+          LinuxHostProbe.system(),
+          EgressGate.OPEN);
     }
 
     Seams withPosix(Posix replacement) {
@@ -169,6 +178,11 @@ public final class Daemon implements Hearth {
       return edit(s -> s.hostProbe = probe);
     }
 
+    /** What the VM DNS asks before it forwards a guest's question (per-VM egress policy). */
+    Seams withEgressGate(EgressGate gate) {
+      return edit(s -> s.egressGate = gate);
+    }
+
     Seams withHostNetwork(HostNetwork network) {
       return edit(s -> s.hostNetwork = Optional.of(network));
     }
@@ -207,6 +221,7 @@ public final class Daemon implements Hearth {
       VmmSelector vmmSelector;
       FileSync fileSync;
       HostProbe hostProbe;
+      EgressGate egressGate;
 
       Draft(Seams from) {
         posix = from.posix;
@@ -226,6 +241,7 @@ public final class Daemon implements Hearth {
         vmmSelector = from.vmmSelector;
         fileSync = from.fileSync;
         hostProbe = from.hostProbe;
+        egressGate = from.egressGate;
       }
 
       Seams build() {
@@ -246,7 +262,8 @@ public final class Daemon implements Hearth {
             imageBuildRunner,
             vmmSelector,
             fileSync,
-            hostProbe);
+            hostProbe,
+            egressGate);
       }
     }
   }
@@ -266,6 +283,7 @@ public final class Daemon implements Hearth {
   private final MinaGuestDialer dialer;
   private final SessionService sessions;
   private final Workspaces workspacesApi;
+  private final VmDns dns;
   private final Duration shutdownGrace;
   private final AtomicBoolean serving = new AtomicBoolean();
   private final AtomicBoolean closeStarted = new AtomicBoolean();
@@ -287,6 +305,7 @@ public final class Daemon implements Hearth {
       MinaGuestDialer dialer,
       SessionService sessions,
       Workspaces workspacesApi,
+      VmDns dns,
       Duration shutdownGrace) {
     this.layout = layout;
     this.store = store;
@@ -303,6 +322,7 @@ public final class Daemon implements Hearth {
     this.dialer = dialer;
     this.sessions = sessions;
     this.workspacesApi = workspacesApi;
+    this.dns = dns;
     this.shutdownGrace = shutdownGrace;
   }
 
@@ -348,7 +368,12 @@ public final class Daemon implements Hearth {
             new DiskChecks(
                 config, probe, new DeviceMapperProbe(runner), ReflinkProbe.cp(runner, probe)),
             new ImageToolChecks(probe),
-            new StateChecks(config, posix, probe));
+            new StateChecks(config, posix, probe),
+            new DnsChecks(
+                config,
+                probe,
+                new ResolvedLink(runner, probe),
+                DnsChecks.Asker.udp(DOCTOR_UPSTREAM_WAIT)));
     try {
       return new Doctor(checks).check();
     } catch (InterruptedException e) {
@@ -411,6 +436,7 @@ public final class Daemon implements Hearth {
     steps.push(dialer::close);
     steps.push(() -> Files.deleteIfExists(layout.pidFile()));
     steps.push(() -> Files.deleteIfExists(layout.socket()));
+    steps.push(dns::close);
     DaemonException failure =
         new DaemonException("closing the daemon for " + layout.runtimeDir() + " failed");
     Undo.undoAll(steps, failure);

@@ -6,6 +6,7 @@ import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
 import dev.hearth.core.Store;
 import dev.hearth.core.rpc.RpcServer;
+import dev.hearth.daemon.internal.dns.VmDns;
 import dev.hearth.daemon.internal.guest.GuestRoute;
 import dev.hearth.daemon.internal.guest.GuestRpc;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildOp;
@@ -30,6 +31,9 @@ import dev.hearth.daemon.internal.workspace.WorkspaceOp;
 import dev.hearth.daemon.internal.workspace.WorkspaceRpc;
 import dev.hearth.daemon.internal.workspace.WorkspaceService;
 import dev.hearth.fcproc.VmmChoice;
+import dev.hearth.fcproc.dns.DnsUpstreams;
+import dev.hearth.fcproc.dns.ResolvedLink;
+import dev.hearth.fcproc.net.HostNetwork;
 import dev.hearth.imagemgr.ImageStaging;
 import dev.hearth.imagemgr.VmlinuxExtractor;
 import dev.hearth.opstate.OpSnapshot;
@@ -144,15 +148,35 @@ final class DaemonAssembly {
                   .map(l -> Path.of(l.root()).resolveSibling("workspace").toString())
                   .orElse(WorkspaceScripts.ROOT));
       hooks.add(workspaces.hook());
+      // The VM DNS follows VMs through a hook; its guest listener opens once the bridge exists.
+      VmDns dns =
+          new VmDns(
+              config,
+              DnsUpstreams.of(config, seams.hostProbe()),
+              seams.egressGate(),
+              seams.hostNetwork().isEmpty()
+                  ? Optional.of(new ResolvedLink(runner, seams.hostProbe()))
+                  : Optional.empty());
+      undo.push(dns::close);
+      hooks.add(dns.hook());
+      HostNetwork network =
+          seams
+              .hostNetwork()
+              .orElseGet(() -> dns.followBridge(DaemonServices.linuxHostNetwork(config, runner)));
       // Chosen again at each boot (firecracker installed, or KVM changed, since), and for
       // version and doctor; logged once here.
       Supplier<VmmChoice> vmm = () -> seams.vmmSelector().choose(config);
       DaemonServices.logVmm(vmm.get());
       VmService vms =
           DaemonServices.composeVms(
-              config, layout, store, seams, runner, locks, createOps, dialer, hooks, vmm);
+              config, layout, store, seams, runner, locks, createOps, dialer, hooks, network, vmm);
       vmsForSessions.set(vms);
       vms.reconcile();
+      dns.load(vms.list());
+      dns.listenForHost();
+      if (seams.hostNetwork().isEmpty()) {
+        ensureBridge(network);
+      }
       // Image builds sweep what a crashed build left in staging before cleanupStale deletes it.
       Registry<ImageBuildOp> imageBuildOps =
           new Registry<>(
@@ -225,6 +249,7 @@ final class DaemonAssembly {
           dialer,
           sessions,
           new LocalWorkspaces(workspaces, Path.of(System.getProperty("java.io.tmpdir"))),
+          dns,
           config.shutdownGrace());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -234,6 +259,19 @@ final class DaemonAssembly {
     } catch (RuntimeException e) {
       Undo.undoAll(undo, e);
       throw e;
+    }
+  }
+
+  /**
+   * Makes the bridge at start rather than at the first boot, so that the VM DNS can listen on its
+   * address (and systemd-resolved route the VMs' domain to it) from the start. A failure here is
+   * only logged: the first boot tries again and reports it.
+   */
+  private static void ensureBridge(HostNetwork network) throws InterruptedException {
+    try {
+      network.ensure();
+    } catch (RuntimeException e) {
+      log.warn("cannot set up the bridge at start (the VM DNS waits for it): {}", e.getMessage());
     }
   }
 

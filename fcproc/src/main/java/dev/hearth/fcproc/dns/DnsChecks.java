@@ -72,10 +72,10 @@ public final class DnsChecks {
 
   public CheckOutcome hostResolution() {
     String domain = config.dnsDomain();
-    String host =
+    String dig =
         config
             .dnsHostListen()
-            .map(a -> "; dig @" + a.replaceFirst(":(\\d+)$", " -p $1"))
+            .map(a -> "dig @" + a.replaceFirst(":(\\d+)$", " -p $1") + " <vm>." + domain)
             .orElse("");
     if (resolved.available()) {
       return CheckOutcome.pass(
@@ -83,10 +83,13 @@ public final class DnsChecks {
               + domain
               + " to the VM DNS on "
               + config.bridgeName()
-              + host);
+              + (dig.isEmpty() ? "" : "; " + dig + " answers too"));
     }
     return CheckOutcome.warn(
-        "no systemd-resolved: the host does not resolve <vm>." + domain + " by itself" + host,
+        "no systemd-resolved: the host does not resolve <vm>."
+            + domain
+            + " by itself"
+            + (dig.isEmpty() ? "" : "; " + dig + " answers"),
         ResolvedLink.manualCommand(
             config.bridgeName(), Ipv4Cidr.parse(config.bridgeCidr()).address(), domain));
   }

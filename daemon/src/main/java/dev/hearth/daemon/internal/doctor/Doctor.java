@@ -8,6 +8,7 @@ import dev.hearth.daemon.DoctorReport;
 import dev.hearth.dmsnap.DiskChecks;
 import dev.hearth.fcproc.VmmChecks;
 import dev.hearth.fcproc.VmmChoice;
+import dev.hearth.fcproc.dns.DnsChecks;
 import dev.hearth.fcproc.net.NetworkChecks;
 import dev.hearth.imagemgr.ImageToolChecks;
 import java.util.ArrayList;
@@ -34,7 +35,8 @@ public final class Doctor {
       NetworkChecks network,
       DiskChecks disks,
       ImageToolChecks imageTools,
-      StateChecks state) {}
+      StateChecks state,
+      DnsChecks dns) {}
 
   private final Checks checks;
 
@@ -78,6 +80,8 @@ public final class Doctor {
     report.add(guard("ip-forward", network::ipForward));
     report.add(guard("bridge-cidr", network::bridgeCidr));
     report.add(guard("dns-port", network::dnsPort));
+    report.add(guard("dns-upstream", checks.dns()::upstreams));
+    report.add(guard("dns-host", checks.dns()::hostResolution));
     report.add(guard("setsid", vmm::setsid));
     report.add(guard("debugfs", tools::debugfs));
     report.add(guard("e2fsck", () -> disks.growTool("e2fsck")));
