@@ -174,9 +174,6 @@ final class DaemonAssembly {
       vms.reconcile();
       dns.load(vms.list());
       dns.listenForHost();
-      if (seams.hostNetwork().isEmpty()) {
-        ensureBridge(network);
-      }
       // Image builds sweep what a crashed build left in staging before cleanupStale deletes it.
       Registry<ImageBuildOp> imageBuildOps =
           new Registry<>(
@@ -259,19 +256,6 @@ final class DaemonAssembly {
     } catch (RuntimeException e) {
       Undo.undoAll(undo, e);
       throw e;
-    }
-  }
-
-  /**
-   * Makes the bridge at start rather than at the first boot, so that the VM DNS can listen on its
-   * address (and systemd-resolved route the VMs' domain to it) from the start. A failure here is
-   * only logged: the first boot tries again and reports it.
-   */
-  private static void ensureBridge(HostNetwork network) throws InterruptedException {
-    try {
-      network.ensure();
-    } catch (RuntimeException e) {
-      log.warn("cannot set up the bridge at start (the VM DNS waits for it): {}", e.getMessage());
     }
   }
 

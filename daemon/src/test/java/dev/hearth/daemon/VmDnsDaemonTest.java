@@ -67,6 +67,12 @@ class VmDnsDaemonTest {
     fx.call("vm.delete", "{\"vm\": \"demo\", \"force\": true}");
 
     assertThat(ask("demo.hearth.internal.").getRcode()).isEqualTo(Rcode.NXDOMAIN);
+
+    fx.createAndWait("later", "\"no_start\": true");
+    String laterIp = fx.call("vm.show", "{\"vm\": \"later\"}").path("ip").asText();
+    assertThat(addresses("later.hearth.internal."))
+        .as("a VM created without starting")
+        .containsExactly(laterIp);
   }
 
   private List<String> addresses(String name) throws Exception {
