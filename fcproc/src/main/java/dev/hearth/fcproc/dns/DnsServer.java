@@ -108,9 +108,8 @@ public final class DnsServer implements Closeable {
     DatagramSocket udp = null;
     ServerSocket tcp = null;
     try {
-      udp = new DatagramSocket(null);
-      udp.setReuseAddress(true);
-      udp.bind(address);
+      // No SO_REUSEADDR on UDP: with it a second server could bind the same port unnoticed.
+      udp = new DatagramSocket(address);
       tcp = new ServerSocket();
       tcp.setReuseAddress(true);
       tcp.bind(new InetSocketAddress(address.getAddress(), udp.getLocalPort()), 64);
