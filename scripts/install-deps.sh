@@ -41,6 +41,8 @@ declare -A test_pkgs=(
   [ssh]=openssh-client
   # TapGuardsHostTest sends and watches raw frames between network namespaces (frames.py).
   [python3]=python3
+  # The VM DNS's host tests run a local upstream resolver with fixed records.
+  [dnsmasq]=dnsmasq-base
 )
 
 missing=()

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -114,7 +116,9 @@ public final class Config {
                               + "); known keys: "
                               + knownKeys()));
       String raw;
-      if (node.isTextual() && !key.isInteger()) {
+      if (key.isList()) {
+        raw = listValue(file, key, node);
+      } else if (node.isTextual() && !key.isInteger()) {
         raw = node.textValue();
       } else if (node.isIntegralNumber() && key.acceptsTomlInteger()) {
         raw = node.asText();
@@ -124,6 +128,22 @@ public final class Config {
       values.put(key, validate(file, key, raw, show(node)));
     }
     return new Config(values, Optional.of(file));
+  }
+
+  /** A list key's TOML array of strings, joined with commas for its validator. */
+  private static String listValue(Path file, ConfigKey key, JsonNode node) {
+    if (!node.isArray()) {
+      throw badValue(file, key, show(node), "expected " + key.expected());
+    }
+    StringBuilder joined = new StringBuilder();
+    for (JsonNode element : node) {
+      if (!element.isTextual() || element.textValue().contains(",")) {
+        throw badValue(
+            file, key, show(node), "entry " + show(element) + " is not an \"ip[:port]\" string");
+      }
+      joined.append(joined.length() > 0 ? "," : "").append(element.textValue());
+    }
+    return joined.toString();
   }
 
   /**
@@ -268,6 +288,11 @@ public final class Config {
 
   public Optional<String> dnsHostListen() {
     return optional(ConfigKey.DNS_HOST_LISTEN);
+  }
+
+  /** {@code dns_upstream}'s resolvers in order; empty: the host's own (the VM DNS finds them). */
+  public List<InetSocketAddress> dnsUpstream() {
+    return ConfigKey.addresses(get(ConfigKey.DNS_UPSTREAM));
   }
 
   public Optional<String> webListenAddr() {

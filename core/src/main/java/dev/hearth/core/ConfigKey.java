@@ -1,7 +1,9 @@
 package dev.hearth.core;
 
 import com.google.common.net.InetAddresses;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -118,13 +120,14 @@ public enum ConfigKey {
       "dns_domain",
       Type.DOMAIN,
       "hearth.internal",
-      "Domain under which VMs are to resolve, <vm>.<dns_domain>; not used yet (no DNS server)."),
+      "Domain under which the VM DNS answers VM names, <vm>.<dns_domain>; guests also get it as"
+          + " their search domain."),
   DNS_HOST_LISTEN(
       "dns_host_listen",
       Type.OPTIONAL_ADDRESS,
       "127.0.0.1:10053",
-      "Loopback address and port where the host is to resolve VM names; not used yet (no DNS"
-          + " server)."),
+      "Address and port where the VM DNS also answers the host (UDP and TCP); \"\" turns this"
+          + " listener off."),
   WEB_LISTEN_ADDR(
       "web_listen_addr",
       Type.OPTIONAL_ADDRESS,
@@ -258,7 +261,14 @@ public enum ConfigKey {
       "open",
       "Egress policy of a VM when `vm create` is not given --egress: open (anything), none"
           + " (nothing beyond the bridge) or allow:NAME[,NAME...] (domains, *.domain wildcards,"
-          + " IPv4 addresses or CIDRs).");
+          + " IPv4 addresses or CIDRs)."),
+  DNS_UPSTREAM(
+      "dns_upstream",
+      Type.ADDRESS_LIST,
+      "",
+      "Resolvers the VM DNS forwards other names to, each \"ip\" or \"ip:port\" ([ipv6]:port),"
+          + " tried in order. []: the host's /etc/resolv.conf name servers, systemd-resolved's"
+          + " 127.0.0.53 stub replaced by its upstreams.");
 
   public static final List<ConfigKey> ALL = List.of(values());
 
@@ -295,6 +305,14 @@ public enum ConfigKey {
     return type.integer;
   }
 
+  /**
+   * Whether the value is a TOML array of strings; its canonical text joins the entries with commas,
+   * and "" is the empty array.
+   */
+  public boolean isList() {
+    return type.list;
+  }
+
   /** Whether a TOML integer is accepted (integers, and sizes in bytes). */
   public boolean acceptsTomlInteger() {
     return type.integer || type.acceptsInteger;
@@ -312,6 +330,15 @@ public enum ConfigKey {
    */
   String validate(String value) {
     return type.validator.validate(value);
+  }
+
+  /** The entries of a canonical {@link Type#ADDRESS_LIST} value, port 53 where none is given. */
+  static List<InetSocketAddress> addresses(String canonical) {
+    List<InetSocketAddress> addresses = new ArrayList<>();
+    for (String entry : canonical.isEmpty() ? new String[0] : canonical.split(",")) {
+      addresses.add(Type.socketAddress(entry, 53));
+    }
+    return List.copyOf(addresses);
   }
 
   /** Finds a key by its TOML name. */
@@ -354,11 +381,18 @@ public enum ConfigKey {
     static final Type EGRESS = new Type("open, none or allow:NAME[,NAME...]", false, Type::egress);
     static final Type OPTIONAL_ADDRESS =
         new Type("host:port such as 127.0.0.1:7777, or \"\"", false, Type::optionalAddress);
+    static final Type ADDRESS_LIST =
+        new Type(
+                "an array of \"ip\" or \"ip:port\" strings such as [\"1.1.1.1\", \"10.0.0.2:5353\"]",
+                false,
+                Type::addressList)
+            .asList();
 
     final String expected;
     final boolean integer;
     final Validator validator;
     boolean acceptsInteger;
+    boolean list;
 
     Type(String expected, boolean integer, Validator validator) {
       this.expected = expected;
@@ -370,6 +404,71 @@ public enum ConfigKey {
     Type withIntegers() {
       acceptsInteger = true;
       return this;
+    }
+
+    /** A TOML array of strings, held as the entries joined with commas. */
+    Type asList() {
+      list = true;
+      return this;
+    }
+
+    static String addressList(String v) {
+      if (v.isBlank()) {
+        return "";
+      }
+      List<String> entries = new ArrayList<>();
+      for (String entry : v.split(",", -1)) {
+        String trimmed = entry.strip();
+        try {
+          InetSocketAddress address = socketAddress(trimmed, 53);
+          String host = InetAddresses.toUriString(address.getAddress());
+          entries.add(host + ":" + address.getPort());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("entry '" + trimmed + "': " + e.getMessage());
+        }
+      }
+      return String.join(",", entries);
+    }
+
+    /**
+     * Parses {@code ip}, {@code ip:port}, {@code [ipv6]:port} or a bare IPv6 address; never looks a
+     * name up.
+     */
+    static InetSocketAddress socketAddress(String v, int defaultPort) {
+      String host = v;
+      String port = null;
+      if (v.startsWith("[")) {
+        int close = v.indexOf(']');
+        if (close < 0) {
+          throw new IllegalArgumentException("missing ']'");
+        }
+        host = v.substring(1, close);
+        String rest = v.substring(close + 1);
+        if (!rest.isEmpty()) {
+          if (!rest.startsWith(":")) {
+            throw new IllegalArgumentException("expected :port after ']'");
+          }
+          port = rest.substring(1);
+        }
+      } else if (v.indexOf(':') == v.lastIndexOf(':') && v.indexOf(':') >= 0) {
+        host = v.substring(0, v.indexOf(':'));
+        port = v.substring(v.indexOf(':') + 1);
+      }
+      if (!InetAddresses.isInetAddress(host)) {
+        throw new IllegalArgumentException("'" + host + "' is not an IP address");
+      }
+      int n = defaultPort;
+      if (port != null) {
+        try {
+          n = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+          n = 0;
+        }
+        if (n < 1 || n > 65535) {
+          throw new IllegalArgumentException("the port must be from 1 to 65535");
+        }
+      }
+      return new InetSocketAddress(InetAddresses.forString(host), n);
     }
 
     static String autoOrPositiveInt(String v) {

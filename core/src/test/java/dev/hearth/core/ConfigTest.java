@@ -3,7 +3,9 @@ package dev.hearth.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.common.net.InetAddresses;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +41,7 @@ class ConfigTest {
     assertThat(c.tapPoolSize()).isEqualTo(4);
     assertThat(c.dnsDomain()).isEqualTo("hearth.internal");
     assertThat(c.dnsHostListen()).contains("127.0.0.1:10053");
+    assertThat(c.dnsUpstream()).isEmpty();
     assertThat(c.webListenAddr()).contains("127.0.0.1:7777");
     assertThat(c.diskProvisioner()).isEqualTo("auto");
     assertThat(c.defaultVcpus()).isEqualTo(2);
@@ -185,6 +188,13 @@ class ConfigTest {
         "web_listen_addr = \"7777\" | web_listen_addr | '7777' | missing :port",
         "web_listen_addr = \"example.com:80\" | web_listen_addr | 'example.com:80' | not an IP",
         "dns_host_listen = \"127.0.0.1:0\" | dns_host_listen | '127.0.0.1:0' | from 1 to 65535",
+        "dns_upstream = \"1.1.1.1\" | dns_upstream | '1.1.1.1' | expected an array of",
+        "dns_upstream = [5] | dns_upstream | [5] | entry 5 is not an \"ip[:port]\" string",
+        "dns_upstream = [\"1.1.1.1\", \"nope\"] | dns_upstream | [\"1.1.1.1\",\"nope\"]"
+            + " | entry 'nope': 'nope' is not an IP address",
+        "dns_upstream = [\"10.0.0.1:0\"] | dns_upstream | [\"10.0.0.1:0\"]"
+            + " | entry '10.0.0.1:0': the port must be from 1 to 65535",
+        "dns_upstream = [\"[fd00::1\"] | dns_upstream | [\"[fd00::1\"] | missing ']'",
       })
   void badValueNamesTheFileTheKeyAndTheValue(String line, String key, String shown, String why)
       throws IOException {
@@ -194,6 +204,22 @@ class ConfigTest {
         .hasMessageContaining("config file " + file)
         .hasMessageContaining("bad value " + shown + " for key '" + key + "'")
         .hasMessageContaining(why);
+  }
+
+  @Test
+  void dnsUpstreamIsAnArrayOfAddressesWithPort53ByDefault() throws IOException {
+    Config c =
+        Config.load(write("dns_upstream = [\"1.1.1.1\", \"10.0.0.2:5353\", \"[fd00::1]:54\"]\n"));
+
+    assertThat(c.dnsUpstream())
+        .containsExactly(
+            new InetSocketAddress(InetAddresses.forString("1.1.1.1"), 53),
+            new InetSocketAddress(InetAddresses.forString("10.0.0.2"), 5353),
+            new InetSocketAddress(InetAddresses.forString("fd00::1"), 54));
+    assertThat(Config.load(write("dns_upstream = []\n")).dnsUpstream()).isEmpty();
+    assertThat(Config.defaults().with(ConfigKey.DNS_UPSTREAM, "9.9.9.9, 8.8.8.8:53").dnsUpstream())
+        .extracting(InetSocketAddress::getPort)
+        .containsExactly(53, 53);
   }
 
   @Test

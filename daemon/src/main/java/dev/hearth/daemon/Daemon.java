@@ -1,6 +1,5 @@
 package dev.hearth.daemon;
 
-import dev.hearth.core.Cgroups;
 import dev.hearth.core.Clock;
 import dev.hearth.core.Config;
 import dev.hearth.core.FileSync;
@@ -8,14 +7,12 @@ import dev.hearth.core.HostProbe;
 import dev.hearth.core.Layout;
 import dev.hearth.core.LinuxHostProbe;
 import dev.hearth.core.Posix;
-import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
-import dev.hearth.core.StateChecks;
 import dev.hearth.core.Store;
 import dev.hearth.core.rpc.PeerAuthorizer;
 import dev.hearth.core.rpc.RpcServer;
 import dev.hearth.core.rpc.SupplementaryGroups;
-import dev.hearth.daemon.internal.doctor.Doctor;
+import dev.hearth.daemon.internal.dns.VmDns;
 import dev.hearth.daemon.internal.guest.GuestRoute;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildOp;
 import dev.hearth.daemon.internal.rpc.RpcHandler;
@@ -25,17 +22,10 @@ import dev.hearth.daemon.internal.vm.CreateOp;
 import dev.hearth.daemon.internal.vm.StageBarrier;
 import dev.hearth.daemon.internal.vm.VmHook;
 import dev.hearth.daemon.internal.vm.VmService;
-import dev.hearth.dmsnap.DeviceMapperProbe;
-import dev.hearth.dmsnap.DiskChecks;
-import dev.hearth.dmsnap.ReflinkProbe;
-import dev.hearth.fcproc.VmmChecks;
 import dev.hearth.fcproc.VmmSelector;
 import dev.hearth.fcproc.net.EgressRules;
 import dev.hearth.fcproc.net.HostNetwork;
-import dev.hearth.fcproc.net.HostSockets;
-import dev.hearth.fcproc.net.NetworkChecks;
 import dev.hearth.imagemgr.GuestIdentity;
-import dev.hearth.imagemgr.ImageToolChecks;
 import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.OpstateException;
 import dev.hearth.opstate.Registry;
@@ -77,7 +67,8 @@ public final class Daemon implements Hearth {
    * What tests replace: the OS, time, peer authorisation, extra RPC methods, the VM lifecycle's
    * host network and guest seams (empty: the real ones from the config), the image builds' runner,
    * where the VMM is looked for, the fsync before rows are committed (ARCHITECTURE.md,
-   * "Durability"), the host's capacity for the {@code auto} limits and the stage barrier.
+   * "Durability"), the host's capacity for the {@code auto} limits, the egress rules and the stage
+   * barrier.
    */
   record Seams(
       Posix posix,
@@ -291,6 +282,7 @@ public final class Daemon implements Hearth {
   private final MinaGuestDialer dialer;
   private final SessionService sessions;
   private final Workspaces workspacesApi;
+  private final VmDns dns;
   private final Duration shutdownGrace;
   private final AtomicBoolean serving = new AtomicBoolean();
   private final AtomicBoolean closeStarted = new AtomicBoolean();
@@ -312,6 +304,7 @@ public final class Daemon implements Hearth {
       MinaGuestDialer dialer,
       SessionService sessions,
       Workspaces workspacesApi,
+      VmDns dns,
       Duration shutdownGrace) {
     this.layout = layout;
     this.store = store;
@@ -328,14 +321,13 @@ public final class Daemon implements Hearth {
     this.dialer = dialer;
     this.sessions = sessions;
     this.workspacesApi = workspacesApi;
+    this.dns = dns;
     this.shutdownGrace = shutdownGrace;
   }
 
   /**
-   * Opens the daemon: creates the state and runtime folders if needed, takes the runtime folder's
-   * lock, writes the pid file, opens the database, composes the VM lifecycle and reconciles the VMs
-   * with the host (see {@link VmService#reconcile}), then binds the socket. On failure nothing of
-   * the daemon's own is left behind.
+   * Opens the daemon (folders, lock, pid file, database, the VMs reconciled with the host by {@link
+   * VmService#reconcile}, the socket); on failure nothing of the daemon's own is left behind.
    *
    * @throws DaemonAlreadyRunningException when another daemon serves the runtime folder
    * @throws DaemonException naming the file when a step fails
@@ -363,24 +355,7 @@ public final class Daemon implements Hearth {
   }
 
   static DoctorReport doctor(Config config, VmmSelector vmm) {
-    Posix posix = Posix.system();
-    Runner runner = new ProcessRunner(posix, Clock.system());
-    HostProbe probe = LinuxHostProbe.system();
-    Doctor.Checks checks =
-        new Doctor.Checks(
-            new VmmChecks(config, runner, posix, probe, vmm),
-            new NetworkChecks(config, runner, probe, HostSockets.procfs()),
-            new DiskChecks(
-                config, probe, new DeviceMapperProbe(runner), ReflinkProbe.cp(runner, probe)),
-            new ImageToolChecks(probe),
-            new StateChecks(config, posix, probe),
-            Cgroups.system(posix, Clock.system()));
-    try {
-      return new Doctor(checks).check();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new DaemonException("the doctor checks were interrupted", e);
-    }
+    return DaemonDoctor.run(config, vmm);
   }
 
   /**
@@ -437,6 +412,7 @@ public final class Daemon implements Hearth {
     steps.push(dialer::close);
     steps.push(() -> Files.deleteIfExists(layout.pidFile()));
     steps.push(() -> Files.deleteIfExists(layout.socket()));
+    steps.push(dns::close);
     DaemonException failure =
         new DaemonException("closing the daemon for " + layout.runtimeDir() + " failed");
     Undo.undoAll(steps, failure);

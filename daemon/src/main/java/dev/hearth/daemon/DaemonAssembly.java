@@ -6,6 +6,7 @@ import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
 import dev.hearth.core.Store;
 import dev.hearth.core.rpc.RpcServer;
+import dev.hearth.daemon.internal.dns.VmDns;
 import dev.hearth.daemon.internal.guest.GuestRoute;
 import dev.hearth.daemon.internal.guest.GuestRpc;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildOp;
@@ -30,6 +31,11 @@ import dev.hearth.daemon.internal.workspace.WorkspaceOp;
 import dev.hearth.daemon.internal.workspace.WorkspaceRpc;
 import dev.hearth.daemon.internal.workspace.WorkspaceService;
 import dev.hearth.fcproc.VmmChoice;
+import dev.hearth.fcproc.dns.DnsUpstreams;
+import dev.hearth.fcproc.dns.ResolvedLink;
+import dev.hearth.fcproc.net.EgressGate;
+import dev.hearth.fcproc.net.HostNetwork;
+import dev.hearth.fcproc.net.Ipv4;
 import dev.hearth.imagemgr.ImageStaging;
 import dev.hearth.imagemgr.VmlinuxExtractor;
 import dev.hearth.opstate.OpSnapshot;
@@ -144,15 +150,49 @@ final class DaemonAssembly {
                   .map(l -> Path.of(l.root()).resolveSibling("workspace").toString())
                   .orElse(WorkspaceScripts.ROOT));
       hooks.add(workspaces.hook());
+      // The VM DNS follows VMs through a hook; its guest listener opens once the bridge exists.
+      // It asks the VMs' egress policies, which are composed after it (the DNS hook goes in).
+      EgressGate egress =
+          new EgressGate() {
+            @Override
+            public boolean mayResolve(Ipv4 guest, String name) {
+              VmService vms = vmsForSessions.get();
+              return vms == null || vms.egressGate().mayResolve(guest, name);
+            }
+
+            @Override
+            public void resolved(Ipv4 guest, String name, List<Ipv4> addresses, Duration ttl) {
+              VmService vms = vmsForSessions.get();
+              if (vms != null) {
+                vms.egressGate().resolved(guest, name, addresses, ttl);
+              }
+            }
+          };
+      VmDns dns =
+          new VmDns(
+              config,
+              DnsUpstreams.of(config, seams.hostProbe()),
+              egress,
+              seams.hostNetwork().isEmpty()
+                  ? Optional.of(new ResolvedLink(runner, seams.hostProbe()))
+                  : Optional.empty());
+      undo.push(dns::close);
+      hooks.add(dns.hook());
+      HostNetwork network =
+          seams
+              .hostNetwork()
+              .orElseGet(() -> dns.followBridge(DaemonServices.linuxHostNetwork(config, runner)));
       // Chosen again at each boot (firecracker installed, or KVM changed, since), and for
       // version and doctor; logged once here.
       Supplier<VmmChoice> vmm = () -> seams.vmmSelector().choose(config);
       DaemonServices.logVmm(vmm.get());
       VmService vms =
           DaemonServices.composeVms(
-              config, layout, store, seams, runner, locks, createOps, dialer, hooks, vmm);
+              config, layout, store, seams, runner, locks, createOps, dialer, hooks, network, vmm);
       vmsForSessions.set(vms);
       vms.reconcile();
+      dns.load(vms.list());
+      dns.listenForHost();
       // Image builds sweep what a crashed build left in staging before cleanupStale deletes it.
       Registry<ImageBuildOp> imageBuildOps =
           new Registry<>(
@@ -225,6 +265,7 @@ final class DaemonAssembly {
           dialer,
           sessions,
           new LocalWorkspaces(workspaces, Path.of(System.getProperty("java.io.tmpdir"))),
+          dns,
           config.shutdownGrace());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

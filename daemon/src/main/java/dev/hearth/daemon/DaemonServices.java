@@ -75,25 +75,13 @@ final class DaemonServices {
       Registry<CreateOp> createOps,
       MinaGuestDialer dialer,
       List<VmHook> hooks,
+      HostNetwork network,
       Supplier<VmmChoice> vmm)
       throws InterruptedException {
     checkDefaultEgress(config);
     ProvisionerKind kind = chooseProvisioner(config, runner);
     Map<ProvisionerKind, RootDiskProvisioner> provisioners = new ConcurrentHashMap<>();
     ProcessTable processTable = ProcessTable.procfs();
-    HostNetwork network =
-        seams
-            .hostNetwork()
-            .orElseGet(
-                () ->
-                    new LinuxHostNetwork(
-                        runner,
-                        HostNetworkEnvironment.system(),
-                        config.bridgeName(),
-                        Ipv4Cidr.parse(config.bridgeCidr()),
-                        TapDevices.DEFAULT_PREFIX,
-                        NatRules.DEFAULT_TAG,
-                        config.vmToVm()));
     // Adopting a running process needs no binary; the path is only a label there.
     FirecrackerLauncher adopter =
         new FirecrackerLauncher(
@@ -124,7 +112,8 @@ final class DaemonServices {
             processTable,
             seams
                 .guestIdentity()
-                .orElseGet(() -> new DebugfsGuestIdentity(runner, config.toolUser())),
+                .orElseGet(
+                    () -> new DebugfsGuestIdentity(runner, config.toolUser(), config.dnsDomain())),
             seams.sshWaiter().orElseGet(() -> new MinaSshWaiter(dialer, seams.clock())),
             seams.guestPowerOff().orElseGet(() -> new MinaGuestPowerOff(dialer)),
             hooks,
@@ -157,6 +146,18 @@ final class DaemonServices {
             ? HostNetworkEnvironment.system("", Path.of("/nonexistent"))
             : HostNetworkEnvironment.system();
     return new EgressRules(runner, environment, NatRules.DEFAULT_TAG, config.bridgeName());
+  }
+
+  /** The host's bridge, TAPs and NAT as the config describes them. */
+  static HostNetwork linuxHostNetwork(Config config, Runner runner) {
+    return new LinuxHostNetwork(
+        runner,
+        HostNetworkEnvironment.system(),
+        config.bridgeName(),
+        Ipv4Cidr.parse(config.bridgeCidr()),
+        TapDevices.DEFAULT_PREFIX,
+        NatRules.DEFAULT_TAG,
+        config.vmToVm());
   }
 
   static void logVmm(VmmChoice choice) {

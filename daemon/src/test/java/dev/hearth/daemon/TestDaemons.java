@@ -22,7 +22,9 @@ final class TestDaemons {
         .with(ConfigKey.STATE_DIR, dir.resolve("state").toString())
         .with(ConfigKey.RUNTIME_DIR, dir.resolve("run").toString())
         .with(ConfigKey.SOCKET_GROUP, "")
-        .with(ConfigKey.DISK_PROVISIONER, "copy");
+        .with(ConfigKey.DISK_PROVISIONER, "copy")
+        // Test daemons run side by side: none takes the VM DNS's host port unless asked to.
+        .with(ConfigKey.DNS_HOST_LISTEN, "");
   }
 
   /**

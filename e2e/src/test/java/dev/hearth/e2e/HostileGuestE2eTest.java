@@ -438,6 +438,15 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
         "--no-start");
     JsonNode victim = host.vm(VICTIM);
     String victimIp = victim.path("ip").asText();
+    // The VM DNS (issue 14): another VM's name resolves in a guest, bare (search) and in full,
+    // from its creation on (stopped included).
+    for (String name : List.of(VICTIM, VICTIM + ".hearth.internal")) {
+      CommandResult lookup = host.hearthOk(EXEC, "vm", "exec", VM, "--", "getent", "hosts", name);
+      assertThat(lookup.stdout())
+          .as("getent hosts %s in VM %s", name, VM)
+          .startsWith(victimIp + " ")
+          .contains(VICTIM + ".hearth.internal");
+    }
     String claim = victimIp + "/" + host.bridgeCidr.prefix();
     // The hostile guest takes the victim's address before it boots: its kernel answers the host's
     // ARP requests for it, and its sshd (which lets the daemon's key in) listens on every address.

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
 import org.slf4j.Logger;
@@ -66,10 +67,11 @@ public final class DebugfsGuestIdentity implements GuestIdentity {
   private final Runner runner;
   private final String debugfs;
   private final ToolUser tools;
+  private final Optional<String> searchDomain;
 
   /** Uses {@code debugfs} from PATH, as root: for tests; the daemon passes its {@link ToolUser}. */
   public DebugfsGuestIdentity(Runner runner) {
-    this(runner, "debugfs", ToolUser.ROOT);
+    this(runner, "debugfs", ToolUser.ROOT, Optional.empty());
   }
 
   /**
@@ -77,13 +79,27 @@ public final class DebugfsGuestIdentity implements GuestIdentity {
    *     (a promoted VM's), so a debugfs bug must not give it root
    */
   public DebugfsGuestIdentity(Runner runner, ToolUser tools) {
-    this(runner, "debugfs", tools);
+    this(runner, "debugfs", tools, Optional.empty());
+  }
+
+  /**
+   * As the daemon writes identities: {@code searchDomain} (the VMs' DNS domain) goes into the
+   * guest's resolv.conf as its search list, so that a bare VM name resolves in the guest.
+   */
+  public DebugfsGuestIdentity(Runner runner, ToolUser tools, String searchDomain) {
+    this(runner, "debugfs", tools, Optional.of(searchDomain));
   }
 
   public DebugfsGuestIdentity(Runner runner, String debugfsProgram, ToolUser tools) {
+    this(runner, debugfsProgram, tools, Optional.empty());
+  }
+
+  private DebugfsGuestIdentity(
+      Runner runner, String debugfsProgram, ToolUser tools, Optional<String> searchDomain) {
     this.runner = runner;
     this.debugfs = debugfsProgram;
     this.tools = tools;
+    this.searchDomain = searchDomain;
   }
 
   /**
@@ -116,7 +132,8 @@ public final class DebugfsGuestIdentity implements GuestIdentity {
         List.of(
             new GuestFile("hostname", "/etc/hostname", "0100644", hostname + "\n"),
             new GuestFile("hosts", "/etc/hosts", "0100644", hosts),
-            new GuestFile("resolv.conf", "/etc/resolv.conf", "0100644", network.resolvConf()),
+            new GuestFile(
+                "resolv.conf", "/etc/resolv.conf", "0100644", network.resolvConf(searchDomain)),
             new GuestFile("network.env", GuestNetworkEnv.PATH, "0100644", network.render()),
             new GuestFile(
                 "authorized_keys", "/root/.ssh/authorized_keys", "0100600", keyLine + "\n"),

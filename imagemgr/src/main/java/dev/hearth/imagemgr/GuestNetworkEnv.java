@@ -1,6 +1,7 @@
 package dev.hearth.imagemgr;
 
 import dev.hearth.core.Names;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -85,9 +86,15 @@ public record GuestNetworkEnv(
         + "\n";
   }
 
-  /** {@code /etc/resolv.conf} pointing at the DNS server. */
-  public String resolvConf() {
-    return "# written by hearth\nnameserver " + format(dnsServer) + "\n";
+  /**
+   * {@code /etc/resolv.conf} pointing at the DNS server, with {@code searchDomain} (the VMs'
+   * domain) as the search list so that a bare VM name resolves.
+   */
+  public String resolvConf(Optional<String> searchDomain) {
+    return "# written by hearth\nnameserver "
+        + format(dnsServer)
+        + "\n"
+        + searchDomain.map(d -> "search " + d + "\n").orElse("");
   }
 
   /** The guest's own address, dotted. */

@@ -37,7 +37,8 @@ class DebugfsGuestIdentityHostTest {
 
   @TempDir Path tmp;
   private final Runner runner = new ProcessRunner(Posix.system(), Clock.system());
-  private final DebugfsGuestIdentity identity = new DebugfsGuestIdentity(runner);
+  private final DebugfsGuestIdentity identity =
+      new DebugfsGuestIdentity(runner, dev.hearth.core.ToolUser.ROOT, "hearth.internal");
   private Path disk;
 
   @BeforeEach
@@ -96,7 +97,8 @@ class DebugfsGuestIdentityHostTest {
 
     assertThat(cat("/etc/hostname")).isEqualTo("demo\n");
     assertThat(cat("/root/.ssh/authorized_keys")).isEqualTo(KEY + "\n");
-    assertThat(cat("/etc/resolv.conf")).contains("nameserver 10.77.0.53\n");
+    assertThat(cat("/etc/resolv.conf"))
+        .isEqualTo("# written by hearth\nnameserver 10.77.0.53\nsearch hearth.internal\n");
     assertThat(cat("/etc/hosts"))
         .startsWith("127.0.0.1\tlocalhost\n")
         .endsWith("10.77.0.2\tdemo\t# hearth\n");

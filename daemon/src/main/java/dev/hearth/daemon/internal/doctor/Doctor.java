@@ -9,6 +9,7 @@ import dev.hearth.daemon.DoctorReport;
 import dev.hearth.dmsnap.DiskChecks;
 import dev.hearth.fcproc.VmmChecks;
 import dev.hearth.fcproc.VmmChoice;
+import dev.hearth.fcproc.dns.DnsChecks;
 import dev.hearth.fcproc.net.NetworkChecks;
 import dev.hearth.imagemgr.ImageToolChecks;
 import java.util.ArrayList;
@@ -36,7 +37,8 @@ public final class Doctor {
       DiskChecks disks,
       ImageToolChecks imageTools,
       StateChecks state,
-      Cgroups cgroups) {}
+      Cgroups cgroups,
+      DnsChecks dns) {}
 
   private final Checks checks;
 
@@ -80,6 +82,8 @@ public final class Doctor {
     report.add(guard("ip-forward", network::ipForward));
     report.add(guard("bridge-cidr", network::bridgeCidr));
     report.add(guard("dns-port", network::dnsPort));
+    report.add(guard("dns-upstream", checks.dns()::upstreams));
+    report.add(guard("dns-host", checks.dns()::hostResolution));
     report.add(guard("setsid", vmm::setsid));
     report.add(guard("debugfs", tools::debugfs));
     report.add(guard("e2fsck", () -> disks.growTool("e2fsck")));

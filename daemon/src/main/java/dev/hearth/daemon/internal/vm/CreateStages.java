@@ -248,6 +248,7 @@ final class CreateStages {
       if (request.noStart()) {
         vm = transitions.transition(vm.id(), VmState.STOPPED, Optional.empty());
         op.log("created without starting (no_start)");
+        hooks.stopped(vm);
         return vm.id();
       }
 

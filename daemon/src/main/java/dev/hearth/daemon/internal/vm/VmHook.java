@@ -12,7 +12,10 @@ public interface VmHook {
   /** The VM runs: created, started, or found alive and re-adopted when the daemon starts. */
   default void started(Vm vm) throws InterruptedException {}
 
-  /** The VM no longer runs: stopped, killed, or found dead when the daemon starts. */
+  /**
+   * The VM does not run: stopped, killed, found dead when the daemon starts, or created without
+   * starting.
+   */
   default void stopped(Vm vm) throws InterruptedException {}
 
   /** The VM and everything of it are gone. */

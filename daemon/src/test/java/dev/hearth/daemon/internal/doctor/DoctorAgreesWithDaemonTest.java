@@ -21,6 +21,8 @@ import dev.hearth.fcproc.VmmChecks;
 import dev.hearth.fcproc.VmmChoice;
 import dev.hearth.fcproc.VmmKind;
 import dev.hearth.fcproc.VmmSelector;
+import dev.hearth.fcproc.dns.DnsChecks;
+import dev.hearth.fcproc.dns.ResolvedLink;
 import dev.hearth.fcproc.net.HostSockets;
 import dev.hearth.fcproc.net.NetworkChecks;
 import dev.hearth.imagemgr.ImageToolChecks;
@@ -86,7 +88,8 @@ class DoctorAgreesWithDaemonTest {
                     ReflinkProbe.cp(runner, probe)),
                 new ImageToolChecks(probe),
                 new StateChecks(config, posix, probe),
-                Cgroups.system(posix, Clock.system())))
+                Cgroups.system(posix, Clock.system()),
+                new DnsChecks(config, probe, new ResolvedLink(runner, probe), upstream -> true)))
         .check()
         .checks();
   }

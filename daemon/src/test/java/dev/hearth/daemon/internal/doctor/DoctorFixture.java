@@ -17,6 +17,8 @@ import dev.hearth.fcproc.KvmStatus;
 import dev.hearth.fcproc.QemuAccel;
 import dev.hearth.fcproc.VmmChecks;
 import dev.hearth.fcproc.VmmSelector;
+import dev.hearth.fcproc.dns.DnsChecks;
+import dev.hearth.fcproc.dns.ResolvedLink;
 import dev.hearth.fcproc.net.NetworkChecks;
 import dev.hearth.imagemgr.ImageToolChecks;
 import java.io.IOException;
@@ -50,6 +52,8 @@ abstract class DoctorFixture {
           "ip-forward",
           "bridge-cidr",
           "dns-port",
+          "dns-upstream",
+          "dns-host",
           "setsid",
           "debugfs",
           "e2fsck",
@@ -120,6 +124,9 @@ abstract class DoctorFixture {
   KvmStatus kvm = KVM_WORKS;
   Optional<Path> hearthHome = Optional.of(Path.of("/opt/hearth"));
 
+  /** Upstream resolvers (address:port) that do not answer doctor's question. */
+  final java.util.Set<String> deadUpstreams = new java.util.HashSet<>();
+
   /** Stands in for /dev/mapper/control, for the device-mapper probe. */
   @TempDir Path devMapper;
 
@@ -158,7 +165,11 @@ abstract class DoctorFixture {
         .dir("/run", 0755, 0)
         .readWrite("/run", true)
         .dir("/run/hearth", 0755, 0)
-        .file(SSH_KEY, 0600, 0);
+        .file(SSH_KEY, 0600, 0)
+        .file("/etc/resolv.conf", 0644, 0)
+        .text("/etc/resolv.conf", "nameserver 192.0.2.1\n")
+        .onPath("resolvectl", "/usr/bin/resolvectl")
+        .dir("/run/systemd/resolve", 0755, 0);
     runner
         .on(
             List.of(FIRECRACKER, "--version"),
@@ -193,7 +204,14 @@ abstract class DoctorFixture {
                 probe),
             new ImageToolChecks(probe),
             new StateChecks(config, posix, probe),
-            cgroups));
+            cgroups,
+            new DnsChecks(
+                config,
+                probe,
+                new ResolvedLink(commands, probe),
+                upstream ->
+                    !deadUpstreams.contains(
+                        upstream.getAddress().getHostAddress() + ":" + upstream.getPort()))));
   }
 
   DoctorCheck check(String name) throws InterruptedException {

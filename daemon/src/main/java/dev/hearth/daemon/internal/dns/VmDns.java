@@ -1,0 +1,220 @@
+package dev.hearth.daemon.internal.dns;
+
+import dev.hearth.core.Config;
+import dev.hearth.daemon.internal.vm.Vm;
+import dev.hearth.daemon.internal.vm.VmHook;
+import dev.hearth.fcproc.dns.DnsException;
+import dev.hearth.fcproc.dns.DnsRecords;
+import dev.hearth.fcproc.dns.DnsServer;
+import dev.hearth.fcproc.dns.ResolvedLink;
+import dev.hearth.fcproc.net.EgressGate;
+import dev.hearth.fcproc.net.HostNetwork;
+import dev.hearth.fcproc.net.Ipv4;
+import dev.hearth.fcproc.net.Ipv4Cidr;
+import dev.hearth.fcproc.net.TapGuest;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The VM DNS as the daemon runs it. A VM's name resolves from its creation to its deletion (stopped
+ * included: its address is kept), through {@link #hook}; {@link #load} takes the VMs in the store
+ * at daemon start. The host listener ({@code dns_host_listen}) opens at start; the guest listener
+ * on the bridge address port 53 once the bridge exists ({@link #followBridge}), and then, where
+ * systemd-resolved runs, the bridge link gets the VMs' domain. A listener that cannot bind is
+ * logged and the daemon runs on without it (doctor's {@code dns-port} says why).
+ */
+public final class VmDns implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(VmDns.class);
+  private static final int DNS_PORT = 53;
+
+  private final Config config;
+  private final Ipv4Cidr bridge;
+  private final DnsRecords records = new DnsRecords();
+  private final DnsServer server;
+  private final Optional<ResolvedLink> resolved;
+  private boolean guestListener;
+  private boolean registered;
+  private boolean closed;
+
+  /**
+   * @param upstreams where other names go ({@link dev.hearth.fcproc.dns.DnsUpstreams})
+   * @param resolved the host's systemd-resolved, when the daemon runs the real host network
+   */
+  public VmDns(
+      Config config,
+      List<InetSocketAddress> upstreams,
+      EgressGate gate,
+      Optional<ResolvedLink> resolved) {
+    this.config = config;
+    this.bridge = Ipv4Cidr.parse(config.bridgeCidr());
+    this.server = new DnsServer(records, config.dnsDomain(), bridge, upstreams, gate);
+    this.resolved = resolved;
+    if (upstreams.isEmpty()) {
+      log.warn("the VM DNS has no upstream resolver: names other than VMs' get SERVFAIL");
+    } else {
+      log.info("the VM DNS forwards to {}", upstreams);
+    }
+  }
+
+  /** Keeps the records in step with the VMs. */
+  public VmHook hook() {
+    return new VmHook() {
+      @Override
+      public String name() {
+        return "vm-dns";
+      }
+
+      @Override
+      public void started(Vm vm) {
+        put(vm);
+      }
+
+      @Override
+      public void stopped(Vm vm) {
+        put(vm);
+      }
+
+      @Override
+      public void deleted(Vm vm) {
+        records.remove(vm.name());
+      }
+    };
+  }
+
+  /** Takes every VM of the store (at daemon start: the hooks fire only on changes). */
+  public void load(List<Vm> vms) {
+    vms.forEach(this::put);
+  }
+
+  private void put(Vm vm) {
+    if (vm.ip() == null || vm.ip().isEmpty()) {
+      return;
+    }
+    try {
+      records.put(vm.name(), Ipv4.parse(vm.ip()));
+    } catch (IllegalArgumentException e) {
+      log.warn("VM {} has no usable address for the VM DNS: {}", vm.name(), e.getMessage());
+    }
+  }
+
+  /** Opens the host listener, {@code dns_host_listen}, unless it is off ({@code ""}). */
+  public Optional<InetSocketAddress> listenForHost() {
+    Optional<String> listen = config.dnsHostListen();
+    if (listen.isEmpty()) {
+      return Optional.empty();
+    }
+    String text = listen.get();
+    int colon = text.lastIndexOf(':');
+    try {
+      InetAddress host = InetAddress.getByName(text.substring(0, colon).replaceAll("^\\[|]$", ""));
+      return Optional.of(
+          server.listen(
+              new InetSocketAddress(host, Integer.parseInt(text.substring(colon + 1))), false));
+    } catch (UnknownHostException | DnsException e) {
+      log.warn("the host cannot resolve VM names through hearth: {}", e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * {@code network}, which after each {@link HostNetwork#ensure} has the guest listener open on the
+   * bridge address (once) and the domain registered with systemd-resolved.
+   */
+  public HostNetwork followBridge(HostNetwork network) {
+    return new HostNetwork() {
+      @Override
+      public void ensure() throws InterruptedException {
+        network.ensure();
+        listenForGuests();
+      }
+
+      @Override
+      public String tapName(int index) {
+        return network.tapName(index);
+      }
+
+      @Override
+      public void createTap(String tap) throws InterruptedException {
+        network.createTap(tap);
+      }
+
+      @Override
+      public void attachTap(String tap) throws InterruptedException {
+        network.attachTap(tap);
+      }
+
+      @Override
+      public void guardTap(String tap, TapGuest guest) throws InterruptedException {
+        network.guardTap(tap, guest);
+      }
+
+      @Override
+      public void unguardTap(String tap) throws InterruptedException {
+        network.unguardTap(tap);
+      }
+
+      @Override
+      public void deleteTap(String tap) throws InterruptedException {
+        network.deleteTap(tap);
+      }
+
+      @Override
+      public List<String> listTaps() throws InterruptedException {
+        return network.listTaps();
+      }
+    };
+  }
+
+  private synchronized void listenForGuests() throws InterruptedException {
+    if (guestListener || closed) {
+      return;
+    }
+    try {
+      InetAddress address = InetAddress.getByName(bridge.address().toString());
+      server.listen(new InetSocketAddress(address, DNS_PORT), true);
+      guestListener = true;
+    } catch (UnknownHostException | DnsException e) {
+      log.warn("guests cannot resolve names: {}", e.getMessage());
+      return;
+    }
+    if (resolved.isPresent() && resolved.get().available()) {
+      try {
+        resolved.get().register(config.bridgeName(), bridge.address(), config.dnsDomain());
+        registered = true;
+        log.info(
+            "systemd-resolved sends {} to the VM DNS on {}",
+            config.dnsDomain(),
+            config.bridgeName());
+      } catch (DnsException e) {
+        log.warn("the host cannot resolve VM names through systemd-resolved: {}", e.getMessage());
+      }
+    }
+  }
+
+  /** Takes the resolved registration back and closes the server. */
+  @Override
+  public void close() throws InterruptedException {
+    boolean revert;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      revert = registered;
+    }
+    try {
+      if (revert) {
+        resolved.get().revert(config.bridgeName());
+      }
+    } catch (DnsException e) {
+      log.warn("could not take the VM DNS back from systemd-resolved: {}", e.getMessage());
+    } finally {
+      server.close();
+    }
+  }
+}

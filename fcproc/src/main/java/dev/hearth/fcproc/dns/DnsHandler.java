@@ -1,0 +1,169 @@
+package dev.hearth.fcproc.dns;
+
+import dev.hearth.fcproc.net.EgressGate;
+import dev.hearth.fcproc.net.Ipv4;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Opcode;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+
+/**
+ * One DNS message in, at most one out: parses the query without trusting it, answers the VM names
+ * itself ({@link LocalZone}) and forwards the rest ({@link Forwarder}), asking the {@link
+ * EgressGate} before a guest's question goes upstream and telling it the upstream's addresses
+ * before the guest gets them. Never throws on bad input: a message that does not parse gets FORMERR
+ * (or nothing, when not even its header is there), and one that is itself a reply is dropped, so
+ * that two resolvers cannot bounce replies between them.
+ */
+final class DnsHandler {
+  private static final Logger log = LoggerFactory.getLogger(DnsHandler.class);
+
+  private static final int HEADER_LENGTH = 12;
+
+  /** What a UDP reply may use without EDNS, and the most it may use with. */
+  private static final int UDP_PLAIN = 512;
+
+  private static final int UDP_MAX = 4096;
+
+  private final LocalZone zone;
+  private final Forwarder forwarder;
+  private final EgressGate gate;
+  private final Semaphore forwards;
+
+  /**
+   * @param maxForwards how many questions may be upstream at once; one more gets SERVFAIL
+   */
+  DnsHandler(LocalZone zone, Forwarder forwarder, EgressGate gate, int maxForwards) {
+    this.zone = zone;
+    this.forwarder = forwarder;
+    this.gate = gate;
+    this.forwards = new Semaphore(maxForwards);
+  }
+
+  /**
+   * The reply's wire form, or empty when nothing is to be sent.
+   *
+   * @param guest the guest that asked, when the question is to be held to its egress policy
+   * @param tcp whether the question came over TCP (replies are not cut to a UDP size then)
+   */
+  Optional<byte[]> handle(byte[] wire, Optional<Ipv4> guest, boolean tcp)
+      throws InterruptedException {
+    if (wire.length < HEADER_LENGTH || (wire[2] & 0x80) != 0) {
+      // Too short to answer, or a reply (QR set): never answer a reply.
+      return Optional.empty();
+    }
+    Message query;
+    try {
+      query = new Message(wire);
+    } catch (IOException | RuntimeException e) {
+      return Optional.of(formErr(wire));
+    }
+    Message reply = answer(query, guest, tcp);
+    return Optional.of(tcp ? reply.toWire() : reply.toWire(udpSize(query)));
+  }
+
+  /** The reply to a parsed query (tests call this directly: Message in, Message out). */
+  Message answer(Message query, Optional<Ipv4> guest, boolean tcp) throws InterruptedException {
+    if (query.getHeader().getOpcode() != Opcode.QUERY) {
+      return error(query, Rcode.NOTIMP);
+    }
+    if (query.getSection(Section.QUESTION).size() != 1) {
+      return error(query, Rcode.FORMERR);
+    }
+    Optional<Message> local = zone.answer(query);
+    if (local.isPresent()) {
+      return local.get();
+    }
+    String name = nameOf(query.getQuestion());
+    try {
+      if (guest.isPresent() && !gate.mayResolve(guest.get(), name)) {
+        log.debug("refused {} for guest {} (egress policy)", name, guest.get());
+        return error(query, Rcode.REFUSED);
+      }
+    } catch (RuntimeException e) {
+      log.warn("the egress gate failed on {} for guest {}", name, guest.get(), e);
+      return error(query, Rcode.SERVFAIL);
+    }
+    if (!forwards.tryAcquire()) {
+      log.debug("too many DNS questions upstream: SERVFAIL for {}", name);
+      return error(query, Rcode.SERVFAIL);
+    }
+    Optional<Message> upstream;
+    try {
+      upstream = forwarder.forward(query, tcp);
+    } finally {
+      forwards.release();
+    }
+    if (upstream.isEmpty()) {
+      return error(query, Rcode.SERVFAIL);
+    }
+    if (guest.isPresent()) {
+      try {
+        tellGate(guest.get(), name, upstream.get());
+      } catch (RuntimeException e) {
+        // The guest must not get an address its egress set may lack.
+        log.warn("the egress gate failed to take {} for guest {}", name, guest.get(), e);
+        return error(query, Rcode.SERVFAIL);
+      }
+    }
+    return upstream.get();
+  }
+
+  private void tellGate(Ipv4 guest, String name, Message answer) {
+    List<Ipv4> addresses = new ArrayList<>();
+    long ttl = Long.MAX_VALUE;
+    for (Record r : answer.getSection(Section.ANSWER)) {
+      if (r instanceof ARecord a && a.getAddress() instanceof Inet4Address v4) {
+        byte[] b = v4.getAddress();
+        addresses.add(Ipv4.of(b[0] & 0xff, b[1] & 0xff, b[2] & 0xff, b[3] & 0xff));
+        ttl = Math.min(ttl, a.getTTL());
+      }
+    }
+    gate.resolved(guest, name, addresses, Duration.ofSeconds(addresses.isEmpty() ? 0 : ttl));
+  }
+
+  /** The question's name in lower case without the trailing dot, as the gate wants it. */
+  static String nameOf(Record question) {
+    String name = question.getName().toString(true).toLowerCase(Locale.ROOT);
+    return name.isEmpty() ? "." : name;
+  }
+
+  /** A non-authoritative reply to {@code query} with only its question and {@code rcode}. */
+  static Message error(Message query, int rcode) {
+    Message reply = LocalZone.reply(query, rcode);
+    reply.getHeader().unsetFlag(Flags.AA);
+    return reply;
+  }
+
+  /** FORMERR for a message that does not parse: its ID and opcode, and nothing else. */
+  private static byte[] formErr(byte[] wire) {
+    byte[] reply = new byte[HEADER_LENGTH];
+    reply[0] = wire[0];
+    reply[1] = wire[1];
+    reply[2] = (byte) (0x80 | (wire[2] & 0x78)); // QR and the opcode
+    reply[3] = (byte) Rcode.FORMERR;
+    return reply;
+  }
+
+  private static int udpSize(Message query) {
+    OPTRecord opt = query.getOPT();
+    if (opt == null) {
+      return UDP_PLAIN;
+    }
+    return Math.max(UDP_PLAIN, Math.min(UDP_MAX, opt.getPayloadSize()));
+  }
+}

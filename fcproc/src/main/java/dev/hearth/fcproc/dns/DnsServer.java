@@ -1,0 +1,304 @@
+package dev.hearth.fcproc.dns;
+
+import dev.hearth.fcproc.net.EgressGate;
+import dev.hearth.fcproc.net.Ipv4;
+import dev.hearth.fcproc.net.Ipv4Cidr;
+import java.io.Closeable;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The VM DNS (ARCHITECTURE.md, "VM DNS"): answers {@code <vm>.<domain>} and the bridge prefix's
+ * reverse names from {@link DnsRecords}, and forwards every other question to the upstream
+ * resolvers, over UDP and TCP on each address given to {@link #listen}.
+ *
+ * <p>Threads: one receiving thread per UDP socket and one accepting thread per TCP socket, which
+ * only hand work on; a bounded pool of workers answers UDP questions (a question beyond it is
+ * dropped, and the client asks again), and a bounded pool serves TCP connections (one beyond it is
+ * closed at once). Questions upstream at once are bounded too (beyond: SERVFAIL). A TCP connection
+ * is closed after {@link #TCP_IDLE} without a whole question. Replies go only to the address that
+ * asked. {@link #close} closes every socket, which ends the threads.
+ */
+public final class DnsServer implements Closeable {
+  private static final Logger log = LoggerFactory.getLogger(DnsServer.class);
+
+  static final int MAX_UDP_WORKERS = 32;
+  static final int MAX_TCP_CONNECTIONS = 16;
+  static final int MAX_FORWARDS = 32;
+  static final Duration TCP_IDLE = Duration.ofSeconds(10);
+
+  /** The largest UDP question read; a longer one is cut and then fails to parse (FORMERR). */
+  private static final int UDP_QUESTION_MAX = 4096;
+
+  private final DnsHandler handler;
+  private final Ipv4Cidr bridge;
+  private final ThreadPoolExecutor udpWorkers;
+  private final ThreadPoolExecutor tcpWorkers;
+  private final List<Closeable> sockets = new ArrayList<>();
+  private final List<Thread> threads = new ArrayList<>();
+  private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+
+  /**
+   * @param domain the VMs' domain ({@code dns_domain})
+   * @param bridge the bridge address and prefix: questions from the prefix's other addresses on a
+   *     guest listener come from guests, and are held to {@code gate}
+   * @param upstreams where other names are forwarded, in order
+   */
+  public DnsServer(
+      DnsRecords records,
+      String domain,
+      Ipv4Cidr bridge,
+      List<InetSocketAddress> upstreams,
+      EgressGate gate) {
+    this(
+        new DnsHandler(
+            new LocalZone(domain, bridge, records),
+            new UpstreamForwarder(upstreams, UpstreamForwarder.BUDGET),
+            gate,
+            MAX_FORWARDS),
+        bridge);
+  }
+
+  DnsServer(DnsHandler handler, Ipv4Cidr bridge) {
+    this.handler = handler;
+    this.bridge = bridge;
+    this.udpWorkers = pool("hearth-dns-udp", MAX_UDP_WORKERS);
+    this.tcpWorkers = pool("hearth-dns-tcp", MAX_TCP_CONNECTIONS);
+  }
+
+  /**
+   * Binds UDP and TCP on {@code address} and starts answering there. Port 0 picks a free port, the
+   * same for both.
+   *
+   * @param guests whether questions from guests arrive here (the bridge address), so that they are
+   *     held to the egress gate; the host's listener is never gated
+   * @return the address bound
+   * @throws DnsException naming the address when it cannot be bound
+   */
+  public synchronized InetSocketAddress listen(InetSocketAddress address, boolean guests) {
+    if (closed) {
+      throw new IllegalStateException("the VM DNS is closed");
+    }
+    DatagramSocket udp = null;
+    ServerSocket tcp = null;
+    try {
+      // No SO_REUSEADDR on UDP: with it a second server could bind the same port unnoticed.
+      udp = new DatagramSocket(address);
+      tcp = new ServerSocket();
+      tcp.setReuseAddress(true);
+      tcp.bind(new InetSocketAddress(address.getAddress(), udp.getLocalPort()), 64);
+    } catch (IOException e) {
+      closeQuietly(udp);
+      closeQuietly(tcp);
+      throw new DnsException(
+          "the VM DNS cannot listen on " + show(address) + ": " + e.getMessage(), e);
+    }
+    sockets.add(udp);
+    sockets.add(tcp);
+    InetSocketAddress bound = new InetSocketAddress(address.getAddress(), udp.getLocalPort());
+    DatagramSocket udpSocket = udp;
+    ServerSocket tcpSocket = tcp;
+    start("hearth-dns-udp-" + show(bound), () -> receive(udpSocket, guests));
+    start("hearth-dns-tcp-" + show(bound), () -> accept(tcpSocket, guests));
+    log.info("VM DNS listening on {} (udp, tcp){}", show(bound), guests ? " for guests" : "");
+    return bound;
+  }
+
+  private void receive(DatagramSocket socket, boolean guests) {
+    byte[] buffer = new byte[UDP_QUESTION_MAX];
+    while (!closed) {
+      DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
+      try {
+        socket.receive(packet);
+      } catch (IOException e) {
+        if (!closed) {
+          log.warn("the VM DNS stopped receiving on {}: {}", socket.getLocalSocketAddress(), e);
+        }
+        return;
+      }
+      byte[] question = Arrays.copyOf(packet.getData(), packet.getLength());
+      InetSocketAddress from = (InetSocketAddress) packet.getSocketAddress();
+      try {
+        udpWorkers.execute(() -> answerUdp(socket, question, from, guests));
+      } catch (RejectedExecutionException e) {
+        log.debug("VM DNS busy: dropped a question from {}", from);
+      }
+    }
+  }
+
+  private void answerUdp(
+      DatagramSocket socket, byte[] question, InetSocketAddress from, boolean guests) {
+    try {
+      Optional<byte[]> reply = handler.handle(question, guestOf(from, guests), false);
+      if (reply.isPresent()) {
+        socket.send(new DatagramPacket(reply.get(), reply.get().length, from));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException | RuntimeException e) {
+      if (!closed) {
+        log.debug("VM DNS could not answer {}: {}", from, e.toString());
+      }
+    }
+  }
+
+  private void accept(ServerSocket server, boolean guests) {
+    while (!closed) {
+      Socket connection;
+      try {
+        connection = server.accept();
+      } catch (IOException e) {
+        if (!closed) {
+          log.warn("the VM DNS stopped accepting on {}: {}", server.getLocalSocketAddress(), e);
+        }
+        return;
+      }
+      connections.add(connection);
+      try {
+        tcpWorkers.execute(() -> serve(connection, guests));
+      } catch (RejectedExecutionException e) {
+        log.debug(
+            "VM DNS busy: closed a TCP connection from {}", connection.getRemoteSocketAddress());
+        drop(connection);
+      }
+    }
+  }
+
+  private void serve(Socket connection, boolean guests) {
+    InetSocketAddress from = (InetSocketAddress) connection.getRemoteSocketAddress();
+    try {
+      connection.setSoTimeout((int) TCP_IDLE.toMillis());
+      DataInputStream in = new DataInputStream(connection.getInputStream());
+      DataOutputStream out = new DataOutputStream(connection.getOutputStream());
+      while (!closed) {
+        int length = in.readUnsignedShort();
+        byte[] question = new byte[length];
+        in.readFully(question);
+        Optional<byte[]> reply = handler.handle(question, guestOf(from, guests), true);
+        if (reply.isEmpty()) {
+          return;
+        }
+        out.writeShort(reply.get().length);
+        out.write(reply.get());
+        out.flush();
+      }
+    } catch (EOFException | SocketTimeoutException e) {
+      // The client is done, or idle past the deadline.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException | RuntimeException e) {
+      if (!closed) {
+        log.debug("VM DNS TCP connection from {} failed: {}", from, e.toString());
+      }
+    } finally {
+      drop(connection);
+    }
+  }
+
+  /**
+   * The guest that asked, if the question is a guest's: from the bridge prefix, on its listener.
+   */
+  private Optional<Ipv4> guestOf(InetSocketAddress from, boolean guests) {
+    if (!guests || !(from.getAddress() instanceof Inet4Address v4)) {
+      return Optional.empty();
+    }
+    byte[] b = v4.getAddress();
+    Ipv4 ip = Ipv4.of(b[0] & 0xff, b[1] & 0xff, b[2] & 0xff, b[3] & 0xff);
+    boolean guest = bridge.contains(ip) && !ip.equals(bridge.address());
+    return guest ? Optional.of(ip) : Optional.empty();
+  }
+
+  /** Closes every socket and connection and stops the threads; idempotent. */
+  @Override
+  public void close() {
+    List<Thread> started;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      sockets.forEach(DnsServer::closeQuietly);
+      started = List.copyOf(threads);
+    }
+    connections.forEach(DnsServer::closeQuietly);
+    udpWorkers.shutdownNow();
+    tcpWorkers.shutdownNow();
+    try {
+      for (Thread t : started) {
+        t.join(TimeUnit.SECONDS.toMillis(2));
+      }
+      // A worker may be waiting on an upstream: at most the forwarding budget.
+      udpWorkers.awaitTermination(2, TimeUnit.SECONDS);
+      tcpWorkers.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    log.info("VM DNS stopped");
+  }
+
+  private void start(String name, Runnable loop) {
+    Thread t = new Thread(loop, name);
+    t.setDaemon(true);
+    threads.add(t);
+    t.start();
+  }
+
+  private void drop(Socket connection) {
+    connections.remove(connection);
+    closeQuietly(connection);
+  }
+
+  private static ThreadPoolExecutor pool(String name, int max) {
+    AtomicInteger n = new AtomicInteger();
+    ThreadFactory threads =
+        r -> {
+          Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        };
+    return new ThreadPoolExecutor(0, max, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threads);
+  }
+
+  private static String show(InetSocketAddress address) {
+    InetAddress a = address.getAddress();
+    String host = a == null ? address.getHostString() : a.getHostAddress();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+  }
+
+  private static void closeQuietly(Closeable c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (IOException | RuntimeException e) {
+      log.debug("closing {} failed: {}", c, e.toString());
+    }
+  }
+}

@@ -1,0 +1,287 @@
+package dev.hearth.fcproc.dns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hearth.fcproc.net.EgressGate;
+import dev.hearth.fcproc.net.Ipv4;
+import dev.hearth.fcproc.net.Ipv4Cidr;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Opcode;
+import org.xbill.DNS.PTRRecord;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+
+/** The answer logic: dnsjava messages in and out, a fake upstream, a recording gate. */
+class DnsHandlerTest {
+  private static final Ipv4Cidr BRIDGE = Ipv4Cidr.parse("10.77.0.1/24");
+  private static final Ipv4 GUEST = Ipv4.parse("10.77.0.9");
+
+  private final DnsRecords records = new DnsRecords();
+  private final List<Message> forwarded = new ArrayList<>();
+  private final RecordingGate gate = new RecordingGate();
+  private Optional<Message> upstreamAnswer = Optional.empty();
+
+  private final Forwarder upstream =
+      (query, tcp) -> {
+        forwarded.add(query);
+        return upstreamAnswer;
+      };
+
+  private DnsHandler handler(int maxForwards) {
+    return new DnsHandler(
+        new LocalZone("hearth.internal", BRIDGE, records), upstream, gate, maxForwards);
+  }
+
+  private Message ask(String name, int type, Optional<Ipv4> guest) throws Exception {
+    return handler(4).answer(query(name, type), guest, false);
+  }
+
+  @Test
+  void aVmNameGetsItsAddressWithAShortTtl() throws Exception {
+    records.put("demo", Ipv4.parse("10.77.0.2"));
+
+    Message reply = ask("Demo.Hearth.Internal.", Type.A, Optional.of(GUEST));
+
+    assertThat(reply.getRcode()).isEqualTo(Rcode.NOERROR);
+    assertThat(reply.getHeader().getFlag(Flags.AA)).isTrue();
+    assertThat(reply.getSection(Section.ANSWER))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(((ARecord) r).getAddress().getHostAddress()).isEqualTo("10.77.0.2");
+              assertThat(r.getTTL()).isEqualTo(LocalZone.TTL);
+            });
+    assertThat(forwarded).isEmpty();
+    assertThat(gate.asked).as("VM names are never gated").isEmpty();
+  }
+
+  @Test
+  void otherTypesOfAVmNameGetNoErrorWithoutAnAnswer() throws Exception {
+    records.put("demo", Ipv4.parse("10.77.0.2"));
+
+    Message reply = ask("demo.hearth.internal.", Type.AAAA, Optional.empty());
+
+    assertThat(reply.getRcode()).isEqualTo(Rcode.NOERROR);
+    assertThat(reply.getSection(Section.ANSWER)).isEmpty();
+    assertThat(reply.getSection(Section.AUTHORITY))
+        .singleElement()
+        .matches(r -> r.getType() == Type.SOA);
+  }
+
+  @Test
+  void otherNamesUnderTheDomainDoNotExist() throws Exception {
+    records.put("demo", Ipv4.parse("10.77.0.2"));
+
+    for (String name : List.of("gone.hearth.internal.", "a.demo.hearth.internal.")) {
+      Message reply = ask(name, Type.A, Optional.of(GUEST));
+      assertThat(reply.getRcode()).as(name).isEqualTo(Rcode.NXDOMAIN);
+      assertThat(reply.getSection(Section.AUTHORITY))
+          .singleElement()
+          .matches(r -> r.getType() == Type.SOA);
+    }
+    assertThat(forwarded).isEmpty();
+  }
+
+  @Test
+  void reverseNamesOfTheBridgePrefixAreAnswered() throws Exception {
+    records.put("demo", Ipv4.parse("10.77.0.2"));
+
+    Message known = ask("2.0.77.10.in-addr.arpa.", Type.PTR, Optional.empty());
+    Message unknown = ask("3.0.77.10.in-addr.arpa.", Type.PTR, Optional.empty());
+    ask("4.3.2.1.in-addr.arpa.", Type.PTR, Optional.empty());
+
+    assertThat(known.getSection(Section.ANSWER))
+        .singleElement()
+        .satisfies(
+            r ->
+                assertThat(((PTRRecord) r).getTarget())
+                    .isEqualTo(Name.fromString("demo.hearth.internal.")));
+    assertThat(unknown.getRcode()).isEqualTo(Rcode.NXDOMAIN);
+    assertThat(forwarded).as("outside the prefix: upstream").hasSize(1);
+  }
+
+  @Test
+  void otherNamesGoUpstreamAndTheGateHearsTheAddressesFirst() throws Exception {
+    Message answer = reply(query("example.test.", Type.A), Rcode.NOERROR);
+    answer.addRecord(a("example.test.", "203.0.113.10", 300), Section.ANSWER);
+    answer.addRecord(a("example.test.", "203.0.113.11", 60), Section.ANSWER);
+    upstreamAnswer = Optional.of(answer);
+
+    Message reply = ask("Example.Test.", Type.A, Optional.of(GUEST));
+
+    assertThat(reply).isSameAs(answer);
+    assertThat(gate.asked).containsExactly(GUEST + " example.test");
+    assertThat(gate.resolved)
+        .containsExactly(GUEST + " example.test [203.0.113.10, 203.0.113.11] PT1M");
+  }
+
+  @Test
+  void aGuestQuestionTheGateRefusesIsNotForwarded() throws Exception {
+    gate.refuse = true;
+
+    Message reply = ask("denied.test.", Type.A, Optional.of(GUEST));
+
+    assertThat(reply.getRcode()).isEqualTo(Rcode.REFUSED);
+    assertThat(forwarded).isEmpty();
+  }
+
+  @Test
+  void theHostsQuestionsAreNeverGated() throws Exception {
+    gate.refuse = true;
+    upstreamAnswer = Optional.of(reply(query("denied.test.", Type.A), Rcode.NOERROR));
+
+    assertThat(ask("denied.test.", Type.A, Optional.empty()).getRcode()).isEqualTo(Rcode.NOERROR);
+    assertThat(gate.asked).isEmpty();
+    assertThat(gate.resolved).isEmpty();
+  }
+
+  @Test
+  void noUpstreamAnswerIsServfail() throws Exception {
+    assertThat(ask("example.test.", Type.A, Optional.of(GUEST)).getRcode())
+        .isEqualTo(Rcode.SERVFAIL);
+    assertThat(gate.resolved).isEmpty();
+  }
+
+  @Test
+  void questionsBeyondTheForwardLimitGetServfail() throws Exception {
+    CountDownLatch inside = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    DnsHandler one =
+        new DnsHandler(
+            new LocalZone("hearth.internal", BRIDGE, records),
+            (query, tcp) -> {
+              inside.countDown();
+              release.await();
+              return Optional.of(reply(query, Rcode.NOERROR));
+            },
+            EgressGate.OPEN,
+            1);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<Message> first =
+          pool.submit(() -> one.answer(query("a.test.", Type.A), Optional.empty(), false));
+      assertThat(inside.await(10, TimeUnit.SECONDS)).as("first question upstream").isTrue();
+
+      Message second = one.answer(query("b.test.", Type.A), Optional.empty(), false);
+
+      assertThat(second.getRcode()).isEqualTo(Rcode.SERVFAIL);
+      release.countDown();
+      assertThat(first.get(10, TimeUnit.SECONDS).getRcode()).isEqualTo(Rcode.NOERROR);
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void malformedInputNeverThrows() throws Exception {
+    DnsHandler h = handler(4);
+    byte[] valid = query("demo.hearth.internal.", Type.A).toWire();
+
+    assertThat(h.handle(new byte[3], Optional.empty(), false))
+        .as("shorter than a header")
+        .isEmpty();
+    byte[] cut = java.util.Arrays.copyOf(valid, valid.length - 3);
+    byte[] formErr = h.handle(cut, Optional.empty(), false).orElseThrow();
+    assertThat(new Message(formErr).getRcode()).isEqualTo(Rcode.FORMERR);
+    assertThat(new Message(formErr).getHeader().getID())
+        .isEqualTo(new Message(valid).getHeader().getID());
+
+    byte[] asReply = valid.clone();
+    asReply[2] |= (byte) 0x80;
+    assertThat(h.handle(asReply, Optional.empty(), false))
+        .as("a reply is never answered")
+        .isEmpty();
+
+    java.util.Random random = new java.util.Random(14);
+    for (int i = 0; i < 2000; i++) {
+      byte[] junk = valid.clone();
+      junk[12 + random.nextInt(junk.length - 12)] = (byte) random.nextInt(256);
+      junk[2] &= 0x7f;
+      h.handle(junk, Optional.empty(), false);
+      byte[] noise = new byte[random.nextInt(64)];
+      random.nextBytes(noise);
+      h.handle(noise, Optional.of(GUEST), random.nextBoolean());
+    }
+  }
+
+  @Test
+  void otherOpcodesAndQuestionCountsAreRefusedPlainly() throws Exception {
+    Message notify = query("demo.hearth.internal.", Type.SOA);
+    notify.getHeader().setOpcode(Opcode.NOTIFY);
+    Message none = new Message();
+
+    assertThat(handler(4).answer(notify, Optional.empty(), false).getRcode())
+        .isEqualTo(Rcode.NOTIMP);
+    assertThat(handler(4).answer(none, Optional.empty(), false).getRcode())
+        .isEqualTo(Rcode.FORMERR);
+  }
+
+  @Test
+  void udpRepliesAreCutToTheClientsSize() throws Exception {
+    Message big = reply(query("big.test.", Type.A), Rcode.NOERROR);
+    for (int i = 1; i <= 60; i++) {
+      big.addRecord(a("big.test.", "203.0.113." + i, 60), Section.ANSWER);
+    }
+    upstreamAnswer = Optional.of(big);
+    byte[] wire = query("big.test.", Type.A).toWire();
+
+    byte[] udp = handler(4).handle(wire, Optional.empty(), false).orElseThrow();
+    byte[] tcp = handler(4).handle(wire, Optional.empty(), true).orElseThrow();
+
+    assertThat(udp.length).isLessThanOrEqualTo(512);
+    assertThat(new Message(udp).getHeader().getFlag(Flags.TC)).isTrue();
+    assertThat(new Message(tcp).getSection(Section.ANSWER)).hasSize(60);
+  }
+
+  static Message query(String name, int type) throws Exception {
+    return Message.newQuery(Record.newRecord(Name.fromString(name), type, DClass.IN));
+  }
+
+  static Message reply(Message query, int rcode) {
+    Message reply = new Message(query.getHeader().getID());
+    reply.getHeader().setFlag(Flags.QR);
+    reply.getHeader().setRcode(rcode);
+    reply.addRecord(query.getQuestion(), Section.QUESTION);
+    return reply;
+  }
+
+  static ARecord a(String name, String ip, long ttl) throws Exception {
+    return new ARecord(Name.fromString(name), DClass.IN, ttl, InetAddress.getByName(ip));
+  }
+
+  /** Records what the DNS asks and tells; refuses every name when {@link #refuse} is set. */
+  static final class RecordingGate implements EgressGate {
+    final List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<String> resolved = new java.util.concurrent.CopyOnWriteArrayList<>();
+    volatile boolean refuse;
+
+    @Override
+    public boolean mayResolve(Ipv4 guest, String name) {
+      asked.add(guest + " " + name);
+      return !refuse;
+    }
+
+    @Override
+    public void resolved(Ipv4 guest, String name, List<Ipv4> addresses, Duration ttl) {
+      resolved.add(guest + " " + name + " " + addresses + " " + ttl);
+    }
+  }
+}
