@@ -50,9 +50,10 @@ public final class LinuxHostNetwork implements HostNetwork {
     guards.ensure();
     // A TAP deleted while no daemon watched (a reboot, a hand's `ip link del`) left its guard; a
     // later TAP of that name would start out with the old guest's rights until guarded anew.
+    // Only this prefix's: another daemon (a bench, tests) may share the table with its own TAPs.
     List<String> present = taps.list();
     for (String tap : guards.guarded()) {
-      if (!present.contains(tap)) {
+      if (taps.isOurs(tap) && !present.contains(tap)) {
         guards.unguard(tap);
       }
     }

@@ -192,10 +192,25 @@ class TapGuardsHostTest {
     Guest b = guests.get(1);
     TapGuards guards = guards(false);
     ip(hostNs, "link", "del", a.tap()); // gone while no daemon watched
+    // Another daemon's TAP (another prefix) guarded in the same table is not this one's to sweep.
+    String foreign = "hfx" + names.tapPrefix().substring(4) + "0";
+    runner.check(
+        Command.of(
+            "ip",
+            "netns",
+            "exec",
+            hostNs,
+            "nft",
+            "add",
+            "element",
+            "bridge",
+            names.natTag(),
+            "guards",
+            "{ \"" + foreign + "\" : accept }"));
 
     network.ensure();
 
-    assertThat(guards.guarded()).containsExactly(b.tap());
+    assertThat(guards.guarded()).containsExactlyInAnyOrder(b.tap(), foreign);
     assertThat(chains()).doesNotContain(TapGuards.chain(a.tap()));
   }
 
