@@ -237,7 +237,16 @@ public enum ConfigKey {
       Type.intRange(1, 64),
       "2",
       "Most image builds running at once; a further `image build` is refused with a busy"
-          + " error until one ends.");
+          + " error until one ends."),
+  GUEST_CALL_TIMEOUT(
+      "guest_call_timeout",
+      Type.DURATION,
+      "30s",
+      "How long a short call into a guest may take (the session scripts of `session start`,"
+          + " `list`, `status`, `kill` and `write`); past it the call is ended with an error naming"
+          + " this key. Calls that last as long as their client waits (`vm exec`, copies,"
+          + " workspace import and export, `session logs --follow`, `wait`, `attach`) have no"
+          + " deadline; every guest call of a VM ends when the VM is stopped or deleted.");
 
   public static final List<ConfigKey> ALL = List.of(values());
 

@@ -64,6 +64,7 @@ public final class MinaGuestDialer implements AutoCloseable {
 
   private final KeyPair identity;
   private final GuestHostKeys hostKeys;
+  private final GuestCalls calls = new GuestCalls();
   // Guarded by this: made on the first dial, stopped by close().
   private SshClient client;
   private boolean closed;
@@ -84,6 +85,11 @@ public final class MinaGuestDialer implements AutoCloseable {
   /** A dialer with the daemon's key that holds guests to their pinned host keys. */
   public static MinaGuestDialer of(KeyPair identity, GuestHostKeys hostKeys) {
     return new MinaGuestDialer(identity, requireNonNull(hostKeys, "hostKeys"));
+  }
+
+  /** The calls running in guests over this client, by VM, to be ended with their VM. */
+  public GuestCalls calls() {
+    return calls;
   }
 
   private synchronized SshClient client() {

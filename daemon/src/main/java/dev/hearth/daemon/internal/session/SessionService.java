@@ -18,6 +18,7 @@ import dev.hearth.session.SessionNotFoundException;
 import dev.hearth.session.SessionStepException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -71,6 +72,16 @@ public final class SessionService implements AutoCloseable {
     this.vms = vms;
     this.route = route;
     this.sessions = new GuestSessions(guest, clock);
+  }
+
+  /**
+   * @param callTimeout how long a short session script may run ({@code guest_call_timeout})
+   */
+  public SessionService(
+      Vms vms, GuestRoute route, GuestScripts guest, Clock clock, Duration callTimeout) {
+    this.vms = vms;
+    this.route = route;
+    this.sessions = new GuestSessions(guest, clock, callTimeout);
   }
 
   /**
