@@ -7,6 +7,7 @@ import dev.hearth.daemon.internal.guest.GuestRoute;
 import dev.hearth.daemon.internal.vm.Vm;
 import dev.hearth.daemon.internal.vm.VmHook;
 import dev.hearth.session.Cancellation;
+import dev.hearth.session.GuestCallTimeoutException;
 import dev.hearth.session.GuestScripts;
 import dev.hearth.session.GuestSessions;
 import dev.hearth.session.InvalidSessionRequestException;
@@ -273,6 +274,8 @@ public final class SessionService implements AutoCloseable {
       throw HearthException.notFound(e.getMessage());
     } catch (InvalidSessionRequestException e) {
       throw HearthException.invalid(e.getMessage());
+    } catch (GuestCallTimeoutException e) {
+      throw HearthException.timeout(e.getMessage());
     } catch (SessionException e) {
       throw HearthException.hostError(e.getMessage());
     }
