@@ -115,6 +115,11 @@ public final class GuestCalls {
       cancellation.onCancel(action);
     }
 
+    /** Fires when the call is cancelled. */
+    Cancellation cancellation() {
+      return cancellation;
+    }
+
     /** Why the call was ended from outside, if it was. */
     public Optional<GuestCallCancelledException> cancelled() {
       return Optional.ofNullable(cancelled);

@@ -119,13 +119,16 @@ public final class GuestExec {
     ClientSession session;
     try {
       call.throwIfCancelled();
-      session = dialer.dial(target.host(), target.port(), connectTimeout);
-    } catch (RuntimeException | InterruptedException e) {
+      // A cancel closes the session, or the connect while it is under way.
+      session = dialer.dial(target.host(), target.port(), connectTimeout, call.cancellation());
+    } catch (RuntimeException e) {
+      call.close();
+      call.throwIfCancelled();
+      throw e;
+    } catch (InterruptedException e) {
       call.close();
       throw e;
     }
-    // Runs at once when the call was cancelled while dialling.
-    call.onCancel(() -> session.close(true));
     String execId = UUID.randomUUID().toString();
     try {
       PtyCapableChannelSession channel =

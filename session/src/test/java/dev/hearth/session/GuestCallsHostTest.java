@@ -11,6 +11,9 @@ import dev.hearth.session.testing.HangingGuest;
 import dev.hearth.session.testing.TestSshd;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -143,6 +146,39 @@ class GuestCallsHostTest {
                 new ByteArrayOutputStream()))
         .isZero();
     assertThat(out.toString()).isEqualTo("still served\n");
+  }
+
+  @Test
+  void cancellingAVmsCallsEndsADialThatWaitsForTheServer() throws Exception {
+    // A server that accepts and never says a word: the dial waits for its SSH banner.
+    try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      GuestExec patient = new GuestExec(dialer, Duration.ofMinutes(10));
+      GuestTarget mute = new GuestTarget("mute", "127.0.0.1", silent.getLocalPort());
+      Future<Throwable> dialling =
+          Await.async(
+              "exec on a mute guest",
+              () ->
+                  thrown(
+                      () ->
+                          patient.run(
+                              mute,
+                              ExecRequest.of(List.of("true")),
+                              InputStream.nullInputStream(),
+                              new ByteArrayOutputStream(),
+                              new ByteArrayOutputStream())));
+      try (Socket accepted =
+          Await.call(Duration.ofMinutes(1), "the dial to connect", silent::accept)) {
+        Await.until("the call to be registered", () -> dialer.calls().running("mute") == 1);
+
+        dialer.calls().cancel("mute", "was deleted");
+
+        Throwable e =
+            Await.result(dialling, ENDS_AT_ONCE, "the dial to end once its VM's calls ended");
+        assertThat(e)
+            .isInstanceOf(GuestCallCancelledException.class)
+            .hasMessage("VM mute was deleted while a command was running");
+      }
+    }
   }
 
   @Test
