@@ -320,6 +320,10 @@ public final class Config {
     return duration(ConfigKey.STOP_TIMEOUT);
   }
 
+  public Duration guestCallTimeout() {
+    return duration(ConfigKey.GUEST_CALL_TIMEOUT);
+  }
+
   public long consoleLogMaxSize() {
     return Long.parseLong(get(ConfigKey.CONSOLE_LOG_MAX_SIZE));
   }

@@ -268,7 +268,16 @@ public enum ConfigKey {
       "",
       "Resolvers the VM DNS forwards other names to, each \"ip\" or \"ip:port\" ([ipv6]:port),"
           + " tried in order. []: the host's /etc/resolv.conf name servers, systemd-resolved's"
-          + " 127.0.0.53 stub replaced by its upstreams.");
+          + " 127.0.0.53 stub replaced by its upstreams."),
+  GUEST_CALL_TIMEOUT(
+      "guest_call_timeout",
+      Type.DURATION,
+      "30s",
+      "How long a short call into a guest may take (the session scripts of `session start`,"
+          + " `list`, `status`, `kill` and `write`); past it the call is ended with an error naming"
+          + " this key. Calls that last as long as their client waits (`vm exec`, copies,"
+          + " workspace import and export, `session logs --follow`, `wait`, `attach`) have no"
+          + " deadline; every guest call of a VM ends when the VM is stopped or deleted.");
 
   public static final List<ConfigKey> ALL = List.of(values());
 

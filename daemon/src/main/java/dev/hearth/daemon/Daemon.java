@@ -394,6 +394,8 @@ public final class Daemon implements Hearth {
       return;
     }
     log.info("hearth daemon stopping");
+    // Requests waiting on a guest end now rather than hold the shutdown for shutdown_grace.
+    dialer.calls().cancelAll("the daemon is shutting down");
     try {
       if (rpc.isPresent()) {
         rpc.get().close();

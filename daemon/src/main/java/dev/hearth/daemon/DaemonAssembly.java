@@ -7,6 +7,7 @@ import dev.hearth.core.Runner;
 import dev.hearth.core.Store;
 import dev.hearth.core.rpc.RpcServer;
 import dev.hearth.daemon.internal.dns.VmDns;
+import dev.hearth.daemon.internal.guest.GuestCallsHook;
 import dev.hearth.daemon.internal.guest.GuestRoute;
 import dev.hearth.daemon.internal.guest.GuestRpc;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildOp;
@@ -129,9 +130,11 @@ final class DaemonAssembly {
                       () ->
                           GuestScripts.overSsh(
                               guestExec, seams.sessionLayout().orElse(SessionLayout.GUEST))),
-              seams.clock());
+              seams.clock(),
+              config.guestCallTimeout());
       undo.push(sessions::close);
       List<VmHook> hooks = new ArrayList<>(seams.vmHooks());
+      hooks.add(new GuestCallsHook(dialer.calls()));
       hooks.add(sessions.hook());
       Registry<WorkspaceOp> workspaceOps =
           new Registry<>(seams.clock(), config.operationRetention(), WorkspaceOp.KINDS, opStore);

@@ -48,6 +48,8 @@ final class ExecGuestScripts implements GuestScripts {
       execution =
           exec.start(
               guest.target(), ExecRequest.of(List.of("sh", "-c", script)), stdin, stdout, stderr);
+    } catch (GuestCallCancelledException e) {
+      throw e;
     } catch (GuestSshException e) {
       throw new IOException(e.getMessage(), e);
     }
@@ -55,6 +57,8 @@ final class ExecGuestScripts implements GuestScripts {
       // Closing an unfinished execution reaches into the guest; cancel actions must not block.
       cancel.onCancel(() -> CompletableFuture.runAsync(execution::close));
       return execution.await();
+    } catch (GuestCallCancelledException e) {
+      throw e;
     } catch (GuestSshException e) {
       if (cancel.cancelled()) {
         throw new CancellationException("the client went away");

@@ -114,7 +114,21 @@ public final class GuestExec {
       OutputStream stdout,
       OutputStream stderr)
       throws InterruptedException {
-    ClientSession session = dialer.dial(target.host(), target.port(), connectTimeout);
+    String what = request.isLoginShell() ? "a shell" : "a command";
+    GuestCalls.Call call = dialer.calls().begin(target.vm(), what);
+    ClientSession session;
+    try {
+      call.throwIfCancelled();
+      // A cancel closes the session, or the connect while it is under way.
+      session = dialer.dial(target.host(), target.port(), connectTimeout, call.cancellation());
+    } catch (RuntimeException e) {
+      call.close();
+      call.throwIfCancelled();
+      throw e;
+    } catch (InterruptedException e) {
+      call.close();
+      throw e;
+    }
     String execId = UUID.randomUUID().toString();
     try {
       PtyCapableChannelSession channel =
@@ -134,11 +148,13 @@ public final class GuestExec {
           .open()
           .verify(OPEN_TIMEOUT, CancelOption.CANCEL_ON_TIMEOUT, CancelOption.CANCEL_ON_INTERRUPT);
       Execution execution =
-          new Execution(target, session, channel, request.isLoginShell() ? null : execId);
+          new Execution(target, session, channel, request.isLoginShell() ? null : execId, call);
       execution.startPumps(stdin, stdout, stderr);
       return execution;
     } catch (IOException | RuntimeException e) {
       session.close(true);
+      call.close();
+      call.throwIfCancelled();
       if (e instanceof IOException io) {
         MinaGuestDialer.throwIfInterrupt(io);
       }
@@ -159,6 +175,7 @@ public final class GuestExec {
     private final ClientSession session;
     private final PtyCapableChannelSession channel;
     private final String execId;
+    private final GuestCalls.Call call;
     private Thread in;
     private Thread out;
     private Thread err;
@@ -169,11 +186,13 @@ public final class GuestExec {
         GuestTarget target,
         ClientSession session,
         PtyCapableChannelSession channel,
-        String execId) {
+        String execId,
+        GuestCalls.Call call) {
       this.target = target;
       this.session = session;
       this.channel = channel;
       this.execId = execId;
+      this.call = call;
     }
 
     private void startPumps(InputStream stdin, OutputStream stdout, OutputStream stderr) {
@@ -203,6 +222,8 @@ public final class GuestExec {
      * @return the exit code; 128 + n after signal n
      * @throws GuestExecException when the output could not be delivered (the command is then
      *     cancelled) or the connection ended without an exit status
+     * @throws GuestCallCancelledException when the VM's guest calls were cancelled (its VM stopped
+     *     or deleted, the daemon shutting down)
      * @throws InterruptedException when interrupted; the command is cancelled
      */
     public int await() throws InterruptedException {
@@ -213,6 +234,7 @@ public final class GuestExec {
         close();
         throw e;
       }
+      call.throwIfCancelled();
       Exception failure = outputFailure;
       if (failure instanceof OutputLimitException limit) {
         close();
@@ -237,6 +259,7 @@ public final class GuestExec {
         close();
         throw new InterruptedException("interrupted while waiting for " + target.describe());
       }
+      call.throwIfCancelled();
       Integer status = channel.getExitStatus();
       String signal = channel.getExitSignal();
       finished = true;
@@ -260,12 +283,13 @@ public final class GuestExec {
      */
     @Override
     public void close() {
-      if (!finished && execId != null && channel.isOpen()) {
+      if (!finished && execId != null && channel.isOpen() && call.cancelled().isEmpty()) {
         terminateMarkedProcesses();
       }
       finished = true;
       channel.close(true);
       session.close(true);
+      call.close();
     }
 
     private void terminateMarkedProcesses() {

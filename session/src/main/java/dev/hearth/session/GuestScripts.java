@@ -36,6 +36,8 @@ public interface GuestScripts {
    *
    * @throws IOException when the guest cannot be reached or the channel breaks, or when writing to
    *     {@code stdout} or {@code stderr} fails (the guest command is ended then)
+   * @throws GuestCallCancelledException when the VM's guest calls were ended (it was stopped or
+   *     deleted, or the daemon is shutting down)
    */
   int run(
       SessionGuest guest,

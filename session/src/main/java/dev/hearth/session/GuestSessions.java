@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -17,6 +18,9 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -55,14 +59,35 @@ public final class GuestSessions implements AutoCloseable {
    */
   static final int SCRIPT_OUTPUT_LIMIT = 64 * 1024;
 
+  /** {@code guest_call_timeout}'s default. */
+  static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
+
   private final GuestScripts guest;
   private final Clock clock;
+  private final Duration callTimeout;
   private final SessionRegistry registry = new SessionRegistry();
   private final ExecutorService background;
+  private final ScheduledExecutorService deadlines;
 
   public GuestSessions(GuestScripts guest, Clock clock) {
+    this(guest, clock, DEFAULT_CALL_TIMEOUT);
+  }
+
+  /**
+   * @param callTimeout how long a short script (start, list, status, kill, write) may run: {@code
+   *     guest_call_timeout}. The streams (logs, wait, attach) run as long as their caller waits.
+   */
+  public GuestSessions(GuestScripts guest, Clock clock, Duration callTimeout) {
     this.guest = guest;
     this.clock = clock;
+    this.callTimeout = callTimeout;
+    this.deadlines =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread t = new Thread(task, "hearth-guest-call-deadlines");
+              t.setDaemon(true);
+              return t;
+            });
     AtomicInteger threads = new AtomicInteger();
     this.background =
         Executors.newCachedThreadPool(
@@ -231,7 +256,13 @@ public final class GuestSessions implements AutoCloseable {
     BoundedOutput err = capture(vm, "stderr", "wait script", SCRIPT_OUTPUT_LIMIT);
     int exit =
         runStreaming(
-            vm, scripts(vm).waitFor(session.id), InputStream.nullInputStream(), out, err, cancel);
+            vm,
+            "wait script",
+            scripts(vm).waitFor(session.id),
+            InputStream.nullInputStream(),
+            out,
+            err,
+            cancel);
     check(vm, session, "wait", new Result(exit, out.bytes(), err.bytes()));
     return end(out.text());
   }
@@ -313,7 +344,9 @@ public final class GuestSessions implements AutoCloseable {
     String script = follow ? scripts.follow(session.id, offset) : scripts.logs(session.id, offset);
     CountingOutputStream counted = new CountingOutputStream(out);
     BoundedOutput err = capture(vm, "stderr", step + " script", SCRIPT_OUTPUT_LIMIT);
-    int exit = runStreaming(vm, script, InputStream.nullInputStream(), counted, err, cancel);
+    int exit =
+        runStreaming(
+            vm, step + " script", script, InputStream.nullInputStream(), counted, err, cancel);
     check(vm, session, step, new Result(exit, new byte[0], err.bytes()));
     long next = offset + counted.count;
     SessionInfo info = session.info();
@@ -438,8 +471,31 @@ public final class GuestSessions implements AutoCloseable {
       throws InterruptedException {
     BoundedOutput out = capture(vm, "stdout", what, stdoutLimit);
     BoundedOutput err = capture(vm, "stderr", what, SCRIPT_OUTPUT_LIMIT);
-    int exit =
-        runStreaming(vm, script, new ByteArrayInputStream(stdin), out, err, Cancellation.never());
+    // The deadline ends the script in the guest as a client going away would.
+    Cancellation deadline = new Cancellation();
+    ScheduledFuture<?> timer;
+    try {
+      timer = deadlines.schedule(deadline::cancel, callTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException closing) {
+      throw new GuestScriptException(
+          "not running the session " + what + " in VM " + vm.vmName() + ": the daemon is closing",
+          closing);
+    }
+    int exit;
+    try {
+      exit = runStreaming(vm, what, script, new ByteArrayInputStream(stdin), out, err, deadline);
+    } catch (CancellationException e) {
+      if (deadline.cancelled()) {
+        throw new GuestCallTimeoutException(vm.vmName(), "the session " + what, callTimeout);
+      }
+      throw e;
+    } finally {
+      timer.cancel(false);
+    }
+    if (deadline.cancelled()) {
+      // Ended by the deadline: its exit status is the signal's, not the script's.
+      throw new GuestCallTimeoutException(vm.vmName(), "the session " + what, callTimeout);
+    }
     return new Result(exit, out.bytes(), err.bytes());
   }
 
@@ -450,6 +506,7 @@ public final class GuestSessions implements AutoCloseable {
 
   private int runStreaming(
       SessionGuest vm,
+      String what,
       String script,
       InputStream stdin,
       OutputStream out,
@@ -458,6 +515,8 @@ public final class GuestSessions implements AutoCloseable {
       throws InterruptedException {
     try {
       return guest.run(vm, script, stdin, out, err, cancel);
+    } catch (GuestCallCancelledException e) {
+      throw e.during("the session " + what);
     } catch (IOException e) {
       Optional<OutputLimitException> limit = OutputLimitException.in(e);
       if (limit.isPresent()) {
@@ -484,5 +543,6 @@ public final class GuestSessions implements AutoCloseable {
   @Override
   public void close() {
     background.shutdownNow();
+    deadlines.shutdownNow();
   }
 }

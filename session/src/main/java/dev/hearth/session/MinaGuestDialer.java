@@ -64,6 +64,7 @@ public final class MinaGuestDialer implements AutoCloseable {
 
   private final KeyPair identity;
   private final GuestHostKeys hostKeys;
+  private final GuestCalls calls = new GuestCalls();
   // Guarded by this: made on the first dial, stopped by close().
   private SshClient client;
   private boolean closed;
@@ -84,6 +85,11 @@ public final class MinaGuestDialer implements AutoCloseable {
   /** A dialer with the daemon's key that holds guests to their pinned host keys. */
   public static MinaGuestDialer of(KeyPair identity, GuestHostKeys hostKeys) {
     return new MinaGuestDialer(identity, requireNonNull(hostKeys, "hostKeys"));
+  }
+
+  /** The calls running in guests over this client, by VM, to be ended with their VM. */
+  public GuestCalls calls() {
+    return calls;
   }
 
   private synchronized SshClient client() {
@@ -116,16 +122,29 @@ public final class MinaGuestDialer implements AutoCloseable {
    * @throws InterruptedException when interrupted; the half-open connection is closed
    */
   ClientSession dial(String ip, int port, Duration timeout) throws InterruptedException {
+    return dial(ip, port, timeout, Cancellation.never());
+  }
+
+  /**
+   * As {@link #dial(String, int, Duration)}; once {@code cancel} fires the connect is cancelled or
+   * the session closed, without waiting on the guest, so a dial to a guest that went away ends at
+   * once.
+   */
+  ClientSession dial(String ip, int port, Duration timeout, Cancellation cancel)
+      throws InterruptedException {
     Duration bound = timeout.isNegative() ? Duration.ZERO : timeout;
     long deadline = System.nanoTime() + bound.toNanos();
     String address = address(ip, port);
     ClientSession session = null;
     try {
       ConnectFuture connect = client().connect(USER, ip, port);
+      cancel.onCancel(connect::cancel);
       session =
           connect
               .verify(bound, CancelOption.CANCEL_ON_TIMEOUT, CancelOption.CANCEL_ON_INTERRUPT)
               .getSession();
+      ClientSession connected = session;
+      cancel.onCancel(() -> connected.close(true));
       session
           .auth()
           .verify(

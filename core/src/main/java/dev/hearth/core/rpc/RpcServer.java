@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,11 +32,25 @@ import org.slf4j.LoggerFactory;
  * {@code max_connections_per_uid} for each user but root, {@code root_reserved_connections} kept
  * for root); a connection past those bounds gets a {@code busy} error naming the bound and is
  * closed. A watchdog closes every connection whose write has been blocked for longer than {@code
- * client_write_timeout} (a client that stops reading), which frees the threads serving it.
+ * client_write_timeout} (a client that stops reading), which frees the threads serving it. The
+ * accept loop only accepts: credentials, slots, the busy answer and logging run on a set-up thread,
+ * so a burst of connects never overflows the listen backlog.
  */
 public final class RpcServer {
   private static final Logger log = LoggerFactory.getLogger(RpcServer.class);
-  private static final int BACKLOG = 128;
+
+  /**
+   * The listen backlog asked of the kernel: connects not yet accepted that it queues. Linux caps it
+   * silently at net.core.somaxconn (4096 by default since Linux 5.4); a connect beyond the queue
+   * blocks (a blocking client) or fails with EAGAIN (a non-blocking one).
+   */
+  static final int BACKLOG = 4096;
+
+  /**
+   * Accepted sockets waiting for their set-up (credentials, slot, hand-off) off the accept loop.
+   */
+  private static final int PENDING_SETUPS = 1024;
+
   private static final Duration ACCEPT_RETRY_DELAY = Duration.ofMillis(100);
   private static final Duration IDLE_THREAD_KEEP_ALIVE = Duration.ofSeconds(30);
 
@@ -110,6 +126,9 @@ public final class RpcServer {
   private final ExecutorService workers;
   private final ExecutorService requests;
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+  private final BlockingQueue<AFUNIXSocket> pendingSetups =
+      new ArrayBlockingQueue<>(PENDING_SETUPS);
+  private final Thread setupThread;
   private volatile boolean closing;
 
   private RpcServer(
@@ -141,6 +160,9 @@ public final class RpcServer {
     long period = Math.max(10, Math.min(1000, limits.writeTimeout().toMillis() / 4));
     watchdog.scheduleWithFixedDelay(
         this::closeStalledWriters, period, period, TimeUnit.MILLISECONDS);
+    this.setupThread = new Thread(this::setUpAccepted, "hearth-rpc-setup");
+    setupThread.setDaemon(true);
+    setupThread.start();
   }
 
   /**
@@ -194,7 +216,13 @@ public final class RpcServer {
         path, serverSocket, protocol, authorizer, limits, clock, credentialsReader);
   }
 
-  /** Accepts connections until {@link #close()}. */
+  /**
+   * Accepts connections until {@link #close()}. The loop only accepts and hands each socket to the
+   * set-up thread, so a burst of connects drains the kernel's backlog as fast as accept(2) runs;
+   * reading the peer's credentials, counting its slot, answering {@code busy} and logging happen
+   * there. When {@value #PENDING_SETUPS} sockets wait for set-up the loop waits too, leaving the
+   * rest in the kernel's backlog.
+   */
   public void acceptLoop() throws InterruptedException {
     while (!closing) {
       AFUNIXSocket socket;
@@ -208,7 +236,53 @@ public final class RpcServer {
         clock.sleep(ACCEPT_RETRY_DELAY);
         continue;
       }
-      admit(socket);
+      try {
+        pendingSetups.put(socket);
+      } catch (InterruptedException e) {
+        closeQuietly(socket);
+        throw e;
+      }
+      if (closing) {
+        closePending();
+      }
+    }
+  }
+
+  /** The set-up thread: admits each accepted socket in turn until the server closes. */
+  private void setUpAccepted() {
+    while (true) {
+      AFUNIXSocket socket;
+      try {
+        socket = pendingSetups.take();
+      } catch (InterruptedException e) {
+        // close() stops this thread; it closes what is still pending.
+        return;
+      }
+      if (closing) {
+        closeQuietly(socket);
+        continue;
+      }
+      try {
+        admit(socket);
+      } catch (RuntimeException e) {
+        log.warn("setting up a connection failed: {}", e.toString());
+        closeQuietly(socket);
+      }
+    }
+  }
+
+  private void closePending() {
+    AFUNIXSocket socket;
+    while ((socket = pendingSetups.poll()) != null) {
+      closeQuietly(socket);
+    }
+  }
+
+  private static void closeQuietly(AFUNIXSocket socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      log.debug("closing a connection not yet set up failed: {}", e.toString());
     }
   }
 
@@ -296,6 +370,9 @@ public final class RpcServer {
     } catch (IOException e) {
       log.warn("closing the listener on {} failed: {}", path, e.toString());
     }
+    setupThread.interrupt();
+    setupThread.join(limits.shutdownGrace().toMillis() + 1);
+    closePending();
     for (Connection c : connections) {
       c.stopAfterCurrentRequest();
     }

@@ -7,6 +7,7 @@ import dev.hearth.daemon.internal.guest.GuestRoute;
 import dev.hearth.daemon.internal.vm.Vm;
 import dev.hearth.daemon.internal.vm.VmHook;
 import dev.hearth.session.Cancellation;
+import dev.hearth.session.GuestCallTimeoutException;
 import dev.hearth.session.GuestScripts;
 import dev.hearth.session.GuestSessions;
 import dev.hearth.session.InvalidSessionRequestException;
@@ -18,6 +19,7 @@ import dev.hearth.session.SessionNotFoundException;
 import dev.hearth.session.SessionStepException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -71,6 +73,16 @@ public final class SessionService implements AutoCloseable {
     this.vms = vms;
     this.route = route;
     this.sessions = new GuestSessions(guest, clock);
+  }
+
+  /**
+   * @param callTimeout how long a short session script may run ({@code guest_call_timeout})
+   */
+  public SessionService(
+      Vms vms, GuestRoute route, GuestScripts guest, Clock clock, Duration callTimeout) {
+    this.vms = vms;
+    this.route = route;
+    this.sessions = new GuestSessions(guest, clock, callTimeout);
   }
 
   /**
@@ -262,6 +274,8 @@ public final class SessionService implements AutoCloseable {
       throw HearthException.notFound(e.getMessage());
     } catch (InvalidSessionRequestException e) {
       throw HearthException.invalid(e.getMessage());
+    } catch (GuestCallTimeoutException e) {
+      throw HearthException.timeout(e.getMessage());
     } catch (SessionException e) {
       throw HearthException.hostError(e.getMessage());
     }
