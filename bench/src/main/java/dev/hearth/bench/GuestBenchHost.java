@@ -56,6 +56,17 @@ final class GuestBenchHost implements AutoCloseable {
   /** Checks the host and writes the daemon's config; nothing is created on the host yet. */
   static GuestBenchHost prepare(Path dist, Path scratch, Path buildCache)
       throws IOException, InterruptedException {
+    return prepare(dist, scratch, buildCache, "hbench", "10.207.");
+  }
+
+  /**
+   * As {@link #prepare(Path, Path, Path)}, with the bridge named {@code bridgePrefix} and four hex
+   * digits, in a /24 of {@code subnetPrefix} (the first two octets and a dot) that no route or
+   * address of the host uses yet.
+   */
+  static GuestBenchHost prepare(
+      Path dist, Path scratch, Path buildCache, String bridgePrefix, String subnetPrefix)
+      throws IOException, InterruptedException {
     Path launcher = dist.resolve("bin/hearth-qemu-firecracker");
     if (!Files.isExecutable(launcher)) {
       throw new IllegalStateException("no QEMU launcher at " + launcher);
@@ -67,8 +78,8 @@ final class GuestBenchHost implements AutoCloseable {
           "this host has hearth TAPs (htapN): another hearth daemon runs; the bench's daemon would"
               + " take them over");
     }
-    String bridge = "hbench" + HexFormat.of().formatHex(new SecureRandom().generateSeed(2));
-    Ipv4Cidr cidr = Ipv4Cidr.parse("10.207." + new SecureRandom().nextInt(256) + ".1/24");
+    String bridge = bridgePrefix + HexFormat.of().formatHex(new SecureRandom().generateSeed(2));
+    Ipv4Cidr cidr = freeSubnet(runner, subnetPrefix);
     GuestBenchHost host = new GuestBenchHost(dist, scratch, runner, bridge, cidr);
     Files.createDirectories(host.state.resolve("cache"));
     Files.createDirectories(buildCache);
@@ -89,6 +100,19 @@ final class GuestBenchHost implements AutoCloseable {
             "ssh_wait_timeout = \"2m\"",
             ""));
     return host;
+  }
+
+  private static Ipv4Cidr freeSubnet(Runner runner, String prefix) throws InterruptedException {
+    String routes = runner.check(Command.of("ip", "-4", "-o", "route", "show")).stdout();
+    String addresses = runner.check(Command.of("ip", "-4", "-o", "addr", "show")).stdout();
+    SecureRandom random = new SecureRandom();
+    for (int i = 0; i < 64; i++) {
+      String net = prefix + random.nextInt(256) + ".";
+      if (!routes.contains(net) && !addresses.contains(net)) {
+        return Ipv4Cidr.parse(net + "1/24");
+      }
+    }
+    throw new IllegalStateException("no free /24 in " + prefix + "0.0/16 on this host");
   }
 
   Path socket() {

@@ -1,5 +1,7 @@
 package dev.hearth.e2e;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hearth.core.Clock;
@@ -50,6 +52,13 @@ final class E2eHost implements AutoCloseable {
 
   final Path work;
   final Layout layout;
+
+  /** The distribution the daemon and the CLI run from. */
+  final Path dist;
+
+  /** The daemon's {@code firecracker_bin}; none lets {@code vmm = auto} choose. */
+  final Optional<Path> firecracker;
+
   final Path hearth;
   final Path config;
   final Path daemonLog;
@@ -64,9 +73,13 @@ final class E2eHost implements AutoCloseable {
 
   private Process daemon;
 
-  private E2eHost(Path work, Path dist, String bridge, Ipv4Cidr bridgeCidr) throws IOException {
+  private E2eHost(
+      Path work, Path dist, Optional<Path> firecracker, String bridge, Ipv4Cidr bridgeCidr)
+      throws IOException {
     this.work = work;
     this.layout = new Layout(work.resolve("state"), work.resolve("run"));
+    this.dist = dist;
+    this.firecracker = firecracker;
     this.hearth = dist.resolve("bin/hearth");
     this.config = work.resolve("config.toml");
     this.daemonLog = work.resolve("daemon.log");
@@ -74,6 +87,24 @@ final class E2eHost implements AutoCloseable {
     this.bridgeCidr = bridgeCidr;
     this.leaks = new HostLeaks(runner, layout, work, bridge);
     this.consoles = new ConsoleKeeper(layout.vmsDir(), work.resolve("consoles"));
+  }
+
+  /**
+   * {@link #prepare} with what the build passes as system properties ({@code hearth.e2e.dist},
+   * {@code hearth.e2e.firecracker}, {@code hearth.e2e.buildCache}). A test class keeps the host
+   * before it calls {@link #startDaemon}, so that a daemon that fails to start still has its log
+   * kept and is cleaned up ({@link #finish}).
+   */
+  static E2eHost prepareFromSystemProperties() throws IOException, InterruptedException {
+    Path dist = Path.of(System.getProperty("hearth.e2e.dist", "../cli/target/hearth-dist"));
+    Optional<Path> firecracker =
+        Optional.of(System.getProperty("hearth.e2e.firecracker", ""))
+            .filter(f -> !f.isEmpty())
+            .map(Path::of);
+    return prepare(
+        dist.toAbsolutePath().normalize(),
+        firecracker,
+        Path.of(System.getProperty("hearth.e2e.buildCache", "/var/cache/hearth-test/build")));
   }
 
   /**
@@ -99,7 +130,7 @@ final class E2eHost implements AutoCloseable {
     String suffix = HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
     Path work = Files.createTempDirectory(Path.of("/tmp"), "hearth-e2e-");
     Runner probe = new ProcessRunner(Posix.system(), Clock.system());
-    E2eHost host = new E2eHost(work, dist, "he2e" + suffix, freeSubnet(probe));
+    E2eHost host = new E2eHost(work, dist, firecracker, "he2e" + suffix, freeSubnet(probe));
     List<String> shared = host.leaks.daemonNetworkState();
     if (!shared.isEmpty()) {
       host.close();
@@ -140,6 +171,11 @@ final class E2eHost implements AutoCloseable {
                 .append(key.equals("tap_pool_size") ? value : quote(value))
                 .append('\n'));
     Files.writeString(config, toml);
+  }
+
+  /** The distribution's QEMU launcher, which {@code vmm = auto} finds without firecracker. */
+  Path launcher() {
+    return dist.resolve("bin/hearth-qemu-firecracker");
   }
 
   /** Starts {@code bin/hearth daemon --config ...} and waits until it answers. */
@@ -378,6 +414,55 @@ final class E2eHost implements AutoCloseable {
       problems.add("could not remove bridge " + bridge + ": " + e.getMessage());
     }
     return problems;
+  }
+
+  /**
+   * A test class's last steps, the VMs: deletes every VM the daemon lists (recording its id for the
+   * leak checks) and checks that none left anything, then deletes the image.
+   */
+  void deleteAllVmsAndImage(String image) throws InterruptedException {
+    for (JsonNode vm : hearthJson(Duration.ofSeconds(30), "vm", "list")) {
+      String name = vm.path("name").asText();
+      vm(name); // records its id for the leak check
+      hearthOk(Duration.ofMinutes(3), "vm", "delete", "--force", name);
+    }
+    assertThat(leaks.vmLeftovers(vmIds())).as("left by the deleted VMs").isEmpty();
+    hearthOk(Duration.ofMinutes(1), "image", "delete", image);
+  }
+
+  /**
+   * A test class's last step, the host: the daemon ends on SIGTERM with 128 + SIGTERM (the JVM's
+   * exit after a signal-started shutdown, ARCHITECTURE.md, Decisions), its kept host network is
+   * removed, and nothing of the test is left on the host.
+   */
+  void stopDaemonAndCheckNothingIsLeft() throws InterruptedException {
+    assertThat(stopDaemon()).as("the daemon's exit code after SIGTERM").isEqualTo(143);
+    assertThat(removeHostNetwork()).isEmpty();
+    assertThat(leaks.everything(vmIds())).as("left on the host").isEmpty();
+  }
+
+  /**
+   * A test class's {@code @AfterAll}: {@link #cleanUp}, then {@link #close}; what was still left on
+   * the host fails the class with a {@link FailureReport} that keeps the logs. Does nothing for a
+   * host that was never prepared (null).
+   */
+  static void finish(E2eHost host, Class<?> test) throws InterruptedException {
+    if (host == null) {
+      return;
+    }
+    List<String> left = host.cleanUp();
+    AssertionError report =
+        left.isEmpty()
+            ? null
+            : new FailureReport(KeepLogsOnFailure.keptRoot())
+                .report(
+                    test.getSimpleName() + ".cleanUp",
+                    new AssertionError("left on the host after cleanup: " + left),
+                    host.logs());
+    host.close();
+    if (report != null) {
+      throw new KeepLogsOnFailure.Reported(report);
+    }
   }
 
   private List<String> markers() {

@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -63,26 +62,13 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
   private static final Duration EXEC = Duration.ofMinutes(2);
 
   private final String token = UUID.randomUUID().toString();
-  private Path launcher;
-  private Optional<Path> firecracker;
   private E2eHost host;
   private String failedStep;
 
   @BeforeAll
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void startDaemon() throws Exception {
-    Path dist = Path.of(System.getProperty("hearth.e2e.dist", "../cli/target/hearth-dist"));
-    dist = dist.toAbsolutePath().normalize();
-    launcher = dist.resolve("bin/hearth-qemu-firecracker");
-    firecracker =
-        Optional.of(System.getProperty("hearth.e2e.firecracker", ""))
-            .filter(f -> !f.isEmpty())
-            .map(Path::of);
-    host =
-        E2eHost.prepare(
-            dist,
-            firecracker,
-            Path.of(System.getProperty("hearth.e2e.buildCache", "/var/cache/hearth-test/build")));
+    host = E2eHost.prepareFromSystemProperties();
     host.startDaemon();
   }
 
@@ -96,12 +82,12 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
   @Timeout(value = 2, unit = TimeUnit.MINUTES)
   void theDaemonFindsTheBundledLauncherByItself() throws Exception {
     JsonNode vmm = host.hearthJson(Duration.ofSeconds(30), "version").path("daemon").path("vmm");
-    if (firecracker.isPresent()) {
-      assertThat(vmm.path("path").asText()).isEqualTo(firecracker.get().toString());
+    if (host.firecracker.isPresent()) {
+      assertThat(vmm.path("path").asText()).isEqualTo(host.firecracker.get().toString());
       return;
     }
     assertThat(vmm.path("kind").asText()).as("daemon vmm %s", vmm).isEqualTo("qemu");
-    assertThat(vmm.path("path").asText()).isEqualTo(launcher.toString());
+    assertThat(vmm.path("path").asText()).isEqualTo(host.launcher().toString());
     assertThat(vmm.path("reason").asText()).contains("no executable 'firecracker' on PATH");
   }
 
@@ -128,7 +114,7 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
     JsonNode vm = host.vm(VM);
     assertThat(vm.path("state").asText()).isEqualTo("running");
     assertThat(vm.path("ip").asText()).isNotEmpty();
-    if (firecracker.isEmpty()) {
+    if (host.firecracker.isEmpty()) {
       assertThat(vm.path("vmm").asText()).as("the VM's VMM").isEqualTo("qemu");
     }
     assertThat(HostLeaks.processesMentioning(List.of(vm.path("api_socket").asText())))
@@ -258,35 +244,16 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
   void daemonStopsOnSigtermAndNothingOfTheTestIsLeft() throws Exception {
     long pid = host.daemonPid();
 
-    int exit = host.stopDaemon();
+    host.stopDaemonAndCheckNothingIsLeft();
 
-    // 128 + SIGTERM: the JVM's exit after a signal-started shutdown (ARCHITECTURE.md, Decisions).
-    assertThat(exit).isEqualTo(143);
     assertThat(ProcessHandle.of(pid)).isEmpty();
     assertThat(host.layout.socket()).doesNotExist();
     assertThat(host.layout.pidFile()).doesNotExist();
-    assertThat(host.removeHostNetwork()).isEmpty();
-    assertThat(host.leaks.everything(host.vmIds())).as("left on the host").isEmpty();
   }
 
   @AfterAll
   void cleanUp() throws Exception {
-    if (host == null) {
-      return;
-    }
-    List<String> left = host.cleanUp();
-    AssertionError report =
-        left.isEmpty()
-            ? null
-            : new FailureReport(KeepLogsOnFailure.keptRoot())
-                .report(
-                    getClass().getSimpleName() + ".cleanUp",
-                    new AssertionError("left on the host after cleanup: " + left),
-                    logs());
-    host.close();
-    if (report != null) {
-      throw new KeepLogsOnFailure.Reported(report);
-    }
+    E2eHost.finish(host, getClass());
   }
 
   /** Each path under {@code root} (itself as ".") with its kind and permissions, sorted. */

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,16 +69,7 @@ class WorkspaceE2eTest implements KeepLogsOnFailure.Logs {
   @BeforeAll
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void startDaemon() throws Exception {
-    Path dist = Path.of(System.getProperty("hearth.e2e.dist", "../cli/target/hearth-dist"));
-    Optional<Path> firecracker =
-        Optional.of(System.getProperty("hearth.e2e.firecracker", ""))
-            .filter(f -> !f.isEmpty())
-            .map(Path::of);
-    host =
-        E2eHost.prepare(
-            dist.toAbsolutePath().normalize(),
-            firecracker,
-            Path.of(System.getProperty("hearth.e2e.buildCache", "/var/cache/hearth-test/build")));
+    host = E2eHost.prepareFromSystemProperties();
     host.startDaemon();
     dir = host.work;
   }
@@ -182,42 +172,19 @@ class WorkspaceE2eTest implements KeepLogsOnFailure.Logs {
   @Order(900)
   @Timeout(value = 6, unit = TimeUnit.MINUTES)
   void deletesTheVmsAndTheImageAndLeavesNothing() throws Exception {
-    for (JsonNode vm : host.hearthJson(Duration.ofSeconds(30), "vm", "list")) {
-      String name = vm.path("name").asText();
-      host.vm(name); // records its id for the leak check
-      host.hearthOk(Duration.ofMinutes(3), "vm", "delete", "--force", name);
-    }
-    assertThat(host.leaks.vmLeftovers(host.vmIds())).as("left by the deleted VMs").isEmpty();
-    host.hearthOk(Duration.ofMinutes(1), "image", "delete", IMAGE);
+    host.deleteAllVmsAndImage(IMAGE);
   }
 
   @Test
   @Order(901)
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void daemonStopsAndNothingOfTheTestIsLeft() throws Exception {
-    assertThat(host.stopDaemon()).as("the daemon's exit code after SIGTERM").isEqualTo(143);
-    assertThat(host.removeHostNetwork()).isEmpty();
-    assertThat(host.leaks.everything(host.vmIds())).as("left on the host").isEmpty();
+    host.stopDaemonAndCheckNothingIsLeft();
   }
 
   @AfterAll
   void cleanUp() throws Exception {
-    if (host == null) {
-      return;
-    }
-    List<String> left = host.cleanUp();
-    AssertionError report =
-        left.isEmpty()
-            ? null
-            : new FailureReport(KeepLogsOnFailure.keptRoot())
-                .report(
-                    getClass().getSimpleName() + ".cleanUp",
-                    new AssertionError("left on the host after cleanup: " + left),
-                    logs());
-    host.close();
-    if (report != null) {
-      throw new KeepLogsOnFailure.Reported(report);
-    }
+    E2eHost.finish(host, getClass());
   }
 
   private interface Step {
