@@ -384,8 +384,7 @@ public final class Daemon implements Hearth {
   /**
    * Stops accepting, lets running requests finish within {@code shutdown_grace}, closes every
    * connection, removes the socket and the pid file, releases the lock and closes the database.
-   * Idempotent and callable from any thread (a shutdown hook, for instance); a second caller waits
-   * for the first to finish.
+   * Idempotent and callable from any thread; a second caller waits for the first to finish.
    */
   @Override
   public void close() {
@@ -393,8 +392,7 @@ public final class Daemon implements Hearth {
       awaitClosed();
       return;
     }
-    log.info("hearth daemon stopping");
-    // Requests waiting on a guest end now rather than hold the shutdown for shutdown_grace.
+    log.info("hearth daemon stopping"); // guest calls end now, not after shutdown_grace
     dialer.calls().cancelAll("the daemon is shutting down");
     try {
       if (rpc.isPresent()) {
