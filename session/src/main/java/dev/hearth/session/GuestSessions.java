@@ -2,11 +2,9 @@ package dev.hearth.session;
 
 import dev.hearth.core.Clock;
 import dev.hearth.core.Printable;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -14,13 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -67,7 +61,7 @@ public final class GuestSessions implements AutoCloseable {
   private final Duration callTimeout;
   private final SessionRegistry registry = new SessionRegistry();
   private final ExecutorService background;
-  private final ScheduledExecutorService deadlines;
+  private final SessionScriptRunner runner;
 
   public GuestSessions(GuestScripts guest, Clock clock) {
     this(guest, clock, DEFAULT_CALL_TIMEOUT);
@@ -81,13 +75,7 @@ public final class GuestSessions implements AutoCloseable {
     this.guest = guest;
     this.clock = clock;
     this.callTimeout = callTimeout;
-    this.deadlines =
-        Executors.newSingleThreadScheduledExecutor(
-            task -> {
-              Thread t = new Thread(task, "hearth-guest-call-deadlines");
-              t.setDaemon(true);
-              return t;
-            });
+    this.runner = new SessionScriptRunner(guest, callTimeout);
     AtomicInteger threads = new AtomicInteger();
     this.background =
         Executors.newCachedThreadPool(
@@ -151,14 +139,14 @@ public final class GuestSessions implements AutoCloseable {
     SessionScripts scripts = scripts(vm);
     ReentrantLock startLock = registry.startLock(vm.vmId());
     startLock.lockInterruptibly();
-    Result result;
+    SessionScriptRunner.Result result;
     try {
-      result = run(vm, "start script", scripts.start(spec), new byte[0]);
+      result = runner.run(vm, "start script", scripts.start(spec), new byte[0]);
     } finally {
       startLock.unlock();
     }
-    if (result.exit != 0) {
-      throw FormatStepError.ofStart(spec, vm.vmName(), result.exit, result.stderr());
+    if (result.exit() != 0) {
+      throw FormatStepError.ofStart(spec, vm.vmName(), result.exit(), result.stderr());
     }
     SessionListing.parseStarted(spec.id(), result.stdout());
     SessionInfo info =
@@ -190,9 +178,10 @@ public final class GuestSessions implements AutoCloseable {
    *     framing does not parse
    */
   public SessionListing.Listing listing(SessionGuest vm) throws InterruptedException {
-    Result result = run(vm, "list script", scripts(vm).list(), new byte[0], LIST_OUTPUT_LIMIT);
-    if (result.exit != 0) {
-      throw FormatStepError.of("list", "all sessions", vm.vmName(), result.exit, result.stderr());
+    SessionScriptRunner.Result result =
+        runner.run(vm, "list script", scripts(vm).list(), new byte[0], LIST_OUTPUT_LIMIT);
+    if (result.exit() != 0) {
+      throw FormatStepError.of("list", "all sessions", vm.vmName(), result.exit(), result.stderr());
     }
     try {
       SessionListing.Listing found = SessionListing.parse(result.stdout());
@@ -225,14 +214,15 @@ public final class GuestSessions implements AutoCloseable {
     session.writeLock.lockInterruptibly();
     try {
       if (data.length > 0) {
-        check(vm, session, "write", run(vm, "write script", scripts.write(session.id), data));
+        check(
+            vm, session, "write", runner.run(vm, "write script", scripts.write(session.id), data));
       }
       if (eof) {
         check(
             vm,
             session,
             "write",
-            run(vm, "close-stdin script", scripts.closeStdin(session.id), new byte[0]));
+            runner.run(vm, "close-stdin script", scripts.closeStdin(session.id), new byte[0]));
       }
     } finally {
       session.writeLock.unlock();
@@ -244,7 +234,7 @@ public final class GuestSessions implements AutoCloseable {
       throws InterruptedException {
     SessionController session = controller(vm, sessionRef);
     String script = scripts(vm).kill(session.id, signal);
-    check(vm, session, "kill", run(vm, "kill script", script, new byte[0]));
+    check(vm, session, "kill", runner.run(vm, "kill script", script, new byte[0]));
     return SessionSignal.parse(signal);
   }
 
@@ -252,10 +242,12 @@ public final class GuestSessions implements AutoCloseable {
   public End waitFor(SessionGuest vm, String sessionRef, Cancellation cancel)
       throws InterruptedException {
     SessionController session = controller(vm, sessionRef);
-    BoundedOutput out = capture(vm, "stdout", "wait script", SCRIPT_OUTPUT_LIMIT);
-    BoundedOutput err = capture(vm, "stderr", "wait script", SCRIPT_OUTPUT_LIMIT);
+    BoundedOutput out =
+        SessionScriptRunner.capture(vm, "stdout", "wait script", SCRIPT_OUTPUT_LIMIT);
+    BoundedOutput err =
+        SessionScriptRunner.capture(vm, "stderr", "wait script", SCRIPT_OUTPUT_LIMIT);
     int exit =
-        runStreaming(
+        runner.runStreaming(
             vm,
             "wait script",
             scripts(vm).waitFor(session.id),
@@ -263,7 +255,7 @@ public final class GuestSessions implements AutoCloseable {
             out,
             err,
             cancel);
-    check(vm, session, "wait", new Result(exit, out.bytes(), err.bytes()));
+    check(vm, session, "wait", new SessionScriptRunner.Result(exit, out.bytes(), err.bytes()));
     return end(out.text());
   }
 
@@ -343,16 +335,18 @@ public final class GuestSessions implements AutoCloseable {
     SessionScripts scripts = scripts(vm);
     String script = follow ? scripts.follow(session.id, offset) : scripts.logs(session.id, offset);
     CountingOutputStream counted = new CountingOutputStream(out);
-    BoundedOutput err = capture(vm, "stderr", step + " script", SCRIPT_OUTPUT_LIMIT);
+    BoundedOutput err =
+        SessionScriptRunner.capture(vm, "stderr", step + " script", SCRIPT_OUTPUT_LIMIT);
     int exit =
-        runStreaming(
+        runner.runStreaming(
             vm, step + " script", script, InputStream.nullInputStream(), counted, err, cancel);
-    check(vm, session, step, new Result(exit, new byte[0], err.bytes()));
+    check(vm, session, step, new SessionScriptRunner.Result(exit, new byte[0], err.bytes()));
     long next = offset + counted.count;
     SessionInfo info = session.info();
     if (follow) {
-      Result result =
-          run(vm, "wait script", scripts.waitFor(session.id), new byte[0], SCRIPT_OUTPUT_LIMIT);
+      SessionScriptRunner.Result result =
+          runner.run(
+              vm, "wait script", scripts.waitFor(session.id), new byte[0], SCRIPT_OUTPUT_LIMIT);
       check(vm, session, "wait", result);
       End end = end(result.stdout());
       info =
@@ -440,99 +434,9 @@ public final class GuestSessions implements AutoCloseable {
   }
 
   private static void check(
-      SessionGuest vm, SessionController session, String step, Result result) {
-    if (result.exit != 0) {
-      throw FormatStepError.of(step, session.label(), vm.vmName(), result.exit, result.stderr());
-    }
-  }
-
-  private record Result(int exit, byte[] out, byte[] err) {
-    String stdout() {
-      return new String(out, StandardCharsets.UTF_8);
-    }
-
-    String stderr() {
-      return new String(err, StandardCharsets.UTF_8);
-    }
-  }
-
-  private Result run(SessionGuest vm, String what, String script, byte[] stdin)
-      throws InterruptedException {
-    return run(vm, what, script, stdin, SCRIPT_OUTPUT_LIMIT);
-  }
-
-  /**
-   * Runs a script to its end with its stdout and stderr kept in memory, within {@code stdoutLimit}
-   * and {@link #SCRIPT_OUTPUT_LIMIT} bytes.
-   *
-   * @param what the script, for an error: "list script"
-   */
-  private Result run(SessionGuest vm, String what, String script, byte[] stdin, int stdoutLimit)
-      throws InterruptedException {
-    BoundedOutput out = capture(vm, "stdout", what, stdoutLimit);
-    BoundedOutput err = capture(vm, "stderr", what, SCRIPT_OUTPUT_LIMIT);
-    // The deadline ends the script in the guest as a client going away would.
-    Cancellation deadline = new Cancellation();
-    ScheduledFuture<?> timer;
-    try {
-      timer = deadlines.schedule(deadline::cancel, callTimeout.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException closing) {
-      throw new GuestScriptException(
-          "not running the session " + what + " in VM " + vm.vmName() + ": the daemon is closing",
-          closing);
-    }
-    int exit;
-    try {
-      exit = runStreaming(vm, what, script, new ByteArrayInputStream(stdin), out, err, deadline);
-    } catch (CancellationException e) {
-      if (deadline.cancelled()) {
-        throw new GuestCallTimeoutException(vm.vmName(), "the session " + what, callTimeout);
-      }
-      throw e;
-    } finally {
-      timer.cancel(false);
-    }
-    if (deadline.cancelled()) {
-      // Ended by the deadline: its exit status is the signal's, not the script's.
-      throw new GuestCallTimeoutException(vm.vmName(), "the session " + what, callTimeout);
-    }
-    return new Result(exit, out.bytes(), err.bytes());
-  }
-
-  private static BoundedOutput capture(SessionGuest vm, String stream, String what, int limit) {
-    return new BoundedOutput(
-        "the " + stream + " of the session " + what + " in VM " + vm.vmName(), limit);
-  }
-
-  private int runStreaming(
-      SessionGuest vm,
-      String what,
-      String script,
-      InputStream stdin,
-      OutputStream out,
-      OutputStream err,
-      Cancellation cancel)
-      throws InterruptedException {
-    try {
-      return guest.run(vm, script, stdin, out, err, cancel);
-    } catch (GuestCallCancelledException e) {
-      throw e.during("the session " + what);
-    } catch (IOException e) {
-      Optional<OutputLimitException> limit = OutputLimitException.in(e);
-      if (limit.isPresent()) {
-        throw new SessionOutputException(limit.get().getMessage());
-      }
-      if (cancel.cancelled()) {
-        throw new CancellationException("the client went away");
-      }
-      throw new GuestScriptException(
-          "cannot run a session script in VM "
-              + vm.vmName()
-              + " ("
-              + vm.target().host()
-              + "): "
-              + e.getMessage(),
-          e);
+      SessionGuest vm, SessionController session, String step, SessionScriptRunner.Result result) {
+    if (result.exit() != 0) {
+      throw FormatStepError.of(step, session.label(), vm.vmName(), result.exit(), result.stderr());
     }
   }
 
@@ -543,6 +447,6 @@ public final class GuestSessions implements AutoCloseable {
   @Override
   public void close() {
     background.shutdownNow();
-    deadlines.shutdownNow();
+    runner.close();
   }
 }
