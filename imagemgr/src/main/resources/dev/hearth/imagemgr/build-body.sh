@@ -229,7 +229,17 @@ link set $iface up
 $route
 IP_EOF
 if [ -n "$dns" ]; then
-  printf 'nameserver %s\n' "$dns" > /etc/resolv.conf
+  # The identity stage's search list (the VMs' domain, so that bare VM names resolve) stays.
+  search=''
+  if [ -r /etc/resolv.conf ]; then
+    while read -r key rest; do
+      [ "$key" = search ] && search=$rest
+    done < /etc/resolv.conf
+  fi
+  {
+    printf 'nameserver %s\n' "$dns"
+    if [ -n "$search" ]; then printf 'search %s\n' "$search"; fi
+  } > /etc/resolv.conf
 fi
 HEARTH_EOF
 chmod 0755 "$TREE/usr/local/sbin/hearth-network"

@@ -79,7 +79,7 @@ class BuildScriptTest {
         .contains("route=\"route replace default via $gateway dev $iface\"")
         .contains("ip -batch - <<IP_EOF\n")
         .contains("echo 1 > \"/proc/sys/net/ipv4/conf/$iface/arp_notify\"")
-        .contains("printf 'nameserver %s\\n' \"$dns\" > /etc/resolv.conf")
+        .contains("printf 'nameserver %s\\n' \"$dns\"\n")
         .contains("echo \"$name\" > /etc/hostname")
         .contains("in_chroot systemctl enable hearth-network.service hearth-ssh-host-key.service\n")
         .contains("in_chroot systemctl enable ssh.socket\n")
@@ -230,6 +230,54 @@ class BuildScriptTest {
 
     assertThat(guestScript).startsWith("#!/bin/sh\n").contains("addr replace $address/");
     TestFiles.realRunner().check(Command.of("sh", "-n", file.toString()));
+  }
+
+  /**
+   * At boot the guest network script points resolv.conf at the name server of {@code ip=} and keeps
+   * the search list the identity stage wrote (the VMs' domain: bare VM names resolve). Run in mount
+   * and network namespaces of its own, with the command line and resolv.conf bind-mounted over.
+   */
+  @Test
+  @RequiresRoot
+  @RequiresBinary({"sh", "unshare", "mount", "ip"})
+  void theGuestNetworkScriptKeepsTheSearchListOfTheIdentity() throws Exception {
+    String text = generate(spec(List.of(), Optional.empty(), true)).text();
+    String start = "cat > \"$TREE/usr/local/sbin/hearth-network\" <<'HEARTH_EOF'\n";
+    int from = text.indexOf(start) + start.length();
+    Path script =
+        TestFiles.write(
+            dir.resolve("hearth-network"),
+            text.substring(from, text.indexOf("HEARTH_EOF\n", from))
+                .getBytes(StandardCharsets.UTF_8));
+    // No hostname (the host's would change), lo as the device (it exists in any namespace).
+    Path cmdline =
+        TestFiles.write(
+            dir.resolve("cmdline"),
+            "console=ttyS0 ip=10.1.1.2::10.1.1.1:255.255.255.0::lo:off:10.1.1.1\n"
+                .getBytes(StandardCharsets.UTF_8));
+    Path resolv =
+        TestFiles.write(
+            dir.resolve("resolv.conf"),
+            "nameserver 10.9.9.9\nsearch hearth.internal\n".getBytes(StandardCharsets.UTF_8));
+
+    TestFiles.realRunner()
+        .check(
+            Command.of(
+                "unshare",
+                "--mount",
+                "--propagation",
+                "private",
+                "--net",
+                "sh",
+                "-c",
+                "mount --bind \"$1\" /proc/cmdline && mount --bind \"$2\" /etc/resolv.conf"
+                    + " && sh \"$3\"",
+                "sh",
+                cmdline.toString(),
+                resolv.toString(),
+                script.toString()));
+
+    assertThat(Files.readString(resolv)).isEqualTo("nameserver 10.1.1.1\nsearch hearth.internal\n");
   }
 
   @Test
