@@ -1,6 +1,7 @@
 package dev.hearth.core;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Makes cgroups that bound a tree of processes (memory, processes, CPU), on whichever hierarchy the
@@ -32,6 +33,14 @@ public interface Cgroups {
       public Cgroup create(String name, CgroupLimits limits) {
         throw new CgroupException("cannot make cgroup hearth/" + name + ": " + describe());
       }
+
+      @Override
+      public List<String> existing(String prefix) {
+        return List.of();
+      }
+
+      @Override
+      public void remove(String name) {}
     };
   }
 
@@ -65,4 +74,18 @@ public interface Cgroups {
    *     be made on this host
    */
   Cgroup create(String name, CgroupLimits limits);
+
+  /**
+   * The names of the groups under {@code hearth/} that start with {@code prefix}, in any hierarchy
+   * hearth uses: what an earlier run (a daemon killed before it could close them) may have left.
+   */
+  List<String> existing(String prefix);
+
+  /**
+   * Kills whatever runs in the group {@code hearth/NAME} and removes it; a group that is not there
+   * is fine.
+   *
+   * @throws CgroupException when a process outlives SIGKILL or a folder cannot be removed
+   */
+  void remove(String name);
 }

@@ -8,15 +8,16 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** {@link Cgroups} on the kernel's cgroup file systems, found through a mountinfo file. */
 final class LinuxCgroups implements Cgroups {
@@ -189,16 +190,47 @@ final class LinuxCgroups implements Cgroups {
     }
   }
 
+  @Override
+  public List<String> existing(String prefix) {
+    if (mode == Mode.NONE) {
+      return List.of();
+    }
+    Set<String> names = new TreeSet<>();
+    for (Path parent : parents()) {
+      try (Stream<Path> children = Files.list(parent)) {
+        children
+            .filter(Files::isDirectory)
+            .map(child -> child.getFileName().toString())
+            .filter(child -> child.startsWith(prefix) && NAME.matcher(child).matches())
+            .forEach(names::add);
+      } catch (NoSuchFileException e) {
+        // no group made in this hierarchy yet
+      } catch (IOException e) {
+        throw new CgroupException("cannot list the cgroups in " + parent + ": " + e, e);
+      }
+    }
+    return List.copyOf(names);
+  }
+
+  @Override
+  public void remove(String name) {
+    if (!NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("not a cgroup name hearth makes: '" + name + "'");
+    }
+    if (mode != Mode.NONE) {
+      new LinuxCgroup(name, folders(name)).close();
+    }
+  }
+
+  /** The {@code hearth} folder of each hierarchy in use (cpu and cpuacct may share a mount). */
+  private List<Path> parents() {
+    return mode == Mode.V2
+        ? List.of(v2Root.resolve(PARENT))
+        : new LinkedHashSet<>(v1Mounts.values()).stream().map(m -> m.resolve(PARENT)).toList();
+  }
+
   private List<Path> folders(String name) {
-    if (mode == Mode.V2) {
-      return List.of(v2Root.resolve(PARENT).resolve(name));
-    }
-    Set<Path> mounts = new LinkedHashSet<>(v1Mounts.values()); // cpu and cpuacct may share one
-    List<Path> folders = new ArrayList<>();
-    for (Path mount : mounts) {
-      folders.add(mount.resolve(PARENT).resolve(name));
-    }
-    return folders;
+    return parents().stream().map(parent -> parent.resolve(name)).toList();
   }
 
   /** Controllers reach a v2 group only when each ancestor passes them down. */

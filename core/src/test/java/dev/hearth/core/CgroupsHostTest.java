@@ -85,6 +85,38 @@ class CgroupsHostTest {
     assertThat(text).contains("268435456").contains("100").contains("150000");
   }
 
+  @Test
+  void aGroupAnEarlierRunLeftIsListedByItsPrefixAndRemovedWithWhatRunsInIt() throws Exception {
+    group =
+        cgroups.create(
+            name,
+            new CgroupLimits(OptionalLong.empty(), OptionalLong.of(16), OptionalDouble.empty()));
+    StringBuilder join = new StringBuilder();
+    for (Path procs : group.procsFiles()) {
+      join.append("echo $$ > '").append(procs).append("' || exit 9; ");
+    }
+    Process left = new ProcessBuilder("sh", "-c", join + "exec sleep 600").start();
+    try {
+      Path procs = group.procsFiles().get(0);
+      Await.until("the sleeper to join " + procs, () -> count(procs) == 1);
+      List<Path> folders = group.procsFiles().stream().map(Path::getParent).toList();
+      // As the next daemon sees it: another Cgroups, and no Cgroup handle.
+      Cgroups next = Cgroups.system(Posix.system(), Clock.system());
+      assertThat(next.existing(name.substring(0, 5))).contains(name);
+      assertThat(next.existing(name + "-not")).isEmpty();
+
+      next.remove(name);
+      group = null;
+
+      assertThat(left.waitFor(30, TimeUnit.SECONDS)).as("the sleeper killed by remove").isTrue();
+      assertThat(folders).allSatisfy(folder -> assertThat(folder).doesNotExist());
+      assertThat(next.existing(name)).isEmpty();
+      next.remove(name); // gone already: fine
+    } finally {
+      left.destroyForcibly();
+    }
+  }
+
   /** The folder that has the pids controller's files (the group's only one on v2). */
   private static Path pidsFolder(Cgroup group) {
     return group.procsFiles().stream()

@@ -99,6 +99,33 @@ class CgroupsTest {
   }
 
   @Test
+  void leftoversAreListedByPrefixAcrossTheV1HierarchiesAndOnlyNamesHearthMakesAreRemoved()
+      throws Exception {
+    Path memory = Files.createDirectories(dir.resolve("memory/hearth/build-a1b2-base"));
+    Files.createDirectories(dir.resolve("pids/hearth/build-a1b2-other"));
+    Files.createDirectories(dir.resolve("pids/hearth/vm-1234"));
+    Files.writeString(dir.resolve("pids/hearth/build-a1b2-file"), "not a group");
+    LinuxCgroups cgroups =
+        detect(
+            "31 25 0:27 / "
+                + dir.resolve("memory")
+                + " rw - cgroup cgroup rw,memory\n"
+                + "32 25 0:28 / "
+                + dir.resolve("pids")
+                + " rw - cgroup cgroup rw,pids\n");
+
+    assertThat(cgroups.existing("build-a1b2-"))
+        .containsExactly("build-a1b2-base", "build-a1b2-other");
+    assertThat(cgroups.existing("build-ffff-")).isEmpty();
+    assertThat(detect("").existing("build-")).isEmpty();
+
+    cgroups.remove("build-a1b2-base"); // empty folders: nothing to kill
+    assertThat(memory).doesNotExist();
+    assertThat(cgroups.existing("build-a1b2-")).containsExactly("build-a1b2-other");
+    assertThatThrownBy(() -> cgroups.remove("../memory")).hasMessageContaining("'../memory'");
+  }
+
+  @Test
   void badNamesAndLimitsAreRefusedNamingTheValue() throws Exception {
     LinuxCgroups cgroups = detect("");
     assertThatThrownBy(() -> cgroups.create("../etc", LIMITS)).hasMessageContaining("'../etc'");

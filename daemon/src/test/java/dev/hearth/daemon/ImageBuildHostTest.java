@@ -47,7 +47,7 @@ class ImageBuildHostTest {
   /** A whole build, the Debian download of a cold cache included, on a slow network. */
   private static final Duration BUILD_DEADLINE = Duration.ofMinutes(25);
 
-  private static final String CACHE = "/var/cache/hearth-test/build";
+  static final String CACHE = "/var/cache/hearth-test/build";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Runner runner = new ProcessRunner(Posix.system(), Clock.system());

@@ -13,8 +13,11 @@ import dev.hearth.core.Runner;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -73,6 +76,7 @@ public final class ImageBuilder {
   private final boolean runHostNetwork;
   private final Cgroups cgroups;
   private final CgroupLimits limits;
+  private final String cgroupPrefix;
   private final AtomicBoolean unboundedWarned = new AtomicBoolean();
 
   /**
@@ -98,6 +102,7 @@ public final class ImageBuilder {
     this.runHostNetwork = runHostNetwork;
     this.cgroups = cgroups;
     this.limits = limits;
+    this.cgroupPrefix = cgroupPrefix(staging.stagingDir());
     this.runner = runner;
     this.posix = posix;
     this.staging = staging;
@@ -108,10 +113,38 @@ public final class ImageBuilder {
   }
 
   /**
-   * Sweeps what builds cut short by a crash left in a staging folder; before anything deletes it.
+   * Sweeps what builds cut short by a crash left: their cgroups (a daemon killed mid-build cannot
+   * close them; whatever still runs there is killed), then the mounts and chrooted processes in the
+   * staging folder, before anything deletes it. Only this daemon's groups: their names carry its
+   * staging folder's tag, so another daemon's builds on the same host are left alone.
    */
   public void sweep(Path stagingDir) throws InterruptedException {
+    for (String group : cgroups.existing(cgroupPrefix)) {
+      log.warn("removing cgroup hearth/{}, left by a build an earlier run did not finish", group);
+      try {
+        cgroups.remove(group);
+      } catch (CgroupException e) {
+        throw new ImageBuildException(
+            "cannot remove the cgroup of a build an earlier run left: " + e.getMessage(), e);
+      }
+    }
     leftovers.sweep(stagingDir);
+  }
+
+  /**
+   * {@code build-<tag>-}: the tag is the first 8 hex digits of the SHA-256 of the staging folder,
+   * so that daemons with different state folders (tests, a second instance) never share a group.
+   */
+  private static String cgroupPrefix(Path stagingDir) {
+    byte[] digest;
+    try {
+      digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(stagingDir.toString().getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java has SHA-256", e);
+    }
+    return BUILD_CGROUP_PREFIX + HexFormat.of().formatHex(digest, 0, 4) + "-";
   }
 
   /**
@@ -198,7 +231,7 @@ public final class ImageBuilder {
       return Optional.empty();
     }
     try {
-      return Optional.of(cgroups.create(BUILD_CGROUP_PREFIX + name, limits));
+      return Optional.of(cgroups.create(cgroupPrefix + name, limits));
     } catch (CgroupException e) {
       throw new ImageBuildException("cannot bound the build's processes: " + e.getMessage(), e);
     }

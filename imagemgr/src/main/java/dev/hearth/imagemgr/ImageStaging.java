@@ -53,6 +53,11 @@ public final class ImageStaging {
     this(stagingDir, imagesDir, runner, clock, fileSync, DirectoryRenamer.ATOMIC, Posix.system());
   }
 
+  /** The folder that holds images while they are made (one per daemon's state folder). */
+  public Path stagingDir() {
+    return stagingDir;
+  }
+
   ImageStaging(
       Path stagingDir,
       Path imagesDir,
