@@ -13,6 +13,7 @@ import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.ARecord;
+import org.xbill.DNS.ExtendedErrorCodeOption;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.OPTRecord;
@@ -92,7 +93,7 @@ final class DnsHandler {
     try {
       if (guest.isPresent() && !gate.mayResolve(guest.get(), name)) {
         log.debug("refused {} for guest {} (egress policy)", name, guest.get());
-        return error(query, Rcode.REFUSED);
+        return refused(query, name);
       }
     } catch (RuntimeException e) {
       log.warn("the egress gate failed on {} for guest {}", name, guest.get(), e);
@@ -146,6 +147,30 @@ final class DnsHandler {
   static Message error(Message query, int rcode) {
     Message reply = LocalZone.reply(query, rcode);
     reply.getHeader().unsetFlag(Flags.AA);
+    return reply;
+  }
+
+  /**
+   * REFUSED for a name the guest's egress policy does not allow; to a query with EDNS, with the
+   * reason as an Extended DNS Error (RFC 8914, code 18, Prohibited), which dig and other tools
+   * print, so that an agent reading their output learns why.
+   */
+  static Message refused(Message query, String name) {
+    Message reply = error(query, Rcode.REFUSED);
+    if (query.getOPT() != null) {
+      reply.addRecord(
+          new OPTRecord(
+              UDP_MAX,
+              0,
+              0,
+              0,
+              new ExtendedErrorCodeOption(
+                  ExtendedErrorCodeOption.PROHIBITED,
+                  "hearth: the VM's egress policy does not allow "
+                      + name
+                      + " (see hearth vm egress)")),
+          Section.ADDITIONAL);
+    }
     return reply;
   }
 
