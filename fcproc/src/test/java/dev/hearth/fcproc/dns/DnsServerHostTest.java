@@ -198,8 +198,8 @@ class DnsServerHostTest {
 
   /**
    * A silent upstream (a socket that never answers) gives SERVFAIL rather than a hang: the client
-   * waits three times the forwarding budget of one second for it, counted from its question (so
-   * not the client's own start, which on a loaded machine takes seconds), and prints TIMEOUT when
+   * waits three times the forwarding budget of one second for it, counted from its question (so not
+   * the client's own start, which on a loaded machine takes seconds), and prints TIMEOUT when
    * nothing came.
    */
   @Test
