@@ -21,6 +21,7 @@ import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
 
 /**
  * One DNS message in, at most one out: parses the query without trusting it, answers the VM names
@@ -90,6 +91,11 @@ final class DnsHandler {
       return local.get();
     }
     String name = nameOf(query.getQuestion());
+    if (isPlainName(query.getQuestion())) {
+      // glibc asks a bare name as it is once the search list failed (e.g. AAAA of a VM name):
+      // it means nothing upstream, and is no egress attempt to count against the guest.
+      return error(query, Rcode.NXDOMAIN);
+    }
     try {
       if (guest.isPresent() && !gate.mayResolve(guest.get(), name)) {
         log.debug("refused {} for guest {} (egress policy)", name, guest.get());
@@ -135,6 +141,12 @@ final class DnsHandler {
       }
     }
     gate.resolved(guest, name, addresses, Duration.ofSeconds(addresses.isEmpty() ? 0 : ttl));
+  }
+
+  /** An A or AAAA question for a name of one label (no dot), which is never forwarded. */
+  private static boolean isPlainName(Record question) {
+    int type = question.getType();
+    return question.getName().labels() == 2 && (type == Type.A || type == Type.AAAA);
   }
 
   /** The question's name in lower case without the trailing dot, as the gate wants it. */

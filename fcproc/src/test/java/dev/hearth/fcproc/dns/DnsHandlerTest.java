@@ -183,6 +183,19 @@ class DnsHandlerTest {
   }
 
   @Test
+  void aPlainNameIsNxdomainWithoutForwardingOrARefusal() throws Exception {
+    gate.refuse = true;
+
+    Message aaaa = ask("demo.", Type.AAAA, Optional.of(GUEST));
+    Message a = ask("Demo.", Type.A, Optional.empty());
+
+    assertThat(aaaa.getRcode()).isEqualTo(Rcode.NXDOMAIN);
+    assertThat(a.getRcode()).isEqualTo(Rcode.NXDOMAIN);
+    assertThat(gate.asked).isEmpty();
+    assertThat(forwarded).isEmpty();
+  }
+
+  @Test
   void theHostsQuestionsAreNeverGated() throws Exception {
     gate.refuse = true;
     upstreamAnswer = Optional.of(reply(query("denied.test.", Type.A), Rcode.NOERROR));
