@@ -178,7 +178,8 @@ final class DaemonAssembly {
               egress,
               seams.hostNetwork().isEmpty()
                   ? Optional.of(new ResolvedLink(runner, seams.hostProbe()))
-                  : Optional.empty());
+                  : Optional.empty(),
+              seams.hostProbe());
       undo.push(dns::close);
       hooks.add(dns.hook());
       HostNetwork network =

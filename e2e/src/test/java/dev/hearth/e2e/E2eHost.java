@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -171,6 +172,14 @@ final class E2eHost implements AutoCloseable {
                 .append(key.equals("tap_pool_size") ? value : quote(value))
                 .append('\n'));
     Files.writeString(config, toml);
+  }
+
+  /**
+   * Adds {@code key = value} to the daemon's config before {@link #startDaemon}; {@code tomlValue}
+   * is TOML as it is (quoted by the caller where it is a string).
+   */
+  void addConfig(String key, String tomlValue) throws IOException {
+    Files.writeString(config, key + " = " + tomlValue + "\n", StandardOpenOption.APPEND);
   }
 
   /** The distribution's QEMU launcher, which {@code vmm = auto} finds without firecracker. */

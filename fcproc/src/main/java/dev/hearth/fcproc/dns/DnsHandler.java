@@ -13,6 +13,7 @@ import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.ARecord;
+import org.xbill.DNS.ExtendedErrorCodeOption;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.OPTRecord;
@@ -20,6 +21,7 @@ import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
 
 /**
  * One DNS message in, at most one out: parses the query without trusting it, answers the VM names
@@ -89,10 +91,15 @@ final class DnsHandler {
       return local.get();
     }
     String name = nameOf(query.getQuestion());
+    if (isPlainName(query.getQuestion())) {
+      // glibc asks a bare name as it is once the search list failed (e.g. AAAA of a VM name):
+      // it means nothing upstream, and is no egress attempt to count against the guest.
+      return error(query, Rcode.NXDOMAIN);
+    }
     try {
       if (guest.isPresent() && !gate.mayResolve(guest.get(), name)) {
         log.debug("refused {} for guest {} (egress policy)", name, guest.get());
-        return error(query, Rcode.REFUSED);
+        return refused(query, name);
       }
     } catch (RuntimeException e) {
       log.warn("the egress gate failed on {} for guest {}", name, guest.get(), e);
@@ -136,6 +143,12 @@ final class DnsHandler {
     gate.resolved(guest, name, addresses, Duration.ofSeconds(addresses.isEmpty() ? 0 : ttl));
   }
 
+  /** An A or AAAA question for a name of one label (no dot), which is never forwarded. */
+  private static boolean isPlainName(Record question) {
+    int type = question.getType();
+    return question.getName().labels() == 2 && (type == Type.A || type == Type.AAAA);
+  }
+
   /** The question's name in lower case without the trailing dot, as the gate wants it. */
   static String nameOf(Record question) {
     String name = question.getName().toString(true).toLowerCase(Locale.ROOT);
@@ -146,6 +159,30 @@ final class DnsHandler {
   static Message error(Message query, int rcode) {
     Message reply = LocalZone.reply(query, rcode);
     reply.getHeader().unsetFlag(Flags.AA);
+    return reply;
+  }
+
+  /**
+   * REFUSED for a name the guest's egress policy does not allow; to a query with EDNS, with the
+   * reason as an Extended DNS Error (RFC 8914, code 18, Prohibited), which dig and other tools
+   * print, so that an agent reading their output learns why.
+   */
+  static Message refused(Message query, String name) {
+    Message reply = error(query, Rcode.REFUSED);
+    if (query.getOPT() != null) {
+      reply.addRecord(
+          new OPTRecord(
+              UDP_MAX,
+              0,
+              0,
+              0,
+              new ExtendedErrorCodeOption(
+                  ExtendedErrorCodeOption.PROHIBITED,
+                  "hearth: the VM's egress policy does not allow "
+                      + name
+                      + " (see hearth vm egress)")),
+          Section.ADDITIONAL);
+    }
     return reply;
   }
 

@@ -19,7 +19,9 @@ import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -61,6 +63,11 @@ public final class DnsServer implements Closeable {
   private final ThreadPoolExecutor tcpWorkers;
   private final List<Closeable> sockets = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
+  private final Map<InetSocketAddress, Listener> listeners = new HashMap<>();
+
+  /** What {@link #listen} opened on one address: its two sockets and their threads. */
+  private record Listener(List<Closeable> sockets, List<Thread> threads) {}
+
   private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
@@ -124,10 +131,34 @@ public final class DnsServer implements Closeable {
     InetSocketAddress bound = new InetSocketAddress(address.getAddress(), udp.getLocalPort());
     DatagramSocket udpSocket = udp;
     ServerSocket tcpSocket = tcp;
-    start("hearth-dns-udp-" + show(bound), () -> receive(udpSocket, guests));
-    start("hearth-dns-tcp-" + show(bound), () -> accept(tcpSocket, guests));
+    Thread receiver = start("hearth-dns-udp-" + show(bound), () -> receive(udpSocket, guests));
+    Thread acceptor = start("hearth-dns-tcp-" + show(bound), () -> accept(tcpSocket, guests));
+    listeners.put(bound, new Listener(List.of(udp, tcp), List.of(receiver, acceptor)));
     log.info("VM DNS listening on {} (udp, tcp){}", show(bound), guests ? " for guests" : "");
     return bound;
+  }
+
+  /**
+   * Closes the UDP and TCP sockets that {@link #listen} bound on {@code bound} (its answer) and
+   * waits (2 s at most) for their threads to end, so that the address can be bound again at once: a
+   * socket closed while a thread is blocked on it is released only when that thread returns.
+   * Connections already accepted there run to their end. Nothing bound there is not an error.
+   */
+  public void unlisten(InetSocketAddress bound) throws InterruptedException {
+    Listener listener;
+    synchronized (this) {
+      listener = listeners.remove(bound);
+      if (listener == null) {
+        return;
+      }
+      listener.sockets().forEach(DnsServer::closeQuietly);
+      sockets.removeAll(listener.sockets());
+      threads.removeAll(listener.threads());
+    }
+    for (Thread t : listener.threads()) {
+      t.join(TimeUnit.SECONDS.toMillis(2));
+    }
+    log.info("VM DNS no longer listening on {}", show(bound));
   }
 
   private void receive(DatagramSocket socket, boolean guests) {
@@ -137,7 +168,7 @@ public final class DnsServer implements Closeable {
       try {
         socket.receive(packet);
       } catch (IOException e) {
-        if (!closed) {
+        if (!closed && !socket.isClosed()) {
           log.warn("the VM DNS stopped receiving on {}: {}", socket.getLocalSocketAddress(), e);
         }
         return;
@@ -174,7 +205,7 @@ public final class DnsServer implements Closeable {
       try {
         connection = server.accept();
       } catch (IOException e) {
-        if (!closed) {
+        if (!closed && !server.isClosed()) {
           log.warn("the VM DNS stopped accepting on {}: {}", server.getLocalSocketAddress(), e);
         }
         return;
@@ -262,11 +293,12 @@ public final class DnsServer implements Closeable {
     log.info("VM DNS stopped");
   }
 
-  private void start(String name, Runnable loop) {
+  private Thread start(String name, Runnable loop) {
     Thread t = new Thread(loop, name);
     t.setDaemon(true);
     threads.add(t);
     t.start();
+    return t;
   }
 
   private void drop(Socket connection) {

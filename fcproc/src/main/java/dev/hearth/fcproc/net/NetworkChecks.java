@@ -114,6 +114,77 @@ public final class NetworkChecks {
         "use a kernel with CONFIG_NF_TABLES_BRIDGE (modprobe nf_tables_bridge or nft_meta_bridge)");
   }
 
+  /**
+   * Whether the egress policies can be applied ({@link EgressRules}, {@code table ip
+   * hearth_egress}): nft is there and {@code nft -c} takes a small table with every kind of
+   * statement the egress table uses (a verdict map, sets with timeouts and intervals, a dynamic set
+   * updated from the packet path, a named counter, rejects with a TCP reset and ICMP), checked
+   * against the kernel without adding it. A WARN only: VMs under {@code open} need none of it.
+   */
+  public CheckOutcome egress() throws InterruptedException {
+    String table = "ip " + NatRules.DEFAULT_TAG + "_egress";
+    String wontWork =
+        "VMs cannot be created or set to an egress policy other than open"
+            + (config.defaultEgress().equals("open")
+                ? ""
+                : " (and default_egress is " + config.defaultEgress() + ", so no VM can)")
+            + "; open VMs are not affected";
+    Optional<Path> nft = probe.findExecutable("nft");
+    if (nft.isEmpty()) {
+      return CheckOutcome.warn(
+          "nft" + HostTools.NOT_FOUND + ": " + wontWork, "apt-get install nftables");
+    }
+    String probeTable =
+        """
+        table ip hearth_doctor_egress {
+          map vms { type ipv4_addr : verdict; }
+          set allow { type ipv4_addr; flags timeout; size 16; }
+          set cidr { type ipv4_addr; flags interval; }
+          set denied { type ipv4_addr . inet_service; flags dynamic,timeout; size 16; timeout 60s; }
+          counter denials { }
+          chain vm {
+            ip daddr @allow accept
+            ip daddr @cidr accept
+            meta l4proto { tcp, udp } update @denied { ip daddr . th dport }
+            counter name "denials"
+            meta l4proto tcp reject with tcp reset
+            reject with icmp type admin-prohibited
+          }
+          chain forward {
+            type filter hook forward priority filter - 1; policy accept;
+            ct state established,related accept
+            ip saddr vmap @vms
+          }
+        }
+        """;
+    CommandResult result;
+    try {
+      result =
+          runner.run(
+              Command.builder(nft.get().toString())
+                  .args("-c", "-f", "-")
+                  .stdin(probeTable)
+                  .timeout(COMMAND_TIMEOUT)
+                  .build());
+    } catch (CommandException e) {
+      return CheckOutcome.warn(
+          "not checked: " + e.getMessage(), "check that `nft list ruleset` works");
+    }
+    if (result.ok()) {
+      return CheckOutcome.pass(
+          "the kernel takes the egress policies' rules (nft table " + table + ")");
+    }
+    return CheckOutcome.warn(
+        "the kernel refused a table like the egress policies' (nft table "
+            + table
+            + "): "
+            + result.stderr().strip()
+            + "; "
+            + wontWork,
+        "use a kernel with nftables sets, reject and conntrack (modprobe nft_reject_ipv4"
+            + " nft_ct nft_counter)");
+  }
+
   public CheckOutcome tun() {
     return probe.exists(TUN)
         ? CheckOutcome.pass(TUN + " exists")

@@ -18,9 +18,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
+import org.xbill.DNS.EDNSOption;
+import org.xbill.DNS.ExtendedErrorCodeOption;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
 import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Rcode;
@@ -139,6 +142,56 @@ class DnsHandlerTest {
     Message reply = ask("denied.test.", Type.A, Optional.of(GUEST));
 
     assertThat(reply.getRcode()).isEqualTo(Rcode.REFUSED);
+    assertThat(forwarded).isEmpty();
+  }
+
+  @Test
+  void aRefusalToAQueryWithEdnsSaysWhyAsAnExtendedError() throws Exception {
+    gate.refuse = true;
+    Message query = query("denied.test.", Type.A);
+    query.addRecord(new OPTRecord(1232, 0, 0), Section.ADDITIONAL);
+
+    Message reply = handler(4).answer(query, Optional.of(GUEST), false);
+
+    assertThat(reply.getRcode()).isEqualTo(Rcode.REFUSED);
+    List<EDNSOption> options = reply.getOPT().getOptions(EDNSOption.Code.EDNS_EXTENDED_ERROR);
+    assertThat(options)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            ExtendedErrorCodeOption.class,
+            ede -> {
+              assertThat(ede.getErrorCode()).isEqualTo(ExtendedErrorCodeOption.PROHIBITED);
+              assertThat(ede.getText())
+                  .isEqualTo(
+                      "hearth: the VM's egress policy does not allow denied.test"
+                          + " (see hearth vm egress)");
+            });
+    // And it survives the trip to the wire, within a plain UDP reply's 512 bytes.
+    Message parsed =
+        new Message(handler(4).handle(query.toWire(), Optional.of(GUEST), false).get());
+    assertThat(parsed.getOPT().getOptions(EDNSOption.Code.EDNS_EXTENDED_ERROR)).hasSize(1);
+  }
+
+  @Test
+  void aRefusalWithoutEdnsIsAPlainRefused() throws Exception {
+    gate.refuse = true;
+
+    Message reply = ask("denied.test.", Type.A, Optional.of(GUEST));
+
+    assertThat(reply.getRcode()).isEqualTo(Rcode.REFUSED);
+    assertThat(reply.getOPT()).isNull();
+  }
+
+  @Test
+  void aPlainNameIsNxdomainWithoutForwardingOrARefusal() throws Exception {
+    gate.refuse = true;
+
+    Message aaaa = ask("demo.", Type.AAAA, Optional.of(GUEST));
+    Message a = ask("Demo.", Type.A, Optional.empty());
+
+    assertThat(aaaa.getRcode()).isEqualTo(Rcode.NXDOMAIN);
+    assertThat(a.getRcode()).isEqualTo(Rcode.NXDOMAIN);
+    assertThat(gate.asked).isEmpty();
     assertThat(forwarded).isEmpty();
   }
 

@@ -197,9 +197,10 @@ class DnsServerHostTest {
   }
 
   /**
-   * A silent upstream (a socket that never answers) gives SERVFAIL rather than a hang. The bound is
-   * three times the forwarding budget of one second, generous for a loaded machine; what it guards
-   * against is waiting out the client's own timeout (ten seconds here).
+   * A silent upstream (a socket that never answers) gives SERVFAIL rather than a hang: the client
+   * waits three times the forwarding budget of one second for it, counted from its question (so not
+   * the client's own start, which on a loaded machine takes seconds), and prints TIMEOUT when
+   * nothing came.
    */
   @Test
   void aDeadUpstreamGivesServfailWithinAboutASecond() throws Exception {
@@ -211,12 +212,7 @@ class DnsServerHostTest {
             EgressGate.OPEN);
     hostListener = server.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), false);
 
-    long start = System.nanoTime();
-    String answer = hostAsks("example.test", "udp");
-    Duration took = Duration.ofNanos(System.nanoTime() - start);
-
-    assertThat(answer).isEqualTo("SERVFAIL");
-    assertThat(took).isLessThan(Duration.ofSeconds(3));
+    assertThat(hostAsks("example.test", "udp", 3)).isEqualTo("SERVFAIL");
   }
 
   @Test
@@ -252,6 +248,10 @@ class DnsServerHostTest {
   }
 
   private String hostAsks(String name, String proto) throws Exception {
+    return hostAsks(name, proto, 10);
+  }
+
+  private String hostAsks(String name, String proto, int timeoutSeconds) throws Exception {
     return runner
         .check(
             Command.of(
@@ -262,7 +262,7 @@ class DnsServerHostTest {
                 name,
                 "A",
                 proto,
-                "10"))
+                Integer.toString(timeoutSeconds)))
         .stdout()
         .strip();
   }

@@ -1,6 +1,7 @@
 package dev.hearth.daemon.internal.dns;
 
 import dev.hearth.core.Config;
+import dev.hearth.core.HostProbe;
 import dev.hearth.daemon.internal.vm.Vm;
 import dev.hearth.daemon.internal.vm.VmHook;
 import dev.hearth.fcproc.dns.DnsException;
@@ -12,9 +13,11 @@ import dev.hearth.fcproc.net.HostNetwork;
 import dev.hearth.fcproc.net.Ipv4;
 import dev.hearth.fcproc.net.Ipv4Cidr;
 import dev.hearth.fcproc.net.TapGuest;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -37,23 +40,31 @@ public final class VmDns implements AutoCloseable {
   private final DnsRecords records = new DnsRecords();
   private final DnsServer server;
   private final Optional<ResolvedLink> resolved;
-  private boolean guestListener;
+  private final HostProbe probe;
+  private Optional<InetSocketAddress> guestListener = Optional.empty();
+
+  /** The bridge's interface index when the guest listener was opened, if it could be read. */
+  private Optional<String> listenedOn = Optional.empty();
+
   private boolean registered;
   private boolean closed;
 
   /**
    * @param upstreams where other names go ({@link dev.hearth.fcproc.dns.DnsUpstreams})
    * @param resolved the host's systemd-resolved, when the daemon runs the real host network
+   * @param probe reads the bridge's interface index ({@code /sys/class/net/<bridge>/ifindex})
    */
   public VmDns(
       Config config,
       List<InetSocketAddress> upstreams,
       EgressGate gate,
-      Optional<ResolvedLink> resolved) {
+      Optional<ResolvedLink> resolved,
+      HostProbe probe) {
     this.config = config;
     this.bridge = Ipv4Cidr.parse(config.bridgeCidr());
     this.server = new DnsServer(records, config.dnsDomain(), bridge, upstreams, gate);
     this.resolved = resolved;
+    this.probe = probe;
     if (upstreams.isEmpty()) {
       log.warn("the VM DNS has no upstream resolver: names other than VMs' get SERVFAIL");
     } else {
@@ -170,14 +181,33 @@ public final class VmDns implements AutoCloseable {
     };
   }
 
+  /**
+   * Opens the guest listener on the bridge address, once, and again when the bridge was made anew
+   * since (its interface index changed: a TCP listener bound on the old bridge's address accepts
+   * nothing on the new one, and systemd-resolved's settings went with the old link).
+   */
   private synchronized void listenForGuests() throws InterruptedException {
-    if (guestListener || closed) {
+    if (closed) {
       return;
+    }
+    Optional<String> index = bridgeIndex();
+    if (guestListener.isPresent()) {
+      if (index.isEmpty() || index.equals(listenedOn)) {
+        return;
+      }
+      log.info(
+          "bridge {} was made again (interface index {} now {}): the VM DNS listens on it again",
+          config.bridgeName(),
+          listenedOn.orElse("unknown"),
+          index.get());
+      server.unlisten(guestListener.get());
+      guestListener = Optional.empty();
+      registered = false;
     }
     try {
       InetAddress address = InetAddress.getByName(bridge.address().toString());
-      server.listen(new InetSocketAddress(address, DNS_PORT), true);
-      guestListener = true;
+      guestListener = Optional.of(server.listen(new InetSocketAddress(address, DNS_PORT), true));
+      listenedOn = index;
     } catch (UnknownHostException | DnsException e) {
       log.warn("guests cannot resolve names: {}", e.getMessage());
       return;
@@ -193,6 +223,16 @@ public final class VmDns implements AutoCloseable {
       } catch (DnsException e) {
         log.warn("the host cannot resolve VM names through systemd-resolved: {}", e.getMessage());
       }
+    }
+  }
+
+  private Optional<String> bridgeIndex() {
+    Path ifindex = Path.of("/sys/class/net", config.bridgeName(), "ifindex");
+    try {
+      return Optional.of(probe.readSmallText(ifindex).strip());
+    } catch (IOException e) {
+      log.debug("cannot read {}: {}", ifindex, e.toString());
+      return Optional.empty();
     }
   }
 

@@ -84,6 +84,7 @@ public final class Doctor {
     report.add(guard("dns-port", network::dnsPort));
     report.add(guard("dns-upstream", checks.dns()::upstreams));
     report.add(guard("dns-host", checks.dns()::hostResolution));
+    report.add(guard("egress", network::egress));
     report.add(guard("setsid", vmm::setsid));
     report.add(guard("debugfs", tools::debugfs));
     report.add(guard("e2fsck", () -> disks.growTool("e2fsck")));

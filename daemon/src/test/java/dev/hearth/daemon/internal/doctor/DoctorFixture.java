@@ -54,6 +54,7 @@ abstract class DoctorFixture {
           "dns-port",
           "dns-upstream",
           "dns-host",
+          "egress",
           "setsid",
           "debugfs",
           "e2fsck",

@@ -155,4 +155,68 @@ class NetworkChecksTest extends DoctorFixture {
       assertThat(dns.detail()).isEqualTo("10.77.0.1:53 is free for the VM DNS");
     }
   }
+
+  @Nested
+  class Egress {
+    @Test
+    void theEgressTableIsCheckedAgainstTheKernelWithoutAddingIt() throws Exception {
+      DoctorCheck egress = check("egress");
+
+      assertThat(egress.status()).isEqualTo(Status.PASS);
+      assertThat(egress.detail())
+          .isEqualTo("the kernel takes the egress policies' rules (nft table ip hearth_egress)");
+      assertThat(runner.commands())
+          .filteredOn(c -> c.argv().equals(List.of("/usr/sbin/nft", "-c", "-f", "-")))
+          .map(c -> new String(c.stdin().orElseThrow()))
+          .filteredOn(table -> table.contains("table ip hearth_doctor_egress"))
+          .singleElement()
+          .satisfies(
+              table ->
+                  assertThat(table)
+                      .contains("flags dynamic,timeout")
+                      .contains("reject with tcp reset")
+                      .contains("reject with icmp type admin-prohibited"));
+    }
+
+    @Test
+    void withoutNftItWarnsWhatWillNotWork() throws Exception {
+      probe.onPath("nft", null);
+
+      DoctorCheck egress = check("egress");
+
+      assertThat(egress.status()).isEqualTo(Status.WARN);
+      assertThat(egress.detail())
+          .isEqualTo(
+              "nft not found on PATH: VMs cannot be created or set to an egress policy other than"
+                  + " open; open VMs are not affected");
+      assertThat(egress.fix()).isEqualTo("apt-get install nftables");
+    }
+
+    @Test
+    void aDefaultPolicyOtherThanOpenIsNamed() throws Exception {
+      probe.onPath("nft", null);
+      configure(ConfigKey.DEFAULT_EGRESS, "none");
+
+      assertThat(check("egress").detail()).contains("(and default_egress is none, so no VM can)");
+    }
+
+    @Test
+    void aKernelThatRefusesTheTableWarnsWithNftsError() throws Exception {
+      runner.on(
+          List.of("/usr/sbin/nft", "-c", "-f", "-"),
+          1,
+          "",
+          "Error: Could not process rule: No such file or directory\n");
+
+      DoctorCheck egress = check("egress");
+
+      assertThat(egress.status()).isEqualTo(Status.WARN);
+      assertThat(egress.detail())
+          .startsWith(
+              "the kernel refused a table like the egress policies' (nft table ip hearth_egress):"
+                  + " Error: Could not process rule: No such file or directory; VMs cannot be")
+          .endsWith("open VMs are not affected");
+      assertThat(egress.fix()).contains("modprobe");
+    }
+  }
 }
