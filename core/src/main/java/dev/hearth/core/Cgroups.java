@@ -1,6 +1,7 @@
 package dev.hearth.core;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Makes cgroups that bound a tree of processes (memory, processes, CPU), on whichever hierarchy the
@@ -32,17 +33,32 @@ public interface Cgroups {
       public Cgroup create(String name, CgroupLimits limits) {
         throw new CgroupException("cannot make cgroup hearth/" + name + ": " + describe());
       }
+
+      @Override
+      public List<String> names() {
+        return List.of();
+      }
+
+      @Override
+      public void remove(String name) {}
     };
   }
 
-  /** The doctor's {@code cgroups} check: which hierarchy bounds image builds, or WARN that none. */
+  /**
+   * The doctor's {@code cgroups} check: which hierarchy bounds image builds and VMs, or WARN that
+   * none.
+   */
   default CheckOutcome check() {
     if (available()) {
       return CheckOutcome.pass(
-          describe() + "; image builds are held to build_max_memory and build_max_processes");
+          describe()
+              + "; image builds are held to build_max_memory and build_max_processes, each VM's"
+              + " VMM to its size (vm_unprivileged)");
     }
     return CheckOutcome.warn(
-        describe() + "; image builds run without memory or process limits",
+        describe()
+            + "; image builds run without memory or process limits, and VMs cannot start while"
+            + " vm_unprivileged = true",
         "mount the memory and pids cgroup controllers (cgroup v2 with both in cgroup.controllers,"
             + " or cgroup v1 hierarchies of each)");
   }
@@ -65,4 +81,10 @@ public interface Cgroups {
    *     be made on this host
    */
   Cgroup create(String name, CgroupLimits limits);
+
+  /** The names of the groups under {@code hearth/} now (for sweeping leftovers). */
+  List<String> names();
+
+  /** Empties (SIGKILL) and removes the group {@code hearth/NAME}; one already gone is fine. */
+  void remove(String name);
 }

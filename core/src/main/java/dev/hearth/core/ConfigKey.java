@@ -96,6 +96,50 @@ public enum ConfigKey {
       "4096",
       "Processes and threads one image build may have at once, in the same cgroup (a fork bomb"
           + " in a --run script stops there)."),
+  VM_UNPRIVILEGED(
+      "vm_unprivileged",
+      Type.BOOLEAN,
+      "true",
+      "Run each VM's VMM (the QEMU launcher, or firecracker without the jailer) as vm_user with no"
+          + " capabilities, in a mount namespace of its own that shows it only its own files (its"
+          + " folder, its image, the API sockets' folder), and in a cgroup of its own bounded by"
+          + " the VM's size. false runs VMMs as root without limits: only for stand-ins that"
+          + " cannot run unprivileged (tests)."),
+  VM_USER(
+      "vm_user",
+      Type.STRING,
+      "hearth-vm",
+      "The system user (and its primary group) that VMMs run as; scripts/start.sh creates"
+          + " hearth-vm. Each VM's disk, logs and TAP are given to it while the VM runs."),
+  VM_UID_PER_VM(
+      "vm_uid_per_vm",
+      Type.BOOLEAN,
+      "false",
+      "Give each running VM a uid of its own from vm_uid_range (group: vm_user's), released"
+          + " when the VM stops, so that no two VMMs share a uid."),
+  VM_UID_RANGE(
+      "vm_uid_range",
+      Type.UID_RANGE,
+      "1000000000-1000065535",
+      "The uids that vm_uid_per_vm hands out, FIRST-LAST: numbers no user or file of this host"
+          + " has."),
+  VM_CPU_RATIO(
+      "vm_cpu_ratio",
+      Type.decimalRange(0, 64),
+      "1",
+      "CPU time a VM's VMM may use, in CPUs per vCPU (cpu.max, or cpu.cfs_quota_us on cgroup"
+          + " v1): 1 lets a 2-vCPU VM use two CPUs' worth; 0 sets no CPU limit."),
+  VM_MEMORY_OVERHEAD(
+      "vm_memory_overhead",
+      Type.SIZE,
+      "320MiB",
+      "Memory a VM's VMM may use beyond its guest's memory (memory.max = guest memory + this):"
+          + " past it the kernel's OOM killer ends that VMM, not another process of the host."),
+  VM_MAX_PROCESSES(
+      "vm_max_processes",
+      Type.intRange(16, 1000000),
+      "512",
+      "Processes and threads one VM's VMM may have at once (pids.max of its cgroup)."),
   BRIDGE_NAME(
       "bridge_name", Type.INTERFACE_NAME, "hearth0", "Host bridge that the VMs' TAP devices join."),
   BRIDGE_CIDR(
@@ -322,6 +366,11 @@ public enum ConfigKey {
     return type.list;
   }
 
+  /** Whether the value is written as a TOML boolean ({@code true} or {@code false}). */
+  public boolean isBoolean() {
+    return type.bool;
+  }
+
   /** Whether a TOML integer is accepted (integers, and sizes in bytes). */
   public boolean acceptsTomlInteger() {
     return type.integer || type.acceptsInteger;
@@ -364,6 +413,9 @@ public enum ConfigKey {
     static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
 
     static final Type STRING = new Type("a string", false, v -> v);
+    static final Type BOOLEAN = new Type("true or false", false, Type::bool).asBoolean();
+    static final Type UID_RANGE =
+        new Type("a range of uids FIRST-LAST such as 1000000000-1000065535", false, Type::uidRange);
     static final Type PATH = new Type("an absolute path", false, Type::absolutePath);
     static final Type OPTIONAL_PATH =
         new Type("an absolute path or \"\"", false, v -> v.isEmpty() ? v : absolutePath(v));
@@ -402,6 +454,7 @@ public enum ConfigKey {
     final Validator validator;
     boolean acceptsInteger;
     boolean list;
+    boolean bool;
 
     Type(String expected, boolean integer, Validator validator) {
       this.expected = expected;
@@ -413,6 +466,58 @@ public enum ConfigKey {
     Type withIntegers() {
       acceptsInteger = true;
       return this;
+    }
+
+    /** A TOML boolean (written without quotes), held as true or false. */
+    Type asBoolean() {
+      bool = true;
+      return this;
+    }
+
+    static String bool(String v) {
+      String lower = v.strip().toLowerCase(Locale.ROOT);
+      if (!lower.equals("true") && !lower.equals("false")) {
+        throw new IllegalArgumentException("neither true nor false");
+      }
+      return lower;
+    }
+
+    static String uidRange(String v) {
+      String[] ends = v.strip().split("-", -1);
+      long first;
+      long last;
+      try {
+        if (ends.length != 2) {
+          throw new NumberFormatException();
+        }
+        first = Long.parseLong(ends[0].strip());
+        last = Long.parseLong(ends[1].strip());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("not two numbers FIRST-LAST");
+      }
+      if (first < 1 || last > 4294967294L || first > last) {
+        throw new IllegalArgumentException("not 1 <= FIRST <= LAST <= 4294967294");
+      }
+      return first + "-" + last;
+    }
+
+    static Type decimalRange(double min, double max) {
+      return new Type(
+              "a number from " + min + " to " + max,
+              false,
+              v -> {
+                double d;
+                try {
+                  d = Double.parseDouble(v.strip());
+                } catch (NumberFormatException e) {
+                  throw new IllegalArgumentException("not a number");
+                }
+                if (!(d >= min && d <= max)) {
+                  throw new IllegalArgumentException("out of range " + min + ".." + max);
+                }
+                return v.strip();
+              })
+          .withIntegers();
     }
 
     /** A TOML array of strings, held as the entries joined with commas. */

@@ -189,6 +189,36 @@ final class LinuxCgroups implements Cgroups {
     }
   }
 
+  @Override
+  public List<String> names() {
+    if (mode == Mode.NONE) {
+      return List.of();
+    }
+    Path parent = (mode == Mode.V2 ? v2Root : v1Mounts.get("memory")).resolve(PARENT);
+    try (var children = Files.list(parent)) {
+      return children
+          .filter(Files::isDirectory)
+          .map(p -> p.getFileName().toString())
+          .filter(n -> NAME.matcher(n).matches())
+          .sorted()
+          .toList();
+    } catch (NoSuchFileException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw new CgroupException("cannot list the cgroups in " + parent + ": " + e, e);
+    }
+  }
+
+  @Override
+  public void remove(String name) {
+    if (!NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("not a hearth cgroup name: '" + name + "'");
+    }
+    if (mode != Mode.NONE) {
+      new LinuxCgroup(name, folders(name)).close();
+    }
+  }
+
   private List<Path> folders(String name) {
     if (mode == Mode.V2) {
       return List.of(v2Root.resolve(PARENT).resolve(name));

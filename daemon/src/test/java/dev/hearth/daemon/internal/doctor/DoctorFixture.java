@@ -92,6 +92,16 @@ abstract class DoctorFixture {
         public Cgroup create(String name, CgroupLimits limits) {
           throw new UnsupportedOperationException("the doctor makes no cgroup");
         }
+
+        @Override
+        public List<String> names() {
+          return List.of();
+        }
+
+        @Override
+        public void remove(String name) {
+          throw new UnsupportedOperationException("the doctor removes no cgroup");
+        }
       };
 
   static final String FIRECRACKER = "/usr/local/bin/firecracker";
