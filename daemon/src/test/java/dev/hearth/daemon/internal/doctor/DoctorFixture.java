@@ -71,7 +71,8 @@ abstract class DoctorFixture {
           "ssh-key",
           "quarantine",
           "privileges",
-          "cgroups");
+          "cgroups",
+          "vm-user");
 
   static final long GIB = 1L << 30;
 
