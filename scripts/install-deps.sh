@@ -74,6 +74,13 @@ if command -v javac >/dev/null 2>&1; then
   if [ "${major:-0}" -lt 17 ]; then missing+=(openjdk-17-jdk-headless); fi
 fi
 
+# The e2e suite's daemon runs its VMMs as vm_user (default hearth-vm; start.sh makes it for a
+# real install): created here too, as root, so that the suite finds it.
+if [ "$purpose" = test ] && [ "$(id -u)" -eq 0 ] && ! getent passwd hearth-vm >/dev/null; then
+  PATH="$PATH:/usr/sbin:/sbin" useradd --system --user-group --no-create-home \
+    --home-dir /nonexistent --shell /usr/sbin/nologin hearth-vm
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -43,6 +43,10 @@ install -m 0644 "$dist/config.toml" /opt/hearth/config.toml.sample
 ln -sf /opt/hearth/bin/hearth /usr/local/bin/hearth
 # Members of this group may use the daemon's socket (socket_group in the config).
 getent group hearth >/dev/null || groupadd --system hearth
+# Every VM's VMM runs as this user, without capabilities (vm_user; README "VMs without root").
+getent passwd hearth-vm >/dev/null ||
+  useradd --system --user-group --no-create-home --home-dir /nonexistent \
+    --shell /usr/sbin/nologin hearth-vm
 
 if [ -d /run/systemd/system ]; then
   install -m 0644 "$dist/hearth.service" /etc/systemd/system/hearth.service

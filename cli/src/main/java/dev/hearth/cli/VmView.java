@@ -49,6 +49,9 @@ final class VmView {
     details.add("Root disk", Json.text(vm, "root_disk"));
     details.add("Boot args", Json.text(vm, "boot_args"));
     details.add("Egress", Json.text(vm, "egress"));
+    details.add("VMM uid", Json.text(vm, "vmm_uid"));
+    details.add("Cgroup", Json.text(vm, "cgroup"));
+    details.add("Limits", Json.text(vm, "limits"));
     return details.table();
   }
 

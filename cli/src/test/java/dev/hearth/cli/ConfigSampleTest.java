@@ -62,7 +62,7 @@ class ConfigSampleTest {
       assertThat(key.defaultValue()).as(key.key()).isEmpty();
       return "[]";
     }
-    return key.isInteger() ? key.defaultValue() : quoted(key.defaultValue());
+    return key.isInteger() || key.isBoolean() ? key.defaultValue() : quoted(key.defaultValue());
   }
 
   private static String quoted(String value) {

@@ -1,5 +1,7 @@
 package dev.hearth.core;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 
@@ -27,5 +29,17 @@ public record CgroupLimits(
       throw new IllegalArgumentException(
           "a cgroup's CPU limit must be within 0.01..4096 CPUs, got " + cpus.getAsDouble());
     }
+  }
+
+  /** For people: {@code memory 1344 MiB, 512 processes, 2 CPUs}; "unlimited" for none. */
+  public String describe() {
+    List<String> parts = new ArrayList<>();
+    memoryBytes.ifPresent(b -> parts.add("memory " + Sizes.format(b)));
+    maxProcesses.ifPresent(n -> parts.add(n + " processes"));
+    cpus.ifPresent(
+        c ->
+            parts.add(
+                (c == Math.rint(c) ? Long.toString((long) c) : Double.toString(c)) + " CPUs"));
+    return parts.isEmpty() ? "unlimited" : String.join(", ", parts);
   }
 }

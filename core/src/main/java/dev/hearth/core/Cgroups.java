@@ -1,6 +1,10 @@
 package dev.hearth.core;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -14,6 +18,22 @@ public interface Cgroups {
   /** The host's cgroups as {@code /proc/self/mountinfo} shows them. */
   static Cgroups system(Posix posix, Clock clock) {
     return LinuxCgroups.detect(Path.of("/proc/self/mountinfo"), posix, clock);
+  }
+
+  /**
+   * A tag for the names of the groups one daemon makes: the first 8 hex digits of the SHA-256 of
+   * {@code folder} (one of its state folders), so that daemons with other state folders on the same
+   * host (tests, a second instance) never share, sweep or kill one another's groups.
+   */
+  static String ownerTag(Path folder) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(folder.toString().getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 4);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java has SHA-256", e);
+    }
   }
 
   /** No cgroups: {@link #create} fails saying {@code reason}. */
@@ -44,14 +64,21 @@ public interface Cgroups {
     };
   }
 
-  /** The doctor's {@code cgroups} check: which hierarchy bounds image builds, or WARN that none. */
+  /**
+   * The doctor's {@code cgroups} check: which hierarchy bounds image builds and VMs, or WARN that
+   * none.
+   */
   default CheckOutcome check() {
     if (available()) {
       return CheckOutcome.pass(
-          describe() + "; image builds are held to build_max_memory and build_max_processes");
+          describe()
+              + "; image builds are held to build_max_memory and build_max_processes, each VM's"
+              + " VMM to its size (vm_unprivileged)");
     }
     return CheckOutcome.warn(
-        describe() + "; image builds run without memory or process limits",
+        describe()
+            + "; image builds run without memory or process limits, and VMs cannot start while"
+            + " vm_unprivileged = true",
         "mount the memory and pids cgroup controllers (cgroup v2 with both in cgroup.controllers,"
             + " or cgroup v1 hierarchies of each)");
   }

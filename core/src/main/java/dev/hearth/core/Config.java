@@ -120,6 +120,8 @@ public final class Config {
         raw = listValue(file, key, node);
       } else if (node.isTextual() && !key.isInteger()) {
         raw = node.textValue();
+      } else if (node.isBoolean() && key.isBoolean()) {
+        raw = node.asText();
       } else if (node.isIntegralNumber() && key.acceptsTomlInteger()) {
         raw = node.asText();
       } else {
@@ -257,6 +259,43 @@ public final class Config {
         OptionalLong.of(Long.parseLong(get(ConfigKey.BUILD_MAX_MEMORY))),
         OptionalLong.of(integer(ConfigKey.BUILD_MAX_PROCESSES)),
         OptionalDouble.empty());
+  }
+
+  /** Whether VMMs run unprivileged, confined and bounded ({@code vm_unprivileged}). */
+  public boolean vmUnprivileged() {
+    return get(ConfigKey.VM_UNPRIVILEGED).equals("true");
+  }
+
+  /** The user VMMs run as ({@code vm_user}). */
+  public String vmUser() {
+    return get(ConfigKey.VM_USER);
+  }
+
+  /** Whether each running VM gets a uid of its own ({@code vm_uid_per_vm}). */
+  public boolean vmUidPerVm() {
+    return get(ConfigKey.VM_UID_PER_VM).equals("true");
+  }
+
+  /** The first uid of {@code vm_uid_range}. */
+  public long vmUidFirst() {
+    return Long.parseLong(get(ConfigKey.VM_UID_RANGE).split("-")[0]);
+  }
+
+  /** The last uid of {@code vm_uid_range}. */
+  public long vmUidLast() {
+    return Long.parseLong(get(ConfigKey.VM_UID_RANGE).split("-")[1]);
+  }
+
+  /**
+   * What bounds the VMM of a VM of {@code vcpus} and {@code memoryMib}: its guest memory plus
+   * {@code vm_memory_overhead}, {@code vm_max_processes}, and {@code vm_cpu_ratio} CPUs per vCPU.
+   */
+  public CgroupLimits vmLimits(int vcpus, int memoryMib) {
+    double ratio = Double.parseDouble(get(ConfigKey.VM_CPU_RATIO));
+    return new CgroupLimits(
+        OptionalLong.of(memoryMib * (1L << 20) + Long.parseLong(get(ConfigKey.VM_MEMORY_OVERHEAD))),
+        OptionalLong.of(integer(ConfigKey.VM_MAX_PROCESSES)),
+        ratio == 0 ? OptionalDouble.empty() : OptionalDouble.of(Math.min(4096, vcpus * ratio)));
   }
 
   public String bridgeName() {

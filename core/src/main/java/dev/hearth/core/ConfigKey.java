@@ -92,6 +92,50 @@ public enum ConfigKey {
       "4096",
       "Processes and threads one image build may have at once, in the same cgroup (a fork bomb"
           + " in a --run script stops there)."),
+  VM_UNPRIVILEGED(
+      "vm_unprivileged",
+      ConfigType.BOOLEAN,
+      "true",
+      "Run each VM's VMM (the QEMU launcher, or firecracker without the jailer) as vm_user with no"
+          + " capabilities, in a mount namespace of its own that shows it only its own files (its"
+          + " folder, its image, the API sockets' folder), and in a cgroup of its own bounded by"
+          + " the VM's size. false runs VMMs as root without limits: only for stand-ins that"
+          + " cannot run unprivileged (tests)."),
+  VM_USER(
+      "vm_user",
+      ConfigType.STRING,
+      "hearth-vm",
+      "The system user (and its primary group) that VMMs run as; scripts/start.sh creates"
+          + " hearth-vm. Each VM's disk, logs and TAP are given to it while the VM runs."),
+  VM_UID_PER_VM(
+      "vm_uid_per_vm",
+      ConfigType.BOOLEAN,
+      "false",
+      "Give each running VM a uid of its own from vm_uid_range (group: vm_user's), released"
+          + " when the VM stops, so that no two VMMs share a uid."),
+  VM_UID_RANGE(
+      "vm_uid_range",
+      ConfigType.UID_RANGE,
+      "1000000000-1000065535",
+      "The uids that vm_uid_per_vm hands out, FIRST-LAST: numbers no user or file of this host"
+          + " has."),
+  VM_CPU_RATIO(
+      "vm_cpu_ratio",
+      ConfigType.decimalRange(0, 64),
+      "1",
+      "CPU time a VM's VMM may use, in CPUs per vCPU (cpu.max, or cpu.cfs_quota_us on cgroup"
+          + " v1): 1 lets a 2-vCPU VM use two CPUs' worth; 0 sets no CPU limit."),
+  VM_MEMORY_OVERHEAD(
+      "vm_memory_overhead",
+      ConfigType.SIZE,
+      "320MiB",
+      "Memory a VM's VMM may use beyond its guest's memory (memory.max = guest memory + this):"
+          + " past it the kernel's OOM killer ends that VMM, not another process of the host."),
+  VM_MAX_PROCESSES(
+      "vm_max_processes",
+      ConfigType.intRange(16, 1000000),
+      "512",
+      "Processes and threads one VM's VMM may have at once (pids.max of its cgroup)."),
   BRIDGE_NAME(
       "bridge_name",
       ConfigType.INTERFACE_NAME,
@@ -319,6 +363,11 @@ public enum ConfigKey {
    */
   public boolean isList() {
     return type.list;
+  }
+
+  /** Whether the value is written as a TOML boolean ({@code true} or {@code false}). */
+  public boolean isBoolean() {
+    return type.bool;
   }
 
   /** Whether a TOML integer is accepted (integers, and sizes in bytes). */

@@ -56,6 +56,11 @@ final class ConfigType {
   static final ConfigType OPTIONAL_ADDRESS =
       new ConfigType(
           "host:port such as 127.0.0.1:7777, or \"\"", false, ConfigType::optionalAddress);
+  static final ConfigType BOOLEAN =
+      new ConfigType("true or false", false, ConfigType::bool).asBoolean();
+  static final ConfigType UID_RANGE =
+      new ConfigType(
+          "a range of uids FIRST-LAST such as 1000000000-1000065535", false, ConfigType::uidRange);
   static final ConfigType ADDRESS_LIST =
       new ConfigType(
               "an array of \"ip\" or \"ip:port\" strings such as [\"1.1.1.1\", \"10.0.0.2:5353\"]",
@@ -68,6 +73,7 @@ final class ConfigType {
   final Validator validator;
   boolean acceptsInteger;
   boolean list;
+  boolean bool;
 
   ConfigType(String expected, boolean integer, Validator validator) {
     this.expected = expected;
@@ -79,6 +85,58 @@ final class ConfigType {
   ConfigType withIntegers() {
     acceptsInteger = true;
     return this;
+  }
+
+  /** A TOML boolean (written without quotes), held as true or false. */
+  ConfigType asBoolean() {
+    bool = true;
+    return this;
+  }
+
+  static String bool(String v) {
+    String lower = v.strip().toLowerCase(Locale.ROOT);
+    if (!lower.equals("true") && !lower.equals("false")) {
+      throw new IllegalArgumentException("neither true nor false");
+    }
+    return lower;
+  }
+
+  static String uidRange(String v) {
+    String[] ends = v.strip().split("-", -1);
+    long first;
+    long last;
+    try {
+      if (ends.length != 2) {
+        throw new NumberFormatException();
+      }
+      first = Long.parseLong(ends[0].strip());
+      last = Long.parseLong(ends[1].strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("not two numbers FIRST-LAST");
+    }
+    if (first < 1 || last > 4294967294L || first > last) {
+      throw new IllegalArgumentException("not 1 <= FIRST <= LAST <= 4294967294");
+    }
+    return first + "-" + last;
+  }
+
+  static ConfigType decimalRange(double min, double max) {
+    return new ConfigType(
+            "a number from " + min + " to " + max,
+            false,
+            v -> {
+              double d;
+              try {
+                d = Double.parseDouble(v.strip());
+              } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("not a number");
+              }
+              if (!(d >= min && d <= max)) {
+                throw new IllegalArgumentException("out of range " + min + ".." + max);
+              }
+              return v.strip();
+            })
+        .withIntegers();
   }
 
   /** A TOML array of strings, held as the entries joined with commas. */

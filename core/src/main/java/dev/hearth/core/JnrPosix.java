@@ -2,10 +2,12 @@ package dev.hearth.core;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.OptionalInt;
 import jnr.posix.Group;
 import jnr.posix.POSIX;
 import jnr.posix.POSIXFactory;
+import jnr.posix.Passwd;
 
 /** {@link Posix} over JNR-POSIX with its native backend. */
 final class JnrPosix implements Posix {
@@ -57,6 +59,14 @@ final class JnrPosix implements Posix {
             + " (errno "
             + errno
             + ")");
+  }
+
+  @Override
+  public Optional<User> user(String name) {
+    Passwd passwd = posix.getpwnam(name);
+    return passwd == null
+        ? Optional.empty()
+        : Optional.of(new User((int) passwd.getUID(), (int) passwd.getGID()));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.hearth.core;
 
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -44,6 +45,12 @@ public interface Posix {
    * @throws CoreException on any other error (EPERM, for instance)
    */
   boolean kill(int pid, Signal signal);
+
+  /** A user's uid and primary gid. */
+  record User(int uid, int gid) {}
+
+  /** The named user's ids, if the user exists. */
+  Optional<User> user(String name);
 
   /** The id of the named group, if the group exists. */
   OptionalInt groupId(String name);

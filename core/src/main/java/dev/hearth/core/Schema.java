@@ -90,9 +90,20 @@ public final class Schema {
           // Each VM's egress policy (issue 14) in its canonical text, e.g. allow:github.com; NULL
           // for a VM made before egress policies, which is open.
           new Migration(
-              7,
-              "the egress policy of each VM",
-              List.of("ALTER TABLE vms ADD COLUMN egress TEXT")));
+              7, "the egress policy of each VM", List.of("ALTER TABLE vms ADD COLUMN egress TEXT")),
+          // How each running VM's VMM is confined (issue 16): its uid (vm_uid_per_vm hands out
+          // the lowest free one), its cgroup and the limits written there; the row goes when the
+          // VM stops, releasing the uid.
+          new Migration(
+              8,
+              "the confinement of each running VMM",
+              List.of(
+                  "CREATE TABLE vm_confinement ("
+                      + "vm_id TEXT PRIMARY KEY,"
+                      + " uid INTEGER NOT NULL,"
+                      + " gid INTEGER NOT NULL,"
+                      + " cgroup TEXT NOT NULL,"
+                      + " limits TEXT NOT NULL)")));
 
   /** The version a database has once every migration is applied. */
   public static int latestVersion() {

@@ -7,6 +7,7 @@ import dev.hearth.core.testing.FakeClock;
 import dev.hearth.core.testing.FakePosix;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
@@ -137,5 +138,82 @@ class CgroupsTest {
             () ->
                 new CgroupLimits(OptionalLong.empty(), OptionalLong.of(0), OptionalDouble.empty()))
         .hasMessageContaining("got 0");
+  }
+
+  @Test
+  void v2GroupsAreListedAndRemovedByName() throws Exception {
+    Path root = v2Root("memory pids cpu");
+    LinuxCgroups cgroups = detect("30 1 0:26 / " + root + " rw - cgroup2 cgroup2 rw\n");
+    cgroups.create("vm-0a1b", LIMITS);
+    cgroups.create("build-base", LIMITS);
+    // On a real cgroup file system the kernel makes cgroup.procs; here the folder is empty.
+    Files.list(root.resolve("hearth/vm-0a1b")).forEach(p -> p.toFile().delete());
+
+    assertThat(cgroups.existing("")).containsExactly("build-base", "vm-0a1b");
+    cgroups.remove("vm-0a1b");
+    cgroups.remove("vm-gone");
+
+    assertThat(cgroups.existing("")).containsExactly("build-base");
+    assertThat(root.resolve("hearth/vm-0a1b")).doesNotExist();
+  }
+
+  @Test
+  void v1GroupsGetTheV1FilesAndAreListedAndRemovedInEveryHierarchy() throws Exception {
+    Path memory = Files.createDirectories(dir.resolve("memory"));
+    Path pids = Files.createDirectories(dir.resolve("pids"));
+    Path cpu = Files.createDirectories(dir.resolve("cpu"));
+    LinuxCgroups cgroups =
+        detect(
+            "31 25 0:27 / "
+                + memory
+                + " rw - cgroup cgroup rw,memory\n"
+                + "32 25 0:28 / "
+                + pids
+                + " rw - cgroup cgroup rw,pids\n"
+                + "33 25 0:29 / "
+                + cpu
+                + " rw - cgroup cgroup rw,cpu\n");
+    assertThat(cgroups.existing("")).isEmpty();
+
+    Cgroup group = cgroups.create("vm-0a1b", LIMITS);
+
+    assertThat(group.describe()).isEqualTo("v1:/hearth/vm-0a1b");
+    assertThat(group.procsFiles())
+        .containsExactly(
+            memory.resolve("hearth/vm-0a1b/cgroup.procs"),
+            pids.resolve("hearth/vm-0a1b/cgroup.procs"),
+            cpu.resolve("hearth/vm-0a1b/cgroup.procs"));
+    assertThat(Files.readString(memory.resolve("hearth/vm-0a1b/memory.limit_in_bytes")))
+        .isEqualTo("536870912");
+    assertThat(Files.readString(pids.resolve("hearth/vm-0a1b/pids.max"))).isEqualTo("64");
+    assertThat(Files.readString(cpu.resolve("hearth/vm-0a1b/cpu.cfs_quota_us")))
+        .isEqualTo("150000");
+    assertThat(Files.readString(cpu.resolve("hearth/vm-0a1b/cpu.cfs_period_us")))
+        .isEqualTo("100000");
+    assertThat(cgroups.existing("")).containsExactly("vm-0a1b");
+
+    for (Path mount : List.of(memory, pids, cpu)) {
+      try (var files = Files.list(mount.resolve("hearth/vm-0a1b"))) {
+        files.forEach(p -> p.toFile().delete());
+      }
+    }
+    cgroups.remove("vm-0a1b");
+    assertThat(cgroups.existing("")).isEmpty();
+    for (Path mount : List.of(memory, pids, cpu)) {
+      assertThat(mount.resolve("hearth/vm-0a1b")).doesNotExist();
+    }
+  }
+
+  @Test
+  void limitsReadForPeople() {
+    assertThat(LIMITS.describe()).isEqualTo("memory 512 MiB, 64 processes, 1.5 CPUs");
+    assertThat(
+            new CgroupLimits(OptionalLong.empty(), OptionalLong.empty(), OptionalDouble.of(2))
+                .describe())
+        .isEqualTo("2 CPUs");
+    assertThat(
+            new CgroupLimits(OptionalLong.empty(), OptionalLong.empty(), OptionalDouble.empty())
+                .describe())
+        .isEqualTo("unlimited");
   }
 }

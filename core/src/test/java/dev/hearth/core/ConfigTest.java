@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -334,5 +336,43 @@ class ConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("/etc/hearth/x.toml")
         .hasMessageContaining("'nope'");
+  }
+
+  @Test
+  void vmmConfinementKeysTakeTomlBooleansARangeAndGiveLimitsFromTheVmSize() {
+    Config defaults = Config.defaults();
+    assertThat(defaults.vmUnprivileged()).isTrue();
+    assertThat(defaults.vmUser()).isEqualTo("hearth-vm");
+    assertThat(defaults.vmUidPerVm()).isFalse();
+    assertThat(defaults.vmLimits(2, 512))
+        .isEqualTo(
+            new CgroupLimits(
+                OptionalLong.of((512L + 320) << 20), OptionalLong.of(512), OptionalDouble.of(2)));
+
+    Config config =
+        Config.parse(
+            "vm_unprivileged = false\nvm_uid_per_vm = true\nvm_uid_range = \"5000-5009\"\n"
+                + "vm_cpu_ratio = \"0.5\"\nvm_memory_overhead = \"64MiB\"\n"
+                + "vm_max_processes = 100\n",
+            Path.of("/etc/hearth/config.toml"));
+    assertThat(config.vmUnprivileged()).isFalse();
+    assertThat(config.vmUidPerVm()).isTrue();
+    assertThat(config.vmUidFirst()).isEqualTo(5000);
+    assertThat(config.vmUidLast()).isEqualTo(5009);
+    assertThat(config.vmLimits(3, 1024))
+        .isEqualTo(
+            new CgroupLimits(
+                OptionalLong.of((1024L + 64) << 20), OptionalLong.of(100), OptionalDouble.of(1.5)));
+    assertThat(Config.defaults().with(ConfigKey.VM_CPU_RATIO, "0").vmLimits(2, 512).cpus())
+        .isEmpty();
+
+    assertThatThrownBy(() -> Config.parse("vm_uid_per_vm = 1", Path.of("/c.toml")))
+        .hasMessageContaining("vm_uid_per_vm")
+        .hasMessageContaining("true or false");
+    assertThatThrownBy(() -> Config.defaults().with(ConfigKey.VM_UID_RANGE, "10-5"))
+        .hasMessageContaining("vm_uid_range")
+        .hasMessageContaining("'10-5'");
+    assertThatThrownBy(() -> Config.defaults().with(ConfigKey.VM_UID_RANGE, "0-5"))
+        .hasMessageContaining("vm_uid_range");
   }
 }

@@ -119,7 +119,11 @@ final class DaemonServices {
             hooks,
             seams.fileSync(),
             new PolicyEgressGate(egressRules(config, seams, runner), seams.clock()),
-            seams.stageBarrier()));
+            seams.stageBarrier(),
+            seams.posix(),
+            config.vmUnprivileged()
+                ? Cgroups.system(seams.posix(), seams.clock())
+                : Cgroups.none("vm_unprivileged = false")));
   }
 
   /** The config's default_egress in full (the config checked only its shape). */

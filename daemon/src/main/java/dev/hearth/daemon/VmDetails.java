@@ -10,6 +10,7 @@ import java.util.Optional;
  *
  * @param rootDisk the root disk, once the create's rootfs stage made it
  * @param egress the egress policy, {@code open}, {@code none} or {@code allow:...}
+ * @param confinement how its VMM is confined while it runs unprivileged (vm_unprivileged)
  */
 public record VmDetails(
     Vm vm,
@@ -17,7 +18,19 @@ public record VmDetails(
     Path consoleLog,
     Optional<Path> rootDisk,
     String bootArgs,
-    String egress) {
+    String egress,
+    Optional<VmConfinement> confinement) {
+
+  /** Details of a VM whose VMM is not confined (stopped, or vm_unprivileged = false). */
+  public VmDetails(
+      Vm vm,
+      Path apiSocket,
+      Path consoleLog,
+      Optional<Path> rootDisk,
+      String bootArgs,
+      String egress) {
+    this(vm, apiSocket, consoleLog, rootDisk, bootArgs, egress, Optional.empty());
+  }
 
   public VmDetails {
     Objects.requireNonNull(vm, "vm");
@@ -26,5 +39,6 @@ public record VmDetails(
     Objects.requireNonNull(rootDisk, "rootDisk");
     Objects.requireNonNull(bootArgs, "bootArgs");
     Objects.requireNonNull(egress, "egress");
+    Objects.requireNonNull(confinement, "confinement");
   }
 }

@@ -80,6 +80,11 @@ final class FakeHostNetwork implements HostNetwork {
     attached.add(tap);
   }
 
+  @Override
+  public void ownTap(String tap, int uid) {
+    attachTap(tap);
+  }
+
   /** The guard of each guarded TAP. */
   Map<String, TapGuest> guards() {
     return Map.copyOf(guards);

@@ -23,6 +23,9 @@ final class TestDaemons {
         .with(ConfigKey.RUNTIME_DIR, dir.resolve("run").toString())
         .with(ConfigKey.SOCKET_GROUP, "")
         .with(ConfigKey.DISK_PROVISIONER, "copy")
+        // The fake firecracker is a JVM on the test class path (under root's 0700 home), which
+        // vm_user cannot read: test daemons run their VMMs as root (VmJailHostTest covers both).
+        .with(ConfigKey.VM_UNPRIVILEGED, "false")
         // Test daemons run side by side: none takes the VM DNS's host port unless asked to.
         .with(ConfigKey.DNS_HOST_LISTEN, "");
   }
@@ -52,6 +55,11 @@ final class TestDaemons {
 
         @Override
         public void attachTap(String tap) {
+          throw new UnsupportedOperationException("this test daemon has no host network");
+        }
+
+        @Override
+        public void ownTap(String tap, int uid) {
           throw new UnsupportedOperationException("this test daemon has no host network");
         }
 

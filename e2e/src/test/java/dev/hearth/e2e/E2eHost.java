@@ -21,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -130,6 +131,9 @@ final class E2eHost implements AutoCloseable {
     }
     String suffix = HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
     Path work = Files.createTempDirectory(Path.of("/tmp"), "hearth-e2e-");
+    // Searchable (not listable) by vm_user, as /var/lib and /run are: the VMMs run as it and reach
+    // their own files through here (their mount namespaces cover state_dir and runtime_dir).
+    Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
     Runner probe = new ProcessRunner(Posix.system(), Clock.system());
     E2eHost host = new E2eHost(work, dist, firecracker, "he2e" + suffix, freeSubnet(probe));
     List<String> shared = host.leaks.daemonNetworkState();

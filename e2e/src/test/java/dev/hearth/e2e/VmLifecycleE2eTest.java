@@ -64,6 +64,7 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
   private final String token = UUID.randomUUID().toString();
   private E2eHost host;
   private String failedStep;
+  private UnprivilegedVmm confinement;
 
   @BeforeAll
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
@@ -124,6 +125,16 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
 
   @Test
   @Order(3)
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void theVmmRunsUnprivilegedBoundedAndBlindToTheDaemonsFiles() throws Exception {
+    JsonNode vm = host.vm(VM);
+    confinement = UnprivilegedVmm.of(vm, host.layout);
+
+    confinement.assertUnprivilegedBoundedAndBlind(vm);
+  }
+
+  @Test
+  @Order(4)
   @Timeout(value = 10, unit = TimeUnit.MINUTES)
   void runsCommandsInTheGuestWithVmExec() throws Exception {
     CommandResult exit3 = host.hearth(EXEC, "vm", "exec", VM, "--", "sh", "-c", "exit 3");
@@ -145,7 +156,7 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   @Timeout(value = 6, unit = TimeUnit.MINUTES)
   void copiesAFolderIntoTheGuestAndBack() throws Exception {
     Path source = Files.createDirectories(host.work.resolve("cp-source/tree"));
@@ -170,7 +181,7 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   @Timeout(value = 20, unit = TimeUnit.MINUTES)
   void aSessionOutlivesADaemonRestartAndTakesItsInputAfterIt() throws Exception {
     String reader = "read a; echo \"got:$a\"; read b; echo \"got:$b\"; exit \"$b\"";
@@ -204,7 +215,7 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   @Timeout(value = 25, unit = TimeUnit.MINUTES)
   void keepsTheGuestsDataAcrossStopAndStartAndLosesItsSessions() throws Exception {
     String sleeper =
@@ -214,8 +225,15 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
     host.hearthOk(Duration.ofMinutes(3), "vm", "stop", VM);
     assertThat(host.vm(VM).path("state").asText()).isEqualTo("stopped");
 
+    if (confinement != null) {
+      confinement.assertReleased();
+    }
+
     host.hearthOk(Duration.ofMinutes(10), "vm", "start", VM);
     assertThat(host.vm(VM).path("state").asText()).isEqualTo("running");
+    if (confinement != null) {
+      UnprivilegedVmm.of(host.vm(VM), host.layout).assertUnprivilegedBoundedAndBlind(host.vm(VM));
+    }
 
     assertThat(host.hearthOk(EXEC, "vm", "exec", VM, "--", "cat", MARKER).stdout())
         .isEqualTo(token);
@@ -225,7 +243,7 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   @Timeout(value = 6, unit = TimeUnit.MINUTES)
   void deletesTheVmAndItLeavesNothing() throws Exception {
     host.vm(VM); // its id, for the leak check
@@ -235,11 +253,14 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
     assertThat(vms.isArray()).as("vm list --json: %s", vms).isTrue();
     assertThat(vms).isEmpty();
     assertThat(host.leaks.vmLeftovers(host.vmIds())).as("left by the deleted VM").isEmpty();
+    if (confinement != null) {
+      confinement.assertReleased();
+    }
     host.hearthOk(Duration.ofMinutes(1), "image", "delete", IMAGE);
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void daemonStopsOnSigtermAndNothingOfTheTestIsLeft() throws Exception {
     long pid = host.daemonPid();

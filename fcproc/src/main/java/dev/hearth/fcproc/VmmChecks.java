@@ -274,6 +274,80 @@ public final class VmmChecks {
     return HostTools.neededBy(probe, "setsid", "util-linux", CheckOutcome.Status.FAIL, EVERY_BOOT);
   }
 
+  /**
+   * {@code vm-user}: VMMs run unprivileged (issue 16): vm_user exists and is not root, the
+   * wrapper's tools are on PATH, {@code ip} makes TAPs owned by a user, and vm_user can search its
+   * way to state_dir and runtime_dir (their parents), where its mount namespace shows its files.
+   */
+  public CheckOutcome vmUser() throws InterruptedException, IOException {
+    if (!config.vmUnprivileged()) {
+      return CheckOutcome.warn(
+          "vm_unprivileged = false: every VMM runs as root, with every capability and no limits",
+          "set vm_unprivileged = true (the default) in " + configFile());
+    }
+    String name = config.vmUser();
+    Optional<Posix.User> user = posix.user(name);
+    String create =
+        "useradd --system --user-group --no-create-home --shell /usr/sbin/nologin "
+            + name
+            + " (scripts/start.sh does)";
+    if (user.isEmpty()) {
+      return CheckOutcome.fail("vm_user '" + name + "' does not exist, so no VM can start", create);
+    }
+    if (user.get().uid() == 0) {
+      return CheckOutcome.fail(
+          "vm_user '" + name + "' is root: VMMs would keep root's rights",
+          "set vm_user to a system user of its own in " + configFile());
+    }
+    for (String[] tool :
+        List.of(
+            new String[] {"unshare", "util-linux"},
+            new String[] {"mount", "mount"},
+            new String[] {"setpriv", "util-linux"})) {
+      if (probe.findExecutable(tool[0]).isEmpty()) {
+        return CheckOutcome.fail(
+            tool[0] + HostTools.NOT_FOUND + ": every VMM is started through it",
+            "apt-get install " + tool[1]);
+      }
+    }
+    CommandResult tuntap =
+        runner.run(Command.builder("ip").args("tuntap", "help").timeout(COMMAND_TIMEOUT).build());
+    if (!(tuntap.stdout() + tuntap.stderr()).contains("user USER")) {
+      return CheckOutcome.fail(
+          "`ip tuntap` cannot make a TAP owned by a user, which VMMs without CAP_NET_ADMIN need",
+          "install a current iproute2");
+    }
+    for (Path dir : List.of(config.stateDir(), config.runtimeDir())) {
+      for (Path parent = dir.getParent(); parent != null; parent = parent.getParent()) {
+        Optional<HostProbe.FileStatus> status = probe.stat(parent);
+        if (status.isPresent() && (status.get().mode() & 01) == 0) {
+          return CheckOutcome.fail(
+              parent
+                  + " (mode "
+                  + status.get().octalMode()
+                  + ") is not searchable by vm_user, so its VMMs cannot reach "
+                  + dir,
+              "chmod o+x " + parent);
+        }
+      }
+    }
+    String uids =
+        config.vmUidPerVm()
+            ? "each VM a uid of its own from vm_uid_range "
+                + config.vmUidFirst()
+                + "-"
+                + config.vmUidLast()
+                + " (group "
+                + user.get().gid()
+                + ")"
+            : "'" + name + "' (uid " + user.get().uid() + ", gid " + user.get().gid() + ")";
+    return CheckOutcome.pass(
+        "VMMs run as "
+            + uids
+            + " with no capabilities, in a mount namespace of their own, on TAPs owned by that"
+            + " uid");
+  }
+
   private Path configFile() {
     return config.source().orElse(Config.DEFAULT_FILE);
   }

@@ -13,11 +13,8 @@ import dev.hearth.core.Runner;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -102,7 +99,8 @@ public final class ImageBuilder {
     this.runHostNetwork = runHostNetwork;
     this.cgroups = cgroups;
     this.limits = limits;
-    this.cgroupPrefix = cgroupPrefix(staging.stagingDir());
+    // build-<tag>-: see Cgroups.ownerTag
+    this.cgroupPrefix = BUILD_CGROUP_PREFIX + Cgroups.ownerTag(staging.stagingDir()) + "-";
     this.runner = runner;
     this.posix = posix;
     this.staging = staging;
@@ -129,22 +127,6 @@ public final class ImageBuilder {
       }
     }
     leftovers.sweep(stagingDir);
-  }
-
-  /**
-   * {@code build-<tag>-}: the tag is the first 8 hex digits of the SHA-256 of the staging folder,
-   * so that daemons with different state folders (tests, a second instance) never share a group.
-   */
-  private static String cgroupPrefix(Path stagingDir) {
-    byte[] digest;
-    try {
-      digest =
-          MessageDigest.getInstance("SHA-256")
-              .digest(stagingDir.toString().getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java has SHA-256", e);
-    }
-    return BUILD_CGROUP_PREFIX + HexFormat.of().formatHex(digest, 0, 4) + "-";
   }
 
   /**

@@ -29,6 +29,10 @@ final class QemuArgv {
    * @param tscKhz the host's TSC rate; under TCG it goes on the kernel command line as {@code
    *     tsc_early_khz}, without which boots hang now and then calibrating the TSC
    */
+  /** QEMU's {@code -sandbox} value: every optional filter denied. */
+  static final String SANDBOX =
+      "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny";
+
   static List<String> build(
       Path qemu, VmSetup setup, QemuAccel accel, OptionalLong tscKhz, Path qmpSocket) {
     if (accel == QemuAccel.AUTO) {
@@ -48,6 +52,9 @@ final class QemuArgv {
     argv.add("-no-user-config");
     add(argv, "-display", "none");
     argv.add("-no-reboot");
+    // seccomp once QEMU is set up: no obsolete syscalls, no setuid/setgid, no fork or exec, no
+    // scheduler or CPU-affinity changes (issue 16).
+    add(argv, "-sandbox", SANDBOX);
     add(argv, "-kernel", setup.bootSource().kernelImagePath().toString());
     setup.bootSource().initrdPath().ifPresent(p -> add(argv, "-initrd", p.toString()));
     add(argv, "-append", bootArgs(setup, accel, tscKhz));

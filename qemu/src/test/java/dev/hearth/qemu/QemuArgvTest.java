@@ -65,6 +65,8 @@ class QemuArgvTest {
     assertThat(value(argv, "-smp", 0)).isEqualTo("2");
     assertThat(value(argv, "-m", 0)).isEqualTo("512M");
     assertThat(argv).contains("-nodefaults", "-no-user-config", "-no-reboot");
+    assertThat(value(argv, "-sandbox", 0))
+        .isEqualTo("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
     assertThat(value(argv, "-display", 0)).isEqualTo("none");
     assertThat(value(argv, "-kernel", 0)).isEqualTo("/img/vmlinux");
     assertThat(value(argv, "-initrd", 0)).isEqualTo("/img/initrd");

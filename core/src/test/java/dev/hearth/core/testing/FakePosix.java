@@ -25,6 +25,7 @@ public final class FakePosix implements Posix {
   private int gid;
   private int pid = 4242;
   private final Map<String, Integer> groups = new HashMap<>();
+  private final Map<String, User> users = new HashMap<>();
   private final Set<Integer> livePids = new HashSet<>();
   private final List<SentSignal> signals = new ArrayList<>();
   private final Map<Path, Integer> chgrps = new HashMap<>();
@@ -37,6 +38,16 @@ public final class FakePosix implements Posix {
   public synchronized FakePosix group(String name, int id) {
     groups.put(name, id);
     return this;
+  }
+
+  public synchronized FakePosix user(String name, int userId, int groupId) {
+    users.put(name, new User(userId, groupId));
+    return this;
+  }
+
+  @Override
+  public synchronized Optional<User> user(String name) {
+    return Optional.ofNullable(users.get(name));
   }
 
   public synchronized FakePosix livePid(int livePid) {

@@ -27,6 +27,13 @@ public interface HostNetwork {
   void attachTap(String tap) throws InterruptedException;
 
   /**
+   * Makes the TAP anew, owned by {@code uid} (so that a VMM running as that user attaches it
+   * without CAP_NET_ADMIN), on the bridge and up; its guard, keyed by name, stays. A TAP's owner
+   * can only be set when it is made, hence the new device.
+   */
+  void ownTap(String tap, int uid) throws InterruptedException;
+
+  /**
    * Holds the TAP to its guest: frames must carry the guest's MAC and address (see {@link
    * TapGuards}). Installed whenever a TAP is given to a VM, before the VM boots; replaces an
    * earlier guard of the TAP.

@@ -75,6 +75,11 @@ public final class LinuxHostNetwork implements HostNetwork {
   }
 
   @Override
+  public void ownTap(String tap, int uid) throws InterruptedException {
+    taps.createOwned(tap, bridge.name(), uid);
+  }
+
+  @Override
   public void guardTap(String tap, TapGuest guest) throws InterruptedException {
     guards.guard(tap, guest);
   }

@@ -97,6 +97,40 @@ public final class TapDevices {
   }
 
   /**
+   * Makes the TAP anew (an existing one is deleted first) owned by {@code uid}, attached to the
+   * bridge and up: a process of that uid may then attach to it ({@code TUNSETIFF}) without
+   * CAP_NET_ADMIN.
+   *
+   * @throws HostNetworkException naming the step and the failed command
+   */
+  public void createOwned(String tap, String bridge, int uid) throws InterruptedException {
+    checkOurs(tap);
+    HostNetworkCommands.checkInterfaceName(bridge, "bridge");
+    if (uid < 0) {
+      throw new IllegalArgumentException("a TAP's owner is a uid, got " + uid);
+    }
+    delete(tap);
+    commands.check(
+        "could not create TAP " + tap + " owned by uid " + uid,
+        "ip",
+        "tuntap",
+        "add",
+        "dev",
+        tap,
+        "mode",
+        "tap",
+        "user",
+        Integer.toString(uid));
+    try {
+      enslave(tap, bridge);
+    } catch (RuntimeException | InterruptedException e) {
+      commands.deleteAfterFailure(tap, e);
+      throw e;
+    }
+    log.debug("TAP {} made anew for uid {} on bridge {}", tap, uid, bridge);
+  }
+
+  /**
    * Puts an existing TAP on the bridge and brings it up; idempotent. A TAP that an earlier daemon
    * left may still be on another bridge (a different {@code bridge_name}), where its guest would be
    * unreachable: setting the master moves it.

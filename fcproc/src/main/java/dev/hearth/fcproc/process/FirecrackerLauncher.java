@@ -14,7 +14,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -111,6 +113,21 @@ public final class FirecrackerLauncher {
    * @throws FirecrackerStartException naming the socket and the end of the console log
    */
   public FirecrackerProcess spawn(LaunchSpec spec) throws InterruptedException {
+    return spawn(spec, Optional.empty());
+  }
+
+  /**
+   * {@link #spawn(LaunchSpec)} with the VMM behind {@code confinement}'s wrapper: in the VM's
+   * cgroup, in a mount namespace of its own, as an unprivileged user without capabilities. The
+   * console capper stays outside, as the daemon's user.
+   */
+  public FirecrackerProcess spawn(LaunchSpec spec, VmmConfinement confinement)
+      throws InterruptedException {
+    return spawn(spec, Optional.of(confinement));
+  }
+
+  private FirecrackerProcess spawn(LaunchSpec spec, Optional<VmmConfinement> confinement)
+      throws InterruptedException {
     Path socket = spec.apiSocket();
     FirecrackerClient client = new FirecrackerClient(socket);
     removeStaleSocket(socket, client);
@@ -127,22 +144,21 @@ public final class FirecrackerLauncher {
           "cannot create the console log " + console + " or the folder of " + socket, e);
     }
     Path fifo = console.resolveSibling(console.getFileName() + ".fifo");
+    List<String> vmm =
+        List.of(binary.toString(), "--api-sock", socket.toString(), "--id", spec.instanceId());
     List<String> argv =
-        List.of(
-            "setsid",
-            "/bin/sh",
-            "-c",
-            SPAWN_SCRIPT,
-            "hearth-firecracker",
-            console.toString(),
-            Long.toString(ConsoleLog.halfCap(spec.consoleLogMaxBytes())),
-            fifo.toString(),
-            capping(console).toString(),
-            binary.toString(),
-            "--api-sock",
-            socket.toString(),
-            "--id",
-            spec.instanceId());
+        new ArrayList<>(
+            List.of(
+                "setsid",
+                "/bin/sh",
+                "-c",
+                SPAWN_SCRIPT,
+                "hearth-firecracker",
+                console.toString(),
+                Long.toString(ConsoleLog.halfCap(spec.consoleLogMaxBytes())),
+                fifo.toString(),
+                capping(console).toString()));
+    argv.addAll(confinement.map(c -> c.wrap(vmm)).orElse(vmm));
     ProcessBuilder builder =
         new ProcessBuilder(argv)
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -153,7 +169,7 @@ public final class FirecrackerLauncher {
       process = builder.start();
     } catch (IOException e) {
       throw new FirecrackerStartException(
-          "cannot start firecracker (" + Command.display(argv.subList(9, argv.size())) + ")", e);
+          "cannot start firecracker (" + Command.display(vmm) + ")", e);
     }
     ProcessIdentity identity;
     try {

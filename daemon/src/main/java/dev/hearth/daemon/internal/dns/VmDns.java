@@ -160,6 +160,11 @@ public final class VmDns implements AutoCloseable {
       }
 
       @Override
+      public void ownTap(String tap, int uid) throws InterruptedException {
+        network.ownTap(tap, uid);
+      }
+
+      @Override
       public void guardTap(String tap, TapGuest guest) throws InterruptedException {
         network.guardTap(tap, guest);
       }

@@ -103,6 +103,7 @@ public final class Doctor {
     report.add(guard("quarantine", state::quarantine));
     report.add(guard("privileges", state::privileges));
     report.add(guard("cgroups", checks.cgroups()::check));
+    report.add(guard("vm-user", vmm::vmUser));
     return new DoctorReport(report);
   }
 

@@ -15,6 +15,7 @@ import dev.hearth.daemon.OpError;
 import dev.hearth.daemon.OpState;
 import dev.hearth.daemon.Pty;
 import dev.hearth.daemon.Vm;
+import dev.hearth.daemon.VmConfinement;
 import dev.hearth.daemon.VmDetails;
 import dev.hearth.daemon.VmEgress;
 import dev.hearth.daemon.VmSpec;
@@ -103,6 +104,10 @@ public final class ApiJson {
     o.put("root_disk", details.rootDisk().map(Path::toString).orElse(""));
     o.put("boot_args", details.bootArgs());
     o.put("egress", details.egress());
+    details
+        .confinement()
+        .ifPresent(
+            c -> o.put("vmm_uid", c.uid()).put("cgroup", c.cgroup()).put("limits", c.limits()));
     return o;
   }
 
@@ -114,7 +119,11 @@ public final class ApiJson {
         Path.of(text(o, "console_log")),
         rootDisk.isEmpty() ? Optional.empty() : Optional.of(Path.of(rootDisk)),
         text(o, "boot_args"),
-        text(o, "egress"));
+        text(o, "egress"),
+        o.path("vmm_uid").canConvertToInt()
+            ? Optional.of(
+                new VmConfinement(o.get("vmm_uid").asInt(), text(o, "cgroup"), text(o, "limits")))
+            : Optional.empty());
   }
 
   /** {@code vm.egress}'s result. */

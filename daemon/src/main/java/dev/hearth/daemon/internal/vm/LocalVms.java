@@ -10,6 +10,7 @@ import dev.hearth.daemon.Op;
 import dev.hearth.daemon.Ops;
 import dev.hearth.daemon.OutputSink;
 import dev.hearth.daemon.Pty;
+import dev.hearth.daemon.VmConfinement;
 import dev.hearth.daemon.VmCreation;
 import dev.hearth.daemon.VmDetails;
 import dev.hearth.daemon.VmEgress;
@@ -86,7 +87,10 @@ public final class LocalVms implements Vms {
         service.consoleLog(vm),
         vm.rootDisk().map(d -> d.path()),
         vm.bootArgs(),
-        service.egressPolicy(vm));
+        service.egressPolicy(vm),
+        vm.state() == VmState.RUNNING
+            ? service.confinement(vm).map(c -> new VmConfinement(c.uid(), c.cgroup(), c.limits()))
+            : Optional.empty());
   }
 
   @Override

@@ -14,6 +14,7 @@ import dev.hearth.fcproc.client.MetricsConfig;
 import dev.hearth.fcproc.client.NetworkInterface;
 import dev.hearth.fcproc.process.FirecrackerProcess;
 import dev.hearth.fcproc.process.LaunchSpec;
+import dev.hearth.fcproc.process.VmmConfinement;
 import dev.hearth.imagemgr.ImageCatalog;
 import dev.hearth.imagemgr.ImageCatalog.BootFiles;
 import dev.hearth.imagemgr.ImageNotFoundException;
@@ -36,13 +37,15 @@ final class VmBoot {
   static final Duration API_SOCKET_TIMEOUT = Duration.ofSeconds(30);
 
   private final VmService.Parts parts;
+  private final VmJail jail;
   private final Layout layout;
   private final ImageCatalog images;
   private final Object networkOnce = new Object();
   private boolean networkReady;
 
-  VmBoot(VmService.Parts parts) {
+  VmBoot(VmService.Parts parts, VmJail jail) {
     this.parts = parts;
+    this.jail = jail;
     this.layout = parts.layout();
     this.images = new ImageCatalog(layout.imagesDir());
   }
@@ -103,7 +106,21 @@ final class VmBoot {
             dir.resolve(VmFiles.CONSOLE_LOG),
             parts.config().consoleLogMaxSize(),
             API_SOCKET_TIMEOUT);
-    FirecrackerProcess process = parts.launcher().apply(binary).spawn(spec);
+    FirecrackerProcess process;
+    Optional<VmmConfinement> confinement = jail.confine(vm, image);
+    try {
+      process =
+          confinement.isPresent()
+              ? parts.launcher().apply(binary).spawn(spec, confinement.get())
+              : parts.launcher().apply(binary).spawn(spec);
+    } catch (RuntimeException | InterruptedException e) {
+      try {
+        jail.release(vm);
+      } catch (RuntimeException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
     try {
       spawned.accept(vm.withProcess(Optional.of(process.identity())).withVmm(vmm.kind()));
       FirecrackerClient api = process.client();
@@ -118,6 +135,7 @@ final class VmBoot {
     } catch (RuntimeException e) {
       try {
         process.kill();
+        jail.release(vm);
       } catch (RuntimeException | InterruptedException killFailure) {
         e.addSuppressed(killFailure);
       }

@@ -41,6 +41,7 @@ final class VmReconciler {
   private final Quarantine quarantine;
 
   private final VmEgresses egresses;
+  private final VmJail jail;
 
   VmReconciler(
       VmService.Parts parts,
@@ -48,8 +49,10 @@ final class VmReconciler {
       TapPool tapPool,
       VmTeardown teardown,
       VmHooks hooks,
-      VmEgresses egresses) {
+      VmEgresses egresses,
+      VmJail jail) {
     this.egresses = egresses;
+    this.jail = jail;
     this.parts = parts;
     this.layout = parts.layout();
     this.vms = vms;
@@ -155,6 +158,13 @@ final class VmReconciler {
     quarantineUnknownFolders(kept);
     quarantineStrayDisks(kept, kinds);
     removeStaleSockets(kept);
+    // Cgroups and uids of VMMs that no longer run (a crash, a guest gone meanwhile) are released.
+    jail.sweep(
+        kept,
+        kept.stream()
+            .filter(v -> v.state() == VmState.RUNNING)
+            .map(Vm::id)
+            .collect(Collectors.toSet()));
     for (Vm vm : readopted) {
       hooks.started(vm);
     }

@@ -1,10 +1,12 @@
 package dev.hearth.daemon.internal.vm;
 
+import dev.hearth.core.Cgroups;
 import dev.hearth.core.Clock;
 import dev.hearth.core.Config;
 import dev.hearth.core.FileSync;
 import dev.hearth.core.Layout;
 import dev.hearth.core.OrderedLock;
+import dev.hearth.core.Posix;
 import dev.hearth.core.ResourceLimits;
 import dev.hearth.core.Store;
 import dev.hearth.daemon.HearthException;
@@ -29,6 +31,7 @@ import dev.hearth.session.SshWaiter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -69,7 +72,9 @@ public final class VmService {
       List<VmHook> hooks,
       FileSync fileSync,
       PolicyEgressGate egress,
-      StageBarrier stageBarrier) {}
+      StageBarrier stageBarrier,
+      Posix posix,
+      Cgroups vmCgroups) {}
 
   /** A validated create request. */
   public record CreateRequest(
@@ -91,6 +96,7 @@ public final class VmService {
   private final VmLifecycle lifecycle;
   private final VmReconciler reconciler;
   private final VmEgresses egresses;
+  private final VmJail jail;
 
   public VmService(Parts parts) {
     this.parts = parts;
@@ -99,10 +105,18 @@ public final class VmService {
     TapPool tapPool = new TapPool(parts.config().tapPoolSize());
     GuestNetwork guestNetwork = new GuestNetwork(Ipv4Cidr.parse(parts.config().bridgeCidr()));
     this.lookup = new VmLookup(parts.layout(), vms, parts.processTable());
-    VmTransitions transitions = new VmTransitions(parts.layout(), vms, parts.locks());
+    this.jail =
+        new VmJail(
+            parts.config(),
+            parts.layout(),
+            parts.store(),
+            parts.posix(),
+            parts.vmCgroups(),
+            parts.network());
+    VmTransitions transitions = new VmTransitions(parts.layout(), vms, parts.locks(), jail);
     this.egresses = new VmEgresses(parts.egress(), vms);
-    VmTeardown teardown = new VmTeardown(parts, vms, tapPool, egresses);
-    VmBoot boot = new VmBoot(parts);
+    VmTeardown teardown = new VmTeardown(parts, vms, tapPool, egresses, jail);
+    VmBoot boot = new VmBoot(parts, jail);
     VmQuota quota = new VmQuota(parts.limits());
     this.creates =
         new CreateStages(
@@ -118,7 +132,12 @@ public final class VmService {
             hooks,
             egresses);
     this.lifecycle = new VmLifecycle(parts, vms, lookup, quota, transitions, boot, teardown, hooks);
-    this.reconciler = new VmReconciler(parts, vms, tapPool, teardown, hooks, egresses);
+    this.reconciler = new VmReconciler(parts, vms, tapPool, teardown, hooks, egresses, jail);
+  }
+
+  /** How the running VM's VMM is confined: uid, cgroup and limits; none when not confined. */
+  Optional<VmJail.Confinement> confinement(Vm vm) {
+    return jail.find(vm.id());
   }
 
   public Registry<CreateOp> createOps() {

@@ -17,16 +17,22 @@ final class VmTeardown {
   private final VmStore vms;
   private final TapPool tapPool;
   private final VmEgresses egresses;
+  private final VmJail jail;
 
-  VmTeardown(VmService.Parts parts, VmStore vms, TapPool tapPool, VmEgresses egresses) {
+  VmTeardown(
+      VmService.Parts parts, VmStore vms, TapPool tapPool, VmEgresses egresses, VmJail jail) {
     this.parts = parts;
     this.layout = parts.layout();
     this.vms = vms;
     this.tapPool = tapPool;
     this.egresses = egresses;
+    this.jail = jail;
   }
 
-  /** Kills the process, removes its socket, the root disk and the VM's folder. */
+  /**
+   * Kills the process, releases its confinement (cgroup, uid), removes its socket, the root disk
+   * and the VM's folder.
+   */
   void removeResources(Vm vm, Optional<RootDisk> disk, Optional<FirecrackerProcess> process)
       throws InterruptedException {
     if (process.isPresent()) {
@@ -34,6 +40,7 @@ final class VmTeardown {
     } else if (vm.process().isPresent()) {
       parts.adopter().adopt(vm.process().get(), layout.vmApiSocket(vm.id())).kill();
     }
+    jail.release(vm);
     VmFiles.deleteQuietly(layout.vmApiSocket(vm.id()));
     Optional<RootDisk> recorded = disk.or(vm::rootDisk);
     if (recorded.isPresent()) {

@@ -195,6 +195,11 @@ class VmDnsBridgeHostTest {
     }
 
     @Override
+    public void ownTap(String tap, int uid) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
     public void guardTap(String tap, TapGuest guest) {
       throw new UnsupportedOperationException();
     }

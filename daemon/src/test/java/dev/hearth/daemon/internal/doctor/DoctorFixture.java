@@ -72,7 +72,8 @@ abstract class DoctorFixture {
           "ssh-key",
           "quarantine",
           "privileges",
-          "cgroups");
+          "cgroups",
+          "vm-user");
 
   static final long GIB = 1L << 30;
 
@@ -122,6 +123,10 @@ abstract class DoctorFixture {
           "/dev/kvm cannot be opened for reading and writing (permission denied)");
   static final String IP = "/usr/sbin/ip";
   static final String SSH_KEY = "/var/lib/hearth/ssh/id_ed25519";
+  static final String TUNTAP_USAGE =
+      "Usage: ip tuntap { add | del | show | list | lst | help } [ dev PHYS_DEV ]\n"
+          + "       [ mode { tun | tap } ] [ user USER ] [ group GROUP ]\n";
+
   static final String ROUTES =
       "[{\"dst\":\"default\",\"gateway\":\"192.0.2.1\",\"dev\":\"eth0\",\"flags\":[]},"
           + "{\"dst\":\"192.0.2.0/24\",\"dev\":\"eth0\",\"protocol\":\"kernel\",\"scope\":\"link\","
@@ -129,7 +134,7 @@ abstract class DoctorFixture {
 
   final FakeRunner runner = new FakeRunner();
   final FakeHostProbe probe = new FakeHostProbe();
-  FakePosix posix = new FakePosix(0, 0).group("hearth", 990);
+  FakePosix posix = new FakePosix(0, 0).group("hearth", 990).user("hearth-vm", 995, 995);
   Config config = Config.defaults();
   Cgroups cgroups = MOUNTED_CGROUPS;
   KvmStatus kvm = KVM_WORKS;
@@ -156,6 +161,8 @@ abstract class DoctorFixture {
         .onPath("qemu-system-x86_64", "/usr/bin/qemu-system-x86_64")
         .onPath("setpriv", "/usr/bin/setpriv")
         .onPath("setsid", "/usr/bin/setsid")
+        .onPath("unshare", "/usr/bin/unshare")
+        .onPath("mount", "/usr/bin/mount")
         .onPath("debugfs", "/usr/sbin/debugfs")
         .onPath("e2fsck", "/usr/sbin/e2fsck")
         .onPath("resize2fs", "/usr/sbin/resize2fs")
@@ -194,7 +201,8 @@ abstract class DoctorFixture {
                 + "linear           v1.4.0\n",
             "")
         .on(List.of(IP, "-j", "route", "show"), 0, ROUTES, "")
-        .on(List.of("/usr/sbin/nft", "-c", "-f", "-"), 0, "", "");
+        .on(List.of("/usr/sbin/nft", "-c", "-f", "-"), 0, "", "")
+        .on(List.of("ip", "tuntap", "help"), 255, "", TUNTAP_USAGE);
   }
 
   DoctorReport report() throws InterruptedException {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hearth.core.Cgroups;
+import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Runner;
 import dev.hearth.core.testing.FakePosix;
 import dev.hearth.daemon.DoctorCheck;
@@ -221,7 +222,53 @@ class DoctorTest extends DoctorFixture {
     assertThat(check.detail())
         .isEqualTo(
             "no usable cgroups: no cgroup2 or cgroup mounts in /proc/self/mountinfo; image builds"
-                + " run without memory or process limits");
+                + " run without memory or process limits, and VMs cannot start while"
+                + " vm_unprivileged = true");
     assertThat(check.fix()).contains("memory and pids cgroup controllers");
+  }
+
+  @Test
+  void vmUserPassesNamingTheUserAndFailsWithoutIt() throws Exception {
+    DoctorCheck check = check("vm-user");
+    assertThat(check.status()).isEqualTo(Status.PASS);
+    assertThat(check.detail()).contains("'hearth-vm' (uid 995, gid 995)", "no capabilities");
+
+    posix = new FakePosix(0, 0).group("hearth", 990);
+    check = check("vm-user");
+    assertThat(check.status()).isEqualTo(Status.FAIL);
+    assertThat(check.detail()).contains("vm_user 'hearth-vm' does not exist");
+    assertThat(check.fix()).contains("useradd --system", "hearth-vm");
+  }
+
+  @Test
+  void vmUserWarnsWhenVmmsRunAsRootAndSaysWhenUidsArePerVm() throws Exception {
+    config = config.with(ConfigKey.VM_UID_PER_VM, "true");
+    assertThat(check("vm-user").detail()).contains("each VM a uid of its own from vm_uid_range");
+
+    config = config.with(ConfigKey.VM_UNPRIVILEGED, "false");
+    DoctorCheck check = check("vm-user");
+    assertThat(check.status()).isEqualTo(Status.WARN);
+    assertThat(check.detail()).contains("every VMM runs as root");
+  }
+
+  @Test
+  void vmUserFailsWhenTheStateFoldersParentIsNotSearchable() throws Exception {
+    probe.dir("/var/lib", 0750, 0);
+
+    DoctorCheck check = check("vm-user");
+
+    assertThat(check.status()).isEqualTo(Status.FAIL);
+    assertThat(check.detail()).contains("/var/lib (mode 0750) is not searchable by vm_user");
+    assertThat(check.fix()).isEqualTo("chmod o+x /var/lib");
+  }
+
+  @Test
+  void vmUserFailsWhenIpCannotMakeOwnedTaps() throws Exception {
+    runner.on(List.of("ip", "tuntap", "help"), 255, "", "Usage: ip tuntap { add | del }\n");
+
+    DoctorCheck check = check("vm-user");
+
+    assertThat(check.status()).isEqualTo(Status.FAIL);
+    assertThat(check.detail()).contains("cannot make a TAP owned by a user");
   }
 }
