@@ -79,7 +79,10 @@ class DiskFullFaultHostTest {
       }
     } finally {
       if (mounted) {
-        runner.check(Command.of("umount", state.toString()));
+        // A failed test's killed VMs may hold their console logs open for a moment.
+        Await.until(
+            "the test's state tmpfs " + state + " to unmount",
+            () -> runner.run(Command.of("umount", state.toString())).ok());
       }
     }
   }
