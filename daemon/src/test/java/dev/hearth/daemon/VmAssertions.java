@@ -64,7 +64,7 @@ final class VmAssertions {
     return ProcessHandle.allProcesses().filter(p -> commandLine(p.pid()).contains(marker)).toList();
   }
 
-  private static String commandLine(long pid) {
+  static String commandLine(long pid) {
     try {
       byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
       return new String(raw, java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');

@@ -24,7 +24,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
+import org.newsclub.net.unix.AFUNIXServerSocket;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
  * A stand-in for the firecracker binary that serves the API on {@code --api-sock} and answers as
@@ -70,6 +73,18 @@ public final class FakeFirecracker implements Closeable {
    */
   public static final String GUEST_SSH_PROPERTY = "hearth.fake.guestSsh";
 
+  /**
+   * A VMM that hangs (fault tests): {@code "before-api"} never binds its API socket; {@code "api"}
+   * binds it and takes connections but never answers a request. Either stays until killed.
+   */
+  public static final String HANG_PROPERTY = "hearth.fake.hang";
+
+  /**
+   * When "true", every API request answered after InstanceStart prints {@code hearth fake api:
+   * METHOD PATH} to the console, so that a test can make a running guest write its console log.
+   */
+  public static final String CONSOLE_ECHO_PROPERTY = "hearth.fake.consoleEcho";
+
   /** Printed to the console, with the reason, when the guest emulation cannot be set up. */
   public static final String GUEST_FAILURE_PREFIX = "hearth fake guest: cannot emulate the guest: ";
 
@@ -90,6 +105,7 @@ public final class FakeFirecracker implements Closeable {
   private Thread guest;
 
   private volatile boolean ignoreCtrlAltDel;
+  private volatile boolean consoleEcho;
 
   /** Set when the guest emulation is on; see {@link #emulateGuest}. */
   private volatile Runner guestRunner;
@@ -150,6 +166,11 @@ public final class FakeFirecracker implements Closeable {
       fail("fake firecracker: " + e.getMessage());
       return;
     }
+    String hang = System.getProperty(HANG_PROPERTY, "");
+    if (!hang.isEmpty()) {
+      hang(hang, socket);
+      return;
+    }
     long noise = Long.getLong(CONSOLE_NOISE_PROPERTY, 0L);
     Path sock = socket;
     FakeFirecracker fake =
@@ -164,6 +185,7 @@ public final class FakeFirecracker implements Closeable {
               System.exit(0);
             });
     fake.ignoreCtrlAltDel(Boolean.getBoolean(IGNORE_CTRL_ALT_DEL_PROPERTY));
+    fake.consoleEcho = Boolean.getBoolean(CONSOLE_ECHO_PROPERTY);
     if (Boolean.getBoolean(GUEST_SSH_PROPERTY)) {
       Posix posix = Posix.system();
       if (posix.geteuid() != 0) {
@@ -187,6 +209,25 @@ public final class FakeFirecracker implements Closeable {
     }
     System.out.println("Running Firecracker v" + VERSION + " (hearth fake, id " + id + ")");
     System.out.flush();
+  }
+
+  /** See {@link #HANG_PROPERTY}: never returns. */
+  private static void hang(String how, Path socket) {
+    System.out.println("hearth fake firecracker: hanging (" + how + ")");
+    System.out.flush();
+    try (AFUNIXServerSocket server = AFUNIXServerSocket.newInstance()) {
+      switch (how) {
+        case "before-api" -> {}
+        case "api" -> server.bind(AFUNIXSocketAddress.of(socket), 50);
+        default -> fail("fake firecracker: " + HANG_PROPERTY + " must be before-api or api");
+      }
+      // Connections wait in the backlog, unanswered, until the process is killed.
+      new CountDownLatch(1).await();
+    } catch (IOException e) {
+      fail("fake firecracker: cannot bind " + socket + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static String value(String[] args, int i) {
@@ -375,6 +416,10 @@ public final class FakeFirecracker implements Closeable {
   }
 
   private void record(String method, String path, String body, int status) {
+    if (consoleEcho && guest != null) {
+      console.println("hearth fake api: " + method + " " + path);
+      console.flush();
+    }
     ObjectNode entry = JSON.createObjectNode();
     entry.put("method", method);
     entry.put("path", path);

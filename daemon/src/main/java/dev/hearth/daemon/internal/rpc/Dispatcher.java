@@ -3,6 +3,7 @@ package dev.hearth.daemon.internal.rpc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.BuildInfo;
+import dev.hearth.core.StoreException;
 import dev.hearth.core.rpc.JsonRpcProtocol;
 import dev.hearth.core.rpc.NotificationSink;
 import dev.hearth.core.rpc.RequestHandler;
@@ -105,6 +106,12 @@ public final class Dispatcher implements RequestHandler {
       return dispatch(new Params(method, params, sink, stream));
     } catch (HearthException e) {
       throw ErrorKind.toWire(e);
+    } catch (StoreException e) {
+      // The state database refused a write (a full state_dir, an I/O error): the host's fault,
+      // answered as such naming the database and SQLite's reason, not as an internal error.
+      throw ErrorKind.toWire(
+          HearthException.hostError(
+              Wire.abbreviate(method) + " failed: the state database: " + e.getMessage()));
     }
   }
 
