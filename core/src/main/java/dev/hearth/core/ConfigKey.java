@@ -35,6 +35,18 @@ public enum ConfigKey {
       Type.enumOf("error", "warn", "info", "debug", "trace"),
       "info",
       "Daemon log level: error, warn, info, debug or trace."),
+  DAEMON_LOG_FILE(
+      "daemon_log_file",
+      Type.OPTIONAL_PATH,
+      "",
+      "Where the daemon writes its log; \"\" writes it to stderr (under systemd, the journal,"
+          + " which bounds it). A file is kept within daemon_log_max_size."),
+  DAEMON_LOG_MAX_SIZE(
+      "daemon_log_max_size",
+      Type.SIZE,
+      "16MiB",
+      "Largest size of the daemon's log file (daemon_log_file) with its one rotated copy"
+          + " (<file>.1); older lines are dropped beyond it."),
   VMM(
       "vmm",
       Type.enumOf("auto", "firecracker", "qemu"),
@@ -164,6 +176,12 @@ public enum ConfigKey {
       Type.SIZE,
       "16MiB",
       "Largest size of a VM's serial console log; older output is dropped beyond it."),
+  VMM_LOG_MAX_SIZE(
+      "vmm_log_max_size",
+      Type.SIZE,
+      "4MiB",
+      "Largest size of each of a VM's VMM log (firecracker.log) and metrics file (metrics.json);"
+          + " older lines are dropped beyond it."),
   OPERATION_RETENTION(
       "operation_retention",
       Type.DURATION,
