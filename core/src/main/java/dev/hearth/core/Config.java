@@ -341,6 +341,10 @@ public final class Config {
     return Long.parseLong(get(ConfigKey.VMM_LOG_MAX_SIZE));
   }
 
+  public long sessionLogMaxSize() {
+    return Long.parseLong(get(ConfigKey.SESSION_LOG_MAX_SIZE));
+  }
+
   public Duration operationRetention() {
     return duration(ConfigKey.OPERATION_RETENTION);
   }

@@ -182,6 +182,13 @@ public enum ConfigKey {
       "4MiB",
       "Largest size of each of a VM's VMM log (firecracker.log) and metrics file (metrics.json);"
           + " older lines are dropped beyond it."),
+  SESSION_LOG_MAX_SIZE(
+      "session_log_max_size",
+      Type.SIZE,
+      "16MiB",
+      "Most output a guest session's log keeps on the guest's disk (8KiB at the least); older output"
+          + " is dropped (checked every second, so a fast writer may pass it by what it writes in"
+          + " two seconds), and `session logs` skips it."),
   OPERATION_RETENTION(
       "operation_retention",
       Type.DURATION,
