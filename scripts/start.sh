@@ -6,7 +6,7 @@
 #   - builds hearth and installs it under /opt/hearth (with /usr/local/bin/hearth);
 #   - starts the daemon with the embedded defaults (state in /var/lib/hearth, socket
 #     /run/hearth/hearth.sock, no config file): hearth.service under systemd, else in the
-#     background with its log in /var/log/hearth/daemon.log;
+#     background with its log in /var/log/hearth/daemon.log (kept within daemon_log_max_size);
 #   - builds the image `base` unless it exists (--no-image skips it), showing its progress.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,7 +71,10 @@ else
         eval "exec $fd>&-"
       fi
     done
-    exec nohup /opt/hearth/bin/hearth daemon >>/var/log/hearth/daemon.log 2>&1 </dev/null
+    # The daemon keeps its log file within daemon_log_max_size; daemon.out (new at each start)
+    # gets only what is written before logging is set up (a bad config) and the JVM's own lines.
+    exec nohup /opt/hearth/bin/hearth daemon --log-file /var/log/hearth/daemon.log \
+      >/var/log/hearth/daemon.out 2>&1 </dev/null
   ) &
 fi
 
@@ -80,7 +83,7 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 if ! hearth version; then
-  log=/var/log/hearth/daemon.log
+  log="/var/log/hearth/daemon.log and /var/log/hearth/daemon.out"
   [ -d /run/systemd/system ] && log="journalctl -u hearth"
   echo "scripts/start.sh: the daemon does not answer; see $log" >&2
   exit 1

@@ -266,7 +266,7 @@ public final class MemoryBench {
     return statusField(pid, "VmRSS");
   }
 
-  private static long threads(long pid) throws IOException {
+  static long threads(long pid) throws IOException {
     return statusField(pid, "Threads");
   }
 

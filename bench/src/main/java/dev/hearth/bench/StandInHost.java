@@ -41,12 +41,18 @@ final class StandInHost implements AutoCloseable {
 
   static StandInHost prepare(Path dist, Path scratch, Runner runner)
       throws IOException, InterruptedException {
+    return prepare(dist, scratch, runner, "hbench");
+  }
+
+  /** As {@link #prepare(Path, Path, Runner)}, the namespace's name starting with {@code prefix}. */
+  static StandInHost prepare(Path dist, Path scratch, Runner runner, String prefix)
+      throws IOException, InterruptedException {
     for (String tool : List.of("/usr/sbin/sshd", "/usr/bin/ssh-keygen", "/usr/bin/setpriv")) {
       if (!Files.isExecutable(Path.of(tool))) {
         throw new IllegalStateException("the bench needs " + tool);
       }
     }
-    String namespace = "hbench" + HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
+    String namespace = prefix + HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
     StandInHost host = new StandInHost(dist, scratch, runner, namespace);
     host.writeFiles();
     runner.check(Command.of("ip", "netns", "add", namespace));
@@ -71,14 +77,12 @@ final class StandInHost implements AutoCloseable {
 
     Path sshd = Files.createDirectories(scratch.resolve("guest-sshd"));
     Files.createDirectories(Path.of("/run/sshd")); // sshd's privilege separation folder
-    Path hostKey = sshd.resolve("host_ecdsa_key");
-    // ECDSA: MINA without an ed25519 provider cannot check ed25519 host signatures.
-    runner.check(Command.of("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", hostKey.toString()));
+    // No host key here: the stand-in gives each sshd the key the daemon wrote into that VM's root
+    // disk (`-h`), which the daemon pins.
     Files.write(
         sshd.resolve("sshd_config"),
         List.of(
             "Port 22",
-            "HostKey " + hostKey,
             "AuthorizedKeysFile " + sshd.resolve("authorized_keys"),
             "PermitRootLogin prohibit-password",
             "PubkeyAuthentication yes",

@@ -7,7 +7,8 @@
 # With HEARTH_BENCH_GUEST_SSHD set to an sshd_config (root only), InstanceStart also plays the
 # guest's SSH server, so that a real daemon's wait-ssh stage passes: the boot args' ip= address
 # goes on the VM's TAP as a local /32 (reachable from the host through the local table) and
-# OpenSSH's sshd listens on it, killed with this process (parent-death signal).
+# OpenSSH's sshd listens on it, killed with this process (parent-death signal), with the host key
+# that the daemon's identity stage wrote into the root drive (the daemon pins it).
 import json, os, signal, socket, subprocess, sys
 
 args = sys.argv[1:]
@@ -52,12 +53,20 @@ def remember(body):
             guest["ip"] = word[3:].split(":")[0]
     if "host_dev_name" in fields:
         guest["tap"] = fields["host_dev_name"]
+    if fields.get("is_root_device") and "path_on_host" in fields:
+        guest["rootfs"] = fields["path_on_host"]
 
 def start_guest_sshd():
     subprocess.run(["ip", "addr", "replace", guest["ip"] + "/32", "dev", guest["tap"]], check=True)
+    host_key = sock_path + ".host_key"
+    if os.path.exists(host_key):
+        os.unlink(host_key)
+    subprocess.run(["debugfs", "-R", "dump -p /etc/ssh/ssh_host_ed25519_key " + host_key,
+                    guest["rootfs"]], check=True, capture_output=True)
+    os.chmod(host_key, 0o600)
     subprocess.Popen(
         ["setpriv", "--pdeathsig", "KILL", "--", "/usr/sbin/sshd", "-D", "-e",
-         "-f", sshd_config, "-o", "ListenAddress=" + guest["ip"]],
+         "-f", sshd_config, "-h", host_key, "-o", "ListenAddress=" + guest["ip"]],
         stdin=subprocess.DEVNULL)
 
 while True:

@@ -7,6 +7,7 @@ import dev.hearth.core.ConfigKey;
 import dev.hearth.daemon.Daemon;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +43,14 @@ final class DaemonCommand implements Callable<Integer> {
       description = "Overrides log_level: error, warn, info, debug or trace.")
   String logLevel;
 
+  @Option(
+      names = "--log-file",
+      paramLabel = "FILE",
+      description =
+          "Overrides daemon_log_file: the log goes to FILE, kept within"
+              + " daemon_log_max_size, instead of stderr.")
+  Path logFile;
+
   @Override
   public Integer call() throws InterruptedException {
     Config config = hearth.config();
@@ -54,7 +63,15 @@ final class DaemonCommand implements Callable<Integer> {
     if (logLevel != null) {
       config = override(config, ConfigKey.LOG_LEVEL, logLevel);
     }
-    Logging.toStderr(config.logLevel());
+    if (logFile != null) {
+      config = override(config, ConfigKey.DAEMON_LOG_FILE, logFile.toAbsolutePath().toString());
+    }
+    Optional<Path> file = config.daemonLogFile();
+    if (file.isPresent()) {
+      Logging.toFile(config.logLevel(), file.get(), config.daemonLogMaxSize());
+    } else {
+      Logging.toStderr(config.logLevel());
+    }
 
     Daemon daemon = Daemon.open(config);
     CountDownLatch served = new CountDownLatch(1);

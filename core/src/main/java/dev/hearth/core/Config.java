@@ -219,6 +219,15 @@ public final class Config {
     return get(ConfigKey.LOG_LEVEL);
   }
 
+  /** The daemon's log file, or empty when it logs to stderr. */
+  public Optional<Path> daemonLogFile() {
+    return optional(ConfigKey.DAEMON_LOG_FILE).map(Path::of);
+  }
+
+  public long daemonLogMaxSize() {
+    return Long.parseLong(get(ConfigKey.DAEMON_LOG_MAX_SIZE));
+  }
+
   /** {@code auto}, {@code firecracker} or {@code qemu}. */
   public String vmm() {
     return get(ConfigKey.VMM);
@@ -365,6 +374,14 @@ public final class Config {
 
   public long consoleLogMaxSize() {
     return Long.parseLong(get(ConfigKey.CONSOLE_LOG_MAX_SIZE));
+  }
+
+  public long vmmLogMaxSize() {
+    return Long.parseLong(get(ConfigKey.VMM_LOG_MAX_SIZE));
+  }
+
+  public long sessionLogMaxSize() {
+    return Long.parseLong(get(ConfigKey.SESSION_LOG_MAX_SIZE));
   }
 
   public Duration operationRetention() {

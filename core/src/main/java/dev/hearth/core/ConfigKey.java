@@ -31,6 +31,18 @@ public enum ConfigKey {
       ConfigType.enumOf("error", "warn", "info", "debug", "trace"),
       "info",
       "Daemon log level: error, warn, info, debug or trace."),
+  DAEMON_LOG_FILE(
+      "daemon_log_file",
+      ConfigType.OPTIONAL_PATH,
+      "",
+      "Where the daemon writes its log; \"\" writes it to stderr (under systemd, the journal,"
+          + " which bounds it). A file is kept within daemon_log_max_size."),
+  DAEMON_LOG_MAX_SIZE(
+      "daemon_log_max_size",
+      ConfigType.SIZE,
+      "16MiB",
+      "Largest size of the daemon's log file (daemon_log_file) with its one rotated copy"
+          + " (<file>.1); older lines are dropped beyond it."),
   VMM(
       "vmm",
       ConfigType.enumOf("auto", "firecracker", "qemu"),
@@ -207,6 +219,19 @@ public enum ConfigKey {
       ConfigType.SIZE,
       "16MiB",
       "Largest size of a VM's serial console log; older output is dropped beyond it."),
+  VMM_LOG_MAX_SIZE(
+      "vmm_log_max_size",
+      ConfigType.SIZE,
+      "4MiB",
+      "Largest size of each of a VM's VMM log (firecracker.log) and metrics file (metrics.json);"
+          + " older lines are dropped beyond it."),
+  SESSION_LOG_MAX_SIZE(
+      "session_log_max_size",
+      ConfigType.SIZE,
+      "16MiB",
+      "Most output a guest session's log keeps on the guest's disk (8KiB at the least); older output"
+          + " is dropped (checked every second, so a fast writer may pass it by what it writes in"
+          + " two seconds), and `session logs` skips it."),
   OPERATION_RETENTION(
       "operation_retention",
       ConfigType.DURATION,

@@ -131,7 +131,8 @@ final class DaemonAssembly {
                           GuestScripts.overSsh(
                               guestExec, seams.sessionLayout().orElse(SessionLayout.GUEST))),
               seams.clock(),
-              config.guestCallTimeout());
+              config.guestCallTimeout(),
+              config.sessionLogMaxSize());
       undo.push(sessions::close);
       List<VmHook> hooks = new ArrayList<>(seams.vmHooks());
       hooks.add(new GuestCallsHook(dialer.calls()));

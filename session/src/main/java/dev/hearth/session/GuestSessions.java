@@ -5,6 +5,7 @@ import dev.hearth.core.Printable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -59,6 +60,7 @@ public final class GuestSessions implements AutoCloseable {
   private final GuestScripts guest;
   private final Clock clock;
   private final Duration callTimeout;
+  private final long logMaxBytes;
   private final SessionRegistry registry = new SessionRegistry();
   private final ExecutorService background;
   private final SessionScriptRunner runner;
@@ -72,9 +74,18 @@ public final class GuestSessions implements AutoCloseable {
    *     guest_call_timeout}. The streams (logs, wait, attach) run as long as their caller waits.
    */
   public GuestSessions(GuestScripts guest, Clock clock, Duration callTimeout) {
+    this(guest, clock, callTimeout, SessionScripts.DEFAULT_LOG_MAX_BYTES);
+  }
+
+  /**
+   * @param logMaxBytes the most of a session's output its log keeps in the guest ({@code
+   *     session_log_max_size}): older output is dropped, and the logs skip it
+   */
+  public GuestSessions(GuestScripts guest, Clock clock, Duration callTimeout, long logMaxBytes) {
     this.guest = guest;
     this.clock = clock;
     this.callTimeout = callTimeout;
+    this.logMaxBytes = logMaxBytes;
     this.runner = new SessionScriptRunner(guest, callTimeout);
     AtomicInteger threads = new AtomicInteger();
     this.background =
@@ -341,7 +352,11 @@ public final class GuestSessions implements AutoCloseable {
         runner.runStreaming(
             vm, step + " script", script, InputStream.nullInputStream(), counted, err, cancel);
     check(vm, session, step, new SessionScriptRunner.Result(exit, new byte[0], err.bytes()));
-    long next = offset + counted.count;
+    // Output the guest's trimmer dropped is skipped, not sent: the offsets still count it.
+    long next =
+        offset
+            + SessionScripts.skipped(new String(err.bytes(), StandardCharsets.UTF_8))
+            + counted.count;
     SessionInfo info = session.info();
     if (follow) {
       SessionScriptRunner.Result result =
@@ -430,7 +445,7 @@ public final class GuestSessions implements AutoCloseable {
   }
 
   private SessionScripts scripts(SessionGuest vm) {
-    return new SessionScripts(guest.layout(vm), guest.privateVariables());
+    return new SessionScripts(guest.layout(vm), guest.privateVariables(), logMaxBytes);
   }
 
   private static void check(

@@ -41,18 +41,59 @@ public final class SessionScripts {
   /** How often the follow and wait loops look at the session folder. */
   static final String POLL_SECONDS = "0.1";
 
+  /** The default bound of a session's log ({@code session_log_max_size}'s default). */
+  public static final long DEFAULT_LOG_MAX_BYTES = 16L << 20;
+
+  /** The smallest log bound; a smaller one counts as this. */
+  static final long MIN_LOG_MAX_BYTES = 8192;
+
+  /** How often the log trimmer looks at a running session's log. */
+  static final String TRIM_SECONDS = "1";
+
+  /** The prefix of the stderr line by which the logs and follow scripts report dropped bytes. */
+  static final String SKIPPED = "hearth-skipped ";
+
+  /**
+   * The log trimmer, a background loop of the wrapper while it lives (its {@code $$}): when the log
+   * holds more than {@code $max} bytes past {@code log.start}, it announces a new start (half the
+   * bound before the end, on a 4 KiB block) in {@code log.start}, and on its next round punches out
+   * everything before the start it announced on the previous one (util-linux {@code fallocate}), so
+   * that a reader that has just read the old start is not handed zeros. Byte offsets stay those of
+   * the whole output (the file is sparse), so readers need no mapping.
+   */
+  private static final String TRIMMER =
+      String.join(
+          "\n",
+          "(",
+          "  start=0 punched=0",
+          "  while kill -0 $$ 2>/dev/null; do",
+          "    sleep " + TRIM_SECONDS,
+          "    if [ \"$start\" -gt \"$punched\" ]; then",
+          "      fallocate -p -o 0 -l \"$start\" \"$d/log\" && punched=$start",
+          "    fi",
+          "    size=$(wc -c < \"$d/log\") || continue",
+          "    if [ $((size - start)) -gt \"$max\" ]; then",
+          "      start=$(((size - max / 2) / 4096 * 4096))",
+          "      printf '%s\\n' \"$start\" > \"$d/log.start.tmp\" &&",
+          "        mv \"$d/log.start.tmp\" \"$d/log.start\"",
+          "    fi",
+          "  done",
+          ") </dev/null >/dev/null 2>&1 &",
+          "trimmer=$!");
+
   private static final String WRAPPER =
       String.join(
           "\n",
-          "d=$1",
-          "shift",
+          "d=$1 max=$2",
+          "shift 2",
           "printf '%s\\n' \"$$\" > \"$d/wrapper.pid\"",
           // The holder is one process keeping the FIFO open for writing: killing it is EOF.
           "sleep 2147483647 3<>\"$d/stdin\" </dev/null >/dev/null 2>&1 &",
           "printf '%s\\n' \"$!\" > \"$d/holder.pid\"",
+          TRIMMER,
           "setsid sh -c \"$1\" hearth-command \"$d\" < \"$d/stdin\" >> \"$d/log\" 2>&1",
           "code=$?",
-          "kill \"$(head -c 64 \"$d/holder.pid\")\" 2>/dev/null",
+          "kill \"$(head -c 64 \"$d/holder.pid\")\" \"$trimmer\" 2>/dev/null",
           "printf '%s\\n' \"$code\" > \"$d/exit.tmp\" && mv \"$d/exit.tmp\" \"$d/exit\"",
           "");
 
@@ -61,17 +102,26 @@ public final class SessionScripts {
 
   private final SessionLayout layout;
   private final List<String> privateVariables;
+  private final long logMaxBytes;
 
   public SessionScripts(SessionLayout layout) {
     this(layout, List.of());
   }
 
+  public SessionScripts(SessionLayout layout, List<String> privateVariables) {
+    this(layout, privateVariables, DEFAULT_LOG_MAX_BYTES);
+  }
+
   /**
    * @param privateVariables variables of the scripts' own environment that sessions must not
    *     inherit (the one a transport marks its commands with, say)
+   * @param logMaxBytes the most a session's log keeps on the guest's disk (see the trimmer; at
+   *     least {@value #MIN_LOG_MAX_BYTES}); older output is dropped, its offsets still counted
    */
-  public SessionScripts(SessionLayout layout, List<String> privateVariables) {
+  public SessionScripts(SessionLayout layout, List<String> privateVariables, long logMaxBytes) {
     this.layout = Objects.requireNonNull(layout, "layout");
+    // Under two blocks the trimmer's half-bound start would never move past a block.
+    this.logMaxBytes = Math.max(MIN_LOG_MAX_BYTES, logMaxBytes);
     for (String name : privateVariables) {
       if (!VARIABLE.matcher(name).matches()) {
         throw new InvalidSessionRequestException(
@@ -129,6 +179,7 @@ public final class SessionScripts {
     // setsid -f rather than '&': an asynchronous list would start with SIGINT and SIGQUIT
     // ignored, which the command would inherit and could not undo.
     s.append("setsid -f sh -c ").append(quote(WRAPPER)).append(" hearth-session \"$d\" ");
+    s.append(logMaxBytes).append(' ');
     s.append(quote(inner(spec))).append(" </dev/null >/dev/null 2>\"$d/wrapper.err\"\n");
     // Wait for the command's pid, so that kill and write work as soon as the id is known.
     s.append("i=0\n");
@@ -221,10 +272,45 @@ public final class SessionScripts {
         + " else printf 'lost\\n'; fi\n";
   }
 
-  /** Prints the log from byte {@code offset} to its current end. */
+  /**
+   * Prints the log from byte {@code offset} to its current end. Bytes the trimmer dropped are
+   * skipped and counted on stderr ({@link #skipped}).
+   */
   public String logs(String id, long offset) {
     requireOffset(offset);
-    return session(id, false) + "tail -c +" + (offset + 1) + " \"$d/log\"\n";
+    return session(id, false)
+        + "off="
+        + offset
+        + " skipped=0\n"
+        + SKIP
+        + "tail -c +$((off + 1)) \"$d/log\"\n"
+        + REPORT_SKIPPED;
+  }
+
+  /** Moves {@code off} past what the trimmer dropped, counting it in {@code skipped}. */
+  private static final String SKIP =
+      "start=$(small \"$d/log.start\"); case $start in ''|*[!0-9]*) start=0 ;; esac\n"
+          + "if [ \"$off\" -lt \"$start\" ]; then skipped=$((skipped + start - off)); off=$start; fi\n";
+
+  private static final String REPORT_SKIPPED =
+      "[ \"$skipped\" -gt 0 ] && printf '" + SKIPPED + "%s\\n' \"$skipped\" >&2\nexit 0\n";
+
+  /**
+   * The bytes that the logs or follow script reported as dropped from the log (the trimmer's), 0
+   * when none: the next offset is the start offset plus these plus the bytes printed.
+   */
+  public static long skipped(String stderr) {
+    long total = 0;
+    for (String line : stderr.split("\n")) {
+      if (line.startsWith(SKIPPED)) {
+        try {
+          total += Long.parseLong(line.substring(SKIPPED.length()).strip());
+        } catch (NumberFormatException e) {
+          // Not the script's line: a guest's own stderr noise counts nothing.
+        }
+      }
+    }
+    return total;
   }
 
   /**
@@ -236,10 +322,11 @@ public final class SessionScripts {
     return session(id, false)
         + "off="
         + offset
-        + "\n"
+        + " skipped=0\n"
         + "while :; do\n"
         + "  st=$(session_state \"$d\")\n"
         + "  size=$(wc -c < \"$d/log\")\n"
+        + SKIP
         + "  if [ \"$size\" -gt \"$off\" ]; then\n"
         + "    tail -c +$((off + 1)) \"$d/log\" | head -c $((size - off)) || exit 1\n"
         + "    off=$size\n"
@@ -248,7 +335,8 @@ public final class SessionScripts {
         + "  sleep "
         + POLL_SECONDS
         + "\n"
-        + "done\n";
+        + "done\n"
+        + REPORT_SKIPPED;
   }
 
   /** The metadata file: one {@code key base64} line per value, so any text survives. */

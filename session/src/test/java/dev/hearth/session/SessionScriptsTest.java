@@ -9,8 +9,10 @@ import dev.hearth.core.testing.HostileWords;
 import dev.hearth.core.testing.RequiresBinary;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -212,6 +214,60 @@ class SessionScriptsTest {
     assertThat(out.stdoutBytes()).isEqualTo(java.util.Arrays.copyOfRange(all, 1, all.length));
     assertThat(new String(all, StandardCharsets.UTF_8)).isEqualTo("héllo\nnext line\n");
     assertThat(waitFor(id)).isEqualTo(4);
+  }
+
+  @Test
+  @RequiresBinary({"fallocate", "stat"})
+  void aChattySessionsLogIsTrimmedToItsBoundAndTheLogsSkipWhatWasDropped() throws Exception {
+    long max = 16 * 1024;
+    int written = 200 * 1024;
+    SessionScripts bounded = new SessionScripts(scripts.layout(), List.of(), max);
+    SessionSpec spec =
+        spec(
+            List.of("sh", "-c", "yes 0123456789abcde | head -c " + written + "; read x; echo end"));
+    String id = SessionListing.parseStarted(spec.id(), guest.ok(bounded.start(spec)));
+    java.nio.file.Path log = guest.root.resolve(id).resolve("log");
+    java.nio.file.Path start = guest.root.resolve(id).resolve("log.start");
+    Await.until(
+        "the trimmer punched the log down to its bound of " + max + " bytes on disk",
+        () -> Files.exists(start) && allocatedBytes(log) <= max);
+
+    byte[] all = "0123456789abcde\n".repeat(written / 16).getBytes(StandardCharsets.UTF_8);
+    long dropped = Long.parseLong(Files.readString(start).strip());
+    assertThat(dropped).isPositive().isLessThanOrEqualTo(written - max / 2);
+    assertThat(Files.size(log)).as("offsets stay those of the whole output").isEqualTo(written);
+    LocalGuest.Result logs = guest.run(bounded.logs(id, 0));
+    assertThat(logs.exit()).isZero();
+    assertThat(SessionScripts.skipped(logs.stderr())).isEqualTo(dropped);
+    assertThat(logs.stdout()).isEqualTo(Arrays.copyOfRange(all, (int) dropped, written));
+    LocalGuest.Result fromLater = guest.run(bounded.logs(id, written - 5));
+    assertThat(fromLater.out()).isEqualTo("bcde\n");
+    assertThat(SessionScripts.skipped(fromLater.stderr())).isZero();
+
+    Process follow = guest.spawn(bounded.follow(id, 3));
+    guest.run(bounded.write(id), "x\n".getBytes(StandardCharsets.UTF_8));
+    Await.Output out =
+        Await.output(follow, LocalGuest.SCRIPT_DEADLINE, "the follow script of session " + id);
+    assertThat(out.exitCode()).isZero();
+    assertThat(SessionScripts.skipped(out.stderr())).isEqualTo(dropped - 3);
+    assertThat(new String(out.stdoutBytes(), StandardCharsets.UTF_8))
+        .startsWith(new String(all, (int) dropped, 32, StandardCharsets.UTF_8))
+        .endsWith("0123456789abcde\nend\n");
+    assertThat(waitFor(id)).isZero();
+  }
+
+  @Test
+  void skippedSumsTheScriptsLinesOnly() {
+    assertThat(SessionScripts.skipped("hearth-skipped 4096\nnoise\nhearth-skipped x\n"))
+        .isEqualTo(4096);
+    assertThat(SessionScripts.skipped("")).isZero();
+  }
+
+  /** The bytes of disk a file takes ({@code st_blocks} of 512 bytes). */
+  private static long allocatedBytes(java.nio.file.Path file) throws Exception {
+    Process stat = new ProcessBuilder("stat", "-c", "%b", file.toString()).start();
+    Await.Output o = Await.output(stat, Duration.ofSeconds(30), "stat of " + file);
+    return Long.parseLong(o.stdout().strip()) * 512;
   }
 
   @Test

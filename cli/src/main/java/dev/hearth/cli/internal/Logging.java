@@ -7,13 +7,18 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
 
 /**
  * Logback set up in code: one line per event on stderr (ISO timestamp, level, logger, message).
  * Found by logback through {@code META-INF/services}, it sets warnings and errors only, so that CLI
- * commands stay quiet; {@code hearth daemon} calls {@link #toStderr} with its log level.
+ * commands stay quiet; {@code hearth daemon} calls {@link #toStderr} with its log level, or {@link
+ * #toFile} when {@code daemon_log_file} is set.
  */
 public final class Logging extends ContextAwareBase implements Configurator {
   static final String SSH_LIBRARY = "org.apache.sshd";
@@ -34,17 +39,51 @@ public final class Logging extends ContextAwareBase implements Configurator {
     configure(context, Level.toLevel(level, Level.INFO));
   }
 
-  private static void configure(LoggerContext context, Level level) {
+  /**
+   * Logs events at {@code level} and above to {@code file}, kept with its one rotated copy within
+   * {@code maxBytes} ({@link CappedLogFile}).
+   *
+   * @throws UncheckedIOException naming the file when it cannot be opened
+   */
+  public static void toFile(String level, Path file, long maxBytes) {
+    CappedLogFile out;
+    try {
+      out = CappedLogFile.open(file, maxBytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot open the daemon log file " + file + " (daemon_log_file): " + e.getMessage(), e);
+    }
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    context.reset();
+    OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
+    appender.setContext(context);
+    appender.setName("file");
+    appender.setOutputStream(out);
+    appender.setEncoder(encoder(context));
+    appender.start();
+    configure(context, Level.toLevel(level, Level.INFO), appender);
+  }
+
+  private static PatternLayoutEncoder encoder(LoggerContext context) {
     PatternLayoutEncoder encoder = new PatternLayoutEncoder();
     encoder.setContext(context);
     encoder.setPattern(PATTERN);
     encoder.start();
+    return encoder;
+  }
+
+  private static void configure(LoggerContext context, Level level) {
     ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
     appender.setContext(context);
     appender.setName("stderr");
     appender.setTarget("System.err");
-    appender.setEncoder(encoder);
+    appender.setEncoder(encoder(context));
     appender.start();
+    configure(context, level, appender);
+  }
+
+  private static void configure(
+      LoggerContext context, Level level, OutputStreamAppender<ILoggingEvent> appender) {
     Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
     root.setLevel(level);
     root.addAppender(appender);

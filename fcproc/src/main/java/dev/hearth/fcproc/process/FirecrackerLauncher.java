@@ -55,40 +55,58 @@ public final class FirecrackerLauncher {
   static final Set<PosixFilePermission> CONSOLE_PERMISSIONS =
       PosixFilePermissions.fromString("rw-------");
 
+  /** The longest line the VMM log and metrics cappers hold (a metrics line is one JSON object). */
+  static final int VMM_LINE_BYTES = 65536;
+
   /**
    * Arguments: the console log, the bytes per log file, the pipe path, the capper's marker (a file
-   * that exists while the capper runs), then firecracker's argv. Runs under LC_ALL=C so that {@code
-   * ${#line}} and {@code %.Ns} count bytes.
+   * that exists while the capper runs), the VMM log, the metrics file, the bytes per VMM log or
+   * metrics file, the {@code uid:gid} of a confined VMM (or ""), then firecracker's argv (wrapped
+   * by the confinement). Runs under LC_ALL=C so that {@code ${#line}} and {@code %.Ns} count bytes.
+   * The VMM log's and the metrics' pipes ({@link #pipe}) stay in place for the VMM to open by path
+   * (the API's logger and metrics calls); the script holds each open for writing across the exec,
+   * so that their cappers end with the VMM even if it never opens them.
    */
   static final String SPAWN_SCRIPT =
       String.join(
           "\n",
-          "log=$1 half=$2 fifo=$3 capping=$4",
-          "shift 4",
-          "rm -f \"$fifo\" && mkfifo -m 600 \"$fifo\" || exit 1",
-          ": >\"$capping\" || exit 1",
-          "(",
+          "log=$1 half=$2 fifo=$3 capping=$4 vmmlog=$5 metrics=$6 vmmhalf=$7 owner=$8",
+          "shift 8",
+          // cap LOG HALF WIDTH: stdin's lines into LOG, rotated to LOG.1 past HALF bytes.
+          "cap() {",
           "  umask 077",
           "  LC_ALL=C",
           "  export LC_ALL",
-          "  exec 3>>\"$log\" || exit 1",
-          "  size=$(wc -c <\"$log\")",
-          "  keep=$((half - 1))",
-          "  width=$((keep < " + LINE_BYTES + " ? keep : " + LINE_BYTES + "))",
+          "  exec 3>>\"$1\" || exit 1",
+          "  size=$(wc -c <\"$1\")",
+          "  keep=$(($2 - 1))",
+          "  width=$((keep < $3 ? keep : $3))",
           "  stdbuf -oL fold -b -w \"$width\" | while IFS= read -r line || [ -n \"$line\" ]; do",
           "    n=$((${#line} + 1))",
-          "    if [ \"$n\" -gt \"$half\" ]; then n=$half; fi",
-          "    if [ $((size + n)) -gt \"$half\" ]; then",
+          "    if [ \"$n\" -gt \"$2\" ]; then n=$2; fi",
+          "    if [ $((size + n)) -gt \"$2\" ]; then",
           "      exec 3>&-",
-          "      mv -f \"$log\" \"$log.1\"",
-          "      exec 3>>\"$log\"",
+          "      mv -f \"$1\" \"$1.1\"",
+          "      exec 3>>\"$1\"",
           "      size=0",
           "    fi",
           "    printf \"%.${keep}s\\n\" \"$line\" >&3",
           "    size=$((size + n))",
           "  done",
+          "}",
+          "rm -f \"$fifo\" \"$vmmlog.fifo\" \"$metrics.fifo\" || exit 1",
+          "mkfifo -m 600 \"$fifo\" \"$vmmlog.fifo\" \"$metrics.fifo\" || exit 1",
+          // An unprivileged VMM opens the VMM log's and metrics' pipes itself.
+          "if [ -n \"$owner\" ]; then chown \"$owner\" \"$vmmlog.fifo\" \"$metrics.fifo\" || exit 1; fi",
+          ": >\"$capping\" || exit 1",
+          "(",
+          "  cap \"$log\" \"$half\" " + LINE_BYTES,
           "  rm -f \"$capping\"",
           ") <\"$fifo\" &",
+          "(cap \"$vmmlog\" \"$vmmhalf\" " + VMM_LINE_BYTES + ") <\"$vmmlog.fifo\" &",
+          "(cap \"$metrics\" \"$vmmhalf\" " + VMM_LINE_BYTES + ") <\"$metrics.fifo\" &",
+          // 3 and 4: descriptors 5 to 9 are VmmConfinement's.
+          "exec 3>\"$vmmlog.fifo\" 4>\"$metrics.fifo\"",
           "exec >\"$fifo\" 2>&1 </dev/null",
           "rm -f \"$fifo\"",
           "exec \"$@\"",
@@ -157,7 +175,11 @@ public final class FirecrackerLauncher {
                 console.toString(),
                 Long.toString(ConsoleLog.halfCap(spec.consoleLogMaxBytes())),
                 fifo.toString(),
-                capping(console).toString()));
+                capping(console).toString(),
+                spec.vmmLog().toString(),
+                spec.metrics().toString(),
+                Long.toString(ConsoleLog.halfCap(spec.vmmLogMaxBytes())),
+                confinement.map(c -> c.uid() + ":" + c.gid()).orElse("")));
     argv.addAll(confinement.map(c -> c.wrap(vmm)).orElse(vmm));
     ProcessBuilder builder =
         new ProcessBuilder(argv)
@@ -267,6 +289,15 @@ public final class FirecrackerLauncher {
             + spec.apiSocket()
             + " accepted connections"
             + consoleTail(spec.consoleLog()));
+  }
+
+  /**
+   * The named pipe that the VMM writes {@code log} through (its logger's or metrics' path in the
+   * API): a capper started with the VMM reads it and keeps {@code log} with {@code <log>.1} within
+   * the VMM log cap. It stays in the VM's folder while the VM runs.
+   */
+  public static Path pipe(Path log) {
+    return log.resolveSibling(log.getFileName() + ".fifo");
   }
 
   /**

@@ -14,13 +14,21 @@ import java.time.Duration;
  * @param consoleLog where the serial console (firecracker's stdout and stderr) goes
  * @param consoleLogMaxBytes the most the console log (with its one rotated file) may hold
  * @param socketTimeout how long to wait for the API socket to accept connections
+ * @param vmmLog where the VMM's own log goes (firecracker's logger), through {@link
+ *     FirecrackerLauncher#pipe}
+ * @param metrics where the VMM's metrics go, through {@link FirecrackerLauncher#pipe}
+ * @param vmmLogMaxBytes the most each of {@code vmmLog} and {@code metrics} (with its one rotated
+ *     file) may hold
  */
 public record LaunchSpec(
     String instanceId,
     Path apiSocket,
     Path consoleLog,
     long consoleLogMaxBytes,
-    Duration socketTimeout) {
+    Duration socketTimeout,
+    Path vmmLog,
+    Path metrics,
+    long vmmLogMaxBytes) {
 
   public LaunchSpec {
     if (instanceId == null || !ApiIds.INSTANCE_ID.matcher(instanceId).matches()) {
@@ -32,6 +40,12 @@ public record LaunchSpec(
     if (consoleLogMaxBytes < 2) {
       throw new IllegalArgumentException(
           "console log cap must be at least 2 bytes, got " + consoleLogMaxBytes);
+    }
+    requireNonNull(vmmLog, "vmmLog");
+    requireNonNull(metrics, "metrics");
+    if (vmmLogMaxBytes < 2) {
+      throw new IllegalArgumentException(
+          "VMM log cap must be at least 2 bytes, got " + vmmLogMaxBytes);
     }
     if (socketTimeout.isNegative() || socketTimeout.isZero()) {
       throw new IllegalArgumentException("socket timeout must be positive: " + socketTimeout);

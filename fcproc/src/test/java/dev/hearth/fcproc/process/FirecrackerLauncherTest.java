@@ -56,7 +56,19 @@ class FirecrackerLauncherTest {
   }
 
   LaunchSpec spec(long cap, Duration socketTimeout) {
-    return new LaunchSpec("vm-0123", socket, console, cap, socketTimeout);
+    return spec(cap, socketTimeout, CAP);
+  }
+
+  LaunchSpec spec(long cap, Duration socketTimeout, long vmmLogCap) {
+    return new LaunchSpec(
+        "vm-0123",
+        socket,
+        console,
+        cap,
+        socketTimeout,
+        console.resolveSibling("firecracker.log"),
+        console.resolveSibling("metrics.json"),
+        vmmLogCap);
   }
 
   FirecrackerProcess spawn(Path binary, LaunchSpec spec) throws Exception {
@@ -112,6 +124,55 @@ class FirecrackerLauncherTest {
     eventually(
         "the console capper ends after firecracker",
         () -> !Files.exists(FirecrackerLauncher.capping(console)));
+    // The VMM never opened its log or metrics pipe (no logger call): their cappers end with it.
+    eventually(
+        "nothing of the VM's session runs after firecracker ends",
+        () -> procfs.liveInSession(vm.identity().pid()).isEmpty());
+  }
+
+  @Test
+  void theVmmLogAndMetricsStayWithinTheirCapWithANoisyVmm() throws Exception {
+    long cap = 8 * 1024;
+    Path log = console.resolveSibling("firecracker.log");
+    Path metrics = console.resolveSibling("metrics.json");
+    // Writes to the pipes by path, as a VMM given them through its API does.
+    Path noisy =
+        script(
+            "noisy-vmm",
+            String.join(
+                "\n",
+                "i=0",
+                "while [ $i -lt 2000 ]; do",
+                "  echo \"log line $i of the VMM\"",
+                "  i=$((i + 1))",
+                "done >" + FirecrackerLauncher.pipe(log),
+                "i=0",
+                "while [ $i -lt 500 ]; do",
+                "  echo \"{\\\"metrics\\\": $i, \\\"pad\\\": \\\"$(printf %0100d 0)\\\"}\"",
+                "  i=$((i + 1))",
+                "done >" + FirecrackerLauncher.pipe(metrics),
+                "exec " + fake() + " \"$@\""));
+    FirecrackerProcess vm = spawn(noisy, spec(CAP, Duration.ofSeconds(30), cap));
+    eventually(
+        "the cappers wrote the last lines",
+        () ->
+            Files.readString(log).contains("log line 1999 of the VMM")
+                && Files.readString(metrics).contains("\"metrics\": 499,"));
+    vm.kill();
+
+    for (Path file : List.of(log, metrics)) {
+      Path previous = ConsoleLog.previous(file);
+      assertThat(previous).exists();
+      assertThat(Files.size(file)).isLessThanOrEqualTo(cap / 2);
+      assertThat(Files.size(previous)).isLessThanOrEqualTo(cap / 2);
+      assertThat(Files.getPosixFilePermissions(file))
+          .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    }
+    assertThat(Files.readString(ConsoleLog.previous(log)) + Files.readString(log))
+        .doesNotContain("log line 0 of");
+    // Whole lines: each metrics line is still one JSON object.
+    assertThat(Files.readAllLines(metrics))
+        .allSatisfy(line -> assertThat(line).startsWith("{\"metrics\": ").endsWith("\"}"));
   }
 
   @Test

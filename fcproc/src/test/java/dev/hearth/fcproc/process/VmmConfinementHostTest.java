@@ -131,13 +131,25 @@ class VmmConfinementHostTest {
 
     vm =
         launcher.spawn(
-            new LaunchSpec("vm-0123", socket, console, 1 << 20, Duration.ofSeconds(30)),
+            new LaunchSpec(
+                "vm-0123",
+                socket,
+                console,
+                1 << 20,
+                Duration.ofSeconds(30),
+                vmDir.resolve("firecracker.log"),
+                vmDir.resolve("metrics.json"),
+                1 << 20),
             confinement);
 
     Await.until(
         "the stand-in's report reaches the console log",
         () -> ConsoleLog.tail(console, 1 << 20).contains("kernel-"));
     String report = ConsoleLog.tail(console, 1 << 20);
+    // The VMM opens its log's and metrics' pipes by path (the API's logger and metrics calls).
+    assertThat(
+            Files.getAttribute(FirecrackerLauncher.pipe(vmDir.resolve("metrics.json")), "unix:uid"))
+        .isEqualTo(UID);
     assertThat(report).contains("ids 65534 65534 [65534]");
     assertThat(report).contains("CapEff:\t0000000000000000", "CapBnd:\t0000000000000000");
     assertThat(report).contains("NoNewPrivs:\t1");

@@ -16,6 +16,7 @@ import dev.hearth.session.SessionGuest;
 import dev.hearth.session.SessionInfo;
 import dev.hearth.session.SessionListing;
 import dev.hearth.session.SessionNotFoundException;
+import dev.hearth.session.SessionScripts;
 import dev.hearth.session.SessionStepException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -80,9 +81,22 @@ public final class SessionService implements AutoCloseable {
    */
   public SessionService(
       Vms vms, GuestRoute route, GuestScripts guest, Clock clock, Duration callTimeout) {
+    this(vms, route, guest, clock, callTimeout, SessionScripts.DEFAULT_LOG_MAX_BYTES);
+  }
+
+  /**
+   * @param logMaxBytes the most of a session's output its log keeps ({@code session_log_max_size})
+   */
+  public SessionService(
+      Vms vms,
+      GuestRoute route,
+      GuestScripts guest,
+      Clock clock,
+      Duration callTimeout,
+      long logMaxBytes) {
     this.vms = vms;
     this.route = route;
-    this.sessions = new GuestSessions(guest, clock, callTimeout);
+    this.sessions = new GuestSessions(guest, clock, callTimeout, logMaxBytes);
   }
 
   /**

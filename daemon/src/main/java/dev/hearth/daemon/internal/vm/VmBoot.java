@@ -12,6 +12,7 @@ import dev.hearth.fcproc.client.LoggerConfig;
 import dev.hearth.fcproc.client.MachineConfig;
 import dev.hearth.fcproc.client.MetricsConfig;
 import dev.hearth.fcproc.client.NetworkInterface;
+import dev.hearth.fcproc.process.FirecrackerLauncher;
 import dev.hearth.fcproc.process.FirecrackerProcess;
 import dev.hearth.fcproc.process.LaunchSpec;
 import dev.hearth.fcproc.process.VmmConfinement;
@@ -24,7 +25,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -91,13 +91,8 @@ final class VmBoot {
     Path metrics = dir.resolve(VmFiles.METRICS);
     try {
       Files.createDirectories(dir);
-      for (Path file : List.of(firecrackerLog, metrics)) {
-        if (!Files.exists(file)) {
-          Files.createFile(file);
-        }
-      }
     } catch (IOException e) {
-      throw new DaemonException("cannot create the log files in " + dir + ": " + e.getMessage(), e);
+      throw new DaemonException("cannot create the VM's folder " + dir + ": " + e.getMessage(), e);
     }
     LaunchSpec spec =
         new LaunchSpec(
@@ -105,7 +100,10 @@ final class VmBoot {
             layout.vmApiSocket(vm.id()),
             dir.resolve(VmFiles.CONSOLE_LOG),
             parts.config().consoleLogMaxSize(),
-            API_SOCKET_TIMEOUT);
+            API_SOCKET_TIMEOUT,
+            firecrackerLog,
+            metrics,
+            parts.config().vmmLogMaxSize());
     FirecrackerProcess process;
     Optional<VmmConfinement> confinement = jail.confine(vm, image);
     try {
@@ -124,8 +122,9 @@ final class VmBoot {
     try {
       spawned.accept(vm.withProcess(Optional.of(process.identity())).withVmm(vmm.kind()));
       FirecrackerClient api = process.client();
-      api.putLogger(new LoggerConfig(firecrackerLog, LogLevel.INFO));
-      api.putMetrics(new MetricsConfig(metrics));
+      // Through the pipes of the cappers the launch started, which keep each within its cap.
+      api.putLogger(new LoggerConfig(FirecrackerLauncher.pipe(firecrackerLog), LogLevel.INFO));
+      api.putMetrics(new MetricsConfig(FirecrackerLauncher.pipe(metrics)));
       api.putMachineConfig(new MachineConfig(vm.vcpus(), vm.memoryMib()));
       api.putBootSource(new BootSource(image.kernel(), Optional.of(vm.bootArgs()), image.initrd()));
       api.putDrive(new Drive("rootfs", vm.rootDisk().orElseThrow().path(), true, false));
