@@ -130,9 +130,10 @@ public enum ConfigKey {
           + " listener off."),
   WEB_LISTEN_ADDR(
       "web_listen_addr",
-      Type.OPTIONAL_ADDRESS,
+      Type.OPTIONAL_LISTEN_ADDRESS,
       "127.0.0.1:7777",
-      "Address of a read-only web UI; not used yet (there is no web UI)."),
+      "Address and port of the read-only web UI (`hearth ui` prints its URL with the token);"
+          + " port 0 takes any free port, \"\" turns the web UI off."),
   DISK_PROVISIONER(
       "disk_provisioner",
       Type.enumOf("auto", "dm-snapshot", "copy"),
@@ -390,6 +391,11 @@ public enum ConfigKey {
     static final Type EGRESS = new Type("open, none or allow:NAME[,NAME...]", false, Type::egress);
     static final Type OPTIONAL_ADDRESS =
         new Type("host:port such as 127.0.0.1:7777, or \"\"", false, Type::optionalAddress);
+    static final Type OPTIONAL_LISTEN_ADDRESS =
+        new Type(
+            "host:port such as 127.0.0.1:7777 (port 0: any free port), or \"\"",
+            false,
+            v -> optionalAddress(v, 0));
     static final Type ADDRESS_LIST =
         new Type(
                 "an array of \"ip\" or \"ip:port\" strings such as [\"1.1.1.1\", \"10.0.0.2:5353\"]",
@@ -597,6 +603,10 @@ public enum ConfigKey {
     }
 
     static String optionalAddress(String v) {
+      return optionalAddress(v, 1);
+    }
+
+    static String optionalAddress(String v, int lowestPort) {
       if (v.isEmpty()) {
         return v;
       }
@@ -610,11 +620,11 @@ public enum ConfigKey {
       }
       try {
         int port = Integer.parseInt(v.substring(colon + 1));
-        if (port < 1 || port > 65535) {
+        if (port < lowestPort || port > 65535) {
           throw new NumberFormatException();
         }
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("the port must be from 1 to 65535");
+        throw new IllegalArgumentException("the port must be from " + lowestPort + " to 65535");
       }
       return v;
     }

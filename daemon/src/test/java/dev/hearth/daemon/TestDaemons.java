@@ -24,7 +24,9 @@ final class TestDaemons {
         .with(ConfigKey.SOCKET_GROUP, "")
         .with(ConfigKey.DISK_PROVISIONER, "copy")
         // Test daemons run side by side: none takes the VM DNS's host port unless asked to.
-        .with(ConfigKey.DNS_HOST_LISTEN, "");
+        .with(ConfigKey.DNS_HOST_LISTEN, "")
+        // Nor the web UI's port: the web tests ask for one (port 0, any free one).
+        .with(ConfigKey.WEB_LISTEN_ADDR, "");
   }
 
   /**
