@@ -94,7 +94,12 @@ public final class Layout {
    * beside the socket, so that a client that knows the socket finds it.
    */
   public Path webUrlFile() {
-    return runtimeDir.resolve("web.url");
+    return webUrlFileBeside(socket());
+  }
+
+  /** {@link #webUrlFile()} of the daemon whose socket is {@code socket}. */
+  public static Path webUrlFileBeside(Path socket) {
+    return socket.resolveSibling("web.url");
   }
 
   public Path pidFile() {

@@ -19,10 +19,12 @@ final class WebAssets {
 
   private final Map<String, Asset> byPath;
   private final byte[] unauthorized;
+  private final byte[] signedIn;
 
-  private WebAssets(Map<String, Asset> byPath, byte[] unauthorized) {
+  private WebAssets(Map<String, Asset> byPath, byte[] unauthorized, byte[] signedIn) {
     this.byPath = byPath;
     this.unauthorized = unauthorized;
+    this.signedIn = signedIn;
   }
 
   static WebAssets load() {
@@ -31,7 +33,7 @@ final class WebAssets {
             "/", new Asset("text/html; charset=utf-8", read(FILES.get("/"))),
             "/app.js", new Asset("text/javascript; charset=utf-8", read(FILES.get("/app.js"))),
             "/style.css", new Asset("text/css; charset=utf-8", read(FILES.get("/style.css"))));
-    return new WebAssets(assets, read("unauthorized.html"));
+    return new WebAssets(assets, read("unauthorized.html"), read("signed-in.html"));
   }
 
   Optional<Asset> find(String path) {
@@ -41,6 +43,11 @@ final class WebAssets {
   /** The 401 page: how to get in ({@code hearth ui}). */
   byte[] unauthorized() {
     return unauthorized.clone();
+  }
+
+  /** The login's answer: moves on to {@code /} at once. */
+  byte[] signedIn() {
+    return signedIn.clone();
   }
 
   private static byte[] read(String name) {

@@ -159,9 +159,12 @@ final class WebHandler implements HttpHandler {
       return;
     }
     exchange.getResponseHeaders().set("Set-Cookie", WebAccess.setCookie(access.newSession()));
-    // The token leaves the address bar (and the history) at once.
-    exchange.getResponseHeaders().set("Location", "/");
-    send(exchange, 303, "text/plain; charset=utf-8", text("signed in\n"));
+    exchange.getResponseHeaders().set("Cache-Control", "no-store");
+    // The token leaves the address bar (and the history) at once, through a page that moves on
+    // rather than a 303: a navigation that came from another site (the file hearth ui --open
+    // hands the browser) would not carry the SameSite=Strict cookie along a redirect, while the
+    // refresh is this site's own navigation.
+    send(exchange, 200, "text/html; charset=utf-8", assets.signedIn());
   }
 
   static void secure(Headers headers) {
