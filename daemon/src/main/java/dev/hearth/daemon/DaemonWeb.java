@@ -5,6 +5,7 @@ import dev.hearth.core.Layout;
 import dev.hearth.daemon.internal.web.WebServer;
 import dev.hearth.daemon.internal.web.WebSources;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.util.Optional;
 import java.util.OptionalInt;
 import org.slf4j.Logger;
@@ -22,6 +23,12 @@ final class DaemonWeb {
   static Optional<WebServer> start(
       Config config, Layout layout, Daemon.Seams seams, WebSources sources) {
     Optional<String> listen = config.webListenAddr();
+    try {
+      // A daemon that died left its URL: hearth ui must not print it for this one.
+      Files.deleteIfExists(layout.webUrlFile());
+    } catch (IOException e) {
+      throw new DaemonException("cannot remove " + layout.webUrlFile() + ": " + e.getMessage(), e);
+    }
     if (listen.isEmpty()) {
       return Optional.empty();
     }

@@ -82,6 +82,18 @@ class WebServerTest {
   }
 
   @Test
+  void aDaemonWithoutTheWebUiRemovesTheUrlADeadDaemonLeft() throws Exception {
+    fx.stopDaemon();
+    Files.writeString(fx.layout.webUrlFile(), url + "\n");
+    VmFixture withoutWeb = new VmFixture(dir, VmFixture.config(dir)).start();
+    try {
+      assertThat(fx.layout.webUrlFile()).doesNotExist();
+    } finally {
+      withoutWeb.close();
+    }
+  }
+
+  @Test
   void withoutTheTokenOrACookieEveryPageIs401SayingToRunHearthUi() throws Exception {
     for (String path : List.of("/", "/app.js", "/api/vms", "/api/events", "/api/doctor")) {
       WebHttp.Response r = http.get(path);
