@@ -43,6 +43,9 @@ declare -A test_pkgs=(
   [python3]=python3
   # The VM DNS's host tests run a local upstream resolver with fixed records.
   [dnsmasq]=dnsmasq-base
+  # The web UI's browser test (WebUiBrowserTest): headless Chromium driven through chromedriver.
+  [chromium]=chromium
+  [chromedriver]=chromium-driver
 )
 
 missing=()

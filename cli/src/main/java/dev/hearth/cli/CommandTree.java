@@ -42,6 +42,7 @@ final class CommandTree {
               SessionCommand.class,
               WorkspaceCommand.class,
               RpcCommand.class,
+              UiCommand.class,
               CompletionCommand.class),
           VmCommand.class,
           List.of(

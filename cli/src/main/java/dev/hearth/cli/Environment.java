@@ -9,7 +9,8 @@ import java.util.Optional;
 /**
  * What the CLI takes from its surroundings besides arguments: environment variables, whether stdout
  * is a terminal, the clock, Ctrl-C, the way to hearth, the terminal with the standard streams as
- * bytes, and the host's tar for vm cp. Injected so that tests control all of them.
+ * bytes, the host's tar for vm cp, and the desktop's browser for ui --open. Injected so that tests
+ * control all of them.
  */
 record Environment(
     Map<String, String> variables,
@@ -18,7 +19,8 @@ record Environment(
     Interrupts interrupts,
     HearthConnector hearths,
     Terminal terminal,
-    HostTar tar) {
+    HostTar tar,
+    Browser browser) {
   Environment {
     variables = Map.copyOf(variables);
     Objects.requireNonNull(clock, "clock");
@@ -26,6 +28,7 @@ record Environment(
     Objects.requireNonNull(hearths, "hearths");
     Objects.requireNonNull(terminal, "terminal");
     Objects.requireNonNull(tar, "tar");
+    Objects.requireNonNull(browser, "browser");
   }
 
   /**
@@ -40,27 +43,38 @@ record Environment(
         Interrupts.shutdownHooks(),
         Hearth::connect,
         SystemTerminal.system(),
-        new SystemHostTar());
+        new SystemHostTar(),
+        new SystemBrowser(variables));
   }
 
   Environment withClock(Clock clock) {
-    return new Environment(variables, interactive, clock, interrupts, hearths, terminal, tar);
+    return new Environment(
+        variables, interactive, clock, interrupts, hearths, terminal, tar, browser);
   }
 
   Environment withInterrupts(Interrupts interrupts) {
-    return new Environment(variables, interactive, clock, interrupts, hearths, terminal, tar);
+    return new Environment(
+        variables, interactive, clock, interrupts, hearths, terminal, tar, browser);
   }
 
   Environment withHearths(HearthConnector hearths) {
-    return new Environment(variables, interactive, clock, interrupts, hearths, terminal, tar);
+    return new Environment(
+        variables, interactive, clock, interrupts, hearths, terminal, tar, browser);
   }
 
   Environment withTerminal(Terminal terminal) {
-    return new Environment(variables, interactive, clock, interrupts, hearths, terminal, tar);
+    return new Environment(
+        variables, interactive, clock, interrupts, hearths, terminal, tar, browser);
   }
 
   Environment withTar(HostTar tar) {
-    return new Environment(variables, interactive, clock, interrupts, hearths, terminal, tar);
+    return new Environment(
+        variables, interactive, clock, interrupts, hearths, terminal, tar, browser);
+  }
+
+  Environment withBrowser(Browser browser) {
+    return new Environment(
+        variables, interactive, clock, interrupts, hearths, terminal, tar, browser);
   }
 
   /** A variable's value; unset and empty are the same. */

@@ -33,6 +33,7 @@ class DaemonCommandsTest {
             .with(ConfigKey.STATE_DIR, dir.resolve("state").toString())
             .with(ConfigKey.RUNTIME_DIR, dir.resolve("run").toString())
             .with(ConfigKey.SOCKET_GROUP, "")
+            .with(ConfigKey.WEB_LISTEN_ADDR, "")
             // On open the daemon removes hearth TAPs that no VM of its own uses beyond its pool:
             // a full pool keeps it off the TAPs of other daemons and tests on this host.
             .with(ConfigKey.TAP_POOL_SIZE, "64")

@@ -33,7 +33,8 @@ class DaemonProcessTest {
     dir = TempDirs.create();
     config = dir.resolve("config.toml");
     // No socket group: the test machine need not have a "hearth" group.
-    Files.writeString(config, "socket_group = \"\"\n");
+    // Nor a web UI: test daemons run side by side.
+    Files.writeString(config, "socket_group = \"\"\nweb_listen_addr = \"\"\n");
   }
 
   @AfterEach

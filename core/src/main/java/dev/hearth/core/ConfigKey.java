@@ -185,9 +185,10 @@ public enum ConfigKey {
           + " listener off."),
   WEB_LISTEN_ADDR(
       "web_listen_addr",
-      ConfigType.OPTIONAL_ADDRESS,
+      ConfigType.OPTIONAL_LISTEN_ADDRESS,
       "127.0.0.1:7777",
-      "Address of a read-only web UI; not used yet (there is no web UI)."),
+      "Address and port of the read-only web UI (`hearth ui` prints its URL with the token);"
+          + " port 0 takes any free port, \"\" turns the web UI off."),
   DISK_PROVISIONER(
       "disk_provisioner",
       ConfigType.enumOf("auto", "dm-snapshot", "copy"),

@@ -61,6 +61,11 @@ final class ConfigType {
   static final ConfigType UID_RANGE =
       new ConfigType(
           "a range of uids FIRST-LAST such as 1000000000-1000065535", false, ConfigType::uidRange);
+  static final ConfigType OPTIONAL_LISTEN_ADDRESS =
+      new ConfigType(
+          "host:port such as 127.0.0.1:7777 (port 0: any free port), or \"\"",
+          false,
+          v -> optionalAddress(v, 0));
   static final ConfigType ADDRESS_LIST =
       new ConfigType(
               "an array of \"ip\" or \"ip:port\" strings such as [\"1.1.1.1\", \"10.0.0.2:5353\"]",
@@ -321,6 +326,10 @@ final class ConfigType {
   }
 
   static String optionalAddress(String v) {
+    return optionalAddress(v, 1);
+  }
+
+  static String optionalAddress(String v, int lowestPort) {
     if (v.isEmpty()) {
       return v;
     }
@@ -334,11 +343,11 @@ final class ConfigType {
     }
     try {
       int port = Integer.parseInt(v.substring(colon + 1));
-      if (port < 1 || port > 65535) {
+      if (port < lowestPort || port > 65535) {
         throw new NumberFormatException();
       }
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("the port must be from 1 to 65535");
+      throw new IllegalArgumentException("the port must be from " + lowestPort + " to 65535");
     }
     return v;
   }

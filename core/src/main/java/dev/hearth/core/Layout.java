@@ -89,6 +89,19 @@ public final class Layout {
     return runtimeDir.resolve("hearth.sock");
   }
 
+  /**
+   * The web UI's login URL with its token (ARCHITECTURE.md, "Web UI"), for {@code hearth ui}:
+   * beside the socket, so that a client that knows the socket finds it.
+   */
+  public Path webUrlFile() {
+    return webUrlFileBeside(socket());
+  }
+
+  /** {@link #webUrlFile()} of the daemon whose socket is {@code socket}. */
+  public static Path webUrlFileBeside(Path socket) {
+    return socket.resolveSibling("web.url");
+  }
+
   public Path pidFile() {
     return runtimeDir.resolve("hearth.pid");
   }

@@ -12,7 +12,6 @@ import dev.hearth.core.Store;
 import dev.hearth.core.rpc.PeerAuthorizer;
 import dev.hearth.core.rpc.RpcServer;
 import dev.hearth.core.rpc.SupplementaryGroups;
-import dev.hearth.daemon.internal.dns.VmDns;
 import dev.hearth.daemon.internal.guest.GuestRoute;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildOp;
 import dev.hearth.daemon.internal.rpc.RpcHandler;
@@ -282,7 +281,7 @@ public final class Daemon implements Hearth {
   private final MinaGuestDialer dialer;
   private final SessionService sessions;
   private final Workspaces workspacesApi;
-  private final VmDns dns;
+  private final Undo listeners;
   private final Duration shutdownGrace;
   private final AtomicBoolean serving = new AtomicBoolean();
   private final AtomicBoolean closeStarted = new AtomicBoolean();
@@ -304,7 +303,7 @@ public final class Daemon implements Hearth {
       MinaGuestDialer dialer,
       SessionService sessions,
       Workspaces workspacesApi,
-      VmDns dns,
+      Undo listeners,
       Duration shutdownGrace) {
     this.layout = layout;
     this.store = store;
@@ -321,7 +320,7 @@ public final class Daemon implements Hearth {
     this.dialer = dialer;
     this.sessions = sessions;
     this.workspacesApi = workspacesApi;
-    this.dns = dns;
+    this.listeners = listeners;
     this.shutdownGrace = shutdownGrace;
   }
 
@@ -412,7 +411,7 @@ public final class Daemon implements Hearth {
     steps.push(dialer::close);
     steps.push(() -> Files.deleteIfExists(layout.pidFile()));
     steps.push(() -> Files.deleteIfExists(layout.socket()));
-    steps.push(dns::close);
+    steps.push(listeners); // the VM DNS and the web UI
     DaemonException failure =
         new DaemonException("closing the daemon for " + layout.runtimeDir() + " failed");
     Undo.undoAll(steps, failure);

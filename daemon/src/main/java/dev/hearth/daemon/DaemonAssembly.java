@@ -13,6 +13,7 @@ import dev.hearth.daemon.internal.guest.GuestRpc;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildOp;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildRpc;
 import dev.hearth.daemon.internal.imagebuild.ImageBuildService;
+import dev.hearth.daemon.internal.session.LocalSessions;
 import dev.hearth.daemon.internal.session.SessionRpc;
 import dev.hearth.daemon.internal.session.SessionService;
 import dev.hearth.daemon.internal.vm.CreateOp;
@@ -27,6 +28,8 @@ import dev.hearth.daemon.internal.vm.VmHostKeys;
 import dev.hearth.daemon.internal.vm.VmLocks;
 import dev.hearth.daemon.internal.vm.VmRpc;
 import dev.hearth.daemon.internal.vm.VmService;
+import dev.hearth.daemon.internal.web.WebServer;
+import dev.hearth.daemon.internal.web.WebSources;
 import dev.hearth.daemon.internal.workspace.LocalWorkspaces;
 import dev.hearth.daemon.internal.workspace.WorkspaceOp;
 import dev.hearth.daemon.internal.workspace.WorkspaceRpc;
@@ -233,6 +236,9 @@ final class DaemonAssembly {
       long pid = seams.posix().getpid();
       Supplier<VersionInfo> version = () -> DaemonServices.versionInfo(pid, vmm.get());
       Optional<RpcServer> rpc = Optional.empty();
+      Optional<WebServer> web = Optional.empty();
+      LocalWorkspaces localWorkspaces =
+          new LocalWorkspaces(workspaces, Path.of(System.getProperty("java.io.tmpdir")));
       if (listen) {
         RpcServer server =
             DaemonSocket.bind(
@@ -251,6 +257,20 @@ final class DaemonAssembly {
         DaemonSocket.secure(layout.socket(), config.socketGroup(), seams.posix());
         log.info("hearth daemon (pid {}) listening on {}", pid, layout.socket());
         rpc = Optional.of(server);
+        web =
+            DaemonWeb.start(
+                config,
+                layout,
+                seams,
+                new WebSources(
+                    vmsApi,
+                    opsApi,
+                    imagesApi,
+                    new LocalSessions(sessions),
+                    localWorkspaces,
+                    () -> Daemon.doctor(config, seams.vmmSelector()),
+                    config.dnsDomain()));
+        web.ifPresent(w -> undo.push(w::close));
       } else {
         log.info("hearth (pid {}) open in-process for {}", pid, layout.runtimeDir());
       }
@@ -269,8 +289,8 @@ final class DaemonAssembly {
           pruner,
           dialer,
           sessions,
-          new LocalWorkspaces(workspaces, Path.of(System.getProperty("java.io.tmpdir"))),
-          dns,
+          localWorkspaces,
+          closing(dns, web),
           config.shutdownGrace());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -281,6 +301,17 @@ final class DaemonAssembly {
       Undo.undoAll(undo, e);
       throw e;
     }
+  }
+
+  /** The listeners' close, in the daemon's: the web UI first, then the VM DNS. */
+  private static Undo closing(VmDns dns, Optional<WebServer> web) {
+    return () -> {
+      try {
+        web.ifPresent(WebServer::close);
+      } finally {
+        dns.close();
+      }
+    };
   }
 
   private static void createFolder(Path dir, String mode) {

@@ -27,7 +27,9 @@ final class TestDaemons {
         // vm_user cannot read: test daemons run their VMMs as root (VmJailHostTest covers both).
         .with(ConfigKey.VM_UNPRIVILEGED, "false")
         // Test daemons run side by side: none takes the VM DNS's host port unless asked to.
-        .with(ConfigKey.DNS_HOST_LISTEN, "");
+        .with(ConfigKey.DNS_HOST_LISTEN, "")
+        // Nor the web UI's port: the web tests ask for one (port 0, any free one).
+        .with(ConfigKey.WEB_LISTEN_ADDR, "");
   }
 
   /**

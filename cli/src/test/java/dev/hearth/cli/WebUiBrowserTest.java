@@ -1,0 +1,252 @@
+package dev.hearth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hearth.core.testing.Await;
+import dev.hearth.core.testing.RequiresBinary;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.ElementClickInterceptedException;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * The web UI in a real browser: Debian's headless Chromium driven by Selenium through chromedriver,
+ * on a daemon with the fake firecracker (WebUiTestDaemon), reached with the URL that {@code hearth
+ * ui} prints; VMs are made with the CLI. A failure leaves a screenshot in {@code
+ * target/web-ui-failure.png}. With {@code -Dhearth.web.screenshot=PATH} it also saves the VM list
+ * there while a create holds at its identity stage (the README's picture).
+ */
+@RequiresBinary({"chromium", "chromedriver"})
+class WebUiBrowserTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  /** What the fake firecracker prints on the console at boot (its BOOT_LINE). */
+  private static final String BOOT_LINE =
+      "[    0.000000] Linux version 6.1.0-hearth-fake: fake guest booting";
+
+  /** The daemon module's test class path, written by its build. */
+  private static final Path DAEMON = Path.of("..", "daemon", "target").toAbsolutePath().normalize();
+
+  @TempDir Path dir;
+  private Process daemon;
+  private ChromeDriver browser;
+
+  @BeforeEach
+  void start() throws Exception {
+    for (String point : List.of("create.rootfs", "create.identity")) {
+      Files.createDirectories(dir.resolve("hold"));
+      Files.writeString(dir.resolve("hold").resolve(point), "hold\n");
+    }
+    daemon = startDaemon();
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(onPath("chromium").toFile());
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox", // root, in a container
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1360,760",
+        "--user-data-dir=" + dir.resolve("chromium"));
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(onPath("chromedriver").toFile())
+            .withLogFile(dir.resolve("chromedriver.log").toFile())
+            .build();
+    browser = new ChromeDriver(service, options);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    try {
+      if (browser != null) {
+        browser.quit();
+      }
+    } finally {
+      daemon.destroy(); // SIGTERM: the daemon stops and kills its fake VMs
+      Await.exit(daemon, WAIT, "the web UI test daemon to stop");
+    }
+  }
+
+  /** WebUiTestDaemonMain in a JVM of its own; returns once its socket and web UI are up. */
+  private Process startDaemon() throws Exception {
+    Path classpathFile = DAEMON.resolve("web-ui-test-classpath.txt");
+    assertThat(classpathFile)
+        .as("the daemon module's test class path (built by ./mvnw -pl cli -am)")
+        .exists();
+    String classpath =
+        String.join(
+            File.pathSeparator,
+            DAEMON.resolve("test-classes").toString(),
+            DAEMON.resolve("classes").toString(),
+            Files.readString(classpathFile).strip());
+    Process process =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                classpath,
+                "dev.hearth.daemon.WebUiTestDaemonMain",
+                dir.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("daemon.log").toFile())
+            .start();
+    await(
+        "the test daemon to be ready (its log: " + dir.resolve("daemon.log") + ")",
+        () -> {
+          assertThat(process.isAlive()).as("the test daemon exited early").isTrue();
+          return Files.exists(dir.resolve("ready"));
+        });
+    return process;
+  }
+
+  private Path socket() {
+    return dir.resolve("run").resolve("hearth.sock");
+  }
+
+  private void awaitHeld(String point) throws Exception {
+    await("a create to hold at " + point, () -> Files.exists(dir.resolve("held").resolve(point)));
+  }
+
+  private void release(String point) throws Exception {
+    Files.delete(dir.resolve("hold").resolve(point));
+  }
+
+  private CliRun.Result cli(String... args) {
+    String[] all = new String[args.length + 2];
+    all[0] = "--socket";
+    all[1] = socket().toString();
+    System.arraycopy(args, 0, all, 2, args.length);
+    return CliRun.run(new Environment(Map.of(), false), all);
+  }
+
+  @Test
+  void theHostsVmsAndACreatesStagesShowLiveAndTheConsoleAsText() throws Throwable {
+    try {
+      CliRun.Result ui = cli("ui");
+      assertThat(ui.exitCode()).as(ui.err()).isZero();
+      String url = ui.out().strip();
+      browser.get(url);
+      await(
+          "the VM list, with the token gone from the address",
+          () ->
+              browser.getCurrentUrl().matches("http://127\\.0\\.0\\.1:[0-9]+/(#/)?")
+                  && text("main").contains("No VMs yet"));
+      // Set once: a reload would lose it.
+      script("window.hearthTestMarker = 'not reloaded';");
+
+      CliRun.Result create = cli("vm", "create", "web1", "--image", "base", "--detach");
+      assertThat(create.exitCode()).as(create.err()).isZero();
+      awaitHeld("create.rootfs");
+      await(
+          "web1 creating, its create at stage rootfs",
+          () ->
+              cell("tr[data-vm='web1'] td:nth-child(2)").equals("creating")
+                  && stageShown().equals(Optional.of("rootfs")));
+      release("create.rootfs");
+      awaitHeld("create.identity");
+      await("the create at stage identity", () -> stageShown().equals(Optional.of("identity")));
+      screenshotIfAsked();
+      release("create.identity");
+      await(
+          "web1 running and no create shown running",
+          () ->
+              cell("tr[data-vm='web1'] td:nth-child(2)").equals("running")
+                  && stageShown().isEmpty());
+      assertThat(cell("tr[data-vm='web1'] td:nth-child(4)")).isEqualTo("web1.hearth.internal");
+      assertThat(script("return window.hearthTestMarker;")).isEqualTo("not reloaded");
+
+      await(
+          "a click on web1's link (the list is redrawn as events come)",
+          () -> {
+            try {
+              browser.findElement(By.linkText("web1")).click();
+              return true;
+            } catch (StaleElementReferenceException | ElementClickInterceptedException redrawn) {
+              return false;
+            }
+          });
+      await("the console's boot line on web1's page", () -> text("#console").contains(BOOT_LINE));
+      Path console =
+          Path.of(
+              Json.node(cli("--json", "vm", "show", "web1").out()).path("console_log").asText());
+      String hostile = "<b>bold?</b><script>window.hearthPwned = 1</script>";
+      Files.writeString(console, hostile + "\n", StandardOpenOption.APPEND);
+      await("the console line with markup, as text", () -> text("#console").contains(hostile));
+      assertThat(script("return document.querySelectorAll('#console *').length;")).isEqualTo(0L);
+      assertThat(script("return typeof window.hearthPwned;")).isEqualTo("undefined");
+      assertThat(text("#vm-fields")).contains("10.77.0.2", "web1.hearth.internal");
+      assertThat(text("#vm-ops")).contains("vm.create", "succeeded");
+      assertThat(script("return window.hearthTestMarker;")).isEqualTo("not reloaded");
+    } catch (Throwable failure) {
+      Path shot = Path.of("target", "web-ui-failure.png");
+      Files.createDirectories(shot.getParent());
+      Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
+      failure.addSuppressed(
+          new AssertionError("screenshot: " + shot.toAbsolutePath() + "; page: " + text("body")));
+      throw failure;
+    }
+  }
+
+  /** The stage of the one running operation the VM list shows, if any. */
+  private Optional<String> stageShown() {
+    String stage = cell("#running-ops td.stage");
+    return stage.isEmpty() ? Optional.empty() : Optional.of(stage);
+  }
+
+  /**
+   * The text of the first element {@code css} selects, or "" when there is none; read in one
+   * script, since the page replaces its rows as events come.
+   */
+  private String cell(String css) {
+    Object text =
+        script("const e = document.querySelector(arguments[0]); return e ? e.innerText : '';", css);
+    return String.valueOf(text).strip();
+  }
+
+  private String text(String css) {
+    return cell(css);
+  }
+
+  private Object script(String code, Object... args) {
+    return ((JavascriptExecutor) browser).executeScript(code, args);
+  }
+
+  private void await(String what, Await.Condition condition) throws Exception {
+    Await.until(WAIT, what, condition);
+  }
+
+  private void screenshotIfAsked() throws Exception {
+    String target = System.getProperty("hearth.web.screenshot", "");
+    if (!target.isEmpty()) {
+      Path shot = dir.resolve("shot.png");
+      Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
+      Files.copy(shot, Path.of(target), StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  private static Path onPath(String program) {
+    for (String folder : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      Path candidate = Path.of(folder, program);
+      if (!folder.isEmpty() && Files.isExecutable(candidate)) {
+        return candidate;
+      }
+    }
+    throw new AssertionError(program + " is not on PATH");
+  }
+}
