@@ -53,7 +53,21 @@ public enum ConfigKey {
       "jailer_bin",
       Type.OPTIONAL_PATH,
       "",
-      "The jailer binary; \"\" looks it up on PATH. Only reported by doctor for now."),
+      "Firecracker's jailer; \"\" looks for jailer on PATH, then next to the firecracker binary."
+          + " When found, each Firecracker VM is started through it: chrooted, as vm_user, in a"
+          + " cgroup sized from the VM (not for the QEMU launcher)."),
+  JAILER_CHROOT_BASE(
+      "jailer_chroot_base",
+      Type.OPTIONAL_PATH,
+      "",
+      "Where the jailer makes each VM's chroot (<base>/firecracker/<vm id>/root); \"\" is"
+          + " <state_dir>/jailer. On the state folder's filesystem the VM's files are hard links,"
+          + " elsewhere bind mounts."),
+  VM_USER(
+      "vm_user",
+      Type.STRING,
+      "hearth-vm",
+      "The unprivileged user (not root) the VMM runs as: with the jailer, its --uid and --gid."),
   DEFAULT_KERNEL(
       "default_kernel",
       Type.OPTIONAL_PATH,

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -127,7 +128,8 @@ public final class FirecrackerLauncher {
           "cannot create the console log " + console + " or the folder of " + socket, e);
     }
     Path fifo = console.resolveSibling(console.getFileName() + ".fifo");
-    List<String> argv =
+    List<String> argv = new ArrayList<>();
+    argv.addAll(
         List.of(
             "setsid",
             "/bin/sh",
@@ -137,12 +139,19 @@ public final class FirecrackerLauncher {
             console.toString(),
             Long.toString(ConsoleLog.halfCap(spec.consoleLogMaxBytes())),
             fifo.toString(),
-            capping(console).toString(),
-            binary.toString(),
-            "--api-sock",
-            socket.toString(),
-            "--id",
-            spec.instanceId());
+            capping(console).toString()));
+    // The jailer execs firecracker in place (same pid), so everything below holds for both.
+    argv.addAll(
+        spec.jailer()
+            .map(JailerCommand::argv)
+            .orElseGet(
+                () ->
+                    List.of(
+                        binary.toString(),
+                        "--api-sock",
+                        socket.toString(),
+                        "--id",
+                        spec.instanceId())));
     ProcessBuilder builder =
         new ProcessBuilder(argv)
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.hearth.fcproc.internal.ApiIds;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * What {@link FirecrackerLauncher#spawn} starts.
@@ -14,13 +15,26 @@ import java.time.Duration;
  * @param consoleLog where the serial console (firecracker's stdout and stderr) goes
  * @param consoleLogMaxBytes the most the console log (with its one rotated file) may hold
  * @param socketTimeout how long to wait for the API socket to accept connections
+ * @param jailer the jailer's command line when firecracker is started through the jailer (then
+ *     {@code apiSocket} is where its socket inside the jail is on the host)
  */
 public record LaunchSpec(
     String instanceId,
     Path apiSocket,
     Path consoleLog,
     long consoleLogMaxBytes,
-    Duration socketTimeout) {
+    Duration socketTimeout,
+    Optional<JailerCommand> jailer) {
+
+  /** Firecracker started directly, without the jailer. */
+  public LaunchSpec(
+      String instanceId,
+      Path apiSocket,
+      Path consoleLog,
+      long consoleLogMaxBytes,
+      Duration socketTimeout) {
+    this(instanceId, apiSocket, consoleLog, consoleLogMaxBytes, socketTimeout, Optional.empty());
+  }
 
   public LaunchSpec {
     if (instanceId == null || !ApiIds.INSTANCE_ID.matcher(instanceId).matches()) {
@@ -35,6 +49,10 @@ public record LaunchSpec(
     }
     if (socketTimeout.isNegative() || socketTimeout.isZero()) {
       throw new IllegalArgumentException("socket timeout must be positive: " + socketTimeout);
+    }
+    if (jailer.isPresent() && !jailer.get().id().equals(instanceId)) {
+      throw new IllegalArgumentException(
+          "the jailer's --id " + jailer.get().id() + " is not the instance id " + instanceId);
     }
   }
 }

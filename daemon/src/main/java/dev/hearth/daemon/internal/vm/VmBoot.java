@@ -13,6 +13,9 @@ import dev.hearth.fcproc.client.MachineConfig;
 import dev.hearth.fcproc.client.MetricsConfig;
 import dev.hearth.fcproc.client.NetworkInterface;
 import dev.hearth.fcproc.process.FirecrackerProcess;
+import dev.hearth.fcproc.process.JailedVm;
+import dev.hearth.fcproc.process.Jailer;
+import dev.hearth.fcproc.process.JailerCommand;
 import dev.hearth.fcproc.process.LaunchSpec;
 import dev.hearth.imagemgr.ImageCatalog;
 import dev.hearth.imagemgr.ImageCatalog.BootFiles;
@@ -96,22 +99,43 @@ final class VmBoot {
     } catch (IOException e) {
       throw new DaemonException("cannot create the log files in " + dir + ": " + e.getMessage(), e);
     }
+    BootPaths paths =
+        new BootPaths(
+            image.kernel(),
+            image.initrd(),
+            vm.rootDisk().orElseThrow().path(),
+            firecrackerLog,
+            metrics);
+    Path socket = layout.vmApiSocket(vm.id());
+    Optional<JailerCommand> jailer = Optional.empty();
+    if (vmm.jailer().isPresent()) {
+      // Undone by the caller's failure path, as the process is (VmJails).
+      JailedVm jail =
+          parts
+              .jailer()
+              .prepare(
+                  vmm.jailer().get(), binary, vm.id(), Jailer.limits(vm.vcpus(), vm.memoryMib()));
+      paths = paths.inside(jail);
+      socket = jail.chroot().apiSocket();
+      jailer = Optional.of(jail.command());
+    }
     LaunchSpec spec =
         new LaunchSpec(
             vm.id(),
-            layout.vmApiSocket(vm.id()),
+            socket,
             dir.resolve(VmFiles.CONSOLE_LOG),
             parts.config().consoleLogMaxSize(),
-            API_SOCKET_TIMEOUT);
+            API_SOCKET_TIMEOUT,
+            jailer);
     FirecrackerProcess process = parts.launcher().apply(binary).spawn(spec);
     try {
       spawned.accept(vm.withProcess(Optional.of(process.identity())).withVmm(vmm.kind()));
       FirecrackerClient api = process.client();
-      api.putLogger(new LoggerConfig(firecrackerLog, LogLevel.INFO));
-      api.putMetrics(new MetricsConfig(metrics));
+      api.putLogger(new LoggerConfig(paths.log(), LogLevel.INFO));
+      api.putMetrics(new MetricsConfig(paths.metrics()));
       api.putMachineConfig(new MachineConfig(vm.vcpus(), vm.memoryMib()));
-      api.putBootSource(new BootSource(image.kernel(), Optional.of(vm.bootArgs()), image.initrd()));
-      api.putDrive(new Drive("rootfs", vm.rootDisk().orElseThrow().path(), true, false));
+      api.putBootSource(new BootSource(paths.kernel(), Optional.of(vm.bootArgs()), paths.initrd()));
+      api.putDrive(new Drive("rootfs", paths.rootDisk(), true, false));
       api.putNetworkInterface(new NetworkInterface("eth0", vm.tap(), vm.mac()));
       api.instanceStart();
       return process;
@@ -122,6 +146,25 @@ final class VmBoot {
         e.addSuppressed(killFailure);
       }
       throw e;
+    }
+  }
+
+  /**
+   * The files firecracker is given over its API, as it sees them: the host's paths, or inside its
+   * jail, where the kernel and initrd are shared as they are and the VM's own files (disk, logs)
+   * belong to the VM's user.
+   */
+  private record BootPaths(
+      Path kernel, Optional<Path> initrd, Path rootDisk, Path log, Path metrics) {
+    BootPaths inside(JailedVm jail) throws InterruptedException {
+      Optional<Path> jailedInitrd =
+          initrd.isPresent() ? Optional.of(jail.share("initrd", initrd.get())) : Optional.empty();
+      return new BootPaths(
+          jail.share("vmlinux", kernel),
+          jailedInitrd,
+          jail.give("rootfs", rootDisk),
+          jail.give(VmFiles.FIRECRACKER_LOG, log),
+          jail.give(VmFiles.METRICS, metrics));
     }
   }
 

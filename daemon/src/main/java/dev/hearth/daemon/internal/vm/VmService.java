@@ -20,6 +20,7 @@ import dev.hearth.fcproc.net.Ipv4Cidr;
 import dev.hearth.fcproc.net.PolicyEgressGate;
 import dev.hearth.fcproc.net.TapPool;
 import dev.hearth.fcproc.process.FirecrackerLauncher;
+import dev.hearth.fcproc.process.Jailer;
 import dev.hearth.fcproc.process.ProcessTable;
 import dev.hearth.imagemgr.GuestIdentity;
 import dev.hearth.opstate.OpSnapshot;
@@ -62,6 +63,7 @@ public final class VmService {
       Supplier<VmmChoice> vmm,
       Function<Path, FirecrackerLauncher> launcher,
       FirecrackerLauncher adopter,
+      Jailer jailer,
       ProcessTable processTable,
       GuestIdentity identity,
       SshWaiter sshWaiter,
@@ -69,7 +71,13 @@ public final class VmService {
       List<VmHook> hooks,
       FileSync fileSync,
       PolicyEgressGate egress,
-      StageBarrier stageBarrier) {}
+      StageBarrier stageBarrier) {
+
+    /** A VM's API socket: inside its jail when it has one, else in the runtime folder. */
+    Path apiSocket(String vmId) {
+      return jailer.apiSocket(vmId).orElseGet(() -> layout.vmApiSocket(vmId));
+    }
+  }
 
   /** A validated create request. */
   public record CreateRequest(
@@ -99,7 +107,7 @@ public final class VmService {
     TapPool tapPool = new TapPool(parts.config().tapPoolSize());
     GuestNetwork guestNetwork = new GuestNetwork(Ipv4Cidr.parse(parts.config().bridgeCidr()));
     this.lookup = new VmLookup(parts.layout(), vms, parts.processTable());
-    VmTransitions transitions = new VmTransitions(parts.layout(), vms, parts.locks());
+    VmTransitions transitions = new VmTransitions(parts.layout(), vms, parts.locks(), jails(parts));
     this.egresses = new VmEgresses(parts.egress(), vms);
     VmTeardown teardown = new VmTeardown(parts, vms, tapPool, egresses);
     VmBoot boot = new VmBoot(parts);
@@ -156,7 +164,11 @@ public final class VmService {
   }
 
   public Path apiSocket(Vm vm) {
-    return parts.layout().vmApiSocket(vm.id());
+    return parts.apiSocket(vm.id());
+  }
+
+  static VmJails jails(Parts parts) {
+    return new VmJails(parts.jailer(), parts.layout());
   }
 
   public Path consoleLog(Vm vm) {

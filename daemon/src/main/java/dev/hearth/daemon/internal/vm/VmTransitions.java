@@ -12,14 +12,19 @@ final class VmTransitions {
   private final Layout layout;
   private final VmStore vms;
   private final VmLocks locks;
+  private final VmJails jails;
 
-  VmTransitions(Layout layout, VmStore vms, VmLocks locks) {
+  VmTransitions(Layout layout, VmStore vms, VmLocks locks, VmJails jails) {
     this.layout = layout;
     this.vms = vms;
     this.locks = locks;
+    this.jails = jails;
   }
 
-  /** Sets the state (and the process) under the VM's lock; no process removes its API socket. */
+  /**
+   * Sets the state (and the process) under the VM's lock; no process removes its API socket and its
+   * jail.
+   */
   Vm transition(String id, VmState state, Optional<ProcessIdentity> process) {
     try (OrderedLock.Held held = locks.vm(id).lock()) {
       Vm vm =
@@ -30,6 +35,7 @@ final class VmTransitions {
       vms.update(vm);
       if (process.isEmpty()) {
         VmFiles.deleteQuietly(layout.vmApiSocket(vm.id()));
+        jails.removeQuietly(vm);
       }
       return vm;
     }
