@@ -110,6 +110,7 @@ abstract class DoctorFixture {
           KvmStatus.Kind.NO_ACCESS,
           "/dev/kvm cannot be opened for reading and writing (permission denied)");
   static final String IP = "/usr/sbin/ip";
+  static final List<String> VM_USER = List.of("getent", "passwd", "--", "hearth-vm");
   static final String SSH_KEY = "/var/lib/hearth/ssh/id_ed25519";
   static final String ROUTES =
       "[{\"dst\":\"default\",\"gateway\":\"192.0.2.1\",\"dev\":\"eth0\",\"flags\":[]},"
@@ -183,7 +184,8 @@ abstract class DoctorFixture {
                 + "linear           v1.4.0\n",
             "")
         .on(List.of(IP, "-j", "route", "show"), 0, ROUTES, "")
-        .on(List.of("/usr/sbin/nft", "-c", "-f", "-"), 0, "", "");
+        .on(List.of("/usr/sbin/nft", "-c", "-f", "-"), 0, "", "")
+        .on(VM_USER, 0, "hearth-vm:x:999:998::/nonexistent:/usr/sbin/nologin\n", "");
   }
 
   DoctorReport report() throws InterruptedException {
