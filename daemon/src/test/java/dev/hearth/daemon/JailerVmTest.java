@@ -189,6 +189,21 @@ class JailerVmTest {
         .isEmpty();
   }
 
+  @Test
+  void withoutAJailerFirecrackerStartsDirectlyAsBefore() throws Exception {
+    fx.stopDaemon();
+    Path state = dir.resolve("direct");
+    fx = new VmFixture(state, VmFixture.config(state)).start();
+    fx.createAndWait("direct", "");
+    JsonNode vm = fx.call("vm.show", "{\"vm\": \"direct\"}");
+    String id = vm.path("id").asText();
+    assertThat(vm.path("api_socket").asText()).isEqualTo(fx.layout.vmApiSocket(id).toString());
+    assertThat(commandLine(vm.path("pid").asLong())).doesNotContain(FakeJailer.class.getName());
+    assertThat(fx.config.jailerChrootBase()).doesNotExist();
+    assertThat(owner(Path.of(vm.path("root_disk").asText()))).isEqualTo(0);
+    fx.call("vm.delete", "{\"vm\": \"direct\", \"force\": true}");
+  }
+
   static int owner(Path p) throws IOException {
     return (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
   }

@@ -199,8 +199,8 @@ public final class Jailer {
   /**
    * Removes what VM {@code id}'s jails left: each jail (mounts inside unmounted, folder deleted),
    * the cgroup the jailer made for it (empty once firecracker is gone), and gives {@code owned}
-   * (the VM's files that a jail made the VM user's) back to the daemon's user. Nothing when there
-   * is none. Call it only once the VM's firecracker is gone.
+   * (the VM's files that a jail made the VM user's) back to the daemon's user when there was a
+   * jail. Nothing when there is none. Call it only once the VM's firecracker is gone.
    *
    * @throws FcprocException naming what could not be removed
    */
@@ -208,7 +208,8 @@ public final class Jailer {
     if (!ApiIds.INSTANCE_ID.matcher(id).matches()) {
       throw new IllegalArgumentException("not a jail id: '" + id + "'");
     }
-    for (JailerChroot jail : jails(id)) {
+    List<JailerChroot> jails = jails(id);
+    for (JailerChroot jail : jails) {
       jail.remove();
       log.debug("removed {}", jail);
     }
@@ -219,7 +220,8 @@ public final class Jailer {
         throw new FcprocException("cannot remove the jailer's cgroup " + group + ": " + e, e);
       }
     }
-    for (Path file : owned) {
+    // Only a jail gave them away; a VM started without one keeps its files as they are.
+    for (Path file : jails.isEmpty() ? List.<Path>of() : owned) {
       if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
         try {
           JailerChroot.chown(file, ownerUid, ownerGid);
