@@ -241,6 +241,13 @@ public final class Config {
     return optional(ConfigKey.JAILER_BIN).map(Path::of);
   }
 
+  /** Where the jailer makes the VMs' chroots: {@code jailer_chroot_base}, else under state_dir. */
+  public Path jailerChrootBase() {
+    return optional(ConfigKey.JAILER_CHROOT_BASE)
+        .map(Path::of)
+        .orElse(stateDir().resolve("jailer"));
+  }
+
   public Optional<Path> defaultKernel() {
     return optional(ConfigKey.DEFAULT_KERNEL).map(Path::of);
   }

@@ -61,7 +61,16 @@ public enum ConfigKey {
       "jailer_bin",
       ConfigType.OPTIONAL_PATH,
       "",
-      "The jailer binary; \"\" looks it up on PATH. Only reported by doctor for now."),
+      "Firecracker's jailer; \"\" looks for jailer on PATH, then next to the firecracker binary."
+          + " When found, each Firecracker VM is started through it: chrooted, as vm_user, in a"
+          + " cgroup sized from the VM (not for the QEMU launcher)."),
+  JAILER_CHROOT_BASE(
+      "jailer_chroot_base",
+      ConfigType.OPTIONAL_PATH,
+      "",
+      "Where the jailer makes each VM's chroot (<base>/firecracker/<vm id>/root); \"\" is"
+          + " <state_dir>/jailer. On the state folder's filesystem the VM's files are hard links,"
+          + " elsewhere bind mounts."),
   DEFAULT_KERNEL(
       "default_kernel",
       ConfigType.OPTIONAL_PATH,
@@ -117,8 +126,9 @@ public enum ConfigKey {
       "vm_user",
       ConfigType.STRING,
       "hearth-vm",
-      "The system user (and its primary group) that VMMs run as; scripts/start.sh creates"
-          + " hearth-vm. Each VM's disk, logs and TAP are given to it while the VM runs."),
+      "The system user (and its primary group) that VMMs run as (with Firecracker's jailer, its"
+          + " --uid and --gid); scripts/start.sh creates hearth-vm. Each VM's disk, logs and TAP"
+          + " are given to it while the VM runs."),
   VM_UID_PER_VM(
       "vm_uid_per_vm",
       ConfigType.BOOLEAN,

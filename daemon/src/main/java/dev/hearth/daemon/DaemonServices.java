@@ -32,7 +32,9 @@ import dev.hearth.fcproc.net.NatRules;
 import dev.hearth.fcproc.net.PolicyEgressGate;
 import dev.hearth.fcproc.net.TapDevices;
 import dev.hearth.fcproc.process.FirecrackerLauncher;
+import dev.hearth.fcproc.process.Jailer;
 import dev.hearth.fcproc.process.ProcessTable;
+import dev.hearth.fcproc.process.UserLookup;
 import dev.hearth.imagemgr.BuildLeftovers;
 import dev.hearth.imagemgr.DebugfsGuestIdentity;
 import dev.hearth.imagemgr.ImageBuilder;
@@ -109,6 +111,13 @@ final class DaemonServices {
             vmm,
             binary -> new FirecrackerLauncher(binary, processTable, seams.posix(), seams.clock()),
             adopter,
+            new Jailer(
+                config.jailerChrootBase(),
+                config.vmUser(),
+                UserLookup.getent(runner),
+                runner,
+                seams.posix().geteuid(),
+                seams.posix().getgid()),
             processTable,
             seams
                 .guestIdentity()

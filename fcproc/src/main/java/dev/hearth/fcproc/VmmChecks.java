@@ -9,6 +9,8 @@ import dev.hearth.core.HostProbe;
 import dev.hearth.core.HostTools;
 import dev.hearth.core.Posix;
 import dev.hearth.core.Runner;
+import dev.hearth.fcproc.process.UserLookup;
+import dev.hearth.fcproc.process.VmUser;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -252,21 +254,53 @@ public final class VmmChecks {
     return Command.builder(bin.toString()).args("--version").timeout(COMMAND_TIMEOUT).build();
   }
 
-  public CheckOutcome jailer() {
-    String fix = "install jailer from the Firecracker release next to firecracker";
-    Optional<Path> configured = config.jailerBin();
-    if (configured.isPresent()) {
-      Path bin = configured.get();
-      return probe.isExecutable(bin)
-          ? CheckOutcome.pass(bin + " (not used yet)")
-          : CheckOutcome.warn(
-              "jailer_bin " + bin + " is missing or not executable (not used yet)", fix);
+  /**
+   * Firecracker's jailer, found as the daemon finds it ({@link VmmSelector#jailer}): used for every
+   * Firecracker VM when found (then {@code vm_user} must be an existing user other than root, else
+   * every boot fails); missing with Firecracker is a WARN (VMs run without it); with QEMU it is not
+   * needed.
+   */
+  public CheckOutcome jailer() throws InterruptedException {
+    String fix =
+        "install jailer from the Firecracker release next to firecracker, or set jailer_bin";
+    VmmChoice choice = choose();
+    if (choice.jailer().isPresent()) {
+      Path bin = choice.jailer().get();
+      String user = config.vmUser();
+      Optional<VmUser> found = UserLookup.getent(runner).find(user);
+      if (found.isEmpty()) {
+        return CheckOutcome.fail(
+            bin + " would start each Firecracker VM, but vm_user '" + user + "' does not exist",
+            "useradd --system --no-create-home --shell /usr/sbin/nologin " + user);
+      }
+      if (found.get().uid() == 0 || found.get().gid() == 0) {
+        return CheckOutcome.fail(
+            bin + " would start each Firecracker VM as vm_user '" + user + "', which is root",
+            "set vm_user in " + configFile() + " to an unprivileged user");
+      }
+      return CheckOutcome.pass(
+          bin
+              + ": each Firecracker VM is started through it, as vm_user "
+              + user
+              + " (uid "
+              + found.get().uid()
+              + "), its jail in "
+              + config.jailerChrootBase());
     }
-    return probe
-        .findExecutable("jailer")
-        .map(bin -> CheckOutcome.pass(bin + " (not used yet)"))
-        .orElseGet(
-            () -> CheckOutcome.warn("jailer" + HostTools.NOT_FOUND + " (not used yet)", fix));
+    Optional<Path> firecracker =
+        choice.kind() == VmmKind.FIRECRACKER
+            ? choice.binary()
+            : vmmSelector.firecracker(config.firecrackerBin()).path();
+    VmmSelector.Lookup jailer = vmmSelector.jailer(config.jailerBin(), firecracker);
+    if (choice.kind() == VmmKind.FIRECRACKER) {
+      return CheckOutcome.warn(
+          jailer.detail() + ": Firecracker VMs run without the jailer (no chroot, uid or cgroup)",
+          fix);
+    }
+    return CheckOutcome.pass(
+        jailer.path().map(p -> p + ", not used").orElse("not needed")
+            + ": the jailer starts only Firecracker, and VMs run under "
+            + choice.kind().wireName());
   }
 
   /** {@code setsid}, through which the runner starts every VMM in a session of its own. */

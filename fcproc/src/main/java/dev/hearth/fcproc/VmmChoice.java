@@ -14,9 +14,26 @@ import java.util.Optional;
  * @param reason why, in one sentence a person can act on
  * @param kvm what the KVM probe found, which the choice rests on
  * @param softwareEmulation whether guests run under QEMU without KVM (TCG), which is slow
+ * @param jailer Firecracker's jailer, through which each VM's firecracker is started; only with
+ *     {@link VmmKind#FIRECRACKER}
  */
 public record VmmChoice(
-    VmmKind kind, Optional<Path> binary, String reason, KvmStatus kvm, boolean softwareEmulation) {
+    VmmKind kind,
+    Optional<Path> binary,
+    String reason,
+    KvmStatus kvm,
+    boolean softwareEmulation,
+    Optional<Path> jailer) {
+
+  /** A choice without the jailer. */
+  public VmmChoice(
+      VmmKind kind,
+      Optional<Path> binary,
+      String reason,
+      KvmStatus kvm,
+      boolean softwareEmulation) {
+    this(kind, binary, reason, kvm, softwareEmulation, Optional.empty());
+  }
 
   public VmmChoice {
     requireNonNull(kind, "kind");
@@ -27,6 +44,21 @@ public record VmmChoice(
       throw new IllegalArgumentException(
           "a VMM choice has a binary exactly when it is not none: " + kind + ", " + binary);
     }
+    requireNonNull(jailer, "jailer");
+    if (jailer.isPresent() && kind != VmmKind.FIRECRACKER) {
+      throw new IllegalArgumentException("only Firecracker runs under the jailer, not " + kind);
+    }
+  }
+
+  /** The same choice, each VM started through {@code jailerBin}. */
+  public VmmChoice withJailer(Path jailerBin) {
+    return new VmmChoice(
+        kind,
+        binary,
+        reason + "; each VM is started through the jailer " + jailerBin,
+        kvm,
+        softwareEmulation,
+        Optional.of(jailerBin));
   }
 
   /** Whether guests can be started at all. */

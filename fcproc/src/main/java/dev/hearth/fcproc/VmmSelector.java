@@ -38,6 +38,7 @@ public final class VmmSelector {
   public static final String LAUNCHER = "hearth-qemu-firecracker";
 
   static final String FIRECRACKER = "firecracker";
+  static final String JAILER = "jailer";
 
   /** A binary found, or what was looked at in vain. */
   public record Lookup(Optional<Path> path, String detail) {
@@ -110,7 +111,14 @@ public final class VmmSelector {
     VmmMode mode =
         VmmMode.fromConfigName(config.vmm())
             .orElseThrow(() -> new IllegalArgumentException("unknown vmm: " + config.vmm()));
-    return choose(mode, config.firecrackerBin());
+    VmmChoice choice = choose(mode, config.firecrackerBin());
+    if (choice.kind() != VmmKind.FIRECRACKER) {
+      return choice;
+    }
+    return jailer(config.jailerBin(), choice.binary())
+        .path()
+        .map(choice::withJailer)
+        .orElse(choice);
   }
 
   /** Chooses now: looks at the binaries and probes KVM (cheap; no process is run). */
@@ -150,6 +158,33 @@ public final class VmmSelector {
             + name
             + "' on PATH ("
             + (searchPath.isEmpty() ? "PATH is empty" : "looked in " + joined(searchPath))
+            + ")");
+  }
+
+  /**
+   * Firecracker's jailer: {@code jailer_bin} when set, else {@code jailer} on PATH, else {@code
+   * jailer} in the folder of the firecracker binary (as Firecracker's releases ship the two).
+   */
+  public Lookup jailer(Optional<Path> configured, Optional<Path> firecracker) {
+    if (configured.isPresent()) {
+      Path p = configured.get();
+      return executableFile.test(p)
+          ? Lookup.found(p)
+          : Lookup.missing("jailer_bin " + p + " is missing or not executable");
+    }
+    List<Path> looked = new ArrayList<>(searchPath);
+    firecracker.map(Path::getParent).filter(dir -> !looked.contains(dir)).ifPresent(looked::add);
+    for (Path dir : looked) {
+      Path candidate = dir.resolve(JAILER);
+      if (executableFile.test(candidate)) {
+        return Lookup.found(candidate);
+      }
+    }
+    return Lookup.missing(
+        "no executable '"
+            + JAILER
+            + "' on PATH or next to firecracker ("
+            + (looked.isEmpty() ? "nowhere to look" : "looked in " + joined(looked))
             + ")");
   }
 

@@ -336,4 +336,59 @@ class VmmSelectorTest {
           .isEqualTo("no executable 'firecracker' on PATH (PATH is empty)");
     }
   }
+
+  @Nested
+  class Jailer {
+    final Path onPath = Path.of("/usr/bin/jailer");
+    final Path nextToFirecracker = Path.of("/opt/fc/jailer");
+    final Path firecracker = Path.of("/opt/fc/firecracker");
+
+    @Test
+    void configuredPathOnPathThenNextToFirecracker() {
+      executables.addAll(Set.of(onPath, nextToFirecracker, Path.of("/srv/jailer-1.16")));
+      VmmSelector s = selector();
+      assertThat(
+              s.jailer(Optional.of(Path.of("/srv/jailer-1.16")), Optional.of(firecracker)).path())
+          .hasValue(Path.of("/srv/jailer-1.16"));
+      assertThat(s.jailer(Optional.empty(), Optional.of(firecracker)).path()).hasValue(onPath);
+      executables.remove(onPath);
+      assertThat(s.jailer(Optional.empty(), Optional.of(firecracker)).path())
+          .hasValue(nextToFirecracker);
+      executables.remove(nextToFirecracker);
+      VmmSelector.Lookup none = s.jailer(Optional.empty(), Optional.of(firecracker));
+      assertThat(none.path()).isEmpty();
+      assertThat(none.detail())
+          .isEqualTo(
+              "no executable 'jailer' on PATH or next to firecracker (looked in /usr/local/bin,"
+                  + " /usr/bin, /opt/fc)");
+      assertThat(s.jailer(Optional.of(Path.of("/srv/nope")), Optional.empty()).detail())
+          .isEqualTo("jailer_bin /srv/nope is missing or not executable");
+    }
+
+    @Test
+    void aFirecrackerChoiceCarriesTheJailer() {
+      executables.add(Path.of("/usr/local/bin/jailer"));
+      VmmChoice choice = selector().choose(Config.defaults());
+      assertThat(choice.kind()).isEqualTo(VmmKind.FIRECRACKER);
+      assertThat(choice.jailer()).hasValue(Path.of("/usr/local/bin/jailer"));
+      assertThat(choice.reason())
+          .endsWith("; each VM is started through the jailer /usr/local/bin/jailer");
+    }
+
+    @Test
+    void withoutAJailerFirecrackerRunsDirectly() {
+      VmmChoice choice = selector().choose(Config.defaults());
+      assertThat(choice.kind()).isEqualTo(VmmKind.FIRECRACKER);
+      assertThat(choice.jailer()).isEmpty();
+    }
+
+    @Test
+    void qemuNeverRunsUnderTheJailer() {
+      executables.add(Path.of("/usr/local/bin/jailer"));
+      kvm = MISSING;
+      VmmChoice choice = selector().choose(Config.defaults());
+      assertThat(choice.kind()).isEqualTo(VmmKind.QEMU);
+      assertThat(choice.jailer()).isEmpty();
+    }
+  }
 }

@@ -162,8 +162,18 @@ public final class FirecrackerLauncher {
           "cannot create the console log " + console + " or the folder of " + socket, e);
     }
     Path fifo = console.resolveSibling(console.getFileName() + ".fifo");
+    // The jailer execs firecracker in place (same pid), so everything below holds for both.
     List<String> vmm =
-        List.of(binary.toString(), "--api-sock", socket.toString(), "--id", spec.instanceId());
+        spec.jailer()
+            .map(JailerCommand::argv)
+            .orElseGet(
+                () ->
+                    List.of(
+                        binary.toString(),
+                        "--api-sock",
+                        socket.toString(),
+                        "--id",
+                        spec.instanceId()));
     List<String> argv =
         new ArrayList<>(
             List.of(

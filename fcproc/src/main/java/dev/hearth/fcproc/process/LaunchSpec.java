@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.hearth.fcproc.internal.ApiIds;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * What {@link FirecrackerLauncher#spawn} starts.
@@ -19,6 +20,8 @@ import java.time.Duration;
  * @param metrics where the VMM's metrics go, through {@link FirecrackerLauncher#pipe}
  * @param vmmLogMaxBytes the most each of {@code vmmLog} and {@code metrics} (with its one rotated
  *     file) may hold
+ * @param jailer the jailer's command line when firecracker is started through the jailer (then
+ *     {@code apiSocket} is where its socket inside the jail is on the host)
  */
 public record LaunchSpec(
     String instanceId,
@@ -28,7 +31,30 @@ public record LaunchSpec(
     Duration socketTimeout,
     Path vmmLog,
     Path metrics,
-    long vmmLogMaxBytes) {
+    long vmmLogMaxBytes,
+    Optional<JailerCommand> jailer) {
+
+  /** Firecracker started directly, without the jailer. */
+  public LaunchSpec(
+      String instanceId,
+      Path apiSocket,
+      Path consoleLog,
+      long consoleLogMaxBytes,
+      Duration socketTimeout,
+      Path vmmLog,
+      Path metrics,
+      long vmmLogMaxBytes) {
+    this(
+        instanceId,
+        apiSocket,
+        consoleLog,
+        consoleLogMaxBytes,
+        socketTimeout,
+        vmmLog,
+        metrics,
+        vmmLogMaxBytes,
+        Optional.empty());
+  }
 
   public LaunchSpec {
     if (instanceId == null || !ApiIds.INSTANCE_ID.matcher(instanceId).matches()) {
@@ -49,6 +75,10 @@ public record LaunchSpec(
     }
     if (socketTimeout.isNegative() || socketTimeout.isZero()) {
       throw new IllegalArgumentException("socket timeout must be positive: " + socketTimeout);
+    }
+    if (jailer.isPresent() && !jailer.get().id().equals(instanceId)) {
+      throw new IllegalArgumentException(
+          "the jailer's --id " + jailer.get().id() + " is not the instance id " + instanceId);
     }
   }
 }

@@ -65,6 +65,7 @@ public final class FirecrackerApiServer implements Closeable {
   private final String instanceId;
   private final FirecrackerBackend backend;
   private final RequestListener listener;
+  private final Path root;
 
   private AFUNIXServerSocket server;
 
@@ -86,6 +87,22 @@ public final class FirecrackerApiServer implements Closeable {
       String instanceId,
       FirecrackerBackend backend,
       RequestListener listener) {
+    this(spec, apiSocket, instanceId, backend, listener, Path.of("/"));
+  }
+
+  /**
+   * A server whose requests name files as a jailed firecracker sees them: relative to {@code root}
+   * (its jail's root folder; {@code /} for a firecracker that is not jailed). The backend is given
+   * the host's paths.
+   */
+  public FirecrackerApiServer(
+      FirecrackerSpec spec,
+      Path apiSocket,
+      String instanceId,
+      FirecrackerBackend backend,
+      RequestListener listener,
+      Path root) {
+    this.root = requireNonNull(root, "root");
     this.spec = requireNonNull(spec, "spec");
     this.apiSocket = requireNonNull(apiSocket, "apiSocket");
     this.instanceId = requireNonNull(instanceId, "instanceId");
@@ -308,9 +325,9 @@ public final class FirecrackerApiServer implements Closeable {
     }
     bootSource =
         new BootSource(
-            Path.of(json.get("kernel_image_path").asText()),
+            hostPath(json.get("kernel_image_path").asText()),
             text(json, "boot_args"),
-            text(json, "initrd_path").map(Path::of));
+            text(json, "initrd_path").map(this::hostPath));
     return noContent();
   }
 
@@ -337,7 +354,7 @@ public final class FirecrackerApiServer implements Closeable {
     Drive drive =
         new Drive(
             json.get("drive_id").asText(),
-            Path.of(json.get("path_on_host").asText()),
+            hostPath(json.get("path_on_host").asText()),
             json.get("is_root_device").asBoolean(),
             json.path("is_read_only").asBoolean(false));
     if (drive.isRootDevice()
@@ -356,7 +373,7 @@ public final class FirecrackerApiServer implements Closeable {
     }
     logger =
         new LoggerConfig(
-            Path.of(json.get("log_path").asText()),
+            hostPath(json.get("log_path").asText()),
             text(json, "level").map(l -> LogLevel.valueOf(l.toUpperCase(Locale.ROOT))),
             flag(json, "show_level"),
             flag(json, "show_log_origin"));
@@ -372,7 +389,7 @@ public final class FirecrackerApiServer implements Closeable {
     if (missing.isPresent()) {
       return missing.get();
     }
-    metrics = new MetricsConfig(Path.of(json.get("metrics_path").asText()));
+    metrics = new MetricsConfig(hostPath(json.get("metrics_path").asText()));
     return noContent();
   }
 
@@ -431,9 +448,19 @@ public final class FirecrackerApiServer implements Closeable {
     return value == null || value.isNull() ? Optional.empty() : Optional.of(value.asBoolean());
   }
 
-  private static Optional<ApiResponse> missingFile(JsonNode json, String field, String message) {
+  /** Where a file a request names is on this host (see {@link #root}). */
+  private Path hostPath(String named) {
+    Path path = Path.of(named);
+    if (root.getParent() == null) {
+      return path; // not jailed: as the process's own working folder resolves it
+    }
+    // A jailed firecracker's working folder is its root.
+    return path.isAbsolute() ? root.resolve(path.getRoot().relativize(path)) : root.resolve(path);
+  }
+
+  private Optional<ApiResponse> missingFile(JsonNode json, String field, String message) {
     JsonNode value = json.get(field);
-    if (value == null || Files.exists(Path.of(value.asText()))) {
+    if (value == null || Files.exists(hostPath(value.asText()))) {
       return Optional.empty();
     }
     return Optional.of(

@@ -85,6 +85,12 @@ public final class FakeFirecracker implements Closeable {
    */
   public static final String CONSOLE_ECHO_PROPERTY = "hearth.fake.consoleEcho";
 
+  /**
+   * System property set by the stand-in jailer ({@link FakeJailer}): the jail's root folder, which
+   * the fake treats as its {@code /} for the API socket and the files requests name.
+   */
+  public static final String JAIL_ROOT_PROPERTY = "hearth.fake.jailRoot";
+
   /** Printed to the console, with the reason, when the guest emulation cannot be set up. */
   public static final String GUEST_FAILURE_PREFIX = "hearth fake guest: cannot emulate the guest: ";
 
@@ -128,19 +134,40 @@ public final class FakeFirecracker implements Closeable {
       PrintStream console,
       long noiseBytes,
       Runnable onShutdown) {
+    this(spec, apiSocket, instanceId, console, noiseBytes, onShutdown, Path.of("/"));
+  }
+
+  /** The same, jailed: the files that requests name are relative to {@code root}. */
+  public FakeFirecracker(
+      FirecrackerSpec spec,
+      Path apiSocket,
+      String instanceId,
+      PrintStream console,
+      long noiseBytes,
+      Runnable onShutdown,
+      Path root) {
     this.instanceId = instanceId;
     this.console = console;
     this.noiseBytes = noiseBytes;
     this.onShutdown = onShutdown;
     this.requestLog = RecordedRequest.logFor(apiSocket);
     this.server =
-        new FirecrackerApiServer(spec, apiSocket, instanceId, new Backend(), this::record);
+        new FirecrackerApiServer(spec, apiSocket, instanceId, new Backend(), this::record, root);
   }
 
   public static void main(String[] args) {
     Path socket = null;
     String id = "anonymous-instance";
+    // Run by the stand-in jailer (FakeJailer) in place of an exec: its paths are the jail's.
+    Path root = Path.of(System.getProperty(JAIL_ROOT_PROPERTY, "/"));
     for (int i = 0; i < args.length; i++) {
+      if (args[i].startsWith("--id=")) { // as the jailer passes it
+        id = args[i].substring("--id=".length());
+        continue;
+      }
+      if (args[i].startsWith("--start-time-us=") || args[i].startsWith("--start-time-cpu-us=")) {
+        continue;
+      }
       switch (args[i]) {
         case "--version" -> {
           System.out.println(VERSION_LINE);
@@ -172,7 +199,10 @@ public final class FakeFirecracker implements Closeable {
       return;
     }
     long noise = Long.getLong(CONSOLE_NOISE_PROPERTY, 0L);
-    Path sock = socket;
+    Path sock =
+        socket.isAbsolute() && root.getParent() != null
+            ? root.resolve(socket.getRoot().relativize(socket))
+            : socket;
     FakeFirecracker fake =
         new FakeFirecracker(
             spec,
@@ -183,7 +213,8 @@ public final class FakeFirecracker implements Closeable {
             () -> {
               System.out.flush();
               System.exit(0);
-            });
+            },
+            root);
     fake.ignoreCtrlAltDel(Boolean.getBoolean(IGNORE_CTRL_ALT_DEL_PROPERTY));
     fake.consoleEcho = Boolean.getBoolean(CONSOLE_ECHO_PROPERTY);
     if (Boolean.getBoolean(GUEST_SSH_PROPERTY)) {

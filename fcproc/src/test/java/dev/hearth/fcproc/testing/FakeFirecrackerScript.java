@@ -30,6 +30,11 @@ public final class FakeFirecrackerScript {
    *     FakeFirecracker#CONSOLE_NOISE_PROPERTY}
    */
   public static Path write(Path script, Map<String, String> systemProperties) {
+    return write(script, systemProperties, FakeFirecracker.class.getName());
+  }
+
+  /** The same for another main class of the test-jar (the stand-in jailer). */
+  static Path write(Path script, Map<String, String> systemProperties, String mainClass) {
     Map<String, String> props = new TreeMap<>(systemProperties);
     props.putIfAbsent(ReferenceSpec.PROPERTY, ReferenceSpec.locate().toString());
     List<String> argv = new ArrayList<>();
@@ -41,7 +46,7 @@ public final class FakeFirecrackerScript {
     argv.add("-cp");
     argv.add(System.getProperty("java.class.path"));
     props.forEach((k, v) -> argv.add("-D" + k + "=" + v));
-    argv.add(FakeFirecracker.class.getName());
+    argv.add(mainClass);
     StringBuilder text = new StringBuilder("#!/bin/sh\n# hearth fake firecracker\nexec");
     for (String word : argv) {
       text.append(' ').append(quote(word));

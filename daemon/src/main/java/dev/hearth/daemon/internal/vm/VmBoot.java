@@ -14,6 +14,9 @@ import dev.hearth.fcproc.client.MetricsConfig;
 import dev.hearth.fcproc.client.NetworkInterface;
 import dev.hearth.fcproc.process.FirecrackerLauncher;
 import dev.hearth.fcproc.process.FirecrackerProcess;
+import dev.hearth.fcproc.process.JailedVm;
+import dev.hearth.fcproc.process.Jailer;
+import dev.hearth.fcproc.process.JailerCommand;
 import dev.hearth.fcproc.process.LaunchSpec;
 import dev.hearth.fcproc.process.VmmConfinement;
 import dev.hearth.imagemgr.ImageCatalog;
@@ -25,6 +28,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -91,21 +95,50 @@ final class VmBoot {
     Path metrics = dir.resolve(VmFiles.METRICS);
     try {
       Files.createDirectories(dir);
+      for (Path file : List.of(firecrackerLog, metrics)) {
+        if (!Files.exists(file)) {
+          Files.createFile(file);
+        }
+      }
     } catch (IOException e) {
-      throw new DaemonException("cannot create the VM's folder " + dir + ": " + e.getMessage(), e);
+      throw new DaemonException("cannot create the log files in " + dir + ": " + e.getMessage(), e);
+    }
+    // Through the pipes of the cappers the launch starts, which keep each log within its cap.
+    BootPaths paths =
+        new BootPaths(
+            image.kernel(),
+            image.initrd(),
+            vm.rootDisk().orElseThrow().path(),
+            FirecrackerLauncher.pipe(firecrackerLog),
+            FirecrackerLauncher.pipe(metrics));
+    Path socket = layout.vmApiSocket(vm.id());
+    Optional<JailerCommand> jailer = Optional.empty();
+    if (vmm.jailer().isPresent()) {
+      // Undone by the caller's failure path, as the process is (VmJails).
+      JailedVm jailed =
+          parts
+              .jailer()
+              .prepare(
+                  vmm.jailer().get(), binary, vm.id(), Jailer.limits(vm.vcpus(), vm.memoryMib()));
+      paths = paths.inside(jailed, firecrackerLog, metrics);
+      socket = jailed.chroot().apiSocket();
+      jailer = Optional.of(jailed.command());
     }
     LaunchSpec spec =
         new LaunchSpec(
             vm.id(),
-            layout.vmApiSocket(vm.id()),
+            socket,
             dir.resolve(VmFiles.CONSOLE_LOG),
             parts.config().consoleLogMaxSize(),
             API_SOCKET_TIMEOUT,
             firecrackerLog,
             metrics,
-            parts.config().vmmLogMaxSize());
+            parts.config().vmmLogMaxSize(),
+            jailer);
+    // A jailed firecracker is held by its jailer (uid, chroot, cgroup); any other VMM by VmJail.
+    Optional<VmmConfinement> confinement =
+        jailer.isPresent() ? Optional.empty() : jail.confine(vm, image);
     FirecrackerProcess process;
-    Optional<VmmConfinement> confinement = jail.confine(vm, image);
     try {
       process =
           confinement.isPresent()
@@ -122,12 +155,11 @@ final class VmBoot {
     try {
       spawned.accept(vm.withProcess(Optional.of(process.identity())).withVmm(vmm.kind()));
       FirecrackerClient api = process.client();
-      // Through the pipes of the cappers the launch started, which keep each within its cap.
-      api.putLogger(new LoggerConfig(FirecrackerLauncher.pipe(firecrackerLog), LogLevel.INFO));
-      api.putMetrics(new MetricsConfig(FirecrackerLauncher.pipe(metrics)));
+      api.putLogger(new LoggerConfig(paths.log(), LogLevel.INFO));
+      api.putMetrics(new MetricsConfig(paths.metrics()));
       api.putMachineConfig(new MachineConfig(vm.vcpus(), vm.memoryMib()));
-      api.putBootSource(new BootSource(image.kernel(), Optional.of(vm.bootArgs()), image.initrd()));
-      api.putDrive(new Drive("rootfs", vm.rootDisk().orElseThrow().path(), true, false));
+      api.putBootSource(new BootSource(paths.kernel(), Optional.of(vm.bootArgs()), paths.initrd()));
+      api.putDrive(new Drive("rootfs", paths.rootDisk(), true, false));
       api.putNetworkInterface(new NetworkInterface("eth0", vm.tap(), vm.mac()));
       api.instanceStart();
       return process;
@@ -139,6 +171,29 @@ final class VmBoot {
         e.addSuppressed(killFailure);
       }
       throw e;
+    }
+  }
+
+  /**
+   * The files firecracker is given over its API, as it sees them: the host's paths, or inside its
+   * jail, where the kernel and initrd are shared as they are and the VM's own files (disk, logs)
+   * belong to the VM's user.
+   */
+  private record BootPaths(
+      Path kernel, Optional<Path> initrd, Path rootDisk, Path log, Path metrics) {
+    /**
+     * Inside the jail the VMM log and metrics are the plain files (not yet through the cappers'
+     * pipes, which are made at the spawn, after the jail: bounded only outside a jail for now).
+     */
+    BootPaths inside(JailedVm jailed, Path logFile, Path metricsFile) throws InterruptedException {
+      Optional<Path> jailedInitrd =
+          initrd.isPresent() ? Optional.of(jailed.share("initrd", initrd.get())) : Optional.empty();
+      return new BootPaths(
+          jailed.share("vmlinux", kernel),
+          jailedInitrd,
+          jailed.give("rootfs", rootDisk),
+          jailed.give(VmFiles.FIRECRACKER_LOG, logFile),
+          jailed.give(VmFiles.METRICS, metricsFile));
     }
   }
 

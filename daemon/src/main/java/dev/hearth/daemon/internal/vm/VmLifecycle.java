@@ -1,6 +1,5 @@
 package dev.hearth.daemon.internal.vm;
 
-import dev.hearth.core.Layout;
 import dev.hearth.core.OrderedLock;
 import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.HearthException;
@@ -26,7 +25,6 @@ final class VmLifecycle {
   private static final Logger log = LoggerFactory.getLogger(VmLifecycle.class);
 
   private final VmService.Parts parts;
-  private final Layout layout;
   private final VmStore vms;
   private final VmLocks locks;
   private final VmLookup lookup;
@@ -46,7 +44,6 @@ final class VmLifecycle {
       VmTeardown teardown,
       VmHooks hooks) {
     this.parts = parts;
-    this.layout = parts.layout();
     this.vms = vms;
     this.locks = parts.locks();
     this.lookup = lookup;
@@ -145,7 +142,7 @@ final class VmLifecycle {
       how =
           shutDown(
               vm,
-              parts.adopter().adopt(vm.process().orElseThrow(), layout.vmApiSocket(vm.id())),
+              parts.adopter().adopt(vm.process().orElseThrow(), parts.apiSocket(vm.id())),
               timeout);
     } catch (FcprocException e) {
       transitions.transition(vm.id(), VmState.RUNNING, vm.process());
@@ -200,7 +197,7 @@ final class VmLifecycle {
       wasRunning = vm.state() == VmState.RUNNING;
       if (vm.process().isPresent()) {
         try {
-          parts.adopter().adopt(vm.process().get(), layout.vmApiSocket(vm.id())).kill();
+          parts.adopter().adopt(vm.process().get(), parts.apiSocket(vm.id())).kill();
         } catch (FcprocException e) {
           throw VmErrors.asHostError("killing VM " + vm.name(), e);
         }

@@ -108,7 +108,7 @@ final class VmReconciler {
           // A start a crash interrupted never waited for its guest: not adopted as running.
           if (alive) {
             try {
-              parts.adopter().adopt(vm.process().get(), layout.vmApiSocket(vm.id())).kill();
+              parts.adopter().adopt(vm.process().get(), parts.apiSocket(vm.id())).kill();
             } catch (RuntimeException e) {
               log.warn("cannot kill the VMM of the interrupted start of {}", vm.name(), e);
             }
@@ -165,6 +165,7 @@ final class VmReconciler {
             .filter(v -> v.state() == VmState.RUNNING)
             .map(Vm::id)
             .collect(Collectors.toSet()));
+    removeStaleJails(kept);
     for (Vm vm : readopted) {
       hooks.started(vm);
     }
@@ -290,6 +291,38 @@ final class VmReconciler {
   private static String safeLabel(String label) {
     String safe = label.replaceAll("[^A-Za-z0-9._-]", "_");
     return safe.length() > 120 ? safe.substring(0, 120) : safe;
+  }
+
+  /**
+   * Removes the jails (Firecracker's jailer) of VMs that are not running and of ids no row has: the
+   * VMM of each is gone, so its mounts, folder and cgroup are leftovers.
+   */
+  private void removeStaleJails(List<Vm> kept) throws InterruptedException {
+    Map<String, Vm> byId = kept.stream().collect(Collectors.toMap(Vm::id, v -> v));
+    VmJails jails = VmService.jails(parts);
+    Set<String> ids;
+    try {
+      ids = jails.jailedIds();
+    } catch (RuntimeException e) {
+      log.warn("cannot list the jails, so stale ones stay: {}", e.getMessage());
+      return;
+    }
+    for (String id : ids) {
+      Vm vm = byId.get(id);
+      if (vm != null && vm.state() == VmState.RUNNING) {
+        continue;
+      }
+      try {
+        if (vm == null) {
+          jails.removeOrphan(id);
+        } else {
+          jails.remove(vm);
+        }
+        log.info("removed the stale jail of {}", vm == null ? "unknown VM " + id : vm.name());
+      } catch (RuntimeException e) {
+        log.warn("cannot remove the stale jail of {}: {}", id, e.getMessage());
+      }
+    }
   }
 
   private void removeStaleSockets(List<Vm> kept) {

@@ -22,6 +22,7 @@ import dev.hearth.fcproc.net.Ipv4Cidr;
 import dev.hearth.fcproc.net.PolicyEgressGate;
 import dev.hearth.fcproc.net.TapPool;
 import dev.hearth.fcproc.process.FirecrackerLauncher;
+import dev.hearth.fcproc.process.Jailer;
 import dev.hearth.fcproc.process.ProcessTable;
 import dev.hearth.imagemgr.GuestIdentity;
 import dev.hearth.opstate.OpSnapshot;
@@ -65,6 +66,7 @@ public final class VmService {
       Supplier<VmmChoice> vmm,
       Function<Path, FirecrackerLauncher> launcher,
       FirecrackerLauncher adopter,
+      Jailer jailer,
       ProcessTable processTable,
       GuestIdentity identity,
       SshWaiter sshWaiter,
@@ -74,7 +76,13 @@ public final class VmService {
       PolicyEgressGate egress,
       StageBarrier stageBarrier,
       Posix posix,
-      Cgroups vmCgroups) {}
+      Cgroups vmCgroups) {
+
+    /** A VM's API socket: inside its jail when it has one, else in the runtime folder. */
+    Path apiSocket(String vmId) {
+      return jailer.apiSocket(vmId).orElseGet(() -> layout.vmApiSocket(vmId));
+    }
+  }
 
   /** A validated create request. */
   public record CreateRequest(
@@ -113,7 +121,8 @@ public final class VmService {
             parts.posix(),
             parts.vmCgroups(),
             parts.network());
-    VmTransitions transitions = new VmTransitions(parts.layout(), vms, parts.locks(), jail);
+    VmTransitions transitions =
+        new VmTransitions(parts.layout(), vms, parts.locks(), jail, jails(parts));
     this.egresses = new VmEgresses(parts.egress(), vms);
     VmTeardown teardown = new VmTeardown(parts, vms, tapPool, egresses, jail);
     VmBoot boot = new VmBoot(parts, jail);
@@ -175,7 +184,11 @@ public final class VmService {
   }
 
   public Path apiSocket(Vm vm) {
-    return parts.layout().vmApiSocket(vm.id());
+    return parts.apiSocket(vm.id());
+  }
+
+  static VmJails jails(Parts parts) {
+    return new VmJails(parts.jailer(), parts.layout());
   }
 
   public Path consoleLog(Vm vm) {

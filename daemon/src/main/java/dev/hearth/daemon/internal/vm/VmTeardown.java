@@ -30,18 +30,20 @@ final class VmTeardown {
   }
 
   /**
-   * Kills the process, releases its confinement (cgroup, uid), removes its socket, the root disk
-   * and the VM's folder.
+   * Kills the process, releases its confinement (cgroup, uid), removes its socket, its jail, the
+   * root disk and the VM's folder.
    */
   void removeResources(Vm vm, Optional<RootDisk> disk, Optional<FirecrackerProcess> process)
       throws InterruptedException {
     if (process.isPresent()) {
       process.get().kill();
     } else if (vm.process().isPresent()) {
-      parts.adopter().adopt(vm.process().get(), layout.vmApiSocket(vm.id())).kill();
+      parts.adopter().adopt(vm.process().get(), parts.apiSocket(vm.id())).kill();
     }
     jail.release(vm);
     VmFiles.deleteQuietly(layout.vmApiSocket(vm.id()));
+    // Before the disk: a bind-mounted disk device cannot be removed.
+    VmService.jails(parts).remove(vm);
     Optional<RootDisk> recorded = disk.or(vm::rootDisk);
     if (recorded.isPresent()) {
       parts.provisioners().apply(recorded.get().kind()).remove(recorded.get());

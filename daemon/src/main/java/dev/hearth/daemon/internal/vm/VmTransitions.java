@@ -13,17 +13,19 @@ final class VmTransitions {
   private final VmStore vms;
   private final VmLocks locks;
   private final VmJail jail;
+  private final VmJails jails;
 
-  VmTransitions(Layout layout, VmStore vms, VmLocks locks, VmJail jail) {
+  VmTransitions(Layout layout, VmStore vms, VmLocks locks, VmJail jail, VmJails jails) {
     this.layout = layout;
     this.vms = vms;
     this.locks = locks;
     this.jail = jail;
+    this.jails = jails;
   }
 
   /**
-   * Sets the state (and the process) under the VM's lock; no process removes its API socket and
-   * releases its confinement (cgroup, uid).
+   * Sets the state (and the process) under the VM's lock; no process removes its API socket,
+   * releases its confinement (cgroup, uid) and removes its jail.
    */
   Vm transition(String id, VmState state, Optional<ProcessIdentity> process) {
     try (OrderedLock.Held held = locks.vm(id).lock()) {
@@ -36,6 +38,7 @@ final class VmTransitions {
       if (process.isEmpty()) {
         VmFiles.deleteQuietly(layout.vmApiSocket(vm.id()));
         jail.release(vm);
+        jails.removeQuietly(vm);
       }
       return vm;
     }

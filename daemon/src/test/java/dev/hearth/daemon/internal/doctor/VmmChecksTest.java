@@ -103,7 +103,8 @@ class VmmChecksTest extends DoctorFixture {
       assertThat(check.detail())
           .isEqualTo(
               "firecracker (/usr/local/bin/firecracker): vmm = auto: Firecracker"
-                  + " /usr/local/bin/firecracker on KVM (/dev/kvm opens for reading and writing)");
+                  + " /usr/local/bin/firecracker on KVM (/dev/kvm opens for reading and writing);"
+                  + " each VM is started through the jailer /usr/local/bin/jailer");
     }
 
     @Test
@@ -192,7 +193,8 @@ class VmmChecksTest extends DoctorFixture {
           .isEqualTo(
               "firecracker (/usr/local/bin/firecracker): firecracker_bin ="
                   + " /usr/local/bin/firecracker is set and used as is, but there is no /dev/kvm"
-                  + " and Firecracker needs KVM");
+                  + " and Firecracker needs KVM; each VM is started through the jailer"
+                  + " /usr/local/bin/jailer");
     }
   }
 
@@ -420,13 +422,45 @@ class VmmChecksTest extends DoctorFixture {
   @Nested
   class Jailer {
     @Test
-    void missingOnlyWarns() throws Exception {
+    void foundWithFirecrackerIsUsedAsVmUser() throws Exception {
+      DoctorCheck jailer = check("jailer");
+
+      assertThat(jailer.status()).isEqualTo(Status.PASS);
+      assertThat(jailer.detail())
+          .isEqualTo(
+              "/usr/local/bin/jailer: each Firecracker VM is started through it, as vm_user"
+                  + " hearth-vm (uid 999), its jail in /var/lib/hearth/jailer");
+    }
+
+    @Test
+    void aMissingVmUserFailsSinceEveryBootWould() throws Exception {
+      runner.on(VM_USER, 2, "", "");
+
+      DoctorCheck jailer = check("jailer");
+
+      assertThat(jailer.status()).isEqualTo(Status.FAIL);
+      assertThat(jailer.detail()).contains("vm_user 'hearth-vm' does not exist");
+      assertThat(jailer.fix()).startsWith("useradd --system");
+    }
+
+    @Test
+    void rootAsVmUserFails() throws Exception {
+      runner.on(VM_USER, 0, "hearth-vm:x:0:0::/root:/bin/sh\n", "");
+
+      assertThat(check("jailer").status()).isEqualTo(Status.FAIL);
+      assertThat(check("jailer").detail()).endsWith("which is root");
+    }
+
+    @Test
+    void missingWithFirecrackerWarnsThatVmsRunWithoutIt() throws Exception {
       probe.onPath("jailer", null);
 
       DoctorCheck jailer = check("jailer");
 
       assertThat(jailer.status()).isEqualTo(Status.WARN);
-      assertThat(jailer.detail()).contains("not used yet");
+      assertThat(jailer.detail())
+          .startsWith("no executable 'jailer' on PATH or next to firecracker")
+          .endsWith("Firecracker VMs run without the jailer (no chroot, uid or cgroup)");
       assertThat(jailer.fix()).isNotEmpty();
     }
 
@@ -435,9 +469,23 @@ class VmmChecksTest extends DoctorFixture {
       configure(ConfigKey.JAILER_BIN, "/opt/fc/jailer");
 
       assertThat(check("jailer").status()).isEqualTo(Status.WARN);
+      assertThat(check("jailer").detail()).startsWith("jailer_bin /opt/fc/jailer is missing");
 
       probe.executable("/opt/fc/jailer");
-      assertThat(check("jailer").detail()).isEqualTo("/opt/fc/jailer (not used yet)");
+      assertThat(check("jailer").detail()).startsWith("/opt/fc/jailer: each Firecracker VM");
+    }
+
+    @Test
+    void notNeededWithQemu() throws Exception {
+      configure(ConfigKey.VMM, "qemu");
+
+      DoctorCheck jailer = check("jailer");
+
+      assertThat(jailer.status()).isEqualTo(Status.PASS);
+      assertThat(jailer.detail())
+          .isEqualTo(
+              "/usr/local/bin/jailer, not used: the jailer starts only Firecracker, and VMs run"
+                  + " under qemu");
     }
   }
 }

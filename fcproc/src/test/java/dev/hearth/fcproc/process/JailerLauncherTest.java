@@ -1,0 +1,96 @@
+package dev.hearth.fcproc.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hearth.core.Clock;
+import dev.hearth.core.Posix;
+import dev.hearth.core.testing.Await;
+import dev.hearth.core.testing.FakeRunner;
+import dev.hearth.core.testing.RequiresBinary;
+import dev.hearth.fcproc.client.BootSource;
+import dev.hearth.fcproc.client.Drive;
+import dev.hearth.fcproc.testing.FakeFirecracker;
+import dev.hearth.fcproc.testing.FakeFirecrackerScript;
+import dev.hearth.fcproc.testing.FakeJailer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launcher with a jailer: the stand-in jailer ({@link FakeJailer}) checks the command line and
+ * the jail, then becomes the fake firecracker in place, as the jailer execs firecracker.
+ */
+@RequiresBinary({"setsid", "mkfifo", "fold", "stdbuf"})
+class JailerLauncherTest {
+  @TempDir Path dir;
+  final Posix posix = Posix.system();
+  final ProcessTable procfs = ProcessTable.procfs();
+
+  @Test
+  void firecrackerRunsInItsJailWithThePidTheLauncherStarted() throws Exception {
+    Path records = Files.createDirectories(dir.resolve("records"));
+    Path jailerBin =
+        FakeJailer.script(
+            dir.resolve("bin/jailer"), Map.of(FakeJailer.RECORD_PROPERTY, records.toString()));
+    Path firecracker = FakeFirecrackerScript.write(dir.resolve("bin/firecracker"));
+    Path kernel = Files.writeString(dir.resolve("vmlinux"), "kernel");
+    Path disk = Files.writeString(dir.resolve("rootfs.ext4"), "disk");
+    Path console = dir.resolve("vms/vm-9/console.log");
+    Jailer jailer =
+        new Jailer(
+            dir.resolve("jailer"),
+            "hearth-vm",
+            JailerTest.testUser(posix),
+            new FakeRunner(),
+            posix.geteuid(),
+            posix.getgid());
+
+    JailedVm jail = jailer.prepare(jailerBin, firecracker, "vm-9", Jailer.limits(1, 128));
+    Path jailedKernel = jail.share("vmlinux", kernel);
+    Path jailedDisk = jail.give("rootfs", disk);
+    FirecrackerProcess vm =
+        new FirecrackerLauncher(firecracker, procfs, posix, Clock.system())
+            .spawn(
+                new LaunchSpec(
+                    "vm-9",
+                    jail.chroot().apiSocket(),
+                    console,
+                    1 << 20,
+                    Duration.ofSeconds(30),
+                    console.resolveSibling("firecracker.log"),
+                    console.resolveSibling("metrics.json"),
+                    1 << 20,
+                    Optional.of(jail.command())));
+    try {
+      assertThat(vm.apiSocket())
+          .isEqualTo(dir.resolve("jailer/firecracker/vm-9/root/run/firecracker.socket"));
+      assertThat(procfs.stat(vm.identity().pid()).orElseThrow().sessionId())
+          .as("the jailer became firecracker in place: the session leader the launcher started")
+          .isEqualTo(vm.identity().pid());
+      assertThat(Files.readAllLines(records.resolve("vm-9.argv")))
+          .isEqualTo(jail.command().argv().subList(1, jail.command().argv().size()));
+      vm.client()
+          .putBootSource(
+              new BootSource(jailedKernel, Optional.of("console=ttyS0"), Optional.empty()));
+      vm.client().putDrive(new Drive("rootfs", jailedDisk, true, false));
+      vm.client().instanceStart();
+      Await.until(
+          "the boot line reaches the console log",
+          () -> ConsoleLog.tail(console, 1 << 20).contains(FakeFirecracker.BOOT_LINE));
+      assertThat(jail.chroot().root().resolve("firecracker"))
+          .as("the jailer's copy of the exec file")
+          .exists();
+    } finally {
+      vm.killQuietly();
+    }
+    assertThat(vm.isAlive()).isFalse();
+    jailer.remove("vm-9", List.of(disk));
+    assertThat(dir.resolve("jailer/firecracker/vm-9")).doesNotExist();
+    assertThat(disk).hasContent("disk");
+  }
+}
