@@ -135,7 +135,12 @@ final class E2eHost implements AutoCloseable {
     // their own files through here (their mount namespaces cover state_dir and runtime_dir).
     Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
     Runner probe = new ProcessRunner(Posix.system(), Clock.system());
-    E2eHost host = new E2eHost(work, dist, firecracker, "he2e" + suffix, freeSubnet(probe));
+    // The VMMs run as vm_user and exec the distribution's launcher: like an install (/opt/hearth),
+    // the copy they run is one vm_user can reach, whatever the modes of the checkout's folders
+    // (a clone under /root, or in a 0700 temporary folder, is not).
+    Path installed = work.resolve("dist");
+    probe.check(Command.of("cp", "-a", dist.toAbsolutePath().toString(), installed.toString()));
+    E2eHost host = new E2eHost(work, installed, firecracker, "he2e" + suffix, freeSubnet(probe));
     List<String> shared = host.leaks.daemonNetworkState();
     if (!shared.isEmpty()) {
       host.close();
