@@ -150,9 +150,10 @@ public enum ConfigKey {
   VM_MEMORY_OVERHEAD(
       "vm_memory_overhead",
       ConfigType.SIZE,
-      "320MiB",
+      "1536MiB",
       "Memory a VM's VMM may use beyond its guest's memory (memory.max = guest memory + this):"
-          + " past it the kernel's OOM killer ends that VMM, not another process of the host."),
+          + " past it the kernel's OOM killer ends that VMM, not another process of the host. The"
+          + " default covers QEMU without KVM, whose translation cache alone may take 1 GiB."),
   VM_MAX_PROCESSES(
       "vm_max_processes",
       ConfigType.intRange(16, 1000000),

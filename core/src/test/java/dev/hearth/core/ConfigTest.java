@@ -347,7 +347,7 @@ class ConfigTest {
     assertThat(defaults.vmLimits(2, 512))
         .isEqualTo(
             new CgroupLimits(
-                OptionalLong.of((512L + 320) << 20), OptionalLong.of(512), OptionalDouble.of(2)));
+                OptionalLong.of((512L + 1536) << 20), OptionalLong.of(512), OptionalDouble.of(2)));
 
     Config config =
         Config.parse(
