@@ -109,6 +109,8 @@ final class StandInHost implements AutoCloseable {
             "disk_provisioner = \"copy\"",
             // 20 creates at once on a small host: the stand-in guests cost no vCPU time.
             "max_total_vcpus = \"1024\"",
+            // The stand-in plays the guest too (an address on the TAP, an sshd): root's work.
+            "vm_unprivileged = false",
             ""));
   }
 

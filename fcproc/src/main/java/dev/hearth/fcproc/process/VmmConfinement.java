@@ -105,7 +105,9 @@ public record VmmConfinement(
    * first), bind the shown paths back, close the descriptors and exec the rest ({@code setpriv}).
    */
   String namespaceScript() {
-    List<String> lines = new ArrayList<>(List.of("set -e"));
+    // umask 066: the folders made on the way to a shown path are 0711, searchable but not listable
+    // by the VMM's user, like the host's own.
+    List<String> lines = new ArrayList<>(List.of("set -e", "umask 066"));
     List<Path> shown = new ArrayList<>(shownWritable);
     shown.addAll(shownReadOnly);
     StringBuilder open = new StringBuilder();
