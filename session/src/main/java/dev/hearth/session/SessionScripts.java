@@ -304,9 +304,14 @@ public final class SessionScripts {
     for (String line : stderr.split("\n")) {
       if (line.startsWith(SKIPPED)) {
         try {
-          total += Long.parseLong(line.substring(SKIPPED.length()).strip());
-        } catch (NumberFormatException e) {
-          // Not the script's line: a guest's own stderr noise counts nothing.
+          long n = Long.parseLong(line.substring(SKIPPED.length()).strip());
+          // The line comes through the guest: only a count the host can add up is taken.
+          if (n > 0) {
+            total = Math.addExact(total, n);
+          }
+        } catch (NumberFormatException | ArithmeticException e) {
+          // Not the script's line (a guest's own stderr noise), or past any real log: counts
+          // nothing.
         }
       }
     }

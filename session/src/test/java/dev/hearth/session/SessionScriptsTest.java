@@ -75,6 +75,15 @@ class SessionScriptsTest {
   }
 
   @Test
+  void aSkippedCountFromTheGuestIsTakenOnlyWhenItIsAPositiveNumberTheHostCanAddUp() {
+    assertThat(SessionScripts.skipped("hearth-skipped 10\nnoise\nhearth-skipped 5\n"))
+        .isEqualTo(15);
+    assertThat(SessionScripts.skipped("hearth-skipped -99\nhearth-skipped x\n")).isZero();
+    assertThat(SessionScripts.skipped("hearth-skipped 9223372036854775807\nhearth-skipped 1\n"))
+        .isEqualTo(Long.MAX_VALUE);
+  }
+
+  @Test
   void hostileArgvFolderAndEnvironmentReachTheCommandExactly() throws Exception {
     java.nio.file.Path cwd = dir.resolve("work dir $HOME 'q' \"d\" é 漢\nline");
     java.nio.file.Files.createDirectories(cwd);
