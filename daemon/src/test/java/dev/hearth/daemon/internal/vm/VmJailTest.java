@@ -150,7 +150,7 @@ class VmJailTest {
     assertThat(jail.find("aa").orElseThrow())
         .isEqualTo(
             new VmJail.Confinement(
-                995, 995, "fake:/hearth/" + group("aa"), "memory 2048 MiB, 512 processes, 2 CPUs"));
+                995, 995, "fake:/hearth/" + group("aa"), "memory 2 GiB, 512 processes, 2 CPUs"));
     assertThat(ownedTaps).containsExactly("htapaa:995");
     Path disk = vm.rootDisk().get().path();
     assertThat(Files.getAttribute(disk, "unix:uid")).isEqualTo(995);
