@@ -314,6 +314,21 @@ public final class Config {
         ratio == 0 ? OptionalDouble.empty() : OptionalDouble.of(Math.min(4096, vcpus * ratio)));
   }
 
+  /** Bytes per second one VM's disk may move ({@code vm_disk_bandwidth}); 0 for no limit. */
+  public long vmDiskBandwidth() {
+    return Long.parseLong(get(ConfigKey.VM_DISK_BANDWIDTH));
+  }
+
+  /** Disk operations per second one VM may issue ({@code vm_disk_iops}); 0 for no limit. */
+  public long vmDiskIops() {
+    return integer(ConfigKey.VM_DISK_IOPS);
+  }
+
+  /** Bytes per second each way on one VM's network ({@code vm_net_bandwidth}); 0 for no limit. */
+  public long vmNetBandwidth() {
+    return Long.parseLong(get(ConfigKey.VM_NET_BANDWIDTH));
+  }
+
   public String bridgeName() {
     return get(ConfigKey.BRIDGE_NAME);
   }

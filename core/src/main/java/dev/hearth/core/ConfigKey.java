@@ -159,6 +159,27 @@ public enum ConfigKey {
       ConfigType.intRange(16, 1000000),
       "512",
       "Processes and threads one VM's VMM may have at once (pids.max of its cgroup)."),
+  VM_DISK_BANDWIDTH(
+      "vm_disk_bandwidth",
+      ConfigType.SIZE,
+      "0",
+      "Bytes per second that one VM's disk may move, reads and writes together (Firecracker's"
+          + " drive rate limiter, or QEMU's block throttling under the QEMU launcher), e.g."
+          + " \"100MiB\"; 0 sets no limit."),
+  VM_DISK_IOPS(
+      "vm_disk_iops",
+      ConfigType.intRange(0, 10000000),
+      "0",
+      "Disk operations per second that one VM may issue, reads and writes together; 0 sets no"
+          + " limit."),
+  VM_NET_BANDWIDTH(
+      "vm_net_bandwidth",
+      ConfigType.SIZE,
+      "0",
+      "Bytes per second that one VM may send, and again that it may receive, over its network"
+          + " interface (Firecracker's rx and tx rate limiters; under the QEMU launcher, which"
+          + " cannot throttle a network, nftables limits on the VM's TAP that drop what is over);"
+          + " 0 sets no limit."),
   BRIDGE_NAME(
       "bridge_name",
       ConfigType.INTERFACE_NAME,
@@ -169,8 +190,8 @@ public enum ConfigKey {
       ConfigType.CIDR,
       "10.77.0.1/24",
       "The bridge's address and prefix; the address is the guests' gateway and the name server of"
-          + " their resolv.conf (no DNS server answers there yet), guests get the lowest free"
-          + " addresses of the prefix."),
+          + " their resolv.conf (the VM DNS answers there), guests get the lowest free addresses of"
+          + " the prefix."),
   VM_TO_VM(
       "vm_to_vm",
       ConfigType.enumOf("deny", "allow"),

@@ -22,6 +22,7 @@ final class FakeHostNetwork implements HostNetwork {
   private final Path dir;
   private final List<String> attached = new CopyOnWriteArrayList<>();
   private final Map<String, TapGuest> guards = new ConcurrentHashMap<>();
+  private final Map<String, Long> limits = new ConcurrentHashMap<>();
   private volatile boolean failTapCreation;
 
   FakeHostNetwork(Path dir) {
@@ -95,13 +96,29 @@ final class FakeHostNetwork implements HostNetwork {
     guards.put(tap, guest);
   }
 
+  /** Each limited TAP's bytes per second. */
+  Map<String, Long> limits() {
+    return Map.copyOf(limits);
+  }
+
+  @Override
+  public void limitTap(String tap, long bytesPerSecond) {
+    if (bytesPerSecond == 0) {
+      limits.remove(tap);
+    } else {
+      limits.put(tap, bytesPerSecond);
+    }
+  }
+
   @Override
   public void unguardTap(String tap) {
+    limits.remove(tap);
     guards.remove(tap);
   }
 
   @Override
   public void deleteTap(String tap) {
+    limits.remove(tap);
     guards.remove(tap);
     try {
       Files.deleteIfExists(dir.resolve("taps").resolve(tap));

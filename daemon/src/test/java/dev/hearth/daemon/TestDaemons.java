@@ -71,6 +71,11 @@ final class TestDaemons {
         }
 
         @Override
+        public void limitTap(String tap, long bytesPerSecond) {
+          throw new UnsupportedOperationException("this test daemon has no host network");
+        }
+
+        @Override
         public void unguardTap(String tap) {}
 
         @Override

@@ -9,9 +9,12 @@ import dev.hearth.fcproc.KvmStatus;
 import dev.hearth.fcproc.QemuAccel;
 import dev.hearth.fcproc.VmmSelector;
 import dev.hearth.fcproc.testing.FakeFirecrackerScript;
+import dev.hearth.fcproc.testing.RecordedRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -97,6 +100,70 @@ class VmVmmTest {
     fx.call("vm.start", "{\"vm\": \"demo\"}");
     assertThat(fx.call("vm.show", "{\"vm\": \"demo\"}").path("vmm").asText())
         .isEqualTo("firecracker");
+  }
+
+  /** The configured rates: 8 MiB/s and 400 operations for the disk, 1 MiB/s each way. */
+  private static Config rated(Config config) {
+    return config
+        .with(ConfigKey.VM_DISK_BANDWIDTH, "8MiB")
+        .with(ConfigKey.VM_DISK_IOPS, "400")
+        .with(ConfigKey.VM_NET_BANDWIDTH, "1MiB");
+  }
+
+  /** The bodies of the VM's API requests that firecracker took, by endpoint. */
+  private Map<String, JsonNode> requests(String vm) throws Exception {
+    Path socket =
+        Path.of(fx.call("vm.show", "{\"vm\": \"" + vm + "\"}").path("api_socket").asText());
+    return RecordedRequest.readAll(socket).stream()
+        .filter(r -> r.status() == 204)
+        .collect(Collectors.toMap(RecordedRequest::endpoint, RecordedRequest::body, (a, b) -> b));
+  }
+
+  private static void assertBucket(JsonNode bucket, long size) {
+    assertThat(bucket.path("size").asLong()).as("%s", bucket).isEqualTo(size);
+    assertThat(bucket.path("refill_time").asLong()).as("%s", bucket).isEqualTo(1000);
+  }
+
+  @Test
+  void firecrackerGetsTheConfiguredRatesAsItsRateLimiters() throws Exception {
+    fx = new VmFixture(dir, rated(VmFixture.config(dir))).start();
+
+    JsonNode op = fx.createAndWait("demo", "");
+    assertThat(op.path("state").asText()).as("op %s", op).isEqualTo("succeeded");
+
+    Map<String, JsonNode> requests = requests("demo");
+    JsonNode disk = requests.get("PUT /drives/rootfs").path("rate_limiter");
+    assertBucket(disk.path("bandwidth"), 8 << 20);
+    assertBucket(disk.path("ops"), 400);
+    JsonNode nic = requests.get("PUT /network-interfaces/eth0");
+    assertBucket(nic.path("rx_rate_limiter").path("bandwidth"), 1 << 20);
+    assertBucket(nic.path("tx_rate_limiter").path("bandwidth"), 1 << 20);
+    assertThat(nic.path("tx_rate_limiter").has("ops")).isFalse();
+    assertThat(fx.network.limits()).as("Firecracker limits its network itself").isEmpty();
+  }
+
+  @Test
+  void underTheQemuLauncherTheDiskIsThrottledAndTheTapHoldsTheNetworkRate() throws Exception {
+    Path home = dir.resolve("hearth");
+    FakeFirecrackerScript.write(home.resolve("bin").resolve(VmmSelector.LAUNCHER));
+    start(
+        rated(VmFixture.config(dir).with(ConfigKey.FIRECRACKER_BIN, "")), noKvm(Optional.of(home)));
+
+    JsonNode op = fx.createAndWait("demo", "");
+    assertThat(op.path("state").asText()).as("op %s", op).isEqualTo("succeeded");
+
+    Map<String, JsonNode> requests = requests("demo");
+    assertBucket(
+        requests.get("PUT /drives/rootfs").path("rate_limiter").path("bandwidth"), 8 << 20);
+    JsonNode nic = requests.get("PUT /network-interfaces/eth0");
+    assertThat(nic.has("rx_rate_limiter") || nic.has("tx_rate_limiter")).as("%s", nic).isFalse();
+    assertThat(fx.network.limits()).containsExactly(Map.entry("ftap0", 1L << 20));
+
+    fx.call("vm.stop", "{\"vm\": \"demo\"}");
+    fx.call("vm.start", "{\"vm\": \"demo\"}");
+    assertThat(fx.network.limits()).as("set again at each boot").containsKey("ftap0");
+    fx.call("vm.delete", "{\"vm\": \"demo\", \"force\": true}");
+    assertThat(fx.network.limits()).as("gone with the VM's TAP").isEmpty();
   }
 
   @Test

@@ -133,6 +133,15 @@ final class UnprivilegedVmm {
         .isEqualTo(Integer.toString(uid));
   }
 
+  /** The command line of the QEMU under the launcher (the recorded pid). */
+  String qemuCommandLine() throws IOException {
+    return descendants(pid).stream()
+        .map(UnprivilegedVmm::command)
+        .filter(c -> c.contains("qemu-system"))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no QEMU under the VMM, pid " + pid));
+  }
+
   /** Once the VMM is gone (stop, delete): its cgroup is removed in every hierarchy. */
   void assertReleased() {
     for (Path folder : cgroupFolders) {

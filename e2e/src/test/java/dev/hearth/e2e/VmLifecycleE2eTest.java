@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.Command;
 import dev.hearth.core.CommandResult;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
@@ -70,6 +71,10 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void startDaemon() throws Exception {
     host = E2eHost.prepareFromSystemProperties();
+    // Rates high enough for every other step, low enough to see the network one (issue 16).
+    host.addConfig("vm_disk_bandwidth", "\"256MiB\"");
+    host.addConfig("vm_disk_iops", "4000");
+    host.addConfig("vm_net_bandwidth", "\"4MiB\"");
     host.startDaemon();
   }
 
@@ -135,6 +140,37 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
 
   @Test
   @Order(4)
+  @Timeout(value = 6, unit = TimeUnit.MINUTES)
+  void theVmsDiskAndNetworkAreHeldToTheConfiguredRates() throws Exception {
+    JsonNode vm = host.vm(VM);
+    assertThat(vm.path("limits").asText())
+        .endsWith(", disk 256 MiB/s, 4000 disk ops/s, network 4 MiB/s each way");
+    if (host.firecracker.isEmpty()) {
+      assertThat(confinement.qemuCommandLine())
+          .as("QEMU's command line")
+          .contains("throttling.bps-total=268435456", "throttling.iops-total=4000");
+      String tap = vm.path("tap").asText().replace('-', '_');
+      CommandResult rules = host.runner.check(Command.of("nft", "list", "ruleset"));
+      assertThat(rules.stdout())
+          .as("the TAP's limits in the bridge table")
+          .contains("chain in_" + tap, "chain out_" + tap, "limit rate over 4 mbytes/second");
+    }
+
+    // 16 MiB into the guest at 4 MiB/s: a second's worth passes at once, the other 12 MiB take at
+    // least 3 s, however fast the host is (a limit that did not hold would take well under 1 s
+    // here; a slower copy only makes this surer).
+    byte[] data = new byte[16 << 20];
+    new Random(7).nextBytes(data);
+    Path file = Files.write(host.work.resolve("rate.bin"), data);
+    long start = System.nanoTime();
+    host.hearthOk(EXEC, "vm", "cp", file.toString(), VM + ":/root/rate.bin");
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    assertThat(took).as("16 MiB into the guest at 4 MiB/s").isGreaterThan(Duration.ofMillis(2500));
+    host.hearthOk(EXEC, "vm", "exec", VM, "--", "rm", "/root/rate.bin");
+  }
+
+  @Test
+  @Order(5)
   @Timeout(value = 10, unit = TimeUnit.MINUTES)
   void runsCommandsInTheGuestWithVmExec() throws Exception {
     CommandResult exit3 = host.hearth(EXEC, "vm", "exec", VM, "--", "sh", "-c", "exit 3");
@@ -156,7 +192,7 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   @Timeout(value = 6, unit = TimeUnit.MINUTES)
   void copiesAFolderIntoTheGuestAndBack() throws Exception {
     Path source = Files.createDirectories(host.work.resolve("cp-source/tree"));
@@ -181,7 +217,7 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   @Timeout(value = 20, unit = TimeUnit.MINUTES)
   void aSessionOutlivesADaemonRestartAndTakesItsInputAfterIt() throws Exception {
     String reader = "read a; echo \"got:$a\"; read b; echo \"got:$b\"; exit \"$b\"";
@@ -215,7 +251,7 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   @Timeout(value = 25, unit = TimeUnit.MINUTES)
   void keepsTheGuestsDataAcrossStopAndStartAndLosesItsSessions() throws Exception {
     String sleeper =
@@ -243,7 +279,7 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   @Timeout(value = 6, unit = TimeUnit.MINUTES)
   void deletesTheVmAndItLeavesNothing() throws Exception {
     host.vm(VM); // its id, for the leak check
@@ -260,7 +296,7 @@ class VmLifecycleE2eTest implements KeepLogsOnFailure.Logs {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void daemonStopsOnSigtermAndNothingOfTheTestIsLeft() throws Exception {
     long pid = host.daemonPid();

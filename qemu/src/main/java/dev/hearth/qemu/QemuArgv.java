@@ -3,6 +3,8 @@ package dev.hearth.qemu;
 import dev.hearth.fcproc.QemuAccel;
 import dev.hearth.fcproc.client.Drive;
 import dev.hearth.fcproc.client.NetworkInterface;
+import dev.hearth.fcproc.client.RateLimiter;
+import dev.hearth.fcproc.client.TokenBucket;
 import dev.hearth.fcproc.server.VmSetup;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,7 +69,8 @@ final class QemuArgv {
               + id
               + ",format=raw,file="
               + escape(drive.pathOnHost().toString())
-              + (drive.isReadOnly() ? ",readonly=on" : ""));
+              + (drive.isReadOnly() ? ",readonly=on" : "")
+              + drive.rateLimiter().map(QemuArgv::throttling).orElse(""));
       add(argv, "-device", "virtio-blk-device,drive=" + id);
     }
     for (NetworkInterface nic : setup.networkInterfaces()) {
@@ -101,6 +104,27 @@ final class QemuArgv {
       args.append(" tsc_early_khz=").append(tscKhz.getAsLong());
     }
     return args.toString().strip();
+  }
+
+  /**
+   * QEMU's block throttling for a Firecracker rate limiter: each bucket's steady rate as the total
+   * (reads and writes together, as Firecracker counts them), and its size, when above the rate, as
+   * the burst allowed for one second.
+   */
+  static String throttling(RateLimiter limiter) {
+    StringBuilder options = new StringBuilder();
+    limiter.bandwidth().ifPresent(b -> options.append(bucket("bps-total", b)));
+    limiter.ops().ifPresent(b -> options.append(bucket("iops-total", b)));
+    return options.toString();
+  }
+
+  private static String bucket(String name, TokenBucket bucket) {
+    long rate = bucket.ratePerSecond();
+    String options = ",throttling." + name + "=" + rate;
+    if (bucket.size() > rate) {
+      options += ",throttling." + name + "-max=" + bucket.size();
+    }
+    return options;
   }
 
   /** A value inside a QEMU option list, where a comma is written twice. */

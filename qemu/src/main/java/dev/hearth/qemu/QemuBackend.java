@@ -2,9 +2,11 @@ package dev.hearth.qemu;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.common.annotations.VisibleForTesting;
 import dev.hearth.core.Clock;
 import dev.hearth.core.Command;
 import dev.hearth.core.CommandException;
@@ -16,6 +18,7 @@ import dev.hearth.fcproc.QemuAccel;
 import dev.hearth.fcproc.VmmSelector;
 import dev.hearth.fcproc.client.LoggerConfig;
 import dev.hearth.fcproc.client.MetricsConfig;
+import dev.hearth.fcproc.client.NetworkInterface;
 import dev.hearth.fcproc.server.FirecrackerApiServer;
 import dev.hearth.fcproc.server.FirecrackerBackend;
 import dev.hearth.fcproc.server.FirecrackerBackendException;
@@ -151,6 +154,18 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
             + operation
             + ": it runs the guest under QEMU, which offers only boot, shutdown, pause and resume"
             + " of Firecracker's API.");
+  }
+
+  @Override
+  public Optional<String> refuses(NetworkInterface nic) {
+    if (!nic.limited()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        NAME
+            + " cannot limit the rate of network interface "
+            + nic.ifaceId()
+            + ": QEMU has no network throttling (hearth limits a QEMU guest's TAP on the host).");
   }
 
   @Override
@@ -378,6 +393,15 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
     String message = NAME + ": " + qemuBinary + " " + state + " " + when + stderr.suffix();
     log(message);
     return new FirecrackerBackendException(message);
+  }
+
+  /** The answer of a QMP query of the running QEMU, e.g. {@code query-block}. */
+  @VisibleForTesting
+  synchronized JsonNode query(String command) throws IOException {
+    if (qmp == null) {
+      throw new IllegalStateException("QEMU is not running");
+    }
+    return qmp.execute(command);
   }
 
   private void qmpCommand(String command) {

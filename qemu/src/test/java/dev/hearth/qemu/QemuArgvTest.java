@@ -8,6 +8,8 @@ import dev.hearth.fcproc.client.BootSource;
 import dev.hearth.fcproc.client.Drive;
 import dev.hearth.fcproc.client.MachineConfig;
 import dev.hearth.fcproc.client.NetworkInterface;
+import dev.hearth.fcproc.client.RateLimiter;
+import dev.hearth.fcproc.client.TokenBucket;
 import dev.hearth.fcproc.server.VmSetup;
 import java.nio.file.Path;
 import java.util.List;
@@ -123,6 +125,34 @@ class QemuArgvTest {
         .as("a comma in a path is doubled")
         .isEqualTo("if=none,id=drive_data,format=raw,file=/d/data,,1.img");
     assertThat(value(argv, "-device", 1)).isEqualTo("virtio-blk-device,drive=drive_data");
+  }
+
+  @Test
+  void aDrivesRateLimiterBecomesQemusBlockThrottling() {
+    RateLimiter perSecond = RateLimiter.perSecond(50 << 20, 800).orElseThrow();
+    RateLimiter bursty =
+        new RateLimiter(
+            Optional.of(new TokenBucket(1 << 20, 250, OptionalLong.empty())), Optional.empty());
+    VmSetup s =
+        setup(
+            Optional.empty(),
+            Optional.empty(),
+            List.of(
+                new Drive("rootfs", Path.of("/d/root.ext4"), true, false, Optional.of(perSecond)),
+                new Drive("data", Path.of("/d/data.img"), false, false, Optional.of(bursty))),
+            1,
+            128);
+
+    List<String> argv = QemuArgv.build(QEMU, s, QemuAccel.TCG, OptionalLong.empty(), QMP);
+
+    assertThat(value(argv, "-drive", 0))
+        .isEqualTo(
+            "if=none,id=drive_rootfs,format=raw,file=/d/root.ext4"
+                + ",throttling.bps-total=52428800,throttling.iops-total=800");
+    assertThat(value(argv, "-drive", 1))
+        .as("a bucket refilled 4 times a second: its rate, and its size as a burst above it")
+        .isEqualTo(
+            "if=none,id=drive_data,format=raw,file=/d/data.img" + ",throttling.bps-total=4194304");
   }
 
   @Test

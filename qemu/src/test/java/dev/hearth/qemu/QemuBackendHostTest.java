@@ -2,6 +2,7 @@ package dev.hearth.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.Clock;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
@@ -15,6 +16,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,6 +36,7 @@ class QemuBackendHostTest {
   ByteArrayOutputStream stderr = new ByteArrayOutputStream();
   QemuBackend backend;
   FirecrackerApiServer server;
+  String dataRateLimiter = "";
 
   void open() throws IOException {
     Path console = dir.resolve("console.log");
@@ -90,7 +94,9 @@ class QemuBackendHostTest {
                 "{\"drive_id\":\"data\",\"path_on_host\":\""
                     + data
                     + "\","
-                    + "\"is_root_device\":false,\"is_read_only\":false}"))
+                    + "\"is_root_device\":false,\"is_read_only\":false"
+                    + dataRateLimiter
+                    + "}"))
         .isEqualTo(204);
     assertThat(
             put(
@@ -150,6 +156,29 @@ class QemuBackendHostTest {
 
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
     assertThat(Await.call("QEMU's exit after close", backend::awaitExit).clean()).isFalse();
+  }
+
+  @Test
+  void aDrivesRateLimiterIsThrottlingInTheRunningQemu() throws Exception {
+    open();
+    Path kernel = TinyGuestKernel.write(dir.resolve("vmlinux"), TinyGuestKernel.Ending.HALT);
+    dataRateLimiter =
+        ",\"rate_limiter\":{\"bandwidth\":{\"size\":2097152,\"refill_time\":1000},"
+            + "\"ops\":{\"size\":300,\"refill_time\":1000}}";
+
+    ApiResponse start = configureAndStart(kernel, "");
+
+    assertThat(start.status()).as(start.body()).isEqualTo(204);
+    Map<String, JsonNode> inserted = new HashMap<>();
+    for (JsonNode device : backend.query("query-block")) {
+      inserted.put(device.path("device").asText(), device.path("inserted"));
+    }
+    assertThat(inserted).containsKeys("drive_data", "drive_rootfs");
+    assertThat(inserted.get("drive_data").path("bps").asLong()).isEqualTo(2097152);
+    assertThat(inserted.get("drive_data").path("iops").asLong()).isEqualTo(300);
+    assertThat(inserted.get("drive_rootfs").path("bps").asLong())
+        .as("no limiter, no limit")
+        .isZero();
   }
 
   @Test

@@ -12,6 +12,8 @@ import dev.hearth.fcproc.client.LogLevel;
 import dev.hearth.fcproc.client.LoggerConfig;
 import dev.hearth.fcproc.client.MachineConfig;
 import dev.hearth.fcproc.client.MetricsConfig;
+import dev.hearth.fcproc.client.NetworkInterface;
+import dev.hearth.fcproc.client.RateLimiter;
 import dev.hearth.fcproc.server.FirecrackerBackendException;
 import dev.hearth.fcproc.server.VmSetup;
 import java.io.ByteArrayInputStream;
@@ -181,6 +183,24 @@ class QemuBackendTest {
     VmSetup setup = setup();
     b.loggerConfigured(setup.logger().orElseThrow());
     b.instanceStart(setup);
+  }
+
+  @Test
+  void aRateLimitedNetworkInterfaceIsRefusedNamingWhereTheLimitGoes() throws Exception {
+    try (QemuBackend b = backend(QemuAccel.TCG)) {
+      assertThat(b.refuses(new NetworkInterface("eth0", "htap1", "06:00:0a:4d:00:02"))).isEmpty();
+      assertThat(
+              b.refuses(
+                  new NetworkInterface(
+                      "eth0",
+                      "htap1",
+                      Optional.empty(),
+                      Optional.empty(),
+                      RateLimiter.perSecond(1000, 0))))
+          .hasValueSatisfying(
+              m ->
+                  assertThat(m).contains("eth0").contains("no network throttling").contains("TAP"));
+    }
   }
 
   @Test

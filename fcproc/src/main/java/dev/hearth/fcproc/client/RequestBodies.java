@@ -37,6 +37,7 @@ final class RequestBodies {
     o.put("path_on_host", path(d.pathOnHost()));
     o.put("is_root_device", d.isRootDevice());
     o.put("is_read_only", d.isReadOnly());
+    d.rateLimiter().ifPresent(r -> o.set("rate_limiter", rateLimiter(r)));
     return write(o);
   }
 
@@ -45,7 +46,24 @@ final class RequestBodies {
     o.put("iface_id", n.ifaceId());
     o.put("host_dev_name", n.hostDevName());
     n.guestMac().ifPresent(v -> o.put("guest_mac", v));
+    n.rxRateLimiter().ifPresent(r -> o.set("rx_rate_limiter", rateLimiter(r)));
+    n.txRateLimiter().ifPresent(r -> o.set("tx_rate_limiter", rateLimiter(r)));
     return write(o);
+  }
+
+  private static ObjectNode rateLimiter(RateLimiter r) {
+    ObjectNode o = JSON.createObjectNode();
+    r.bandwidth().ifPresent(b -> o.set("bandwidth", tokenBucket(b)));
+    r.ops().ifPresent(b -> o.set("ops", tokenBucket(b)));
+    return o;
+  }
+
+  private static ObjectNode tokenBucket(TokenBucket b) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("size", b.size());
+    b.oneTimeBurst().ifPresent(v -> o.put("one_time_burst", v));
+    o.put("refill_time", b.refillTimeMs());
+    return o;
   }
 
   static String logger(LoggerConfig l) {

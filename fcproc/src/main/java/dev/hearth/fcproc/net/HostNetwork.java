@@ -40,7 +40,13 @@ public interface HostNetwork {
    */
   void guardTap(String tap, TapGuest guest) throws InterruptedException;
 
-  /** Removes the TAP's guard (a TAP going back to the pool); none is not an error. */
+  /**
+   * Holds what passes through the TAP to {@code bytesPerSecond} each way (0: no limit), for a VMM
+   * that cannot limit its own network; replaces earlier limits and goes with the TAP's guard.
+   */
+  void limitTap(String tap, long bytesPerSecond) throws InterruptedException;
+
+  /** Removes the TAP's guard and limits (a TAP going back to the pool); none is not an error. */
   void unguardTap(String tap) throws InterruptedException;
 
   /** Deletes the TAP and its guard; a missing one is not an error. */

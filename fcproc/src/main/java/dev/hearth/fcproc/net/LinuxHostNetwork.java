@@ -85,6 +85,11 @@ public final class LinuxHostNetwork implements HostNetwork {
   }
 
   @Override
+  public void limitTap(String tap, long bytesPerSecond) throws InterruptedException {
+    guards.limit(tap, bytesPerSecond);
+  }
+
+  @Override
   public void unguardTap(String tap) throws InterruptedException {
     guards.unguard(tap);
   }

@@ -81,16 +81,28 @@ public final class NetworkChecks {
               + " nftables",
           "apt-get install nftables");
     }
+    // With vm_net_bandwidth set, the TAPs of QEMU guests also get a limit rule (TapGuards.limit).
+    String limit =
+        config.vmNetBandwidth() > 0
+            ? "limit rate over 1000 bytes/second burst 1000 bytes drop"
+            : "";
     String probeTable =
         """
         table bridge hearth_doctor_probe {
+          map limits_out { type ifname : verdict; }
           chain prerouting {
             type filter hook prerouting priority -200; policy accept;
             ether saddr != 06:00:0a:00:00:02 drop
             ether type arp arp saddr ip != 10.0.0.2 drop
           }
+          chain postrouting {
+            type filter hook postrouting priority 0; policy accept;
+            oifname vmap @limits_out
+            %s
+          }
         }
-        """;
+        """
+            .formatted(limit);
     CommandResult result;
     try {
       result =

@@ -8,6 +8,7 @@ import dev.hearth.core.CommandResult;
 import dev.hearth.core.Runner;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,6 +89,10 @@ public final class TapGuards {
     StringBuilder script = new StringBuilder(declaration());
     script.append("flush chain bridge ").append(table).append(" prerouting\n");
     script.append("flush chain bridge ").append(table).append(" forward\n");
+    script.append("flush chain bridge ").append(table).append(" postrouting\n");
+    // The limits first: a limited TAP's chain drops what is over its rate and returns.
+    script.append(rule("prerouting", "iifname vmap @limits_in"));
+    script.append(rule("postrouting", "oifname vmap @limits_out"));
     script.append(rule("prerouting", "iifname vmap @guards"));
     script.append(rule("prerouting", "iifname " + wildcard + " drop"));
     if (!vmToVm) {
@@ -127,31 +132,53 @@ public final class TapGuards {
     log.debug("TAP {} guarded for {} / {}", tap, mac, ip);
   }
 
+  /**
+   * Holds what passes through the TAP to {@code bytesPerSecond} each way, dropping what is over
+   * (nftables {@code limit}: a policer, as the kernel may have no traffic-control actions); 0
+   * removes the limits. Replaces earlier limits of the TAP; removed with its guard.
+   *
+   * @throws HostNetworkException when nft fails, naming the TAP
+   */
+  public void limit(String tap, long bytesPerSecond) throws InterruptedException {
+    requireOurs(tap);
+    if (bytesPerSecond < 0) {
+      throw new IllegalArgumentException("a TAP's rate must not be negative: " + bytesPerSecond);
+    }
+    requireNft();
+    StringBuilder script = new StringBuilder(declaration());
+    script.append(removal("limits_in", tap, limitChain("in", tap)));
+    script.append(removal("limits_out", tap, limitChain("out", tap)));
+    if (bytesPerSecond > 0) {
+      // A second's worth may pass at once, as a Firecracker bucket of the same rate lets it; nft
+      // keeps a burst in 32 bits.
+      String over =
+          "limit rate over "
+              + bytesPerSecond
+              + " bytes/second burst "
+              + Math.min(bytesPerSecond, Integer.MAX_VALUE)
+              + " bytes drop";
+      for (String direction : List.of("in", "out")) {
+        String chain = limitChain(direction, tap);
+        script.append("add chain bridge ").append(table).append(' ').append(chain).append('\n');
+        script.append(rule(chain, over));
+        script.append(element("add", "limits_" + direction, tap, Optional.of(chain)));
+      }
+    }
+    apply("could not limit the rate of TAP " + tap, script.toString());
+    log.debug("TAP {} limited to {} bytes/s each way (0: none)", tap, bytesPerSecond);
+  }
+
   /** Removes the TAP's guard; a TAP without one (or no table at all) is not an error. */
   public void unguard(String tap) throws InterruptedException {
     requireOurs(tap);
     if (environment.findProgram("nft").isEmpty() || !tableExists()) {
       return;
     }
-    String chain = chain(tap);
-    // Declared first so that the deletes cannot fail on what is not there.
     String script =
-        "add chain bridge "
-            + table
-            + " "
-            + chain
-            + "\n"
-            + element("add", tap, true)
-            + element("delete", tap, false)
-            + "flush chain bridge "
-            + table
-            + " "
-            + chain
-            + "\ndelete chain bridge "
-            + table
-            + " "
-            + chain
-            + "\n";
+        declaration()
+            + removal("guards", tap, chain(tap))
+            + removal("limits_in", tap, limitChain("in", tap))
+            + removal("limits_out", tap, limitChain("out", tap));
     apply("could not remove the guard of TAP " + tap, script);
     log.debug("TAP {} unguarded", tap);
   }
@@ -205,8 +232,11 @@ public final class TapGuards {
     return """
         table bridge %1$s {
           map guards { type ifname : verdict; }
+          map limits_in { type ifname : verdict; }
+          map limits_out { type ifname : verdict; }
           chain prerouting { type filter hook prerouting priority -200; policy accept; }
           chain forward { type filter hook forward priority 0; policy accept; }
+          chain postrouting { type filter hook postrouting priority 0; policy accept; }
         }
         """
         .formatted(table);
@@ -217,14 +247,48 @@ public final class TapGuards {
   }
 
   private String element(String verb, String tap, boolean withVerdict) {
+    return element(verb, "guards", tap, withVerdict ? Optional.of(chain(tap)) : Optional.empty());
+  }
+
+  private String element(String verb, String map, String tap, Optional<String> jumpTo) {
     return verb
         + " element bridge "
         + table
-        + " guards { \""
+        + " "
+        + map
+        + " { \""
         + tap
         + "\""
-        + (withVerdict ? " : jump " + chain(tap) : "")
+        + jumpTo.map(c -> " : jump " + c).orElse("")
         + " }\n";
+  }
+
+  /**
+   * The script that removes the TAP's chain {@code chain} and its element in {@code map}, declared
+   * first so that the deletes cannot fail on what is not there.
+   */
+  private String removal(String map, String tap, String chain) {
+    return "add chain bridge "
+        + table
+        + " "
+        + chain
+        + "\n"
+        + element("add", map, tap, Optional.of(chain))
+        + element("delete", map, tap, Optional.empty())
+        + "flush chain bridge "
+        + table
+        + " "
+        + chain
+        + "\ndelete chain bridge "
+        + table
+        + " "
+        + chain
+        + "\n";
+  }
+
+  /** {@code in_<tap>} (frames from the guest) or {@code out_<tap>} (to it). */
+  private static String limitChain(String direction, String tap) {
+    return direction + "_" + tap.replace('-', '_');
   }
 
   /** {@code guard_<tap>}, with '-' (allowed in TAP prefixes) as '_'. */

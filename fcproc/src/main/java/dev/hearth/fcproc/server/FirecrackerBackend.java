@@ -2,6 +2,7 @@ package dev.hearth.fcproc.server;
 
 import dev.hearth.fcproc.client.LoggerConfig;
 import dev.hearth.fcproc.client.MetricsConfig;
+import dev.hearth.fcproc.client.NetworkInterface;
 import java.util.Optional;
 
 /**
@@ -19,6 +20,14 @@ public interface FirecrackerBackend {
    * @param operation {@code METHOD /template} as in the spec
    */
   Optional<String> unsupported(String operation);
+
+  /**
+   * The fault message for a network interface this backend cannot give the guest as asked (e.g.
+   * with rate limiters it has no way to apply); empty to accept it.
+   */
+  default Optional<String> refuses(NetworkInterface nic) {
+    return Optional.empty();
+  }
 
   /** The logger was configured ({@code PUT /logger}); its file exists. */
   default void loggerConfigured(LoggerConfig logger) {}

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -61,6 +62,23 @@ class FirecrackerContractTest {
     client.putBootSource(new BootSource(file, Optional.of("console=ttyS0"), Optional.of(file)));
     client.putDrive(new Drive("rootfs", file, true, false));
     client.putDrive(new Drive("data_1", file, false, true));
+    client.putDrive(
+        new Drive(
+            "data_2",
+            file,
+            false,
+            false,
+            Optional.of(
+                new RateLimiter(
+                    Optional.of(new TokenBucket(1 << 20, 100, OptionalLong.of(1 << 22))),
+                    Optional.of(TokenBucket.perSecond(500))))));
+    client.putNetworkInterface(
+        new NetworkInterface(
+            "eth1",
+            "hearth-tap1",
+            Optional.empty(),
+            RateLimiter.perSecond(1 << 20, 0),
+            RateLimiter.perSecond(0, 1000)));
     client.putNetworkInterface(new NetworkInterface("eth0", "hearth-tap0", Optional.empty()));
     client.putNetworkInterface(new NetworkInterface("eth0", "hearth-tap0", "06:00:0a:4d:00:02"));
     client.putLogger(new LoggerConfig(file, Optional.empty(), Optional.empty(), Optional.empty()));
@@ -109,6 +127,12 @@ class FirecrackerContractTest {
     assertThat(
             RequestBodies.networkInterface(new NetworkInterface("eth0", "tap0", Optional.empty())))
         .isEqualTo("{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\"}");
+    assertThat(RequestBodies.drive(new Drive("rootfs", Path.of("/d"), true, false)))
+        .doesNotContain("rate_limiter");
+    assertThat(
+            RequestBodies.drive(
+                new Drive("rootfs", Path.of("/d"), true, false, RateLimiter.perSecond(0, 10))))
+        .endsWith("\"rate_limiter\":{\"ops\":{\"size\":10,\"refill_time\":1000}}}");
   }
 
   @Test

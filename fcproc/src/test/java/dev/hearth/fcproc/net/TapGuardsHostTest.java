@@ -62,6 +62,8 @@ class TapGuardsHostTest {
   private TapDevices taps;
   private Path framesScript;
   private final List<Guest> guests = new ArrayList<>();
+  private String upNs;
+  private Ipv4 worldSide;
 
   /** A guest namespace behind the TAP-named veth {@code tap}. */
   private record Guest(String ns, String tap, Ipv4 ip, String mac) {}
@@ -85,11 +87,11 @@ class TapGuardsHostTest {
       guests.add(addGuest(i));
     }
     // The outside world: an uplink namespace routed from the host, holding the metadata address.
-    String upNs = "htg" + id + "u";
+    upNs = "htg" + id + "u";
     newNamespace(upNs);
     Ipv4Cidr uplink = TestNetwork.freeNetwork(runner, 252);
     Ipv4 hostSide = uplink.gateway();
-    Ipv4 worldSide = hostSide.plus(1);
+    worldSide = hostSide.plus(1);
     ip(hostNs, "link", "add", "up0", "type", "veth", "peer", "name", "eth0", "netns", upNs);
     ip(hostNs, "addr", "add", hostSide + "/" + uplink.prefix(), "dev", "up0");
     ip(hostNs, "link", "set", "up0", "up");
@@ -235,7 +237,7 @@ class TapGuardsHostTest {
     network.unguardTap(b.tap());
     network.unguardTap(b.tap());
     assertThat(guards.guarded()).isEmpty();
-    assertThat(chains()).containsExactlyInAnyOrder("prerouting", "forward");
+    assertThat(chains()).containsExactlyInAnyOrder("prerouting", "forward", "postrouting");
 
     guards.remove();
     guards.remove();
@@ -249,6 +251,97 @@ class TapGuardsHostTest {
         .isBlank();
     assertThat(guards.guarded()).isEmpty();
     guards.unguard(b.tap()); // no table: nothing to do
+  }
+
+  @Test
+  void aLimitedTapPassesItsRateEachWayAndTheLimitGoesWithItsGuard() throws Exception {
+    Guest a = guests.get(0);
+    long rate = 16 << 10;
+    framesScript = framesScript.resolveSibling("udp_burst.py");
+    try (InputStream in = getClass().getResourceAsStream("udp_burst.py")) {
+      Files.write(framesScript, in.readAllBytes());
+    }
+    assertThat(burst(a.ns(), upNs, worldSide).received())
+        .as("control: the unlimited TAP passes the whole burst from the guest to the outside")
+        .isGreaterThan(BURST * 9 / 10);
+
+    network.limitTap(a.tap(), rate);
+    network.limitTap(a.tap(), rate); // again, as a restart does: replaced, not doubled
+
+    assertThat(chains()).contains("in_" + a.tap(), "out_" + a.tap());
+    Burst out = burst(a.ns(), upNs, worldSide);
+    assertThat(out.received()).as("from the guest: %s", out).isLessThanOrEqualTo(out.allowed(rate));
+    Burst in = burst(hostNs, a.ns(), a.ip());
+    assertThat(in.received()).as("to the guest: %s", in).isLessThanOrEqualTo(in.allowed(rate));
+    assertThat(burst(guests.get(1).ns(), upNs, worldSide).received())
+        .as("another guest's TAP stays unlimited")
+        .isGreaterThan(BURST * 9 / 10);
+
+    network.limitTap(a.tap(), 0);
+    assertThat(chains()).doesNotContain("in_" + a.tap(), "out_" + a.tap());
+    assertThat(burst(a.ns(), upNs, worldSide).received())
+        .as("after the limit is lifted")
+        .isGreaterThan(BURST * 9 / 10);
+
+    network.limitTap(a.tap(), rate);
+    network.unguardTap(a.tap());
+    assertThat(chains())
+        .containsExactlyInAnyOrder(
+            "prerouting", "forward", "postrouting", TapGuards.chain(guests.get(1).tap()));
+  }
+
+  private static final int BURST = 2000;
+
+  /**
+   * A burst of {@link #BURST} datagrams of 1000 bytes and what arrived of it.
+   *
+   * @param seconds how long the sending took
+   */
+  private record Burst(int received, double seconds) {
+    /**
+     * The most a limit of {@code rate} bytes per second lets through while the burst is sent: its
+     * bucket (a second's worth) and what refills meanwhile, in datagrams (1000 bytes each, plus
+     * headers), with one more second of slack.
+     */
+    int allowed(long rate) {
+      return (int) Math.round(rate * (2 + seconds) / 1000);
+    }
+  }
+
+  private Burst burst(String fromNs, String toNs, Ipv4 to) throws Exception {
+    Path ready = dir.resolve("ready-" + System.nanoTime());
+    String script =
+        "ip netns exec "
+            + toNs
+            + " python3 "
+            + framesScript
+            + " listen 9999 "
+            + ready
+            + " > "
+            + ready
+            + ".count & "
+            + "for i in $(seq 100); do [ -e "
+            + ready
+            + " ] && break; sleep 0.1; done; [ -e "
+            + ready
+            + " ] || { echo 'the listener did not start within 10 s' >&2; exit 1; }; "
+            + "ip netns exec "
+            + fromNs
+            + " python3 "
+            + framesScript
+            + " send "
+            + to
+            + " 9999 "
+            + BURST
+            + " && wait && cat "
+            + ready
+            + ".count";
+    CommandResult result =
+        runner.check(
+            Command.builder("bash").args("-c", script).timeout(Duration.ofSeconds(60)).build());
+    List<String> lines = result.stdout().lines().toList();
+    assertThat(lines).as("sender's seconds and listener's count: %s", result.stdout()).hasSize(2);
+    return new Burst(Integer.parseInt(lines.get(1).strip()), Double.parseDouble(lines.get(0)));
   }
 
   // --- the world ---

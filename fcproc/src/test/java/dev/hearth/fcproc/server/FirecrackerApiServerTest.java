@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hearth.fcproc.client.Drive;
 import dev.hearth.fcproc.client.LoggerConfig;
+import dev.hearth.fcproc.client.NetworkInterface;
+import dev.hearth.fcproc.client.RateLimiter;
+import dev.hearth.fcproc.client.TokenBucket;
 import dev.hearth.fcproc.internal.HttpCodec;
 import dev.hearth.fcproc.internal.HttpResponse;
 import java.io.InputStream;
@@ -14,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -142,6 +146,91 @@ class FirecrackerApiServerTest {
     assertThat(events).containsExactly("logger fc.log");
     assertThat(call("PUT", "/drives/late", drive("late", false, false)).body())
         .contains("not supported after starting the microVM");
+  }
+
+  @Test
+  void rateLimitersReachTheBackendAndABucketOfSizeZeroLimitsNothing() throws Exception {
+    assertThat(
+            call(
+                    "PUT",
+                    "/drives/rootfs",
+                    drive("rootfs", true, false)
+                        .replace(
+                            "}",
+                            ",\"rate_limiter\":{\"bandwidth\":{\"size\":1048576,"
+                                + "\"one_time_burst\":4096,\"refill_time\":500},"
+                                + "\"ops\":{\"size\":0,\"refill_time\":1000}}}"))
+                .status())
+        .isEqualTo(204);
+    assertThat(
+            call(
+                    "PUT",
+                    "/network-interfaces/eth0",
+                    "{\"iface_id\":\"eth0\",\"host_dev_name\":\"htap1\","
+                        + "\"tx_rate_limiter\":{\"ops\":{\"size\":100,\"refill_time\":1000}}}")
+                .status())
+        .isEqualTo(204);
+    assertThat(call("PUT", "/boot-source", "{\"kernel_image_path\":\"" + kernel + "\"}").status())
+        .isEqualTo(204);
+    assertThat(call("PUT", "/actions", "{\"action_type\":\"InstanceStart\"}").status())
+        .isEqualTo(204);
+
+    RateLimiter disk = started.rootDrive().orElseThrow().rateLimiter().orElseThrow();
+    assertThat(disk.bandwidth()).hasValue(new TokenBucket(1048576, 500, OptionalLong.of(4096)));
+    assertThat(disk.bandwidth().get().ratePerSecond()).isEqualTo(2097152);
+    assertThat(disk.ops()).isEmpty();
+    NetworkInterface nic = started.networkInterfaces().get(0);
+    assertThat(nic.rxRateLimiter()).isEmpty();
+    assertThat(nic.txRateLimiter().orElseThrow().ops())
+        .hasValue(new TokenBucket(100, 1000, OptionalLong.empty()));
+  }
+
+  @Test
+  void aNetworkInterfaceTheBackendRefusesIsA400NamingWhy() throws Exception {
+    FirecrackerBackend refusing =
+        new FirecrackerBackend() {
+          @Override
+          public Optional<String> unsupported(String operation) {
+            return Optional.empty();
+          }
+
+          @Override
+          public Optional<String> refuses(NetworkInterface nic) {
+            return nic.limited() ? Optional.of("no network limits here") : Optional.empty();
+          }
+
+          @Override
+          public void instanceStart(VmSetup setup) {}
+
+          @Override
+          public Runnable sendCtrlAltDel() {
+            return () -> {};
+          }
+        };
+    try (FirecrackerApiServer other =
+        new FirecrackerApiServer(
+            FirecrackerSpec.bundled(),
+            dir.resolve("other.sock"),
+            "vm-8",
+            refusing,
+            (m, p, b, s) -> {})) {
+      ApiResponse answer =
+          other.handle(
+              "PUT",
+              "/network-interfaces/eth0",
+              "{\"iface_id\":\"eth0\",\"host_dev_name\":\"htap1\","
+                  + "\"rx_rate_limiter\":{\"bandwidth\":{\"size\":1000,\"refill_time\":1000}}}");
+      assertThat(answer.status()).isEqualTo(400);
+      assertThat(answer.body()).contains("no network limits here");
+      assertThat(
+              other
+                  .handle(
+                      "PUT",
+                      "/network-interfaces/eth0",
+                      "{\"iface_id\":\"eth0\",\"host_dev_name\":\"htap1\"}")
+                  .status())
+          .isEqualTo(204);
+    }
   }
 
   @Test

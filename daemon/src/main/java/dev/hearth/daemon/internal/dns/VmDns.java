@@ -170,6 +170,11 @@ public final class VmDns implements AutoCloseable {
       }
 
       @Override
+      public void limitTap(String tap, long bytesPerSecond) throws InterruptedException {
+        network.limitTap(tap, bytesPerSecond);
+      }
+
+      @Override
       public void unguardTap(String tap) throws InterruptedException {
         network.unguardTap(tap);
       }

@@ -4,6 +4,7 @@ import dev.hearth.core.Layout;
 import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.fcproc.VmmChoice;
+import dev.hearth.fcproc.VmmKind;
 import dev.hearth.fcproc.client.BootSource;
 import dev.hearth.fcproc.client.Drive;
 import dev.hearth.fcproc.client.FirecrackerClient;
@@ -12,6 +13,7 @@ import dev.hearth.fcproc.client.LoggerConfig;
 import dev.hearth.fcproc.client.MachineConfig;
 import dev.hearth.fcproc.client.MetricsConfig;
 import dev.hearth.fcproc.client.NetworkInterface;
+import dev.hearth.fcproc.client.RateLimiter;
 import dev.hearth.fcproc.process.FirecrackerLauncher;
 import dev.hearth.fcproc.process.FirecrackerProcess;
 import dev.hearth.fcproc.process.JailedVm;
@@ -135,6 +137,14 @@ final class VmBoot {
             metrics,
             parts.config().vmmLogMaxSize(),
             jailer);
+    // Firecracker limits its network itself; for the QEMU launcher the TAP is held instead.
+    boolean vmmLimitsNetwork = vmm.kind() == VmmKind.FIRECRACKER;
+    long netRate = parts.config().vmNetBandwidth();
+    parts.network().limitTap(vm.tap(), vmmLimitsNetwork ? 0 : netRate);
+    Optional<RateLimiter> netLimiter =
+        vmmLimitsNetwork ? RateLimiter.perSecond(netRate, 0) : Optional.empty();
+    Optional<RateLimiter> diskLimiter =
+        RateLimiter.perSecond(parts.config().vmDiskBandwidth(), parts.config().vmDiskIops());
     // A jailed firecracker is held by its jailer (uid, chroot, cgroup); any other VMM by VmJail.
     Optional<VmmConfinement> confinement =
         jailer.isPresent() ? Optional.empty() : jail.confine(vm, image);
@@ -159,8 +169,9 @@ final class VmBoot {
       api.putMetrics(new MetricsConfig(paths.metrics()));
       api.putMachineConfig(new MachineConfig(vm.vcpus(), vm.memoryMib()));
       api.putBootSource(new BootSource(paths.kernel(), Optional.of(vm.bootArgs()), paths.initrd()));
-      api.putDrive(new Drive("rootfs", paths.rootDisk(), true, false));
-      api.putNetworkInterface(new NetworkInterface("eth0", vm.tap(), vm.mac()));
+      api.putDrive(new Drive("rootfs", paths.rootDisk(), true, false, diskLimiter));
+      api.putNetworkInterface(
+          new NetworkInterface("eth0", vm.tap(), Optional.of(vm.mac()), netLimiter, netLimiter));
       api.instanceStart();
       return process;
     } catch (RuntimeException e) {

@@ -7,6 +7,7 @@ import dev.hearth.core.Cgroups;
 import dev.hearth.core.Config;
 import dev.hearth.core.Layout;
 import dev.hearth.core.Posix;
+import dev.hearth.core.Sizes;
 import dev.hearth.core.Store;
 import dev.hearth.daemon.HearthException;
 import dev.hearth.fcproc.net.HostNetwork;
@@ -121,7 +122,8 @@ final class VmJail {
         throw HearthException.hostError(
             "cannot make the cgroup of VM " + vm.name() + ": " + e.getMessage());
       }
-      confinement = new Confinement(uid, user.gid(), cgroup.describe(), limits.describe());
+      confinement =
+          new Confinement(uid, user.gid(), cgroup.describe(), limits.describe() + ioLimits());
       insert(vm.id(), confinement);
     }
     try {
@@ -367,5 +369,20 @@ final class VmJail {
     } catch (IOException | UnsupportedOperationException e) {
       return Optional.empty();
     }
+  }
+
+  /** The disk and network rates the boot gives the VMM, as {@code vm show} lists them. */
+  private String ioLimits() {
+    StringBuilder text = new StringBuilder();
+    if (config.vmDiskBandwidth() > 0) {
+      text.append(", disk ").append(Sizes.format(config.vmDiskBandwidth())).append("/s");
+    }
+    if (config.vmDiskIops() > 0) {
+      text.append(", ").append(config.vmDiskIops()).append(" disk ops/s");
+    }
+    if (config.vmNetBandwidth() > 0) {
+      text.append(", network ").append(Sizes.format(config.vmNetBandwidth())).append("/s each way");
+    }
+    return text.toString();
   }
 }

@@ -205,6 +205,11 @@ class VmDnsBridgeHostTest {
     }
 
     @Override
+    public void limitTap(String tap, long bytesPerSecond) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
     public void unguardTap(String tap) {
       throw new UnsupportedOperationException();
     }

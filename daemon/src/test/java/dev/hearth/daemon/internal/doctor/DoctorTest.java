@@ -175,6 +175,27 @@ class DoctorTest extends DoctorFixture {
     }
 
     @Test
+    void withANetworkRateTheProbeAlsoHasTheTapLimitRule() throws Exception {
+      String plain = bridgeProbe();
+      assertThat(plain).contains("oifname vmap @limits_out").doesNotContain("limit rate");
+
+      configure(ConfigKey.VM_NET_BANDWIDTH, "1048576");
+
+      assertThat(bridgeProbe()).contains("limit rate over 1000 bytes/second");
+    }
+
+    private String bridgeProbe() throws Exception {
+      assertThat(check("nft-bridge").status()).isEqualTo(Status.PASS);
+      List<String> probes =
+          runner.commands().stream()
+              .filter(c -> c.argv().contains("-c"))
+              .map(c -> new String(c.stdin().orElseThrow()))
+              .filter(t -> t.contains("table bridge"))
+              .toList();
+      return probes.get(probes.size() - 1);
+    }
+
+    @Test
     void aKernelWithoutNftBridgeTablesFails() throws Exception {
       runner.on(
           List.of("/usr/sbin/nft", "-c", "-f", "-"),

@@ -138,6 +138,23 @@ class VmJailTest {
   }
 
   @Test
+  void theConfiguredDiskAndNetworkRatesAreListedWithTheLimits() throws Exception {
+    VmJail jail =
+        jail(
+            config(false)
+                .with(ConfigKey.VM_DISK_BANDWIDTH, "8MiB")
+                .with(ConfigKey.VM_DISK_IOPS, "400")
+                .with(ConfigKey.VM_NET_BANDWIDTH, "1536KiB"));
+
+    jail.confine(vm("aa"), image()).orElseThrow();
+
+    assertThat(jail.find("aa").orElseThrow().limits())
+        .isEqualTo(
+            "memory 2 GiB, 512 processes, 2 CPUs, disk 8 MiB/s, 400 disk ops/s,"
+                + " network 1.5 MiB/s each way");
+  }
+
+  @Test
   void theSharedUserIsUsedByDefaultWithTheLimitsOfTheVmsSize() throws Exception {
     VmJail jail = jail(config(false));
     Vm vm = vm("aa");
@@ -273,6 +290,9 @@ class VmJailTest {
 
       @Override
       public void guardTap(String tap, TapGuest guest) {}
+
+      @Override
+      public void limitTap(String tap, long bytesPerSecond) {}
 
       @Override
       public void unguardTap(String tap) {}
