@@ -365,6 +365,10 @@ public final class VmmChecks {
         }
       }
     }
+    Optional<CheckOutcome> unreachable = vmmAsVmUser(user.get());
+    if (unreachable.isPresent()) {
+      return unreachable.get();
+    }
     String uids =
         config.vmUidPerVm()
             ? "each VM a uid of its own from vm_uid_range "
@@ -380,6 +384,52 @@ public final class VmmChecks {
             + uids
             + " with no capabilities, in a mount namespace of their own, on TAPs owned by that"
             + " uid");
+  }
+
+  /**
+   * The chosen VMM's {@code --version} run as vm_user, as each VM's VMM is exec'd (a jailer copies
+   * firecracker into its chroot instead): a distribution in a folder vm_user cannot search, or jars
+   * it cannot read, fail every boot with "Permission denied".
+   */
+  private Optional<CheckOutcome> vmmAsVmUser(Posix.User user) throws InterruptedException {
+    VmmChoice choice = vmmSelector.choose(config);
+    if (choice.binary().isEmpty() || choice.jailer().isPresent()) {
+      return Optional.empty();
+    }
+    Path binary = choice.binary().get();
+    CommandResult result =
+        runner.run(
+            Command.builder("setpriv")
+                .args(
+                    "--reuid=" + user.uid(),
+                    "--regid=" + user.gid(),
+                    "--clear-groups",
+                    "--",
+                    binary.toString(),
+                    "--version")
+                .timeout(COMMAND_TIMEOUT)
+                .build());
+    if (result.ok()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        CheckOutcome.fail(
+            "the VMM "
+                + binary
+                + " does not run as vm_user '"
+                + config.vmUser()
+                + "' (`"
+                + binary.getFileName()
+                + " --version` as uid "
+                + user.uid()
+                + " exited "
+                + result.exitCode()
+                + ": "
+                + firstLine(result.stderr() + result.stdout())
+                + "), so no VM can start",
+            "install hearth where others may read and search it (as /opt/hearth is), or chmod o+rx"
+                + " the folders above "
+                + binary));
   }
 
   private Path configFile() {

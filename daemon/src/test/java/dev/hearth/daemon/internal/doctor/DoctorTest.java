@@ -284,6 +284,36 @@ class DoctorTest extends DoctorFixture {
   }
 
   @Test
+  void vmUserFailsWhenTheVmmDoesNotRunAsVmUser() throws Exception {
+    assertThat(check("vm-user").status()).isEqualTo(Status.PASS);
+    assertThat(runner.commands())
+        .as("with the jailer, firecracker is copied into its chroot: not run as vm_user here")
+        .noneMatch(c -> c.argv().get(0).equals("setpriv"));
+    probe.onPath("jailer", null);
+    assertThat(check("vm-user").status()).isEqualTo(Status.PASS);
+    List<String> asVmUser =
+        runner.commands().stream()
+            .map(c -> c.argv())
+            .filter(argv -> argv.get(0).equals("setpriv"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no setpriv in " + runner.commands()));
+    assertThat(asVmUser.subList(0, 5))
+        .containsExactly("setpriv", "--reuid=995", "--regid=995", "--clear-groups", "--");
+    assertThat(asVmUser.get(asVmUser.size() - 1)).isEqualTo("--version");
+    String vmm = asVmUser.get(5);
+
+    runner.on(asVmUser, 126, "", "/bin/sh: 0: cannot open " + vmm + ": Permission denied\n");
+    DoctorCheck check = check("vm-user");
+
+    assertThat(check.status()).isEqualTo(Status.FAIL);
+    assertThat(check.detail())
+        .contains("the VMM " + vmm + " does not run as vm_user 'hearth-vm'")
+        .contains("exited 126")
+        .contains("Permission denied");
+    assertThat(check.fix()).contains("chmod o+rx");
+  }
+
+  @Test
   void vmUserFailsWhenIpCannotMakeOwnedTaps() throws Exception {
     runner.on(List.of("ip", "tuntap", "help"), 255, "", "Usage: ip tuntap { add | del }\n");
 
