@@ -63,6 +63,10 @@ class WorkspaceE2eTest implements KeepLogsOnFailure.Logs {
   private Path repo;
   private E2eHost host;
   private String failed;
+
+  /** The first uid of vm_uid_range here: no user or file of a test host has it. */
+  private static final int UID_FIRST = 1_500_000_000;
+
   private String hostStatus;
   private String hostConfig;
 
@@ -70,6 +74,9 @@ class WorkspaceE2eTest implements KeepLogsOnFailure.Logs {
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void startDaemon() throws Exception {
     host = E2eHost.prepareFromSystemProperties();
+    // This suite's VM runs under a uid of its own (issue 16), the other suites' under hearth-vm.
+    host.addConfig("vm_uid_per_vm", "true");
+    host.addConfig("vm_uid_range", "\"" + UID_FIRST + "-" + (UID_FIRST + 99) + "\"");
     host.startDaemon();
     dir = host.work;
   }
@@ -112,6 +119,12 @@ class WorkspaceE2eTest implements KeepLogsOnFailure.Logs {
           JsonNode list = host.hearthJson(EXEC, "workspace", "list", VM);
           assertThat(list).hasSize(1);
           assertThat(list.get(0).path("name").asText()).isEqualTo(NAME);
+
+          JsonNode vm = host.vm(VM);
+          assertThat(vm.path("vmm_uid").asInt())
+              .as("the VM's own uid, the range's first")
+              .isEqualTo(UID_FIRST);
+          UnprivilegedVmm.of(vm, host.layout).assertUnprivilegedBoundedAndBlind(vm);
         });
   }
 
