@@ -394,6 +394,11 @@ public final class Config {
     return duration(ConfigKey.GUEST_CALL_TIMEOUT);
   }
 
+  /** How often SSH connections to guests send a keepalive ({@code guest_keepalive}); 0: never. */
+  public Duration guestKeepalive() {
+    return duration(ConfigKey.GUEST_KEEPALIVE);
+  }
+
   public long consoleLogMaxSize() {
     return Long.parseLong(get(ConfigKey.CONSOLE_LOG_MAX_SIZE));
   }

@@ -378,7 +378,14 @@ public enum ConfigKey {
           + " `list`, `status`, `kill` and `write`); past it the call is ended with an error naming"
           + " this key. Calls that last as long as their client waits (`vm exec`, copies,"
           + " workspace import and export, `session logs --follow`, `wait`, `attach`) have no"
-          + " deadline; every guest call of a VM ends when the VM is stopped or deleted.");
+          + " deadline; every guest call of a VM ends when the VM is stopped or deleted."),
+  GUEST_KEEPALIVE(
+      "guest_keepalive",
+      ConfigType.DURATION,
+      "15s",
+      "How often the daemon's SSH connections to guests send a keepalive: a guest that answers"
+          + " none of 4 in a row (frozen, or its network gone) has the connection closed, and the"
+          + " calls on it (an exec, a copy, a follow) end with an error saying so. 0s sends none.");
 
   public static final List<ConfigKey> ALL = List.of(values());
 

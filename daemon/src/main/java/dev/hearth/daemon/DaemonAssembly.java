@@ -102,7 +102,8 @@ final class DaemonAssembly {
         log.warn("{} operation(s) were cut short by the last daemon stop", interrupted.size());
       }
       SshKeyPair guestKey = SshKeyPair.loadOrCreate(layout, SshKeyPair.defaultComment());
-      MinaGuestDialer dialer = MinaGuestDialer.of(guestKey.keyPair(), new VmHostKeys(store));
+      MinaGuestDialer dialer =
+          MinaGuestDialer.of(guestKey.keyPair(), new VmHostKeys(store), config.guestKeepalive());
       undo.push(dialer::close);
       GuestExec guestExec = new GuestExec(dialer, GUEST_CONNECT_TIMEOUT);
       Registry<CreateOp> createOps =

@@ -28,7 +28,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -53,14 +55,19 @@ class FrozenGuestFaultHostTest {
   private final List<Long> stopped = new ArrayList<>();
 
   @BeforeEach
-  void start() throws Exception {
+  void start(TestInfo test) throws Exception {
     Path daemonDir = dir.resolve("daemon");
+    // Keepalives every second for the test of them; the default (15 s, 4 missed) for the others,
+    // which end their calls long before a minute.
+    String keepalive =
+        test.getTags().contains("keepalive") ? "1s" : ConfigKey.GUEST_KEEPALIVE.defaultValue();
     fx =
         new VmFixture(
             daemonDir,
             VmFixture.config(daemonDir)
                 .with(ConfigKey.GUEST_CALL_TIMEOUT, "2s")
-                .with(ConfigKey.STOP_TIMEOUT, "4s"));
+                .with(ConfigKey.STOP_TIMEOUT, "4s")
+                .with(ConfigKey.GUEST_KEEPALIVE, keepalive));
     Map<String, Integer> ports =
         Map.of("frozen", TestSshd.freePort(), "other", TestSshd.freePort());
     fx.start(
@@ -97,8 +104,8 @@ class FrozenGuestFaultHostTest {
     }
   }
 
-  @Test
-  void aFrozenGuestTimesOutItsListAndItsExecEndsWhenTheVmIsStopped() throws Exception {
+  /** A {@code cat} running in VM frozen through vm.exec; what it ended with. */
+  private Future<Throwable> runningExec() throws Exception {
     CountDownLatch ready = new CountDownLatch(1);
     Future<Throwable> exec =
         Await.async(
@@ -120,6 +127,32 @@ class FrozenGuestFaultHostTest {
               }
             });
     Await.latch(ready, "the exec's command to run in the guest");
+    return exec;
+  }
+
+  @Test
+  @Tag("keepalive")
+  void anExecIntoAGuestThatAnswersNoKeepaliveEndsByItselfSayingWhy() throws Exception {
+    Future<Throwable> exec = runningExec();
+
+    freeze("frozen");
+
+    Throwable e =
+        Await.result(
+            exec, Duration.ofSeconds(60), "the exec to end once its guest missed 4 keepalives");
+    assertThat(e)
+        .hasMessageContaining("ended before the command reported an exit status")
+        .hasMessageContaining(
+            "the guest answered none of 4 SSH keepalives sent 1s apart (guest_keepalive)");
+    assertThat(fx.call("vm.show", "{\"vm\": \"frozen\"}").path("state").asText())
+        .as("the VM itself is left as it is")
+        .isEqualTo("running");
+    otherVmIsServed();
+  }
+
+  @Test
+  void aFrozenGuestTimesOutItsListAndItsExecEndsWhenTheVmIsStopped() throws Exception {
+    Future<Throwable> exec = runningExec();
 
     JsonNode frozenBefore = fx.call("vm.show", "{\"vm\": \"frozen\"}");
     freeze("frozen");

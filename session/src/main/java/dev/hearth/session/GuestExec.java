@@ -7,7 +7,9 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.channel.PtyCapableChannelSession;
@@ -148,7 +150,8 @@ public final class GuestExec {
           .open()
           .verify(OPEN_TIMEOUT, CancelOption.CANCEL_ON_TIMEOUT, CancelOption.CANCEL_ON_INTERRUPT);
       Execution execution =
-          new Execution(target, session, channel, request.isLoginShell() ? null : execId, call);
+          new Execution(
+              target, session, channel, request.isLoginShell() ? null : execId, call, dialer::lost);
       execution.startPumps(stdin, stdout, stderr);
       return execution;
     } catch (IOException | RuntimeException e) {
@@ -176,6 +179,7 @@ public final class GuestExec {
     private final PtyCapableChannelSession channel;
     private final String execId;
     private final GuestCalls.Call call;
+    private final Function<ClientSession, Optional<String>> lost;
     private Thread in;
     private Thread out;
     private Thread err;
@@ -187,12 +191,14 @@ public final class GuestExec {
         ClientSession session,
         PtyCapableChannelSession channel,
         String execId,
-        GuestCalls.Call call) {
+        GuestCalls.Call call,
+        Function<ClientSession, Optional<String>> lost) {
       this.target = target;
       this.session = session;
       this.channel = channel;
       this.execId = execId;
       this.call = call;
+      this.lost = lost;
     }
 
     private void startPumps(InputStream stdin, OutputStream stdout, OutputStream stderr) {
@@ -272,7 +278,8 @@ public final class GuestExec {
       throw new GuestExecException(
           "the connection to "
               + target.describe()
-              + " ended before the command reported an exit status");
+              + " ended before the command reported an exit status"
+              + lost.apply(session).map(why -> ": " + why).orElse(""));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.hearth.session;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.hearth.core.Durations;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
@@ -12,10 +13,12 @@ import java.security.KeyPair;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.auth.password.PasswordIdentityProvider;
@@ -32,8 +35,11 @@ import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
 import org.apache.sshd.common.future.CancelOption;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionListener;
 import org.apache.sshd.common.signature.Signature;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
+import org.apache.sshd.core.CoreModuleProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,12 +66,16 @@ public final class MinaGuestDialer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(MinaGuestDialer.class);
 
+  /** Keepalives a guest may leave unanswered in a row before its connection is taken as lost. */
+  public static final int KEEPALIVES_MISSED = 4;
+
   /** Why the server key was refused, for the exception that the failed handshake becomes. */
   private static final AttributeRepository.AttributeKey<String> REFUSED_KEY =
       new AttributeRepository.AttributeKey<>();
 
   private final KeyPair identity;
   private final GuestHostKeys hostKeys;
+  private final Duration keepalive;
   private final GuestCalls calls = new GuestCalls();
 
   /**
@@ -74,13 +84,20 @@ public final class MinaGuestDialer implements AutoCloseable {
    */
   private final Map<String, String> refusals = new ConcurrentHashMap<>();
 
+  /**
+   * Why a connection was given up, for the errors of the calls it carried: kept here, not on the
+   * session, whose attributes go when it closes; weak, so a session's entry goes with it.
+   */
+  private final Map<Session, String> lost = Collections.synchronizedMap(new WeakHashMap<>());
+
   // Guarded by this: made on the first dial, stopped by close().
   private SshClient client;
   private boolean closed;
 
-  private MinaGuestDialer(KeyPair identity, GuestHostKeys hostKeys) {
+  private MinaGuestDialer(KeyPair identity, GuestHostKeys hostKeys, Duration keepalive) {
     this.identity = identity;
     this.hostKeys = hostKeys;
+    this.keepalive = keepalive;
   }
 
   /**
@@ -88,12 +105,26 @@ public final class MinaGuestDialer implements AutoCloseable {
    * ({@link GuestHostKeys#NONE}), for SSH servers of a test's own; nothing is started yet.
    */
   public static MinaGuestDialer of(KeyPair identity) {
-    return new MinaGuestDialer(identity, GuestHostKeys.NONE);
+    return new MinaGuestDialer(identity, GuestHostKeys.NONE, Duration.ZERO);
   }
 
   /** A dialer with the daemon's key that holds guests to their pinned host keys. */
   public static MinaGuestDialer of(KeyPair identity, GuestHostKeys hostKeys) {
-    return new MinaGuestDialer(identity, requireNonNull(hostKeys, "hostKeys"));
+    return of(identity, hostKeys, Duration.ZERO);
+  }
+
+  /**
+   * As {@link #of(KeyPair, GuestHostKeys)}, with an SSH keepalive every {@code keepalive} on each
+   * connection (zero: none): a guest that answers none of {@link #KEEPALIVES_MISSED} in a row (a
+   * frozen VM, a guest that stopped reading) has its connection closed, and every call on it ends
+   * with an error saying so, rather than waiting for its client or its VM's stop.
+   */
+  public static MinaGuestDialer of(KeyPair identity, GuestHostKeys hostKeys, Duration keepalive) {
+    requireNonNull(keepalive, "keepalive");
+    if (keepalive.isNegative()) {
+      throw new IllegalArgumentException("a keepalive interval cannot be negative: " + keepalive);
+    }
+    return new MinaGuestDialer(identity, requireNonNull(hostKeys, "hostKeys"), keepalive);
   }
 
   /** The calls running in guests over this client, by VM, to be ended with their VM. */
@@ -116,6 +147,21 @@ public final class MinaGuestDialer implements AutoCloseable {
       started.setKeyIdentityProvider(KeyIdentityProvider.wrapKeyPairs(identity));
       started.setPasswordIdentityProvider(PasswordIdentityProvider.EMPTY_PASSWORDS_PROVIDER);
       started.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
+      if (!keepalive.isZero()) {
+        // Sent with want-reply; past KEEPALIVES_MISSED outstanding, MINA closes the session with
+        // an exception, which the listener records for the calls' errors.
+        CoreModuleProperties.HEARTBEAT_INTERVAL.set(started, keepalive);
+        CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(started, KEEPALIVES_MISSED);
+        started.addSessionListener(
+            new SessionListener() {
+              @Override
+              public void sessionException(Session session, Throwable t) {
+                if (String.valueOf(t.getMessage()).contains("heartbeat requests without reply")) {
+                  lost.put(session, lostReason());
+                }
+              }
+            });
+      }
       started.start();
       client = started;
     }
@@ -303,6 +349,22 @@ public final class MinaGuestDialer implements AutoCloseable {
   }
 
   /** The exception's message, or its class name when it has none. */
+  /**
+   * Why {@code session}'s connection was given up by this side (its guest answered no keepalive),
+   * if it was.
+   */
+  Optional<String> lost(ClientSession session) {
+    return Optional.ofNullable(lost.get(session));
+  }
+
+  private String lostReason() {
+    return "the guest answered none of "
+        + KEEPALIVES_MISSED
+        + " SSH keepalives sent "
+        + Durations.format(keepalive)
+        + " apart (guest_keepalive): it is frozen or its network is gone";
+  }
+
   static String reason(Throwable e) {
     String message = e.getMessage();
     return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
