@@ -114,7 +114,7 @@ final class DaemonServices {
             new Jailer(
                 config.jailerChrootBase(),
                 config.vmUser(),
-                UserLookup.getent(runner),
+                UserLookup.of(seams.posix()),
                 runner,
                 seams.posix().geteuid(),
                 seams.posix().getgid()),

@@ -267,7 +267,7 @@ public final class VmmChecks {
     if (choice.jailer().isPresent()) {
       Path bin = choice.jailer().get();
       String user = config.vmUser();
-      Optional<VmUser> found = UserLookup.getent(runner).find(user);
+      Optional<VmUser> found = UserLookup.of(posix).find(user);
       if (found.isEmpty()) {
         return CheckOutcome.fail(
             bin + " would start each Firecracker VM, but vm_user '" + user + "' does not exist",

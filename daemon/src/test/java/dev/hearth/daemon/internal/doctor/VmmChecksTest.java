@@ -429,12 +429,12 @@ class VmmChecksTest extends DoctorFixture {
       assertThat(jailer.detail())
           .isEqualTo(
               "/usr/local/bin/jailer: each Firecracker VM is started through it, as vm_user"
-                  + " hearth-vm (uid 999), its jail in /var/lib/hearth/jailer");
+                  + " hearth-vm (uid 995), its jail in /var/lib/hearth/jailer");
     }
 
     @Test
     void aMissingVmUserFailsSinceEveryBootWould() throws Exception {
-      runner.on(VM_USER, 2, "", "");
+      posix = new FakePosix(0, 0).group("hearth", 990);
 
       DoctorCheck jailer = check("jailer");
 
@@ -445,7 +445,7 @@ class VmmChecksTest extends DoctorFixture {
 
     @Test
     void rootAsVmUserFails() throws Exception {
-      runner.on(VM_USER, 0, "hearth-vm:x:0:0::/root:/bin/sh\n", "");
+      posix = new FakePosix(0, 0).group("hearth", 990).user("hearth-vm", 0, 0);
 
       assertThat(check("jailer").status()).isEqualTo(Status.FAIL);
       assertThat(check("jailer").detail()).endsWith("which is root");
