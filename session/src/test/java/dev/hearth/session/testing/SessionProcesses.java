@@ -22,11 +22,11 @@ public final class SessionProcesses {
   private SessionProcesses() {}
 
   /**
-   * Kills the processes of every session under {@code root} that has not exited, and returns once
-   * they are gone: the wrapper first (as a power cut would: no exit file gets written), then
-   * everything else in the wrapper's session (the holder, and an {@code mv} of the exit file that
-   * may have started) and in the command's session. Waiting matters: a wrapper's last step, left
-   * running, would write into a folder the test is deleting.
+   * Kills the processes of every session under {@code root} that still run, and returns once they
+   * are gone: the wrapper first (as a power cut would: no exit file gets written), then everything
+   * else in the wrapper's session (the holder, and an {@code mv} of the exit file that may have
+   * started) and in the command's session. Waiting matters: a wrapper's last step, left running,
+   * would write into a folder the test is deleting.
    *
    * <p>A wrapper's pid is checked against its command line first, and a command's against its
    * leading its own session, so a pid reused by another process since is left alone; Linux does not
@@ -39,9 +39,8 @@ public final class SessionProcesses {
     Set<Long> sessions = new HashSet<>();
     try (Stream<Path> dirs = Files.list(root)) {
       for (Path d : dirs.toList()) {
-        if (Files.exists(d.resolve("exit"))) {
-          continue;
-        }
+        // Not skipped when an exit file exists: a test may make one of a running session (a huge
+        // exit file), and the pid checks below already leave ended sessions' reused pids alone.
         pid(d.resolve("wrapper.pid"))
             .filter(pid -> cmdline(pid).contains(d.toString()))
             .ifPresent(
