@@ -176,7 +176,9 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
     assertThat(JSON.readTree(list.stdout()).findValuesAsText("id")).contains(keptSession);
     assertDaemonUnharmed(daemon);
 
-    // Done with the hostile folder: the later steps see a guest with no such session.
+    // Done with the hostile folder: the later steps see a guest with no such session. Each
+    // folder goes once its wrapper has written the killed command's exit file: removed any
+    // sooner, the wrapper's last write races the rm ("Directory not empty").
     host.hearthOk(
         EXEC,
         "vm",
@@ -185,7 +187,12 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
         "--",
         "sh",
         "-c",
-        "for d in \"$0\" \"$1\"; do kill \"$(cat \"$d/pid\")\"; rm -rf \"$d\"; done",
+        "for d in \"$0\" \"$1\"; do kill \"$(cat \"$d/pid\")\"; done;"
+            + " for d in \"$0\" \"$1\"; do i=0;"
+            + " while [ ! -e \"$d/exit\" ]; do i=$((i + 1));"
+            + " if [ $i -gt 300 ]; then echo \"no exit file in $d after 30 s\" >&2; exit 1; fi;"
+            + " sleep 0.1; done;"
+            + " rm -rf \"$d\"; done",
         SESSIONS + "/" + hostileSession,
         SESSIONS + "/" + keptSession);
   }
