@@ -9,10 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.common.annotations.VisibleForTesting;
 import dev.hearth.core.Clock;
 import dev.hearth.core.Command;
-import dev.hearth.core.CommandException;
-import dev.hearth.core.CommandResult;
-import dev.hearth.core.Runner;
-import dev.hearth.fcproc.FcprocException;
 import dev.hearth.fcproc.KvmStatus;
 import dev.hearth.fcproc.QemuAccel;
 import dev.hearth.fcproc.VmmSelector;
@@ -40,8 +36,6 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
@@ -69,7 +63,6 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
       Set.of("prelaunch", "internal-error", "io-error");
   private static final Duration ACCEPT_POLL = Duration.ofMillis(100);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern QEMU_VERSION = Pattern.compile("QEMU emulator version (\\S+)");
 
   private final Path qemuBinary;
   private final QemuAccel accel;
@@ -113,37 +106,6 @@ public final class QemuBackend implements FirecrackerBackend, Closeable {
     this.stderr = new QemuStderr(requireNonNull(stderrCopy, "stderrCopy"));
     this.host = requireNonNull(host, "host");
     this.clock = requireNonNull(clock, "clock");
-  }
-
-  /**
-   * QEMU's version as {@code qemu-system-x86_64 --version} prints it ("7.2.22").
-   *
-   * @throws FcprocException naming the binary and what went wrong
-   */
-  public static String qemuVersion(Runner runner, Path qemuBinary) throws InterruptedException {
-    CommandResult result;
-    try {
-      result =
-          runner.run(
-              Command.builder(qemuBinary.toString())
-                  .args("--version")
-                  .timeout(Duration.ofSeconds(10))
-                  .build());
-    } catch (CommandException e) {
-      throw new FcprocException("cannot run " + qemuBinary + ": " + e.getMessage(), e);
-    }
-    Matcher m = QEMU_VERSION.matcher(result.stdout());
-    if (!result.ok() || !m.find()) {
-      throw new FcprocException(
-          "`"
-              + qemuBinary
-              + " --version` exited with code "
-              + result.exitCode()
-              + " and printed no QEMU version: '"
-              + (result.stdout() + result.stderr()).strip()
-              + "'");
-    }
-    return m.group(1);
   }
 
   @Override

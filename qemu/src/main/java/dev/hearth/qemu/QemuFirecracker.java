@@ -62,7 +62,7 @@ public final class QemuFirecracker {
     try {
       qemu =
           "QEMU "
-              + QemuBackend.qemuVersion(
+              + QemuVersion.read(
                   new ProcessRunner(Posix.system(), Clock.system()), args.qemuBinary());
     } catch (FcprocException e) {
       qemu = "QEMU unavailable: " + e.getMessage();

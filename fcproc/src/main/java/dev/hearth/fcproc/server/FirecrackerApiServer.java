@@ -12,8 +12,6 @@ import dev.hearth.fcproc.client.LoggerConfig;
 import dev.hearth.fcproc.client.MachineConfig;
 import dev.hearth.fcproc.client.MetricsConfig;
 import dev.hearth.fcproc.client.NetworkInterface;
-import dev.hearth.fcproc.client.RateLimiter;
-import dev.hearth.fcproc.client.TokenBucket;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
@@ -31,7 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
@@ -340,8 +337,8 @@ public final class FirecrackerApiServer implements Closeable {
             json.get("iface_id").asText(),
             json.get("host_dev_name").asText(),
             text(json, "guest_mac"),
-            rateLimiter(json.path("rx_rate_limiter")),
-            rateLimiter(json.path("tx_rate_limiter")));
+            RateLimiterJson.read(json.path("rx_rate_limiter")),
+            RateLimiterJson.read(json.path("tx_rate_limiter")));
     Optional<String> refused = backend.refuses(nic);
     if (refused.isPresent()) {
       return fault(refused.get());
@@ -366,7 +363,7 @@ public final class FirecrackerApiServer implements Closeable {
             hostPath(json.get("path_on_host").asText()),
             json.get("is_root_device").asBoolean(),
             json.path("is_read_only").asBoolean(false),
-            rateLimiter(json.path("rate_limiter")));
+            RateLimiterJson.read(json.path("rate_limiter")));
     if (drive.isRootDevice()
         && drives.values().stream()
             .anyMatch(d -> d.isRootDevice() && !d.driveId().equals(drive.driveId()))) {
@@ -374,34 +371,6 @@ public final class FirecrackerApiServer implements Closeable {
     }
     drives.put(drive.driveId(), drive);
     return noContent();
-  }
-
-  /**
-   * A rate limiter the spec validator has let through; a bucket of size or refill_time 0 limits
-   * nothing in Firecracker, and so is left out here too.
-   */
-  private static Optional<RateLimiter> rateLimiter(JsonNode json) {
-    Optional<TokenBucket> bandwidth = tokenBucket(json.path("bandwidth"));
-    Optional<TokenBucket> ops = tokenBucket(json.path("ops"));
-    return bandwidth.isEmpty() && ops.isEmpty()
-        ? Optional.empty()
-        : Optional.of(new RateLimiter(bandwidth, ops));
-  }
-
-  private static Optional<TokenBucket> tokenBucket(JsonNode json) {
-    long size = json.path("size").asLong(0);
-    long refill = json.path("refill_time").asLong(0);
-    if (size <= 0 || refill <= 0) {
-      return Optional.empty();
-    }
-    JsonNode burst = json.path("one_time_burst");
-    return Optional.of(
-        new TokenBucket(
-            size,
-            refill,
-            burst.canConvertToLong() && burst.asLong() > 0
-                ? OptionalLong.of(burst.asLong())
-                : OptionalLong.empty()));
   }
 
   private ApiResponse putLogger(JsonNode json) {
