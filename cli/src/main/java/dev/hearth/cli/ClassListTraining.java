@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.BuildInfo;
 import dev.hearth.daemon.Hearth;
+import dev.hearth.daemon.HearthJson;
+import dev.hearth.daemon.Vm;
+import dev.hearth.daemon.VmState;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -18,9 +21,12 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The training run for the distribution's class-data-sharing archive: the build runs it with {@code
@@ -28,13 +34,59 @@ import java.util.Map;
  * {@code lib/hearth.jsa} (ARCHITECTURE.md, "CLI and distribution"). It runs typical short commands
  * in this JVM, as {@link Main} would, against a stand-in for the daemon's socket that answers
  * {@code daemon.version} and {@code vm.list} (and refuses anything else), so that the list holds
- * the classes of a real round trip without a daemon in the build.
+ * the classes of a real round trip without a daemon in the build. The answers are as long and as
+ * full as a real daemon's: a class the archive lacks costs a command a search through the jars of
+ * lib/ (about 20 ms), and a short string or an empty list would not reach the parser's and the
+ * table's paths for the real ones.
  */
 final class ClassListTraining {
+  /** As long as the reason a daemon gives for its choice of VMM. */
+  private static final String VMM_REASON =
+      "no executable 'firecracker' on PATH (looked in /usr/local/sbin, /usr/local/bin, /usr/sbin,"
+          + " /usr/bin, /sbin, /bin) and /dev/kvm cannot run the guest's kernel, so VMs run under"
+          + " QEMU with software emulation through /opt/hearth/bin/hearth-qemu-firecracker";
+
+  /** A running and a stopped VM, with every field a list shows. */
+  private static final List<Vm> VMS =
+      List.of(
+          new Vm(
+              "3f2a9c0d1e4b5a69",
+              "training-running",
+              VmState.RUNNING,
+              "10.77.0.2",
+              "06:00:0a:4d:00:02",
+              "htap0",
+              "base",
+              2,
+              2048,
+              10_737_418_240L,
+              "copy",
+              Instant.parse("2026-12-05T01:02:03.456Z"),
+              OptionalLong.of(4242),
+              Optional.of("qemu"),
+              Optional.empty()),
+          new Vm(
+              "7c1d0e2f3a4b5c6d",
+              "training-stopped",
+              VmState.STOPPED,
+              "10.77.0.3",
+              "06:00:0a:4d:00:03",
+              "htap1",
+              "base",
+              1,
+              512,
+              2_147_483_648L,
+              "copy",
+              Instant.parse("2026-12-04T23:59:59Z"),
+              OptionalLong.empty(),
+              Optional.empty(),
+              Optional.of("the VMM exited with status 1 before the guest answered over SSH")));
+
   private ClassListTraining() {}
 
   public static void main(String[] args) throws Exception {
     Main.avoidClassPathSearches();
+    Main.prepareSocketsMeanwhile();
     Path dir = Files.createTempDirectory("hearth-training");
     Path socket = dir.resolve("hearth.sock");
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -100,8 +152,12 @@ final class ClassListTraining {
               .put("version", BuildInfo.version())
               .put("protocol_version", Hearth.PROTOCOL_VERSION)
               .put("java_version", Runtime.version().toString())
-              .put("pid", ProcessHandle.current().pid());
-      case "vm.list" -> reply.putObject("result").putArray("vms");
+              .put("pid", ProcessHandle.current().pid())
+              .putObject("vmm")
+              .put("kind", "qemu")
+              .put("path", "/opt/hearth/bin/hearth-qemu-firecracker")
+              .put("reason", VMM_REASON);
+      case "vm.list" -> reply.set("result", Json.node(HearthJson.vmList(VMS)));
       default -> reply.putObject("error").put("code", -32601).put("message", "not in the training");
     }
     return (Json.render(reply, false) + "\n").getBytes(StandardCharsets.UTF_8);

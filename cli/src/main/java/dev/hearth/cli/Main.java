@@ -14,6 +14,13 @@ public final class Main {
 
   private static final String SELECTOR_PROVIDER_PROPERTY = "java.nio.channels.spi.SelectorProvider";
   private static final String PICOCLI_CLOSURES_PROPERTY = "picocli.disable.closures";
+  private static final String PICOCLI_CONVERTER_EXCLUDES_PROPERTY = "picocli.converters.excludes";
+
+  /**
+   * Picocli's built-in converters for these packages, which no hearth option takes: registering
+   * them loads and initialises java.sql's and java.time's classes (their formatters) on every run.
+   */
+  private static final String UNUSED_CONVERTERS = "java\\.sql\\..*,java\\.time\\..*";
 
   private Main() {}
 
@@ -31,16 +38,19 @@ public final class Main {
   }
 
   /**
-   * Keeps two needless searches off every command. A class or service that lib/ does not have is
-   * looked for in every jar there (over 40, each opened and its directory read), which took longer
-   * than the rest of a short command: picocli looks for Groovy's closure class (its own property
-   * turns that off; hearth's annotations hold no closures), and the JDK looks for a selector
-   * provider service on the first socket (naming its usual Linux provider, when it has it, skips
-   * the search; another JDK keeps its lookup).
+   * Keeps two needless searches, and picocli's unused converters, off every command. A class or
+   * service that lib/ does not have is looked for in every jar there (over 40, each opened and its
+   * directory read), which took longer than the rest of a short command: picocli looks for Groovy's
+   * closure class (its own property turns that off; hearth's annotations hold no closures), and the
+   * JDK looks for a selector provider service on the first socket (naming its usual Linux provider,
+   * when it has it, skips the search; another JDK keeps its lookup).
    */
   static void avoidClassPathSearches() {
     if (System.getProperty(PICOCLI_CLOSURES_PROPERTY) == null) {
       System.setProperty(PICOCLI_CLOSURES_PROPERTY, "true");
+    }
+    if (System.getProperty(PICOCLI_CONVERTER_EXCLUDES_PROPERTY) == null) {
+      System.setProperty(PICOCLI_CONVERTER_EXCLUDES_PROPERTY, UNUSED_CONVERTERS);
     }
     if (System.getProperty(SELECTOR_PROVIDER_PROPERTY) != null) {
       return;
@@ -59,7 +69,7 @@ public final class Main {
    * which took about a tenth of a short command's time on the main thread (bench/README.md). A
    * command that never connects loses nothing: the thread is a daemon and holds no resource.
    */
-  private static void prepareSocketsMeanwhile() {
+  static void prepareSocketsMeanwhile() {
     Thread thread = new Thread(Main::openAndCloseUnixSocket, "hearth-socket-setup");
     thread.setDaemon(true);
     thread.start();

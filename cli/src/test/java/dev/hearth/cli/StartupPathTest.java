@@ -125,6 +125,9 @@ class StartupPathTest {
     // service lookup, no class that is not found.
     assertThat(r.loaded()).noneMatch(l -> l.contains("java.util.ServiceLoader$LazyClassPath"));
     assertThat(r.exceptions()).noneMatch(l -> l.contains("ClassNotFoundException"));
+    // Picocli's converters for types no option has (Main.UNUSED_CONVERTERS) are not registered.
+    assertThat(r.loaded()).noneMatch(l -> l.contains("java.sql."));
+    assertThat(r.loaded()).noneMatch(l -> l.contains("java.time.format.DateTimeFormatter "));
   }
 
   /**
