@@ -7,9 +7,6 @@ import dev.hearth.daemon.Op;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -17,8 +14,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the operation: it goes on in the daemon, and the user is told how to watch or cancel it.
  */
 final class OpFollower {
-  private static final long TICK_MILLIS = 100;
-
   private final HearthCommand hearth;
 
   OpFollower(HearthCommand hearth) {
@@ -37,17 +32,7 @@ final class OpFollower {
         new ProgressDisplay(
             hearth.out(), hearth.style(), hearth.progressMode(), hearth.env().clock(), stages);
     AtomicBoolean interrupted = new AtomicBoolean();
-    ScheduledExecutorService ticker = null;
-    if (hearth.progressMode() == ProgressDisplay.Mode.LIVE) {
-      ticker =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "hearth-progress");
-                t.setDaemon(true);
-                return t;
-              });
-      ticker.scheduleAtFixedRate(display::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
-    }
+    Runnable stopTicking = display.startTicking();
     Runnable onInterrupt =
         () -> {
           interrupted.set(true);
@@ -73,9 +58,7 @@ final class OpFollower {
       throw e;
     } finally {
       display.close();
-      if (ticker != null) {
-        ticker.shutdownNow();
-      }
+      stopTicking.run();
     }
   }
 

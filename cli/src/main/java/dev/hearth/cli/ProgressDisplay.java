@@ -6,6 +6,9 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The stages of an operation as it runs, fed with its snapshots. LIVE draws one line per stage
@@ -35,6 +38,7 @@ final class ProgressDisplay {
   static final String CROSS = "✗";
 
   private static final String ERASE_LINE = "\u001b[2K";
+  private static final long TICK_MILLIS = 100;
 
   /** The stage of an operation that has not begun its work yet: not a stage to draw. */
   private static final String NOT_STARTED = "pending";
@@ -143,6 +147,25 @@ final class ProgressDisplay {
       out.println(verb + " in " + Human.elapsed(took));
     }
     out.flush();
+  }
+
+  /**
+   * Starts moving the spinner every {@value #TICK_MILLIS} ms on a thread of its own (LIVE only);
+   * running the returned stopper ends it.
+   */
+  Runnable startTicking() {
+    if (mode != Mode.LIVE) {
+      return () -> {};
+    }
+    ScheduledExecutorService ticker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "hearth-progress");
+              t.setDaemon(true);
+              return t;
+            });
+    ticker.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    return ticker::shutdownNow;
   }
 
   /** Moves the spinner and the elapsed time of the running stage (LIVE only). */

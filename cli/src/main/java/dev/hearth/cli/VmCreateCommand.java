@@ -114,13 +114,13 @@ final class VmCreateCommand implements Callable<Integer> {
       String vmId = created.vm().id();
       Optional<Workspace> imported = Optional.empty();
       if (workspace != null) {
-        // The import stage: git runs here, as this user; the daemon's create op cannot read the
-        // repository, so the import is an operation of its own that follows the create.
-        hearth.say("import: " + Printable.of(workspace.toAbsolutePath().toString()));
+        // The import's stages: git runs here, as this user; the daemon's create op cannot read
+        // the repository, so the import is an operation of its own that follows the create.
+        hearth.say("import " + Printable.of(workspace.toAbsolutePath().toString()) + ":");
         imported =
             Optional.of(
-                api.workspaces()
-                    .importRepository(WorkspaceImport.of(name, workspace.toAbsolutePath())));
+                ImportProgressDisplay.run(
+                    hearth, api, WorkspaceImport.of(name, workspace.toAbsolutePath())));
       }
       JsonNode shown = Json.node(HearthJson.of(api.vms().show(vmId.isEmpty() ? name : vmId)));
       if (imported.isPresent() && shown instanceof ObjectNode o) {

@@ -88,9 +88,8 @@ final class WorkspaceCommand implements Callable<Integer> {
       Workspace w;
       try (Hearth api = hearth.hearth()) {
         w =
-            api.workspaces()
-                .importRepository(
-                    new WorkspaceImport(vm, from, Optional.ofNullable(name), allBranches));
+            ImportProgressDisplay.run(
+                hearth, api, new WorkspaceImport(vm, from, Optional.ofNullable(name), allBranches));
       }
       if (hearth.json()) {
         hearth.printJson(json(w));

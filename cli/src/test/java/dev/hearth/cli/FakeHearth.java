@@ -12,6 +12,7 @@ import dev.hearth.daemon.ImageBuilding;
 import dev.hearth.daemon.ImageDetails;
 import dev.hearth.daemon.ImageRegistration;
 import dev.hearth.daemon.Images;
+import dev.hearth.daemon.ImportProgress;
 import dev.hearth.daemon.Op;
 import dev.hearth.daemon.Operation;
 import dev.hearth.daemon.Ops;
@@ -31,6 +32,12 @@ import dev.hearth.daemon.VmDetails;
 import dev.hearth.daemon.VmEgress;
 import dev.hearth.daemon.VmSpec;
 import dev.hearth.daemon.Vms;
+import dev.hearth.daemon.Workspace;
+import dev.hearth.daemon.WorkspaceExport;
+import dev.hearth.daemon.WorkspaceExported;
+import dev.hearth.daemon.WorkspaceImport;
+import dev.hearth.daemon.WorkspaceStatus;
+import dev.hearth.daemon.Workspaces;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -78,6 +85,9 @@ final class FakeHearth implements Hearth, HearthConnector {
   /** The chunks {@code vm logs --follow} hands on, in order. */
   BiFunction<String, OptionalLong, List<byte[]>> vmFollowLogs;
 
+  /** A workspace import: may report progress before it answers. */
+  BiFunction<WorkspaceImport, ImportProgress, Workspace> workspaceImport;
+
   /** What the guest does with a started command; its exit code. */
   ToIntFunction<FakeProcess> vmExec;
 
@@ -123,6 +133,7 @@ final class FakeHearth implements Hearth, HearthConnector {
   private final FakeOps ops = new FakeOps();
   private final FakeImages images = new FakeImages();
   private final FakeSessions sessions = new FakeSessions();
+  private final FakeWorkspaces workspaces = new FakeWorkspaces();
   private int opened;
   private int closed;
 
@@ -226,8 +237,8 @@ final class FakeHearth implements Hearth, HearthConnector {
   }
 
   @Override
-  public dev.hearth.daemon.Workspaces workspaces() {
-    throw new UnsupportedOperationException("FakeHearth has no workspaces");
+  public Workspaces workspaces() {
+    return workspaces;
   }
 
   @Override
@@ -346,6 +357,28 @@ final class FakeHearth implements Hearth, HearthConnector {
     public CopiedOut copyOut(String vm, String path, Path destination, CopyLimits limits) {
       return answer("vm.copy from_guest", vmCopyOutTo, vm, path, destination, limits)
           .apply(destination);
+    }
+  }
+
+  private final class FakeWorkspaces implements Workspaces {
+    @Override
+    public Workspace importRepository(WorkspaceImport spec, ImportProgress progress) {
+      return answer("workspace.import", workspaceImport, spec).apply(spec, progress);
+    }
+
+    @Override
+    public List<Workspace> list(String vm) {
+      throw new AssertionError("unexpected call workspace.list " + vm);
+    }
+
+    @Override
+    public WorkspaceStatus status(String vm, String name) {
+      throw new AssertionError("unexpected call workspace.status " + vm + " " + name);
+    }
+
+    @Override
+    public WorkspaceExported export(WorkspaceExport spec) {
+      throw new AssertionError("unexpected call workspace.export " + spec);
     }
   }
 

@@ -19,7 +19,16 @@ public interface Workspaces {
    *     name, {@code conflict} when the VM has the workspace already, {@code precondition_failed}
    *     when the VM does not run
    */
-  Workspace importRepository(WorkspaceImport spec) throws InterruptedException;
+  default Workspace importRepository(WorkspaceImport spec) throws InterruptedException {
+    return importRepository(spec, ImportProgress.NONE);
+  }
+
+  /**
+   * Imports as {@link #importRepository(WorkspaceImport)} does, telling {@code progress} its stages
+   * as they come (the copy once for every whole percent).
+   */
+  Workspace importRepository(WorkspaceImport spec, ImportProgress progress)
+      throws InterruptedException;
 
   /** The VM's workspaces, by name. */
   List<Workspace> list(String vm);

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -78,7 +79,19 @@ class HearthWorkspaceHostTest {
 
     hearth.vms().create(VmSpec.of("demo", VmFixture.IMAGE)).operation().await();
     try {
-      Workspace w = hearth.workspaces().importRepository(WorkspaceImport.of("demo", repo));
+      List<String> progress = Collections.synchronizedList(new ArrayList<>());
+      Workspace w =
+          hearth
+              .workspaces()
+              .importRepository(
+                  WorkspaceImport.of("demo", repo),
+                  (stage, pct) -> progress.add(stage + " " + pct));
+      // The caller's stages in order: the copy from its first bytes to all of them.
+      assertThat(progress.get(0)).isEqualTo("prepare -1");
+      assertThat(progress.get(1)).startsWith("copy ");
+      assertThat(progress.subList(progress.size() - 2, progress.size()))
+          .containsExactly("copy 100", "import -1");
+      assertThat(progress.subList(1, progress.size() - 1)).allMatch(p -> p.startsWith("copy "));
       Path guestCopy = dir.resolve("guest/workspace/my project");
       assertThat(w.name()).isEqualTo("my project");
       assertThat(w.guestPath()).isEqualTo(guestCopy.toString());

@@ -115,7 +115,9 @@ class WorkspaceE2eTest implements KeepLogsOnFailure.Logs {
                   "512",
                   "--workspace",
                   repo.toString());
-          assertThat(created.stdout()).contains("workspace: " + GUEST);
+          assertThat(created.stdout())
+              .contains("workspace: " + GUEST)
+              .contains("[stage] prepare", "[stage] copy", "[stage] import");
           JsonNode list = host.hearthJson(EXEC, "workspace", "list", VM);
           assertThat(list).hasSize(1);
           assertThat(list.get(0).path("name").asText()).isEqualTo(NAME);

@@ -1,6 +1,7 @@
 package dev.hearth.daemon.internal.workspace;
 
 import dev.hearth.daemon.HearthException;
+import dev.hearth.daemon.ImportProgress;
 import dev.hearth.daemon.Workspace;
 import dev.hearth.daemon.WorkspaceExport;
 import dev.hearth.daemon.WorkspaceExported;
@@ -76,7 +77,9 @@ public abstract class CallerWorkspaces implements Workspaces {
   public record GuestReport(Workspace workspace, GuestStatus guest) {}
 
   @Override
-  public Workspace importRepository(WorkspaceImport spec) throws InterruptedException {
+  public Workspace importRepository(WorkspaceImport spec, ImportProgress progress)
+      throws InterruptedException {
+    progress.update(ImportProgress.PREPARE, -1);
     HostRepository repo;
     try {
       repo = new RepositoryInspector(git()).inspect(spec.path());
@@ -86,7 +89,9 @@ public abstract class CallerWorkspaces implements Workspaces {
     String name = spec.name().orElse(repo.name());
     try (PreparedImport prepared =
             new ImportPreparer(git()).prepare(repo, spec.allBranches(), temp);
-        InputStream bundle = Files.newInputStream(prepared.bundle())) {
+        InputStream bundle =
+            new CopyProgressStream(
+                Files.newInputStream(prepared.bundle()), prepared.size(), progress)) {
       return sendImport(spec.vm(), name, repo, prepared, bundle);
     } catch (WorkspaceException e) {
       throw translate(e);
