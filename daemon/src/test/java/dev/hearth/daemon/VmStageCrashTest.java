@@ -63,8 +63,10 @@ class VmStageCrashTest {
         "create.reserve",
         "create.rootfs",
         "create.identity",
+        "create.boot.spawned",
         "create.boot",
         "create.wait-ssh",
+        "start.boot.spawned",
         "start.boot",
         "stop",
         "delete",
@@ -82,7 +84,8 @@ class VmStageCrashTest {
         point.substring(0, point.indexOf('.') < 0 ? point.length() : point.indexOf('.'));
     // What must exist before the operation the daemon is killed in.
     switch (point) {
-      case "start.boot", "image.promote" -> createAndWait(VM, ", \"no_start\": true");
+      case "start.boot", "start.boot.spawned", "image.promote" ->
+          createAndWait(VM, ", \"no_start\": true");
       case "stop", "delete" -> createAndWait(VM, "");
       default -> {}
     }
@@ -138,7 +141,7 @@ class VmStageCrashTest {
     }
     // What each stage's crash leaves.
     switch (point) {
-      case "start.boot" -> {
+      case "start.boot", "start.boot.spawned" -> {
         JsonNode vm = show(VM);
         assertThat(vm.path("state").asText()).isEqualTo("error");
         assertThat(vm.path("error").asText()).contains("interrupted its start");
@@ -188,8 +191,7 @@ class VmStageCrashTest {
       JsonNode op = failed.get(failed.size() - 1);
       JsonNode shown = rpc("op.show", "{\"op\": \"" + op.path("id").asText() + "\"}");
       assertThat(shown.path("state").asText()).isEqualTo("failed");
-      assertThat(shown.path("error").path("stage").asText())
-          .isEqualTo(point.substring("create.".length()));
+      assertThat(shown.path("error").path("stage").asText()).isEqualTo(point.split("\\.")[1]);
       assertThat(shown.path("error").path("message").asText())
           .contains("interrupted by daemon restart");
     }

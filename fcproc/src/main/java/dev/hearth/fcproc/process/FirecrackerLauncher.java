@@ -15,10 +15,13 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,6 +115,13 @@ public final class FirecrackerLauncher {
           "exec \"$@\"",
           "");
 
+  /**
+   * The spawn script's {@code $0}: the script's own processes (itself before its {@code exec}, the
+   * console cappers it forks) carry it in their command line, after {@code sh -c SCRIPT}, followed
+   * by the console log, which names the VM.
+   */
+  static final String SCRIPT_NAME = "hearth-firecracker";
+
   private final Path binary;
   private final ProcessTable processTable;
   private final Posix posix;
@@ -181,7 +191,7 @@ public final class FirecrackerLauncher {
                 "/bin/sh",
                 "-c",
                 SPAWN_SCRIPT,
-                "hearth-firecracker",
+                SCRIPT_NAME,
                 console.toString(),
                 Long.toString(ConsoleLog.halfCap(spec.consoleLogMaxBytes())),
                 fifo.toString(),
@@ -223,6 +233,48 @@ public final class FirecrackerLauncher {
         vm.killQuietly();
       }
     }
+  }
+
+  /**
+   * Kills the VMMs that a launcher started (in any daemon run) for console logs that {@code stray}
+   * says belong to no running VM, each with its whole session. Every launcher's VMMs on the host
+   * are looked at, so {@code stray} must say false for console logs outside its own daemon's state
+   * folder: other daemons (test suites, benches) run VMs of their own. A daemon killed after a
+   * spawn and before it recorded the process leaves such a VMM: it would hold the VM's API socket,
+   * and so refuse the VM's next start, for ever. They are found by the script's own processes,
+   * whose command line names the console log ({@link #SCRIPT_NAME}); the VMM leads their session.
+   *
+   * @return the console logs of the VMMs killed
+   * @throws FcprocException when a session outlives SIGKILL
+   */
+  public static List<Path> killStrays(
+      ProcessTable processTable, Posix posix, Clock clock, Predicate<Path> stray)
+      throws InterruptedException {
+    Map<Integer, Path> sessions = new LinkedHashMap<>();
+    for (int pid : processTable.pids()) {
+      List<String> argv = processTable.commandLine(pid);
+      if (argv.size() > 4
+          && argv.get(1).equals("-c")
+          && argv.get(3).equals(SCRIPT_NAME)
+          && !argv.get(4).isEmpty()) {
+        Path console = Path.of(argv.get(4));
+        if (stray.test(console)) {
+          processTable
+              .stat(pid)
+              .filter(stat -> !stat.exited())
+              .ifPresent(stat -> sessions.putIfAbsent(stat.sessionId(), console));
+        }
+      }
+    }
+    for (Map.Entry<Integer, Path> session : sessions.entrySet()) {
+      log.info(
+          "killing the VMM of {} (session {}): no running VM has it",
+          session.getValue(),
+          session.getKey());
+      VmmSessions.kill(
+          processTable, posix, clock, session.getKey(), "the stray VMM of " + session.getValue());
+    }
+    return List.copyOf(sessions.values());
   }
 
   /**

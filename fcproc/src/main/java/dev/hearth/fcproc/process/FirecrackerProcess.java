@@ -148,40 +148,16 @@ public final class FirecrackerProcess {
   }
 
   /**
-   * Ends what else runs in the VM's session (the launcher made the VMM a session leader, so the
-   * session id is its pid): the console capper drains the pipe and ends by itself once the VMM is
-   * gone, so it gets {@link FirecrackerLauncher#CAPPER_DRAIN} to do so; whatever still runs then is
-   * killed, so that nothing of a killed VM outlives it. The session id cannot name another session
-   * meanwhile: the kernel does not reuse a pid while a session still carries it.
+   * Ends what else runs in the VM's session ({@link VmmSessions}): the console capper drains the
+   * pipe and ends by itself once the VMM is gone, so it gets {@link
+   * FirecrackerLauncher#CAPPER_DRAIN} to do so; whatever still runs then is killed, so that nothing
+   * of a killed VM outlives it.
    */
   private void endSession() throws InterruptedException {
     int session = identity.pid();
-    if (sessionEnded(session, FirecrackerLauncher.CAPPER_DRAIN)) {
-      return;
+    if (!VmmSessions.ended(processTable, clock, session, FirecrackerLauncher.CAPPER_DRAIN)) {
+      VmmSessions.kill(processTable, posix, clock, session, "firecracker pid " + session);
     }
-    for (ProcessStat member : processTable.liveInSession(session)) {
-      posix.kill(member.pid(), Posix.Signal.SIGKILL);
-    }
-    if (!sessionEnded(session, KILL_WAIT)) {
-      throw new FcprocException(
-          "processes of firecracker pid "
-              + session
-              + "'s session still run "
-              + KILL_WAIT.toSeconds()
-              + " s after SIGKILL: "
-              + processTable.liveInSession(session).stream().map(ProcessStat::pid).toList());
-    }
-  }
-
-  private boolean sessionEnded(int session, Duration timeout) throws InterruptedException {
-    long deadline = clock.nanoTime() + timeout.toNanos();
-    while (!processTable.liveInSession(session).isEmpty()) {
-      if (clock.nanoTime() - deadline >= 0) {
-        return false;
-      }
-      clock.sleep(FirecrackerLauncher.POLL_INTERVAL);
-    }
-    return true;
   }
 
   /** Kill on a failure path: the original error matters more than a failure to clean up. */

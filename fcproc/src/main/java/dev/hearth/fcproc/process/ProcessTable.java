@@ -13,6 +13,12 @@ public interface ProcessTable {
   /** The processes of a session that have not exited (zombies do not count). */
   List<ProcessStat> liveInSession(int sessionId);
 
+  /** The pids of every process there is now. */
+  List<Integer> pids();
+
+  /** The process's argv ({@code /proc/<pid>/cmdline}); empty when it has gone (or is a zombie). */
+  List<String> commandLine(int pid);
+
   /** Reads {@code /proc/<pid>/stat}. */
   static ProcessTable procfs() {
     return new ProcfsProcessTable(Path.of("/proc"));

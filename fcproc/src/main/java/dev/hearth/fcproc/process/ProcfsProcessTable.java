@@ -41,19 +41,48 @@ final class ProcfsProcessTable implements ProcessTable {
   @Override
   public List<ProcessStat> liveInSession(int sessionId) {
     List<ProcessStat> members = new ArrayList<>();
+    for (int pid : pids()) {
+      stat(pid).filter(s -> s.sessionId() == sessionId && !s.exited()).ifPresent(members::add);
+    }
+    return members;
+  }
+
+  @Override
+  public List<Integer> pids() {
+    List<Integer> pids = new ArrayList<>();
     try (Stream<Path> entries = Files.list(proc)) {
       for (Path entry : (Iterable<Path>) entries::iterator) {
         String name = entry.getFileName().toString();
-        if (!name.chars().allMatch(Character::isDigit)) {
-          continue;
+        if (!name.isEmpty() && name.length() < 11 && name.chars().allMatch(Character::isDigit)) {
+          pids.add(Integer.parseInt(name));
         }
-        stat(Integer.parseInt(name))
-            .filter(s -> s.sessionId() == sessionId && !s.exited())
-            .ifPresent(members::add);
       }
     } catch (IOException e) {
       throw new FcprocException("cannot list " + proc + ": " + e.getMessage(), e);
     }
-    return members;
+    return pids;
+  }
+
+  @Override
+  public List<String> commandLine(int pid) {
+    Path file = proc.resolve(Integer.toString(pid)).resolve("cmdline");
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      return List.of(); // gone meanwhile, or not ours to read
+    }
+    List<String> argv = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < bytes.length; i++) {
+      if (bytes[i] == 0) {
+        argv.add(new String(bytes, start, i - start, StandardCharsets.UTF_8));
+        start = i + 1;
+      }
+    }
+    if (start < bytes.length) {
+      argv.add(new String(bytes, start, bytes.length - start, StandardCharsets.UTF_8));
+    }
+    return argv;
   }
 }

@@ -190,6 +190,45 @@ class FirecrackerLauncherTest {
     assertThat(procfs.liveInSession(session)).as("what runs in the session after kill").isEmpty();
   }
 
+  /**
+   * A VMM spawned by a daemon that died before it recorded the process: found by its console log in
+   * the script's command lines, killed with its whole session; another VM's VMM is left alone.
+   */
+  @Test
+  void aStrayVmmIsKilledWithItsSessionAndAKeptOneIsNot() throws Exception {
+    Path leaving = script("leaving-firecracker", "sleep 1000 &\nexec " + fake() + " \"$@\"");
+    FirecrackerProcess stray = spawn(leaving, spec(CAP, Duration.ofSeconds(30)));
+    Path keptConsole = dir.resolve("vms/4567/console.log");
+    FirecrackerProcess kept =
+        spawn(
+            fake(),
+            new LaunchSpec(
+                "vm-4567",
+                dir.resolve("run/kept.sock"),
+                keptConsole,
+                CAP,
+                Duration.ofSeconds(30),
+                keptConsole.resolveSibling("firecracker.log"),
+                keptConsole.resolveSibling("metrics.json"),
+                CAP));
+    int session = stray.identity().pid();
+
+    List<Path> killed =
+        FirecrackerLauncher.killStrays(
+            // Only this test's VMs: other daemons on the host (suites, benches) have their own.
+            procfs,
+            Posix.system(),
+            Clock.system(),
+            c -> c.startsWith(dir) && !c.equals(keptConsole));
+
+    assertThat(killed).containsExactly(console);
+    assertThat(procfs.liveInSession(session)).as("the stray VMM's session").isEmpty();
+    assertThat(kept.isAlive()).as("the kept VMM").isTrue();
+    assertThat(procfs.liveInSession(kept.identity().pid())).hasSizeGreaterThan(1);
+    assertThat(FirecrackerLauncher.killStrays(procfs, Posix.system(), Clock.system(), c -> false))
+        .isEmpty();
+  }
+
   @Test
   void aGuestThatCannotTakeCtrlAltDelIsKilled() throws Exception {
     FirecrackerProcess vm = spawn(fake(), spec(CAP, Duration.ofSeconds(30)));

@@ -33,6 +33,16 @@ class ProcessIdentityTest {
           .filter(s -> s.sessionId() == sessionId && !s.exited())
           .toList();
     }
+
+    @Override
+    public List<Integer> pids() {
+      return List.copyOf(stats.keySet());
+    }
+
+    @Override
+    public List<String> commandLine(int pid) {
+      return List.of();
+    }
   }
 
   @Test

@@ -255,7 +255,7 @@ final class CreateStages {
       op.stage("boot");
       VmmChoice vmm = parts.vmm().get();
       op.log("VMM: " + vmm.reason());
-      process = Optional.of(boot.boot(vm, vmm, vms::update));
+      process = Optional.of(boot.boot("create", vm, vmm, vms::update));
       vm = vm.withProcess(Optional.of(process.get().identity())).withVmm(vmm.kind());
       parts.stageBarrier().reached("create.boot");
       op.log(

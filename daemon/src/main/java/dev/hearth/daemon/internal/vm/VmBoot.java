@@ -85,9 +85,13 @@ final class VmBoot {
   /**
    * Spawns the VMM, hands {@code spawned} the VM with the new process (to store it at once, so that
    * a daemon killed while the guest is configured leaves a row naming the process for reconcile to
-   * kill), then configures and starts the guest through its API.
+   * kill), then configures and starts the guest through its API. A daemon killed between the spawn
+   * and the record leaves a VMM no row names: reconcile finds it by its console log. {@code
+   * operation} ({@code create}, {@code start}) names the stage barrier's point {@code
+   * <operation>.boot.spawned}, reached there.
    */
-  FirecrackerProcess boot(Vm vm, VmmChoice vmm, Consumer<Vm> spawned) throws InterruptedException {
+  FirecrackerProcess boot(String operation, Vm vm, VmmChoice vmm, Consumer<Vm> spawned)
+      throws InterruptedException {
     // Refused before anything is made when nothing can run VMs here, naming why.
     Path binary = vmm.requireBinary();
     // Not checked again: a kernel gone since the create is refused by firecracker, naming it.
@@ -163,6 +167,7 @@ final class VmBoot {
       throw e;
     }
     try {
+      parts.stageBarrier().reached(operation + ".boot.spawned");
       spawned.accept(vm.withProcess(Optional.of(process.identity())).withVmm(vmm.kind()));
       FirecrackerClient api = process.client();
       api.putLogger(new LoggerConfig(paths.log(), LogLevel.INFO));

@@ -91,7 +91,7 @@ final class VmLifecycle {
       }
       parts.network().guardTap(vm.tap(), new TapGuest(vm.mac(), Ipv4.parse(vm.ip())));
       VmmChoice vmm = parts.vmm().get();
-      process = Optional.of(boot.boot(vm, vmm, vms::update));
+      process = Optional.of(boot.boot("start", vm, vmm, vms::update));
       vm = vm.withProcess(Optional.of(process.get().identity())).withVmm(vmm.kind());
       parts.stageBarrier().reached("start.boot");
       boot.awaitSsh(vm);

@@ -9,6 +9,7 @@ import dev.hearth.dmsnap.RootDisk;
 import dev.hearth.fcproc.net.Ipv4;
 import dev.hearth.fcproc.net.TapGuest;
 import dev.hearth.fcproc.net.TapPool;
+import dev.hearth.fcproc.process.FirecrackerLauncher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -152,6 +153,7 @@ final class VmReconciler {
         dmInUse
             ? List.of(ProvisionerKind.COPY, ProvisionerKind.DM_SNAPSHOT)
             : List.of(ProvisionerKind.COPY);
+    killStrayVmms(kept);
     removeLeakedTaps(kept);
     egresses.reconcile(kept);
     removeLeakedDiskPieces(kept, kinds);
@@ -171,6 +173,33 @@ final class VmReconciler {
     }
     for (Vm vm : foundDead) {
       hooks.stopped(vm);
+    }
+  }
+
+  /**
+   * Kills the VMMs of this daemon's VMs that are not running: a daemon killed after a spawn and
+   * before it recorded the process left them unrecorded, holding the VM's API socket (so its next
+   * start would fail) and its TAP. Found by their console logs under this daemon's VM folders.
+   */
+  private void killStrayVmms(List<Vm> kept) throws InterruptedException {
+    Set<Path> running =
+        kept.stream()
+            .filter(v -> v.state() == VmState.RUNNING)
+            .map(v -> layout.vmDir(v.id()).resolve(VmFiles.CONSOLE_LOG))
+            .collect(Collectors.toSet());
+    Path vmsDir = layout.vmsDir();
+    try {
+      List<Path> killed =
+          FirecrackerLauncher.killStrays(
+              parts.processTable(),
+              parts.posix(),
+              parts.clock(),
+              console -> console.startsWith(vmsDir) && !running.contains(console));
+      for (Path console : killed) {
+        log.warn("killed a VMM that no row recorded (its console log: {})", console);
+      }
+    } catch (RuntimeException e) {
+      log.warn("cannot kill the VMMs that no row recorded, so they stay: {}", e.getMessage());
     }
   }
 
