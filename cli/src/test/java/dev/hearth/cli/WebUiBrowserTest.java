@@ -203,6 +203,58 @@ class WebUiBrowserTest {
     }
   }
 
+  /**
+   * Usable at 200 VMs: every one listed, the filter finds one among them, and changes still show
+   * live (a start in the filtered view, a delete in the counts).
+   */
+  @Test
+  void twoHundredVmsAreListedFilteredAndFollowedLive() throws Throwable {
+    release("create.rootfs");
+    release("create.identity");
+    for (int i = 1; i <= 200; i++) {
+      CliRun.Result create = cli("vm", "create", "many" + i, "--image", "base", "--no-start");
+      assertThat(create.exitCode()).as("create many%d: %s", i, create.err()).isZero();
+    }
+    try {
+      CliRun.Result ui = cli("ui");
+      assertThat(ui.exitCode()).as(ui.err()).isZero();
+      browser.get(ui.out().strip());
+      await(
+          "all 200 VMs listed",
+          () ->
+              rows() == 200
+                  && text("#counts").contains("200 VMs")
+                  && text("#counts").contains("200 stopped"));
+
+      browser.findElement(By.id("filter")).sendKeys("many137");
+      await(
+          "the filter to leave many137 alone",
+          () -> rows() == 1 && cell("#vm-table tbody tr").startsWith("many137"));
+      CliRun.Result start = cli("vm", "start", "many137");
+      assertThat(start.exitCode()).as(start.err()).isZero();
+      await(
+          "many137 running in the filtered list",
+          () -> cell("tr[data-vm='many137'] td:nth-child(2)").equals("running"));
+
+      CliRun.Result delete = cli("vm", "delete", "many200");
+      assertThat(delete.exitCode()).as(delete.err()).isZero();
+      await(
+          "the counts to follow the delete",
+          () -> text("#counts").contains("199 VMs") && text("#counts").contains("1 running"));
+    } catch (Throwable failure) {
+      Path shot = Path.of("target", "web-ui-200-failure.png");
+      Files.createDirectories(shot.getParent());
+      Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
+      failure.addSuppressed(new AssertionError("screenshot: " + shot.toAbsolutePath()));
+      throw failure;
+    }
+  }
+
+  /** The rows of the VM list's table. */
+  private long rows() {
+    return (Long) script("return document.querySelectorAll('#vm-table tbody tr[data-vm]').length;");
+  }
+
   /** The stage of the one running operation the VM list shows, if any. */
   private Optional<String> stageShown() {
     String stage = cell("#running-ops td.stage");
