@@ -47,6 +47,11 @@ declare -A test_pkgs=(
   [chromium]=chromium
   [chromedriver]=chromium-driver
 )
+# The web UI in Firefox (WebUiFirefoxTest, through Marionette): Debian's firefox-esr. Ubuntu has
+# Firefox as a snap only, so there that test is skipped, saying so.
+if [ -r /etc/os-release ] && grep -qx 'ID=debian' /etc/os-release; then
+  test_pkgs[firefox-esr]=firefox-esr
+fi
 
 missing=()
 check() {

@@ -10,8 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,26 +33,19 @@ import org.openqa.selenium.chrome.ChromeOptions;
  */
 @RequiresBinary({"chromium", "chromedriver"})
 class WebUiBrowserTest {
-  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final Duration WAIT = WebUiTestDaemon.WAIT;
 
   /** What the fake firecracker prints on the console at boot (its BOOT_LINE). */
   private static final String BOOT_LINE =
       "[    0.000000] Linux version 6.1.0-hearth-fake: fake guest booting";
 
-  /** The daemon module's test class path, written by its build. */
-  private static final Path DAEMON = Path.of("..", "daemon", "target").toAbsolutePath().normalize();
-
   @TempDir Path dir;
-  private Process daemon;
+  private WebUiTestDaemon daemon;
   private ChromeDriver browser;
 
   @BeforeEach
   void start() throws Exception {
-    for (String point : List.of("create.rootfs", "create.identity")) {
-      Files.createDirectories(dir.resolve("hold"));
-      Files.writeString(dir.resolve("hold").resolve(point), "hold\n");
-    }
-    daemon = startDaemon();
+    daemon = WebUiTestDaemon.start(dir, "create.rootfs", "create.identity");
     ChromeOptions options = new ChromeOptions();
     options.setBinary(onPath("chromium").toFile());
     options.addArguments(
@@ -79,60 +70,20 @@ class WebUiBrowserTest {
         browser.quit();
       }
     } finally {
-      daemon.destroy(); // SIGTERM: the daemon stops and kills its fake VMs
-      Await.exit(daemon, WAIT, "the web UI test daemon to stop");
+      daemon.close();
     }
   }
 
-  /** WebUiTestDaemonMain in a JVM of its own; returns once its socket and web UI are up. */
-  private Process startDaemon() throws Exception {
-    Path classpathFile = DAEMON.resolve("web-ui-test-classpath.txt");
-    assertThat(classpathFile)
-        .as("the daemon module's test class path (built by ./mvnw -pl cli -am)")
-        .exists();
-    String classpath =
-        String.join(
-            File.pathSeparator,
-            DAEMON.resolve("test-classes").toString(),
-            DAEMON.resolve("classes").toString(),
-            Files.readString(classpathFile).strip());
-    Process process =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                classpath,
-                "dev.hearth.daemon.WebUiTestDaemonMain",
-                dir.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("daemon.log").toFile())
-            .start();
-    await(
-        "the test daemon to be ready (its log: " + dir.resolve("daemon.log") + ")",
-        () -> {
-          assertThat(process.isAlive()).as("the test daemon exited early").isTrue();
-          return Files.exists(dir.resolve("ready"));
-        });
-    return process;
-  }
-
-  private Path socket() {
-    return dir.resolve("run").resolve("hearth.sock");
+  private CliRun.Result cli(String... args) {
+    return daemon.cli(args);
   }
 
   private void awaitHeld(String point) throws Exception {
-    await("a create to hold at " + point, () -> Files.exists(dir.resolve("held").resolve(point)));
+    daemon.awaitHeld(point);
   }
 
   private void release(String point) throws Exception {
-    Files.delete(dir.resolve("hold").resolve(point));
-  }
-
-  private CliRun.Result cli(String... args) {
-    String[] all = new String[args.length + 2];
-    all[0] = "--socket";
-    all[1] = socket().toString();
-    System.arraycopy(args, 0, all, 2, args.length);
-    return CliRun.run(new Environment(Map.of(), false), all);
+    daemon.release(point);
   }
 
   @Test
