@@ -101,8 +101,18 @@ class JailerVmTest {
     // The VM's files are in the jail; its own ones belong to vm_user, the image's stay root's.
     assertThat(Files.isSameFile(root.resolve("rootfs"), disk)).isTrue();
     assertThat(owner(root.resolve("rootfs"))).isEqualTo(NOBODY);
-    assertThat(owner(root.resolve("firecracker.log"))).isEqualTo(NOBODY);
-    assertThat(owner(root.resolve("metrics.json"))).isEqualTo(NOBODY);
+    // The VMM log and metrics: pipes in the jail for vm_user, read by the cappers (the daemon's
+    // processes) into files of the VM's folder, which stay root's and within their cap.
+    assertThat(owner(root.resolve("firecracker.log.fifo"))).isEqualTo(NOBODY);
+    assertThat(owner(root.resolve("metrics.json.fifo"))).isEqualTo(NOBODY);
+    Path vmDir = fx.layout.vmDir(id);
+    Await.until(
+        "the jailed VMM's first log and metrics lines reach the VM's folder",
+        () ->
+            Files.readString(vmDir.resolve("firecracker.log")).contains("log line 0")
+                && Files.readString(vmDir.resolve("metrics.json")).contains("utc_timestamp_ms"));
+    assertThat(owner(vmDir.resolve("firecracker.log"))).isEqualTo(0);
+    assertThat(owner(vmDir.resolve("metrics.json"))).isEqualTo(0);
     assertThat(owner(root.resolve("run"))).isEqualTo(NOBODY);
     Path kernel = fx.layout.imageDir(VmFixture.IMAGE).resolve("vmlinux");
     assertThat(Files.isSameFile(root.resolve("vmlinux"), kernel)).isTrue();
@@ -116,7 +126,10 @@ class JailerVmTest {
         .isEqualTo("/rootfs");
     assertThat(requests.get("PUT /boot-source").path("kernel_image_path").asText())
         .isEqualTo("/vmlinux");
-    assertThat(requests.get("PUT /logger").path("log_path").asText()).isEqualTo("/firecracker.log");
+    assertThat(requests.get("PUT /logger").path("log_path").asText())
+        .isEqualTo("/firecracker.log.fifo");
+    assertThat(requests.get("PUT /metrics").path("metrics_path").asText())
+        .isEqualTo("/metrics.json.fifo");
 
     JsonNode stopped = fx.call("vm.stop", "{\"vm\": \"jailed\"}");
     assertThat(stopped.path("state").asText()).isEqualTo("stopped");

@@ -74,7 +74,8 @@ public final class FirecrackerLauncher {
       String.join(
           "\n",
           "log=$1 half=$2 fifo=$3 capping=$4 vmmlog=$5 metrics=$6 vmmhalf=$7 owner=$8",
-          "shift 8",
+          "vmmpipe=$9 metricspipe=${10} jailed=${11}",
+          "shift 11",
           // cap LOG HALF WIDTH: stdin's lines into LOG, rotated to LOG.1 past HALF bytes.
           "cap() {",
           "  umask 077",
@@ -97,19 +98,35 @@ public final class FirecrackerLauncher {
           "    size=$((size + n))",
           "  done",
           "}",
-          "rm -f \"$fifo\" \"$vmmlog.fifo\" \"$metrics.fifo\" || exit 1",
-          "mkfifo -m 600 \"$fifo\" \"$vmmlog.fifo\" \"$metrics.fifo\" || exit 1",
-          // An unprivileged VMM opens the VMM log's and metrics' pipes itself.
-          "if [ -n \"$owner\" ]; then chown \"$owner\" \"$vmmlog.fifo\" \"$metrics.fifo\" || exit 1; fi",
+          "rm -f \"$fifo\" \"$vmmpipe\" \"$metricspipe\" || exit 1",
+          "mkfifo -m 600 \"$fifo\" \"$vmmpipe\" \"$metricspipe\" || exit 1",
+          // An unprivileged or jailed VMM opens the VMM log's and metrics' pipes itself.
+          "if [ -n \"$owner\" ]; then chown \"$owner\" \"$vmmpipe\" \"$metricspipe\" || exit 1; fi",
           ": >\"$capping\" || exit 1",
           "(",
           "  cap \"$log\" \"$half\" " + LINE_BYTES,
           "  rm -f \"$capping\"",
           ") <\"$fifo\" &",
-          "(cap \"$vmmlog\" \"$vmmhalf\" " + VMM_LINE_BYTES + ") <\"$vmmlog.fifo\" &",
-          "(cap \"$metrics\" \"$vmmhalf\" " + VMM_LINE_BYTES + ") <\"$metrics.fifo\" &",
+          "(cap \"$vmmlog\" \"$vmmhalf\" " + VMM_LINE_BYTES + ") <\"$vmmpipe\" &",
+          "(cap \"$metrics\" \"$vmmhalf\" " + VMM_LINE_BYTES + ") <\"$metricspipe\" &",
           // 3 and 4: descriptors 5 to 9 are VmmConfinement's.
-          "exec 3>\"$vmmlog.fifo\" 4>\"$metrics.fifo\"",
+          "exec 3>\"$vmmpipe\" 4>\"$metricspipe\"",
+          // The jailer closes every descriptor but 0 to 2 before it execs firecracker: a watcher
+          // holds the pipes' write ends instead (so the cappers read on) while this process, the
+          // VMM to be, lives (same pid and start time, not a zombie), and within a second after.
+          "if [ -n \"$jailed\" ]; then",
+          "  (",
+          "    vmm=$$",
+          "    read -r stat <\"/proc/$vmm/stat\" || exit 0",
+          "    set -- ${stat##*\") \"}",
+          "    born=${20}",
+          "    while read -r stat 2>/dev/null <\"/proc/$vmm/stat\"; do",
+          "      set -- ${stat##*\") \"}",
+          "      if [ \"$1\" = Z ] || [ \"${20}\" != \"$born\" ]; then break; fi",
+          "      sleep 1",
+          "    done",
+          "  ) </dev/null >/dev/null 2>&1 &",
+          "fi",
           "exec >\"$fifo\" 2>&1 </dev/null",
           "rm -f \"$fifo\"",
           "exec \"$@\"",
@@ -199,7 +216,10 @@ public final class FirecrackerLauncher {
                 spec.vmmLog().toString(),
                 spec.metrics().toString(),
                 Long.toString(ConsoleLog.halfCap(spec.vmmLogMaxBytes())),
-                confinement.map(c -> c.uid() + ":" + c.gid()).orElse("")));
+                pipeOwner(spec, confinement),
+                spec.vmmLogPipe().toString(),
+                spec.metricsPipe().toString(),
+                spec.jailer().isPresent() ? "jailed" : ""));
     argv.addAll(confinement.map(c -> c.wrap(vmm)).orElse(vmm));
     ProcessBuilder builder =
         new ProcessBuilder(argv)
@@ -351,6 +371,14 @@ public final class FirecrackerLauncher {
             + spec.apiSocket()
             + " accepted connections"
             + consoleTail(spec.consoleLog()));
+  }
+
+  /** Who the VMM runs as when not the daemon's user ({@code uid:gid}), or "". */
+  private static String pipeOwner(LaunchSpec spec, Optional<VmmConfinement> confinement) {
+    if (spec.jailer().isPresent()) {
+      return spec.jailer().get().uid() + ":" + spec.jailer().get().gid();
+    }
+    return confinement.map(c -> c.uid() + ":" + c.gid()).orElse("");
   }
 
   /**

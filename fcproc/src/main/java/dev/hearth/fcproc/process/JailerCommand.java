@@ -88,6 +88,13 @@ public record JailerCommand(
     }
   }
 
+  /**
+   * The folder the jailer makes firecracker's {@code /}: {@code <chroot-base>/<exec>/<id>/root}.
+   */
+  public Path root() {
+    return chrootBase.resolve(execFile.getFileName().toString()).resolve(id).resolve("root");
+  }
+
   /** The whole argv, the jailer first. */
   public List<String> argv() {
     List<String> argv = new ArrayList<>();

@@ -81,4 +81,37 @@ public record LaunchSpec(
           "the jailer's --id " + jailer.get().id() + " is not the instance id " + instanceId);
     }
   }
+
+  /**
+   * The named pipe the VMM writes its log through, as the host sees it: next to {@link #vmmLog}
+   * ({@link FirecrackerLauncher#pipe}), or in the jail's root for a jailed VMM, which sees nothing
+   * outside its jail. The spawn makes it; a capper reads it into {@link #vmmLog}.
+   */
+  public Path vmmLogPipe() {
+    return pipeOf(vmmLog);
+  }
+
+  /** The same for the metrics. */
+  public Path metricsPipe() {
+    return pipeOf(metrics);
+  }
+
+  /** The log path to give the VMM over its API ({@code PUT /logger}): its view of the pipe. */
+  public Path vmmLogTarget() {
+    return vmmView(vmmLogPipe());
+  }
+
+  /** The metrics path to give the VMM over its API ({@code PUT /metrics}). */
+  public Path metricsTarget() {
+    return vmmView(metricsPipe());
+  }
+
+  private Path pipeOf(Path log) {
+    Path pipe = FirecrackerLauncher.pipe(log);
+    return jailer.map(j -> j.root().resolve(pipe.getFileName().toString())).orElse(pipe);
+  }
+
+  private Path vmmView(Path pipe) {
+    return jailer.isPresent() ? Path.of("/").resolve(pipe.getFileName().toString()) : pipe;
+  }
 }

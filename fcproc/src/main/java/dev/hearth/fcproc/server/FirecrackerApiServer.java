@@ -397,6 +397,7 @@ public final class FirecrackerApiServer implements Closeable {
       return missing.get();
     }
     metrics = new MetricsConfig(hostPath(json.get("metrics_path").asText()));
+    backend.metricsConfigured(metrics);
     return noContent();
   }
 

@@ -32,6 +32,9 @@ public interface FirecrackerBackend {
   /** The logger was configured ({@code PUT /logger}); its file exists. */
   default void loggerConfigured(LoggerConfig logger) {}
 
+  /** The metrics were configured ({@code PUT /metrics}); their file exists. */
+  default void metricsConfigured(MetricsConfig metrics) {}
+
   /** Boots the guest ({@code InstanceStart}); returns once it runs. */
   void instanceStart(VmSetup setup) throws InterruptedException;
 

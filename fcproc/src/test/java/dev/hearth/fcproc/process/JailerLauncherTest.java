@@ -9,6 +9,9 @@ import dev.hearth.core.testing.FakeRunner;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.fcproc.client.BootSource;
 import dev.hearth.fcproc.client.Drive;
+import dev.hearth.fcproc.client.LogLevel;
+import dev.hearth.fcproc.client.LoggerConfig;
+import dev.hearth.fcproc.client.MetricsConfig;
 import dev.hearth.fcproc.testing.FakeFirecracker;
 import dev.hearth.fcproc.testing.FakeFirecrackerScript;
 import dev.hearth.fcproc.testing.FakeJailer;
@@ -92,5 +95,74 @@ class JailerLauncherTest {
     jailer.remove("vm-9", List.of(disk));
     assertThat(dir.resolve("jailer/firecracker/vm-9")).doesNotExist();
     assertThat(disk).hasContent("disk");
+  }
+
+  /**
+   * The jailer closes every descriptor but 0 to 2, so a jailed VMM holds no write end of its log
+   * pipes from the start: the pipes are made in the jail, a watcher holds them open while the VMM
+   * lives, and the cappers keep the host's files within their cap and end after the VMM.
+   */
+  @Test
+  void aJailedVmmsLogAndMetricsStayWithinTheirCapAndTheirCappersEndWithIt() throws Exception {
+    long cap = 8 * 1024;
+    Path jailerBin =
+        FakeJailer.script(
+            dir.resolve("bin/jailer"), Map.of(FakeFirecracker.VMM_LOG_LINES_PROPERTY, "2000"));
+    Path firecracker = FakeFirecrackerScript.write(dir.resolve("bin/firecracker"));
+    Path console = dir.resolve("vms/vm-8/console.log");
+    Path log = console.resolveSibling("firecracker.log");
+    Path metrics = console.resolveSibling("metrics.json");
+    Jailer jailer =
+        new Jailer(
+            dir.resolve("jailer"),
+            "hearth-vm",
+            JailerTest.testUser(posix),
+            new FakeRunner(),
+            posix.geteuid(),
+            posix.getgid());
+    JailedVm jail = jailer.prepare(jailerBin, firecracker, "vm-8", Jailer.limits(1, 128));
+    Path jailedKernel = jail.share("vmlinux", Files.writeString(dir.resolve("vmlinux"), "kernel"));
+    LaunchSpec spec =
+        new LaunchSpec(
+            "vm-8",
+            jail.chroot().apiSocket(),
+            console,
+            1 << 20,
+            Duration.ofSeconds(30),
+            log,
+            metrics,
+            cap,
+            Optional.of(jail.command()));
+    assertThat(spec.vmmLogTarget()).isEqualTo(Path.of("/firecracker.log.fifo"));
+    assertThat(spec.metricsPipe()).isEqualTo(jail.chroot().outside(spec.metricsTarget()));
+    FirecrackerProcess vm =
+        new FirecrackerLauncher(firecracker, procfs, posix, Clock.system()).spawn(spec);
+    int session = vm.identity().pid();
+    try {
+      vm.client().putLogger(new LoggerConfig(spec.vmmLogTarget(), LogLevel.INFO));
+      vm.client().putMetrics(new MetricsConfig(spec.metricsTarget()));
+      Await.until(
+          "the cappers wrote the jailed VMM's last log and metrics lines",
+          () ->
+              Files.exists(log)
+                  && Files.exists(metrics)
+                  && Files.readString(log).contains("log line 1999")
+                  && Files.readString(metrics).contains("\"utc_timestamp_ms\": 1999,"));
+      for (Path file : List.of(log, metrics)) {
+        assertThat(Files.size(file)).isLessThanOrEqualTo(cap / 2);
+        assertThat(Files.size(ConsoleLog.previous(file))).isLessThanOrEqualTo(cap / 2);
+      }
+      vm.client()
+          .putBootSource(
+              new BootSource(jailedKernel, Optional.of("console=ttyS0"), Optional.empty()));
+      vm.client().instanceStart();
+      assertThat(vm.stop(Duration.ofSeconds(30))).as("stopped by SendCtrlAltDel").isTrue();
+    } finally {
+      vm.killQuietly();
+    }
+    Await.until(
+        "the cappers and their watcher end after the jailed VMM",
+        () -> procfs.liveInSession(session).isEmpty());
+    jailer.remove("vm-8", List.of());
   }
 }

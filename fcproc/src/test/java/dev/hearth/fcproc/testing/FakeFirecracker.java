@@ -1,5 +1,7 @@
 package dev.hearth.fcproc.testing;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,6 +11,8 @@ import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
 import dev.hearth.fcproc.client.Drive;
+import dev.hearth.fcproc.client.LoggerConfig;
+import dev.hearth.fcproc.client.MetricsConfig;
 import dev.hearth.fcproc.server.ApiResponse;
 import dev.hearth.fcproc.server.FirecrackerApiServer;
 import dev.hearth.fcproc.server.FirecrackerBackend;
@@ -25,6 +29,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.IntFunction;
 import java.util.regex.Pattern;
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -90,6 +95,14 @@ public final class FakeFirecracker implements Closeable {
    * the fake treats as its {@code /} for the API socket and the files requests name.
    */
   public static final String JAIL_ROOT_PROPERTY = "hearth.fake.jailRoot";
+
+  /**
+   * System property: lines the fake writes to its log ({@code PUT /logger}) and metrics ({@code PUT
+   * /metrics}) paths once configured, to test their caps; without it, one line each, as Firecracker
+   * writes when it starts logging. Written on a thread of their own, as the paths are the cappers'
+   * pipes.
+   */
+  public static final String VMM_LOG_LINES_PROPERTY = "hearth.fake.vmmLogLines";
 
   /** Printed to the console, with the reason, when the guest emulation cannot be set up. */
   public static final String GUEST_FAILURE_PREFIX = "hearth fake guest: cannot emulate the guest: ";
@@ -355,6 +368,39 @@ public final class FakeFirecracker implements Closeable {
     public Runnable sendCtrlAltDel() {
       return ignoreCtrlAltDel ? () -> {} : FakeFirecracker.this::shutDown;
     }
+
+    @Override
+    public void loggerConfigured(LoggerConfig logger) {
+      writeLines(logger.logPath(), i -> "fake firecracker " + instanceId + " log line " + i);
+    }
+
+    @Override
+    public void metricsConfigured(MetricsConfig metrics) {
+      writeLines(
+          metrics.metricsPath(),
+          i -> "{\"utc_timestamp_ms\": " + i + ", \"fake\": \"" + instanceId + "\"}");
+    }
+  }
+
+  /** See {@link #VMM_LOG_LINES_PROPERTY}. */
+  private void writeLines(Path file, IntFunction<String> line) {
+    int count = Integer.getInteger(VMM_LOG_LINES_PROPERTY, 1);
+    Thread writer =
+        new Thread(
+            () -> {
+              try (PrintStream out =
+                  new PrintStream(
+                      Files.newOutputStream(file, StandardOpenOption.APPEND), false, UTF_8)) {
+                for (int i = 0; i < count; i++) {
+                  out.println(line.apply(i));
+                }
+              } catch (IOException e) {
+                console.println("fake firecracker: cannot write " + file + ": " + e);
+              }
+            },
+            "fake-firecracker-log");
+    writer.setDaemon(true);
+    writer.start();
   }
 
   /** See {@link #IGNORE_CTRL_ALT_DEL_PROPERTY}. */

@@ -30,11 +30,15 @@ public final class FakeFirecrackerScript {
    *     FakeFirecracker#CONSOLE_NOISE_PROPERTY}
    */
   public static Path write(Path script, Map<String, String> systemProperties) {
-    return write(script, systemProperties, FakeFirecracker.class.getName());
+    return write(script, systemProperties, FakeFirecracker.class.getName(), "");
   }
 
-  /** The same for another main class of the test-jar (the stand-in jailer). */
-  static Path write(Path script, Map<String, String> systemProperties, String mainClass) {
+  /**
+   * The same for another main class of the test-jar (the stand-in jailer), after {@code preamble}
+   * (shell lines run before the JVM).
+   */
+  static Path write(
+      Path script, Map<String, String> systemProperties, String mainClass, String preamble) {
     Map<String, String> props = new TreeMap<>(systemProperties);
     props.putIfAbsent(ReferenceSpec.PROPERTY, ReferenceSpec.locate().toString());
     List<String> argv = new ArrayList<>();
@@ -47,7 +51,8 @@ public final class FakeFirecrackerScript {
     argv.add(System.getProperty("java.class.path"));
     props.forEach((k, v) -> argv.add("-D" + k + "=" + v));
     argv.add(mainClass);
-    StringBuilder text = new StringBuilder("#!/bin/sh\n# hearth fake firecracker\nexec");
+    StringBuilder text = new StringBuilder("#!/bin/sh\n# hearth fake firecracker\n");
+    text.append(preamble).append("exec");
     for (String word : argv) {
       text.append(' ').append(quote(word));
     }

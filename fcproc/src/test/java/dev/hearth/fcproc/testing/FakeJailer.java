@@ -296,6 +296,11 @@ public final class FakeJailer {
 
   /** Writes an executable script that runs this stand-in, as {@code jailer_bin}. */
   public static Path script(Path script, Map<String, String> systemProperties) {
-    return FakeFirecrackerScript.write(script, systemProperties, FakeJailer.class.getName());
+    // The jailer closes every descriptor but 0 to 2 (docs/jailer.md): those a shell can name.
+    return FakeFirecrackerScript.write(
+        script,
+        systemProperties,
+        FakeJailer.class.getName(),
+        "exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-\n");
   }
 }

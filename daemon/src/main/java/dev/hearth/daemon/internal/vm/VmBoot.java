@@ -14,7 +14,6 @@ import dev.hearth.fcproc.client.MachineConfig;
 import dev.hearth.fcproc.client.MetricsConfig;
 import dev.hearth.fcproc.client.NetworkInterface;
 import dev.hearth.fcproc.client.RateLimiter;
-import dev.hearth.fcproc.process.FirecrackerLauncher;
 import dev.hearth.fcproc.process.FirecrackerProcess;
 import dev.hearth.fcproc.process.JailedVm;
 import dev.hearth.fcproc.process.Jailer;
@@ -109,14 +108,8 @@ final class VmBoot {
     } catch (IOException e) {
       throw new DaemonException("cannot create the log files in " + dir + ": " + e.getMessage(), e);
     }
-    // Through the pipes of the cappers the launch starts, which keep each log within its cap.
     BootPaths paths =
-        new BootPaths(
-            image.kernel(),
-            image.initrd(),
-            vm.rootDisk().orElseThrow().path(),
-            FirecrackerLauncher.pipe(firecrackerLog),
-            FirecrackerLauncher.pipe(metrics));
+        new BootPaths(image.kernel(), image.initrd(), vm.rootDisk().orElseThrow().path());
     Path socket = layout.vmApiSocket(vm.id());
     Optional<JailerCommand> jailer = Optional.empty();
     if (vmm.jailer().isPresent()) {
@@ -126,7 +119,7 @@ final class VmBoot {
               .jailer()
               .prepare(
                   vmm.jailer().get(), binary, vm.id(), Jailer.limits(vm.vcpus(), vm.memoryMib()));
-      paths = paths.inside(jailed, firecrackerLog, metrics);
+      paths = paths.inside(jailed);
       socket = jailed.chroot().apiSocket();
       jailer = Optional.of(jailed.command());
     }
@@ -170,8 +163,9 @@ final class VmBoot {
       parts.stageBarrier().reached(operation + ".boot.spawned");
       spawned.accept(vm.withProcess(Optional.of(process.identity())).withVmm(vmm.kind()));
       FirecrackerClient api = process.client();
-      api.putLogger(new LoggerConfig(paths.log(), LogLevel.INFO));
-      api.putMetrics(new MetricsConfig(paths.metrics()));
+      // Through the pipes of the cappers the launch started, which keep each log within its cap.
+      api.putLogger(new LoggerConfig(spec.vmmLogTarget(), LogLevel.INFO));
+      api.putMetrics(new MetricsConfig(spec.metricsTarget()));
       api.putMachineConfig(new MachineConfig(vm.vcpus(), vm.memoryMib()));
       api.putBootSource(new BootSource(paths.kernel(), Optional.of(vm.bootArgs()), paths.initrd()));
       api.putDrive(new Drive("rootfs", paths.rootDisk(), true, false, diskLimiter));
@@ -192,24 +186,15 @@ final class VmBoot {
 
   /**
    * The files firecracker is given over its API, as it sees them: the host's paths, or inside its
-   * jail, where the kernel and initrd are shared as they are and the VM's own files (disk, logs)
-   * belong to the VM's user.
+   * jail, where the kernel and initrd are shared as they are and the VM's disk belongs to the VM's
+   * user. (The VMM log and metrics pipes are the launch's: {@link LaunchSpec#vmmLogTarget}.)
    */
-  private record BootPaths(
-      Path kernel, Optional<Path> initrd, Path rootDisk, Path log, Path metrics) {
-    /**
-     * Inside the jail the VMM log and metrics are the plain files (not yet through the cappers'
-     * pipes, which are made at the spawn, after the jail: bounded only outside a jail for now).
-     */
-    BootPaths inside(JailedVm jailed, Path logFile, Path metricsFile) throws InterruptedException {
+  private record BootPaths(Path kernel, Optional<Path> initrd, Path rootDisk) {
+    BootPaths inside(JailedVm jailed) throws InterruptedException {
       Optional<Path> jailedInitrd =
           initrd.isPresent() ? Optional.of(jailed.share("initrd", initrd.get())) : Optional.empty();
       return new BootPaths(
-          jailed.share("vmlinux", kernel),
-          jailedInitrd,
-          jailed.give("rootfs", rootDisk),
-          jailed.give(VmFiles.FIRECRACKER_LOG, logFile),
-          jailed.give(VmFiles.METRICS, metricsFile));
+          jailed.share("vmlinux", kernel), jailedInitrd, jailed.give("rootfs", rootDisk));
     }
   }
 

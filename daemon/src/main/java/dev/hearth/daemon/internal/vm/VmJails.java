@@ -1,9 +1,7 @@
 package dev.hearth.daemon.internal.vm;
 
-import dev.hearth.core.Layout;
 import dev.hearth.fcproc.process.Jailer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,11 +15,9 @@ final class VmJails {
   private static final Logger log = LoggerFactory.getLogger(VmJails.class);
 
   private final Jailer jailer;
-  private final Layout layout;
 
-  VmJails(Jailer jailer, Layout layout) {
+  VmJails(Jailer jailer) {
     this.jailer = jailer;
-    this.layout = layout;
   }
 
   /** Removes the VM's jail; a failure is logged (the next stop, delete or reconcile retries). */
@@ -50,13 +46,11 @@ final class VmJails {
     return jailer.jailedIds();
   }
 
-  /** The VM's files that a jail gives to the VM's user (see {@link VmBoot}). */
-  private List<Path> ownedFiles(Vm vm) {
-    List<Path> files = new ArrayList<>();
-    vm.rootDisk().ifPresent(d -> files.add(d.path()));
-    Path dir = layout.vmDir(vm.id());
-    files.add(dir.resolve(VmFiles.FIRECRACKER_LOG));
-    files.add(dir.resolve(VmFiles.METRICS));
-    return files;
+  /**
+   * The VM's files that a jail gives to the VM's user (see {@link VmBoot}): its disk. (Its log
+   * files stay the daemon's: the VMM writes them through pipes in its jail.)
+   */
+  private static List<Path> ownedFiles(Vm vm) {
+    return vm.rootDisk().map(d -> List.of(d.path())).orElse(List.of());
   }
 }

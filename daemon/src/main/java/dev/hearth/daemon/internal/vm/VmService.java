@@ -188,7 +188,7 @@ public final class VmService {
   }
 
   static VmJails jails(Parts parts) {
-    return new VmJails(parts.jailer(), parts.layout());
+    return new VmJails(parts.jailer());
   }
 
   public Path consoleLog(Vm vm) {
