@@ -17,12 +17,14 @@ import dev.hearth.fcproc.client.FirecrackerClient;
 import dev.hearth.fcproc.testing.FakeFirecracker;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -163,6 +165,46 @@ class DiskFullFaultHostTest {
     fx.call("vm.delete", "{\"vm\": \"two\", \"force\": true}");
     assertNothingLeft();
     assertSecondVmWorks();
+  }
+
+  /**
+   * The disk fills in the middle of a start (after the row said {@code starting}): the start fails,
+   * its VMM is killed, and the VM reads as stopped although its row could not say so, rather than
+   * {@code starting} until the daemon restarts; with room again it starts.
+   */
+  @Test
+  void aStartThatTheDiskFillsUnderEndsStoppedAndStartsOnceThereIsRoom() throws Exception {
+    assertThat(fx.createAndWait("mid", "\"no_start\": true").path("state").asText())
+        .isEqualTo("succeeded");
+    fx.stopDaemon();
+    AtomicReference<Path> filler = new AtomicReference<>();
+    fx.start(
+        fx.seams()
+            .withStageBarrier(
+                point -> {
+                  if (point.equals("start.boot.spawned") && filler.get() == null) {
+                    try {
+                      filler.set(fill());
+                    } catch (IOException e) {
+                      throw new UncheckedIOException(e);
+                    }
+                  }
+                }));
+
+    assertThat(failure(() -> fx.call("vm.start", "{\"vm\": \"mid\"}")))
+        .isInstanceOf(HearthException.class)
+        .hasMessageContaining("database or disk is full");
+    assertThat(filler.get()).as("the disk filled at start.boot.spawned").isNotNull();
+    JsonNode stopped = fx.call("vm.show", "{\"vm\": \"mid\"}");
+    assertThat(stopped.path("state").asText()).isEqualTo("stopped");
+    assertThat(stopped.path("pid").isMissingNode() || stopped.path("pid").isNull()).isTrue();
+    VmAssertions.assertNoFakeProcesses(fx);
+
+    Files.delete(filler.get());
+    assertThat(fx.call("vm.start", "{\"vm\": \"mid\"}").path("state").asText())
+        .isEqualTo("running");
+    fx.call("vm.delete", "{\"vm\": \"mid\", \"force\": true}");
+    assertNothingLeft();
   }
 
   @Test

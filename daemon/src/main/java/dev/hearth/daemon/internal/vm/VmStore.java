@@ -21,7 +21,9 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The {@code vms} table. Every method is one statement or one transaction. */
 final class VmStore {
@@ -30,6 +32,12 @@ final class VmStore {
           + " created_at, pid, pid_start_time, root_disk, error, boot_args, vmm";
 
   private final Store store;
+
+  /**
+   * States the database refused to record (a full disk) after they had happened: each VM's true
+   * state, which reads return in place of its stale row until a write of the row succeeds.
+   */
+  private final Map<String, Vm> unrecorded = new ConcurrentHashMap<>();
 
   VmStore(Store store) {
     this.store = store;
@@ -65,6 +73,15 @@ final class VmStore {
             return st.executeUpdate();
           }
         });
+    unrecorded.remove(vm.id());
+  }
+
+  /**
+   * Keeps {@code vm}, whose {@link #update} failed, as what reads return for it: the state change
+   * has happened (a process killed or started), only its record is missing.
+   */
+  void keepUnrecorded(Vm vm) {
+    unrecorded.put(vm.id(), vm);
   }
 
   /**
@@ -73,6 +90,14 @@ final class VmStore {
    */
   boolean markExited(Vm vm) {
     ProcessIdentity p = vm.process().orElseThrow();
+    Vm kept = unrecorded.get(vm.id());
+    if (kept != null) {
+      // Its row is behind (see keepUnrecorded): the kept state is the one that changes.
+      return kept.state() == VmState.RUNNING
+          && kept.process().equals(vm.process())
+          && unrecorded.replace(
+              vm.id(), kept, kept.withState(VmState.STOPPED).withProcess(Optional.empty()));
+    }
     return store.write(
         c -> {
           try (PreparedStatement st =
@@ -176,6 +201,7 @@ final class VmStore {
             return st.executeUpdate();
           }
         });
+    unrecorded.remove(id);
   }
 
   Optional<Vm> find(String id) {
@@ -208,7 +234,8 @@ final class VmStore {
             List<Vm> vms = new ArrayList<>();
             try (ResultSet rs = st.executeQuery()) {
               while (rs.next()) {
-                vms.add(read(rs));
+                Vm row = read(rs);
+                vms.add(unrecorded.getOrDefault(row.id(), row));
               }
             }
             return vms;

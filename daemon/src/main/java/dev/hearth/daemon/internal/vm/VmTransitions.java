@@ -24,8 +24,11 @@ final class VmTransitions {
   }
 
   /**
-   * Sets the state (and the process) under the VM's lock; no process removes its API socket,
-   * releases its confinement (cgroup, uid) and removes its jail.
+   * Records the state (and the process) that the VM has reached, under the VM's lock; no process
+   * removes its API socket, releases its confinement (cgroup, uid) and removes its jail. When the
+   * database refuses the row (a full disk), the state is kept for reads ({@link
+   * VmStore#keepUnrecorded}) and the release still done, then the failure is thrown: the VM does
+   * not stay {@code starting} or {@code stopping} for lack of room to say it has ended.
    */
   Vm transition(String id, VmState state, Optional<ProcessIdentity> process) {
     try (OrderedLock.Held held = locks.vm(id).lock()) {
@@ -34,11 +37,27 @@ final class VmTransitions {
               .orElseThrow(() -> new DaemonException("VM " + id + " vanished during " + state))
               .withState(state)
               .withProcess(process);
-      vms.update(vm);
+      RuntimeException unrecorded = null;
+      try {
+        vms.update(vm);
+      } catch (RuntimeException e) {
+        vms.keepUnrecorded(vm);
+        unrecorded = e;
+      }
       if (process.isEmpty()) {
-        VmFiles.deleteQuietly(layout.vmApiSocket(vm.id()));
-        jail.release(vm);
-        jails.removeQuietly(vm);
+        try {
+          VmFiles.deleteQuietly(layout.vmApiSocket(vm.id()));
+          jail.release(vm);
+          jails.removeQuietly(vm);
+        } catch (RuntimeException e) {
+          if (unrecorded == null) {
+            throw e;
+          }
+          unrecorded.addSuppressed(e);
+        }
+      }
+      if (unrecorded != null) {
+        throw unrecorded;
       }
       return vm;
     }
