@@ -386,6 +386,10 @@ public final class Config {
     return duration(ConfigKey.SSH_WAIT_TIMEOUT);
   }
 
+  public Duration vmmStartTimeout() {
+    return duration(ConfigKey.VMM_START_TIMEOUT);
+  }
+
   public Duration stopTimeout() {
     return duration(ConfigKey.STOP_TIMEOUT);
   }

@@ -242,6 +242,11 @@ public enum ConfigKey {
       ConfigType.DURATION,
       "120s",
       "How long `vm create` and `vm start` wait for the guest's SSH server."),
+  VMM_START_TIMEOUT(
+      "vmm_start_timeout",
+      ConfigType.DURATION,
+      "30s",
+      "How long a boot waits for the VMM to open its API socket before it kills it."),
   STOP_TIMEOUT(
       "stop_timeout",
       ConfigType.DURATION,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.ConfigKey;
 import dev.hearth.fcproc.testing.FakeFirecracker;
 import dev.hearth.fcproc.testing.FakeFirecrackerScript;
 import java.nio.file.Files;
@@ -30,7 +31,7 @@ class VmmFaultTest {
 
   @BeforeEach
   void start() {
-    fx = new VmFixture(dir).start();
+    fx = new VmFixture(dir, VmFixture.config(dir).with(ConfigKey.VMM_START_TIMEOUT, "3s")).start();
     firecrackerBin = dir.resolve("bin").resolve("firecracker");
   }
 
@@ -90,7 +91,7 @@ class VmmFaultTest {
     assertThat(op.path("state").asText()).isEqualTo("failed");
     assertThat(op.path("error").path("stage").asText()).isEqualTo("boot");
     assertThat(op.path("error").path("message").asText())
-        .contains("did not accept connections within 30000 ms")
+        .contains("did not accept connections within 3000 ms")
         .contains("hanging (before-api)");
     assertNoVmLeft();
     aWorkingVmmBootsTheNextVm();

@@ -28,7 +28,6 @@ import dev.hearth.session.SessionException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -39,7 +38,6 @@ import java.util.function.Consumer;
  */
 final class VmBoot {
   static final int SSH_PORT = 22;
-  static final Duration API_SOCKET_TIMEOUT = Duration.ofSeconds(30);
 
   private final VmService.Parts parts;
   private final VmJail jail;
@@ -129,7 +127,7 @@ final class VmBoot {
             socket,
             dir.resolve(VmFiles.CONSOLE_LOG),
             parts.config().consoleLogMaxSize(),
-            API_SOCKET_TIMEOUT,
+            parts.config().vmmStartTimeout(),
             firecrackerLog,
             metrics,
             parts.config().vmmLogMaxSize(),
