@@ -6,7 +6,7 @@ import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
 import dev.hearth.core.Store;
 import dev.hearth.core.rpc.RpcServer;
-import dev.hearth.daemon.internal.dns.VmDns;
+import dev.hearth.daemon.internal.dns.VmDnsHook;
 import dev.hearth.daemon.internal.guest.GuestCallsHook;
 import dev.hearth.daemon.internal.guest.GuestRoute;
 import dev.hearth.daemon.internal.guest.GuestRpc;
@@ -37,6 +37,7 @@ import dev.hearth.daemon.internal.workspace.WorkspaceService;
 import dev.hearth.fcproc.VmmChoice;
 import dev.hearth.fcproc.dns.DnsUpstreams;
 import dev.hearth.fcproc.dns.ResolvedLink;
+import dev.hearth.fcproc.dns.VmDns;
 import dev.hearth.fcproc.net.EgressGate;
 import dev.hearth.fcproc.net.HostNetwork;
 import dev.hearth.fcproc.net.Ipv4;
@@ -186,7 +187,8 @@ final class DaemonAssembly {
                   : Optional.empty(),
               seams.hostProbe());
       undo.push(dns::close);
-      hooks.add(dns.hook());
+      VmDnsHook dnsHook = new VmDnsHook(dns);
+      hooks.add(dnsHook);
       HostNetwork network =
           seams
               .hostNetwork()
@@ -200,7 +202,7 @@ final class DaemonAssembly {
               config, layout, store, seams, runner, locks, createOps, dialer, hooks, network, vmm);
       vmsForSessions.set(vms);
       vms.reconcile();
-      dns.load(vms.list());
+      dnsHook.load(vms.list());
       dns.listenForHost();
       // Image builds sweep what a crashed build left in staging before cleanupStale deletes it.
       Registry<ImageBuildOp> imageBuildOps =

@@ -1,13 +1,7 @@
-package dev.hearth.daemon.internal.dns;
+package dev.hearth.fcproc.dns;
 
 import dev.hearth.core.Config;
 import dev.hearth.core.HostProbe;
-import dev.hearth.daemon.internal.vm.Vm;
-import dev.hearth.daemon.internal.vm.VmHook;
-import dev.hearth.fcproc.dns.DnsException;
-import dev.hearth.fcproc.dns.DnsRecords;
-import dev.hearth.fcproc.dns.DnsServer;
-import dev.hearth.fcproc.dns.ResolvedLink;
 import dev.hearth.fcproc.net.EgressGate;
 import dev.hearth.fcproc.net.HostNetwork;
 import dev.hearth.fcproc.net.Ipv4;
@@ -24,12 +18,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The VM DNS as the daemon runs it. A VM's name resolves from its creation to its deletion (stopped
- * included: its address is kept), through {@link #hook}; {@link #load} takes the VMs in the store
- * at daemon start. The host listener ({@code dns_host_listen}) opens at start; the guest listener
- * on the bridge address port 53 once the bridge exists ({@link #followBridge}), and then, where
- * systemd-resolved runs, the bridge link gets the VMs' domain. A listener that cannot bind is
- * logged and the daemon runs on without it (doctor's {@code dns-port} says why).
+ * The VM DNS as the daemon runs it: the records of the VMs' names ({@link #put}, {@link #remove}),
+ * the server that answers them and forwards other names. The host listener ({@code
+ * dns_host_listen}) opens at start; the guest listener on the bridge address port 53 once the
+ * bridge exists ({@link #followBridge}), and then, where systemd-resolved runs, the bridge link
+ * gets the VMs' domain. A listener that cannot bind is logged and the daemon runs on without it
+ * (doctor's {@code dns-port} says why).
  */
 public final class VmDns implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(VmDns.class);
@@ -50,7 +44,7 @@ public final class VmDns implements AutoCloseable {
   private boolean closed;
 
   /**
-   * @param upstreams where other names go ({@link dev.hearth.fcproc.dns.DnsUpstreams})
+   * @param upstreams where other names go ({@link DnsUpstreams})
    * @param resolved the host's systemd-resolved, when the daemon runs the real host network
    * @param probe reads the bridge's interface index ({@code /sys/class/net/<bridge>/ifindex})
    */
@@ -72,45 +66,21 @@ public final class VmDns implements AutoCloseable {
     }
   }
 
-  /** Keeps the records in step with the VMs. */
-  public VmHook hook() {
-    return new VmHook() {
-      @Override
-      public String name() {
-        return "vm-dns";
-      }
-
-      @Override
-      public void started(Vm vm) {
-        put(vm);
-      }
-
-      @Override
-      public void stopped(Vm vm) {
-        put(vm);
-      }
-
-      @Override
-      public void deleted(Vm vm) {
-        records.remove(vm.name());
-      }
-    };
-  }
-
-  /** Takes every VM of the store (at daemon start: the hooks fire only on changes). */
-  public void load(List<Vm> vms) {
-    vms.forEach(this::put);
-  }
-
-  private void put(Vm vm) {
-    if (vm.ip() == null || vm.ip().isEmpty()) {
+  /** Resolves the VM {@code name} to {@code ip}; a VM without a usable address is skipped. */
+  public void put(String name, String ip) {
+    if (ip == null || ip.isEmpty()) {
       return;
     }
     try {
-      records.put(vm.name(), Ipv4.parse(vm.ip()));
+      records.put(name, Ipv4.parse(ip));
     } catch (IllegalArgumentException e) {
-      log.warn("VM {} has no usable address for the VM DNS: {}", vm.name(), e.getMessage());
+      log.warn("VM {} has no usable address for the VM DNS: {}", name, e.getMessage());
     }
+  }
+
+  /** The VM {@code name} resolves no more. */
+  public void remove(String name) {
+    records.remove(name);
   }
 
   /** Opens the host listener, {@code dns_host_listen}, unless it is off ({@code ""}). */

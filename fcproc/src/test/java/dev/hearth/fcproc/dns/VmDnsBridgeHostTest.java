@@ -1,4 +1,4 @@
-package dev.hearth.daemon.internal.dns;
+package dev.hearth.fcproc.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,8 +13,6 @@ import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
-import dev.hearth.daemon.VmState;
-import dev.hearth.daemon.internal.vm.Vm;
 import dev.hearth.fcproc.net.Bridge;
 import dev.hearth.fcproc.net.EgressGate;
 import dev.hearth.fcproc.net.HostNetwork;
@@ -24,7 +22,6 @@ import dev.hearth.fcproc.testing.TestNetwork;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -69,7 +66,7 @@ class VmDnsBridgeHostTest {
             .with(ConfigKey.DNS_HOST_LISTEN, "");
     dns = new VmDns(config, List.of(), EgressGate.OPEN, Optional.empty(), LinuxHostProbe.system());
     network = dns.followBridge(new BridgeOnly(bridge));
-    dns.load(List.of(vm("demo", vmIp)));
+    dns.put("demo", vmIp.toString());
     script = dir.resolve("dnsquery.py");
     try (InputStream in = getClass().getResourceAsStream("/dev/hearth/fcproc/dns/dnsquery.py")) {
       Files.write(script, in.readAllBytes());
@@ -149,27 +146,6 @@ class VmDnsBridgeHostTest {
     List<String> command = new java.util.ArrayList<>(List.of("ip", "netns", "exec", ns));
     command.addAll(List.of(argv));
     runner.check(Command.of(command));
-  }
-
-  private static Vm vm(String name, Ipv4 ip) {
-    return new Vm(
-        "id-" + name,
-        name,
-        VmState.STOPPED,
-        ip.toString(),
-        "06:00:00:00:00:07",
-        "",
-        "img",
-        1,
-        256,
-        1L << 30,
-        "copy",
-        Instant.EPOCH,
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        "",
-        Optional.empty());
   }
 
   /** The bridge part of the daemon's network: the TAP methods are not used here. */
