@@ -44,14 +44,7 @@ class JailerLauncherTest {
     Path kernel = Files.writeString(dir.resolve("vmlinux"), "kernel");
     Path disk = Files.writeString(dir.resolve("rootfs.ext4"), "disk");
     Path console = dir.resolve("vms/vm-9/console.log");
-    Jailer jailer =
-        new Jailer(
-            dir.resolve("jailer"),
-            "hearth-vm",
-            JailerTest.testUser(posix),
-            new FakeRunner(),
-            posix.geteuid(),
-            posix.getgid());
+    Jailer jailer = jailer();
 
     JailedVm jail = jailer.prepare(jailerBin, firecracker, "vm-9", Jailer.limits(1, 128));
     Path jailedKernel = jail.share("vmlinux", kernel);
@@ -112,14 +105,7 @@ class JailerLauncherTest {
     Path console = dir.resolve("vms/vm-8/console.log");
     Path log = console.resolveSibling("firecracker.log");
     Path metrics = console.resolveSibling("metrics.json");
-    Jailer jailer =
-        new Jailer(
-            dir.resolve("jailer"),
-            "hearth-vm",
-            JailerTest.testUser(posix),
-            new FakeRunner(),
-            posix.geteuid(),
-            posix.getgid());
+    Jailer jailer = jailer();
     JailedVm jail = jailer.prepare(jailerBin, firecracker, "vm-8", Jailer.limits(1, 128));
     Path jailedKernel = jail.share("vmlinux", Files.writeString(dir.resolve("vmlinux"), "kernel"));
     LaunchSpec spec =
@@ -164,5 +150,16 @@ class JailerLauncherTest {
         "the cappers and their watcher end after the jailed VMM",
         () -> procfs.liveInSession(session).isEmpty());
     jailer.remove("vm-8", List.of());
+  }
+
+  /** Jails under {@code dir/jailer} for the test's user, with a runner that runs nothing. */
+  private Jailer jailer() {
+    return new Jailer(
+        dir.resolve("jailer"),
+        "hearth-vm",
+        JailerTest.testUser(posix),
+        new FakeRunner(),
+        posix.geteuid(),
+        posix.getgid());
   }
 }
