@@ -165,13 +165,17 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
     long logBefore = Files.size(host.daemonLog);
     host.restartDaemon();
     long daemon = host.daemonPid();
-    String found = "VM " + VM + ": found ";
+    // The rediscovery logs its count ("found N session(s)") and then a line for each broken
+    // session: wait for the last of them, not the first.
+    String broken = "session " + hostileSession + " of VM " + VM + " is broken";
     Await.until(
         Duration.ofMinutes(3),
-        "the restarted daemon's rediscovery of the sessions of " + VM + " in " + host.daemonLog,
-        () -> daemonLogSince(logBefore).contains(found));
-    assertThat(daemonLogSince(logBefore))
-        .contains("session " + hostileSession + " of VM " + VM + " is broken");
+        "the restarted daemon's rediscovery of the sessions of "
+            + VM
+            + " to report the broken one in "
+            + host.daemonLog,
+        () -> daemonLogSince(logBefore).contains(broken));
+    assertThat(daemonLogSince(logBefore)).contains("VM " + VM + ": found ");
     CommandResult list = host.hearth(EXEC, "--json", "session", "list", VM);
     assertThat(JSON.readTree(list.stdout()).findValuesAsText("id")).contains(keptSession);
     assertDaemonUnharmed(daemon);
