@@ -3,37 +3,49 @@ package dev.hearth.core.rpc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.hearth.core.Clock;
+import java.io.ByteArrayInputStream;
+import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection. Its own thread reads lines all the time; requests run one after the other,
- * in order, on a thread of the {@code requests} executor, so that while one runs the client can
- * still send stream input ({@code session.write} notifications with a {@code stream} key), which
- * goes to that request's {@link RequestStream}. Any other line sent while a request runs waits
- * until that request has been answered. A client that disconnects cancels the running request's
- * stream. Reads time out after the idle timeout, but only while no request runs: a stream (such as
- * {@code vm logs --follow}) may stay quiet on the client's side as long as the client reads what
- * the daemon writes, its data and its keep-alive lines. Every write records when it started, so
- * that {@link RpcServer}'s watchdog can close the connection of a client that stops reading.
+ * One client connection. It starts on the {@link ConnectionLoop}, which answers the requests that
+ * answer at once; from its first other request on it is served here, on a thread of its own that
+ * reads lines all the time, while requests run one after the other, in order, on a thread of the
+ * {@code requests} executor, so that while one runs the client can still send stream input ({@code
+ * session.write} notifications with a {@code stream} key), which goes to that request's {@link
+ * RequestStream}. Any other line sent while a request runs waits until that request has been
+ * answered. A client that disconnects cancels the running request's stream. Reads time out after
+ * the idle timeout, but only while no request runs: a stream (such as {@code vm logs --follow}) may
+ * stay quiet on the client's side as long as the client reads what the daemon writes, its data and
+ * its keep-alive lines. Every write records when it started, so that {@link RpcServer}'s watchdog
+ * can close the connection of a client that stops reading.
  */
 final class Connection implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
 
   private final AFUNIXSocket socket;
   private final PeerCredentials peer;
+  private final Optional<String> refusal;
+  private final Consumer<Connection> onEnd;
+  private final AtomicBoolean ended = new AtomicBoolean();
   private final Clock clock;
   private final JsonRpcProtocol protocol;
-  private final PeerAuthorizer authorizer;
   private final Duration idleTimeout;
   private final Executor requests;
   private final Object writeLock = new Object();
@@ -47,35 +59,43 @@ final class Connection implements Runnable {
   Connection(
       AFUNIXSocket socket,
       PeerCredentials peer,
+      Optional<String> refusal,
       JsonRpcProtocol protocol,
-      PeerAuthorizer authorizer,
       Duration idleTimeout,
       Executor requests,
-      Clock clock) {
+      Clock clock,
+      Consumer<Connection> onEnd) {
     this.socket = socket;
     this.peer = peer;
+    this.refusal = refusal;
+    this.onEnd = onEnd;
     this.clock = clock;
     this.protocol = protocol;
-    this.authorizer = authorizer;
     this.idleTimeout = idleTimeout;
     this.requests = requests;
   }
 
+  /** Whether the authorizer refused the peer: the answer to its first line says why. */
+  boolean refused() {
+    return refusal.isPresent();
+  }
+
   @Override
   public void run() {
+    serveAfter(new byte[0], List.of());
+  }
+
+  /**
+   * Serves the connection on this thread until it ends, starting with {@code unread} (bytes the
+   * client sent that the event loop did not serve) and {@code files} (descriptors that came with
+   * them).
+   */
+  void serveAfter(byte[] unread, List<FileDescriptor> files) {
     try {
-      Optional<String> refusal = authorizer.refusal(peer);
-      if (refusal.isPresent()) {
-        log.warn(
-            "refused a client (uid {}, gid {}, pid {}): {}",
-            peer.uid(),
-            peer.gid(),
-            peer.pid(),
-            refusal.get());
-      }
       socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, idleTimeout.toMillis())));
-      socket.setAncillaryReceiveBufferSize(PassedFiles.ANCILLARY_BUFFER_BYTES);
-      serve(refusal);
+      serve(
+          new SequenceInputStream(new ByteArrayInputStream(unread), socket.getInputStream()),
+          files);
     } catch (InterruptedException e) {
       // Forced shutdown: the daemon is closing this connection.
       Thread.currentThread().interrupt();
@@ -88,7 +108,19 @@ final class Connection implements Runnable {
       awaitNoRequest();
       closeUnclaimedFiles();
       close();
+      ended();
     }
+  }
+
+  /** Tells the server the connection is gone (its slot is free); runs once, whoever calls it. */
+  void ended() {
+    if (ended.compareAndSet(false, true)) {
+      onEnd.accept(this);
+    }
+  }
+
+  AFUNIXSocketChannel channel() {
+    return socket.getChannel();
   }
 
   /** Descriptors that came with a line that never ended (the client went): nobody takes them. */
@@ -100,8 +132,9 @@ final class Connection implements Runnable {
     }
   }
 
-  private void serve(Optional<String> refusal) throws IOException, InterruptedException {
-    InputStream in = socket.getInputStream();
+  private void serve(InputStream in, List<FileDescriptor> carriedFiles)
+      throws IOException, InterruptedException {
+    List<FileDescriptor> carried = carriedFiles;
     OutputStream out = socket.getOutputStream();
     LineReader reader = new LineReader(in, Wire.MAX_LINE_BYTES);
     NotificationSink sink = sink(out);
@@ -138,7 +171,9 @@ final class Connection implements Runnable {
       byte[] line = reader.line();
       // Descriptors arrive with the first bytes of the request that passes them (ARCHITECTURE.md,
       // Decisions, "Files from clients"): those read until its line ends belong to it.
-      PassedFiles files = new PassedFiles(PassedFiles.asList(socket.getReceivedFileDescriptors()));
+      PassedFiles files =
+          new PassedFiles(concat(carried, PassedFiles.asList(socket.getReceivedFileDescriptors())));
+      carried = List.of();
       if (refusal.isPresent()) {
         files.closeRest();
         RpcError error = ProtocolError.UNAUTHORIZED.error(refusal.get());
@@ -167,9 +202,9 @@ final class Connection implements Runnable {
     synchronized (stateLock) {
       stream = running;
     }
-    Optional<String> refusal;
+    Optional<String> rejection;
     if (id != null) {
-      refusal =
+      rejection =
           Optional.of(
               "stream input is sent as a notification (no \"id\"): it gets no reply, and the"
                   + " stream's own response reports the outcome");
@@ -178,13 +213,13 @@ final class Connection implements Runnable {
       log.debug("dropped input for stream {}, which is not running", params.get("stream"));
       return;
     } else {
-      refusal = stream.deliver(params);
+      rejection = stream.deliver(params);
     }
-    if (refusal.isEmpty()) {
+    if (rejection.isEmpty()) {
       return;
     }
     if (id == null) {
-      log.warn("dropped malformed input for stream {}: {}", params.get("stream"), refusal.get());
+      log.warn("dropped malformed input for stream {}: {}", params.get("stream"), rejection.get());
       return;
     }
     write(
@@ -192,7 +227,7 @@ final class Connection implements Runnable {
         JsonRpcProtocol.errorReply(
             id.isValueNode() ? id : NullNode.instance,
             ProtocolError.INVALID_REQUEST.error(
-                RequestStream.INPUT_METHOD + " with \"stream\": " + refusal.get())));
+                RequestStream.INPUT_METHOD + " with \"stream\": " + rejection.get())));
   }
 
   /** Runs one request line on the requests executor; false when the connection is stopping. */
@@ -293,6 +328,14 @@ final class Connection implements Runnable {
     }
   }
 
+  /**
+   * Whether {@link #close} ran. (Its channel's {@code isOpen} stays true when the socket is closed
+   * under it: junixsocket closes the descriptor, not the channel object.)
+   */
+  boolean isClosed() {
+    return socket.isClosed();
+  }
+
   /** Closes the connection now. */
   void close() {
     try {
@@ -323,6 +366,26 @@ final class Connection implements Runnable {
         write(out, new byte[0]);
       }
     };
+  }
+
+  private static List<FileDescriptor> concat(List<FileDescriptor> a, List<FileDescriptor> b) {
+    if (a.isEmpty()) {
+      return b;
+    }
+    List<FileDescriptor> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
+  /** The event loop could not write a whole reply at once: the watchdog times it from now. */
+  void writeBlockedSince(long nanos) {
+    writeStartedNanos = nanos;
+    writing = true;
+  }
+
+  /** The event loop's pending reply is written. */
+  void writeUnblocked() {
+    writing = false;
   }
 
   /** Writes one line; lines from the reader and the request's threads never interleave. */

@@ -99,6 +99,43 @@ public final class JsonRpcProtocol {
   }
 
   /**
+   * The request on {@code line} when its method {@linkplain RequestHandler#answersAtOnce answers at
+   * once}: the line is ASCII (so valid UTF-8 without decoding) and one JSON object with such a
+   * {@code method}. Empty for every other line, which {@link #handle(byte[], NotificationSink,
+   * RequestStream)} serves (and answers with its error when it is malformed).
+   */
+  Optional<ObjectNode> atOnceRequest(byte[] line) {
+    for (byte b : line) {
+      if (b < 0) {
+        return Optional.empty();
+      }
+    }
+    JsonNode request;
+    try {
+      request = Wire.mapper().readTree(line);
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+    if (request == null || !request.isObject()) {
+      return Optional.empty();
+    }
+    JsonNode method = request.get("method");
+    if (method == null || !method.isTextual() || !handler.answersAtOnce(method.textValue())) {
+      return Optional.empty();
+    }
+    return Optional.of((ObjectNode) request);
+  }
+
+  /**
+   * Serves a request {@link #atOnceRequest} returned, with no stream and no sink.
+   *
+   * @return the reply line without its {@code '\n'}; empty for a notification
+   */
+  Optional<byte[]> answerAtOnce(ObjectNode request) throws InterruptedException {
+    return handle(request, NotificationSink.NONE, null);
+  }
+
+  /**
    * The line as a JSON object when it is stream input: a {@code session.write} whose params hold a
    * {@code stream} key. Such lines are routed to the running request rather than dispatched; {@code
    * session.write} without {@code stream} is an ordinary request.

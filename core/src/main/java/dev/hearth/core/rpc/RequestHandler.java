@@ -20,4 +20,14 @@ public interface RequestHandler {
    */
   JsonNode handle(String method, ObjectNode params, NotificationSink sink, RequestStream stream)
       throws InterruptedException;
+
+  /**
+   * Whether {@code method} answers at once from memory: it never blocks, streams or takes passed
+   * files. The server then runs it on its event loop, in arrival order and without a thread
+   * hand-off (ARCHITECTURE.md, "RPC protocol"); a method that blocked there would hold up every
+   * idle connection, so only a handful qualify ({@code daemon.ping}).
+   */
+  default boolean answersAtOnce(String method) {
+    return false;
+  }
 }

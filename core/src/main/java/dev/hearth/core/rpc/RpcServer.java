@@ -1,6 +1,7 @@
 package dev.hearth.core.rpc;
 
 import com.fasterxml.jackson.databind.node.NullNode;
+import com.google.common.annotations.VisibleForTesting;
 import dev.hearth.core.Clock;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -27,11 +28,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The RPC listener: accepts connections on the daemon's Unix socket and serves each on a thread of
- * a pool bounded by the connection slots ({@link ConnectionSlots}: {@code max_connections} in all,
- * {@code max_connections_per_uid} for each user but root, {@code root_reserved_connections} kept
- * for root); a connection past those bounds gets a {@code busy} error naming the bound and is
- * closed. A watchdog closes every connection whose write has been blocked for longer than {@code
+ * The RPC listener: accepts connections on the daemon's Unix socket and serves each on the {@link
+ * ConnectionLoop} until it sends a request that does not answer at once, then on a thread of a pool
+ * bounded by the connection slots ({@link ConnectionSlots}: {@code max_connections} in all, {@code
+ * max_connections_per_uid} for each user but root, {@code root_reserved_connections} kept for
+ * root); a connection past those bounds gets a {@code busy} error naming the bound and is closed. A
+ * watchdog closes every connection whose write has been blocked for longer than {@code
  * client_write_timeout} (a client that stops reading), which frees the threads serving it. The
  * accept loop only accepts: credentials, slots, the busy answer and logging run on a set-up thread,
  * so a burst of connects never overflows the listen backlog.
@@ -129,6 +131,8 @@ public final class RpcServer {
   private final BlockingQueue<AFUNIXSocket> pendingSetups =
       new ArrayBlockingQueue<>(PENDING_SETUPS);
   private final Thread setupThread;
+  private final ConnectionLoop loop;
+  private final Thread loopThread;
   private volatile boolean closing;
 
   private RpcServer(
@@ -138,7 +142,8 @@ public final class RpcServer {
       PeerAuthorizer authorizer,
       Limits limits,
       Clock clock,
-      CredentialsReader credentialsReader) {
+      CredentialsReader credentialsReader)
+      throws IOException {
     this.path = path;
     this.serverSocket = serverSocket;
     this.protocol = protocol;
@@ -160,6 +165,10 @@ public final class RpcServer {
     long period = Math.max(10, Math.min(1000, limits.writeTimeout().toMillis() / 4));
     watchdog.scheduleWithFixedDelay(
         this::closeStalledWriters, period, period, TimeUnit.MILLISECONDS);
+    this.loop = new ConnectionLoop(protocol, limits.idleTimeout(), workers, clock);
+    this.loopThread = new Thread(loop, "hearth-rpc-loop");
+    loopThread.setDaemon(true);
+    loopThread.start();
     this.setupThread = new Thread(this::setUpAccepted, "hearth-rpc-setup");
     setupThread.setDaemon(true);
     setupThread.start();
@@ -212,8 +221,13 @@ public final class RpcServer {
       serverSocket.close();
       throw e;
     }
-    return new RpcServer(
-        path, serverSocket, protocol, authorizer, limits, clock, credentialsReader);
+    try {
+      return new RpcServer(
+          path, serverSocket, protocol, authorizer, limits, clock, credentialsReader);
+    } catch (IOException | RuntimeException e) {
+      serverSocket.close();
+      throw e;
+    }
   }
 
   /**
@@ -293,26 +307,50 @@ public final class RpcServer {
       refuseBusy(socket, peer, full.get());
       return;
     }
+    Optional<String> refusal = authorizer.refusal(peer);
+    if (refusal.isPresent()) {
+      log.warn(
+          "refused a client (uid {}, gid {}, pid {}): {}",
+          peer.uid(),
+          peer.gid(),
+          peer.pid(),
+          refusal.get());
+    }
     Connection connection =
-        new Connection(socket, peer, protocol, authorizer, limits.idleTimeout(), requests, clock);
+        new Connection(
+            socket,
+            peer,
+            refusal,
+            protocol,
+            limits.idleTimeout(),
+            requests,
+            clock,
+            ended -> {
+              connections.remove(ended);
+              slots.release(peer.uid());
+            });
     connections.add(connection);
     if (closing) {
       connection.stopAfterCurrentRequest();
     }
     try {
-      workers.execute(
-          () -> {
-            try {
-              connection.run();
-            } finally {
-              connections.remove(connection);
-              slots.release(peer.uid());
-            }
-          });
-    } catch (RejectedExecutionException e) {
-      connections.remove(connection);
-      slots.release(peer.uid());
+      socket.setAncillaryReceiveBufferSize(PassedFiles.ANCILLARY_BUFFER_BYTES);
+    } catch (RuntimeException e) {
+      log.debug("cannot set up a client connection: {}", e.toString());
       connection.close();
+      connection.ended();
+      return;
+    }
+    if (!connection.refused()) {
+      loop.adopt(connection);
+      return;
+    }
+    // A refused client gets its answer on a thread, as it used to: nothing about it is quick.
+    try {
+      workers.execute(connection);
+    } catch (RejectedExecutionException e) {
+      connection.close();
+      connection.ended();
     }
   }
 
@@ -358,6 +396,12 @@ public final class RpcServer {
     }
   }
 
+  /** How many connections are admitted and not yet ended. */
+  @VisibleForTesting
+  int openConnections() {
+    return connections.size();
+  }
+
   /**
    * Stops accepting, lets running requests finish within the shutdown grace, then closes every
    * connection. Blocks until done; the caller removes the socket file.
@@ -376,6 +420,8 @@ public final class RpcServer {
     for (Connection c : connections) {
       c.stopAfterCurrentRequest();
     }
+    loop.close();
+    loopThread.join(limits.shutdownGrace().toMillis() + 1);
     workers.shutdown();
     if (!workers.awaitTermination(limits.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
       log.warn(

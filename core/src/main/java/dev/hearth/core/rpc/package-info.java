@@ -6,10 +6,11 @@
  * dev.hearth.core.rpc.JsonRpcProtocol}, {@link dev.hearth.core.rpc.ProtocolError}, {@link
  * dev.hearth.core.rpc.RpcError}), notifications and byte streams in both directions ({@link
  * dev.hearth.core.rpc.NotificationSink}, {@link dev.hearth.core.rpc.RequestStream}), the server
- * ({@link dev.hearth.core.rpc.RpcServer}: accept loop, connection bound, a reading thread and a
- * request thread per connection), the peer's credentials and the seam deciding who is served
- * ({@link dev.hearth.core.rpc.PeerAuthorizer}, {@link dev.hearth.core.rpc.SupplementaryGroups}),
- * and the client's reading of a line ({@link dev.hearth.core.rpc.Reply}).
+ * ({@link dev.hearth.core.rpc.RpcServer}: accept loop, connection bound, an event loop answering
+ * the requests that answer at once, then a reading thread and a request thread per connection), the
+ * peer's credentials and the seam deciding who is served ({@link
+ * dev.hearth.core.rpc.PeerAuthorizer}, {@link dev.hearth.core.rpc.SupplementaryGroups}), and the
+ * client's reading of a line ({@link dev.hearth.core.rpc.Reply}).
  *
  * <p>A server supplies its methods as a {@link dev.hearth.core.rpc.RequestHandler} and its
  * authorization as a {@link dev.hearth.core.rpc.PeerAuthorizer}. The public signatures here use

@@ -115,6 +115,16 @@ public final class Dispatcher implements RequestHandler {
     }
   }
 
+  /**
+   * {@code daemon.ping} only: it answers from a constant, and it is what a client asks most often
+   * to see that the daemon is up, so it is served on the RPC event loop. Any method that reads the
+   * host, the database or a guest, or may grow to, stays on a connection's own threads.
+   */
+  @Override
+  public boolean answersAtOnce(String method) {
+    return method.equals("daemon.ping");
+  }
+
   /** Serves one request and returns its result. */
   public JsonNode dispatch(Params params) throws InterruptedException {
     Route route = ROUTES.get(params.method());
