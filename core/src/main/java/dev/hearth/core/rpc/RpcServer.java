@@ -110,7 +110,8 @@ public final class RpcServer {
     PeerCredentials read(AFUNIXSocket socket) throws IOException;
   }
 
-  private static final CredentialsReader KERNEL_CREDENTIALS =
+  /** The peer as the kernel reports it (SO_PEERCRED). */
+  static final CredentialsReader KERNEL_CREDENTIALS =
       socket -> {
         AFUNIXSocketCredentials c = socket.getPeerCredentials();
         return new PeerCredentials(c.getUid(), c.getGid(), c.getPid());

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hearth.core.Clock;
 import dev.hearth.core.testing.Await;
 import java.io.IOException;
 import java.net.SocketException;
@@ -20,9 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -38,23 +35,17 @@ class ConnectionLoopTest {
   private static final String LOOP_THREAD = "hearth-rpc-loop";
 
   @TempDir Path dir;
-  private final List<SocketChannel> clients = new ArrayList<>();
 
   /** The thread each request ran on, by its params' {@code n}. */
   private final Map<Integer, String> threadOf = new ConcurrentHashMap<>();
 
   private final AtomicInteger handled = new AtomicInteger();
-  private RpcServer server;
-  private Future<Void> acceptLoop;
+  private ServedSocket served;
 
   @AfterEach
   void stop() throws Exception {
-    for (SocketChannel c : clients) {
-      c.close();
-    }
-    if (server != null) {
-      server.close();
-      Await.result(acceptLoop, "the accept loop to end");
+    if (served != null) {
+      served.close();
     }
   }
 
@@ -82,34 +73,14 @@ class ConnectionLoopTest {
       };
 
   private Path start(RpcServer.Limits limits) throws Exception {
-    Path socket = dir.resolve("test.sock");
-    server =
-        RpcServer.bind(
-            socket,
-            new JsonRpcProtocol(handler),
-            peer -> Optional.empty(),
-            limits,
-            Clock.system(),
-            s -> new PeerCredentials(1000, 1000, 1));
-    acceptLoop =
-        Await.async(
-            "accept loop",
-            () -> {
-              server.acceptLoop();
-              return null;
-            });
-    return socket;
+    served =
+        ServedSocket.start(
+            dir.resolve("test.sock"), handler, limits, s -> new PeerCredentials(1000, 1000, 1));
+    return served.path;
   }
 
   private Path start() throws Exception {
     return start(new RpcServer.Limits(16, 16, 0, LONG, LONG, Duration.ofSeconds(5)));
-  }
-
-  private SocketChannel connect(Path socket) throws IOException {
-    SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-    channel.connect(UnixDomainSocketAddress.of(socket));
-    clients.add(channel);
-    return channel;
   }
 
   private static String request(String method, int n, String extra) {
@@ -167,7 +138,7 @@ class ConnectionLoopTest {
     Path socket = start();
     List<SocketChannel> open = new ArrayList<>();
     for (int c = 0; c < 10; c++) {
-      open.add(connect(socket));
+      open.add(served.connect());
     }
     int n = 0;
     for (int round = 0; round < 3; round++) {
@@ -184,7 +155,7 @@ class ConnectionLoopTest {
   @Test
   void aConnectionKeepsItsOrderWhenItMovesToAThreadAndStaysThere() throws Exception {
     Path socket = start();
-    SocketChannel channel = connect(socket);
+    SocketChannel channel = served.connect();
     // One write: the loop reads all five lines at once, serves the first, hands over the rest.
     write(
         channel,
@@ -207,16 +178,16 @@ class ConnectionLoopTest {
   void aPingTheLoopCannotTakeAtOnceIsServedOnAThread() throws Exception {
     Path socket = start();
     // Not ASCII: the loop does not decode; longer than the loop reads: a thread reads it.
-    SocketChannel accented = connect(socket);
+    SocketChannel accented = served.connect();
     write(accented, request("ping", 1, ",\"name\":\"caf\u00e9\""));
-    SocketChannel longLine = connect(socket);
+    SocketChannel longLine = served.connect();
     write(longLine, request("ping", 2, ",\"pad\":\"" + "x".repeat(100_000) + "\""));
     assertThat(ids(readLines(accented, 1))).containsExactly(1);
     assertThat(ids(readLines(longLine, 1))).containsExactly(2);
     assertThat(threadOf.get(1)).startsWith("hearth-request-");
     assertThat(threadOf.get(2)).startsWith("hearth-request-");
     // A malformed line gets the protocol's answer, as on a thread.
-    SocketChannel malformed = connect(socket);
+    SocketChannel malformed = served.connect();
     write(malformed, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"\n");
     assertThat(readLines(malformed, 1).get(0).at("/error/code").asInt()).isEqualTo(-32700);
   }
@@ -235,7 +206,7 @@ class ConnectionLoopTest {
       Await.until(
           "the request of hung-up client " + n + " to be served", () -> handled.get() == served);
     }
-    SocketChannel last = connect(socket);
+    SocketChannel last = served.connect();
     write(last, request("ping", 41, ""));
     assertThat(readLines(last, 1).get(0).at("/result/n").asInt()).isEqualTo(41);
   }
@@ -245,7 +216,7 @@ class ConnectionLoopTest {
     // As socat does: send the request, shut down writing, read the answer.
     Path socket = start();
     for (String method : List.of("ping", "slow")) {
-      SocketChannel channel = connect(socket);
+      SocketChannel channel = served.connect();
       write(channel, request(method, 1, "") + request("ping", 2, ""));
       channel.shutdownOutput();
       assertThat(ids(readLines(channel, 2))).containsExactly(1, 2);
@@ -253,21 +224,21 @@ class ConnectionLoopTest {
           .isInstanceOf(IOException.class)
           .hasMessage("the server closed the connection after []");
     }
-    Await.until("both connections to end", () -> server.openConnections() == 0);
+    Await.until("both connections to end", () -> served.server.openConnections() == 0);
   }
 
   @Test
   void aConnectionThatSaysNothingIsClosedAfterTheIdleTimeout() throws Exception {
     Path socket =
         start(new RpcServer.Limits(4, 4, 0, Duration.ofMillis(300), LONG, Duration.ofSeconds(5)));
-    SocketChannel quiet = connect(socket);
+    SocketChannel quiet = served.connect();
     Instant before = Instant.now();
     assertThatThrownBy(() -> readLines(quiet, 1))
         .isInstanceOf(IOException.class)
         .hasMessage("the server closed the connection after []");
     assertThat(Duration.between(before, Instant.now()))
         .isGreaterThanOrEqualTo(Duration.ofMillis(300));
-    SocketChannel talking = connect(socket);
+    SocketChannel talking = served.connect();
     write(talking, request("ping", 1, ""));
     assertThat(ids(readLines(talking, 1))).containsExactly(1);
   }
@@ -276,7 +247,7 @@ class ConnectionLoopTest {
   void aClientThatSendsAndNeverReadsIsClosedWhileTheLoopServesTheOthers() throws Exception {
     Path socket =
         start(new RpcServer.Limits(4, 4, 0, LONG, Duration.ofMillis(500), Duration.ofSeconds(5)));
-    SocketChannel greedy = connect(socket);
+    SocketChannel greedy = served.connect();
     greedy.configureBlocking(false);
     ByteBuffer ping =
         ByteBuffer.wrap(
@@ -302,7 +273,7 @@ class ConnectionLoopTest {
     // The write watchdog closes the greedy one (reading now would unblock the server's write).
     Await.until(
         "the write watchdog to close the greedy client's connection",
-        () -> server.openConnections() == 0);
+        () -> served.server.openConnections() == 0);
     // Its socket is closed: the replies written, then the end (or a reset: the server closed it
     // with pings still unread, and Linux then drops what was queued for the client).
     Await.until(

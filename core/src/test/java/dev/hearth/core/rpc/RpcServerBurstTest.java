@@ -3,10 +3,8 @@ package dev.hearth.core.rpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hearth.core.Clock;
 import dev.hearth.core.testing.Await;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -15,9 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
@@ -36,19 +31,12 @@ class RpcServerBurstTest {
   private static final Duration LONG = Duration.ofMinutes(10);
 
   @TempDir Path dir;
-  private final Queue<SocketChannel> clients = new ConcurrentLinkedQueue<>();
-  private RpcServer server;
-  private Future<Void> acceptLoop;
+  private ServedSocket served;
 
   @AfterEach
   void stop() throws Exception {
-    // Closing the clients also ends any read still blocked after a failed wait.
-    for (SocketChannel c : clients) {
-      c.close();
-    }
-    if (server != null) {
-      server.close();
-      Await.result(acceptLoop, "the accept loop to end");
+    if (served != null) {
+      served.close();
     }
   }
 
@@ -58,23 +46,13 @@ class RpcServerBurstTest {
   @Test
   void aBurstOfAThousandConnectsIsRefusedNoneAndEachIsServedOrToldBusy() throws Exception {
     Path socket = dir.resolve("burst.sock");
-    JsonRpcProtocol protocol =
-        new JsonRpcProtocol((method, params, sink, stream) -> Wire.object().put("pong", true));
-    server =
-        RpcServer.bind(
+    served =
+        ServedSocket.start(
             socket,
-            protocol,
-            peer -> Optional.empty(),
+            (method, params, sink, stream) -> Wire.object().put("pong", true),
             new RpcServer.Limits(
                 MAX_CONNECTIONS, MAX_CONNECTIONS, 0, LONG, LONG, Duration.ofSeconds(5)),
-            Clock.system());
-    acceptLoop =
-        Await.async(
-            "accept loop",
-            () -> {
-              server.acceptLoop();
-              return null;
-            });
+            RpcServer.KERNEL_CREDENTIALS);
 
     CountDownLatch go = new CountDownLatch(1);
     List<Future<Outcome>> threads = new ArrayList<>();
@@ -112,8 +90,7 @@ class RpcServerBurstTest {
     List<String> failed = new ArrayList<>();
     go.await();
     for (int i = 0; i < CONNECTS_PER_THREAD; i++) {
-      SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-      clients.add(channel);
+      SocketChannel channel = served.open();
       channel.configureBlocking(false);
       try {
         // A Unix socket connects at once or fails (EAGAIN when the backlog is full).

@@ -3,7 +3,6 @@ package dev.hearth.core.rpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hearth.core.Clock;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
@@ -22,7 +21,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -39,20 +37,14 @@ class RpcServerLimitsTest {
   private static final String CHUNK = "x".repeat(64 * 1024);
 
   @TempDir Path dir;
-  private final List<SocketChannel> clients = new ArrayList<>();
   private final AtomicInteger floods = new AtomicInteger();
   private final CountDownLatch floodEnded = new CountDownLatch(1);
-  private RpcServer server;
-  private Future<Void> acceptLoop;
+  private ServedSocket served;
 
   @AfterEach
   void stop() throws Exception {
-    for (SocketChannel c : clients) {
-      c.close();
-    }
-    if (server != null) {
-      server.close();
-      Await.result(acceptLoop, "the accept loop to end");
+    if (served != null) {
+      served.close();
     }
   }
 
@@ -89,27 +81,17 @@ class RpcServerLimitsTest {
   }
 
   private Path start(RpcServer.Limits limits, Optional<BlockingQueue<Long>> uids) throws Exception {
-    Path socket = dir.resolve("test.sock");
-    JsonRpcProtocol protocol =
-        new JsonRpcProtocol((method, params, sink, stream) -> handle(method, sink));
     RpcServer.CredentialsReader credentials =
         uids.isPresent()
             ? s -> new PeerCredentials(nextUid(uids.get()), 0, 0)
-            : s -> {
-              var c = s.getPeerCredentials();
-              return new PeerCredentials(c.getUid(), c.getGid(), c.getPid());
-            };
-    server =
-        RpcServer.bind(
-            socket, protocol, peer -> Optional.empty(), limits, Clock.system(), credentials);
-    acceptLoop =
-        Await.async(
-            "accept loop",
-            () -> {
-              server.acceptLoop();
-              return null;
-            });
-    return socket;
+            : RpcServer.KERNEL_CREDENTIALS;
+    served =
+        ServedSocket.start(
+            dir.resolve("test.sock"),
+            (method, params, sink, stream) -> handle(method, sink),
+            limits,
+            credentials);
+    return served.path;
   }
 
   private static long nextUid(BlockingQueue<Long> uids) throws IOException {
@@ -119,13 +101,6 @@ class RpcServerLimitsTest {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
     }
-  }
-
-  private SocketChannel connect(Path socket) throws IOException {
-    SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-    channel.connect(UnixDomainSocketAddress.of(socket));
-    clients.add(channel);
-    return channel;
   }
 
   private static void send(SocketChannel channel, String method) throws IOException {
@@ -174,11 +149,11 @@ class RpcServerLimitsTest {
     // uid 1000 takes its two slots and keeps them, saying nothing.
     for (int i = 0; i < 2; i++) {
       uids.put(1000L);
-      send(connect(socket), "flood");
+      send(served.connect(), "flood");
     }
     Await.until("both floods of uid 1000 to run", () -> floods.get() == 2);
     uids.put(1000L);
-    JsonNode third = readLine(connect(socket));
+    JsonNode third = readLine(served.connect());
     assertThat(third.at("/error/data/kind").textValue()).isEqualTo("busy");
     assertThat(third.at("/error/message").textValue())
         .contains("uid 1000 already has 2 connections")
@@ -186,24 +161,24 @@ class RpcServerLimitsTest {
     // Another user is still served, up to the shared slots (6 - 2 kept for root).
     for (int i = 0; i < 2; i++) {
       uids.put(1001L);
-      SocketChannel other = connect(socket);
+      SocketChannel other = served.connect();
       send(other, "ping");
       assertThat(readLine(other).at("/result/pong").booleanValue()).isTrue();
     }
     uids.put(1002L);
-    JsonNode shared = readLine(connect(socket));
+    JsonNode shared = readLine(served.connect());
     assertThat(shared.at("/error/message").textValue())
         .contains("root_reserved_connections")
         .contains("kept for root");
     // Root gets the kept slots.
     for (int i = 0; i < 2; i++) {
       uids.put(0L);
-      SocketChannel root = connect(socket);
+      SocketChannel root = served.connect();
       send(root, "ping");
       assertThat(readLine(root).at("/result/pong").booleanValue()).isTrue();
     }
     uids.put(0L);
-    assertThat(readLine(connect(socket)).at("/error/message").textValue())
+    assertThat(readLine(served.connect()).at("/error/message").textValue())
         .contains("max_connections");
   }
 
@@ -214,7 +189,7 @@ class RpcServerLimitsTest {
         start(
             new RpcServer.Limits(1, 1, 0, LONG, Duration.ofMillis(500), Duration.ofSeconds(5)),
             Optional.empty());
-    SocketChannel stalled = connect(socket);
+    SocketChannel stalled = served.connect();
     send(stalled, "flood");
     Await.latch(floodEnded, "the flood's write to fail once the client stopped reading");
     Await.until("a new client to be served in the freed slot", () -> servedInAFreeSlot(socket));
@@ -227,7 +202,7 @@ class RpcServerLimitsTest {
         start(
             new RpcServer.Limits(1, 1, 0, LONG, Duration.ofMillis(500), Duration.ofSeconds(5)),
             Optional.empty());
-    send(connect(socket), "quiet");
+    send(served.connect(), "quiet");
     Await.latch(
         floodEnded, "the quiet stream's keep-alive to fail once the client's socket filled");
     Await.until("a new client to be served in the freed slot", () -> servedInAFreeSlot(socket));
