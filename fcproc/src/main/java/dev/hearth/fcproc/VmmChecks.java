@@ -9,6 +9,7 @@ import dev.hearth.core.HostProbe;
 import dev.hearth.core.HostTools;
 import dev.hearth.core.Posix;
 import dev.hearth.core.Runner;
+import dev.hearth.fcproc.net.NetworkChecks;
 import dev.hearth.fcproc.process.UserLookup;
 import dev.hearth.fcproc.process.VmUser;
 import java.io.IOException;
@@ -365,6 +366,10 @@ public final class VmmChecks {
         }
       }
     }
+    Optional<CheckOutcome> noTun = tunForVmUser(user.get());
+    if (noTun.isPresent()) {
+      return noTun.get();
+    }
     Optional<CheckOutcome> unreachable = vmmAsVmUser(user.get());
     if (unreachable.isPresent()) {
       return unreachable.get();
@@ -384,6 +389,38 @@ public final class VmmChecks {
             + uids
             + " with no capabilities, in a mount namespace of their own, on TAPs owned by that"
             + " uid");
+  }
+
+  /**
+   * {@code /dev/net/tun} readable and writable by vm_user: an unprivileged VMM opens it itself to
+   * attach to its TAP (a jailed Firecracker gets a node of its own in its chroot instead). Linux
+   * makes it 0666 and Debian's udev rule keeps it so; a host without udev may leave it 0600, and
+   * every boot then fails ("could not open /dev/net/tun: Permission denied"). A missing node, or
+   * one that cannot be looked at, is the {@code tun} check's to report.
+   */
+  private Optional<CheckOutcome> tunForVmUser(Posix.User user) {
+    if (vmmSelector.choose(config).jailer().isPresent()) {
+      return Optional.empty();
+    }
+    Optional<HostProbe.FileStatus> tun;
+    try {
+      tun = probe.stat(NetworkChecks.TUN);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    if (tun.isEmpty()
+        || (tun.get().mode() & 06) == 06
+        || (tun.get().ownerUid() == user.uid() && (tun.get().mode() & 0600) == 0600)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        CheckOutcome.fail(
+            NetworkChecks.TUN
+                + " (mode "
+                + tun.get().octalMode()
+                + ") cannot be opened for reading and writing by vm_user, so its VMMs cannot"
+                + " attach to their TAPs and every VM fails to boot",
+            "chmod 0666 " + NetworkChecks.TUN + " (the kernel's and udev's mode for it)"));
   }
 
   /**

@@ -29,7 +29,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class NetworkChecks {
   private static final Logger log = LoggerFactory.getLogger(NetworkChecks.class);
-  private static final Path TUN = Path.of("/dev/net/tun");
+
+  /** The TUN/TAP clone device: a VMM opens it to attach to its TAP. */
+  public static final Path TUN = Path.of("/dev/net/tun");
+
   static final Path IP_FORWARD = Path.of("/proc/sys/net/ipv4/ip_forward");
   private static final int DNS_PORT = 53;
   private static final ObjectMapper JSON = new ObjectMapper();

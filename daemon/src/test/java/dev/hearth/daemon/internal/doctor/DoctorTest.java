@@ -37,19 +37,20 @@ class DoctorTest extends DoctorFixture {
 
   @Test
   void aThrowingProbeFailsOnlyItsCheck() throws Exception {
-    probe.broken("/dev/net/tun");
+    probe.broken("/proc/sys/net/ipv4/ip_forward");
 
     DoctorReport report = report();
 
     assertThat(report.checks())
         .extracting(DoctorCheck::name)
         .containsExactlyElementsOf(CHECK_NAMES);
-    DoctorCheck tun = check(report, "tun");
-    assertThat(tun.status()).isEqualTo(Status.FAIL);
-    assertThat(tun.detail()).isEqualTo("the check could not run: probe broke on /dev/net/tun");
-    assertThat(tun.fix()).isNotEmpty();
+    DoctorCheck forward = check(report, "ip-forward");
+    assertThat(forward.status()).isEqualTo(Status.FAIL);
+    assertThat(forward.detail())
+        .isEqualTo("the check could not run: probe broke on /proc/sys/net/ipv4/ip_forward");
+    assertThat(forward.fix()).isNotEmpty();
     assertThat(report.checks())
-        .filteredOn(c -> c != tun)
+        .filteredOn(c -> c != forward)
         .extracting(DoctorCheck::status)
         .containsOnly(Status.PASS);
   }
@@ -281,6 +282,26 @@ class DoctorTest extends DoctorFixture {
     assertThat(check.status()).isEqualTo(Status.FAIL);
     assertThat(check.detail()).contains("/var/lib (mode 0750) is not searchable by vm_user");
     assertThat(check.fix()).isEqualTo("chmod o+x /var/lib");
+  }
+
+  @Test
+  void vmUserFailsWhenTunCannotBeOpenedByVmUnlessTheVmmIsJailed() throws Exception {
+    probe.file("/dev/net/tun", 0600, 0);
+    assertThat(check("vm-user").status())
+        .as("a jailed firecracker gets a node of its own in its chroot")
+        .isEqualTo(Status.PASS);
+
+    probe.onPath("jailer", null);
+    DoctorCheck check = check("vm-user");
+
+    assertThat(check.status()).isEqualTo(Status.FAIL);
+    assertThat(check.detail())
+        .isEqualTo(
+            "/dev/net/tun (mode 0600) cannot be opened for reading and writing by vm_user, so its"
+                + " VMMs cannot attach to their TAPs and every VM fails to boot");
+    assertThat(check.fix()).startsWith("chmod 0666 /dev/net/tun");
+    probe.file("/dev/net/tun", 0666, 0);
+    assertThat(check("vm-user").status()).isEqualTo(Status.PASS);
   }
 
   @Test
