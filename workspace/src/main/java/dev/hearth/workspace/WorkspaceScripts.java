@@ -43,7 +43,7 @@ public final class WorkspaceScripts {
           + "git read-tree -u --reset "
           + PreparedImport.WORK_REF
           + " || fail checkout\n"
-          + "git read-tree "
+          + "git read-tree -m "
           + PreparedImport.STAGED_REF
           + " || fail index\n"
           + "git update-index -q --refresh >/dev/null 2>&1\n"
