@@ -3,6 +3,7 @@ package dev.hearth.bench;
 import dev.hearth.daemon.ExecSpec;
 import dev.hearth.daemon.Hearth;
 import dev.hearth.daemon.HearthException;
+import dev.hearth.daemon.ImportProgress;
 import dev.hearth.daemon.VmSpec;
 import dev.hearth.daemon.Workspace;
 import dev.hearth.daemon.WorkspaceExport;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -110,7 +112,8 @@ public final class WorkspaceBench {
             ip,
             (System.nanoTime() - created) / 1e9);
         try {
-          new WorkspaceBench(host, client, ip, repo, scratch, generated.workTreeBytes())
+          new WorkspaceBench(
+                  host, client, daemon.toHandle(), ip, repo, scratch, generated.workTreeBytes())
               .run(rounds);
         } finally {
           try {
@@ -152,15 +155,23 @@ public final class WorkspaceBench {
 
   private final GuestBenchHost host;
   private final Hearth client;
+  private final ProcessHandle daemon;
   private final String ip;
   private final Path repo;
   private final Path scratch;
   private final long workTreeBytes;
 
   private WorkspaceBench(
-      GuestBenchHost host, Hearth client, String ip, Path repo, Path scratch, long workTreeBytes) {
+      GuestBenchHost host,
+      Hearth client,
+      ProcessHandle daemon,
+      String ip,
+      Path repo,
+      Path scratch,
+      long workTreeBytes) {
     this.host = host;
     this.client = client;
+    this.daemon = daemon;
     this.ip = ip;
     this.repo = repo;
     this.scratch = scratch;
@@ -287,14 +298,45 @@ public final class WorkspaceBench {
     ssh("git --version");
   }
 
+  /**
+   * Also prints where the time went: the caller's preparation (until the first {@code copy}
+   * progress), the copy (until the caller has sent the whole bundle: {@code import}), the rest (the
+   * guest's fetch and checkout), and the CPU time the daemon's and this process's JVMs spent
+   * meanwhile (host CPU that the guest, under TCG on the same cores, does not get).
+   */
   private void hearthImport(String name) throws InterruptedException {
+    long start = System.nanoTime();
+    long[] stageStarts = new long[2];
+    Duration daemonCpu = cpu(daemon);
+    Duration ownCpu = cpu(ProcessHandle.current());
     Workspace w =
         client
             .workspaces()
-            .importRepository(new WorkspaceImport(VM, repo, Optional.of(name), false));
+            .importRepository(
+                new WorkspaceImport(VM, repo, Optional.of(name), false),
+                (stage, percent) -> {
+                  int i = stage.equals(ImportProgress.COPY) ? 0 : 1;
+                  if (!stage.equals(ImportProgress.PREPARE) && stageStarts[i] == 0) {
+                    stageStarts[i] = System.nanoTime();
+                  }
+                });
+    long end = System.nanoTime();
     if (!w.guestPath().equals("/workspace/" + name)) {
       throw new IllegalStateException("imported to " + w.guestPath());
     }
+    System.out.printf(
+        Locale.ROOT,
+        "  hearth import: prepare %.2f s, copy %.2f s, guest after the copy %.2f s;"
+            + " CPU: daemon %.2f s, caller %.2f s%n",
+        (stageStarts[0] - start) / 1e9,
+        (stageStarts[1] - stageStarts[0]) / 1e9,
+        (end - stageStarts[1]) / 1e9,
+        cpu(daemon).minus(daemonCpu).toMillis() / 1e3,
+        cpu(ProcessHandle.current()).minus(ownCpu).toMillis() / 1e3);
+  }
+
+  private static Duration cpu(ProcessHandle process) {
+    return process.info().totalCpuDuration().orElse(Duration.ZERO);
   }
 
   /**
@@ -321,7 +363,7 @@ public final class WorkspaceBench {
                 + dest
                 + "; cd "
                 + dest
-                + "; git apply --cached \"$t/staged.patch\"; tar --warning=no-timestamp -xf \"$t/files.tar\";"
+                + "; git apply --cached --whitespace=nowarn \"$t/staged.patch\"; tar --warning=no-timestamp -xf \"$t/files.tar\";"
                 + " xargs -0 -r rm -f -- < \"$t/deleted\"; rm -rf \"$t\"'",
             "");
     try {
