@@ -1,6 +1,7 @@
 package dev.hearth.workspace;
 
 import static dev.hearth.workspace.Git.git;
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hearth.core.testing.HostileWords;
@@ -9,8 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -169,6 +173,55 @@ class ImportRoundTripTest {
                   + " at that path");
     }
     assertThat(dest.resolve("mine")).hasContent("keep");
+  }
+
+  /**
+   * Whatever is not a whole bundle of the import fails the guest's fetch, and nothing is left in
+   * the guest: no destination, no temporary folder beside it.
+   */
+  @Test
+  void anInputThatIsNotAWholeBundleFailsTheFetchAndLeavesNothing() throws Exception {
+    Path host = Git.repo(dir.resolve("host"));
+    HostRepository repo = new RepositoryInspector(hostGit).inspect(host);
+    byte[] bundle;
+    try (PreparedImport prepared = new ImportPreparer(hostGit).prepare(repo, false, dir)) {
+      bundle = Files.readAllBytes(prepared.bundle());
+    }
+    String text = new String(bundle, ISO_8859_1);
+    int headerEnd = text.indexOf("\n\n") + 2;
+    String header = text.substring(0, headerEnd);
+    String pack = text.substring(headerEnd);
+    String oid = header.lines().skip(1).findFirst().orElseThrow().split(" ")[0];
+    Map<String, byte[]> cases = new LinkedHashMap<>();
+    cases.put("nothing", new byte[0]);
+    cases.put("not a bundle", "hello\n\n".getBytes(ISO_8859_1));
+    cases.put("a header cut short", header.substring(0, header.length() - 1).getBytes(ISO_8859_1));
+    cases.put("a pack cut in half", Arrays.copyOf(bundle, headerEnd + pack.length() / 2));
+    cases.put(
+        "a prerequisite it lacks",
+        (header.replace("\n\n", "\n-" + "1".repeat(40) + " missing\n\n") + pack)
+            .getBytes(ISO_8859_1));
+    cases.put(
+        "a branch naming an object it lacks",
+        (header.replace("\n\n", "\n" + "1".repeat(40) + " refs/heads/ghost\n\n") + pack)
+            .getBytes(ISO_8859_1));
+    assertThat(oid).matches("[0-9a-f]{40}");
+    Path guest = Files.createDirectories(dir.resolve("guest"));
+    for (Map.Entry<String, byte[]> c : cases.entrySet()) {
+      Git.Result r =
+          LocalScripts.run(
+              dir,
+              WorkspaceScripts.importTo(guest.resolve("ws").toString(), repo.branch()),
+              c.getValue());
+      assertThat(r.exit()).as(c.getKey() + ": " + r.err()).isEqualTo(1);
+      assertThat(WorkspaceScripts.failure("import", "ws", "demo", r.exit(), r.err()))
+          .as(c.getKey())
+          .hasMessageStartingWith(
+              "workspace import of 'ws' in VM demo failed: the guest script failed at 'fetch'");
+      try (Stream<Path> left = Files.list(guest)) {
+        assertThat(left).as(c.getKey()).isEmpty();
+      }
+    }
   }
 
   @Test
