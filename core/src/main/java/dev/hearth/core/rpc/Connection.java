@@ -11,7 +11,6 @@ import java.io.OutputStream;
 import java.io.SequenceInputStream;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -172,7 +171,7 @@ final class Connection implements Runnable {
       // Descriptors arrive with the first bytes of the request that passes them (ARCHITECTURE.md,
       // Decisions, "Files from clients"): those read until its line ends belong to it.
       PassedFiles files =
-          new PassedFiles(concat(carried, PassedFiles.asList(socket.getReceivedFileDescriptors())));
+          new PassedFiles(PassedFiles.join(carried, socket.getReceivedFileDescriptors()));
       carried = List.of();
       if (refusal.isPresent()) {
         files.closeRest();
@@ -366,15 +365,6 @@ final class Connection implements Runnable {
         write(out, new byte[0]);
       }
     };
-  }
-
-  private static List<FileDescriptor> concat(List<FileDescriptor> a, List<FileDescriptor> b) {
-    if (a.isEmpty()) {
-      return b;
-    }
-    List<FileDescriptor> all = new ArrayList<>(a);
-    all.addAll(b);
-    return all;
   }
 
   /** The event loop could not write a whole reply at once: the watchdog times it from now. */

@@ -1,6 +1,7 @@
 package dev.hearth.core.rpc;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.common.annotations.VisibleForTesting;
 import dev.hearth.core.Clock;
 import java.io.FileDescriptor;
 import java.io.IOException;
@@ -62,6 +63,7 @@ final class ConnectionLoop implements Runnable {
   private final List<Attached> attached = new ArrayList<>();
   private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER_BYTES);
   private volatile boolean closing;
+  private volatile boolean failed;
 
   /**
    * @param threads runs a connection that leaves the loop, until it ends
@@ -75,13 +77,28 @@ final class ConnectionLoop implements Runnable {
     this.clock = clock;
   }
 
-  /** Serves {@code connection} on the loop from now on; any thread may call it. */
-  void adopt(Connection connection) {
+  /**
+   * Serves {@code connection} on the loop from now on; any thread may call it.
+   *
+   * @return false when the loop has failed (its selector broke): the caller serves the connection
+   *     on a thread of its own instead, as connections were served before the loop
+   */
+  boolean adopt(Connection connection) {
+    if (failed) {
+      return false;
+    }
     arriving.add(new Attached(connection, clock.nanoTime()));
     selector.wakeup();
     if (closing) {
       closeArriving();
     }
+    return true;
+  }
+
+  /** Closes the selector under the running loop, as a selector failure would end it. */
+  @VisibleForTesting
+  void breakSelector() throws IOException {
+    selector.close();
   }
 
   /** Ends the loop: every connection still on it is closed. Returns at once. */
@@ -114,7 +131,10 @@ final class ConnectionLoop implements Runnable {
         }
       }
     } catch (IOException | ClosedSelectorException e) {
-      log.error("the RPC event loop failed; closing its connections: {}", e.toString());
+      failed = true;
+      log.error(
+          "the RPC event loop failed; closing its connections (new ones are served on threads): {}",
+          e.toString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {

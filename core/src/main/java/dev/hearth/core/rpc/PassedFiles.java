@@ -99,7 +99,15 @@ public final class PassedFiles {
   }
 
   static List<FileDescriptor> asList(FileDescriptor[] fds) {
-    List<FileDescriptor> list = new ArrayList<>();
+    return join(List.of(), fds);
+  }
+
+  /**
+   * {@code carried} (what the event loop read before it handed the connection over) then {@code
+   * fds}, at most {@link #MAX_FILES} in all: the rest are closed.
+   */
+  static List<FileDescriptor> join(List<FileDescriptor> carried, FileDescriptor[] fds) {
+    List<FileDescriptor> list = new ArrayList<>(carried);
     if (fds != null) {
       for (FileDescriptor fd : fds) {
         if (list.size() < MAX_FILES) {

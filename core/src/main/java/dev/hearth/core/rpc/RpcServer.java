@@ -342,11 +342,11 @@ public final class RpcServer {
       connection.ended();
       return;
     }
-    if (!connection.refused()) {
-      loop.adopt(connection);
+    if (!connection.refused() && loop.adopt(connection)) {
       return;
     }
-    // A refused client gets its answer on a thread, as it used to: nothing about it is quick.
+    // A refused client gets its answer on a thread, as it used to: nothing about it is quick. So
+    // does every client once the event loop has failed.
     try {
       workers.execute(connection);
     } catch (RejectedExecutionException e) {
@@ -401,6 +401,17 @@ public final class RpcServer {
   @VisibleForTesting
   int openConnections() {
     return connections.size();
+  }
+
+  /** Breaks the event loop's selector, as a failure of it would; the loop thread then ends. */
+  @VisibleForTesting
+  void breakEventLoop() throws IOException {
+    loop.breakSelector();
+  }
+
+  @VisibleForTesting
+  Thread eventLoopThread() {
+    return loopThread;
   }
 
   /**

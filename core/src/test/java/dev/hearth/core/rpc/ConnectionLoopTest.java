@@ -153,6 +153,26 @@ class ConnectionLoopTest {
   }
 
   @Test
+  void whenTheLoopFailsItsConnectionsEndAndNewOnesAreServedOnThreads() throws Exception {
+    start();
+    SocketChannel held = served.connect();
+    write(held, request("ping", 1, ""));
+    assertThat(readLines(held, 1).get(0).at("/result/n").asInt()).isEqualTo(1);
+
+    served.server.breakEventLoop();
+    Await.join(served.server.eventLoopThread(), "the event loop to end after its selector broke");
+    Await.until(
+        "the connection the loop held to be closed", () -> held.read(ByteBuffer.allocate(1)) < 0);
+
+    for (int n = 2; n <= 4; n++) {
+      SocketChannel later = served.connect();
+      write(later, request("ping", n, "") + request("slow", n + 10, ""));
+      assertThat(ids(readLines(later, 2))).containsExactly(n, n + 10);
+      assertThat(threadOf.get(n)).startsWith("hearth-request-");
+    }
+  }
+
+  @Test
   void aConnectionKeepsItsOrderWhenItMovesToAThreadAndStaysThere() throws Exception {
     Path socket = start();
     SocketChannel channel = served.connect();
