@@ -255,6 +255,6 @@ final class RepositoryGenerator {
   private static void git(Path repo, String... args) throws IOException, InterruptedException {
     List<String> argv = new ArrayList<>(List.of("git", "-C", repo.toString()));
     argv.addAll(List.of(args));
-    WorkspaceBench.run(new ProcessBuilder(argv), String.join(" ", argv));
+    BenchShell.run(new ProcessBuilder(argv), String.join(" ", argv));
   }
 }

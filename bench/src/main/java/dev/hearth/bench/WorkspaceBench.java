@@ -9,9 +9,7 @@ import dev.hearth.daemon.Workspace;
 import dev.hearth.daemon.WorkspaceExport;
 import dev.hearth.daemon.WorkspaceExported;
 import dev.hearth.daemon.WorkspaceImport;
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,8 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Workspace import and export against doing the same by hand, on one real guest (QEMU launcher,
@@ -153,13 +149,12 @@ public final class WorkspaceBench {
     return options;
   }
 
-  private final GuestBenchHost host;
   private final Hearth client;
   private final ProcessHandle daemon;
-  private final String ip;
   private final Path repo;
-  private final Path scratch;
   private final long workTreeBytes;
+  private final BenchShell shell;
+  private final HandMadeWorkspace byHand;
 
   private WorkspaceBench(
       GuestBenchHost host,
@@ -169,13 +164,12 @@ public final class WorkspaceBench {
       Path repo,
       Path scratch,
       long workTreeBytes) {
-    this.host = host;
     this.client = client;
     this.daemon = daemon;
-    this.ip = ip;
     this.repo = repo;
-    this.scratch = scratch;
     this.workTreeBytes = workTreeBytes;
+    this.shell = new BenchShell(host.guestKey(), ip);
+    this.byHand = new HandMadeWorkspace(shell, repo, scratch);
   }
 
   private void run(int rounds) throws IOException, InterruptedException {
@@ -196,7 +190,7 @@ public final class WorkspaceBench {
         if ((side == 0) == hearthFirst) {
           hearthImport = timed(() -> hearthImport(name));
         } else {
-          handImport = timed(() -> handImport(hand));
+          handImport = timed(() -> byHand.importTo(hand));
         }
       }
       importHearth.add(hearthImport);
@@ -217,7 +211,7 @@ public final class WorkspaceBench {
         if ((side == 0) == hearthFirst) {
           hearthExport = timed(() -> hearthExport(name));
         } else {
-          handExport = timed(() -> handExport(hand, base, handBranch));
+          handExport = timed(() -> byHand.exportTo(hand, base, handBranch));
         }
       }
       exportHearth.add(hearthExport);
@@ -228,7 +222,7 @@ public final class WorkspaceBench {
           round,
           hearthExport / 1e9,
           handExport / 1e9);
-      ssh("rm -rf /workspace/" + name + " " + hand);
+      shell.ssh("rm -rf /workspace/" + name + " " + hand);
     }
     double mb = workTreeBytes / 1e6;
     double hearthImportS = median(importHearth) / 1e9;
@@ -295,7 +289,7 @@ public final class WorkspaceBench {
         }
       }
     }
-    ssh("git --version");
+    shell.ssh("git --version");
   }
 
   /**
@@ -339,43 +333,9 @@ public final class WorkspaceBench {
     return process.info().totalCpuDuration().orElse(Duration.ZERO);
   }
 
-  /**
-   * By hand: the branch's bundle, the staged diff and a tar of the changed and untracked files, one
-   * tar through ssh; in the guest a clone from the bundle, the staged diff applied to the index,
-   * the files untarred over the checkout and the deleted ones removed.
-   */
-  private void handImport(String dest) throws IOException, InterruptedException {
-    Path out = Files.createTempDirectory(scratch, "hand-import-");
-    String script =
-        String.join(
-            "\n",
-            "set -eo pipefail",
-            "cd \"$REPO\"",
-            "git bundle create -q \"$OUT/b.bundle\" main",
-            "git diff --cached --binary > \"$OUT/staged.patch\"",
-            "{ git diff -z --name-only --diff-filter=d HEAD; git ls-files -z -o --exclude-standard; }"
-                + " | tar --null -T - -cf \"$OUT/files.tar\"",
-            "git diff -z --name-only --diff-filter=D HEAD > \"$OUT/deleted\"",
-            "tar -C \"$OUT\" -cf - b.bundle staged.patch files.tar deleted | "
-                + sshCommand()
-                + " 'set -e; t=$(mktemp -d); tar --warning=no-timestamp -C \"$t\" -xf -;"
-                + " git clone -q -b main \"$t/b.bundle\" "
-                + dest
-                + "; cd "
-                + dest
-                + "; git apply --cached --whitespace=nowarn \"$t/staged.patch\"; tar --warning=no-timestamp -xf \"$t/files.tar\";"
-                + " xargs -0 -r rm -f -- < \"$t/deleted\"; rm -rf \"$t\"'",
-            "");
-    try {
-      shell(script, Map.of("REPO", repo.toString(), "OUT", out.toString()));
-    } finally {
-      deleteTree(out);
-    }
-  }
-
   /** The same commit in each copy: 50 files changed, then everything committed. */
   private void guestCommit(String dir) throws IOException, InterruptedException {
-    ssh(
+    shell.ssh(
         "set -e; cd "
             + dir
             + "; for f in $(git ls-files | head -50); do echo guest-change >> \"$f\"; done;"
@@ -387,8 +347,8 @@ public final class WorkspaceBench {
   private void checkSameState(String a, String b) throws IOException, InterruptedException {
     String check =
         "cd %s && git rev-parse HEAD && git write-tree && git status --porcelain | md5sum";
-    String left = ssh(String.format(Locale.ROOT, check, a));
-    String right = ssh(String.format(Locale.ROOT, check, b));
+    String left = shell.ssh(String.format(Locale.ROOT, check, a));
+    String right = shell.ssh(String.format(Locale.ROOT, check, b));
     if (!left.equals(right)) {
       System.out.println(
           "WARNING: the imports differ (HEAD, index tree, status digest): hearth's "
@@ -405,88 +365,10 @@ public final class WorkspaceBench {
     }
   }
 
-  private void handExport(String dir, String base, String branch)
-      throws IOException, InterruptedException {
-    Path out = Files.createTempDirectory(scratch, "hand-export-");
-    String script =
-        String.join(
-            "\n",
-            "set -eo pipefail",
-            sshCommand() + " \"cd $DIR && git bundle create -q - $BASE..main\" > \"$OUT/e.bundle\"",
-            "cd \"$REPO\"",
-            "git fetch -q \"$OUT/e.bundle\" \"main:refs/heads/$BRANCH\"",
-            "");
-    try {
-      shell(
-          script,
-          Map.of(
-              "REPO",
-              repo.toString(),
-              "OUT",
-              out.toString(),
-              "DIR",
-              dir,
-              "BASE",
-              base,
-              "BRANCH",
-              branch));
-    } finally {
-      deleteTree(out);
-    }
-  }
-
-  private String sshCommand() {
-    return "ssh -i "
-        + host.guestKey()
-        + " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes"
-        + " -o LogLevel=ERROR root@"
-        + ip;
-  }
-
-  private String ssh(String command) throws IOException, InterruptedException {
-    return shell(sshCommand() + " \"$CMD\"", Map.of("CMD", command));
-  }
-
   private String git(String... args) throws IOException, InterruptedException {
     List<String> argv = new ArrayList<>(List.of("git", "-C", repo.toString()));
     argv.addAll(List.of(args));
-    return run(new ProcessBuilder(argv), String.join(" ", argv));
-  }
-
-  private static String shell(String script, Map<String, String> env)
-      throws IOException, InterruptedException {
-    ProcessBuilder builder = new ProcessBuilder("bash", "-c", script);
-    builder.environment().putAll(env);
-    return run(builder, script);
-  }
-
-  /** Runs to its end (at most an hour), stdin at end of file; returns stdout, fails on exit. */
-  static String run(ProcessBuilder builder, String what) throws IOException, InterruptedException {
-    Process p =
-        builder
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
-    byte[] out = p.getInputStream().readAllBytes();
-    if (!p.waitFor(1, TimeUnit.HOURS)) {
-      p.destroyForcibly();
-      throw new IllegalStateException("still running after an hour: " + what);
-    }
-    if (p.exitValue() != 0) {
-      throw new IllegalStateException("exited " + p.exitValue() + ": " + what);
-    }
-    return new String(out, StandardCharsets.UTF_8);
-  }
-
-  static void deleteTree(Path top) throws IOException {
-    if (!Files.exists(top)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(top)) {
-      for (Path p : paths.sorted((x, y) -> y.compareTo(x)).toList()) {
-        Files.delete(p);
-      }
-    }
+    return BenchShell.run(new ProcessBuilder(argv), String.join(" ", argv));
   }
 
   private interface Work {
