@@ -12,6 +12,7 @@ import dev.hearth.core.testing.RequiresRoot;
 import dev.hearth.daemon.internal.api.HearthClient;
 import dev.hearth.opstate.OpStore;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,11 +28,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The crash matrix's image build (ARCHITECTURE.md, "Crash consistency"): a daemon in a JVM of its
- * own is SIGKILLed while a real build is in its configure stage (the tree's /proc and /dev mounted
- * in the build's mount namespace, programs chrooted into it), then started again. Nothing of the
- * build may be left: no process of its mount namespace (so no mount), none rooted in the staging
- * folder, no cgroup, no staging folder, no image; its operation has failed with the reason. The
- * Debian base tree comes from the cache {@link ImageBuildHostTest} fills.
+ * own is SIGKILLed while a real build runs its {@code --run} script (the tree's /proc and /dev
+ * mounted in the build's mount namespace, the script in the run sandbox: the tree as its root),
+ * then started again. The script sleeps, so that a process of the build is there to be seen until
+ * the kill: the configure stage's chrooted commands each last milliseconds with a cached tree, and
+ * waiting for one of them raced with their end. Nothing of the build may be left: no process of its
+ * mount namespace (so no mount), none rooted in the staging folder, no cgroup, no staging folder,
+ * no image; its operation has failed with the reason. The Debian base tree comes from the cache
+ * {@link ImageBuildHostTest} fills.
  */
 @RequiresRoot
 @RequiresBinary({"debootstrap", "mkfs.ext4", "debugfs", "xz", "chroot", "tar"})
@@ -39,10 +43,21 @@ import org.junit.jupiter.api.io.TempDir;
 // own, this is only the backstop.
 @Timeout(value = 30, unit = TimeUnit.MINUTES)
 class ImageBuildCrashHostTest {
-  private static final Duration TO_CONFIGURE = Duration.ofMinutes(20);
+  private static final Duration TO_RUN = Duration.ofMinutes(20);
+
+  /** The run script's sleep, in seconds: an odd number that picks its process out of /proc. */
+  private static final String SLEEP = "3607";
+
+  private static final String SLEEP_CMDLINE = "sleep\0" + SLEEP + "\0";
+
   private static final String IMAGE = "crashbuild";
 
   @TempDir Path dir;
+  private final Cgroups cgroups = Cgroups.system(Posix.system(), Clock.system());
+
+  /** The build's cgroup, named by this daemon's tag: another run's leftovers never match it. */
+  private String group;
+
   private ChildDaemon daemon;
   private Thread watcher;
 
@@ -54,6 +69,10 @@ class ImageBuildCrashHostTest {
     if (watcher != null) {
       Await.join(watcher, "the watcher of the build");
     }
+    if (group != null) {
+      // A test that failed before the restart's sweep leaves the build running: end it here.
+      cgroups.remove(group);
+    }
   }
 
   @Test
@@ -63,28 +82,30 @@ class ImageBuildCrashHostTest {
     Files.createDirectories(fx.layout.imageBuildCacheDir().getParent());
     Files.createSymbolicLink(fx.layout.imageBuildCacheDir(), Path.of(ImageBuildHostTest.CACHE));
     Path staging = fx.layout.imageStagingDir();
+    group = "build-" + Cgroups.ownerTag(staging) + "-" + IMAGE;
     daemon = ChildDaemon.start(dir, fx.layout.socket());
 
     String op =
-        VmFixture.parse(Rpc.call(daemon.client(), "image.build", "{\"name\":\"" + IMAGE + "\"}"))
+        VmFixture.parse(
+                Rpc.call(
+                    daemon.client(),
+                    "image.build",
+                    "{\"name\":\"" + IMAGE + "\",\"run_script\":\"exec sleep " + SLEEP + "\\n\"}"))
             .path("op")
             .path("id")
             .asText();
-    CountDownLatch configuring = new CountDownLatch(1);
+    CountDownLatch running = new CountDownLatch(1);
     Path socket = fx.layout.socket();
-    watcher = new Thread(() -> watchUntilConfigure(socket, op, configuring), "build-watcher");
+    watcher = new Thread(() -> watchUntilRun(socket, op, running), "build-watcher");
     watcher.start();
-    Await.latch(configuring, TO_CONFIGURE, "build " + op + " to reach its configure stage");
+    Await.latch(running, TO_RUN, "build " + op + " to reach its run stage");
     String real = staging.toRealPath().toString();
-    long chrooted =
+    long sleeping =
         Await.value(
-            "a process of the build chrooted into its tree under " + real,
-            () -> rootedUnder(real).stream().findFirst());
-    String buildNamespace = mountNamespace(chrooted);
-    Cgroups cgroups = Cgroups.system(Posix.system(), Clock.system());
-    assertThat(cgroups.existing("build-"))
-        .as("the build's cgroup (%s)", cgroups.describe())
-        .anyMatch(group -> group.endsWith("-" + IMAGE));
+            "the build's run script (sleep " + SLEEP + ") in its cgroup hearth/" + group,
+            () -> sleepersIn(group).stream().findFirst());
+    String buildNamespace = mountNamespace(sleeping);
+    assertThat(cgroups.existing("build-")).as("%s", cgroups.describe()).contains(group);
 
     daemon.kill();
     Await.join(watcher, "the watcher of the build");
@@ -95,7 +116,11 @@ class ImageBuildCrashHostTest {
         "no process left in the build's mount namespace " + buildNamespace,
         () -> processesIn(buildNamespace).isEmpty());
     assertThat(rootedUnder(real)).as("processes chrooted under %s", real).isEmpty();
-    assertThat(cgroups.existing("build-")).noneMatch(group -> group.endsWith("-" + IMAGE));
+    assertThat(cmdline(Path.of("/proc", Long.toString(sleeping))))
+        .as("the run script's sleep, pid %d", sleeping)
+        .isNotEqualTo(SLEEP_CMDLINE);
+    assertThat(cgroups.existing("build-")).doesNotContain(group);
+    group = null;
     assertThat(VmAssertions.children(staging)).as("staging folders").isEmpty();
     assertThat(fx.layout.imageDir(IMAGE)).doesNotExist();
     JsonNode shown =
@@ -110,20 +135,44 @@ class ImageBuildCrashHostTest {
         .doesNotContain(IMAGE);
   }
 
-  private static void watchUntilConfigure(Path socket, String op, CountDownLatch configuring) {
+  private static void watchUntilRun(Path socket, String op, CountDownLatch running) {
     try (HearthClient watching = HearthClient.connect(socket)) {
       Rpc.call(
-          TO_CONFIGURE,
+          TO_RUN,
           watching,
           "op.watch",
           "{\"op\":\"" + op + "\"}",
           (method, params) -> {
-            if (VmFixture.parse(params).path("stage").asText().equals("configure")) {
-              configuring.countDown();
+            if (VmFixture.parse(params).path("stage").asText().equals("run")) {
+              running.countDown();
             }
           });
     } catch (RuntimeException e) {
       // Ends when the daemon is SIGKILLed under the watch.
+    }
+  }
+
+  /** The pids of the run script's {@code sleep} in the cgroup {@code hearth/GROUP}. */
+  private static List<Long> sleepersIn(String group) throws IOException {
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      return procs
+          .filter(p -> p.getFileName().toString().matches("[0-9]+"))
+          .filter(p -> cmdline(p).equals(SLEEP_CMDLINE))
+          .filter(p -> read(p.resolve("cgroup")).contains("/hearth/" + group + "\n"))
+          .map(p -> Long.valueOf(p.getFileName().toString()))
+          .toList();
+    }
+  }
+
+  private static String cmdline(Path proc) {
+    return read(proc.resolve("cmdline"));
+  }
+
+  private static String read(Path procFile) {
+    try {
+      return Files.readString(procFile, StandardCharsets.ISO_8859_1);
+    } catch (IOException e) {
+      return ""; // the process is gone
     }
   }
 
