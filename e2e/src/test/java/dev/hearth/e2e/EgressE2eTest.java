@@ -1,7 +1,6 @@
 package dev.hearth.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.Command;
@@ -69,7 +68,7 @@ class EgressE2eTest implements KeepLogsOnFailure.Logs {
 
   private E2eHost host;
   private FakeInternet internet;
-  private String failedSetup;
+  private final SetupSteps setup = new SetupSteps();
   private String bootId;
 
   @BeforeAll
@@ -83,14 +82,14 @@ class EgressE2eTest implements KeepLogsOnFailure.Logs {
 
   @BeforeEach
   void setupPassed() {
-    assumeTrue(failedSetup == null, () -> "not run: the setup step " + failedSetup + " failed");
+    setup.assumeAllPassed();
   }
 
   @Test
   @Order(0)
   @Timeout(value = 32, unit = TimeUnit.MINUTES)
   void buildsTheImage() throws Exception {
-    runSetup(
+    setup.run(
         "buildsTheImage", () -> host.hearthOk(Duration.ofMinutes(30), "image", "build", IMAGE));
   }
 
@@ -98,7 +97,7 @@ class EgressE2eTest implements KeepLogsOnFailure.Logs {
   @Order(1)
   @Timeout(value = 12, unit = TimeUnit.MINUTES)
   void createsTheVmUnderAnAllowList() throws Exception {
-    runSetup(
+    setup.run(
         "createsTheVmUnderAnAllowList",
         () -> {
           host.hearthOk(
@@ -342,19 +341,6 @@ class EgressE2eTest implements KeepLogsOnFailure.Logs {
       denied.add(d.path("address").asText() + ":" + d.path("port").asText());
     }
     return denied;
-  }
-
-  private interface Step {
-    void run() throws Exception;
-  }
-
-  private void runSetup(String name, Step step) throws Exception {
-    try {
-      step.run();
-    } catch (Exception | AssertionError e) {
-      failedSetup = name;
-      throw e;
-    }
   }
 
   @Override

@@ -19,7 +19,6 @@ import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,7 +65,7 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
   private static final Duration EXEC = Duration.ofMinutes(2);
 
   private E2eHost host;
-  private String failedSetup;
+  private final SetupSteps setup = new SetupSteps();
 
   @BeforeAll
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
@@ -78,14 +76,14 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
 
   @BeforeEach
   void setupPassed() {
-    assumeTrue(failedSetup == null, () -> "not run: the setup step " + failedSetup + " failed");
+    setup.assumeAllPassed();
   }
 
   @Test
   @Order(0)
   @Timeout(value = 32, unit = TimeUnit.MINUTES)
   void buildsTheImage() throws Exception {
-    runSetup(
+    setup.run(
         "buildsTheImage", () -> host.hearthOk(Duration.ofMinutes(30), "image", "build", IMAGE));
   }
 
@@ -93,7 +91,7 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
   @Order(1)
   @Timeout(value = 12, unit = TimeUnit.MINUTES)
   void createsTheHostileVm() throws Exception {
-    runSetup(
+    setup.run(
         "createsTheHostileVm",
         () -> {
           host.hearthOk(
@@ -275,12 +273,12 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
     Await.until(
         Duration.ofMinutes(2),
         xs + " bytes 'x' in the console log " + console,
-        () -> consoleBytes(console, 'x') >= xs);
-    assertThat(longestConsoleLine(console))
+        () -> HostProbes.consoleBytes(console, 'x') >= xs);
+    assertThat(HostProbes.longestConsoleLine(console))
         .as("the longest line of the console log (and its rotated part)")
         .isLessThanOrEqualTo(CONSOLE_LINE_BYTES);
-    for (ProcessHandle capper : cappers(console)) {
-      assertThat(rssKib(capper.pid()))
+    for (ProcessHandle capper : HostProbes.cappers(console)) {
+      assertThat(HostProbes.rssKib(capper.pid()))
           .as("the resident memory of the console capper %s (KiB)", capper.pid())
           .isLessThan(16 * 1024);
     }
@@ -303,75 +301,13 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
   private void assertDaemonUnharmed(long pid) throws IOException {
     assertThat(host.daemonRunning()).as("the daemon runs (it did not run out of memory)").isTrue();
     assertThat(host.daemonPid()).as("the daemon's pid (no restart)").isEqualTo(pid);
-    assertThat(rssKib(pid)).as("the daemon's VmRSS (KiB)").isLessThan(DAEMON_RSS_KIB);
-  }
-
-  private static long rssKib(long pid) throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.substring("VmRSS:".length()).replace("kB", "").strip());
-      }
-    }
-    throw new AssertionError("no VmRSS in /proc/" + pid + "/status");
+    assertThat(HostProbes.rssKib(pid)).as("the daemon's VmRSS (KiB)").isLessThan(DAEMON_RSS_KIB);
   }
 
   private String daemonLogSince(long offset) throws IOException {
     byte[] all = Files.readAllBytes(host.daemonLog);
     int from = (int) Math.min(offset, all.length);
     return new String(all, from, all.length - from, StandardCharsets.UTF_8);
-  }
-
-  /** The console log and the part rotated out before it. */
-  private static List<Path> consoleFiles(Path console) {
-    return List.of(console.resolveSibling(console.getFileName() + ".1"), console);
-  }
-
-  private static long consoleBytes(Path console, char c) throws IOException {
-    long n = 0;
-    for (Path file : consoleFiles(console)) {
-      if (Files.exists(file)) {
-        for (byte b : Files.readAllBytes(file)) {
-          if (b == c) {
-            n++;
-          }
-        }
-      }
-    }
-    return n;
-  }
-
-  private static int longestConsoleLine(Path console) throws IOException {
-    int longest = 0;
-    for (Path file : consoleFiles(console)) {
-      if (!Files.exists(file)) {
-        continue;
-      }
-      int run = 0;
-      for (byte b : Files.readAllBytes(file)) {
-        run = b == '\n' ? 0 : run + 1;
-        longest = Math.max(longest, run);
-      }
-    }
-    return longest;
-  }
-
-  /** The console capper's shells: the processes named sh whose argv names the console log. */
-  private static List<ProcessHandle> cappers(Path console) throws IOException {
-    List<ProcessHandle> found = new ArrayList<>();
-    for (ProcessHandle p : ProcessHandle.allProcesses().toList()) {
-      Path cmdline = Path.of("/proc/" + p.pid() + "/cmdline");
-      Path comm = Path.of("/proc/" + p.pid() + "/comm");
-      try {
-        String argv = new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8);
-        if (argv.contains(console.toString()) && Files.readString(comm).strip().equals("sh")) {
-          found.add(p);
-        }
-      } catch (IOException gone) {
-        // the process ended meanwhile
-      }
-    }
-    assertThat(found).as("the console capper's shells for " + console).isNotEmpty();
-    return found;
   }
 
   /** The second VM of the networking steps, whose address the hostile guest claims. */
@@ -508,7 +444,7 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
     Path dest = Files.createDirectories(sandbox.resolve("project/dest"));
     Files.writeString(sandbox.resolve(".bashrc"), "honest\n");
     String passwd = Files.readString(Path.of("/etc/passwd"));
-    List<String> before = listing(host.work.resolve("hostile-cp"), dest);
+    List<String> before = HostProbes.listing(host.work.resolve("hostile-cp"), dest);
     CommandResult copy;
     try {
       copy = host.hearth(EXEC, "vm", "cp", VM + ":/root/hostile/d", dest.toString());
@@ -517,11 +453,11 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
     }
 
     assertThat(copy.exitCode()).as(E2eHost.describe(copy)).isZero();
-    assertThat(listing(dest, null))
+    assertThat(HostProbes.listing(dest, null))
         .as("what the copy wrote")
         .containsExactly("dest/", "dest/d/", "dest/d/honest.txt");
     assertThat(dest.resolve("d/honest.txt")).hasContent("honest");
-    assertThat(listing(host.work.resolve("hostile-cp"), dest))
+    assertThat(HostProbes.listing(host.work.resolve("hostile-cp"), dest))
         .as("the host beside the destination")
         .isEqualTo(before);
     assertThat(Files.readString(Path.of("/etc/passwd"))).isEqualTo(passwd);
@@ -593,20 +529,6 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
             .build());
   }
 
-  /** Every path under {@code top} but those under {@code except}, folders marked with a '/'. */
-  private static List<String> listing(Path top, Path except) throws IOException {
-    try (Stream<Path> paths = Files.walk(top)) {
-      return paths
-          .filter(p -> except == null || !p.startsWith(except) || p.equals(except))
-          .sorted()
-          .map(
-              p ->
-                  top.getParent().relativize(p)
-                      + (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "/" : ""))
-          .toList();
-    }
-  }
-
   @Test
   @Order(900)
   @Timeout(value = 6, unit = TimeUnit.MINUTES)
@@ -627,20 +549,6 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
     E2eHost.finish(host, getClass());
   }
 
-  private interface Step {
-    void run() throws Exception;
-  }
-
-  /** Runs a setup step; when it fails, the steps after it are skipped, naming it. */
-  private void runSetup(String name, Step step) throws Exception {
-    try {
-      step.run();
-    } catch (Exception | AssertionError e) {
-      failedSetup = name;
-      throw e;
-    }
-  }
-
   @Override
   public Map<String, Path> logs() {
     return host == null ? Map.of() : host.logs();
@@ -648,6 +556,6 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
 
   @Override
   public void failed(String step) {
-    // Hostile steps are independent: only a failed setup step (runSetup) stops the others.
+    // Hostile steps are independent: only a failed setup step (SetupSteps) stops the others.
   }
 }
