@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * OpenSSH sshd on 127.0.0.1 and its VMM the fake firecracker; the test SIGSTOPs both (the sshd with
  * every process it forked: the connections' sshd children and the commands they run), as a VMM
  * stopped with its guest would be, in the middle of an exec and of a copy. A session list of that
- * VM then ends at its guest_call_timeout (2 s here) with the timeout error; the exec and the copy,
+ * VM then ends at its guest_call_timeout (5 s here) with the timeout error; the exec and the copy,
  * which have no deadline of their own, end with the cancel error as soon as the VM is stopped or
  * deleted; stop and delete work on the frozen VMM (the SIGKILL at the end of a stop needs nothing
  * of it); and VM {@code other}, with an sshd of its own, is served throughout.
@@ -65,7 +65,9 @@ class FrozenGuestFaultHostTest {
         new VmFixture(
             daemonDir,
             VmFixture.config(daemonDir)
-                .with(ConfigKey.GUEST_CALL_TIMEOUT, "2s")
+                // Long enough for VM other's session list (an SSH dial and a script) on a loaded
+                // host, which otherVmIsServed expects to succeed under the same deadline.
+                .with(ConfigKey.GUEST_CALL_TIMEOUT, "5s")
                 .with(ConfigKey.STOP_TIMEOUT, "4s")
                 .with(ConfigKey.GUEST_KEEPALIVE, keepalive));
     Map<String, Integer> ports =
@@ -160,7 +162,7 @@ class FrozenGuestFaultHostTest {
     assertThatThrownBy(() -> fx.call("session.list", "{\"vm\": \"frozen\"}"))
         .isInstanceOf(HearthException.class)
         .hasMessageContaining(
-            "the session list script in VM frozen did not end within its deadline of 2s"
+            "the session list script in VM frozen did not end within its deadline of 5s"
                 + " (guest_call_timeout)");
     otherVmIsServed();
 

@@ -11,16 +11,12 @@ import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
 import dev.hearth.daemon.internal.api.HearthClient;
 import dev.hearth.opstate.OpStore;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,12 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
  * The crash matrix's image build (ARCHITECTURE.md, "Crash consistency"): a daemon in a JVM of its
  * own is SIGKILLed while a real build runs its {@code --run} script (the tree's /proc and /dev
  * mounted in the build's mount namespace, the script in the run sandbox: the tree as its root),
- * then started again. The script sleeps, so that a process of the build is there to be seen until
- * the kill: the configure stage's chrooted commands each last milliseconds with a cached tree, and
- * waiting for one of them raced with their end. Nothing of the build may be left: no process of its
- * mount namespace (so no mount), none rooted in the staging folder, no cgroup, no staging folder,
- * no image; its operation has failed with the reason. The Debian base tree comes from the cache
- * {@link ImageBuildHostTest} fills.
+ * then started again. The script sleeps ({@link BuildProcesses}), so that a process of the build is
+ * there until the kill. Nothing of the build may be left: no process in its mount namespace or its
+ * sandbox's (so no mount), none rooted in the staging folder, no cgroup, no staging folder, no
+ * image; its operation has failed with the reason. The Debian base tree comes from the cache {@link
+ * ImageBuildHostTest} fills.
  */
 @RequiresRoot
 @RequiresBinary({"debootstrap", "mkfs.ext4", "debugfs", "xz", "chroot", "tar"})
@@ -44,12 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 30, unit = TimeUnit.MINUTES)
 class ImageBuildCrashHostTest {
   private static final Duration TO_RUN = Duration.ofMinutes(20);
-
-  /** The run script's sleep, in seconds: an odd number that picks its process out of /proc. */
-  private static final String SLEEP = "3607";
-
-  private static final String SLEEP_CMDLINE = "sleep\0" + SLEEP + "\0";
-
   private static final String IMAGE = "crashbuild";
 
   @TempDir Path dir;
@@ -82,7 +71,7 @@ class ImageBuildCrashHostTest {
     Files.createDirectories(fx.layout.imageBuildCacheDir().getParent());
     Files.createSymbolicLink(fx.layout.imageBuildCacheDir(), Path.of(ImageBuildHostTest.CACHE));
     Path staging = fx.layout.imageStagingDir();
-    group = "build-" + Cgroups.ownerTag(staging) + "-" + IMAGE;
+    group = BuildProcesses.cgroup(staging, IMAGE);
     daemon = ChildDaemon.start(dir, fx.layout.socket());
 
     String op =
@@ -90,7 +79,11 @@ class ImageBuildCrashHostTest {
                 Rpc.call(
                     daemon.client(),
                     "image.build",
-                    "{\"name\":\"" + IMAGE + "\",\"run_script\":\"exec sleep " + SLEEP + "\\n\"}"))
+                    "{\"name\":\""
+                        + IMAGE
+                        + "\",\"run_script\":"
+                        + BuildProcesses.RUN_SCRIPT
+                        + "}"))
             .path("op")
             .path("id")
             .asText();
@@ -102,9 +95,11 @@ class ImageBuildCrashHostTest {
     String real = staging.toRealPath().toString();
     long sleeping =
         Await.value(
-            "the build's run script (sleep " + SLEEP + ") in its cgroup hearth/" + group,
-            () -> sleepersIn(group).stream().findFirst());
-    String buildNamespace = mountNamespace(sleeping);
+            "the build's run script (a sleep) in its cgroup hearth/" + group,
+            () -> BuildProcesses.sleepersIn(group).stream().findFirst());
+    // The run sandbox's and, above it, the build's, where the tree's /proc and /dev are mounted.
+    List<String> namespaces = BuildProcesses.mountNamespacesAbove(sleeping);
+    assertThat(namespaces).as("the mount namespaces of the build and its sandbox").hasSize(2);
     assertThat(cgroups.existing("build-")).as("%s", cgroups.describe()).contains(group);
 
     daemon.kill();
@@ -113,12 +108,12 @@ class ImageBuildCrashHostTest {
     daemon = ChildDaemon.start(dir, fx.layout.socket());
 
     Await.until(
-        "no process left in the build's mount namespace " + buildNamespace,
-        () -> processesIn(buildNamespace).isEmpty());
-    assertThat(rootedUnder(real)).as("processes chrooted under %s", real).isEmpty();
-    assertThat(cmdline(Path.of("/proc", Long.toString(sleeping))))
+        "no process left in the mount namespaces of the build " + namespaces,
+        () -> BuildProcesses.processesIn(namespaces).isEmpty());
+    assertThat(BuildProcesses.rootedUnder(real)).as("processes chrooted under %s", real).isEmpty();
+    assertThat(BuildProcesses.isSleeper(sleeping))
         .as("the run script's sleep, pid %d", sleeping)
-        .isNotEqualTo(SLEEP_CMDLINE);
+        .isFalse();
     assertThat(cgroups.existing("build-")).doesNotContain(group);
     group = null;
     assertThat(VmAssertions.children(staging)).as("staging folders").isEmpty();
@@ -149,63 +144,6 @@ class ImageBuildCrashHostTest {
           });
     } catch (RuntimeException e) {
       // Ends when the daemon is SIGKILLed under the watch.
-    }
-  }
-
-  /** The pids of the run script's {@code sleep} in the cgroup {@code hearth/GROUP}. */
-  private static List<Long> sleepersIn(String group) throws IOException {
-    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-      return procs
-          .filter(p -> p.getFileName().toString().matches("[0-9]+"))
-          .filter(p -> cmdline(p).equals(SLEEP_CMDLINE))
-          .filter(p -> read(p.resolve("cgroup")).contains("/hearth/" + group + "\n"))
-          .map(p -> Long.valueOf(p.getFileName().toString()))
-          .toList();
-    }
-  }
-
-  private static String cmdline(Path proc) {
-    return read(proc.resolve("cmdline"));
-  }
-
-  private static String read(Path procFile) {
-    try {
-      return Files.readString(procFile, StandardCharsets.ISO_8859_1);
-    } catch (IOException e) {
-      return ""; // the process is gone
-    }
-  }
-
-  /** The pids whose root folder is under {@code folder}. */
-  private static List<Long> rootedUnder(String folder) throws IOException {
-    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-      return procs
-          .filter(p -> p.getFileName().toString().matches("[0-9]+"))
-          .filter(p -> link(p.resolve("root")).filter(r -> r.startsWith(folder)).isPresent())
-          .map(p -> Long.valueOf(p.getFileName().toString()))
-          .toList();
-    }
-  }
-
-  private static List<Path> processesIn(String namespace) throws IOException {
-    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-      return procs
-          .filter(p -> p.getFileName().toString().matches("[0-9]+"))
-          .filter(p -> link(p.resolve("ns/mnt")).filter(namespace::equals).isPresent())
-          .toList();
-    }
-  }
-
-  private static String mountNamespace(long pid) {
-    return link(Path.of("/proc", Long.toString(pid), "ns/mnt"))
-        .orElseThrow(() -> new AssertionError("process " + pid + " ended before it was looked at"));
-  }
-
-  private static Optional<String> link(Path link) {
-    try {
-      return Optional.of(Files.readSymbolicLink(link).toString());
-    } catch (IOException | UnsupportedOperationException e) {
-      return Optional.empty(); // the process is gone, or not ours to read
     }
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hearth.core.Cgroups;
 import dev.hearth.core.Clock;
 import dev.hearth.core.Command;
 import dev.hearth.core.CommandResult;
@@ -33,10 +34,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Builds a real image from Debian through a running daemon, then cancels a second build in its
- * configure stage (the tree's /proc, /sys and /dev mounted). The debootstrapped base tree is cached
- * in {@value #CACHE}, outside the source tree, keyed by the build script's cache key, so only the
- * first run on a machine downloads Debian.
+ * Builds a real image from Debian through a running daemon, then cancels a second build while its
+ * run script sleeps (the tree's /proc, /sys and /dev mounted; see {@link BuildProcesses}). The
+ * debootstrapped base tree is cached in {@value #CACHE}, outside the source tree, keyed by the
+ * build script's cache key, so only the first run on a machine downloads Debian.
  */
 @RequiresRoot
 @RequiresBinary({"debootstrap", "mkfs.ext4", "debugfs", "xz", "chroot", "tar"})
@@ -62,8 +63,8 @@ class ImageBuildHostTest {
     Files.createDirectories(layout.imageBuildCacheDir().getParent());
     Files.createSymbolicLink(layout.imageBuildCacheDir(), Path.of(CACHE));
 
-    try (TestDaemons.Running running = TestDaemons.start(config);
-        HearthClient client = HearthClient.connect(running.socket)) {
+    try (TestDaemons.Running daemon = TestDaemons.start(config);
+        HearthClient client = HearthClient.connect(daemon.socket)) {
       // The --run script in its sandbox on a real Debian tree (issue 12): its own root, /proc and
       // private /dev, no /sys, no network; it writes a file the test reads from the image.
       String run =
@@ -124,35 +125,53 @@ class ImageBuildHostTest {
       assertThat(debugfs(rootfs, "stat /workspace")).contains("Type: directory");
       assertNothingLeftUnder(layout.imageStagingDir());
 
-      // A second build, cancelled while the tree's /proc, /sys and /dev are mounted.
+      // A second build, cancelled while its run script sleeps in the sandbox: the tree's /proc,
+      // /sys and /dev are mounted then, in the build's own mount namespace (the host's
+      // /proc/mounts never shows them); the cancel must leave no process of it and no staging.
+      String group = BuildProcesses.cgroup(layout.imageStagingDir(), "second");
       JsonNode second =
-          JSON.readTree(Rpc.call(client, "image.build", "{\"name\":\"second\"}")).get("op");
+          JSON.readTree(
+                  Rpc.call(
+                      client,
+                      "image.build",
+                      "{\"name\":\"second\",\"run_script\":" + BuildProcesses.RUN_SCRIPT + "}"))
+              .get("op");
       String secondId = second.get("id").asText();
-      CountDownLatch configuring = new CountDownLatch(1);
+      CountDownLatch running = new CountDownLatch(1);
       Thread watcher =
           new Thread(
               () -> {
-                try (HearthClient watching = HearthClient.connect(running.socket)) {
+                try (HearthClient watching = HearthClient.connect(daemon.socket)) {
                   Rpc.call(
                       BUILD_DEADLINE,
                       watching,
                       "op.watch",
                       "{\"op\":\"" + secondId + "\"}",
                       (method, params) -> {
-                        if (parse(params).get("stage").asText().equals("configure")) {
-                          configuring.countDown();
+                        if (parse(params).get("stage").asText().equals("run")) {
+                          running.countDown();
                         }
                       });
                 }
               });
       watcher.start();
-      Await.latch(configuring, Duration.ofMinutes(10), "the second build to reach configure");
-      // Its /proc and /dev are mounted by now, in the build's own mount namespace (the host's
-      // /proc/mounts never shows them); the cancel must leave no process of it and no staging.
+      Await.latch(running, Duration.ofMinutes(10), "the second build to reach its run stage");
+      long sleeping =
+          Await.value(
+              "the second build's run script (a sleep) in its cgroup hearth/" + group,
+              () -> BuildProcesses.sleepersIn(group).stream().findFirst());
+      List<String> namespaces = BuildProcesses.mountNamespacesAbove(sleeping);
+      assertThat(namespaces).as("the mount namespaces of the build and its sandbox").hasSize(2);
       Rpc.call(client, "op.cancel", "{\"op\":\"" + secondId + "\"}");
       Await.join(watcher, Duration.ofMinutes(2), "the watcher of the cancelled build");
       JsonNode cancelled = parse(Rpc.call(client, "op.show", "{\"op\":\"" + secondId + "\"}"));
       assertThat(cancelled.get("state").asText()).isEqualTo("cancelled");
+      Await.until(
+          "no process left in the mount namespaces of the cancelled build " + namespaces,
+          () -> BuildProcesses.processesIn(namespaces).isEmpty());
+      assertThat(BuildProcesses.isSleeper(sleeping)).as("the run script's sleep").isFalse();
+      assertThat(Cgroups.system(Posix.system(), Clock.system()).existing("build-"))
+          .doesNotContain(group);
       assertNothingLeftUnder(layout.imageStagingDir());
       assertThat(Files.exists(layout.imageDir("second"))).isFalse();
     }
@@ -173,24 +192,9 @@ class ImageBuildHostTest {
     String real = staging.toRealPath().toString();
     assertThat(Files.readAllLines(Path.of("/proc/mounts")))
         .noneMatch(line -> line.split(" ")[1].startsWith(real));
-    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-      assertThat(
-              procs
-                  .filter(p -> p.getFileName().toString().matches("[0-9]+"))
-                  .map(ImageBuildHostTest::rootOf)
-                  .filter(root -> root.startsWith(real)))
-          .isEmpty();
-    }
+    assertThat(BuildProcesses.rootedUnder(real)).as("processes chrooted under %s", real).isEmpty();
     try (Stream<Path> left = Files.list(staging)) {
       assertThat(left).isEmpty();
-    }
-  }
-
-  private static String rootOf(Path proc) {
-    try {
-      return Files.readSymbolicLink(proc.resolve("root")).toString();
-    } catch (IOException | UnsupportedOperationException e) {
-      return "";
     }
   }
 

@@ -80,7 +80,7 @@ class GuestCallsHostTest {
 
   @Test
   void aHangingListEndsAtItsDeadlineAndItsProcessesInTheGuestAreEnded() throws Exception {
-    try (GuestSessions sessions = sessions(Duration.ofSeconds(2))) {
+    try (GuestSessions sessions = sessions(Duration.ofSeconds(5))) {
       Future<Throwable> list = Await.async("session list", () -> thrown(() -> sessions.list(vm)));
 
       Throwable e = Await.result(list, Duration.ofMinutes(2), "the list to end at its deadline");
@@ -88,8 +88,11 @@ class GuestCallsHostTest {
       assertThat(e)
           .isInstanceOf(GuestCallTimeoutException.class)
           .hasMessage(
-              "the session list script in VM demo did not end within its deadline of 2s"
+              "the session list script in VM demo did not end within its deadline of 5s"
                   + " (guest_call_timeout); it was ended");
+      assertThat(guest.hangsBegun())
+          .as("hanging lists begun in the guest by the deadline")
+          .isEqualTo(1);
       Await.until("the hung list's sleep in the guest to be ended", () -> guest.sleeps().isEmpty());
       assertThat(dialer.calls().running("demo")).isZero();
     }

@@ -11,7 +11,9 @@ import dev.hearth.core.testing.RequiresRoot;
 import dev.hearth.session.testing.TestSshd;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -64,7 +66,29 @@ class MinaSshHostTest {
 
   @Test
   void awaitPollsUntilSshdStartsThenLogsInAsRootWithTheDaemonsKey() throws Exception {
-    waiter = new MinaSshWaiter(dialer, Clock.system());
+    // The waiter pauses on its clock after each failed try: counting the pauses shows it tried.
+    CountDownLatch pauses = new CountDownLatch(2);
+    Clock system = Clock.system();
+    waiter =
+        new MinaSshWaiter(
+            dialer,
+            new Clock() {
+              @Override
+              public Instant now() {
+                return system.now();
+              }
+
+              @Override
+              public long nanoTime() {
+                return system.nanoTime();
+              }
+
+              @Override
+              public void sleep(Duration duration) throws InterruptedException {
+                pauses.countDown();
+                system.sleep(duration);
+              }
+            });
     int port = TestSshd.freePort();
 
     Future<?> waiting =
@@ -73,8 +97,9 @@ class MinaSshHostTest {
               waiter.await(LOCALHOST, port, Duration.ofSeconds(60));
               return null;
             });
-    // Let it poll a port where nothing listens yet: it must keep waiting, not fail or return.
-    Thread.sleep(500);
+    // It polls a port where nothing listens yet: it must keep waiting, not fail or return.
+    Await.latch(
+        pauses, Duration.ofSeconds(30), "the SSH wait to fail twice where nothing listens yet");
     assertThat(waiting.isDone()).isFalse();
     sshd = TestSshd.start(tmp, port, daemonKey.publicKeyLine());
 

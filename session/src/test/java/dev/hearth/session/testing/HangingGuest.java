@@ -21,17 +21,23 @@ public final class HangingGuest {
 
   private final Path wrapper;
   private final String sleepArgument;
+  private final Path hangsBegun;
 
-  private HangingGuest(Path wrapper, String sleepArgument) {
+  private HangingGuest(Path wrapper, String sleepArgument, Path hangsBegun) {
     this.wrapper = wrapper;
     this.sleepArgument = sleepArgument;
+    this.hangsBegun = hangsBegun;
   }
 
   /** Writes the wrapper and the sleeping {@code head} under {@code dir}. */
   public static HangingGuest in(Path dir) throws IOException {
     String sleep = "1000." + (100000 + RANDOM.nextInt(900000));
     Path bin = Files.createDirectories(dir.resolve("hanging-bin"));
-    executable(bin.resolve("head"), "#!/bin/sh\nexec sleep " + sleep + "\n");
+    Path hangsBegun = dir.resolve("hangs-begun");
+    Files.writeString(hangsBegun, "");
+    executable(
+        bin.resolve("head"),
+        "#!/bin/sh\necho begun >> " + hangsBegun + "\nexec sleep " + sleep + "\n");
     // The list script is the only one that prints its boot line ("boot %s").
     Path wrapper =
         executable(
@@ -43,7 +49,7 @@ public final class HangingGuest {
                 + ":$PATH; export PATH ;;\n"
                 + "esac\n"
                 + "exec /bin/sh -c \"$SSH_ORIGINAL_COMMAND\"\n");
-    return new HangingGuest(wrapper, sleep);
+    return new HangingGuest(wrapper, sleep, hangsBegun);
   }
 
   private static Path executable(Path file, String text) throws IOException {
@@ -69,6 +75,14 @@ public final class HangingGuest {
             p ->
                 p.info().commandLine().orElse("").endsWith("sleep " + sleepArgument) && p.isAlive())
         .toList();
+  }
+
+  /**
+   * How many hanging {@code head}s began, ended or not: a test that a hang was ended checks first
+   * that it began, or its check of {@link #sleeps()} proves nothing.
+   */
+  public long hangsBegun() throws IOException {
+    return Files.readAllLines(hangsBegun).size();
   }
 
   /** Waits until one of this guest's sleeps runs. */

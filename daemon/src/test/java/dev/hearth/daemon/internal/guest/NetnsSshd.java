@@ -194,15 +194,13 @@ public final class NetnsSshd implements AutoCloseable {
     if (sshd != null) {
       sshd.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     }
-    if (namespaceExists()) {
-      runQuietly(failures, "ip", "netns", "del", namespace);
-    }
-    // Deleting the namespace deletes the veth pair, a moment later.
-    for (int round = 0; round < 100 && linkExists(hostVeth); round++) {
-      Thread.sleep(20);
-    }
+    // The veth pair first, while its other end still sits in the namespace: deleting the namespace
+    // would delete the pair too, but a moment later, and a delete of our own would then race it.
     if (linkExists(hostVeth)) {
       runQuietly(failures, "ip", "link", "del", hostVeth);
+    }
+    if (namespaceExists()) {
+      runQuietly(failures, "ip", "netns", "del", namespace);
     }
     if (!failures.isEmpty()) {
       throw new IOException("cleaning up " + namespace + " failed: " + failures);
