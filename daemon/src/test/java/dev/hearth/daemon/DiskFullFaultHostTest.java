@@ -212,10 +212,16 @@ class DiskFullFaultHostTest {
     assertThat(fx.createAndWait("con", "").path("state").asText()).isEqualTo("succeeded");
     JsonNode vm = fx.call("vm.show", "{\"vm\": \"con\"}");
     FirecrackerClient api = new FirecrackerClient(Path.of(vm.path("api_socket").asText()));
+    String console = vm.path("console_log").asText();
     Path filler = fill();
+    long writesBefore = consoleWrites(console);
 
     // The guest prints a line (the fake echoes API requests) that the full disk cannot take.
     api.describeInstance();
+    // Only a write tried while the disk is full plays the fault: wait for the capper's attempt.
+    Await.until(
+        "the console capper of " + console + " to try writing the line while the disk is full",
+        () -> consoleWrites(console) > writesBefore);
     assertThat(VmAssertions.alive(vm.path("pid").asLong()))
         .as("the VM's firecracker, its console log unwritable")
         .isTrue();
@@ -230,6 +236,30 @@ class DiskFullFaultHostTest {
     fx.call("vm.delete", "{\"vm\": \"con\", \"force\": true}");
     assertNothingLeft();
     assertSecondVmWorks();
+  }
+
+  /**
+   * The write calls, failed ones included, of the console capper's shells (the processes named sh
+   * whose command line names the console log): the capper writes each line with printf, a builtin.
+   */
+  private static long consoleWrites(String console) {
+    long writes = 0;
+    for (ProcessHandle p : ProcessHandle.allProcesses().toList()) {
+      Path proc = Path.of("/proc", Long.toString(p.pid()));
+      try {
+        String argv = Files.readString(proc.resolve("cmdline"), StandardCharsets.ISO_8859_1);
+        if (argv.contains(console) && Files.readString(proc.resolve("comm")).strip().equals("sh")) {
+          for (String line : Files.readAllLines(proc.resolve("io"))) {
+            if (line.startsWith("syscw:")) {
+              writes += Long.parseLong(line.substring("syscw:".length()).strip());
+            }
+          }
+        }
+      } catch (IOException gone) {
+        // the process ended meanwhile
+      }
+    }
+    return writes;
   }
 
   private String logs(String vm) {
