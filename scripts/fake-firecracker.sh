@@ -35,7 +35,7 @@ mkdir -p "$(dirname "$out")"
   printf 'exec %q -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx64m -cp %q' \
     "$(command -v java)" "$classpath"
   printf ' %q' "${spec_arg[@]}" -Dhearth.fake.guestSsh=true "$@"
-  echo ' dev.hearth.fcproc.testing.FakeFirecracker "$@"'
+  echo ' dev.hearth.fcproc.testing.FakeFirecrackerMain "$@"'
 } >"$out"
 chmod 0755 "$out"
 echo "$out"

@@ -6,9 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.hearth.core.Clock;
-import dev.hearth.core.Posix;
-import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
 import dev.hearth.fcproc.client.Drive;
 import dev.hearth.fcproc.client.LoggerConfig;
@@ -22,17 +19,12 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import java.util.function.IntFunction;
-import java.util.regex.Pattern;
-import org.newsclub.net.unix.AFUNIXServerSocket;
-import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
  * A stand-in for the firecracker binary that serves the API on {@code --api-sock} and answers as
@@ -47,8 +39,8 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
  * <p>With {@link #GUEST_SSH_PROPERTY} it also emulates the guest's SSH server ({@link
  * FakeGuestSsh}), so that a daemon with the real guest seams can finish a create.
  *
- * <p>Run it as a binary through {@link FakeFirecrackerScript}; tests that need no process can run
- * it in-process with {@link #start()}.
+ * <p>Run it as a binary ({@link FakeFirecrackerMain}) through {@link FakeFirecrackerScript}; tests
+ * that need no process can run it in-process with {@link #start()}.
  */
 public final class FakeFirecracker implements Closeable {
   public static final String VERSION = FirecrackerSpec.VERSION;
@@ -107,7 +99,6 @@ public final class FakeFirecracker implements Closeable {
   /** Printed to the console, with the reason, when the guest emulation cannot be set up. */
   public static final String GUEST_FAILURE_PREFIX = "hearth fake guest: cannot emulate the guest: ";
 
-  private static final Pattern INSTANCE_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final FirecrackerApiServer server;
@@ -166,124 +157,6 @@ public final class FakeFirecracker implements Closeable {
     this.requestLog = RecordedRequest.logFor(apiSocket);
     this.server =
         new FirecrackerApiServer(spec, apiSocket, instanceId, new Backend(), this::record, root);
-  }
-
-  public static void main(String[] args) {
-    Path socket = null;
-    String id = "anonymous-instance";
-    // Run by the stand-in jailer (FakeJailer) in place of an exec: its paths are the jail's.
-    Path root = Path.of(System.getProperty(JAIL_ROOT_PROPERTY, "/"));
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].startsWith("--id=")) { // as the jailer passes it
-        id = args[i].substring("--id=".length());
-        continue;
-      }
-      if (args[i].startsWith("--start-time-us=") || args[i].startsWith("--start-time-cpu-us=")) {
-        continue;
-      }
-      switch (args[i]) {
-        case "--version" -> {
-          System.out.println(VERSION_LINE);
-          System.exit(0);
-        }
-        case "--api-sock" -> socket = Path.of(value(args, ++i));
-        case "--id" -> id = value(args, ++i);
-        default ->
-            fail(
-                "Arguments parsing error: Found argument '" + args[i] + "' which wasn't expected.");
-      }
-    }
-    if (socket == null) {
-      fail("Arguments parsing error: the fake firecracker needs --api-sock <path>.");
-    }
-    if (!INSTANCE_ID.matcher(id).matches()) {
-      fail("Invalid instance ID: " + id + " (1 to 64 letters, digits and '-').");
-    }
-    FirecrackerSpec spec;
-    try {
-      spec = ReferenceSpec.load();
-    } catch (RuntimeException e) {
-      fail("fake firecracker: " + e.getMessage());
-      return;
-    }
-    String hang = System.getProperty(HANG_PROPERTY, "");
-    if (!hang.isEmpty()) {
-      hang(hang, socket);
-      return;
-    }
-    long noise = Long.getLong(CONSOLE_NOISE_PROPERTY, 0L);
-    Path sock =
-        socket.isAbsolute() && root.getParent() != null
-            ? root.resolve(socket.getRoot().relativize(socket))
-            : socket;
-    FakeFirecracker fake =
-        new FakeFirecracker(
-            spec,
-            sock,
-            id,
-            System.out,
-            noise,
-            () -> {
-              System.out.flush();
-              System.exit(0);
-            },
-            root);
-    fake.ignoreCtrlAltDel(Boolean.getBoolean(IGNORE_CTRL_ALT_DEL_PROPERTY));
-    fake.consoleEcho = Boolean.getBoolean(CONSOLE_ECHO_PROPERTY);
-    if (Boolean.getBoolean(GUEST_SSH_PROPERTY)) {
-      Posix posix = Posix.system();
-      if (posix.geteuid() != 0) {
-        fail(GUEST_FAILURE_PREFIX + GUEST_SSH_PROPERTY + " needs root (to add the guest address).");
-      }
-      fake.emulateGuest(
-          new ProcessRunner(posix, Clock.system()),
-          () -> {
-            System.out.flush();
-            System.exit(1);
-          });
-      // SIGTERM and every exit path take the guest's address and SSH server down.
-      Runtime.getRuntime().addShutdownHook(new Thread(fake::stopGuest, "fake-guest-stop"));
-    }
-    try {
-      fake.start();
-    } catch (FileAlreadyExistsException e) {
-      fail("Failed to open the API socket at: " + sock + ". Check that it is not already used.");
-    } catch (IOException e) {
-      fail("Failed to bind the API socket at " + sock + ": " + e.getMessage());
-    }
-    System.out.println("Running Firecracker v" + VERSION + " (hearth fake, id " + id + ")");
-    System.out.flush();
-  }
-
-  /** See {@link #HANG_PROPERTY}: never returns. */
-  private static void hang(String how, Path socket) {
-    System.out.println("hearth fake firecracker: hanging (" + how + ")");
-    System.out.flush();
-    try (AFUNIXServerSocket server = AFUNIXServerSocket.newInstance()) {
-      switch (how) {
-        case "before-api" -> {}
-        case "api" -> server.bind(AFUNIXSocketAddress.of(socket), 50);
-        default -> fail("fake firecracker: " + HANG_PROPERTY + " must be before-api or api");
-      }
-      // Connections wait in the backlog, unanswered, until the process is killed.
-      new CountDownLatch(1).await();
-    } catch (IOException e) {
-      fail("fake firecracker: cannot bind " + socket + ": " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private static String value(String[] args, int i) {
-    if (i >= args.length) {
-      fail("Arguments parsing error: " + args[i - 1] + " needs a value.");
-    }
-    return args[i];
-  }
-
-  private static void fail(String message) {
-    System.err.println(message);
-    System.exit(1);
   }
 
   /**
@@ -406,6 +279,11 @@ public final class FakeFirecracker implements Closeable {
   /** See {@link #IGNORE_CTRL_ALT_DEL_PROPERTY}. */
   public void ignoreCtrlAltDel(boolean ignore) {
     this.ignoreCtrlAltDel = ignore;
+  }
+
+  /** See {@link #CONSOLE_ECHO_PROPERTY}. */
+  void consoleEcho(boolean echo) {
+    this.consoleEcho = echo;
   }
 
   private void bootConsole() {

@@ -30,7 +30,7 @@ public final class FakeFirecrackerScript {
    *     FakeFirecracker#CONSOLE_NOISE_PROPERTY}
    */
   public static Path write(Path script, Map<String, String> systemProperties) {
-    return write(script, systemProperties, FakeFirecracker.class.getName(), "");
+    return write(script, systemProperties, FakeFirecrackerMain.class.getName(), "");
   }
 
   /**

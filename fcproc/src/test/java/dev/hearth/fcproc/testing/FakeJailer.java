@@ -243,7 +243,7 @@ public final class FakeJailer {
     firecracker.add("--start-time-us=0");
     firecracker.add("--start-time-cpu-us=0");
     firecracker.addAll(run.firecrackerArgs());
-    FakeFirecracker.main(firecracker.toArray(String[]::new));
+    FakeFirecrackerMain.main(firecracker.toArray(String[]::new));
   }
 
   private static void record(Invocation run, String[] args) throws IOException {
