@@ -8,6 +8,7 @@ import dev.hearth.core.Command;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
+import dev.hearth.core.testing.NetnsRunner;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
 import dev.hearth.fcproc.net.EgressPolicy;
@@ -16,7 +17,6 @@ import dev.hearth.fcproc.net.Ipv4;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Map;
-import java.util.Map.Entry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,7 +47,7 @@ class VmEgressHostTest {
     ns = String.format("egress%04xd", RANDOM.nextInt(1 << 16));
     runner.check(Command.of("ip", "netns", "add", ns));
     fx = new VmFixture(dir);
-    seams = fx.seams().withEgressRules(VmFixture.egressRules(inNamespace(ns)));
+    seams = fx.seams().withEgressRules(VmFixture.egressRules(NetnsRunner.in(ns, runner)));
   }
 
   @AfterEach
@@ -89,7 +89,7 @@ class VmEgressHostTest {
             .stdin("flush set ip " + TABLE + " cidr_" + key + "\n")
             .build());
     Ipv4 stray = Ipv4.parse("10.77.0.200");
-    VmFixture.egressRules(inNamespace(ns)).apply(stray, EgressPolicy.NONE, Map.of());
+    VmFixture.egressRules(NetnsRunner.in(ns, runner)).apply(stray, EgressPolicy.NONE, Map.of());
     fx.start(seams);
     assertThat(fx.call("vm.egress", "{\"vm\": \"demo\"}").path("policy").asText())
         .isEqualTo("allow:pkg.test,203.0.113.140");
@@ -107,19 +107,5 @@ class VmEgressHostTest {
 
   private String ruleset() throws InterruptedException {
     return runner.check(Command.of("ip", "netns", "exec", ns, "nft", "list", "ruleset")).stdout();
-  }
-
-  /** Runs every command inside the namespace, keeping its input and timeout. */
-  private Runner inNamespace(String namespace) {
-    return command -> {
-      Command.Builder wrapped =
-          Command.builder("ip").args("netns", "exec", namespace).args(command.argv());
-      command.stdin().ifPresent(wrapped::stdin);
-      command.cwd().ifPresent(wrapped::cwd);
-      for (Entry<String, String> e : command.env().entrySet()) {
-        wrapped.env(e.getKey(), e.getValue());
-      }
-      return runner.run(wrapped.timeout(command.timeout()).build());
-    };
   }
 }

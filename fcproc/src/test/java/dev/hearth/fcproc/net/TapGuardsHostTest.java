@@ -1,5 +1,8 @@
 package dev.hearth.fcproc.net;
 
+import static dev.hearth.fcproc.net.TestFrames.arpReply;
+import static dev.hearth.fcproc.net.TestFrames.ipv4;
+import static dev.hearth.fcproc.net.TestFrames.ipv6;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,20 +13,18 @@ import dev.hearth.core.CommandResult;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
+import dev.hearth.core.testing.NetnsRunner;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
+import dev.hearth.fcproc.net.TestFrames.Frame;
 import dev.hearth.fcproc.testing.TestNetwork;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,10 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
 @RequiresBinary({"ip", "nft", "python3", "bash", "timeout"})
 class TapGuardsHostTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String BROADCAST = "ff:ff:ff:ff:ff:ff";
   private static final Ipv4 METADATA = Ipv4.parse("169.254.169.254");
-  private static final SecureRandom RANDOM = new SecureRandom();
-
   @TempDir Path dir;
 
   private final Runner runner = new ProcessRunner(Posix.system(), Clock.system());
@@ -78,7 +76,7 @@ class TapGuardsHostTest {
       Files.write(framesScript, in.readAllBytes());
     }
     newNamespace(hostNs);
-    hostRunner = inNamespace(hostNs);
+    hostRunner = NetnsRunner.in(hostNs, runner);
     sh(hostNs, "ip link set lo up && echo 1 > /proc/sys/net/ipv4/ip_forward");
     network = hostNetwork(false);
     taps = new TapDevices(hostRunner, names.tapPrefix());
@@ -420,20 +418,6 @@ class TapGuardsHostTest {
     return runner.run(Command.of("ip", "netns", "exec", ns, "sh", "-c", script));
   }
 
-  /** Runs every command inside the namespace, keeping its input, folder and timeout. */
-  private Runner inNamespace(String ns) {
-    return command -> {
-      Command.Builder wrapped =
-          Command.builder("ip").args("netns", "exec", ns).args(command.argv());
-      command.stdin().ifPresent(wrapped::stdin);
-      command.cwd().ifPresent(wrapped::cwd);
-      for (Map.Entry<String, String> e : command.env().entrySet()) {
-        wrapped.env(e.getKey(), e.getValue());
-      }
-      return runner.run(wrapped.timeout(command.timeout()).build());
-    };
-  }
-
   private List<String> chains() throws Exception {
     CommandResult result =
         runner.check(
@@ -500,90 +484,8 @@ class TapGuardsHostTest {
     return Reach.REFUSED;
   }
 
-  /** Sends the frame from the guest's eth0; "seen" or "unseen" on {@code sniffIf} in that ns. */
   private String send(Guest from, String sniffNs, String sniffIf, Frame frame)
       throws InterruptedException {
-    CommandResult result =
-        runner.check(
-            Command.builder("python3")
-                .args(
-                    framesScript.toString(),
-                    sniffNs,
-                    sniffIf,
-                    from.ns(),
-                    "eth0",
-                    HexFormat.of().formatHex(frame.bytes()),
-                    HexFormat.of().formatHex(frame.marker()),
-                    "1")
-                .timeout(Duration.ofSeconds(30))
-                .build());
-    return result.stdout().strip();
-  }
-
-  // --- frames ---
-
-  private record Frame(byte[] bytes, byte[] marker) {}
-
-  private static byte[] marker() {
-    byte[] marker = new byte[12];
-    RANDOM.nextBytes(marker);
-    return marker;
-  }
-
-  /** A broadcast IPv4/UDP frame to the discard port whose payload is the marker. */
-  private static Frame ipv4(String srcMac, Ipv4 src, Ipv4 dst) {
-    byte[] marker = marker();
-    ByteBuffer ip = ByteBuffer.allocate(20 + 8 + marker.length);
-    ip.put((byte) 0x45).put((byte) 0).putShort((short) ip.capacity());
-    ip.putShort((short) 1).putShort((short) 0).put((byte) 64).put((byte) 17).putShort((short) 0);
-    ip.putInt(src.bits()).putInt(dst.bits());
-    ip.putShort(10, checksum(ip.array(), 20));
-    ip.putShort((short) 40000).putShort((short) 9).putShort((short) (8 + marker.length));
-    ip.putShort((short) 0).put(marker);
-    return new Frame(ethernet(srcMac, 0x0800, ip.array()), marker);
-  }
-
-  /** An ARP reply (broadcast) saying that {@code senderIp} is at {@code senderMac}. */
-  private static Frame arpReply(String srcMac, String senderMac, Ipv4 senderIp) {
-    byte[] marker = marker();
-    ByteBuffer arp = ByteBuffer.allocate(28 + marker.length);
-    arp.putShort((short) 1).putShort((short) 0x0800).put((byte) 6).put((byte) 4);
-    arp.putShort((short) 2).put(mac(senderMac)).putInt(senderIp.bits());
-    arp.put(mac(BROADCAST)).putInt(senderIp.bits());
-    arp.put(marker); // trailing padding, carried as is by the bridge
-    return new Frame(ethernet(srcMac, 0x0806, arp.array()), marker);
-  }
-
-  /** A link-local IPv6/UDP frame to all nodes carrying the marker. */
-  private static Frame ipv6(String srcMac) {
-    byte[] marker = marker();
-    ByteBuffer ip = ByteBuffer.allocate(40 + 8 + marker.length);
-    ip.putInt(0x60000000).putShort((short) (8 + marker.length)).put((byte) 17).put((byte) 255);
-    ip.putLong(0xfe80000000000000L).putLong(0x0400ffffe0000001L);
-    ip.putLong(0xff02000000000000L).putLong(1L);
-    ip.putShort((short) 40000).putShort((short) 9).putShort((short) (8 + marker.length));
-    ip.putShort((short) 0).put(marker);
-    return new Frame(ethernet(srcMac, 0x86dd, ip.array()), marker);
-  }
-
-  private static byte[] ethernet(String srcMac, int etherType, byte[] payload) {
-    ByteBuffer frame = ByteBuffer.allocate(Math.max(60, 14 + payload.length));
-    frame.put(mac(BROADCAST)).put(mac(srcMac)).putShort((short) etherType).put(payload);
-    return frame.array();
-  }
-
-  private static byte[] mac(String mac) {
-    return HexFormat.ofDelimiter(":").parseHex(mac);
-  }
-
-  private static short checksum(byte[] bytes, int length) {
-    int sum = 0;
-    for (int i = 0; i < length; i += 2) {
-      sum += ((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff);
-    }
-    while ((sum >> 16) != 0) {
-      sum = (sum & 0xffff) + (sum >> 16);
-    }
-    return (short) ~sum;
+    return TestFrames.send(runner, framesScript, from.ns(), sniffNs, sniffIf, frame);
   }
 }
