@@ -11,11 +11,14 @@ import dev.hearth.core.Layout;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
+import dev.hearth.core.ShellQuote;
+import dev.hearth.core.TreeDeleter;
 import dev.hearth.core.testing.Await;
 import dev.hearth.fcproc.net.Bridge;
 import dev.hearth.fcproc.net.HostNetworkEnvironment;
 import dev.hearth.fcproc.net.Ipv4Cidr;
 import dev.hearth.fcproc.net.NatRules;
+import dev.hearth.fcproc.testing.TestNetwork;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,7 +28,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -140,7 +142,13 @@ final class E2eHost implements AutoCloseable {
     // (a clone under /root, or in a 0700 temporary folder, is not).
     Path installed = work.resolve("dist");
     probe.check(Command.of("cp", "-a", dist.toAbsolutePath().toString(), installed.toString()));
-    E2eHost host = new E2eHost(work, installed, firecracker, "he2e" + suffix, freeSubnet(probe));
+    E2eHost host =
+        new E2eHost(
+            work,
+            installed,
+            firecracker,
+            "he2e" + suffix,
+            TestNetwork.freeNetwork(probe, 200 + new SecureRandom().nextInt(8)));
     List<String> shared = host.leaks.daemonNetworkState();
     if (!shared.isEmpty()) {
       host.close();
@@ -197,7 +205,7 @@ final class E2eHost implements AutoCloseable {
   }
 
   /** Starts {@code bin/hearth daemon --config ...} and waits until it answers. */
-  void startDaemon() throws IOException, InterruptedException {
+  void startDaemon() throws Exception {
     ProcessBuilder builder =
         new ProcessBuilder(hearth.toString(), "daemon", "--config", config.toString())
             .redirectErrorStream(true)
@@ -207,24 +215,19 @@ final class E2eHost implements AutoCloseable {
     builder.environment().put("PATH", withoutFirecracker(System.getenv("PATH")));
     builder.environment().remove("HEARTH_HOME");
     daemon = builder.start();
-    long deadline = System.nanoTime() + DAEMON_START.toNanos();
-    while (true) {
-      if (!daemon.isAlive()) {
-        throw new IllegalStateException(
-            "hearth daemon exited " + daemon.exitValue() + " before answering; see " + daemonLog);
-      }
-      if (Files.exists(layout.socket()) && hearth(Duration.ofSeconds(30), "version").ok()) {
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            "hearth daemon did not answer `hearth version` within "
-                + DAEMON_START
-                + "; see "
-                + daemonLog);
-      }
-      Thread.sleep(200);
-    }
+    Await.until(
+        DAEMON_START,
+        "the hearth daemon to answer `hearth version`; see " + daemonLog,
+        () -> {
+          if (!daemon.isAlive()) {
+            throw new IllegalStateException(
+                "hearth daemon exited "
+                    + daemon.exitValue()
+                    + " before answering; see "
+                    + daemonLog);
+          }
+          return Files.exists(layout.socket()) && hearth(Duration.ofSeconds(30), "version").ok();
+        });
   }
 
   /** The PATH without the folders that hold an executable {@code firecracker}. */
@@ -298,6 +301,16 @@ final class E2eHost implements AutoCloseable {
     return runner.run(cli(timeout, args).stdin(stdin).build());
   }
 
+  /** {@code bin/hearth ARGS} on a pseudo-terminal of its own, through script(1). */
+  CommandResult hearthOnTerminal(Duration timeout, String... args) throws InterruptedException {
+    String line = ShellQuote.command(cli(timeout, args).build().argv());
+    return runner.run(
+        Command.builder("script")
+            .args("-q", "-e", "-c", line, "/dev/null")
+            .timeout(timeout)
+            .build());
+  }
+
   private Command.Builder cli(Duration timeout, String... args) {
     List<String> argv =
         new ArrayList<>(List.of("--socket", layout.socket().toString(), "--no-color"));
@@ -309,7 +322,7 @@ final class E2eHost implements AutoCloseable {
    * Stops the daemon with SIGTERM and starts a new one on the same config, as a service manager's
    * restart does; returns the old daemon's exit code. VMs keep running and are re-adopted.
    */
-  int restartDaemon() throws IOException, InterruptedException {
+  int restartDaemon() throws Exception {
     int exit = stopDaemon();
     startDaemon();
     return exit;
@@ -386,30 +399,7 @@ final class E2eHost implements AutoCloseable {
         Await.exit(daemon.destroyForcibly(), DAEMON_STOP, "the SIGKILLed hearth daemon");
       }
     }
-    for (String line : HostLeaks.processesMentioning(markers())) {
-      long pid = Long.parseLong(line.substring("process ".length(), line.indexOf(':')));
-      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-    }
-    for (String mount : HostLeaks.mountsUnder(work)) {
-      String point = mount.substring("mount ".length(), mount.lastIndexOf(" ("));
-      runner.run(Command.of("umount", "-l", point));
-    }
-    for (Path block : listOrEmpty(Path.of("/sys/block"))) {
-      Path name = block.resolve("dm/name");
-      if (Files.exists(name)) {
-        String dm = readOrEmpty(name);
-        if (vmIds.stream().anyMatch(dm::contains)) {
-          runner.run(Command.of("dmsetup", "remove", "--force", dm));
-        }
-      }
-    }
-    for (String loop : HostLeaks.loopDevicesBackedUnder(work)) {
-      String device = loop.substring("loop device ".length(), loop.indexOf(" on "));
-      runner.run(Command.of("losetup", "-d", device));
-    }
-    for (String tap : leaks.daemonTaps()) {
-      runner.run(Command.of("ip", "link", "del", tap.split(" ")[1]));
-    }
+    leaks.removeDirectly(markers(), vmIds);
     problems.addAll(removeHostNetwork());
     problems.addAll(leaks.everything(vmIds));
     return problems;
@@ -493,47 +483,15 @@ final class E2eHost implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     consoles.close();
-    try (Stream<Path> files = Files.walk(work)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+    try {
+      // Never into a mount a failed cleanup left under it (a VM's /dev bind, say).
+      TreeDeleter.delete(work);
     } catch (IOException e) {
       throw new UncheckedIOException("could not delete the e2e work folder " + work, e);
     }
   }
 
-  /** A /24 in 10.200.0.0/13 that no address of the host is in, with .1 as the bridge's address. */
-  private static Ipv4Cidr freeSubnet(Runner runner) throws InterruptedException {
-    String used =
-        runner.check(Command.of("ip", "-4", "-o", "addr", "show")).stdout()
-            + runner.check(Command.of("ip", "-4", "route", "show", "table", "all")).stdout();
-    SecureRandom random = new SecureRandom();
-    for (int attempt = 0; attempt < 100; attempt++) {
-      String net = "10." + (200 + random.nextInt(8)) + "." + random.nextInt(256) + ".";
-      if (!used.contains(" " + net) && !used.startsWith(net) && !used.contains("\n" + net)) {
-        return Ipv4Cidr.parse(net + "1/24");
-      }
-    }
-    throw new IllegalStateException("no free /24 in 10.200.0.0/13 on this host");
-  }
-
   private static String quote(String value) {
     return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
-  }
-
-  private static List<Path> listOrEmpty(Path dir) {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.toList();
-    } catch (IOException e) {
-      return List.of();
-    }
-  }
-
-  private static String readOrEmpty(Path file) {
-    try {
-      return Files.readString(file).strip();
-    } catch (IOException e) {
-      return "";
-    }
   }
 }

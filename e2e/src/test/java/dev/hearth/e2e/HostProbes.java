@@ -11,9 +11,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** What the hostile-guest steps measure on the host: memory of a process, console logs, trees. */
+/** What the hostile-guest steps measure on the host: memory, logs, console logs, trees. */
 final class HostProbes {
   private HostProbes() {}
+
+  /** What was written to {@code file} after its first {@code offset} bytes. */
+  static String textSince(Path file, long offset) throws IOException {
+    byte[] all = Files.readAllBytes(file);
+    int from = (int) Math.min(offset, all.length);
+    return new String(all, from, all.length - from, StandardCharsets.UTF_8);
+  }
 
   static long rssKib(long pid) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {

@@ -6,13 +6,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.hearth.core.Command;
 import dev.hearth.core.CommandResult;
-import dev.hearth.core.ShellQuote;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -107,7 +106,7 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
   @Order(100)
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void theGuestIsRootInItself() throws Exception {
-    CommandResult id = host.hearthOk(EXEC, "vm", "exec", VM, "--", "id", "-u");
+    CommandResult id = inGuest("id", "-u");
     assertThat(id.stdout().strip()).as("the guest user every attack runs as").isEqualTo("0");
   }
 
@@ -135,7 +134,7 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
     keptSession = startSleeper("bounds-kept");
     hostileSession = startSleeper("bounds-hostile");
     // A sparse file: no guest disk is spent, but every byte reads (as zeros) after the metadata.
-    host.hearthOk(EXEC, "vm", "exec", VM, "--", "truncate", "-s", "5G", metaOf(hostileSession));
+    inGuest("truncate", "-s", "5G", SESSIONS + "/" + hostileSession + "/meta");
 
     CommandResult list = host.hearth(EXEC, "--json", "session", "list", VM);
 
@@ -172,29 +171,17 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
             + VM
             + " to report the broken one in "
             + host.daemonLog,
-        () -> daemonLogSince(logBefore).contains(broken));
-    assertThat(daemonLogSince(logBefore)).contains("VM " + VM + ": found ");
+        () -> HostProbes.textSince(host.daemonLog, logBefore).contains(broken));
+    assertThat(HostProbes.textSince(host.daemonLog, logBefore)).contains("VM " + VM + ": found ");
     CommandResult list = host.hearth(EXEC, "--json", "session", "list", VM);
     assertThat(JSON.readTree(list.stdout()).findValuesAsText("id")).contains(keptSession);
     assertDaemonUnharmed(daemon);
 
-    // Done with the hostile folder: the later steps see a guest with no such session. Each
-    // folder goes once its wrapper has written the killed command's exit file: removed any
-    // sooner, the wrapper's last write races the rm ("Directory not empty").
-    host.hearthOk(
-        EXEC,
-        "vm",
-        "exec",
-        VM,
-        "--",
+    // Done with the hostile folder: the later steps see a guest with no such session.
+    inGuest(
         "sh",
         "-c",
-        "for d in \"$0\" \"$1\"; do kill \"$(cat \"$d/pid\")\"; done;"
-            + " for d in \"$0\" \"$1\"; do i=0;"
-            + " while [ ! -e \"$d/exit\" ]; do i=$((i + 1));"
-            + " if [ $i -gt 300 ]; then echo \"no exit file in $d after 30 s\" >&2; exit 1; fi;"
-            + " sleep 0.1; done;"
-            + " rm -rf \"$d\"; done",
+        guestScript("end-sessions.sh"),
         SESSIONS + "/" + hostileSession,
         SESSIONS + "/" + keptSession);
   }
@@ -211,19 +198,13 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
         "case \"$BASH_EXECUTION_STRING\" in *hearth-error*) [ -e /run/e2e-endless-stderr ] &&"
             + " exec yes e2e-endless-stderr >&2 ;; *e2e-probe-bashrc*) echo e2e-bashrc-sourced"
             + " >&2 ;; esac";
-    host.hearthOk(
-        EXEC,
-        "vm",
-        "exec",
-        VM,
-        "--",
+    inGuest(
         "sh",
         "-c",
         "{ printf '%s\\n' \"$0\"; cat /root/.bashrc 2>/dev/null; } > /root/.bashrc.new"
             + " && mv /root/.bashrc.new /root/.bashrc && touch /run/e2e-endless-stderr",
         hook);
-    CommandResult probe =
-        host.hearth(EXEC, "vm", "exec", VM, "--", "sh", "-c", ": e2e-probe-bashrc");
+    CommandResult probe = tryInGuest("sh", "-c", ": e2e-probe-bashrc");
     assertThat(probe.stderr())
         .as("the guest's bash must source ~/.bashrc for sshd's commands for this step to play")
         .contains("e2e-bashrc-sourced");
@@ -237,15 +218,12 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
                 + VM
                 + " passed 64 KiB, the most the daemon reads of it; the guest command was stopped");
     assertDaemonUnharmed(daemon);
-    host.hearthOk(EXEC, "vm", "exec", VM, "--", "rm", "-f", "/run/e2e-endless-stderr");
+    inGuest("rm", "-f", "/run/e2e-endless-stderr");
     // Stopped, not drained: the closed channel ends `yes` in the guest.
     Await.until(
         Duration.ofMinutes(2),
         "the guest's endless `yes` to end once the daemon closed its channel",
-        () ->
-            host.hearth(EXEC, "vm", "exec", VM, "--", "pgrep", "-f", "yes e2e-endless-stder[r]")
-                    .exitCode()
-                == 1);
+        () -> tryInGuest("pgrep", "-f", "yes e2e-endless-stder[r]").exitCode() == 1);
     assertThat(host.hearth(EXEC, "session", "list", VM).exitCode()).isZero();
   }
 
@@ -293,8 +271,23 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
         .strip();
   }
 
-  private static String metaOf(String session) {
-    return SESSIONS + "/" + session + "/meta";
+  /** {@code hearth vm exec} of {@code argv} in the hostile guest; fails unless it exits 0. */
+  private CommandResult inGuest(String... argv) throws InterruptedException {
+    return E2eHost.expectOk(tryInGuest(argv));
+  }
+
+  /** {@code hearth vm exec} of {@code argv} in the hostile guest, whatever it does. */
+  private CommandResult tryInGuest(String... argv) throws InterruptedException {
+    List<String> args = new ArrayList<>(List.of("vm", "exec", VM, "--"));
+    args.addAll(List.of(argv));
+    return host.hearth(EXEC, args.toArray(String[]::new));
+  }
+
+  /** A script of this suite's resources, run in the guest with {@code sh -c}. */
+  private static String guestScript(String name) throws IOException {
+    try (InputStream in = HostileGuestE2eTest.class.getResourceAsStream(name)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 
   /** The daemon still runs, is the same process, and its resident memory stayed bounded. */
@@ -302,12 +295,6 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
     assertThat(host.daemonRunning()).as("the daemon runs (it did not run out of memory)").isTrue();
     assertThat(host.daemonPid()).as("the daemon's pid (no restart)").isEqualTo(pid);
     assertThat(HostProbes.rssKib(pid)).as("the daemon's VmRSS (KiB)").isLessThan(DAEMON_RSS_KIB);
-  }
-
-  private String daemonLogSince(long offset) throws IOException {
-    byte[] all = Files.readAllBytes(host.daemonLog);
-    int from = (int) Math.min(offset, all.length);
-    return new String(all, from, all.length - from, StandardCharsets.UTF_8);
   }
 
   /** The second VM of the networking steps, whose address the hostile guest claims. */
@@ -318,17 +305,7 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
    * when a RST came back (the SYN got through), 124 when nothing came back within 5 s (dropped).
    */
   private CommandResult guestConnect(String ip, int port) throws Exception {
-    return host.hearth(
-        EXEC,
-        "vm",
-        "exec",
-        VM,
-        "--",
-        "timeout",
-        "5",
-        "bash",
-        "-c",
-        "exec 3<>/dev/tcp/" + ip + "/" + port);
+    return tryInGuest("timeout", "5", "bash", "-c", "exec 3<>/dev/tcp/" + ip + "/" + port);
   }
 
   @Test
@@ -379,7 +356,7 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
     // The VM DNS (issue 14): another VM's name resolves in a guest, bare (search) and in full,
     // from its creation on (stopped included).
     for (String name : List.of(VICTIM, VICTIM + ".hearth.internal")) {
-      CommandResult lookup = host.hearthOk(EXEC, "vm", "exec", VM, "--", "getent", "hosts", name);
+      CommandResult lookup = inGuest("getent", "hosts", name);
       assertThat(lookup.stdout())
           .as("getent hosts %s in VM %s", name, VM)
           .startsWith(victimIp + " ")
@@ -388,7 +365,7 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
     String claim = victimIp + "/" + host.bridgeCidr.prefix();
     // The hostile guest takes the victim's address before it boots: its kernel answers the host's
     // ARP requests for it, and its sshd (which lets the daemon's key in) listens on every address.
-    host.hearthOk(EXEC, "vm", "exec", VM, "--", "ip", "addr", "add", claim, "dev", "eth0");
+    inGuest("ip", "addr", "add", claim, "dev", "eth0");
     try {
       CommandResult start = host.hearth(Duration.ofMinutes(12), "vm", "start", VICTIM);
       if (start.exitCode() == 0) {
@@ -402,10 +379,10 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
             .as("the victim after a failed start: %s", E2eHost.describe(start))
             .isEqualTo("stopped");
       }
-      CommandResult own = host.hearthOk(EXEC, "vm", "exec", VM, "--", "hostname");
+      CommandResult own = inGuest("hostname");
       assertThat(own.stdout().strip()).as("the hostile guest itself").isEqualTo(VM);
     } finally {
-      host.hearth(EXEC, "vm", "exec", VM, "--", "ip", "addr", "del", claim, "dev", "eth0");
+      tryInGuest("ip", "addr", "del", claim, "dev", "eth0");
     }
 
     host.hearthOk(Duration.ofMinutes(3), "vm", "delete", "--force", VICTIM);
@@ -418,28 +395,7 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
   @Order(110)
   @Timeout(value = 6, unit = TimeUnit.MINUTES)
   void aGuestTarThatLiesGetsOnlyTheHonestFileWritten() throws Exception {
-    // The guest's own tar (first on root's PATH: /usr/local/sbin) ignores what the copy script
-    // asks and sends crafted members instead, beside one honest file.
-    String stage =
-        String.join(
-            "\n",
-            "set -e",
-            "rm -rf /root/hostile && mkdir -p /root/hostile/d /root/hostile/a/b"
-                + " /root/hostile/.git/hooks",
-            "cd /root/hostile",
-            "echo honest > d/honest.txt",
-            "echo outside > outside.txt && ln outside.txt d/hard-out",
-            "ln -s /etc/passwd d/abs-link && ln -s ../../../escaped d/up-link",
-            "mknod d/null c 1 3 && mkfifo d/fifo",
-            "echo suid > d/suid && chmod 4755 d/suid",
-            "echo trav > trav.txt && echo abs > abs.txt && echo hook > .git/hooks/pre-commit",
-            "cat > /usr/local/sbin/tar <<'EOF'",
-            "#!/bin/sh",
-            "exec /bin/tar -c -P -f - -C /root/hostile outside.txt d .git/hooks/pre-commit"
-                + " -C /root/hostile/a/b ../../trav.txt /root/hostile/abs.txt",
-            "EOF",
-            "chmod 755 /usr/local/sbin/tar");
-    host.hearthOk(EXEC, "vm", "exec", VM, "--", "sh", "-c", stage);
+    inGuest("sh", "-c", guestScript("hostile-tar.sh"));
     Path sandbox = Files.createDirectories(host.work.resolve("hostile-cp/home/user"));
     Path dest = Files.createDirectories(sandbox.resolve("project/dest"));
     Files.writeString(sandbox.resolve(".bashrc"), "honest\n");
@@ -449,7 +405,7 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
     try {
       copy = host.hearth(EXEC, "vm", "cp", VM + ":/root/hostile/d", dest.toString());
     } finally {
-      host.hearthOk(EXEC, "vm", "exec", VM, "--", "rm", "-f", "/usr/local/sbin/tar");
+      inGuest("rm", "-f", "/usr/local/sbin/tar");
     }
 
     assertThat(copy.exitCode()).as(E2eHost.describe(copy)).isZero();
@@ -487,12 +443,7 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
   @Timeout(value = 6, unit = TimeUnit.MINUTES)
   void escapeSequencesOnTheConsoleReachATerminalOnlyWithRaw() throws Exception {
     String marker = "e2e-esc-" + System.nanoTime();
-    host.hearthOk(
-        EXEC,
-        "vm",
-        "exec",
-        VM,
-        "--",
+    inGuest(
         "sh",
         "-c",
         "printf '" + marker + " \\033]0;pwned-title\\007\\033[31mred\\033[0m end\\n' > /dev/ttyS0");
@@ -508,25 +459,11 @@ class HostileGuestE2eTest implements KeepLogsOnFailure.Logs {
     assertThat(piped.stdout()).contains(marker + " \u001b]0;pwned-title\u0007\u001b[31mred");
 
     // A terminal (script(1) gives the CLI a pseudo-terminal): the sequences are left out.
-    CommandResult onTerminal = onTerminal("vm", "logs", VM, "--tail", "200");
+    CommandResult onTerminal = host.hearthOnTerminal(EXEC, "vm", "logs", VM, "--tail", "200");
     assertThat(onTerminal.exitCode()).as(E2eHost.describe(onTerminal)).isZero();
     assertThat(onTerminal.stdout()).contains(marker + " red end").doesNotContain("\u001b");
-    CommandResult raw = onTerminal("vm", "logs", "--raw", VM, "--tail", "200");
+    CommandResult raw = host.hearthOnTerminal(EXEC, "vm", "logs", "--raw", VM, "--tail", "200");
     assertThat(raw.stdout()).contains(marker + " \u001b]0;pwned-title\u0007");
-  }
-
-  /** {@code bin/hearth ARGS} on a pseudo-terminal of its own, through script(1). */
-  private CommandResult onTerminal(String... args) throws InterruptedException {
-    List<String> argv =
-        new ArrayList<>(
-            List.of(
-                host.hearth.toString(), "--socket", host.layout.socket().toString(), "--no-color"));
-    argv.addAll(List.of(args));
-    return host.runner.run(
-        Command.builder("script")
-            .args(List.of("-q", "-e", "-c", ShellQuote.command(argv), "/dev/null"))
-            .timeout(EXEC)
-            .build());
   }
 
   @Test
