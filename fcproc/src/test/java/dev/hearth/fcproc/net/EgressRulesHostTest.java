@@ -8,6 +8,7 @@ import dev.hearth.core.CommandResult;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
+import dev.hearth.core.testing.NetnsRunner;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
 import dev.hearth.fcproc.testing.TestNetwork;
@@ -15,7 +16,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -136,7 +136,7 @@ class EgressRulesHostTest {
             .start();
     String first = new String(listener.getInputStream().readNBytes("listening".length()));
     assertThat(first).as("the internet namespace's TCP listener").isEqualTo("listening");
-    Runner inHost = inNamespace(hostNs);
+    Runner inHost = NetnsRunner.in(hostNs, runner);
     rules = new EgressRules(inHost, HostNetworkEnvironment.system(), "hearth_test_egress", bridge);
     rules.ensure();
     gate = new PolicyEgressGate(rules, Clock.system());
@@ -295,19 +295,5 @@ class EgressRulesHostTest {
 
   private void sh(String ns, String script) throws InterruptedException {
     runner.check(Command.of("ip", "netns", "exec", ns, "sh", "-c", script));
-  }
-
-  /** Runs every command inside the namespace, keeping its input, folder and timeout. */
-  private Runner inNamespace(String ns) {
-    return command -> {
-      Command.Builder wrapped =
-          Command.builder("ip").args("netns", "exec", ns).args(command.argv());
-      command.stdin().ifPresent(wrapped::stdin);
-      command.cwd().ifPresent(wrapped::cwd);
-      for (Map.Entry<String, String> e : command.env().entrySet()) {
-        wrapped.env(e.getKey(), e.getValue());
-      }
-      return runner.run(wrapped.timeout(command.timeout()).build());
-    };
   }
 }
