@@ -45,7 +45,7 @@ public final class Bench {
     Path socket = runtime.resolve("hearth.sock");
     Path launcher = dist.resolve("bin/hearth");
 
-    Process daemon =
+    ProcessBuilder daemonCommand =
         new ProcessBuilder(
                 launcher.toString(),
                 "daemon",
@@ -56,9 +56,15 @@ public final class Bench {
                 "--log-level",
                 "warn")
             .redirectErrorStream(true)
-            .redirectOutput(scratch.resolve("daemon.log").toFile())
-            .start();
-    try {
+            .redirectOutput(scratch.resolve("daemon.log").toFile());
+    try (Teardown teardown = Teardown.onStop()) {
+      Process daemon =
+          teardown.start(
+              daemonCommand::start,
+              process -> {
+                process.destroy();
+                process.waitFor(20, TimeUnit.SECONDS);
+              });
       waitForSocket(socket, daemon);
       long[] client = clientPings(socket);
       long[] raw = rawPings(socket);
@@ -96,9 +102,6 @@ public final class Bench {
           ratios[STARTS / 2],
           ratios[0],
           ratios[STARTS - 1]);
-    } finally {
-      daemon.destroy();
-      daemon.waitFor(20, TimeUnit.SECONDS);
     }
   }
 

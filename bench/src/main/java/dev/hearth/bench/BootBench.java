@@ -66,9 +66,14 @@ public final class BootBench {
     if (Files.exists(Path.of("/dev/kvm"))) {
       modes.add("tcg");
     }
-    try (GuestBenchHost host = GuestBenchHost.prepare(dist, scratch, buildCache)) {
+    try (Teardown teardown = Teardown.onStop()) {
+      GuestBenchHost host =
+          teardown.start(
+              () -> GuestBenchHost.prepare(dist, scratch, buildCache), GuestBenchHost::close);
       for (String accel : modes) {
-        Process daemon = host.startDaemon(accel);
+        Process daemon =
+            teardown.start(
+                () -> host.startDaemon(accel), process -> BenchDaemon.stop(process, host.socket()));
         try (Hearth client = Hearth.connect(host.socket())) {
           host.buildImageIfMissing(client);
           String mode =
@@ -87,7 +92,8 @@ public final class BootBench {
             System.out.printf(Locale.ROOT, "boot to SSH, %s: failed: %s%n", mode, e.getMessage());
           }
         } finally {
-          GuestBenchHost.stopDaemon(daemon);
+          // A daemon of its own per mode (HEARTH_QEMU_ACCEL is the launcher's environment).
+          teardown.undo(daemon);
         }
       }
     }

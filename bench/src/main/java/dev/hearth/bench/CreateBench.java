@@ -12,7 +12,6 @@ import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The daemon's create overhead: {@code vm.create} to running, watched through {@code op.watch},
@@ -41,26 +40,16 @@ public final class CreateBench {
   public static void main(String[] args) throws Exception {
     Path dist = Path.of(args[0]).toAbsolutePath();
     Path scratch = Path.of(args[1]).toAbsolutePath();
-    StandInHost host =
-        StandInHost.prepare(dist, scratch, new ProcessRunner(Posix.system(), Clock.system()));
-    try {
-      Process daemon = host.startDaemon();
-      try {
-        host.trustDaemonKey();
-        measure(host);
-      } finally {
-        try {
-          host.deleteAllVms();
-        } catch (RuntimeException e) {
-          System.out.println("could not delete the bench's VMs through the daemon: " + e);
-        }
-        daemon.destroy();
-        if (!daemon.waitFor(60, TimeUnit.SECONDS)) {
-          daemon.destroyForcibly();
-        }
-      }
-    } finally {
-      host.close();
+    try (Teardown teardown = Teardown.onStop()) {
+      StandInHost host =
+          teardown.start(
+              () ->
+                  StandInHost.prepare(
+                      dist, scratch, new ProcessRunner(Posix.system(), Clock.system())),
+              StandInHost::close);
+      teardown.start(host::startDaemon, process -> BenchDaemon.stop(process, host.socket()));
+      host.trustDaemonKey();
+      measure(host);
     }
   }
 

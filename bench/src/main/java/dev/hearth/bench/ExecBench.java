@@ -43,18 +43,17 @@ public final class ExecBench {
     Path dist = Path.of(args[0]).toAbsolutePath();
     Path scratch = Path.of(args[1]).toAbsolutePath();
     Path buildCache = Path.of(args[2]).toAbsolutePath();
-    try (GuestBenchHost host = GuestBenchHost.prepare(dist, scratch, buildCache)) {
-      Process daemon = host.startDaemon("");
+    try (Teardown teardown = Teardown.onStop()) {
+      GuestBenchHost host =
+          teardown.start(
+              () -> GuestBenchHost.prepare(dist, scratch, buildCache), GuestBenchHost::close);
+      // Stopping the daemon deletes the VM too.
+      teardown.start(
+          () -> host.startDaemon(""), process -> BenchDaemon.stop(process, host.socket()));
       try (Hearth client = Hearth.connect(host.socket())) {
         host.buildImageIfMissing(client);
         String ip = createVm(client);
-        try {
-          new ExecBench(host, client, ip).run();
-        } finally {
-          client.vms().delete(VM, true);
-        }
-      } finally {
-        GuestBenchHost.stopDaemon(daemon);
+        new ExecBench(host, client, ip).run();
       }
     }
   }

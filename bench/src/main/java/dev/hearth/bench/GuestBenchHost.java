@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The setup shared by the benchmarks that run real guests ({@link BootBench}, {@link ExecBench}): a
@@ -160,11 +159,6 @@ final class GuestBenchHost implements AutoCloseable {
       Thread.sleep(100);
     }
     return daemon;
-  }
-
-  static void stopDaemon(Process daemon) throws InterruptedException {
-    daemon.destroy();
-    daemon.waitFor(60, TimeUnit.SECONDS);
   }
 
   /** Builds the image {@value #IMAGE} unless it exists (untimed for the benchmarks). */

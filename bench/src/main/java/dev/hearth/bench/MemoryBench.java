@@ -70,24 +70,12 @@ public final class MemoryBench {
     Path dist = Path.of(args[0]).toAbsolutePath();
     Path scratch = Path.of(args[1]).toAbsolutePath();
     Runner runner = new ProcessRunner(Posix.system(), Clock.system());
-    StandInHost host = StandInHost.prepare(dist, scratch, runner);
-    try {
-      Process daemon = host.startDaemon();
-      try {
-        measure(host, daemon);
-      } finally {
-        try {
-          host.deleteAllVms();
-        } catch (RuntimeException e) {
-          System.out.println("could not delete the bench's VMs through the daemon: " + e);
-        }
-        daemon.destroy();
-        if (!daemon.waitFor(60, TimeUnit.SECONDS)) {
-          daemon.destroyForcibly();
-        }
-      }
-    } finally {
-      host.close();
+    try (Teardown teardown = Teardown.onStop()) {
+      StandInHost host =
+          teardown.start(() -> StandInHost.prepare(dist, scratch, runner), StandInHost::close);
+      Process daemon =
+          teardown.start(host::startDaemon, process -> BenchDaemon.stop(process, host.socket()));
+      measure(host, daemon);
     }
   }
 

@@ -61,7 +61,7 @@ public final class PingBench {
     Path state = Files.createDirectories(scratch.resolve("state"));
     Path runtime = Files.createDirectories(scratch.resolve("run"));
     Path socket = runtime.resolve("hearth.sock");
-    Process daemon =
+    ProcessBuilder daemonCommand =
         new ProcessBuilder(
                 dist.resolve("bin/hearth").toString(),
                 "daemon",
@@ -72,9 +72,15 @@ public final class PingBench {
                 "--log-level",
                 "warn")
             .redirectErrorStream(true)
-            .redirectOutput(scratch.resolve("daemon.log").toFile())
-            .start();
-    try {
+            .redirectOutput(scratch.resolve("daemon.log").toFile());
+    try (Teardown teardown = Teardown.onStop()) {
+      Process daemon =
+          teardown.start(
+              daemonCommand::start,
+              process -> {
+                process.destroy();
+                process.waitFor(20, TimeUnit.SECONDS);
+              });
       waitForSocket(socket, daemon);
       System.out.printf(
           Locale.ROOT,
@@ -125,9 +131,6 @@ public final class PingBench {
           p99,
           TARGET_P99_MS,
           p99 < TARGET_P99_MS ? "met" : "MISSED");
-    } finally {
-      daemon.destroy();
-      daemon.waitFor(20, TimeUnit.SECONDS);
     }
   }
 

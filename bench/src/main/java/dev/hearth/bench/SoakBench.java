@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The daemon over time (issue 17): {@code cycles} create/exec/session/delete cycles against a real
@@ -68,28 +67,18 @@ public final class SoakBench {
       throw new IllegalArgumentException(
           "--cycles must be at least " + 2 * SAMPLE_EVERY + " (a warm-up sample and one more)");
     }
-    StandInHost host =
-        StandInHost.prepare(
-            dist, scratch, new ProcessRunner(Posix.system(), Clock.system()), "hsoak");
     boolean flat;
-    try {
-      Process daemon = host.startDaemon();
-      try {
-        host.trustDaemonKey();
-        flat = soak(host, daemon.pid(), cycles);
-      } finally {
-        try {
-          host.deleteAllVms();
-        } catch (RuntimeException e) {
-          System.out.println("could not delete the bench's VMs through the daemon: " + e);
-        }
-        daemon.destroy();
-        if (!daemon.waitFor(60, TimeUnit.SECONDS)) {
-          daemon.destroyForcibly();
-        }
-      }
-    } finally {
-      host.close();
+    try (Teardown teardown = Teardown.onStop()) {
+      StandInHost host =
+          teardown.start(
+              () ->
+                  StandInHost.prepare(
+                      dist, scratch, new ProcessRunner(Posix.system(), Clock.system()), "hsoak"),
+              StandInHost::close);
+      Process daemon =
+          teardown.start(host::startDaemon, process -> BenchDaemon.stop(process, host.socket()));
+      host.trustDaemonKey();
+      flat = soak(host, daemon.pid(), cycles);
     }
     if (!flat) {
       System.exit(1);

@@ -3,7 +3,6 @@ package dev.hearth.bench;
 import dev.hearth.core.Command;
 import dev.hearth.core.Runner;
 import dev.hearth.daemon.Hearth;
-import dev.hearth.daemon.Vm;
 import dev.hearth.daemon.VmSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -167,15 +166,6 @@ final class StandInHost implements AutoCloseable {
       Files.writeString(scratch.resolve("guest-sshd/authorized_keys"), publicKey);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Force-deletes every VM the daemon has, so that nothing is left running after the bench. */
-  void deleteAllVms() throws InterruptedException {
-    try (Hearth hearth = Hearth.connect(socket())) {
-      for (Vm vm : hearth.vms().list()) {
-        delete(hearth, vm.name());
-      }
     }
   }
 

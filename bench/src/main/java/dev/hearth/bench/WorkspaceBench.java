@@ -84,9 +84,15 @@ public final class WorkspaceBench {
         generated.gitBytes() / 1e6,
         (System.nanoTime() - start) / 1e9);
 
-    try (GuestBenchHost host =
-        GuestBenchHost.prepare(dist, scratch, buildCache, "hwsbench", "10.235.")) {
-      Process daemon = host.startDaemon("");
+    try (Teardown teardown = Teardown.onStop()) {
+      GuestBenchHost host =
+          teardown.start(
+              () -> GuestBenchHost.prepare(dist, scratch, buildCache, "hwsbench", "10.235."),
+              GuestBenchHost::close);
+      // Stopping the daemon deletes the VM too.
+      Process daemon =
+          teardown.start(
+              () -> host.startDaemon(""), process -> BenchDaemon.stop(process, host.socket()));
       try (Hearth client = Hearth.connect(host.socket())) {
         host.buildImageIfMissing(client);
         long created = System.nanoTime();
@@ -107,20 +113,9 @@ public final class WorkspaceBench {
             VM,
             ip,
             (System.nanoTime() - created) / 1e9);
-        try {
-          new WorkspaceBench(
-                  host, client, daemon.toHandle(), ip, repo, scratch, generated.workTreeBytes())
-              .run(rounds);
-        } finally {
-          try {
-            client.vms().delete(VM, true);
-          } catch (RuntimeException e) {
-            // Printed, not thrown: it would hide why the rounds ended (e.g. a daemon gone).
-            System.out.println("could not delete the VM " + VM + ": " + e.getMessage());
-          }
-        }
-      } finally {
-        GuestBenchHost.stopDaemon(daemon);
+        new WorkspaceBench(
+                host, client, daemon.toHandle(), ip, repo, scratch, generated.workTreeBytes())
+            .run(rounds);
       }
     }
   }
