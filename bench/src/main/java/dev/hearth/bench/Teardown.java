@@ -117,8 +117,11 @@ final class Teardown implements AutoCloseable {
     for (ProcessHandle process : running) {
       try {
         process.onExit().get(10, TimeUnit.SECONDS);
-      } catch (InterruptedException | ExecutionException | TimeoutException e) {
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
         return; // the JVM ends anyway; bench/run says so if the folder cannot be removed
+      } catch (ExecutionException | TimeoutException e) {
+        return; // as above
       }
     }
   }
