@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -151,9 +152,53 @@ public final class TestSshd implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
+    Optional<String> namespace = ownNamespace();
     process.destroy();
     if (!process.waitFor(10, TimeUnit.SECONDS)) {
       Await.exit(process.destroyForcibly(), Await.DEFAULT, "the SIGKILLed sshd");
+    }
+    // What its connections run (a hanging guest's sleep, one that began while the test ended)
+    // outlives the listener, reparented, but stays in its mount namespace, which none of them
+    // leaves: killed until none is left, children forked meanwhile included.
+    if (namespace.isPresent()) {
+      long deadline = System.nanoTime() + Await.DEFAULT.toNanos();
+      for (List<ProcessHandle> left = processesIn(namespace.get());
+          !left.isEmpty();
+          left = processesIn(namespace.get())) {
+        if (System.nanoTime() - deadline > 0) {
+          throw new AssertionError(
+              "processes of sshd's mount namespace "
+                  + namespace.get()
+                  + " outlived SIGKILL: "
+                  + left);
+        }
+        left.forEach(ProcessHandle::destroyForcibly);
+        Thread.sleep(20);
+      }
+    }
+  }
+
+  /**
+   * The mount namespace sshd runs in, when it is one of its own: never the test's, whose every
+   * process {@link #close} would otherwise kill.
+   */
+  private Optional<String> ownNamespace() {
+    Optional<String> ours = mountNamespace(ProcessHandle.current().pid());
+    return mountNamespace(process.pid()).filter(ns -> ours.isPresent() && !ns.equals(ours.get()));
+  }
+
+  private static List<ProcessHandle> processesIn(String namespace) {
+    return ProcessHandle.allProcesses()
+        .filter(p -> mountNamespace(p.pid()).filter(namespace::equals).isPresent())
+        .toList();
+  }
+
+  private static Optional<String> mountNamespace(long pid) {
+    try {
+      return Optional.of(
+          Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "ns/mnt")).toString());
+    } catch (IOException | UnsupportedOperationException e) {
+      return Optional.empty(); // gone, or not ours to read
     }
   }
 
