@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The foundation benchmarks, in one run against a real daemon started from the distribution:
@@ -40,32 +39,11 @@ public final class Bench {
   public static void main(String[] args) throws Exception {
     Path dist = Path.of(args[0]).toAbsolutePath();
     Path scratch = Path.of(args[1]).toAbsolutePath();
-    Path state = Files.createDirectories(scratch.resolve("state"));
-    Path runtime = Files.createDirectories(scratch.resolve("run"));
-    Path socket = runtime.resolve("hearth.sock");
+    Path socket = BenchDaemon.plainSocket(scratch);
     Path launcher = dist.resolve("bin/hearth");
 
-    ProcessBuilder daemonCommand =
-        new ProcessBuilder(
-                launcher.toString(),
-                "daemon",
-                "--state-dir",
-                state.toString(),
-                "--runtime-dir",
-                runtime.toString(),
-                "--log-level",
-                "warn")
-            .redirectErrorStream(true)
-            .redirectOutput(scratch.resolve("daemon.log").toFile());
     try (Teardown teardown = Teardown.onStop()) {
-      Process daemon =
-          teardown.start(
-              daemonCommand::start,
-              process -> {
-                process.destroy();
-                process.waitFor(20, TimeUnit.SECONDS);
-              });
-      waitForSocket(socket, daemon);
+      BenchDaemon.startPlain(teardown, dist, scratch);
       long[] client = clientPings(socket);
       long[] raw = rawPings(socket);
       report("daemon.ping via Hearth.connect", client);
@@ -174,19 +152,6 @@ public final class Bench {
     String javac = Path.of(System.getProperty("java.home"), "bin", "javac").toString();
     run(List.of(javac, "-d", dir.toString(), src.toString()));
     return dir;
-  }
-
-  private static void waitForSocket(Path socket, Process daemon) throws InterruptedException {
-    for (int i = 0; i < 300; i++) {
-      if (Files.exists(socket)) {
-        return;
-      }
-      if (!daemon.isAlive()) {
-        throw new IllegalStateException("the daemon exited with " + daemon.exitValue());
-      }
-      Thread.sleep(100);
-    }
-    throw new IllegalStateException("no socket at " + socket + " after 30 s");
   }
 
   private static void report(String what, long[] nanos) {

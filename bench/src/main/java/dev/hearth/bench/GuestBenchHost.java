@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -141,7 +142,9 @@ final class GuestBenchHost implements AutoCloseable {
    */
   Process startDaemon(String accel) throws IOException, InterruptedException {
     ProcessBuilder builder =
-        new ProcessBuilder(cli().toString(), "daemon", "--config", config.toString())
+        new ProcessBuilder(
+                BenchDaemon.inOwnSession(
+                    List.of(cli().toString(), "daemon", "--config", config.toString())))
             .redirectErrorStream(true)
             .redirectOutput(
                 ProcessBuilder.Redirect.appendTo(scratch.resolve("daemon.log").toFile()));
@@ -151,13 +154,7 @@ final class GuestBenchHost implements AutoCloseable {
       builder.environment().put("HEARTH_QEMU_ACCEL", accel);
     }
     Process daemon = builder.start();
-    for (int i = 0; i < 300 && !Files.exists(socket()); i++) {
-      if (!daemon.isAlive()) {
-        throw new IllegalStateException(
-            "daemon exited " + daemon.exitValue() + "; see " + scratch.resolve("daemon.log"));
-      }
-      Thread.sleep(100);
-    }
+    BenchDaemon.awaitSocket(daemon, socket(), scratch.resolve("daemon.log"));
     return daemon;
   }
 

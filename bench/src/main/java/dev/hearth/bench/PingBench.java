@@ -58,30 +58,9 @@ public final class PingBench {
     int clients = args.length > 2 ? Integer.parseInt(args[2]) : CLIENTS;
     int pings = args.length > 3 ? Integer.parseInt(args[3]) : PINGS;
     int rounds = args.length > 4 ? Integer.parseInt(args[4]) : ROUNDS;
-    Path state = Files.createDirectories(scratch.resolve("state"));
-    Path runtime = Files.createDirectories(scratch.resolve("run"));
-    Path socket = runtime.resolve("hearth.sock");
-    ProcessBuilder daemonCommand =
-        new ProcessBuilder(
-                dist.resolve("bin/hearth").toString(),
-                "daemon",
-                "--state-dir",
-                state.toString(),
-                "--runtime-dir",
-                runtime.toString(),
-                "--log-level",
-                "warn")
-            .redirectErrorStream(true)
-            .redirectOutput(scratch.resolve("daemon.log").toFile());
+    Path socket = BenchDaemon.plainSocket(scratch);
     try (Teardown teardown = Teardown.onStop()) {
-      Process daemon =
-          teardown.start(
-              daemonCommand::start,
-              process -> {
-                process.destroy();
-                process.waitFor(20, TimeUnit.SECONDS);
-              });
-      waitForSocket(socket, daemon);
+      Process daemon = BenchDaemon.startPlain(teardown, dist, scratch);
       System.out.printf(
           Locale.ROOT,
           "daemon.ping: %d clients x %d pings on one connection each (+%d warm-up), %d rounds;"
@@ -208,19 +187,6 @@ public final class PingBench {
   private static String loadAverage() throws IOException {
     String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
     return fields[0] + " " + fields[1] + " " + fields[2];
-  }
-
-  private static void waitForSocket(Path socket, Process daemon) throws InterruptedException {
-    for (int i = 0; i < 600; i++) {
-      if (Files.exists(socket)) {
-        return;
-      }
-      if (!daemon.isAlive()) {
-        throw new IllegalStateException("the daemon exited with " + daemon.exitValue());
-      }
-      Thread.sleep(100);
-    }
-    throw new IllegalStateException("no socket at " + socket + " after 60 s");
   }
 
   static long percentile(long[] nanos, double q) {

@@ -122,39 +122,30 @@ final class StandInHost implements AutoCloseable {
   }
 
   /**
-   * {@code bin/hearth daemon --config ...} in the namespace ({@code ip netns exec} execs it, so the
-   * pid is the JVM's), its output in {@code daemon.log}; waits for its socket.
+   * {@code bin/hearth daemon --config ...} in the namespace and a session of its own ({@code
+   * setsid} and {@code ip netns exec} exec it, so the pid is the daemon JVM's), its output in
+   * {@code daemon.log}; waits for its socket.
    */
   Process startDaemon() throws IOException, InterruptedException {
     ProcessBuilder builder =
         new ProcessBuilder(
-                "ip",
-                "netns",
-                "exec",
-                namespace,
-                dist.resolve("bin/hearth").toString(),
-                "daemon",
-                "--config",
-                config().toString())
+                BenchDaemon.inOwnSession(
+                    List.of(
+                        "ip",
+                        "netns",
+                        "exec",
+                        namespace,
+                        dist.resolve("bin/hearth").toString(),
+                        "daemon",
+                        "--config",
+                        config().toString())))
             .redirectErrorStream(true)
             .redirectOutput(scratch.resolve("daemon.log").toFile());
     builder
         .environment()
         .put("HEARTH_BENCH_GUEST_SSHD", scratch.resolve("guest-sshd/sshd_config").toString());
     Process daemon = builder.start();
-    for (int i = 0; i < 600 && !Files.exists(socket()); i++) {
-      if (!daemon.isAlive()) {
-        throw new IllegalStateException(
-            "daemon exited "
-                + daemon.exitValue()
-                + ": "
-                + Files.readString(scratch.resolve("daemon.log")));
-      }
-      Thread.sleep(100);
-    }
-    if (!Files.exists(socket())) {
-      throw new IllegalStateException("no daemon socket at " + socket() + " after 60 s");
-    }
+    BenchDaemon.awaitSocket(daemon, socket(), scratch.resolve("daemon.log"));
     return daemon;
   }
 
