@@ -10,6 +10,7 @@ import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
+import dev.hearth.core.rpc.RpcClient;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
@@ -114,7 +115,7 @@ class FrozenGuestFaultHostTest {
             "vm.exec of cat in the guest that freezes",
             () -> {
               try (HearthClient client = HearthClient.connect(fx.layout.socket())) {
-                HearthClient.Stream stream =
+                RpcClient.Stream stream =
                     client.openStream(
                         "vm.exec",
                         "{\"vm\": \"frozen\", \"argv\": [\"sh\", \"-c\", \"echo ready; cat\"]}",
@@ -182,7 +183,7 @@ class FrozenGuestFaultHostTest {
   void aCopyIntoAFrozenGuestEndsWhenTheVmIsDeleted() throws Exception {
     HearthClient client = HearthClient.connect(fx.layout.socket());
     try {
-      HearthClient.Stream stream =
+      RpcClient.Stream stream =
           client.openStream(
               "vm.copy",
               "{\"vm\": \"frozen\", \"direction\": \"to_guest\", \"path\": \""
@@ -238,7 +239,7 @@ class FrozenGuestFaultHostTest {
   private void otherVmIsServed() throws Exception {
     StringBuilder out = new StringBuilder();
     try (HearthClient client = HearthClient.connect(fx.layout.socket())) {
-      HearthClient.Stream stream =
+      RpcClient.Stream stream =
           client.openStream(
               "vm.exec",
               "{\"vm\": \"other\", \"argv\": [\"echo\", \"still here\"]}",

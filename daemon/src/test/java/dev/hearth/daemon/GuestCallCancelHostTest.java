@@ -3,6 +3,7 @@ package dev.hearth.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hearth.core.ConfigKey;
+import dev.hearth.core.rpc.RpcClient;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
@@ -89,7 +90,7 @@ class GuestCallCancelHostTest {
             "vm.exec of sleep",
             () -> {
               try (HearthClient client = HearthClient.connect(fx.layout.socket())) {
-                HearthClient.Stream stream =
+                RpcClient.Stream stream =
                     client.openStream(
                         "vm.exec",
                         "{\"vm\": \"demo\", \"argv\": [\"sleep\", \""

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.rpc.RpcClient;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
@@ -74,7 +75,7 @@ class GuestIoHostTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     try (HearthClient client = HearthClient.connect(fx.layout.socket())) {
-      HearthClient.Stream stream =
+      RpcClient.Stream stream =
           client.openStream(method, params, (fd, data) -> (fd == 1 ? out : err).writeBytes(data));
       if (input.length > 0) {
         stream.write(input);
@@ -175,7 +176,7 @@ class GuestIoHostTest {
     int baseline = sshd.pids().size();
     String marker = "8" + (System.nanoTime() % 100000);
     HearthClient client = HearthClient.connect(fx.layout.socket());
-    HearthClient.Stream stream =
+    RpcClient.Stream stream =
         client.openStream(
             "vm.exec",
             "{\"vm\": \"demo\", \"argv\": [\"sh\", \"-c\", \"sleep " + marker + "; echo never\"]}",
@@ -235,7 +236,7 @@ class GuestIoHostTest {
 
     ByteArrayOutputStream back = new ByteArrayOutputStream();
     try (HearthClient client = HearthClient.connect(fx.layout.socket())) {
-      HearthClient.Stream stream =
+      RpcClient.Stream stream =
           client.openStream(
               "vm.copy",
               "{\"vm\": \"demo\", \"direction\": \"from_guest\", \"path\": \"" + copied + "\"}",
@@ -316,7 +317,7 @@ class GuestIoHostTest {
             VmFixture.parse(Rpc.call(client, "vm.show", "{\"vm\": \"big\"}")).path("pid").asLong();
         long total = 100L * 1024 * 1024;
         AtomicLong received = new AtomicLong();
-        HearthClient.Stream stream =
+        RpcClient.Stream stream =
             client.openStream(
                 "vm.exec",
                 "{\"vm\": \"big\", \"argv\": [\"head\", \"-c\", \"" + total + "\", \"/dev/zero\"]}",

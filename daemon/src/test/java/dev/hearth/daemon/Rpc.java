@@ -1,8 +1,9 @@
 package dev.hearth.daemon;
 
+import dev.hearth.core.rpc.NotificationListener;
+import dev.hearth.core.rpc.RpcClient;
 import dev.hearth.core.testing.Await;
 import dev.hearth.daemon.internal.api.HearthClient;
-import dev.hearth.daemon.internal.api.NotificationListener;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
@@ -38,7 +39,7 @@ final class Rpc {
   }
 
   /** The result of a stream, once it has ended. */
-  static String result(HearthClient.Stream stream, String what) {
+  static String result(RpcClient.Stream stream, String what) {
     return bounded("the end of the stream of " + what, stream::awaitResult);
   }
 

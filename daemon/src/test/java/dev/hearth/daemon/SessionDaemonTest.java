@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.rpc.RpcClient;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.daemon.internal.api.HearthClient;
@@ -96,7 +97,7 @@ class SessionDaemonTest {
   private Logs logs(String session, long from, boolean follow) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (HearthClient client = HearthClient.connect(fx.layout.socket())) {
-      HearthClient.Stream stream =
+      RpcClient.Stream stream =
           client.openStream(
               "session.logs",
               "{\"vm\": \"demo\", \"session\": \""
@@ -396,7 +397,7 @@ class SessionDaemonTest {
   /** An attached client: its stream, what it received, and its result once the session ends. */
   private static final class Attacher {
     HearthClient client;
-    HearthClient.Stream stream;
+    RpcClient.Stream stream;
     final ByteArrayOutputStream out = new ByteArrayOutputStream();
     Future<JsonNode> result;
 

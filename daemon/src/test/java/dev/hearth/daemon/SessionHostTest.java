@@ -3,6 +3,7 @@ package dev.hearth.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.rpc.RpcClient;
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
@@ -83,7 +84,7 @@ class SessionHostTest {
 
   private static JsonNode waitFor(String session) {
     try (HearthClient client = HearthClient.connect(fx.layout.socket())) {
-      HearthClient.Stream stream =
+      RpcClient.Stream stream =
           client.openStream(
               "session.wait",
               "{\"vm\": \"demo\", \"session\": \"" + session + "\"}",
@@ -95,7 +96,7 @@ class SessionHostTest {
   private static String logs(String session, long from) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (HearthClient client = HearthClient.connect(fx.layout.socket())) {
-      HearthClient.Stream stream =
+      RpcClient.Stream stream =
           client.openStream(
               "session.logs",
               "{\"vm\": \"demo\", \"session\": \"" + session + "\", \"from\": " + from + "}",
@@ -112,7 +113,7 @@ class SessionHostTest {
   /** An attached client: what it received, and its result once the session ends. */
   private static final class Attacher {
     HearthClient client;
-    HearthClient.Stream stream;
+    RpcClient.Stream stream;
     final ByteArrayOutputStream out = new ByteArrayOutputStream();
     Future<JsonNode> result;
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.Config;
 import dev.hearth.core.ConfigKey;
 import dev.hearth.core.rpc.RequestStream;
+import dev.hearth.core.rpc.RpcClient;
 import dev.hearth.core.rpc.Wire;
 import dev.hearth.core.testing.Await;
 import dev.hearth.daemon.internal.api.HearthClient;
@@ -90,7 +91,7 @@ class StreamProtocolTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     List<String> err = new ArrayList<>();
     try (HearthClient client = HearthClient.connect(daemon.socket)) {
-      HearthClient.Stream stream =
+      RpcClient.Stream stream =
           client.openStream(
               "test.echo",
               null,
@@ -121,7 +122,7 @@ class StreamProtocolTest {
   @Test
   void anotherRequestWhileAStreamRunsIsRefusedByTheClient() {
     try (HearthClient client = HearthClient.connect(daemon.socket)) {
-      HearthClient.Stream stream = client.openStream("test.echo", null, (fd, data) -> {});
+      RpcClient.Stream stream = client.openStream("test.echo", null, (fd, data) -> {});
       assertThatThrownBy(client::ping)
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("still runs the stream of test.echo");
@@ -133,7 +134,7 @@ class StreamProtocolTest {
   @Test
   void aClientThatDisconnectsCancelsTheStream() throws Exception {
     HearthClient client = HearthClient.connect(daemon.socket);
-    HearthClient.Stream stream = client.openStream("test.silent", null, (fd, data) -> {});
+    RpcClient.Stream stream = client.openStream("test.silent", null, (fd, data) -> {});
     Await.latch(silentStarted, "test.silent to start");
     stream.close();
     Await.latch(silentCancelled, "test.silent to be cancelled by the disconnect");

@@ -10,7 +10,9 @@
  * the requests that answer at once, then a reading thread and a request thread per connection), the
  * peer's credentials and the seam deciding who is served ({@link
  * dev.hearth.core.rpc.PeerAuthorizer}, {@link dev.hearth.core.rpc.SupplementaryGroups}), and the
- * client's reading of a line ({@link dev.hearth.core.rpc.Reply}).
+ * client ({@link dev.hearth.core.rpc.RpcClient}: requests, notifications, streams both ways and
+ * files passed with a request on one connection, its failures as the caller's own exceptions; its
+ * reading of a line, {@link dev.hearth.core.rpc.Reply}).
  *
  * <p>A server supplies its methods as a {@link dev.hearth.core.rpc.RequestHandler} and its
  * authorization as a {@link dev.hearth.core.rpc.PeerAuthorizer}. The public signatures here use

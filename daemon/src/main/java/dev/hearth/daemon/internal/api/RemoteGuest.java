@@ -2,6 +2,7 @@ package dev.hearth.daemon.internal.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.core.rpc.RpcClient;
 import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.CopiedOut;
 import dev.hearth.daemon.CopyLimits;
@@ -49,7 +50,7 @@ final class RemoteGuest {
   private GuestProcess open(String method, ObjectNode params, OutputSink out) {
     HearthClient own = HearthClient.connect(socket);
     try {
-      HearthClient.Stream stream = own.openStream(method, params.toString(), out::output);
+      RpcClient.Stream stream = own.openStream(method, params.toString(), out::output);
       return new RemoteProcess(own, stream, method);
     } catch (RuntimeException e) {
       own.close();
@@ -84,7 +85,7 @@ final class RemoteGuest {
             .put("path", path)
             .put("name", name);
     try (HearthClient own = HearthClient.connect(socket)) {
-      HearthClient.Stream stream = own.openStream("vm.copy", params.toString(), (fd, b) -> {});
+      RpcClient.Stream stream = own.openStream("vm.copy", params.toString(), (fd, b) -> {});
       Thread feeder = new Thread(() -> feed(tar, stream), "hearth-copy-in");
       feeder.setDaemon(true);
       feeder.start();
@@ -94,7 +95,7 @@ final class RemoteGuest {
     }
   }
 
-  private static void feed(InputStream tar, HearthClient.Stream stream) {
+  private static void feed(InputStream tar, RpcClient.Stream stream) {
     byte[] buffer = new byte[COPY_BUFFER_BYTES];
     try (tar) {
       int n;
@@ -112,7 +113,7 @@ final class RemoteGuest {
     ObjectNode params =
         Wire.object().put("vm", vm).put("direction", "from_guest").put("path", path);
     try (HearthClient own = HearthClient.connect(socket)) {
-      HearthClient.Stream stream =
+      RpcClient.Stream stream =
           own.openStream(
               "vm.copy",
               params.toString(),
@@ -142,7 +143,7 @@ final class RemoteGuest {
     try (GuestTarExtractor.Receiver receiver =
             receive(destination, name, CopiesOut.limits(limits));
         HearthClient own = HearthClient.connect(socket)) {
-      HearthClient.Stream stream =
+      RpcClient.Stream stream =
           own.openStream(
               "vm.copy",
               params.toString(),
@@ -193,10 +194,10 @@ final class RemoteGuest {
   /** A {@code vm.exec} or {@code vm.shell} stream on its own connection. */
   private static final class RemoteProcess implements GuestProcess {
     private final HearthClient client;
-    private final HearthClient.Stream stream;
+    private final RpcClient.Stream stream;
     private final String method;
 
-    RemoteProcess(HearthClient client, HearthClient.Stream stream, String method) {
+    RemoteProcess(HearthClient client, RpcClient.Stream stream, String method) {
       this.client = client;
       this.stream = stream;
       this.method = method;

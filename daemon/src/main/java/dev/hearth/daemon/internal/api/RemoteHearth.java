@@ -3,6 +3,7 @@ package dev.hearth.daemon.internal.api;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.core.rpc.NotificationListener;
 import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.CopiedOut;
 import dev.hearth.daemon.CopyLimits;
@@ -48,7 +49,7 @@ import java.util.function.Consumer;
  * written and results read by {@link ApiJson}, the same code the daemon's handlers use. Requests
  * that block a connection for long ({@code op.watch}, {@code vm.exec}) get a connection of their
  * own, so that other calls go on meanwhile. Every failure is a {@link HearthException} already
- * ({@link DaemonLine} types the daemon's errors by their code).
+ * ({@link HearthClient} types the daemon's errors by their code).
  */
 public final class RemoteHearth implements Hearth, RawRpc {
   private final Path socket;

@@ -2,6 +2,7 @@ package dev.hearth.daemon.internal.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.core.rpc.RpcClient;
 import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.OutputSink;
 import dev.hearth.daemon.SessionAttachment;
@@ -84,7 +85,7 @@ final class RemoteSessions implements Sessions {
   /** A stream with no input, read to its end on a connection of its own. */
   private JsonNode stream(String method, ObjectNode params, OutputSink out) {
     try (HearthClient own = HearthClient.connect(socket)) {
-      HearthClient.Stream stream = own.openStream(method, params.toString(), out::output);
+      RpcClient.Stream stream = own.openStream(method, params.toString(), out::output);
       try (stream) {
         stream.closeInput();
         return RemoteHearth.parse(stream.awaitResult());
@@ -96,7 +97,7 @@ final class RemoteSessions implements Sessions {
   public SessionAttachment attach(String vm, String session, long from, OutputSink out) {
     ObjectNode params = target(vm, session).put("from", from);
     HearthClient own = HearthClient.connect(socket);
-    HearthClient.Stream stream;
+    RpcClient.Stream stream;
     try {
       stream = own.openStream("session.attach", params.toString(), out::output);
     } catch (RuntimeException e) {

@@ -2,6 +2,7 @@ package dev.hearth.daemon.internal.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.core.rpc.RpcClient;
 import dev.hearth.core.rpc.Wire;
 import dev.hearth.daemon.Workspace;
 import dev.hearth.daemon.internal.workspace.CallerWorkspaces;
@@ -47,7 +48,7 @@ final class RemoteWorkspaces extends CallerWorkspaces {
             .put("host_path", repo.top().toString())
             .put("size", prepared.size());
     try (HearthClient own = HearthClient.connect(socket)) {
-      HearthClient.Stream stream =
+      RpcClient.Stream stream =
           own.openStream("workspace.import", params.toString(), (fd, b) -> {});
       Thread feeder =
           new Thread(
@@ -88,7 +89,7 @@ final class RemoteWorkspaces extends CallerWorkspaces {
             .put("name", name)
             .put("include_uncommitted", includeUncommitted);
     try (HearthClient own = HearthClient.connect(socket)) {
-      HearthClient.Stream stream =
+      RpcClient.Stream stream =
           own.openStream(
               "workspace.export",
               params.toString(),
