@@ -25,8 +25,9 @@ public final class SessionProcesses {
    * Kills the processes of every session under {@code root} that still run, and returns once they
    * are gone: the wrapper first (as a power cut would: no exit file gets written), then everything
    * else in the wrapper's session (the holder, and an {@code mv} of the exit file that may have
-   * started) and in the command's session. Waiting matters: a wrapper's last step, left running,
-   * would write into a folder the test is deleting.
+   * started; the holder also when its wrapper was killed before) and in the command's session.
+   * Waiting matters: a wrapper's last step, left running, would write into a folder the test is
+   * deleting.
    *
    * <p>A wrapper's pid is checked against its command line first, and a command's against its
    * leading its own session, so a pid reused by another process since is left alone; Linux does not
@@ -41,13 +42,20 @@ public final class SessionProcesses {
       for (Path d : dirs.toList()) {
         // Not skipped when an exit file exists: a test may make one of a running session (a huge
         // exit file), and the pid checks below already leave ended sessions' reused pids alone.
-        pid(d.resolve("wrapper.pid"))
+        Optional<Long> wrapper = pid(d.resolve("wrapper.pid"));
+        wrapper
             .filter(pid -> cmdline(pid).contains(d.toString()))
             .ifPresent(
                 pid -> {
                   ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
                   sessions.add(pid);
                 });
+        // A wrapper killed earlier (a test playing a kill -9 in the guest) can no longer kill its
+        // holder, which stays in the wrapper's session: that session is still the wrapper's, since
+        // its id is not reused while the holder lives in it.
+        wrapper
+            .filter(w -> pid(d.resolve("holder.pid")).filter(h -> sessionOf(h) == w).isPresent())
+            .ifPresent(sessions::add);
         pid(d.resolve("pid")).filter(SessionProcesses::leadsItsSession).ifPresent(sessions::add);
       }
     } catch (IOException e) {
@@ -110,7 +118,17 @@ public final class SessionProcesses {
   }
 
   private static boolean leadsItsSession(long pid) {
+    return sessionOf(pid) == pid;
+  }
+
+  /** Whether a process has ended: gone, or a zombie its parent (or init) has yet to reap. */
+  public static boolean ended(long pid) {
+    return sessionOf(pid) == -1;
+  }
+
+  /** The session of a live process; -1 for one that has ended. */
+  private static long sessionOf(long pid) {
     String[] f = stat(pid);
-    return f.length > 3 && !f[0].equals("Z") && Long.parseLong(f[3]) == pid;
+    return f.length > 3 && !f[0].equals("Z") ? Long.parseLong(f[3]) : -1;
   }
 }
