@@ -348,7 +348,6 @@ public final class MinaGuestDialer implements AutoCloseable {
     }
   }
 
-  /** The exception's message, or its class name when it has none. */
   /**
    * Why {@code session}'s connection was given up by this side (its guest answered no keepalive),
    * if it was.
@@ -365,6 +364,7 @@ public final class MinaGuestDialer implements AutoCloseable {
         + " apart (guest_keepalive): it is frozen or its network is gone";
   }
 
+  /** The exception's message, or its class name when it has none. */
   static String reason(Throwable e) {
     String message = e.getMessage();
     return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;

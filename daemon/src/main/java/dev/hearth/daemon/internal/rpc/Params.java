@@ -149,7 +149,6 @@ public final class Params {
     return value;
   }
 
-  /** A boolean field, or {@code defaultValue} when absent. */
   /**
    * An optional size: a number of bytes, or a string such as {@code "10G"} ({@code Sizes.parse}).
    *
@@ -174,6 +173,7 @@ public final class Params {
     throw invalid(name, "give a size such as \"" + example + "\" or a number of bytes");
   }
 
+  /** A boolean field, or {@code defaultValue} when absent. */
   public boolean bool(String name, boolean defaultValue) {
     Optional<JsonNode> node = node(name);
     if (node.isEmpty()) {
