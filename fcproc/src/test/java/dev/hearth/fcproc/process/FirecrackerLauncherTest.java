@@ -156,8 +156,8 @@ class FirecrackerLauncherTest {
     eventually(
         "the cappers wrote the last lines",
         () ->
-            Files.readString(log).contains("log line 1999 of the VMM")
-                && Files.readString(metrics).contains("\"metrics\": 499,"));
+            CappedFiles.textNow(log).contains("log line 1999 of the VMM")
+                && CappedFiles.textNow(metrics).contains("\"metrics\": 499,"));
     vm.kill();
 
     for (Path file : List.of(log, metrics)) {

@@ -130,10 +130,8 @@ class JailerLauncherTest {
       Await.until(
           "the cappers wrote the jailed VMM's last log and metrics lines",
           () ->
-              Files.exists(log)
-                  && Files.exists(metrics)
-                  && Files.readString(log).contains("log line 1999")
-                  && Files.readString(metrics).contains("\"utc_timestamp_ms\": 1999,"));
+              CappedFiles.textNow(log).contains("log line 1999")
+                  && CappedFiles.textNow(metrics).contains("\"utc_timestamp_ms\": 1999,"));
       for (Path file : List.of(log, metrics)) {
         assertThat(Files.size(file)).isLessThanOrEqualTo(cap / 2);
         assertThat(Files.size(ConsoleLog.previous(file))).isLessThanOrEqualTo(cap / 2);
