@@ -1,6 +1,7 @@
 package dev.hearth.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.ConfigKey;
@@ -46,6 +47,27 @@ class VmTapPoolTest {
     fx.call("vm.stop", "{\"vm\": \"demo\"}");
     fx.call("vm.start", "{\"vm\": \"demo\"}");
     assertThat(fx.network.attached()).containsExactly("ftap0", "ftap0");
+  }
+
+  @Test
+  void aTapThatIsNotOnTheHostIsNeverPooled() throws Exception {
+    fx = new VmFixture(dir, VmFixture.config(dir).with(ConfigKey.TAP_POOL_SIZE, "2")).start();
+
+    // A create whose TAP could not be made: its name must not go to the pool, or every later
+    // create that takes it would fail to put it on the bridge.
+    fx.network.failTapCreation(true);
+    assertThatThrownBy(() -> fx.create("demo", ""))
+        .isInstanceOf(HearthException.class)
+        .hasMessageContaining("could not create TAP ftap0");
+    fx.network.failTapCreation(false);
+    assertThat(fx.createAndWait("demo", "").path("state").asText()).isEqualTo("succeeded");
+    assertThat(fx.network.listTaps()).containsExactly("ftap0");
+
+    // A TAP removed from the host by hand is not pooled when its VM goes either.
+    Files.delete(dir.resolve("net/taps/ftap0"));
+    fx.call("vm.delete", "{\"vm\": \"demo\", \"force\": true}");
+    assertThat(fx.createAndWait("again", "").path("state").asText()).isEqualTo("succeeded");
+    assertThat(fx.network.listTaps()).containsExactly("ftap0");
   }
 
   @Test

@@ -6,12 +6,16 @@ import dev.hearth.dmsnap.RootDisk;
 import dev.hearth.fcproc.net.TapPool;
 import dev.hearth.fcproc.process.FirecrackerProcess;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Removes what a VM holds: its process, API socket, root disk and folder, then its egress rules,
  * TAP and row. Shared by a failed create's undo, delete and reconcile.
  */
 final class VmTeardown {
+  private static final Logger log = LoggerFactory.getLogger(VmTeardown.class);
+
   private final VmService.Parts parts;
   private final Layout layout;
   private final VmStore vms;
@@ -61,8 +65,9 @@ final class VmTeardown {
     egresses.forget(vm);
     // Guard first: a TAP in the pool belongs to no VM, so nothing of this VM's may pass it.
     parts.network().unguardTap(vm.tap());
+    boolean onHost = onHost(vm);
     try (OrderedLock.Held held = parts.locks().createVmLock().lock()) {
-      if (tapPool.offer(vm.tap())) {
+      if (onHost && tapPool.offer(vm.tap())) {
         vms.delete(vm.id());
         return;
       }
@@ -70,6 +75,24 @@ final class VmTeardown {
     parts.network().deleteTap(vm.tap());
     try (OrderedLock.Held held = parts.locks().createVmLock().lock()) {
       vms.delete(vm.id());
+    }
+  }
+
+  /**
+   * Whether the VM's TAP is still a device on the host. Only such a TAP may go to the pool: the TAP
+   * of a create that failed while making it is gone (the network deletes what it could not finish),
+   * and every later create that took its name from the pool would fail on it.
+   */
+  private boolean onHost(Vm vm) throws InterruptedException {
+    try {
+      return parts.network().listTaps().contains(vm.tap());
+    } catch (RuntimeException e) {
+      log.warn(
+          "cannot list the host's TAPs, so TAP {} of VM {} is deleted rather than pooled: {}",
+          vm.tap(),
+          vm.name(),
+          e.getMessage());
+      return false;
     }
   }
 }
