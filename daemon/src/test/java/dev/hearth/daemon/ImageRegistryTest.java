@@ -102,6 +102,35 @@ class ImageRegistryTest {
   }
 
   @Test
+  void aFileNameThatIsNoPathIsRefusedNamingItsParam() throws Exception {
+    for (String name : List.of("nul\\u0000byte", "x".repeat(4097))) {
+      assertThatThrownBy(
+              () ->
+                  fx.callWithFiles(
+                      "image.register",
+                      "{\"name\": \"x\", \"kernel_fd\": 0, \"kernel_name\": \""
+                          + name
+                          + "\", \"rootfs_fd\": 1}",
+                      kernel,
+                      rootfs))
+          .asInstanceOf(type(HearthException.class))
+          .satisfies(e -> assertThat(e.wireCode()).hasValue(-32602))
+          .satisfies(e -> assertThat(e.getMessage()).contains("param 'kernel_name'"));
+    }
+    // workspace.import checks its strings before it looks for the VM.
+    assertThatThrownBy(
+            () ->
+                fx.call(
+                    "workspace.import",
+                    "{\"vm\": \"none\", \"name\": \"w\", \"branch\": \"main\", \"head\":"
+                        + " \"a\", \"host_path\": \"/repo\\u0000x\", \"size\": 0}"))
+        .asInstanceOf(type(HearthException.class))
+        .satisfies(e -> assertThat(e.wireCode()).hasValue(-32602))
+        .satisfies(e -> assertThat(e.getMessage()).contains("param 'host_path'", "NUL"));
+    assertThat(fx.layout.imageDir("x")).doesNotExist();
+  }
+
+  @Test
   void aBadRootfsIsRefusedNamingTheFile() throws Exception {
     Path bad = Files.write(dir.resolve("random.img"), new byte[4096]);
 

@@ -2,7 +2,9 @@ package dev.hearth.imagemgr;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 
 /**
@@ -49,6 +51,31 @@ public sealed interface ImageSource extends AutoCloseable {
     public Opened {
       Objects.requireNonNull(label, "label");
       Objects.requireNonNull(channel, "channel");
+    }
+
+    /**
+     * A copy of this file that outlives the descriptor it came through, which lives only as long as
+     * the request that passed it: the bytes from the start to the size the file has now, holes
+     * kept, in a new file of {@code folder} that is unlinked at once, so that only the returned
+     * source's channel reaches it and it goes when that closes. This source is closed either way.
+     *
+     * @throws InvalidImageFileException when the file cannot be read through its descriptor
+     * @throws ImageStagingException when the copy cannot be written
+     */
+    public Opened detachedCopy(Path folder) {
+      try (this) {
+        Files.createDirectories(folder);
+        Path copy = Files.createTempFile(folder, "hearth-passed-", ".copy");
+        try {
+          OpenedFileCopy.copy(this, copy);
+          return new Opened(label, FileChannel.open(copy, StandardOpenOption.READ));
+        } finally {
+          Files.deleteIfExists(copy);
+        }
+      } catch (IOException e) {
+        throw new ImageStagingException(
+            "cannot make a private copy of " + label + " in " + folder + ": " + e, e);
+      }
     }
 
     @Override

@@ -31,6 +31,9 @@ public final class ClientFiles {
   /** Suffix of the param naming a passed file for messages. */
   public static final String NAME = "_name";
 
+  /** The longest {@code <field>_name}: PATH_MAX. */
+  static final int MAX_LABEL_BYTES = 4096;
+
   private ClientFiles() {}
 
   /**
@@ -79,6 +82,7 @@ public final class ClientFiles {
     String label =
         params
             .optionalString(field + NAME)
+            .map(name -> checkedLabel(params, field + NAME, name))
             .orElse("the " + field + " passed as descriptor " + index);
     FileChannel channel;
     try {
@@ -87,6 +91,20 @@ public final class ClientFiles {
       throw params.invalid(field + FD, e.getMessage() + "; " + descriptorHow(field));
     }
     return Optional.of(ImageSource.opened(label, channel));
+  }
+
+  /**
+   * A file's name for messages: what a path may be (no NUL, at most {@link #MAX_LABEL_BYTES}
+   * bytes), since messages and the image's manifest take it as a path.
+   */
+  private static String checkedLabel(Params params, String param, String label) {
+    if (label.indexOf('\0') >= 0) {
+      throw params.invalid(param, "a file name cannot hold a NUL character");
+    }
+    if (label.getBytes(StandardCharsets.UTF_8).length > MAX_LABEL_BYTES) {
+      throw params.invalid(param, "longer than " + MAX_LABEL_BYTES + " bytes, the longest path");
+    }
+    return label;
   }
 
   /**

@@ -10,19 +10,15 @@ import dev.hearth.imagemgr.ImageNames;
 import dev.hearth.imagemgr.ImageSource;
 import dev.hearth.imagemgr.ImageStaging;
 import dev.hearth.imagemgr.ImagemgrException;
+import dev.hearth.imagemgr.InvalidImageFileException;
 import dev.hearth.imagemgr.KernelValidator;
 import dev.hearth.imagemgr.StagedImage;
 import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.Registry;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -101,14 +97,24 @@ public final class ImageBuildService {
               + Sizes.format(parts.maxSizeBytes())
               + " (max_image_build_size)");
     }
+    BuildSpec spec = spec(request, request.kernel().isEmpty() && parts.defaultKernel().isEmpty());
+    // Last of the checks that need no lock: the kernel may be a private copy from here on.
     Optional<ImageSource> kernel = kernel(request);
-    BuildSpec spec = spec(request, kernel.isEmpty());
+    boolean started = false;
     try {
-      return parts.guard().run(() -> claimAndStart(request.name(), spec, kernel));
+      OpSnapshot op = parts.guard().run(() -> claimAndStart(request.name(), spec, kernel));
+      started = true;
+      return op;
     } catch (RuntimeException | InterruptedException e) {
       throw e;
     } catch (Exception e) {
       throw new ImageBuildException("cannot start the build of " + request.name() + ": " + e, e);
+    } finally {
+      // A started build closes its kernel when it ends; a refused one (a taken name, too many
+      // builds) closes it here, or the copy would stay open in the daemon.
+      if (!started) {
+        kernel.ifPresent(ImageSource::close);
+      }
     }
   }
 
@@ -199,25 +205,18 @@ public final class ImageBuildService {
   }
 
   /**
-   * A kernel the client passed open, copied now into a private file of the daemon's that is open
-   * and already unlinked (it goes when its channel closes, with the build): the build reads it long
-   * after the request that passed it has ended, and a passed descriptor lives only as long as that
-   * request's connection.
+   * A kernel the client passed open, copied now into a private file of the daemon's in the staging
+   * folder (see {@link ImageSource.Opened#detachedCopy}): the build reads it long after the request
+   * that passed it has ended, and a passed descriptor lives only as long as that request's
+   * connection. The copy takes the file as it was when received, holes kept.
    */
-  private static ImageSource copied(ImageSource.Opened kernel) {
-    try (kernel) {
-      Path copy = Files.createTempFile("hearth-build-kernel-", ".vmlinux");
-      try {
-        try (InputStream in = Channels.newInputStream(kernel.channel().position(0))) {
-          Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
-        }
-        return ImageSource.opened(kernel.label(), FileChannel.open(copy, StandardOpenOption.READ));
-      } finally {
-        Files.deleteIfExists(copy);
-      }
-    } catch (IOException e) {
-      throw HearthException.invalid(
-          "kernel: cannot read " + kernel.label() + " through its descriptor: " + e.getMessage());
+  private ImageSource copied(ImageSource.Opened kernel) {
+    try {
+      return kernel.detachedCopy(parts.staging().stagingDir());
+    } catch (InvalidImageFileException e) {
+      throw HearthException.invalid("kernel: " + e.getMessage());
+    } catch (ImagemgrException e) {
+      throw HearthException.hostError("kernel: " + e.getMessage());
     }
   }
 

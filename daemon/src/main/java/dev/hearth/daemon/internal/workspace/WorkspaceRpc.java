@@ -11,6 +11,7 @@ import dev.hearth.daemon.internal.rpc.RpcHandler;
 import dev.hearth.session.Cancellation;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -58,6 +59,12 @@ public final class WorkspaceRpc {
     String hostPath = params.string("host_path");
     if (!hostPath.startsWith("/")) {
       throw params.invalid("host_path", "must be an absolute path");
+    }
+    // Path.of and the guest's import script take these; a NUL is neither a path nor an argument.
+    for (String param : List.of("host_path", "branch", "head")) {
+      if (params.string(param).indexOf('\0') >= 0) {
+        throw params.invalid(param, "cannot hold a NUL character");
+      }
     }
     Workspace w =
         service.importBundle(

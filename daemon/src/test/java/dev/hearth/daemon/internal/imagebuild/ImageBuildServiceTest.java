@@ -22,8 +22,11 @@ import dev.hearth.opstate.OpSnapshot;
 import dev.hearth.opstate.OpState;
 import dev.hearth.opstate.OpWatch;
 import dev.hearth.opstate.Registry;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -324,6 +327,48 @@ class ImageBuildServiceTest {
         .hasMessageContaining("already exists");
     assertThat(ops.list()).isEmpty();
     assertThat(runner.commands()).isEmpty();
+  }
+
+  @Test
+  void aPassedKernelOfARefusedBuildIsNotKeptOpen() throws Exception {
+    Files.createDirectories(imagesDir().resolve("base"));
+    ImageSource.Opened passed =
+        new ImageSource.Opened("vmlinux", FileChannel.open(kernel, StandardOpenOption.READ));
+    assertThatThrownBy(
+            () ->
+                service.start(
+                    new ImageBuildRequest(
+                        "base",
+                        Optional.empty(),
+                        List.of(),
+                        Optional.empty(),
+                        OptionalLong.empty(),
+                        Optional.of(passed))))
+        .isInstanceOf(HearthException.class)
+        .hasMessageContaining("already exists");
+    assertThat(passed.channel().isOpen()).as("the passed descriptor").isFalse();
+    assertThat(openCopies()).as("the daemon's private copies still open").isEmpty();
+    try (Stream<Path> left = Files.list(stagingDir())) {
+      assertThat(left).as("files left in the staging folder").isEmpty();
+    }
+  }
+
+  /** This process's descriptors on files in the staging folder (a copy is unlinked at once). */
+  private List<String> openCopies() throws IOException {
+    List<String> open = new ArrayList<>();
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : fds.toList()) {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.startsWith(stagingDir().toString())) {
+            open.add(target);
+          }
+        } catch (IOException e) {
+          // The directory stream's own descriptor, closed by now.
+        }
+      }
+    }
+    return open;
   }
 
   @Test
