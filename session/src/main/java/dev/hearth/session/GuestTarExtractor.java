@@ -28,11 +28,11 @@ import java.util.stream.Stream;
  *
  * <p>Only the requested entry {@code name} and paths under it are written. Refused, and reported as
  * {@link RefusedEntry}s: absolute names, names with {@code ..}, other top-level names, symbolic
- * links that are absolute or climb above the entry, hard links to anything but a file this copy
- * wrote, entries inside a link, devices, FIFOs, other entry types, setuid or setgid files, and
- * names this host cannot write. Setgid and sticky bits of folders are dropped; modes are kept
- * otherwise, times too, and everything belongs to the calling user (never the archive's owner).
- * Past an {@link ArchiveLimits} bound the copy fails.
+ * links that are absolute, climb above the entry or have {@code ..} after a name, hard links to
+ * anything but a file this copy wrote, entries inside a link, devices, FIFOs, other entry types,
+ * setuid or setgid files, and names this host cannot write. Setgid and sticky bits of folders are
+ * dropped; modes are kept otherwise, times too, and everything belongs to the calling user (never
+ * the archive's owner). Past an {@link ArchiveLimits} bound the copy fails.
  *
  * <p>Where the entry goes follows docker cp's rules: into {@code destination} when that is a
  * folder, else it becomes {@code destination} (whose folder must exist); a file replaces a file or

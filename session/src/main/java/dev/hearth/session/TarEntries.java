@@ -312,28 +312,32 @@ final class TarEntries {
   }
 
   /**
-   * Why a symbolic link at {@code segments} to {@code target} leaves the copy, if it does: an
-   * absolute target, or a relative one that climbs above the copied entry (even to come back down:
-   * the entry may be renamed at its destination). The requested entry itself cannot be a link, as
-   * nothing of the copy lies beside it.
+   * Why a symbolic link at {@code segments} to {@code target} could lead out of the copy, if it
+   * could: an absolute target; one that climbs above the copied entry (even to come back down: the
+   * entry may be renamed at its destination); or one with {@code ..} after a name, as that name may
+   * be a link, made before or after this one, and {@code ..} then climbs from where it leads. So a
+   * link's {@code ..}s climb real folders from its own (see {@link #folderOf}), and its names only
+   * go down: where any chain of such links leads stays below the entry, whatever their order. The
+   * requested entry itself cannot be a link, as nothing of the copy lies beside it.
    */
   private Optional<String> symlinkOutside(List<String> segments, String target) {
-    String outside = "a symbolic link to " + quoted(target) + ", outside the copy";
+    String link = "a symbolic link to " + quoted(target);
     if (target.isEmpty() || target.startsWith("/") || segments.size() < 2) {
-      return Optional.of(outside);
+      return Optional.of(link + ", outside the copy");
     }
-    List<String> at = new ArrayList<>(segments.subList(0, segments.size() - 1));
+    int depth = segments.size() - 1; // the link's folder and those above it, up to the entry
+    boolean down = false;
     for (String part : target.split("/", -1)) {
       if (part.isEmpty() || part.equals(".")) {
         continue;
       }
-      if (part.equals("..")) {
-        at.remove(at.size() - 1);
-        if (at.isEmpty()) {
-          return Optional.of(outside);
-        }
-      } else {
-        at.add(part);
+      if (!part.equals("..")) {
+        down = true;
+      } else if (down) {
+        return Optional.of(
+            link + ", with '..' after a name (a link on its way could leave the copy)");
+      } else if (--depth == 0) {
+        return Optional.of(link + ", outside the copy");
       }
     }
     return Optional.empty();

@@ -217,6 +217,53 @@ class GuestTarExtractorTest {
   }
 
   @Test
+  void aLinkWhoseDotDotComesAfterANameIsRefusedWhicheverOfTheChainComesFirst() throws Exception {
+    // On disk d/a/up is d and d/here is d: textually inside, these targets climb out through them.
+    String far = "a/up/a/up/../../../.ssh/authorized_keys";
+    String why = ", with '..' after a name (a link on its way could leave the copy)";
+    List<List<String[]>> chains =
+        List.of(
+            List.of(new String[] {"d/a/up", ".."}, new String[] {"d/esc", far}),
+            List.of(new String[] {"d/esc", far}, new String[] {"d/a/up", ".."}),
+            List.of(new String[] {"d/here", "."}, new String[] {"d/esc", "here/.."}),
+            List.of(new String[] {"d/esc", "here/.."}, new String[] {"d/here", "."}));
+    for (int i = 0; i < chains.size(); i++) {
+      Tars tars = new Tars().folder("d", 0755).folder("d/a", 0755);
+      chains.get(i).forEach(link -> tars.symlink(link[0], link[1]));
+      Path into = Files.createDirectories(dest.resolve("chain" + i));
+      Unpacked unpacked = unpack(tars.bytes(), into, "d");
+      String target = i < 2 ? far : "here/..";
+      assertThat(unpacked.refused())
+          .as("chain %d", i)
+          .extracting(RefusedEntry::name, RefusedEntry::reason)
+          .containsExactly(tuple("d/esc", "a symbolic link to '" + target + "'" + why));
+      assertThat(into.resolve("d/esc")).as("chain %d", i).doesNotExist();
+      assertThat(Files.isSymbolicLink(into.resolve(i < 2 ? "d/a/up" : "d/here"))).isTrue();
+    }
+    assertNothingElseChanged();
+  }
+
+  @Test
+  void ordinaryRelativeLinksStillLandEvenThroughOtherLinks() throws Exception {
+    byte[] tar =
+        new Tars()
+            .file("usr/lib/libfoo.so.1", 0755, "elf\n")
+            .symlink("usr/lib/libfoo.so", "libfoo.so.1")
+            .symlink("usr/lib64", "lib")
+            .file("usr/lib/python3/bin/python", 0755, "py\n")
+            .symlink("usr/bin/python", "../lib/python3/bin/python")
+            .symlink("usr/bin/foo", "./../lib64/libfoo.so")
+            .bytes();
+    Unpacked unpacked = unpack(tar, dest, "usr");
+    assertThat(unpacked.refused()).isEmpty();
+    assertThat(dest.resolve("usr/bin/python")).hasContent("py");
+    assertThat(dest.resolve("usr/bin/foo")).hasContent("elf");
+    assertThat(Files.readSymbolicLink(dest.resolve("usr/bin/foo")))
+        .isEqualTo(Path.of("./../lib64/libfoo.so"));
+    assertNothingElseChanged();
+  }
+
+  @Test
   void pastEachBoundTheCopyFailsAndLeavesNothing() throws IOException {
     Tars many = new Tars().folder("d", 0755);
     for (int i = 0; i < 11; i++) {
