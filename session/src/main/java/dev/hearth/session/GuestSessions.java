@@ -25,8 +25,10 @@ import org.slf4j.LoggerFactory;
  * Guest sessions of every VM (ARCHITECTURE.md, "Guest sessions"): each operation runs one of the
  * {@link SessionScripts} in the guest through {@link GuestScripts} and parses its output. The
  * guest's session folders are the truth; the {@link SessionRegistry} holds the controllers (write
- * locks) and the last state read. The registry's lock is never held across guest I/O; the per-VM
- * start lock and the per-session write lock are held across the one script each guards.
+ * locks) and the last state read. Every call holds a use of its session's controller until it
+ * returns (an attach's input pump, until it stops). The registry's lock is never held across guest
+ * I/O; the per-VM start lock and the per-session write lock are held across the one script each
+ * guards.
  *
  * <p>Which VM, and whether it runs, is the caller's business: every method takes the guest. Errors
  * are {@link SessionException}s: {@link InvalidSessionRequestException} for a bad request, {@link
@@ -216,7 +218,12 @@ public final class GuestSessions implements AutoCloseable {
    */
   public void write(SessionGuest vm, String sessionRef, byte[] data, boolean eof)
       throws InterruptedException {
-    write(vm, controller(vm, sessionRef), data, eof);
+    SessionController session = acquire(vm, sessionRef);
+    try {
+      write(vm, session, data, eof);
+    } finally {
+      registry.release(session);
+    }
   }
 
   private void write(SessionGuest vm, SessionController session, byte[] data, boolean eof)
@@ -243,31 +250,34 @@ public final class GuestSessions implements AutoCloseable {
   /** Sends a signal to the session's process group; returns the signal's name. */
   public String kill(SessionGuest vm, String sessionRef, String signal)
       throws InterruptedException {
-    SessionController session = controller(vm, sessionRef);
-    String script = scripts(vm).kill(session.id, signal);
-    check(vm, session, "kill", runner.run(vm, "kill script", script, new byte[0]));
-    return SessionSignal.parse(signal);
+    SessionController session = acquire(vm, sessionRef);
+    try {
+      String script = scripts(vm).kill(session.id, signal);
+      check(vm, session, "kill", runner.run(vm, "kill script", script, new byte[0]));
+      return SessionSignal.parse(signal);
+    } finally {
+      registry.release(session);
+    }
   }
 
   /** Waits until the session ends (or {@code cancel} fires) and returns how it ended. */
   public End waitFor(SessionGuest vm, String sessionRef, Cancellation cancel)
       throws InterruptedException {
-    SessionController session = controller(vm, sessionRef);
-    BoundedOutput out =
-        SessionScriptRunner.capture(vm, "stdout", "wait script", SCRIPT_OUTPUT_LIMIT);
-    BoundedOutput err =
-        SessionScriptRunner.capture(vm, "stderr", "wait script", SCRIPT_OUTPUT_LIMIT);
-    int exit =
-        runner.runStreaming(
-            vm,
-            "wait script",
-            scripts(vm).waitFor(session.id),
-            InputStream.nullInputStream(),
-            out,
-            err,
-            cancel);
-    check(vm, session, "wait", new SessionScriptRunner.Result(exit, out.bytes(), err.bytes()));
-    return end(out.text());
+    SessionController session = acquire(vm, sessionRef);
+    try {
+      BoundedOutput out =
+          SessionScriptRunner.capture(vm, "stdout", "wait script", SCRIPT_OUTPUT_LIMIT);
+      BoundedOutput err =
+          SessionScriptRunner.capture(vm, "stderr", "wait script", SCRIPT_OUTPUT_LIMIT);
+      String script = scripts(vm).waitFor(session.id);
+      int exit =
+          runner.runStreaming(
+              vm, "wait script", script, InputStream.nullInputStream(), out, err, cancel);
+      check(vm, session, "wait", new SessionScriptRunner.Result(exit, out.bytes(), err.bytes()));
+      return end(out.text());
+    } finally {
+      registry.release(session);
+    }
   }
 
   /**
@@ -282,8 +292,12 @@ public final class GuestSessions implements AutoCloseable {
       OutputStream out,
       Cancellation cancel)
       throws InterruptedException {
-    SessionController session = controller(vm, sessionRef);
-    return copyLog(vm, session, offset, follow, out, cancel, "logs");
+    SessionController session = acquire(vm, sessionRef);
+    try {
+      return copyLog(vm, session, offset, follow, out, cancel, "logs");
+    } finally {
+      registry.release(session);
+    }
   }
 
   /**
@@ -301,14 +315,22 @@ public final class GuestSessions implements AutoCloseable {
       OutputStream out,
       Cancellation cancel)
       throws InterruptedException {
-    SessionController session = controller(vm, sessionRef);
+    SessionController session = acquire(vm, sessionRef);
     Cancellation pumpDone = new Cancellation();
-    cancel.onCancel(pumpDone::cancel);
     try {
-      background.execute(() -> forwardInput(vm, session, input, pumpDone));
+      cancel.onCancel(pumpDone::cancel);
+      // The pump's own use: it may still be in a write when the attach returns.
+      registry.retain(session);
+      try {
+        background.execute(() -> forwardInput(vm, session, input, pumpDone));
+      } catch (RejectedExecutionException e) {
+        registry.release(session);
+        throw e;
+      }
       return copyLog(vm, session, offset, true, out, cancel, "attach");
     } finally {
       pumpDone.cancel();
+      registry.release(session);
     }
   }
 
@@ -328,6 +350,8 @@ public final class GuestSessions implements AutoCloseable {
       log.info("session {}: input from an attached client refused: {}", session.id, e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      registry.release(session);
     }
   }
 
@@ -385,12 +409,13 @@ public final class GuestSessions implements AutoCloseable {
   }
 
   /**
-   * The session {@code ref} names: an exact id already known (no guest round trip), else, after a
-   * list, an id, a name (the running one, else the latest), or a unique id prefix.
+   * The session {@code ref} names, taken for a call ({@link SessionRegistry#release} it): an exact
+   * id already known (no guest round trip), else, after a list, an id, a name (the running one,
+   * else the latest), or a unique id prefix.
    */
-  private SessionController controller(SessionGuest vm, String ref) throws InterruptedException {
+  private SessionController acquire(SessionGuest vm, String ref) throws InterruptedException {
     if (SessionIds.isValid(ref)) {
-      Optional<SessionController> known = registry.find(vm.vmId(), ref);
+      Optional<SessionController> known = registry.acquire(vm.vmId(), ref);
       if (known.isPresent()) {
         return known.get();
       }
@@ -428,20 +453,18 @@ public final class GuestSessions implements AutoCloseable {
         throw new SessionOutputException(brokenMessage(vm, broken.get()));
       }
     }
-    String id =
-        match
-            .orElseThrow(
-                () ->
-                    new SessionNotFoundException(
-                        "no session '"
-                            + Printable.of(ref)
-                            + "' in VM "
-                            + vm.vmName()
-                            + "; see `hearth session list "
-                            + vm.vmName()
-                            + "`"))
-            .id();
-    return registry.find(vm.vmId(), id).orElseThrow();
+    SessionInfo found =
+        match.orElseThrow(
+            () ->
+                new SessionNotFoundException(
+                    "no session '"
+                        + Printable.of(ref)
+                        + "' in VM "
+                        + vm.vmName()
+                        + "; see `hearth session list "
+                        + vm.vmName()
+                        + "`"));
+    return registry.acquire(vm.vmId(), found);
   }
 
   private SessionScripts scripts(SessionGuest vm) {

@@ -13,6 +13,12 @@ final class SessionController {
   final ReentrantLock writeLock = new ReentrantLock();
   private volatile SessionInfo info;
 
+  /**
+   * How many calls use this controller now (guarded by the {@link SessionRegistry}'s monitor): the
+   * registry keeps it while any does, so that its write lock stays the session's only one.
+   */
+  int uses;
+
   SessionController(String vmId, SessionInfo info) {
     this.vmId = vmId;
     this.id = info.id();

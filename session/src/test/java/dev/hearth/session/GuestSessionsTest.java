@@ -83,6 +83,22 @@ class GuestSessionsTest {
   }
 
   @Test
+  void aListForgetsTheSessionsItNoLongerNamesOnceNoCallUsesThem() throws Exception {
+    SessionInfo started = start(Optional.of("old"), List.of("true"));
+    assertThat(sessions.waitFor(VM, started.id(), never()).state()).isEqualTo(SessionState.EXITED);
+    // The guest renames the folder: the next list names another id only.
+    Files.move(guest.root.resolve(started.id()), guest.root.resolve("ffffffffff"));
+
+    assertThat(sessions.list(VM)).extracting(SessionInfo::id).containsExactly("ffffffffff");
+    // Its controller is gone (the wait left no use of it): the exact id now takes a list.
+    assertThatThrownBy(
+            () ->
+                sessions.logs(VM, started.id(), 0, false, OutputStream.nullOutputStream(), never()))
+        .isInstanceOf(SessionNotFoundException.class)
+        .hasMessage("no session '" + started.id() + "' in VM demo; see `hearth session list demo`");
+  }
+
+  @Test
   void aGuestThatCannotBeReachedIsAGuestScriptError() {
     GuestSessions unreachable =
         new GuestSessions(
