@@ -1,10 +1,12 @@
 package dev.hearth.cli;
 
+import dev.hearth.core.Printable;
 import dev.hearth.daemon.DaemonAlreadyRunningException;
 import dev.hearth.daemon.DaemonException;
 import dev.hearth.daemon.DaemonUnavailableException;
 import dev.hearth.daemon.HearthException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.OptionalInt;
 import picocli.CommandLine;
 import picocli.CommandLine.ExitCode;
@@ -15,7 +17,8 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * The one place that turns exceptions into exit codes and text: one line on stderr ("hearth:
- * message"), the stack trace only under --stacktrace; usage errors exit 2, everything else 1.
+ * message"), the stack trace only under --stacktrace; usage errors exit 2, everything else 1. The
+ * message and the trace are escaped ({@link #escape}): a daemon's message may quote a guest.
  */
 final class ErrorHandler implements IExecutionExceptionHandler, IParameterExceptionHandler {
   /** JSON-RPC's code for invalid params: what the daemon answers an invalid value with. */
@@ -45,11 +48,33 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
   }
 
   private void report(PrintWriter err, String line, Exception ex) {
-    err.println("hearth: " + line);
+    err.println("hearth: " + escape(line));
     if (root.stacktrace()) {
-      ex.printStackTrace(err);
+      // The trace repeats the messages of the exception and its causes.
+      StringWriter trace = new StringWriter();
+      ex.printStackTrace(new PrintWriter(trace));
+      err.print(escape(trace.toString()));
     }
     err.flush();
+  }
+
+  /**
+   * A message for the terminal: control characters as {@link Printable#escape} shows them, but for
+   * newline and tab, which keep a message of several lines (a guest script's stderr, a stack trace)
+   * readable. What could drive a terminal (ESC, BEL, carriage return, backspace, C1) is escaped,
+   * since a daemon's message may quote what a guest wrote.
+   */
+  static String escape(String message) {
+    StringBuilder sb = new StringBuilder(message.length());
+    int start = 0;
+    for (int i = 0; i < message.length(); i++) {
+      char c = message.charAt(i);
+      if (c == '\n' || c == '\t') {
+        sb.append(Printable.escape(message.substring(start, i))).append(c);
+        start = i + 1;
+      }
+    }
+    return sb.append(Printable.escape(message.substring(start))).toString();
   }
 
   static String describe(Exception ex) {

@@ -1,6 +1,7 @@
 package dev.hearth.cli;
 
 import dev.hearth.core.Names;
+import dev.hearth.core.Printable;
 import dev.hearth.core.Sizes;
 import dev.hearth.daemon.Hearth;
 import dev.hearth.daemon.HearthJson;
@@ -138,7 +139,8 @@ final class ImageBuildCommand implements Callable<Integer> {
   static void printLogTail(Op op, PrintWriter err) {
     List<String> log = op.log();
     for (String line : log.subList(Math.max(0, log.size() - FAILURE_LOG_LINES), log.size())) {
-      err.println("  | " + line);
+      // Lines the build's tools and script printed, which hearth does not control: escaped.
+      err.println("  | " + Printable.escape(line));
     }
     err.flush();
   }

@@ -2,6 +2,7 @@ package dev.hearth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.Clock;
+import dev.hearth.core.Printable;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -95,10 +96,13 @@ final class ProgressDisplay {
     long now = clock.nanoTime();
     String state = Json.text(op, "state");
     JsonNode error = op.path("error");
+    // Escaped, as the error's message: both come from the daemon, which may quote a guest, and a
+    // newline would also throw off the redraw's count of lines.
     String stageName =
-        state.equals("failed") && error.isObject() && !Json.text(error, "stage").isEmpty()
-            ? Json.text(error, "stage")
-            : Json.text(op, "stage");
+        Printable.escape(
+            state.equals("failed") && error.isObject() && !Json.text(error, "stage").isEmpty()
+                ? Json.text(error, "stage")
+                : Json.text(op, "stage"));
     if (stageName.equals(NOT_STARTED) && !OpView.finished(op)) {
       return;
     }
@@ -117,7 +121,7 @@ final class ProgressDisplay {
       case "succeeded" -> end(current, Status.DONE, now);
       case "failed" -> {
         end(current, Status.FAILED, now);
-        current.message = error.isObject() ? Json.text(error, "message") : "";
+        current.message = error.isObject() ? Printable.escape(Json.text(error, "message")) : "";
       }
       case "cancelled" -> {
         end(current, Status.CANCELLED, now);

@@ -157,13 +157,16 @@ final class SessionCommand implements Callable<Integer> {
             .print(hearth.out(), hearth.style());
       }
       for (JsonNode error : answer.path("errors")) {
+        // The message may quote a guest (its script's stderr): escaped as the error handler does.
         hearth
             .err()
             .println(
-                "hearth: cannot list the sessions of VM "
-                    + Json.text(error, "vm")
-                    + ": "
-                    + Json.text(error, "message"));
+                "hearth: "
+                    + ErrorHandler.escape(
+                        "cannot list the sessions of VM "
+                            + Json.text(error, "vm")
+                            + ": "
+                            + Json.text(error, "message")));
       }
       hearth.err().flush();
       return answer.path("errors").isEmpty() ? 0 : 1;

@@ -1,5 +1,6 @@
 package dev.hearth.cli;
 
+import dev.hearth.core.Printable;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,13 +9,19 @@ import java.util.List;
 /**
  * Rows printed in aligned columns, two spaces apart, the last column unpadded. Widths count the
  * text, not colour codes. A note is a free line that starts under a given column (for example a
- * "fix:" under a failed check).
+ * "fix:" under a failed check). Every cell and note is escaped ({@link Printable#escape}): what a
+ * view shows comes from the daemon, and may come from a guest (a session's name, a log line), so no
+ * control character reaches the terminal from a table, and none breaks its lines.
  */
 final class Table {
   private static final String GAP = "  ";
 
-  /** A cell's text and its colour (null for none). */
-  record Cell(String text, Style.Colour colour) {}
+  /** A cell's text, escaped, and its colour (null for none). */
+  record Cell(String text, Style.Colour colour) {
+    Cell {
+      text = Printable.escape(text);
+    }
+  }
 
   private sealed interface Line permits Row, Note {}
 
@@ -42,7 +49,7 @@ final class Table {
 
   /** A line of text that starts where {@code column} starts. */
   Table note(int column, String text) {
-    lines.add(new Note(column, text));
+    lines.add(new Note(column, Printable.escape(text)));
     return this;
   }
 

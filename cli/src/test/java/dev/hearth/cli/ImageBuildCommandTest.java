@@ -130,10 +130,17 @@ class ImageBuildCommandTest {
     hearth.imageBuild = spec -> buildOp("running", "prepare");
     hearth.opWatch =
         (id, progress) ->
-            failedBuild("debootstrap", "the build script failed with exit code 1", "E: no net");
+            failedBuild(
+                "debootstrap",
+                "the build script failed with exit code 1",
+                "E: no net",
+                "E: \u001b]52;c;eA==\u0007\u001b[2J");
     CliRun.Result r = run("image", "build", "base");
     assertThat(r.exitCode()).isEqualTo(1);
-    assertThat(r.err()).contains("  | E: no net").contains("exit code 1");
+    assertThat(r.err())
+        .contains("  | E: no net\n  | E: \\x1b]52;c;eA==\\x07\\x1b[2J\n")
+        .contains("exit code 1")
+        .doesNotContain("\u001b", "\u0007");
   }
 
   @Test

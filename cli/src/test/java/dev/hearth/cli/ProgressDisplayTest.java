@@ -86,6 +86,17 @@ class ProgressDisplayTest {
   }
 
   @Test
+  void aReasonThatQuotesAGuestIsEscaped() {
+    ProgressDisplay display = display(ProgressDisplay.Mode.LIVE, false);
+    display.update(Samples.node(Samples.op("running", "boot", -1)));
+    after(100, display, Samples.failedOp("boot", "it said \u001b]52;c;eA==\u0007\u001b[2J\nok"));
+
+    assertThat(written.toString()).doesNotContain("\u0007", "]52;c;eA==\u0007", "\u001b[2J");
+    assertThat(Screen.render(written.toString()))
+        .contains("  ✗ boot      0.1s  it said \\x1b]52;c;eA==\\x07\\x1b[2J\\x0aok");
+  }
+
+  @Test
   void liveColoursTheMarks() {
     ProgressDisplay display = display(ProgressDisplay.Mode.LIVE, true);
     display.update(Samples.node(Samples.op("running", "rootfs", -1)));

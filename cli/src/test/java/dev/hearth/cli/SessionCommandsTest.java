@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.entry;
 
 import dev.hearth.core.testing.Await;
 import dev.hearth.core.testing.FakeClock;
+import dev.hearth.daemon.HearthException;
 import dev.hearth.daemon.Session;
 import dev.hearth.daemon.SessionEnd;
 import dev.hearth.daemon.SessionList;
@@ -25,6 +26,11 @@ import org.junit.jupiter.api.Test;
 
 /** The session commands against a fake hearth: arguments, requests, output, exit codes. */
 class SessionCommandsTest {
+  /** What a guest could print: OSC 52 (sets the clipboard), then "erase the screen". */
+  private static final String HOSTILE = "\u001b]52;c;ZXZpbA==\u0007\u001b[2J";
+
+  private static final String HOSTILE_ESCAPED = "\\x1b]52;c;ZXZpbA==\\x07\\x1b[2J";
+
   private final FakeHearth hearth = new FakeHearth();
   private FakeTerminal terminal = new FakeTerminal(new byte[0]);
 
@@ -166,6 +172,59 @@ class SessionCommandsTest {
     CliRun.Result json = run("--json", "session", "list");
     assertThat(Samples.node(json.out()).get(0).path("state").asText()).isEqualTo("lost");
     assertThat(Samples.node(json.out()).get(0).path("vm").asText()).isEqualTo("demo");
+  }
+
+  @Test
+  void aSessionNameFromTheGuestIsEscapedInTheList() {
+    hearth.sessionList =
+        vm ->
+            new SessionList(
+                List.of(
+                    new SessionList.Listed(
+                        "demo",
+                        session(
+                            "0123456789",
+                            "x" + HOSTILE,
+                            SessionState.RUNNING,
+                            OptionalInt.empty(),
+                            "make"))),
+                List.of());
+
+    CliRun.Result list = run("session", "list");
+
+    assertThat(list.out())
+        .doesNotContain("\u001b", "\u0007")
+        .contains("0123456789  x" + HOSTILE_ESCAPED + "  demo  running");
+  }
+
+  @Test
+  void anErrorThatQuotesAGuestIsEscapedButKeepsItsLines() {
+    hearth.sessionAwait =
+        () -> {
+          throw HearthException.hostError("the copy script failed: " + HOSTILE + "\rdone");
+        };
+    CliRun.Result failed = run("session", "wait", "demo", "build");
+    assertThat(failed.exitCode()).isEqualTo(1);
+    assertThat(failed.err())
+        .isEqualTo(
+            "hearth: the copy script failed: " + HOSTILE_ESCAPED + "\\x0ddone (host_error)\n");
+    CliRun.Result traced = run("--stacktrace", "session", "wait", "demo", "build");
+    assertThat(traced.err())
+        .doesNotContain("\u001b", "\u0007", "\r")
+        .contains("HearthException: the copy script failed: " + HOSTILE_ESCAPED)
+        .contains("\tat ");
+
+    hearth.sessionList =
+        vm ->
+            new SessionList(
+                List.of(),
+                List.of(new SessionList.Failure("other", "it said " + HOSTILE + "\nnext\tline")));
+    // Newline and tab are kept: a guest script's stderr stays readable.
+    assertThat(run("session", "list").err())
+        .isEqualTo(
+            "hearth: cannot list the sessions of VM other: it said "
+                + HOSTILE_ESCAPED
+                + "\nnext\tline\n");
   }
 
   @Test

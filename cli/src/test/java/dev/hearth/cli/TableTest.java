@@ -29,6 +29,19 @@ class TableTest {
   }
 
   @Test
+  void controlCharactersInCellsAndNotesAreEscapedAndCountedSo() {
+    Table table = new Table();
+    table.row(new Table.Cell("a\u001b[2J", Style.Colour.RED), new Table.Cell("x", null));
+    table.row("b", "\u001b]52;c;eA==\u0007");
+    table.note(1, "n\u0007\nz");
+
+    assertThat(print(table, false).lines())
+        .containsExactly(
+            "a\\x1b[2J  x", "b         \\x1b]52;c;eA==\\x07", "          n\\x07\\x0az");
+    assertThat(print(table, true)).doesNotContain("\u0007", "\u001b[2J", "\u001b]");
+  }
+
+  @Test
   void colourCodesDoNotCountTowardsWidth() {
     Table table = new Table();
     table.row(new Table.Cell("WARN", Style.Colour.YELLOW), new Table.Cell("x", null));

@@ -1,5 +1,6 @@
 package dev.hearth.session;
 
+import dev.hearth.core.Printable;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
@@ -31,7 +32,9 @@ public final class SessionIds {
   public static String requireValid(String id) {
     if (!isValid(id)) {
       throw new InvalidSessionRequestException(
-          "invalid session id '" + id + "': expected 8 to 32 lower-case hex digits");
+          "invalid session id '"
+              + Printable.of(String.valueOf(id))
+              + "': expected 8 to 32 lower-case hex digits");
     }
     return id;
   }

@@ -189,7 +189,8 @@ public final class SessionListing {
     private void acceptMeta(String key, String value) {
       switch (key) {
         case "name":
-          name = Optional.of(decode(value));
+          // start refuses such a name; one in the guest's file was written there by the guest.
+          name = Optional.of(SessionSpec.requireValidName(decode(value)));
           break;
         case "arg":
           argv.add(decode(value));

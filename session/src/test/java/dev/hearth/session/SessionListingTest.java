@@ -81,7 +81,10 @@ class SessionListingTest {
         "m arg eA==\nm started 1\nstate dancing\n",
         "m arg eA==\nm started 1\nstate exited\nexit unreadable\n",
         "m started 1\nstate running\n",
-        "broken meta-too-large 262144\nstate running\n"
+        "broken meta-too-large 262144\nstate running\n",
+        // Names that start refuses: "Bad", and ESC ] 52 ... BEL ESC [ 2 J.
+        "m name QmFk\nm arg eA==\nm started 1\nstate running\n",
+        "m name G101MjtjO2VBPT0HG1sySg==\nm arg eA==\nm started 1\nstate running\n"
       })
   void aRecordThatDoesNotParseIsReportedBrokenAndHidesNoOther(String record) {
     String good = "session bbbbbbbbbb\nm arg eA==\nm started 1\nstate running\nend\n";
@@ -92,7 +95,7 @@ class SessionListingTest {
     assertThat(listing.broken())
         .extracting(SessionListing.Broken::id)
         .containsExactly("aaaaaaaaaa");
-    assertThat(listing.broken().get(0).reason()).isNotBlank();
+    assertThat(listing.broken().get(0).reason()).isNotBlank().doesNotContain("\u001b", "\u0007");
   }
 
   @Test
