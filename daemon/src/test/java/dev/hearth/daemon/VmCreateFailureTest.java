@@ -12,7 +12,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -155,6 +157,34 @@ class VmCreateFailureTest {
     assertThat(seen.get(seen.size() - 1).path("state").asText()).isEqualTo("cancelled");
     VmAssertions.nothingLeft(fx, created.path("vm").path("id").asText(), pid);
     Files.delete(hold);
+  }
+
+  @Test
+  void cancelRightAfterTheVmmIsSpawnedKillsItAndUndoesEverything() throws Exception {
+    // The boot is held between the spawn and the VM's record of its process: the cancel's
+    // interrupt lands there, where only the boot knows the process.
+    CountDownLatch held = new CountDownLatch(1);
+    fx = new VmFixture(dir, VmFixture.config(dir));
+    fx.start(
+        fx.seams()
+            .withStageBarrier(
+                point -> {
+                  if (point.equals("create.boot.spawned")) {
+                    held.countDown();
+                    Thread.sleep(Duration.ofMinutes(5).toMillis());
+                  }
+                }));
+    JsonNode created = fx.create("demo", "");
+    String opId = created.path("op").path("id").asText();
+    Await.latch(held, Duration.ofSeconds(60), "the boot to be held after the spawn");
+    assertThat(VmAssertions.fakeProcessesOf(fx)).as("the spawned VMM").isNotEmpty();
+
+    fx.call("op.cancel", "{\"op\": \"" + opId + "\"}");
+    List<JsonNode> seen = fx.watch(opId);
+    assertThat(seen.get(seen.size() - 1).path("state").asText()).isEqualTo("cancelled");
+    assertThat(fx.call("vm.list", "{}").path("vms")).isEmpty();
+    assertThat(fx.network.listTaps()).isEmpty();
+    VmAssertions.assertNoFakeProcesses(fx);
   }
 
   /** The op failed at {@code stage} with a reason containing {@code reason}; nothing is left. */

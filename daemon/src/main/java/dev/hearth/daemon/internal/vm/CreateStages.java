@@ -159,7 +159,15 @@ final class CreateStages {
               Optional.empty(),
               bootArgs,
               Optional.empty());
-      vms.insert(vm);
+      try {
+        vms.insert(vm);
+      } catch (RuntimeException e) {
+        // No row names it: a pooled TAP goes back (a new name was not made yet).
+        if (!newTap) {
+          tapPool.offer(tap);
+        }
+        throw e;
+      }
     }
     try {
       if (newTap) {
@@ -172,6 +180,9 @@ final class CreateStages {
       egresses.reserve(vm, request.egress());
     } catch (RuntimeException | InterruptedException e) {
       undoCreate(vm, Optional.empty(), Optional.empty(), e);
+      if (e instanceof InterruptedException interrupted) {
+        throw interrupted; // a cancel or the daemon's stop, not a host error
+      }
       throw VmErrors.hostError(e);
     }
     log.info(

@@ -171,12 +171,22 @@ final class VmBoot {
           new NetworkInterface("eth0", vm.tap(), Optional.of(vm.mac()), netLimiter, netLimiter));
       api.instanceStart();
       return process;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | InterruptedException e) {
+      // Undone whole even when interrupted (a cancel): the kill waits for the process to end.
+      boolean interrupted = Thread.interrupted();
       try {
         process.kill();
-        jail.release(vm);
       } catch (RuntimeException | InterruptedException killFailure) {
         e.addSuppressed(killFailure);
+        interrupted |= killFailure instanceof InterruptedException;
+      }
+      try {
+        jail.release(vm);
+      } catch (RuntimeException releaseFailure) {
+        e.addSuppressed(releaseFailure);
+      }
+      if (interrupted && !(e instanceof InterruptedException)) {
+        Thread.currentThread().interrupt();
       }
       throw e;
     }
