@@ -378,9 +378,11 @@ public final class GuestSessions implements AutoCloseable {
     check(vm, session, step, new SessionScriptRunner.Result(exit, new byte[0], err.bytes()));
     // Output the guest's trimmer dropped is skipped, not sent: the offsets still count it.
     long next =
-        offset
-            + SessionScripts.skipped(new String(err.bytes(), StandardCharsets.UTF_8))
-            + counted.count;
+        SessionScripts.nextOffset(
+            offset,
+            new String(err.bytes(), StandardCharsets.UTF_8),
+            counted.count,
+            "the " + step + " script of session " + session.label() + " in VM " + vm.vmName());
     SessionInfo info = session.info();
     if (follow) {
       SessionScriptRunner.Result result =

@@ -12,11 +12,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -32,7 +29,8 @@ import java.util.stream.Stream;
  * anything but a file this copy wrote, entries inside a link, devices, FIFOs, other entry types,
  * setuid or setgid files, and names this host cannot write. Setgid and sticky bits of folders are
  * dropped; modes are kept otherwise, times too, and everything belongs to the calling user (never
- * the archive's owner). Past an {@link ArchiveLimits} bound the copy fails.
+ * the archive's owner). Past an {@link ArchiveLimits} bound, or one on what is kept across entries
+ * ({@code GuestTarInput}, {@code StagedFolders}), the copy fails.
  *
  * <p>Where the entry goes follows docker cp's rules: into {@code destination} when that is a
  * folder, else it becomes {@code destination} (whose folder must exist); a file replaces a file or
@@ -44,6 +42,9 @@ public final class GuestTarExtractor {
 
   /** Most bytes accepted after the archive's end (tar's padding), before the copy fails. */
   static final int TRAILING_MAX = 1024 * 1024;
+
+  /** Why a copy failed when its unpacking stopped without saying why (no memory left for it). */
+  private static final String STOPPED = "unpacking the copy stopped before the archive's end";
 
   private GuestTarExtractor() {}
 
@@ -62,7 +63,7 @@ public final class GuestTarExtractor {
       TarEntries entries = new TarEntries(placement.staging, name, limits);
       entries.readAll(archive);
       unpacked = placement.place(entries);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       placement.removeStagingAfter(e);
       throw e;
     }
@@ -79,7 +80,15 @@ public final class GuestTarExtractor {
    * @throws GuestArchiveException when the destination's folder is missing or cannot receive it
    */
   public static Receiver receive(Path destination, String name, ArchiveLimits limits) {
-    return new Receiver(Placement.prepare(destination, name), name, limits);
+    return receive(destination, name, limits, UnaryOperator.identity());
+  }
+
+  /**
+   * As {@link #receive(Path, String, ArchiveLimits)}, the unpacking reading through {@code tap}.
+   */
+  static Receiver receive(
+      Path destination, String name, ArchiveLimits limits, UnaryOperator<InputStream> tap) {
+    return new Receiver(Placement.prepare(destination, name), name, limits, tap);
   }
 
   /** A copy being received; close it in every case (it removes the private folder). */
@@ -87,13 +96,17 @@ public final class GuestTarExtractor {
     private final Placement placement;
     private final ArchivePipe pipe = new ArchivePipe();
     private final TarEntries entries;
+    private final InputStream source;
     private final Thread reader;
     private volatile GuestArchiveException failure;
+    private volatile boolean complete;
     private boolean done;
 
-    private Receiver(Placement placement, String name, ArchiveLimits limits) {
+    private Receiver(
+        Placement placement, String name, ArchiveLimits limits, UnaryOperator<InputStream> tap) {
       this.placement = placement;
       this.entries = new TarEntries(placement.staging, name, limits);
+      this.source = tap.apply(pipe.source);
       this.reader = new Thread(this::read, "hearth-copy-out");
       reader.setDaemon(true);
       reader.start();
@@ -127,11 +140,11 @@ public final class GuestTarExtractor {
       done = true;
       Unpacked unpacked;
       try {
-        if (failure != null) {
-          throw failure;
+        if (!complete) {
+          throw failure().orElseGet(Receiver::stopped);
         }
         unpacked = placement.place(entries);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
         placement.removeStagingAfter(e);
         throw e;
       }
@@ -164,29 +177,45 @@ public final class GuestTarExtractor {
 
     private void read() {
       try {
-        entries.readAll(pipe.source);
-        long trailing = 0;
-        byte[] buffer = new byte[64 * 1024];
-        int n;
-        while ((n = pipe.source.read(buffer)) >= 0) {
-          trailing += n;
-          if (trailing > TRAILING_MAX) {
-            throw new GuestArchiveException(
-                GuestArchiveException.Kind.FAILED,
-                "the archive from the guest goes on for more than "
-                    + TRAILING_MAX
-                    + " bytes past its end");
-          }
-        }
+        readArchive();
+        complete = true;
       } catch (GuestArchiveException e) {
         failure = e;
-        pipe.readerGone(e.getMessage());
-      } catch (IOException | RuntimeException e) {
+      } catch (IOException | RuntimeException | Error e) {
         failure =
             new GuestArchiveException(
                 GuestArchiveException.Kind.FAILED, "unpacking the copy failed: " + e, e);
-        pipe.readerGone(failure.getMessage());
+        if (e instanceof Error error) {
+          throw error;
+        }
+      } finally {
+        // However the reading ends (an Error too), writers must fail rather than wait for it.
+        if (!complete) {
+          GuestArchiveException why = failure;
+          pipe.readerGone(why == null ? STOPPED : why.getMessage());
+        }
       }
+    }
+
+    private void readArchive() throws IOException {
+      entries.readAll(source);
+      long trailing = 0;
+      byte[] buffer = new byte[64 * 1024];
+      int n;
+      while ((n = source.read(buffer)) >= 0) {
+        trailing += n;
+        if (trailing > TRAILING_MAX) {
+          throw new GuestArchiveException(
+              GuestArchiveException.Kind.FAILED,
+              "the archive from the guest goes on for more than "
+                  + TRAILING_MAX
+                  + " bytes past its end");
+        }
+      }
+    }
+
+    private static GuestArchiveException stopped() {
+      return new GuestArchiveException(GuestArchiveException.Kind.FAILED, STOPPED);
     }
   }
 
@@ -258,24 +287,7 @@ public final class GuestTarExtractor {
       }
       try {
         move(unpacked, target);
-        // Deepest first: a parent's mode may take away the search right its children need.
-        List<Map.Entry<List<String>, TarEntries.FolderMeta>> folders =
-            new ArrayList<>(entries.folders().entrySet());
-        folders.sort(Comparator.comparingInt(f -> -f.getKey().size()));
-        for (Map.Entry<List<String>, TarEntries.FolderMeta> entry : folders) {
-          List<String> segments = entry.getKey();
-          Path folder = target;
-          for (String part : segments.subList(1, segments.size())) {
-            folder = folder.resolve(part);
-          }
-          if (Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
-            TarEntries.FolderMeta meta = entry.getValue();
-            if (meta.modified() != null) {
-              Files.setLastModifiedTime(folder, meta.modified());
-            }
-            Files.setPosixFilePermissions(folder, meta.mode());
-          }
-        }
+        entries.folders().apply(target);
       } catch (IOException e) {
         throw new GuestArchiveException(
             GuestArchiveException.Kind.FAILED,
@@ -316,7 +328,7 @@ public final class GuestTarExtractor {
     }
 
     /** Removes the private folder after {@code failure}, to which a failure to do so is added. */
-    void removeStagingAfter(RuntimeException failure) {
+    void removeStagingAfter(Throwable failure) {
       try {
         removeStaging();
       } catch (GuestArchiveException e) {

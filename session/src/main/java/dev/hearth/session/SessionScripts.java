@@ -319,6 +319,30 @@ public final class SessionScripts {
   }
 
   /**
+   * Where the log stands after a logs or follow script from {@code offset} that printed {@code
+   * sent} bytes and reported on {@code stderr} what it {@link #skipped}.
+   *
+   * @throws SessionOutputException when that is past the largest offset a log can have: no trimmer
+   *     drops so much, the guest forged the count ({@code script} names the script in the message)
+   */
+  public static long nextOffset(long offset, String stderr, long sent, String script) {
+    long skipped = skipped(stderr);
+    try {
+      return Math.addExact(Math.addExact(offset, skipped), sent);
+    } catch (ArithmeticException e) {
+      throw new SessionOutputException(
+          script
+              + " reported "
+              + skipped
+              + " bytes skipped from offset "
+              + offset
+              + " and printed "
+              + sent
+              + ": past the largest offset a log can have");
+    }
+  }
+
+  /**
    * Prints the log from byte {@code offset}, then what the command writes, until the session is no
    * longer running (its last output included).
    */

@@ -14,13 +14,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -36,7 +33,8 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 final class TarEntries {
   /**
    * Most bytes read between two entries (headers, GNU long names, PAX headers, sparse maps, an
-   * entry's unread data): Commons Compress keeps long names and PAX headers in memory.
+   * entry's unread data): Commons Compress keeps long names and PAX headers in memory (global ones
+   * for the rest of the archive, bounded in all by {@link GuestTarInput}).
    */
   static final int HEADER_BUDGET = 1024 * 1024 + 64 * 1024;
 
@@ -48,19 +46,22 @@ final class TarEntries {
   private final String name;
   private final ArchiveLimits limits;
   private final List<RefusedEntry> refused = new ArrayList<>();
-  private final Map<List<String>, FolderMeta> folders = new LinkedHashMap<>();
+  private final StagedFolders folders;
   private long refusedCount;
   private long entries;
   private long fileBytes;
   private Metered metered;
 
-  /** A folder's mode and time, set once it is in place. */
-  record FolderMeta(Set<PosixFilePermission> mode, FileTime modified) {}
-
   TarEntries(Path staging, String name, ArchiveLimits limits) {
+    this(staging, name, limits, StagedFolders.BUDGET);
+  }
+
+  /** With at most {@code folderBudget} bytes kept for folders (see {@link StagedFolders}). */
+  TarEntries(Path staging, String name, ArchiveLimits limits, long folderBudget) {
     this.staging = staging;
     this.name = name;
     this.limits = limits;
+    this.folders = new StagedFolders(folderBudget);
   }
 
   /**
@@ -72,7 +73,7 @@ final class TarEntries {
    */
   void readAll(InputStream archive) {
     metered = new Metered(archive, limits.maxBytes());
-    TarArchiveInputStream tar = new TarArchiveInputStream(metered, "UTF-8");
+    GuestTarInput tar = new GuestTarInput(metered);
     byte[] buffer = new byte[64 * 1024];
     while (true) {
       TarArchiveEntry entry;
@@ -80,7 +81,7 @@ final class TarEntries {
       try {
         entry = tar.getNextEntry();
       } catch (IOException | RuntimeException e) {
-        throw metered.exceeded().orElseGet(() -> notATar(e));
+        throw metered.exceeded().or(tar::exceeded).orElseGet(() -> notATar(e));
       }
       metered.endHeaders();
       if (entry == null) {
@@ -115,8 +116,8 @@ final class TarEntries {
     return refusedCount;
   }
 
-  /** The folders written, by their segments under the staging folder, parents first. */
-  Map<List<String>, FolderMeta> folders() {
+  /** The folders written, to get their modes and times once in place. */
+  StagedFolders folders() {
     return folders;
   }
 
@@ -207,8 +208,9 @@ final class TarEntries {
     }
     // setgid and sticky bits are dropped: the copy belongs to the user, like any file they make.
     folders.put(
-        List.copyOf(segments),
-        new FolderMeta(HostEntries.permissions(entry.getMode()), entry.getLastModifiedTime()));
+        segments,
+        new StagedFolders.Meta(
+            HostEntries.permissions(entry.getMode()), entry.getLastModifiedTime()));
   }
 
   private void writeSymlink(TarArchiveEntry entry, List<String> segments) throws IOException {
@@ -400,7 +402,7 @@ final class TarEntries {
     return "'" + Printable.of(text) + "'";
   }
 
-  private GuestArchiveException tooLarge(String what) {
+  static GuestArchiveException tooLarge(String what) {
     return new GuestArchiveException(
         GuestArchiveException.Kind.TOO_LARGE, "the archive from the guest has " + what);
   }

@@ -62,6 +62,45 @@ class GuestSessionsTest {
   }
 
   @Test
+  void aForgedSkippedCountPastAnyOffsetFailsTheLogsInsteadOfANegativeNextOffset() throws Exception {
+    SessionInfo started = start(Optional.of("echo"), List.of("echo", "hello"));
+    sessions.waitFor(VM, started.id(), never());
+    GuestScripts real = scriptsOn(guest);
+    // A guest whose tools were replaced: every script also claims the most bytes a long holds.
+    GuestScripts forging =
+        new GuestScripts() {
+          @Override
+          public SessionLayout layout(SessionGuest vm) {
+            return real.layout(vm);
+          }
+
+          @Override
+          public int run(
+              SessionGuest vm,
+              String script,
+              InputStream stdin,
+              OutputStream stdout,
+              OutputStream stderr,
+              Cancellation cancel)
+              throws IOException, InterruptedException {
+            int exit = real.run(vm, script, stdin, stdout, stderr, cancel);
+            stderr.write("hearth-skipped 9223372036854775807\n".getBytes(StandardCharsets.UTF_8));
+            return exit;
+          }
+        };
+    try (GuestSessions forged = new GuestSessions(forging, new FakeClock())) {
+      assertThatThrownBy(
+              () -> forged.logs(VM, "echo", 0, false, OutputStream.nullOutputStream(), never()))
+          .isInstanceOf(SessionOutputException.class)
+          .hasMessage(
+              "the logs script of session 'echo' ("
+                  + started.id()
+                  + ") in VM demo reported 9223372036854775807 bytes skipped from offset 0 and"
+                  + " printed 6: past the largest offset a log can have");
+    }
+  }
+
+  @Test
   void refusalsAndUnknownSessionsAreTypedAndNamed() throws Exception {
     SessionInfo first = start(Optional.of("web"), List.of("sleep", "1000"));
 
