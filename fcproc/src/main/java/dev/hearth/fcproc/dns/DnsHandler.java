@@ -74,8 +74,29 @@ final class DnsHandler {
     } catch (IOException | RuntimeException e) {
       return Optional.of(formErr(wire));
     }
-    Message reply = answer(query, guest, tcp);
-    return Optional.of(tcp ? reply.toWire() : reply.toWire(udpSize(query)));
+    return Optional.of(toWire(query, answer(query, guest, tcp), tcp));
+  }
+
+  /**
+   * REFUSED, as {@link #handle} would frame it, for an asker this resolver does not serve (neither
+   * a guest nor the host on the guests' listener): no forward, no name looked up, and a reply no
+   * larger than the question, so the resolver is nobody's amplifier.
+   */
+  Optional<byte[]> refuse(byte[] wire, boolean tcp) {
+    if (wire.length < HEADER_LENGTH || (wire[2] & 0x80) != 0) {
+      return Optional.empty();
+    }
+    Message query;
+    try {
+      query = new Message(wire);
+    } catch (IOException | RuntimeException e) {
+      return Optional.of(formErr(wire));
+    }
+    return Optional.of(toWire(query, error(query, Rcode.REFUSED), tcp));
+  }
+
+  private static byte[] toWire(Message query, Message reply, boolean tcp) {
+    return tcp ? reply.toWire() : reply.toWire(udpSize(query));
   }
 
   /** The reply to a parsed query (tests call this directly: Message in, Message out). */

@@ -186,7 +186,7 @@ public final class DnsServer implements Closeable {
   private void answerUdp(
       DatagramSocket socket, byte[] question, InetSocketAddress from, boolean guests) {
     try {
-      Optional<byte[]> reply = handler.handle(question, guestOf(from, guests), false);
+      Optional<byte[]> reply = reply(question, from, guests, false);
       if (reply.isPresent()) {
         socket.send(new DatagramPacket(reply.get(), reply.get().length, from));
       }
@@ -231,7 +231,7 @@ public final class DnsServer implements Closeable {
         int length = in.readUnsignedShort();
         byte[] question = new byte[length];
         in.readFully(question);
-        Optional<byte[]> reply = handler.handle(question, guestOf(from, guests), true);
+        Optional<byte[]> reply = reply(question, from, guests, true);
         if (reply.isEmpty()) {
           return;
         }
@@ -253,14 +253,39 @@ public final class DnsServer implements Closeable {
   }
 
   /**
+   * The reply to a question. On the guests' listener only the bridge prefix is served: a guest
+   * (held to its egress policy) or the host itself (the bridge address, which a host process asking
+   * the bridge address speaks from). Any other source reached it through the host's routing (a
+   * neighbour routing the prefix through this host) and is refused, so that the VM DNS is no open
+   * resolver, and no list of the VMs, for the host's networks.
+   */
+  private Optional<byte[]> reply(
+      byte[] question, InetSocketAddress from, boolean guests, boolean tcp)
+      throws InterruptedException {
+    if (guests && !inBridgePrefix(from)) {
+      log.debug("VM DNS: refused a question from {}, outside the bridge prefix", from);
+      return handler.refuse(question, tcp);
+    }
+    return handler.handle(question, guestOf(from, guests), tcp);
+  }
+
+  private boolean inBridgePrefix(InetSocketAddress from) {
+    return from.getAddress() instanceof Inet4Address v4 && bridge.contains(ipv4(v4));
+  }
+
+  private static Ipv4 ipv4(Inet4Address v4) {
+    byte[] b = v4.getAddress();
+    return Ipv4.of(b[0] & 0xff, b[1] & 0xff, b[2] & 0xff, b[3] & 0xff);
+  }
+
+  /**
    * The guest that asked, if the question is a guest's: from the bridge prefix, on its listener.
    */
   private Optional<Ipv4> guestOf(InetSocketAddress from, boolean guests) {
     if (!guests || !(from.getAddress() instanceof Inet4Address v4)) {
       return Optional.empty();
     }
-    byte[] b = v4.getAddress();
-    Ipv4 ip = Ipv4.of(b[0] & 0xff, b[1] & 0xff, b[2] & 0xff, b[3] & 0xff);
+    Ipv4 ip = ipv4(v4);
     boolean guest = bridge.contains(ip) && !ip.equals(bridge.address());
     return guest ? Optional.of(ip) : Optional.empty();
   }

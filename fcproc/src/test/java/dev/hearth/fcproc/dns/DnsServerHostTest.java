@@ -56,6 +56,7 @@ class DnsServerHostTest {
   private final GateForTests gate = new GateForTests();
   private final List<AutoCloseable> cleanup = new ArrayList<>();
   private String ns;
+  private String veth;
   private Path netnsEtc;
   private Ipv4Cidr bridge;
   private Ipv4 guestIp;
@@ -68,7 +69,7 @@ class DnsServerHostTest {
   void setUp() throws Exception {
     String id = HexFormat.of().formatHex(SecureRandom.getSeed(2));
     ns = "hdns" + id + "g";
-    String veth = "dns" + id + "h";
+    veth = "dns" + id + "h";
     bridge = TestNetwork.freeNetwork(runner, 231);
     guestIp = bridge.address().plus(8);
     script = dir.resolve("dnsquery.py");
@@ -194,6 +195,51 @@ class DnsServerHostTest {
     assertThat(hostAsks("denied.test", "udp")).isEqualTo("NOERROR " + DENIED);
     assertThat(gate.asked).containsOnly(guestIp + " denied.test");
     assertThat(gate.resolved).isEmpty();
+  }
+
+  /**
+   * A source outside the bridge prefix that reaches the guests' listener (a neighbour routing the
+   * prefix through the host; here an address of another free range on the namespace's side, routed
+   * to the test's veth) is refused, not served as the host: no forward, no gate, no VM name.
+   */
+  @Test
+  void aStrangerOnTheGuestsListenerIsRefusedNotServedAsTheHost() throws Exception {
+    Ipv4 stranger = TestNetwork.freeNetwork(runner, 232).address().plus(8);
+    inNs("ip", "addr", "add", stranger + "/32", "dev", "eth0");
+    runner.check(Command.of("ip", "route", "add", stranger + "/32", "dev", veth));
+    assertThat(runner.check(Command.of("ip", "route", "get", stranger.toString())).stdout())
+        .as("the stranger's address leads into the test's veth")
+        .contains("dev " + veth);
+    startServer();
+    records.put("demo", bridge.address().plus(9));
+    gate.refused = "denied.test";
+
+    for (String proto : List.of("udp", "tcp")) {
+      assertThat(strangerAsks(stranger, "denied.test", proto)).as(proto).isEqualTo("REFUSED");
+      assertThat(strangerAsks(stranger, "demo.hearth.internal", proto))
+          .as(proto)
+          .isEqualTo("REFUSED");
+    }
+    assertThat(gate.asked).as("questions held to a guest's policy").isEmpty();
+    assertThat(guestAsks("demo.hearth.internal", "A", "udp"))
+        .isEqualTo("NOERROR " + bridge.address().plus(9));
+  }
+
+  private String strangerAsks(Ipv4 source, String name, String proto) throws Exception {
+    return runner
+        .check(
+            inNsCommand(
+                "python3",
+                script.toString(),
+                bridge.address().toString(),
+                "53",
+                name,
+                "A",
+                proto,
+                "10",
+                source.toString()))
+        .stdout()
+        .strip();
   }
 
   /**

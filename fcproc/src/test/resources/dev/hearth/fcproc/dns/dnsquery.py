@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One DNS question, as a guest's resolver would ask it, for the VM DNS's host tests.
 
-Usage: dnsquery.py SERVER PORT NAME TYPE udp|tcp TIMEOUT_SECONDS
+Usage: dnsquery.py SERVER PORT NAME TYPE udp|tcp TIMEOUT_SECONDS [SOURCE_ADDRESS]
 Prints the reply's RCODE and the A answers, e.g. "NOERROR 10.231.4.7", or TIMEOUT.
 """
 import random
@@ -10,6 +10,7 @@ import struct
 import sys
 
 server, port, name, qtype, proto, timeout = sys.argv[1:7]
+source = (sys.argv[7], 0) if len(sys.argv) > 7 else None
 port, timeout = int(port), float(timeout)
 TYPES = {"A": 1, "PTR": 12, "AAAA": 28}
 RCODES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
@@ -34,11 +35,13 @@ def recv_exactly(sock, n):
 try:
     if proto == "udp":
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        if source:
+            sock.bind(source)
         sock.settimeout(timeout)
         sock.sendto(query, (server, port))
         reply = sock.recv(65535)
     else:
-        sock = socket.create_connection((server, port), timeout=timeout)
+        sock = socket.create_connection((server, port), timeout=timeout, source_address=source)
         sock.sendall(struct.pack(">H", len(query)) + query)
         (length,) = struct.unpack(">H", recv_exactly(sock, 2))
         reply = recv_exactly(sock, length)
