@@ -64,17 +64,7 @@ final class DnsHandler {
    */
   Optional<byte[]> handle(byte[] wire, Optional<Ipv4> guest, boolean tcp)
       throws InterruptedException {
-    if (wire.length < HEADER_LENGTH || (wire[2] & 0x80) != 0) {
-      // Too short to answer, or a reply (QR set): never answer a reply.
-      return Optional.empty();
-    }
-    Message query;
-    try {
-      query = new Message(wire);
-    } catch (IOException | RuntimeException e) {
-      return Optional.of(formErr(wire));
-    }
-    return Optional.of(toWire(query, answer(query, guest, tcp), tcp));
+    return reply(wire, tcp, query -> answer(query, guest, tcp));
   }
 
   /**
@@ -82,7 +72,21 @@ final class DnsHandler {
    * a guest nor the host on the guests' listener): no forward, no name looked up, and a reply no
    * larger than the question, so the resolver is nobody's amplifier.
    */
-  Optional<byte[]> refuse(byte[] wire, boolean tcp) {
+  Optional<byte[]> refuse(byte[] wire, boolean tcp) throws InterruptedException {
+    return reply(wire, tcp, query -> error(query, Rcode.REFUSED));
+  }
+
+  /** How a parsed query is answered. */
+  private interface Answer {
+    Message to(Message query) throws InterruptedException;
+  }
+
+  /**
+   * The framing both share: nothing for a message too short or with QR set (never answer a reply),
+   * FORMERR for one that does not parse, else the answer cut to the client's UDP size.
+   */
+  private static Optional<byte[]> reply(byte[] wire, boolean tcp, Answer answer)
+      throws InterruptedException {
     if (wire.length < HEADER_LENGTH || (wire[2] & 0x80) != 0) {
       return Optional.empty();
     }
@@ -92,7 +96,7 @@ final class DnsHandler {
     } catch (IOException | RuntimeException e) {
       return Optional.of(formErr(wire));
     }
-    return Optional.of(toWire(query, error(query, Rcode.REFUSED), tcp));
+    return Optional.of(toWire(query, answer.to(query), tcp));
   }
 
   private static byte[] toWire(Message query, Message reply, boolean tcp) {
