@@ -25,10 +25,10 @@ import java.util.Locale;
 /**
  * The setup shared by the benchmarks that run real guests ({@link BootBench}, {@link ExecBench}): a
  * scratch config for a daemon from the distribution with {@code firecracker_bin =
- * bin/hearth-qemu-firecracker}, a bridge and subnet of its own, the image {@value #IMAGE} made by
- * {@code image build} (its debootstrap download cached in the build cache folder given), and on
- * {@link #close()} the removal of what the daemon leaves on the host when it stops (its pooled
- * TAPs, bridge and NAT table). Needs root.
+ * bin/hearth-qemu-firecracker}, a bridge, subnet, TAP prefix and nft tables of its own, the image
+ * {@value #IMAGE} made by {@code image build} (its debootstrap download cached in the build cache
+ * folder given), and on {@link #close()} the removal of what the daemon leaves on the host when it
+ * stops (its pooled TAPs, bridge and NAT table). Needs root.
  */
 final class GuestBenchHost implements AutoCloseable {
   static final String IMAGE = "bench";
@@ -41,8 +41,11 @@ final class GuestBenchHost implements AutoCloseable {
   private final Runner runner;
   private final String bridge;
   private final Ipv4Cidr cidr;
+  private final String tapPrefix;
+  private final String networkTag;
 
-  private GuestBenchHost(Path dist, Path scratch, Runner runner, String bridge, Ipv4Cidr cidr) {
+  private GuestBenchHost(
+      Path dist, Path scratch, Runner runner, String bridge, String suffix, Ipv4Cidr cidr) {
     this.dist = dist;
     this.scratch = scratch;
     this.state = scratch.resolve("state");
@@ -51,6 +54,8 @@ final class GuestBenchHost implements AutoCloseable {
     this.runner = runner;
     this.bridge = bridge;
     this.cidr = cidr;
+    this.tapPrefix = "hb" + suffix + "t";
+    this.networkTag = "hearth_bench_" + suffix;
   }
 
   /** Checks the host and writes the daemon's config; nothing is created on the host yet. */
@@ -72,15 +77,12 @@ final class GuestBenchHost implements AutoCloseable {
       throw new IllegalStateException("no QEMU launcher at " + launcher);
     }
     Runner runner = new ProcessRunner(Posix.system(), Clock.system());
-    String links = runner.check(Command.of("ip", "-o", "link", "show")).stdout();
-    if (links.matches("(?s).*: htap[0-9]+[:@].*")) {
-      throw new IllegalStateException(
-          "this host has hearth TAPs (htapN): another hearth daemon runs; the bench's daemon would"
-              + " take them over");
-    }
-    String bridge = bridgePrefix + HexFormat.of().formatHex(new SecureRandom().generateSeed(2));
+    // The bridge, TAP prefix and nft tables are this run's own: a hearth daemon of the host keeps
+    // its own, and the bench's clean-up never touches them.
+    String suffix = HexFormat.of().formatHex(new SecureRandom().generateSeed(2));
     Ipv4Cidr cidr = freeSubnet(runner, subnetPrefix);
-    GuestBenchHost host = new GuestBenchHost(dist, scratch, runner, bridge, cidr);
+    GuestBenchHost host =
+        new GuestBenchHost(dist, scratch, runner, bridgePrefix + suffix, suffix, cidr);
     Files.createDirectories(host.state.resolve("cache"));
     Files.createDirectories(buildCache);
     Files.createSymbolicLink(host.state.resolve("cache/build"), buildCache);
@@ -93,8 +95,10 @@ final class GuestBenchHost implements AutoCloseable {
             "socket_group = \"\"",
             "log_level = \"warn\"",
             "firecracker_bin = \"" + launcher + "\"",
-            "bridge_name = \"" + bridge + "\"",
+            "bridge_name = \"" + host.bridge + "\"",
             "bridge_cidr = \"" + cidr + "\"",
+            "tap_prefix = \"" + host.tapPrefix + "\"",
+            "network_tag = \"" + host.networkTag + "\"",
             "dns_host_listen = \"\"",
             "web_listen_addr = \"\"",
             "ssh_wait_timeout = \"2m\"",
@@ -182,11 +186,11 @@ final class GuestBenchHost implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     // The daemon keeps its pooled TAPs, bridge and NAT table when it stops: host setup.
-    TapDevices tapDevices = new TapDevices(runner);
+    TapDevices tapDevices = new TapDevices(runner, tapPrefix);
     for (String tap : tapDevices.list()) {
       tapDevices.delete(tap);
     }
-    new NatRules(runner, HostNetworkEnvironment.system(), bridge, cidr).remove();
+    new NatRules(runner, HostNetworkEnvironment.system(), bridge, cidr, networkTag).remove();
     new Bridge(runner, bridge, cidr).remove();
   }
 }

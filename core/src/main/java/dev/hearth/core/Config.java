@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
+import java.util.regex.Pattern;
 
 /**
  * hearth's configuration: every {@link ConfigKey} with its value. Every key has a default, so no
@@ -129,6 +130,7 @@ public final class Config {
       }
       values.put(key, validate(file, key, raw, show(node)));
     }
+    checkTogether(file, values);
     return new Config(values, Optional.of(file));
   }
 
@@ -158,7 +160,27 @@ public final class Config {
     requireNonNull(value, "value");
     Map<ConfigKey, String> copy = new EnumMap<>(values);
     copy.put(key, validate(null, key, value, "'" + Printable.of(value) + "'"));
+    checkTogether(null, copy);
     return new Config(copy, source);
+  }
+
+  /**
+   * What no single key can check: the bridge must not be named as one of the TAPs, or the daemon's
+   * start would delete it as a TAP no VM uses.
+   */
+  private static void checkTogether(Path file, Map<ConfigKey, String> values) {
+    String bridge = values.get(ConfigKey.BRIDGE_NAME);
+    String prefix = values.get(ConfigKey.TAP_PREFIX);
+    if (bridge.matches(Pattern.quote(prefix) + "(0|[1-9][0-9]*)")) {
+      throw new ConfigException(
+          (file == null ? "config" : "config file " + file)
+              + ": bridge_name '"
+              + bridge
+              + "' is a TAP name of tap_prefix '"
+              + prefix
+              + "' (the prefix and a number), so the daemon would delete the bridge as a TAP no VM"
+              + " uses; choose another bridge_name or tap_prefix");
+    }
   }
 
   private static String validate(Path file, ConfigKey key, String raw, String shown) {
@@ -350,6 +372,19 @@ public final class Config {
 
   public int tapPoolSize() {
     return integer(ConfigKey.TAP_POOL_SIZE);
+  }
+
+  /** The start of this daemon's TAP names ({@code tap_prefix}), e.g. {@code htap}. */
+  public String tapPrefix() {
+    return get(ConfigKey.TAP_PREFIX);
+  }
+
+  /**
+   * The name of this daemon's nftables tables and the comment on its iptables rules ({@code
+   * network_tag}), e.g. {@code hearth}.
+   */
+  public String networkTag() {
+    return get(ConfigKey.NETWORK_TAG);
   }
 
   public String dnsDomain() {

@@ -203,6 +203,20 @@ public enum ConfigKey {
       ConfigType.intRange(0, 64),
       "4",
       "TAP devices created ahead of time so that a VM create does not wait for one."),
+  TAP_PREFIX(
+      "tap_prefix",
+      ConfigType.TAP_PREFIX,
+      "htap",
+      "Start of the names of this daemon's TAP devices (htap0, htap1, ...). At start the daemon"
+          + " deletes every TAP of its prefix that no VM of its own uses, so a second daemon on"
+          + " the host needs a prefix of its own."),
+  NETWORK_TAG(
+      "network_tag",
+      ConfigType.NETWORK_TAG,
+      "hearth",
+      "Name of this daemon's nftables tables (ip NAME, bridge NAME, ip NAME_egress), or the"
+          + " comment on its iptables rules; the daemon replaces them whole, so a second daemon on"
+          + " the host needs a tag of its own."),
   DNS_DOMAIN(
       "dns_domain",
       ConfigType.DOMAIN,

@@ -19,6 +19,11 @@ final class ConfigType {
   }
 
   static final Pattern IFNAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}");
+  // As fcproc's TapDevices: a TAP is the prefix and a number, at most 15 characters in all, and the
+  // prefix does not end in a digit, so that htap1 and htap12 cannot both be read from one name.
+  static final Pattern TAP_PREFIX_NAME = Pattern.compile("[a-z]([a-z0-9_-]{0,8}[a-z_-])?");
+  // As fcproc's NatRules: an nft table name and an iptables comment that need no quoting.
+  static final Pattern NETWORK_TAG_NAME = Pattern.compile("[a-z][a-z0-9_]{0,30}");
   static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
 
   static final ConfigType STRING = new ConfigType("a string", false, v -> v);
@@ -47,6 +52,11 @@ final class ConfigType {
   static final ConfigType INTERFACE_NAME =
       new ConfigType(
           "a network interface name of at most 15 characters", false, ConfigType::interfaceName);
+  static final ConfigType TAP_PREFIX =
+      new ConfigType(
+          "a TAP name prefix of 1 to 10 characters such as htap", false, ConfigType::tapPrefix);
+  static final ConfigType NETWORK_TAG =
+      new ConfigType("an nft table name such as hearth", false, ConfigType::networkTag);
   static final ConfigType CIDR =
       new ConfigType("an IPv4 address and prefix such as 10.77.0.1/24", false, ConfigType::cidr);
   static final ConfigType DOMAIN =
@@ -280,6 +290,23 @@ final class ConfigType {
     if (!IFNAME.matcher(v).matches()) {
       throw new IllegalArgumentException(
           "not an interface name of 1 to 15 letters, digits, '-', '_' or '.'");
+    }
+    return v;
+  }
+
+  static String tapPrefix(String v) {
+    if (!TAP_PREFIX_NAME.matcher(v).matches()) {
+      throw new IllegalArgumentException(
+          "not a TAP prefix: 1 to 10 lowercase letters, digits, '-' or '_', starting with a letter"
+              + " and not ending with a digit");
+    }
+    return v;
+  }
+
+  static String networkTag(String v) {
+    if (!NETWORK_TAG_NAME.matcher(v).matches()) {
+      throw new IllegalArgumentException(
+          "not a network tag: 1 to 31 lowercase letters, digits or '_', starting with a letter");
     }
     return v;
   }

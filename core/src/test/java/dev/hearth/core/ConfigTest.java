@@ -185,6 +185,11 @@ class ConfigTest {
         "jailer_bin = \"jailer\" | jailer_bin | 'jailer' | not an absolute path",
         "bridge_name = \"much-too-long-name\" | bridge_name | 'much-too-long-name' | at most 15",
         "log_level = \"loud\" | log_level | 'loud' | not one of error, warn, info",
+        "tap_prefix = \"tap1\" | tap_prefix | 'tap1' | not ending with a digit",
+        "tap_prefix = \"Htap\" | tap_prefix | 'Htap' | 1 to 10 lowercase letters",
+        "tap_prefix = \"hearth-taps\" | tap_prefix | 'hearth-taps' | 1 to 10 lowercase",
+        "network_tag = \"hearth-e2e\" | network_tag | 'hearth-e2e' | letters, digits or '_'",
+        "network_tag = \"_hearth\" | network_tag | '_hearth' | starting with a letter",
         "disk_provisioner = \"zfs\" | disk_provisioner | 'zfs' | not one of auto, dm-snapshot",
         "dns_domain = \"Hearth..x\" | dns_domain | 'Hearth..x' | not a valid DNS label",
         "web_listen_addr = \"7777\" | web_listen_addr | '7777' | missing :port",
@@ -206,6 +211,34 @@ class ConfigTest {
         .hasMessageContaining("config file " + file)
         .hasMessageContaining("bad value " + shown + " for key '" + key + "'")
         .hasMessageContaining(why);
+  }
+
+  @Test
+  void aSecondDaemonsHostNamesAreItsOwn() throws IOException {
+    Config c =
+        Config.load(
+            write(
+                "bridge_name = \"hearth1\"\ntap_prefix = \"h1tap\"\nnetwork_tag ="
+                    + " \"hearth_1\"\n"));
+
+    assertThat(c.tapPrefix()).isEqualTo("h1tap");
+    assertThat(c.networkTag()).isEqualTo("hearth_1");
+    assertThat(Config.defaults().tapPrefix()).isEqualTo("htap");
+    assertThat(Config.defaults().networkTag()).isEqualTo("hearth");
+  }
+
+  @Test
+  void aBridgeNamedAsOneOfTheTapsIsRefusedNamingBothKeys() throws IOException {
+    Path file = write("bridge_name = \"htap0\"\n");
+    assertThatThrownBy(() -> Config.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("config file " + file)
+        .hasMessageContaining("bridge_name 'htap0' is a TAP name of tap_prefix 'htap'");
+    assertThatThrownBy(() -> Config.defaults().with(ConfigKey.TAP_PREFIX, "hearth"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("bridge_name 'hearth0' is a TAP name of tap_prefix 'hearth'");
+    assertThat(Config.defaults().with(ConfigKey.BRIDGE_NAME, "htap").bridgeName())
+        .isEqualTo("htap");
   }
 
   @Test

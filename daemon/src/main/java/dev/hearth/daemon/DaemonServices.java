@@ -28,9 +28,7 @@ import dev.hearth.fcproc.net.HostNetwork;
 import dev.hearth.fcproc.net.HostNetworkEnvironment;
 import dev.hearth.fcproc.net.Ipv4Cidr;
 import dev.hearth.fcproc.net.LinuxHostNetwork;
-import dev.hearth.fcproc.net.NatRules;
 import dev.hearth.fcproc.net.PolicyEgressGate;
-import dev.hearth.fcproc.net.TapDevices;
 import dev.hearth.fcproc.process.FirecrackerLauncher;
 import dev.hearth.fcproc.process.Jailer;
 import dev.hearth.fcproc.process.ProcessTable;
@@ -147,8 +145,8 @@ final class DaemonServices {
 
   /**
    * The nft side of the egress policies: the seam's, else the real one in table {@code
-   * hearth_egress}; with a fake host network (tests) and no seam, one that finds no nft, so that a
-   * test daemon never touches the host's rules (only {@code open} can then be applied).
+   * <network_tag>_egress}; with a fake host network (tests) and no seam, one that finds no nft, so
+   * that a test daemon never touches the host's rules (only {@code open} can then be applied).
    */
   private static EgressRules egressRules(Config config, Daemon.Seams seams, Runner runner) {
     if (seams.egressRules().isPresent()) {
@@ -158,7 +156,7 @@ final class DaemonServices {
         seams.hostNetwork().isPresent()
             ? HostNetworkEnvironment.system("", Path.of("/nonexistent"))
             : HostNetworkEnvironment.system();
-    return new EgressRules(runner, environment, NatRules.DEFAULT_TAG, config.bridgeName());
+    return new EgressRules(runner, environment, config.networkTag(), config.bridgeName());
   }
 
   /** The host's bridge, TAPs and NAT as the config describes them. */
@@ -168,8 +166,8 @@ final class DaemonServices {
         HostNetworkEnvironment.system(),
         config.bridgeName(),
         Ipv4Cidr.parse(config.bridgeCidr()),
-        TapDevices.DEFAULT_PREFIX,
-        NatRules.DEFAULT_TAG,
+        config.tapPrefix(),
+        config.networkTag(),
         config.vmToVm());
   }
 

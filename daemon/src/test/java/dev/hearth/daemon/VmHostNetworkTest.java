@@ -9,6 +9,7 @@ import dev.hearth.core.ConfigKey;
 import dev.hearth.core.Posix;
 import dev.hearth.core.ProcessRunner;
 import dev.hearth.core.Runner;
+import dev.hearth.core.testing.HostConditions;
 import dev.hearth.core.testing.RequiresBinary;
 import dev.hearth.core.testing.RequiresRoot;
 import dev.hearth.fcproc.net.Bridge;
@@ -27,9 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One create and delete with the real host network (a bridge, TAP prefix and NAT tag of this test's
- * own) and the fake firecracker: the TAP appears on the bridge and is gone after delete. And a TAP
- * an earlier daemon left on another bridge ends up on the configured one when the pool hands it
- * out, and again at vm start.
+ * own, set through the config as a second daemon on a host would) and the fake firecracker: the TAP
+ * appears on the bridge and is gone after delete. And a TAP an earlier daemon left on another
+ * bridge ends up on the configured one when the pool hands it out, and again at vm start.
  */
 @RequiresRoot
 @RequiresBinary({"ip"})
@@ -69,24 +70,22 @@ class VmHostNetworkTest {
 
   @Test
   void theTapAppearsOnTheBridgeAndIsGoneAfterDelete() throws Exception {
+    // The host network as the daemon makes it from the config: TAP prefix and nft tables named by
+    // tap_prefix and network_tag, as a second daemon on a host would set them.
     fx =
         new VmFixture(
             dir,
             VmFixture.config(dir)
                 .with(ConfigKey.BRIDGE_NAME, net.bridgeName())
-                .with(ConfigKey.BRIDGE_CIDR, net.cidr().toString()));
-    LinuxHostNetwork network =
-        new LinuxHostNetwork(
-            runner,
-            HostNetworkEnvironment.system(),
-            net.bridgeName(),
-            net.cidr(),
-            net.tapPrefix(),
-            net.natTag());
-    fx.start(Daemon.Seams.system().withVm(network, fx.guest, fx.guest));
+                .with(ConfigKey.BRIDGE_CIDR, net.cidr().toString())
+                .with(ConfigKey.TAP_PREFIX, net.tapPrefix())
+                .with(ConfigKey.NETWORK_TAG, net.natTag()));
+    fx.start(
+        Daemon.Seams.system()
+            .withVm(DaemonServices.linuxHostNetwork(fx.config, runner), fx.guest, fx.guest));
 
     JsonNode op = fx.createAndWait("net", "");
-    assertThat(op.path("state").asText()).isEqualTo("succeeded");
+    assertThat(op.path("state").asText()).as("op %s", op).isEqualTo("succeeded");
     JsonNode vm = fx.call("vm.show", "{\"vm\": \"net\"}");
     String tapName = net.tapPrefix() + "0";
     assertThat(vm.path("tap").asText()).isEqualTo(tapName);
@@ -94,6 +93,11 @@ class VmHostNetworkTest {
     JsonNode tap = link(tapName);
     assertThat(tap).isNotNull();
     assertThat(tap.path("master").asText()).isEqualTo(net.bridgeName());
+    if (HostConditions.which("nft").isPresent()) {
+      assertThat(runner.check(Command.of("nft", "list", "tables")).stdout().lines())
+          .as("the host's nft tables")
+          .contains("table ip " + net.natTag(), "table bridge " + net.natTag());
+    }
 
     fx.call("vm.delete", "{\"vm\": \"net\", \"force\": true}");
     assertThat(link(tapName)).isNull();

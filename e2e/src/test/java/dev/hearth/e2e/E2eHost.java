@@ -68,6 +68,11 @@ final class E2eHost implements AutoCloseable {
   final Path daemonLog;
   final String bridge;
   final Ipv4Cidr bridgeCidr;
+
+  /** The daemon's {@code tap_prefix} and {@code network_tag}, this run's own. */
+  final String tapPrefix;
+
+  final String networkTag;
   final Runner runner = new ProcessRunner(Posix.system(), Clock.system());
   final HostLeaks leaks;
   private final ConsoleKeeper consoles;
@@ -78,7 +83,7 @@ final class E2eHost implements AutoCloseable {
   private Process daemon;
 
   private E2eHost(
-      Path work, Path dist, Optional<Path> firecracker, String bridge, Ipv4Cidr bridgeCidr)
+      Path work, Path dist, Optional<Path> firecracker, String suffix, Ipv4Cidr bridgeCidr)
       throws IOException {
     this.work = work;
     this.layout = new Layout(work.resolve("state"), work.resolve("run"));
@@ -87,9 +92,11 @@ final class E2eHost implements AutoCloseable {
     this.hearth = dist.resolve("bin/hearth");
     this.config = work.resolve("config.toml");
     this.daemonLog = work.resolve("daemon.log");
-    this.bridge = bridge;
+    this.bridge = "he2e" + suffix;
     this.bridgeCidr = bridgeCidr;
-    this.leaks = new HostLeaks(runner, layout, work, bridge);
+    this.tapPrefix = "h" + suffix + "t";
+    this.networkTag = "hearth_e2e_" + suffix;
+    this.leaks = new HostLeaks(runner, layout, work, bridge, tapPrefix, networkTag);
     this.consoles = new ConsoleKeeper(layout.vmsDir(), work.resolve("consoles"));
   }
 
@@ -142,23 +149,14 @@ final class E2eHost implements AutoCloseable {
     // (a clone under /root, or in a 0700 temporary folder, is not).
     Path installed = work.resolve("dist");
     probe.check(Command.of("cp", "-a", dist.toAbsolutePath().toString(), installed.toString()));
+    // Bridge, TAPs and nft tables are this run's own, beside a host's daemon or another run.
     E2eHost host =
         new E2eHost(
             work,
             installed,
             firecracker,
-            "he2e" + suffix,
+            suffix,
             TestNetwork.freeNetwork(probe, 200 + new SecureRandom().nextInt(8)));
-    List<String> shared = host.leaks.daemonNetworkState();
-    if (!shared.isEmpty()) {
-      host.close();
-      throw new IllegalStateException(
-          "this host already has hearth's TAPs or NAT rules: "
-              + shared
-              + ". The suite's daemon"
-              + " uses the same names (TAP prefix htap, nft table ip hearth) and would take them"
-              + " over; stop the other hearth daemon and remove them first.");
-    }
     Files.createDirectories(buildCache);
     Files.createDirectories(host.layout.imageBuildCacheDir().getParent());
     Files.createSymbolicLink(host.layout.imageBuildCacheDir(), buildCache);
@@ -175,6 +173,8 @@ final class E2eHost implements AutoCloseable {
     firecracker.ifPresent(f -> values.put("firecracker_bin", f.toString()));
     values.put("bridge_name", bridge);
     values.put("bridge_cidr", bridgeCidr.toString());
+    values.put("tap_prefix", tapPrefix);
+    values.put("network_tag", networkTag);
     values.put("tap_pool_size", "0");
     values.put("dns_host_listen", "");
     values.put("web_listen_addr", "");
@@ -412,7 +412,8 @@ final class E2eHost implements AutoCloseable {
   List<String> removeHostNetwork() throws InterruptedException {
     List<String> problems = new ArrayList<>();
     try {
-      new NatRules(runner, HostNetworkEnvironment.system(), bridge, bridgeCidr).remove();
+      new NatRules(runner, HostNetworkEnvironment.system(), bridge, bridgeCidr, networkTag)
+          .remove();
     } catch (RuntimeException e) {
       problems.add("could not remove the NAT rules: " + e.getMessage());
     }

@@ -218,7 +218,7 @@ class EgressE2eTest implements KeepLogsOnFailure.Logs {
     Ipv4 ip = Ipv4.parse(host.vm(VM).path("ip").asText());
     host.deleteAllVmsAndImage(IMAGE);
     CommandResult table =
-        host.runner.run(Command.of("nft", "list", "table", "ip", "hearth_egress"));
+        host.runner.run(Command.of("nft", "list", "table", "ip", host.networkTag + "_egress"));
     assertThat(table.stdout())
         .as("the egress table after the VM's deletion")
         .doesNotContain(ip.toString())

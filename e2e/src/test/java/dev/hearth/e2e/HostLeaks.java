@@ -28,12 +28,6 @@ import java.util.stream.Stream;
  * returns one readable line per leftover; an empty list means nothing is left.
  */
 final class HostLeaks {
-  /** The daemon's TAP names: its prefix is fixed ({@code TapDevices.DEFAULT_PREFIX}). */
-  static final Pattern DAEMON_TAP = Pattern.compile("htap(0|[1-9][0-9]*)");
-
-  /** The daemon's nft table and iptables comment ({@code NatRules.DEFAULT_TAG}). */
-  static final String DAEMON_NAT_TAG = "hearth";
-
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Runner runner;
@@ -41,11 +35,20 @@ final class HostLeaks {
   private final Path work;
   private final String bridge;
 
-  HostLeaks(Runner runner, Layout layout, Path work, String bridge) {
+  /** The daemon's TAP names: its {@code tap_prefix} and a number. */
+  private final Pattern daemonTap;
+
+  /** The daemon's {@code network_tag}: its nft tables' name and its iptables comment. */
+  private final String networkTag;
+
+  HostLeaks(
+      Runner runner, Layout layout, Path work, String bridge, String tapPrefix, String networkTag) {
     this.runner = runner;
     this.layout = layout;
     this.work = work;
     this.bridge = bridge;
+    this.daemonTap = Pattern.compile(Pattern.quote(tapPrefix) + "(0|[1-9][0-9]*)");
+    this.networkTag = networkTag;
   }
 
   /**
@@ -112,18 +115,11 @@ final class HostLeaks {
     }
   }
 
-  /** hearth-named network state that a daemon of this host would share with the suite's. */
-  List<String> daemonNetworkState() throws InterruptedException {
-    List<String> found = new ArrayList<>(daemonTaps());
-    found.addAll(natRules());
-    return found;
-  }
-
   List<String> daemonTaps() throws InterruptedException {
     List<String> left = new ArrayList<>();
     for (JsonNode link : links()) {
       String name = link.path("ifname").asText();
-      if (DAEMON_TAP.matcher(name).matches()) {
+      if (daemonTap.matcher(name).matches()) {
         left.add("TAP " + name + " (master " + link.path("master").asText("none") + ")");
       }
     }
@@ -153,7 +149,7 @@ final class HostLeaks {
       return left;
     }
     CommandResult listed =
-        runner.run(Command.of("nft", "list", "map", "bridge", DAEMON_NAT_TAG, "guards"));
+        runner.run(Command.of("nft", "list", "map", "bridge", networkTag, "guards"));
     if (!listed.ok()) {
       return left; // no table: no guards
     }
@@ -165,8 +161,8 @@ final class HostLeaks {
   }
 
   /**
-   * The daemon's NAT and TAP guards: its nft tables, or with no nft on PATH (the only case in which
-   * the daemon uses iptables) the iptables rules carrying its comment.
+   * The daemon's NAT, TAP guards and egress rules: its nft tables, or with no nft on PATH (the only
+   * case in which the daemon uses iptables) the iptables rules carrying its comment.
    */
   List<String> natRules() throws InterruptedException {
     List<String> left = new ArrayList<>();
@@ -176,14 +172,15 @@ final class HostLeaks {
           .lines()
           .filter(
               l ->
-                  l.strip().equals("table ip " + DAEMON_NAT_TAG)
-                      || l.strip().equals("table bridge " + DAEMON_NAT_TAG))
+                  l.strip().equals("table ip " + networkTag)
+                      || l.strip().equals("table ip " + networkTag + "_egress")
+                      || l.strip().equals("table bridge " + networkTag))
           .forEach(l -> left.add("nft " + l.strip()));
     } else {
       run("iptables-save")
           .stdout()
           .lines()
-          .filter(l -> (l + " ").contains(" --comment " + DAEMON_NAT_TAG + " "))
+          .filter(l -> (l + " ").contains(" --comment " + networkTag + " "))
           .forEach(l -> left.add("iptables rule " + l));
     }
     return left;

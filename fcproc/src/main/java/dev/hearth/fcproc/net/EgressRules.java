@@ -52,8 +52,7 @@ public final class EgressRules {
   private final String bridge;
 
   /**
-   * @param tag the NAT tag ({@link NatRules#DEFAULT_TAG} for the daemon); the table is {@code
-   *     <tag>_egress}
+   * @param tag the NAT tag (the daemon's {@code network_tag}); the table is {@code <tag>_egress}
    * @param bridge the bridge the guests' traffic comes in from
    */
   public EgressRules(Runner runner, HostNetworkEnvironment environment, String tag, String bridge) {

@@ -24,9 +24,9 @@ public final class LinuxHostNetwork implements HostNetwork {
   }
 
   /**
-   * @param tapPrefix the TAP name prefix ({@link TapDevices#DEFAULT_PREFIX} for the daemon)
-   * @param natTag the NAT rule tag ({@link NatRules#DEFAULT_TAG} for the daemon), also the name of
-   *     the TAP guards' table
+   * @param tapPrefix the TAP name prefix (the daemon's {@code tap_prefix})
+   * @param natTag the NAT rule tag (the daemon's {@code network_tag}), also the name of the TAP
+   *     guards' table
    * @param vmToVm whether guests may reach each other over the bridge
    */
   public LinuxHostNetwork(

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class NatRules {
   private static final Logger log = LoggerFactory.getLogger(NatRules.class);
 
-  /** The daemon's tag: its nft table name and its iptables comment. */
+  /** The default of the daemon's {@code network_tag}: its nft tables' name, iptables comment. */
   public static final String DEFAULT_TAG = "hearth";
 
   // A valid nft table name and an iptables comment that needs no quoting.

@@ -131,13 +131,13 @@ public final class NetworkChecks {
 
   /**
    * Whether the egress policies can be applied ({@link EgressRules}, {@code table ip
-   * hearth_egress}): nft is there and {@code nft -c} takes a small table with every kind of
+   * <network_tag>_egress}): nft is there and {@code nft -c} takes a small table with every kind of
    * statement the egress table uses (a verdict map, sets with timeouts and intervals, a dynamic set
    * updated from the packet path, a named counter, rejects with a TCP reset and ICMP), checked
    * against the kernel without adding it. A WARN only: VMs under {@code open} need none of it.
    */
   public CheckOutcome egress() throws InterruptedException {
-    String table = "ip " + NatRules.DEFAULT_TAG + "_egress";
+    String table = "ip " + config.networkTag() + "_egress";
     String wontWork =
         "VMs cannot be created or set to an egress policy other than open"
             + (config.defaultEgress().equals("open")

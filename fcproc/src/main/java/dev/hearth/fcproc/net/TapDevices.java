@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 public final class TapDevices {
   private static final Logger log = LoggerFactory.getLogger(TapDevices.class);
 
-  /** The prefix of the daemon's TAP names. */
+  /** The default of the daemon's TAP names' prefix ({@code tap_prefix}). */
   public static final String DEFAULT_PREFIX = "htap";
 
   // Lowercase, not ending in a digit (so "ab1" + "2" and "ab" + "12" cannot both be ours), and

@@ -48,7 +48,7 @@ public final class TapGuards {
   private final boolean vmToVm;
 
   /**
-   * @param tag the table's name ({@link NatRules#DEFAULT_TAG} for the daemon)
+   * @param tag the table's name (the daemon's {@code network_tag})
    * @param taps the TAP names whose frames are filtered
    * @param vmToVm whether guests may send frames to each other ({@code vm_to_vm = "allow"})
    */
