@@ -4,7 +4,6 @@ import dev.hearth.fcproc.net.EgressGate;
 import dev.hearth.fcproc.net.Ipv4;
 import dev.hearth.fcproc.net.Ipv4Cidr;
 import java.io.Closeable;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -16,7 +15,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -26,6 +24,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -41,10 +41,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: one receiving thread per UDP socket and one accepting thread per TCP socket, which
  * only hand work on; a bounded pool of workers answers UDP questions (a question beyond it is
- * dropped, and the client asks again), and a bounded pool serves TCP connections (one beyond it is
- * closed at once). Questions upstream at once are bounded too (beyond: SERVFAIL). A TCP connection
- * is closed after {@link #TCP_IDLE} without a whole question. Replies go only to the address that
- * asked. {@link #close} closes every socket, which ends the threads.
+ * dropped, and the client asks again), and a bounded pool serves TCP connections (one beyond it, or
+ * beyond its source's share, is closed at once). Questions upstream at once are bounded too
+ * (beyond: SERVFAIL). How long a TCP connection may wait for, read and hold questions is bounded by
+ * {@link TcpLimits}. Replies go only to the address that asked. {@link #close} closes every socket,
+ * which ends the threads.
  */
 public final class DnsServer implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(DnsServer.class);
@@ -52,7 +53,6 @@ public final class DnsServer implements Closeable {
   static final int MAX_UDP_WORKERS = 32;
   static final int MAX_TCP_CONNECTIONS = 16;
   static final int MAX_FORWARDS = 32;
-  static final Duration TCP_IDLE = Duration.ofSeconds(10);
 
   /** The largest UDP question read; a longer one is cut and then fails to parse (FORMERR). */
   private static final int UDP_QUESTION_MAX = 4096;
@@ -61,6 +61,12 @@ public final class DnsServer implements Closeable {
   private final Ipv4Cidr bridge;
   private final ThreadPoolExecutor udpWorkers;
   private final ThreadPoolExecutor tcpWorkers;
+  private final TcpLimits tcpLimits;
+  private final SourceSlots sourceSlots;
+
+  /** Closes each TCP connection at the end of its lifetime, wherever its thread is blocked. */
+  private final ScheduledThreadPoolExecutor lifetimes;
+
   private final List<Closeable> sockets = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
   private final Map<InetSocketAddress, Listener> listeners = new HashMap<>();
@@ -89,14 +95,19 @@ public final class DnsServer implements Closeable {
             new UpstreamForwarder(upstreams, UpstreamForwarder.BUDGET),
             gate,
             MAX_FORWARDS),
-        bridge);
+        bridge,
+        TcpLimits.DEFAULT);
   }
 
-  DnsServer(DnsHandler handler, Ipv4Cidr bridge) {
+  DnsServer(DnsHandler handler, Ipv4Cidr bridge, TcpLimits tcpLimits) {
     this.handler = handler;
     this.bridge = bridge;
     this.udpWorkers = pool("hearth-dns-udp", MAX_UDP_WORKERS);
     this.tcpWorkers = pool("hearth-dns-tcp", MAX_TCP_CONNECTIONS);
+    this.tcpLimits = tcpLimits;
+    this.sourceSlots = new SourceSlots(tcpLimits.perSource());
+    this.lifetimes = new ScheduledThreadPoolExecutor(1, daemonThreads("hearth-dns-tcp-lifetime"));
+    lifetimes.setRemoveOnCancelPolicy(true);
   }
 
   /**
@@ -210,46 +221,79 @@ public final class DnsServer implements Closeable {
         }
         return;
       }
+      InetSocketAddress from = (InetSocketAddress) connection.getRemoteSocketAddress();
+      if (!sourceSlots.tryTake(from.getAddress())) {
+        log.debug(
+            "VM DNS: closed a TCP connection from {}, which has {} open already",
+            from,
+            tcpLimits.perSource());
+        closeQuietly(connection);
+        continue;
+      }
       connections.add(connection);
       try {
-        tcpWorkers.execute(() -> serve(connection, guests));
+        tcpWorkers.execute(() -> serve(connection, from, guests));
       } catch (RejectedExecutionException e) {
-        log.debug(
-            "VM DNS busy: closed a TCP connection from {}", connection.getRemoteSocketAddress());
+        log.debug("VM DNS busy: closed a TCP connection from {}", from);
+        sourceSlots.release(from.getAddress());
         drop(connection);
       }
     }
   }
 
-  private void serve(Socket connection, boolean guests) {
-    InetSocketAddress from = (InetSocketAddress) connection.getRemoteSocketAddress();
+  private void serve(Socket connection, InetSocketAddress from, boolean guests) {
     try {
-      connection.setSoTimeout((int) TCP_IDLE.toMillis());
-      DataInputStream in = new DataInputStream(connection.getInputStream());
-      DataOutputStream out = new DataOutputStream(connection.getOutputStream());
-      while (!closed) {
-        int length = in.readUnsignedShort();
-        byte[] question = new byte[length];
-        in.readFully(question);
-        Optional<byte[]> reply = reply(question, from, guests, true);
-        if (reply.isEmpty()) {
-          return;
-        }
-        out.writeShort(reply.get().length);
-        out.write(reply.get());
-        out.flush();
+      ScheduledFuture<?> expiry =
+          lifetimes.schedule(
+              () -> expire(connection, from), tcpLimits.lifetime().toNanos(), TimeUnit.NANOSECONDS);
+      try {
+        answerAll(connection, from, guests);
+      } finally {
+        expiry.cancel(false);
       }
-    } catch (EOFException | SocketTimeoutException e) {
-      // The client is done, or idle past the deadline.
+    } catch (SocketTimeoutException e) {
+      log.debug("VM DNS closed the TCP connection from {}: {}", from, e.getMessage());
+    } catch (EOFException e) {
+      // The client left inside a question.
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (IOException | RuntimeException e) {
-      if (!closed) {
+      if (!closed && !connection.isClosed()) {
         log.debug("VM DNS TCP connection from {} failed: {}", from, e.toString());
       }
     } finally {
+      sourceSlots.release(from.getAddress());
       drop(connection);
     }
+  }
+
+  /** Answers a TCP connection's questions in turn until the client is done. */
+  private void answerAll(Socket connection, InetSocketAddress from, boolean guests)
+      throws IOException, InterruptedException {
+    TcpQuestions questions = new TcpQuestions(connection, tcpLimits);
+    DataOutputStream out = new DataOutputStream(connection.getOutputStream());
+    while (!closed) {
+      Optional<byte[]> question = questions.next();
+      if (question.isEmpty()) {
+        return;
+      }
+      Optional<byte[]> reply = reply(question.get(), from, guests, true);
+      if (reply.isEmpty()) {
+        return;
+      }
+      out.writeShort(reply.get().length);
+      out.write(reply.get());
+      out.flush();
+    }
+  }
+
+  /**
+   * Ends a connection that reached its lifetime: closing the socket also frees a thread blocked in
+   * a write to a client that reads no answers, which no read deadline would.
+   */
+  private void expire(Socket connection, InetSocketAddress from) {
+    log.debug("VM DNS closed the TCP connection from {}: open for {}", from, tcpLimits.lifetime());
+    closeQuietly(connection);
   }
 
   /**
@@ -305,6 +349,7 @@ public final class DnsServer implements Closeable {
     connections.forEach(DnsServer::closeQuietly);
     udpWorkers.shutdownNow();
     tcpWorkers.shutdownNow();
+    lifetimes.shutdownNow();
     try {
       for (Thread t : started) {
         t.join(TimeUnit.SECONDS.toMillis(2));
@@ -332,14 +377,17 @@ public final class DnsServer implements Closeable {
   }
 
   private static ThreadPoolExecutor pool(String name, int max) {
+    return new ThreadPoolExecutor(
+        0, max, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), daemonThreads(name));
+  }
+
+  private static ThreadFactory daemonThreads(String name) {
     AtomicInteger n = new AtomicInteger();
-    ThreadFactory threads =
-        r -> {
-          Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        };
-    return new ThreadPoolExecutor(0, max, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threads);
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   private static String show(InetSocketAddress address) {
