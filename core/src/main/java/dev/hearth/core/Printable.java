@@ -8,10 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.stream.IntStream;
 
 /**
- * hearth's one escaper of text for messages and listings: control characters as {@code \xNN}, so
- * that a hostile name or command cannot garble a message or a terminal. For a stream of guest
- * output shown on a terminal (console and session logs), {@link #terminalFilter()} strips escape
- * sequences and control characters instead.
+ * hearth's one escaper of text for messages and listings: control characters as {@code \xNN} and
+ * bidirectional formatting characters as a backslash, u and four hex digits, so that a hostile name
+ * or command cannot garble a message or a terminal. For a stream of guest output shown on a
+ * terminal (console and session logs), {@link #terminalFilter()} strips escape sequences and
+ * control characters instead.
  */
 public final class Printable {
   /** How many code points {@link #of(String)} keeps. */
@@ -36,11 +37,26 @@ public final class Printable {
         c -> {
           if (Character.isISOControl(c)) {
             sb.append(String.format("\\x%02x", c));
+          } else if (isBidiControl(c)) {
+            sb.append(String.format("\\u%04x", c));
           } else {
             sb.appendCodePoint(c);
           }
         });
     return sb.toString();
+  }
+
+  /**
+   * Whether a code point is one of Unicode's bidirectional formatting characters (the marks, the
+   * embeddings and overrides, the isolates): shown as they are, a hostile name could make a
+   * terminal draw the text after it in another order ("Trojan Source").
+   */
+  public static boolean isBidiControl(int c) {
+    return c == 0x061c
+        || c == 0x200e
+        || c == 0x200f
+        || (c >= 0x202a && c <= 0x202e)
+        || (c >= 0x2066 && c <= 0x2069);
   }
 
   /** A new {@link TerminalFilter}: one per stream, as it keeps state across chunks. */

@@ -14,6 +14,16 @@ class PrintableTest {
   }
 
   @Test
+  void bidirectionalFormattingCharactersAreEscaped() {
+    // With U+202E (right-to-left override) before it, "txt.exe" shows as "exe.txt".
+    assertThat(Printable.escape("evil\u202etxt.exe \u2066x\u2069 \u200f\u061c é"))
+        .isEqualTo("evil\\u202etxt.exe \\u2066x\\u2069 \\u200f\\u061c é");
+    assertThat(Printable.isBidiControl(0x202d)).isTrue();
+    assertThat(Printable.isBidiControl(0x2065)).isFalse();
+    assertThat(Printable.isBidiControl('a')).isFalse();
+  }
+
+  @Test
   void longTextIsCutAfterEightyCodePoints() {
     assertThat(Printable.of("🙂".repeat(81))).isEqualTo("🙂".repeat(80) + "…");
     assertThat(Printable.of("x".repeat(80))).isEqualTo("x".repeat(80));
