@@ -19,6 +19,7 @@ import dev.hearth.daemon.internal.rpc.DaemonJson;
 import dev.hearth.daemon.internal.rpc.SessionJson;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -39,12 +40,34 @@ final class WebApi {
   /** Bytes of a session's output a VM page shows: its end. */
   static final int SESSION_TAIL_BYTES = 16 * 1024;
 
+  /**
+   * Bytes of a session's output read at most for one answer. Its end is read from the log's start,
+   * of which a guest keeps {@code session_log_max_size} (16 MiB unless configured); a guest whose
+   * log never ends must not keep a request thread and a core.
+   */
+  static final long SESSION_READ_BYTES = 32L << 20;
+
+  /** How long reading a session's output may take for one answer (a guest may stall it). */
+  static final Duration SESSION_READ_TIME = Duration.ofSeconds(10);
+
   private static final ObjectMapper JSON = new ObjectMapper(escapingMarkup());
 
   private final WebSources sources;
+  private final WebDeadlines deadlines;
+  private final long sessionReadBytes;
+  private final Duration sessionReadTime;
 
-  WebApi(WebSources sources) {
+  WebApi(WebSources sources, WebDeadlines deadlines) {
+    this(sources, deadlines, SESSION_READ_BYTES, SESSION_READ_TIME);
+  }
+
+  /** With other bounds on reading a session's output (for tests). */
+  WebApi(
+      WebSources sources, WebDeadlines deadlines, long sessionReadBytes, Duration sessionReadTime) {
     this.sources = sources;
+    this.deadlines = deadlines;
+    this.sessionReadBytes = sessionReadBytes;
+    this.sessionReadTime = sessionReadTime;
   }
 
   /** {@code vm.list}'s answer, each VM with its {@code dns_name}. */
@@ -113,15 +136,44 @@ final class WebApi {
   }
 
   /**
-   * A session's last {@link #SESSION_TAIL_BYTES} of output as text: {@code {"session", "text"}}.
+   * A session's last {@link #SESSION_TAIL_BYTES} of output as text: {@code {"session", "text"}}. A
+   * read that passes {@link #SESSION_READ_BYTES} or {@link #SESSION_READ_TIME} is stopped, and the
+   * answer is the end of what was read with {@code truncated} saying why that is not the output's
+   * end ({@code session} only when the read had ended by itself).
    */
   JsonNode sessionOutput(String vm, String session) throws InterruptedException {
-    Tail tail = new Tail(SESSION_TAIL_BYTES);
-    SessionOutput output = sources.sessions().logs(vm, session, 0, false, tail);
+    Tail tail = new Tail(SESSION_TAIL_BYTES, sessionReadBytes);
+    Optional<SessionOutput> output;
+    WebDeadlines.Deadline deadline =
+        deadlines.arm(sessionReadTime, () -> tail.stop(tooSlow(sessionReadTime)));
+    try {
+      output = Optional.of(sources.sessions().logs(vm, session, 0, false, tail));
+    } catch (InterruptedException | RuntimeException e) {
+      // A stopped read ends in whatever its path makes of the stop: an interrupt, a failed write.
+      if (tail.stopped().isEmpty()) {
+        throw e;
+      }
+      output = Optional.empty();
+    } finally {
+      deadline.close();
+    }
     ObjectNode o = JSON.createObjectNode();
-    o.set("session", SessionJson.session(output.session()));
+    output.ifPresent(out -> o.set("session", SessionJson.session(out.session())));
     o.put("text", tail.text());
+    tail.stopped().ifPresent(why -> o.put("truncated", why));
     return o;
+  }
+
+  private static String tooSlow(Duration time) {
+    return "reading the output took more than "
+        + time.toSeconds()
+        + " s, the most the web UI waits: this is not its end; hearth session logs shows it all";
+  }
+
+  private static String tooLong(long bytes) {
+    return "the output passed "
+        + (bytes >> 20)
+        + " MiB, the most the web UI reads: this is not its end; hearth session logs shows it all";
   }
 
   /** {@code workspace.list}'s answer: {@code {"workspaces": [...]}}. */
@@ -188,23 +240,49 @@ final class WebApi {
     return factory;
   }
 
-  /** Keeps the last bytes written to fd 1 (the rest is dropped as it comes). */
+  /**
+   * Keeps the last bytes of the output (the rest is dropped as it comes); once stopped, or past its
+   * bound, it refuses what more comes, which ends the read.
+   */
   private static final class Tail implements OutputSink {
     private final byte[] ring;
+    private final long maxBytes;
     private long written;
+    private Optional<String> stopped = Optional.empty();
 
-    Tail(int size) {
-      ring = new byte[size];
+    Tail(int size, long maxBytes) {
+      this.ring = new byte[size];
+      this.maxBytes = maxBytes;
     }
 
     @Override
-    public void output(int fd, byte[] bytes) {
-      for (byte b : bytes) {
-        ring[(int) (written++ % ring.length)] = b;
+    public synchronized void output(int fd, byte[] bytes) {
+      if (stopped.isEmpty() && written + bytes.length > maxBytes) {
+        stopped = Optional.of(tooLong(maxBytes));
+      }
+      if (stopped.isPresent()) {
+        throw new ReadStopped(stopped.get());
+      }
+      for (int from = Math.max(0, bytes.length - ring.length); from < bytes.length; ) {
+        int at = (int) ((written + from) % ring.length);
+        int n = Math.min(bytes.length - from, ring.length - at);
+        System.arraycopy(bytes, from, ring, at, n);
+        from += n;
+      }
+      written += bytes.length;
+    }
+
+    synchronized void stop(String why) {
+      if (stopped.isEmpty()) {
+        stopped = Optional.of(why);
       }
     }
 
-    String text() {
+    synchronized Optional<String> stopped() {
+      return stopped;
+    }
+
+    synchronized String text() {
       int size = (int) Math.min(written, ring.length);
       byte[] out = new byte[size];
       int start = (int) ((written - size) % ring.length);
@@ -212,6 +290,15 @@ final class WebApi {
         out[i] = ring[(start + i) % ring.length];
       }
       return new String(out, StandardCharsets.UTF_8);
+    }
+  }
+
+  /** What a stopped {@link Tail} throws at the output that still comes. */
+  private static final class ReadStopped extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    ReadStopped(String why) {
+      super(why);
     }
   }
 }

@@ -16,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * every {@link #POLL} while anyone listens, and sends what changed: {@code vms} (the VM list) and
  * {@code ops} (the operations) to everyone, {@code console} (the console's tail) to those that
  * follow a VM. Each subscriber has a thread of its own that writes its queue to its browser, so a
- * slow or dead browser holds only its own thread: when its queue is full it is dropped (the page's
- * EventSource connects again and gets everything afresh).
+ * slow or dead browser holds only its own thread: when its queue is full, by count or by bytes, it
+ * is dropped (the page's EventSource connects again and gets everything afresh).
  */
 final class WebEvents implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WebEvents.class);
@@ -38,6 +39,13 @@ final class WebEvents implements AutoCloseable {
 
   /** Events waiting for one subscriber at most; past them it is dropped. */
   static final int QUEUE = 32;
+
+  /**
+   * Bytes of events waiting for one subscriber, or being written to it, at most; past them it is
+   * dropped. Room for the largest event, a console's (512 KiB of console, escaped six-fold at most:
+   * 3 MiB), with the lists; so {@link #MAX_SUBSCRIBERS} hold 64 MiB of events at most.
+   */
+  static final long QUEUE_BYTES = 4L << 20;
 
   /** A comment line this often keeps proxies and the browser from giving up on a quiet stream. */
   static final Duration KEEPALIVE = Duration.ofSeconds(15);
@@ -68,18 +76,29 @@ final class WebEvents implements AutoCloseable {
     if (subscribers.size() >= MAX_SUBSCRIBERS) {
       return false;
     }
+    // Everything now, so that the page needs no other request to be up to date; read before the
+    // headers go, so that a failure is still an error answer.
+    byte[] vms = lastVms.length > 0 ? lastVms : WebApi.bytes(api.vms());
+    byte[] ops = lastOps.length > 0 ? lastOps : WebApi.bytes(api.ops());
+    Optional<byte[]> console = vm.map(this::consoleEvent);
     exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
     exchange.getResponseHeaders().set("Cache-Control", "no-store");
     exchange.sendResponseHeaders(200, 0);
     Subscriber s = new Subscriber(exchange, vm);
     subscribers.add(s);
-    // Everything now, so that the page needs no other request to be up to date.
-    byte[] vms = lastVms.length > 0 ? lastVms : WebApi.bytes(api.vms());
-    byte[] ops = lastOps.length > 0 ? lastOps : WebApi.bytes(api.ops());
-    s.offer(event("vms", vms));
-    s.offer(event("ops", ops));
-    vm.ifPresent(name -> s.console(consoleEvent(name)));
-    s.thread.start();
+    boolean started = false;
+    try {
+      s.offer(event("vms", vms));
+      s.offer(event("ops", ops));
+      console.ifPresent(s::console);
+      s.thread.start();
+      started = true;
+    } finally {
+      if (!started) {
+        // Its thread, which would give the slot back, never ran.
+        subscribers.remove(s);
+      }
+    }
     return true;
   }
 
@@ -151,6 +170,10 @@ final class WebEvents implements AutoCloseable {
     final Optional<String> vm;
     final BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(QUEUE);
     final Thread thread;
+
+    /** Bytes of the events in the queue and of the one being written. */
+    private final AtomicLong pendingBytes = new AtomicLong();
+
     private byte[] lastConsole = new byte[0];
 
     Subscriber(HttpExchange exchange, Optional<String> vm) {
@@ -167,8 +190,8 @@ final class WebEvents implements AutoCloseable {
       }
     }
 
-    void offer(byte[] event) {
-      if (!queue.offer(event)) {
+    synchronized void offer(byte[] event) {
+      if (pendingBytes.addAndGet(event.length) > QUEUE_BYTES || !queue.offer(event)) {
         // The browser does not read: its thread may be blocked in a write, which an interrupt
         // ends (the channel is closed).
         thread.interrupt();
@@ -181,6 +204,9 @@ final class WebEvents implements AutoCloseable {
           byte[] next = queue.poll(KEEPALIVE.toMillis(), TimeUnit.MILLISECONDS);
           out.write(next == null ? ": keep-alive\n\n".getBytes(StandardCharsets.UTF_8) : next);
           out.flush();
+          if (next != null) {
+            pendingBytes.addAndGet(-next.length);
+          }
         }
       } catch (IOException e) {
         // The browser went away: nothing to keep.

@@ -364,7 +364,11 @@ function sessionsTable(vm, list) {
       output.hidden = false;
       output.textContent = "…";
       getJson("/api/session-output?vm=" + encodeURIComponent(vm) + "&session=" + encodeURIComponent(s.id))
-        .then((o) => (output.textContent = o.text || "(no output)"))
+        .then((o) => {
+          // A read the daemon stopped says so after what it got.
+          const cut = o.truncated ? "\n\n[" + o.truncated + "]" : "";
+          output.textContent = (o.text || "(no output)") + cut;
+        })
         .catch((e) => (output.textContent = e.message));
     });
     rows.push(
