@@ -9,8 +9,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -32,9 +34,22 @@ class DaemonProcessTest {
   void setUp() throws IOException {
     dir = TempDirs.create();
     config = dir.resolve("config.toml");
-    // No socket group: the test machine need not have a "hearth" group.
-    // Nor a web UI: test daemons run side by side.
-    Files.writeString(config, "socket_group = \"\"\nweb_listen_addr = \"\"\n");
+    // No socket group: the test machine need not have a "hearth" group. Nor a web UI or host DNS
+    // port: test daemons run side by side. Host network names of its own: at start a daemon
+    // deletes or pools every TAP of its prefix that none of its VMs uses, and the host may run
+    // a hearth daemon with VMs.
+    String own = HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "socket_group = \"\"",
+            "web_listen_addr = \"\"",
+            "dns_host_listen = \"\"",
+            "bridge_name = \"hdp" + own + "\"",
+            "tap_prefix = \"hdp" + own + "t\"",
+            "network_tag = \"hearth_dp_" + own + "\"",
+            ""));
   }
 
   @AfterEach

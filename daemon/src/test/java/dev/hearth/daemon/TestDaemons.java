@@ -7,6 +7,8 @@ import dev.hearth.core.testing.Await;
 import dev.hearth.fcproc.net.HostNetwork;
 import dev.hearth.fcproc.net.TapGuest;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.List;
 
 /** Configs and running daemons in a test's temporary folder. */
@@ -15,10 +17,19 @@ final class TestDaemons {
 
   /**
    * State and runtime folders under {@code dir}, no socket group, copy disks (so that no test
-   * daemon probes or reconciles the host's device-mapper devices).
+   * daemon probes or reconciles the host's device-mapper devices), and host network names of its
+   * own.
    */
   static Config config(Path dir) {
+    // A daemon whose test gives it no host network seam reconciles the host's real TAPs at start
+    // (deleting or pooling each of its prefix that no row of its own uses): with names of its own
+    // it never takes the TAPs or nft tables of a hearth daemon installed on the host, or of
+    // another test run.
+    String own = HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
     return Config.defaults()
+        .with(ConfigKey.BRIDGE_NAME, "htd" + own)
+        .with(ConfigKey.TAP_PREFIX, "htd" + own + "t")
+        .with(ConfigKey.NETWORK_TAG, "hearth_td_" + own)
         .with(ConfigKey.STATE_DIR, dir.resolve("state").toString())
         .with(ConfigKey.RUNTIME_DIR, dir.resolve("run").toString())
         .with(ConfigKey.SOCKET_GROUP, "")
