@@ -4,6 +4,7 @@ import dev.hearth.fcproc.net.EgressGate;
 import dev.hearth.fcproc.net.Ipv4;
 import java.io.IOException;
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,26 +46,37 @@ final class DnsHandler {
   private final Forwarder forwarder;
   private final EgressGate gate;
   private final Semaphore forwards;
+  private final SourceSlots sourceForwards;
 
   /**
    * @param maxForwards how many questions may be upstream at once; one more gets SERVFAIL
+   * @param forwardsPerSource how many of them may be one source address's; one more of its
+   *     questions gets SERVFAIL, so that a client whose questions the upstream is slow to answer
+   *     (or never answers) leaves the others room
    */
-  DnsHandler(LocalZone zone, Forwarder forwarder, EgressGate gate, int maxForwards) {
+  DnsHandler(
+      LocalZone zone,
+      Forwarder forwarder,
+      EgressGate gate,
+      int maxForwards,
+      int forwardsPerSource) {
     this.zone = zone;
     this.forwarder = forwarder;
     this.gate = gate;
     this.forwards = new Semaphore(maxForwards);
+    this.sourceForwards = new SourceSlots("upstream question", forwardsPerSource);
   }
 
   /**
    * The reply's wire form, or empty when nothing is to be sent.
    *
+   * @param source the address that asked, whose share of the questions upstream this one takes
    * @param guest the guest that asked, when the question is to be held to its egress policy
    * @param tcp whether the question came over TCP (replies are not cut to a UDP size then)
    */
-  Optional<byte[]> handle(byte[] wire, Optional<Ipv4> guest, boolean tcp)
+  Optional<byte[]> handle(byte[] wire, InetAddress source, Optional<Ipv4> guest, boolean tcp)
       throws InterruptedException {
-    return reply(wire, tcp, query -> answer(query, guest, tcp));
+    return reply(wire, tcp, query -> answer(query, source, guest, tcp));
   }
 
   /**
@@ -104,7 +116,8 @@ final class DnsHandler {
   }
 
   /** The reply to a parsed query (tests call this directly: Message in, Message out). */
-  Message answer(Message query, Optional<Ipv4> guest, boolean tcp) throws InterruptedException {
+  Message answer(Message query, InetAddress source, Optional<Ipv4> guest, boolean tcp)
+      throws InterruptedException {
     if (query.getHeader().getOpcode() != Opcode.QUERY) {
       return error(query, Rcode.NOTIMP);
     }
@@ -130,16 +143,7 @@ final class DnsHandler {
       log.warn("the egress gate failed on {} for guest {}", name, guest.get(), e);
       return error(query, Rcode.SERVFAIL);
     }
-    if (!forwards.tryAcquire()) {
-      log.debug("too many DNS questions upstream: SERVFAIL for {}", name);
-      return error(query, Rcode.SERVFAIL);
-    }
-    Optional<Message> upstream;
-    try {
-      upstream = forwarder.forward(query, tcp);
-    } finally {
-      forwards.release();
-    }
+    Optional<Message> upstream = forward(query, source, name, tcp);
     if (upstream.isEmpty()) {
       return error(query, Rcode.SERVFAIL);
     }
@@ -153,6 +157,32 @@ final class DnsHandler {
       }
     }
     return upstream.get();
+  }
+
+  /**
+   * The upstream's answer, or empty (SERVFAIL) when none came or when the source's share or the
+   * server's limit of questions upstream is taken. The share is taken first, so that a source over
+   * its share never holds one of the server's slots, not even for a moment.
+   */
+  private Optional<Message> forward(Message query, InetAddress source, String name, boolean tcp)
+      throws InterruptedException {
+    if (!sourceForwards.tryTake(source)) {
+      log.debug("too many DNS questions upstream from {}: SERVFAIL for {}", source, name);
+      return Optional.empty();
+    }
+    try {
+      if (!forwards.tryAcquire()) {
+        log.debug("too many DNS questions upstream: SERVFAIL for {}", name);
+        return Optional.empty();
+      }
+      try {
+        return forwarder.forward(query, tcp);
+      } finally {
+        forwards.release();
+      }
+    } finally {
+      sourceForwards.release(source);
+    }
   }
 
   private void tellGate(Ipv4 guest, String name, Message answer) {

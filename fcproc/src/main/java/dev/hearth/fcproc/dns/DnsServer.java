@@ -40,12 +40,12 @@ import org.slf4j.LoggerFactory;
  * resolvers, over UDP and TCP on each address given to {@link #listen}.
  *
  * <p>Threads: one receiving thread per UDP socket and one accepting thread per TCP socket, which
- * only hand work on; a bounded pool of workers answers UDP questions (a question beyond it is
- * dropped, and the client asks again), and a bounded pool serves TCP connections (one beyond it, or
- * beyond its source's share, is closed at once). Questions upstream at once are bounded too
- * (beyond: SERVFAIL). How long a TCP connection may wait for, read and hold questions is bounded by
- * {@link TcpLimits}. Replies go only to the address that asked. {@link #close} closes every socket,
- * which ends the threads.
+ * only hand work on; a bounded pool of workers answers UDP questions (a question beyond it, or
+ * beyond its source's share, is dropped, and the client asks again), and a bounded pool serves TCP
+ * connections (one beyond it, or beyond its source's share, is closed at once). Questions upstream
+ * at once are bounded too, in all and per source (beyond: SERVFAIL). How long a TCP connection may
+ * wait for, read and hold questions is bounded by {@link TcpLimits}. Replies go only to the address
+ * that asked. {@link #close} closes every socket, which ends the threads.
  */
 public final class DnsServer implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(DnsServer.class);
@@ -53,6 +53,15 @@ public final class DnsServer implements Closeable {
   static final int MAX_UDP_WORKERS = 32;
   static final int MAX_TCP_CONNECTIONS = 16;
   static final int MAX_FORWARDS = 32;
+
+  /**
+   * One source address's share of the UDP workers and of the questions upstream: a guest that
+   * floods questions the upstream is slow to answer holds no more, and leaves the rest to the other
+   * VMs and the host.
+   */
+  static final int UDP_WORKERS_PER_SOURCE = 8;
+
+  static final int FORWARDS_PER_SOURCE = 8;
 
   /** The largest UDP question read; a longer one is cut and then fails to parse (FORMERR). */
   private static final int UDP_QUESTION_MAX = 4096;
@@ -63,6 +72,7 @@ public final class DnsServer implements Closeable {
   private final ThreadPoolExecutor tcpWorkers;
   private final TcpLimits tcpLimits;
   private final SourceSlots sourceSlots;
+  private final SourceSlots udpSourceSlots = new SourceSlots("UDP worker", UDP_WORKERS_PER_SOURCE);
 
   /** Closes each TCP connection at the end of its lifetime, wherever its thread is blocked. */
   private final ScheduledThreadPoolExecutor lifetimes;
@@ -94,7 +104,8 @@ public final class DnsServer implements Closeable {
             new LocalZone(domain, bridge, records),
             new UpstreamForwarder(upstreams, UpstreamForwarder.BUDGET),
             gate,
-            MAX_FORWARDS),
+            MAX_FORWARDS,
+            FORWARDS_PER_SOURCE),
         bridge,
         TcpLimits.DEFAULT);
   }
@@ -105,7 +116,7 @@ public final class DnsServer implements Closeable {
     this.udpWorkers = pool("hearth-dns-udp", MAX_UDP_WORKERS);
     this.tcpWorkers = pool("hearth-dns-tcp", MAX_TCP_CONNECTIONS);
     this.tcpLimits = tcpLimits;
-    this.sourceSlots = new SourceSlots(tcpLimits.perSource());
+    this.sourceSlots = new SourceSlots("TCP connection", tcpLimits.perSource());
     this.lifetimes = new ScheduledThreadPoolExecutor(1, daemonThreads("hearth-dns-tcp-lifetime"));
     lifetimes.setRemoveOnCancelPolicy(true);
   }
@@ -186,11 +197,28 @@ public final class DnsServer implements Closeable {
       }
       byte[] question = Arrays.copyOf(packet.getData(), packet.getLength());
       InetSocketAddress from = (InetSocketAddress) packet.getSocketAddress();
+      if (!udpSourceSlots.tryTake(from.getAddress())) {
+        log.debug(
+            "VM DNS: dropped a question from {}, which has {} being answered already",
+            from,
+            UDP_WORKERS_PER_SOURCE);
+        continue;
+      }
       try {
-        udpWorkers.execute(() -> answerUdp(socket, question, from, guests));
+        udpWorkers.execute(() -> answerUdpHoldingSlot(socket, question, from, guests));
       } catch (RejectedExecutionException e) {
+        udpSourceSlots.release(from.getAddress());
         log.debug("VM DNS busy: dropped a question from {}", from);
       }
+    }
+  }
+
+  private void answerUdpHoldingSlot(
+      DatagramSocket socket, byte[] question, InetSocketAddress from, boolean guests) {
+    try {
+      answerUdp(socket, question, from, guests);
+    } finally {
+      udpSourceSlots.release(from.getAddress());
     }
   }
 
@@ -310,7 +338,7 @@ public final class DnsServer implements Closeable {
       log.debug("VM DNS: refused a question from {}, outside the bridge prefix", from);
       return handler.refuse(question, tcp);
     }
-    return handler.handle(question, guestOf(from, guests), tcp);
+    return handler.handle(question, from.getAddress(), guestOf(from, guests), tcp);
   }
 
   private boolean inBridgePrefix(InetSocketAddress from) {

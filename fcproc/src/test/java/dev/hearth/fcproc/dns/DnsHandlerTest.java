@@ -6,6 +6,7 @@ import dev.hearth.fcproc.net.EgressGate;
 import dev.hearth.fcproc.net.Ipv4;
 import dev.hearth.fcproc.net.Ipv4Cidr;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +36,7 @@ import org.xbill.DNS.Type;
 class DnsHandlerTest {
   private static final Ipv4Cidr BRIDGE = Ipv4Cidr.parse("10.77.0.1/24");
   private static final Ipv4 GUEST = Ipv4.parse("10.77.0.9");
+  private static final InetAddress HOST = InetAddress.getLoopbackAddress();
 
   private final DnsRecords records = new DnsRecords();
   private final List<Message> forwarded = new ArrayList<>();
@@ -49,11 +51,16 @@ class DnsHandlerTest {
 
   private DnsHandler handler(int maxForwards) {
     return new DnsHandler(
-        new LocalZone("hearth.internal", BRIDGE, records), upstream, gate, maxForwards);
+        new LocalZone("hearth.internal", BRIDGE, records),
+        upstream,
+        gate,
+        maxForwards,
+        maxForwards);
   }
 
   private Message ask(String name, int type, Optional<Ipv4> guest) throws Exception {
-    return handler(4).answer(query(name, type), guest, false);
+    return handler(4)
+        .answer(query(name, type), guest.map(DnsHandlerTest::address).orElse(HOST), guest, false);
   }
 
   @Test
@@ -151,7 +158,7 @@ class DnsHandlerTest {
     Message query = query("denied.test.", Type.A);
     query.addRecord(new OPTRecord(1232, 0, 0), Section.ADDITIONAL);
 
-    Message reply = handler(4).answer(query, Optional.of(GUEST), false);
+    Message reply = handler(4).answer(query, address(GUEST), Optional.of(GUEST), false);
 
     assertThat(reply.getRcode()).isEqualTo(Rcode.REFUSED);
     List<EDNSOption> options = reply.getOPT().getOptions(EDNSOption.Code.EDNS_EXTENDED_ERROR);
@@ -168,7 +175,8 @@ class DnsHandlerTest {
             });
     // And it survives the trip to the wire, within a plain UDP reply's 512 bytes.
     Message parsed =
-        new Message(handler(4).handle(query.toWire(), Optional.of(GUEST), false).get());
+        new Message(
+            handler(4).handle(query.toWire(), address(GUEST), Optional.of(GUEST), false).get());
     assertThat(parsed.getOPT().getOptions(EDNSOption.Code.EDNS_EXTENDED_ERROR)).hasSize(1);
   }
 
@@ -225,18 +233,89 @@ class DnsHandlerTest {
               return Optional.of(reply(query, Rcode.NOERROR));
             },
             EgressGate.OPEN,
+            1,
             1);
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
       Future<Message> first =
-          pool.submit(() -> one.answer(query("a.test.", Type.A), Optional.empty(), false));
+          pool.submit(() -> one.answer(query("a.test.", Type.A), HOST, Optional.empty(), false));
       assertThat(inside.await(10, TimeUnit.SECONDS)).as("first question upstream").isTrue();
 
-      Message second = one.answer(query("b.test.", Type.A), Optional.empty(), false);
+      Message second = one.answer(query("b.test.", Type.A), HOST, Optional.empty(), false);
 
       assertThat(second.getRcode()).isEqualTo(Rcode.SERVFAIL);
       release.countDown();
       assertThat(first.get(10, TimeUnit.SECONDS).getRcode()).isEqualTo(Rcode.NOERROR);
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * A guest whose questions the upstream never answers holds only its share of the questions
+   * upstream: beyond it, its questions get SERVFAIL at once, and another guest's question is still
+   * forwarded and answered although the flooder asked as many as the server takes in all.
+   */
+  @Test
+  void aSourceWhoseQuestionsHangUpstreamHoldsOnlyItsShare() throws Exception {
+    int max = 4;
+    int share = 2;
+    Ipv4 flooder = Ipv4.parse("10.77.0.20");
+    Ipv4 other = Ipv4.parse("10.77.0.21");
+    CountDownLatch release = new CountDownLatch(1);
+    // Each of the flooder's questions counts down when it reaches the upstream or is answered,
+    // whichever comes first (one that reaches the upstream is answered only after the release).
+    CountDownLatch settled = new CountDownLatch(max);
+    DnsHandler fair =
+        new DnsHandler(
+            new LocalZone("hearth.internal", BRIDGE, records),
+            (query, tcp) -> {
+              if (DnsHandler.nameOf(query.getQuestion()).equals("hangs.test")) {
+                settled.countDown();
+                release.await();
+              }
+              return Optional.of(reply(query, Rcode.NOERROR));
+            },
+            EgressGate.OPEN,
+            max,
+            share);
+    ExecutorService pool = Executors.newFixedThreadPool(max);
+    try {
+      List<Future<Message>> flood = new ArrayList<>();
+      for (int i = 0; i < max; i++) {
+        flood.add(
+            pool.submit(
+                () -> {
+                  try {
+                    return fair.answer(
+                        query("hangs.test.", Type.A),
+                        address(flooder),
+                        Optional.of(flooder),
+                        false);
+                  } finally {
+                    settled.countDown();
+                  }
+                }));
+      }
+      assertThat(settled.await(10, TimeUnit.SECONDS))
+          .as("each of the flooder's %d questions upstream or answered", max)
+          .isTrue();
+
+      Message answer =
+          fair.answer(query("quick.test.", Type.A), address(other), Optional.of(other), false);
+
+      assertThat(Rcode.string(answer.getRcode()))
+          .as("another guest's question while the flooder's hang upstream")
+          .isEqualTo("NOERROR");
+      release.countDown();
+      List<String> rcodes = new ArrayList<>();
+      for (Future<Message> f : flood) {
+        rcodes.add(Rcode.string(f.get(10, TimeUnit.SECONDS).getRcode()));
+      }
+      assertThat(rcodes)
+          .as("the flooder's answers: its share upstream, SERVFAIL beyond")
+          .containsExactlyInAnyOrder("NOERROR", "NOERROR", "SERVFAIL", "SERVFAIL");
     } finally {
       release.countDown();
       pool.shutdownNow();
@@ -248,18 +327,18 @@ class DnsHandlerTest {
     DnsHandler h = handler(4);
     byte[] valid = query("demo.hearth.internal.", Type.A).toWire();
 
-    assertThat(h.handle(new byte[3], Optional.empty(), false))
+    assertThat(h.handle(new byte[3], HOST, Optional.empty(), false))
         .as("shorter than a header")
         .isEmpty();
     byte[] cut = java.util.Arrays.copyOf(valid, valid.length - 3);
-    byte[] formErr = h.handle(cut, Optional.empty(), false).orElseThrow();
+    byte[] formErr = h.handle(cut, HOST, Optional.empty(), false).orElseThrow();
     assertThat(new Message(formErr).getRcode()).isEqualTo(Rcode.FORMERR);
     assertThat(new Message(formErr).getHeader().getID())
         .isEqualTo(new Message(valid).getHeader().getID());
 
     byte[] asReply = valid.clone();
     asReply[2] |= (byte) 0x80;
-    assertThat(h.handle(asReply, Optional.empty(), false))
+    assertThat(h.handle(asReply, HOST, Optional.empty(), false))
         .as("a reply is never answered")
         .isEmpty();
 
@@ -268,10 +347,10 @@ class DnsHandlerTest {
       byte[] junk = valid.clone();
       junk[12 + random.nextInt(junk.length - 12)] = (byte) random.nextInt(256);
       junk[2] &= 0x7f;
-      h.handle(junk, Optional.empty(), false);
+      h.handle(junk, HOST, Optional.empty(), false);
       byte[] noise = new byte[random.nextInt(64)];
       random.nextBytes(noise);
-      h.handle(noise, Optional.of(GUEST), random.nextBoolean());
+      h.handle(noise, address(GUEST), Optional.of(GUEST), random.nextBoolean());
     }
   }
 
@@ -281,9 +360,9 @@ class DnsHandlerTest {
     notify.getHeader().setOpcode(Opcode.NOTIFY);
     Message none = new Message();
 
-    assertThat(handler(4).answer(notify, Optional.empty(), false).getRcode())
+    assertThat(handler(4).answer(notify, HOST, Optional.empty(), false).getRcode())
         .isEqualTo(Rcode.NOTIMP);
-    assertThat(handler(4).answer(none, Optional.empty(), false).getRcode())
+    assertThat(handler(4).answer(none, HOST, Optional.empty(), false).getRcode())
         .isEqualTo(Rcode.FORMERR);
   }
 
@@ -296,8 +375,8 @@ class DnsHandlerTest {
     upstreamAnswer = Optional.of(big);
     byte[] wire = query("big.test.", Type.A).toWire();
 
-    byte[] udp = handler(4).handle(wire, Optional.empty(), false).orElseThrow();
-    byte[] tcp = handler(4).handle(wire, Optional.empty(), true).orElseThrow();
+    byte[] udp = handler(4).handle(wire, HOST, Optional.empty(), false).orElseThrow();
+    byte[] tcp = handler(4).handle(wire, HOST, Optional.empty(), true).orElseThrow();
 
     assertThat(udp.length).isLessThanOrEqualTo(512);
     assertThat(new Message(udp).getHeader().getFlag(Flags.TC)).isTrue();
@@ -314,6 +393,16 @@ class DnsHandlerTest {
     reply.getHeader().setRcode(rcode);
     reply.addRecord(query.getQuestion(), Section.QUESTION);
     return reply;
+  }
+
+  static InetAddress address(Ipv4 ip) {
+    int[] o = ip.octets();
+    try {
+      return InetAddress.getByAddress(
+          new byte[] {(byte) o[0], (byte) o[1], (byte) o[2], (byte) o[3]});
+    } catch (UnknownHostException e) {
+      throw new AssertionError("four bytes are an address", e);
+    }
   }
 
   static ARecord a(String name, String ip, long ttl) throws Exception {

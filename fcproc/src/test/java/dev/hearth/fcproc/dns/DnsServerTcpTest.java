@@ -161,6 +161,7 @@ class DnsServerTcpTest {
             new LocalZone("hearth.internal", BRIDGE, records),
             (query, tcp) -> Optional.of(bigAnswer(query)),
             EgressGate.OPEN,
+            4,
             4);
     DnsServer dns = new DnsServer(handler, BRIDGE, limits);
     cleanup.add(dns::close);

@@ -62,15 +62,47 @@ class PolicyEgressGateTest {
   void allowedAnswersGoIntoTheSetWithAClampedTtl() throws Exception {
     gate.apply("demo", GUEST, EgressPolicy.parse("allow:allowed.test,*.wild.test"));
     gate.resolved(GUEST, "allowed.test", List.of(ALLOWED), Duration.ofSeconds(5));
-    assertThat(lastScript()).contains("allow_10_232_0_2 { 203.0.113.130 timeout 30s }");
+    assertThat(lastScript())
+        .as("30 s and half as much again")
+        .contains("allow_10_232_0_2 { 203.0.113.130 timeout 45s }");
     gate.resolved(GUEST, "x.wild.test", List.of(Ipv4.parse("203.0.113.140")), Duration.ofDays(9));
-    assertThat(lastScript()).contains("203.0.113.140 timeout 86400s");
+    assertThat(lastScript()).contains("203.0.113.140 timeout 129600s");
     int before = runner.commands().size();
     gate.resolved(GUEST, "other.test", List.of(Ipv4.parse("203.0.113.150")), Duration.ofHours(1));
     assertThat(runner.commands()).as("a name the list does not allow").hasSize(before);
     gate.resolved(
         GUEST, "x.wild.test", List.of(Ipv4.parse("203.0.113.140")), Duration.ofMinutes(1));
     assertThat(runner.commands()).as("a shorter TTL does not shorten a longer one").hasSize(before);
+  }
+
+  /**
+   * A guest asking for an allowed name in a loop (a short TTL, clamped to 30 s): one nft run, not
+   * one per answer, until half the TTL is gone; the grant still covers each answer's whole TTL.
+   */
+  @Test
+  void anAllowedNameAskedInALoopCostsOneNftRunPerHalfTtl() throws Exception {
+    gate.apply("demo", GUEST, EgressPolicy.parse("allow:loop.test"));
+    int before = runner.commands().size();
+
+    for (int i = 0; i < 100; i++) {
+      gate.resolved(GUEST, "loop.test", List.of(ALLOWED), Duration.ofSeconds(1));
+      clock.advance(Duration.ofMillis(10));
+    }
+
+    assertThat(runner.commands().size() - before)
+        .as("nft runs for 100 answers within one second")
+        .isEqualTo(1);
+    assertThat(lastScript()).contains("203.0.113.130 timeout 45s");
+    clock.advance(Duration.ofSeconds(13));
+    gate.resolved(GUEST, "loop.test", List.of(ALLOWED), Duration.ofSeconds(1));
+    assertThat(runner.commands().size() - before)
+        .as("at 14 s, 31 s of the grant are left: more than the 30 s answer needs")
+        .isEqualTo(1);
+    clock.advance(Duration.ofSeconds(2));
+    gate.resolved(GUEST, "loop.test", List.of(ALLOWED), Duration.ofSeconds(1));
+    assertThat(runner.commands().size() - before)
+        .as("at 16 s, 29 s are left: refreshed")
+        .isEqualTo(2);
   }
 
   @Test
@@ -82,12 +114,12 @@ class PolicyEgressGateTest {
     gate.apply("demo", GUEST, EgressPolicy.parse("allow:a.test"));
     assertThat(lastScript())
         .contains("flush chain ip hearth_egress vm_10_232_0_2")
-        .contains("add element ip hearth_egress allow_10_232_0_2 { 203.0.113.130 timeout 60s }")
+        .contains("add element ip hearth_egress allow_10_232_0_2 { 203.0.113.130 timeout 110s }")
         .doesNotContain("203.0.113.131")
         .contains("reject with tcp reset")
         .contains("vms { 10.232.0.2 : jump vm_10_232_0_2 }");
 
-    clock.advance(Duration.ofSeconds(61));
+    clock.advance(Duration.ofSeconds(111));
     gate.apply("demo", GUEST, EgressPolicy.parse("allow:a.test,b.test"));
     assertThat(lastScript()).as("expired").doesNotContain("203.0.113.130 timeout");
   }
