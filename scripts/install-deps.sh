@@ -89,6 +89,16 @@ if [ "$purpose" = test ] && [ "$(id -u)" -eq 0 ] && ! getent passwd hearth-vm >/
     --home-dir /nonexistent --shell /usr/sbin/nologin hearth-vm
 fi
 
+# An unprivileged VMM (vm_unprivileged, the default) opens /dev/net/tun itself to attach to its
+# TAP, which its uid owns. udev's default rule makes the node 0666; a host without udev (a
+# container, a minimal VM) may have it 0600, and then every boot fails with "could not open
+# /dev/net/tun: Permission denied". The node alone grants nothing: creating a TAP needs
+# CAP_NET_ADMIN, attaching to one needs owning it.
+if [ "$(id -u)" -eq 0 ] && [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+  chmod 0666 /dev/net/tun
+  echo "scripts/install-deps.sh: /dev/net/tun made 0666, as udev makes it (unprivileged VMMs open it)"
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
